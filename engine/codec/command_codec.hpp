@@ -1,0 +1,21 @@
+#pragma once
+
+#include "engine/codec/errc.hpp"
+#include "engine/domain/commands.hpp"
+
+#include <expected>
+#include <string>
+#include <string_view>
+
+namespace salonq::engine::codec {
+
+// Where a command message comes from. A client never sets receivedAt (the engine stamps it); a command read
+// back from the commands log always has it.
+enum class command_source { client, log };
+
+[[nodiscard]] std::expected<command, error> decode_command(std::string_view json,
+                                                           command_source source = command_source::client);
+// The log form: the envelope with receivedAt.
+[[nodiscard]] std::string encode_command(command const& c);
+
+} // namespace salonq::engine::codec

@@ -1,0 +1,36 @@
+#pragma once
+
+// Encoders and decoders for the value types that commands, events and state share.
+
+#include "engine/codec/json_reader.hpp"
+#include "engine/codec/json_writer.hpp"
+#include "engine/domain/values.hpp"
+
+#include <vector>
+
+namespace salonq::engine::codec {
+
+constexpr std::int64_t schema_version = 1;
+constexpr std::size_t max_services = 200;
+constexpr std::size_t max_ticket_services = 20;
+constexpr std::int64_t max_ticket = 1'000'000'000'000;
+constexpr std::int64_t max_cents = 10'000'000'000;
+
+void write_customer(json_writer& w, customer const& c);
+void write_services(json_writer& w, std::vector<service_def> const& services);
+void write_codes(json_writer& w, std::vector<std::string> const& codes);
+void write_actor(json_writer& w, actor const& a);
+void write_config(json_writer& w, salon_config const& c);
+
+[[nodiscard]] customer read_customer(object_view o);
+[[nodiscard]] std::vector<service_def> read_services(object_view& parent, std::string_view key);
+[[nodiscard]] std::vector<std::string> read_codes(object_view& parent, std::string_view key, std::size_t max_items);
+[[nodiscard]] actor read_actor(object_view o);
+[[nodiscard]] salon_config read_config(object_view o);
+[[nodiscard]] role read_role(object_view& o, std::string_view key);
+[[nodiscard]] ticket_id read_ticket(object_view& o, std::string_view key);
+[[nodiscard]] token read_token(object_view& o, std::string_view key);
+// Refuses a `v` other than the supported schema version.
+void read_version(object_view& o);
+
+} // namespace salonq::engine::codec

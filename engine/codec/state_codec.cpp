@@ -1,0 +1,157 @@
+#include "engine/codec/state_codec.hpp"
+
+#include "engine/codec/shared.hpp"
+
+#include <fmt/format.h>
+
+namespace salonq::engine::codec {
+namespace {
+
+void write_ticket(json_writer& w, ticket const& t) {
+    w.begin_object().field("ticketId", t.id.value()).field("token", t.tok.str()).key("customer");
+    write_customer(w, t.who);
+    w.key("services");
+    write_codes(w, t.services);
+    w.field("priceCents", t.price_cents)
+        .field("durationMin", t.duration_min)
+        .field("status", to_string(t.status))
+        .field("place", t.place)
+        .key("joinedAt")
+        .time(t.joined_at);
+    if (t.started_at) {
+        w.key("startedAt").time(*t.started_at);
+    }
+    if (t.staff) {
+        w.field("staffId", t.staff->value());
+    }
+    if (t.priority) {
+        w.key("priority")
+            .begin_object()
+            .field("reason", to_string(t.priority->reason))
+            .field("orderedBy", t.priority->ordered_by)
+            .end_object();
+    }
+    if (!t.skip_reason.empty()) {
+        w.field("skipReason", t.skip_reason);
+    }
+    w.end_object();
+}
+
+ticket read_ticket_state(object_view o) {
+    ticket t;
+    t.id = read_ticket(o, "ticketId");
+    t.tok = read_token(o, "token");
+    t.who = read_customer(o.object("customer"));
+    t.services = read_codes(o, "services", max_ticket_services);
+    t.price_cents = o.integer("priceCents", 0, INT64_MAX);
+    t.duration_min = static_cast<std::int32_t>(o.integer("durationMin", 0, INT32_MAX));
+    auto status = parse_ticket_status(o.string("status", 16));
+    if (!status) {
+        fail(errc::invalid_value, o.path_of("status"), "not a ticket status");
+    }
+    t.status = *status;
+    t.place = static_cast<std::uint64_t>(o.integer("place", 0, INT64_MAX));
+    t.joined_at = o.time("joinedAt");
+    t.started_at = o.opt_time("startedAt");
+    if (auto id = o.opt_id("staffId")) {
+        t.staff = staff_id{std::string{*id}};
+    }
+    if (auto p = o.opt_object("priority")) {
+        auto reason = parse_priority_reason(p->string("reason", 64));
+        if (!reason) {
+            fail(errc::invalid_value, p->path_of("reason"), "not a priority reason");
+        }
+        t.priority = priority_info{*reason, std::string{p->id("orderedBy")}};
+        p->finish();
+    }
+    t.skip_reason = std::string{o.opt_string("skipReason", limits::text).value_or("")};
+    o.finish();
+    return t;
+}
+
+salon_state read_state(std::string_view json) {
+    auto o = as_object(parse_document(json), "");
+    salon_state s;
+    s.id = salon_id{std::string{o.id("salonId")}};
+    s.registered = o.boolean("registered");
+    s.name = std::string{o.string("name", limits::name)};
+    s.timezone = std::string{o.string("timezone", 64)};
+    s.config = read_config(o.object("config"));
+    s.services = read_services(o, "services");
+    std::size_t i = 0;
+    for (auto item : o.array("staff", 100'000)) {
+        auto m = as_object(item, fmt::format("staff[{}]", i++));
+        staff_member member;
+        member.id = staff_id{std::string{m.id("staffId")}};
+        member.name = std::string{m.string("name", limits::name)};
+        member.staff_role = read_role(m, "role");
+        member.on_duty = m.boolean("onDuty");
+        if (m.has("serving")) {
+            member.serving = read_ticket(m, "serving");
+        }
+        m.finish();
+        s.staff.push_back(std::move(member));
+    }
+    i = 0;
+    for (auto item : o.array("tickets", token::pool_size)) {
+        s.tickets.push_back(read_ticket_state(as_object(item, fmt::format("tickets[{}]", i++))));
+    }
+    s.seq = seq_t{static_cast<std::uint64_t>(o.integer("seq", 0, INT64_MAX))};
+    s.next_ticket = static_cast<std::uint64_t>(o.integer("nextTicket", 1, INT64_MAX));
+    s.next_place = static_cast<std::uint64_t>(o.integer("nextPlace", 1, INT64_MAX));
+    s.priority_day = o.day("priorityDay");
+    s.priority_used = static_cast<std::int32_t>(o.integer("priorityUsed", 0, 1000));
+    o.finish();
+    s.rebuild_derived();
+    return s;
+}
+
+} // namespace
+
+std::string encode_state(salon_state const& s) {
+    json_writer w;
+    w.begin_object()
+        .field("salonId", s.id.value())
+        .field("registered", s.registered)
+        .field("name", s.name)
+        .field("timezone", s.timezone)
+        .key("config");
+    write_config(w, s.config);
+    w.key("services");
+    write_services(w, s.services);
+    w.key("staff").begin_array();
+    for (auto const& m : s.staff) {
+        w.begin_object()
+            .field("staffId", m.id.value())
+            .field("name", m.name)
+            .field("role", to_string(m.staff_role))
+            .field("onDuty", m.on_duty);
+        if (m.serving) {
+            w.field("serving", m.serving->value());
+        }
+        w.end_object();
+    }
+    w.end_array();
+    w.key("tickets").begin_array();
+    for (auto const& t : s.tickets) {
+        write_ticket(w, t);
+    }
+    w.end_array();
+    w.field("seq", s.seq.value())
+        .field("nextTicket", s.next_ticket)
+        .field("nextPlace", s.next_place)
+        .key("priorityDay")
+        .day(s.priority_day);
+    w.field("priorityUsed", s.priority_used).end_object();
+    return w.str();
+}
+
+std::expected<salon_state, error> decode_state(std::string_view json) {
+    try {
+        return read_state(json);
+    } catch (decode_failure& f) {
+        return std::unexpected(std::move(f.err));
+    }
+}
+
+} // namespace salonq::engine::codec

@@ -1,0 +1,15 @@
+#pragma once
+
+#include "engine/domain/time.hpp"
+
+#include <string_view>
+
+namespace salonq::engine {
+
+// Calendar arithmetic in a salon's IANA time zone, from the system tz database (Howard Hinnant's date/tz).
+// A pure function of its inputs and the installed tzdata; zones are looked up once and cached.
+[[nodiscard]] bool is_known_timezone(std::string_view name) noexcept;
+// The salon-local calendar day containing `t`, as days since 1970-01-01. Unknown zones count as UTC.
+[[nodiscard]] local_day local_day_of(std::string_view timezone, instant t) noexcept;
+
+} // namespace salonq::engine

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs every system package salonq needs on Debian 12. Idempotent: a second run only checks.
+set -euo pipefail
+
+packages=(
+  build-essential g++ cmake ninja-build ccache pkg-config git
+  clang-format-14 clang-tidy
+  librdkafka-dev librocksdb-dev libboost1.81-dev libsimdjson-dev libfmt-dev
+  doctest-dev libcli11-dev libssl-dev libhowardhinnant-date-dev tzdata
+  python3 python3-jsonschema kcat
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "ops/install-deps: installing ${missing[*]}" >&2
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo_cmd apt-get update -qq
+  $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
