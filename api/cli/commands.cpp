@@ -1,0 +1,370 @@
+#include "api/cli/commands.hpp"
+
+#include "api/cli/outcome_json.hpp"
+#include "engine/codec/command_codec.hpp"
+#include "engine/codec/event_codec.hpp"
+#include "engine/codec/json_writer.hpp"
+#include "engine/codec/state_codec.hpp"
+#include "engine/domain/decide.hpp"
+#include "engine/runtime/verify.hpp"
+#include "engine/sim/day_simulator.hpp"
+#include "engine/sim/memory_executor.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+
+namespace salonq::api {
+namespace {
+
+using namespace salonq::engine;
+
+// Outcomes arrive on the worker thread in any order; they are printed in input order as soon as the next one
+// is there, and flushed batch by batch, so a printed line means the command was acknowledged.
+class ordered_printer {
+public:
+    void expect(std::size_t n) {
+        std::lock_guard lock{mutex_};
+        lines_.resize(lines_.size() + n);
+    }
+    void set(std::size_t index, std::string line) {
+        {
+            std::lock_guard lock{mutex_};
+            lines_[index - base_] = std::move(line);
+        }
+        ready_.notify_one();
+    }
+    // Prints what is ready in order; with wait, blocks until everything expected is printed.
+    void drain(bool wait_all) {
+        std::unique_lock lock{mutex_};
+        for (;;) {
+            bool printed = false;
+            while (!lines_.empty() && lines_.front()) {
+                std::fputs(lines_.front()->c_str(), stdout);
+                std::fputc('\n', stdout);
+                lines_.pop_front();
+                ++base_;
+                printed = true;
+            }
+            if (printed) {
+                std::fflush(stdout);
+            }
+            if (!wait_all || lines_.empty()) {
+                return;
+            }
+            ready_.wait(lock);
+        }
+    }
+    std::size_t pending() {
+        std::lock_guard lock{mutex_};
+        return lines_.size();
+    }
+    void wait_below(std::size_t n) {
+        std::unique_lock lock{mutex_};
+        ready_.wait(lock, [&] { return lines_.size() < n || (!lines_.empty() && lines_.front()); });
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::deque<std::optional<std::string>> lines_;
+    std::size_t base_ = 0;
+};
+
+std::string summary_line(sim::sim_summary const& s, double seconds) {
+    auto const avg_wait_min =
+        s.started ? static_cast<double>(s.total_wait_ms) / static_cast<double>(s.started) / 60000.0 : 0.0;
+    std::string rejections;
+    for (auto const& [code, n] : s.rejections) {
+        rejections += fmt::format("{}{}={}", rejections.empty() ? "" : " ", code, n);
+    }
+    std::string events;
+    for (auto const& [type, n] : s.events) {
+        events += fmt::format("  {:<18} {}\n", type, n);
+    }
+    return fmt::format("commands {} (accepted {}, rejected {}) in {:.2f} s = {:.0f} commands/s\n"
+                       "average wait before service: {:.1f} min over {} services\n"
+                       "rejections: {}\nevents:\n{}",
+                       s.commands, s.accepted, s.rejected, seconds,
+                       seconds > 0 ? static_cast<double>(s.commands) / seconds : 0.0, avg_wait_min, s.started,
+                       rejections.empty() ? "none" : rejections, events);
+}
+
+// Runs each simulator batch through the engine: submit all, wait for all.
+sim::executor engine_executor(runtime::embedded_engine& engine, bool& failed) {
+    return [&engine, &failed](std::vector<command> const& batch) {
+        std::vector<std::vector<log_entry>> results(batch.size());
+        std::mutex m;
+        std::condition_variable done;
+        std::size_t remaining = batch.size();
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            engine.submit(batch[i], [&, i](std::expected<runtime::outcome, runtime::error> r) {
+                std::lock_guard lock{m};
+                if (r) {
+                    results[i] = std::move(r->entries);
+                } else {
+                    failed = true;
+                    std::cerr << "salonq: " << r.error().message << "\n";
+                }
+                if (--remaining == 0) {
+                    done.notify_one();
+                }
+            });
+        }
+        std::unique_lock lock{m};
+        done.wait(lock, [&] { return remaining == 0; });
+        return results;
+    };
+}
+
+} // namespace
+
+std::expected<std::unique_ptr<runtime::embedded_engine>, std::string> open_engine(store_options const& so) {
+    runtime::engine_options options;
+    options.partitions = so.partitions;
+    options.workers = so.workers;
+    options.mode = so.durability == "relaxed" ? runtime::durability::relaxed : runtime::durability::sync;
+    auto engine = runtime::embedded_engine::open(so.data, std::move(options));
+    if (!engine) {
+        return std::unexpected(fmt::format("cannot open {}: {}", so.data.string(), engine.error().message));
+    }
+    return std::move(*engine);
+}
+
+int run_submit(store_options const& so, std::istream& in) {
+    auto engine = open_engine(so);
+    if (!engine) {
+        std::cerr << "salonq submit: " << engine.error() << "\n";
+        return 2;
+    }
+    constexpr std::size_t max_in_flight = 65536;
+    ordered_printer printer;
+    std::string line;
+    std::size_t index = 0;
+    std::size_t invalid = 0;
+    std::size_t failed = 0;
+    std::mutex failed_mutex;
+    while (std::getline(in, line)) {
+        if (line.find_first_not_of(" \t\r") == std::string::npos) {
+            continue;
+        }
+        ++index;
+        printer.expect(1);
+        auto decoded = codec::decode_command(line, codec::command_source::client);
+        if (!decoded) {
+            ++invalid;
+            printer.set(index - 1, invalid_json(index, decoded.error()));
+        } else {
+            (*engine)->submit(std::move(*decoded), [&, index](std::expected<runtime::outcome, runtime::error> r) {
+                if (!r) {
+                    std::lock_guard lock{failed_mutex};
+                    ++failed;
+                }
+                printer.set(index - 1, r ? outcome_json(index, *r) : failed_json(index, r.error()));
+            });
+        }
+        printer.drain(false);
+        if (printer.pending() >= max_in_flight) {
+            printer.wait_below(max_in_flight);
+        }
+    }
+    printer.drain(true);
+    if (invalid > 0 || failed > 0) {
+        std::cerr << fmt::format("salonq submit: {} lines, {} invalid, {} failed\n", index, invalid, failed);
+        return 1;
+    }
+    return 0;
+}
+
+int run_events(store_options const& so, events_options const& eo) {
+    auto engine = open_engine(so);
+    if (!engine) {
+        std::cerr << "salonq events: " << engine.error() << "\n";
+        return 2;
+    }
+    auto& log = (*engine)->events();
+    std::uint64_t printed = 0;
+    bool const filtering = eo.salon || eo.from_seq > 0 || !eo.include_rejections;
+    for (std::int32_t p = 0; p < log.partition_count(); ++p) {
+        if (eo.partition && *eo.partition != p) {
+            continue;
+        }
+        offset_t from{0};
+        for (;;) {
+            auto records = log.read(partition_id{p}, from, 4096);
+            if (!records) {
+                std::cerr << "salonq events: " << records.error().message << "\n";
+                return 1;
+            }
+            if (records->empty()) {
+                break;
+            }
+            for (auto const& r : *records) {
+                from = offset_t{r.offset.value() + 1};
+                if (filtering) {
+                    auto entry = codec::decode_entry(r.value);
+                    if (!entry) {
+                        std::cerr << "salonq events: undecodable entry at " << p << "/" << r.offset.value() << "\n";
+                        return 1;
+                    }
+                    bool keep = std::visit(
+                        [&](auto const& e) {
+                            using T = std::decay_t<decltype(e)>;
+                            if (eo.salon && e.salon.value() != *eo.salon) {
+                                return false;
+                            }
+                            if constexpr (std::is_same_v<T, event>) {
+                                return e.seq.value() >= eo.from_seq;
+                            } else {
+                                return eo.include_rejections && e.at_seq.value() >= eo.from_seq;
+                            }
+                        },
+                        *entry);
+                    if (!keep) {
+                        continue;
+                    }
+                }
+                std::fwrite(r.value.data(), 1, r.value.size(), stdout);
+                std::fputc('\n', stdout);
+                if (eo.limit > 0 && ++printed >= eo.limit) {
+                    return 0;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+int run_state(store_options const& so, std::string const& salon) {
+    auto engine = open_engine(so);
+    if (!engine) {
+        std::cerr << "salonq state: " << engine.error() << "\n";
+        return 2;
+    }
+    auto state = (*engine)->state(salon_id{salon});
+    if (!state) {
+        std::cerr << "salonq state: " << state.error().message << "\n";
+        return 1;
+    }
+    if (!*state) {
+        std::cerr << "salonq state: salon " << salon << " is not registered\n";
+        return 1;
+    }
+    std::cout << codec::encode_state(**state) << "\n";
+    return 0;
+}
+
+int run_verify(store_options const& so) {
+    auto engine = open_engine(so);
+    if (!engine) {
+        std::cerr << "salonq verify: " << engine.error() << "\n";
+        return 2;
+    }
+    auto report = runtime::verify((*engine)->db(), (*engine)->partition_count());
+    if (!report) {
+        std::cerr << "salonq verify: " << report.error().message << "\n";
+        return 1;
+    }
+    std::cout << fmt::format("salons {}  commands {}  log entries {} (events {}, rejections {})\n", report->salons,
+                             report->commands, report->entries, report->events, report->rejections);
+    if (!report->ok()) {
+        for (auto const& p : report->problems) {
+            std::cout << "PROBLEM " << p << "\n";
+        }
+        std::cout << "verify: FAILED\n";
+        return 1;
+    }
+    std::cout
+        << "verify: ok - every stored state equals the fold of its events; seqs gapless; one outcome per command\n";
+    return 0;
+}
+
+int run_simulate(store_options const& so, simulate_options const& opts) {
+    sim::sim_options options;
+    options.salons = opts.salons;
+    options.days = opts.days;
+    options.seed = opts.seed;
+    options.load = opts.load;
+    options.salon_prefix = opts.prefix;
+    sim::day_simulator simulator{options};
+    auto const started = std::chrono::steady_clock::now();
+    sim::sim_summary summary;
+
+    if (opts.emit) {
+        // Dry run through the pure domain, writing the commands as a client would send them.
+        std::ofstream out{*opts.emit};
+        if (!out) {
+            std::cerr << "salonq simulate: cannot write " << opts.emit->string() << "\n";
+            return 2;
+        }
+        sim::memory_executor memory;
+        summary = simulator.run([&](std::vector<command> const& batch) {
+            for (auto c : batch) {
+                auto json = codec::encode_command(c);
+                // Client form: the engine stamps receivedAt itself.
+                auto const at = json.find(",\"receivedAt\":");
+                json.erase(at, json.find(',', at + 1) - at);
+                out << json << '\n';
+            }
+            return memory(batch);
+        });
+    } else {
+        auto engine = open_engine(so);
+        if (!engine) {
+            std::cerr << "salonq simulate: " << engine.error() << "\n";
+            return 2;
+        }
+        bool failed = false;
+        summary = simulator.run(engine_executor(**engine, failed));
+        if (failed) {
+            return 1;
+        }
+    }
+    auto const seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::cout << fmt::format("simulated {} salons x {} days{}\n", opts.salons, opts.days,
+                             opts.emit ? " (dry run)" : "");
+    std::cout << (opts.quiet ? summary_line(summary, seconds).substr(0, summary_line(summary, seconds).find('\n') + 1)
+                             : summary_line(summary, seconds));
+    return 0;
+}
+
+int run_demo(store_options const& so) {
+    auto engine = open_engine(so);
+    if (!engine) {
+        std::cerr << "salonq demo: " << engine.error() << "\n";
+        return 2;
+    }
+    sim::sim_options options;
+    options.salons = 3;
+    options.salon_prefix = "demo";
+    options.seed = static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
+    sim::day_simulator simulator{options};
+    bool failed = false;
+    auto const started = std::chrono::steady_clock::now();
+    auto summary = simulator.run(engine_executor(**engine, failed));
+    auto const seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (failed) {
+        return 1;
+    }
+    std::cout << "salonq demo: three salons, one simulated day, through the embedded engine at " << so.data.string()
+              << "\n\n";
+    std::cout << summary_line(summary, seconds) << "\n";
+    auto state = (*engine)->state(salon_id{"demo-0001"});
+    if (state && *state) {
+        auto const& s = **state;
+        std::cout << fmt::format("salon {} ({}, {}): seq {}, {} active tickets, {} staff\n", s.id.value(), s.name,
+                                 s.timezone, s.seq.value(), s.tickets.size(), s.staff.size());
+    }
+    std::cout << "\nTry:  build/salonq --data " << so.data.string() << " state demo-0001\n"
+              << "      build/salonq --data " << so.data.string() << " events --salon demo-0001 --limit 20\n"
+              << "      build/salonq --data " << so.data.string() << " verify\n";
+    return 0;
+}
+
+} // namespace salonq::api

@@ -1,0 +1,50 @@
+#pragma once
+
+#include "engine/runtime/embedded_engine.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <istream>
+#include <optional>
+#include <string>
+
+namespace salonq::api {
+
+// Options shared by every subcommand that opens the embedded log.
+struct store_options {
+    std::filesystem::path data = "salonq-data";
+    std::optional<std::int32_t> partitions;
+    std::int32_t workers = 1;
+    std::string durability = "sync";
+};
+
+struct events_options {
+    std::optional<std::string> salon;
+    std::uint64_t from_seq = 0;
+    std::optional<std::int32_t> partition;
+    bool include_rejections = true;
+    std::uint64_t limit = 0; // 0 = all
+};
+
+struct simulate_options {
+    std::int32_t salons = 10;
+    std::int32_t days = 1;
+    std::uint64_t seed = 42;
+    double load = 1.0;
+    std::string prefix = "salon";
+    std::optional<std::filesystem::path> emit; // dry run: write the command stream (client form) here
+    bool quiet = false;
+};
+
+// Each returns the process exit code and prints to stdout/stderr.
+int run_submit(store_options const& so, std::istream& in);
+int run_events(store_options const& so, events_options const& eo);
+int run_state(store_options const& so, std::string const& salon);
+int run_verify(store_options const& so);
+int run_simulate(store_options const& so, simulate_options const& sim);
+int run_demo(store_options const& so);
+
+[[nodiscard]] std::expected<std::unique_ptr<engine::runtime::embedded_engine>, std::string>
+open_engine(store_options const& so);
+
+} // namespace salonq::api

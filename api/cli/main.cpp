@@ -1,0 +1,94 @@
+// salonq: the command line of the salon queue engine (embedded mode).
+
+#include "api/cli/commands.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <fstream>
+#include <iostream>
+
+int main(int argc, char** argv) {
+    using namespace salonq::api;
+    CLI::App app{"salonq - event-sourced walk-in queue engine for salons"};
+    app.require_subcommand(1);
+
+    store_options so;
+    if (char const* env = std::getenv("SALONQ_DATA")) {
+        so.data = env;
+    }
+    app.add_option("--data", so.data, "Directory of the embedded log and state (env SALONQ_DATA)");
+    app.add_option("--partitions", so.partitions, "Partition count of a new log (default 12)")
+        ->check(CLI::Range(1, 4096));
+    app.add_option("--workers", so.workers, "Engine worker threads (single writers)")->check(CLI::Range(1, 64));
+    app.add_option("--durability", so.durability, "sync: acknowledge after fsync; relaxed: after the OS write")
+        ->check(CLI::IsMember({"sync", "relaxed"}));
+
+    std::string input = "-";
+    auto* submit = app.add_subcommand("submit", "Submit commands (JSON lines) and print each outcome as a JSON line");
+    submit->add_option("file", input, "File of commands, one JSON object a line ('-' = stdin)");
+
+    events_options eo;
+    auto* events = app.add_subcommand("events", "Print the events log as JSON lines");
+    events->add_option("--salon", eo.salon, "Only this salon's entries");
+    events->add_option("--from-seq", eo.from_seq, "Only events with seq >= this");
+    events->add_option("--partition", eo.partition, "Only this partition");
+    events->add_option("--limit", eo.limit, "At most this many lines");
+    bool no_rejections = false;
+    events->add_flag("--no-rejections", no_rejections, "Leave out recorded rejections");
+
+    std::string salon;
+    auto* state = app.add_subcommand("state", "Print a salon's folded state as JSON");
+    state->add_option("salon", salon, "Salon id")->required();
+
+    auto* verify = app.add_subcommand("verify", "Re-fold every event from scratch and compare with the stored state");
+
+    simulate_options sim;
+    auto* simulate = app.add_subcommand("simulate", "Drive realistic salon days through the engine and summarise");
+    simulate->add_option("--salons", sim.salons, "Number of salons")->check(CLI::Range(1, 1'000'000));
+    simulate->add_option("--days", sim.days, "Number of days")->check(CLI::Range(1, 3650));
+    simulate->add_option("--seed", sim.seed, "Random seed");
+    simulate->add_option("--load", sim.load, "Arrival rate factor (1.0 = ~60 walk-ins a salon a day)")
+        ->check(CLI::Range(0.01, 100.0));
+    simulate->add_option("--prefix", sim.prefix, "Salon id prefix");
+    simulate->add_option("--emit", sim.emit, "Dry run: no engine; write the command stream to this file");
+    simulate->add_flag("--quiet", sim.quiet, "Only the summary line");
+
+    auto* demo =
+        app.add_subcommand("demo", "Open a demo salon, run a simulated day through the engine, show the queue");
+
+    CLI11_PARSE(app, argc, argv);
+    eo.include_rejections = !no_rejections;
+
+    try {
+        if (submit->parsed()) {
+            if (input == "-") {
+                return run_submit(so, std::cin);
+            }
+            std::ifstream file{input};
+            if (!file) {
+                std::cerr << "salonq submit: cannot open " << input << "\n";
+                return 2;
+            }
+            return run_submit(so, file);
+        }
+        if (events->parsed()) {
+            return run_events(so, eo);
+        }
+        if (state->parsed()) {
+            return run_state(so, salon);
+        }
+        if (verify->parsed()) {
+            return run_verify(so);
+        }
+        if (simulate->parsed()) {
+            return run_simulate(so, sim);
+        }
+        if (demo->parsed()) {
+            return run_demo(so);
+        }
+    } catch (std::exception const& e) {
+        std::cerr << "salonq: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}

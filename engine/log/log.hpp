@@ -1,0 +1,37 @@
+#pragma once
+
+#include "engine/domain/strong.hpp"
+
+#include <cstdint>
+#include <expected>
+#include <string>
+#include <vector>
+
+namespace salonq::engine::log {
+
+// One message of a partitioned log: its place, the key (salonId) and the JSON value.
+struct record {
+    partition_id partition;
+    offset_t offset;
+    std::string key;
+    std::string value;
+};
+
+struct error {
+    std::string message;
+};
+
+// Read access to a partitioned log (the commands or events topic). The embedded log and the Kafka backend
+// both implement it; projections, replay and the CLI read through it.
+class reader {
+public:
+    virtual ~reader() = default;
+    [[nodiscard]] virtual std::int32_t partition_count() const = 0;
+    // Up to `max` records of partition p from offset `from` on, in offset order.
+    [[nodiscard]] virtual std::expected<std::vector<record>, error> read(partition_id p, offset_t from,
+                                                                         std::size_t max) = 0;
+    // The offset the next appended record of p will get.
+    [[nodiscard]] virtual std::expected<offset_t, error> end_offset(partition_id p) = 0;
+};
+
+} // namespace salonq::engine::log

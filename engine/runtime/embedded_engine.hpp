@@ -1,0 +1,77 @@
+#pragma once
+
+#include "engine/domain/commands.hpp"
+#include "engine/domain/state.hpp"
+#include "engine/log/embedded_log.hpp"
+#include "engine/runtime/outcome.hpp"
+#include "engine/store/rocks_store.hpp"
+
+#include <chrono>
+#include <expected>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace salonq::engine::runtime {
+
+enum class durability : std::uint8_t {
+    sync,    // an outcome is reported only after its WriteBatch is fsynced (the default)
+    relaxed, // reported after the write reaches the WAL in the OS page cache: survives a process crash,
+             // not a power loss
+};
+
+struct engine_options {
+    // Partition count of a new log; an existing log keeps its own and refuses a different explicit value.
+    std::optional<std::int32_t> partitions;
+    std::int32_t workers = 1;
+    durability mode = durability::sync;
+    std::size_t max_batch = 4096;
+    std::chrono::hours dedupe_retention{24 * 7};
+    // The engine's clock: stamps received_at on commands that have none. Injected for tests.
+    std::function<instant()> clock;
+};
+
+using completion = std::function<void(std::expected<outcome, error>)>;
+
+// The whole engine in one process over the embedded log: single-writer workers, each owning the partitions
+// p with p % workers == index, decide and fold commands and make each batch durable in one RocksDB
+// WriteBatch (commands, events, states, dedupe index and offsets), so the embedded mode is exactly-once by
+// construction. Thread-safe: submit from any thread; completions run on the owning worker's thread.
+class embedded_engine {
+public:
+    static constexpr std::int32_t default_partitions = 12;
+
+    [[nodiscard]] static std::expected<std::unique_ptr<embedded_engine>, error> open(std::filesystem::path const& dir,
+                                                                                     engine_options options = {});
+    ~embedded_engine(); // finishes what was submitted, then stops the workers
+
+    embedded_engine(embedded_engine const&) = delete;
+    embedded_engine& operator=(embedded_engine const&) = delete;
+
+    // Queues a decoded command. Stamps received_at from the engine clock if it is unset.
+    void submit(command c, completion done);
+    [[nodiscard]] std::expected<outcome, error> submit_sync(command c);
+
+    [[nodiscard]] std::int32_t partition_count() const noexcept;
+    // The committed state of a salon (none if it was never registered).
+    [[nodiscard]] std::expected<std::optional<salon_state>, error> state(salon_id const& id) const;
+    [[nodiscard]] log::reader& events() noexcept;
+    [[nodiscard]] log::reader& commands() noexcept;
+    [[nodiscard]] store::rocks_store& db() noexcept;
+
+    // Commands decided and made durable since open (for benchmarks and tests).
+    [[nodiscard]] std::uint64_t committed_commands() const noexcept;
+    [[nodiscard]] std::uint64_t committed_batches() const noexcept;
+
+private:
+    struct impl;
+    explicit embedded_engine(std::unique_ptr<impl> i);
+    std::unique_ptr<impl> impl_;
+};
+
+// Meta keys of the embedded log.
+[[nodiscard]] std::string meta_partition_key(partition_id p);
+inline constexpr std::string_view meta_layout_key = "layout";
+
+} // namespace salonq::engine::runtime

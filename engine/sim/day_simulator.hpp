@@ -1,0 +1,59 @@
+#pragma once
+
+#include "engine/domain/commands.hpp"
+#include "engine/domain/events.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace salonq::engine::sim {
+
+struct sim_options {
+    std::int32_t salons = 10;
+    std::int32_t days = 1;
+    std::uint64_t seed = 42;
+    std::string salon_prefix = "salon";
+    // Scales the hourly arrival rates (1.0 is a busy high-street barber: ~60 walk-ins a day).
+    double load = 1.0;
+    // First simulated day (UTC midnight of this date, days since 1970-01-01): 2026-11-02.
+    local_day first_day = 20759;
+};
+
+// What the simulator learns back from executing a command: the entries of its outcome.
+using executor = std::function<std::vector<std::vector<log_entry>>(std::vector<command> const&)>;
+
+struct sim_summary {
+    std::uint64_t commands = 0;
+    std::uint64_t accepted = 0;
+    std::uint64_t rejected = 0;
+    std::map<std::string, std::uint64_t> rejections; // by code
+    std::map<std::string, std::uint64_t> events;     // by type
+    std::uint64_t total_wait_ms = 0;                 // over started services
+    std::uint64_t started = 0;
+};
+
+// Drives realistic salon days through an executor: salons with time zones, catalogues and staff; walk-ins
+// arriving by hour (Poisson, with lunch and after-work peaks); staff shifts; services with noisy durations;
+// absent customers skipped and some coming back (undo-skip); seniors and children served by priority;
+// impatient customers cancelling; and a close-day that turns the rest into no-shows. Commands of one simulated
+// minute across all salons go to the executor as one batch, so a persistent engine can group-commit them.
+// Deterministic for a seed: the command stream depends only on the options and the outcomes.
+class day_simulator {
+public:
+    explicit day_simulator(sim_options options);
+    ~day_simulator();
+    day_simulator(day_simulator const&) = delete;
+    day_simulator& operator=(day_simulator const&) = delete;
+
+    sim_summary run(executor const& execute);
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+} // namespace salonq::engine::sim

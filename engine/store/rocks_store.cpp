@@ -1,0 +1,242 @@
+#include "engine/store/rocks_store.hpp"
+
+#include <rocksdb/compaction_filter.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <array>
+#include <chrono>
+#include <cstring>
+#include <vector>
+
+namespace salonq::engine::store {
+namespace {
+
+constexpr std::array<char const*, family_count> family_names{"commands", "events", "state", "meta", "dedupe"};
+
+error to_error(rocksdb::Status const& s) {
+    auto code = errc::io_error;
+    if (s.IsCorruption()) {
+        code = errc::corruption;
+    } else if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) {
+        code = errc::busy;
+    } else if (s.IsInvalidArgument()) {
+        code = errc::invalid_argument;
+    }
+    return error{code, s.ToString()};
+}
+
+// Drops dedupe entries older than the retention window. A dedupe value starts with the command's receive time
+// in milliseconds since the epoch (8 bytes, little-endian); see engine/runtime/dedupe.hpp.
+class dedupe_retention_filter : public rocksdb::CompactionFilter {
+public:
+    explicit dedupe_retention_filter(std::chrono::milliseconds retention) : retention_(retention) {}
+
+    bool Filter(int, rocksdb::Slice const&, rocksdb::Slice const& value, std::string*, bool*) const override {
+        if (value.size() < sizeof(std::int64_t)) {
+            return false;
+        }
+        std::int64_t received_ms = 0;
+        std::memcpy(&received_ms, value.data(), sizeof received_ms);
+        auto const now_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
+        return now_ms - received_ms > retention_.count();
+    }
+    char const* Name() const override { return "salonq.dedupe_retention"; }
+
+private:
+    std::chrono::milliseconds retention_;
+};
+
+} // namespace
+
+std::string_view to_string(errc c) noexcept {
+    switch (c) {
+    case errc::io_error:
+        return "io_error";
+    case errc::corruption:
+        return "corruption";
+    case errc::busy:
+        return "busy";
+    case errc::invalid_argument:
+        return "invalid_argument";
+    }
+    return "io_error";
+}
+
+struct write_batch::impl {
+    rocksdb::WriteBatch batch;
+    std::array<rocksdb::ColumnFamilyHandle*, family_count> families{};
+};
+
+struct rocks_store::impl {
+    std::filesystem::path path;
+    std::unique_ptr<dedupe_retention_filter> filter;
+    std::unique_ptr<rocksdb::DB> db;
+    std::array<rocksdb::ColumnFamilyHandle*, family_count> families{};
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+
+    ~impl() {
+        for (auto* h : handles) {
+            if (db && h != nullptr) {
+                (void)db->DestroyColumnFamilyHandle(h); // explicit ignore: nothing to do on close failure
+            }
+        }
+        if (db) {
+            (void)db->Close();
+        }
+    }
+    rocksdb::ColumnFamilyHandle* cf(family f) const { return families[static_cast<std::size_t>(f)]; }
+};
+
+write_batch::write_batch(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
+write_batch::~write_batch() = default;
+write_batch::write_batch(write_batch&&) noexcept = default;
+write_batch& write_batch::operator=(write_batch&&) noexcept = default;
+
+void write_batch::put(family f, std::string_view key, std::string_view value) {
+    (void)impl_->batch.Put(impl_->families[static_cast<std::size_t>(f)], rocksdb::Slice{key.data(), key.size()},
+                           rocksdb::Slice{value.data(), value.size()}); // only fails past 4 GiB
+}
+
+void write_batch::erase(family f, std::string_view key) {
+    (void)impl_->batch.Delete(impl_->families[static_cast<std::size_t>(f)], rocksdb::Slice{key.data(), key.size()});
+}
+
+std::size_t write_batch::count() const noexcept { return static_cast<std::size_t>(impl_->batch.Count()); }
+std::size_t write_batch::bytes() const noexcept { return impl_->batch.GetDataSize(); }
+void write_batch::clear() noexcept { impl_->batch.Clear(); }
+
+rocks_store::rocks_store(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
+rocks_store::~rocks_store() = default;
+
+std::filesystem::path const& rocks_store::path() const noexcept { return impl_->path; }
+
+write_batch rocks_store::make_batch() const {
+    auto b = std::make_unique<write_batch::impl>();
+    b->families = impl_->families;
+    return write_batch{std::move(b)};
+}
+
+std::expected<std::unique_ptr<rocks_store>, error> rocks_store::open(std::filesystem::path const& path,
+                                                                     open_options const& options) {
+    auto state = std::make_unique<impl>();
+    state->path = path;
+    state->filter = std::make_unique<dedupe_retention_filter>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(options.dedupe_retention));
+
+    rocksdb::Options db_options;
+    db_options.create_if_missing = options.create_if_missing;
+    db_options.create_missing_column_families = true;
+    db_options.IncreaseParallelism(2);
+    db_options.max_total_wal_size = 256 << 20;
+    db_options.keep_log_file_num = 3;
+
+    rocksdb::BlockBasedTableOptions table;
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    rocksdb::ColumnFamilyOptions cf_options;
+    cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    cf_options.compression = rocksdb::kLZ4Compression;
+
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
+    for (std::size_t i = 0; i < family_count; ++i) {
+        auto opts = cf_options;
+        if (static_cast<family>(i) == family::dedupe) {
+            opts.compaction_filter = state->filter.get();
+        }
+        descriptors.emplace_back(family_names[i], opts);
+    }
+
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Status status;
+    if (options.read_only) {
+        status = rocksdb::DB::OpenForReadOnly(db_options, path.string(), descriptors, &state->handles, &raw);
+    } else {
+        std::filesystem::create_directories(path);
+        status = rocksdb::DB::Open(db_options, path.string(), descriptors, &state->handles, &raw);
+    }
+    if (!status.ok()) {
+        return std::unexpected(to_error(status));
+    }
+    state->db.reset(raw);
+    for (std::size_t i = 0; i < family_count; ++i) {
+        state->families[i] = state->handles[i + 1];
+    }
+    return std::unique_ptr<rocks_store>(new rocks_store(std::move(state)));
+}
+
+std::expected<void, error> rocks_store::write(write_batch& batch, bool sync) {
+    rocksdb::WriteOptions options;
+    options.sync = sync;
+    auto status = impl_->db->Write(options, &batch.impl_->batch);
+    if (!status.ok()) {
+        return std::unexpected(to_error(status));
+    }
+    return {};
+}
+
+std::expected<std::optional<std::string>, error> rocks_store::get(family f, std::string_view key) const {
+    std::string value;
+    auto status = impl_->db->Get(rocksdb::ReadOptions{}, impl_->cf(f), rocksdb::Slice{key.data(), key.size()}, &value);
+    if (status.IsNotFound()) {
+        return std::optional<std::string>{};
+    }
+    if (!status.ok()) {
+        return std::unexpected(to_error(status));
+    }
+    return std::optional<std::string>{std::move(value)};
+}
+
+std::expected<void, error>
+rocks_store::scan(family f, std::string_view from, std::string_view to,
+                  std::function<bool(std::string_view key, std::string_view value)> const& visit) const {
+    rocksdb::ReadOptions options;
+    rocksdb::Slice upper{to.data(), to.size()};
+    if (!to.empty()) {
+        options.iterate_upper_bound = &upper;
+    }
+    std::unique_ptr<rocksdb::Iterator> it{impl_->db->NewIterator(options, impl_->cf(f))};
+    for (it->Seek(rocksdb::Slice{from.data(), from.size()}); it->Valid(); it->Next()) {
+        if (!visit(it->key().ToStringView(), it->value().ToStringView())) {
+            break;
+        }
+    }
+    if (!it->status().ok()) {
+        return std::unexpected(to_error(it->status()));
+    }
+    return {};
+}
+
+std::expected<std::optional<std::string>, error> rocks_store::last_key(family f, std::string_view from,
+                                                                       std::string_view to) const {
+    rocksdb::ReadOptions options;
+    rocksdb::Slice lower{from.data(), from.size()};
+    rocksdb::Slice upper{to.data(), to.size()};
+    options.iterate_lower_bound = &lower;
+    if (!to.empty()) {
+        options.iterate_upper_bound = &upper;
+    }
+    std::unique_ptr<rocksdb::Iterator> it{impl_->db->NewIterator(options, impl_->cf(f))};
+    if (to.empty()) {
+        it->SeekToLast();
+    } else {
+        it->SeekForPrev(upper);
+        if (it->Valid() && it->key() == upper) {
+            it->Prev();
+        }
+    }
+    if (!it->status().ok()) {
+        return std::unexpected(to_error(it->status()));
+    }
+    if (!it->Valid()) {
+        return std::optional<std::string>{};
+    }
+    return std::optional<std::string>{it->key().ToString()};
+}
+
+} // namespace salonq::engine::store

@@ -1,0 +1,86 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace salonq::engine::store {
+
+enum class errc : std::uint8_t { io_error, corruption, busy, invalid_argument };
+[[nodiscard]] std::string_view to_string(errc c) noexcept;
+
+struct error {
+    errc code = errc::io_error;
+    std::string message;
+};
+
+// The column families of the embedded database. Commands and events are the durable log (keyed by partition
+// and offset); state holds each salon's folded state; meta the per-partition offsets; dedupe the recent
+// commandIds with where their outcome lives.
+enum class family : std::uint8_t { commands, events, state, meta, dedupe };
+constexpr std::size_t family_count = 5;
+
+// A set of writes applied atomically by rocks_store::write. Made by rocks_store::make_batch (it is bound to
+// that store's column families).
+class write_batch {
+public:
+    ~write_batch();
+    write_batch(write_batch&&) noexcept;
+    write_batch& operator=(write_batch&&) noexcept;
+
+    void put(family f, std::string_view key, std::string_view value);
+    void erase(family f, std::string_view key);
+    [[nodiscard]] std::size_t count() const noexcept;
+    [[nodiscard]] std::size_t bytes() const noexcept;
+    void clear() noexcept;
+
+private:
+    friend class rocks_store;
+    struct impl;
+    explicit write_batch(std::unique_ptr<impl> i);
+    std::unique_ptr<impl> impl_;
+};
+
+struct open_options {
+    bool create_if_missing = true;
+    bool read_only = false;
+    // How long a dedupe entry is kept before compaction may drop it (commandId retention window).
+    std::chrono::hours dedupe_retention{24 * 7};
+};
+
+// RAII owner of the RocksDB instance. Thread-safe as RocksDB is: concurrent readers and writers are fine;
+// single-writer-per-partition is the runtime's rule, not the store's. RocksDB types stay out of this header.
+class rocks_store {
+public:
+    [[nodiscard]] static std::expected<std::unique_ptr<rocks_store>, error> open(std::filesystem::path const& path,
+                                                                                 open_options const& options = {});
+    ~rocks_store();
+    rocks_store(rocks_store const&) = delete;
+    rocks_store& operator=(rocks_store const&) = delete;
+
+    [[nodiscard]] write_batch make_batch() const;
+    // Applies the batch atomically; with sync the WAL is fsynced before returning (acknowledged = durable).
+    [[nodiscard]] std::expected<void, error> write(write_batch& batch, bool sync);
+    [[nodiscard]] std::expected<std::optional<std::string>, error> get(family f, std::string_view key) const;
+    // Visits keys in [from, to) in order (to empty = to the end) until the visitor returns false.
+    [[nodiscard]] std::expected<void, error>
+    scan(family f, std::string_view from, std::string_view to,
+         std::function<bool(std::string_view key, std::string_view value)> const& visit) const;
+    // The last key in [from, to), if any.
+    [[nodiscard]] std::expected<std::optional<std::string>, error> last_key(family f, std::string_view from,
+                                                                            std::string_view to) const;
+    [[nodiscard]] std::filesystem::path const& path() const noexcept;
+
+private:
+    struct impl;
+    explicit rocks_store(std::unique_ptr<impl> i);
+    std::unique_ptr<impl> impl_;
+};
+
+} // namespace salonq::engine::store
