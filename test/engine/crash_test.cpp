@@ -1,0 +1,133 @@
+// Crash test: a child process runs 100k+ commands through the embedded engine and is killed with SIGKILL at
+// random moments, several times; each restart resubmits everything (clients retry, commandIds make that safe).
+// Afterwards every command acknowledged before a kill has exactly the outcome it was acknowledged with, no
+// command has two outcomes, and `salonq verify` passes.
+
+#include "test/support/process.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+
+namespace {
+
+using salonq::test::child_process;
+using salonq::test::salonq_binary;
+using salonq::test::temp_dir;
+
+struct ack {
+    std::string status;
+    std::string entries; // the outcome's entries, as printed
+};
+
+std::string field(std::string const& line, std::string const& name) {
+    auto const key = "\"" + name + "\":\"";
+    auto const at = line.find(key);
+    if (at == std::string::npos) {
+        return {};
+    }
+    auto const from = at + key.size();
+    return line.substr(from, line.find('"', from) - from);
+}
+
+// Complete lines only: a kill can cut the last line short.
+std::map<std::string, ack> read_acks(std::string const& path, std::size_t& lines) {
+    std::map<std::string, ack> acks;
+    std::ifstream in{path};
+    std::string line;
+    lines = 0;
+    while (std::getline(in, line)) {
+        if (in.eof() || line.empty() || line.back() != '}') {
+            break;
+        }
+        ++lines;
+        auto const entries = line.find("\"entries\":");
+        auto id = field(line, "commandId");
+        REQUIRE_MESSAGE(!id.empty(), line);
+        acks[id] = ack{field(line, "status"), entries == std::string::npos ? "" : line.substr(entries)};
+    }
+    return acks;
+}
+
+} // namespace
+
+TEST_CASE("crash: kill -9 during 100k+ commands loses and duplicates nothing") {
+    temp_dir dir;
+    auto const commands = dir / "commands.jsonl";
+    auto const data = dir / "data";
+    {
+        child_process gen({salonq_binary(), "simulate", "--salons", "600", "--days", "1", "--seed", "7", "--emit",
+                           commands, "--quiet"},
+                          dir / "gen.out");
+        REQUIRE(gen.started());
+        REQUIRE(gen.wait() == 0);
+    }
+    std::size_t total = 0;
+    {
+        std::ifstream in{commands};
+        std::string line;
+        while (std::getline(in, line)) {
+            ++total;
+        }
+    }
+    REQUIRE(total >= 100'000);
+
+    auto const seed = std::random_device{}();
+    INFO("seed " << seed);
+    std::mt19937 rng{seed};
+    std::map<std::string, ack> acknowledged;
+    int kills = 0;
+    for (int round = 0; round < 6; ++round) {
+        auto const out = dir / ("run" + std::to_string(round) + ".out");
+        child_process run({salonq_binary(), "--data", data, "submit", commands}, out);
+        REQUIRE(run.started());
+        auto const delay = std::uniform_int_distribution<int>{150, 2500}(rng);
+        std::this_thread::sleep_for(std::chrono::milliseconds{delay});
+        int code = 0;
+        if (!run.finished(code)) {
+            run.kill();
+            code = run.wait();
+            ++kills;
+        }
+        std::size_t lines = 0;
+        for (auto& [id, a] : read_acks(out, lines)) {
+            auto [it, inserted] = acknowledged.emplace(id, a);
+            if (!inserted) {
+                // Acknowledged again after a restart: it must be the same outcome.
+                CHECK_MESSAGE(it->second.entries == a.entries, "command " << id << " changed its outcome");
+            }
+        }
+        MESSAGE("round " << round << ": killed after " << delay << " ms with " << lines << " acknowledged lines");
+    }
+    CHECK(kills >= 3);
+
+    auto const final_out = dir / "final.out";
+    child_process final_run({salonq_binary(), "--data", data, "submit", commands}, final_out);
+    REQUIRE(final_run.wait() == 0);
+    std::size_t lines = 0;
+    auto const final_acks = read_acks(final_out, lines);
+    CHECK(lines == total);
+    CHECK(final_acks.size() == total);
+    std::size_t compared = 0;
+    for (auto const& [id, a] : acknowledged) {
+        auto it = final_acks.find(id);
+        REQUIRE_MESSAGE(it != final_acks.end(), "acknowledged command " << id << " has no outcome after recovery");
+        CHECK_MESSAGE(it->second.entries == a.entries, "command " << id << " has a different outcome after recovery");
+        ++compared;
+    }
+    MESSAGE(compared << " commands acknowledged before a kill, all with their original outcome");
+    CHECK(compared > 0);
+
+    child_process verify({salonq_binary(), "--data", data, "verify"}, dir / "verify.out");
+    auto const verified = verify.wait();
+    std::ifstream report{dir / "verify.out"};
+    std::string text((std::istreambuf_iterator<char>(report)), std::istreambuf_iterator<char>());
+    INFO(text);
+    CHECK(verified == 0);
+    CHECK(text.find("commands " + std::to_string(total) + " ") != std::string::npos);
+}

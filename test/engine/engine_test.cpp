@@ -1,0 +1,263 @@
+// The embedded engine with real RocksDB: idempotency, recovery, concurrency, partitioning, bad input.
+
+#include "engine/codec/command_codec.hpp"
+#include "engine/codec/event_codec.hpp"
+#include "engine/log/partitioner.hpp"
+#include "engine/runtime/embedded_engine.hpp"
+#include "engine/runtime/verify.hpp"
+#include "test/support/process.hpp"
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+namespace {
+
+using namespace salonq::engine;
+using namespace std::chrono_literals;
+using runtime::embedded_engine;
+using salonq::test::temp_dir;
+
+instant at(int minutes) { return from_unix_ms(1'795'000'000'000) + std::chrono::minutes{minutes}; } // Nov 2026
+
+command make(std::string id, std::string salon, command_body body, instant when = {},
+             actor by = {"desk", actor_kind::terminal}) {
+    command c;
+    c.id = command_id{std::move(id)};
+    c.salon = salon_id{std::move(salon)};
+    c.by = std::move(by);
+    c.received_at = when;
+    c.body = std::move(body);
+    return c;
+}
+
+void open_salon(embedded_engine& e, std::string const& salon, int staff = 2) {
+    REQUIRE(e.submit_sync(make(salon + "-reg", salon, cmd::register_salon{"Fade & Co", "Europe/London"}, at(0))));
+    cmd::configure_salon config;
+    config.services = std::vector<service_def>{{"HC", "Haircut", 2500, 30}, {"BT", "Beard trim", 1200, 15}};
+    REQUIRE(e.submit_sync(make(salon + "-cfg", salon, config, at(0)))->accepted());
+    for (int i = 1; i <= staff; ++i) {
+        auto id = "s" + std::to_string(i);
+        REQUIRE(
+            e.submit_sync(make(salon + "-add" + id, salon, cmd::add_staff{staff_id{id}, "Stylist", role::staff}, at(0)))
+                ->accepted());
+        REQUIRE(e.submit_sync(make(salon + "-in" + id, salon, cmd::clock_in{staff_id{id}}, at(1)))->accepted());
+    }
+}
+
+cmd::walk_in walk_in(std::string name) { return cmd::walk_in{customer{std::move(name), "", std::nullopt}, {"HC"}}; }
+
+std::int64_t total_entries(embedded_engine& e) {
+    std::int64_t n = 0;
+    for (std::int32_t p = 0; p < e.partition_count(); ++p) {
+        n += e.events().end_offset(partition_id{p})->value();
+    }
+    return n;
+}
+
+} // namespace
+
+TEST_CASE("engine: a repeated commandId returns the original outcome and appends nothing") {
+    temp_dir dir;
+    auto engine = embedded_engine::open(dir.path()).value();
+    open_salon(*engine, "s1");
+    auto first = engine->submit_sync(make("w-1", "s1", walk_in("Ana"), at(5)));
+    REQUIRE(first);
+    REQUIRE(first->accepted());
+    CHECK_FALSE(first->duplicate);
+    auto const entries_before = total_entries(*engine);
+
+    auto again = engine->submit_sync(make("w-1", "s1", walk_in("Somebody else"), at(6)));
+    REQUIRE(again);
+    CHECK(again->duplicate);
+    CHECK(again->entries == first->entries);
+    CHECK(again->first_offset == first->first_offset);
+    CHECK(total_entries(*engine) == entries_before);
+
+    SUBCASE("a rejection is remembered too") {
+        auto bad = engine->submit_sync(make("c-9", "s1", cmd::complete_service{ticket_id{99}, std::nullopt}, at(7)));
+        REQUIRE(bad);
+        CHECK_FALSE(bad->accepted());
+        auto bad_again =
+            engine->submit_sync(make("c-9", "s1", cmd::complete_service{ticket_id{99}, std::nullopt}, at(8)));
+        CHECK(bad_again->duplicate);
+        CHECK(bad_again->entries == bad->entries);
+    }
+    SUBCASE("the same commandId in another salon is another command") {
+        open_salon(*engine, "s2");
+        auto other = engine->submit_sync(make("w-1", "s2", walk_in("Ben"), at(5)));
+        CHECK_FALSE(other->duplicate);
+        CHECK(other->accepted());
+    }
+    SUBCASE("duplicates inside one group-commit batch") {
+        std::atomic<int> done{0};
+        std::vector<runtime::outcome> outs(3);
+        for (int i = 0; i < 3; ++i) {
+            engine->submit(make("w-2", "s1", walk_in("Chloe"), at(9)), [&, i](auto r) {
+                outs[static_cast<std::size_t>(i)] = *r;
+                ++done;
+            });
+        }
+        while (done < 3) {
+            std::this_thread::sleep_for(1ms);
+        }
+        CHECK(std::count_if(outs.begin(), outs.end(), [](auto const& o) { return !o.duplicate; }) == 1);
+        CHECK(outs[0].entries == outs[1].entries);
+        CHECK(outs[1].entries == outs[2].entries);
+    }
+}
+
+TEST_CASE("engine: a repeat after the retention window is a new command") {
+    temp_dir dir;
+    runtime::engine_options options;
+    options.dedupe_retention = std::chrono::hours{24};
+    auto engine = embedded_engine::open(dir.path(), options).value();
+    open_salon(*engine, "s1");
+    auto first = engine->submit_sync(make("w-1", "s1", walk_in("Ana"), at(5)));
+    auto later = engine->submit_sync(make("w-1", "s1", walk_in("Ana"), at(5) + std::chrono::hours{25}));
+    CHECK_FALSE(later->duplicate);
+    CHECK(later->accepted());
+    CHECK(std::get<event>(later->entries[0]).seq.value() == std::get<event>(first->entries[0]).seq.value() + 1);
+}
+
+TEST_CASE("engine: state, offsets and ticket numbers survive a restart") {
+    temp_dir dir;
+    std::optional<salon_state> before;
+    {
+        auto engine = embedded_engine::open(dir.path()).value();
+        open_salon(*engine, "s1");
+        for (int i = 0; i < 5; ++i) {
+            REQUIRE(
+                engine->submit_sync(make("w" + std::to_string(i), "s1", walk_in("C" + std::to_string(i)), at(10 + i)))
+                    ->accepted());
+        }
+        REQUIRE(engine->submit_sync(make("st", "s1", cmd::start_service{staff_id{"s1"}, std::nullopt}, at(20)))
+                    ->accepted());
+        before = engine->state(salon_id{"s1"}).value();
+    }
+    auto engine = embedded_engine::open(dir.path()).value();
+    auto after = engine->state(salon_id{"s1"}).value();
+    REQUIRE(after);
+    CHECK(*after == *before);
+    auto next = engine->submit_sync(make("w-next", "s1", walk_in("Dev"), at(30)));
+    auto const& issued = std::get<evt::ticket_issued>(std::get<event>(next->entries[0]).body);
+    CHECK(issued.ticket.value() == 6);
+    CHECK(std::get<event>(next->entries[0]).seq.value() == before->seq.value() + 1);
+    auto report = runtime::verify(engine->db(), engine->partition_count()).value();
+    CHECK(report.ok());
+}
+
+TEST_CASE("engine: the partition count is fixed when the log is created") {
+    temp_dir dir;
+    runtime::engine_options four;
+    four.partitions = 4;
+    { REQUIRE(embedded_engine::open(dir.path(), four)); }
+    runtime::engine_options eight;
+    eight.partitions = 8;
+    auto refused = embedded_engine::open(dir.path(), eight);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == runtime::errc::config_mismatch);
+    auto kept = embedded_engine::open(dir.path());
+    REQUIRE(kept);
+    CHECK((*kept)->partition_count() == 4);
+}
+
+TEST_CASE("engine: salons land on Kafka's murmur2 partition") {
+    // Kafka's own vectors (UtilsTest.testMurmur2), as signed Java ints.
+    CHECK(static_cast<std::int32_t>(log::murmur2("21")) == -973932308);
+    CHECK(static_cast<std::int32_t>(log::murmur2("foobar")) == -790332482);
+    CHECK(static_cast<std::int32_t>(log::murmur2("a-little-bit-long-string")) == -985981536);
+    CHECK(static_cast<std::int32_t>(log::murmur2("a-little-bit-longer-string")) == -1486304829);
+    CHECK(static_cast<std::int32_t>(log::murmur2("lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8")) == -58897971);
+    CHECK(static_cast<std::int32_t>(log::murmur2("abc")) == 479470107);
+
+    temp_dir dir;
+    auto engine = embedded_engine::open(dir.path()).value();
+    open_salon(*engine, "salon-042");
+    auto out = engine->submit_sync(make("w", "salon-042", walk_in("Ana"), at(5)));
+    CHECK(out->partition.value() == log::partition_for("salon-042", 12));
+}
+
+TEST_CASE("engine: concurrent walk-ins from many terminals get unique tokens and gapless seqs") {
+    temp_dir dir;
+    runtime::engine_options options;
+    options.workers = 2;
+    options.mode = runtime::durability::relaxed;
+    auto engine = embedded_engine::open(dir.path(), options).value();
+    constexpr int salons = 6;
+    for (int s = 0; s < salons; ++s) {
+        open_salon(*engine, "s" + std::to_string(s));
+        cmd::configure_salon config;
+        config.max_waiting = 2600;
+        REQUIRE(engine->submit_sync(make("big" + std::to_string(s), "s" + std::to_string(s), config, at(1))));
+    }
+    constexpr int threads = 4;
+    constexpr int per_thread = 500;
+    std::vector<std::thread> terminals;
+    std::mutex m;
+    std::map<std::string, std::set<std::string>> tokens;
+    std::atomic<int> accepted{0};
+    for (int t = 0; t < threads; ++t) {
+        terminals.emplace_back([&, t] {
+            for (int i = 0; i < per_thread; ++i) {
+                auto salon = "s" + std::to_string(i % salons);
+                auto r = engine->submit_sync(
+                    make("t" + std::to_string(t) + "-" + std::to_string(i), salon, walk_in("X"), at(10)));
+                REQUIRE(r);
+                REQUIRE(r->accepted());
+                auto const& issued = std::get<evt::ticket_issued>(std::get<event>(r->entries[0]).body);
+                std::lock_guard lock{m};
+                CHECK(tokens[salon].insert(issued.tok.str()).second);
+                ++accepted;
+            }
+        });
+    }
+    for (auto& t : terminals) {
+        t.join();
+    }
+    CHECK(accepted == threads * per_thread);
+    auto report = runtime::verify(engine->db(), engine->partition_count()).value();
+    INFO((report.problems.empty() ? "" : report.problems.front()));
+    CHECK(report.ok());
+}
+
+TEST_CASE("engine: salonq submit refuses bad input with a code and writes nothing") {
+    temp_dir dir;
+    auto const input = dir / "in.jsonl";
+    {
+        std::ofstream out{input};
+        out << R"({"type":"register_salon","commandId":"r1","salonId":"s1","payload":{"name":"A","timezone":"UTC"}})"
+            << "\n"
+            << R"({"type":"walk_in","commandId":"w1","salonId":"s1","payload":{"customer":{"name":"A"},"services":["HC"],"x":1}})"
+            << "\n"
+            << R"({"type":"walk_in","commandId":"w2","salonId":"s1","payload":)"
+            << "\n"
+            << R"({"type":"walk_in","commandId":"bad id","salonId":"s1","payload":{"customer":{"name":"A"},"services":["HC"]}})"
+            << "\n";
+    }
+    salonq::test::child_process run({salonq::test::salonq_binary(), "--data", dir / "data", "submit", input},
+                                    dir / "out.jsonl");
+    CHECK(run.wait() == 1);
+    std::ifstream in{dir / "out.jsonl"};
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) {
+        lines.push_back(line);
+    }
+    REQUIRE(lines.size() == 4);
+    CHECK(lines[0].find(R"("status":"accepted")") != std::string::npos);
+    CHECK(lines[1].find(R"("code":"unknown_field","path":"payload.x")") != std::string::npos);
+    CHECK(lines[2].find(R"("code":"malformed_json")") != std::string::npos);
+    CHECK(lines[3].find(R"("code":"invalid_value","path":"commandId")") != std::string::npos);
+
+    auto engine = embedded_engine::open(dir / "data").value();
+    CHECK(total_entries(*engine) == 1);
+    std::int64_t commands = 0;
+    for (std::int32_t p = 0; p < engine->partition_count(); ++p) {
+        commands += engine->commands().end_offset(partition_id{p})->value();
+    }
+    CHECK(commands == 1);
+}
