@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <utility>
 
 namespace salonq::engine::codec {
@@ -72,6 +75,123 @@ std::optional<date::sys_days> parse_ymd(std::string_view s, bool& ok) {
     return date::sys_days{ymd};
 }
 
+// RFC 8259: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+bool number_grammar(std::string_view t, bool& integral) {
+    std::size_t i = 0;
+    auto digits_from = [&](std::size_t start) {
+        while (i < t.size() && t[i] >= '0' && t[i] <= '9') {
+            ++i;
+        }
+        return i > start;
+    };
+    if (i < t.size() && t[i] == '-') {
+        ++i;
+    }
+    if (i < t.size() && t[i] == '0') {
+        ++i;
+    } else if (!digits_from(i)) {
+        return false;
+    }
+    integral = true;
+    if (i < t.size() && t[i] == '.') {
+        integral = false;
+        if (!digits_from(++i)) {
+            return false;
+        }
+    }
+    if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+        integral = false;
+        if (++i < t.size() && (t[i] == '+' || t[i] == '-')) {
+            ++i;
+        }
+        if (!digits_from(i)) {
+            return false;
+        }
+    }
+    return i == t.size();
+}
+
+// simdjson reports a malformed number and one too large for 64 bits alike (NUMBER_ERROR), and without a place.
+// This walks the text up to the first such number to tell the two apart and to name the field. simdjson has
+// already accepted everything before that number, so the walk can be lenient about the structure.
+std::optional<error> locate_number_error(std::string_view s) {
+    struct frame {
+        std::string path;
+        bool array = false;
+        std::size_t index = 0;
+        std::string key;
+        bool expect_key = false;
+    };
+    std::vector<frame> stack;
+    auto value_path = [&]() -> std::string {
+        if (stack.empty()) {
+            return "";
+        }
+        auto const& top = stack.back();
+        if (top.array) {
+            return fmt::format("{}[{}]", top.path, top.index);
+        }
+        return top.path.empty() ? top.key : fmt::format("{}.{}", top.path, top.key);
+    };
+    auto const is_delimiter = [](char ch) {
+        return ch == ',' || ch == ']' || ch == '}' || ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+    };
+    for (std::size_t i = 0; i < s.size();) {
+        char const ch = s[i];
+        if (ch == '{' || ch == '[') {
+            stack.push_back(frame{value_path(), ch == '[', 0, "", ch == '{'});
+            ++i;
+        } else if (ch == '}' || ch == ']') {
+            if (stack.empty()) {
+                return std::nullopt;
+            }
+            stack.pop_back();
+            ++i;
+        } else if (ch == ',') {
+            if (!stack.empty()) {
+                ++stack.back().index;
+                stack.back().expect_key = !stack.back().array;
+            }
+            ++i;
+        } else if (ch == '"') {
+            std::size_t j = i + 1;
+            while (j < s.size() && s[j] != '"') {
+                j += s[j] == '\\' ? 2 : 1;
+            }
+            if (!stack.empty() && stack.back().expect_key) {
+                stack.back().key = std::string{s.substr(i + 1, std::min(j, s.size()) - i - 1)};
+                stack.back().expect_key = false;
+            }
+            i = j + 1;
+        } else if (ch == '-' || (ch >= '0' && ch <= '9')) {
+            std::size_t j = i;
+            while (j < s.size() && !is_delimiter(s[j])) {
+                ++j;
+            }
+            auto const text = s.substr(i, j - i);
+            bool integral = false;
+            if (!number_grammar(text, integral)) {
+                return error{errc::malformed_json, "", fmt::format("malformed JSON: '{}' is not a number", text)};
+            }
+            if (integral) {
+                std::int64_t as_signed = 0;
+                std::uint64_t as_unsigned = 0;
+                auto const end = text.data() + text.size();
+                if (std::from_chars(text.data(), end, as_signed).ec != std::errc{} &&
+                    (text.front() == '-' || std::from_chars(text.data(), end, as_unsigned).ec != std::errc{})) {
+                    return error{errc::out_of_range, value_path(), "the number does not fit in 64 bits"};
+                }
+            } else if (std::isinf(std::strtod(std::string{text}.c_str(), nullptr))) {
+                return error{errc::out_of_range, value_path(), "the number is too large"};
+            }
+            i = j;
+        } else {
+            ++i; // whitespace, ':' and the letters of true, false and null
+        }
+    }
+    return std::nullopt;
+}
+
 } // namespace
 
 std::string_view to_string(errc c) noexcept {
@@ -124,12 +244,18 @@ element parse_document(std::string_view json) {
     if (json.size() > limits::message) {
         fail(errc::too_large, "", fmt::format("message is {} bytes, the limit is {}", json.size(), limits::message));
     }
+    if (json.empty()) {
+        fail(errc::malformed_json, "", "the message is empty");
+    }
     thread_local simdjson::dom::parser parser;
     auto result = parser.parse(json.data(), json.size(), true);
     if (result.error() == simdjson::UTF8_ERROR) {
         fail(errc::invalid_utf8, "", "the message is not valid UTF-8");
     }
     if (result.error() == simdjson::NUMBER_ERROR) {
+        if (auto located = locate_number_error(json)) {
+            throw decode_failure{std::move(*located)};
+        }
         fail(errc::out_of_range, "", "a number is out of range");
     }
     if (result.error()) {
@@ -180,7 +306,7 @@ object_view as_object(element e, std::string path) { return object_view{e, std::
 object_view::object_view(element e, std::string path) : path_(std::move(path)) {
     simdjson::dom::object obj;
     if (e.get_object().get(obj) != simdjson::SUCCESS) {
-        wrong_type(path_.empty() ? std::string{"(message)"} : path_, "an object", e);
+        wrong_type(path_, "an object", e);
     }
     for (auto [key, value] : obj) {
         if (std::any_of(fields_.begin(), fields_.end(), [&](field const& f) { return f.key == key; })) {

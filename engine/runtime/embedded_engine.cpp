@@ -64,9 +64,9 @@ class worker {
 public:
     worker(store::rocks_store& db, engine_options const& options, std::int32_t partitions,
            std::vector<partition_offsets>& offsets, std::atomic<std::uint64_t>& commands,
-           std::atomic<std::uint64_t>& batches)
+           std::atomic<std::uint64_t>& batches, std::atomic<std::uint64_t>& bytes)
         : db_(db), options_(options), partitions_(partitions), offsets_(offsets), committed_commands_(commands),
-          committed_batches_(batches) {
+          committed_batches_(batches), committed_bytes_(bytes) {
         thread_ = std::thread([this] { run(); });
     }
 
@@ -172,6 +172,7 @@ private:
         std::unordered_map<std::int32_t, partition_offsets> before; // offsets to restore if the write fails
         codec::json_writer w;
         salon_state unregistered;
+        std::uint64_t decided_count = 0;
 
         for (auto& p : batch) {
             auto const& c = p.cmd;
@@ -242,6 +243,7 @@ private:
                        .encode());
             seen.emplace(std::move(dkey), results.size());
             results.push_back(std::move(out));
+            ++decided_count;
         }
 
         for (auto const& salon : dirty) {
@@ -266,8 +268,12 @@ private:
                     r = std::unexpected(storage_error(written.error()));
                 }
             } else {
-                committed_commands_.fetch_add(before.empty() ? 0 : batch.size(), std::memory_order_relaxed);
+                committed_commands_.fetch_add(decided_count, std::memory_order_relaxed);
                 committed_batches_.fetch_add(1, std::memory_order_relaxed);
+                committed_bytes_.fetch_add(wb.bytes(), std::memory_order_relaxed);
+                if (options_.on_batch_written) {
+                    options_.on_batch_written(wb.data());
+                }
             }
         }
         for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -283,6 +289,7 @@ private:
     std::vector<partition_offsets>& offsets_; // shared vector; this worker touches only its own partitions
     std::atomic<std::uint64_t>& committed_commands_;
     std::atomic<std::uint64_t>& committed_batches_;
+    std::atomic<std::uint64_t>& committed_bytes_;
     std::unordered_map<std::string, salon_state> states_;
 
     std::mutex mutex_;
@@ -299,6 +306,7 @@ struct embedded_engine::impl {
     std::vector<partition_offsets> offsets;
     std::atomic<std::uint64_t> committed_commands{0};
     std::atomic<std::uint64_t> committed_batches{0};
+    std::atomic<std::uint64_t> committed_bytes{0};
     std::unique_ptr<log::embedded_reader> events;
     std::unique_ptr<log::embedded_reader> commands;
     std::vector<std::unique_ptr<worker>> workers;
@@ -373,7 +381,8 @@ std::expected<std::unique_ptr<embedded_engine>, error> embedded_engine::open(std
     state->commands = std::make_unique<log::embedded_reader>(*state->db, store::family::commands, state->partitions);
     for (std::int32_t i = 0; i < state->options.workers; ++i) {
         state->workers.push_back(std::make_unique<worker>(*state->db, state->options, state->partitions, state->offsets,
-                                                          state->committed_commands, state->committed_batches));
+                                                          state->committed_commands, state->committed_batches,
+                                                          state->committed_bytes));
     }
     return std::unique_ptr<embedded_engine>(new embedded_engine(std::move(state)));
 }
@@ -416,5 +425,6 @@ log::reader& embedded_engine::commands() noexcept { return *impl_->commands; }
 store::rocks_store& embedded_engine::db() noexcept { return *impl_->db; }
 std::uint64_t embedded_engine::committed_commands() const noexcept { return impl_->committed_commands.load(); }
 std::uint64_t embedded_engine::committed_batches() const noexcept { return impl_->committed_batches.load(); }
+std::uint64_t embedded_engine::committed_bytes() const noexcept { return impl_->committed_bytes.load(); }
 
 } // namespace salonq::engine::runtime

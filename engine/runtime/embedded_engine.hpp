@@ -30,6 +30,8 @@ struct engine_options {
     std::chrono::hours dedupe_retention{24 * 7};
     // The engine's clock: stamps received_at on commands that have none. Injected for tests.
     std::function<instant()> clock;
+    // Called with each WriteBatch after it is durable (benchmarks replay them against raw RocksDB).
+    std::function<void(std::string_view serialized_batch)> on_batch_written;
 };
 
 using completion = std::function<void(std::expected<outcome, error>)>;
@@ -63,6 +65,7 @@ public:
     // Commands decided and made durable since open (for benchmarks and tests).
     [[nodiscard]] std::uint64_t committed_commands() const noexcept;
     [[nodiscard]] std::uint64_t committed_batches() const noexcept;
+    [[nodiscard]] std::uint64_t committed_bytes() const noexcept; // WriteBatch payload bytes written
 
 private:
     struct impl;

@@ -110,6 +110,7 @@ void write_batch::erase(family f, std::string_view key) {
 std::size_t write_batch::count() const noexcept { return static_cast<std::size_t>(impl_->batch.Count()); }
 std::size_t write_batch::bytes() const noexcept { return impl_->batch.GetDataSize(); }
 void write_batch::clear() noexcept { impl_->batch.Clear(); }
+std::string_view write_batch::data() const noexcept { return impl_->batch.Data(); }
 
 rocks_store::rocks_store(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
 rocks_store::~rocks_store() = default;
@@ -147,7 +148,10 @@ std::expected<std::unique_ptr<rocks_store>, error> rocks_store::open(std::filesy
     for (std::size_t i = 0; i < family_count; ++i) {
         auto opts = cf_options;
         if (static_cast<family>(i) == family::dedupe) {
+            // Nearly every lookup is a miss (a new commandId): a memtable bloom filter answers it cheaply.
             opts.compaction_filter = state->filter.get();
+            opts.memtable_prefix_bloom_size_ratio = 0.05;
+            opts.memtable_whole_key_filtering = true;
         }
         descriptors.emplace_back(family_names[i], opts);
     }
@@ -174,6 +178,17 @@ std::expected<void, error> rocks_store::write(write_batch& batch, bool sync) {
     rocksdb::WriteOptions options;
     options.sync = sync;
     auto status = impl_->db->Write(options, &batch.impl_->batch);
+    if (!status.ok()) {
+        return std::unexpected(to_error(status));
+    }
+    return {};
+}
+
+std::expected<void, error> rocks_store::write_serialized(std::string_view data, bool sync) {
+    rocksdb::WriteBatch batch{std::string{data}};
+    rocksdb::WriteOptions options;
+    options.sync = sync;
+    auto status = impl_->db->Write(options, &batch);
     if (!status.ok()) {
         return std::unexpected(to_error(status));
     }

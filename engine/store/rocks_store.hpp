@@ -38,6 +38,8 @@ public:
     void erase(family f, std::string_view key);
     [[nodiscard]] std::size_t count() const noexcept;
     [[nodiscard]] std::size_t bytes() const noexcept;
+    // The batch's serialized form (RocksDB's WriteBatch representation), for benchmarks that replay it.
+    [[nodiscard]] std::string_view data() const noexcept;
     void clear() noexcept;
 
 private:
@@ -67,6 +69,8 @@ public:
     [[nodiscard]] write_batch make_batch() const;
     // Applies the batch atomically; with sync the WAL is fsynced before returning (acknowledged = durable).
     [[nodiscard]] std::expected<void, error> write(write_batch& batch, bool sync);
+    // Writes a serialized batch taken from write_batch::data() of a store with the same column families.
+    [[nodiscard]] std::expected<void, error> write_serialized(std::string_view data, bool sync);
     [[nodiscard]] std::expected<std::optional<std::string>, error> get(family f, std::string_view key) const;
     // Visits keys in [from, to) in order (to empty = to the end) until the visitor returns false.
     [[nodiscard]] std::expected<void, error>

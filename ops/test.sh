@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# README command 2: installs what the tests need, builds, and runs the whole test suite:
+#   1. every ctest tier of the main build (unit, embedded, ...),
+#   2. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/),
+#   3. clang-format --dry-run -Werror over the sources.
+# Ends with one line "tests: N passed, M failed". Exit status is non-zero if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+./ops/install-deps.sh || exit 1
+jobs=$(nproc)
+passed=0
+failed=0
+
+count() { # $1 = ctest log: adds its totals
+  local line total fails
+  line=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$1" | tail -1)
+  total=$(echo "$line" | sed -E 's/.*out of ([0-9]+).*/\1/')
+  fails=$(echo "$line" | sed -E 's/.* ([0-9]+) tests failed.*/\1/')
+  if [ -z "$line" ]; then failed=$((failed + 1)); return; fi
+  passed=$((passed + total - fails)); failed=$((failed + fails))
+}
+
+echo "== build =="
+if ! ./ops/build.sh; then echo "tests: 0 passed, 1 failed"; exit 1; fi
+
+echo "== ctest (all tiers) =="
+ctest --test-dir build --output-on-failure -j "$jobs" --timeout 1200 | tee build/ctest.log
+count build/ctest.log
+
+echo "== unit tests under ASan + UBSan =="
+if [ ! -f build-asan/build.ninja ]; then
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSALONQ_SANITIZE=ON -DSALONQ_UNIT_ONLY=ON \
+    -DSALONQ_WERROR="$([ "${CI:-}" = "true" ] && echo ON || echo OFF)" >/dev/null
+fi
+if ninja -C build-asan >/dev/null; then
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-asan --output-on-failure -j "$jobs" -L unit | tee build-asan/ctest.log
+  count build-asan/ctest.log
+else
+  echo "sanitizer build failed"; failed=$((failed + 1))
+fi
+
+echo "== clang-format =="
+if git ls-files '*.cpp' '*.hpp' | xargs clang-format-14 --dry-run -Werror; then
+  echo "clang-format: clean"; passed=$((passed + 1))
+else
+  echo "clang-format: differences (run: git ls-files '*.cpp' '*.hpp' | xargs clang-format-14 -i)"; failed=$((failed + 1))
+fi
+
+echo
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
