@@ -31,7 +31,8 @@ std::uint64_t token_seed(command const& c, seq_t seq) noexcept {
 
 rejection reject(rejection_code code) { return rejection{code, std::string{default_message(code)}}; }
 
-std::int64_t ms_between(instant from, instant to) noexcept { return (to - from).count(); }
+// Never negative: a receive time that steps backwards (clock skew between api instances) counts as no wait.
+std::int64_t ms_between(instant from, instant to) noexcept { return std::max<std::int64_t>(0, (to - from).count()); }
 
 // Builds the outcome of an accepted command: one or more events with consecutive seqs.
 class outcome {
@@ -174,6 +175,14 @@ struct decider {
         if (auto no = check_manager(s, c)) {
             return std::unexpected(*no);
         }
+        // Owners and managers can order priority starts and manage the salon: only the system (onboarding)
+        // or an owner may appoint one, never a front-desk terminal or another manager.
+        if (r.staff_role != role::staff && c.by.kind != actor_kind::system) {
+            auto const* who = acting_staff(s, c);
+            if (who == nullptr || who->staff_role != role::owner) {
+                return std::unexpected(reject(rejection_code::forbidden_role));
+            }
+        }
         if (s.find_staff(r.staff) != nullptr) {
             return std::unexpected(reject(rejection_code::staff_exists));
         }
@@ -228,6 +237,12 @@ struct decider {
         }
         std::int64_t price = 0;
         std::int32_t duration = 0;
+        for (std::size_t i = 0; i < r.services.size(); ++i) {
+            if (std::find(r.services.begin(), r.services.begin() + static_cast<std::ptrdiff_t>(i), r.services[i]) !=
+                r.services.begin() + static_cast<std::ptrdiff_t>(i)) {
+                return std::unexpected(reject(rejection_code::duplicate_service));
+            }
+        }
         for (auto const& code : r.services) {
             auto const* svc = s.find_service(code);
             if (svc == nullptr) {

@@ -34,7 +34,7 @@ constexpr std::array<rejection_text, 25> rejections{{
     {"invalid_timezone", "the time zone is not a known IANA time zone"},
     {"invalid_config", "the salon configuration is out of range"},
     {"unknown_service", "a service code is not in the salon's catalogue"},
-    {"duplicate_service", "a service code appears twice in the catalogue"},
+    {"duplicate_service", "a service code appears twice"},
     {"staff_exists", "a staff member with this id already exists"},
     {"unknown_staff", "no staff member with this id works at this salon"},
     {"staff_off_duty", "the staff member is not clocked in"},

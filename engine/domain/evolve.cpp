@@ -101,9 +101,16 @@ struct evolver {
     }
     void operator()(evt::ticket_cancelled const& r) { end_ticket(s, r.ticket); }
     void operator()(evt::day_closed const& r) {
-        for (auto const& id : r.no_shows) {
-            end_ticket(s, id);
+        // One pass: both lists are sorted by ticket id.
+        auto const ended = [&](ticket const& t) {
+            return std::binary_search(r.no_shows.begin(), r.no_shows.end(), t.id);
+        };
+        for (auto const& t : s.tickets) {
+            if (ended(t)) {
+                s.tokens.erase(t.tok);
+            }
         }
+        std::erase_if(s.tickets, ended);
         s.priority_day = r.day;
         s.priority_used = 0;
     }
