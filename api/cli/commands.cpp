@@ -6,9 +6,14 @@
 #include "engine/codec/json_writer.hpp"
 #include "engine/codec/state_codec.hpp"
 #include "engine/domain/decide.hpp"
+#include "engine/log/kafka/admin.hpp"
+#include "engine/runtime/kafka_engine.hpp"
+
 #include "engine/runtime/verify.hpp"
 #include "engine/sim/day_simulator.hpp"
 #include "engine/sim/memory_executor.hpp"
+#include <csignal>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -364,6 +369,91 @@ int run_demo(store_options const& so) {
     std::cout << "\nTry:  build/salonq --data " << so.data.string() << " state demo-0001\n"
               << "      build/salonq --data " << so.data.string() << " events --salon demo-0001 --limit 20\n"
               << "      build/salonq --data " << so.data.string() << " verify\n";
+    return 0;
+}
+
+namespace {
+
+void print_layout(engine::log::kafka::topic_layout const& l) {
+    auto show = [](char const* name, std::optional<std::int32_t> n) {
+        std::cout << fmt::format("{:<18} {}\n", name, n ? fmt::format("{} partitions", *n) : std::string{"missing"});
+    };
+    show(engine::log::kafka::commands_topic, l.commands);
+    show(engine::log::kafka::events_topic, l.events);
+    show(engine::log::kafka::snapshots_topic, l.snapshots);
+}
+
+} // namespace
+
+int run_topics_create(kafka_options const& ko) {
+    engine::log::kafka::settings s;
+    s.brokers = ko.brokers;
+    auto layout = engine::log::kafka::ensure_topics(s, ko.partitions, static_cast<std::int16_t>(ko.replication));
+    if (!layout) {
+        std::cerr << "salonq topics create: " << layout.error().message << "\n";
+        return 1;
+    }
+    print_layout(*layout);
+    return 0;
+}
+
+int run_topics_describe(kafka_options const& ko) {
+    engine::log::kafka::settings s;
+    s.brokers = ko.brokers;
+    auto layout = engine::log::kafka::describe_topics(s);
+    if (!layout) {
+        std::cerr << "salonq topics describe: " << layout.error().message << "\n";
+        return 1;
+    }
+    print_layout(*layout);
+    if (auto ok = engine::log::kafka::check_layout(*layout); !ok) {
+        std::cerr << "salonq topics describe: " << ok.error().message << "\n";
+        return 1;
+    }
+    return 0;
+}
+
+namespace {
+std::atomic<engine::runtime::kafka_engine*> serving{nullptr};
+extern "C" void stop_serving(int) {
+    if (auto* e = serving.load()) {
+        e->stop();
+    }
+}
+} // namespace
+
+int run_serve(store_options const& so, kafka_options const& ko) {
+    engine::runtime::kafka_engine_options options;
+    options.kafka.brokers = ko.brokers;
+    options.data = so.data;
+    options.group = ko.group;
+    char host[256] = "host";
+    (void)gethostname(host, sizeof host - 1);
+    options.instance = ko.instance.empty() ? fmt::format("{}-{}", host, getpid()) : ko.instance;
+    options.kafka.client_id = "salonq-" + options.instance;
+    options.commit_interval = std::chrono::milliseconds{ko.commit_interval_ms};
+    options.session_timeout = std::chrono::milliseconds{ko.session_timeout_ms};
+    auto engine = engine::runtime::kafka_engine::open(options);
+    if (!engine) {
+        std::cerr << "salonq serve: " << engine.error().message << "\n";
+        return 1;
+    }
+    serving.store(engine->get());
+    std::signal(SIGTERM, stop_serving);
+    std::signal(SIGINT, stop_serving);
+    std::cerr << fmt::format("salonq serve: engine worker {} in group {} on {} (data {})\n", options.instance,
+                             options.group, ko.brokers, so.data.string());
+    auto result = (*engine)->run();
+    serving.store(nullptr);
+    auto const& st = (*engine)->stats();
+    std::cerr << fmt::format("salonq serve: stopped; {} commands, {} duplicates, {} transactions, {} aborts, {} events "
+                             "recovered\n",
+                             st.commands.load(), st.duplicates.load(), st.transactions.load(), st.aborts.load(),
+                             st.recovered_events.load());
+    if (!result) {
+        std::cerr << "salonq serve: " << result.error().message << "\n";
+        return 1;
+    }
     return 0;
 }
 

@@ -36,6 +36,16 @@ struct simulate_options {
     bool quiet = false;
 };
 
+struct kafka_options {
+    std::string brokers;
+    std::string instance; // serve: this worker's name (its transactional.id); default host-pid
+    std::string group = "salonq-engine";
+    std::int32_t commit_interval_ms = 10;
+    std::int32_t session_timeout_ms = 6000;
+    std::int32_t partitions = 12;
+    std::int32_t replication = 1;
+};
+
 // Each returns the process exit code and prints to stdout/stderr.
 int run_submit(store_options const& so, std::istream& in);
 int run_events(store_options const& so, events_options const& eo);
@@ -43,6 +53,9 @@ int run_state(store_options const& so, std::string const& salon);
 int run_verify(store_options const& so);
 int run_simulate(store_options const& so, simulate_options const& sim);
 int run_demo(store_options const& so);
+int run_topics_create(kafka_options const& ko);
+int run_topics_describe(kafka_options const& ko);
+int run_serve(store_options const& so, kafka_options const& ko);
 
 [[nodiscard]] std::expected<std::unique_ptr<engine::runtime::embedded_engine>, std::string>
 open_engine(store_options const& so);

@@ -53,6 +53,30 @@ int main(int argc, char** argv) {
     simulate->add_option("--emit", sim.emit, "Dry run: no engine; write the command stream to this file");
     simulate->add_flag("--quiet", sim.quiet, "Only the summary line");
 
+    kafka_options ko;
+    if (char const* env = std::getenv("SALONQ_BROKERS")) {
+        ko.brokers = env;
+    }
+    auto* topics = app.add_subcommand("topics", "Kafka mode: set up or show salonq's topics");
+    topics->require_subcommand(1);
+    auto* topics_create = topics->add_subcommand(
+        "create", "Create salonq.commands and salonq.events (same partition count) and salonq.snapshots (compacted)");
+    topics_create->add_option("--partitions", ko.partitions, "Partitions of each topic")->check(CLI::Range(1, 10000));
+    topics_create->add_option("--replication", ko.replication, "Replication factor")->check(CLI::Range(1, 16));
+    auto* topics_describe = topics->add_subcommand("describe", "Show the partition counts and check the layout");
+    for (auto* sub : {topics_create, topics_describe}) {
+        sub->add_option("--brokers", ko.brokers, "Bootstrap servers host:port[,...] (env SALONQ_BROKERS)");
+    }
+
+    auto* serve = app.add_subcommand("serve", "Kafka mode: run an engine worker (consumer group member) until stopped");
+    serve->add_option("--brokers", ko.brokers, "Bootstrap servers host:port[,...] (env SALONQ_BROKERS)");
+    serve->add_option("--instance", ko.instance, "This worker's name, unique in the group (default host-pid)");
+    serve->add_option("--group", ko.group, "Consumer group of the engine workers");
+    serve->add_option("--commit-interval-ms", ko.commit_interval_ms, "Longest wait to fill a transaction")
+        ->check(CLI::Range(0, 10000));
+    serve->add_option("--session-timeout-ms", ko.session_timeout_ms, "Group session timeout (failure detection)")
+        ->check(CLI::Range(1000, 300000));
+
     auto* demo =
         app.add_subcommand("demo", "Open a demo salon, run a simulated day through the engine, show the queue");
 
@@ -82,6 +106,21 @@ int main(int argc, char** argv) {
         }
         if (simulate->parsed()) {
             return run_simulate(so, sim);
+        }
+        if (topics_create->parsed() || topics_describe->parsed()) {
+            if (ko.brokers.empty()) {
+                std::cerr << "salonq topics: --brokers (or SALONQ_BROKERS) is required\n";
+                return 2;
+            }
+            return topics_create->parsed() ? run_topics_create(ko) : run_topics_describe(ko);
+        }
+        if (serve->parsed()) {
+            if (ko.brokers.empty()) {
+                std::cerr << "salonq serve: --brokers (or SALONQ_BROKERS) is required: Kafka mode runs engine workers; "
+                             "embedded mode runs through submit, simulate and demo\n";
+                return 2;
+            }
+            return run_serve(so, ko);
         }
         if (demo->parsed()) {
             return run_demo(so);

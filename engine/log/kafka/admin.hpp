@@ -1,0 +1,29 @@
+#pragma once
+
+#include "engine/log/kafka/settings.hpp"
+
+#include <cstdint>
+#include <expected>
+#include <optional>
+
+namespace salonq::engine::log::kafka {
+
+// Partition counts of salonq's topics as the cluster reports them (nullopt: the topic does not exist).
+struct topic_layout {
+    std::optional<std::int32_t> commands;
+    std::optional<std::int32_t> events;
+    std::optional<std::int32_t> snapshots;
+};
+
+[[nodiscard]] std::expected<topic_layout, error> describe_topics(settings const& s);
+
+// Creates what is missing of salon.commands, salonq.events (same partition count) and salonq.snapshots
+// (compacted). Refuses a layout where the commands and events topics differ in partition count: a salon's
+// events must land on the partition number its commands came from.
+[[nodiscard]] std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t partitions,
+                                                               std::int16_t replication);
+
+// The check every engine worker makes before it starts.
+[[nodiscard]] std::expected<std::int32_t, error> check_layout(topic_layout const& layout);
+
+} // namespace salonq::engine::log::kafka

@@ -1,0 +1,42 @@
+#include "engine/log/kafka/client.hpp"
+
+#include <fmt/format.h>
+
+namespace salonq::engine::log::kafka {
+
+std::expected<detail::handle_ptr, error> make_client(settings const& s, rd_kafka_type_t type,
+                                                     std::map<std::string, std::string> const& properties,
+                                                     void (*configure)(rd_kafka_conf_t*, void*), void* opaque) {
+    detail::conf_ptr conf{rd_kafka_conf_new()};
+    char errstr[512];
+    auto set = [&](std::string const& k, std::string const& v) -> std::expected<void, error> {
+        if (rd_kafka_conf_set(conf.get(), k.c_str(), v.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+            return std::unexpected(error{fmt::format("kafka setting {}: {}", k, errstr)});
+        }
+        return {};
+    };
+    std::map<std::string, std::string> all{{"bootstrap.servers", s.brokers}, {"client.id", s.client_id}};
+    for (auto const& [k, v] : s.extra) {
+        all[k] = v;
+    }
+    for (auto const& [k, v] : properties) {
+        all[k] = v;
+    }
+    for (auto const& [k, v] : all) {
+        if (auto ok = set(k, v); !ok) {
+            return std::unexpected(ok.error());
+        }
+    }
+    if (configure != nullptr) {
+        configure(conf.get(), opaque);
+    }
+    // rd_kafka_new takes ownership of conf on success only.
+    auto* rk = rd_kafka_new(type, conf.get(), errstr, sizeof errstr);
+    if (rk == nullptr) {
+        return std::unexpected(error{fmt::format("kafka client: {}", errstr)});
+    }
+    (void)conf.release();
+    return detail::handle_ptr{rk};
+}
+
+} // namespace salonq::engine::log::kafka

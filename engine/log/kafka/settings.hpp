@@ -1,0 +1,26 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace salonq::engine::log::kafka {
+
+inline constexpr char const* commands_topic = "salonq.commands";
+inline constexpr char const* events_topic = "salonq.events";
+inline constexpr char const* snapshots_topic = "salonq.snapshots";
+
+// How to reach the cluster. `extra` passes librdkafka properties through (e.g. security settings).
+struct settings {
+    std::string brokers;
+    std::string client_id = "salonq";
+    std::map<std::string, std::string> extra;
+    std::chrono::milliseconds timeout{10'000};
+};
+
+struct error {
+    std::string message;
+};
+
+} // namespace salonq::engine::log::kafka

@@ -1,0 +1,573 @@
+#include "engine/runtime/kafka_engine.hpp"
+
+#include "engine/codec/command_codec.hpp"
+#include "engine/codec/event_codec.hpp"
+#include "engine/codec/json_writer.hpp"
+#include "engine/codec/state_codec.hpp"
+#include "engine/domain/decide.hpp"
+#include "engine/log/kafka/admin.hpp"
+#include "engine/log/kafka/client.hpp"
+#include "engine/log/keys.hpp"
+#include "engine/log/partitioner.hpp"
+#include "engine/runtime/dedupe.hpp"
+#include "engine/store/rocks_store.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+namespace salonq::engine::runtime {
+namespace {
+
+using namespace log::kafka::detail;
+namespace lk = log::kafka;
+
+std::string events_offset_key(std::int32_t p) { return "e/" + log::partition_prefix(partition_id{p}); }
+
+// A produced record whose offset the delivery report fills in.
+struct delivery_slot {
+    std::int32_t partition = 0;
+    std::int64_t offset = -1;
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+};
+
+struct decided_command {
+    std::string dedupe_key;
+    instant received_at{};
+    std::size_t first_slot = 0;
+    std::uint32_t count = 0;
+};
+
+} // namespace
+
+struct kafka_engine::impl {
+    kafka_engine_options options;
+    kafka_engine_stats stats;
+    std::atomic<bool> stopping{false};
+    std::unique_ptr<store::rocks_store> db;
+    std::int32_t partitions = 0;
+    handle_ptr consumer;
+    handle_ptr producer;
+    std::set<std::int32_t> owned;
+    bool ever_assigned = false;
+    std::unordered_map<std::string, salon_state> states; // salons of owned partitions, as committed + this batch
+    std::vector<delivery_slot> slots;
+    std::optional<error> callback_error;
+
+    // ---- recovery -------------------------------------------------------------------------------------------
+
+    std::expected<salon_state*, error> load(salon_id const& id) {
+        if (auto it = states.find(id.value()); it != states.end()) {
+            return &it->second;
+        }
+        auto stored = db->get(store::family::state, id.value());
+        if (!stored) {
+            return std::unexpected(error{errc::storage, stored.error().message});
+        }
+        if (!*stored) {
+            return nullptr;
+        }
+        auto decoded = codec::decode_state(**stored);
+        if (!decoded) {
+            return std::unexpected(error{errc::corrupt, "stored state does not decode: " + decoded.error().message});
+        }
+        return &states.emplace(id.value(), std::move(*decoded)).first->second;
+    }
+
+    std::int64_t stored_events_offset(std::int32_t p) {
+        auto v = db->get(store::family::meta, events_offset_key(p));
+        return v && *v ? static_cast<std::int64_t>(log::get_u64(**v)) : 0;
+    }
+
+    // Brings the states of partition p up to the end of its committed events: from the offset RocksDB reflects
+    // to the last stable offset, read_committed. Folding is idempotent by seq, so a state that is already
+    // ahead of an event (written after a commit, before the crash that lost the offset) skips it.
+    std::expected<void, error> take_over(std::int32_t p) {
+        auto const from = stored_events_offset(p);
+        auto reader = lk::make_client(options.kafka, RD_KAFKA_CONSUMER,
+                                      {{"group.id", options.group + "-recovery"},
+                                       {"isolation.level", "read_committed"},
+                                       {"enable.auto.commit", "false"},
+                                       {"enable.partition.eof", "true"},
+                                       {"fetch.wait.max.ms", "10"}});
+        if (!reader) {
+            return std::unexpected(error{errc::storage, reader.error().message});
+        }
+        partition_list_ptr list{rd_kafka_topic_partition_list_new(1)};
+        rd_kafka_topic_partition_list_add(list.get(), lk::events_topic, p)->offset = from;
+        if (auto err = rd_kafka_assign(reader->get(), list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            return std::unexpected(error{errc::storage, fmt::format("recovery assign: {}", rd_kafka_err2str(err))});
+        }
+        auto wb = db->make_batch();
+        std::set<std::string> changed;
+        std::int64_t next = from;
+        for (;;) {
+            message_ptr m{rd_kafka_consumer_poll(reader->get(), 1000)};
+            if (!m) {
+                continue; // nothing yet: the partition end is signalled by an EOF message
+            }
+            if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                break;
+            }
+            if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                return std::unexpected(error{errc::storage, fmt::format("recovery read of {}[{}]: {}", lk::events_topic,
+                                                                        p, rd_kafka_message_errstr(m.get()))});
+            }
+            next = m->offset + 1;
+            auto entry = codec::decode_entry({static_cast<char const*>(m->payload), m->len});
+            if (!entry) {
+                continue; // not an outcome of a salon (e.g. command_invalid): nothing to fold
+            }
+            auto const [salon, cause, at] = std::visit(
+                [](auto const& e) {
+                    return std::tuple{e.salon, e.cause, e.at};
+                },
+                *entry);
+            wb.put(store::family::dedupe, log::dedupe_key(salon, cause),
+                   dedupe_entry{at, partition_id{p}, offset_t{m->offset}, 1}.encode());
+            auto const* e = std::get_if<event>(&*entry);
+            if (e == nullptr) {
+                continue;
+            }
+            auto loaded = load(salon);
+            if (!loaded) {
+                return std::unexpected(loaded.error());
+            }
+            auto* state = *loaded;
+            if (state == nullptr) {
+                state = &states.emplace(salon.value(), salon_state{}).first->second;
+                state->id = salon;
+            }
+            if (e->seq.value() <= state->seq.value()) {
+                continue; // already folded into the stored state
+            }
+            if (e->seq.value() != state->seq.value() + 1) {
+                return std::unexpected(
+                    error{errc::corrupt, fmt::format("salon {}: event seq {} after {}", salon.value(), e->seq.value(),
+                                                     state->seq.value())});
+            }
+            evolve(*state, *e);
+            changed.insert(salon.value());
+            stats.recovered_events.fetch_add(1, std::memory_order_relaxed);
+        }
+        for (auto const& salon : changed) {
+            wb.put(store::family::state, salon, codec::encode_state(states.at(salon)));
+        }
+        std::string offset;
+        log::put_u64(offset, static_cast<std::uint64_t>(next));
+        wb.put(store::family::meta, events_offset_key(p), offset);
+        if (auto written = db->write(wb, false); !written) {
+            return std::unexpected(error{errc::storage, written.error().message});
+        }
+        owned.insert(p);
+        return {};
+    }
+
+    void hand_over(std::int32_t p) {
+        owned.erase(p);
+        std::erase_if(states, [&](auto const& kv) { return log::partition_for(kv.first, partitions) == p; });
+    }
+
+    static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
+                             void* opaque) {
+        auto* self = static_cast<impl*>(opaque);
+        bool const cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+        if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+            self->ever_assigned = true;
+            for (int i = 0; i < parts->cnt; ++i) {
+                if (auto ok = self->take_over(parts->elems[i].partition); !ok) {
+                    self->callback_error = ok.error();
+                }
+            }
+            if (cooperative) {
+                error_ptr e{rd_kafka_incremental_assign(rk, parts)};
+            } else {
+                (void)rd_kafka_assign(rk, parts);
+            }
+        } else {
+            for (int i = 0; i < parts->cnt; ++i) {
+                self->hand_over(parts->elems[i].partition);
+            }
+            if (cooperative) {
+                error_ptr e{rd_kafka_incremental_unassign(rk, parts)};
+            } else {
+                (void)rd_kafka_assign(rk, nullptr);
+            }
+        }
+    }
+
+    static void on_delivery(rd_kafka_t*, rd_kafka_message_t const* m, void* opaque) {
+        auto* self = static_cast<impl*>(opaque);
+        auto const index = reinterpret_cast<std::uintptr_t>(m->_private);
+        if (index < self->slots.size()) {
+            self->slots[index].offset = m->offset;
+            self->slots[index].err = m->err;
+        }
+    }
+
+    // ---- the consume-decide-produce loop -----------------------------------------------------------------------
+
+    std::vector<message_ptr> collect() {
+        std::vector<message_ptr> batch;
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds{100};
+        bool first = true;
+        while (batch.size() < options.max_batch && !stopping.load()) {
+            auto const left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) {
+                break;
+            }
+            message_ptr m{rd_kafka_consumer_poll(consumer.get(), static_cast<int>(left.count()))};
+            if (!m) {
+                continue;
+            }
+            if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                continue; // transient consumer errors are retried by librdkafka
+            }
+            if (!owned.contains(m->partition)) {
+                continue;
+            }
+            batch.push_back(std::move(m));
+            if (first) {
+                // The first message opens the batch; it closes after commit_interval, or when full.
+                deadline = std::chrono::steady_clock::now() + options.commit_interval;
+                first = false;
+            }
+        }
+        return batch;
+    }
+
+    std::expected<void, error> produce(std::int32_t p, std::string_view key, std::string_view value,
+                                       std::string_view type) {
+        auto const index = slots.size();
+        slots.push_back(delivery_slot{p, -1, RD_KAFKA_RESP_ERR_NO_ERROR});
+        for (;;) {
+            auto err = rd_kafka_producev(
+                producer.get(), RD_KAFKA_V_TOPIC(lk::events_topic), RD_KAFKA_V_PARTITION(p),
+                RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                RD_KAFKA_V_HEADER("type", type.data(), static_cast<ssize_t>(type.size())),
+                RD_KAFKA_V_HEADER("v", "1", 1), RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(index)), RD_KAFKA_V_END);
+            if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                rd_kafka_poll(producer.get(), 10);
+                continue;
+            }
+            if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                return std::unexpected(error{errc::storage, fmt::format("produce: {}", rd_kafka_err2str(err))});
+            }
+            return {};
+        }
+    }
+
+    std::string invalid_record(rd_kafka_message_t const* m, codec::error const& e, instant at) {
+        codec::json_writer w;
+        w.begin_object().field("type", "command_invalid").field("v", std::int64_t{1});
+        w.field("commandsPartition", m->partition).field("commandsOffset", m->offset);
+        w.key("at").time(at);
+        w.key("payload")
+            .begin_object()
+            .field("code", codec::to_string(e.code))
+            .field("path", e.path)
+            .field("message", e.message)
+            .end_object();
+        w.end_object();
+        return w.str();
+    }
+
+    // Puts the consumer back at the committed offsets of the owned partitions (after an abort).
+    std::expected<void, error> rewind() {
+        partition_list_ptr list{rd_kafka_topic_partition_list_new(static_cast<int>(owned.size()))};
+        for (auto p : owned) {
+            rd_kafka_topic_partition_list_add(list.get(), lk::commands_topic, p);
+        }
+        if (auto err = rd_kafka_committed(consumer.get(), list.get(), 10000); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            return std::unexpected(error{errc::storage, fmt::format("committed offsets: {}", rd_kafka_err2str(err))});
+        }
+        for (int i = 0; i < list->cnt; ++i) {
+            if (list->elems[i].offset < 0) {
+                list->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+            }
+        }
+        error_ptr e{rd_kafka_seek_partitions(consumer.get(), list.get(), 10000)};
+        if (e) {
+            return std::unexpected(error{errc::storage, fmt::format("seek: {}", rd_kafka_error_string(e.get()))});
+        }
+        return {};
+    }
+
+    std::expected<void, error> process(std::vector<message_ptr> const& batch) {
+        slots.clear();
+        slots.reserve(batch.size() + 16);
+        if (error_ptr e{rd_kafka_begin_transaction(producer.get())}) {
+            return std::unexpected(
+                error{errc::storage, fmt::format("begin transaction: {}", rd_kafka_error_string(e.get()))});
+        }
+        std::map<std::string, std::optional<salon_state>> before; // committed states of the salons touched
+        std::map<std::int32_t, std::int64_t> next_offsets;        // commands offsets to commit
+        std::set<std::string> seen;
+        std::vector<decided_command> decided;
+        codec::json_writer w;
+        for (auto const& m : batch) {
+            next_offsets[m->partition] = m->offset + 1;
+            auto const at = options.clock();
+            auto decoded =
+                codec::decode_command({static_cast<char const*>(m->payload), m->len}, codec::command_source::client);
+            if (decoded && log::partition_for(decoded->salon.value(), partitions) != m->partition) {
+                decoded = std::unexpected(codec::error{codec::errc::invalid_value, "salonId",
+                                                       "the message is not on its salon's partition: key it by salonId "
+                                                       "with the murmur2 partitioner"});
+            }
+            stats.commands.fetch_add(1, std::memory_order_relaxed);
+            if (!decoded) {
+                auto key = m->key ? std::string_view{static_cast<char const*>(m->key), m->key_len} : std::string_view{};
+                if (auto ok =
+                        produce(m->partition, key, invalid_record(m.get(), decoded.error(), at), "command_invalid");
+                    !ok) {
+                    return ok;
+                }
+                continue;
+            }
+            auto& c = *decoded;
+            c.received_at = at;
+            auto dkey = log::dedupe_key(c.salon, c.id);
+            if (seen.contains(dkey)) {
+                stats.duplicates.fetch_add(1, std::memory_order_relaxed);
+                continue;
+            }
+            if (auto prior = db->get(store::family::dedupe, dkey); prior && *prior) {
+                auto entry = dedupe_entry::decode(**prior);
+                if (entry && c.received_at - entry->received_at <= std::chrono::hours{24 * 7}) {
+                    stats.duplicates.fetch_add(1, std::memory_order_relaxed);
+                    continue;
+                }
+            }
+            seen.insert(dkey);
+            auto loaded = load(c.salon);
+            if (!loaded) {
+                return std::unexpected(loaded.error());
+            }
+            if (!before.contains(c.salon.value())) {
+                before.emplace(c.salon.value(), *loaded ? std::optional{**loaded} : std::nullopt);
+            }
+            salon_state fresh;
+            fresh.id = c.salon;
+            salon_state& state = *loaded ? **loaded : fresh;
+            decided_command d{std::move(dkey), c.received_at, slots.size(), 0};
+            auto outcome = decide(state, c);
+            std::vector<log_entry> entries;
+            if (outcome) {
+                for (auto& e : *outcome) {
+                    evolve(state, e);
+                    entries.emplace_back(std::move(e));
+                }
+                if (&state == &fresh) {
+                    states.emplace(c.salon.value(), std::move(fresh));
+                }
+            } else {
+                entries.emplace_back(rejected_command{c.salon, state.seq, c.id, c.by, c.received_at,
+                                                      std::string{type_name(c.body)}, std::move(outcome.error())});
+            }
+            for (auto const& entry : entries) {
+                w.clear();
+                std::string_view type;
+                if (auto const* e = std::get_if<event>(&entry)) {
+                    codec::write_event(w, *e);
+                    type = type_name(e->body);
+                } else {
+                    codec::write_rejected(w, std::get<rejected_command>(entry));
+                    type = "command_rejected";
+                }
+                if (auto ok = produce(m->partition, c.salon.value(), w.view(), type); !ok) {
+                    return ok;
+                }
+                ++d.count;
+            }
+            decided.push_back(std::move(d));
+        }
+
+        partition_list_ptr offsets{rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size()))};
+        for (auto const& [p, o] : next_offsets) {
+            rd_kafka_topic_partition_list_add(offsets.get(), lk::commands_topic, p)->offset = o;
+        }
+        group_metadata_ptr group{rd_kafka_consumer_group_metadata(consumer.get())};
+        error_ptr failure{rd_kafka_send_offsets_to_transaction(producer.get(), offsets.get(), group.get(), -1)};
+        if (!failure) {
+            failure.reset(rd_kafka_commit_transaction(producer.get(), -1));
+        }
+        if (failure) {
+            bool const fatal = rd_kafka_error_is_fatal(failure.get()) != 0;
+            std::string const why = rd_kafka_error_string(failure.get());
+            if (fatal || !rd_kafka_error_txn_requires_abort(failure.get())) {
+                if (fatal) {
+                    return std::unexpected(error{errc::shutting_down, "fenced or fatal transaction error: " + why});
+                }
+            }
+            error_ptr aborted{rd_kafka_abort_transaction(producer.get(), -1)};
+            stats.aborts.fetch_add(1, std::memory_order_relaxed);
+            // Nothing of this batch happened: forget its states and read the commands again.
+            for (auto const& [salon, old] : before) {
+                if (old) {
+                    states.insert_or_assign(salon, *old);
+                } else {
+                    states.erase(salon);
+                }
+            }
+            if (aborted && rd_kafka_error_is_fatal(aborted.get())) {
+                return std::unexpected(
+                    error{errc::shutting_down, std::string{"abort failed: "} + rd_kafka_error_string(aborted.get())});
+            }
+            if (auto ok = rewind(); !ok) {
+                return ok;
+            }
+            return {};
+        }
+        stats.transactions.fetch_add(1, std::memory_order_relaxed);
+
+        // Committed: now the cache of fold(events) may move on.
+        auto wb = db->make_batch();
+        std::map<std::int32_t, std::int64_t> events_end;
+        for (auto const& s : slots) {
+            if (s.offset >= 0) {
+                events_end[s.partition] = std::max(events_end[s.partition], s.offset + 1);
+            }
+        }
+        for (auto const& d : decided) {
+            if (d.count > 0 && slots[d.first_slot].offset >= 0) {
+                wb.put(store::family::dedupe, d.dedupe_key,
+                       dedupe_entry{d.received_at, partition_id{slots[d.first_slot].partition},
+                                    offset_t{slots[d.first_slot].offset}, d.count}
+                           .encode());
+            }
+        }
+        for (auto const& [salon, old] : before) {
+            if (auto it = states.find(salon); it != states.end() && it->second.registered) {
+                wb.put(store::family::state, salon, codec::encode_state(it->second));
+            }
+        }
+        for (auto const& [p, end] : events_end) {
+            std::string v;
+            log::put_u64(v, static_cast<std::uint64_t>(end));
+            wb.put(store::family::meta, events_offset_key(p), v);
+        }
+        if (auto written = db->write(wb, false); !written) {
+            return std::unexpected(error{errc::storage, written.error().message});
+        }
+        return {};
+    }
+};
+
+kafka_engine::kafka_engine(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
+
+kafka_engine::~kafka_engine() {
+    if (impl_->consumer) {
+        if (impl_->ever_assigned) {
+            // librdkafka 2.0.2 may crash closing a cooperative consumer that never had an assignment.
+            (void)rd_kafka_consumer_close(impl_->consumer.get()); // leaves the group: partitions move at once
+        } else {
+            rd_kafka_destroy_flags(impl_->consumer.release(), RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+        }
+    }
+}
+
+std::expected<std::unique_ptr<kafka_engine>, error> kafka_engine::open(kafka_engine_options options) {
+    auto state = std::make_unique<impl>();
+    if (!options.clock) {
+        options.clock = [] {
+            return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+        };
+    }
+    state->options = std::move(options);
+    auto const& o = state->options;
+
+    auto layout = lk::describe_topics(o.kafka);
+    if (!layout) {
+        return std::unexpected(error{errc::storage, layout.error().message});
+    }
+    auto partitions = lk::check_layout(*layout);
+    if (!partitions) {
+        return std::unexpected(error{errc::config_mismatch, partitions.error().message});
+    }
+    state->partitions = *partitions;
+
+    auto db = store::rocks_store::open(o.data);
+    if (!db) {
+        return std::unexpected(error{errc::storage, db.error().message});
+    }
+    state->db = std::move(*db);
+
+    auto* self = state.get();
+    auto producer = lk::make_client(
+        o.kafka, RD_KAFKA_PRODUCER,
+        {{"transactional.id", o.group + "-" + o.instance},
+         {"enable.idempotence", "true"},
+         {"acks", "all"},
+         {"linger.ms", "1"},
+         {"partitioner", "murmur2_random"},
+         {"transaction.timeout.ms", "30000"}},
+        [](rd_kafka_conf_t* conf, void* opaque) {
+            rd_kafka_conf_set_dr_msg_cb(conf, &impl::on_delivery);
+            rd_kafka_conf_set_opaque(conf, opaque);
+        },
+        self);
+    if (!producer) {
+        return std::unexpected(error{errc::storage, producer.error().message});
+    }
+    state->producer = std::move(*producer);
+    if (error_ptr e{rd_kafka_init_transactions(state->producer.get(), 30000)}) {
+        return std::unexpected(
+            error{errc::storage, fmt::format("init transactions: {}", rd_kafka_error_string(e.get()))});
+    }
+
+    auto consumer = lk::make_client(
+        o.kafka, RD_KAFKA_CONSUMER,
+        {{"group.id", o.group},
+         {"partition.assignment.strategy", "cooperative-sticky"},
+         {"isolation.level", "read_committed"},
+         {"enable.auto.commit", "false"},
+         {"enable.auto.offset.store", "false"},
+         {"auto.offset.reset", "earliest"},
+         {"session.timeout.ms", std::to_string(o.session_timeout.count())},
+         {"heartbeat.interval.ms", std::to_string(o.session_timeout.count() / 3)},
+         {"fetch.wait.max.ms", "5"}},
+        [](rd_kafka_conf_t* conf, void* opaque) {
+            rd_kafka_conf_set_rebalance_cb(conf, &impl::on_rebalance);
+            rd_kafka_conf_set_opaque(conf, opaque);
+        },
+        self);
+    if (!consumer) {
+        return std::unexpected(error{errc::storage, consumer.error().message});
+    }
+    state->consumer = std::move(*consumer);
+    rd_kafka_poll_set_consumer(state->consumer.get());
+    partition_list_ptr topics{rd_kafka_topic_partition_list_new(1)};
+    rd_kafka_topic_partition_list_add(topics.get(), lk::commands_topic, RD_KAFKA_PARTITION_UA);
+    if (auto err = rd_kafka_subscribe(state->consumer.get(), topics.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return std::unexpected(error{errc::storage, fmt::format("subscribe: {}", rd_kafka_err2str(err))});
+    }
+    return std::unique_ptr<kafka_engine>(new kafka_engine(std::move(state)));
+}
+
+std::expected<void, error> kafka_engine::run() {
+    auto& s = *impl_;
+    while (!s.stopping.load()) {
+        auto batch = s.collect();
+        if (s.callback_error) {
+            return std::unexpected(*s.callback_error);
+        }
+        if (batch.empty()) {
+            continue;
+        }
+        if (auto ok = s.process(batch); !ok) {
+            return ok;
+        }
+    }
+    return {};
+}
+
+void kafka_engine::stop() noexcept { impl_->stopping.store(true); }
+kafka_engine_stats const& kafka_engine::stats() const noexcept { return impl_->stats; }
+
+} // namespace salonq::engine::runtime

@@ -1,0 +1,61 @@
+#pragma once
+
+#include "engine/log/kafka/settings.hpp"
+#include "engine/runtime/outcome.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <expected>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace salonq::engine::runtime {
+
+struct kafka_engine_options {
+    log::kafka::settings kafka;
+    std::filesystem::path data; // this worker's RocksDB (state cache, dedupe index, events offsets)
+    std::string group = "salonq-engine";
+    std::string instance = "engine-1"; // unique per running worker: its transactional.id is derived from it
+    // How long a batch may wait to fill before its transaction commits; batches grow under load.
+    std::chrono::milliseconds commit_interval{10};
+    std::size_t max_batch = 5000;
+    std::chrono::milliseconds session_timeout{6000};
+    std::function<instant()> clock;
+};
+
+struct kafka_engine_stats {
+    std::atomic<std::uint64_t> commands{0};     // command messages decided (incl. rejections and invalid ones)
+    std::atomic<std::uint64_t> duplicates{0};   // repeated commandIds: nothing appended
+    std::atomic<std::uint64_t> transactions{0}; // committed
+    std::atomic<std::uint64_t> aborts{0};
+    std::atomic<std::uint64_t> recovered_events{0}; // events folded while taking over partitions
+};
+
+// One engine worker in Kafka mode: a member of the consumer group on salonq.commands that owns the partitions
+// the group gives it and, per batch, runs one Kafka transaction (EOS v2): the events go to the same partition
+// number of salonq.events, the consumed offsets go into the transaction with the group metadata, and only
+// after the commit are the salon states and events offsets written to RocksDB. On an abort the uncommitted
+// states are dropped and the consumer rewinds to the committed offsets; a fenced (zombie) worker stops.
+// On assignment the worker loads the partition's states from RocksDB and folds the events after them
+// (read_committed) before it decides anything. run() blocks; stop() may be called from any thread.
+class kafka_engine {
+public:
+    [[nodiscard]] static std::expected<std::unique_ptr<kafka_engine>, error> open(kafka_engine_options options);
+    ~kafka_engine();
+    kafka_engine(kafka_engine const&) = delete;
+    kafka_engine& operator=(kafka_engine const&) = delete;
+
+    // Consumes, decides and commits until stop() or a fatal error (such as being fenced).
+    [[nodiscard]] std::expected<void, error> run();
+    void stop() noexcept;
+    [[nodiscard]] kafka_engine_stats const& stats() const noexcept;
+
+private:
+    struct impl;
+    explicit kafka_engine(std::unique_ptr<impl> i);
+    std::unique_ptr<impl> impl_;
+};
+
+} // namespace salonq::engine::runtime
