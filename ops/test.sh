@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # README command 2: installs what the tests need, builds, and runs the whole test suite:
-#   1. every ctest tier of the main build (unit, embedded, ...),
+#   1. every ctest tier of the main build (unit, embedded, kafka against a real broker started by ops/kafka),
 #   2. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/),
 #   3. clang-format --dry-run -Werror over the sources.
 # Ends with one line "tests: N passed, M failed". Exit status is non-zero if anything failed.
@@ -8,6 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 ./ops/install-deps.sh || exit 1
+./ops/kafka/install.sh || exit 1 # Apache Kafka from Maven Central, for the kafka tier
 jobs=$(nproc)
 passed=0
 failed=0

@@ -8,6 +8,7 @@
 #include "engine/domain/decide.hpp"
 #include "engine/log/kafka/admin.hpp"
 #include "engine/runtime/kafka_engine.hpp"
+#include "engine/runtime/kafka_verify.hpp"
 
 #include "engine/runtime/verify.hpp"
 #include "engine/sim/day_simulator.hpp"
@@ -454,6 +455,28 @@ int run_serve(store_options const& so, kafka_options const& ko) {
         std::cerr << "salonq serve: " << result.error().message << "\n";
         return 1;
     }
+    return 0;
+}
+
+int run_verify_kafka(kafka_options const& ko, std::vector<std::filesystem::path> const& worker_dirs) {
+    engine::log::kafka::settings s;
+    s.brokers = ko.brokers;
+    auto report = engine::runtime::verify_kafka(s, worker_dirs);
+    if (!report) {
+        std::cerr << "salonq verify: " << report.error().message << "\n";
+        return 1;
+    }
+    std::cout << fmt::format("salons {}  command messages {}  outcome records {} (events {}, rejections {})\n",
+                             report->salons, report->commands, report->entries, report->events, report->rejections);
+    if (!report->ok()) {
+        for (auto const& p : report->problems) {
+            std::cout << "PROBLEM " << p << "\n";
+        }
+        std::cout << "verify: FAILED\n";
+        return 1;
+    }
+    std::cout << "verify: ok - one outcome per command, seqs gapless, events on their salon's partition, worker "
+                 "states equal the fold\n";
     return 0;
 }
 

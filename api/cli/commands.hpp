@@ -7,6 +7,7 @@
 #include <istream>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace salonq::api {
 
@@ -56,6 +57,7 @@ int run_demo(store_options const& so);
 int run_topics_create(kafka_options const& ko);
 int run_topics_describe(kafka_options const& ko);
 int run_serve(store_options const& so, kafka_options const& ko);
+int run_verify_kafka(kafka_options const& ko, std::vector<std::filesystem::path> const& worker_dirs);
 
 [[nodiscard]] std::expected<std::unique_ptr<engine::runtime::embedded_engine>, std::string>
 open_engine(store_options const& so);

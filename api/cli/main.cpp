@@ -41,6 +41,10 @@ int main(int argc, char** argv) {
     state->add_option("salon", salon, "Salon id")->required();
 
     auto* verify = app.add_subcommand("verify", "Re-fold every event from scratch and compare with the stored state");
+    std::string verify_brokers;
+    std::vector<std::filesystem::path> worker_dirs;
+    verify->add_option("--brokers", verify_brokers, "Kafka mode: verify the topics of this cluster instead");
+    verify->add_option("--worker-data", worker_dirs, "Kafka mode: engine workers' data dirs whose states to check");
 
     simulate_options sim;
     auto* simulate = app.add_subcommand("simulate", "Drive realistic salon days through the engine and summarise");
@@ -102,6 +106,10 @@ int main(int argc, char** argv) {
             return run_state(so, salon);
         }
         if (verify->parsed()) {
+            if (!verify_brokers.empty()) {
+                ko.brokers = verify_brokers;
+                return run_verify_kafka(ko, worker_dirs);
+            }
             return run_verify(so);
         }
         if (simulate->parsed()) {

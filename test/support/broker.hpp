@@ -1,0 +1,76 @@
+#pragma once
+
+// A real Apache Kafka broker (or three-node cluster) for a test, via ops/kafka/broker.sh: started on free
+// loopback ports in a temp dir, killed and removed when the fixture goes.
+
+#include "test/support/process.hpp"
+
+#include <array>
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+
+namespace salonq::test {
+
+inline std::string run_capture(std::string const& cmd) {
+    std::string out;
+    if (FILE* p = ::popen(cmd.c_str(), "r")) {
+        std::array<char, 4096> buf{};
+        while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) {
+            out.append(buf.data(), n);
+        }
+        if (::pclose(p) != 0) {
+            throw std::runtime_error("command failed: " + cmd + "\n" + out);
+        }
+    }
+    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) {
+        out.pop_back();
+    }
+    return out;
+}
+
+inline std::string ops(std::string const& script) { return std::string{SALONQ_SOURCE_DIR} + "/ops/kafka/" + script; }
+
+class kafka_broker {
+public:
+    explicit kafka_broker(bool cluster = false) : cluster_(cluster) {
+        auto const out = run_capture(ops("broker.sh") + (cluster ? " cluster start '" : " start '") + dir_.path() +
+                                     "/kafka' 2>" + dir_.path() + "/start.err");
+        bootstrap_ = out.substr(out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
+    }
+    ~kafka_broker() {
+        std::string const cmd =
+            ops("broker.sh") + (cluster_ ? " cluster stop '" : " kill '") + dir_.path() + "/kafka' >/dev/null 2>&1";
+        [[maybe_unused]] int rc = std::system(cmd.c_str());
+    }
+    kafka_broker(kafka_broker const&) = delete;
+    kafka_broker& operator=(kafka_broker const&) = delete;
+
+    [[nodiscard]] std::string const& bootstrap() const noexcept { return bootstrap_; }
+    [[nodiscard]] temp_dir const& dir() const noexcept { return dir_; }
+    void restart() { (void)run_capture(ops("broker.sh") + " restart '" + dir_.path() + "/kafka' 2>/dev/null"); }
+    void node(std::string const& action, int n) {
+        (void)run_capture(ops("broker.sh") + " node " + action + " '" + dir_.path() + "/kafka' " + std::to_string(n) +
+                          " 2>/dev/null");
+    }
+
+private:
+    bool cluster_;
+    temp_dir dir_;
+    std::string bootstrap_;
+};
+
+// `salonq simulate --emit` commands turned into kcat's key<TAB>value input, keyed by salonId.
+inline std::size_t keyed_commands(std::string const& commands, std::string const& keyed) {
+    auto const n = run_capture("awk '{match($0, /\"salonId\":\"[^\"]*\"/); s=substr($0, RSTART+11, RLENGTH-12); "
+                               "print s \"\\t\" $0}' '" +
+                               commands + "' > '" + keyed + "' && wc -l < '" + keyed + "'");
+    return static_cast<std::size_t>(std::stoull(n));
+}
+
+inline void kcat_produce(std::string const& bootstrap, std::string const& keyed_file) {
+    (void)run_capture("kcat -b " + bootstrap + " -P -t salonq.commands -K'\t' -X partitioner=murmur2_random < '" +
+                      keyed_file + "'");
+}
+
+} // namespace salonq::test
