@@ -415,8 +415,10 @@ int run_topics_describe(kafka_options const& ko) {
 }
 
 namespace {
+std::atomic<bool> stop_requested{false};
 std::atomic<engine::runtime::kafka_engine*> serving{nullptr};
 extern "C" void stop_serving(int) {
+    stop_requested.store(true);
     if (auto* e = serving.load()) {
         e->stop();
     }
@@ -434,14 +436,18 @@ int run_serve(store_options const& so, kafka_options const& ko) {
     options.kafka.client_id = "salonq-" + options.instance;
     options.commit_interval = std::chrono::milliseconds{ko.commit_interval_ms};
     options.session_timeout = std::chrono::milliseconds{ko.session_timeout_ms};
+    // Handlers first: a stop that arrives while the worker is still connecting is a clean stop too.
+    std::signal(SIGTERM, stop_serving);
+    std::signal(SIGINT, stop_serving);
     auto engine = engine::runtime::kafka_engine::open(options);
     if (!engine) {
         std::cerr << "salonq serve: " << engine.error().message << "\n";
-        return 1;
+        return stop_requested.load() ? 0 : 1;
     }
     serving.store(engine->get());
-    std::signal(SIGTERM, stop_serving);
-    std::signal(SIGINT, stop_serving);
+    if (stop_requested.load()) {
+        (*engine)->stop();
+    }
     std::cerr << fmt::format("salonq serve: engine worker {} in group {} on {} (data {})\n", options.instance,
                              options.group, ko.brokers, so.data.string());
     auto result = (*engine)->run();

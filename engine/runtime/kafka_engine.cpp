@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <set>
@@ -256,7 +257,8 @@ struct kafka_engine::impl {
                 continue;
             }
             if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-                return std::unexpected(error{errc::storage, fmt::format("produce: {}", rd_kafka_err2str(err))});
+                return std::unexpected(error{err == RD_KAFKA_RESP_ERR__FATAL ? errc::shutting_down : errc::storage,
+                                             fmt::format("produce: {}", rd_kafka_err2str(err))});
             }
             return {};
         }
@@ -298,15 +300,52 @@ struct kafka_engine::impl {
         return {};
     }
 
+    // The batch in flight: the committed states of the salons it touched, and whether a transaction is open.
+    std::map<std::string, std::optional<salon_state>> before;
+    bool in_transaction = false;
+
+    static error txn_error(rd_kafka_error_t const* e, std::string_view what) {
+        return error{rd_kafka_error_is_fatal(e) != 0 ? errc::shutting_down : errc::storage,
+                     fmt::format("{}: {}", what, rd_kafka_error_string(e))};
+    }
+
+    // Gives up the batch in flight after a non-fatal error (a broker restart, a lost coordinator, a rebalance
+    // that fenced the generation): aborts its transaction, puts its states back to their committed values and
+    // rewinds the consumer to the committed offsets, so the same commands are decided again.
+    std::expected<void, error> abandon() {
+        stats.aborts.fetch_add(1, std::memory_order_relaxed);
+        if (in_transaction) {
+            in_transaction = false;
+            if (error_ptr e{rd_kafka_abort_transaction(producer.get(), 30000)}; e && rd_kafka_error_is_fatal(e.get())) {
+                return std::unexpected(txn_error(e.get(), "abort transaction"));
+            }
+        }
+        for (auto const& [salon, old] : before) {
+            if (old) {
+                states.insert_or_assign(salon, *old);
+            } else {
+                states.erase(salon);
+            }
+        }
+        before.clear();
+        while (!stopping.load()) {
+            if (rewind()) {
+                return {};
+            }
+            rd_kafka_poll(producer.get(), 500); // the cluster is not answering yet: wait and try again
+        }
+        return {};
+    }
+
     std::expected<void, error> process(std::vector<message_ptr> const& batch) {
         slots.clear();
         slots.reserve(batch.size() + 16);
+        before.clear();
         if (error_ptr e{rd_kafka_begin_transaction(producer.get())}) {
-            return std::unexpected(
-                error{errc::storage, fmt::format("begin transaction: {}", rd_kafka_error_string(e.get()))});
+            return std::unexpected(txn_error(e.get(), "begin transaction"));
         }
-        std::map<std::string, std::optional<salon_state>> before; // committed states of the salons touched
-        std::map<std::int32_t, std::int64_t> next_offsets;        // commands offsets to commit
+        in_transaction = true;
+        std::map<std::int32_t, std::int64_t> next_offsets; // commands offsets to commit
         std::set<std::string> seen;
         std::vector<decided_command> decided;
         codec::json_writer w;
@@ -398,32 +437,9 @@ struct kafka_engine::impl {
             failure.reset(rd_kafka_commit_transaction(producer.get(), -1));
         }
         if (failure) {
-            bool const fatal = rd_kafka_error_is_fatal(failure.get()) != 0;
-            std::string const why = rd_kafka_error_string(failure.get());
-            if (fatal || !rd_kafka_error_txn_requires_abort(failure.get())) {
-                if (fatal) {
-                    return std::unexpected(error{errc::shutting_down, "fenced or fatal transaction error: " + why});
-                }
-            }
-            error_ptr aborted{rd_kafka_abort_transaction(producer.get(), -1)};
-            stats.aborts.fetch_add(1, std::memory_order_relaxed);
-            // Nothing of this batch happened: forget its states and read the commands again.
-            for (auto const& [salon, old] : before) {
-                if (old) {
-                    states.insert_or_assign(salon, *old);
-                } else {
-                    states.erase(salon);
-                }
-            }
-            if (aborted && rd_kafka_error_is_fatal(aborted.get())) {
-                return std::unexpected(
-                    error{errc::shutting_down, std::string{"abort failed: "} + rd_kafka_error_string(aborted.get())});
-            }
-            if (auto ok = rewind(); !ok) {
-                return ok;
-            }
-            return {};
+            return std::unexpected(txn_error(failure.get(), "commit transaction"));
         }
+        in_transaction = false;
         stats.transactions.fetch_add(1, std::memory_order_relaxed);
 
         // Committed: now the cache of fold(events) may move on.
@@ -452,8 +468,10 @@ struct kafka_engine::impl {
             log::put_u64(v, static_cast<std::uint64_t>(end));
             wb.put(store::family::meta, events_offset_key(p), v);
         }
+        before.clear();
         if (auto written = db->write(wb, false); !written) {
-            return std::unexpected(error{errc::storage, written.error().message});
+            // Committed in Kafka but not cached: stop; a restart folds the events again.
+            return std::unexpected(error{errc::corrupt, "state write after commit: " + written.error().message});
         }
         return {};
     }
@@ -561,7 +579,14 @@ std::expected<void, error> kafka_engine::run() {
             continue;
         }
         if (auto ok = s.process(batch); !ok) {
-            return ok;
+            if (ok.error().code != errc::storage) {
+                return ok; // fenced, fatal, or the local store failed
+            }
+            std::fprintf(stderr, "salonq engine %s: batch abandoned, deciding it again: %s\n",
+                         s.options.instance.c_str(), ok.error().message.c_str());
+            if (auto abandoned = s.abandon(); !abandoned) {
+                return abandoned;
+            }
         }
     }
     return {};

@@ -123,9 +123,17 @@ check "bootstrap list has 3 entries" grep -Eq '^127\.0\.0\.1:[0-9]+,127\.0\.0\.1
 [ "$rc" = 0 ] || { echo "$passed passed, $failed failed"; exit 1; }
 echo "     cluster RSS per node: $(rss_mb "$cluster/node1") / $(rss_mb "$cluster/node2") / $(rss_mb "$cluster/node3") MiB"
 check "topics.sh with replication 3" "$here/topics.sh" "$bl" 12 3
-meta="$(kcat -b "$bl" -L -t salonq.events 2>/dev/null)"
-check "salonq.events has 3 replicas per partition" \
-  test "$(grep -Ec 'replicas: [123],[123],[123], isrs' <<<"$meta")" = 12
+three_replicas() {
+  local meta i
+  for i in 1 2 3 4 5; do # a metadata request can time out on a loaded machine: retry
+    meta="$(kcat -b "$bl" -L -t salonq.events -m 5 2>&1)"
+    [ "$(grep -Ec 'replicas: [123],[123],[123], isrs' <<<"$meta")" = 12 ] && return 0
+    sleep 1
+  done
+  echo "$meta"
+  return 1
+}
+check "salonq.events has 3 replicas per partition" three_replicas
 
 t0=$(ms); "$here/broker.sh" node kill "$cluster" 2
 check "node 2 killed" no_jvm_left "$cluster/node2/"

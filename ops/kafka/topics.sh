@@ -65,6 +65,17 @@ for t in "${topics[@]}"; do
     sleep 0.2
   done
 done
+# Wait until every partition has a leader, so producers can use the topics as soon as we return.
+for t in "${topics[@]}"; do
+  while :; do
+    out="$(kcat -b "$bootstrap" -L -t "$t" -m 5 2>/dev/null)" || out=""
+    if grep -q "^  topic \"$t\" with" <<<"$out" && ! grep -q '^    partition.*\(leader -1\|, Broker: \|, Local: \)' <<<"$out"; then
+      break
+    fi
+    [ "$SECONDS" -lt "$deadline" ] || { echo "topics.sh: $t partitions have no leader after 30 s" >&2; exit 1; }
+    sleep 0.2
+  done
+done
 if [ "${count[salonq.commands]}" != "${count[salonq.events]}" ]; then
   echo "topics.sh: salonq.commands has ${count[salonq.commands]} partitions but salonq.events has ${count[salonq.events]}; they must match" >&2
   exit 1

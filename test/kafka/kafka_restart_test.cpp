@@ -1,0 +1,106 @@
+// The brokers fail under load: a single broker restarts, and one node of a three-node cluster (replication 3,
+// min.insync.replicas 2) is killed and brought back. The engine workers ride it out: every command still has
+// exactly one outcome and the states equal the fold.
+
+#include "test/support/broker.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <thread>
+
+namespace {
+
+using namespace salonq::test;
+using namespace std::chrono_literals;
+
+bool verified(std::string const& bootstrap, std::chrono::seconds limit, std::string& report,
+              std::string const& extra = "") {
+    auto const deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        try {
+            report = run_capture(salonq_binary() + " verify --brokers " + bootstrap + extra + " 2>&1");
+            return true;
+        } catch (std::runtime_error const& e) {
+            report = e.what();
+        }
+        std::this_thread::sleep_for(2s);
+    }
+    return false;
+}
+
+// Splits the keyed command file into three parts: before, during and after the failure.
+std::vector<std::string> thirds(temp_dir const& dir, std::size_t total) {
+    std::vector<std::string> parts;
+    for (std::size_t i = 0; i < 3; ++i) {
+        auto const part = dir / ("part" + std::to_string(i) + ".tsv");
+        (void)run_capture("sed -n '" + std::to_string(i * total / 3 + 1) + "," + std::to_string((i + 1) * total / 3) +
+                          "p' '" + (dir / "keyed.tsv") + "' > '" + part + "'");
+        parts.push_back(part);
+    }
+    return parts;
+}
+
+child_process start_worker(kafka_broker const& broker, std::string const& name) {
+    return child_process({salonq_binary(), "--data", broker.dir() / name, "serve", "--brokers", broker.bootstrap(),
+                          "--instance", name, "--session-timeout-ms", "6000"},
+                         broker.dir() / (name + ".log"));
+}
+
+} // namespace
+
+TEST_CASE("kafka restart: a single broker restarts under load and the workers ride it out") {
+    kafka_broker broker;
+    auto const& dir = broker.dir();
+    (void)run_capture(salonq_binary() + " topics create --brokers " + broker.bootstrap() + " --partitions 6");
+    (void)run_capture(salonq_binary() + " simulate --salons 100 --days 1 --seed 21 --quiet --emit '" +
+                      (dir / "cmds.jsonl") + "'");
+    auto const total = keyed_commands(dir / "cmds.jsonl", dir / "keyed.tsv");
+    auto const parts = thirds(dir, total);
+    auto a = start_worker(broker, "a");
+    auto b = start_worker(broker, "b");
+    kcat_produce(broker.bootstrap(), parts[0]);
+    child_process during({"/bin/sh", "-c",
+                          "kcat -b " + broker.bootstrap() +
+                              " -P -t salonq.commands -K'\t' -X partitioner=murmur2_random < '" + parts[1] + "'"},
+                         dir / "during.log");
+    std::this_thread::sleep_for(500ms);
+    broker.restart();
+    CHECK(during.wait() == 0);
+    kcat_produce(broker.bootstrap(), parts[2]);
+    std::string report;
+    CHECK_MESSAGE(verified(broker.bootstrap(), 240s, report), report);
+    CHECK(report.find("command messages " + std::to_string(total)) != std::string::npos);
+    a.kill(SIGTERM);
+    b.kill(SIGTERM);
+    CHECK_MESSAGE(a.wait() == 0, run_capture("tail -5 '" + (dir / "a.log") + "'"));
+    CHECK_MESSAGE(b.wait() == 0, run_capture("tail -5 '" + (dir / "b.log") + "'"));
+    CHECK_MESSAGE(verified(broker.bootstrap(), 60s, report,
+                           " --worker-data '" + (dir / "a") + "' --worker-data '" + (dir / "b") + "'"),
+                  report);
+}
+
+TEST_CASE("kafka restart: one node of a three-node cluster dies under load and comes back") {
+    kafka_broker cluster{true};
+    auto const& dir = cluster.dir();
+    (void)run_capture(salonq_binary() + " topics create --brokers " + cluster.bootstrap() +
+                      " --partitions 6 --replication 3");
+    (void)run_capture(salonq_binary() + " simulate --salons 100 --days 1 --seed 22 --quiet --emit '" +
+                      (dir / "cmds.jsonl") + "'");
+    auto const total = keyed_commands(dir / "cmds.jsonl", dir / "keyed.tsv");
+    auto const parts = thirds(dir, total);
+    auto a = start_worker(cluster, "a");
+    auto b = start_worker(cluster, "b");
+    kcat_produce(cluster.bootstrap(), parts[0]);
+    cluster.node("kill", 2);
+    kcat_produce(cluster.bootstrap(), parts[1]);
+    cluster.node("start", 2);
+    kcat_produce(cluster.bootstrap(), parts[2]);
+    std::string report;
+    CHECK_MESSAGE(verified(cluster.bootstrap(), 240s, report), report);
+    CHECK(report.find("command messages " + std::to_string(total)) != std::string::npos);
+    a.kill(SIGTERM);
+    b.kill(SIGTERM);
+    CHECK_MESSAGE(a.wait() == 0, run_capture("tail -5 '" + (dir / "a.log") + "'"));
+    CHECK_MESSAGE(b.wait() == 0, run_capture("tail -5 '" + (dir / "b.log") + "'"));
+}
