@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs every system package salonq needs on Debian 12. Idempotent: a second run only checks.
+#   ops/install-deps.sh [extra-package...]   (ops/kafka/install.sh passes the broker's packages)
 set -euo pipefail
 
 packages=(
@@ -9,6 +10,7 @@ packages=(
   doctest-dev libcli11-dev libssl-dev libhowardhinnant-date-dev tzdata
   python3 python3-jsonschema kcat
 )
+[ $# -gt 0 ] && packages=("$@")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -31,18 +31,7 @@ if [ -f "$marker" ] && [ "$(cat "$marker")" = "$stamp" ] && apt_ok; then
   exit 0
 fi
 
-missing=()
-for p in default-jre-headless maven kcat; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "ops/kafka/install: apt installing ${missing[*]}" >&2
-  sudo_cmd=""
-  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo_cmd apt-get update -qq
-  $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+apt_ok || "$here/../install-deps.sh" default-jre-headless maven kcat
 
 echo "ops/kafka/install: fetching Apache Kafka 3.9.1 into $libs" >&2
 tmp="$kafka_home/libs.tmp.$$"

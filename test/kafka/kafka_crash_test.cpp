@@ -51,21 +51,6 @@ struct worker_set {
     }
 };
 
-bool verified(std::string const& bootstrap, std::chrono::seconds limit, std::string& report,
-              std::string const& extra = "") {
-    auto const deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-        try {
-            report = run_capture(salonq_binary() + " verify --brokers " + bootstrap + extra + " 2>&1");
-            return true;
-        } catch (std::runtime_error const& e) {
-            report = e.what();
-        }
-        std::this_thread::sleep_for(2s);
-    }
-    return false;
-}
-
 } // namespace
 
 TEST_CASE("kafka crash: three workers, 500 salons, 200k+ commands, kill -9 and rebalances lose and duplicate nothing") {
@@ -105,13 +90,13 @@ TEST_CASE("kafka crash: three workers, 500 salons, 200k+ commands, kill -9 and r
     CHECK(producer.wait() == 0);
 
     std::string report;
-    CHECK_MESSAGE(verified(broker.bootstrap(), 600s, report), report);
+    CHECK_MESSAGE(wait_verified(broker.bootstrap(), 600s, report), report);
     MESSAGE(report);
     CHECK(report.find("command messages " + std::to_string(total)) != std::string::npos);
     for (std::size_t i : {0, 2, 3}) {
         CHECK(workers.stop(i) == 0);
     }
-    CHECK_MESSAGE(verified(broker.bootstrap(), 60s, report, workers.data_dirs()), report);
+    CHECK_MESSAGE(wait_verified(broker.bootstrap(), 60s, report, workers.data_dirs()), report);
 }
 
 TEST_CASE("kafka fencing: a worker frozen while its partitions move cannot append when resumed") {
@@ -129,7 +114,7 @@ TEST_CASE("kafka fencing: a worker frozen while its partitions move cannot appen
     workers.start(0);
     kcat_produce(broker.bootstrap(), dir / "first.tsv");
     std::string report;
-    REQUIRE_MESSAGE(verified(broker.bootstrap(), 120s, report), report);
+    REQUIRE_MESSAGE(wait_verified(broker.bootstrap(), 120s, report), report);
 
     // Freeze the only worker in the middle of work: the second half streams in and is being decided when it
     // stops. A second worker takes the partitions once the frozen one's session times out.
@@ -142,7 +127,7 @@ TEST_CASE("kafka fencing: a worker frozen while its partitions move cannot appen
     workers.procs[0]->kill(SIGSTOP);
     workers.start(1);
     CHECK(producer.wait() == 0);
-    REQUIRE_MESSAGE(verified(broker.bootstrap(), 120s, report), report);
+    REQUIRE_MESSAGE(wait_verified(broker.bootstrap(), 120s, report), report);
     auto const events_before = run_capture("kcat -b " + broker.bootstrap() +
                                            " -C -t salonq.events -e -q -X isolation.level=read_committed | wc -l");
 
@@ -152,7 +137,7 @@ TEST_CASE("kafka fencing: a worker frozen while its partitions move cannot appen
     auto const events_after = run_capture("kcat -b " + broker.bootstrap() +
                                           " -C -t salonq.events -e -q -X isolation.level=read_committed | wc -l");
     CHECK(events_after == events_before);
-    CHECK_MESSAGE(verified(broker.bootstrap(), 60s, report), report);
+    CHECK_MESSAGE(wait_verified(broker.bootstrap(), 60s, report), report);
     workers.stop(0);
     CHECK(workers.stop(1) == 0);
 }

@@ -14,23 +14,6 @@ namespace {
 using namespace salonq::test;
 using namespace std::chrono_literals;
 
-// Polls `salonq verify --brokers` until it passes (the workers have caught up) or the time is up.
-bool wait_verified(std::string const& bootstrap, std::chrono::seconds limit, std::string& report,
-                   std::string const& extra = "") {
-    auto const deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-        auto const cmd = salonq_binary() + " verify --brokers " + bootstrap + " " + extra + " 2>&1";
-        try {
-            report = run_capture(cmd);
-            return true;
-        } catch (std::runtime_error const& e) {
-            report = e.what();
-        }
-        std::this_thread::sleep_for(1s);
-    }
-    return false;
-}
-
 } // namespace
 
 TEST_CASE("kafka: commands from kcat are decided once, events read back with kcat, verify agrees") {

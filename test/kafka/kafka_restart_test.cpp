@@ -14,21 +14,6 @@ namespace {
 using namespace salonq::test;
 using namespace std::chrono_literals;
 
-bool verified(std::string const& bootstrap, std::chrono::seconds limit, std::string& report,
-              std::string const& extra = "") {
-    auto const deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-        try {
-            report = run_capture(salonq_binary() + " verify --brokers " + bootstrap + extra + " 2>&1");
-            return true;
-        } catch (std::runtime_error const& e) {
-            report = e.what();
-        }
-        std::this_thread::sleep_for(2s);
-    }
-    return false;
-}
-
 // Splits the keyed command file into three parts: before, during and after the failure.
 std::vector<std::string> thirds(temp_dir const& dir, std::size_t total) {
     std::vector<std::string> parts;
@@ -69,14 +54,14 @@ TEST_CASE("kafka restart: a single broker restarts under load and the workers ri
     CHECK(during.wait() == 0);
     kcat_produce(broker.bootstrap(), parts[2]);
     std::string report;
-    CHECK_MESSAGE(verified(broker.bootstrap(), 240s, report), report);
+    CHECK_MESSAGE(wait_verified(broker.bootstrap(), 240s, report), report);
     CHECK(report.find("command messages " + std::to_string(total)) != std::string::npos);
     a.kill(SIGTERM);
     b.kill(SIGTERM);
     CHECK_MESSAGE(a.wait() == 0, run_capture("tail -5 '" + (dir / "a.log") + "'"));
     CHECK_MESSAGE(b.wait() == 0, run_capture("tail -5 '" + (dir / "b.log") + "'"));
-    CHECK_MESSAGE(verified(broker.bootstrap(), 60s, report,
-                           " --worker-data '" + (dir / "a") + "' --worker-data '" + (dir / "b") + "'"),
+    CHECK_MESSAGE(wait_verified(broker.bootstrap(), 60s, report,
+                                " --worker-data '" + (dir / "a") + "' --worker-data '" + (dir / "b") + "'"),
                   report);
 }
 
@@ -97,7 +82,7 @@ TEST_CASE("kafka restart: one node of a three-node cluster dies under load and c
     cluster.node("start", 2);
     kcat_produce(cluster.bootstrap(), parts[2]);
     std::string report;
-    CHECK_MESSAGE(verified(cluster.bootstrap(), 240s, report), report);
+    CHECK_MESSAGE(wait_verified(cluster.bootstrap(), 240s, report), report);
     CHECK(report.find("command messages " + std::to_string(total)) != std::string::npos);
     a.kill(SIGTERM);
     b.kill(SIGTERM);

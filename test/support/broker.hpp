@@ -6,9 +6,11 @@
 #include "test/support/process.hpp"
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 namespace salonq::test {
 
@@ -71,6 +73,23 @@ inline std::size_t keyed_commands(std::string const& commands, std::string const
 inline void kcat_produce(std::string const& bootstrap, std::string const& keyed_file) {
     (void)run_capture("kcat -b " + bootstrap + " -P -t salonq.commands -K'\t' -X partitioner=murmur2_random < '" +
                       keyed_file + "'");
+}
+
+// Polls `salonq verify --brokers` until it passes (the workers have caught up) or the time is up; the last
+// report (or failure output) is left in `report`.
+inline bool wait_verified(std::string const& bootstrap, std::chrono::seconds limit, std::string& report,
+                          std::string const& extra = "") {
+    auto const deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        try {
+            report = run_capture(salonq_binary() + " verify --brokers " + bootstrap + " " + extra + " 2>&1");
+            return true;
+        } catch (std::runtime_error const& e) {
+            report = e.what();
+        }
+        std::this_thread::sleep_for(std::chrono::seconds{2});
+    }
+    return false;
 }
 
 } // namespace salonq::test
