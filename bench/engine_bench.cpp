@@ -100,13 +100,20 @@ struct engine_result {
     double commands_per_batch = 0;
 };
 
+int workers = 1;
+
 engine_result run_engine(std::vector<command> const& stream, std::filesystem::path const& dir, runtime::durability mode,
                          std::size_t in_flight) {
     std::filesystem::remove_all(dir);
     runtime::engine_options options;
     options.mode = mode;
+    options.workers = workers;
     engine_result r;
-    options.on_batch_written = [&r](std::string_view data) { r.batches.emplace_back(data); };
+    std::mutex batches_mutex; // workers call back from their own threads
+    options.on_batch_written = [&r, &batches_mutex](std::string_view data) {
+        std::lock_guard lock{batches_mutex};
+        r.batches.emplace_back(data);
+    };
     auto engine = runtime::embedded_engine::open(dir, options).value();
     std::vector<std::int64_t> latency(stream.size());
     std::atomic<std::size_t> completed{0};
@@ -170,12 +177,14 @@ int main(int argc, char** argv) {
     app.add_option("--salons", salons, "Salons in the simulated day (about 185 commands each)");
     app.add_option("--repeat", repeat, "Runs of each measurement (the median is reported)");
     app.add_option("--in-flight", in_flight, "Commands submitted and not yet acknowledged, at most");
+    app.add_option("--workers", workers, "Engine worker threads");
     app.add_option("--dir", dir, "Scratch directory for the databases (removed afterwards)");
     CLI11_PARSE(app, argc, argv);
 
     fmt::print("machine: {} cores, {}\n", std::thread::hardware_concurrency(), cpu_model());
     auto const stream = make_stream(salons);
-    fmt::print("stream: {} commands, {} salons, one simulated day\n\n", stream.size(), salons);
+    fmt::print("stream: {} commands, {} salons, one simulated day; engine workers: {}\n\n", stream.size(), salons,
+               workers);
 
     std::vector<double> rates;
     for (int i = 0; i < repeat; ++i) {

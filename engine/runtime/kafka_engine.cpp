@@ -57,6 +57,8 @@ struct kafka_engine::impl {
     std::unordered_map<std::string, salon_state> states; // salons of owned partitions, as committed + this batch
     std::vector<delivery_slot> slots;
     std::optional<error> callback_error;
+    std::chrono::steady_clock::time_point assigned_at{};
+    bool awaiting_first_decision = false;
 
     // ---- recovery -------------------------------------------------------------------------------------------
 
@@ -178,11 +180,17 @@ struct kafka_engine::impl {
         bool const cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
             self->ever_assigned = true;
+            self->assigned_at = std::chrono::steady_clock::now();
+            self->awaiting_first_decision = true;
             for (int i = 0; i < parts->cnt; ++i) {
                 if (auto ok = self->take_over(parts->elems[i].partition); !ok) {
                     self->callback_error = ok.error();
                 }
             }
+            self->stats.recovery_us.fetch_add(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                  std::chrono::steady_clock::now() - self->assigned_at)
+                                                  .count(),
+                                              std::memory_order_relaxed);
             if (cooperative) {
                 error_ptr e{rd_kafka_incremental_assign(rk, parts)};
             } else {
@@ -371,6 +379,12 @@ struct kafka_engine::impl {
             }
             auto& c = *decoded;
             c.received_at = at;
+            if (awaiting_first_decision) {
+                awaiting_first_decision = false;
+                stats.last_handover_us.store(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                 std::chrono::steady_clock::now() - assigned_at)
+                                                 .count());
+            }
             auto dkey = log::dedupe_key(c.salon, c.id);
             if (seen.contains(dkey)) {
                 stats.duplicates.fetch_add(1, std::memory_order_relaxed);

@@ -31,6 +31,10 @@ struct kafka_engine_stats {
     std::atomic<std::uint64_t> transactions{0}; // committed
     std::atomic<std::uint64_t> aborts{0};
     std::atomic<std::uint64_t> recovered_events{0}; // events folded while taking over partitions
+    std::atomic<std::int64_t> recovery_us{0};       // time spent taking over partitions (folding their events)
+    // From the last assignment this worker received until it decided its first command after it: the hand-over
+    // time a new owner adds (failure detection, the session timeout, comes before it). -1 until measured.
+    std::atomic<std::int64_t> last_handover_us{-1};
 };
 
 // One engine worker in Kafka mode: a member of the consumer group on salonq.commands that owns the partitions

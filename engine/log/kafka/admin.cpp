@@ -141,4 +141,33 @@ std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t
     return std::unexpected(error{"topics were created but do not show in the metadata"});
 }
 
+std::expected<void, error> create_topic(settings const& s, char const* name, std::int32_t partitions,
+                                        std::int16_t replication) {
+    auto rk = make_client(s, RD_KAFKA_PRODUCER, {});
+    if (!rk) {
+        return std::unexpected(rk.error());
+    }
+    char errstr[512];
+    new_topic_ptr nt{rd_kafka_NewTopic_new(name, partitions, replication, errstr, sizeof errstr)};
+    if (!nt) {
+        return std::unexpected(error{fmt::format("topic {}: {}", name, errstr)});
+    }
+    rd_kafka_NewTopic_t* raw = nt.get();
+    queue_ptr queue{rd_kafka_queue_new(rk->get())};
+    rd_kafka_CreateTopics(rk->get(), &raw, 1, nullptr, queue.get());
+    event_ptr ev{rd_kafka_queue_poll(queue.get(), static_cast<int>(s.timeout.count()) + 5000)};
+    if (!ev) {
+        return std::unexpected(error{"create topic: no answer from the cluster"});
+    }
+    std::size_t count = 0;
+    auto const** results = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev.get()), &count);
+    for (std::size_t i = 0; i < count; ++i) {
+        auto const err = rd_kafka_topic_result_error(results[i]);
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+            return std::unexpected(error{fmt::format("create topic {}: {}", name, rd_kafka_topic_result_error_string(results[i]))});
+        }
+    }
+    return {};
+}
+
 } // namespace salonq::engine::log::kafka

@@ -23,6 +23,10 @@ struct topic_layout {
 [[nodiscard]] std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t partitions,
                                                                std::int16_t replication);
 
+// Creates one plain topic if it does not exist (benchmarks, tests).
+[[nodiscard]] std::expected<void, error> create_topic(settings const& s, char const* name, std::int32_t partitions,
+                                                      std::int16_t replication);
+
 // The check every engine worker makes before it starts.
 [[nodiscard]] std::expected<std::int32_t, error> check_layout(topic_layout const& layout);
 

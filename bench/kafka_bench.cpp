@@ -1,0 +1,224 @@
+// kafka_bench: Kafka mode against a real local broker (bench/kafka_bench.sh starts one), next to the raw limit
+// measured in the same run:
+//   1. raw librdkafka: produce (idempotent, acks=all) + consume (read_committed) of the same messages;
+//   2. the engine with exactly-once on: commands produced as fast as possible until each outcome is visible
+//      to a read_committed consumer: throughput and produce-to-visible latency;
+//   3. the same at half the engine's maximum rate: latency p50/p99 (target p99 <= 25 ms);
+//   4. restore: a worker with no local state takes over every partition and folds all events (events/s).
+
+#include "engine/codec/command_codec.hpp"
+#include "engine/log/kafka/admin.hpp"
+#include "engine/log/kafka/client.hpp"
+#include "engine/runtime/kafka_engine.hpp"
+#include "engine/sim/day_simulator.hpp"
+#include "engine/sim/memory_executor.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <thread>
+#include <unordered_map>
+
+namespace {
+
+using namespace salonq::engine;
+namespace lk = log::kafka;
+using clock_type = std::chrono::steady_clock;
+
+struct message {
+    std::string key;
+    std::string value;
+    std::string command_id;
+};
+
+std::vector<message> make_stream(std::int32_t salons, std::string const& prefix, std::uint64_t seed) {
+    sim::sim_options options;
+    options.salons = salons;
+    options.salon_prefix = prefix;
+    options.seed = seed;
+    sim::day_simulator simulator{options};
+    sim::memory_executor memory;
+    std::vector<message> out;
+    (void)simulator.run([&](std::vector<command> const& batch) {
+        for (auto const& c : batch) {
+            auto json = codec::encode_command(c);
+            auto const at = json.find(",\"receivedAt\":");
+            json.erase(at, json.find(',', at + 1) - at);
+            out.push_back(message{c.salon.value(), std::move(json), c.id.value()});
+        }
+        return memory(batch);
+    });
+    return out;
+}
+
+double ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
+
+struct figures {
+    double rate = 0;
+    double p50 = 0, p99 = 0;
+};
+
+figures summarise(std::vector<std::int64_t> latency, double seconds) {
+    std::sort(latency.begin(), latency.end());
+    figures f;
+    f.rate = static_cast<double>(latency.size()) / seconds;
+    f.p50 = latency.empty() ? 0 : ms(latency[latency.size() / 2]);
+    f.p99 = latency.empty() ? 0 : ms(latency[latency.size() * 99 / 100]);
+    return f;
+}
+
+// Produces `stream` to `out_topic` (at most `rate` messages/s if rate > 0) while a read_committed consumer on
+// `in_topic` waits for one message per input; each arrival is matched to its send time by `match`.
+template <typename Match>
+figures pipeline(lk::settings const& s, std::vector<message> const& stream, char const* out_topic, char const* in_topic,
+                 std::int32_t partitions, double rate, Match match) {
+    auto producer = lk::make_client(s, RD_KAFKA_PRODUCER,
+                                    {{"enable.idempotence", "true"}, {"acks", "all"}, {"linger.ms", "1"},
+                                     {"partitioner", "murmur2_random"}, {"queue.buffering.max.messages", "1000000"}})
+                        .value();
+    auto consumer = lk::make_client(s, RD_KAFKA_CONSUMER,
+                                    {{"group.id", "salonq-bench"}, {"isolation.level", "read_committed"},
+                                     {"enable.auto.commit", "false"}, {"fetch.wait.max.ms", "2"}})
+                        .value();
+    // Start the consumer at the current end of every partition.
+    lk::detail::partition_list_ptr list{rd_kafka_topic_partition_list_new(partitions)};
+    for (std::int32_t p = 0; p < partitions; ++p) {
+        std::int64_t low = 0, high = 0;
+        (void)rd_kafka_query_watermark_offsets(consumer.get(), in_topic, p, &low, &high, 10000);
+        rd_kafka_topic_partition_list_add(list.get(), in_topic, p)->offset = high;
+    }
+    (void)rd_kafka_assign(consumer.get(), list.get());
+
+    std::unordered_map<std::string, std::size_t> index;
+    for (std::size_t i = 0; i < stream.size(); ++i) {
+        index.emplace(stream[i].command_id, i);
+    }
+    std::vector<clock_type::time_point> sent(stream.size());
+    std::vector<std::int64_t> latency;
+    latency.reserve(stream.size());
+    std::atomic<bool> done{false};
+    std::thread reader([&] {
+        std::vector<bool> seen(stream.size());
+        while (latency.size() < stream.size()) {
+            lk::detail::message_ptr m{rd_kafka_consumer_poll(consumer.get(), 100)};
+            if (!m || m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                continue;
+            }
+            auto const i = match(std::string_view{static_cast<char const*>(m->payload), m->len}, index);
+            if (i < stream.size() && !seen[i]) {
+                seen[i] = true;
+                latency.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - sent[i]).count());
+            }
+        }
+        done = true;
+    });
+    auto const start = clock_type::now();
+    for (std::size_t i = 0; i < stream.size(); ++i) {
+        if (rate > 0) {
+            auto const due = start + std::chrono::nanoseconds{static_cast<std::int64_t>(1e9 * static_cast<double>(i) / rate)};
+            std::this_thread::sleep_until(due);
+        }
+        auto const& m = stream[i];
+        sent[i] = clock_type::now();
+        while (rd_kafka_producev(producer.get(), RD_KAFKA_V_TOPIC(out_topic), RD_KAFKA_V_KEY(m.key.data(), m.key.size()),
+                                 RD_KAFKA_V_VALUE(const_cast<char*>(m.value.data()), m.value.size()),
+                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            rd_kafka_poll(producer.get(), 1);
+        }
+        rd_kafka_poll(producer.get(), 0);
+    }
+    rd_kafka_flush(producer.get(), 60000);
+    reader.join();
+    auto const seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+    return summarise(std::move(latency), seconds);
+}
+
+std::size_t match_command_id(std::string_view value, std::unordered_map<std::string, std::size_t> const& index) {
+    auto const at = value.find("\"commandId\":\"");
+    if (at == std::string_view::npos) {
+        return SIZE_MAX;
+    }
+    auto const from = at + 13;
+    auto it = index.find(std::string{value.substr(from, value.find('"', from) - from)});
+    return it == index.end() ? SIZE_MAX : it->second;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"kafka_bench - salonq in Kafka mode next to raw librdkafka, against a local broker"};
+    std::string brokers;
+    std::int32_t salons = 500;
+    std::string dir = "/tmp/salonq-kafka-bench";
+    app.add_option("--brokers", brokers, "Bootstrap servers (bench/kafka_bench.sh starts a broker)")->required();
+    app.add_option("--salons", salons, "Salons in the simulated day (about 185 commands each)");
+    app.add_option("--dir", dir, "Scratch directory for the workers' RocksDB");
+    CLI11_PARSE(app, argc, argv);
+
+    lk::settings s;
+    s.brokers = brokers;
+    auto const partitions = lk::check_layout(lk::describe_topics(s).value()).value();
+    if (auto ok = lk::create_topic(s, "salonq.bench.raw", partitions, 1); !ok) {
+        fmt::print(stderr, "{}\n", ok.error().message);
+        return 1;
+    }
+    auto const stream = make_stream(salons, "bench", 1);
+    auto const half_stream = make_stream(std::max(1, salons / 5), "half", 2);
+    std::size_t bytes = 0;
+    for (auto const& m : stream) {
+        bytes += m.value.size();
+    }
+    fmt::print("stream: {} commands, {} salons, {} partitions, {:.0f} bytes/command\n\n", stream.size(), salons,
+               partitions, static_cast<double>(bytes) / static_cast<double>(stream.size()));
+
+    auto const raw = pipeline(s, stream, "salonq.bench.raw", "salonq.bench.raw", partitions, 0, match_command_id);
+    fmt::print("raw librdkafka produce+consume (read_committed): {:>8.0f} msgs/s; latency p50 {:.1f} ms, p99 {:.1f} ms\n",
+               raw.rate, raw.p50, raw.p99);
+
+    std::filesystem::remove_all(dir);
+    runtime::kafka_engine_options options;
+    options.kafka = s;
+    options.data = std::filesystem::path{dir} / "w1";
+    options.instance = "bench-w1";
+    auto engine = runtime::kafka_engine::open(options).value();
+    std::thread worker([&] { (void)engine->run(); });
+    // Warm-up: the worker has its assignment once it answers a first command.
+    (void)pipeline(s, make_stream(1, "warm", 3), lk::commands_topic, lk::events_topic, partitions, 0, match_command_id);
+
+    auto const full = pipeline(s, stream, lk::commands_topic, lk::events_topic, partitions, 0, match_command_id);
+    fmt::print("engine, exactly-once, max rate:              {:>8.0f} commands/s; produce-to-visible p50 {:.1f} ms, "
+               "p99 {:.1f} ms  ({:.0f}% of raw, target >= 50%)\n",
+               full.rate, full.p50, full.p99, 100.0 * full.rate / raw.rate);
+    auto const half = pipeline(s, half_stream, lk::commands_topic, lk::events_topic, partitions, full.rate / 2,
+                               match_command_id);
+    fmt::print("engine, exactly-once, at half max ({:>6.0f}/s): {:>8.0f} commands/s; produce-to-visible p50 {:.1f} ms, "
+               "p99 {:.1f} ms  (target p99 <= 25 ms)\n",
+               full.rate / 2, half.rate, half.p50, half.p99);
+    auto const& st = engine->stats();
+    fmt::print("  transactions {}, {:.0f} commands per transaction, aborts {}\n", st.transactions.load(),
+               static_cast<double>(st.commands.load()) / static_cast<double>(std::max<std::uint64_t>(1, st.transactions.load())),
+               st.aborts.load());
+    engine->stop();
+    worker.join();
+    engine.reset();
+
+    // Restore from scratch: a worker without local state folds every partition's events.
+    options.data = std::filesystem::path{dir} / "w2";
+    options.instance = "bench-w2";
+    auto restorer = runtime::kafka_engine::open(options).value();
+    std::thread restoring([&] { (void)restorer->run(); });
+    while (restorer->stats().recovery_us.load() == 0 || restorer->stats().recovered_events.load() == 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    }
+    std::this_thread::sleep_for(std::chrono::seconds{2}); // the assignment may come in more than one callback
+    auto const folded = restorer->stats().recovered_events.load();
+    auto const us = restorer->stats().recovery_us.load();
+    fmt::print("restore from scratch: {} events folded in {:.2f} s = {:.0f} events/s\n", folded,
+               static_cast<double>(us) / 1e6, static_cast<double>(folded) / (static_cast<double>(us) / 1e6));
+    restorer->stop();
+    restoring.join();
+    std::filesystem::remove_all(dir);
+    return 0;
+}
