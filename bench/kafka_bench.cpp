@@ -75,12 +75,17 @@ template <typename Match>
 figures pipeline(lk::settings const& s, std::vector<message> const& stream, char const* out_topic, char const* in_topic,
                  std::int32_t partitions, double rate, Match match) {
     auto producer = lk::make_client(s, RD_KAFKA_PRODUCER,
-                                    {{"enable.idempotence", "true"}, {"acks", "all"}, {"linger.ms", "1"},
-                                     {"partitioner", "murmur2_random"}, {"queue.buffering.max.messages", "1000000"}})
+                                    {{"enable.idempotence", "true"},
+                                     {"acks", "all"},
+                                     {"linger.ms", "1"},
+                                     {"partitioner", "murmur2_random"},
+                                     {"queue.buffering.max.messages", "1000000"}})
                         .value();
     auto consumer = lk::make_client(s, RD_KAFKA_CONSUMER,
-                                    {{"group.id", "salonq-bench"}, {"isolation.level", "read_committed"},
-                                     {"enable.auto.commit", "false"}, {"fetch.wait.max.ms", "2"}})
+                                    {{"group.id", "salonq-bench"},
+                                     {"isolation.level", "read_committed"},
+                                     {"enable.auto.commit", "false"},
+                                     {"fetch.wait.max.ms", "2"}})
                         .value();
     // Start the consumer at the current end of every partition.
     lk::detail::partition_list_ptr list{rd_kafka_topic_partition_list_new(partitions)};
@@ -109,7 +114,8 @@ figures pipeline(lk::settings const& s, std::vector<message> const& stream, char
             auto const i = match(std::string_view{static_cast<char const*>(m->payload), m->len}, index);
             if (i < stream.size() && !seen[i]) {
                 seen[i] = true;
-                latency.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - sent[i]).count());
+                latency.push_back(
+                    std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - sent[i]).count());
             }
         }
         done = true;
@@ -117,14 +123,16 @@ figures pipeline(lk::settings const& s, std::vector<message> const& stream, char
     auto const start = clock_type::now();
     for (std::size_t i = 0; i < stream.size(); ++i) {
         if (rate > 0) {
-            auto const due = start + std::chrono::nanoseconds{static_cast<std::int64_t>(1e9 * static_cast<double>(i) / rate)};
+            auto const due =
+                start + std::chrono::nanoseconds{static_cast<std::int64_t>(1e9 * static_cast<double>(i) / rate)};
             std::this_thread::sleep_until(due);
         }
         auto const& m = stream[i];
         sent[i] = clock_type::now();
-        while (rd_kafka_producev(producer.get(), RD_KAFKA_V_TOPIC(out_topic), RD_KAFKA_V_KEY(m.key.data(), m.key.size()),
-                                 RD_KAFKA_V_VALUE(const_cast<char*>(m.value.data()), m.value.size()),
-                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        while (rd_kafka_producev(
+                   producer.get(), RD_KAFKA_V_TOPIC(out_topic), RD_KAFKA_V_KEY(m.key.data(), m.key.size()),
+                   RD_KAFKA_V_VALUE(const_cast<char*>(m.value.data()), m.value.size()),
+                   RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             rd_kafka_poll(producer.get(), 1);
         }
         rd_kafka_poll(producer.get(), 0);
@@ -174,8 +182,9 @@ int main(int argc, char** argv) {
                partitions, static_cast<double>(bytes) / static_cast<double>(stream.size()));
 
     auto const raw = pipeline(s, stream, "salonq.bench.raw", "salonq.bench.raw", partitions, 0, match_command_id);
-    fmt::print("raw librdkafka produce+consume (read_committed): {:>8.0f} msgs/s; latency p50 {:.1f} ms, p99 {:.1f} ms\n",
-               raw.rate, raw.p50, raw.p99);
+    fmt::print(
+        "raw librdkafka produce+consume (read_committed): {:>8.0f} msgs/s; latency p50 {:.1f} ms, p99 {:.1f} ms\n",
+        raw.rate, raw.p50, raw.p99);
 
     std::filesystem::remove_all(dir);
     runtime::kafka_engine_options options;
@@ -191,15 +200,19 @@ int main(int argc, char** argv) {
     fmt::print("engine, exactly-once, max rate:              {:>8.0f} commands/s; produce-to-visible p50 {:.1f} ms, "
                "p99 {:.1f} ms  ({:.0f}% of raw, target >= 50%)\n",
                full.rate, full.p50, full.p99, 100.0 * full.rate / raw.rate);
-    auto const half = pipeline(s, half_stream, lk::commands_topic, lk::events_topic, partitions, full.rate / 2,
-                               match_command_id);
+    auto const half =
+        pipeline(s, half_stream, lk::commands_topic, lk::events_topic, partitions, full.rate / 2, match_command_id);
     fmt::print("engine, exactly-once, at half max ({:>6.0f}/s): {:>8.0f} commands/s; produce-to-visible p50 {:.1f} ms, "
                "p99 {:.1f} ms  (target p99 <= 25 ms)\n",
                full.rate / 2, half.rate, half.p50, half.p99);
     auto const& st = engine->stats();
-    fmt::print("  transactions {}, {:.0f} commands per transaction, aborts {}\n", st.transactions.load(),
-               static_cast<double>(st.commands.load()) / static_cast<double>(std::max<std::uint64_t>(1, st.transactions.load())),
-               st.aborts.load());
+    auto const txns = static_cast<double>(std::max<std::uint64_t>(1, st.transactions.load()));
+    fmt::print("  transactions {}, {:.0f} commands per transaction, aborts {}; per transaction: decide+produce "
+               "{:.1f} ms, offsets+commit {:.1f} ms, RocksDB {:.1f} ms\n",
+               st.transactions.load(), static_cast<double>(st.commands.load()) / txns, st.aborts.load(),
+               static_cast<double>(st.decide_us.load()) / txns / 1000.0,
+               static_cast<double>(st.commit_us.load()) / txns / 1000.0,
+               static_cast<double>(st.store_us.load()) / txns / 1000.0);
     engine->stop();
     worker.join();
     engine.reset();

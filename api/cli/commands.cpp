@@ -7,6 +7,7 @@
 #include "engine/codec/state_codec.hpp"
 #include "engine/domain/decide.hpp"
 #include "engine/log/kafka/admin.hpp"
+#include "engine/log/partitioner.hpp"
 #include "engine/runtime/kafka_engine.hpp"
 #include "engine/runtime/kafka_verify.hpp"
 
@@ -197,8 +198,11 @@ int run_events(store_options const& so, events_options const& eo) {
     auto& log = (*engine)->events();
     std::uint64_t printed = 0;
     bool const filtering = eo.salon || eo.from_seq > 0 || !eo.include_rejections;
+    // A salon's entries all live on its partition.
+    auto const only =
+        eo.salon ? std::optional{engine::log::partition_for(*eo.salon, log.partition_count())} : eo.partition;
     for (std::int32_t p = 0; p < log.partition_count(); ++p) {
-        if (eo.partition && *eo.partition != p) {
+        if (only && *only != p) {
             continue;
         }
         offset_t from{0};

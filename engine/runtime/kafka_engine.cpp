@@ -346,6 +346,7 @@ struct kafka_engine::impl {
     }
 
     std::expected<void, error> process(std::vector<message_ptr> const& batch) {
+        auto const batch_started = std::chrono::steady_clock::now();
         slots.clear();
         slots.reserve(batch.size() + 16);
         before.clear();
@@ -441,6 +442,10 @@ struct kafka_engine::impl {
             decided.push_back(std::move(d));
         }
 
+        auto const decided_at = std::chrono::steady_clock::now();
+        stats.decide_us.fetch_add(
+            std::chrono::duration_cast<std::chrono::microseconds>(decided_at - batch_started).count(),
+            std::memory_order_relaxed);
         partition_list_ptr offsets{rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size()))};
         for (auto const& [p, o] : next_offsets) {
             rd_kafka_topic_partition_list_add(offsets.get(), lk::commands_topic, p)->offset = o;
@@ -454,6 +459,10 @@ struct kafka_engine::impl {
             return std::unexpected(txn_error(failure.get(), "commit transaction"));
         }
         in_transaction = false;
+        auto const committed_at = std::chrono::steady_clock::now();
+        stats.commit_us.fetch_add(
+            std::chrono::duration_cast<std::chrono::microseconds>(committed_at - decided_at).count(),
+            std::memory_order_relaxed);
         stats.transactions.fetch_add(1, std::memory_order_relaxed);
 
         // Committed: now the cache of fold(events) may move on.
@@ -487,6 +496,10 @@ struct kafka_engine::impl {
             // Committed in Kafka but not cached: stop; a restart folds the events again.
             return std::unexpected(error{errc::corrupt, "state write after commit: " + written.error().message});
         }
+        stats.store_us.fetch_add(
+            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - committed_at)
+                .count(),
+            std::memory_order_relaxed);
         return {};
     }
 };

@@ -32,6 +32,9 @@ struct kafka_engine_stats {
     std::atomic<std::uint64_t> aborts{0};
     std::atomic<std::uint64_t> recovered_events{0}; // events folded while taking over partitions
     std::atomic<std::int64_t> recovery_us{0};       // time spent taking over partitions (folding their events)
+    std::atomic<std::int64_t> decide_us{0};         // in batches: decoding, deciding, producing
+    std::atomic<std::int64_t> commit_us{0};         // in batches: send_offsets_to_transaction + commit
+    std::atomic<std::int64_t> store_us{0};          // in batches: the RocksDB write after the commit
     // From the last assignment this worker received until it decided its first command after it: the hand-over
     // time a new owner adds (failure detection, the session timeout, comes before it). -1 until measured.
     std::atomic<std::int64_t> last_handover_us{-1};
