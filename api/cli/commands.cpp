@@ -350,10 +350,13 @@ int run_demo(store_options const& so) {
         std::cerr << "salonq demo: " << engine.error() << "\n";
         return 2;
     }
+    // Each run opens new salons (and so new commandIds): a second run is a new demo, not a replay of
+    // the first one's commands, which would all be answered as duplicates.
+    auto const now = std::chrono::system_clock::now().time_since_epoch();
     sim::sim_options options;
     options.salons = 3;
-    options.salon_prefix = "demo";
-    options.seed = static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
+    options.salon_prefix = fmt::format("demo{}", std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+    options.seed = static_cast<std::uint64_t>(now.count());
     sim::day_simulator simulator{options};
     bool failed = false;
     auto const started = std::chrono::steady_clock::now();
@@ -365,14 +368,15 @@ int run_demo(store_options const& so) {
     std::cout << "salonq demo: three salons, one simulated day, through the embedded engine at " << so.data.string()
               << "\n\n";
     std::cout << summary_line(summary, seconds) << "\n";
-    auto state = (*engine)->state(salon_id{"demo-0001"});
+    auto const salon = options.salon_prefix + "-0001";
+    auto state = (*engine)->state(salon_id{salon});
     if (state && *state) {
         auto const& s = **state;
         std::cout << fmt::format("salon {} ({}, {}): seq {}, {} active tickets, {} staff\n", s.id.value(), s.name,
                                  s.timezone, s.seq.value(), s.tickets.size(), s.staff.size());
     }
-    std::cout << "\nTry:  build/salonq --data " << so.data.string() << " state demo-0001\n"
-              << "      build/salonq --data " << so.data.string() << " events --salon demo-0001 --limit 20\n"
+    std::cout << "\nTry:  build/salonq --data " << so.data.string() << " state " << salon << "\n"
+              << "      build/salonq --data " << so.data.string() << " events --salon " << salon << " --limit 20\n"
               << "      build/salonq --data " << so.data.string() << " verify\n";
     return 0;
 }
