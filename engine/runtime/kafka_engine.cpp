@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <set>
@@ -452,8 +453,15 @@ struct kafka_engine::impl {
         }
         group_metadata_ptr group{rd_kafka_consumer_group_metadata(consumer.get())};
         error_ptr failure{rd_kafka_send_offsets_to_transaction(producer.get(), offsets.get(), group.get(), -1)};
+        auto const offsets_sent_at = std::chrono::steady_clock::now();
         if (!failure) {
             failure.reset(rd_kafka_commit_transaction(producer.get(), -1));
+        }
+        if (std::getenv("SALONQ_TRACE_TXN") != nullptr) {
+            std::fprintf(stderr, "txn: %zu commands, decide %.1f ms, send_offsets %.1f ms, commit %.1f ms\n", batch.size(),
+                         std::chrono::duration<double, std::milli>(decided_at - batch_started).count(),
+                         std::chrono::duration<double, std::milli>(offsets_sent_at - decided_at).count(),
+                         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - offsets_sent_at).count());
         }
         if (failure) {
             return std::unexpected(txn_error(failure.get(), "commit transaction"));
