@@ -444,6 +444,7 @@ int run_serve(store_options const& so, kafka_options const& ko) {
     options.kafka.client_id = "salonq-" + options.instance;
     options.commit_interval = std::chrono::milliseconds{ko.commit_interval_ms};
     options.session_timeout = std::chrono::milliseconds{ko.session_timeout_ms};
+    options.snapshot_every = ko.snapshot_every;
     // Handlers first: a stop that arrives while the worker is still connecting is a clean stop too.
     std::signal(SIGTERM, stop_serving);
     std::signal(SIGINT, stop_serving);
@@ -462,9 +463,9 @@ int run_serve(store_options const& so, kafka_options const& ko) {
     serving.store(nullptr);
     auto const& st = (*engine)->stats();
     std::cerr << fmt::format("salonq serve: stopped; {} commands, {} duplicates, {} transactions, {} aborts, {} events "
-                             "recovered\n",
+                             "recovered, {} snapshots restored, {} snapshots written\n",
                              st.commands.load(), st.duplicates.load(), st.transactions.load(), st.aborts.load(),
-                             st.recovered_events.load());
+                             st.recovered_events.load(), st.snapshots_restored.load(), st.snapshots_written.load());
     if (!result) {
         std::cerr << "salonq serve: " << result.error().message << "\n";
         return 1;

@@ -43,6 +43,7 @@ struct kafka_options {
     std::string group = "salonq-engine";
     std::int32_t commit_interval_ms = 10;
     std::int32_t session_timeout_ms = 6000;
+    std::uint64_t snapshot_every = 10'000;
     std::int32_t partitions = 12;
     std::int32_t replication = 1;
 };

@@ -80,6 +80,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0, 10000));
     serve->add_option("--session-timeout-ms", ko.session_timeout_ms, "Group session timeout (failure detection)")
         ->check(CLI::Range(1000, 300000));
+    serve->add_option("--snapshot-every", ko.snapshot_every,
+                      "Events per partition between snapshot rounds to salonq.snapshots (0: never)");
 
     auto* demo =
         app.add_subcommand("demo", "Open a demo salon, run a simulated day through the engine, show the queue");

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -34,7 +35,39 @@ struct delivery_slot {
     std::int32_t partition = 0;
     std::int64_t offset = -1;
     rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    bool event = true; // an outcome on salonq.events (not a snapshot)
 };
+
+// A snapshot record: the salon's state and the events offset from which folding continues after it. The state
+// comes last so a reader can cut it out without re-encoding.
+std::string snapshot_record(std::int64_t events_offset, std::string_view state_json) {
+    return fmt::format(R"({{"type":"salon_snapshot","v":1,"eventsOffset":{},"state":{}}})", events_offset, state_json);
+}
+
+struct snapshot_view {
+    std::int64_t events_offset = -1;
+    std::string_view state;
+};
+
+std::optional<snapshot_view> parse_snapshot(std::string_view v) {
+    constexpr std::string_view head = R"({"type":"salon_snapshot","v":1,"eventsOffset":)";
+    if (!v.starts_with(head) || v.size() < head.size() + 12 || v.back() != '}') {
+        return std::nullopt;
+    }
+    auto rest = v.substr(head.size());
+    auto const comma = rest.find(',');
+    if (comma == std::string_view::npos) {
+        return std::nullopt;
+    }
+    snapshot_view out;
+    auto const [ptr, ec] = std::from_chars(rest.data(), rest.data() + comma, out.events_offset);
+    constexpr std::string_view state_key = R"(,"state":)";
+    if (ec != std::errc{} || rest.substr(comma, state_key.size()) != state_key) {
+        return std::nullopt;
+    }
+    out.state = rest.substr(comma + state_key.size(), rest.size() - comma - state_key.size() - 1);
+    return out;
+}
 
 struct decided_command {
     std::string dedupe_key;
@@ -59,6 +92,9 @@ struct kafka_engine::impl {
     std::vector<delivery_slot> slots;
     std::optional<error> callback_error;
     std::chrono::steady_clock::time_point assigned_at{};
+    std::map<std::int32_t, std::int64_t> committed_end;   // events end offset of each owned partition
+    std::map<std::int32_t, std::uint64_t> since_snapshot; // events since the partition's last snapshot round
+    std::vector<std::int32_t> snapshot_round;             // partitions snapshotted in the open transaction
     bool awaiting_first_decision = false;
 
     // ---- recovery -------------------------------------------------------------------------------------------
@@ -89,8 +125,73 @@ struct kafka_engine::impl {
     // Brings the states of partition p up to the end of its committed events: from the offset RocksDB reflects
     // to the last stable offset, read_committed. Folding is idempotent by seq, so a state that is already
     // ahead of an event (written after a commit, before the crash that lost the offset) skips it.
+    // The latest snapshot round of partition p, for a worker without local state: loads those states (cache and
+    // RocksDB) and returns the events offset from which to fold (0 when there are no snapshots).
+    std::expected<std::int64_t, error> restore_snapshots(std::int32_t p) {
+        auto reader = lk::make_client(options.kafka, RD_KAFKA_CONSUMER,
+                                      {{"group.id", options.group + "-recovery"},
+                                       {"isolation.level", "read_committed"},
+                                       {"enable.auto.commit", "false"},
+                                       {"enable.partition.eof", "true"},
+                                       {"fetch.wait.max.ms", "10"}});
+        if (!reader) {
+            return std::unexpected(error{errc::storage, reader.error().message});
+        }
+        partition_list_ptr list{rd_kafka_topic_partition_list_new(1)};
+        rd_kafka_topic_partition_list_add(list.get(), lk::snapshots_topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+        (void)rd_kafka_assign(reader->get(), list.get());
+        std::map<std::string, std::pair<std::int64_t, std::string>> latest;
+        for (;;) {
+            message_ptr m{rd_kafka_consumer_poll(reader->get(), 1000)};
+            if (!m) {
+                continue;
+            }
+            if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                break;
+            }
+            if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                return std::unexpected(error{errc::storage, fmt::format("reading {}[{}]: {}", lk::snapshots_topic, p,
+                                                                        rd_kafka_message_errstr(m.get()))});
+            }
+            auto snap = parse_snapshot({static_cast<char const*>(m->payload), m->len});
+            if (!snap || m->key == nullptr) {
+                continue;
+            }
+            latest.insert_or_assign(std::string{static_cast<char const*>(m->key), m->key_len},
+                                    std::pair{snap->events_offset, std::string{snap->state}});
+        }
+        if (latest.empty()) {
+            return 0;
+        }
+        auto wb = db->make_batch();
+        std::int64_t from = INT64_MAX;
+        for (auto& [salon, snap] : latest) {
+            auto decoded = codec::decode_state(snap.second);
+            if (!decoded) {
+                return std::unexpected(error{errc::corrupt, fmt::format("snapshot of {} does not decode", salon)});
+            }
+            from = std::min(from, snap.first);
+            wb.put(store::family::state, salon, snap.second);
+            states.insert_or_assign(salon, std::move(*decoded));
+        }
+        if (auto written = db->write(wb, false); !written) {
+            return std::unexpected(error{errc::storage, written.error().message});
+        }
+        stats.snapshots_restored.fetch_add(latest.size(), std::memory_order_relaxed);
+        return from;
+    }
+
     std::expected<void, error> take_over(std::int32_t p) {
-        auto const from = stored_events_offset(p);
+        std::int64_t from = 0;
+        if (auto local = db->get(store::family::meta, events_offset_key(p)); local && *local) {
+            from = static_cast<std::int64_t>(log::get_u64(**local));
+        } else {
+            auto restored = restore_snapshots(p);
+            if (!restored) {
+                return std::unexpected(restored.error());
+            }
+            from = *restored;
+        }
         auto reader = lk::make_client(options.kafka, RD_KAFKA_CONSUMER,
                                       {{"group.id", options.group + "-recovery"},
                                        {"isolation.level", "read_committed"},
@@ -167,11 +268,14 @@ struct kafka_engine::impl {
             return std::unexpected(error{errc::storage, written.error().message});
         }
         owned.insert(p);
+        committed_end[p] = next;
         return {};
     }
 
     void hand_over(std::int32_t p) {
         owned.erase(p);
+        committed_end.erase(p);
+        since_snapshot.erase(p);
         std::erase_if(states, [&](auto const& kv) { return log::partition_for(kv.first, partitions) == p; });
     }
 
@@ -251,12 +355,12 @@ struct kafka_engine::impl {
     }
 
     std::expected<void, error> produce(std::int32_t p, std::string_view key, std::string_view value,
-                                       std::string_view type) {
+                                       std::string_view type, char const* topic = lk::events_topic) {
         auto const index = slots.size();
-        slots.push_back(delivery_slot{p, -1, RD_KAFKA_RESP_ERR_NO_ERROR});
+        slots.push_back(delivery_slot{p, -1, RD_KAFKA_RESP_ERR_NO_ERROR, topic == lk::events_topic});
         for (;;) {
             auto err = rd_kafka_producev(
-                producer.get(), RD_KAFKA_V_TOPIC(lk::events_topic), RD_KAFKA_V_PARTITION(p),
+                producer.get(), RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(p),
                 RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                 RD_KAFKA_V_HEADER("type", type.data(), static_cast<ssize_t>(type.size())),
@@ -344,6 +448,68 @@ struct kafka_engine::impl {
             rd_kafka_poll(producer.get(), 500); // the cluster is not answering yet: wait and try again
         }
         return {};
+    }
+
+    // Writes a snapshot round, in a transaction of its own, for each owned partition that is due. Called between
+    // batches, so RocksDB holds exactly the committed fold. A failed round is retried after the next batch.
+    std::expected<void, error> snapshot_if_due() {
+        slots.clear();
+        if (error_ptr e{rd_kafka_begin_transaction(producer.get())}) {
+            return std::unexpected(txn_error(e.get(), "begin snapshot transaction"));
+        }
+        in_transaction = true;
+        auto written = write_due_snapshots();
+        if (!written || snapshot_round.empty()) {
+            in_transaction = false;
+            error_ptr aborted{rd_kafka_abort_transaction(producer.get(), 30000)};
+            if (aborted && rd_kafka_error_is_fatal(aborted.get())) {
+                return std::unexpected(txn_error(aborted.get(), "abort snapshot transaction"));
+            }
+            return {};
+        }
+        error_ptr failure{rd_kafka_commit_transaction(producer.get(), -1)};
+        in_transaction = false;
+        if (failure) {
+            if (rd_kafka_error_is_fatal(failure.get())) {
+                return std::unexpected(txn_error(failure.get(), "commit snapshot transaction"));
+            }
+            error_ptr aborted{rd_kafka_abort_transaction(producer.get(), 30000)};
+            return {};
+        }
+        for (auto p : snapshot_round) {
+            since_snapshot[p] = 0;
+        }
+        return {};
+    }
+
+    // Produces every salon of each due partition as committed, with the events offset it reflects.
+    std::expected<void, error> write_due_snapshots() {
+        snapshot_round.clear();
+        if (options.snapshot_every == 0) {
+            return {};
+        }
+        for (auto p : owned) {
+            if (since_snapshot[p] >= options.snapshot_every) {
+                snapshot_round.push_back(p);
+            }
+        }
+        if (snapshot_round.empty()) {
+            return {};
+        }
+        std::expected<void, error> result;
+        auto scanned = db->scan(store::family::state, "", "", [&](std::string_view salon, std::string_view state) {
+            auto const p = log::partition_for(salon, partitions);
+            if (std::find(snapshot_round.begin(), snapshot_round.end(), p) == snapshot_round.end()) {
+                return true;
+            }
+            result = produce(p, salon, snapshot_record(committed_end[p], state), "salon_snapshot", lk::snapshots_topic);
+            stats.snapshots_written.fetch_add(1, std::memory_order_relaxed);
+            return result.has_value();
+        });
+        if (!scanned) {
+            return std::unexpected(error{errc::storage, scanned.error().message});
+        }
+        return result;
     }
 
     std::expected<void, error> process(std::vector<message_ptr> const& batch) {
@@ -458,10 +624,11 @@ struct kafka_engine::impl {
             failure.reset(rd_kafka_commit_transaction(producer.get(), -1));
         }
         if (std::getenv("SALONQ_TRACE_TXN") != nullptr) {
-            std::fprintf(stderr, "txn: %zu commands, decide %.1f ms, send_offsets %.1f ms, commit %.1f ms\n", batch.size(),
-                         std::chrono::duration<double, std::milli>(decided_at - batch_started).count(),
-                         std::chrono::duration<double, std::milli>(offsets_sent_at - decided_at).count(),
-                         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - offsets_sent_at).count());
+            std::fprintf(
+                stderr, "txn: %zu commands, decide %.1f ms, send_offsets %.1f ms, commit %.1f ms\n", batch.size(),
+                std::chrono::duration<double, std::milli>(decided_at - batch_started).count(),
+                std::chrono::duration<double, std::milli>(offsets_sent_at - decided_at).count(),
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - offsets_sent_at).count());
         }
         if (failure) {
             return std::unexpected(txn_error(failure.get(), "commit transaction"));
@@ -476,10 +643,14 @@ struct kafka_engine::impl {
         // Committed: now the cache of fold(events) may move on.
         auto wb = db->make_batch();
         std::map<std::int32_t, std::int64_t> events_end;
-        for (auto const& s : slots) {
-            if (s.offset >= 0) {
-                events_end[s.partition] = std::max(events_end[s.partition], s.offset + 1);
+        for (auto const& slot : slots) {
+            if (slot.event && slot.offset >= 0) {
+                events_end[slot.partition] = std::max(events_end[slot.partition], slot.offset + 1);
+                ++since_snapshot[slot.partition];
             }
+        }
+        for (auto const& [p, end] : events_end) {
+            committed_end[p] = end;
         }
         for (auto const& d : decided) {
             if (d.count > 0 && slots[d.first_slot].offset >= 0) {
@@ -613,7 +784,13 @@ std::expected<void, error> kafka_engine::run() {
         if (batch.empty()) {
             continue;
         }
-        if (auto ok = s.process(batch); !ok) {
+        auto ok = s.process(batch);
+        if (ok && s.options.snapshot_every > 0 && std::any_of(s.owned.begin(), s.owned.end(), [&](std::int32_t p) {
+                return s.since_snapshot[p] >= s.options.snapshot_every;
+            })) {
+            ok = s.snapshot_if_due();
+        }
+        if (!ok) {
             if (ok.error().code != errc::storage) {
                 return ok; // fenced, fatal, or the local store failed
             }

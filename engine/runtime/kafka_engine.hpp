@@ -22,6 +22,9 @@ struct kafka_engine_options {
     std::chrono::milliseconds commit_interval{10};
     std::size_t max_batch = 5000;
     std::chrono::milliseconds session_timeout{6000};
+    // After this many events in a partition, the worker writes a snapshot round of all the partition's salons to
+    // salonq.snapshots (0: never). A worker without local state restores from the latest round.
+    std::uint64_t snapshot_every = 10'000;
     std::function<instant()> clock;
 };
 
@@ -30,11 +33,13 @@ struct kafka_engine_stats {
     std::atomic<std::uint64_t> duplicates{0};   // repeated commandIds: nothing appended
     std::atomic<std::uint64_t> transactions{0}; // committed
     std::atomic<std::uint64_t> aborts{0};
-    std::atomic<std::uint64_t> recovered_events{0}; // events folded while taking over partitions
-    std::atomic<std::int64_t> recovery_us{0};       // time spent taking over partitions (folding their events)
-    std::atomic<std::int64_t> decide_us{0};         // in batches: decoding, deciding, producing
-    std::atomic<std::int64_t> commit_us{0};         // in batches: send_offsets_to_transaction + commit
-    std::atomic<std::int64_t> store_us{0};          // in batches: the RocksDB write after the commit
+    std::atomic<std::uint64_t> recovered_events{0};   // events folded while taking over partitions
+    std::atomic<std::int64_t> recovery_us{0};         // time spent taking over partitions (folding their events)
+    std::atomic<std::uint64_t> snapshots_written{0};  // salon snapshots produced to salonq.snapshots
+    std::atomic<std::uint64_t> snapshots_restored{0}; // salon states taken from salonq.snapshots on take-over
+    std::atomic<std::int64_t> decide_us{0};           // in batches: decoding, deciding, producing
+    std::atomic<std::int64_t> commit_us{0};           // in batches: send_offsets_to_transaction + commit
+    std::atomic<std::int64_t> store_us{0};            // in batches: the RocksDB write after the commit
     // From the last assignment this worker received until it decided its first command after it: the hand-over
     // time a new owner adds (failure detection, the session timeout, comes before it). -1 until measured.
     std::atomic<std::int64_t> last_handover_us{-1};

@@ -17,13 +17,13 @@ namespace salonq::test {
 
 class child_process {
 public:
-    child_process(std::vector<std::string> const& argv, std::string const& stdout_path,
-                  std::string const& stdin_path = "") {
+    // stdout goes to stdout_path; stderr too with merge_stderr (else it is the test's own stderr).
+    child_process(std::vector<std::string> const& argv, std::string const& stdout_path, bool merge_stderr = false) {
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
         posix_spawn_file_actions_addopen(&actions, 1, stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (!stdin_path.empty()) {
-            posix_spawn_file_actions_addopen(&actions, 0, stdin_path.c_str(), O_RDONLY, 0);
+        if (merge_stderr) {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2);
         }
         std::vector<char*> args;
         for (auto const& a : argv) {

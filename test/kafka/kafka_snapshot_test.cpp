@@ -1,0 +1,67 @@
+// Hand-over without local state: a worker that never owned the partitions restores the latest snapshot round
+// from salonq.snapshots and folds only the events after it, and ends with the same states as the fold of the
+// whole history.
+
+#include "test/support/broker.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <regex>
+
+namespace {
+
+using namespace salonq::test;
+using namespace std::chrono_literals;
+
+std::uint64_t worker_stat(std::string const& log, std::string const& what) {
+    std::ifstream in{log};
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::smatch m;
+    if (std::regex_search(text, m, std::regex{"([0-9]+) " + what})) {
+        return std::stoull(m[1]);
+    }
+    return 0;
+}
+
+} // namespace
+
+TEST_CASE("kafka snapshots: a worker without local state restores the latest round, not the whole history") {
+    kafka_broker broker;
+    auto const& dir = broker.dir();
+    (void)run_capture(salonq_binary() + " topics create --brokers " + broker.bootstrap() + " --partitions 4");
+    (void)run_capture(salonq_binary() + " simulate --salons 40 --days 1 --seed 8 --quiet --emit '" +
+                      (dir / "cmds.jsonl") + "'");
+    auto const total = keyed_commands(dir / "cmds.jsonl", dir / "keyed.tsv");
+    (void)run_capture("head -n " + std::to_string(total / 2) + " '" + (dir / "keyed.tsv") + "' > '" +
+                      (dir / "first.tsv") + "' && tail -n +" + std::to_string(total / 2 + 1) + " '" +
+                      (dir / "keyed.tsv") + "' > '" + (dir / "second.tsv") + "'");
+    auto worker = [&](std::string const& name) {
+        return std::make_unique<child_process>(
+            std::vector<std::string>{salonq_binary(), "--data", dir / name, "serve", "--brokers", broker.bootstrap(),
+                                     "--instance", name, "--snapshot-every", "300", "--session-timeout-ms", "3000"},
+            dir / (name + ".log"), true);
+    };
+
+    auto a = worker("a");
+    kcat_produce(broker.bootstrap(), dir / "first.tsv");
+    std::string report;
+    REQUIRE_MESSAGE(wait_verified(broker.bootstrap(), 120s, report), report);
+    a->kill(SIGTERM);
+    REQUIRE(a->wait() == 0);
+    auto const written = worker_stat(dir / "a.log", "snapshots written");
+    CHECK_MESSAGE(written > 0, run_capture("grep -v '^%' '" + (dir / "a.log") + "'"));
+
+    auto b = worker("b");
+    kcat_produce(broker.bootstrap(), dir / "second.tsv");
+    REQUIRE_MESSAGE(wait_verified(broker.bootstrap(), 120s, report), report);
+    b->kill(SIGTERM);
+    REQUIRE(b->wait() == 0);
+    auto const restored = worker_stat(dir / "b.log", "snapshots restored");
+    auto const folded = worker_stat(dir / "b.log", "events recovered");
+    MESSAGE("worker a wrote " << written << " snapshots; worker b restored " << restored << " and folded " << folded
+                              << " events of the " << total / 2 << " commands' history");
+    CHECK_MESSAGE(restored > 0, run_capture("grep -v '^%' '" + (dir / "b.log") + "'"));
+    CHECK(folded < total / 2);
+    CHECK_MESSAGE(wait_verified(broker.bootstrap(), 60s, report, "--worker-data '" + (dir / "b") + "'"), report);
+}
