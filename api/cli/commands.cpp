@@ -463,9 +463,12 @@ int run_serve(store_options const& so, kafka_options const& ko) {
     serving.store(nullptr);
     auto const& st = (*engine)->stats();
     std::cerr << fmt::format("salonq serve: stopped; {} commands, {} duplicates, {} transactions, {} aborts, {} events "
-                             "recovered, {} snapshots restored, {} snapshots written\n",
+                             "recovered, {} snapshots restored, {} snapshots written; recovery {:.1f} ms, last "
+                             "hand-over {:.1f} ms\n",
                              st.commands.load(), st.duplicates.load(), st.transactions.load(), st.aborts.load(),
-                             st.recovered_events.load(), st.snapshots_restored.load(), st.snapshots_written.load());
+                             st.recovered_events.load(), st.snapshots_restored.load(), st.snapshots_written.load(),
+                             static_cast<double>(st.recovery_us.load()) / 1000.0,
+                             static_cast<double>(st.last_handover_us.load()) / 1000.0);
     if (!result) {
         std::cerr << "salonq serve: " << result.error().message << "\n";
         return 1;

@@ -125,20 +125,24 @@ struct kafka_engine::impl {
     // Brings the states of partition p up to the end of its committed events: from the offset RocksDB reflects
     // to the last stable offset, read_committed. Folding is idempotent by seq, so a state that is already
     // ahead of an event (written after a commit, before the crash that lost the offset) skips it.
+    std::map<std::string, std::string> recovery_reader_properties() const {
+        return {{"group.id", options.group + "-recovery"}, {"isolation.level", "read_committed"},
+                {"enable.auto.commit", "false"},           {"enable.partition.eof", "true"},
+                {"auto.offset.reset", "earliest"},         {"fetch.wait.max.ms", "10"},
+                {"fetch.error.backoff.ms", "20"}};
+    }
+
     // The latest snapshot round of partition p, for a worker without local state: loads those states (cache and
     // RocksDB) and returns the events offset from which to fold (0 when there are no snapshots).
     std::expected<std::int64_t, error> restore_snapshots(std::int32_t p) {
-        auto reader = lk::make_client(options.kafka, RD_KAFKA_CONSUMER,
-                                      {{"group.id", options.group + "-recovery"},
-                                       {"isolation.level", "read_committed"},
-                                       {"enable.auto.commit", "false"},
-                                       {"enable.partition.eof", "true"},
-                                       {"fetch.wait.max.ms", "10"}});
+        auto reader = lk::make_client(options.kafka, RD_KAFKA_CONSUMER, recovery_reader_properties());
         if (!reader) {
             return std::unexpected(error{errc::storage, reader.error().message});
         }
         partition_list_ptr list{rd_kafka_topic_partition_list_new(1)};
-        rd_kafka_topic_partition_list_add(list.get(), lk::snapshots_topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+        // Offset 0 rather than OFFSET_BEGINNING (which costs a fetch back-off here); a compacted-away start resets
+        // to the earliest offset.
+        rd_kafka_topic_partition_list_add(list.get(), lk::snapshots_topic, p)->offset = 0;
         (void)rd_kafka_assign(reader->get(), list.get());
         std::map<std::string, std::pair<std::int64_t, std::string>> latest;
         for (;;) {
@@ -182,22 +186,23 @@ struct kafka_engine::impl {
     }
 
     std::expected<void, error> take_over(std::int32_t p) {
+        auto const started = std::chrono::steady_clock::now();
         std::int64_t from = 0;
         if (auto local = db->get(store::family::meta, events_offset_key(p)); local && *local) {
             from = static_cast<std::int64_t>(log::get_u64(**local));
-        } else {
+        } else if (options.restore_from_snapshots) {
             auto restored = restore_snapshots(p);
             if (!restored) {
                 return std::unexpected(restored.error());
             }
             from = *restored;
+            if (std::getenv("SALONQ_TRACE_TXN") != nullptr) {
+                std::fprintf(
+                    stderr, "snapshots of partition %d read in %.1f ms\n", p,
+                    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+            }
         }
-        auto reader = lk::make_client(options.kafka, RD_KAFKA_CONSUMER,
-                                      {{"group.id", options.group + "-recovery"},
-                                       {"isolation.level", "read_committed"},
-                                       {"enable.auto.commit", "false"},
-                                       {"enable.partition.eof", "true"},
-                                       {"fetch.wait.max.ms", "10"}});
+        auto reader = lk::make_client(options.kafka, RD_KAFKA_CONSUMER, recovery_reader_properties());
         if (!reader) {
             return std::unexpected(error{errc::storage, reader.error().message});
         }
@@ -269,6 +274,11 @@ struct kafka_engine::impl {
         }
         owned.insert(p);
         committed_end[p] = next;
+        if (std::getenv("SALONQ_TRACE_TXN") != nullptr) {
+            std::fprintf(stderr, "take-over of partition %d: %.1f ms (restored up to offset %lld, folded to %lld)\n", p,
+                         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count(),
+                         static_cast<long long>(from), static_cast<long long>(next));
+        }
         return {};
     }
 
