@@ -206,6 +206,11 @@ int main(int argc, char** argv) {
     fmt::print("engine, exactly-once, at half max ({:>6.0f}/s): {:>8.0f} commands/s; produce-to-visible p50 {:.1f} ms, "
                "p99 {:.1f} ms  (target p99 <= 25 ms)\n",
                full.rate / 2, half.rate, half.p50, half.p99);
+    auto const light = pipeline(s, make_stream(4, "light", 4), lk::commands_topic, lk::events_topic, partitions, 500,
+                                match_command_id);
+    fmt::print("engine, exactly-once, light load (500/s):      {:>8.0f} commands/s; produce-to-visible p50 {:.1f} ms, "
+               "p99 {:.1f} ms\n",
+               light.rate, light.p50, light.p99);
     auto const& st = engine->stats();
     auto const txns = static_cast<double>(std::max<std::uint64_t>(1, st.transactions.load()));
     fmt::print("  transactions {}, {:.0f} commands per transaction, aborts {}; per transaction: decide+produce "
