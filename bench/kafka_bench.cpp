@@ -7,6 +7,7 @@
 //   4. restore: a worker with no local state takes over every partition and folds all events (events/s).
 
 #include "engine/codec/command_codec.hpp"
+#include "engine/codec/json_reader.hpp"
 #include "engine/log/kafka/admin.hpp"
 #include "engine/log/kafka/client.hpp"
 #include "engine/runtime/kafka_engine.hpp"
@@ -58,6 +59,8 @@ double ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
 struct figures {
     double rate = 0;
     double p50 = 0, p99 = 0;
+    double to_decided_p50 = 0; // produce -> decided by the engine (ms), engine outcomes only
+    double to_visible_p50 = 0; // decided -> visible to a read_committed consumer (ms)
 };
 
 figures summarise(std::vector<std::int64_t> latency, double seconds) {
@@ -101,8 +104,11 @@ figures pipeline(lk::settings const& s, std::vector<message> const& stream, char
         index.emplace(stream[i].command_id, i);
     }
     std::vector<clock_type::time_point> sent(stream.size());
+    std::vector<std::int64_t> sent_wall(stream.size()); // system clock, ms: to compare with the events' "at"
     std::vector<std::int64_t> latency;
     latency.reserve(stream.size());
+    std::vector<std::int64_t> to_decided; // produce -> the engine's receive time ("at"), ms
+    std::vector<std::int64_t> to_visible; // the engine's receive time -> visible read_committed, ms
     std::atomic<bool> done{false};
     std::thread reader([&] {
         std::vector<bool> seen(stream.size());
@@ -116,6 +122,16 @@ figures pipeline(lk::settings const& s, std::vector<message> const& stream, char
                 seen[i] = true;
                 latency.push_back(
                     std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - sent[i]).count());
+                auto const value = std::string_view{static_cast<char const*>(m->payload), m->len};
+                if (auto const at = value.find("\"at\":\""); at != std::string_view::npos) {
+                    if (auto t = codec::parse_time(value.substr(at + 6, 24))) {
+                        auto const now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                std::chrono::system_clock::now().time_since_epoch())
+                                                .count();
+                        to_decided.push_back(to_unix_ms(*t) - sent_wall[i]);
+                        to_visible.push_back(now_ms - to_unix_ms(*t));
+                    }
+                }
             }
         }
         done = true;
@@ -129,6 +145,9 @@ figures pipeline(lk::settings const& s, std::vector<message> const& stream, char
         }
         auto const& m = stream[i];
         sent[i] = clock_type::now();
+        sent_wall[i] =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
         while (rd_kafka_producev(
                    producer.get(), RD_KAFKA_V_TOPIC(out_topic), RD_KAFKA_V_KEY(m.key.data(), m.key.size()),
                    RD_KAFKA_V_VALUE(const_cast<char*>(m.value.data()), m.value.size()),
@@ -140,7 +159,14 @@ figures pipeline(lk::settings const& s, std::vector<message> const& stream, char
     rd_kafka_flush(producer.get(), 60000);
     reader.join();
     auto const seconds = std::chrono::duration<double>(clock_type::now() - start).count();
-    return summarise(std::move(latency), seconds);
+    auto f = summarise(std::move(latency), seconds);
+    auto mid = [](std::vector<std::int64_t> v) {
+        std::sort(v.begin(), v.end());
+        return v.empty() ? 0.0 : static_cast<double>(v[v.size() / 2]);
+    };
+    f.to_decided_p50 = mid(to_decided);
+    f.to_visible_p50 = mid(to_visible);
+    return f;
 }
 
 std::size_t match_command_id(std::string_view value, std::unordered_map<std::string, std::size_t> const& index) {
@@ -211,6 +237,10 @@ int main(int argc, char** argv) {
     fmt::print("engine, exactly-once, light load (500/s):      {:>8.0f} commands/s; produce-to-visible p50 {:.1f} ms, "
                "p99 {:.1f} ms\n",
                light.rate, light.p50, light.p99);
+    for (auto const* f : {&full, &half, &light}) {
+        fmt::print("  split (p50): produce -> decided {:.0f} ms, decided -> visible {:.0f} ms\n", f->to_decided_p50,
+                   f->to_visible_p50);
+    }
     auto const& st = engine->stats();
     auto const txns = static_cast<double>(std::max<std::uint64_t>(1, st.transactions.load()));
     fmt::print("  transactions {}, {:.0f} commands per transaction, aborts {}; per transaction: decide+produce "
