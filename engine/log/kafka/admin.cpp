@@ -164,7 +164,8 @@ std::expected<void, error> create_topic(settings const& s, char const* name, std
     for (std::size_t i = 0; i < count; ++i) {
         auto const err = rd_kafka_topic_result_error(results[i]);
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-            return std::unexpected(error{fmt::format("create topic {}: {}", name, rd_kafka_topic_result_error_string(results[i]))});
+            return std::unexpected(
+                error{fmt::format("create topic {}: {}", name, rd_kafka_topic_result_error_string(results[i]))});
         }
     }
     return {};
