@@ -199,6 +199,9 @@ int main(int argc, char** argv) {
     app.add_option("--brokers", brokers, "Bootstrap servers (bench/kafka_bench.sh starts a broker)")->required();
     app.add_option("--salons", salons, "Salons in the simulated day (about 185 commands each)");
     app.add_option("--dir", dir, "Scratch directory for the workers' RocksDB");
+    int workers = 1;
+    app.add_option("--workers", workers, "Engine workers (in this process, one consumer group)")
+        ->check(CLI::Range(1, 12));
     CLI11_PARSE(app, argc, argv);
 
     lk::settings s;
@@ -228,10 +231,26 @@ int main(int argc, char** argv) {
     options.data = std::filesystem::path{dir} / "w1";
     options.instance = "bench-w1";
     options.snapshot_every = 2000; // rounds during the run, for the restore-from-snapshot figure
-    auto engine = runtime::kafka_engine::open(options).value();
-    std::thread worker([&] { (void)engine->run(); });
-    // Warm-up: the worker has its assignment once it answers a first command.
-    (void)pipeline(s, make_stream(1, "warm", 3), lk::commands_topic, lk::events_topic, partitions, 0, match_command_id);
+    std::vector<std::unique_ptr<runtime::kafka_engine>> engines;
+    std::vector<std::thread> threads;
+    for (int w = 0; w < workers; ++w) {
+        auto o = options;
+        o.data = std::filesystem::path{dir} / fmt::format("w1-{}", w);
+        o.instance = fmt::format("bench-w1-{}", w);
+        engines.push_back(runtime::kafka_engine::open(o).value());
+        threads.emplace_back([e = engines.back().get()] { (void)e->run(); });
+    }
+    // Warm-up: every worker has an assignment (it took over partitions), the group has settled, and the
+    // workers answer commands.
+    for (auto const& e : engines) {
+        while (e->stats().recovery_us.load() == 0) {
+            std::this_thread::sleep_for(std::chrono::milliseconds{50});
+        }
+    }
+    std::this_thread::sleep_for(std::chrono::seconds{2});
+    (void)pipeline(s, make_stream(12, "warm", 3), lk::commands_topic, lk::events_topic, partitions, 0,
+                   match_command_id);
+    fmt::print("engine workers: {}\n", workers);
 
     auto const full = pipeline(s, stream, lk::commands_topic, lk::events_topic, partitions, 0, match_command_id);
     fmt::print("engine, exactly-once, max rate:              {:>8.0f} commands/s; produce-to-visible p50 {:.1f} ms, "
@@ -255,19 +274,34 @@ int main(int argc, char** argv) {
         fmt::print("  split (p50): produce -> decided {:.0f} ms, decided -> visible {:.0f} ms\n", f->to_decided_p50,
                    f->to_visible_p50);
     }
-    auto const& st = engine->stats();
-    auto const txns = static_cast<double>(std::max<std::uint64_t>(1, st.transactions.load()));
+    std::uint64_t transactions = 0, commands = 0, aborts = 0, duplicates = 0, snapshots = 0;
+    std::int64_t decide_us = 0, commit_us = 0, store_us = 0;
+    for (auto const& e : engines) {
+        auto const& st = e->stats();
+        transactions += st.transactions.load();
+        commands += st.commands.load();
+        aborts += st.aborts.load();
+        duplicates += st.duplicates.load();
+        snapshots += st.snapshots_written.load();
+        decide_us += st.decide_us.load();
+        commit_us += st.commit_us.load();
+        store_us += st.store_us.load();
+    }
+    auto const txns = static_cast<double>(std::max<std::uint64_t>(1, transactions));
     fmt::print("  transactions {}, {:.0f} commands per transaction, aborts {}; per transaction: decide+produce "
                "{:.1f} ms, offsets+commit {:.1f} ms, RocksDB {:.1f} ms\n",
-               st.transactions.load(), static_cast<double>(st.commands.load()) / txns, st.aborts.load(),
-               static_cast<double>(st.decide_us.load()) / txns / 1000.0,
-               static_cast<double>(st.commit_us.load()) / txns / 1000.0,
-               static_cast<double>(st.store_us.load()) / txns / 1000.0);
-    engine->stop();
-    worker.join();
-    std::uint64_t const full_history = st.commands.load() - st.duplicates.load();
-    fmt::print("  snapshots written: {}\n", st.snapshots_written.load());
-    engine.reset();
+               transactions, static_cast<double>(commands) / txns, aborts,
+               static_cast<double>(decide_us) / txns / 1000.0, static_cast<double>(commit_us) / txns / 1000.0,
+               static_cast<double>(store_us) / txns / 1000.0);
+    for (auto& e : engines) {
+        e->stop();
+    }
+    for (auto& t : threads) {
+        t.join();
+    }
+    std::uint64_t const full_history = commands - duplicates;
+    fmt::print("  snapshots written: {}\n", snapshots);
+    engines.clear();
 
     // Restore: a worker without local state takes over every partition, from scratch (folding every event) and
     // from the latest snapshot rounds (folding only what follows them).
