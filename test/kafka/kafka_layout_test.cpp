@@ -1,0 +1,47 @@
+// The engine refuses a cluster whose salonq.commands and salonq.events topics differ in partition count: a
+// salon's events must go to the partition number its commands came from.
+
+#include "engine/log/kafka/admin.hpp"
+#include "test/support/broker.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+namespace lk = salonq::engine::log::kafka;
+using namespace salonq::test;
+
+TEST_CASE("kafka layout: workers and topics describe refuse commands and events topics of different sizes") {
+    kafka_broker broker;
+    lk::settings s;
+    s.brokers = broker.bootstrap();
+    REQUIRE(lk::create_topic(s, lk::commands_topic, 4, 1));
+    REQUIRE(lk::create_topic(s, lk::events_topic, 3, 1));
+
+    // New topics show in the metadata a moment after they are created.
+    auto layout = lk::describe_topics(s);
+    for (int i = 0; i < 100 && layout && !(layout->commands && layout->events); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds{100});
+        layout = lk::describe_topics(s);
+    }
+    REQUIRE(layout);
+    CHECK(layout->commands == 4);
+    CHECK(layout->events == 3);
+    auto const checked = lk::check_layout(*layout);
+    REQUIRE_FALSE(checked);
+    CHECK(checked.error().message.find("must be equal") != std::string::npos);
+
+    // topics create does not paper over it either.
+    CHECK_FALSE(lk::ensure_topics(s, 4, 1));
+
+    auto const& dir = broker.dir();
+    child_process describe({salonq_binary(), "topics", "describe", "--brokers", broker.bootstrap()},
+                           dir / "describe.log", true);
+    CHECK(describe.wait() == 1);
+    child_process serve({salonq_binary(), "--data", dir / "w", "serve", "--brokers", broker.bootstrap()},
+                        dir / "serve.log", true);
+    CHECK(serve.wait() == 1);
+    std::ifstream in{dir / "serve.log"};
+    std::string const text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(text.find("salonq.commands has 4 partitions but salonq.events has 3") != std::string::npos);
+}
