@@ -570,7 +570,7 @@ struct kafka_engine::impl {
             }
             if (auto prior = db->get(store::family::dedupe, dkey); prior && *prior) {
                 auto entry = dedupe_entry::decode(**prior);
-                if (entry && c.received_at - entry->received_at <= std::chrono::hours{24 * 7}) {
+                if (entry && c.received_at - entry->received_at <= options.dedupe_retention) {
                     stats.duplicates.fetch_add(1, std::memory_order_relaxed);
                     continue;
                 }
@@ -726,7 +726,7 @@ std::expected<std::unique_ptr<kafka_engine>, error> kafka_engine::open(kafka_eng
     }
     state->partitions = *partitions;
 
-    auto db = store::rocks_store::open(o.data);
+    auto db = store::rocks_store::open(o.data, store::open_options{true, false, o.dedupe_retention});
     if (!db) {
         return std::unexpected(error{errc::storage, db.error().message});
     }

@@ -25,6 +25,8 @@ struct kafka_engine_options {
     // After this many events in a partition, the worker writes a snapshot round of all the partition's salons to
     // salonq.snapshots (0: never). A worker without local state restores from the latest round.
     std::uint64_t snapshot_every = 10'000;
+    // How long a commandId is remembered: a repeat within this window appends nothing.
+    std::chrono::hours dedupe_retention{24 * 7};
     // Restore from salonq.snapshots when there is no local state (off: fold the partition from its start).
     bool restore_from_snapshots = true;
     std::function<instant()> clock;
