@@ -19,6 +19,11 @@ using decision = std::expected<std::vector<event>, rejection>;
 // never refuses, it only folds.
 void evolve(salon_state& state, event const& e);
 
+// A command's whole outcome, as the runtimes record it: decides, folds the accepted events into `state` and
+// returns them, or returns the one rejected_command record (at the salon's current seq) and leaves `state`
+// as it was.
+[[nodiscard]] std::vector<log_entry> decide_and_apply(salon_state& state, command const& c);
+
 // Convenience for folding a whole history.
 [[nodiscard]] salon_state fold(salon_id const& id, std::vector<event> const& events);
 

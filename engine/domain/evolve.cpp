@@ -123,6 +123,21 @@ void evolve(salon_state& state, event const& e) {
     state.seq = e.seq;
 }
 
+std::vector<log_entry> decide_and_apply(salon_state& state, command const& c) {
+    std::vector<log_entry> entries;
+    auto decided = decide(state, c);
+    if (!decided) {
+        entries.emplace_back(rejected_command{c.salon, state.seq, c.id, c.by, c.received_at,
+                                              std::string{type_name(c.body)}, std::move(decided.error())});
+        return entries;
+    }
+    for (auto& e : *decided) {
+        evolve(state, e);
+        entries.emplace_back(std::move(e));
+    }
+    return entries;
+}
+
 salon_state fold(salon_id const& id, std::vector<event> const& events) {
     salon_state s;
     s.id = id;

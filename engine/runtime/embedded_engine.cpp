@@ -210,20 +210,13 @@ private:
                    codec::encode_command(c));
 
             outcome out{c.id, c.salon, false, part, offset_t{offsets.next_event}, {}};
-            auto decided = decide(*state, c);
-            if (decided) {
-                for (auto& e : *decided) {
-                    evolve(*state, e);
-                    out.entries.emplace_back(std::move(e));
-                }
+            out.entries = decide_and_apply(*state, c);
+            if (out.accepted()) {
                 if (state == &unregistered) {
                     // A registration: from now on the salon lives in the cache.
                     state = &states_.insert_or_assign(c.salon.value(), std::move(unregistered)).first->second;
                 }
                 dirty.insert(c.salon.value());
-            } else {
-                out.entries.emplace_back(rejected_command{c.salon, state->seq, c.id, c.by, c.received_at,
-                                                          std::string{type_name(c.body)}, std::move(decided.error())});
             }
             for (auto const& entry : out.entries) {
                 w.clear();

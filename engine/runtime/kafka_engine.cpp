@@ -587,19 +587,9 @@ struct kafka_engine::impl {
             fresh.id = c.salon;
             salon_state& state = *loaded ? **loaded : fresh;
             decided_command d{std::move(dkey), c.received_at, slots.size(), 0};
-            auto outcome = decide(state, c);
-            std::vector<log_entry> entries;
-            if (outcome) {
-                for (auto& e : *outcome) {
-                    evolve(state, e);
-                    entries.emplace_back(std::move(e));
-                }
-                if (&state == &fresh) {
-                    states.emplace(c.salon.value(), std::move(fresh));
-                }
-            } else {
-                entries.emplace_back(rejected_command{c.salon, state.seq, c.id, c.by, c.received_at,
-                                                      std::string{type_name(c.body)}, std::move(outcome.error())});
+            auto entries = decide_and_apply(state, c);
+            if (&state == &fresh && state.registered) {
+                states.emplace(c.salon.value(), std::move(fresh));
             }
             for (auto const& entry : entries) {
                 w.clear();

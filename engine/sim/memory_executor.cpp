@@ -12,17 +12,7 @@ std::vector<std::vector<log_entry>> memory_executor::operator()(std::vector<comm
         if (!state.registered) {
             state.id = c.salon;
         }
-        auto decided = decide(state, c);
-        std::vector<log_entry> entries;
-        if (decided) {
-            for (auto& e : *decided) {
-                evolve(state, e);
-                entries.emplace_back(std::move(e));
-            }
-        } else {
-            entries.emplace_back(rejected_command{c.salon, state.seq, c.id, c.by, c.received_at,
-                                                  std::string{type_name(c.body)}, std::move(decided.error())});
-        }
+        auto entries = decide_and_apply(state, c);
         out.push_back(std::move(entries));
     }
     return out;
