@@ -305,10 +305,10 @@ int main(int argc, char** argv) {
 
     // Restore: a worker without local state takes over every partition, from scratch (folding every event) and
     // from the latest snapshot rounds (folding only what follows them).
-    for (bool snapshots : {false, true}) {
-        options.data = std::filesystem::path{dir} / (snapshots ? "w3" : "w2");
-        options.instance = snapshots ? "bench-w3" : "bench-w2";
-        options.restore_from_snapshots = snapshots;
+    for (bool from_snapshots : {false, true}) {
+        options.data = std::filesystem::path{dir} / (from_snapshots ? "w3" : "w2");
+        options.instance = from_snapshots ? "bench-w3" : "bench-w2";
+        options.restore_from_snapshots = from_snapshots;
         options.snapshot_every = 0;
         auto restorer = runtime::kafka_engine::open(options).value();
         std::thread restoring([&] { (void)restorer->run(); });
@@ -319,7 +319,7 @@ int main(int argc, char** argv) {
         std::this_thread::sleep_for(std::chrono::seconds{2}); // the assignment may come in more than one callback
         auto const seconds = static_cast<double>(rs.recovery_us.load()) / 1e6;
         fmt::print("restore {}: {} snapshots + {} events folded in {:.2f} s = {:.0f} events/s of history\n",
-                   snapshots ? "from snapshots" : "from scratch  ", rs.snapshots_restored.load(),
+                   from_snapshots ? "from snapshots" : "from scratch  ", rs.snapshots_restored.load(),
                    rs.recovered_events.load(), seconds, static_cast<double>(full_history) / seconds);
         restorer->stop();
         restoring.join();

@@ -32,7 +32,7 @@ count build/ctest.log
 echo "== unit tests under ASan + UBSan =="
 if [ ! -f build-asan/build.ninja ]; then
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSALONQ_SANITIZE=ON -DSALONQ_UNIT_ONLY=ON \
-    -DSALONQ_WERROR="$([ "${CI:-}" = "true" ] && echo ON || echo OFF)" >/dev/null
+    -DSALONQ_WERROR="${SALONQ_WERROR:-ON}" >/dev/null
 fi
 if ninja -C build-asan >/dev/null; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
