@@ -7,6 +7,7 @@
 #include "engine/log/keys.hpp"
 #include "engine/log/partitioner.hpp"
 #include "engine/runtime/dedupe.hpp"
+#include "engine/runtime/stored.hpp"
 
 #include <fmt/format.h>
 
@@ -108,47 +109,18 @@ private:
         }
     }
 
-    // The salon's state as of the last commit (or the batch so far), loaded from the store on first use.
-    std::expected<salon_state*, error> load(salon_id const& id) {
-        if (auto it = states_.find(id.value()); it != states_.end()) {
-            return &it->second;
-        }
-        auto stored = db_.get(store::family::state, id.value());
-        if (!stored) {
-            return std::unexpected(storage_error(stored.error()));
-        }
-        if (!*stored) {
-            return nullptr;
-        }
-        auto decoded = codec::decode_state(**stored);
-        if (!decoded) {
-            return std::unexpected(
-                error{errc::corrupt, fmt::format("state of salon {} does not decode: {} at {}", id.value(),
-                                                 decoded.error().message, decoded.error().path)});
-        }
-        auto [it, inserted] = states_.emplace(id.value(), std::move(*decoded));
-        return &it->second;
-    }
-
     // A previous outcome of this commandId, if it is still within the retention window.
     std::expected<std::optional<outcome>, error> previous(command const& c, std::string const& dkey) {
-        auto stored = db_.get(store::family::dedupe, dkey);
-        if (!stored) {
-            return std::unexpected(storage_error(stored.error()));
-        }
-        if (!*stored) {
-            return std::optional<outcome>{};
-        }
-        auto entry = dedupe_entry::decode(**stored);
+        auto entry = recent_outcome(db_, dkey, c.received_at, options_.dedupe_retention);
         if (!entry) {
-            return std::unexpected(error{errc::corrupt, "dedupe entry has the wrong size"});
+            return std::unexpected(entry.error());
         }
-        if (c.received_at - entry->received_at > options_.dedupe_retention) {
+        if (!*entry) {
             return std::optional<outcome>{};
         }
-        outcome out{c.id, c.salon, true, entry->partition, entry->first_offset, {}};
-        for (std::uint32_t i = 0; i < entry->count; ++i) {
-            auto key = log::record_key(entry->partition, offset_t{entry->first_offset.value() + i});
+        outcome out{c.id, c.salon, true, (*entry)->partition, (*entry)->first_offset, {}};
+        for (std::uint32_t i = 0; i < (*entry)->count; ++i) {
+            auto key = log::record_key((*entry)->partition, offset_t{(*entry)->first_offset.value() + i});
             auto value = db_.get(store::family::events, key);
             if (!value || !*value) {
                 return std::unexpected(error{errc::corrupt, "dedupe entry points at a missing event"});
@@ -192,7 +164,7 @@ private:
                                         : std::unexpected(prior.error()));
                 continue;
             }
-            auto loaded = load(c.salon);
+            auto loaded = load_state(db_, states_, c.salon);
             if (!loaded) {
                 results.push_back(std::unexpected(loaded.error()));
                 continue;
@@ -283,7 +255,7 @@ private:
     std::atomic<std::uint64_t>& committed_commands_;
     std::atomic<std::uint64_t>& committed_batches_;
     std::atomic<std::uint64_t>& committed_bytes_;
-    std::unordered_map<std::string, salon_state> states_;
+    state_cache states_;
 
     std::mutex mutex_;
     std::condition_variable wake_;

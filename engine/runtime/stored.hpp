@@ -1,0 +1,31 @@
+#pragma once
+
+// What an engine worker keeps in its RocksDB besides the log: the cache of salon states and the dedupe index.
+// Shared by the embedded and the Kafka worker.
+
+#include "engine/domain/state.hpp"
+#include "engine/runtime/dedupe.hpp"
+#include "engine/runtime/outcome.hpp"
+#include "engine/store/rocks_store.hpp"
+
+#include <chrono>
+#include <expected>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace salonq::engine::runtime {
+
+using state_cache = std::unordered_map<std::string, salon_state>;
+
+// The salon's state from the cache, or loaded into it from the store on first use; nullptr if the salon has
+// no stored state (never registered).
+[[nodiscard]] std::expected<salon_state*, error> load_state(store::rocks_store const& db, state_cache& cache,
+                                                            salon_id const& id);
+
+// Where the outcome of (salon, commandId) — `key` is log::dedupe_key — lives, if it was decided within
+// `retention` before `now`.
+[[nodiscard]] std::expected<std::optional<dedupe_entry>, error>
+recent_outcome(store::rocks_store const& db, std::string const& key, instant now, std::chrono::hours retention);
+
+} // namespace salonq::engine::runtime
