@@ -10,6 +10,7 @@
 #include "engine/log/keys.hpp"
 #include "engine/log/partitioner.hpp"
 #include "engine/runtime/dedupe.hpp"
+#include "engine/runtime/stored.hpp"
 #include "engine/store/rocks_store.hpp"
 
 #include <fmt/format.h>
@@ -20,6 +21,7 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 namespace salonq::engine::runtime {
@@ -82,13 +84,14 @@ struct kafka_engine::impl {
     kafka_engine_options options;
     kafka_engine_stats stats;
     std::atomic<bool> stopping{false};
+    bool const trace = std::getenv("SALONQ_TRACE_TXN") != nullptr; // per-transaction timing on stderr
     std::unique_ptr<store::rocks_store> db;
     std::int32_t partitions = 0;
     handle_ptr consumer;
     handle_ptr producer;
     std::set<std::int32_t> owned;
     bool ever_assigned = false;
-    std::unordered_map<std::string, salon_state> states; // salons of owned partitions, as committed + this batch
+    state_cache states; // salons of owned partitions, as committed + this batch
     std::vector<delivery_slot> slots;
     std::optional<error> callback_error;
     std::chrono::steady_clock::time_point assigned_at{};
@@ -99,23 +102,7 @@ struct kafka_engine::impl {
 
     // ---- recovery -------------------------------------------------------------------------------------------
 
-    std::expected<salon_state*, error> load(salon_id const& id) {
-        if (auto it = states.find(id.value()); it != states.end()) {
-            return &it->second;
-        }
-        auto stored = db->get(store::family::state, id.value());
-        if (!stored) {
-            return std::unexpected(error{errc::storage, stored.error().message});
-        }
-        if (!*stored) {
-            return nullptr;
-        }
-        auto decoded = codec::decode_state(**stored);
-        if (!decoded) {
-            return std::unexpected(error{errc::corrupt, "stored state does not decode: " + decoded.error().message});
-        }
-        return &states.emplace(id.value(), std::move(*decoded)).first->second;
-    }
+    std::expected<salon_state*, error> load(salon_id const& id) { return load_state(*db, states, id); }
 
     std::int64_t stored_events_offset(std::int32_t p) {
         auto v = db->get(store::family::meta, events_offset_key(p));
@@ -196,7 +183,7 @@ struct kafka_engine::impl {
                 return std::unexpected(restored.error());
             }
             from = *restored;
-            if (std::getenv("SALONQ_TRACE_TXN") != nullptr) {
+            if (trace) {
                 std::fprintf(
                     stderr, "snapshots of partition %d read in %.1f ms\n", p,
                     std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
@@ -274,7 +261,7 @@ struct kafka_engine::impl {
         }
         owned.insert(p);
         committed_end[p] = next;
-        if (std::getenv("SALONQ_TRACE_TXN") != nullptr) {
+        if (trace) {
             std::fprintf(stderr, "take-over of partition %d: %.1f ms (restored up to offset %lld, folded to %lld)\n", p,
                          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count(),
                          static_cast<long long>(from), static_cast<long long>(next));
@@ -568,12 +555,13 @@ struct kafka_engine::impl {
                 stats.duplicates.fetch_add(1, std::memory_order_relaxed);
                 continue;
             }
-            if (auto prior = db->get(store::family::dedupe, dkey); prior && *prior) {
-                auto entry = dedupe_entry::decode(**prior);
-                if (entry && c.received_at - entry->received_at <= options.dedupe_retention) {
-                    stats.duplicates.fetch_add(1, std::memory_order_relaxed);
-                    continue;
-                }
+            auto prior = recent_outcome(*db, dkey, c.received_at, options.dedupe_retention);
+            if (!prior) {
+                return std::unexpected(prior.error());
+            }
+            if (*prior) {
+                stats.duplicates.fetch_add(1, std::memory_order_relaxed);
+                continue;
             }
             seen.insert(dkey);
             auto loaded = load(c.salon);
@@ -623,7 +611,7 @@ struct kafka_engine::impl {
         if (!failure) {
             failure.reset(rd_kafka_commit_transaction(producer.get(), -1));
         }
-        if (std::getenv("SALONQ_TRACE_TXN") != nullptr) {
+        if (trace) {
             std::fprintf(
                 stderr, "txn: %zu commands, decide %.1f ms, send_offsets %.1f ms, commit %.1f ms\n", batch.size(),
                 std::chrono::duration<double, std::milli>(decided_at - batch_started).count(),
@@ -706,7 +694,13 @@ std::expected<std::unique_ptr<kafka_engine>, error> kafka_engine::open(kafka_eng
     state->options = std::move(options);
     auto const& o = state->options;
 
+    // Topics just created may not be in every broker's metadata yet: wait for them a while. Topics that exist
+    // with different partition counts are refused at once below.
     auto layout = lk::describe_topics(o.kafka);
+    for (int attempt = 0; attempt < 30 && layout && !(layout->commands && layout->events); ++attempt) {
+        std::this_thread::sleep_for(std::chrono::seconds{1});
+        layout = lk::describe_topics(o.kafka);
+    }
     if (!layout) {
         return std::unexpected(error{errc::storage, layout.error().message});
     }
