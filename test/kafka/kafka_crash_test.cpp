@@ -23,16 +23,14 @@ struct worker_set {
     std::vector<std::unique_ptr<child_process>> procs;
     int restarts = 0;
 
-    std::string data(std::size_t i) const { return broker.dir() / ("w" + std::to_string(i)); }
+    std::string data(std::size_t i) const { return broker.dir() / ("w" + std::to_string(i)); } // start_worker's
 
     void start(std::size_t i) {
         if (procs.size() <= i) {
             procs.resize(i + 1);
         }
-        procs[i] = std::make_unique<child_process>(
-            std::vector<std::string>{salonq_binary(), "--data", data(i), "serve", "--brokers", broker.bootstrap(),
-                                     "--instance", "w" + std::to_string(i), "--session-timeout-ms", "3000"},
-            broker.dir() / ("w" + std::to_string(i) + "-" + std::to_string(restarts++) + ".log"));
+        procs[i] = start_worker(broker, "w" + std::to_string(i), {"--session-timeout-ms", "3000"},
+                                broker.dir() / ("w" + std::to_string(i) + "-" + std::to_string(restarts++) + ".log"));
     }
     void kill(std::size_t i) {
         procs[i]->kill(SIGKILL);
@@ -66,11 +64,7 @@ TEST_CASE("kafka crash: three workers, 500 salons, 200k+ commands, kill -9 and r
     for (std::size_t i = 0; i < 3; ++i) {
         workers.start(i);
     }
-    child_process producer({"/bin/sh", "-c",
-                            "kcat -b " + broker.bootstrap() +
-                                " -P -t salonq.commands -K'\t' -X partitioner=murmur2_random < '" +
-                                (dir / "keyed.tsv") + "'"},
-                           dir / "producer.log");
+    auto producer = kcat_produce_async(broker.bootstrap(), (dir / "keyed.tsv"), dir / "producer.log");
 
     auto const seed = std::random_device{}();
     INFO("seed " << seed);
@@ -87,7 +81,7 @@ TEST_CASE("kafka crash: three workers, 500 salons, 200k+ commands, kill -9 and r
     workers.start(3);
     std::this_thread::sleep_for(3s);
     CHECK(workers.stop(1) == 0);
-    CHECK(producer.wait() == 0);
+    CHECK(producer->wait() == 0);
 
     std::string report;
     CHECK_MESSAGE(wait_verified(broker.bootstrap(), 600s, report), report);
@@ -106,27 +100,21 @@ TEST_CASE("kafka fencing: a worker frozen while its partitions move cannot appen
     (void)run_capture(salonq_binary() + " simulate --salons 40 --days 1 --seed 5 --quiet --emit '" +
                       (dir / "cmds.jsonl") + "'");
     auto const total = keyed_commands(dir / "cmds.jsonl", dir / "keyed.tsv");
-    (void)run_capture("head -n " + std::to_string(total / 2) + " '" + (dir / "keyed.tsv") + "' > '" +
-                      (dir / "first.tsv") + "' && tail -n +" + std::to_string(total / 2 + 1) + " '" +
-                      (dir / "keyed.tsv") + "' > '" + (dir / "second.tsv") + "'");
+    auto const halves = split_commands(dir, total, 2);
 
     worker_set workers{broker, {}, 0};
     workers.start(0);
-    kcat_produce(broker.bootstrap(), dir / "first.tsv");
+    kcat_produce(broker.bootstrap(), halves[0]);
     std::string report;
     REQUIRE_MESSAGE(wait_verified(broker.bootstrap(), 120s, report), report);
 
     // Freeze the only worker in the middle of work: the second half streams in and is being decided when it
     // stops. A second worker takes the partitions once the frozen one's session times out.
-    child_process producer({"/bin/sh", "-c",
-                            "kcat -b " + broker.bootstrap() +
-                                " -P -t salonq.commands -K'\t' -X partitioner=murmur2_random < '" +
-                                (dir / "second.tsv") + "'"},
-                           dir / "producer.log");
+    auto producer = kcat_produce_async(broker.bootstrap(), halves[1], dir / "producer.log");
     std::this_thread::sleep_for(300ms);
     workers.procs[0]->kill(SIGSTOP);
     workers.start(1);
-    CHECK(producer.wait() == 0);
+    CHECK(producer->wait() == 0);
     REQUIRE_MESSAGE(wait_verified(broker.bootstrap(), 120s, report), report);
     auto const events_before = run_capture("kcat -b " + broker.bootstrap() +
                                            " -C -t salonq.events -e -q -X isolation.level=read_committed | wc -l");

@@ -14,22 +14,8 @@ namespace {
 using namespace salonq::test;
 using namespace std::chrono_literals;
 
-// Splits the keyed command file into three parts: before, during and after the failure.
-std::vector<std::string> thirds(temp_dir const& dir, std::size_t total) {
-    std::vector<std::string> parts;
-    for (std::size_t i = 0; i < 3; ++i) {
-        auto const part = dir / ("part" + std::to_string(i) + ".tsv");
-        (void)run_capture("sed -n '" + std::to_string(i * total / 3 + 1) + "," + std::to_string((i + 1) * total / 3) +
-                          "p' '" + (dir / "keyed.tsv") + "' > '" + part + "'");
-        parts.push_back(part);
-    }
-    return parts;
-}
-
-child_process start_worker(kafka_broker const& broker, std::string const& name) {
-    return child_process({salonq_binary(), "--data", broker.dir() / name, "serve", "--brokers", broker.bootstrap(),
-                          "--instance", name, "--session-timeout-ms", "6000"},
-                         broker.dir() / (name + ".log"));
+std::unique_ptr<child_process> worker(kafka_broker const& broker, std::string const& name) {
+    return start_worker(broker, name, {"--session-timeout-ms", "6000"});
 }
 
 } // namespace
@@ -41,25 +27,22 @@ TEST_CASE("kafka restart: a single broker restarts under load and the workers ri
     (void)run_capture(salonq_binary() + " simulate --salons 100 --days 1 --seed 21 --quiet --emit '" +
                       (dir / "cmds.jsonl") + "'");
     auto const total = keyed_commands(dir / "cmds.jsonl", dir / "keyed.tsv");
-    auto const parts = thirds(dir, total);
-    auto a = start_worker(broker, "a");
-    auto b = start_worker(broker, "b");
+    auto const parts = split_commands(dir, total, 3);
+    auto a = worker(broker, "a");
+    auto b = worker(broker, "b");
     kcat_produce(broker.bootstrap(), parts[0]);
-    child_process during({"/bin/sh", "-c",
-                          "kcat -b " + broker.bootstrap() +
-                              " -P -t salonq.commands -K'\t' -X partitioner=murmur2_random < '" + parts[1] + "'"},
-                         dir / "during.log");
+    auto during = kcat_produce_async(broker.bootstrap(), parts[1], dir / "during.log");
     std::this_thread::sleep_for(500ms);
     broker.restart();
-    CHECK(during.wait() == 0);
+    CHECK(during->wait() == 0);
     kcat_produce(broker.bootstrap(), parts[2]);
     std::string report;
     CHECK_MESSAGE(wait_verified(broker.bootstrap(), 240s, report), report);
     CHECK(report.find("command messages " + std::to_string(total)) != std::string::npos);
-    a.kill(SIGTERM);
-    b.kill(SIGTERM);
-    CHECK_MESSAGE(a.wait() == 0, run_capture("tail -5 '" + (dir / "a.log") + "'"));
-    CHECK_MESSAGE(b.wait() == 0, run_capture("tail -5 '" + (dir / "b.log") + "'"));
+    a->kill(SIGTERM);
+    b->kill(SIGTERM);
+    CHECK_MESSAGE(a->wait() == 0, run_capture("tail -5 '" + (dir / "a.log") + "'"));
+    CHECK_MESSAGE(b->wait() == 0, run_capture("tail -5 '" + (dir / "b.log") + "'"));
     CHECK_MESSAGE(wait_verified(broker.bootstrap(), 60s, report,
                                 " --worker-data '" + (dir / "a") + "' --worker-data '" + (dir / "b") + "'"),
                   report);
@@ -73,9 +56,9 @@ TEST_CASE("kafka restart: one node of a three-node cluster dies under load and c
     (void)run_capture(salonq_binary() + " simulate --salons 100 --days 1 --seed 22 --quiet --emit '" +
                       (dir / "cmds.jsonl") + "'");
     auto const total = keyed_commands(dir / "cmds.jsonl", dir / "keyed.tsv");
-    auto const parts = thirds(dir, total);
-    auto a = start_worker(cluster, "a");
-    auto b = start_worker(cluster, "b");
+    auto const parts = split_commands(dir, total, 3);
+    auto a = worker(cluster, "a");
+    auto b = worker(cluster, "b");
     kcat_produce(cluster.bootstrap(), parts[0]);
     cluster.node("kill", 2);
     kcat_produce(cluster.bootstrap(), parts[1]);
@@ -84,8 +67,8 @@ TEST_CASE("kafka restart: one node of a three-node cluster dies under load and c
     std::string report;
     CHECK_MESSAGE(wait_verified(cluster.bootstrap(), 240s, report), report);
     CHECK(report.find("command messages " + std::to_string(total)) != std::string::npos);
-    a.kill(SIGTERM);
-    b.kill(SIGTERM);
-    CHECK_MESSAGE(a.wait() == 0, run_capture("tail -5 '" + (dir / "a.log") + "'"));
-    CHECK_MESSAGE(b.wait() == 0, run_capture("tail -5 '" + (dir / "b.log") + "'"));
+    a->kill(SIGTERM);
+    b->kill(SIGTERM);
+    CHECK_MESSAGE(a->wait() == 0, run_capture("tail -5 '" + (dir / "a.log") + "'"));
+    CHECK_MESSAGE(b->wait() == 0, run_capture("tail -5 '" + (dir / "b.log") + "'"));
 }

@@ -33,18 +33,13 @@ TEST_CASE("kafka snapshots: a worker without local state restores the latest rou
     (void)run_capture(salonq_binary() + " simulate --salons 40 --days 1 --seed 8 --quiet --emit '" +
                       (dir / "cmds.jsonl") + "'");
     auto const total = keyed_commands(dir / "cmds.jsonl", dir / "keyed.tsv");
-    (void)run_capture("head -n " + std::to_string(total / 2) + " '" + (dir / "keyed.tsv") + "' > '" +
-                      (dir / "first.tsv") + "' && tail -n +" + std::to_string(total / 2 + 1) + " '" +
-                      (dir / "keyed.tsv") + "' > '" + (dir / "second.tsv") + "'");
+    auto const halves = split_commands(dir, total, 2);
     auto worker = [&](std::string const& name) {
-        return std::make_unique<child_process>(
-            std::vector<std::string>{salonq_binary(), "--data", dir / name, "serve", "--brokers", broker.bootstrap(),
-                                     "--instance", name, "--snapshot-every", "300", "--session-timeout-ms", "3000"},
-            dir / (name + ".log"), true);
+        return start_worker(broker, name, {"--snapshot-every", "300", "--session-timeout-ms", "3000"});
     };
 
     auto a = worker("a");
-    kcat_produce(broker.bootstrap(), dir / "first.tsv");
+    kcat_produce(broker.bootstrap(), halves[0]);
     std::string report;
     REQUIRE_MESSAGE(wait_verified(broker.bootstrap(), 120s, report), report);
     a->kill(SIGTERM);
@@ -53,7 +48,7 @@ TEST_CASE("kafka snapshots: a worker without local state restores the latest rou
     CHECK_MESSAGE(written > 0, run_capture("grep -v '^%' '" + (dir / "a.log") + "'"));
 
     auto b = worker("b");
-    kcat_produce(broker.bootstrap(), dir / "second.tsv");
+    kcat_produce(broker.bootstrap(), halves[1]);
     REQUIRE_MESSAGE(wait_verified(broker.bootstrap(), 120s, report), report);
     b->kill(SIGTERM);
     REQUIRE(b->wait() == 0);

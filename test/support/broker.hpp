@@ -8,9 +8,11 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace salonq::test {
 
@@ -73,6 +75,40 @@ inline std::size_t keyed_commands(std::string const& commands, std::string const
 inline void kcat_produce(std::string const& bootstrap, std::string const& keyed_file) {
     (void)run_capture("kcat -b " + bootstrap + " -P -t salonq.commands -K'\t' -X partitioner=murmur2_random < '" +
                       keyed_file + "'");
+}
+
+// Produces a keyed file in the background (kcat as a child process).
+inline std::unique_ptr<child_process> kcat_produce_async(std::string const& bootstrap, std::string const& keyed_file,
+                                                         std::string const& log) {
+    return std::make_unique<child_process>(
+        std::vector<std::string>{"/bin/sh", "-c",
+                                 "kcat -b " + bootstrap +
+                                     " -P -t salonq.commands -K'\t' -X partitioner=murmur2_random < '" + keyed_file +
+                                     "'"},
+        log);
+}
+
+// Splits `<dir>/keyed.tsv` (total lines) into `parts` consecutive files <dir>/part<i>.tsv.
+inline std::vector<std::string> split_commands(temp_dir const& dir, std::size_t total, std::size_t parts) {
+    std::vector<std::string> files;
+    for (std::size_t i = 0; i < parts; ++i) {
+        auto const file = dir / ("part" + std::to_string(i) + ".tsv");
+        (void)run_capture("sed -n '" + std::to_string(i * total / parts + 1) + "," +
+                          std::to_string((i + 1) * total / parts) + "p' '" + (dir / "keyed.tsv") + "' > '" + file +
+                          "'");
+        files.push_back(file);
+    }
+    return files;
+}
+
+// An engine worker (`salonq serve`) named `name`, with its data dir under the broker's temp dir and its output
+// (stdout and stderr) in `log` (default <name>.log).
+inline std::unique_ptr<child_process> start_worker(kafka_broker const& broker, std::string const& name,
+                                                   std::vector<std::string> const& extra = {}, std::string log = "") {
+    std::vector<std::string> argv{salonq_binary(), "--data",           broker.dir() / name, "serve",
+                                  "--brokers",     broker.bootstrap(), "--instance",        name};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return std::make_unique<child_process>(argv, log.empty() ? broker.dir() / (name + ".log") : log, true);
 }
 
 // Polls `salonq verify --brokers` until it passes (the workers have caught up) or the time is up; the last
