@@ -9,77 +9,41 @@
 #include "engine/log/kafka/client.hpp"
 #include "engine/log/keys.hpp"
 #include "engine/log/partitioner.hpp"
-#include "engine/runtime/dedupe.hpp"
-#include "engine/runtime/stored.hpp"
+#include "engine/runtime/kafka_committer.hpp"
+#include "engine/runtime/kafka_recovery.hpp"
 #include "engine/store/rocks_store.hpp"
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <set>
 #include <thread>
-#include <unordered_map>
+#include <unordered_set>
 
 namespace salonq::engine::runtime {
 namespace {
 
 using namespace log::kafka::detail;
 namespace lk = log::kafka;
+namespace kd = kafka_detail;
+using steady = std::chrono::steady_clock;
 
-std::string events_offset_key(std::int32_t p) { return "e/" + log::partition_prefix(partition_id{p}); }
-
-// A produced record whose offset the delivery report fills in.
-struct delivery_slot {
-    std::int32_t partition = 0;
-    std::int64_t offset = -1;
-    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
-    bool event = true; // an outcome on salonq.events (not a snapshot)
-};
-
-// A snapshot record: the salon's state and the events offset from which folding continues after it. The state
-// comes last so a reader can cut it out without re-encoding.
-std::string snapshot_record(std::int64_t events_offset, std::string_view state_json) {
-    return fmt::format(R"({{"type":"salon_snapshot","v":1,"eventsOffset":{},"state":{}}})", events_offset, state_json);
+std::int64_t us_since(steady::time_point t) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - t).count();
 }
 
-struct snapshot_view {
-    std::int64_t events_offset = -1;
-    std::string_view state;
-};
-
-std::optional<snapshot_view> parse_snapshot(std::string_view v) {
-    constexpr std::string_view head = R"({"type":"salon_snapshot","v":1,"eventsOffset":)";
-    if (!v.starts_with(head) || v.size() < head.size() + 12 || v.back() != '}') {
-        return std::nullopt;
-    }
-    auto rest = v.substr(head.size());
-    auto const comma = rest.find(',');
-    if (comma == std::string_view::npos) {
-        return std::nullopt;
-    }
-    snapshot_view out;
-    auto const [ptr, ec] = std::from_chars(rest.data(), rest.data() + comma, out.events_offset);
-    constexpr std::string_view state_key = R"(,"state":)";
-    if (ec != std::errc{} || rest.substr(comma, state_key.size()) != state_key) {
-        return std::nullopt;
-    }
-    out.state = rest.substr(comma + state_key.size(), rest.size() - comma - state_key.size() - 1);
-    return out;
-}
-
-struct decided_command {
-    std::string dedupe_key;
-    instant received_at{};
-    std::size_t first_slot = 0;
-    std::uint32_t count = 0;
-};
+// The salons a batch touched, as they were before it: what an abandoned batch puts back.
+using prior_states = std::map<std::string, std::optional<salon_state>>;
 
 } // namespace
 
+// The deciding half of the worker runs on the thread that calls run(): it owns the consumer and the state cache,
+// and decides each command as it arrives into the open batch. The committing half (kafka_committer) runs batch
+// n's transaction meanwhile. The open batch closes once commit_interval has passed since its first command and
+// the committer is free, or when it is full: under load batches grow while the previous one commits.
 struct kafka_engine::impl {
     kafka_engine_options options;
     kafka_engine_stats stats;
@@ -88,211 +52,56 @@ struct kafka_engine::impl {
     std::unique_ptr<store::rocks_store> db;
     std::int32_t partitions = 0;
     handle_ptr consumer;
-    handle_ptr producer;
+    std::unique_ptr<kd::kafka_committer> committer;
     std::set<std::int32_t> owned;
     bool ever_assigned = false;
-    state_cache states; // salons of owned partitions, as committed + this batch
-    std::vector<delivery_slot> slots;
+    state_cache states; // salons of owned partitions: as committed, plus the batches in flight
     std::optional<error> callback_error;
-    std::chrono::steady_clock::time_point assigned_at{};
-    std::map<std::int32_t, std::int64_t> committed_end;   // events end offset of each owned partition
-    std::map<std::int32_t, std::uint64_t> since_snapshot; // events since the partition's last snapshot round
-    std::vector<std::int32_t> snapshot_round;             // partitions snapshotted in the open transaction
+    bool rewind_needed = false; // a batch was abandoned inside a rebalance callback
+    steady::time_point assigned_at{};
     bool awaiting_first_decision = false;
 
-    // ---- recovery -------------------------------------------------------------------------------------------
+    kd::kafka_batch open_batch; // being decided
+    steady::time_point opened_at{};
+    prior_states open_prior;
+    std::vector<std::string> open_keys; // its dedupe keys
+    prior_states flight_prior;          // of the batch the committer has
+    std::vector<std::string> flight_keys;
+    std::unordered_set<std::string> pending_keys; // dedupe keys decided but not yet in RocksDB
+    codec::json_writer writer;
 
-    std::expected<salon_state*, error> load(salon_id const& id) { return load_state(*db, states, id); }
+    // ---- rebalancing -----------------------------------------------------------------------------------------
 
-    std::int64_t stored_events_offset(std::int32_t p) {
-        auto v = db->get(store::family::meta, events_offset_key(p));
-        return v && *v ? static_cast<std::int64_t>(log::get_u64(**v)) : 0;
-    }
-
-    // Brings the states of partition p up to the end of its committed events: from the offset RocksDB reflects
-    // to the last stable offset, read_committed. Folding is idempotent by seq, so a state that is already
-    // ahead of an event (written after a commit, before the crash that lost the offset) skips it.
-    std::map<std::string, std::string> recovery_reader_properties() const {
-        return {{"group.id", options.group + "-recovery"}, {"isolation.level", "read_committed"},
-                {"enable.auto.commit", "false"},           {"enable.partition.eof", "true"},
-                {"auto.offset.reset", "earliest"},         {"fetch.wait.max.ms", "10"},
-                {"fetch.error.backoff.ms", "20"}};
-    }
-
-    // The latest snapshot round of partition p, for a worker without local state: loads those states (cache and
-    // RocksDB) and returns the events offset from which to fold (0 when there are no snapshots).
-    std::expected<std::int64_t, error> restore_snapshots(std::int32_t p) {
-        auto reader = lk::make_client(options.kafka, RD_KAFKA_CONSUMER, recovery_reader_properties());
-        if (!reader) {
-            return std::unexpected(error{errc::storage, reader.error().message});
+    // Everything decided so far is committed before partitions move: the batch in flight, then the open one (a
+    // revoked partition is still ours until the callback returns). If that fails, it is abandoned.
+    void settle_before_rebalance() {
+        auto done = flush();
+        if (!done) {
+            if (done.error().code != errc::storage) {
+                callback_error = done.error();
+                return;
+            }
+            report_abandoned(done.error());
+            restore_prior();
+            rewind_needed = true; // after the callback: the consumer is past what was abandoned
         }
-        partition_list_ptr list{rd_kafka_topic_partition_list_new(1)};
-        // Offset 0 rather than OFFSET_BEGINNING (which costs a fetch back-off here); a compacted-away start resets
-        // to the earliest offset.
-        rd_kafka_topic_partition_list_add(list.get(), lk::snapshots_topic, p)->offset = 0;
-        (void)rd_kafka_assign(reader->get(), list.get());
-        std::map<std::string, std::pair<std::int64_t, std::string>> latest;
-        for (;;) {
-            message_ptr m{rd_kafka_consumer_poll(reader->get(), 1000)};
-            if (!m) {
-                continue;
-            }
-            if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                break;
-            }
-            if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-                return std::unexpected(error{errc::storage, fmt::format("reading {}[{}]: {}", lk::snapshots_topic, p,
-                                                                        rd_kafka_message_errstr(m.get()))});
-            }
-            auto snap = parse_snapshot({static_cast<char const*>(m->payload), m->len});
-            if (!snap || m->key == nullptr) {
-                continue;
-            }
-            latest.insert_or_assign(std::string{static_cast<char const*>(m->key), m->key_len},
-                                    std::pair{snap->events_offset, std::string{snap->state}});
-        }
-        if (latest.empty()) {
-            return 0;
-        }
-        auto wb = db->make_batch();
-        std::int64_t from = INT64_MAX;
-        for (auto& [salon, snap] : latest) {
-            auto decoded = codec::decode_state(snap.second);
-            if (!decoded) {
-                return std::unexpected(error{errc::corrupt, fmt::format("snapshot of {} does not decode", salon)});
-            }
-            from = std::min(from, snap.first);
-            wb.put(store::family::state, salon, snap.second);
-            states.insert_or_assign(salon, std::move(*decoded));
-        }
-        if (auto written = db->write(wb, false); !written) {
-            return std::unexpected(error{errc::storage, written.error().message});
-        }
-        stats.snapshots_restored.fetch_add(latest.size(), std::memory_order_relaxed);
-        return from;
-    }
-
-    std::expected<void, error> take_over(std::int32_t p) {
-        auto const started = std::chrono::steady_clock::now();
-        std::int64_t from = 0;
-        if (auto local = db->get(store::family::meta, events_offset_key(p)); local && *local) {
-            from = static_cast<std::int64_t>(log::get_u64(**local));
-        } else if (options.restore_from_snapshots) {
-            auto restored = restore_snapshots(p);
-            if (!restored) {
-                return std::unexpected(restored.error());
-            }
-            from = *restored;
-            if (trace) {
-                std::fprintf(
-                    stderr, "snapshots of partition %d read in %.1f ms\n", p,
-                    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
-            }
-        }
-        auto reader = lk::make_client(options.kafka, RD_KAFKA_CONSUMER, recovery_reader_properties());
-        if (!reader) {
-            return std::unexpected(error{errc::storage, reader.error().message});
-        }
-        partition_list_ptr list{rd_kafka_topic_partition_list_new(1)};
-        rd_kafka_topic_partition_list_add(list.get(), lk::events_topic, p)->offset = from;
-        if (auto err = rd_kafka_assign(reader->get(), list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            return std::unexpected(error{errc::storage, fmt::format("recovery assign: {}", rd_kafka_err2str(err))});
-        }
-        auto wb = db->make_batch();
-        std::set<std::string> changed;
-        std::int64_t next = from;
-        for (;;) {
-            message_ptr m{rd_kafka_consumer_poll(reader->get(), 1000)};
-            if (!m) {
-                continue; // nothing yet: the partition end is signalled by an EOF message
-            }
-            if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                break;
-            }
-            if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-                return std::unexpected(error{errc::storage, fmt::format("recovery read of {}[{}]: {}", lk::events_topic,
-                                                                        p, rd_kafka_message_errstr(m.get()))});
-            }
-            next = m->offset + 1;
-            auto entry = codec::decode_entry({static_cast<char const*>(m->payload), m->len});
-            if (!entry) {
-                continue; // not an outcome of a salon (e.g. command_invalid): nothing to fold
-            }
-            auto const [salon, cause, at] = std::visit(
-                [](auto const& e) {
-                    return std::tuple{e.salon, e.cause, e.at};
-                },
-                *entry);
-            wb.put(store::family::dedupe, log::dedupe_key(salon, cause),
-                   dedupe_entry{at, partition_id{p}, offset_t{m->offset}, 1}.encode());
-            auto const* e = std::get_if<event>(&*entry);
-            if (e == nullptr) {
-                continue;
-            }
-            auto loaded = load(salon);
-            if (!loaded) {
-                return std::unexpected(loaded.error());
-            }
-            auto* state = *loaded;
-            if (state == nullptr) {
-                state = &states.emplace(salon.value(), salon_state{}).first->second;
-                state->id = salon;
-            }
-            if (e->seq.value() <= state->seq.value()) {
-                continue; // already folded into the stored state
-            }
-            if (e->seq.value() != state->seq.value() + 1) {
-                return std::unexpected(
-                    error{errc::corrupt, fmt::format("salon {}: event seq {} after {}", salon.value(), e->seq.value(),
-                                                     state->seq.value())});
-            }
-            evolve(*state, *e);
-            changed.insert(salon.value());
-            stats.recovered_events.fetch_add(1, std::memory_order_relaxed);
-        }
-        for (auto const& salon : changed) {
-            wb.put(store::family::state, salon, codec::encode_state(states.at(salon)));
-        }
-        std::string offset;
-        log::put_u64(offset, static_cast<std::uint64_t>(next));
-        wb.put(store::family::meta, events_offset_key(p), offset);
-        if (auto written = db->write(wb, false); !written) {
-            return std::unexpected(error{errc::storage, written.error().message});
-        }
-        owned.insert(p);
-        committed_end[p] = next;
-        if (trace) {
-            std::fprintf(stderr, "take-over of partition %d: %.1f ms (restored up to offset %lld, folded to %lld)\n", p,
-                         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count(),
-                         static_cast<long long>(from), static_cast<long long>(next));
-        }
-        return {};
-    }
-
-    void hand_over(std::int32_t p) {
-        owned.erase(p);
-        committed_end.erase(p);
-        since_snapshot.erase(p);
-        std::erase_if(states, [&](auto const& kv) { return log::partition_for(kv.first, partitions) == p; });
     }
 
     static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
                              void* opaque) {
         auto* self = static_cast<impl*>(opaque);
         bool const cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+        self->settle_before_rebalance();
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
             self->ever_assigned = true;
-            self->assigned_at = std::chrono::steady_clock::now();
+            self->assigned_at = steady::now();
             self->awaiting_first_decision = true;
             for (int i = 0; i < parts->cnt; ++i) {
                 if (auto ok = self->take_over(parts->elems[i].partition); !ok) {
                     self->callback_error = ok.error();
                 }
             }
-            self->stats.recovery_us.fetch_add(std::chrono::duration_cast<std::chrono::microseconds>(
-                                                  std::chrono::steady_clock::now() - self->assigned_at)
-                                                  .count(),
-                                              std::memory_order_relaxed);
+            self->stats.recovery_us.fetch_add(us_since(self->assigned_at), std::memory_order_relaxed);
             if (cooperative) {
                 error_ptr e{rd_kafka_incremental_assign(rk, parts)};
             } else {
@@ -310,86 +119,182 @@ struct kafka_engine::impl {
         }
     }
 
-    static void on_delivery(rd_kafka_t*, rd_kafka_message_t const* m, void* opaque) {
-        auto* self = static_cast<impl*>(opaque);
-        auto const index = reinterpret_cast<std::uintptr_t>(m->_private);
-        if (index < self->slots.size()) {
-            self->slots[index].offset = m->offset;
-            self->slots[index].err = m->err;
+    std::expected<void, error> take_over(std::int32_t p) {
+        auto end = kd::recover_partition(kd::recovery_context{options, *db, states, stats, trace}, p);
+        if (!end) {
+            return std::unexpected(end.error());
         }
+        owned.insert(p);
+        committer->adopt(p, *end);
+        return {};
     }
 
-    // ---- the consume-decide-produce loop -----------------------------------------------------------------------
-
-    std::vector<message_ptr> collect() {
-        std::vector<message_ptr> batch;
-        auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds{100};
-        bool first = true;
-        while (batch.size() < options.max_batch && !stopping.load()) {
-            auto const left =
-                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-            if (left.count() <= 0) {
-                break;
-            }
-            message_ptr m{rd_kafka_consumer_poll(consumer.get(), static_cast<int>(left.count()))};
-            if (!m) {
-                continue;
-            }
-            if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-                continue; // transient consumer errors are retried by librdkafka
-            }
-            if (!owned.contains(m->partition)) {
-                continue;
-            }
-            batch.push_back(std::move(m));
-            if (first) {
-                // The first message opens the batch; it closes after commit_interval, or when full.
-                deadline = std::chrono::steady_clock::now() + options.commit_interval;
-                first = false;
-            }
-        }
-        return batch;
+    void hand_over(std::int32_t p) {
+        owned.erase(p);
+        committer->release(p);
+        std::erase_if(states, [&](auto const& kv) { return log::partition_for(kv.first, partitions) == p; });
     }
 
-    std::expected<void, error> produce(std::int32_t p, std::string_view key, std::string_view value,
-                                       std::string_view type, char const* topic = lk::events_topic) {
-        auto const index = slots.size();
-        slots.push_back(delivery_slot{p, -1, RD_KAFKA_RESP_ERR_NO_ERROR, topic == lk::events_topic});
-        for (;;) {
-            auto err = rd_kafka_producev(
-                producer.get(), RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(p),
-                RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                RD_KAFKA_V_HEADER("type", type.data(), static_cast<ssize_t>(type.size())),
-                RD_KAFKA_V_HEADER("v", "1", 1), RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(index)), RD_KAFKA_V_END);
-            if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-                rd_kafka_poll(producer.get(), 10);
-                continue;
-            }
-            if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-                return std::unexpected(error{err == RD_KAFKA_RESP_ERR__FATAL ? errc::shutting_down : errc::storage,
-                                             fmt::format("produce: {}", rd_kafka_err2str(err))});
-            }
-            return {};
-        }
-    }
+    // ---- deciding ----------------------------------------------------------------------------------------------
 
     std::string invalid_record(rd_kafka_message_t const* m, codec::error const& e, instant at) {
-        codec::json_writer w;
-        w.begin_object().field("type", "command_invalid").field("v", std::int64_t{1});
-        w.field("commandsPartition", m->partition).field("commandsOffset", m->offset);
-        w.key("at").time(at);
-        w.key("payload")
+        writer.clear();
+        writer.begin_object().field("type", "command_invalid").field("v", std::int64_t{1});
+        writer.field("commandsPartition", m->partition).field("commandsOffset", m->offset);
+        writer.key("at").time(at);
+        writer.key("payload")
             .begin_object()
             .field("code", codec::to_string(e.code))
             .field("path", e.path)
             .field("message", e.message)
             .end_object();
-        w.end_object();
-        return w.str();
+        writer.end_object();
+        return writer.str();
     }
 
-    // Puts the consumer back at the committed offsets of the owned partitions (after an abort).
+    // Decides one command message into the open batch, on top of the states as the batches before left them.
+    std::expected<void, error> decide(rd_kafka_message_t const* m) {
+        auto const started = steady::now();
+        auto& batch = open_batch;
+        if (batch.empty()) {
+            opened_at = started;
+        }
+        ++batch.commands;
+        batch.next_offsets[m->partition] = m->offset + 1;
+        stats.commands.fetch_add(1, std::memory_order_relaxed);
+        auto const at = options.clock();
+        auto decoded =
+            codec::decode_command({static_cast<char const*>(m->payload), m->len}, codec::command_source::client);
+        if (decoded && log::partition_for(decoded->salon.value(), partitions) != m->partition) {
+            decoded = std::unexpected(codec::error{codec::errc::invalid_value, "salonId",
+                                                   "the message is not on its salon's partition: key it by salonId "
+                                                   "with the murmur2 partitioner"});
+        }
+        if (!decoded) {
+            auto key = m->key ? std::string_view{static_cast<char const*>(m->key), m->key_len} : std::string_view{};
+            batch.add(m->partition, key, invalid_record(m, decoded.error(), at), "command_invalid");
+            return {};
+        }
+        auto& c = *decoded;
+        c.received_at = at;
+        if (awaiting_first_decision) {
+            awaiting_first_decision = false;
+            stats.last_handover_us.store(us_since(assigned_at));
+        }
+        auto dkey = log::dedupe_key(c.salon, c.id);
+        if (pending_keys.contains(dkey)) {
+            stats.duplicates.fetch_add(1, std::memory_order_relaxed);
+            return {};
+        }
+        auto prior = recent_outcome(*db, dkey, c.received_at, options.dedupe_retention);
+        if (!prior) {
+            return std::unexpected(prior.error());
+        }
+        if (*prior) {
+            stats.duplicates.fetch_add(1, std::memory_order_relaxed);
+            return {};
+        }
+        auto loaded = load_state(*db, states, c.salon);
+        if (!loaded) {
+            return std::unexpected(loaded.error());
+        }
+        if (!open_prior.contains(c.salon.value())) {
+            open_prior.emplace(c.salon.value(), *loaded ? std::optional{**loaded} : std::nullopt);
+        }
+        salon_state fresh;
+        fresh.id = c.salon;
+        salon_state& state = *loaded ? **loaded : fresh;
+        kd::decided_command d{dkey, c.received_at, batch.records.size(), 0};
+        auto entries = decide_and_apply(state, c);
+        if (&state == &fresh && state.registered) {
+            states.emplace(c.salon.value(), std::move(fresh));
+        }
+        for (auto const& entry : entries) {
+            writer.clear();
+            std::string_view type;
+            if (auto const* e = std::get_if<event>(&entry)) {
+                codec::write_event(writer, *e);
+                type = type_name(e->body);
+            } else {
+                codec::write_rejected(writer, std::get<rejected_command>(entry));
+                type = "command_rejected";
+            }
+            batch.add(m->partition, c.salon.value(), writer.view(), type);
+            ++d.count;
+        }
+        batch.decided.push_back(std::move(d));
+        pending_keys.insert(dkey);
+        open_keys.push_back(std::move(dkey));
+        stats.decide_us.fetch_add(us_since(started), std::memory_order_relaxed);
+        return {};
+    }
+
+    // ---- handing batches to the committer ------------------------------------------------------------------------
+
+    // Closes the open batch (its states as they stand now, the group generation it was decided in) and hands it
+    // to the committer. Precondition: the committer is idle.
+    void submit_open() {
+        for (auto const& [salon, before] : open_prior) {
+            if (auto it = states.find(salon); it != states.end() && it->second.registered) {
+                open_batch.states.emplace_back(salon, codec::encode_state(it->second));
+            }
+        }
+        open_batch.group.reset(rd_kafka_consumer_group_metadata(consumer.get()));
+        committer->submit(std::exchange(open_batch, kd::kafka_batch{}));
+        flight_prior = std::exchange(open_prior, {});
+        flight_keys = std::exchange(open_keys, {});
+    }
+
+    // Takes note of the committer's result for the batch in flight.
+    std::expected<void, error> settle(std::expected<void, error> result) {
+        if (result) {
+            for (auto const& k : flight_keys) {
+                pending_keys.erase(k); // in RocksDB now
+            }
+            flight_keys.clear();
+            flight_prior.clear();
+        }
+        return result;
+    }
+
+    // Commits the batch in flight and then the open one; returns the first failure.
+    std::expected<void, error> flush() {
+        if (auto done = settle(committer->wait()); !done) {
+            return done;
+        }
+        if (open_batch.empty()) {
+            return {};
+        }
+        submit_open();
+        return settle(committer->wait());
+    }
+
+    // ---- giving batches up -----------------------------------------------------------------------------------------
+
+    void report_abandoned(error const& e) const {
+        std::fprintf(stderr, "salonq engine %s: batch abandoned, deciding it again: %s\n", options.instance.c_str(),
+                     e.message.c_str());
+    }
+
+    // Drops the open batch and the failed one in flight: their states go back to the committed values.
+    void restore_prior() {
+        for (auto* prior : {&open_prior, &flight_prior}) { // the open batch was decided on top of the one in flight
+            for (auto const& [salon, old] : *prior) {
+                if (old) {
+                    states.insert_or_assign(salon, *old);
+                } else {
+                    states.erase(salon);
+                }
+            }
+            prior->clear();
+        }
+        open_batch = kd::kafka_batch{};
+        open_keys.clear();
+        flight_keys.clear();
+        pending_keys.clear();
+    }
+
+    // Puts the consumer back at the committed offsets of the owned partitions.
     std::expected<void, error> rewind() {
         partition_list_ptr list{rd_kafka_topic_partition_list_new(static_cast<int>(owned.size()))};
         for (auto p : owned) {
@@ -410,263 +315,81 @@ struct kafka_engine::impl {
         return {};
     }
 
-    // The batch in flight: the committed states of the salons it touched, and whether a transaction is open.
-    std::map<std::string, std::optional<salon_state>> before;
-    bool in_transaction = false;
-
-    static error txn_error(rd_kafka_error_t const* e, std::string_view what) {
-        return error{rd_kafka_error_is_fatal(e) != 0 ? errc::shutting_down : errc::storage,
-                     fmt::format("{}: {}", what, rd_kafka_error_string(e))};
+    void rewind_until_done() {
+        rewind_needed = false;
+        while (!stopping.load() && !rewind()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds{500}); // the cluster is not answering yet
+        }
     }
 
-    // Gives up the batch in flight after a non-fatal error (a broker restart, a lost coordinator, a rebalance
-    // that fenced the generation): aborts its transaction, puts its states back to their committed values and
-    // rewinds the consumer to the committed offsets, so the same commands are decided again.
-    std::expected<void, error> abandon() {
-        stats.aborts.fetch_add(1, std::memory_order_relaxed);
-        if (in_transaction) {
-            in_transaction = false;
-            if (error_ptr e{rd_kafka_abort_transaction(producer.get(), 30000)}; e && rd_kafka_error_is_fatal(e.get())) {
-                return std::unexpected(txn_error(e.get(), "abort transaction"));
-            }
+    // After a failure: a fatal one (fenced, the local store) stops the worker; otherwise (a broker restart, a
+    // lost coordinator, a rebalance that fenced the generation) the batches not committed are given up and the
+    // same commands are decided again from the committed offsets.
+    std::expected<void, error> recover_from(error const& failure) {
+        if (failure.code != errc::storage) {
+            return std::unexpected(failure);
         }
-        for (auto const& [salon, old] : before) {
-            if (old) {
-                states.insert_or_assign(salon, *old);
-            } else {
-                states.erase(salon);
-            }
+        report_abandoned(failure);
+        if (auto other = committer->wait(); !other && other.error().code != errc::storage) {
+            return std::unexpected(other.error());
+        } else if (other) {
+            (void)settle(std::move(other));
         }
-        before.clear();
-        while (!stopping.load()) {
-            if (rewind()) {
-                return {};
-            }
-            rd_kafka_poll(producer.get(), 500); // the cluster is not answering yet: wait and try again
-        }
+        restore_prior();
+        rewind_until_done();
         return {};
     }
 
-    // Writes a snapshot round, in a transaction of its own, for each owned partition that is due. Called between
-    // batches, so RocksDB holds exactly the committed fold. A failed round is retried after the next batch.
-    std::expected<void, error> snapshot_if_due() {
-        slots.clear();
-        if (error_ptr e{rd_kafka_begin_transaction(producer.get())}) {
-            return std::unexpected(txn_error(e.get(), "begin snapshot transaction"));
+    // ---- the loop ------------------------------------------------------------------------------------------------
+
+    int poll_timeout_ms() const {
+        if (open_batch.empty()) {
+            return committer->busy() ? 5 : 100;
         }
-        in_transaction = true;
-        auto written = write_due_snapshots();
-        if (!written || snapshot_round.empty()) {
-            in_transaction = false;
-            error_ptr aborted{rd_kafka_abort_transaction(producer.get(), 30000)};
-            if (aborted && rd_kafka_error_is_fatal(aborted.get())) {
-                return std::unexpected(txn_error(aborted.get(), "abort snapshot transaction"));
-            }
-            return {};
-        }
-        error_ptr failure{rd_kafka_commit_transaction(producer.get(), -1)};
-        in_transaction = false;
-        if (failure) {
-            if (rd_kafka_error_is_fatal(failure.get())) {
-                return std::unexpected(txn_error(failure.get(), "commit snapshot transaction"));
-            }
-            error_ptr aborted{rd_kafka_abort_transaction(producer.get(), 30000)};
-            return {};
-        }
-        for (auto p : snapshot_round) {
-            since_snapshot[p] = 0;
-        }
-        return {};
+        auto const left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(opened_at + options.commit_interval - steady::now())
+                .count();
+        return left > 0 ? static_cast<int>(left) : 1; // due: wait for the committer in short steps
     }
 
-    // Produces every salon of each due partition as committed, with the events offset it reflects.
-    std::expected<void, error> write_due_snapshots() {
-        snapshot_round.clear();
-        if (options.snapshot_every == 0) {
-            return {};
+    bool open_batch_due() const {
+        if (open_batch.empty()) {
+            return false;
         }
-        for (auto p : owned) {
-            if (since_snapshot[p] >= options.snapshot_every) {
-                snapshot_round.push_back(p);
-            }
-        }
-        if (snapshot_round.empty()) {
-            return {};
-        }
-        std::expected<void, error> result;
-        auto scanned = db->scan(store::family::state, "", "", [&](std::string_view salon, std::string_view state) {
-            auto const p = log::partition_for(salon, partitions);
-            if (std::find(snapshot_round.begin(), snapshot_round.end(), p) == snapshot_round.end()) {
-                return true;
-            }
-            result = produce(p, salon, snapshot_record(committed_end[p], state), "salon_snapshot", lk::snapshots_topic);
-            stats.snapshots_written.fetch_add(1, std::memory_order_relaxed);
-            return result.has_value();
-        });
-        if (!scanned) {
-            return std::unexpected(error{errc::storage, scanned.error().message});
-        }
-        return result;
+        return open_batch.commands >= options.max_batch || steady::now() >= opened_at + options.commit_interval;
     }
 
-    std::expected<void, error> process(std::vector<message_ptr> const& batch) {
-        auto const batch_started = std::chrono::steady_clock::now();
-        slots.clear();
-        slots.reserve(batch.size() + 16);
-        before.clear();
-        if (error_ptr e{rd_kafka_begin_transaction(producer.get())}) {
-            return std::unexpected(txn_error(e.get(), "begin transaction"));
+    std::expected<void, error> step() {
+        message_ptr m{rd_kafka_consumer_poll(consumer.get(), poll_timeout_ms())};
+        if (callback_error) {
+            return std::unexpected(*callback_error);
         }
-        in_transaction = true;
-        std::map<std::int32_t, std::int64_t> next_offsets; // commands offsets to commit
-        std::set<std::string> seen;
-        std::vector<decided_command> decided;
-        codec::json_writer w;
-        for (auto const& m : batch) {
-            next_offsets[m->partition] = m->offset + 1;
-            auto const at = options.clock();
-            auto decoded =
-                codec::decode_command({static_cast<char const*>(m->payload), m->len}, codec::command_source::client);
-            if (decoded && log::partition_for(decoded->salon.value(), partitions) != m->partition) {
-                decoded = std::unexpected(codec::error{codec::errc::invalid_value, "salonId",
-                                                       "the message is not on its salon's partition: key it by salonId "
-                                                       "with the murmur2 partitioner"});
-            }
-            stats.commands.fetch_add(1, std::memory_order_relaxed);
-            if (!decoded) {
-                auto key = m->key ? std::string_view{static_cast<char const*>(m->key), m->key_len} : std::string_view{};
-                if (auto ok =
-                        produce(m->partition, key, invalid_record(m.get(), decoded.error(), at), "command_invalid");
-                    !ok) {
-                    return ok;
-                }
-                continue;
-            }
-            auto& c = *decoded;
-            c.received_at = at;
-            if (awaiting_first_decision) {
-                awaiting_first_decision = false;
-                stats.last_handover_us.store(std::chrono::duration_cast<std::chrono::microseconds>(
-                                                 std::chrono::steady_clock::now() - assigned_at)
-                                                 .count());
-            }
-            auto dkey = log::dedupe_key(c.salon, c.id);
-            if (seen.contains(dkey)) {
-                stats.duplicates.fetch_add(1, std::memory_order_relaxed);
-                continue;
-            }
-            auto prior = recent_outcome(*db, dkey, c.received_at, options.dedupe_retention);
-            if (!prior) {
-                return std::unexpected(prior.error());
-            }
-            if (*prior) {
-                stats.duplicates.fetch_add(1, std::memory_order_relaxed);
-                continue;
-            }
-            seen.insert(dkey);
-            auto loaded = load(c.salon);
-            if (!loaded) {
-                return std::unexpected(loaded.error());
-            }
-            if (!before.contains(c.salon.value())) {
-                before.emplace(c.salon.value(), *loaded ? std::optional{**loaded} : std::nullopt);
-            }
-            salon_state fresh;
-            fresh.id = c.salon;
-            salon_state& state = *loaded ? **loaded : fresh;
-            decided_command d{std::move(dkey), c.received_at, slots.size(), 0};
-            auto entries = decide_and_apply(state, c);
-            if (&state == &fresh && state.registered) {
-                states.emplace(c.salon.value(), std::move(fresh));
-            }
-            for (auto const& entry : entries) {
-                w.clear();
-                std::string_view type;
-                if (auto const* e = std::get_if<event>(&entry)) {
-                    codec::write_event(w, *e);
-                    type = type_name(e->body);
-                } else {
-                    codec::write_rejected(w, std::get<rejected_command>(entry));
-                    type = "command_rejected";
-                }
-                if (auto ok = produce(m->partition, c.salon.value(), w.view(), type); !ok) {
-                    return ok;
-                }
-                ++d.count;
-            }
-            decided.push_back(std::move(d));
+        if (rewind_needed) {
+            rewind_until_done(); // the message polled (if any) is past the committed offsets: decided again later
+            return {};
         }
-
-        auto const decided_at = std::chrono::steady_clock::now();
-        stats.decide_us.fetch_add(
-            std::chrono::duration_cast<std::chrono::microseconds>(decided_at - batch_started).count(),
-            std::memory_order_relaxed);
-        partition_list_ptr offsets{rd_kafka_topic_partition_list_new(static_cast<int>(next_offsets.size()))};
-        for (auto const& [p, o] : next_offsets) {
-            rd_kafka_topic_partition_list_add(offsets.get(), lk::commands_topic, p)->offset = o;
-        }
-        group_metadata_ptr group{rd_kafka_consumer_group_metadata(consumer.get())};
-        error_ptr failure{rd_kafka_send_offsets_to_transaction(producer.get(), offsets.get(), group.get(), -1)};
-        auto const offsets_sent_at = std::chrono::steady_clock::now();
-        if (!failure) {
-            failure.reset(rd_kafka_commit_transaction(producer.get(), -1));
-        }
-        if (trace) {
-            std::fprintf(
-                stderr, "txn: %zu commands, decide %.1f ms, send_offsets %.1f ms, commit %.1f ms\n", batch.size(),
-                std::chrono::duration<double, std::milli>(decided_at - batch_started).count(),
-                std::chrono::duration<double, std::milli>(offsets_sent_at - decided_at).count(),
-                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - offsets_sent_at).count());
-        }
-        if (failure) {
-            return std::unexpected(txn_error(failure.get(), "commit transaction"));
-        }
-        in_transaction = false;
-        auto const committed_at = std::chrono::steady_clock::now();
-        stats.commit_us.fetch_add(
-            std::chrono::duration_cast<std::chrono::microseconds>(committed_at - decided_at).count(),
-            std::memory_order_relaxed);
-        stats.transactions.fetch_add(1, std::memory_order_relaxed);
-
-        // Committed: now the cache of fold(events) may move on.
-        auto wb = db->make_batch();
-        std::map<std::int32_t, std::int64_t> events_end;
-        for (auto const& slot : slots) {
-            if (slot.event && slot.offset >= 0) {
-                events_end[slot.partition] = std::max(events_end[slot.partition], slot.offset + 1);
-                ++since_snapshot[slot.partition];
+        if (m && m->err == RD_KAFKA_RESP_ERR_NO_ERROR && owned.contains(m->partition)) {
+            if (auto decided = decide(m.get()); !decided) {
+                return recover_from(decided.error());
             }
         }
-        for (auto const& [p, end] : events_end) {
-            committed_end[p] = end;
-        }
-        for (auto const& d : decided) {
-            if (d.count > 0 && slots[d.first_slot].offset >= 0) {
-                wb.put(store::family::dedupe, d.dedupe_key,
-                       dedupe_entry{d.received_at, partition_id{slots[d.first_slot].partition},
-                                    offset_t{slots[d.first_slot].offset}, d.count}
-                           .encode());
+        if (auto result = committer->finished()) {
+            if (auto done = settle(std::move(*result)); !done) {
+                return recover_from(done.error());
             }
         }
-        for (auto const& [salon, old] : before) {
-            if (auto it = states.find(salon); it != states.end() && it->second.registered) {
-                wb.put(store::family::state, salon, codec::encode_state(it->second));
+        if (!open_batch_due()) {
+            return {};
+        }
+        if (committer->busy()) {
+            if (open_batch.commands < options.max_batch) {
+                return {}; // keep filling while the batch before commits
+            }
+            if (auto done = settle(committer->wait()); !done) {
+                return recover_from(done.error());
             }
         }
-        for (auto const& [p, end] : events_end) {
-            std::string v;
-            log::put_u64(v, static_cast<std::uint64_t>(end));
-            wb.put(store::family::meta, events_offset_key(p), v);
-        }
-        before.clear();
-        if (auto written = db->write(wb, false); !written) {
-            // Committed in Kafka but not cached: stop; a restart folds the events again.
-            return std::unexpected(error{errc::corrupt, "state write after commit: " + written.error().message});
-        }
-        stats.store_us.fetch_add(
-            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - committed_at)
-                .count(),
-            std::memory_order_relaxed);
+        submit_open();
         return {};
     }
 };
@@ -716,33 +439,15 @@ std::expected<std::unique_ptr<kafka_engine>, error> kafka_engine::open(kafka_eng
     }
     state->db = std::move(*db);
 
-    auto* self = state.get();
-    auto producer = lk::make_client(
-        o.kafka, RD_KAFKA_PRODUCER,
-        {{"transactional.id", o.group + "-" + o.instance},
-         {"enable.idempotence", "true"},
-         {"acks", "all"},
-         {"linger.ms", "1"},
-         {"partitioner", "murmur2_random"},
-         {"transaction.timeout.ms", "30000"},
-         // Right after a commit the coordinator answers CONCURRENT_TRANSACTIONS until the previous markers are
-         // written; the default 100 ms retry back-off put ~110 ms into every send_offsets_to_transaction
-         // (measured on a local broker). With 2 ms retries a transaction costs ~40 ms.
-         {"retry.backoff.ms", "2"}},
-        [](rd_kafka_conf_t* conf, void* opaque) {
-            rd_kafka_conf_set_dr_msg_cb(conf, &impl::on_delivery);
-            rd_kafka_conf_set_opaque(conf, opaque);
-        },
-        self);
-    if (!producer) {
-        return std::unexpected(error{errc::storage, producer.error().message});
+    auto committer = kd::kafka_committer::open(
+        kd::committer_options{o.kafka, o.group + "-" + o.instance, state->partitions, o.snapshot_every, state->trace},
+        *state->db, state->stats);
+    if (!committer) {
+        return std::unexpected(committer.error());
     }
-    state->producer = std::move(*producer);
-    if (error_ptr e{rd_kafka_init_transactions(state->producer.get(), 30000)}) {
-        return std::unexpected(
-            error{errc::storage, fmt::format("init transactions: {}", rd_kafka_error_string(e.get()))});
-    }
+    state->committer = std::move(*committer);
 
+    auto* self = state.get();
     auto consumer = lk::make_client(
         o.kafka, RD_KAFKA_CONSUMER,
         {{"group.id", o.group},
@@ -775,29 +480,13 @@ std::expected<std::unique_ptr<kafka_engine>, error> kafka_engine::open(kafka_eng
 std::expected<void, error> kafka_engine::run() {
     auto& s = *impl_;
     while (!s.stopping.load()) {
-        auto batch = s.collect();
-        if (s.callback_error) {
-            return std::unexpected(*s.callback_error);
+        if (auto ok = s.step(); !ok) {
+            return ok;
         }
-        if (batch.empty()) {
-            continue;
-        }
-        auto ok = s.process(batch);
-        if (ok && s.options.snapshot_every > 0 && std::any_of(s.owned.begin(), s.owned.end(), [&](std::int32_t p) {
-                return s.since_snapshot[p] >= s.options.snapshot_every;
-            })) {
-            ok = s.snapshot_if_due();
-        }
-        if (!ok) {
-            if (ok.error().code != errc::storage) {
-                return ok; // fenced, fatal, or the local store failed
-            }
-            std::fprintf(stderr, "salonq engine %s: batch abandoned, deciding it again: %s\n",
-                         s.options.instance.c_str(), ok.error().message.c_str());
-            if (auto abandoned = s.abandon(); !abandoned) {
-                return abandoned;
-            }
-        }
+    }
+    // Stopping: what was decided is committed (a failure leaves it to the next owner, from the committed offsets).
+    if (auto done = s.flush(); !done && done.error().code != errc::storage) {
+        return done;
     }
     return {};
 }

@@ -1,0 +1,339 @@
+#include "engine/runtime/kafka_committer.hpp"
+
+#include "engine/log/kafka/client.hpp"
+#include "engine/log/keys.hpp"
+#include "engine/log/partitioner.hpp"
+#include "engine/runtime/dedupe.hpp"
+#include "engine/runtime/kafka_recovery.hpp"
+#include "engine/runtime/kafka_snapshot.hpp"
+#include "engine/store/rocks_store.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace salonq::engine::runtime::kafka_detail {
+namespace {
+
+using namespace log::kafka::detail;
+namespace lk = log::kafka;
+using steady = std::chrono::steady_clock;
+
+// The delivery-report opaque of records whose offsets nobody needs (snapshots).
+void* const untracked = reinterpret_cast<void*>(UINTPTR_MAX);
+
+error txn_error(rd_kafka_error_t const* e, std::string_view what) {
+    return error{rd_kafka_error_is_fatal(e) != 0 ? errc::shutting_down : errc::storage,
+                 fmt::format("{}: {}", what, rd_kafka_error_string(e))};
+}
+
+double ms_between(steady::time_point a, steady::time_point b) {
+    return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+std::int64_t us_between(steady::time_point a, steady::time_point b) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(b - a).count();
+}
+
+// Produces one record to (topic, partition); waits while the producer queue is full. `copy` off: the value must
+// outlive the delivery (the batch arena does: commit waits for every delivery).
+std::expected<void, error> produce(rd_kafka_t* producer, char const* topic, std::int32_t partition,
+                                   std::string_view key, std::string_view value, std::string_view type, void* opaque,
+                                   bool copy) {
+    for (;;) {
+        auto err = rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+                                     RD_KAFKA_V_KEY(key.data(), key.size()),
+                                     RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                                     RD_KAFKA_V_MSGFLAGS(copy ? RD_KAFKA_MSG_F_COPY : 0),
+                                     RD_KAFKA_V_HEADER("type", type.data(), static_cast<ssize_t>(type.size())),
+                                     RD_KAFKA_V_HEADER("v", "1", 1), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            rd_kafka_poll(producer, 10);
+            continue;
+        }
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            return std::unexpected(error{err == RD_KAFKA_RESP_ERR__FATAL ? errc::shutting_down : errc::storage,
+                                         fmt::format("produce: {}", rd_kafka_err2str(err))});
+        }
+        return {};
+    }
+}
+
+} // namespace
+
+kafka_committer::kafka_committer(committer_options options, store::rocks_store& db, kafka_engine_stats& stats)
+    : options_(std::move(options)), db_(db), stats_(stats) {}
+
+std::expected<std::unique_ptr<kafka_committer>, error>
+kafka_committer::open(committer_options options, store::rocks_store& db, kafka_engine_stats& stats) {
+    std::unique_ptr<kafka_committer> self{new kafka_committer(std::move(options), db, stats)};
+    auto producer = lk::make_client(
+        self->options_.kafka, RD_KAFKA_PRODUCER,
+        {{"transactional.id", self->options_.transactional_id},
+         {"enable.idempotence", "true"},
+         {"acks", "all"},
+         {"linger.ms", "1"},
+         {"partitioner", "murmur2_random"},
+         {"transaction.timeout.ms", "30000"},
+         // Right after a commit the coordinator answers CONCURRENT_TRANSACTIONS until the previous markers are
+         // written; the default 100 ms retry back-off put ~110 ms into every send_offsets_to_transaction
+         // (measured on a local broker).
+         {"retry.backoff.ms", "2"}},
+        [](rd_kafka_conf_t* conf, void* opaque) {
+            rd_kafka_conf_set_dr_msg_cb(conf, &kafka_committer::on_delivery);
+            rd_kafka_conf_set_opaque(conf, opaque);
+        },
+        self.get());
+    if (!producer) {
+        return std::unexpected(error{errc::storage, producer.error().message});
+    }
+    self->producer_ = std::move(*producer);
+    if (error_ptr e{rd_kafka_init_transactions(self->producer_.get(), 30000)}) {
+        return std::unexpected(
+            error{errc::storage, fmt::format("init transactions: {}", rd_kafka_error_string(e.get()))});
+    }
+    self->thread_ = std::thread([s = self.get()] { s->loop(); });
+    return self;
+}
+
+kafka_committer::~kafka_committer() {
+    {
+        std::lock_guard lock{mutex_};
+        stopping_ = true;
+    }
+    changed_.notify_all();
+    if (thread_.joinable()) {
+        thread_.join();
+    }
+}
+
+void kafka_committer::submit(kafka_batch batch) {
+    {
+        std::lock_guard lock{mutex_};
+        batch_ = std::move(batch);
+        result_.reset();
+    }
+    changed_.notify_all();
+}
+
+bool kafka_committer::busy() const {
+    std::lock_guard lock{mutex_};
+    return batch_.has_value();
+}
+
+std::optional<std::expected<void, error>> kafka_committer::finished() {
+    std::lock_guard lock{mutex_};
+    if (batch_) {
+        return std::nullopt;
+    }
+    return std::exchange(result_, std::nullopt);
+}
+
+std::expected<void, error> kafka_committer::wait() {
+    std::unique_lock lock{mutex_};
+    changed_.wait(lock, [&] { return !batch_.has_value(); });
+    auto result = std::exchange(result_, std::nullopt);
+    return result ? std::move(*result) : std::expected<void, error>{};
+}
+
+void kafka_committer::adopt(std::int32_t partition, std::int64_t events_end) {
+    std::lock_guard lock{mutex_};
+    committed_end[partition] = events_end;
+    since_snapshot[partition] = 0;
+}
+
+void kafka_committer::release(std::int32_t partition) {
+    std::lock_guard lock{mutex_};
+    committed_end.erase(partition);
+    since_snapshot.erase(partition);
+}
+
+void kafka_committer::loop() {
+    std::unique_lock lock{mutex_};
+    for (;;) {
+        changed_.wait(lock, [&] { return batch_.has_value() || stopping_; });
+        if (!batch_) {
+            return;
+        }
+        lock.unlock();
+        auto result = commit(*batch_);
+        if (result) {
+            result = snapshot_if_due();
+        }
+        lock.lock();
+        batch_.reset();
+        result_ = std::move(result);
+        changed_.notify_all();
+    }
+}
+
+void kafka_committer::on_delivery(rd_kafka_t*, rd_kafka_message_t const* m, void* opaque) {
+    auto* self = static_cast<kafka_committer*>(opaque);
+    auto const index = reinterpret_cast<std::uintptr_t>(m->_private);
+    if (index < self->offsets_.size()) {
+        self->offsets_[index] = m->err == RD_KAFKA_RESP_ERR_NO_ERROR ? m->offset : -1;
+    }
+}
+
+std::expected<void, error> kafka_committer::abort(std::string_view what, rd_kafka_error_t const* cause) {
+    auto failure = txn_error(cause, what);
+    if (failure.code != errc::storage) {
+        return std::unexpected(failure); // fatal (e.g. fenced): the producer can do nothing more
+    }
+    stats_.aborts.fetch_add(1, std::memory_order_relaxed);
+    if (error_ptr e{rd_kafka_abort_transaction(producer_.get(), 30000)}) {
+        return std::unexpected(txn_error(e.get(), fmt::format("abort after {}", failure.message)));
+    }
+    return std::unexpected(failure);
+}
+
+std::expected<void, error> kafka_committer::produce_all(kafka_batch const& batch) {
+    offsets_.assign(batch.records.size(), -1);
+    for (std::size_t i = 0; i < batch.records.size(); ++i) {
+        auto const& r = batch.records[i];
+        if (auto ok = produce(producer_.get(), lk::events_topic, r.partition, batch.key(r), batch.value(r), r.type,
+                              reinterpret_cast<void*>(i), false);
+            !ok) {
+            return ok;
+        }
+    }
+    return {};
+}
+
+std::expected<void, error> kafka_committer::commit(kafka_batch const& batch) {
+    auto const started = steady::now();
+    if (error_ptr e{rd_kafka_begin_transaction(producer_.get())}) {
+        return std::unexpected(txn_error(e.get(), "begin transaction"));
+    }
+    if (auto produced = produce_all(batch); !produced) {
+        if (produced.error().code != errc::storage) {
+            return produced;
+        }
+        error_ptr aborted{rd_kafka_abort_transaction(producer_.get(), 30000)};
+        stats_.aborts.fetch_add(1, std::memory_order_relaxed);
+        if (aborted && rd_kafka_error_is_fatal(aborted.get()) != 0) {
+            return std::unexpected(txn_error(aborted.get(), "abort transaction"));
+        }
+        return produced;
+    }
+    auto const produced_at = steady::now();
+    partition_list_ptr offsets{rd_kafka_topic_partition_list_new(static_cast<int>(batch.next_offsets.size()))};
+    for (auto const& [p, o] : batch.next_offsets) {
+        rd_kafka_topic_partition_list_add(offsets.get(), lk::commands_topic, p)->offset = o;
+    }
+    if (error_ptr e{rd_kafka_send_offsets_to_transaction(producer_.get(), offsets.get(), batch.group.get(), -1)}) {
+        return abort("send offsets to transaction", e.get());
+    }
+    auto const offsets_sent_at = steady::now();
+    if (error_ptr e{rd_kafka_commit_transaction(producer_.get(), -1)}) {
+        return abort("commit transaction", e.get());
+    }
+    auto const committed_at = steady::now();
+    stats_.commit_us.fetch_add(us_between(produced_at, committed_at), std::memory_order_relaxed);
+    stats_.transactions.fetch_add(1, std::memory_order_relaxed);
+    auto stored = store_committed(batch);
+    auto const stored_at = steady::now();
+    stats_.store_us.fetch_add(us_between(committed_at, stored_at), std::memory_order_relaxed);
+    if (options_.trace) {
+        std::fprintf(stderr,
+                     "txn at %.1f ms: %zu commands, %zu records; produce %.1f ms, send_offsets %.1f ms, commit "
+                     "%.1f ms, RocksDB %.1f ms\n",
+                     std::chrono::duration<double, std::milli>(started.time_since_epoch()).count(), batch.commands,
+                     batch.records.size(), ms_between(started, produced_at), ms_between(produced_at, offsets_sent_at),
+                     ms_between(offsets_sent_at, committed_at), ms_between(committed_at, stored_at));
+    }
+    return stored;
+}
+
+// Committed: the cache of fold(events) moves on. The dedupe entries need the offsets the delivery reports gave.
+std::expected<void, error> kafka_committer::store_committed(kafka_batch const& batch) {
+    auto wb = db_.make_batch();
+    std::map<std::int32_t, std::int64_t> events_end;
+    for (std::size_t i = 0; i < batch.records.size(); ++i) {
+        if (offsets_[i] >= 0) {
+            auto const p = batch.records[i].partition;
+            events_end[p] = std::max(events_end[p], offsets_[i] + 1);
+            ++since_snapshot[p];
+        }
+    }
+    for (auto const& d : batch.decided) {
+        if (d.count > 0 && offsets_[d.first_record] >= 0) {
+            wb.put(store::family::dedupe, d.dedupe_key,
+                   dedupe_entry{d.received_at, partition_id{batch.records[d.first_record].partition},
+                                offset_t{offsets_[d.first_record]}, d.count}
+                       .encode());
+        }
+    }
+    for (auto const& [salon, state] : batch.states) {
+        wb.put(store::family::state, salon, state);
+    }
+    for (auto const& [p, end] : events_end) {
+        committed_end[p] = end;
+        std::string v;
+        log::put_u64(v, static_cast<std::uint64_t>(end));
+        wb.put(store::family::meta, events_offset_key(p), v);
+    }
+    if (auto written = db_.write(wb, false); !written) {
+        // Committed in Kafka but not cached: stop; a restart folds the events again.
+        return std::unexpected(error{errc::corrupt, "state write after commit: " + written.error().message});
+    }
+    return {};
+}
+
+// Writes a snapshot round, in a transaction of its own, for each owned partition that is due: every salon of the
+// partition as committed (RocksDB holds exactly the committed fold between batches), with the events offset it
+// reflects. A failed round is retried after the next batch; only a fatal error stops the worker.
+std::expected<void, error> kafka_committer::snapshot_if_due() {
+    if (options_.snapshot_every == 0) {
+        return {};
+    }
+    std::vector<std::int32_t> round;
+    for (auto const& [p, count] : since_snapshot) {
+        if (count >= options_.snapshot_every) {
+            round.push_back(p);
+        }
+    }
+    if (round.empty()) {
+        return {};
+    }
+    if (error_ptr e{rd_kafka_begin_transaction(producer_.get())}) {
+        return std::unexpected(txn_error(e.get(), "begin snapshot transaction"));
+    }
+    std::expected<void, error> produced;
+    std::uint64_t written = 0;
+    auto scanned = db_.scan(store::family::state, "", "", [&](std::string_view salon, std::string_view state) {
+        auto const p = log::partition_for(salon, options_.partitions);
+        if (std::find(round.begin(), round.end(), p) == round.end()) {
+            return true;
+        }
+        produced = produce(producer_.get(), lk::snapshots_topic, p, salon, snapshot_record(committed_end[p], state),
+                           "salon_snapshot", untracked, true);
+        ++written;
+        return produced.has_value();
+    });
+    if (!scanned || !produced) {
+        error_ptr aborted{rd_kafka_abort_transaction(producer_.get(), 30000)};
+        if (!produced && produced.error().code != errc::storage) {
+            return produced;
+        }
+        if (aborted && rd_kafka_error_is_fatal(aborted.get()) != 0) {
+            return std::unexpected(txn_error(aborted.get(), "abort snapshot transaction"));
+        }
+        return {};
+    }
+    if (error_ptr e{rd_kafka_commit_transaction(producer_.get(), -1)}) {
+        if (rd_kafka_error_is_fatal(e.get()) != 0) {
+            return std::unexpected(txn_error(e.get(), "commit snapshot transaction"));
+        }
+        error_ptr aborted{rd_kafka_abort_transaction(producer_.get(), 30000)};
+        return {};
+    }
+    stats_.snapshots_written.fetch_add(written, std::memory_order_relaxed);
+    for (auto p : round) {
+        since_snapshot[p] = 0;
+    }
+    return {};
+}
+
+} // namespace salonq::engine::runtime::kafka_detail

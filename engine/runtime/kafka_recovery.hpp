@@ -1,0 +1,36 @@
+#pragma once
+
+// Taking over a partition in Kafka mode: bring its salon states up to the end of its committed events. Private to
+// the Kafka worker (engine/runtime/kafka_*).
+
+#include "engine/runtime/kafka_engine.hpp"
+#include "engine/runtime/stored.hpp"
+
+#include <cstdint>
+#include <expected>
+#include <string>
+
+namespace salonq::engine::store {
+class rocks_store;
+}
+
+namespace salonq::engine::runtime::kafka_detail {
+
+// The meta key under which a worker's RocksDB records how far into salonq.events[p] its states reach.
+[[nodiscard]] std::string events_offset_key(std::int32_t p);
+
+struct recovery_context {
+    kafka_engine_options const& options;
+    store::rocks_store& db;
+    state_cache& states;
+    kafka_engine_stats& stats;
+    bool trace = false;
+};
+
+// Loads partition p's states from RocksDB (or, without local state, from the latest snapshot round), folds the
+// events after them up to the last stable offset (read_committed), and records the dedupe entries they carry.
+// Folding is idempotent by seq: a state already ahead of an event (written after a commit whose offset was lost
+// in a crash) skips it. Returns the events end offset the states now reflect.
+[[nodiscard]] std::expected<std::int64_t, error> recover_partition(recovery_context const& c, std::int32_t p);
+
+} // namespace salonq::engine::runtime::kafka_detail
