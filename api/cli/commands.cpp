@@ -443,6 +443,7 @@ int run_serve(store_options const& so, kafka_options const& ko) {
     options.instance = ko.instance.empty() ? fmt::format("{}-{}", host, getpid()) : ko.instance;
     options.kafka.client_id = "salonq-" + options.instance;
     options.commit_interval = std::chrono::milliseconds{ko.commit_interval_ms};
+    options.max_batch = ko.max_batch;
     options.session_timeout = std::chrono::milliseconds{ko.session_timeout_ms};
     options.snapshot_every = ko.snapshot_every;
     // Handlers first: a stop that arrives while the worker is still connecting is a clean stop too.

@@ -41,7 +41,8 @@ struct kafka_options {
     std::string brokers;
     std::string instance; // serve: this worker's name (its transactional.id); default host-pid
     std::string group = "salonq-engine";
-    std::int32_t commit_interval_ms = 10;
+    std::int32_t commit_interval_ms = 5;
+    std::size_t max_batch = 10'000;
     std::int32_t session_timeout_ms = 6000;
     std::uint64_t snapshot_every = 10'000;
     std::int32_t partitions = 12;

@@ -76,8 +76,12 @@ int main(int argc, char** argv) {
     serve->add_option("--brokers", ko.brokers, "Bootstrap servers host:port[,...] (env SALONQ_BROKERS)");
     serve->add_option("--instance", ko.instance, "This worker's name, unique in the group (default host-pid)");
     serve->add_option("--group", ko.group, "Consumer group of the engine workers");
-    serve->add_option("--commit-interval-ms", ko.commit_interval_ms, "Longest wait to fill a transaction")
+    serve
+        ->add_option("--commit-interval-ms", ko.commit_interval_ms,
+                     "Shortest time a batch collects commands before it commits (it grows while the previous one "
+                     "commits)")
         ->check(CLI::Range(0, 10000));
+    serve->add_option("--max-batch", ko.max_batch, "Most commands in one transaction")->check(CLI::Range(1, 1'000'000));
     serve->add_option("--session-timeout-ms", ko.session_timeout_ms, "Group session timeout (failure detection)")
         ->check(CLI::Range(1000, 300000));
     serve->add_option("--snapshot-every", ko.snapshot_every,

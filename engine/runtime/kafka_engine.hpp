@@ -18,9 +18,10 @@ struct kafka_engine_options {
     std::filesystem::path data; // this worker's RocksDB (state cache, dedupe index, events offsets)
     std::string group = "salonq-engine";
     std::string instance = "engine-1"; // unique per running worker: its transactional.id is derived from it
-    // How long a batch may wait to fill before its transaction commits; batches grow under load.
-    std::chrono::milliseconds commit_interval{10};
-    std::size_t max_batch = 5000;
+    // A batch collects commands for at least this long after its first one; it closes once the transaction
+    // before it has committed (so under load batches grow while the previous one commits), or when it is full.
+    std::chrono::milliseconds commit_interval{5};
+    std::size_t max_batch = 10'000;
     std::chrono::milliseconds session_timeout{6000};
     // After this many events in a partition, the worker writes a snapshot round of all the partition's salons to
     // salonq.snapshots (0: never). A worker without local state restores from the latest round.
@@ -41,9 +42,9 @@ struct kafka_engine_stats {
     std::atomic<std::int64_t> recovery_us{0};         // time spent taking over partitions (folding their events)
     std::atomic<std::uint64_t> snapshots_written{0};  // salon snapshots produced to salonq.snapshots
     std::atomic<std::uint64_t> snapshots_restored{0}; // salon states taken from salonq.snapshots on take-over
-    std::atomic<std::int64_t> decide_us{0};           // in batches: decoding, deciding, producing
-    std::atomic<std::int64_t> commit_us{0};           // in batches: send_offsets_to_transaction + commit
-    std::atomic<std::int64_t> store_us{0};            // in batches: the RocksDB write after the commit
+    std::atomic<std::int64_t> decide_us{0};           // deciding: decoding, dedupe lookups, decide, encoding
+    std::atomic<std::int64_t> commit_us{0};           // transactions: offsets, records and commit
+    std::atomic<std::int64_t> store_us{0};            // the RocksDB writes after the commits (their own thread)
     // From the last assignment this worker received until it decided its first command after it: the hand-over
     // time a new owner adds (failure detection, the session timeout, comes before it). -1 until measured.
     std::atomic<std::int64_t> last_handover_us{-1};
@@ -55,7 +56,10 @@ struct kafka_engine_stats {
 // after the commit are the salon states and events offsets written to RocksDB. On an abort the uncommitted
 // states are dropped and the consumer rewinds to the committed offsets; a fenced (zombie) worker stops.
 // On assignment the worker loads the partition's states from RocksDB and folds the events after them
-// (read_committed) before it decides anything. run() blocks; stop() may be called from any thread.
+// (read_committed) before it decides anything. Deciding, committing and the RocksDB write are a pipeline: the
+// thread in run() decides batch n+1 while a committing thread runs batch n's transaction and a storing thread
+// writes batch n-1 to RocksDB. Before partitions move, everything decided is committed and stored. run() blocks;
+// stop() may be called from any thread.
 class kafka_engine {
 public:
     [[nodiscard]] static std::expected<std::unique_ptr<kafka_engine>, error> open(kafka_engine_options options);
