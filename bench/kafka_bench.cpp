@@ -214,7 +214,7 @@ int main(int argc, char** argv) {
     app.add_option("--commit-interval-ms", commit_interval_ms, "How long a batch may wait to fill");
     std::uint64_t snapshot_every = runtime::kafka_engine_options{}.snapshot_every;
     app.add_option("--snapshot-every", snapshot_every, "Events per partition between snapshot rounds (0: none)");
-    int rounds = 3;
+    int rounds = 5;
     app.add_option("--rounds", rounds, "Raw and engine max-rate runs, alternating (medians reported)")
         ->check(CLI::Range(1, 20));
     CLI11_PARSE(app, argc, argv);
@@ -263,10 +263,12 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::seconds{2});
     // Warm-up of the broker (its JIT compiles the produce, fetch and transaction paths during the first tens of
     // thousands of messages: measured cold, it spent a third of the machine's CPU compiling) and of the workers.
-    (void)pipeline(s, make_stream(std::max(1, salons / 4), "warmraw", 3), "salonq.bench.raw", "salonq.bench.raw",
-                   partitions, 0, match_command_id);
-    (void)pipeline(s, make_stream(std::max(1, salons / 4), "warm", 3), lk::commands_topic, lk::events_topic, partitions,
-                   0, match_command_id);
+    for (int w = 0; w < 2; ++w) {
+        (void)pipeline(s, make_stream(std::max(1, salons / 2), fmt::format("warmraw{}", w), 3), "salonq.bench.raw",
+                       "salonq.bench.raw", partitions, 0, match_command_id);
+        (void)pipeline(s, make_stream(std::max(1, salons / 2), fmt::format("warm{}", w), 3), lk::commands_topic,
+                       lk::events_topic, partitions, 0, match_command_id);
+    }
     fmt::print("engine workers: {}; max batch {} commands, commit interval {} ms\n", workers, max_batch,
                commit_interval_ms);
 

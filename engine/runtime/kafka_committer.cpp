@@ -76,7 +76,11 @@ kafka_committer::open(committer_options options, store::rocks_store& db, kafka_e
          {"acks", "all"},
          {"linger.ms", "1"},
          {"partitioner", "murmur2_random"},
-         {"transaction.timeout.ms", "30000"},
+         // A worker killed mid-transaction leaves it open, and read_committed readers of those events partitions
+         // see nothing after it until the coordinator aborts it at this timeout (unless the same instance comes back
+         // first: its init_transactions aborts it at once). Kafka Streams uses 10 s for EOS too; the longest
+         // transaction here (a snapshot round) takes well under a second.
+         {"transaction.timeout.ms", "10000"},
          // Right after a commit the coordinator answers CONCURRENT_TRANSACTIONS until the previous markers are
          // written; the default 100 ms retry back-off put ~110 ms into every send_offsets_to_transaction
          // (measured on a local broker).
