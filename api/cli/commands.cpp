@@ -446,6 +446,7 @@ int run_serve(store_options const& so, kafka_options const& ko) {
     options.max_batch = ko.max_batch;
     options.session_timeout = std::chrono::milliseconds{ko.session_timeout_ms};
     options.snapshot_every = ko.snapshot_every;
+    options.inject_abort_every = ko.inject_abort_every;
     // Handlers first: a stop that arrives while the worker is still connecting is a clean stop too.
     std::signal(SIGTERM, stop_serving);
     std::signal(SIGINT, stop_serving);

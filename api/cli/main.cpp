@@ -84,6 +84,10 @@ int main(int argc, char** argv) {
     serve->add_option("--max-batch", ko.max_batch, "Most commands in one transaction")->check(CLI::Range(1, 1'000'000));
     serve->add_option("--session-timeout-ms", ko.session_timeout_ms, "Group session timeout (failure detection)")
         ->check(CLI::Range(1000, 300000));
+    serve
+        ->add_option("--inject-abort-every", ko.inject_abort_every,
+                     "Fault injection for tests: abort every Nth transaction after producing it")
+        ->group(""); // hidden from --help
     serve->add_option("--snapshot-every", ko.snapshot_every,
                       "Events per partition between snapshot rounds to salonq.snapshots (0: never)");
 

@@ -293,6 +293,14 @@ std::expected<void, error> kafka_committer::commit(kafka_batch& batch, std::uint
         return produced;
     }
     auto const produced_at = steady::now();
+    if (options_.inject_abort_every > 0 && number % options_.inject_abort_every == 0) {
+        rd_kafka_flush(producer_.get(), 30000); // the records reach the log, as they would before a failure
+        stats_.aborts.fetch_add(1, std::memory_order_relaxed);
+        if (error_ptr e{rd_kafka_abort_transaction(producer_.get(), 30000)}) {
+            return std::unexpected(txn_error(e.get(), "abort transaction"));
+        }
+        return std::unexpected(error{errc::storage, fmt::format("injected abort of transaction {}", number)});
+    }
     if (error_ptr e{rd_kafka_commit_transaction(producer_.get(), -1)}) {
         return abort("commit transaction", e.get());
     }

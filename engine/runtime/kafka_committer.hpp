@@ -34,6 +34,7 @@ struct committer_options {
     std::int32_t partitions = 0; // of salonq.commands and salonq.events
     std::uint64_t snapshot_every = 0;
     bool trace = false;
+    std::uint64_t inject_abort_every = 0; // see kafka_engine_options
 };
 
 class kafka_committer {

@@ -69,6 +69,7 @@ struct kafka_engine::impl {
     prior_states flight_prior;          // of the batch the committer has
     std::vector<std::string> flight_keys;
     std::uint64_t flight_number = 0;
+    bool in_flight = false;                                                  // submitted, its result not settled yet
     std::deque<std::pair<std::uint64_t, std::vector<std::string>>> unstored; // committed, RocksDB not written yet
     std::unordered_set<std::string> pending_keys; // dedupe keys decided but not yet in RocksDB
     codec::json_writer writer;
@@ -250,17 +251,23 @@ struct kafka_engine::impl {
         }
         open_batch.group.reset(rd_kafka_consumer_group_metadata(consumer.get()));
         flight_number = committer->submit(std::exchange(open_batch, kd::kafka_batch{}));
+        in_flight = true;
         flight_prior = std::exchange(open_prior, {});
         flight_keys = std::exchange(open_keys, {});
     }
 
-    // Takes note of the committer's result for the batch in flight.
+    // Takes note of the committer's result for the batch in flight (if one is: wait() also answers success when
+    // there is nothing to wait for). A failed batch keeps its prior states and keys for restore_prior().
     std::expected<void, error> settle(std::expected<void, error> result) {
-        if (result && !flight_keys.empty()) {
-            unstored.emplace_back(flight_number, std::move(flight_keys));
-            flight_keys.clear();
+        if (!in_flight) {
+            return result;
         }
+        in_flight = false;
         if (result) {
+            if (!flight_keys.empty()) {
+                unstored.emplace_back(flight_number, std::move(flight_keys));
+                flight_keys.clear();
+            }
             flight_prior.clear();
         }
         return result;
@@ -356,10 +363,9 @@ struct kafka_engine::impl {
             return std::unexpected(failure);
         }
         report_abandoned(failure);
-        if (auto other = committer->wait(); !other && other.error().code != errc::storage) {
+        // A batch still in flight (the failure was in deciding) may yet commit: then only the open one goes.
+        if (auto other = settle(committer->wait()); !other && other.error().code != errc::storage) {
             return std::unexpected(other.error());
-        } else if (other) {
-            (void)settle(std::move(other));
         }
         restore_prior();
         rewind_until_done();
@@ -466,9 +472,10 @@ std::expected<std::unique_ptr<kafka_engine>, error> kafka_engine::open(kafka_eng
     }
     state->db = std::move(*db);
 
-    auto committer = kd::kafka_committer::open(
-        kd::committer_options{o.kafka, o.group + "-" + o.instance, state->partitions, o.snapshot_every, state->trace},
-        *state->db, state->stats);
+    auto committer =
+        kd::kafka_committer::open(kd::committer_options{o.kafka, o.group + "-" + o.instance, state->partitions,
+                                                        o.snapshot_every, state->trace, o.inject_abort_every},
+                                  *state->db, state->stats);
     if (!committer) {
         return std::unexpected(committer.error());
     }

@@ -30,6 +30,9 @@ struct kafka_engine_options {
     std::chrono::hours dedupe_retention{24 * 7};
     // Restore from salonq.snapshots when there is no local state (off: fold the partition from its start).
     bool restore_from_snapshots = true;
+    // Fault injection for tests: abort every Nth transaction after its records are produced, as a broker failure
+    // would (0: never). The batch, and the one decided on top of it, are decided again.
+    std::uint64_t inject_abort_every = 0;
     std::function<instant()> clock;
 };
 
