@@ -383,6 +383,22 @@ int run_demo(store_options const& so) {
 
 namespace {
 
+// The cluster settings from the command line: brokers, plus librdkafka properties (KEY=VALUE, checked by the
+// command line parser) passed through.
+engine::log::kafka::settings kafka_settings(kafka_options const& ko) {
+    engine::log::kafka::settings s;
+    s.brokers = ko.brokers;
+    for (auto const& p : ko.properties) {
+        auto const eq = p.find('=');
+        s.extra.insert_or_assign(p.substr(0, eq), p.substr(eq + 1));
+    }
+    return s;
+}
+
+} // namespace
+
+namespace {
+
 void print_layout(engine::log::kafka::topic_layout const& l) {
     auto show = [](char const* name, std::optional<std::int32_t> n) {
         std::cout << fmt::format("{:<18} {}\n", name, n ? fmt::format("{} partitions", *n) : std::string{"missing"});
@@ -395,8 +411,7 @@ void print_layout(engine::log::kafka::topic_layout const& l) {
 } // namespace
 
 int run_topics_create(kafka_options const& ko) {
-    engine::log::kafka::settings s;
-    s.brokers = ko.brokers;
+    auto const s = kafka_settings(ko);
     auto layout = engine::log::kafka::ensure_topics(s, ko.partitions, static_cast<std::int16_t>(ko.replication));
     if (!layout) {
         std::cerr << "salonq topics create: " << layout.error().message << "\n";
@@ -407,8 +422,7 @@ int run_topics_create(kafka_options const& ko) {
 }
 
 int run_topics_describe(kafka_options const& ko) {
-    engine::log::kafka::settings s;
-    s.brokers = ko.brokers;
+    auto const s = kafka_settings(ko);
     auto layout = engine::log::kafka::describe_topics(s);
     if (!layout) {
         std::cerr << "salonq topics describe: " << layout.error().message << "\n";
@@ -435,7 +449,7 @@ extern "C" void stop_serving(int) {
 
 int run_serve(store_options const& so, kafka_options const& ko) {
     engine::runtime::kafka_engine_options options;
-    options.kafka.brokers = ko.brokers;
+    options.kafka = kafka_settings(ko);
     options.data = so.data;
     options.group = ko.group;
     char host[256] = "host";
@@ -479,8 +493,7 @@ int run_serve(store_options const& so, kafka_options const& ko) {
 }
 
 int run_verify_kafka(kafka_options const& ko, std::vector<std::filesystem::path> const& worker_dirs) {
-    engine::log::kafka::settings s;
-    s.brokers = ko.brokers;
+    auto const s = kafka_settings(ko);
     auto report = engine::runtime::verify_kafka(s, worker_dirs);
     if (!report) {
         std::cerr << "salonq verify: " << report.error().message << "\n";

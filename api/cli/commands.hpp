@@ -39,6 +39,9 @@ struct simulate_options {
 
 struct kafka_options {
     std::string brokers;
+    // librdkafka properties passed through as KEY=VALUE (security.protocol, sasl.*, ssl.*, ...). They may hold
+    // secrets: they are never printed.
+    std::vector<std::string> properties;
     std::string instance; // serve: this worker's name (its transactional.id); default host-pid
     std::string group = "salonq-engine";
     std::int32_t commit_interval_ms = 5;

@@ -12,16 +12,30 @@ int main(int argc, char** argv) {
     CLI::App app{"salonq - event-sourced walk-in queue engine for salons"};
     app.require_subcommand(1);
 
+    // Any option can come from a file instead (TOML or INI; a subcommand's options under its own section, e.g.
+    // [serve] brokers = "h:p"); the command line wins over the file.
+    app.set_config("--config", "", "Read options from this TOML/INI file ([serve], [topics.create], ...)");
+
     store_options so;
-    if (char const* env = std::getenv("SALONQ_DATA")) {
-        so.data = env;
-    }
-    app.add_option("--data", so.data, "Directory of the embedded log and state (env SALONQ_DATA)");
+    app.add_option("--data", so.data, "Directory of the embedded log and state")->envname("SALONQ_DATA");
     app.add_option("--partitions", so.partitions, "Partition count of a new log (default 12)")
         ->check(CLI::Range(1, 4096));
     app.add_option("--workers", so.workers, "Engine worker threads (single writers)")->check(CLI::Range(1, 64));
     app.add_option("--durability", so.durability, "sync: acknowledge after fsync; relaxed: after the OS write")
         ->check(CLI::IsMember({"sync", "relaxed"}));
+
+    kafka_options ko;
+    // Options every Kafka-mode subcommand takes: the cluster and librdkafka properties (security settings).
+    auto const cluster_options = [&ko](CLI::App* sub) {
+        sub->add_option("--brokers", ko.brokers, "Bootstrap servers host:port[,...]")->envname("SALONQ_BROKERS");
+        sub->add_option("--kafka-property", ko.properties,
+                        "librdkafka property KEY=VALUE, repeatable (e.g. security.protocol=SASL_SSL); secrets are "
+                        "better kept in the --config file than on the command line")
+            ->check([](std::string const& kv) {
+                auto const eq = kv.find('=');
+                return eq == std::string::npos || eq == 0 ? std::string{"expected KEY=VALUE"} : std::string{};
+            });
+    };
 
     std::string input = "-";
     auto* submit = app.add_subcommand("submit", "Submit commands (JSON lines) and print each outcome as a JSON line");
@@ -44,6 +58,7 @@ int main(int argc, char** argv) {
     std::string verify_brokers;
     std::vector<std::filesystem::path> worker_dirs;
     verify->add_option("--brokers", verify_brokers, "Kafka mode: verify the topics of this cluster instead");
+    verify->add_option("--kafka-property", ko.properties, "Kafka mode: librdkafka property KEY=VALUE, repeatable");
     verify->add_option("--worker-data", worker_dirs, "Kafka mode: engine workers' data dirs whose states to check");
 
     simulate_options sim;
@@ -57,10 +72,6 @@ int main(int argc, char** argv) {
     simulate->add_option("--emit", sim.emit, "Dry run: no engine; write the command stream to this file");
     simulate->add_flag("--quiet", sim.quiet, "Only the summary line");
 
-    kafka_options ko;
-    if (char const* env = std::getenv("SALONQ_BROKERS")) {
-        ko.brokers = env;
-    }
     auto* topics = app.add_subcommand("topics", "Kafka mode: set up or show salonq's topics");
     topics->require_subcommand(1);
     auto* topics_create = topics->add_subcommand(
@@ -69,13 +80,14 @@ int main(int argc, char** argv) {
     topics_create->add_option("--replication", ko.replication, "Replication factor")->check(CLI::Range(1, 16));
     auto* topics_describe = topics->add_subcommand("describe", "Show the partition counts and check the layout");
     for (auto* sub : {topics_create, topics_describe}) {
-        sub->add_option("--brokers", ko.brokers, "Bootstrap servers host:port[,...] (env SALONQ_BROKERS)");
+        cluster_options(sub);
     }
 
     auto* serve = app.add_subcommand("serve", "Kafka mode: run an engine worker (consumer group member) until stopped");
-    serve->add_option("--brokers", ko.brokers, "Bootstrap servers host:port[,...] (env SALONQ_BROKERS)");
-    serve->add_option("--instance", ko.instance, "This worker's name, unique in the group (default host-pid)");
-    serve->add_option("--group", ko.group, "Consumer group of the engine workers");
+    cluster_options(serve);
+    serve->add_option("--instance", ko.instance, "This worker's name, unique in the group (default host-pid)")
+        ->envname("SALONQ_INSTANCE");
+    serve->add_option("--group", ko.group, "Consumer group of the engine workers")->envname("SALONQ_GROUP");
     serve
         ->add_option("--commit-interval-ms", ko.commit_interval_ms,
                      "Shortest time a batch collects commands before it commits (it grows while the previous one "

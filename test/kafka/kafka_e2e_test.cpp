@@ -36,8 +36,14 @@ TEST_CASE("kafka: commands from kcat are decided once, events read back with kca
     }
     kcat_produce(broker.bootstrap(), dir / "keyed.tsv");
 
-    child_process worker({salonq_binary(), "--data", dir / "w1", "serve", "--brokers", broker.bootstrap(), "--instance",
-                          "w1", "--session-timeout-ms", "3000"},
+    {
+        // The worker takes its settings from a config file (as a deployment would), librdkafka properties included.
+        std::ofstream config{dir / "salonq.toml"};
+        config << "[serve]\nbrokers = \"" << broker.bootstrap() << "\"\ninstance = \"w1\"\n"
+               << "session-timeout-ms = 3000\nkafka-property = [\"client.id=salonq-e2e\", "
+                  "\"socket.keepalive.enable=true\"]\n";
+    }
+    child_process worker({salonq_binary(), "--data", dir / "w1", "--config", dir / "salonq.toml", "serve"},
                          dir / "w1.log");
     std::string report;
     CHECK_MESSAGE(wait_verified(broker.bootstrap(), 120s, report), report);

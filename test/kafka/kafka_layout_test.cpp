@@ -1,5 +1,6 @@
 // The engine refuses a cluster whose salonq.commands and salonq.events topics differ in partition count: a
-// salon's events must go to the partition number its commands came from.
+// salon's events must go to the partition number its commands came from. Bad librdkafka properties are refused
+// by name, and their values (they may be secrets) never printed.
 
 #include "engine/log/kafka/admin.hpp"
 #include "test/support/broker.hpp"
@@ -44,4 +45,23 @@ TEST_CASE("kafka layout: workers and topics describe refuse commands and events 
     std::ifstream in{dir / "serve.log"};
     std::string const text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     CHECK(text.find("salonq.commands has 4 partitions but salonq.events has 3") != std::string::npos);
+}
+
+TEST_CASE("kafka settings: a bad librdkafka property stops serve with its name, never its value") {
+    kafka_broker broker;
+    auto const& dir = broker.dir();
+    (void)run_capture(salonq_binary() + " topics create --brokers " + broker.bootstrap() + " --partitions 2");
+    for (std::string const property : {"sasl.passwrd", "socket.timeout.ms"}) { // unknown; known with a bad value
+        child_process serve({salonq_binary(), "--data", dir / "w", "serve", "--brokers", broker.bootstrap(),
+                             "--kafka-property", property + "=hunter2-secret"},
+                            dir / "serve.log", true);
+        CHECK(serve.wait() == 1);
+        std::ifstream in{dir / "serve.log"};
+        std::string const text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        CHECK_MESSAGE(text.find("kafka setting " + property) != std::string::npos, text);
+        CHECK_MESSAGE(text.find("hunter2") == std::string::npos, text);
+    }
+    child_process malformed({salonq_binary(), "serve", "--brokers", broker.bootstrap(), "--kafka-property", "novalue"},
+                            dir / "malformed.log", true);
+    CHECK(malformed.wait() != 0);
 }

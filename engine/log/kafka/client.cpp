@@ -11,7 +11,13 @@ std::expected<detail::handle_ptr, error> make_client(settings const& s, rd_kafka
     char errstr[512];
     auto set = [&](std::string const& k, std::string const& v) -> std::expected<void, error> {
         if (rd_kafka_conf_set(conf.get(), k.c_str(), v.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
-            return std::unexpected(error{fmt::format("kafka setting {}: {}", k, errstr)});
+            // librdkafka quotes a rejected value; it may be a secret (a password), so it is cut out.
+            std::string message = errstr;
+            for (auto at = v.empty() ? std::string::npos : message.find(v); at != std::string::npos;
+                 at = message.find(v, at)) {
+                message.replace(at, v.size(), "(value hidden)");
+            }
+            return std::unexpected(error{fmt::format("kafka setting {}: {}", k, message)});
         }
         return {};
     };
