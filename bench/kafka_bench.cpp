@@ -19,7 +19,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <thread>
 #include <unordered_map>
 
@@ -57,8 +59,36 @@ std::vector<message> make_stream(std::int32_t salons, std::string const& prefix,
 
 double ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
 
+// CPU use over a phase: of the whole machine (all cores, /proc/stat) and of this process (getrusage).
+struct cpu_sample {
+    std::uint64_t total = 0;
+    std::uint64_t idle = 0;
+    double process_seconds = 0;
+
+    static cpu_sample now() {
+        cpu_sample c;
+        std::ifstream stat{"/proc/stat"};
+        std::string cpu;
+        std::uint64_t v = 0;
+        stat >> cpu;
+        for (int i = 0; i < 8 && stat >> v; ++i) {
+            c.total += v;
+            if (i == 3 || i == 4) { // idle, iowait
+                c.idle += v;
+            }
+        }
+        rusage u{};
+        getrusage(RUSAGE_SELF, &u);
+        c.process_seconds = static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+                            static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+        return c;
+    }
+};
+
 struct figures {
     double rate = 0;
+    double machine_busy = 0;  // share of all cores busy during the phase
+    double process_cores = 0; // cores this process (clients and engine) used on average
     double p50 = 0, p99 = 0;
     double to_decided_p50 = 0; // produce -> decided by the engine (ms), engine outcomes only
     double to_visible_p50 = 0; // decided -> visible to a read_committed consumer (ms)
@@ -148,6 +178,7 @@ figures pipeline(lk::settings const& s, std::vector<message> const& stream, char
         done = true;
     });
     auto const start = clock_type::now();
+    auto const cpu_before = cpu_sample::now();
     for (std::size_t i = 0; i < stream.size(); ++i) {
         if (rate > 0) {
             auto const due =
@@ -170,7 +201,11 @@ figures pipeline(lk::settings const& s, std::vector<message> const& stream, char
     rd_kafka_flush(producer.get(), 60000);
     reader.join();
     auto const seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+    auto const cpu_after = cpu_sample::now();
     auto f = summarise(std::move(latency), seconds);
+    f.machine_busy = 1.0 - static_cast<double>(cpu_after.idle - cpu_before.idle) /
+                               static_cast<double>(std::max<std::uint64_t>(1, cpu_after.total - cpu_before.total));
+    f.process_cores = (cpu_after.process_seconds - cpu_before.process_seconds) / seconds;
     auto mid = [](std::vector<std::int64_t> v) {
         std::sort(v.begin(), v.end());
         return v.empty() ? 0.0 : static_cast<double>(v[v.size() / 2]);
@@ -280,9 +315,11 @@ int main(int argc, char** argv) {
         fulls.push_back(pipeline(s, make_stream(salons, fmt::format("round{}", r), 10 + static_cast<std::uint64_t>(r)),
                                  lk::commands_topic, lk::events_topic, partitions, 0, match_command_id));
         fmt::print("round {}: raw {:>8.0f} msgs/s, engine {:>8.0f} commands/s ({:.0f}%); engine produce-to-visible p50 "
-                   "{:.1f} ms, p99 {:.1f} ms\n",
+                   "{:.1f} ms, p99 {:.1f} ms; machine busy raw {:.0f}% / engine {:.0f}%, this process {:.2f} / {:.2f} "
+                   "cores\n",
                    r + 1, raws.back().rate, fulls.back().rate, 100.0 * fulls.back().rate / raws.back().rate,
-                   fulls.back().p50, fulls.back().p99);
+                   fulls.back().p50, fulls.back().p99, 100.0 * raws.back().machine_busy,
+                   100.0 * fulls.back().machine_busy, raws.back().process_cores, fulls.back().process_cores);
     }
     auto const raw = median_by_rate(raws);
     auto const full = median_by_rate(fulls);
