@@ -35,7 +35,7 @@ struct decided_command {
 };
 
 struct kafka_batch {
-    std::string arena; // keys and values of `records`, back to back: produced without a copy
+    std::string arena; // keys and values of `records`, back to back
     std::vector<outcome_record> records;
     std::vector<decided_command> decided;
     std::map<std::int32_t, std::int64_t> next_offsets;       // salonq.commands offsets the transaction commits

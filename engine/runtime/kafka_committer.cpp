@@ -24,11 +24,6 @@ using steady = std::chrono::steady_clock;
 // The delivery-report opaque of records whose offsets nobody needs (snapshots).
 void* const untracked = reinterpret_cast<void*>(UINTPTR_MAX);
 
-error txn_error(rd_kafka_error_t const* e, std::string_view what) {
-    return error{rd_kafka_error_is_fatal(e) != 0 ? errc::shutting_down : errc::storage,
-                 fmt::format("{}: {}", what, rd_kafka_error_string(e))};
-}
-
 double ms_between(steady::time_point a, steady::time_point b) {
     return std::chrono::duration<double, std::milli>(b - a).count();
 }
@@ -37,18 +32,16 @@ std::int64_t us_between(steady::time_point a, steady::time_point b) {
     return std::chrono::duration_cast<std::chrono::microseconds>(b - a).count();
 }
 
-// Produces one record to (topic, partition); waits while the producer queue is full. `copy` off: the value must
-// outlive the delivery (the batch arena does: commit waits for every delivery).
+// Produces one record to (topic, partition); waits while the producer queue is full. The value is copied: after a
+// failed abort librdkafka may still hold records whose batch is gone.
 std::expected<void, error> produce(rd_kafka_t* producer, char const* topic, std::int32_t partition,
-                                   std::string_view key, std::string_view value, std::string_view type, void* opaque,
-                                   bool copy) {
+                                   std::string_view key, std::string_view value, std::string_view type, void* opaque) {
     for (;;) {
-        auto err = rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
-                                     RD_KAFKA_V_KEY(key.data(), key.size()),
-                                     RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-                                     RD_KAFKA_V_MSGFLAGS(copy ? RD_KAFKA_MSG_F_COPY : 0),
-                                     RD_KAFKA_V_HEADER("type", type.data(), static_cast<ssize_t>(type.size())),
-                                     RD_KAFKA_V_HEADER("v", "1", 1), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+        auto err = rd_kafka_producev(
+            producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_KEY(key.data(), key.size()),
+            RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_HEADER("type", type.data(), static_cast<ssize_t>(type.size())), RD_KAFKA_V_HEADER("v", "1", 1),
+            RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
         if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             rd_kafka_poll(producer, 10);
             continue;
@@ -129,7 +122,6 @@ std::uint64_t kafka_committer::submit(kafka_batch batch) {
         std::lock_guard lock{mutex_};
         batch_ = std::move(batch);
         number = ++batch_number_;
-        result_.reset();
     }
     changed_.notify_all();
     return number;
@@ -195,10 +187,17 @@ void kafka_committer::commit_loop() {
             return;
         }
         auto const number = batch_number_;
+        auto const broken = store_error_;
         lock.unlock();
-        auto result = commit(*batch_, number);
+        // After a RocksDB failure nothing more is committed: the worker stops and a restart refolds.
+        auto result = broken ? std::expected<void, error>{std::unexpected(*broken)} : commit(*batch_, number);
         if (result) {
-            result = snapshot_if_due();
+            // The batch has committed whatever becomes of the round: only an error that stops the worker counts.
+            if (auto round = snapshot_if_due(); !round && round.error().code != errc::storage) {
+                result = round;
+            } else if (!round && options_.trace) {
+                std::fprintf(stderr, "snapshot round given up, retried later: %s\n", round.error().message.c_str());
+            }
         }
         lock.lock();
         batch_.reset();
@@ -213,6 +212,11 @@ void kafka_committer::store_loop() {
         changed_.wait(lock, [&] { return !to_store_.empty() || (stopping_ && !batch_); });
         if (to_store_.empty()) {
             return;
+        }
+        if (store_error_) {
+            to_store_.clear(); // a later batch's offsets must not reach RocksDB without this one's states
+            changed_.notify_all();
+            continue;
         }
         auto& job = to_store_.front();
         lock.unlock();
@@ -238,16 +242,27 @@ void kafka_committer::on_delivery(rd_kafka_t*, rd_kafka_message_t const* m, void
     }
 }
 
-std::expected<void, error> kafka_committer::abort(std::string_view what, rd_kafka_error_t const* cause) {
-    auto failure = txn_error(cause, what);
-    if (failure.code != errc::storage) {
-        return std::unexpected(failure); // fatal (e.g. fenced): the producer can do nothing more
-    }
+std::expected<void, error> kafka_committer::abort_open(std::string reason) {
     stats_.aborts.fetch_add(1, std::memory_order_relaxed);
-    if (error_ptr e{rd_kafka_abort_transaction(producer_.get(), 30000)}) {
-        return std::unexpected(txn_error(e.get(), fmt::format("abort after {}", failure.message)));
+    for (int attempt = 0; attempt < 4; ++attempt) {
+        error_ptr e{rd_kafka_abort_transaction(producer_.get(), 30000)};
+        if (!e) {
+            return std::unexpected(error{errc::storage, std::move(reason)}); // aborted: decided again
+        }
+        if (rd_kafka_error_is_retriable(e.get()) == 0 || rd_kafka_error_is_fatal(e.get()) != 0) {
+            return std::unexpected(
+                error{errc::shutting_down, fmt::format("abort after {}: {}", reason, rd_kafka_error_string(e.get()))});
+        }
     }
-    return std::unexpected(failure);
+    return std::unexpected(error{errc::shutting_down, fmt::format("abort after {}: timed out", reason)});
+}
+
+std::expected<void, error> kafka_committer::fail(std::string_view what, rd_kafka_error_t const* cause) {
+    auto reason = fmt::format("{}: {}", what, rd_kafka_error_string(cause));
+    if (rd_kafka_error_is_fatal(cause) != 0) {
+        return std::unexpected(error{errc::shutting_down, std::move(reason)}); // e.g. fenced
+    }
+    return abort_open(std::move(reason));
 }
 
 std::expected<void, error> kafka_committer::produce_all(kafka_batch const& batch) {
@@ -255,7 +270,7 @@ std::expected<void, error> kafka_committer::produce_all(kafka_batch const& batch
     for (std::size_t i = 0; i < batch.records.size(); ++i) {
         auto const& r = batch.records[i];
         if (auto ok = produce(producer_.get(), lk::events_topic, r.partition, batch.key(r), batch.value(r), r.type,
-                              reinterpret_cast<void*>(i), false);
+                              reinterpret_cast<void*>(i));
             !ok) {
             return ok;
         }
@@ -266,7 +281,9 @@ std::expected<void, error> kafka_committer::produce_all(kafka_batch const& batch
 std::expected<void, error> kafka_committer::commit(kafka_batch& batch, std::uint64_t number) {
     auto const started = steady::now();
     if (error_ptr e{rd_kafka_begin_transaction(producer_.get())}) {
-        return std::unexpected(txn_error(e.get(), "begin transaction"));
+        // Only a producer left in a bad state refuses to begin: stop; a restart (same instance) cleans it up.
+        return std::unexpected(
+            error{errc::shutting_down, fmt::format("begin transaction: {}", rd_kafka_error_string(e.get()))});
     }
     // The consumed offsets go first: right after a commit the coordinator answers CONCURRENT_TRANSACTIONS until
     // the previous markers are written, and librdkafka retries AddOffsetsToTxn after retry.backoff.ms (2 ms here)
@@ -278,31 +295,26 @@ std::expected<void, error> kafka_committer::commit(kafka_batch& batch, std::uint
         rd_kafka_topic_partition_list_add(offsets.get(), lk::commands_topic, p)->offset = o;
     }
     if (error_ptr e{rd_kafka_send_offsets_to_transaction(producer_.get(), offsets.get(), batch.group.get(), -1)}) {
-        return abort("send offsets to transaction", e.get());
+        return fail("send offsets to transaction", e.get());
     }
     auto const offsets_sent_at = steady::now();
     if (auto produced = produce_all(batch); !produced) {
-        if (produced.error().code != errc::storage) {
-            return produced;
-        }
-        error_ptr aborted{rd_kafka_abort_transaction(producer_.get(), 30000)};
-        stats_.aborts.fetch_add(1, std::memory_order_relaxed);
-        if (aborted && rd_kafka_error_is_fatal(aborted.get()) != 0) {
-            return std::unexpected(txn_error(aborted.get(), "abort transaction"));
-        }
-        return produced;
+        return produced.error().code == errc::storage ? abort_open(produced.error().message) : produced;
     }
     auto const produced_at = steady::now();
     if (options_.inject_abort_every > 0 && number % options_.inject_abort_every == 0) {
         rd_kafka_flush(producer_.get(), 30000); // the records reach the log, as they would before a failure
-        stats_.aborts.fetch_add(1, std::memory_order_relaxed);
-        if (error_ptr e{rd_kafka_abort_transaction(producer_.get(), 30000)}) {
-            return std::unexpected(txn_error(e.get(), "abort transaction"));
-        }
-        return std::unexpected(error{errc::storage, fmt::format("injected abort of transaction {}", number)});
+        return abort_open(fmt::format("injected abort of transaction {}", number));
     }
-    if (error_ptr e{rd_kafka_commit_transaction(producer_.get(), -1)}) {
-        return abort("commit transaction", e.get());
+    // A retriable failure (a timeout) leaves the commit in progress: it is retried, as librdkafka asks.
+    for (int attempt = 0;; ++attempt) {
+        error_ptr e{rd_kafka_commit_transaction(producer_.get(), -1)};
+        if (!e) {
+            break;
+        }
+        if (rd_kafka_error_is_retriable(e.get()) == 0 || attempt == 3) {
+            return fail("commit transaction", e.get());
+        }
     }
     auto const committed_at = steady::now();
     stats_.commit_us.fetch_add(us_between(started, committed_at), std::memory_order_relaxed);
@@ -394,7 +406,8 @@ std::expected<void, error> kafka_committer::snapshot_if_due() {
         ends = committed_end;
     }
     if (error_ptr e{rd_kafka_begin_transaction(producer_.get())}) {
-        return std::unexpected(txn_error(e.get(), "begin snapshot transaction"));
+        return std::unexpected(
+            error{errc::shutting_down, fmt::format("begin snapshot transaction: {}", rd_kafka_error_string(e.get()))});
     }
     std::expected<void, error> produced;
     std::uint64_t written = 0;
@@ -404,26 +417,24 @@ std::expected<void, error> kafka_committer::snapshot_if_due() {
             return true;
         }
         produced = produce(producer_.get(), lk::snapshots_topic, p, salon, snapshot_record(ends[p], state),
-                           "salon_snapshot", untracked, true);
+                           "salon_snapshot", untracked);
         ++written;
         return produced.has_value();
     });
-    if (!scanned || !produced) {
-        error_ptr aborted{rd_kafka_abort_transaction(producer_.get(), 30000)};
-        if (!produced && produced.error().code != errc::storage) {
-            return produced;
-        }
-        if (aborted && rd_kafka_error_is_fatal(aborted.get()) != 0) {
-            return std::unexpected(txn_error(aborted.get(), "abort snapshot transaction"));
-        }
-        return {};
+    if (!produced && produced.error().code != errc::storage) {
+        return produced;
     }
-    if (error_ptr e{rd_kafka_commit_transaction(producer_.get(), -1)}) {
-        if (rd_kafka_error_is_fatal(e.get()) != 0) {
-            return std::unexpected(txn_error(e.get(), "commit snapshot transaction"));
+    if (!scanned || !produced) {
+        return abort_open(!scanned ? scanned.error().message : produced.error().message);
+    }
+    for (int attempt = 0;; ++attempt) {
+        error_ptr e{rd_kafka_commit_transaction(producer_.get(), -1)};
+        if (!e) {
+            break;
         }
-        error_ptr aborted{rd_kafka_abort_transaction(producer_.get(), 30000)};
-        return {};
+        if (rd_kafka_error_is_retriable(e.get()) == 0 || attempt == 3) {
+            return fail("commit snapshot transaction", e.get());
+        }
     }
     stats_.snapshots_written.fetch_add(written, std::memory_order_relaxed);
     std::lock_guard lock{mutex_};

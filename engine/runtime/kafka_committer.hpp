@@ -46,7 +46,8 @@ public:
     kafka_committer(kafka_committer const&) = delete;
     kafka_committer& operator=(kafka_committer const&) = delete;
 
-    // Hands a batch to the committing thread and returns its number (1, 2, ...). Precondition: !busy().
+    // Hands a batch to the committing thread and returns its number (1, 2, ...). Precondition: idle, and the
+    // previous batch's result taken (wait() returned).
     std::uint64_t submit(kafka_batch batch);
     [[nodiscard]] bool busy() const;
     // The result of the transaction handed over last, once, when it has finished; nullopt while it runs (or if
@@ -80,7 +81,11 @@ private:
     std::expected<void, error> commit(kafka_batch& batch, std::uint64_t number);
     std::expected<void, error> store(store_job const& job);
     std::expected<void, error> produce_all(kafka_batch const& batch);
-    std::expected<void, error> abort(std::string_view what, rd_kafka_error_t const* cause);
+    // Aborts the open transaction: errc::storage (the batch is decided again) once aborted; a transaction that
+    // cannot be aborted leaves the producer unusable, so the worker stops (its restart aborts it).
+    std::expected<void, error> abort_open(std::string reason);
+    // A failed transactional call: a fatal error stops the worker, anything else aborts the transaction.
+    std::expected<void, error> fail(std::string_view what, rd_kafka_error_t const* cause);
     std::expected<void, error> snapshot_if_due();
     void wait_stored(std::unique_lock<std::mutex>& lock);
     static void on_delivery(rd_kafka_t*, rd_kafka_message_t const* m, void* opaque);

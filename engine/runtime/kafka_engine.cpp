@@ -69,7 +69,8 @@ struct kafka_engine::impl {
     prior_states flight_prior;          // of the batch the committer has
     std::vector<std::string> flight_keys;
     std::uint64_t flight_number = 0;
-    bool in_flight = false;                                                  // submitted, its result not settled yet
+    bool in_flight = false; // submitted, its result not settled yet
+    bool closing = false;   // run() has returned: a rebalance callback (at close) only hands partitions over
     std::deque<std::pair<std::uint64_t, std::vector<std::string>>> unstored; // committed, RocksDB not written yet
     std::unordered_set<std::string> pending_keys; // dedupe keys decided but not yet in RocksDB
     codec::json_writer writer;
@@ -78,7 +79,22 @@ struct kafka_engine::impl {
 
     // Everything decided so far is committed before partitions move: the batch in flight, then the open one (a
     // revoked partition is still ours until the callback returns). If that fails, it is abandoned.
-    void settle_before_rebalance() {
+    void settle_before_rebalance(bool lost) {
+        if (closing) {
+            return; // what was decided is already committed or given up
+        }
+        if (lost) {
+            // The group has moved on without us: committing now could slip past fencing (the generation is
+            // unknown). The batch in flight either commits or fails on its own; the open one is given up.
+            (void)settle(committer->wait());
+            if (auto stored = committer->drain(); !stored && stored.error().code != errc::storage) {
+                callback_error = stored.error();
+            }
+            forget_stored();
+            restore_prior();
+            rewind_needed = true;
+            return;
+        }
         auto done = flush();
         if (!done) {
             if (done.error().code != errc::storage) {
@@ -95,11 +111,12 @@ struct kafka_engine::impl {
                              void* opaque) {
         auto* self = static_cast<impl*>(opaque);
         bool const cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
-        self->settle_before_rebalance();
+        self->settle_before_rebalance(err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS && rd_kafka_assignment_lost(rk) != 0);
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
             self->ever_assigned = true;
             self->assigned_at = steady::now();
             self->awaiting_first_decision = true;
+            self->wait_for_stable_offsets(rk, parts);
             for (int i = 0; i < parts->cnt; ++i) {
                 if (auto ok = self->take_over(parts->elems[i].partition); !ok) {
                     self->callback_error = ok.error();
@@ -120,6 +137,22 @@ struct kafka_engine::impl {
             } else {
                 (void)rd_kafka_assign(rk, nullptr);
             }
+        }
+    }
+
+    // KIP-447: a read_committed consumer fetches committed offsets "stable": while the previous owner of a
+    // partition still has a transaction open with offsets for it (a zombie that sent them before it was fenced),
+    // the fetch waits until that transaction commits or aborts. Done before folding, so that a transaction which
+    // commits late is in the fold rather than after it.
+    void wait_for_stable_offsets(rd_kafka_t* rk, rd_kafka_topic_partition_list_t const* parts) {
+        partition_list_ptr offsets{rd_kafka_topic_partition_list_copy(parts)};
+        while (!stopping.load()) {
+            auto const e = rd_kafka_committed(rk, offsets.get(), 15000);
+            if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                return;
+            }
+            std::fprintf(stderr, "salonq engine %s: waiting for the committed offsets of new partitions: %s\n",
+                         options.instance.c_str(), rd_kafka_err2str(e));
         }
     }
 
@@ -157,15 +190,31 @@ struct kafka_engine::impl {
     }
 
     // Decides one command message into the open batch, on top of the states as the batches before left them.
+    // The message counts in the batch (its offset is committed with it) only once it has an outcome.
     std::expected<void, error> decide(rd_kafka_message_t const* m) {
         auto const started = steady::now();
-        auto& batch = open_batch;
-        if (batch.empty()) {
+        auto decided = decide_into(open_batch, m);
+        if (!decided) {
+            return decided;
+        }
+        if (open_batch.empty()) {
             opened_at = started;
         }
-        ++batch.commands;
-        batch.next_offsets[m->partition] = m->offset + 1;
+        ++open_batch.commands;
+        open_batch.next_offsets[m->partition] = m->offset + 1;
         stats.commands.fetch_add(1, std::memory_order_relaxed);
+        stats.decide_us.fetch_add(us_since(started), std::memory_order_relaxed);
+        return {};
+    }
+
+    // A local store that cannot be read will not be readable by deciding the batch again: the worker stops.
+    static error local_store_error(error e) {
+        e.code = errc::corrupt;
+        e.message = "local store: " + e.message;
+        return e;
+    }
+
+    std::expected<void, error> decide_into(kd::kafka_batch& batch, rd_kafka_message_t const* m) {
         auto const at = options.clock();
         auto decoded =
             codec::decode_command({static_cast<char const*>(m->payload), m->len}, codec::command_source::client);
@@ -192,7 +241,7 @@ struct kafka_engine::impl {
         }
         auto prior = recent_outcome(*db, dkey, c.received_at, options.dedupe_retention);
         if (!prior) {
-            return std::unexpected(prior.error());
+            return std::unexpected(local_store_error(prior.error()));
         }
         if (*prior) {
             stats.duplicates.fetch_add(1, std::memory_order_relaxed);
@@ -200,7 +249,7 @@ struct kafka_engine::impl {
         }
         auto loaded = load_state(*db, states, c.salon);
         if (!loaded) {
-            return std::unexpected(loaded.error());
+            return std::unexpected(local_store_error(loaded.error()));
         }
         if (!open_prior.contains(c.salon.value())) {
             open_prior.emplace(c.salon.value(), *loaded ? std::optional{**loaded} : std::nullopt);
@@ -229,7 +278,6 @@ struct kafka_engine::impl {
         batch.decided.push_back(std::move(d));
         pending_keys.insert(dkey);
         open_keys.push_back(std::move(dkey));
-        stats.decide_us.fetch_add(us_since(started), std::memory_order_relaxed);
         return {};
     }
 
@@ -237,7 +285,12 @@ struct kafka_engine::impl {
 
     // Closes the open batch (its states as they stand now, the group generation it was decided in) and hands it
     // to the committer. Precondition: the committer is idle.
-    void submit_open() {
+    std::expected<void, error> submit_open() {
+        // The batch before must be settled first: its result (a failure above all) may have arrived since the
+        // last look, and the next submit would overwrite it.
+        if (auto before = settle(committer->wait()); !before) {
+            return before;
+        }
         if (trace) {
             std::fprintf(stderr, "batch closed: %zu commands, %.1f ms after its first (deciding so far %.1f ms)\n",
                          open_batch.commands,
@@ -254,6 +307,7 @@ struct kafka_engine::impl {
         in_flight = true;
         flight_prior = std::exchange(open_prior, {});
         flight_keys = std::exchange(open_keys, {});
+        return {};
     }
 
     // Takes note of the committer's result for the batch in flight (if one is: wait() also answers success when
@@ -289,8 +343,10 @@ struct kafka_engine::impl {
     std::expected<void, error> flush() {
         auto done = settle(committer->wait());
         if (done && !open_batch.empty()) {
-            submit_open();
-            done = settle(committer->wait());
+            done = submit_open();
+            if (done) {
+                done = settle(committer->wait());
+            }
         }
         if (auto stored = committer->drain(); !stored && done) {
             done = stored;
@@ -414,15 +470,12 @@ struct kafka_engine::impl {
         if (!open_batch_due()) {
             return {};
         }
-        if (committer->busy()) {
-            if (open_batch.commands < options.max_batch) {
-                return {}; // keep filling while the batch before commits
-            }
-            if (auto done = settle(committer->wait()); !done) {
-                return recover_from(done.error());
-            }
+        if (committer->busy() && open_batch.commands < options.max_batch) {
+            return {}; // keep filling while the batch before commits
         }
-        submit_open();
+        if (auto submitted = submit_open(); !submitted) {
+            return recover_from(submitted.error());
+        }
         return {};
     }
 };
@@ -513,16 +566,23 @@ std::expected<std::unique_ptr<kafka_engine>, error> kafka_engine::open(kafka_eng
 
 std::expected<void, error> kafka_engine::run() {
     auto& s = *impl_;
-    while (!s.stopping.load()) {
-        if (auto ok = s.step(); !ok) {
-            return ok;
+    std::expected<void, error> result;
+    while (result && !s.stopping.load()) {
+        result = s.step();
+    }
+    if (result) {
+        // Stopping: what was decided is committed (a failure leaves it to the next owner, from the committed
+        // offsets).
+        if (auto done = s.flush(); !done && done.error().code != errc::storage) {
+            result = done;
         }
+    } else {
+        (void)s.committer->wait(); // a fatal error: the batch in flight ends one way or the other
     }
-    // Stopping: what was decided is committed (a failure leaves it to the next owner, from the committed offsets).
-    if (auto done = s.flush(); !done && done.error().code != errc::storage) {
-        return done;
-    }
-    return {};
+    // Whatever is still decided but not committed is given up; a rebalance at close only hands partitions over.
+    s.restore_prior();
+    s.closing = true;
+    return result;
 }
 
 void kafka_engine::stop() noexcept { impl_->stopping.store(true); }
