@@ -461,6 +461,7 @@ int run_serve(store_options const& so, kafka_options const& ko) {
     options.session_timeout = std::chrono::milliseconds{ko.session_timeout_ms};
     options.snapshot_every = ko.snapshot_every;
     options.inject_abort_every = ko.inject_abort_every;
+    options.dedupe_backfill = std::chrono::hours{ko.dedupe_backfill_hours};
     // Handlers first: a stop that arrives while the worker is still connecting is a clean stop too.
     std::signal(SIGTERM, stop_serving);
     std::signal(SIGINT, stop_serving);

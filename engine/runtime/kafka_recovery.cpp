@@ -51,6 +51,19 @@ std::expected<std::int64_t, error> restore_snapshots(recovery_context const& c, 
     return from;
 }
 
+// The first offset of salonq.events[p] written at or after `since` (the end of the partition if none; 0 if the
+// broker cannot tell, which only makes the read longer).
+std::int64_t offset_since(handle_ptr const& reader, std::int32_t p, instant since) {
+    partition_list_ptr list{rd_kafka_topic_partition_list_new(1)};
+    rd_kafka_topic_partition_list_add(list.get(), lk::events_topic, p)->offset = to_unix_ms(since);
+    if (rd_kafka_offsets_for_times(reader.get(), list.get(), 10000) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        list->elems[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return 0;
+    }
+    auto const offset = list->elems[0].offset;
+    return offset >= 0 ? offset : INT64_MAX; // -1: nothing that recent
+}
+
 } // namespace
 
 std::string events_offset_key(std::int32_t p) { return "e/" + log::partition_prefix(partition_id{p}); }
@@ -58,6 +71,7 @@ std::string events_offset_key(std::int32_t p) { return "e/" + log::partition_pre
 std::expected<std::int64_t, error> recover_partition(recovery_context const& c, std::int32_t p) {
     auto const started = steady::now();
     std::int64_t from = 0;
+    bool from_snapshots = false;
     if (auto local = c.db.get(store::family::meta, events_offset_key(p)); local && *local) {
         from = static_cast<std::int64_t>(log::get_u64(**local));
     } else if (c.options.restore_from_snapshots) {
@@ -66,6 +80,7 @@ std::expected<std::int64_t, error> recover_partition(recovery_context const& c, 
             return std::unexpected(restored.error());
         }
         from = *restored;
+        from_snapshots = from > 0;
         if (c.trace) {
             std::fprintf(stderr, "snapshots of partition %d read in %.1f ms\n", p, ms_since(started));
         }
@@ -74,8 +89,14 @@ std::expected<std::int64_t, error> recover_partition(recovery_context const& c, 
     if (!reader) {
         return std::unexpected(error{errc::storage, reader.error().message});
     }
+    // A restore from snapshots knows the states but not the commandIds decided before the round: the events of
+    // the backfill window before it are read as well. Folding skips them by seq; they only add dedupe entries.
+    auto read_from = from;
+    if (from_snapshots && c.options.dedupe_backfill.count() > 0) {
+        read_from = std::min(from, offset_since(*reader, p, c.options.clock() - c.options.dedupe_backfill));
+    }
     partition_list_ptr list{rd_kafka_topic_partition_list_new(1)};
-    rd_kafka_topic_partition_list_add(list.get(), lk::events_topic, p)->offset = from;
+    rd_kafka_topic_partition_list_add(list.get(), lk::events_topic, p)->offset = read_from;
     if (auto err = rd_kafka_assign(reader->get(), list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return std::unexpected(error{errc::storage, fmt::format("recovery assign: {}", rd_kafka_err2str(err))});
     }
@@ -140,8 +161,10 @@ std::expected<std::int64_t, error> recover_partition(recovery_context const& c, 
         return std::unexpected(error{errc::storage, written.error().message});
     }
     if (c.trace) {
-        std::fprintf(stderr, "take-over of partition %d: %.1f ms (restored up to offset %lld, folded to %lld)\n", p,
-                     ms_since(started), static_cast<long long>(from), static_cast<long long>(next));
+        std::fprintf(
+            stderr, "take-over of partition %d: %.1f ms (restored up to offset %lld, read from %lld, folded to %lld)\n",
+            p, ms_since(started), static_cast<long long>(from), static_cast<long long>(read_from),
+            static_cast<long long>(next));
     }
     return next;
 }
