@@ -349,4 +349,21 @@ inline scenario open_salon(std::string tz = "Europe/London", std::string salon =
     return s;
 }
 
+// Ticket ids 1..n walked in by customers named c1..cn.
+inline scenario& walk_ins(scenario& s, int n) {
+    for (int i = 1; i <= n; ++i) {
+        s.given(walk_in("c" + std::to_string(i)));
+    }
+    return s;
+}
+
+// The ids of the waiting tickets, in line order.
+inline std::vector<std::uint64_t> waiting_ids(salon_state const& s) {
+    std::vector<std::uint64_t> ids;
+    for (auto const* t : s.waiting_line()) {
+        ids.push_back(t->id.value());
+    }
+    return ids;
+}
+
 } // namespace salonq::test
