@@ -1,0 +1,123 @@
+// The Kafka worker deciding one command message into the open batch.
+
+#include "engine/runtime/kafka_worker.hpp"
+
+#include "engine/codec/command_codec.hpp"
+#include "engine/codec/event_codec.hpp"
+#include "engine/domain/decide.hpp"
+#include "engine/log/keys.hpp"
+#include "engine/log/partitioner.hpp"
+
+namespace salonq::engine::runtime {
+namespace {
+
+namespace kd = kafka_detail;
+using kd::steady;
+using kd::us_since;
+
+} // namespace
+
+std::string kafka_engine::impl::invalid_record(rd_kafka_message_t const* m, codec::error const& e, instant at) {
+    writer.clear();
+    writer.begin_object().field("type", "command_invalid").field("v", std::int64_t{1});
+    writer.field("commandsPartition", m->partition).field("commandsOffset", m->offset);
+    writer.key("at").time(at);
+    writer.key("payload")
+        .begin_object()
+        .field("code", codec::to_string(e.code))
+        .field("path", e.path)
+        .field("message", e.message)
+        .end_object();
+    writer.end_object();
+    return writer.str();
+}
+
+std::expected<void, error> kafka_engine::impl::decide(rd_kafka_message_t const* m) {
+    auto const started = steady::now();
+    auto decided = decide_into(open_batch, m);
+    if (!decided) {
+        return decided;
+    }
+    if (open_batch.empty()) {
+        opened_at = started;
+    }
+    ++open_batch.commands;
+    open_batch.next_offsets[m->partition] = m->offset + 1;
+    stats.commands.fetch_add(1, std::memory_order_relaxed);
+    stats.decide_us.fetch_add(us_since(started), std::memory_order_relaxed);
+    return {};
+}
+
+error kafka_engine::impl::local_store_error(error e) {
+    e.code = errc::corrupt;
+    e.message = "local store: " + e.message;
+    return e;
+}
+
+std::expected<void, error> kafka_engine::impl::decide_into(kd::kafka_batch& batch, rd_kafka_message_t const* m) {
+    auto const at = options.clock();
+    auto decoded = codec::decode_command({static_cast<char const*>(m->payload), m->len}, codec::command_source::client);
+    if (decoded && log::partition_for(decoded->salon.value(), partitions) != m->partition) {
+        decoded = std::unexpected(codec::error{codec::errc::invalid_value, "salonId",
+                                               "the message is not on its salon's partition: key it by salonId "
+                                               "with the murmur2 partitioner"});
+    }
+    if (!decoded) {
+        auto key = m->key ? std::string_view{static_cast<char const*>(m->key), m->key_len} : std::string_view{};
+        batch.add(m->partition, key, invalid_record(m, decoded.error(), at), "command_invalid");
+        return {};
+    }
+    auto& c = *decoded;
+    c.received_at = at;
+    if (awaiting_first_decision) {
+        awaiting_first_decision = false;
+        stats.last_handover_us.store(us_since(assigned_at));
+    }
+    auto dkey = log::dedupe_key(c.salon, c.id);
+    if (pending_keys.contains(dkey)) {
+        stats.duplicates.fetch_add(1, std::memory_order_relaxed);
+        return {};
+    }
+    auto prior = recent_outcome(*db, dkey, c.received_at, options.dedupe_retention);
+    if (!prior) {
+        return std::unexpected(local_store_error(prior.error()));
+    }
+    if (*prior) {
+        stats.duplicates.fetch_add(1, std::memory_order_relaxed);
+        return {};
+    }
+    auto loaded = load_state(*db, states, c.salon);
+    if (!loaded) {
+        return std::unexpected(local_store_error(loaded.error()));
+    }
+    if (!open_prior.contains(c.salon.value())) {
+        open_prior.emplace(c.salon.value(), *loaded ? std::optional{**loaded} : std::nullopt);
+    }
+    salon_state fresh;
+    fresh.id = c.salon;
+    salon_state& state = *loaded ? **loaded : fresh;
+    kd::decided_command d{dkey, c.received_at, batch.records.size(), 0};
+    auto entries = decide_and_apply(state, c);
+    if (&state == &fresh && state.registered) {
+        states.emplace(c.salon.value(), std::move(fresh));
+    }
+    for (auto const& entry : entries) {
+        writer.clear();
+        std::string_view type;
+        if (auto const* e = std::get_if<event>(&entry)) {
+            codec::write_event(writer, *e);
+            type = type_name(e->body);
+        } else {
+            codec::write_rejected(writer, std::get<rejected_command>(entry));
+            type = "command_rejected";
+        }
+        batch.add(m->partition, c.salon.value(), writer.view(), type);
+        ++d.count;
+    }
+    batch.decided.push_back(std::move(d));
+    pending_keys.insert(dkey);
+    open_keys.push_back(std::move(dkey));
+    return {};
+}
+
+} // namespace salonq::engine::runtime

@@ -1,0 +1,111 @@
+// The Kafka worker when the group moves partitions: commit (or give up) what was decided, wait for stable
+// committed offsets, take partitions over (recovery) or hand them over.
+
+#include "engine/runtime/kafka_worker.hpp"
+
+#include "engine/log/partitioner.hpp"
+#include "engine/runtime/kafka_recovery.hpp"
+
+#include <cstdio>
+#include <cstring>
+
+namespace salonq::engine::runtime {
+namespace {
+
+using namespace log::kafka::detail;
+namespace kd = kafka_detail;
+using kd::steady;
+using kd::us_since;
+
+} // namespace
+
+void kafka_engine::impl::settle_before_rebalance(bool lost) {
+    if (closing) {
+        return; // what was decided is already committed or given up
+    }
+    if (lost) {
+        // The group has moved on without us: committing now could slip past fencing (the generation is
+        // unknown). The batch in flight either commits or fails on its own; the open one is given up.
+        (void)settle(committer->wait());
+        if (auto stored = committer->drain(); !stored && stored.error().code != errc::storage) {
+            callback_error = stored.error();
+        }
+        forget_stored();
+        restore_prior();
+        rewind_needed = true;
+        return;
+    }
+    auto done = flush();
+    if (!done) {
+        if (done.error().code != errc::storage) {
+            callback_error = done.error();
+            return;
+        }
+        report_abandoned(done.error());
+        restore_prior();
+        rewind_needed = true; // after the callback: the consumer is past what was abandoned
+    }
+}
+
+void kafka_engine::impl::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
+                                      void* opaque) {
+    auto* self = static_cast<impl*>(opaque);
+    bool const cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    self->settle_before_rebalance(err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS && rd_kafka_assignment_lost(rk) != 0);
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        self->ever_assigned = true;
+        self->assigned_at = steady::now();
+        self->awaiting_first_decision = true;
+        self->wait_for_stable_offsets(rk, parts);
+        for (int i = 0; i < parts->cnt; ++i) {
+            if (auto ok = self->take_over(parts->elems[i].partition); !ok) {
+                self->callback_error = ok.error();
+            }
+        }
+        self->stats.recovery_us.fetch_add(us_since(self->assigned_at), std::memory_order_relaxed);
+        if (cooperative) {
+            error_ptr e{rd_kafka_incremental_assign(rk, parts)};
+        } else {
+            (void)rd_kafka_assign(rk, parts);
+        }
+    } else {
+        for (int i = 0; i < parts->cnt; ++i) {
+            self->hand_over(parts->elems[i].partition);
+        }
+        if (cooperative) {
+            error_ptr e{rd_kafka_incremental_unassign(rk, parts)};
+        } else {
+            (void)rd_kafka_assign(rk, nullptr);
+        }
+    }
+}
+
+void kafka_engine::impl::wait_for_stable_offsets(rd_kafka_t* rk, rd_kafka_topic_partition_list_t const* parts) {
+    partition_list_ptr offsets{rd_kafka_topic_partition_list_copy(parts)};
+    while (!stopping.load()) {
+        auto const e = rd_kafka_committed(rk, offsets.get(), 15000);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            return;
+        }
+        std::fprintf(stderr, "salonq engine %s: waiting for the committed offsets of new partitions: %s\n",
+                     options.instance.c_str(), rd_kafka_err2str(e));
+    }
+}
+
+std::expected<void, error> kafka_engine::impl::take_over(std::int32_t p) {
+    auto end = kd::recover_partition(kd::recovery_context{options, *db, states, stats, trace}, p);
+    if (!end) {
+        return std::unexpected(end.error());
+    }
+    owned.insert(p);
+    committer->adopt(p, *end);
+    return {};
+}
+
+void kafka_engine::impl::hand_over(std::int32_t p) {
+    owned.erase(p);
+    committer->release(p);
+    std::erase_if(states, [&](auto const& kv) { return log::partition_for(kv.first, partitions) == p; });
+}
+
+} // namespace salonq::engine::runtime

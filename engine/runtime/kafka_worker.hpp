@@ -1,0 +1,155 @@
+#pragma once
+
+// The Kafka engine worker's state and the parts of its work, defined in kafka_engine.cpp (the loop and the
+// hand-off to the committer), kafka_decide.cpp and kafka_rebalance.cpp. Private to the Kafka worker.
+
+#include "engine/codec/errc.hpp"
+#include "engine/codec/json_writer.hpp"
+#include "engine/log/kafka/handles.hpp"
+#include "engine/runtime/kafka_batch.hpp"
+#include "engine/runtime/kafka_committer.hpp"
+#include "engine/runtime/kafka_engine.hpp"
+#include "engine/runtime/stored.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+namespace salonq::engine::store {
+class rocks_store;
+}
+
+namespace salonq::engine::runtime {
+namespace kafka_detail {
+
+using steady = std::chrono::steady_clock;
+
+inline std::int64_t us_since(steady::time_point t) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - t).count();
+}
+
+// The salons a batch touched, as they were before it: what an abandoned batch puts back.
+using prior_states = std::map<std::string, std::optional<salon_state>>;
+
+} // namespace kafka_detail
+
+// The deciding half of the worker runs on the thread that calls run(): it owns the consumer and the state cache,
+// and decides each command as it arrives into the open batch. The committing half (kafka_committer) runs batch
+// n's transaction meanwhile. The open batch closes once commit_interval has passed since its first command and
+// the committer is free, or when it is full: under load batches grow while the previous one commits.
+struct kafka_engine::impl {
+    kafka_engine_options options;
+    kafka_engine_stats stats;
+    std::atomic<bool> stopping{false};
+    bool const trace = std::getenv("SALONQ_TRACE_TXN") != nullptr; // per-transaction timing on stderr
+    std::unique_ptr<store::rocks_store> db;
+    std::int32_t partitions = 0;
+    log::kafka::detail::handle_ptr consumer;
+    std::unique_ptr<kafka_detail::kafka_committer> committer;
+    std::set<std::int32_t> owned;
+    bool ever_assigned = false;
+    state_cache states; // salons of owned partitions: as committed, plus the batches in flight
+    std::optional<error> callback_error;
+    bool rewind_needed = false; // a batch was abandoned inside a rebalance callback
+    kafka_detail::steady::time_point assigned_at{};
+    bool awaiting_first_decision = false;
+
+    kafka_detail::kafka_batch open_batch; // being decided
+    kafka_detail::steady::time_point opened_at{};
+    kafka_detail::prior_states open_prior;
+    std::vector<std::string> open_keys;      // its dedupe keys
+    kafka_detail::prior_states flight_prior; // of the batch the committer has
+    std::vector<std::string> flight_keys;
+    std::uint64_t flight_number = 0;
+    bool in_flight = false; // submitted, its result not settled yet
+    bool closing = false;   // run() has returned: a rebalance callback (at close) only hands partitions over
+    std::deque<std::pair<std::uint64_t, std::vector<std::string>>> unstored; // committed, RocksDB not written yet
+    std::unordered_set<std::string> pending_keys; // dedupe keys decided but not yet in RocksDB
+    codec::json_writer writer;
+
+    // ---- rebalancing -----------------------------------------------------------------------------------------
+
+    // Everything decided so far is committed before partitions move: the batch in flight, then the open one (a
+    // revoked partition is still ours until the callback returns). If that fails, it is abandoned.
+    void settle_before_rebalance(bool lost);
+
+    static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
+                             void* opaque);
+
+    // KIP-447: a read_committed consumer fetches committed offsets "stable": while the previous owner of a
+    // partition still has a transaction open with offsets for it (a zombie that sent them before it was fenced),
+    // the fetch waits until that transaction commits or aborts. Done before folding, so that a transaction which
+    // commits late is in the fold rather than after it.
+    void wait_for_stable_offsets(rd_kafka_t* rk, rd_kafka_topic_partition_list_t const* parts);
+
+    std::expected<void, error> take_over(std::int32_t p);
+
+    void hand_over(std::int32_t p);
+
+    // ---- deciding ----------------------------------------------------------------------------------------------
+
+    std::string invalid_record(rd_kafka_message_t const* m, codec::error const& e, instant at);
+
+    // Decides one command message into the open batch, on top of the states as the batches before left them.
+    // The message counts in the batch (its offset is committed with it) only once it has an outcome.
+    std::expected<void, error> decide(rd_kafka_message_t const* m);
+
+    // A local store that cannot be read will not be readable by deciding the batch again: the worker stops.
+    static error local_store_error(error e);
+
+    std::expected<void, error> decide_into(kafka_detail::kafka_batch& batch, rd_kafka_message_t const* m);
+
+    // ---- handing batches to the committer ------------------------------------------------------------------------
+
+    // Closes the open batch (its states as they stand now, the group generation it was decided in) and hands it
+    // to the committer. Precondition: the committer is idle.
+    std::expected<void, error> submit_open();
+
+    // Takes note of the committer's result for the batch in flight (if one is: wait() also answers success when
+    // there is nothing to wait for). A failed batch keeps its prior states and keys for restore_prior().
+    std::expected<void, error> settle(std::expected<void, error> result);
+
+    // The dedupe keys of batches RocksDB now holds need not be remembered here any more.
+    void forget_stored();
+
+    // Commits the batch in flight and then the open one, and waits until RocksDB holds them; returns the first
+    // failure.
+    std::expected<void, error> flush();
+
+    // ---- giving batches up -----------------------------------------------------------------------------------------
+
+    void report_abandoned(error const& e) const;
+
+    // Drops the open batch and the failed one in flight: their states go back to the committed values.
+    void restore_prior();
+
+    // Puts the consumer back at the committed offsets of the owned partitions.
+    std::expected<void, error> rewind();
+
+    void rewind_until_done();
+
+    // After a failure: a fatal one (fenced, the local store) stops the worker; otherwise (a broker restart, a
+    // lost coordinator, a rebalance that fenced the generation) the batches not committed are given up and the
+    // same commands are decided again from the committed offsets.
+    std::expected<void, error> recover_from(error const& failure);
+
+    // ---- the loop ------------------------------------------------------------------------------------------------
+
+    int poll_timeout_ms() const;
+
+    bool open_batch_due() const;
+
+    std::expected<void, error> step();
+};
+
+} // namespace salonq::engine::runtime
