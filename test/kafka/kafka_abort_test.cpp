@@ -26,10 +26,8 @@ std::size_t count_lines_with(std::string const& file, std::string const& text) {
 TEST_CASE("kafka abort: aborted transactions are decided again, with the batch decided on top of them") {
     kafka_broker broker;
     auto const& dir = broker.dir();
-    (void)run_capture(salonq_binary() + " topics create --brokers " + broker.bootstrap() + " --partitions 4");
-    (void)run_capture(salonq_binary() + " simulate --salons 60 --days 1 --seed 31 --quiet --emit '" +
-                      (dir / "cmds.jsonl") + "'");
-    auto const total = keyed_commands(dir / "cmds.jsonl", dir / "keyed.tsv");
+    create_topics(broker.bootstrap(), 4);
+    auto const total = simulated_commands(dir, "--salons 60 --days 1 --seed 31");
     auto const parts = split_commands(dir, total, 2);
     // Small batches, so that there are many transactions to abort.
     std::vector<std::string> const faulty{"--inject-abort-every", "4", "--commit-interval-ms", "1",

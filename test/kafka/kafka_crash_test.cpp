@@ -54,10 +54,8 @@ struct worker_set {
 TEST_CASE("kafka crash: three workers, 500 salons, 200k+ commands, kill -9 and rebalances lose and duplicate nothing") {
     kafka_broker broker;
     auto const& dir = broker.dir();
-    (void)run_capture(salonq_binary() + " topics create --brokers " + broker.bootstrap() + " --partitions 12");
-    (void)run_capture(salonq_binary() + " simulate --salons 500 --days 2 --load 1.2 --seed 11 --quiet --emit '" +
-                      (dir / "cmds.jsonl") + "'");
-    auto const total = keyed_commands(dir / "cmds.jsonl", dir / "keyed.tsv");
+    create_topics(broker.bootstrap(), 12);
+    auto const total = simulated_commands(dir, "--salons 500 --days 2 --load 1.2 --seed 11");
     REQUIRE(total >= 200'000);
 
     worker_set workers{broker, {}, 0};
@@ -96,10 +94,8 @@ TEST_CASE("kafka crash: three workers, 500 salons, 200k+ commands, kill -9 and r
 TEST_CASE("kafka fencing: a worker frozen while its partitions move cannot append when resumed") {
     kafka_broker broker;
     auto const& dir = broker.dir();
-    (void)run_capture(salonq_binary() + " topics create --brokers " + broker.bootstrap() + " --partitions 4");
-    (void)run_capture(salonq_binary() + " simulate --salons 40 --days 1 --seed 5 --quiet --emit '" +
-                      (dir / "cmds.jsonl") + "'");
-    auto const total = keyed_commands(dir / "cmds.jsonl", dir / "keyed.tsv");
+    create_topics(broker.bootstrap(), 4);
+    auto const total = simulated_commands(dir, "--salons 40 --days 1 --seed 5");
     auto const halves = split_commands(dir, total, 2);
 
     worker_set workers{broker, {}, 0};

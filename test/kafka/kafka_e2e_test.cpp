@@ -20,11 +20,9 @@ TEST_CASE("kafka: commands from kcat are decided once, events read back with kca
     kafka_broker broker;
     REQUIRE_FALSE(broker.bootstrap().empty());
     auto const& dir = broker.dir();
-    (void)run_capture(salonq_binary() + " topics create --brokers " + broker.bootstrap() + " --partitions 4");
+    create_topics(broker.bootstrap(), 4);
 
-    (void)run_capture(salonq_binary() + " simulate --salons 12 --days 1 --seed 3 --quiet --emit '" +
-                      (dir / "cmds.jsonl") + "'");
-    auto const total = keyed_commands(dir / "cmds.jsonl", dir / "keyed.tsv");
+    auto const total = simulated_commands(dir, "--salons 12 --days 1 --seed 3");
     REQUIRE(total > 1000);
     {
         // Bad input over Kafka: each gets a command_invalid outcome record, nothing of it reaches a salon.

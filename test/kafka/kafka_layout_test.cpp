@@ -50,7 +50,7 @@ TEST_CASE("kafka layout: workers and topics describe refuse commands and events 
 TEST_CASE("kafka settings: a bad librdkafka property stops serve with its name, never its value") {
     kafka_broker broker;
     auto const& dir = broker.dir();
-    (void)run_capture(salonq_binary() + " topics create --brokers " + broker.bootstrap() + " --partitions 2");
+    create_topics(broker.bootstrap(), 2);
     for (std::string const property : {"sasl.passwrd", "socket.timeout.ms"}) { // unknown; known with a bad value
         child_process serve({salonq_binary(), "--data", dir / "w", "serve", "--brokers", broker.bootstrap(),
                              "--kafka-property", property + "=hunter2-secret"},

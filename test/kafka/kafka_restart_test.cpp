@@ -23,10 +23,8 @@ std::unique_ptr<child_process> worker(kafka_broker const& broker, std::string co
 TEST_CASE("kafka restart: a single broker restarts under load and the workers ride it out") {
     kafka_broker broker;
     auto const& dir = broker.dir();
-    (void)run_capture(salonq_binary() + " topics create --brokers " + broker.bootstrap() + " --partitions 6");
-    (void)run_capture(salonq_binary() + " simulate --salons 100 --days 1 --seed 21 --quiet --emit '" +
-                      (dir / "cmds.jsonl") + "'");
-    auto const total = keyed_commands(dir / "cmds.jsonl", dir / "keyed.tsv");
+    create_topics(broker.bootstrap(), 6);
+    auto const total = simulated_commands(dir, "--salons 100 --days 1 --seed 21");
     auto const parts = split_commands(dir, total, 3);
     auto a = worker(broker, "a");
     auto b = worker(broker, "b");
@@ -51,11 +49,8 @@ TEST_CASE("kafka restart: a single broker restarts under load and the workers ri
 TEST_CASE("kafka restart: one node of a three-node cluster dies under load and comes back") {
     kafka_broker cluster{true};
     auto const& dir = cluster.dir();
-    (void)run_capture(salonq_binary() + " topics create --brokers " + cluster.bootstrap() +
-                      " --partitions 6 --replication 3");
-    (void)run_capture(salonq_binary() + " simulate --salons 100 --days 1 --seed 22 --quiet --emit '" +
-                      (dir / "cmds.jsonl") + "'");
-    auto const total = keyed_commands(dir / "cmds.jsonl", dir / "keyed.tsv");
+    create_topics(cluster.bootstrap(), 6, "--replication 3");
+    auto const total = simulated_commands(dir, "--salons 100 --days 1 --seed 22");
     auto const parts = split_commands(dir, total, 3);
     auto a = worker(cluster, "a");
     auto b = worker(cluster, "b");

@@ -30,10 +30,8 @@ std::uint64_t worker_stat(std::string const& log, std::string const& what) {
 TEST_CASE("kafka snapshots: a worker without local state restores the latest round, not the whole history") {
     kafka_broker broker;
     auto const& dir = broker.dir();
-    (void)run_capture(salonq_binary() + " topics create --brokers " + broker.bootstrap() + " --partitions 4");
-    (void)run_capture(salonq_binary() + " simulate --salons 40 --days 1 --seed 8 --quiet --emit '" +
-                      (dir / "cmds.jsonl") + "'");
-    auto const total = keyed_commands(dir / "cmds.jsonl", dir / "keyed.tsv");
+    create_topics(broker.bootstrap(), 4);
+    auto const total = simulated_commands(dir, "--salons 40 --days 1 --seed 8");
     auto const halves = split_commands(dir, total, 2);
     auto worker = [&](std::string const& name) {
         return start_worker(broker, name, {"--snapshot-every", "300", "--session-timeout-ms", "3000"});

@@ -72,6 +72,19 @@ inline std::size_t keyed_commands(std::string const& commands, std::string const
     return static_cast<std::size_t>(std::stoull(n));
 }
 
+// salonq's topics on the cluster at `bootstrap` (`extra`: more `topics create` options, e.g. "--replication 3").
+inline void create_topics(std::string const& bootstrap, int partitions, std::string const& extra = "") {
+    (void)run_capture(salonq_binary() + " topics create --brokers " + bootstrap + " --partitions " +
+                      std::to_string(partitions) + (extra.empty() ? "" : " " + extra));
+}
+
+// The commands of `salonq simulate <args>` in dir/cmds.jsonl, and keyed for kcat in dir/keyed.tsv; how many.
+inline std::size_t simulated_commands(temp_dir const& dir, std::string const& simulate_args) {
+    (void)run_capture(salonq_binary() + " simulate " + simulate_args + " --quiet --emit '" + (dir / "cmds.jsonl") +
+                      "'");
+    return keyed_commands(dir / "cmds.jsonl", dir / "keyed.tsv");
+}
+
 inline void kcat_produce(std::string const& bootstrap, std::string const& keyed_file) {
     (void)run_capture("kcat -b " + bootstrap + " -P -t salonq.commands -K'\t' -X partitioner=murmur2_random < '" +
                       keyed_file + "'");
