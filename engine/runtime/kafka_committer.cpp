@@ -257,6 +257,19 @@ std::expected<void, error> kafka_committer::abort_open(std::string reason) {
     return std::unexpected(error{errc::shutting_down, fmt::format("abort after {}: timed out", reason)});
 }
 
+std::expected<void, error> kafka_committer::commit_open(std::string_view what) {
+    // A retriable failure (a timeout) leaves the commit in progress: it is retried, as librdkafka asks.
+    for (int attempt = 0;; ++attempt) {
+        error_ptr e{rd_kafka_commit_transaction(producer_.get(), -1)};
+        if (!e) {
+            return {};
+        }
+        if (rd_kafka_error_is_retriable(e.get()) == 0 || attempt == 3) {
+            return fail(what, e.get());
+        }
+    }
+}
+
 std::expected<void, error> kafka_committer::fail(std::string_view what, rd_kafka_error_t const* cause) {
     auto reason = fmt::format("{}: {}", what, rd_kafka_error_string(cause));
     if (rd_kafka_error_is_fatal(cause) != 0) {
@@ -306,15 +319,8 @@ std::expected<void, error> kafka_committer::commit(kafka_batch& batch, std::uint
         rd_kafka_flush(producer_.get(), 30000); // the records reach the log, as they would before a failure
         return abort_open(fmt::format("injected abort of transaction {}", number));
     }
-    // A retriable failure (a timeout) leaves the commit in progress: it is retried, as librdkafka asks.
-    for (int attempt = 0;; ++attempt) {
-        error_ptr e{rd_kafka_commit_transaction(producer_.get(), -1)};
-        if (!e) {
-            break;
-        }
-        if (rd_kafka_error_is_retriable(e.get()) == 0 || attempt == 3) {
-            return fail("commit transaction", e.get());
-        }
+    if (auto committed = commit_open("commit transaction"); !committed) {
+        return committed;
     }
     auto const committed_at = steady::now();
     stats_.commit_us.fetch_add(us_between(started, committed_at), std::memory_order_relaxed);
@@ -427,14 +433,8 @@ std::expected<void, error> kafka_committer::snapshot_if_due() {
     if (!scanned || !produced) {
         return abort_open(!scanned ? scanned.error().message : produced.error().message);
     }
-    for (int attempt = 0;; ++attempt) {
-        error_ptr e{rd_kafka_commit_transaction(producer_.get(), -1)};
-        if (!e) {
-            break;
-        }
-        if (rd_kafka_error_is_retriable(e.get()) == 0 || attempt == 3) {
-            return fail("commit snapshot transaction", e.get());
-        }
+    if (auto committed = commit_open("commit snapshot transaction"); !committed) {
+        return committed;
     }
     stats_.snapshots_written.fetch_add(written, std::memory_order_relaxed);
     std::lock_guard lock{mutex_};

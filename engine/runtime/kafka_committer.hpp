@@ -84,6 +84,8 @@ private:
     // Aborts the open transaction: errc::storage (the batch is decided again) once aborted; a transaction that
     // cannot be aborted leaves the producer unusable, so the worker stops (its restart aborts it).
     std::expected<void, error> abort_open(std::string reason);
+    // Commits the open transaction, retrying a retriable failure; otherwise as fail().
+    std::expected<void, error> commit_open(std::string_view what);
     // A failed transactional call: a fatal error stops the worker, anything else aborts the transaction.
     std::expected<void, error> fail(std::string_view what, rd_kafka_error_t const* cause);
     std::expected<void, error> snapshot_if_due();
