@@ -1,29 +1,16 @@
 #include "engine/runtime/kafka_worker.hpp"
 
-#include "engine/codec/command_codec.hpp"
-#include "engine/codec/event_codec.hpp"
-#include "engine/codec/json_writer.hpp"
 #include "engine/codec/state_codec.hpp"
-#include "engine/domain/decide.hpp"
 #include "engine/log/kafka/admin.hpp"
 #include "engine/log/kafka/client.hpp"
-#include "engine/log/keys.hpp"
-#include "engine/log/partitioner.hpp"
-#include "engine/runtime/kafka_committer.hpp"
-#include "engine/runtime/kafka_recovery.hpp"
 #include "engine/store/rocks_store.hpp"
 
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <deque>
 #include <future>
-#include <map>
-#include <set>
 #include <thread>
-#include <unordered_set>
+
 namespace salonq::engine::runtime {
 namespace {
 
