@@ -119,7 +119,7 @@ figures pipeline(lk::settings const& s, std::vector<message> const& stream, char
                                     {{"group.id", "salonq-bench"},
                                      {"isolation.level", "read_committed"},
                                      {"enable.auto.commit", "false"},
-                                     {"fetch.wait.max.ms", "2"}})
+                                     {"fetch.wait.max.ms", "100"}})
                         .value();
     // Start the consumer at the current end of every partition.
     lk::detail::partition_list_ptr list{rd_kafka_topic_partition_list_new(partitions)};
@@ -251,7 +251,11 @@ int main(int argc, char** argv) {
     app.add_option("--snapshot-every", snapshot_every, "Events per partition between snapshot rounds (0: none)");
     int rounds = 5;
     app.add_option("--rounds", rounds, "Raw and engine max-rate runs, alternating (medians reported)")
-        ->check(CLI::Range(1, 20));
+        ->check(CLI::Range(1, 100));
+    bool engine_only = false;
+    app.add_flag("--engine-only", engine_only, "Only the engine's rounds (to profile the worker)");
+    double engine_rate = 0;
+    app.add_option("--rate", engine_rate, "With --engine-only: commands/s offered (0: as fast as possible)");
     CLI11_PARSE(app, argc, argv);
 
     lk::settings s;
@@ -310,6 +314,23 @@ int main(int argc, char** argv) {
     // Raw and engine alternate, so that both see the same machine; the medians are reported.
     std::vector<figures> raws;
     std::vector<figures> fulls;
+    for (int r = 0; r < rounds && engine_only; ++r) {
+        auto const f = pipeline(s, make_stream(salons, fmt::format("only{}", r), 30 + static_cast<std::uint64_t>(r)),
+                                lk::commands_topic, lk::events_topic, partitions, engine_rate, match_command_id);
+        fmt::print("engine round {}: {:>8.0f} commands/s; p50 {:.1f} ms, p99 {:.1f} ms; split p50 {:.0f} / {:.0f} ms; "
+                   "machine busy {:.0f}%, this process {:.2f} cores\n",
+                   r + 1, f.rate, f.p50, f.p99, f.to_decided_p50, f.to_visible_p50, 100.0 * f.machine_busy,
+                   f.process_cores);
+    }
+    if (engine_only) {
+        for (auto& e : engines) {
+            e->stop();
+        }
+        for (auto& t : threads) {
+            t.join();
+        }
+        return 0;
+    }
     for (int r = 0; r < rounds; ++r) {
         raws.push_back(pipeline(s, stream, "salonq.bench.raw", "salonq.bench.raw", partitions, 0, match_command_id));
         fulls.push_back(pipeline(s, make_stream(salons, fmt::format("round{}", r), 10 + static_cast<std::uint64_t>(r)),

@@ -286,7 +286,9 @@ std::expected<std::unique_ptr<kafka_engine>, error> kafka_engine::open(kafka_eng
          {"auto.offset.reset", "earliest"},
          {"session.timeout.ms", std::to_string(o.session_timeout.count())},
          {"heartbeat.interval.ms", std::to_string(o.session_timeout.count() / 3)},
-         {"fetch.wait.max.ms", "5"}},
+         // The broker answers a waiting fetch as soon as a command arrives, so a long wait adds no latency; a
+         // short one made an idle worker cost the broker 11 % of a core in empty fetches (5 ms: 14 % -> 6 %).
+         {"fetch.wait.max.ms", "100"}},
         [](rd_kafka_conf_t* conf, void* opaque) {
             rd_kafka_conf_set_rebalance_cb(conf, &impl::on_rebalance);
             rd_kafka_conf_set_opaque(conf, opaque);
