@@ -461,7 +461,6 @@ int run_serve(store_options const& so, kafka_options const& ko) {
     options.session_timeout = std::chrono::milliseconds{ko.session_timeout_ms};
     options.snapshot_every = ko.snapshot_every;
     options.inject_abort_every = ko.inject_abort_every;
-    options.dedupe_backfill = std::chrono::hours{ko.dedupe_backfill_hours};
     // Handlers first: a stop that arrives while the worker is still connecting is a clean stop too.
     std::signal(SIGTERM, stop_serving);
     std::signal(SIGINT, stop_serving);
@@ -479,13 +478,14 @@ int run_serve(store_options const& so, kafka_options const& ko) {
     auto result = (*engine)->run();
     serving.store(nullptr);
     auto const& st = (*engine)->stats();
-    std::cerr << fmt::format("salonq serve: stopped; {} commands, {} duplicates, {} transactions, {} aborts, {} events "
-                             "recovered, {} snapshots restored, {} snapshots written; recovery {:.1f} ms, last "
-                             "hand-over {:.1f} ms\n",
-                             st.commands.load(), st.duplicates.load(), st.transactions.load(), st.aborts.load(),
-                             st.recovered_events.load(), st.snapshots_restored.load(), st.snapshots_written.load(),
-                             static_cast<double>(st.recovery_us.load()) / 1000.0,
-                             static_cast<double>(st.last_handover_us.load()) / 1000.0);
+    std::cerr << fmt::format(
+        "salonq serve: stopped; {} commands, {} duplicates, {} transactions, {} aborts, {} events "
+        "recovered, {} snapshots restored, {} commandIds restored, {} events read for commandIds, {} "
+        "snapshots written; recovery {:.1f} ms, last hand-over {:.1f} ms\n",
+        st.commands.load(), st.duplicates.load(), st.transactions.load(), st.aborts.load(), st.recovered_events.load(),
+        st.snapshots_restored.load(), st.dedupe_restored.load(), st.dedupe_events_read.load(),
+        st.snapshots_written.load(), static_cast<double>(st.recovery_us.load()) / 1000.0,
+        static_cast<double>(st.last_handover_us.load()) / 1000.0);
     if (!result) {
         std::cerr << "salonq serve: " << result.error().message << "\n";
         return 1;

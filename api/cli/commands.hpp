@@ -49,7 +49,6 @@ struct kafka_options {
     std::int32_t session_timeout_ms = 6000;
     std::uint64_t snapshot_every = 10'000;
     std::uint64_t inject_abort_every = 0; // tests only
-    std::int32_t dedupe_backfill_hours = 24;
     std::int32_t partitions = 12;
     std::int32_t replication = 1;
 };

@@ -100,10 +100,6 @@ int main(int argc, char** argv) {
         ->add_option("--inject-abort-every", ko.inject_abort_every,
                      "Fault injection for tests: abort every Nth transaction after producing it")
         ->group(""); // hidden from --help
-    serve
-        ->add_option("--dedupe-backfill-hours", ko.dedupe_backfill_hours,
-                     "After a take-over from snapshots, also remember the commandIds of this many hours before them")
-        ->check(CLI::Range(0, 24 * 7));
     serve->add_option("--snapshot-every", ko.snapshot_every,
                       "Events per partition between snapshot rounds to salonq.snapshots (0: never)");
 

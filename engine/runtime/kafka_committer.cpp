@@ -39,7 +39,8 @@ std::expected<void, error> produce(rd_kafka_t* producer, char const* topic, std:
     for (;;) {
         auto err = rd_kafka_producev(
             producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_KEY(key.data(), key.size()),
-            RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), // a null value.data(): a tombstone
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
             RD_KAFKA_V_HEADER("type", type.data(), static_cast<ssize_t>(type.size())), RD_KAFKA_V_HEADER("v", "1", 1),
             RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
         if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -53,6 +54,19 @@ std::expected<void, error> produce(rd_kafka_t* producer, char const* topic, std:
         return {};
     }
 }
+
+// The dedupe entry of a decided command once its batch committed (nullopt: it appended nothing that got an offset).
+std::optional<dedupe_entry> committed_entry(kafka_batch const& batch, std::vector<std::int64_t> const& offsets,
+                                            decided_command const& d) {
+    if (d.count == 0 || offsets[d.first_record] < 0) {
+        return std::nullopt;
+    }
+    return dedupe_entry{d.received_at, partition_id{batch.records[d.first_record].partition},
+                        offset_t{offsets[d.first_record]}, d.count};
+}
+
+// Entries per dedupe chunk record: ~60 bytes each in JSON, well under the broker's 1 MB record limit.
+constexpr std::size_t chunk_entries = 2000;
 
 } // namespace
 
@@ -167,16 +181,22 @@ std::expected<void, error> kafka_committer::drain() {
     return result;
 }
 
-void kafka_committer::adopt(std::int32_t partition, std::int64_t events_end) {
+void kafka_committer::adopt(std::int32_t partition, std::int64_t events_end, std::vector<chunk_ref> chunks) {
     std::lock_guard lock{mutex_};
     committed_end[partition] = events_end;
     since_snapshot[partition] = 0;
+    // The first round's chunk starts here: the commandIds before it are in earlier chunks, or (between the previous
+    // owner's last round and this offset) read back from the events by whoever restores from these snapshots.
+    pending_chunk[partition] = dedupe_chunk{events_end, events_end, {}};
+    chunks_written[partition] = std::move(chunks);
 }
 
 void kafka_committer::release(std::int32_t partition) {
     std::lock_guard lock{mutex_};
     committed_end.erase(partition);
     since_snapshot.erase(partition);
+    pending_chunk.erase(partition);
+    chunks_written.erase(partition);
 }
 
 void kafka_committer::commit_loop() {
@@ -343,6 +363,18 @@ std::expected<void, error> kafka_committer::commit(kafka_batch& batch, std::uint
     for (auto const& [p, end] : job.events_end) {
         committed_end[p] = end;
         since_snapshot[p] += appended[p];
+        if (auto it = pending_chunk.find(p); it != pending_chunk.end()) {
+            it->second.to = end;
+        }
+    }
+    if (options_.snapshot_every > 0) {
+        for (auto const& d : job.batch.decided) {
+            if (auto entry = committed_entry(job.batch, job.offsets, d)) {
+                if (auto it = pending_chunk.find(entry->partition.value()); it != pending_chunk.end()) {
+                    it->second.entries.emplace_back(d.dedupe_key, *entry);
+                }
+            }
+        }
     }
     changed_.wait(lock, [&] { return to_store_.size() < 2 || store_error_.has_value(); });
     to_store_.push_back(std::move(job));
@@ -364,11 +396,8 @@ std::expected<void, error> kafka_committer::commit(kafka_batch& batch, std::uint
 std::expected<void, error> kafka_committer::store(store_job const& job) {
     auto wb = db_.make_batch();
     for (auto const& d : job.batch.decided) {
-        if (d.count > 0 && job.offsets[d.first_record] >= 0) {
-            wb.put(store::family::dedupe, d.dedupe_key,
-                   dedupe_entry{d.received_at, partition_id{job.batch.records[d.first_record].partition},
-                                offset_t{job.offsets[d.first_record]}, d.count}
-                       .encode());
+        if (auto entry = committed_entry(job.batch, job.offsets, d)) {
+            wb.put(store::family::dedupe, d.dedupe_key, entry->encode());
         }
     }
     for (auto const& [salon, state] : job.batch.states) {
@@ -395,6 +424,8 @@ std::expected<void, error> kafka_committer::snapshot_if_due() {
     }
     std::vector<std::int32_t> round;
     std::map<std::int32_t, std::int64_t> ends;
+    std::map<std::int32_t, dedupe_chunk> chunks;        // what each partition's round adds
+    std::map<std::int32_t, std::vector<chunk_ref>> old; // and the chunks it tombstones
     {
         std::unique_lock lock{mutex_};
         for (auto const& [p, count] : since_snapshot) {
@@ -410,6 +441,16 @@ std::expected<void, error> kafka_committer::snapshot_if_due() {
             return std::unexpected(*store_error_);
         }
         ends = committed_end;
+        auto const oldest = options_.clock() - options_.dedupe_retention;
+        for (auto p : round) {
+            chunks[p] = pending_chunk[p];
+            chunks[p].to = ends[p];
+            for (auto const& c : chunks_written[p]) {
+                if (c.newest < oldest) {
+                    old[p].push_back(c);
+                }
+            }
+        }
     }
     if (error_ptr e{rd_kafka_begin_transaction(producer_.get())}) {
         return std::unexpected(
@@ -427,6 +468,23 @@ std::expected<void, error> kafka_committer::snapshot_if_due() {
         ++written;
         return produced.has_value();
     });
+    // The commandIds committed since each partition's last round, and the tombstones of chunks past the retention.
+    std::map<std::int32_t, std::vector<chunk_ref>> added;
+    for (auto const& [p, chunk] : chunks) {
+        for (auto const& part : split_dedupe_chunk(chunk, chunk_entries)) {
+            if (!scanned || !produced) {
+                break;
+            }
+            added[p].push_back(chunk_ref{dedupe_chunk_key(part.to), part.newest()});
+            produced = produce(producer_.get(), lk::snapshots_topic, p, added[p].back().key, encode_dedupe_chunk(part),
+                               "dedupe_chunk", untracked);
+        }
+        for (auto const& c : old[p]) {
+            if (produced) {
+                produced = produce(producer_.get(), lk::snapshots_topic, p, c.key, {}, "dedupe_chunk", untracked);
+            }
+        }
+    }
     if (!produced && produced.error().code != errc::storage) {
         return produced;
     }
@@ -440,6 +498,12 @@ std::expected<void, error> kafka_committer::snapshot_if_due() {
     std::lock_guard lock{mutex_};
     for (auto p : round) {
         since_snapshot[p] = 0;
+        pending_chunk[p] = dedupe_chunk{ends[p], ends[p], {}};
+        auto& known = chunks_written[p];
+        std::erase_if(known, [&](chunk_ref const& c) {
+            return std::any_of(old[p].begin(), old[p].end(), [&](chunk_ref const& o) { return o.key == c.key; });
+        });
+        known.insert(known.end(), added[p].begin(), added[p].end());
     }
     return {};
 }

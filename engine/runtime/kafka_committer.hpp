@@ -8,12 +8,14 @@
 
 #include "engine/runtime/kafka_batch.hpp"
 #include "engine/runtime/kafka_engine.hpp"
+#include "engine/runtime/kafka_snapshot.hpp"
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <expected>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -35,6 +37,8 @@ struct committer_options {
     std::uint64_t snapshot_every = 0;
     bool trace = false;
     std::uint64_t inject_abort_every = 0; // see kafka_engine_options
+    std::chrono::hours dedupe_retention{24 * 7};
+    std::function<instant()> clock;
 };
 
 class kafka_committer {
@@ -61,9 +65,10 @@ public:
     // The number of the last batch whose states and dedupe entries RocksDB holds (batches are stored in order).
     [[nodiscard]] std::uint64_t stored_through() const noexcept { return stored_.load(std::memory_order_acquire); }
 
-    // The partitions whose snapshot rounds this thread writes, with the events end offset each starts from.
-    // Called while drained (from the rebalance callback, after drain()).
-    void adopt(std::int32_t partition, std::int64_t events_end);
+    // The partitions whose snapshot rounds this thread writes, with the events end offset each starts from and the
+    // dedupe chunks known to be in salonq.snapshots for it. Called while drained (from the rebalance callback,
+    // after drain()).
+    void adopt(std::int32_t partition, std::int64_t events_end, std::vector<chunk_ref> chunks);
     void release(std::int32_t partition);
 
 private:
@@ -99,6 +104,8 @@ private:
     std::vector<std::int64_t> offsets_; // delivered offset of each record of the batch in hand (-1: not delivered)
     std::map<std::int32_t, std::int64_t> committed_end;   // events end offset of each owned partition
     std::map<std::int32_t, std::uint64_t> since_snapshot; // events since the partition's last snapshot round
+    std::map<std::int32_t, dedupe_chunk> pending_chunk;   // commandIds committed since the last round (or adoption)
+    std::map<std::int32_t, std::vector<chunk_ref>> chunks_written; // to tombstone once past the retention
 
     mutable std::mutex mutex_;
     std::condition_variable changed_;

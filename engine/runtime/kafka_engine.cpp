@@ -266,10 +266,10 @@ std::expected<std::unique_ptr<kafka_engine>, error> kafka_engine::open(kafka_eng
     }
     state->db = std::move(*db);
 
-    auto committer =
-        kd::kafka_committer::open(kd::committer_options{o.kafka, o.group + "-" + o.instance, state->partitions,
-                                                        o.snapshot_every, state->trace, o.inject_abort_every},
-                                  *state->db, state->stats);
+    auto committer = kd::kafka_committer::open(kd::committer_options{o.kafka, o.group + "-" + o.instance,
+                                                                     state->partitions, o.snapshot_every, state->trace,
+                                                                     o.inject_abort_every, o.dedupe_retention, o.clock},
+                                               *state->db, state->stats);
     if (!committer) {
         return std::unexpected(committer.error());
     }

@@ -26,14 +26,12 @@ struct kafka_engine_options {
     // After this many events in a partition, the worker writes a snapshot round of all the partition's salons to
     // salonq.snapshots (0: never). A worker without local state restores from the latest round.
     std::uint64_t snapshot_every = 10'000;
-    // How long a commandId is remembered: a repeat within this window appends nothing.
+    // How long a commandId is remembered: a repeat within this window appends nothing. Snapshot rounds carry the
+    // commandIds decided since the previous round (dedupe chunks), so a worker restoring from snapshots knows them
+    // for the whole window too.
     std::chrono::hours dedupe_retention{24 * 7};
     // Restore from salonq.snapshots when there is no local state (off: fold the partition from its start).
     bool restore_from_snapshots = true;
-    // After a restore from snapshots, the commandIds of the events of this last stretch before the snapshot round
-    // are read back too, so that a terminal re-sending an older command is still recognised. Longer windows cost
-    // take-over time (about 185k events a day for a busy 1,000-salon partition, read at ~200k events/s).
-    std::chrono::hours dedupe_backfill{24};
     // Fault injection for tests: abort every Nth transaction after its records are produced, as a broker failure
     // would (0: never). The batch, and the one decided on top of it, are decided again.
     std::uint64_t inject_abort_every = 0;
@@ -49,6 +47,8 @@ struct kafka_engine_stats {
     std::atomic<std::int64_t> recovery_us{0};         // time spent taking over partitions (folding their events)
     std::atomic<std::uint64_t> snapshots_written{0};  // salon snapshots produced to salonq.snapshots
     std::atomic<std::uint64_t> snapshots_restored{0}; // salon states taken from salonq.snapshots on take-over
+    std::atomic<std::uint64_t> dedupe_restored{0};    // commandIds taken from dedupe chunks on take-over
+    std::atomic<std::uint64_t> dedupe_events_read{0}; // events read for their commandId only (no chunk covered them)
     std::atomic<std::int64_t> decide_us{0};           // deciding: decoding, dedupe lookups, decide, encoding
     std::atomic<std::int64_t> commit_us{0};           // transactions: offsets, records and commit
     std::atomic<std::int64_t> store_us{0};            // the RocksDB writes after the commits (their own thread)

@@ -93,12 +93,12 @@ void kafka_engine::impl::wait_for_stable_offsets(rd_kafka_t* rk, rd_kafka_topic_
 }
 
 std::expected<void, error> kafka_engine::impl::take_over(std::int32_t p) {
-    auto end = kd::recover_partition(kd::recovery_context{options, *db, states, stats, trace}, p);
-    if (!end) {
-        return std::unexpected(end.error());
+    auto recovered = kd::recover_partition(kd::recovery_context{options, *db, states, stats, trace}, p);
+    if (!recovered) {
+        return std::unexpected(recovered.error());
     }
     owned.insert(p);
-    committer->adopt(p, *end);
+    committer->adopt(p, recovered->events_end, std::move(recovered->chunks));
     return {};
 }
 

@@ -4,11 +4,13 @@
 // the Kafka worker (engine/runtime/kafka_*).
 
 #include "engine/runtime/kafka_engine.hpp"
+#include "engine/runtime/kafka_snapshot.hpp"
 #include "engine/runtime/stored.hpp"
 
 #include <cstdint>
 #include <expected>
 #include <string>
+#include <vector>
 
 namespace salonq::engine::store {
 class rocks_store;
@@ -27,10 +29,16 @@ struct recovery_context {
     bool trace = false;
 };
 
+struct recovered_partition {
+    std::int64_t events_end = 0;   // the events end offset the states now reflect
+    std::vector<chunk_ref> chunks; // dedupe chunks seen in salonq.snapshots (restores from snapshots only)
+};
+
 // Loads partition p's states from RocksDB (or, without local state, from the latest snapshot round), folds the
 // events after them up to the last stable offset (read_committed), and records the dedupe entries they carry.
 // Folding is idempotent by seq: a state already ahead of an event (written after a commit whose offset was lost
-// in a crash) skips it. Returns the events end offset the states now reflect.
-[[nodiscard]] std::expected<std::int64_t, error> recover_partition(recovery_context const& c, std::int32_t p);
+// in a crash) skips it. A restore from snapshots also takes the commandIds of the retention window before the
+// round from the dedupe chunks, and reads back, for their commandIds only, the events no chunk covers.
+[[nodiscard]] std::expected<recovered_partition, error> recover_partition(recovery_context const& c, std::int32_t p);
 
 } // namespace salonq::engine::runtime::kafka_detail

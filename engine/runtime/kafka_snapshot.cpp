@@ -1,9 +1,13 @@
 #include "engine/runtime/kafka_snapshot.hpp"
 
+#include "engine/codec/json_writer.hpp"
 #include "engine/log/kafka/client.hpp"
+#include "engine/log/keys.hpp"
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace salonq::engine::runtime::kafka_detail {
@@ -35,14 +39,121 @@ std::optional<snapshot_view> parse_snapshot(std::string_view record) {
     return out;
 }
 
+instant dedupe_chunk::newest() const {
+    instant t{};
+    for (auto const& [key, e] : entries) {
+        t = std::max(t, e.received_at);
+    }
+    return t;
+}
+
+std::string dedupe_chunk_key(std::int64_t to) { return fmt::format("~dedupe/{}", to); }
+
+bool is_dedupe_chunk_key(std::string_view key) { return key.starts_with("~dedupe/"); }
+
+std::string encode_dedupe_chunk(dedupe_chunk const& c) {
+    codec::json_writer w;
+    w.begin_object().field("type", "dedupe_chunk").field("v", 1).field("from", c.from).field("to", c.to);
+    w.key("entries").begin_array();
+    for (auto const& [key, e] : c.entries) {
+        auto const zero = key.find('\0');
+        w.begin_array()
+            .string(std::string_view{key}.substr(0, zero))
+            .string(zero == std::string::npos ? std::string_view{} : std::string_view{key}.substr(zero + 1))
+            .number(to_unix_ms(e.received_at))
+            .number(e.first_offset.value())
+            .number(e.count)
+            .end_array();
+    }
+    w.end_array().end_object();
+    return w.str();
+}
+
+std::optional<dedupe_chunk> parse_dedupe_chunk(std::string_view record, std::int32_t partition) {
+    thread_local simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    if (parser.parse(record.data(), record.size()).get(doc) != simdjson::SUCCESS) {
+        return std::nullopt;
+    }
+    std::string_view type;
+    std::int64_t from = 0, to = 0;
+    simdjson::dom::array entries;
+    if (doc["type"].get(type) != simdjson::SUCCESS || type != "dedupe_chunk" ||
+        doc["from"].get(from) != simdjson::SUCCESS || doc["to"].get(to) != simdjson::SUCCESS ||
+        doc["entries"].get(entries) != simdjson::SUCCESS || from < 0 || to < from) {
+        return std::nullopt;
+    }
+    dedupe_chunk c{from, to, {}};
+    for (auto item : entries) {
+        simdjson::dom::array a;
+        std::string_view salon, command;
+        std::int64_t at = 0, offset = 0, count = 0;
+        if (item.get(a) != simdjson::SUCCESS || a.size() != 5 || a.at(0).get(salon) != simdjson::SUCCESS ||
+            a.at(1).get(command) != simdjson::SUCCESS || a.at(2).get(at) != simdjson::SUCCESS ||
+            a.at(3).get(offset) != simdjson::SUCCESS || a.at(4).get(count) != simdjson::SUCCESS || count < 0 ||
+            count > UINT32_MAX) {
+            return std::nullopt;
+        }
+        c.entries.emplace_back(log::dedupe_key(salon_id{std::string{salon}}, command_id{std::string{command}}),
+                               dedupe_entry{from_unix_ms(at), partition_id{partition}, offset_t{offset},
+                                            static_cast<std::uint32_t>(count)});
+    }
+    return c;
+}
+
+std::vector<dedupe_chunk> split_dedupe_chunk(dedupe_chunk const& c, std::size_t max_entries) {
+    std::vector<dedupe_chunk> out;
+    max_entries = std::max<std::size_t>(1, max_entries);
+    for (std::size_t i = 0; i < c.entries.size() || out.empty(); i += max_entries) {
+        auto const last = std::min(c.entries.size(), i + max_entries);
+        dedupe_chunk part{out.empty() ? c.from : out.back().to, c.to, {}};
+        part.entries.assign(c.entries.begin() + static_cast<std::ptrdiff_t>(std::min(i, c.entries.size())),
+                            c.entries.begin() + static_cast<std::ptrdiff_t>(last));
+        if (last < c.entries.size()) {
+            part.to = c.entries[last].second.first_offset.value(); // the next part starts at its first outcome
+        }
+        out.push_back(std::move(part));
+        if (last >= c.entries.size()) {
+            break;
+        }
+    }
+    return out;
+}
+
+std::vector<std::pair<std::int64_t, std::int64_t>> uncovered(std::int64_t from, std::int64_t to,
+                                                             std::vector<dedupe_chunk> const& chunks) {
+    std::vector<std::pair<std::int64_t, std::int64_t>> covered;
+    for (auto const& c : chunks) {
+        if (c.from < c.to) {
+            covered.emplace_back(c.from, c.to);
+        }
+    }
+    std::sort(covered.begin(), covered.end());
+    std::vector<std::pair<std::int64_t, std::int64_t>> gaps;
+    auto at = from;
+    for (auto const& [a, b] : covered) {
+        if (at >= to) {
+            break;
+        }
+        if (a > at) {
+            gaps.emplace_back(at, std::min(a, to));
+        }
+        at = std::max(at, b);
+    }
+    if (at < to) {
+        gaps.emplace_back(at, to);
+    }
+    return gaps;
+}
+
 std::map<std::string, std::string> recovery_reader_properties(std::string const& group) {
     return {{"group.id", group + "-recovery"}, {"isolation.level", "read_committed"}, {"enable.auto.commit", "false"},
             {"enable.partition.eof", "true"},  {"auto.offset.reset", "earliest"},     {"fetch.wait.max.ms", "10"},
             {"fetch.error.backoff.ms", "20"}};
 }
 
-std::expected<std::map<std::string, salon_snapshot>, error>
-read_latest_snapshots(lk::settings const& kafka, std::string const& group, std::int32_t p) {
+std::expected<partition_snapshots, error> read_latest_snapshots(lk::settings const& kafka, std::string const& group,
+                                                                std::int32_t p) {
     auto reader = lk::make_client(kafka, RD_KAFKA_CONSUMER, recovery_reader_properties(group));
     if (!reader) {
         return std::unexpected(error{errc::storage, reader.error().message});
@@ -54,25 +165,42 @@ read_latest_snapshots(lk::settings const& kafka, std::string const& group, std::
     if (auto err = rd_kafka_assign(reader->get(), list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return std::unexpected(error{errc::storage, fmt::format("snapshot reader: {}", rd_kafka_err2str(err))});
     }
-    std::map<std::string, salon_snapshot> latest;
+    partition_snapshots latest;
+    std::map<std::string, dedupe_chunk> chunks; // by key, in log order of their `to`
     for (;;) {
         message_ptr m{rd_kafka_consumer_poll(reader->get(), 1000)};
         if (!m) {
             continue;
         }
         if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            for (auto& [key, c] : chunks) {
+                latest.chunks.push_back(std::move(c));
+            }
+            std::sort(latest.chunks.begin(), latest.chunks.end(),
+                      [](dedupe_chunk const& a, dedupe_chunk const& b) { return a.to < b.to; });
             return latest;
         }
         if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
             return std::unexpected(error{errc::storage, fmt::format("reading {}[{}]: {}", lk::snapshots_topic, p,
                                                                     rd_kafka_message_errstr(m.get()))});
         }
-        auto snap = parse_snapshot({static_cast<char const*>(m->payload), m->len});
-        if (!snap || m->key == nullptr) {
+        if (m->key == nullptr) {
             continue;
         }
-        latest.insert_or_assign(std::string{static_cast<char const*>(m->key), m->key_len},
-                                salon_snapshot{snap->events_offset, std::string{snap->state}});
+        std::string key{static_cast<char const*>(m->key), m->key_len};
+        std::string_view const value{static_cast<char const*>(m->payload), m->payload == nullptr ? 0 : m->len};
+        if (is_dedupe_chunk_key(key)) {
+            if (m->payload == nullptr) {
+                chunks.erase(key); // its tombstone: past the retention
+            } else if (auto c = parse_dedupe_chunk(value, p)) {
+                chunks.insert_or_assign(std::move(key), std::move(*c));
+            }
+            continue;
+        }
+        if (auto snap = parse_snapshot(value)) {
+            latest.salons.insert_or_assign(std::move(key),
+                                           salon_snapshot{snap->events_offset, std::string{snap->state}});
+        }
     }
 }
 

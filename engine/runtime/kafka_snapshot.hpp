@@ -4,6 +4,7 @@
 // the Kafka worker (engine/runtime/kafka_*).
 
 #include "engine/log/kafka/settings.hpp"
+#include "engine/runtime/dedupe.hpp"
 #include "engine/runtime/outcome.hpp"
 
 #include <cstdint>
@@ -12,6 +13,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace salonq::engine::runtime::kafka_detail {
 
@@ -30,9 +33,42 @@ struct salon_snapshot {
     std::string state; // JSON, as codec::encode_state wrote it
 };
 
-// The latest snapshot of every salon in partition p of salonq.snapshots (read_committed), by salonId.
-[[nodiscard]] std::expected<std::map<std::string, salon_snapshot>, error>
-read_latest_snapshots(log::kafka::settings const& kafka, std::string const& group, std::int32_t p);
+// A dedupe chunk: the commandIds whose outcomes are in salonq.events[p] at offsets [from, to), with where each
+// outcome starts. Snapshot rounds write them next to the salon snapshots, so that a worker restoring from the
+// snapshots knows the commandIds decided before the round without reading those events back. Key
+// "~dedupe/<to>" ('~' is not an id character): unique, so compaction keeps every chunk until a later round
+// writes its tombstone, once its newest entry is past the dedupe retention.
+// {"type":"dedupe_chunk","v":1,"from":F,"to":T,"entries":[["salonId","commandId",receivedAtMs,offset,count],...]}
+struct dedupe_chunk {
+    std::int64_t from = 0;
+    std::int64_t to = 0;
+    std::vector<std::pair<std::string, dedupe_entry>> entries; // dedupe key (log::dedupe_key) -> entry, by offset
+    [[nodiscard]] instant newest() const;                      // latest receive time of its entries (0 if none)
+};
+// A chunk known to be in salonq.snapshots, to be tombstoned once `newest` is past the retention.
+struct chunk_ref {
+    std::string key;
+    instant newest{};
+};
+[[nodiscard]] std::string dedupe_chunk_key(std::int64_t to);
+[[nodiscard]] bool is_dedupe_chunk_key(std::string_view key);
+[[nodiscard]] std::string encode_dedupe_chunk(dedupe_chunk const& c);
+[[nodiscard]] std::optional<dedupe_chunk> parse_dedupe_chunk(std::string_view record, std::int32_t partition);
+// Cuts the entries [from, to) into chunks of at most max_entries, each covering a contiguous offset range.
+[[nodiscard]] std::vector<dedupe_chunk> split_dedupe_chunk(dedupe_chunk const& c, std::size_t max_entries);
+
+// What a partition of salonq.snapshots holds (read_committed): the latest snapshot of every salon, and the dedupe
+// chunks not yet removed by a tombstone (in log order).
+struct partition_snapshots {
+    std::map<std::string, salon_snapshot> salons;
+    std::vector<dedupe_chunk> chunks;
+};
+[[nodiscard]] std::expected<partition_snapshots, error> read_latest_snapshots(log::kafka::settings const& kafka,
+                                                                              std::string const& group, std::int32_t p);
+
+// The offset ranges of [from, to) that no chunk covers, in order.
+[[nodiscard]] std::vector<std::pair<std::int64_t, std::int64_t>> uncovered(std::int64_t from, std::int64_t to,
+                                                                           std::vector<dedupe_chunk> const& chunks);
 
 // Properties of the short-lived read_committed readers that recovery uses on salonq.events and salonq.snapshots.
 [[nodiscard]] std::map<std::string, std::string> recovery_reader_properties(std::string const& group);

@@ -1,6 +1,7 @@
 // Hand-over without local state: a worker that never owned the partitions restores the latest snapshot round
 // from salonq.snapshots and folds only the events after it, and ends with the same states as the fold of the
-// whole history. It still recognises commands decided before the round when terminals send them again.
+// whole history. It still recognises commands decided before the round when terminals send them again: snapshot
+// rounds carry the commandIds decided since the previous round (dedupe chunks).
 
 #include "test/support/broker.hpp"
 
@@ -33,14 +34,24 @@ TEST_CASE("kafka snapshots: a worker without local state restores the latest rou
     create_topics(broker.bootstrap(), 4);
     auto const total = simulated_commands(dir, "--salons 40 --days 1 --seed 8");
     auto const halves = split_commands(dir, total, 2);
+    // The first half's last 30 commands come after a's last snapshot round (too few for another one).
+    auto const early = (dir / "early.tsv"), late = (dir / "late.tsv");
+    (void)run_capture("head -n -30 '" + halves[0] + "' > '" + early + "'; tail -n 30 '" + halves[0] + "' > '" + late +
+                      "'");
     auto worker = [&](std::string const& name) {
         return start_worker(broker, name, {"--snapshot-every", "300", "--session-timeout-ms", "3000"});
     };
+    auto outcomes = [&] {
+        return std::stoull(run_capture("kcat -b " + broker.bootstrap() +
+                                       " -C -t salonq.events -e -q -X isolation.level=read_committed | wc -l"));
+    };
 
     auto a = worker("a");
-    kcat_produce(broker.bootstrap(), halves[0]);
     std::string report;
-    REQUIRE_MESSAGE(wait_verified(broker.bootstrap(), 120s, report), report);
+    for (auto const& part : {early, late}) {
+        kcat_produce(broker.bootstrap(), part);
+        REQUIRE_MESSAGE(wait_verified(broker.bootstrap(), 120s, report), report);
+    }
     a->kill(SIGTERM);
     REQUIRE(a->wait() == 0);
     auto const written = worker_stat(dir / "a.log", "snapshots written");
@@ -49,20 +60,39 @@ TEST_CASE("kafka snapshots: a worker without local state restores the latest rou
     auto b = worker("b");
     kcat_produce(broker.bootstrap(), halves[1]);
     REQUIRE_MESSAGE(wait_verified(broker.bootstrap(), 120s, report), report);
-    // Terminals re-send the whole first half, decided by a before the snapshot rounds b restored: b read back
-    // their commandIds (the dedupe backfill), so nothing is decided twice.
+    // Terminals re-send the whole first half, decided by a before the snapshot rounds b restored: b took their
+    // commandIds from the rounds' dedupe chunks, so nothing is decided twice.
     kcat_produce(broker.bootstrap(), halves[0]);
     std::this_thread::sleep_for(4s);
-    auto const outcomes = std::stoull(run_capture(
-        "kcat -b " + broker.bootstrap() + " -C -t salonq.events -e -q -X isolation.level=read_committed | wc -l"));
-    CHECK(outcomes == total);
+    CHECK(outcomes() == total);
     b->kill(SIGTERM);
     REQUIRE(b->wait() == 0);
     auto const restored = worker_stat(dir / "b.log", "snapshots restored");
     auto const folded = worker_stat(dir / "b.log", "events recovered");
-    MESSAGE("worker a wrote " << written << " snapshots; worker b restored " << restored << " and folded " << folded
-                              << " events of the " << total / 2 << " commands' history");
+    auto const ids = worker_stat(dir / "b.log", "commandIds restored");
+    MESSAGE("worker a wrote " << written << " snapshots; worker b restored " << restored << ", folded " << folded
+                              << " events of the " << total / 2 << " commands' history and took " << ids
+                              << " commandIds from dedupe chunks");
     CHECK_MESSAGE(restored > 0, run_capture("grep -v '^%' '" + (dir / "b.log") + "'"));
     CHECK(folded < total / 2);
-    CHECK_MESSAGE(wait_verified(broker.bootstrap(), 60s, report, "--worker-data '" + (dir / "b") + "'"), report);
+    CHECK(ids > 0);
+    CHECK(ids + folded >= total / 2 - 30); // a's last 30 commands may be after its last round: b folded them
+
+    // c restores from b's rounds. The chunks cover a's rounds and what b decided; the late commands between a's
+    // last round and b's take-over are in no chunk, so c reads their events back. Everything is re-sent.
+    auto c = worker("c");
+    kcat_produce(broker.bootstrap(), halves[0]);
+    kcat_produce(broker.bootstrap(), halves[1]);
+    std::this_thread::sleep_for(6s);
+    CHECK(outcomes() == total);
+    c->kill(SIGTERM);
+    REQUIRE(c->wait() == 0);
+    auto const c_ids = worker_stat(dir / "c.log", "commandIds restored");
+    auto const read_back = worker_stat(dir / "c.log", "events read for commandIds");
+    MESSAGE("worker c took " << c_ids << " commandIds from dedupe chunks and read " << read_back
+                             << " events back for theirs");
+    CHECK(c_ids > total / 2);
+    CHECK(read_back > 0);
+    CHECK(read_back < total / 4);
+    CHECK_MESSAGE(wait_verified(broker.bootstrap(), 60s, report, "--worker-data '" + (dir / "c") + "'"), report);
 }
