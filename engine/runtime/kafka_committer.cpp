@@ -426,10 +426,11 @@ std::expected<void, error> kafka_committer::snapshot_if_due() {
     std::map<std::int32_t, std::int64_t> ends;
     std::map<std::int32_t, dedupe_chunk> chunks;        // what each partition's round adds
     std::map<std::int32_t, std::vector<chunk_ref>> old; // and the chunks it tombstones
+    auto const now = options_.clock();
     {
         std::unique_lock lock{mutex_};
         for (auto const& [p, count] : since_snapshot) {
-            if (count >= options_.snapshot_every) {
+            if (count >= options_.snapshot_every && pending_chunk.contains(p)) { // adopted partitions only
                 round.push_back(p);
             }
         }
@@ -441,9 +442,9 @@ std::expected<void, error> kafka_committer::snapshot_if_due() {
             return std::unexpected(*store_error_);
         }
         ends = committed_end;
-        auto const oldest = options_.clock() - options_.dedupe_retention;
+        auto const oldest = now - options_.dedupe_retention;
         for (auto p : round) {
-            chunks[p] = pending_chunk[p];
+            chunks[p] = pending_chunk.at(p);
             chunks[p].to = ends[p];
             for (auto const& c : chunks_written[p]) {
                 if (c.newest < oldest) {
@@ -475,7 +476,8 @@ std::expected<void, error> kafka_committer::snapshot_if_due() {
             if (!scanned || !produced) {
                 break;
             }
-            added[p].push_back(chunk_ref{dedupe_chunk_key(part.to), part.newest()});
+            auto const newest = part.newest(now);
+            added[p].push_back(chunk_ref{dedupe_chunk_key(part.to, newest), newest});
             produced = produce(producer_.get(), lk::snapshots_topic, p, added[p].back().key, encode_dedupe_chunk(part),
                                "dedupe_chunk", untracked);
         }
@@ -495,16 +497,25 @@ std::expected<void, error> kafka_committer::snapshot_if_due() {
         return committed;
     }
     stats_.snapshots_written.fetch_add(written, std::memory_order_relaxed);
-    std::lock_guard lock{mutex_};
+    std::unique_lock lock{mutex_};
+    auto wb = db_.make_batch();
     for (auto p : round) {
         since_snapshot[p] = 0;
+        if (!pending_chunk.contains(p)) {
+            continue; // not expected: rounds run between batches, and partitions are released only when drained
+        }
         pending_chunk[p] = dedupe_chunk{ends[p], ends[p], {}};
         auto& known = chunks_written[p];
         std::erase_if(known, [&](chunk_ref const& c) {
             return std::any_of(old[p].begin(), old[p].end(), [&](chunk_ref const& o) { return o.key == c.key; });
         });
         known.insert(known.end(), added[p].begin(), added[p].end());
+        wb.put(store::family::meta, chunk_keys_key(p), encode_chunk_refs(known));
     }
+    lock.unlock();
+    // Kept so that this worker still tombstones them after a restart; losing it only leaves them to the next
+    // worker that restores from the snapshots.
+    (void)db_.write(wb, false);
     return {};
 }
 

@@ -45,7 +45,8 @@ std::int64_t offset_since(handle_ptr const& reader, std::int32_t p, instant sinc
 // Without local state: loads the latest snapshot round of partition p (cache and RocksDB) with the dedupe entries
 // of its chunks that are still within the retention, and finds the events before the round that no chunk covers.
 std::expected<restored, error> restore_snapshots(recovery_context const& c, handle_ptr const& reader, std::int32_t p) {
-    auto latest = read_latest_snapshots(c.options.kafka, c.options.group, p);
+    auto const oldest = c.options.clock() - c.options.dedupe_retention;
+    auto latest = read_latest_snapshots(c.options.kafka, c.options.group, p, oldest);
     if (!latest) {
         return std::unexpected(latest.error());
     }
@@ -64,10 +65,10 @@ std::expected<restored, error> restore_snapshots(recovery_context const& c, hand
         wb.put(store::family::state, salon, snap.state);
         c.states.insert_or_assign(salon, std::move(*decoded));
     }
-    auto const oldest = c.options.clock() - c.options.dedupe_retention;
     std::uint64_t entries = 0;
+    out.chunks = std::move(latest->chunk_keys);
+    wb.put(store::family::meta, chunk_keys_key(p), encode_chunk_refs(out.chunks));
     for (auto const& chunk : latest->chunks) {
-        out.chunks.push_back(chunk_ref{dedupe_chunk_key(chunk.to), chunk.newest()});
         for (auto const& [key, e] : chunk.entries) {
             if (e.received_at >= oldest && e.first_offset.value() < out.from) { // later ones are folded below
                 wb.put(store::family::dedupe, key, e.encode());
@@ -107,7 +108,10 @@ std::expected<std::int64_t, error> read_events(handle_ptr const& reader, std::in
             return std::unexpected(error{errc::storage, fmt::format("recovery read of {}[{}]: {}", lk::events_topic, p,
                                                                     rd_kafka_message_errstr(m.get()))});
         }
-        if (m->offset < from || m->offset >= to) {
+        if (m->offset < from) {
+            continue; // not expected (fetches start at `from`), but never a reason to stop early
+        }
+        if (m->offset >= to) {
             break; // past the range (a transaction marker can hold its last offset)
         }
         next = m->offset + 1;
@@ -124,6 +128,8 @@ std::expected<std::int64_t, error> read_events(handle_ptr const& reader, std::in
 
 std::string events_offset_key(std::int32_t p) { return "e/" + log::partition_prefix(partition_id{p}); }
 
+std::string chunk_keys_key(std::int32_t p) { return "k/" + log::partition_prefix(partition_id{p}); }
+
 std::expected<recovered_partition, error> recover_partition(recovery_context const& c, std::int32_t p) {
     auto const started = steady::now();
     auto reader = lk::make_client(c.options.kafka, RD_KAFKA_CONSUMER, recovery_reader_properties(c.options.group));
@@ -135,6 +141,10 @@ std::expected<recovered_partition, error> recover_partition(recovery_context con
     std::vector<std::pair<std::int64_t, std::int64_t>> gaps;
     if (auto local = c.db.get(store::family::meta, events_offset_key(p)); local && *local) {
         from = static_cast<std::int64_t>(log::get_u64(**local));
+        // The chunk keys this worker knew when it last owned p (it tombstones them once expired).
+        if (auto known = c.db.get(store::family::meta, chunk_keys_key(p)); known && *known) {
+            out.chunks = decode_chunk_refs(**known);
+        }
     } else if (c.options.restore_from_snapshots) {
         auto restored = restore_snapshots(c, *reader, p);
         if (!restored) {

@@ -20,6 +20,8 @@ namespace salonq::engine::runtime::kafka_detail {
 
 // The meta key under which a worker's RocksDB records how far into salonq.events[p] its states reach.
 [[nodiscard]] std::string events_offset_key(std::int32_t p);
+// The meta key under which it keeps the dedupe chunk keys it knows in salonq.snapshots[p] (encode_chunk_refs).
+[[nodiscard]] std::string chunk_keys_key(std::int32_t p);
 
 struct recovery_context {
     kafka_engine_options const& options;
@@ -31,7 +33,7 @@ struct recovery_context {
 
 struct recovered_partition {
     std::int64_t events_end = 0;   // the events end offset the states now reflect
-    std::vector<chunk_ref> chunks; // dedupe chunks seen in salonq.snapshots (restores from snapshots only)
+    std::vector<chunk_ref> chunks; // dedupe chunks known in salonq.snapshots[p] (read there, or kept in RocksDB)
 };
 
 // Loads partition p's states from RocksDB (or, without local state, from the latest snapshot round), folds the

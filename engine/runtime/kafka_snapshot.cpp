@@ -39,7 +39,10 @@ std::optional<snapshot_view> parse_snapshot(std::string_view record) {
     return out;
 }
 
-instant dedupe_chunk::newest() const {
+instant dedupe_chunk::newest(instant otherwise) const {
+    if (entries.empty()) {
+        return otherwise;
+    }
     instant t{};
     for (auto const& [key, e] : entries) {
         t = std::max(t, e.received_at);
@@ -47,9 +50,45 @@ instant dedupe_chunk::newest() const {
     return t;
 }
 
-std::string dedupe_chunk_key(std::int64_t to) { return fmt::format("~dedupe/{}", to); }
+std::string dedupe_chunk_key(std::int64_t to, instant newest) {
+    return fmt::format("~dedupe/{}/{}", to, to_unix_ms(newest));
+}
 
 bool is_dedupe_chunk_key(std::string_view key) { return key.starts_with("~dedupe/"); }
+
+std::optional<instant> chunk_key_newest(std::string_view key) {
+    if (!is_dedupe_chunk_key(key)) {
+        return std::nullopt;
+    }
+    auto const slash = key.rfind('/');
+    std::int64_t ms = 0;
+    auto const [ptr, ec] = std::from_chars(key.data() + slash + 1, key.data() + key.size(), ms);
+    if (slash < 8 || ec != std::errc{} || ptr != key.data() + key.size()) {
+        return std::nullopt;
+    }
+    return from_unix_ms(ms);
+}
+
+std::string encode_chunk_refs(std::vector<chunk_ref> const& refs) {
+    std::string out;
+    for (auto const& r : refs) {
+        out.append(r.key).push_back('\n');
+    }
+    return out;
+}
+
+std::vector<chunk_ref> decode_chunk_refs(std::string_view text) {
+    std::vector<chunk_ref> out;
+    while (!text.empty()) {
+        auto const end = std::min(text.find('\n'), text.size());
+        auto const key = text.substr(0, end);
+        if (auto newest = chunk_key_newest(key)) {
+            out.push_back(chunk_ref{std::string{key}, *newest});
+        }
+        text.remove_prefix(std::min(end + 1, text.size()));
+    }
+    return out;
+}
 
 std::string encode_dedupe_chunk(dedupe_chunk const& c) {
     codec::json_writer w;
@@ -76,11 +115,12 @@ std::optional<dedupe_chunk> parse_dedupe_chunk(std::string_view record, std::int
         return std::nullopt;
     }
     std::string_view type;
-    std::int64_t from = 0, to = 0;
+    std::int64_t version = 0, from = 0, to = 0;
     simdjson::dom::array entries;
     if (doc["type"].get(type) != simdjson::SUCCESS || type != "dedupe_chunk" ||
-        doc["from"].get(from) != simdjson::SUCCESS || doc["to"].get(to) != simdjson::SUCCESS ||
-        doc["entries"].get(entries) != simdjson::SUCCESS || from < 0 || to < from) {
+        doc["v"].get(version) != simdjson::SUCCESS || version != 1 || doc["from"].get(from) != simdjson::SUCCESS ||
+        doc["to"].get(to) != simdjson::SUCCESS || doc["entries"].get(entries) != simdjson::SUCCESS || from < 0 ||
+        to < from) {
         return std::nullopt;
     }
     dedupe_chunk c{from, to, {}};
@@ -91,7 +131,7 @@ std::optional<dedupe_chunk> parse_dedupe_chunk(std::string_view record, std::int
         if (item.get(a) != simdjson::SUCCESS || a.size() != 5 || a.at(0).get(salon) != simdjson::SUCCESS ||
             a.at(1).get(command) != simdjson::SUCCESS || a.at(2).get(at) != simdjson::SUCCESS ||
             a.at(3).get(offset) != simdjson::SUCCESS || a.at(4).get(count) != simdjson::SUCCESS || count < 0 ||
-            count > UINT32_MAX) {
+            count > UINT32_MAX || offset < from || offset >= to) {
             return std::nullopt;
         }
         c.entries.emplace_back(log::dedupe_key(salon_id{std::string{salon}}, command_id{std::string{command}}),
@@ -153,7 +193,7 @@ std::map<std::string, std::string> recovery_reader_properties(std::string const&
 }
 
 std::expected<partition_snapshots, error> read_latest_snapshots(lk::settings const& kafka, std::string const& group,
-                                                                std::int32_t p) {
+                                                                std::int32_t p, instant oldest) {
     auto reader = lk::make_client(kafka, RD_KAFKA_CONSUMER, recovery_reader_properties(group));
     if (!reader) {
         return std::unexpected(error{errc::storage, reader.error().message});
@@ -166,7 +206,8 @@ std::expected<partition_snapshots, error> read_latest_snapshots(lk::settings con
         return std::unexpected(error{errc::storage, fmt::format("snapshot reader: {}", rd_kafka_err2str(err))});
     }
     partition_snapshots latest;
-    std::map<std::string, dedupe_chunk> chunks; // by key, in log order of their `to`
+    std::map<std::string, dedupe_chunk> chunks; // by key
+    std::map<std::string, instant> keys;        // every chunk not removed, expired or not
     for (;;) {
         message_ptr m{rd_kafka_consumer_poll(reader->get(), 1000)};
         if (!m) {
@@ -175,6 +216,9 @@ std::expected<partition_snapshots, error> read_latest_snapshots(lk::settings con
         if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
             for (auto& [key, c] : chunks) {
                 latest.chunks.push_back(std::move(c));
+            }
+            for (auto const& [key, newest] : keys) {
+                latest.chunk_keys.push_back(chunk_ref{key, newest});
             }
             std::sort(latest.chunks.begin(), latest.chunks.end(),
                       [](dedupe_chunk const& a, dedupe_chunk const& b) { return a.to < b.to; });
@@ -189,12 +233,19 @@ std::expected<partition_snapshots, error> read_latest_snapshots(lk::settings con
         }
         std::string key{static_cast<char const*>(m->key), m->key_len};
         std::string_view const value{static_cast<char const*>(m->payload), m->payload == nullptr ? 0 : m->len};
-        if (is_dedupe_chunk_key(key)) {
-            if (m->payload == nullptr) {
-                chunks.erase(key); // its tombstone: past the retention
-            } else if (auto c = parse_dedupe_chunk(value, p)) {
-                chunks.insert_or_assign(std::move(key), std::move(*c));
+        if (auto newest = chunk_key_newest(key)) {
+            if (m->payload == nullptr) { // its tombstone: past the retention
+                chunks.erase(key);
+                keys.erase(key);
+                continue;
             }
+            keys.insert_or_assign(key, *newest);
+            if (*newest < oldest) {
+                continue; // every commandId in it is past the retention: not even parsed
+            }
+            if (auto c = parse_dedupe_chunk(value, p)) {
+                chunks.insert_or_assign(std::move(key), std::move(*c));
+            } // a chunk that does not parse covers nothing: its events are read back
             continue;
         }
         if (auto snap = parse_snapshot(value)) {

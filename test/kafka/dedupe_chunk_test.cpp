@@ -37,10 +37,23 @@ TEST_CASE("dedupe chunk: encoded and parsed back, entries and range intact") {
         CHECK(back->entries[i].first == c.entries[i].first);
         CHECK(back->entries[i].second.encode() == c.entries[i].second.encode());
     }
-    CHECK(back->newest() == from_unix_ms(1'795'000'123'456));
-    CHECK(dedupe_chunk_key(160) == "~dedupe/160");
-    CHECK(is_dedupe_chunk_key(dedupe_chunk_key(160)));
+    CHECK(back->newest(instant{}) == from_unix_ms(1'795'000'123'456));
+    CHECK(dedupe_chunk{5, 9, {}}.newest(from_unix_ms(42)) == from_unix_ms(42)); // no entries: its round's time
+
+    auto const key = dedupe_chunk_key(160, from_unix_ms(1'795'000'123'456));
+    CHECK(key == "~dedupe/160/1795000123456");
+    CHECK(is_dedupe_chunk_key(key));
+    CHECK(chunk_key_newest(key) == from_unix_ms(1'795'000'123'456));
     CHECK_FALSE(is_dedupe_chunk_key("salon-1"));
+    CHECK_FALSE(chunk_key_newest("salon-1"));
+    CHECK_FALSE(chunk_key_newest("~dedupe/160/x"));
+
+    std::vector<chunk_ref> const refs{{key, from_unix_ms(1'795'000'123'456)}, {"~dedupe/200/7", from_unix_ms(7)}};
+    auto const kept = decode_chunk_refs(encode_chunk_refs(refs));
+    REQUIRE(kept.size() == 2);
+    CHECK(kept[1].key == "~dedupe/200/7");
+    CHECK(kept[1].newest == from_unix_ms(7));
+    CHECK(decode_chunk_refs("").empty());
 }
 
 TEST_CASE("dedupe chunk: what is not a chunk is refused") {
@@ -52,6 +65,10 @@ TEST_CASE("dedupe chunk: what is not a chunk is refused") {
              R"({"type":"dedupe_chunk","v":1,"from":0,"to":5,"entries":[["s","c","1",2,1]]})",
              R"({"type":"dedupe_chunk","v":1,"from":0,"to":5,"entries":[["s","c",1,2,-1]]})",
              R"({"type":"dedupe_chunk","v":1,"from":0,"to":5)",
+             R"({"type":"dedupe_chunk","v":2,"from":0,"to":5,"entries":[]})",
+             R"({"type":"dedupe_chunk","from":0,"to":5,"entries":[]})",
+             R"({"type":"dedupe_chunk","v":1,"from":0,"to":5,"entries":[["s","c",1,5,1]]})",
+             R"({"type":"dedupe_chunk","v":1,"from":3,"to":5,"entries":[["s","c",1,2,1]]})",
              "",
          }) {
         CAPTURE(bad);
