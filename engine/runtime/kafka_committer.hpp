@@ -3,8 +3,8 @@
 // The committing half of the Kafka worker. One thread owns the transactional producer: for each decided batch it
 // runs one transaction (the outcome records, the consumed offsets with the group metadata, commit), and between
 // batches it writes due snapshot rounds. A second thread then writes each committed batch to RocksDB (states,
-// dedupe entries, events offsets), in order, while the next transaction runs. The deciding half (kafka_engine)
-// decides batch n+1 meanwhile. Private to the Kafka worker (engine/runtime/kafka_*).
+// dedupe entries, events offsets), in order, while the next transaction runs. Snapshot rounds: kafka_round.cpp. The
+// deciding half (kafka_engine) decides batch n+1 meanwhile. Private to the Kafka worker (engine/runtime/kafka_*).
 
 #include "engine/runtime/kafka_batch.hpp"
 #include "engine/runtime/kafka_engine.hpp"
@@ -40,6 +40,12 @@ struct committer_options {
     std::chrono::hours dedupe_retention{24 * 7};
     std::function<instant()> clock;
 };
+
+// Produces one record to (topic, partition); waits while the producer queue is full. The value is copied (a null
+// value.data() produces a tombstone). opaque goes to the delivery report.
+[[nodiscard]] std::expected<void, error> produce_record(rd_kafka_t* producer, char const* topic, std::int32_t partition,
+                                                        std::string_view key, std::string_view value,
+                                                        std::string_view type, void* opaque);
 
 class kafka_committer {
 public:

@@ -1,0 +1,135 @@
+// The committer's snapshot rounds: every salon of a due partition, its dedupe chunk and the tombstones of expired
+// chunks, in a transaction of their own between batches.
+
+#include "engine/runtime/kafka_committer.hpp"
+
+#include "engine/log/kafka/client.hpp"
+#include "engine/log/partitioner.hpp"
+#include "engine/runtime/kafka_recovery.hpp"
+#include "engine/runtime/kafka_snapshot.hpp"
+#include "engine/store/rocks_store.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace salonq::engine::runtime::kafka_detail {
+namespace {
+
+using namespace log::kafka::detail;
+namespace lk = log::kafka;
+
+// The delivery-report opaque of records whose offsets nobody needs (snapshots).
+void* const untracked = reinterpret_cast<void*>(UINTPTR_MAX);
+
+// Entries per dedupe chunk record: ~60 bytes each in JSON, well under the broker's 1 MB record limit.
+constexpr std::size_t chunk_entries = 2000;
+
+} // namespace
+
+// Writes a snapshot round, in a transaction of its own, for each owned partition that is due: every salon of the
+// partition as committed (RocksDB holds exactly the committed fold between batches), with the events offset it
+// reflects. A failed round is retried after the next batch; only a fatal error stops the worker.
+std::expected<void, error> kafka_committer::snapshot_if_due() {
+    if (options_.snapshot_every == 0) {
+        return {};
+    }
+    std::vector<std::int32_t> round;
+    std::map<std::int32_t, std::int64_t> ends;
+    std::map<std::int32_t, dedupe_chunk> chunks;        // what each partition's round adds
+    std::map<std::int32_t, std::vector<chunk_ref>> old; // and the chunks it tombstones
+    auto const now = options_.clock();
+    {
+        std::unique_lock lock{mutex_};
+        for (auto const& [p, count] : since_snapshot) {
+            if (count >= options_.snapshot_every && pending_chunk.contains(p)) { // adopted partitions only
+                round.push_back(p);
+            }
+        }
+        if (round.empty()) {
+            return {};
+        }
+        wait_stored(lock); // the round reads RocksDB: it must hold exactly the committed fold
+        if (store_error_) {
+            return std::unexpected(*store_error_);
+        }
+        ends = committed_end;
+        auto const oldest = now - options_.dedupe_retention;
+        for (auto p : round) {
+            chunks[p] = pending_chunk.at(p);
+            chunks[p].to = ends[p];
+            for (auto const& c : chunks_written[p]) {
+                if (c.newest < oldest) {
+                    old[p].push_back(c);
+                }
+            }
+        }
+    }
+    if (error_ptr e{rd_kafka_begin_transaction(producer_.get())}) {
+        return std::unexpected(
+            error{errc::shutting_down, fmt::format("begin snapshot transaction: {}", rd_kafka_error_string(e.get()))});
+    }
+    std::expected<void, error> produced;
+    std::uint64_t written = 0;
+    auto scanned = db_.scan(store::family::state, "", "", [&](std::string_view salon, std::string_view state) {
+        auto const p = log::partition_for(salon, options_.partitions);
+        if (std::find(round.begin(), round.end(), p) == round.end()) {
+            return true;
+        }
+        produced = produce_record(producer_.get(), lk::snapshots_topic, p, salon, snapshot_record(ends[p], state),
+                                  "salon_snapshot", untracked);
+        ++written;
+        return produced.has_value();
+    });
+    // The commandIds committed since each partition's last round, and the tombstones of chunks past the retention.
+    std::map<std::int32_t, std::vector<chunk_ref>> added;
+    for (auto const& [p, chunk] : chunks) {
+        for (auto const& part : split_dedupe_chunk(chunk, chunk_entries)) {
+            if (!scanned || !produced) {
+                break;
+            }
+            auto const newest = part.newest(now);
+            added[p].push_back(chunk_ref{dedupe_chunk_key(part.to, newest), newest});
+            produced = produce_record(producer_.get(), lk::snapshots_topic, p, added[p].back().key,
+                                      encode_dedupe_chunk(part), "dedupe_chunk", untracked);
+        }
+        for (auto const& c : old[p]) {
+            if (produced) {
+                produced =
+                    produce_record(producer_.get(), lk::snapshots_topic, p, c.key, {}, "dedupe_chunk", untracked);
+            }
+        }
+    }
+    if (!produced && produced.error().code != errc::storage) {
+        return produced;
+    }
+    if (!scanned || !produced) {
+        return abort_open(!scanned ? scanned.error().message : produced.error().message);
+    }
+    if (auto committed = commit_open("commit snapshot transaction"); !committed) {
+        return committed;
+    }
+    stats_.snapshots_written.fetch_add(written, std::memory_order_relaxed);
+    std::unique_lock lock{mutex_};
+    auto wb = db_.make_batch();
+    for (auto p : round) {
+        since_snapshot[p] = 0;
+        if (!pending_chunk.contains(p)) {
+            continue; // not expected: rounds run between batches, and partitions are released only when drained
+        }
+        pending_chunk[p] = dedupe_chunk{ends[p], ends[p], {}};
+        auto& known = chunks_written[p];
+        std::erase_if(known, [&](chunk_ref const& c) {
+            return std::any_of(old[p].begin(), old[p].end(), [&](chunk_ref const& o) { return o.key == c.key; });
+        });
+        known.insert(known.end(), added[p].begin(), added[p].end());
+        wb.put(store::family::meta, chunk_keys_key(p), encode_chunk_refs(known));
+    }
+    lock.unlock();
+    // Kept so that this worker still tombstones them after a restart; losing it only leaves them to the next
+    // worker that restores from the snapshots.
+    (void)db_.write(wb, false);
+    return {};
+}
+
+} // namespace salonq::engine::runtime::kafka_detail
