@@ -461,6 +461,11 @@ int run_serve(store_options const& so, kafka_options const& ko) {
     options.session_timeout = std::chrono::milliseconds{ko.session_timeout_ms};
     options.snapshot_every = ko.snapshot_every;
     options.inject_abort_every = ko.inject_abort_every;
+    if (ko.clock_offset_hours != 0) {
+        options.clock = [offset = std::chrono::hours{ko.clock_offset_hours}] {
+            return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now() + offset);
+        };
+    }
     // Handlers first: a stop that arrives while the worker is still connecting is a clean stop too.
     std::signal(SIGTERM, stop_serving);
     std::signal(SIGINT, stop_serving);

@@ -97,6 +97,11 @@ int main(int argc, char** argv) {
     serve->add_option("--session-timeout-ms", ko.session_timeout_ms, "Group session timeout (failure detection)")
         ->check(CLI::Range(1000, 300000));
     serve
+        ->add_option("--clock-offset-hours", ko.clock_offset_hours,
+                     "Tests only: the worker's clock (receive times, dedupe retention) runs this many hours ahead")
+        ->check(CLI::Range(0, 24 * 365))
+        ->group(""); // hidden from --help
+    serve
         ->add_option("--inject-abort-every", ko.inject_abort_every,
                      "Fault injection for tests: abort every Nth transaction after producing it")
         ->group(""); // hidden from --help

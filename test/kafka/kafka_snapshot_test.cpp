@@ -9,6 +9,8 @@
 
 #include <fstream>
 #include <regex>
+#include <set>
+#include <sstream>
 #include <thread>
 
 namespace {
@@ -95,4 +97,51 @@ TEST_CASE("kafka snapshots: a worker without local state restores the latest rou
     CHECK(read_back > 0);
     CHECK(read_back < total / 4);
     CHECK_MESSAGE(wait_verified(broker.bootstrap(), 60s, report, "--worker-data '" + (dir / "c") + "'"), report);
+}
+
+TEST_CASE("kafka snapshots: dedupe chunks past the retention are skipped at restore and tombstoned by a round") {
+    kafka_broker broker;
+    auto const& dir = broker.dir();
+    create_topics(broker.bootstrap(), 2);
+    auto const total = simulated_commands(dir, "--salons 10 --days 1 --seed 12");
+    auto const halves = split_commands(dir, total, 2);
+
+    auto a = start_worker(broker, "a", {"--snapshot-every", "50"});
+    kcat_produce(broker.bootstrap(), halves[0]);
+    std::string report;
+    REQUIRE_MESSAGE(wait_verified(broker.bootstrap(), 120s, report), report);
+    a->kill(SIGTERM);
+    REQUIRE(a->wait() == 0);
+
+    // Eight days later (the worker's clock runs 200 h ahead): every chunk a wrote is past the 7-day retention.
+    auto b = start_worker(broker, "b", {"--snapshot-every", "50", "--clock-offset-hours", "200"});
+    kcat_produce(broker.bootstrap(), halves[1]);
+    REQUIRE_MESSAGE(wait_verified(broker.bootstrap(), 120s, report), report);
+    b->kill(SIGTERM);
+    REQUIRE(b->wait() == 0);
+    CHECK(worker_stat(dir / "b.log", "commandIds restored") == 0);        // skipped unparsed, by their keys
+    CHECK(worker_stat(dir / "b.log", "events read for commandIds") == 0); // nothing of the window is uncovered
+
+    // Every chunk record: "~dedupe/<to>/<newest ms> <value size, -1 for a tombstone>". a's chunks carry today's
+    // times, b's the times 200 h ahead.
+    std::istringstream lines{run_capture("kcat -b " + broker.bootstrap() +
+                                         " -C -t salonq.snapshots -e -q -Z -f '%k %S\\n' | grep '^~dedupe/'")};
+    auto const now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    std::set<std::string> a_chunks, b_chunks, tombstoned;
+    for (std::string key, size; lines >> key >> size;) {
+        if (size == "-1") {
+            tombstoned.insert(key);
+        } else if (std::stoll(key.substr(key.rfind('/') + 1)) < now_ms + 100 * 3600 * 1000LL) {
+            a_chunks.insert(key);
+        } else {
+            b_chunks.insert(key);
+        }
+    }
+    MESSAGE("a wrote " << a_chunks.size() << " dedupe chunks, b " << b_chunks.size() << "; b's rounds wrote "
+                       << tombstoned.size() << " tombstones");
+    CHECK_FALSE(a_chunks.empty());
+    CHECK_FALSE(b_chunks.empty());
+    CHECK(tombstoned == a_chunks); // all of a's, none of b's
 }
