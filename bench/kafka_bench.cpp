@@ -293,6 +293,14 @@ int main(int argc, char** argv) {
             (void)e->run();
         });
     }
+    auto stop_all = [&] {
+        for (auto& e : engines) {
+            e->stop();
+        }
+        for (auto& t : threads) {
+            t.join();
+        }
+    };
     // Every worker has an assignment (it took over partitions) and the group has settled.
     for (auto const& e : engines) {
         while (e->stats().recovery_us.load() == 0) {
@@ -323,12 +331,7 @@ int main(int argc, char** argv) {
                    f.process_cores);
     }
     if (engine_only) {
-        for (auto& e : engines) {
-            e->stop();
-        }
-        for (auto& t : threads) {
-            t.join();
-        }
+        stop_all();
         return 0;
     }
     for (int r = 0; r < rounds; ++r) {
@@ -388,12 +391,7 @@ int main(int argc, char** argv) {
                transactions, static_cast<double>(commands) / txns, aborts,
                static_cast<double>(decide_us) / txns / 1000.0, static_cast<double>(commit_us) / txns / 1000.0,
                static_cast<double>(store_us) / txns / 1000.0);
-    for (auto& e : engines) {
-        e->stop();
-    }
-    for (auto& t : threads) {
-        t.join();
-    }
+    stop_all();
     std::uint64_t const full_history = commands - duplicates;
     fmt::print("  snapshots written: {}\n", snapshots);
     engines.clear();

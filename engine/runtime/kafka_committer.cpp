@@ -354,6 +354,16 @@ std::expected<void, error> kafka_committer::commit(kafka_batch& batch, std::uint
     }
     auto const commands = job.batch.commands;
     auto const records = job.batch.records.size();
+    // The commandIds for the partitions' next dedupe chunks, gathered before taking the lock.
+    std::vector<std::pair<std::string, dedupe_entry>> for_chunks;
+    if (options_.snapshot_every > 0) {
+        for_chunks.reserve(job.batch.decided.size());
+        for (auto const& d : job.batch.decided) {
+            if (auto entry = committed_entry(job.batch, job.offsets, d)) {
+                for_chunks.emplace_back(d.dedupe_key, *entry);
+            }
+        }
+    }
     std::unique_lock lock{mutex_};
     for (auto const& [p, end] : job.events_end) {
         committed_end[p] = end;
@@ -362,13 +372,9 @@ std::expected<void, error> kafka_committer::commit(kafka_batch& batch, std::uint
             it->second.to = end;
         }
     }
-    if (options_.snapshot_every > 0) {
-        for (auto const& d : job.batch.decided) {
-            if (auto entry = committed_entry(job.batch, job.offsets, d)) {
-                if (auto it = pending_chunk.find(entry->partition.value()); it != pending_chunk.end()) {
-                    it->second.entries.emplace_back(d.dedupe_key, *entry);
-                }
-            }
+    for (auto& [key, entry] : for_chunks) {
+        if (auto it = pending_chunk.find(entry.partition.value()); it != pending_chunk.end()) {
+            it->second.entries.emplace_back(std::move(key), entry);
         }
     }
     changed_.wait(lock, [&] { return to_store_.size() < 2 || store_error_.has_value(); });
