@@ -4,10 +4,27 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
 #include <fstream>
 #include <iostream>
 
 int main(int argc, char** argv) {
+    // A crash says why: an uncaught exception is named on stderr before the abort.
+    std::set_terminate([] {
+        try {
+            if (auto e = std::current_exception()) {
+                std::rethrow_exception(e);
+            }
+            std::fputs("salonq: terminated\n", stderr);
+        } catch (std::exception const& e) {
+            std::fprintf(stderr, "salonq: terminated by an uncaught exception: %s\n", e.what());
+        } catch (...) {
+            std::fputs("salonq: terminated by an uncaught exception\n", stderr);
+        }
+        std::abort();
+    });
     using namespace salonq::api;
     CLI::App app{"salonq - event-sourced walk-in queue engine for salons"};
     app.require_subcommand(1);

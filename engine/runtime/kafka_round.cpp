@@ -55,8 +55,10 @@ std::expected<void, error> kafka_committer::snapshot_if_due() {
         }
         ends = committed_end;
         auto const oldest = now - options_.dedupe_retention;
+        // wait_stored let go of the lock: a partition released meanwhile leaves the round.
+        std::erase_if(round, [&](std::int32_t p) { return !pending_chunk.contains(p) || !ends.contains(p); });
         for (auto p : round) {
-            chunks[p] = pending_chunk.at(p);
+            chunks[p] = pending_chunk.find(p)->second;
             chunks[p].to = ends[p];
             for (auto const& c : chunks_written[p]) {
                 if (c.newest < oldest) {

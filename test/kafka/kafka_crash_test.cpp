@@ -21,6 +21,7 @@ using namespace std::chrono_literals;
 struct worker_set {
     kafka_broker const& broker;
     std::vector<std::unique_ptr<child_process>> procs;
+    std::vector<std::string> logs; // each worker's current log
     int restarts = 0;
 
     std::string data(std::size_t i) const { return broker.dir() / ("w" + std::to_string(i)); } // start_worker's
@@ -28,9 +29,10 @@ struct worker_set {
     void start(std::size_t i) {
         if (procs.size() <= i) {
             procs.resize(i + 1);
+            logs.resize(i + 1);
         }
-        procs[i] = start_worker(broker, "w" + std::to_string(i), {"--session-timeout-ms", "3000"},
-                                broker.dir() / ("w" + std::to_string(i) + "-" + std::to_string(restarts++) + ".log"));
+        logs[i] = broker.dir() / ("w" + std::to_string(i) + "-" + std::to_string(restarts++) + ".log");
+        procs[i] = start_worker(broker, "w" + std::to_string(i), {"--session-timeout-ms", "3000"}, logs[i]);
     }
     void kill(std::size_t i) {
         procs[i]->kill(SIGKILL);
@@ -39,6 +41,9 @@ struct worker_set {
     int stop(std::size_t i) {
         procs[i]->kill(SIGTERM);
         return procs[i]->wait();
+    }
+    std::string log_tail(std::size_t i) const { // what a worker said last, without librdkafka's own lines
+        return run_capture("grep -v '^%' '" + logs[i] + "' | tail -8");
     }
     std::string data_dirs() const {
         std::string out;
@@ -58,7 +63,7 @@ TEST_CASE("kafka crash: three workers, 500 salons, 200k+ commands, kill -9 and r
     auto const total = simulated_commands(dir, "--salons 500 --days 2 --load 1.2 --seed 11");
     REQUIRE(total >= 200'000);
 
-    worker_set workers{broker, {}, 0};
+    worker_set workers{broker, {}, {}, 0};
     for (std::size_t i = 0; i < 3; ++i) {
         workers.start(i);
     }
@@ -78,7 +83,7 @@ TEST_CASE("kafka crash: three workers, 500 salons, 200k+ commands, kill -9 and r
     // Rebalance under load: a fourth worker joins, then one leaves cleanly.
     workers.start(3);
     std::this_thread::sleep_for(3s);
-    CHECK(workers.stop(1) == 0);
+    CHECK_MESSAGE(workers.stop(1) == 0, workers.log_tail(1));
     CHECK(producer->wait() == 0);
 
     std::string report;
@@ -86,7 +91,7 @@ TEST_CASE("kafka crash: three workers, 500 salons, 200k+ commands, kill -9 and r
     MESSAGE(report);
     CHECK(report.find("command messages " + std::to_string(total)) != std::string::npos);
     for (std::size_t i : {0, 2, 3}) {
-        CHECK(workers.stop(i) == 0);
+        CHECK_MESSAGE(workers.stop(i) == 0, workers.log_tail(i));
     }
     CHECK_MESSAGE(wait_verified(broker.bootstrap(), 60s, report, workers.data_dirs()), report);
 }
@@ -98,7 +103,7 @@ TEST_CASE("kafka fencing: a worker frozen while its partitions move cannot appen
     auto const total = simulated_commands(dir, "--salons 40 --days 1 --seed 5");
     auto const halves = split_commands(dir, total, 2);
 
-    worker_set workers{broker, {}, 0};
+    worker_set workers{broker, {}, {}, 0};
     workers.start(0);
     kcat_produce(broker.bootstrap(), halves[0]);
     std::string report;
@@ -123,5 +128,5 @@ TEST_CASE("kafka fencing: a worker frozen while its partitions move cannot appen
     CHECK(events_after == events_before);
     CHECK_MESSAGE(wait_verified(broker.bootstrap(), 60s, report), report);
     workers.stop(0);
-    CHECK(workers.stop(1) == 0);
+    CHECK_MESSAGE(workers.stop(1) == 0, workers.log_tail(1));
 }
