@@ -60,8 +60,8 @@ TEST_CASE("kafka: commands from kcat are decided once, events read back with kca
         run_capture("kcat -b " + broker.bootstrap() +
                     " -C -t salonq.events -e -q -X isolation.level=read_committed -f '%k %s\\n' 2>/dev/null | "
                     "grep -m1 '^salon-0003 '");
-    CHECK(first.find("\"type\":\"salon_registered\"") != std::string::npos);
-    CHECK(first.find("\"seq\":1,") != std::string::npos);
+    CHECK_MESSAGE(first.find("\"type\":\"salon_registered\"") != std::string::npos, first);
+    CHECK_MESSAGE(first.find("\"seq\":1,") != std::string::npos, first);
 
     worker.kill(SIGTERM);
     CHECK(worker.wait() == 0);

@@ -85,20 +85,22 @@ inline std::size_t simulated_commands(temp_dir const& dir, std::string const& si
     return keyed_commands(dir / "cmds.jsonl", dir / "keyed.tsv");
 }
 
+// kcat producing a keyed file to salonq.commands as a POS terminal should: the Java client's partitioner, and an
+// idempotent producer, so a retried batch cannot land behind a later one (a walk-in ahead of its salon's register).
+inline std::string kcat_produce_command(std::string const& bootstrap, std::string const& keyed_file) {
+    return "kcat -b " + bootstrap + " -P -t salonq.commands -K'\t' -X partitioner=murmur2_random " +
+           "-X enable.idempotence=true < '" + keyed_file + "'";
+}
+
 inline void kcat_produce(std::string const& bootstrap, std::string const& keyed_file) {
-    (void)run_capture("kcat -b " + bootstrap + " -P -t salonq.commands -K'\t' -X partitioner=murmur2_random < '" +
-                      keyed_file + "'");
+    (void)run_capture(kcat_produce_command(bootstrap, keyed_file));
 }
 
 // Produces a keyed file in the background (kcat as a child process).
 inline std::unique_ptr<child_process> kcat_produce_async(std::string const& bootstrap, std::string const& keyed_file,
                                                          std::string const& log) {
     return std::make_unique<child_process>(
-        std::vector<std::string>{"/bin/sh", "-c",
-                                 "kcat -b " + bootstrap +
-                                     " -P -t salonq.commands -K'\t' -X partitioner=murmur2_random < '" + keyed_file +
-                                     "'"},
-        log);
+        std::vector<std::string>{"/bin/sh", "-c", kcat_produce_command(bootstrap, keyed_file)}, log);
 }
 
 // Splits `<dir>/keyed.tsv` (total lines) into `parts` consecutive files <dir>/part<i>.tsv.
