@@ -4,6 +4,8 @@
 //   2. the engine with exactly-once on: commands produced as fast as possible until each outcome is visible
 //      to a read_committed consumer: throughput and produce-to-visible latency;
 //   3. the same at half the engine's maximum rate: latency p50/p99 (target p99 <= 25 ms);
+//   2b, 3b. the exactly-once limit: a transactional relay that decides nothing (bench/eos_relay.hpp), at its
+//      maximum rate and at the engine's half-max rate;
 //   4. restore: a worker with no local state takes over every partition and folds all events (events/s).
 
 #include "engine/codec/command_codec.hpp"
@@ -14,12 +16,16 @@
 #include "engine/sim/day_simulator.hpp"
 #include "engine/sim/memory_executor.hpp"
 
+#include "bench/eos_relay.hpp"
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <pthread.h>
 #include <sys/resource.h>
 #include <thread>
@@ -104,10 +110,12 @@ figures summarise(std::vector<std::int64_t> latency, double seconds) {
 }
 
 // Produces `stream` to `out_topic` (at most `rate` messages/s if rate > 0) while a read_committed consumer on
-// `in_topic` waits for one message per input; each arrival is matched to its send time by `match`.
+// `in_topic` waits for one message per input; each arrival is matched to its send time by `match`. Latency counts
+// only the messages sent after `settle` (the steady state of a paced run, not its ramp-up from idle).
 template <typename Match>
 figures pipeline(lk::settings const& s, std::vector<message> const& stream, char const* out_topic, char const* in_topic,
-                 std::int32_t partitions, double rate, Match match) {
+                 std::int32_t partitions, double rate, Match match,
+                 std::chrono::milliseconds settle = std::chrono::milliseconds{0}) {
     auto producer = lk::make_client(s, RD_KAFKA_PRODUCER,
                                     {{"enable.idempotence", "true"},
                                      {"acks", "all"},
@@ -148,12 +156,14 @@ figures pipeline(lk::settings const& s, std::vector<message> const& stream, char
     std::vector<std::int64_t> sent_wall(stream.size()); // system clock, ms: to compare with the events' "at"
     std::vector<std::int64_t> latency;
     latency.reserve(stream.size());
+    std::size_t arrived = 0;
+    auto const start = clock_type::now(); // the pacing's origin (the reader starts just below)
     std::vector<std::int64_t> to_decided; // produce -> the engine's receive time ("at"), ms
     std::vector<std::int64_t> to_visible; // the engine's receive time -> visible read_committed, ms
     std::atomic<bool> done{false};
     std::thread reader([&] {
         std::vector<bool> seen(stream.size());
-        while (latency.size() < stream.size()) {
+        while (arrived < stream.size()) {
             lk::detail::message_ptr m{rd_kafka_consumer_poll(consumer.get(), 100)};
             if (!m || m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
                 continue;
@@ -161,6 +171,10 @@ figures pipeline(lk::settings const& s, std::vector<message> const& stream, char
             auto const i = match(std::string_view{static_cast<char const*>(m->payload), m->len}, index);
             if (i < stream.size() && !seen[i]) {
                 seen[i] = true;
+                ++arrived;
+                if (sent[i] < start + settle) {
+                    continue;
+                }
                 latency.push_back(
                     std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - sent[i]).count());
                 auto const value = std::string_view{static_cast<char const*>(m->payload), m->len};
@@ -177,13 +191,16 @@ figures pipeline(lk::settings const& s, std::vector<message> const& stream, char
         }
         done = true;
     });
-    auto const start = clock_type::now();
     auto const cpu_before = cpu_sample::now();
     for (std::size_t i = 0; i < stream.size(); ++i) {
         if (rate > 0) {
+            // Paced in steps of at least 0.5 ms: a sleep per message would cost the machine tens of thousands
+            // of wake-ups a second at the rates measured, CPU the broker and the engine share.
             auto const due =
                 start + std::chrono::nanoseconds{static_cast<std::int64_t>(1e9 * static_cast<double>(i) / rate)};
-            std::this_thread::sleep_until(due);
+            if (due - clock_type::now() > std::chrono::microseconds{500}) {
+                std::this_thread::sleep_until(due);
+            }
         }
         auto const& m = stream[i];
         sent[i] = clock_type::now();
@@ -203,6 +220,7 @@ figures pipeline(lk::settings const& s, std::vector<message> const& stream, char
     auto const seconds = std::chrono::duration<double>(clock_type::now() - start).count();
     auto const cpu_after = cpu_sample::now();
     auto f = summarise(std::move(latency), seconds);
+    f.rate = static_cast<double>(arrived) / seconds;
     f.machine_busy = 1.0 - static_cast<double>(cpu_after.idle - cpu_before.idle) /
                                static_cast<double>(std::max<std::uint64_t>(1, cpu_after.total - cpu_before.total));
     f.process_cores = (cpu_after.process_seconds - cpu_before.process_seconds) / seconds;
@@ -254,16 +272,26 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 100));
     bool engine_only = false;
     app.add_flag("--engine-only", engine_only, "Only the engine's rounds (to profile the worker)");
+    bool relay_only = false;
+    app.add_flag("--relay-only", relay_only, "Only the exactly-once relay's rounds (the platform's limit)")
+        ->excludes("--engine-only");
     double engine_rate = 0;
-    app.add_option("--rate", engine_rate, "With --engine-only: commands/s offered (0: as fast as possible)");
+    app.add_option("--rate", engine_rate,
+                   "With --engine-only or --relay-only: commands/s offered (0: as fast as possible)");
+    int latency_seconds = 20;
+    app.add_option("--latency-seconds", latency_seconds,
+                   "Length of the paced runs (half max, and --engine-only --rate); the first 3 s are not measured")
+        ->check(CLI::Range(5, 600));
     CLI11_PARSE(app, argc, argv);
 
     lk::settings s;
     s.brokers = brokers;
     auto const partitions = lk::check_layout(lk::describe_topics(s).value()).value();
-    if (auto ok = lk::create_topic(s, "salonq.bench.raw", partitions, 1); !ok) {
-        fmt::print(stderr, "{}\n", ok.error().message);
-        return 1;
+    for (char const* topic : {"salonq.bench.raw", "salonq.bench.relay.in", "salonq.bench.relay.out"}) {
+        if (auto ok = lk::create_topic(s, topic, partitions, 1); !ok) {
+            fmt::print(stderr, "{}\n", ok.error().message);
+            return 1;
+        }
     }
     auto const stream = make_stream(salons, "bench", 1);
     std::size_t bytes = 0;
@@ -272,6 +300,13 @@ int main(int argc, char** argv) {
     }
     fmt::print("stream: {} commands, {} salons, {} partitions, {:.0f} bytes/command\n\n", stream.size(), salons,
                partitions, static_cast<double>(bytes) / static_cast<double>(stream.size()));
+    // A paced run lasts `seconds` at `rate`: enough salons for that many commands. Its first seconds (the
+    // pipeline ramping up from idle, batches growing) are left out of the latency figures.
+    auto const per_salon = static_cast<double>(stream.size()) / static_cast<double>(salons);
+    auto salons_for = [&](double rate, int seconds) {
+        return std::max(1, static_cast<std::int32_t>(std::ceil(rate * seconds / per_salon)));
+    };
+    constexpr auto settle = std::chrono::seconds{3};
 
     std::filesystem::remove_all(dir);
     runtime::kafka_engine_options options;
@@ -307,6 +342,10 @@ int main(int argc, char** argv) {
             std::this_thread::sleep_for(std::chrono::milliseconds{50});
         }
     }
+    std::optional<salonq::bench::eos_relay> relay;
+    if (!engine_only) {
+        relay.emplace(s, "salonq.bench.relay.in", "salonq.bench.relay.out", options.commit_interval, options.max_batch);
+    }
     std::this_thread::sleep_for(std::chrono::seconds{2});
     // Warm-up of the broker (its JIT compiles the produce, fetch and transaction paths during the first tens of
     // thousands of messages: measured cold, it spent a third of the machine's CPU compiling) and of the workers.
@@ -315,37 +354,56 @@ int main(int argc, char** argv) {
                        "salonq.bench.raw", partitions, 0, match_command_id);
         (void)pipeline(s, make_stream(std::max(1, salons / 2), fmt::format("warm{}", w), 3), lk::commands_topic,
                        lk::events_topic, partitions, 0, match_command_id);
+        if (relay) {
+            (void)pipeline(s, make_stream(std::max(1, salons / 2), fmt::format("warmrelay{}", w), 3),
+                           "salonq.bench.relay.in", "salonq.bench.relay.out", partitions, 0, match_command_id);
+        }
     }
     fmt::print("engine workers: {}; max batch {} commands, commit interval {} ms\n", workers, max_batch,
                commit_interval_ms);
 
     // Raw and engine alternate, so that both see the same machine; the medians are reported.
     std::vector<figures> raws;
+    std::vector<figures> relays;
     std::vector<figures> fulls;
-    for (int r = 0; r < rounds && engine_only; ++r) {
-        auto const f = pipeline(s, make_stream(salons, fmt::format("only{}", r), 30 + static_cast<std::uint64_t>(r)),
-                                lk::commands_topic, lk::events_topic, partitions, engine_rate, match_command_id);
-        fmt::print("engine round {}: {:>8.0f} commands/s; p50 {:.1f} ms, p99 {:.1f} ms; split p50 {:.0f} / {:.0f} ms; "
+    char const* only_in = relay_only ? "salonq.bench.relay.in" : lk::commands_topic;
+    char const* only_out = relay_only ? "salonq.bench.relay.out" : lk::events_topic;
+    for (int r = 0; r < rounds && (engine_only || relay_only); ++r) {
+        auto const paced = engine_rate > 0;
+        auto const commands = make_stream(paced ? salons_for(engine_rate, latency_seconds) : salons,
+                                          fmt::format("only{}", r), 30 + static_cast<std::uint64_t>(r));
+        auto const* what = relay_only ? "relay" : "engine";
+        fmt::print("{} round {}: {} commands ...\n", what, r + 1, commands.size());
+        std::fflush(stdout);
+        auto const f = pipeline(s, commands, only_in, only_out, partitions, engine_rate, match_command_id,
+                                paced ? settle : std::chrono::seconds{0});
+        fmt::print("{} round {}: {:>8.0f} commands/s; p50 {:.1f} ms, p99 {:.1f} ms; split p50 {:.0f} / {:.0f} ms; "
                    "machine busy {:.0f}%, this process {:.2f} cores\n",
-                   r + 1, f.rate, f.p50, f.p99, f.to_decided_p50, f.to_visible_p50, 100.0 * f.machine_busy,
+                   what, r + 1, f.rate, f.p50, f.p99, f.to_decided_p50, f.to_visible_p50, 100.0 * f.machine_busy,
                    f.process_cores);
     }
-    if (engine_only) {
+    if (engine_only || relay_only) {
         stop_all();
         return 0;
     }
     for (int r = 0; r < rounds; ++r) {
         raws.push_back(pipeline(s, stream, "salonq.bench.raw", "salonq.bench.raw", partitions, 0, match_command_id));
+        relays.push_back(pipeline(s, make_stream(salons, fmt::format("relay{}", r), 20 + static_cast<std::uint64_t>(r)),
+                                  "salonq.bench.relay.in", "salonq.bench.relay.out", partitions, 0, match_command_id));
         fulls.push_back(pipeline(s, make_stream(salons, fmt::format("round{}", r), 10 + static_cast<std::uint64_t>(r)),
                                  lk::commands_topic, lk::events_topic, partitions, 0, match_command_id));
-        fmt::print("round {}: raw {:>8.0f} msgs/s, engine {:>8.0f} commands/s ({:.0f}%); engine produce-to-visible p50 "
-                   "{:.1f} ms, p99 {:.1f} ms; machine busy raw {:.0f}% / engine {:.0f}%, this process {:.2f} / {:.2f} "
-                   "cores\n",
-                   r + 1, raws.back().rate, fulls.back().rate, 100.0 * fulls.back().rate / raws.back().rate,
-                   fulls.back().p50, fulls.back().p99, 100.0 * raws.back().machine_busy,
-                   100.0 * fulls.back().machine_busy, raws.back().process_cores, fulls.back().process_cores);
+        fmt::print("round {}: raw {:>8.0f} msgs/s, relay {:>8.0f} msgs/s ({:.0f}%), engine {:>8.0f} commands/s ({:.0f}% "
+                   "of raw, {:.0f}% of relay); engine produce-to-visible p50 {:.1f} ms, p99 {:.1f} ms; machine busy raw "
+                   "{:.0f}% / relay {:.0f}% / engine {:.0f}%, this process {:.2f} / {:.2f} / {:.2f} cores\n",
+                   r + 1, raws.back().rate, relays.back().rate, 100.0 * relays.back().rate / raws.back().rate,
+                   fulls.back().rate, 100.0 * fulls.back().rate / raws.back().rate,
+                   100.0 * fulls.back().rate / relays.back().rate, fulls.back().p50, fulls.back().p99,
+                   100.0 * raws.back().machine_busy, 100.0 * relays.back().machine_busy,
+                   100.0 * fulls.back().machine_busy, raws.back().process_cores, relays.back().process_cores,
+                   fulls.back().process_cores);
     }
     auto const raw = median_by_rate(raws);
+    auto const relay_max = median_by_rate(relays);
     auto const full = median_by_rate(fulls);
     fmt::print(
         "raw librdkafka produce+consume (read_committed), median: {:>8.0f} msgs/s; latency p50 {:.1f} ms, p99 {:.1f} "
@@ -354,18 +412,34 @@ int main(int argc, char** argv) {
     fmt::print("engine, exactly-once, max rate, median:   {:>8.0f} commands/s; produce-to-visible p50 {:.1f} ms, "
                "p99 {:.1f} ms  ({:.0f}% of raw, target >= 50%)\n",
                full.rate, full.p50, full.p99, 100.0 * full.rate / raw.rate);
-    auto const half = pipeline(s, make_stream(std::max(1, salons / 2), "half", 2), lk::commands_topic, lk::events_topic,
-                               partitions, full.rate / 2, match_command_id);
-    fmt::print("engine, exactly-once, at half max ({:>6.0f}/s): {:>8.0f} commands/s; produce-to-visible p50 {:.1f} ms, "
-               "p99 {:.1f} ms  (target p99 <= 25 ms)\n",
-               full.rate / 2, half.rate, half.p50, half.p99);
-    auto const raw_light = pipeline(s, make_stream(4, "rawlight", 5), "salonq.bench.raw", "salonq.bench.raw",
-                                    partitions, 500, match_command_id);
-    fmt::print("raw produce+consume, light load (500/s):       {:>8.0f} msgs/s; latency p50 {:.1f} ms, p99 {:.1f} ms\n",
+    fmt::print("exactly-once relay (no engine), max rate, median: {:>8.0f} msgs/s ({:.0f}% of raw; the engine reaches "
+               "{:.0f}% of it)\n",
+               relay_max.rate, 100.0 * relay_max.rate / raw.rate, 100.0 * full.rate / relay_max.rate);
+    auto const half = pipeline(s, make_stream(salons_for(full.rate / 2, latency_seconds), "half", 2),
+                               lk::commands_topic, lk::events_topic, partitions, full.rate / 2, match_command_id, settle);
+    fmt::print("engine, exactly-once, at half max ({:>6.0f}/s for {} s, the first 3 s not measured): {:>8.0f} "
+               "commands/s; produce-to-visible p50 {:.1f} ms, p99 {:.1f} ms  (target p99 <= 25 ms)\n",
+               full.rate / 2, latency_seconds, half.rate, half.p50, half.p99);
+    auto const relay_half = pipeline(s, make_stream(salons_for(full.rate / 2, latency_seconds), "relayhalf", 6),
+                                     "salonq.bench.relay.in", "salonq.bench.relay.out", partitions, full.rate / 2,
+                                     match_command_id, settle);
+    fmt::print("exactly-once relay at the same rate ({:>6.0f}/s):    {:>8.0f} msgs/s; produce-to-visible p50 {:.1f} ms, "
+               "p99 {:.1f} ms\n",
+               full.rate / 2, relay_half.rate, relay_half.p50, relay_half.p99);
+    auto const light_salons = salons_for(500, 10);
+    auto const raw_light = pipeline(s, make_stream(light_salons, "rawlight", 5), "salonq.bench.raw",
+                                    "salonq.bench.raw", partitions, 500, match_command_id, std::chrono::seconds{1});
+    fmt::print("raw produce+consume, light load (500/s, 10 s):       {:>8.0f} msgs/s; latency p50 {:.1f} ms, p99 {:.1f} ms\n",
                raw_light.rate, raw_light.p50, raw_light.p99);
-    auto const light = pipeline(s, make_stream(4, "light", 4), lk::commands_topic, lk::events_topic, partitions, 500,
-                                match_command_id);
-    fmt::print("engine, exactly-once, light load (500/s):      {:>8.0f} commands/s; produce-to-visible p50 {:.1f} ms, "
+    auto const relay_light = pipeline(s, make_stream(light_salons, "relaylight", 7), "salonq.bench.relay.in",
+                                      "salonq.bench.relay.out", partitions, 500, match_command_id,
+                                      std::chrono::seconds{1});
+    fmt::print("exactly-once relay, light load (500/s, 10 s):   {:>8.0f} msgs/s; produce-to-visible p50 {:.1f} ms, "
+               "p99 {:.1f} ms\n",
+               relay_light.rate, relay_light.p50, relay_light.p99);
+    auto const light = pipeline(s, make_stream(light_salons, "light", 4), lk::commands_topic, lk::events_topic,
+                                partitions, 500, match_command_id, std::chrono::seconds{1});
+    fmt::print("engine, exactly-once, light load (500/s, 10 s):      {:>8.0f} commands/s; produce-to-visible p50 {:.1f} ms, "
                "p99 {:.1f} ms\n",
                light.rate, light.p50, light.p99);
     for (auto const* f : {&full, &half, &light}) {

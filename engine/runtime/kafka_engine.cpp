@@ -27,15 +27,19 @@ std::expected<void, error> kafka_engine::impl::submit_open() {
     if (auto before = settle(committer->wait()); !before) {
         return before;
     }
-    if (trace) {
-        std::fprintf(stderr, "batch closed: %zu commands, %.1f ms after its first (deciding so far %.1f ms)\n",
-                     open_batch.commands, std::chrono::duration<double, std::milli>(steady::now() - opened_at).count(),
-                     static_cast<double>(stats.decide_us.load()) / 1000.0);
-    }
+    std::size_t state_bytes = 0;
     for (auto const& [salon, before] : open_prior) {
         if (auto it = states.find(salon); it != states.end() && it->second.registered) {
             open_batch.states.emplace_back(salon, codec::encode_state(it->second));
+            state_bytes += open_batch.states.back().second.size();
         }
+    }
+    if (trace) {
+        std::fprintf(stderr,
+                     "batch closed: %zu commands, %.1f ms after its first (deciding so far %.1f ms); %zu salon states, "
+                     "%zu bytes\n",
+                     open_batch.commands, std::chrono::duration<double, std::milli>(steady::now() - opened_at).count(),
+                     static_cast<double>(stats.decide_us.load()) / 1000.0, open_batch.states.size(), state_bytes);
     }
     open_batch.group.reset(rd_kafka_consumer_group_metadata(consumer.get()));
     flight_number = committer->submit(std::exchange(open_batch, kd::kafka_batch{}));
