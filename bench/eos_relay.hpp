@@ -84,9 +84,9 @@ private:
             batch.clear();
             clock::time_point closes{};
             while (batch.size() < max_batch_) {
-                auto const wait = batch.empty() ? std::chrono::milliseconds{100}
-                                                : std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                      closes - clock::now());
+                auto const wait = batch.empty()
+                                      ? std::chrono::milliseconds{100}
+                                      : std::chrono::duration_cast<std::chrono::milliseconds>(closes - clock::now());
                 if (!batch.empty() && wait.count() <= 0) {
                     break;
                 }

@@ -362,6 +362,36 @@ int main(int argc, char** argv) {
     fmt::print("engine workers: {}; max batch {} commands, commit interval {} ms\n", workers, max_batch,
                commit_interval_ms);
 
+    // The workers' own accounting over every phase so far (warm-up included): per transaction and per command.
+    struct engine_totals {
+        std::uint64_t transactions = 0, commands = 0, aborts = 0, duplicates = 0, snapshots = 0;
+        std::int64_t decide_us = 0, commit_us = 0, store_us = 0;
+    };
+    auto print_engine_costs = [&engines] {
+        engine_totals t;
+        for (auto const& e : engines) {
+            auto const& st = e->stats();
+            t.transactions += st.transactions.load();
+            t.commands += st.commands.load();
+            t.aborts += st.aborts.load();
+            t.duplicates += st.duplicates.load();
+            t.snapshots += st.snapshots_written.load();
+            t.decide_us += st.decide_us.load();
+            t.commit_us += st.commit_us.load();
+            t.store_us += st.store_us.load();
+        }
+        auto const txns = static_cast<double>(std::max<std::uint64_t>(1, t.transactions));
+        auto const cmds = static_cast<double>(std::max<std::uint64_t>(1, t.commands));
+        fmt::print("  transactions {}, {:.0f} commands per transaction, aborts {}; per transaction: decide+produce "
+                   "{:.1f} ms, offsets+commit {:.1f} ms, RocksDB {:.1f} ms; per command: deciding {:.2f} us, RocksDB "
+                   "{:.2f} us\n",
+                   t.transactions, static_cast<double>(t.commands) / txns, t.aborts,
+                   static_cast<double>(t.decide_us) / txns / 1000.0, static_cast<double>(t.commit_us) / txns / 1000.0,
+                   static_cast<double>(t.store_us) / txns / 1000.0, static_cast<double>(t.decide_us) / cmds,
+                   static_cast<double>(t.store_us) / cmds);
+        return t;
+    };
+
     // Raw and engine alternate, so that both see the same machine; the medians are reported.
     std::vector<figures> raws;
     std::vector<figures> relays;
@@ -383,6 +413,7 @@ int main(int argc, char** argv) {
                    f.process_cores);
     }
     if (engine_only || relay_only) {
+        (void)print_engine_costs();
         stop_all();
         return 0;
     }
@@ -392,15 +423,15 @@ int main(int argc, char** argv) {
                                   "salonq.bench.relay.in", "salonq.bench.relay.out", partitions, 0, match_command_id));
         fulls.push_back(pipeline(s, make_stream(salons, fmt::format("round{}", r), 10 + static_cast<std::uint64_t>(r)),
                                  lk::commands_topic, lk::events_topic, partitions, 0, match_command_id));
-        fmt::print("round {}: raw {:>8.0f} msgs/s, relay {:>8.0f} msgs/s ({:.0f}%), engine {:>8.0f} commands/s ({:.0f}% "
-                   "of raw, {:.0f}% of relay); engine produce-to-visible p50 {:.1f} ms, p99 {:.1f} ms; machine busy raw "
-                   "{:.0f}% / relay {:.0f}% / engine {:.0f}%, this process {:.2f} / {:.2f} / {:.2f} cores\n",
-                   r + 1, raws.back().rate, relays.back().rate, 100.0 * relays.back().rate / raws.back().rate,
-                   fulls.back().rate, 100.0 * fulls.back().rate / raws.back().rate,
-                   100.0 * fulls.back().rate / relays.back().rate, fulls.back().p50, fulls.back().p99,
-                   100.0 * raws.back().machine_busy, 100.0 * relays.back().machine_busy,
-                   100.0 * fulls.back().machine_busy, raws.back().process_cores, relays.back().process_cores,
-                   fulls.back().process_cores);
+        fmt::print(
+            "round {}: raw {:>8.0f} msgs/s, relay {:>8.0f} msgs/s ({:.0f}%), engine {:>8.0f} commands/s ({:.0f}% "
+            "of raw, {:.0f}% of relay); engine produce-to-visible p50 {:.1f} ms, p99 {:.1f} ms; machine busy raw "
+            "{:.0f}% / relay {:.0f}% / engine {:.0f}%, this process {:.2f} / {:.2f} / {:.2f} cores\n",
+            r + 1, raws.back().rate, relays.back().rate, 100.0 * relays.back().rate / raws.back().rate,
+            fulls.back().rate, 100.0 * fulls.back().rate / raws.back().rate,
+            100.0 * fulls.back().rate / relays.back().rate, fulls.back().p50, fulls.back().p99,
+            100.0 * raws.back().machine_busy, 100.0 * relays.back().machine_busy, 100.0 * fulls.back().machine_busy,
+            raws.back().process_cores, relays.back().process_cores, fulls.back().process_cores);
     }
     auto const raw = median_by_rate(raws);
     auto const relay_max = median_by_rate(relays);
@@ -415,59 +446,45 @@ int main(int argc, char** argv) {
     fmt::print("exactly-once relay (no engine), max rate, median: {:>8.0f} msgs/s ({:.0f}% of raw; the engine reaches "
                "{:.0f}% of it)\n",
                relay_max.rate, 100.0 * relay_max.rate / raw.rate, 100.0 * full.rate / relay_max.rate);
-    auto const half = pipeline(s, make_stream(salons_for(full.rate / 2, latency_seconds), "half", 2),
-                               lk::commands_topic, lk::events_topic, partitions, full.rate / 2, match_command_id, settle);
+    auto const half =
+        pipeline(s, make_stream(salons_for(full.rate / 2, latency_seconds), "half", 2), lk::commands_topic,
+                 lk::events_topic, partitions, full.rate / 2, match_command_id, settle);
     fmt::print("engine, exactly-once, at half max ({:>6.0f}/s for {} s, the first 3 s not measured): {:>8.0f} "
                "commands/s; produce-to-visible p50 {:.1f} ms, p99 {:.1f} ms  (target p99 <= 25 ms)\n",
                full.rate / 2, latency_seconds, half.rate, half.p50, half.p99);
-    auto const relay_half = pipeline(s, make_stream(salons_for(full.rate / 2, latency_seconds), "relayhalf", 6),
-                                     "salonq.bench.relay.in", "salonq.bench.relay.out", partitions, full.rate / 2,
-                                     match_command_id, settle);
-    fmt::print("exactly-once relay at the same rate ({:>6.0f}/s):    {:>8.0f} msgs/s; produce-to-visible p50 {:.1f} ms, "
-               "p99 {:.1f} ms\n",
-               full.rate / 2, relay_half.rate, relay_half.p50, relay_half.p99);
+    auto const relay_half =
+        pipeline(s, make_stream(salons_for(full.rate / 2, latency_seconds), "relayhalf", 6), "salonq.bench.relay.in",
+                 "salonq.bench.relay.out", partitions, full.rate / 2, match_command_id, settle);
+    fmt::print(
+        "exactly-once relay at the same rate ({:>6.0f}/s):    {:>8.0f} msgs/s; produce-to-visible p50 {:.1f} ms, "
+        "p99 {:.1f} ms\n",
+        full.rate / 2, relay_half.rate, relay_half.p50, relay_half.p99);
     auto const light_salons = salons_for(500, 10);
-    auto const raw_light = pipeline(s, make_stream(light_salons, "rawlight", 5), "salonq.bench.raw",
-                                    "salonq.bench.raw", partitions, 500, match_command_id, std::chrono::seconds{1});
-    fmt::print("raw produce+consume, light load (500/s, 10 s):       {:>8.0f} msgs/s; latency p50 {:.1f} ms, p99 {:.1f} ms\n",
-               raw_light.rate, raw_light.p50, raw_light.p99);
-    auto const relay_light = pipeline(s, make_stream(light_salons, "relaylight", 7), "salonq.bench.relay.in",
-                                      "salonq.bench.relay.out", partitions, 500, match_command_id,
-                                      std::chrono::seconds{1});
+    auto const raw_light = pipeline(s, make_stream(light_salons, "rawlight", 5), "salonq.bench.raw", "salonq.bench.raw",
+                                    partitions, 500, match_command_id, std::chrono::seconds{1});
+    fmt::print(
+        "raw produce+consume, light load (500/s, 10 s):       {:>8.0f} msgs/s; latency p50 {:.1f} ms, p99 {:.1f} ms\n",
+        raw_light.rate, raw_light.p50, raw_light.p99);
+    auto const relay_light =
+        pipeline(s, make_stream(light_salons, "relaylight", 7), "salonq.bench.relay.in", "salonq.bench.relay.out",
+                 partitions, 500, match_command_id, std::chrono::seconds{1});
     fmt::print("exactly-once relay, light load (500/s, 10 s):   {:>8.0f} msgs/s; produce-to-visible p50 {:.1f} ms, "
                "p99 {:.1f} ms\n",
                relay_light.rate, relay_light.p50, relay_light.p99);
     auto const light = pipeline(s, make_stream(light_salons, "light", 4), lk::commands_topic, lk::events_topic,
                                 partitions, 500, match_command_id, std::chrono::seconds{1});
-    fmt::print("engine, exactly-once, light load (500/s, 10 s):      {:>8.0f} commands/s; produce-to-visible p50 {:.1f} ms, "
-               "p99 {:.1f} ms\n",
-               light.rate, light.p50, light.p99);
+    fmt::print(
+        "engine, exactly-once, light load (500/s, 10 s):      {:>8.0f} commands/s; produce-to-visible p50 {:.1f} ms, "
+        "p99 {:.1f} ms\n",
+        light.rate, light.p50, light.p99);
     for (auto const* f : {&full, &half, &light}) {
         fmt::print("  split (p50): produce -> decided {:.0f} ms, decided -> visible {:.0f} ms\n", f->to_decided_p50,
                    f->to_visible_p50);
     }
-    std::uint64_t transactions = 0, commands = 0, aborts = 0, duplicates = 0, snapshots = 0;
-    std::int64_t decide_us = 0, commit_us = 0, store_us = 0;
-    for (auto const& e : engines) {
-        auto const& st = e->stats();
-        transactions += st.transactions.load();
-        commands += st.commands.load();
-        aborts += st.aborts.load();
-        duplicates += st.duplicates.load();
-        snapshots += st.snapshots_written.load();
-        decide_us += st.decide_us.load();
-        commit_us += st.commit_us.load();
-        store_us += st.store_us.load();
-    }
-    auto const txns = static_cast<double>(std::max<std::uint64_t>(1, transactions));
-    fmt::print("  transactions {}, {:.0f} commands per transaction, aborts {}; per transaction: decide+produce "
-               "{:.1f} ms, offsets+commit {:.1f} ms, RocksDB {:.1f} ms\n",
-               transactions, static_cast<double>(commands) / txns, aborts,
-               static_cast<double>(decide_us) / txns / 1000.0, static_cast<double>(commit_us) / txns / 1000.0,
-               static_cast<double>(store_us) / txns / 1000.0);
+    auto const totals = print_engine_costs();
     stop_all();
-    std::uint64_t const full_history = commands - duplicates;
-    fmt::print("  snapshots written: {}\n", snapshots);
+    std::uint64_t const full_history = totals.commands - totals.duplicates;
+    fmt::print("  snapshots written: {}\n", totals.snapshots);
     engines.clear();
 
     // Restore: a worker without local state takes over every partition, from scratch (folding every event) and
