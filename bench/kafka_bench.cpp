@@ -27,8 +27,10 @@
 #include <fstream>
 #include <optional>
 #include <pthread.h>
+#include <sstream>
 #include <sys/resource.h>
 #include <thread>
+#include <unistd.h>
 #include <unordered_map>
 
 namespace {
@@ -91,10 +93,46 @@ struct cpu_sample {
     }
 };
 
+// CPU seconds used so far by this process's threads named `prefix`* (the worker's: salonq-decide, salonq-commit,
+// salonq-store), from /proc/self/task/*/stat: what a stage costs, apart from the time it waits for a core.
+double threads_cpu_seconds(std::string_view prefix) {
+    double total = 0;
+    static auto const ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+    for (auto const& task : std::filesystem::directory_iterator{"/proc/self/task"}) {
+        std::ifstream comm_file{task.path() / "comm"};
+        std::string comm;
+        std::getline(comm_file, comm);
+        if (!comm.starts_with(prefix)) {
+            continue;
+        }
+        std::ifstream stat_file{task.path() / "stat"};
+        std::string stat;
+        std::getline(stat_file, stat);
+        std::istringstream fields{stat.substr(stat.rfind(')') + 2)}; // after "pid (comm) "
+        std::string skip;
+        for (int i = 3; i < 14; ++i) {
+            fields >> skip;
+        }
+        double utime = 0, stime = 0;
+        fields >> utime >> stime;
+        total += (utime + stime) / ticks;
+    }
+    return total;
+}
+
+struct worker_cpu {
+    double decide = 0, commit = 0, store = 0;
+    static worker_cpu now() {
+        return {threads_cpu_seconds("salonq-decide"), threads_cpu_seconds("salonq-commit"),
+                threads_cpu_seconds("salonq-store")};
+    }
+};
+
 struct figures {
     double rate = 0;
     double machine_busy = 0;  // share of all cores busy during the phase
     double process_cores = 0; // cores this process (clients and engine) used on average
+    worker_cpu worker_us;     // CPU of the worker's threads per message, microseconds
     double p50 = 0, p99 = 0;
     double to_decided_p50 = 0; // produce -> decided by the engine (ms), engine outcomes only
     double to_visible_p50 = 0; // decided -> visible to a read_committed consumer (ms)
@@ -192,6 +230,7 @@ figures pipeline(lk::settings const& s, std::vector<message> const& stream, char
         done = true;
     });
     auto const cpu_before = cpu_sample::now();
+    auto const worker_before = worker_cpu::now();
     for (std::size_t i = 0; i < stream.size(); ++i) {
         if (rate > 0) {
             // Paced in steps of at least 0.5 ms: a sleep per message would cost the machine tens of thousands
@@ -224,6 +263,11 @@ figures pipeline(lk::settings const& s, std::vector<message> const& stream, char
     f.machine_busy = 1.0 - static_cast<double>(cpu_after.idle - cpu_before.idle) /
                                static_cast<double>(std::max<std::uint64_t>(1, cpu_after.total - cpu_before.total));
     f.process_cores = (cpu_after.process_seconds - cpu_before.process_seconds) / seconds;
+    auto const worker_after = worker_cpu::now();
+    auto const per_message = 1e6 / static_cast<double>(std::max<std::size_t>(1, stream.size()));
+    f.worker_us = {(worker_after.decide - worker_before.decide) * per_message,
+                   (worker_after.commit - worker_before.commit) * per_message,
+                   (worker_after.store - worker_before.store) * per_message};
     auto mid = [](std::vector<std::int64_t> v) {
         std::sort(v.begin(), v.end());
         return v.empty() ? 0.0 : static_cast<double>(v[v.size() / 2]);
@@ -411,6 +455,10 @@ int main(int argc, char** argv) {
                    "machine busy {:.0f}%, this process {:.2f} cores\n",
                    what, r + 1, f.rate, f.p50, f.p99, f.to_decided_p50, f.to_visible_p50, 100.0 * f.machine_busy,
                    f.process_cores);
+        if (!relay_only) {
+            fmt::print("  worker CPU per command: deciding {:.1f} us, committing {:.1f} us, RocksDB {:.1f} us\n",
+                       f.worker_us.decide, f.worker_us.commit, f.worker_us.store);
+        }
     }
     if (engine_only || relay_only) {
         (void)print_engine_costs();
@@ -443,6 +491,8 @@ int main(int argc, char** argv) {
     fmt::print("engine, exactly-once, max rate, median:   {:>8.0f} commands/s; produce-to-visible p50 {:.1f} ms, "
                "p99 {:.1f} ms  ({:.0f}% of raw, target >= 50%)\n",
                full.rate, full.p50, full.p99, 100.0 * full.rate / raw.rate);
+    fmt::print("  worker CPU per command (that round): deciding {:.1f} us, committing {:.1f} us, RocksDB {:.1f} us\n",
+               full.worker_us.decide, full.worker_us.commit, full.worker_us.store);
     fmt::print("exactly-once relay (no engine), max rate, median: {:>8.0f} msgs/s ({:.0f}% of raw; the engine reaches "
                "{:.0f}% of it)\n",
                relay_max.rate, 100.0 * relay_max.rate / raw.rate, 100.0 * full.rate / relay_max.rate);

@@ -40,8 +40,9 @@ struct kafka_batch {
     std::vector<decided_command> decided;
     std::map<std::int32_t, std::int64_t> next_offsets;       // salonq.commands offsets the transaction commits
     std::vector<std::pair<std::string, std::string>> states; // salonId -> encoded state after the batch
-    log::kafka::detail::group_metadata_ptr group;            // the consumer group generation it was decided in
-    std::size_t commands = 0;                                // command messages consumed
+    bool checkpoint = false;                      // states holds every salon changed since the last checkpoint
+    log::kafka::detail::group_metadata_ptr group; // the consumer group generation it was decided in
+    std::size_t commands = 0;                     // command messages consumed
 
     void add(std::int32_t partition, std::string_view key, std::string_view value, std::string_view type) {
         outcome_record r{partition, arena.size(), key.size(), 0, value.size(), type};

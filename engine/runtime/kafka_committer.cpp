@@ -176,6 +176,27 @@ std::expected<void, error> kafka_committer::drain() {
     return result;
 }
 
+std::expected<void, error> kafka_committer::checkpoint(std::vector<std::pair<std::string, std::string>> states) {
+    std::unique_lock lock{mutex_};
+    wait_stored(lock);
+    if (store_error_) {
+        return std::unexpected(*store_error_);
+    }
+    auto wb = db_.make_batch();
+    for (auto const& [salon, state] : states) {
+        wb.put(store::family::state, salon, state);
+    }
+    for (auto const& [p, end] : committed_end) {
+        std::string v;
+        log::put_u64(v, static_cast<std::uint64_t>(end));
+        wb.put(store::family::meta, events_offset_key(p), v);
+    }
+    if (auto written = db_.write(wb, false); !written) {
+        return std::unexpected(error{errc::corrupt, "checkpoint: " + written.error().message});
+    }
+    return {};
+}
+
 void kafka_committer::adopt(std::int32_t partition, std::int64_t events_end, std::vector<chunk_ref> chunks) {
     std::lock_guard lock{mutex_};
     committed_end[partition] = events_end;
@@ -343,7 +364,7 @@ std::expected<void, error> kafka_committer::commit(kafka_batch& batch, std::uint
 
     // Committed: the cache of fold(events) may move on. RocksDB is written by the storing thread while the next
     // transaction runs; at most two committed batches wait for it.
-    store_job job{number, std::move(batch), offsets_, {}};
+    store_job job{number, std::move(batch), offsets_, {}, {}};
     std::map<std::int32_t, std::uint64_t> appended;
     for (std::size_t i = 0; i < job.offsets.size(); ++i) {
         if (job.offsets[i] >= 0) {
@@ -377,6 +398,9 @@ std::expected<void, error> kafka_committer::commit(kafka_batch& batch, std::uint
             it->second.entries.emplace_back(std::move(key), entry);
         }
     }
+    if (job.batch.checkpoint) {
+        job.checkpoint_ends = committed_end;
+    }
     changed_.wait(lock, [&] { return to_store_.size() < 2 || store_error_.has_value(); });
     to_store_.push_back(std::move(job));
     changed_.notify_all();
@@ -392,8 +416,8 @@ std::expected<void, error> kafka_committer::commit(kafka_batch& batch, std::uint
     return {};
 }
 
-// The committed batch into RocksDB: dedupe entries (with the offsets the delivery reports gave), states and the
-// events offsets, in one WriteBatch.
+// The committed batch into RocksDB: its dedupe entries (with the offsets the delivery reports gave) and, when it is
+// a checkpoint, the states changed since the last one and every partition's events offset, in one WriteBatch.
 std::expected<void, error> kafka_committer::store(store_job const& job) {
     auto wb = db_.make_batch();
     for (auto const& d : job.batch.decided) {
@@ -404,7 +428,7 @@ std::expected<void, error> kafka_committer::store(store_job const& job) {
     for (auto const& [salon, state] : job.batch.states) {
         wb.put(store::family::state, salon, state);
     }
-    for (auto const& [p, end] : job.events_end) {
+    for (auto const& [p, end] : job.checkpoint_ends) {
         std::string v;
         log::put_u64(v, static_cast<std::uint64_t>(end));
         wb.put(store::family::meta, events_offset_key(p), v);

@@ -68,6 +68,10 @@ public:
     [[nodiscard]] std::expected<void, error> wait();
     // wait(), and then until RocksDB holds every committed batch.
     [[nodiscard]] std::expected<void, error> drain();
+
+    // Writes a checkpoint now: these encoded states and the committed events offset of every adopted partition, in
+    // one RocksDB write. Precondition: drained (nothing in flight), so the states are exactly the committed fold.
+    [[nodiscard]] std::expected<void, error> checkpoint(std::vector<std::pair<std::string, std::string>> states);
     // The number of the last batch whose states and dedupe entries RocksDB holds (batches are stored in order).
     [[nodiscard]] std::uint64_t stored_through() const noexcept { return stored_.load(std::memory_order_acquire); }
 
@@ -83,7 +87,8 @@ private:
         std::uint64_t number = 0;
         kafka_batch batch;
         std::vector<std::int64_t> offsets;
-        std::map<std::int32_t, std::int64_t> events_end;
+        std::map<std::int32_t, std::int64_t> events_end;      // of the partitions the batch appended to
+        std::map<std::int32_t, std::int64_t> checkpoint_ends; // a checkpoint: of every adopted partition
     };
 
     kafka_committer(committer_options options, store::rocks_store& db, kafka_engine_stats& stats);

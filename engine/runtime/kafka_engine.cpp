@@ -27,12 +27,18 @@ std::expected<void, error> kafka_engine::impl::submit_open() {
     if (auto before = settle(committer->wait()); !before) {
         return before;
     }
-    std::size_t state_bytes = 0;
     for (auto const& [salon, before] : open_prior) {
-        if (auto it = states.find(salon); it != states.end() && it->second.registered) {
-            open_batch.states.emplace_back(salon, codec::encode_state(it->second));
-            state_bytes += open_batch.states.back().second.size();
+        dirty.insert(salon);
+    }
+    std::size_t state_bytes = 0;
+    if (steady::now() >= last_checkpoint + options.state_checkpoint_interval) {
+        open_batch.checkpoint = true;
+        open_batch.states = encode_dirty();
+        for (auto const& [salon, state] : open_batch.states) {
+            state_bytes += state.size();
         }
+        flight_dirty = std::exchange(dirty, {});
+        last_checkpoint = steady::now();
     }
     if (trace) {
         std::fprintf(stderr,
@@ -60,8 +66,20 @@ std::expected<void, error> kafka_engine::impl::settle(std::expected<void, error>
             flight_keys.clear();
         }
         flight_prior.clear();
+        flight_dirty.clear();
     }
     return result;
+}
+
+std::vector<std::pair<std::string, std::string>> kafka_engine::impl::encode_dirty() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    out.reserve(dirty.size());
+    for (auto const& salon : dirty) {
+        if (auto it = states.find(salon); it != states.end() && it->second.registered) {
+            out.emplace_back(salon, codec::encode_state(it->second));
+        }
+    }
+    return out;
 }
 
 void kafka_engine::impl::forget_stored() {
@@ -86,6 +104,13 @@ std::expected<void, error> kafka_engine::impl::flush() {
         done = stored;
     }
     forget_stored();
+    if (done && !dirty.empty()) {
+        done = committer->checkpoint(encode_dirty());
+        if (done) {
+            dirty.clear();
+            last_checkpoint = steady::now();
+        }
+    }
     return done;
 }
 
@@ -95,8 +120,11 @@ void kafka_engine::impl::report_abandoned(error const& e) const {
 }
 
 void kafka_engine::impl::restore_prior() {
+    dirty.merge(flight_dirty); // the checkpoint in flight did not happen
+    flight_dirty.clear();
     for (auto* prior : {&open_prior, &flight_prior}) { // the open batch was decided on top of the one in flight
         for (auto const& [salon, old] : *prior) {
+            dirty.insert(salon); // its committed state may be newer than RocksDB's
             if (old) {
                 states.insert_or_assign(salon, *old);
             } else {
@@ -264,7 +292,7 @@ std::expected<std::unique_ptr<kafka_engine>, error> kafka_engine::open(kafka_eng
     }
     state->partitions = *partitions;
 
-    auto db = store::rocks_store::open(o.data, store::open_options{true, false, o.dedupe_retention});
+    auto db = store::rocks_store::open(o.data, store::open_options{true, false, o.dedupe_retention, true});
     if (!db) {
         return std::unexpected(error{errc::storage, db.error().message});
     }

@@ -106,6 +106,7 @@ void kafka_engine::impl::hand_over(std::int32_t p) {
     owned.erase(p);
     committer->release(p);
     std::erase_if(states, [&](auto const& kv) { return log::partition_for(kv.first, partitions) == p; });
+    std::erase_if(dirty, [&](auto const& salon) { return log::partition_for(salon, partitions) == p; });
 }
 
 } // namespace salonq::engine::runtime

@@ -4,6 +4,7 @@
 #include "engine/runtime/kafka_committer.hpp"
 
 #include "engine/log/kafka/client.hpp"
+#include "engine/log/keys.hpp"
 #include "engine/log/partitioner.hpp"
 #include "engine/runtime/kafka_recovery.hpp"
 #include "engine/runtime/kafka_snapshot.hpp"
@@ -35,7 +36,8 @@ std::expected<void, error> kafka_committer::snapshot_if_due() {
         return {};
     }
     std::vector<std::int32_t> round;
-    std::map<std::int32_t, std::int64_t> ends;
+    std::map<std::int32_t, std::int64_t> ends;          // committed: where each round's dedupe chunk ends
+    std::map<std::int32_t, std::int64_t> state_ends;    // the last checkpoint's: what RocksDB's states reflect
     std::map<std::int32_t, dedupe_chunk> chunks;        // what each partition's round adds
     std::map<std::int32_t, std::vector<chunk_ref>> old; // and the chunks it tombstones
     auto const now = options_.clock();
@@ -54,9 +56,20 @@ std::expected<void, error> kafka_committer::snapshot_if_due() {
             return std::unexpected(*store_error_);
         }
         ends = committed_end;
+        for (auto p : round) {
+            auto stored = db_.get(store::family::meta, events_offset_key(p));
+            if (!stored) {
+                return std::unexpected(error{errc::storage, stored.error().message}); // retried after a batch
+            }
+            if (*stored) {
+                state_ends[p] = static_cast<std::int64_t>(log::get_u64(**stored));
+            }
+        }
         auto const oldest = now - options_.dedupe_retention;
         // wait_stored let go of the lock: a partition released meanwhile leaves the round.
-        std::erase_if(round, [&](std::int32_t p) { return !pending_chunk.contains(p) || !ends.contains(p); });
+        std::erase_if(round, [&](std::int32_t p) {
+            return !pending_chunk.contains(p) || !ends.contains(p) || !state_ends.contains(p);
+        });
         for (auto p : round) {
             chunks[p] = pending_chunk.find(p)->second;
             chunks[p].to = ends[p];
@@ -78,7 +91,7 @@ std::expected<void, error> kafka_committer::snapshot_if_due() {
         if (std::find(round.begin(), round.end(), p) == round.end()) {
             return true;
         }
-        produced = produce_record(producer_.get(), lk::snapshots_topic, p, salon, snapshot_record(ends[p], state),
+        produced = produce_record(producer_.get(), lk::snapshots_topic, p, salon, snapshot_record(state_ends[p], state),
                                   "salon_snapshot", untracked);
         ++written;
         return produced.has_value();

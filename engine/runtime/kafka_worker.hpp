@@ -75,6 +75,11 @@ struct kafka_engine::impl {
     bool closing = false;   // run() has returned: a rebalance callback (at close) only hands partitions over
     std::deque<std::pair<std::uint64_t, std::vector<std::string>>> unstored; // committed, RocksDB not written yet
     std::unordered_set<std::string> pending_keys; // dedupe keys decided but not yet in RocksDB
+    // Salons whose state in the cache may differ from RocksDB's (changed since the last checkpoint), and those
+    // the checkpoint in flight writes (back to `dirty` if it fails).
+    std::unordered_set<std::string> dirty;
+    std::unordered_set<std::string> flight_dirty;
+    kafka_detail::steady::time_point last_checkpoint = kafka_detail::steady::now();
     codec::json_writer writer;
 
     // ---- rebalancing -----------------------------------------------------------------------------------------
@@ -122,9 +127,12 @@ struct kafka_engine::impl {
     // The dedupe keys of batches RocksDB now holds need not be remembered here any more.
     void forget_stored();
 
-    // Commits the batch in flight and then the open one, and waits until RocksDB holds them; returns the first
-    // failure.
+    // Commits the batch in flight and then the open one, and waits until RocksDB holds them and every state
+    // changed (a checkpoint); returns the first failure.
     std::expected<void, error> flush();
+
+    // The encoded states of the dirty salons still in the cache (a salon handed over or abandoned is not).
+    std::vector<std::pair<std::string, std::string>> encode_dirty() const;
 
     // ---- giving batches up -----------------------------------------------------------------------------------------
 

@@ -79,6 +79,7 @@ struct rocks_store::impl {
     std::unique_ptr<rocksdb::DB> db;
     std::array<rocksdb::ColumnFamilyHandle*, family_count> families{};
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    bool cache_of_log = false;
 
     ~impl() {
         for (auto* h : handles) {
@@ -127,6 +128,7 @@ std::expected<std::unique_ptr<rocks_store>, error> rocks_store::open(std::filesy
                                                                      open_options const& options) {
     auto state = std::make_unique<impl>();
     state->path = path;
+    state->cache_of_log = options.cache_of_log;
     state->filter = std::make_unique<dedupe_retention_filter>(
         std::chrono::duration_cast<std::chrono::milliseconds>(options.dedupe_retention));
 
@@ -136,6 +138,7 @@ std::expected<std::unique_ptr<rocks_store>, error> rocks_store::open(std::filesy
     db_options.IncreaseParallelism(2);
     db_options.max_total_wal_size = 256 << 20;
     db_options.keep_log_file_num = 3;
+    db_options.atomic_flush = options.cache_of_log; // without a WAL, the only way the families stay consistent
 
     rocksdb::BlockBasedTableOptions table;
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
@@ -176,7 +179,8 @@ std::expected<std::unique_ptr<rocks_store>, error> rocks_store::open(std::filesy
 
 std::expected<void, error> rocks_store::write(write_batch& batch, bool sync) {
     rocksdb::WriteOptions options;
-    options.sync = sync;
+    options.sync = sync && !impl_->cache_of_log;
+    options.disableWAL = impl_->cache_of_log;
     auto status = impl_->db->Write(options, &batch.impl_->batch);
     if (!status.ok()) {
         return std::unexpected(to_error(status));
@@ -184,10 +188,19 @@ std::expected<void, error> rocks_store::write(write_batch& batch, bool sync) {
     return {};
 }
 
+std::optional<std::uint64_t> rocks_store::int_property(family f, std::string const& name) const {
+    std::uint64_t value = 0;
+    if (!impl_->db->GetIntProperty(impl_->cf(f), name, &value)) {
+        return std::nullopt;
+    }
+    return value;
+}
+
 std::expected<void, error> rocks_store::write_serialized(std::string_view data, bool sync) {
     rocksdb::WriteBatch batch{std::string{data}};
     rocksdb::WriteOptions options;
-    options.sync = sync;
+    options.sync = sync && !impl_->cache_of_log;
+    options.disableWAL = impl_->cache_of_log;
     auto status = impl_->db->Write(options, &batch);
     if (!status.ok()) {
         return std::unexpected(to_error(status));

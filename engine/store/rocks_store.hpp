@@ -54,6 +54,10 @@ struct open_options {
     bool read_only = false;
     // How long a dedupe entry is kept before compaction may drop it (commandId retention window).
     std::chrono::hours dedupe_retention{24 * 7};
+    // The store is a cache of a log kept elsewhere (Kafka mode: the events topic is the record): writes skip the
+    // WAL, and the column families flush together, so a crash leaves a consistent earlier point (states, dedupe
+    // entries and events offsets of the same batch) from which the owner folds the log forward again.
+    bool cache_of_log = false;
 };
 
 // RAII owner of the RocksDB instance. Thread-safe as RocksDB is: concurrent readers and writers are fine;
@@ -67,11 +71,15 @@ public:
     rocks_store& operator=(rocks_store const&) = delete;
 
     [[nodiscard]] write_batch make_batch() const;
-    // Applies the batch atomically; with sync the WAL is fsynced before returning (acknowledged = durable).
+    // Applies the batch atomically; with sync the WAL is fsynced before returning (acknowledged = durable). A
+    // cache_of_log store has no WAL: the batch is durable once RocksDB flushes it, or at close.
     [[nodiscard]] std::expected<void, error> write(write_batch& batch, bool sync);
     // Writes a serialized batch taken from write_batch::data() of a store with the same column families.
     [[nodiscard]] std::expected<void, error> write_serialized(std::string_view data, bool sync);
     [[nodiscard]] std::expected<std::optional<std::string>, error> get(family f, std::string_view key) const;
+    // An integer property of a family's RocksDB column family (e.g. "rocksdb.num-immutable-mem-table",
+    // "rocksdb.estimate-num-keys"), if RocksDB knows it.
+    [[nodiscard]] std::optional<std::uint64_t> int_property(family f, std::string const& name) const;
     // Visits keys in [from, to) in order (to empty = to the end) until the visitor returns false.
     [[nodiscard]] std::expected<void, error>
     scan(family f, std::string_view from, std::string_view to,
