@@ -39,6 +39,19 @@ std::optional<dedupe_entry> committed_entry(kafka_batch const& batch, std::vecto
                         offset_t{offsets[d.first_record]}, d.count};
 }
 
+// A checkpoint's part of a RocksDB write: salon states and the events end offsets of the partitions they reflect.
+void put_checkpoint(store::write_batch& wb, std::vector<std::pair<std::string, std::string>> const& states,
+                    std::map<std::int32_t, std::int64_t> const& ends) {
+    for (auto const& [salon, state] : states) {
+        wb.put(store::family::state, salon, state);
+    }
+    for (auto const& [p, end] : ends) {
+        std::string v;
+        log::put_u64(v, static_cast<std::uint64_t>(end));
+        wb.put(store::family::meta, events_offset_key(p), v);
+    }
+}
+
 } // namespace
 
 // Produces one record to (topic, partition); waits while the producer queue is full. The value is copied: after a
@@ -183,22 +196,17 @@ std::expected<void, error> kafka_committer::checkpoint(std::vector<std::pair<std
         return std::unexpected(*store_error_);
     }
     auto wb = db_.make_batch();
-    for (auto const& [salon, state] : states) {
-        wb.put(store::family::state, salon, state);
-    }
-    for (auto const& [p, end] : committed_end) {
-        std::string v;
-        log::put_u64(v, static_cast<std::uint64_t>(end));
-        wb.put(store::family::meta, events_offset_key(p), v);
-    }
+    put_checkpoint(wb, states, committed_end);
     if (auto written = db_.write(wb, false); !written) {
         return std::unexpected(error{errc::corrupt, "checkpoint: " + written.error().message});
     }
+    unflushed_ = true;
     return {};
 }
 
 void kafka_committer::adopt(std::int32_t partition, std::int64_t events_end, std::vector<chunk_ref> chunks) {
     std::lock_guard lock{mutex_};
+    unflushed_ = true; // the take-over's fold was just written
     committed_end[partition] = events_end;
     since_snapshot[partition] = 0;
     // The first round's chunk starts here: the commandIds before it are in earlier chunks, or (between the previous
@@ -244,8 +252,22 @@ void kafka_committer::commit_loop() {
 
 void kafka_committer::store_loop() {
     std::unique_lock lock{mutex_};
+    auto flush_if_due = [&](bool idle) {
+        if (unflushed_ && (idle || steady::now() >= flushed_at_ + flush_every)) {
+            lock.unlock();
+            (void)db_.flush(); // a failed flush only leaves more to fold after a crash
+            lock.lock();
+            unflushed_ = false;
+            flushed_at_ = steady::now();
+        }
+    };
     for (;;) {
-        changed_.wait(lock, [&] { return !to_store_.empty() || (stopping_ && !batch_); });
+        auto const woken =
+            changed_.wait_for(lock, flush_every, [&] { return !to_store_.empty() || (stopping_ && !batch_); });
+        if (!woken) {
+            flush_if_due(true); // idle for a while: what the last batches wrote goes to disk
+            continue;
+        }
         if (to_store_.empty()) {
             return;
         }
@@ -264,9 +286,11 @@ void kafka_committer::store_loop() {
             store_error_ = stored.error();
         } else {
             stored_.store(job.number, std::memory_order_release);
+            unflushed_ = true;
         }
         to_store_.pop_front();
         changed_.notify_all();
+        flush_if_due(false);
     }
 }
 
@@ -425,14 +449,7 @@ std::expected<void, error> kafka_committer::store(store_job const& job) {
             wb.put(store::family::dedupe, d.dedupe_key, entry->encode());
         }
     }
-    for (auto const& [salon, state] : job.batch.states) {
-        wb.put(store::family::state, salon, state);
-    }
-    for (auto const& [p, end] : job.checkpoint_ends) {
-        std::string v;
-        log::put_u64(v, static_cast<std::uint64_t>(end));
-        wb.put(store::family::meta, events_offset_key(p), v);
-    }
+    put_checkpoint(wb, job.batch.states, job.checkpoint_ends);
     if (auto written = db_.write(wb, false); !written) {
         // Committed in Kafka but not cached: stop; a restart folds the events again.
         return std::unexpected(error{errc::corrupt, "state write after commit: " + written.error().message});

@@ -2,8 +2,9 @@
 
 // The committing half of the Kafka worker. One thread owns the transactional producer: for each decided batch it
 // runs one transaction (the outcome records, the consumed offsets with the group metadata, commit), and between
-// batches it writes due snapshot rounds. A second thread then writes each committed batch to RocksDB (states,
-// dedupe entries, events offsets), in order, while the next transaction runs. Snapshot rounds: kafka_round.cpp. The
+// batches it writes due snapshot rounds. A second thread then writes each committed batch to RocksDB (its dedupe
+// entries; for a checkpoint batch also the states changed since the last one and every partition's events offset),
+// in order, while the next transaction runs. Snapshot rounds: kafka_round.cpp. The
 // deciding half (kafka_engine) decides batch n+1 meanwhile. Private to the Kafka worker (engine/runtime/kafka_*).
 
 #include "engine/runtime/kafka_batch.hpp"
@@ -72,7 +73,7 @@ public:
     // Writes a checkpoint now: these encoded states and the committed events offset of every adopted partition, in
     // one RocksDB write. Precondition: drained (nothing in flight), so the states are exactly the committed fold.
     [[nodiscard]] std::expected<void, error> checkpoint(std::vector<std::pair<std::string, std::string>> states);
-    // The number of the last batch whose states and dedupe entries RocksDB holds (batches are stored in order).
+    // The number of the last batch whose dedupe entries RocksDB holds (batches are stored in order).
     [[nodiscard]] std::uint64_t stored_through() const noexcept { return stored_.load(std::memory_order_acquire); }
 
     // The partitions whose snapshot rounds this thread writes, with the events end offset each starts from and the
@@ -127,6 +128,12 @@ private:
     std::optional<error> store_error_; // RocksDB failed after a commit: sticky, the worker must stop
     std::atomic<std::uint64_t> stored_{0};
     bool stopping_ = false;
+    // RocksDB has no WAL here: the storing thread flushes it at least this often while there are writes, so a
+    // kill -9 takes back at most that much (the events are folded again), not everything since the last full
+    // memtable.
+    static constexpr std::chrono::seconds flush_every{30};
+    bool unflushed_ = false;
+    std::chrono::steady_clock::time_point flushed_at_ = std::chrono::steady_clock::now();
     std::thread committing_;
     std::thread storing_;
 };

@@ -104,7 +104,7 @@ std::expected<void, error> kafka_engine::impl::flush() {
         done = stored;
     }
     forget_stored();
-    if (done && !dirty.empty()) {
+    if (done) { // even with no salon changed: the offsets may have moved (command_invalid records)
         done = committer->checkpoint(encode_dirty());
         if (done) {
             dirty.clear();
@@ -246,7 +246,8 @@ kafka_engine::~kafka_engine() {
     // Closing leaves the group, so the partitions move at once. librdkafka 2.0.2 can hang in it after a
     // cooperative assignment was lost (seen once in the SIGSTOP test), so it gets a bounded time: if it does not
     // finish, the group notices by the session timeout instead, and the worker's state is left to the process
-    // exit (the closing thread may still call back into it). RocksDB recovers from its WAL on the next start.
+    // exit (the closing thread may still call back into it). RocksDB, which has no WAL, then keeps what it last
+    // flushed, and the next start folds the events from there.
     auto closed = std::make_shared<std::promise<void>>();
     auto finished = closed->get_future();
     std::thread closer([rk = impl_->consumer.get(), closed] {

@@ -32,8 +32,9 @@ struct kafka_engine_options {
     std::chrono::hours dedupe_retention{24 * 7};
     // How often the salon states in RocksDB catch up with the committed batches (a checkpoint: the states changed
     // since the last one and every partition's events offset, in one write). Between checkpoints RocksDB takes
-    // only the dedupe entries; a salon busy in many batches is encoded and written once per checkpoint. A worker
-    // restarting after a crash folds the events since its last checkpoint.
+    // only the dedupe entries; a salon busy in many batches is encoded and written once per checkpoint. RocksDB has
+    // no WAL here: a worker restarting after a crash folds the events since its last flushed checkpoint (flushes
+    // happen at least every 30 s while there are writes).
     std::chrono::milliseconds state_checkpoint_interval{1000};
     // Restore from salonq.snapshots when there is no local state (off: fold the partition from its start).
     bool restore_from_snapshots = true;

@@ -38,8 +38,8 @@ struct recovered_partition {
 
 // Loads partition p's states from RocksDB (or, without local state, from the latest snapshot round), folds the
 // events after them up to the last stable offset (read_committed), and records the dedupe entries they carry.
-// Folding is idempotent by seq: a state already ahead of an event (written after a commit whose offset was lost
-// in a crash) skips it. A restore from snapshots also takes the commandIds of the retention window before the
+// Folding is idempotent by seq: a state already ahead of an event (a snapshot newer than the smallest offset a
+// restore starts from) skips it. A restore from snapshots also takes the commandIds of the retention window before the
 // round from the dedupe chunks, and reads back, for their commandIds only, the events no chunk covers.
 [[nodiscard]] std::expected<recovered_partition, error> recover_partition(recovery_context const& c, std::int32_t p);
 

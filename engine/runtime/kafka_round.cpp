@@ -29,8 +29,9 @@ constexpr std::size_t chunk_entries = 2000;
 } // namespace
 
 // Writes a snapshot round, in a transaction of its own, for each owned partition that is due: every salon of the
-// partition as committed (RocksDB holds exactly the committed fold between batches), with the events offset it
-// reflects. A failed round is retried after the next batch; only a fatal error stops the worker.
+// partition as of the last checkpoint (RocksDB holds its states and the events offset they reflect; the restorer
+// folds the rest), with that offset. A failed round is retried after the next batch; only a fatal error stops the
+// worker.
 std::expected<void, error> kafka_committer::snapshot_if_due() {
     if (options_.snapshot_every == 0) {
         return {};
@@ -51,7 +52,7 @@ std::expected<void, error> kafka_committer::snapshot_if_due() {
         if (round.empty()) {
             return {};
         }
-        wait_stored(lock); // the round reads RocksDB: it must hold exactly the committed fold
+        wait_stored(lock); // the round reads RocksDB: no write may land between its offsets and its states
         if (store_error_) {
             return std::unexpected(*store_error_);
         }

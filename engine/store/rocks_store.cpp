@@ -188,6 +188,16 @@ std::expected<void, error> rocks_store::write(write_batch& batch, bool sync) {
     return {};
 }
 
+std::expected<void, error> rocks_store::flush() {
+    rocksdb::FlushOptions options;
+    options.wait = false;
+    std::vector<rocksdb::ColumnFamilyHandle*> all(impl_->families.begin(), impl_->families.end());
+    if (auto status = impl_->db->Flush(options, all); !status.ok()) {
+        return std::unexpected(to_error(status));
+    }
+    return {};
+}
+
 std::optional<std::uint64_t> rocks_store::int_property(family f, std::string const& name) const {
     std::uint64_t value = 0;
     if (!impl_->db->GetIntProperty(impl_->cf(f), name, &value)) {

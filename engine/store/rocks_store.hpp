@@ -77,6 +77,9 @@ public:
     // Writes a serialized batch taken from write_batch::data() of a store with the same column families.
     [[nodiscard]] std::expected<void, error> write_serialized(std::string_view data, bool sync);
     [[nodiscard]] std::expected<std::optional<std::string>, error> get(family f, std::string_view key) const;
+    // Starts flushing every family's memtable to disk (together, for a cache_of_log store) without waiting: what a
+    // store without a WAL does to bound what a crash takes back.
+    [[nodiscard]] std::expected<void, error> flush();
     // An integer property of a family's RocksDB column family (e.g. "rocksdb.num-immutable-mem-table",
     // "rocksdb.estimate-num-keys"), if RocksDB knows it.
     [[nodiscard]] std::optional<std::uint64_t> int_property(family f, std::string const& name) const;
