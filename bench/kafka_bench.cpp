@@ -65,6 +65,10 @@ std::vector<message> make_stream(std::int32_t salons, std::string const& prefix,
     return out;
 }
 
+// The exactly-once relay's topics (bench/eos_relay.hpp), created with the raw topic next to salonq's.
+constexpr char const* relay_in = "salonq.bench.relay.in";
+constexpr char const* relay_out = "salonq.bench.relay.out";
+
 double ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
 
 // CPU use over a phase: of the whole machine (all cores, /proc/stat) and of this process (getrusage).
@@ -331,7 +335,7 @@ int main(int argc, char** argv) {
     lk::settings s;
     s.brokers = brokers;
     auto const partitions = lk::check_layout(lk::describe_topics(s).value()).value();
-    for (char const* topic : {"salonq.bench.raw", "salonq.bench.relay.in", "salonq.bench.relay.out"}) {
+    for (char const* topic : {"salonq.bench.raw", relay_in, relay_out}) {
         if (auto ok = lk::create_topic(s, topic, partitions, 1); !ok) {
             fmt::print(stderr, "{}\n", ok.error().message);
             return 1;
@@ -388,7 +392,7 @@ int main(int argc, char** argv) {
     }
     std::optional<salonq::bench::eos_relay> relay;
     if (!engine_only) {
-        relay.emplace(s, "salonq.bench.relay.in", "salonq.bench.relay.out", options.commit_interval, options.max_batch);
+        relay.emplace(s, relay_in, relay_out, options.commit_interval, options.max_batch);
     }
     std::this_thread::sleep_for(std::chrono::seconds{2});
     // Warm-up of the broker (its JIT compiles the produce, fetch and transaction paths during the first tens of
@@ -399,8 +403,8 @@ int main(int argc, char** argv) {
         (void)pipeline(s, make_stream(std::max(1, salons / 2), fmt::format("warm{}", w), 3), lk::commands_topic,
                        lk::events_topic, partitions, 0, match_command_id);
         if (relay) {
-            (void)pipeline(s, make_stream(std::max(1, salons / 2), fmt::format("warmrelay{}", w), 3),
-                           "salonq.bench.relay.in", "salonq.bench.relay.out", partitions, 0, match_command_id);
+            (void)pipeline(s, make_stream(std::max(1, salons / 2), fmt::format("warmrelay{}", w), 3), relay_in,
+                           relay_out, partitions, 0, match_command_id);
         }
     }
     fmt::print("engine workers: {}; max batch {} commands, commit interval {} ms\n", workers, max_batch,
@@ -440,8 +444,8 @@ int main(int argc, char** argv) {
     std::vector<figures> raws;
     std::vector<figures> relays;
     std::vector<figures> fulls;
-    char const* only_in = relay_only ? "salonq.bench.relay.in" : lk::commands_topic;
-    char const* only_out = relay_only ? "salonq.bench.relay.out" : lk::events_topic;
+    char const* only_in = relay_only ? relay_in : lk::commands_topic;
+    char const* only_out = relay_only ? relay_out : lk::events_topic;
     for (int r = 0; r < rounds && (engine_only || relay_only); ++r) {
         auto const paced = engine_rate > 0;
         auto const commands = make_stream(paced ? salons_for(engine_rate, latency_seconds) : salons,
@@ -468,7 +472,7 @@ int main(int argc, char** argv) {
     for (int r = 0; r < rounds; ++r) {
         raws.push_back(pipeline(s, stream, "salonq.bench.raw", "salonq.bench.raw", partitions, 0, match_command_id));
         relays.push_back(pipeline(s, make_stream(salons, fmt::format("relay{}", r), 20 + static_cast<std::uint64_t>(r)),
-                                  "salonq.bench.relay.in", "salonq.bench.relay.out", partitions, 0, match_command_id));
+                                  relay_in, relay_out, partitions, 0, match_command_id));
         fulls.push_back(pipeline(s, make_stream(salons, fmt::format("round{}", r), 10 + static_cast<std::uint64_t>(r)),
                                  lk::commands_topic, lk::events_topic, partitions, 0, match_command_id));
         fmt::print(
@@ -502,9 +506,8 @@ int main(int argc, char** argv) {
     fmt::print("engine, exactly-once, at half max ({:>6.0f}/s for {} s, the first 3 s not measured): {:>8.0f} "
                "commands/s; produce-to-visible p50 {:.1f} ms, p99 {:.1f} ms  (target p99 <= 25 ms)\n",
                full.rate / 2, latency_seconds, half.rate, half.p50, half.p99);
-    auto const relay_half =
-        pipeline(s, make_stream(salons_for(full.rate / 2, latency_seconds), "relayhalf", 6), "salonq.bench.relay.in",
-                 "salonq.bench.relay.out", partitions, full.rate / 2, match_command_id, settle);
+    auto const relay_half = pipeline(s, make_stream(salons_for(full.rate / 2, latency_seconds), "relayhalf", 6),
+                                     relay_in, relay_out, partitions, full.rate / 2, match_command_id, settle);
     fmt::print(
         "exactly-once relay at the same rate ({:>6.0f}/s):    {:>8.0f} msgs/s; produce-to-visible p50 {:.1f} ms, "
         "p99 {:.1f} ms\n",
@@ -515,9 +518,8 @@ int main(int argc, char** argv) {
     fmt::print(
         "raw produce+consume, light load (500/s, 10 s):       {:>8.0f} msgs/s; latency p50 {:.1f} ms, p99 {:.1f} ms\n",
         raw_light.rate, raw_light.p50, raw_light.p99);
-    auto const relay_light =
-        pipeline(s, make_stream(light_salons, "relaylight", 7), "salonq.bench.relay.in", "salonq.bench.relay.out",
-                 partitions, 500, match_command_id, std::chrono::seconds{1});
+    auto const relay_light = pipeline(s, make_stream(light_salons, "relaylight", 7), relay_in, relay_out, partitions,
+                                      500, match_command_id, std::chrono::seconds{1});
     fmt::print("exactly-once relay, light load (500/s, 10 s):   {:>8.0f} msgs/s; produce-to-visible p50 {:.1f} ms, "
                "p99 {:.1f} ms\n",
                relay_light.rate, relay_light.p50, relay_light.p99);
