@@ -406,13 +406,20 @@ void print_layout(engine::log::kafka::topic_layout const& l) {
     show(engine::log::kafka::commands_topic, l.commands);
     show(engine::log::kafka::events_topic, l.events);
     show(engine::log::kafka::snapshots_topic, l.snapshots);
+    if (l.events_retention_ms) {
+        std::cout << fmt::format("{:<18} {}\n", "events retention",
+                                 *l.events_retention_ms < 0
+                                     ? std::string{"forever"}
+                                     : fmt::format("{:g} hours", static_cast<double>(*l.events_retention_ms) / 3.6e6));
+    }
 }
 
 } // namespace
 
 int run_topics_create(kafka_options const& ko) {
     auto const s = kafka_settings(ko);
-    auto layout = engine::log::kafka::ensure_topics(s, ko.partitions, static_cast<std::int16_t>(ko.replication));
+    auto layout = engine::log::kafka::ensure_topics(s, ko.partitions, static_cast<std::int16_t>(ko.replication),
+                                                    std::chrono::hours{ko.events_retention_hours});
     if (!layout) {
         std::cerr << "salonq topics create: " << layout.error().message << "\n";
         return 1;
@@ -460,6 +467,7 @@ int run_serve(store_options const& so, kafka_options const& ko) {
     options.max_batch = ko.max_batch;
     options.session_timeout = std::chrono::milliseconds{ko.session_timeout_ms};
     options.snapshot_every = ko.snapshot_every;
+    options.snapshot_max_age = std::chrono::seconds{ko.snapshot_max_age_seconds};
     options.inject_abort_every = ko.inject_abort_every;
     if (ko.clock_offset_hours != 0) {
         options.clock = [offset = std::chrono::hours{ko.clock_offset_hours}] {
@@ -486,11 +494,12 @@ int run_serve(store_options const& so, kafka_options const& ko) {
     std::cerr << fmt::format(
         "salonq serve: stopped; {} commands, {} duplicates, {} transactions, {} aborts, {} events "
         "recovered, {} snapshots restored, {} commandIds restored, {} events read for commandIds, {} "
-        "snapshots written; recovery {:.1f} ms, last hand-over {:.1f} ms\n",
+        "snapshots written, {} local partition states older than the retention; recovery {:.1f} ms, last hand-over "
+        "{:.1f} ms\n",
         st.commands.load(), st.duplicates.load(), st.transactions.load(), st.aborts.load(), st.recovered_events.load(),
         st.snapshots_restored.load(), st.dedupe_restored.load(), st.dedupe_events_read.load(),
-        st.snapshots_written.load(), static_cast<double>(st.recovery_us.load()) / 1000.0,
-        static_cast<double>(st.last_handover_us.load()) / 1000.0);
+        st.snapshots_written.load(), st.stale_local_discarded.load(),
+        static_cast<double>(st.recovery_us.load()) / 1000.0, static_cast<double>(st.last_handover_us.load()) / 1000.0);
     if (!result) {
         std::cerr << "salonq serve: " << result.error().message << "\n";
         return 1;

@@ -95,6 +95,11 @@ int main(int argc, char** argv) {
         "create", "Create salonq.commands and salonq.events (same partition count) and salonq.snapshots (compacted)");
     topics_create->add_option("--partitions", ko.partitions, "Partitions of each topic")->check(CLI::Range(1, 10000));
     topics_create->add_option("--replication", ko.replication, "Replication factor")->check(CLI::Range(1, 16));
+    topics_create
+        ->add_option("--events-retention-hours", ko.events_retention_hours,
+                     "Delete events older than this (default 0: keep them forever, they are the record); longer than "
+                     "serve's --snapshot-max-age-seconds")
+        ->check(CLI::Range(0, 24 * 365 * 100));
     auto* topics_describe = topics->add_subcommand("describe", "Show the partition counts and check the layout");
     for (auto* sub : {topics_create, topics_describe}) {
         cluster_options(sub);
@@ -124,6 +129,10 @@ int main(int argc, char** argv) {
         ->group(""); // hidden from --help
     serve->add_option("--snapshot-every", ko.snapshot_every,
                       "Events per partition between snapshot rounds to salonq.snapshots (0: never)");
+    serve
+        ->add_option("--snapshot-max-age-seconds", ko.snapshot_max_age_seconds,
+                     "A partition with events its last snapshot round lacks gets a round once that one is this old")
+        ->check(CLI::Range(1, 24 * 3600 * 7));
 
     auto* demo =
         app.add_subcommand("demo", "Open a demo salon, run a simulated day through the engine, show the queue");

@@ -182,6 +182,7 @@ void kafka_committer::wait_stored(std::unique_lock<std::mutex>& lock) {
 std::expected<void, error> kafka_committer::drain() {
     auto result = wait();
     std::unique_lock lock{mutex_};
+    changed_.wait(lock, [&] { return !round_running_; }); // partitions move only between rounds
     wait_stored(lock);
     if (store_error_) {
         return std::unexpected(*store_error_);
@@ -209,6 +210,7 @@ void kafka_committer::adopt(std::int32_t partition, std::int64_t events_end, std
     unflushed_ = true; // the take-over's fold was just written
     committed_end[partition] = events_end;
     since_snapshot[partition] = 0;
+    last_round[partition] = steady::now();
     // The first round's chunk starts here: the commandIds before it are in earlier chunks, or (between the previous
     // owner's last round and this offset) read back from the events by whoever restores from these snapshots.
     pending_chunk[partition] = dedupe_chunk{events_end, events_end, {}};
@@ -219,6 +221,7 @@ void kafka_committer::release(std::int32_t partition) {
     std::lock_guard lock{mutex_};
     committed_end.erase(partition);
     since_snapshot.erase(partition);
+    last_round.erase(partition);
     pending_chunk.erase(partition);
     chunks_written.erase(partition);
 }
@@ -226,7 +229,20 @@ void kafka_committer::release(std::int32_t partition) {
 void kafka_committer::commit_loop() {
     std::unique_lock lock{mutex_};
     for (;;) {
-        changed_.wait(lock, [&] { return batch_.has_value() || stopping_; });
+        auto const woken = changed_.wait_for(lock, round_check_every, [&] { return batch_.has_value() || stopping_; });
+        if (!woken) {
+            // No batch for a while: a partition whose last round got old gets one now, not at its next batch.
+            round_running_ = true;
+            lock.unlock();
+            auto round = snapshot_if_due();
+            if (!round && options_.trace) {
+                std::fprintf(stderr, "snapshot round given up, retried later: %s\n", round.error().message.c_str());
+            } // a fatal producer error also fails the next batch's transaction, which stops the worker
+            lock.lock();
+            round_running_ = false;
+            changed_.notify_all();
+            continue;
+        }
         if (!batch_) {
             return;
         }

@@ -36,6 +36,7 @@ struct committer_options {
     std::string transactional_id;
     std::int32_t partitions = 0; // of salonq.commands and salonq.events
     std::uint64_t snapshot_every = 0;
+    std::chrono::seconds snapshot_max_age{3600};
     bool trace = false;
     std::uint64_t inject_abort_every = 0; // see kafka_engine_options
     std::chrono::hours dedupe_retention{24 * 7};
@@ -67,7 +68,7 @@ public:
     [[nodiscard]] std::optional<std::expected<void, error>> finished();
     // Waits until the transaction in hand has finished and returns its result (success if none to take).
     [[nodiscard]] std::expected<void, error> wait();
-    // wait(), and then until RocksDB holds every committed batch.
+    // wait(), and then until RocksDB holds every committed batch and no snapshot round runs.
     [[nodiscard]] std::expected<void, error> drain();
 
     // Writes a checkpoint now: these encoded states and the committed events offset of every adopted partition, in
@@ -115,8 +116,9 @@ private:
     log::kafka::detail::handle_ptr producer_;
     std::vector<std::int64_t> offsets_; // delivered offset of each record of the batch in hand (-1: not delivered)
     std::map<std::int32_t, std::int64_t> committed_end;   // events end offset of each owned partition
-    std::map<std::int32_t, std::uint64_t> since_snapshot; // events since the partition's last snapshot round
-    std::map<std::int32_t, dedupe_chunk> pending_chunk;   // commandIds committed since the last round (or adoption)
+    std::map<std::int32_t, std::uint64_t> since_snapshot; // events after what the partition's last round holds
+    std::map<std::int32_t, std::chrono::steady_clock::time_point> last_round; // (or the take-over)
+    std::map<std::int32_t, dedupe_chunk> pending_chunk; // commandIds committed since the last round (or adoption)
     std::map<std::int32_t, std::vector<chunk_ref>> chunks_written; // to tombstone once past the retention
 
     mutable std::mutex mutex_;
@@ -124,6 +126,7 @@ private:
     std::optional<kafka_batch> batch_; // in hand while set
     std::uint64_t batch_number_ = 0;
     std::optional<std::expected<void, error>> result_;
+    bool round_running_ = false;       // a round while no batch is in hand (a partition's last round got old)
     std::deque<store_job> to_store_;   // committed, not yet in RocksDB (the front one may be being written)
     std::optional<error> store_error_; // RocksDB failed after a commit: sticky, the worker must stop
     std::atomic<std::uint64_t> stored_{0};
@@ -132,6 +135,8 @@ private:
     // kill -9 takes back at most that much (the events are folded again), not everything since the last full
     // memtable.
     static constexpr std::chrono::seconds flush_every{30};
+    // How often an idle committing thread looks for partitions whose last snapshot round got old.
+    static constexpr std::chrono::seconds round_check_every{1};
     bool unflushed_ = false;
     std::chrono::steady_clock::time_point flushed_at_ = std::chrono::steady_clock::now();
     std::thread committing_;

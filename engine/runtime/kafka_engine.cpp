@@ -40,6 +40,7 @@ std::expected<void, error> kafka_engine::impl::submit_open() {
         flight_dirty = std::exchange(dirty, {});
         last_checkpoint = steady::now();
     }
+    checkpoint_behind = !open_batch.checkpoint;
     if (trace) {
         std::fprintf(stderr,
                      "batch closed: %zu commands, %.1f ms after its first (deciding so far %.1f ms); %zu salon states, "
@@ -109,6 +110,7 @@ std::expected<void, error> kafka_engine::impl::flush() {
         if (done) {
             dirty.clear();
             last_checkpoint = steady::now();
+            checkpoint_behind = false;
         }
     }
     return done;
@@ -122,6 +124,7 @@ void kafka_engine::impl::report_abandoned(error const& e) const {
 void kafka_engine::impl::restore_prior() {
     dirty.merge(flight_dirty); // the checkpoint in flight did not happen
     flight_dirty.clear();
+    checkpoint_behind = true;
     for (auto* prior : {&open_prior, &flight_prior}) { // the open batch was decided on top of the one in flight
         for (auto const& [salon, old] : *prior) {
             dirty.insert(salon); // its committed state may be newer than RocksDB's
@@ -220,6 +223,15 @@ std::expected<void, error> kafka_engine::impl::step() {
             return recover_from(done.error());
         }
     }
+    if (open_batch.empty() && !in_flight && (checkpoint_behind || !dirty.empty()) &&
+        steady::now() >= last_checkpoint + options.state_checkpoint_interval) {
+        // Idle: what the last batches decided reaches RocksDB now, not with the next batch (which may be days
+        // away, past the events topic's retention, or never).
+        if (auto done = flush(); !done) {
+            return recover_from(done.error());
+        }
+        return {};
+    }
     if (!open_batch_due()) {
         return {};
     }
@@ -299,10 +311,10 @@ std::expected<std::unique_ptr<kafka_engine>, error> kafka_engine::open(kafka_eng
     }
     state->db = std::move(*db);
 
-    auto committer = kd::kafka_committer::open(kd::committer_options{o.kafka, o.group + "-" + o.instance,
-                                                                     state->partitions, o.snapshot_every, state->trace,
-                                                                     o.inject_abort_every, o.dedupe_retention, o.clock},
-                                               *state->db, state->stats);
+    auto committer = kd::kafka_committer::open(
+        kd::committer_options{o.kafka, o.group + "-" + o.instance, state->partitions, o.snapshot_every,
+                              o.snapshot_max_age, state->trace, o.inject_abort_every, o.dedupe_retention, o.clock},
+        *state->db, state->stats);
     if (!committer) {
         return std::unexpected(committer.error());
     }

@@ -26,6 +26,10 @@ struct kafka_engine_options {
     // After this many events in a partition, the worker writes a snapshot round of all the partition's salons to
     // salonq.snapshots (0: never). A worker without local state restores from the latest round.
     std::uint64_t snapshot_every = 10'000;
+    // A partition with events that its last round does not hold gets a round once that round is this old, busy or
+    // not, so that a restore never needs events older than this (the events topic's retention, if it has one, must
+    // be longer).
+    std::chrono::seconds snapshot_max_age{3600};
     // How long a commandId is remembered: a repeat within this window appends nothing. Snapshot rounds carry the
     // commandIds decided since the previous round (dedupe chunks), so a worker restoring from snapshots knows them
     // for the whole window too.
@@ -49,15 +53,16 @@ struct kafka_engine_stats {
     std::atomic<std::uint64_t> duplicates{0};   // repeated commandIds: nothing appended
     std::atomic<std::uint64_t> transactions{0}; // committed
     std::atomic<std::uint64_t> aborts{0};
-    std::atomic<std::uint64_t> recovered_events{0};   // events folded while taking over partitions
-    std::atomic<std::int64_t> recovery_us{0};         // time spent taking over partitions (folding their events)
-    std::atomic<std::uint64_t> snapshots_written{0};  // salon snapshots produced to salonq.snapshots
-    std::atomic<std::uint64_t> snapshots_restored{0}; // salon states taken from salonq.snapshots on take-over
-    std::atomic<std::uint64_t> dedupe_restored{0};    // commandIds taken from dedupe chunks on take-over
-    std::atomic<std::uint64_t> dedupe_events_read{0}; // events read for their commandId only (no chunk covered them)
-    std::atomic<std::int64_t> decide_us{0};           // deciding: decoding, dedupe lookups, decide, encoding
-    std::atomic<std::int64_t> commit_us{0};           // transactions: offsets, records and commit
-    std::atomic<std::int64_t> store_us{0};            // the RocksDB writes after the commits (their own thread)
+    std::atomic<std::uint64_t> recovered_events{0};      // events folded while taking over partitions
+    std::atomic<std::int64_t> recovery_us{0};            // time spent taking over partitions (folding their events)
+    std::atomic<std::uint64_t> snapshots_written{0};     // salon snapshots produced to salonq.snapshots
+    std::atomic<std::uint64_t> snapshots_restored{0};    // salon states taken from salonq.snapshots on take-over
+    std::atomic<std::uint64_t> dedupe_restored{0};       // commandIds taken from dedupe chunks on take-over
+    std::atomic<std::uint64_t> dedupe_events_read{0};    // events read for their commandId only (no chunk covered them)
+    std::atomic<std::uint64_t> stale_local_discarded{0}; // partitions whose local state the retention had outrun
+    std::atomic<std::int64_t> decide_us{0};              // deciding: decoding, dedupe lookups, decide, encoding
+    std::atomic<std::int64_t> commit_us{0};              // transactions: offsets, records and commit
+    std::atomic<std::int64_t> store_us{0};               // the RocksDB writes after the commits (their own thread)
     // From the last assignment this worker received until it decided its first command after it: the hand-over
     // time a new owner adds (failure detection, the session timeout, comes before it). -1 until measured.
     std::atomic<std::int64_t> last_handover_us{-1};

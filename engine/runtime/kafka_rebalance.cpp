@@ -93,7 +93,7 @@ void kafka_engine::impl::wait_for_stable_offsets(rd_kafka_t* rk, rd_kafka_topic_
 }
 
 std::expected<void, error> kafka_engine::impl::take_over(std::int32_t p) {
-    auto recovered = kd::recover_partition(kd::recovery_context{options, *db, states, stats, trace}, p);
+    auto recovered = kd::recover_partition(kd::recovery_context{options, *db, states, stats, partitions, trace}, p);
     if (!recovered) {
         return std::unexpected(recovered.error());
     }

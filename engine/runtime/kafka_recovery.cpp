@@ -5,6 +5,7 @@
 #include "engine/domain/decide.hpp"
 #include "engine/log/kafka/client.hpp"
 #include "engine/log/keys.hpp"
+#include "engine/log/partitioner.hpp"
 #include "engine/runtime/dedupe.hpp"
 #include "engine/runtime/kafka_snapshot.hpp"
 #include "engine/store/rocks_store.hpp"
@@ -40,6 +41,39 @@ std::int64_t offset_since(handle_ptr const& reader, std::int32_t p, instant sinc
     }
     auto const offset = list->elems[0].offset;
     return offset >= 0 ? offset : INT64_MAX; // -1: nothing that recent
+}
+
+// The first offset salonq.events[p] still holds. Without it a local state the retention has outrun would look
+// current (the read from its offset finds nothing) and the worker would decide on a stale state.
+std::expected<std::int64_t, error> first_offset(handle_ptr const& reader, std::int32_t p) {
+    std::int64_t low = 0, high = 0;
+    if (auto err = rd_kafka_query_watermark_offsets(reader.get(), lk::events_topic, p, &low, &high, 10000);
+        err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return std::unexpected(error{
+            errc::storage, fmt::format("first offset of {}[{}]: {}", lk::events_topic, p, rd_kafka_err2str(err))});
+    }
+    return std::max<std::int64_t>(low, 0);
+}
+
+// Forgets what this worker's RocksDB holds of partition p's salon states and events offset (its dedupe entries
+// stay: they are still true, and expire with the retention).
+std::expected<void, error> discard_local(recovery_context const& c, std::int32_t p) {
+    auto wb = c.db.make_batch();
+    auto scanned = c.db.scan(store::family::state, "", "", [&](std::string_view salon, std::string_view) {
+        if (log::partition_for(salon, c.partitions) == p) {
+            wb.erase(store::family::state, salon);
+            c.states.erase(std::string{salon});
+        }
+        return true;
+    });
+    if (!scanned) {
+        return std::unexpected(error{errc::storage, scanned.error().message});
+    }
+    wb.erase(store::family::meta, events_offset_key(p));
+    if (auto written = c.db.write(wb, false); !written) {
+        return std::unexpected(error{errc::storage, written.error().message});
+    }
+    return {};
 }
 
 // Without local state: loads the latest snapshot round of partition p (cache and RocksDB) with the dedupe entries
@@ -139,7 +173,27 @@ std::expected<recovered_partition, error> recover_partition(recovery_context con
     recovered_partition out;
     std::int64_t from = 0;
     std::vector<std::pair<std::int64_t, std::int64_t>> gaps;
-    if (auto local = c.db.get(store::family::meta, events_offset_key(p)); local && *local) {
+    // Events the topic's retention has deleted cannot be folded: a local state older than the topic's first offset
+    // (this worker was away longer than the retention) is given up for the snapshots, which are newer.
+    auto const first_known = first_offset(*reader, p);
+    if (!first_known) {
+        return std::unexpected(first_known.error());
+    }
+    auto const first = *first_known;
+    auto local = c.db.get(store::family::meta, events_offset_key(p));
+    if (local && *local && static_cast<std::int64_t>(log::get_u64(**local)) < first) {
+        std::fprintf(stderr,
+                     "salonq engine %s: partition %d: the local state reaches events offset %llu, but the topic now "
+                     "starts at %lld (retention): restoring from salonq.snapshots instead\n",
+                     c.options.instance.c_str(), p, static_cast<unsigned long long>(log::get_u64(**local)),
+                     static_cast<long long>(first));
+        if (auto discarded = discard_local(c, p); !discarded) {
+            return std::unexpected(discarded.error());
+        }
+        local = std::optional<std::string>{};
+        c.stats.stale_local_discarded.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (local && *local) {
         from = static_cast<std::int64_t>(log::get_u64(**local));
         // The chunk keys this worker knew when it last owned p (it tombstones them once expired).
         if (auto known = c.db.get(store::family::meta, chunk_keys_key(p)); known && *known) {
@@ -200,9 +254,14 @@ std::expected<recovered_partition, error> recover_partition(recovery_context con
                 return {}; // already folded into the stored state
             }
             if (e->seq.value() != state->seq.value() + 1) {
+                auto const why = from < first ? fmt::format(" (salonq.events[{}] starts at offset {} and the state "
+                                                            "reaches offset {}: the retention deleted events no "
+                                                            "snapshot covers)",
+                                                            p, first, from)
+                                              : std::string{};
                 return std::unexpected(
-                    error{errc::corrupt, fmt::format("salon {}: event seq {} after {}", e->salon.value(),
-                                                     e->seq.value(), state->seq.value())});
+                    error{errc::corrupt, fmt::format("salon {}: event seq {} after {}{}", e->salon.value(),
+                                                     e->seq.value(), state->seq.value(), why)});
             }
             evolve(*state, *e);
             changed.insert(e->salon.value());

@@ -28,6 +28,7 @@ struct recovery_context {
     store::rocks_store& db;
     state_cache& states;
     kafka_engine_stats& stats;
+    std::int32_t partitions = 0; // of salonq.commands and salonq.events
     bool trace = false;
 };
 

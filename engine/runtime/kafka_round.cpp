@@ -19,6 +19,7 @@ namespace {
 
 using namespace log::kafka::detail;
 namespace lk = log::kafka;
+using steady = std::chrono::steady_clock;
 
 // The delivery-report opaque of records whose offsets nobody needs (snapshots).
 void* const untracked = reinterpret_cast<void*>(UINTPTR_MAX);
@@ -44,8 +45,10 @@ std::expected<void, error> kafka_committer::snapshot_if_due() {
     auto const now = options_.clock();
     {
         std::unique_lock lock{mutex_};
+        auto const now_steady = steady::now();
         for (auto const& [p, count] : since_snapshot) {
-            if (count >= options_.snapshot_every && pending_chunk.contains(p)) { // adopted partitions only
+            auto const old_round = count > 0 && now_steady >= last_round[p] + options_.snapshot_max_age;
+            if ((count >= options_.snapshot_every || old_round) && pending_chunk.contains(p)) { // adopted only
                 round.push_back(p);
             }
         }
@@ -129,7 +132,9 @@ std::expected<void, error> kafka_committer::snapshot_if_due() {
     std::unique_lock lock{mutex_};
     auto wb = db_.make_batch();
     for (auto p : round) {
-        since_snapshot[p] = 0;
+        // The round holds the states up to the last checkpoint: what came after is still to be in a round.
+        since_snapshot[p] = static_cast<std::uint64_t>(std::max<std::int64_t>(0, ends[p] - state_ends[p]));
+        last_round[p] = steady::now();
         if (!pending_chunk.contains(p)) {
             continue; // not expected: rounds run between batches, and partitions are released only when drained
         }

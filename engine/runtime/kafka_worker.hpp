@@ -80,6 +80,8 @@ struct kafka_engine::impl {
     std::unordered_set<std::string> dirty;
     std::unordered_set<std::string> flight_dirty;
     kafka_detail::steady::time_point last_checkpoint = kafka_detail::steady::now();
+    // A batch has been submitted since the last checkpoint: RocksDB's events offsets are behind the committed ones.
+    bool checkpoint_behind = false;
     codec::json_writer writer;
 
     // ---- rebalancing -----------------------------------------------------------------------------------------

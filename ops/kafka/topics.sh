@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # topics.sh BOOTSTRAP [PARTITIONS=12] [REPLICATION=1]
 # Creates salonq.commands and salonq.events (same partition count) and salonq.snapshots
-# (cleanup.policy=compact, same partition count), idempotently. Existing topics are accepted when
+# (cleanup.policy=compact, same partition count), idempotently; salonq.events is kept forever (retention.ms=-1). Existing topics are accepted when
 # their partition count equals PARTITIONS; exits non-zero with a message otherwise, and always
 # when salonq.commands and salonq.events differ. Creation uses org.apache.kafka.tools.TopicCommand
 # (kafka-tools jar installed by install.sh); existence/partition checks use kcat metadata.
@@ -45,6 +45,8 @@ for t in "${topics[@]}"; do
   if [ "$(partition_count "$t")" = 0 ]; then
     if [ "$t" = salonq.snapshots ]; then
       create "$t" --config cleanup.policy=compact & pids+=($!)
+    elif [ "$t" = salonq.events ]; then
+      create "$t" --config retention.ms=-1 & pids+=($!) # the record: kept forever, as `salonq topics create` does
     else
       create "$t" & pids+=($!)
     fi

@@ -7,8 +7,6 @@
 
 #include <doctest/doctest.h>
 
-#include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -17,16 +15,6 @@ namespace {
 
 using namespace salonq::test;
 using namespace std::chrono_literals;
-
-std::uint64_t worker_stat(std::string const& log, std::string const& what) {
-    std::ifstream in{log};
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::smatch m;
-    if (std::regex_search(text, m, std::regex{"([0-9]+) " + what})) {
-        return std::stoull(m[1]);
-    }
-    return 0;
-}
 
 } // namespace
 

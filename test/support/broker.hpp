@@ -8,7 +8,10 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <memory>
+#include <regex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -124,6 +127,17 @@ inline std::unique_ptr<child_process> start_worker(kafka_broker const& broker, s
                                   "--brokers",     broker.bootstrap(), "--instance",        name};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return std::make_unique<child_process>(argv, log.empty() ? broker.dir() / (name + ".log") : log, true);
+}
+
+// A counter from the line `salonq serve` prints when it stops ("<n> <what>"); 0 if absent.
+inline std::uint64_t worker_stat(std::string const& log, std::string const& what) {
+    std::ifstream in{log};
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::smatch m;
+    if (std::regex_search(text, m, std::regex{"([0-9]+) " + what})) {
+        return std::stoull(m[1]);
+    }
+    return 0;
 }
 
 // Polls `salonq verify --brokers` until it passes (the workers have caught up) or the time is up; the last

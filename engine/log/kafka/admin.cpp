@@ -38,6 +38,42 @@ std::expected<topic_layout, error> describe(rd_kafka_t* rk, std::chrono::millise
     return layout;
 }
 
+// retention.ms of salonq.events (nullopt if the cluster does not say).
+std::optional<std::int64_t> events_retention_ms(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
+    config_resource_ptr resource{rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, events_topic)};
+    auto* raw = resource.get();
+    queue_ptr queue{rd_kafka_queue_new(rk)};
+    rd_kafka_DescribeConfigs(rk, &raw, 1, nullptr, queue.get());
+    event_ptr ev{rd_kafka_queue_poll(queue.get(), static_cast<int>(timeout.count()) + 5000)};
+    if (!ev || rd_kafka_event_error(ev.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return std::nullopt;
+    }
+    std::size_t count = 0;
+    auto const** resources =
+        rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev.get()), &count);
+    if (count != 1 || rd_kafka_ConfigResource_error(resources[0]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return std::nullopt;
+    }
+    std::size_t entries = 0;
+    auto const** configs = rd_kafka_ConfigResource_configs(resources[0], &entries);
+    for (std::size_t i = 0; i < entries; ++i) {
+        if (std::strcmp(rd_kafka_ConfigEntry_name(configs[i]), "retention.ms") == 0) {
+            if (char const* value = rd_kafka_ConfigEntry_value(configs[i])) {
+                return std::strtoll(value, nullptr, 10);
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+std::expected<topic_layout, error> describe_with_retention(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
+    auto layout = describe(rk, timeout);
+    if (layout && layout->events) {
+        layout->events_retention_ms = events_retention_ms(rk, timeout);
+    }
+    return layout;
+}
+
 } // namespace
 
 std::expected<topic_layout, error> describe_topics(settings const& s) {
@@ -45,7 +81,7 @@ std::expected<topic_layout, error> describe_topics(settings const& s) {
     if (!rk) {
         return std::unexpected(rk.error());
     }
-    return describe(rk->get(), s.timeout);
+    return describe_with_retention(rk->get(), s.timeout);
 }
 
 std::expected<std::int32_t, error> check_layout(topic_layout const& layout) {
@@ -62,7 +98,8 @@ std::expected<std::int32_t, error> check_layout(topic_layout const& layout) {
     return *layout.commands;
 }
 
-std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t partitions, std::int16_t replication) {
+std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t partitions, std::int16_t replication,
+                                                 std::chrono::hours events_retention) {
     auto rk = make_client(s, RD_KAFKA_PRODUCER, {});
     if (!rk) {
         return std::unexpected(rk.error());
@@ -76,10 +113,15 @@ std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t
         std::optional<std::int32_t> existing;
         std::int32_t partitions;
         bool compacted;
+        std::string retention_ms; // empty: the cluster's default
     };
-    std::vector<wanted> topics{{commands_topic, before->commands, partitions, false},
-                               {events_topic, before->events, before->commands.value_or(partitions), false},
-                               {snapshots_topic, before->snapshots, partitions, true}};
+    auto const kept =
+        events_retention.count() > 0
+            ? std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(events_retention).count())
+            : std::string{"-1"};
+    std::vector<wanted> topics{{commands_topic, before->commands, partitions, false, ""},
+                               {events_topic, before->events, before->commands.value_or(partitions), false, kept},
+                               {snapshots_topic, before->snapshots, partitions, true, ""}};
     std::vector<new_topic_ptr> create;
     char errstr[512];
     for (auto const& t : topics) {
@@ -92,6 +134,9 @@ std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t
         }
         if (t.compacted) {
             (void)rd_kafka_NewTopic_set_config(nt.get(), "cleanup.policy", "compact");
+        }
+        if (!t.retention_ms.empty()) {
+            (void)rd_kafka_NewTopic_set_config(nt.get(), "retention.ms", t.retention_ms.c_str());
         }
         (void)rd_kafka_NewTopic_set_config(nt.get(), "min.insync.replicas", replication >= 3 ? "2" : "1");
         create.push_back(std::move(nt));
@@ -134,6 +179,7 @@ std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t
             if (auto ok = check_layout(*after); !ok) {
                 return std::unexpected(ok.error());
             }
+            after->events_retention_ms = events_retention_ms(rk->get(), s.timeout);
             return after;
         }
         rd_kafka_poll(rk->get(), 100);

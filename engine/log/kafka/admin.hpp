@@ -13,15 +13,19 @@ struct topic_layout {
     std::optional<std::int32_t> commands;
     std::optional<std::int32_t> events;
     std::optional<std::int32_t> snapshots;
+    // salonq.events' retention.ms as the cluster reports it (-1: kept forever; nullopt: unknown or no topic).
+    std::optional<std::int64_t> events_retention_ms;
 };
 
 [[nodiscard]] std::expected<topic_layout, error> describe_topics(settings const& s);
 
 // Creates what is missing of salon.commands, salonq.events (same partition count) and salonq.snapshots
 // (compacted). Refuses a layout where the commands and events topics differ in partition count: a salon's
-// events must land on the partition number its commands came from.
+// events must land on the partition number its commands came from. The events are the record, kept forever
+// unless `events_retention` (> 0) says otherwise; the commands get the cluster's default retention.
 [[nodiscard]] std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t partitions,
-                                                               std::int16_t replication);
+                                                               std::int16_t replication,
+                                                               std::chrono::hours events_retention = {});
 
 // Creates one plain topic if it does not exist (benchmarks, tests).
 [[nodiscard]] std::expected<void, error> create_topic(settings const& s, char const* name, std::int32_t partitions,

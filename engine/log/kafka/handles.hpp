@@ -24,6 +24,7 @@ struct kafka_deleter {
         rd_kafka_consumer_group_metadata_destroy(p);
     }
     void operator()(rd_kafka_metadata_t const* p) const noexcept { rd_kafka_metadata_destroy(p); }
+    void operator()(rd_kafka_ConfigResource_t* p) const noexcept { rd_kafka_ConfigResource_destroy(p); }
 };
 
 using handle_ptr = std::unique_ptr<rd_kafka_t, kafka_deleter>;
@@ -37,5 +38,6 @@ using admin_options_ptr = std::unique_ptr<rd_kafka_AdminOptions_t, kafka_deleter
 using new_topic_ptr = std::unique_ptr<rd_kafka_NewTopic_t, kafka_deleter>;
 using group_metadata_ptr = std::unique_ptr<rd_kafka_consumer_group_metadata_t, kafka_deleter>;
 using metadata_ptr = std::unique_ptr<rd_kafka_metadata_t const, kafka_deleter>;
+using config_resource_ptr = std::unique_ptr<rd_kafka_ConfigResource_t, kafka_deleter>;
 
 } // namespace salonq::engine::log::kafka::detail
