@@ -417,6 +417,15 @@ void print_layout(engine::log::kafka::topic_layout const& l) {
 } // namespace
 
 int run_topics_create(kafka_options const& ko) {
+    // The events of the dedupe window (7 days) must stay readable, and so must those after the oldest snapshot
+    // round a restore may start from (serve's --snapshot-max-age-seconds, 1 h by default).
+    constexpr std::int32_t shortest_retention_hours = 7 * 24 + 1;
+    if (ko.events_retention_hours > 0 && ko.events_retention_hours < shortest_retention_hours) {
+        std::cerr << fmt::format("salonq topics create: --events-retention-hours {} is shorter than the 7-day dedupe "
+                                 "window plus the snapshots' age: at least {} (or 0, forever)\n",
+                                 ko.events_retention_hours, shortest_retention_hours);
+        return 2;
+    }
     auto const s = kafka_settings(ko);
     auto layout = engine::log::kafka::ensure_topics(s, ko.partitions, static_cast<std::int16_t>(ko.replication),
                                                     std::chrono::hours{ko.events_retention_hours});
@@ -425,6 +434,11 @@ int run_topics_create(kafka_options const& ko) {
         return 1;
     }
     print_layout(*layout);
+    auto const asked = ko.events_retention_hours > 0 ? std::int64_t{ko.events_retention_hours} * 3'600'000 : -1;
+    if (layout->events_retention_ms && *layout->events_retention_ms != asked) {
+        std::cerr << fmt::format("salonq topics create: {} already exists with another retention, left as it is\n",
+                                 engine::log::kafka::events_topic);
+    }
     return 0;
 }
 

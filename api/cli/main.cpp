@@ -97,8 +97,8 @@ int main(int argc, char** argv) {
     topics_create->add_option("--replication", ko.replication, "Replication factor")->check(CLI::Range(1, 16));
     topics_create
         ->add_option("--events-retention-hours", ko.events_retention_hours,
-                     "Delete events older than this (default 0: keep them forever, they are the record); longer than "
-                     "serve's --snapshot-max-age-seconds")
+                     "Delete events older than this (default 0: keep them forever, they are the record); at least "
+                     "the 7-day dedupe window plus serve's --snapshot-max-age-seconds")
         ->check(CLI::Range(0, 24 * 365 * 100));
     auto* topics_describe = topics->add_subcommand("describe", "Show the partition counts and check the layout");
     for (auto* sub : {topics_create, topics_describe}) {

@@ -179,10 +179,25 @@ void kafka_committer::wait_stored(std::unique_lock<std::mutex>& lock) {
     changed_.wait(lock, [&] { return to_store_.empty() || store_error_.has_value(); });
 }
 
+void kafka_committer::request_round(group_metadata_ptr group) {
+    {
+        std::lock_guard lock{mutex_};
+        if (batch_ || round_asked_ || round_running_ || options_.snapshot_every == 0) {
+            return;
+        }
+        round_asked_ = std::move(group);
+    }
+    changed_.notify_all();
+}
+
 std::expected<void, error> kafka_committer::drain() {
     auto result = wait();
     std::unique_lock lock{mutex_};
-    changed_.wait(lock, [&] { return !round_running_; }); // partitions move only between rounds
+    // Partitions move only between rounds (only the deciding thread, which drains, asks for one).
+    changed_.wait(lock, [&] { return !round_asked_ && !round_running_; });
+    if (result && result_) { // the round failed for good
+        result = std::move(*std::exchange(result_, std::nullopt));
+    }
     wait_stored(lock);
     if (store_error_) {
         return std::unexpected(*store_error_);
@@ -222,6 +237,7 @@ void kafka_committer::release(std::int32_t partition) {
     committed_end.erase(partition);
     since_snapshot.erase(partition);
     last_round.erase(partition);
+    commands_committed.erase(partition);
     pending_chunk.erase(partition);
     chunks_written.erase(partition);
 }
@@ -229,20 +245,24 @@ void kafka_committer::release(std::int32_t partition) {
 void kafka_committer::commit_loop() {
     std::unique_lock lock{mutex_};
     for (;;) {
-        auto const woken = changed_.wait_for(lock, round_check_every, [&] { return batch_.has_value() || stopping_; });
-        if (!woken) {
-            // No batch for a while: a partition whose last round got old gets one now, not at its next batch.
+        changed_.wait(lock, [&] { return batch_.has_value() || round_asked_.has_value() || stopping_; });
+        if (!batch_ && round_asked_ && !stopping_) {
+            auto group = std::move(*round_asked_);
+            round_asked_.reset();
             round_running_ = true;
             lock.unlock();
-            auto round = snapshot_if_due();
-            if (!round && options_.trace) {
-                std::fprintf(stderr, "snapshot round given up, retried later: %s\n", round.error().message.c_str());
-            } // a fatal producer error also fails the next batch's transaction, which stops the worker
+            auto round = snapshot_if_due(group.get());
             lock.lock();
             round_running_ = false;
+            if (!round && round.error().code != errc::storage) {
+                result_ = round; // fenced or fatal: the worker stops
+            } else if (!round && options_.trace) {
+                std::fprintf(stderr, "snapshot round given up, retried later: %s\n", round.error().message.c_str());
+            }
             changed_.notify_all();
             continue;
         }
+        round_asked_.reset(); // a batch first: its rounds follow it
         if (!batch_) {
             return;
         }
@@ -432,6 +452,9 @@ std::expected<void, error> kafka_committer::commit(kafka_batch& batch, std::uint
         if (auto it = pending_chunk.find(p); it != pending_chunk.end()) {
             it->second.to = end;
         }
+    }
+    for (auto const& [p, next] : job.batch.next_offsets) {
+        commands_committed[p] = next;
     }
     for (auto& [key, entry] : for_chunks) {
         if (auto it = pending_chunk.find(entry.partition.value()); it != pending_chunk.end()) {

@@ -68,7 +68,7 @@ public:
     [[nodiscard]] std::optional<std::expected<void, error>> finished();
     // Waits until the transaction in hand has finished and returns its result (success if none to take).
     [[nodiscard]] std::expected<void, error> wait();
-    // wait(), and then until RocksDB holds every committed batch and no snapshot round runs.
+    // wait(), and then until RocksDB holds every committed batch and the snapshot round asked for (if any) is done.
     [[nodiscard]] std::expected<void, error> drain();
 
     // Writes a checkpoint now: these encoded states and the committed events offset of every adopted partition, in
@@ -82,6 +82,11 @@ public:
     // after drain()).
     void adopt(std::int32_t partition, std::int64_t events_end, std::vector<chunk_ref> chunks);
     void release(std::int32_t partition);
+    // While no batch is in hand or open: writes the rounds that are due by age (a partition whose last round lacks
+    // events got old). The group metadata fences the round as a batch is fenced (its transaction re-commits the
+    // committed offsets): a worker the group has moved on from cannot overwrite the new owner's snapshots. A fatal
+    // failure is the result the next finished() or wait() returns.
+    void request_round(log::kafka::detail::group_metadata_ptr group);
 
 private:
     // A committed batch on its way to RocksDB, with the offsets its records got.
@@ -106,7 +111,7 @@ private:
     std::expected<void, error> commit_open(std::string_view what);
     // A failed transactional call: a fatal error stops the worker, anything else aborts the transaction.
     std::expected<void, error> fail(std::string_view what, rd_kafka_error_t const* cause);
-    std::expected<void, error> snapshot_if_due();
+    std::expected<void, error> snapshot_if_due(rd_kafka_consumer_group_metadata_t const* fence = nullptr);
     void wait_stored(std::unique_lock<std::mutex>& lock);
     static void on_delivery(rd_kafka_t*, rd_kafka_message_t const* m, void* opaque);
 
@@ -118,7 +123,8 @@ private:
     std::map<std::int32_t, std::int64_t> committed_end;   // events end offset of each owned partition
     std::map<std::int32_t, std::uint64_t> since_snapshot; // events after what the partition's last round holds
     std::map<std::int32_t, std::chrono::steady_clock::time_point> last_round; // (or the take-over)
-    std::map<std::int32_t, dedupe_chunk> pending_chunk; // commandIds committed since the last round (or adoption)
+    std::map<std::int32_t, std::int64_t> commands_committed; // next commands offset committed, since the take-over
+    std::map<std::int32_t, dedupe_chunk> pending_chunk;      // commandIds committed since the last round (or adoption)
     std::map<std::int32_t, std::vector<chunk_ref>> chunks_written; // to tombstone once past the retention
 
     mutable std::mutex mutex_;
@@ -126,7 +132,8 @@ private:
     std::optional<kafka_batch> batch_; // in hand while set
     std::uint64_t batch_number_ = 0;
     std::optional<std::expected<void, error>> result_;
-    bool round_running_ = false;       // a round while no batch is in hand (a partition's last round got old)
+    std::optional<log::kafka::detail::group_metadata_ptr> round_asked_; // request_round(), not yet started
+    bool round_running_ = false;
     std::deque<store_job> to_store_;   // committed, not yet in RocksDB (the front one may be being written)
     std::optional<error> store_error_; // RocksDB failed after a commit: sticky, the worker must stop
     std::atomic<std::uint64_t> stored_{0};
@@ -135,8 +142,6 @@ private:
     // kill -9 takes back at most that much (the events are folded again), not everything since the last full
     // memtable.
     static constexpr std::chrono::seconds flush_every{30};
-    // How often an idle committing thread looks for partitions whose last snapshot round got old.
-    static constexpr std::chrono::seconds round_check_every{1};
     bool unflushed_ = false;
     std::chrono::steady_clock::time_point flushed_at_ = std::chrono::steady_clock::now();
     std::thread committing_;

@@ -232,6 +232,11 @@ std::expected<void, error> kafka_engine::impl::step() {
         }
         return {};
     }
+    if (open_batch.empty() && !in_flight && !owned.empty() && steady::now() >= last_round_request + round_check) {
+        // Idle: a partition whose last snapshot round got old gets one now, not at its next batch.
+        last_round_request = steady::now();
+        committer->request_round(group_metadata_ptr{rd_kafka_consumer_group_metadata(consumer.get())});
+    }
     if (!open_batch_due()) {
         return {};
     }
@@ -302,6 +307,14 @@ std::expected<std::unique_ptr<kafka_engine>, error> kafka_engine::open(kafka_eng
     auto partitions = lk::check_layout(*layout);
     if (!partitions) {
         return std::unexpected(error{errc::config_mismatch, partitions.error().message});
+    }
+    if (auto const kept = layout->events_retention_ms.value_or(-1);
+        kept >= 0 && std::chrono::milliseconds{kept} < o.dedupe_retention + o.snapshot_max_age) {
+        std::fprintf(stderr,
+                     "salonq engine %s: warning: %s keeps events for %lld ms only, less than the dedupe window plus "
+                     "the snapshots' age: a worker restoring a partition may not know every commandId of the window, "
+                     "or may find no state it can fold from\n",
+                     o.instance.c_str(), lk::events_topic, static_cast<long long>(kept));
     }
     state->partitions = *partitions;
 

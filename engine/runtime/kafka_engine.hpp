@@ -27,8 +27,8 @@ struct kafka_engine_options {
     // salonq.snapshots (0: never). A worker without local state restores from the latest round.
     std::uint64_t snapshot_every = 10'000;
     // A partition with events that its last round does not hold gets a round once that round is this old, busy or
-    // not, so that a restore never needs events older than this (the events topic's retention, if it has one, must
-    // be longer).
+    // idle, so that a restore from snapshots folds about this much history at most (plus a checkpoint interval; a
+    // worker that stops writes no final round). An events retention must cover it plus the dedupe window.
     std::chrono::seconds snapshot_max_age{3600};
     // How long a commandId is remembered: a repeat within this window appends nothing. Snapshot rounds carry the
     // commandIds decided since the previous round (dedupe chunks), so a worker restoring from snapshots knows them

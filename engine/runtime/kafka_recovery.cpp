@@ -76,11 +76,32 @@ std::expected<void, error> discard_local(recovery_context const& c, std::int32_t
     return {};
 }
 
-// Without local state: loads the latest snapshot round of partition p (cache and RocksDB) with the dedupe entries
-// of its chunks that are still within the retention, and finds the events before the round that no chunk covers.
-std::expected<restored, error> restore_snapshots(recovery_context const& c, handle_ptr const& reader, std::int32_t p) {
-    auto const oldest = c.options.clock() - c.options.dedupe_retention;
-    auto latest = read_latest_snapshots(c.options.kafka, c.options.group, p, oldest);
+// The events offset from which partition p's latest snapshots can be folded (0 if there are none).
+std::int64_t snapshots_from(partition_snapshots const& latest) {
+    std::int64_t from = latest.salons.empty() ? 0 : INT64_MAX;
+    for (auto const& [salon, snap] : latest.salons) {
+        from = std::min(from, snap.events_offset);
+    }
+    return from;
+}
+
+// Whether a fold from `from` misses no committed event when salonq.events[p] starts at `first` (its retention
+// may have deleted what came before). The offset a state reaches is the end of a transaction's records, which is
+// where that transaction's commit marker sits (the next transaction adds its partitions only once the markers are
+// written): that one offset may be gone.
+bool foldable(std::int64_t from, std::int64_t first) { return from >= first - 1; }
+
+error deleted_by_retention(std::int32_t p, std::int64_t from, std::int64_t first, std::string_view what) {
+    return error{errc::corrupt, fmt::format("partition {}: {} reaches events offset {}, but {}[{}] now starts at {}: "
+                                            "the topic's retention deleted events that no state covers (its "
+                                            "retention must be longer than the snapshots' age)",
+                                            p, what, from, lk::events_topic, p, first)};
+}
+
+// Loads the latest snapshot round of partition p (cache and RocksDB) with the dedupe entries of its chunks that
+// are still within the retention, and finds the events before the round that no chunk covers.
+std::expected<restored, error> restore_snapshots(recovery_context const& c, handle_ptr const& reader, std::int32_t p,
+                                                 instant oldest, std::expected<partition_snapshots, error> latest) {
     if (!latest) {
         return std::unexpected(latest.error());
     }
@@ -166,7 +187,11 @@ std::string chunk_keys_key(std::int32_t p) { return "k/" + log::partition_prefix
 
 std::expected<recovered_partition, error> recover_partition(recovery_context const& c, std::int32_t p) {
     auto const started = steady::now();
-    auto reader = lk::make_client(c.options.kafka, RD_KAFKA_CONSUMER, recovery_reader_properties(c.options.group));
+    // A read from an offset the retention has deleted fails rather than start silently further on (the retention
+    // can run while the fold does).
+    auto properties = recovery_reader_properties(c.options.group);
+    properties["auto.offset.reset"] = "error";
+    auto reader = lk::make_client(c.options.kafka, RD_KAFKA_CONSUMER, properties);
     if (!reader) {
         return std::unexpected(error{errc::storage, reader.error().message});
     }
@@ -180,13 +205,23 @@ std::expected<recovered_partition, error> recover_partition(recovery_context con
         return std::unexpected(first_known.error());
     }
     auto const first = *first_known;
+    auto const oldest = c.options.clock() - c.options.dedupe_retention;
     auto local = c.db.get(store::family::meta, events_offset_key(p));
-    if (local && *local && static_cast<std::int64_t>(log::get_u64(**local)) < first) {
+    std::optional<std::expected<partition_snapshots, error>> latest; // read only when there is no usable local state
+    if (local && *local && !foldable(static_cast<std::int64_t>(log::get_u64(**local)), first)) {
+        auto const local_from = static_cast<std::int64_t>(log::get_u64(**local));
+        latest = read_latest_snapshots(c.options.kafka, c.options.group, p, oldest);
+        if (!*latest) {
+            return std::unexpected(latest->error());
+        }
+        if ((*latest)->salons.empty() || !foldable(snapshots_from(**latest), first)) {
+            return std::unexpected(deleted_by_retention(p, local_from, first, "the local state"));
+        }
         std::fprintf(stderr,
-                     "salonq engine %s: partition %d: the local state reaches events offset %llu, but the topic now "
-                     "starts at %lld (retention): restoring from salonq.snapshots instead\n",
-                     c.options.instance.c_str(), p, static_cast<unsigned long long>(log::get_u64(**local)),
-                     static_cast<long long>(first));
+                     "salonq engine %s: partition %d: the local state reaches events offset %lld, but the topic now "
+                     "starts at %lld (retention): restoring from salonq.snapshots (offset %lld) instead\n",
+                     c.options.instance.c_str(), p, static_cast<long long>(local_from), static_cast<long long>(first),
+                     static_cast<long long>(snapshots_from(**latest)));
         if (auto discarded = discard_local(c, p); !discarded) {
             return std::unexpected(discarded.error());
         }
@@ -200,7 +235,10 @@ std::expected<recovered_partition, error> recover_partition(recovery_context con
             out.chunks = decode_chunk_refs(**known);
         }
     } else if (c.options.restore_from_snapshots) {
-        auto restored = restore_snapshots(c, *reader, p);
+        if (!latest) {
+            latest = read_latest_snapshots(c.options.kafka, c.options.group, p, oldest);
+        }
+        auto restored = restore_snapshots(c, *reader, p, oldest, std::move(*latest));
         if (!restored) {
             return std::unexpected(restored.error());
         }
@@ -210,6 +248,25 @@ std::expected<recovered_partition, error> recover_partition(recovery_context con
         if (c.trace) {
             std::fprintf(stderr, "snapshots of partition %d read in %.1f ms (%zu dedupe chunks, %zu gaps)\n", p,
                          ms_since(started), out.chunks.size(), gaps.size());
+        }
+    }
+    if (!foldable(from, first)) { // (restored snapshots have no events offset in RocksDB yet: a retry restores again)
+        return std::unexpected(deleted_by_retention(p, from, first,
+                                                    local && *local ? "the local state"
+                                                    : from > 0      ? "the latest snapshot round"
+                                                                    : "an empty state"));
+    }
+    from = std::max(from, first); // (at most the commit marker before `first` is gone)
+    // CommandIds of the dedupe window whose events the retention has deleted are lost: repeats of those commands
+    // would be decided again. `salonq topics create` refuses a retention shorter than the window.
+    for (auto& [a, b] : gaps) {
+        if (a < first) {
+            std::fprintf(stderr,
+                         "salonq engine %s: partition %d: events %lld to %lld of the dedupe window are deleted "
+                         "(retention): their commandIds are not known\n",
+                         c.options.instance.c_str(), p, static_cast<long long>(a),
+                         static_cast<long long>(std::min(b, first)));
+            a = std::min(b, first);
         }
     }
     auto wb = c.db.make_batch();
@@ -254,14 +311,9 @@ std::expected<recovered_partition, error> recover_partition(recovery_context con
                 return {}; // already folded into the stored state
             }
             if (e->seq.value() != state->seq.value() + 1) {
-                auto const why = from < first ? fmt::format(" (salonq.events[{}] starts at offset {} and the state "
-                                                            "reaches offset {}: the retention deleted events no "
-                                                            "snapshot covers)",
-                                                            p, first, from)
-                                              : std::string{};
                 return std::unexpected(
-                    error{errc::corrupt, fmt::format("salon {}: event seq {} after {}{}", e->salon.value(),
-                                                     e->seq.value(), state->seq.value(), why)});
+                    error{errc::corrupt, fmt::format("salon {}: event seq {} after {}", e->salon.value(),
+                                                     e->seq.value(), state->seq.value())});
             }
             evolve(*state, *e);
             changed.insert(e->salon.value());

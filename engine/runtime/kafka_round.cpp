@@ -31,9 +31,9 @@ constexpr std::size_t chunk_entries = 2000;
 
 // Writes a snapshot round, in a transaction of its own, for each owned partition that is due: every salon of the
 // partition as of the last checkpoint (RocksDB holds its states and the events offset they reflect; the restorer
-// folds the rest), with that offset. A failed round is retried after the next batch; only a fatal error stops the
-// worker.
-std::expected<void, error> kafka_committer::snapshot_if_due() {
+// folds the rest), with that offset. A failed round is retried after the next batch (or the next request_round);
+// only a fatal error stops the worker. Called right after a batch commits, or with `fence` from request_round.
+std::expected<void, error> kafka_committer::snapshot_if_due(rd_kafka_consumer_group_metadata_t const* fence) {
     if (options_.snapshot_every == 0) {
         return {};
     }
@@ -42,6 +42,7 @@ std::expected<void, error> kafka_committer::snapshot_if_due() {
     std::map<std::int32_t, std::int64_t> state_ends;    // the last checkpoint's: what RocksDB's states reflect
     std::map<std::int32_t, dedupe_chunk> chunks;        // what each partition's round adds
     std::map<std::int32_t, std::vector<chunk_ref>> old; // and the chunks it tombstones
+    partition_list_ptr fenced{rd_kafka_topic_partition_list_new(1)}; // the committed offsets it commits again
     auto const now = options_.clock();
     {
         std::unique_lock lock{mutex_};
@@ -63,7 +64,7 @@ std::expected<void, error> kafka_committer::snapshot_if_due() {
         for (auto p : round) {
             auto stored = db_.get(store::family::meta, events_offset_key(p));
             if (!stored) {
-                return std::unexpected(error{errc::storage, stored.error().message}); // retried after a batch
+                return std::unexpected(error{errc::storage, stored.error().message}); // retried later
             }
             if (*stored) {
                 state_ends[p] = static_cast<std::int64_t>(log::get_u64(**stored));
@@ -72,8 +73,17 @@ std::expected<void, error> kafka_committer::snapshot_if_due() {
         auto const oldest = now - options_.dedupe_retention;
         // wait_stored let go of the lock: a partition released meanwhile leaves the round.
         std::erase_if(round, [&](std::int32_t p) {
-            return !pending_chunk.contains(p) || !ends.contains(p) || !state_ends.contains(p);
+            return !pending_chunk.contains(p) || !ends.contains(p) || !state_ends.contains(p) ||
+                   (fence != nullptr && !commands_committed.contains(p));
         });
+        if (round.empty()) {
+            return {};
+        }
+        if (fence != nullptr) {
+            for (auto p : round) {
+                rd_kafka_topic_partition_list_add(fenced.get(), lk::commands_topic, p)->offset = commands_committed[p];
+            }
+        }
         for (auto p : round) {
             chunks[p] = pending_chunk.find(p)->second;
             chunks[p].to = ends[p];
@@ -87,6 +97,12 @@ std::expected<void, error> kafka_committer::snapshot_if_due() {
     if (error_ptr e{rd_kafka_begin_transaction(producer_.get())}) {
         return std::unexpected(
             error{errc::shutting_down, fmt::format("begin snapshot transaction: {}", rd_kafka_error_string(e.get()))});
+    }
+    // Not right after a batch (which the group fenced): the group's generation fences the round the same way.
+    if (fence != nullptr) {
+        if (error_ptr e{rd_kafka_send_offsets_to_transaction(producer_.get(), fenced.get(), fence, -1)}) {
+            return fail("send offsets to snapshot transaction", e.get());
+        }
     }
     std::expected<void, error> produced;
     std::uint64_t written = 0;
@@ -132,12 +148,12 @@ std::expected<void, error> kafka_committer::snapshot_if_due() {
     std::unique_lock lock{mutex_};
     auto wb = db_.make_batch();
     for (auto p : round) {
+        if (!pending_chunk.contains(p)) {
+            continue; // not expected: partitions are released only when drained, and drain() waits for rounds
+        }
         // The round holds the states up to the last checkpoint: what came after is still to be in a round.
         since_snapshot[p] = static_cast<std::uint64_t>(std::max<std::int64_t>(0, ends[p] - state_ends[p]));
         last_round[p] = steady::now();
-        if (!pending_chunk.contains(p)) {
-            continue; // not expected: rounds run between batches, and partitions are released only when drained
-        }
         pending_chunk[p] = dedupe_chunk{ends[p], ends[p], {}};
         auto& known = chunks_written[p];
         std::erase_if(known, [&](chunk_ref const& c) {

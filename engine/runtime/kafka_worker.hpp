@@ -82,6 +82,9 @@ struct kafka_engine::impl {
     kafka_detail::steady::time_point last_checkpoint = kafka_detail::steady::now();
     // A batch has been submitted since the last checkpoint: RocksDB's events offsets are behind the committed ones.
     bool checkpoint_behind = false;
+    // While idle, the committer is asked this often for the snapshot rounds due by age.
+    static constexpr std::chrono::seconds round_check{1};
+    kafka_detail::steady::time_point last_round_request = kafka_detail::steady::now();
     codec::json_writer writer;
 
     // ---- rebalancing -----------------------------------------------------------------------------------------

@@ -29,25 +29,48 @@ struct kafka_deleter {
 template <typename T>
 using owned = std::unique_ptr<T, kafka_deleter>;
 
-owned<rd_kafka_t> admin_client(std::string const& bootstrap) {
+// A client of the cluster; a consumer in the engine workers' group (it does not join it) reads their committed
+// offsets.
+owned<rd_kafka_t> client(std::string const& bootstrap, rd_kafka_type_t type = RD_KAFKA_PRODUCER) {
     char err[512];
     auto* conf = rd_kafka_conf_new();
     REQUIRE(rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof err) == RD_KAFKA_CONF_OK);
-    owned<rd_kafka_t> rk{rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err)};
+    REQUIRE(rd_kafka_conf_set(conf, "group.id", "salonq-engine", err, sizeof err) == RD_KAFKA_CONF_OK);
+    owned<rd_kafka_t> rk{rd_kafka_new(type, conf, err, sizeof err)};
     REQUIRE_MESSAGE(rk, err);
     return rk;
 }
 
-// The end offset of each partition of salonq.events.
-std::map<std::int32_t, std::int64_t> events_ends(rd_kafka_t* rk, int partitions) {
+// The end offset of each partition of a topic.
+std::map<std::int32_t, std::int64_t> ends_of(rd_kafka_t* rk, char const* topic, int partitions) {
     std::map<std::int32_t, std::int64_t> ends;
     for (std::int32_t p = 0; p < partitions; ++p) {
         std::int64_t low = 0, high = 0;
-        REQUIRE(rd_kafka_query_watermark_offsets(rk, "salonq.events", p, &low, &high, 10000) ==
-                RD_KAFKA_RESP_ERR_NO_ERROR);
+        REQUIRE(rd_kafka_query_watermark_offsets(rk, topic, p, &low, &high, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR);
         ends[p] = high;
     }
     return ends;
+}
+
+// Waits until the workers have committed every command produced so far (decided or recognised as a repeat).
+bool all_consumed(std::string const& bootstrap, int partitions, std::chrono::seconds limit) {
+    auto consumer = client(bootstrap, RD_KAFKA_CONSUMER);
+    auto const ends = ends_of(consumer.get(), "salonq.commands", partitions);
+    for (auto const until = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < until;) {
+        owned<rd_kafka_topic_partition_list_t> list{rd_kafka_topic_partition_list_new(partitions)};
+        for (std::int32_t p = 0; p < partitions; ++p) {
+            rd_kafka_topic_partition_list_add(list.get(), "salonq.commands", p);
+        }
+        bool done = rd_kafka_committed(consumer.get(), list.get(), 10000) == RD_KAFKA_RESP_ERR_NO_ERROR;
+        for (int i = 0; done && i < list->cnt; ++i) {
+            done = list->elems[i].offset == ends.at(list->elems[i].partition);
+        }
+        if (done) {
+            return true;
+        }
+        std::this_thread::sleep_for(500ms);
+    }
+    return false;
 }
 
 // What a retention that has run does: every event before each partition's end offset is deleted.
@@ -118,87 +141,102 @@ TEST_CASE("kafka retention: events are kept forever; a worker the retention has 
     constexpr int partitions = 2;
     kafka_broker broker;
     auto const& dir = broker.dir();
-    create_topics(broker.bootstrap(), partitions);
-    auto const described = run_capture(salonq_binary() + " topics describe --brokers " + broker.bootstrap());
+    auto const& bootstrap = broker.bootstrap();
+    create_topics(bootstrap, partitions);
+    auto const described = run_capture(salonq_binary() + " topics describe --brokers " + bootstrap);
     CHECK_MESSAGE(described.find("events retention   forever") != std::string::npos, described);
 
     auto const total = simulated_commands(dir, "--salons 12 --days 1 --seed 31");
-    auto const thirds = split_commands(dir, total, 3);
-    auto const third = [&](int i) { return std::stoull(run_capture("wc -l < '" + thirds[i] + "'")); };
+    auto const parts = split_commands(dir, total, 4);
+    auto const size = [&](int i) { return std::stoull(run_capture("wc -l < '" + parts[i] + "'")); };
     // Rounds come only from their age here (--snapshot-every is out of reach).
-    auto worker = [&](std::string const& name, std::string const& log) {
+    auto worker = [&](std::string const& name, std::string const& log, std::string const& every = "100000000") {
         return start_worker(
             broker, name,
-            {"--snapshot-every", "100000000", "--snapshot-max-age-seconds", "2", "--session-timeout-ms", "3000"},
-            dir / log);
+            {"--snapshot-every", every, "--snapshot-max-age-seconds", "2", "--session-timeout-ms", "3000"}, dir / log);
+    };
+    auto admin = client(bootstrap);
+    // Every salon's seq so far, from the events the topic still holds on top of `last`.
+    auto seqs_continue = [&](std::map<std::string, std::uint64_t>& last, std::size_t expected) {
+        auto const outcomes = read_outcomes(bootstrap);
+        CHECK(outcomes.size() == expected);
+        std::size_t events = 0;
+        for (auto const& [salon, seq] : outcomes) {
+            if (seq == 0) {
+                continue; // a rejection: no seq
+            }
+            CHECK_MESSAGE(seq == last[salon] + 1, salon << " seq " << seq << " after " << last[salon]);
+            last[salon] = seq;
+            ++events;
+        }
+        CHECK(events > expected / 2);
+        return events;
     };
     std::string report;
 
-    // a decides the first third and stops; b (no local state) decides the second and goes idle.
+    // a decides the first part and stops; b (no local state) decides the second and goes idle.
     auto a = worker("a", "a.log");
-    kcat_produce(broker.bootstrap(), thirds[0]);
-    REQUIRE_MESSAGE(wait_verified(broker.bootstrap(), 120s, report), report);
+    kcat_produce(bootstrap, parts[0]);
+    REQUIRE_MESSAGE(wait_verified(bootstrap, 120s, report), report);
     a->kill(SIGTERM);
     REQUIRE(a->wait() == 0);
     auto b = worker("b", "b.log");
-    kcat_produce(broker.bootstrap(), thirds[1]);
-    REQUIRE_MESSAGE(wait_verified(broker.bootstrap(), 120s, report), report);
+    kcat_produce(bootstrap, parts[1]);
+    REQUIRE_MESSAGE(wait_verified(bootstrap, 120s, report), report);
 
     // Idle, b checkpoints and writes rounds that reach the end of every partition's events.
-    auto admin = admin_client(broker.bootstrap());
-    auto const ends = events_ends(admin.get(), partitions);
+    auto const ends = ends_of(admin.get(), "salonq.events", partitions);
     auto const deadline = std::chrono::steady_clock::now() + 60s;
-    while (!snapshots_reach(snapshot_offsets(broker.bootstrap()), ends) &&
-           std::chrono::steady_clock::now() < deadline) {
+    while (!snapshots_reach(snapshot_offsets(bootstrap), ends) && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(1s);
     }
-    REQUIRE(snapshots_reach(snapshot_offsets(broker.bootstrap()), ends));
+    REQUIRE(snapshots_reach(snapshot_offsets(bootstrap), ends));
     b->kill(SIGTERM);
     REQUIRE(b->wait() == 0);
     CHECK(worker_stat(dir / "b.log", "snapshots written") >= 12);
 
     // The last seq of every salon, then the retention deletes every event so far.
     std::map<std::string, std::uint64_t> last;
-    for (auto const& [salon, seq] : read_outcomes(broker.bootstrap())) {
+    for (auto const& [salon, seq] : read_outcomes(bootstrap)) {
         last[salon] = std::max(last[salon], seq);
     }
     REQUIRE(last.size() == 12);
     delete_all_events(admin.get(), partitions);
 
-    // a comes back: its local state reaches only the first third, whose events are gone. It restores from b's
-    // snapshots and continues every salon's seq where b left it.
+    // a comes back: its local state reaches only the first part, whose events are gone. It restores from b's
+    // snapshots and continues every salon's seq where b left it. Terminals send the first two parts again: a
+    // remembers the first from its own RocksDB and the second from b's dedupe chunks; nothing is decided twice.
     auto a2 = worker("a", "a2.log");
-    kcat_produce(broker.bootstrap(), thirds[2]);
-    auto const expected = third(2);
-    auto outcomes = read_outcomes(broker.bootstrap());
-    for (auto until = std::chrono::steady_clock::now() + 90s;
-         outcomes.size() < expected && std::chrono::steady_clock::now() < until;
-         outcomes = read_outcomes(broker.bootstrap())) {
-        std::this_thread::sleep_for(1s);
+    for (int i : {2, 0, 1}) {
+        kcat_produce(bootstrap, parts[i]);
     }
-    REQUIRE_MESSAGE(outcomes.size() == expected, run_capture("grep -v '^%' '" + (dir / "a2.log") + "'"));
-    // Terminals send the first two thirds again: a remembers the first from its own RocksDB and the second from
-    // b's dedupe chunks; nothing is decided twice.
-    kcat_produce(broker.bootstrap(), thirds[0]);
-    kcat_produce(broker.bootstrap(), thirds[1]);
-    std::this_thread::sleep_for(4s);
+    REQUIRE_MESSAGE(all_consumed(bootstrap, partitions, 90s), run_capture("grep -v '^%' '" + (dir / "a2.log") + "'"));
     a2->kill(SIGTERM);
     REQUIRE(a2->wait() == 0);
-    outcomes = read_outcomes(broker.bootstrap());
-    CHECK(outcomes.size() == expected);
+    auto const folded = seqs_continue(last, size(2));
     CHECK(worker_stat(dir / "a2.log", "local partition states older than the retention") == partitions);
     CHECK(worker_stat(dir / "a2.log", "snapshots restored") == 12);
-    std::map<std::string, std::uint64_t> next = last;
-    std::size_t gapless = 0;
-    for (auto const& [salon, seq] : outcomes) {
-        if (seq == 0) {
-            continue; // a rejection: no seq
-        }
-        CHECK_MESSAGE(seq == next[salon] + 1, salon << " seq " << seq << " after " << next[salon]);
-        next[salon] = seq;
-        ++gapless;
-    }
-    MESSAGE(total << " commands; after the deletion a decided " << outcomes.size() << " (" << gapless
+    MESSAGE(total << " commands; after the first deletion a decided " << size(2) << " (" << folded
                   << " events), every salon's seq continuing from b's");
-    CHECK(gapless > expected / 2);
+
+    // Deleted again, up to a's last commit marker: a's local state is current and stays (no rounds this time).
+    delete_all_events(admin.get(), partitions);
+    auto a3 = worker("a", "a3.log", "0");
+    kcat_produce(bootstrap, parts[3]);
+    REQUIRE_MESSAGE(all_consumed(bootstrap, partitions, 90s), run_capture("grep -v '^%' '" + (dir / "a3.log") + "'"));
+    a3->kill(SIGTERM);
+    REQUIRE(a3->wait() == 0);
+    seqs_continue(last, size(3));
+    CHECK(worker_stat(dir / "a3.log", "local partition states older than the retention") == 0);
+    CHECK(worker_stat(dir / "a3.log", "snapshots restored") == 0);
+
+    // And again: now the latest snapshots (a2's) are older than the topic. A worker without local state refuses
+    // to decide anything rather than start from states it cannot complete.
+    delete_all_events(admin.get(), partitions);
+    auto c = worker("c", "c.log");
+    kcat_produce(bootstrap, parts[0]);
+    CHECK(c->wait() != 0);
+    auto const c_log = run_capture("grep -v '^%' '" + (dir / "c.log") + "'");
+    CHECK_MESSAGE(c_log.find("retention deleted events that no state covers") != std::string::npos, c_log);
+    CHECK(read_outcomes(bootstrap).empty());
 }
