@@ -20,20 +20,26 @@ struct dedupe_entry {
     offset_t first_offset;
     std::uint32_t count = 0;
 
+    static constexpr std::size_t encoded_size = 24;
+
     [[nodiscard]] std::string encode() const {
-        std::string out(24, '\0');
+        std::string out(encoded_size, '\0');
+        encode_into(out.data());
+        return out;
+    }
+    // Writes the encoded_size bytes of encode() to `out`.
+    void encode_into(char* out) const {
         auto const ms = to_unix_ms(received_at);
         auto const p = partition.value();
         auto const o = first_offset.value();
-        std::memcpy(out.data(), &ms, 8);
-        std::memcpy(out.data() + 8, &p, 4);
-        std::memcpy(out.data() + 12, &o, 8);
-        std::memcpy(out.data() + 20, &count, 4);
-        return out;
+        std::memcpy(out, &ms, 8);
+        std::memcpy(out + 8, &p, 4);
+        std::memcpy(out + 12, &o, 8);
+        std::memcpy(out + 20, &count, 4);
     }
 
     [[nodiscard]] static std::optional<dedupe_entry> decode(std::string_view in) {
-        if (in.size() != 24) {
+        if (in.size() != encoded_size) {
             return std::nullopt;
         }
         std::int64_t ms = 0;

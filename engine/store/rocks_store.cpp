@@ -4,10 +4,14 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <unistd.h>
+
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <vector>
@@ -182,6 +186,34 @@ std::expected<void, error> rocks_store::write(write_batch& batch, bool sync) {
     options.sync = sync && !impl_->cache_of_log;
     options.disableWAL = impl_->cache_of_log;
     auto status = impl_->db->Write(options, &batch.impl_->batch);
+    if (!status.ok()) {
+        return std::unexpected(to_error(status));
+    }
+    return {};
+}
+
+std::expected<void, error> rocks_store::ingest(family f,
+                                               std::span<std::pair<std::string_view, std::string_view> const> sorted) {
+    if (sorted.empty()) {
+        return {};
+    }
+    static std::atomic<std::uint64_t> files{0};
+    auto const file = impl_->path / ("ingest-" + std::to_string(::getpid()) + "-" + std::to_string(++files) + ".sst");
+    rocksdb::SstFileWriter writer{rocksdb::EnvOptions{}, impl_->db->GetOptions(impl_->cf(f)), impl_->cf(f)};
+    auto status = writer.Open(file.string());
+    for (auto it = sorted.begin(); status.ok() && it != sorted.end(); ++it) {
+        status = writer.Put(it->first, it->second);
+    }
+    if (status.ok()) {
+        status = writer.Finish();
+    }
+    if (status.ok()) {
+        rocksdb::IngestExternalFileOptions options;
+        options.move_files = true;
+        status = impl_->db->IngestExternalFile(impl_->cf(f), {file.string()}, options);
+    }
+    std::error_code ignored;
+    std::filesystem::remove(file, ignored); // moved in on success
     if (!status.ok()) {
         return std::unexpected(to_error(status));
     }

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -77,6 +78,11 @@ public:
     // Writes a serialized batch taken from write_batch::data() of a store with the same column families.
     [[nodiscard]] std::expected<void, error> write_serialized(std::string_view data, bool sync);
     [[nodiscard]] std::expected<std::optional<std::string>, error> get(family f, std::string_view key) const;
+    // Bulk load: writes key/value pairs, keys strictly ascending, into an SST file and ingests it into a family
+    // (no memtable inserts: a million dedupe entries at a take-over). Durable once it returns; a later write of the
+    // same key wins.
+    [[nodiscard]] std::expected<void, error>
+    ingest(family f, std::span<std::pair<std::string_view, std::string_view> const> sorted);
     // Starts flushing every family's memtable to disk (together, for a cache_of_log store) without waiting: what a
     // store without a WAL does to bound what a crash takes back.
     [[nodiscard]] std::expected<void, error> flush();

@@ -7,6 +7,7 @@
 #include "test/support/process.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -101,4 +102,46 @@ TEST_CASE("store: a cache of the log killed without closing keeps states and off
     // A worker folds forward from there and rewrites the rest: the store takes it as a live one would.
     write_batches(*db, std::stoi(*state) + 1, 400, 100);
     CHECK(read(*db, store::family::state, "salon-1") == "400");
+}
+
+TEST_CASE("store: a bulk load ingests sorted entries that reads, later writes and a reopen all see") {
+    temp_dir dir;
+    std::vector<std::string> keys;
+    for (int i = 0; i < 5000; ++i) {
+        keys.push_back(fmt::format("salon-{:04}", i / 100) + '\0' + fmt::format("cmd-{:05}", i));
+    }
+    std::vector<std::pair<std::string_view, std::string_view>> sorted;
+    for (auto const& k : keys) {
+        sorted.emplace_back(k, std::string_view{k}.substr(k.size() - 5));
+    }
+    {
+        auto db = store::rocks_store::open(dir.path(), cache_options());
+        REQUIRE(db);
+        auto wb = (*db)->make_batch();
+        wb.put(store::family::dedupe, keys[7], "older, in the memtable");
+        REQUIRE((*db)->write(wb, false));
+        REQUIRE((*db)->ingest(store::family::dedupe, sorted));
+        CHECK((*db)->get(store::family::dedupe, keys[7])->value_or("") == "00007"); // the load is newer
+        auto later = (*db)->make_batch();
+        later.put(store::family::dedupe, keys[42], "later");
+        REQUIRE((*db)->write(later, false));
+        CHECK((*db)->get(store::family::dedupe, keys[42])->value_or("") == "later");
+        CHECK((*db)->ingest(store::family::dedupe, {})); // nothing to load
+        std::vector<std::pair<std::string_view, std::string_view>> unsorted{sorted[1], sorted[0]};
+        CHECK_FALSE((*db)->ingest(store::family::dedupe, unsorted)); // refused, nothing written
+    }
+    auto db = store::rocks_store::open(dir.path(), cache_options());
+    REQUIRE(db);
+    std::size_t seen = 0;
+    REQUIRE((*db)->scan(store::family::dedupe, "", "", [&](std::string_view key, std::string_view value) {
+        CHECK(key == keys[seen]);
+        CHECK(value == (seen == 42 ? std::string_view{"later"} : std::string_view{keys[seen]}.substr(key.size() - 5)));
+        ++seen;
+        return true;
+    }));
+    CHECK(seen == keys.size());
+    CHECK(std::distance(std::filesystem::directory_iterator{dir.path()}, std::filesystem::directory_iterator{}) > 0);
+    for (auto const& f : std::filesystem::directory_iterator{dir.path()}) {
+        CHECK(f.path().filename().string().rfind("ingest-", 0) != 0); // no load file left behind
+    }
 }
