@@ -40,7 +40,10 @@ struct kafka_batch {
     std::vector<decided_command> decided;
     std::map<std::int32_t, std::int64_t> next_offsets;       // salonq.commands offsets the transaction commits
     std::vector<std::pair<std::string, std::string>> states; // salonId -> encoded state after the batch
-    bool checkpoint = false;                      // states holds every salon changed since the last checkpoint
+    // A checkpoint is written over a few batches (a sweep): the first records the committed offsets it will write,
+    // each carries some of the salons changed before it (`states`), and the last writes those offsets.
+    bool checkpoint_begin = false;
+    bool checkpoint = false; // the last: with the batches since checkpoint_begin, every salon changed before it
     log::kafka::detail::group_metadata_ptr group; // the consumer group generation it was decided in
     std::size_t commands = 0;                     // command messages consumed
 

@@ -461,8 +461,11 @@ std::expected<void, error> kafka_committer::commit(kafka_batch& batch, std::uint
             it->second.entries.emplace_back(std::move(key), entry);
         }
     }
+    if (job.batch.checkpoint_begin) {
+        sweep_ends_ = committed_end;
+    }
     if (job.batch.checkpoint) {
-        job.checkpoint_ends = committed_end;
+        job.checkpoint_ends = sweep_ends_;
     }
     changed_.wait(lock, [&] { return to_store_.size() < 2 || store_error_.has_value(); });
     to_store_.push_back(std::move(job));

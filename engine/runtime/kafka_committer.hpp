@@ -121,6 +121,7 @@ private:
     log::kafka::detail::handle_ptr producer_;
     std::vector<std::int64_t> offsets_; // delivered offset of each record of the batch in hand (-1: not delivered)
     std::map<std::int32_t, std::int64_t> committed_end;   // events end offset of each owned partition
+    std::map<std::int32_t, std::int64_t> sweep_ends_;     // committed_end after the last checkpoint_begin batch
     std::map<std::int32_t, std::uint64_t> since_snapshot; // events after what the partition's last round holds
     std::map<std::int32_t, std::chrono::steady_clock::time_point> last_round; // (or the take-over)
     std::map<std::int32_t, std::int64_t> commands_committed; // next commands offset committed, since the take-over

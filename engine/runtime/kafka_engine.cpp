@@ -31,16 +31,31 @@ std::expected<void, error> kafka_engine::impl::submit_open() {
         dirty.insert(salon);
     }
     std::size_t state_bytes = 0;
-    if (steady::now() >= last_checkpoint + options.state_checkpoint_interval) {
-        open_batch.checkpoint = true;
-        open_batch.states = encode_dirty();
-        for (auto const& [salon, state] : open_batch.states) {
-            state_bytes += state.size();
-        }
-        flight_dirty = std::exchange(dirty, {});
+    if (!sweeping && steady::now() >= last_checkpoint + options.state_checkpoint_interval) {
+        sweeping = true;
+        sweep.assign(dirty.begin(), dirty.end());
+        dirty.clear();
+        sweep_step = std::max(sweep_min_step, (sweep.size() + sweep_batches - 1) / sweep_batches);
+        open_batch.checkpoint_begin = true;
         last_checkpoint = steady::now();
     }
-    checkpoint_behind = !open_batch.checkpoint;
+    if (sweeping) {
+        for (auto n = std::min(sweep.size(), sweep_step); n > 0; --n) {
+            auto salon = std::move(sweep.back());
+            sweep.pop_back();
+            if (auto it = states.find(salon); it != states.end() && it->second.registered) {
+                open_batch.states.emplace_back(salon, codec::encode_state(it->second));
+                state_bytes += open_batch.states.back().second.size();
+            }
+            flight_dirty.insert(std::move(salon));
+        }
+        if (sweep.empty()) {
+            open_batch.checkpoint = true;
+            sweeping = false;
+        }
+    }
+    // Only a checkpoint begun and ended in this batch writes its committed offsets.
+    checkpoint_behind = !(open_batch.checkpoint && open_batch.checkpoint_begin);
     if (trace) {
         std::fprintf(stderr,
                      "batch closed: %zu commands, %.1f ms after its first (deciding so far %.1f ms); %zu salon states, "
@@ -83,6 +98,14 @@ std::vector<std::pair<std::string, std::string>> kafka_engine::impl::encode_dirt
     return out;
 }
 
+void kafka_engine::impl::end_sweep() {
+    for (auto& salon : sweep) {
+        dirty.insert(std::move(salon));
+    }
+    sweep.clear();
+    sweeping = false;
+}
+
 void kafka_engine::impl::forget_stored() {
     auto const through = committer->stored_through();
     while (!unstored.empty() && unstored.front().first <= through) {
@@ -105,6 +128,7 @@ std::expected<void, error> kafka_engine::impl::flush() {
         done = stored;
     }
     forget_stored();
+    end_sweep();
     if (done) { // even with no salon changed: the offsets may have moved (command_invalid records)
         done = committer->checkpoint(encode_dirty());
         if (done) {
@@ -122,8 +146,9 @@ void kafka_engine::impl::report_abandoned(error const& e) const {
 }
 
 void kafka_engine::impl::restore_prior() {
-    dirty.merge(flight_dirty); // the checkpoint in flight did not happen
+    dirty.merge(flight_dirty); // the states in flight were not written
     flight_dirty.clear();
+    end_sweep(); // the next checkpoint begins again
     checkpoint_behind = true;
     for (auto* prior : {&open_prior, &flight_prior}) { // the open batch was decided on top of the one in flight
         for (auto const& [salon, old] : *prior) {

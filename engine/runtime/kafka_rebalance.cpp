@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <thread>
 
 namespace salonq::engine::runtime {
 namespace {
@@ -94,6 +95,15 @@ void kafka_engine::impl::wait_for_stable_offsets(rd_kafka_t* rk, rd_kafka_topic_
 
 std::expected<void, error> kafka_engine::impl::take_over(std::int32_t p) {
     auto recovered = kd::recover_partition(kd::recovery_context{options, *db, states, stats, partitions, trace}, p);
+    // A cluster that is electing leaders (a broker restarting) fails reads for a few seconds: retried for a while
+    // before the worker gives up. A state that cannot be completed (errc::corrupt) stops it at once.
+    for (int attempt = 1; !recovered && recovered.error().code == errc::storage && attempt < 10 && !stopping.load();
+         ++attempt) {
+        std::fprintf(stderr, "salonq engine %s: taking partition %d over failed, retrying: %s\n",
+                     options.instance.c_str(), p, recovered.error().message.c_str());
+        std::this_thread::sleep_for(std::chrono::seconds{1});
+        recovered = kd::recover_partition(kd::recovery_context{options, *db, states, stats, partitions, trace}, p);
+    }
     if (!recovered) {
         return std::unexpected(recovered.error());
     }

@@ -76,9 +76,17 @@ struct kafka_engine::impl {
     std::deque<std::pair<std::uint64_t, std::vector<std::string>>> unstored; // committed, RocksDB not written yet
     std::unordered_set<std::string> pending_keys; // dedupe keys decided but not yet in RocksDB
     // Salons whose state in the cache may differ from RocksDB's (changed since the last checkpoint), and those
-    // the checkpoint in flight writes (back to `dirty` if it fails).
+    // whose states the batch in flight writes (back to `dirty` if it fails).
     std::unordered_set<std::string> dirty;
     std::unordered_set<std::string> flight_dirty;
+    // The checkpoint being written: the salons still to encode, a share per batch, so that the deciding thread
+    // never encodes every salon of a busy worker at once (a pause in deciding every second). Its offsets are those
+    // of the batch it began with: every salon changed before that one is in the sweep, or written.
+    std::vector<std::string> sweep;
+    std::size_t sweep_step = 0;
+    bool sweeping = false;
+    static constexpr std::size_t sweep_batches = 16;  // a sweep ends within about this many batches
+    static constexpr std::size_t sweep_min_step = 64; // salons per batch at least
     kafka_detail::steady::time_point last_checkpoint = kafka_detail::steady::now();
     // A batch has been submitted since the last checkpoint: RocksDB's events offsets are behind the committed ones.
     bool checkpoint_behind = false;
@@ -138,6 +146,8 @@ struct kafka_engine::impl {
 
     // The encoded states of the dirty salons still in the cache (a salon handed over or abandoned is not).
     std::vector<std::pair<std::string, std::string>> encode_dirty() const;
+    // Gives the sweep up: its salons not yet encoded are dirty again (a checkpoint written at once, or begun anew).
+    void end_sweep();
 
     // ---- giving batches up -----------------------------------------------------------------------------------------
 
