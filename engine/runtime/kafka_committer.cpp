@@ -238,6 +238,7 @@ void kafka_committer::release(std::int32_t partition) {
     since_snapshot.erase(partition);
     last_round.erase(partition);
     commands_committed.erase(partition);
+    sweep_ends_.erase(partition);
     pending_chunk.erase(partition);
     chunks_written.erase(partition);
 }

@@ -97,10 +97,13 @@ std::expected<void, error> kafka_engine::impl::take_over(std::int32_t p) {
     auto recovered = kd::recover_partition(kd::recovery_context{options, *db, states, stats, partitions, trace}, p);
     // A cluster that is electing leaders (a broker restarting) fails reads for a few seconds: retried for a while
     // before the worker gives up. A state that cannot be completed (errc::corrupt) stops it at once.
-    for (int attempt = 1; !recovered && recovered.error().code == errc::storage && attempt < 10 && !stopping.load();
+    for (int attempt = 1; !recovered && recovered.error().code == errc::storage && attempt < 5 && !stopping.load();
          ++attempt) {
         std::fprintf(stderr, "salonq engine %s: taking partition %d over failed, retrying: %s\n",
                      options.instance.c_str(), p, recovered.error().message.c_str());
+        // The failed fold may have advanced cached states past what RocksDB holds: the retry would skip their
+        // events and never write them. It starts again from RocksDB (p is not owned yet, nothing else uses them).
+        std::erase_if(states, [&](auto const& kv) { return log::partition_for(kv.first, partitions) == p; });
         std::this_thread::sleep_for(std::chrono::seconds{1});
         recovered = kd::recover_partition(kd::recovery_context{options, *db, states, stats, partitions, trace}, p);
     }

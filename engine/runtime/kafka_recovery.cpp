@@ -151,10 +151,14 @@ std::expected<restored, error> restore_snapshots(recovery_context const& c, hand
     std::string values(wanted * dedupe_entry::encoded_size, '\0'); // what the views in `sorted` point to
     for (auto salon : salons) {
         auto& keys = by_salon[salon];
-        std::sort(keys.begin(), keys.end(), [](auto const* a, auto const* b) { return a->first < b->first; });
+        // The same commandId in two chunks (not expected: a command is decided once) keeps its latest entry.
+        std::sort(keys.begin(), keys.end(), [](auto const* a, auto const* b) {
+            return a->first != b->first ? a->first < b->first
+                                        : a->second.first_offset.value() > b->second.first_offset.value();
+        });
         for (auto const* entry : keys) {
             if (!sorted.empty() && sorted.back().first == entry->first) {
-                continue; // the same commandId in two chunks: either says where its outcome is
+                continue;
             }
             auto* value = values.data() + sorted.size() * dedupe_entry::encoded_size;
             entry->second.encode_into(value);

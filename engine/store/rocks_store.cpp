@@ -8,8 +8,6 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
-#include <unistd.h>
-
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -18,6 +16,9 @@
 
 namespace salonq::engine::store {
 namespace {
+
+// Where ingest() writes its SST files before RocksDB moves them in (emptied at open).
+constexpr char const* ingest_dir = "ingest";
 
 constexpr std::array<char const*, family_count> family_names{"commands", "events", "state", "meta", "dedupe"};
 
@@ -133,6 +134,10 @@ std::expected<std::unique_ptr<rocks_store>, error> rocks_store::open(std::filesy
     auto state = std::make_unique<impl>();
     state->path = path;
     state->cache_of_log = options.cache_of_log;
+    if (!options.read_only) {
+        std::error_code ignored;
+        std::filesystem::remove_all(path / ingest_dir, ignored); // files of a load a crash interrupted
+    }
     state->filter = std::make_unique<dedupe_retention_filter>(
         std::chrono::duration_cast<std::chrono::milliseconds>(options.dedupe_retention));
 
@@ -198,7 +203,9 @@ std::expected<void, error> rocks_store::ingest(family f,
         return {};
     }
     static std::atomic<std::uint64_t> files{0};
-    auto const file = impl_->path / ("ingest-" + std::to_string(::getpid()) + "-" + std::to_string(++files) + ".sst");
+    std::error_code made;
+    std::filesystem::create_directories(impl_->path / ingest_dir, made);
+    auto const file = impl_->path / ingest_dir / (std::to_string(++files) + ".sst");
     rocksdb::SstFileWriter writer{rocksdb::EnvOptions{}, impl_->db->GetOptions(impl_->cf(f)), impl_->cf(f)};
     auto status = writer.Open(file.string());
     for (auto it = sorted.begin(); status.ok() && it != sorted.end(); ++it) {
