@@ -1,5 +1,6 @@
 #include "engine/store/rocks_store.hpp"
 
+#include <rocksdb/cache.h>
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
@@ -151,6 +152,10 @@ std::expected<std::unique_ptr<rocks_store>, error> rocks_store::open(std::filesy
 
     rocksdb::BlockBasedTableOptions table;
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    // RocksDB's default is 8 MB. A Kafka worker's snapshot rounds read every salon state (~1-2 kB each): with
+    // 20,000 salons they re-read and decompressed the blocks of the whole family each time, 65 % of the
+    // committing thread at 25,000 commands/s.
+    table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
     rocksdb::ColumnFamilyOptions cf_options;
     cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     cf_options.compression = rocksdb::kLZ4Compression;

@@ -59,6 +59,8 @@ struct open_options {
     // WAL, and the column families flush together, so a crash leaves a consistent earlier point (states, dedupe
     // entries and events offsets of the same batch) from which the owner folds the log forward again.
     bool cache_of_log = false;
+    // RocksDB's block cache (uncompressed blocks), shared by the families.
+    std::size_t block_cache_bytes = std::size_t{256} << 20;
 };
 
 // RAII owner of the RocksDB instance. Thread-safe as RocksDB is: concurrent readers and writers are fine;
