@@ -248,7 +248,8 @@ std::expected<void, error> kafka_engine::impl::step() {
             return recover_from(done.error());
         }
     }
-    if (open_batch.empty() && !in_flight && (checkpoint_behind || !dirty.empty()) &&
+    bool const idle = open_batch.empty() && !in_flight;
+    if (idle && (checkpoint_behind || !dirty.empty()) &&
         steady::now() >= last_checkpoint + options.state_checkpoint_interval) {
         // Idle: what the last batches decided reaches RocksDB now, not with the next batch (which may be days
         // away, past the events topic's retention, or never).
@@ -257,7 +258,7 @@ std::expected<void, error> kafka_engine::impl::step() {
         }
         return {};
     }
-    if (open_batch.empty() && !in_flight && !owned.empty() && steady::now() >= last_round_request + round_check) {
+    if (idle && !owned.empty() && steady::now() >= last_round_request + round_check) {
         // Idle: a partition whose last snapshot round got old gets one now, not at its next batch.
         last_round_request = steady::now();
         committer->request_round(group_metadata_ptr{rd_kafka_consumer_group_metadata(consumer.get())});

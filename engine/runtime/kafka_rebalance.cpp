@@ -94,7 +94,8 @@ void kafka_engine::impl::wait_for_stable_offsets(rd_kafka_t* rk, rd_kafka_topic_
 }
 
 std::expected<void, error> kafka_engine::impl::take_over(std::int32_t p) {
-    auto recovered = kd::recover_partition(kd::recovery_context{options, *db, states, stats, partitions, trace}, p);
+    kd::recovery_context const context{options, *db, states, stats, partitions, trace};
+    auto recovered = kd::recover_partition(context, p);
     // A cluster that is electing leaders (a broker restarting) fails reads for a few seconds: retried for a while
     // before the worker gives up. A state that cannot be completed (errc::corrupt) stops it at once.
     for (int attempt = 1; !recovered && recovered.error().code == errc::storage && attempt < 5 && !stopping.load();
@@ -103,9 +104,9 @@ std::expected<void, error> kafka_engine::impl::take_over(std::int32_t p) {
                      options.instance.c_str(), p, recovered.error().message.c_str());
         // The failed fold may have advanced cached states past what RocksDB holds: the retry would skip their
         // events and never write them. It starts again from RocksDB (p is not owned yet, nothing else uses them).
-        std::erase_if(states, [&](auto const& kv) { return log::partition_for(kv.first, partitions) == p; });
+        forget_cached(p);
         std::this_thread::sleep_for(std::chrono::seconds{1});
-        recovered = kd::recover_partition(kd::recovery_context{options, *db, states, stats, partitions, trace}, p);
+        recovered = kd::recover_partition(context, p);
     }
     if (!recovered) {
         return std::unexpected(recovered.error());
@@ -115,10 +116,14 @@ std::expected<void, error> kafka_engine::impl::take_over(std::int32_t p) {
     return {};
 }
 
+void kafka_engine::impl::forget_cached(std::int32_t p) {
+    std::erase_if(states, [&](auto const& kv) { return log::partition_for(kv.first, partitions) == p; });
+}
+
 void kafka_engine::impl::hand_over(std::int32_t p) {
     owned.erase(p);
     committer->release(p);
-    std::erase_if(states, [&](auto const& kv) { return log::partition_for(kv.first, partitions) == p; });
+    forget_cached(p);
     std::erase_if(dirty, [&](auto const& salon) { return log::partition_for(salon, partitions) == p; });
 }
 

@@ -100,40 +100,19 @@ error deleted_by_retention(std::int32_t p, std::int64_t from, std::int64_t first
                                             p, what, from, lk::events_topic, p, first)};
 }
 
-// Loads the latest snapshot round of partition p (cache and RocksDB) with the dedupe entries of its chunks that
-// are still within the retention, and finds the events before the round that no chunk covers.
-std::expected<restored, error> restore_snapshots(recovery_context const& c, handle_ptr const& reader, std::int32_t p,
-                                                 instant oldest, std::expected<partition_snapshots, error> latest) {
-    if (!latest) {
-        return std::unexpected(latest.error());
-    }
-    restored out;
-    if (latest->salons.empty()) {
-        return out;
-    }
-    auto wb = c.db.make_batch();
-    out.from = INT64_MAX;
-    for (auto& [salon, snap] : latest->salons) {
-        auto decoded = codec::decode_state(snap.state);
-        if (!decoded) {
-            return std::unexpected(error{errc::corrupt, fmt::format("snapshot of {} does not decode", salon)});
-        }
-        out.from = std::min(out.from, snap.events_offset);
-        wb.put(store::family::state, salon, snap.state);
-        c.states.insert_or_assign(salon, std::move(*decoded));
-    }
-    std::uint64_t entries = 0;
-    out.chunks = std::move(latest->chunk_keys);
-    wb.put(store::family::meta, chunk_keys_key(p), encode_chunk_refs(out.chunks));
+// Writes the dedupe entries of `chunks` received since `oldest` for outcomes before offset `before` (later ones are
+// folded from the events) into RocksDB; returns how many.
+std::expected<std::size_t, error> load_dedupe_entries(store::rocks_store& db, std::vector<dedupe_chunk> const& chunks,
+                                                      instant oldest, std::int64_t before) {
     // A busy partition's 7-day window is about a million entries: inserted one by one into RocksDB's memtable
     // they took most of a hand-over's time (1.5–3 s). They go in as one SST file instead, sorted salon by salon
     // (a key is salonId, NUL, commandId, so that is key order, and each salon's sort stays in cache).
     std::unordered_map<std::string_view, std::vector<std::pair<std::string, dedupe_entry> const*>> by_salon;
     std::size_t wanted = 0;
-    for (auto const& chunk : latest->chunks) {
+    for (auto const& chunk : chunks) {
         for (auto const& entry : chunk.entries) {
             auto const& e = entry.second;
-            if (e.received_at >= oldest && e.first_offset.value() < out.from) { // later ones are folded below
+            if (e.received_at >= oldest && e.first_offset.value() < before) {
                 auto const key = std::string_view{entry.first};
                 by_salon[key.substr(0, key.find('\0'))].push_back(&entry);
                 ++wanted;
@@ -165,16 +144,45 @@ std::expected<restored, error> restore_snapshots(recovery_context const& c, hand
             sorted.emplace_back(entry->first, std::string_view{value, dedupe_entry::encoded_size});
         }
     }
-    if (auto ingested = c.db.ingest(store::family::dedupe, sorted); !ingested) {
+    if (auto ingested = db.ingest(store::family::dedupe, sorted); !ingested) {
         return std::unexpected(error{errc::storage, ingested.error().message});
     }
-    entries = sorted.size();
+    return sorted.size();
+}
+
+// Loads the latest snapshot round of partition p (cache and RocksDB) with the dedupe entries of its chunks that
+// are still within the retention, and finds the events before the round that no chunk covers.
+std::expected<restored, error> restore_snapshots(recovery_context const& c, handle_ptr const& reader, std::int32_t p,
+                                                 instant oldest, std::expected<partition_snapshots, error> latest) {
+    if (!latest) {
+        return std::unexpected(latest.error());
+    }
+    restored out;
+    if (latest->salons.empty()) {
+        return out;
+    }
+    auto wb = c.db.make_batch();
+    out.from = snapshots_from(*latest);
+    for (auto& [salon, snap] : latest->salons) {
+        auto decoded = codec::decode_state(snap.state);
+        if (!decoded) {
+            return std::unexpected(error{errc::corrupt, fmt::format("snapshot of {} does not decode", salon)});
+        }
+        wb.put(store::family::state, salon, snap.state);
+        c.states.insert_or_assign(salon, std::move(*decoded));
+    }
+    out.chunks = std::move(latest->chunk_keys);
+    wb.put(store::family::meta, chunk_keys_key(p), encode_chunk_refs(out.chunks));
+    auto const entries = load_dedupe_entries(c.db, latest->chunks, oldest, out.from);
+    if (!entries) {
+        return std::unexpected(entries.error());
+    }
     if (auto written = c.db.write(wb, false); !written) {
         return std::unexpected(error{errc::storage, written.error().message});
     }
     out.gaps = uncovered(std::min(out.from, offset_since(reader, p, oldest)), out.from, latest->chunks);
     c.stats.snapshots_restored.fetch_add(latest->salons.size(), std::memory_order_relaxed);
-    c.stats.dedupe_restored.fetch_add(entries, std::memory_order_relaxed);
+    c.stats.dedupe_restored.fetch_add(*entries, std::memory_order_relaxed);
     return out;
 }
 

@@ -113,6 +113,8 @@ struct kafka_engine::impl {
     std::expected<void, error> take_over(std::int32_t p);
 
     void hand_over(std::int32_t p);
+    // Drops partition p's salons from the state cache (RocksDB keeps them).
+    void forget_cached(std::int32_t p);
 
     // ---- deciding ----------------------------------------------------------------------------------------------
 

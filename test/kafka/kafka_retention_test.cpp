@@ -4,11 +4,10 @@
 // workers checkpoint their states and write a snapshot round once the last one is older than
 // --snapshot-max-age-seconds, so the snapshots reach the end of the events even when no more commands come.
 
+#include "engine/log/kafka/handles.hpp"
 #include "test/support/broker.hpp"
 
 #include <doctest/doctest.h>
-
-#include <librdkafka/rdkafka.h>
 
 #include <map>
 #include <regex>
@@ -19,24 +18,16 @@ namespace {
 
 using namespace salonq::test;
 using namespace std::chrono_literals;
-
-struct kafka_deleter {
-    void operator()(rd_kafka_t* p) const noexcept { rd_kafka_destroy(p); }
-    void operator()(rd_kafka_topic_partition_list_t* p) const noexcept { rd_kafka_topic_partition_list_destroy(p); }
-    void operator()(rd_kafka_queue_t* p) const noexcept { rd_kafka_queue_destroy(p); }
-    void operator()(rd_kafka_event_t* p) const noexcept { rd_kafka_event_destroy(p); }
-};
-template <typename T>
-using owned = std::unique_ptr<T, kafka_deleter>;
+using namespace salonq::engine::log::kafka::detail; // the project's librdkafka holders
 
 // A client of the cluster; a consumer in the engine workers' group (it does not join it) reads their committed
 // offsets.
-owned<rd_kafka_t> client(std::string const& bootstrap, rd_kafka_type_t type = RD_KAFKA_PRODUCER) {
+handle_ptr client(std::string const& bootstrap, rd_kafka_type_t type = RD_KAFKA_PRODUCER) {
     char err[512];
     auto* conf = rd_kafka_conf_new();
     REQUIRE(rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), err, sizeof err) == RD_KAFKA_CONF_OK);
     REQUIRE(rd_kafka_conf_set(conf, "group.id", "salonq-engine", err, sizeof err) == RD_KAFKA_CONF_OK);
-    owned<rd_kafka_t> rk{rd_kafka_new(type, conf, err, sizeof err)};
+    handle_ptr rk{rd_kafka_new(type, conf, err, sizeof err)};
     REQUIRE_MESSAGE(rk, err);
     return rk;
 }
@@ -57,7 +48,7 @@ bool all_consumed(std::string const& bootstrap, int partitions, std::chrono::sec
     auto consumer = client(bootstrap, RD_KAFKA_CONSUMER);
     auto const ends = ends_of(consumer.get(), "salonq.commands", partitions);
     for (auto const until = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < until;) {
-        owned<rd_kafka_topic_partition_list_t> list{rd_kafka_topic_partition_list_new(partitions)};
+        partition_list_ptr list{rd_kafka_topic_partition_list_new(partitions)};
         for (std::int32_t p = 0; p < partitions; ++p) {
             rd_kafka_topic_partition_list_add(list.get(), "salonq.commands", p);
         }
@@ -75,15 +66,15 @@ bool all_consumed(std::string const& bootstrap, int partitions, std::chrono::sec
 
 // What a retention that has run does: every event before each partition's end offset is deleted.
 void delete_all_events(rd_kafka_t* rk, int partitions) {
-    owned<rd_kafka_topic_partition_list_t> list{rd_kafka_topic_partition_list_new(partitions)};
+    partition_list_ptr list{rd_kafka_topic_partition_list_new(partitions)};
     for (std::int32_t p = 0; p < partitions; ++p) {
         rd_kafka_topic_partition_list_add(list.get(), "salonq.events", p)->offset = RD_KAFKA_OFFSET_END;
     }
     auto* records = rd_kafka_DeleteRecords_new(list.get());
-    owned<rd_kafka_queue_t> queue{rd_kafka_queue_new(rk)};
+    queue_ptr queue{rd_kafka_queue_new(rk)};
     rd_kafka_DeleteRecords(rk, &records, 1, nullptr, queue.get());
     rd_kafka_DeleteRecords_destroy(records);
-    owned<rd_kafka_event_t> ev{rd_kafka_queue_poll(queue.get(), 30000)};
+    event_ptr ev{rd_kafka_queue_poll(queue.get(), 30000)};
     REQUIRE(ev);
     REQUIRE_MESSAGE(rd_kafka_event_error(ev.get()) == RD_KAFKA_RESP_ERR_NO_ERROR,
                     rd_kafka_event_error_string(ev.get()));

@@ -171,7 +171,7 @@ std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t
     }
     // Metadata can lag a moment behind creation: wait until every topic is visible.
     for (int attempt = 0; attempt < 50; ++attempt) {
-        auto after = describe(rk->get(), s.timeout);
+        auto after = describe_with_retention(rk->get(), s.timeout);
         if (!after) {
             return after;
         }
@@ -179,7 +179,6 @@ std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t
             if (auto ok = check_layout(*after); !ok) {
                 return std::unexpected(ok.error());
             }
-            after->events_retention_ms = events_retention_ms(rk->get(), s.timeout);
             return after;
         }
         rd_kafka_poll(rk->get(), 100);
