@@ -412,6 +412,9 @@ void print_layout(engine::log::kafka::topic_layout const& l) {
                                      ? std::string{"forever"}
                                      : fmt::format("{:g} hours", static_cast<double>(*l.events_retention_ms) / 3.6e6));
     }
+    if (l.snapshots_max_message_bytes) {
+        std::cout << fmt::format("{:<18} up to {} bytes\n", "snapshot records", *l.snapshots_max_message_bytes);
+    }
 }
 
 } // namespace
@@ -452,6 +455,10 @@ int run_topics_describe(kafka_options const& ko) {
     print_layout(*layout);
     if (auto ok = engine::log::kafka::check_layout(*layout); !ok) {
         std::cerr << "salonq topics describe: " << ok.error().message << "\n";
+        return 1;
+    }
+    if (auto fits = engine::log::kafka::check_snapshot_record_limit(*layout); !fits) {
+        std::cerr << "salonq topics describe: " << fits.error().message << "\n";
         return 1;
     }
     return 0;

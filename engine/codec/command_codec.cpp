@@ -132,7 +132,9 @@ void write_body(json_writer& w, command_body const& body) {
 }
 
 command read_command(std::string_view json, command_source source) {
-    auto root = as_object(parse_document(json), "");
+    // A client's command is held to the client limit; its log form, written by the engine, reads back whole.
+    auto const max_size = source == command_source::client ? limits::message : limits::record;
+    auto root = as_object(parse_document(json, max_size), "");
     command c;
     auto const type = root.string("type", 32);
     read_version(root);

@@ -189,7 +189,7 @@ event_body read_payload(std::string_view type, object_view p) {
 }
 
 log_entry read_entry(std::string_view json) {
-    auto root = as_object(parse_document(json), "");
+    auto root = as_object(parse_document(json, limits::record), "");
     auto const type = root.string("type", 32);
     read_version(root);
     auto const salon = salon_id{std::string{root.id("salonId")}};

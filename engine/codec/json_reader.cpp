@@ -240,9 +240,9 @@ std::optional<local_day> parse_day(std::string_view s) noexcept {
     return static_cast<local_day>(day->time_since_epoch().count());
 }
 
-element parse_document(std::string_view json) {
-    if (json.size() > limits::message) {
-        fail(errc::too_large, "", fmt::format("message is {} bytes, the limit is {}", json.size(), limits::message));
+element parse_document(std::string_view json, std::size_t max_size) {
+    if (json.size() > max_size) {
+        fail(errc::too_large, "", fmt::format("message is {} bytes, the limit is {}", json.size(), max_size));
     }
     if (json.empty()) {
         fail(errc::malformed_json, "", "the message is empty");

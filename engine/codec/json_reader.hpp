@@ -26,7 +26,12 @@ struct limits {
     static constexpr std::size_t name = 200;
     static constexpr std::size_t text = 500;
     static constexpr std::size_t phone = 32;
+    // What a client may send: a command from a POS, the CLI or the commands topic.
     static constexpr std::size_t message = 64 * 1024;
+    // What the engine writes itself and must always read back: log-form commands, events, states, snapshots.
+    // Sized well above the largest record the domain allows (docs/design.md, "Record sizes"; measured by
+    // test/engine/largest_salon_test.cpp), so that nothing the engine accepted can become unreadable.
+    static constexpr std::size_t record = 16 * 1024 * 1024;
 };
 
 // A strict view of one JSON object: every field must be read exactly once (finish() reports the rest as
@@ -79,7 +84,8 @@ private:
 [[nodiscard]] std::optional<instant> parse_time(std::string_view s) noexcept;
 [[nodiscard]] std::optional<local_day> parse_day(std::string_view s) noexcept;
 
-// Parses a whole message with a per-thread parser, mapping simdjson failures to codec errors.
-[[nodiscard]] simdjson::dom::element parse_document(std::string_view json);
+// Parses a whole message of at most max_size bytes with a per-thread parser, mapping simdjson failures to codec
+// errors.
+[[nodiscard]] simdjson::dom::element parse_document(std::string_view json, std::size_t max_size);
 
 } // namespace salonq::engine::codec

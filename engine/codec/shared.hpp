@@ -11,8 +11,8 @@
 namespace salonq::engine::codec {
 
 constexpr std::int64_t schema_version = 1;
-constexpr std::size_t max_services = 200;
-constexpr std::size_t max_ticket_services = 20;
+constexpr std::size_t max_services = salon_limits::services;
+constexpr std::size_t max_ticket_services = salon_limits::ticket_services;
 constexpr std::int64_t max_ticket = 1'000'000'000'000;
 constexpr std::int64_t max_cents = 10'000'000'000;
 

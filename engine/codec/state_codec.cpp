@@ -70,7 +70,7 @@ ticket read_ticket_state(object_view o) {
 }
 
 salon_state read_state(std::string_view json) {
-    auto o = as_object(parse_document(json), "");
+    auto o = as_object(parse_document(json, limits::record), "");
     salon_state s;
     s.id = salon_id{std::string{o.id("salonId")}};
     s.registered = o.boolean("registered");

@@ -186,6 +186,9 @@ struct decider {
         if (s.find_staff(r.staff) != nullptr) {
             return std::unexpected(reject(rejection_code::staff_exists));
         }
+        if (s.staff.size() >= salon_limits::staff) {
+            return std::unexpected(reject(rejection_code::staff_limit_reached));
+        }
         if (blank(r.name)) {
             return std::unexpected(reject(rejection_code::invalid_config));
         }

@@ -28,7 +28,7 @@ struct rejection_text {
     std::string_view message;
 };
 
-constexpr std::array<rejection_text, 25> rejections{{
+constexpr std::array<rejection_text, 26> rejections{{
     {"salon_not_found", "no salon with this id is registered"},
     {"salon_exists", "a salon with this id is already registered"},
     {"invalid_timezone", "the time zone is not a known IANA time zone"},
@@ -54,6 +54,7 @@ constexpr std::array<rejection_text, 25> rejections{{
     {"invalid_reason", "the reason is not one of the allowed values"},
     {"priority_limit_reached", "the salon's daily priority limit is used up"},
     {"seq_conflict", "the salon has changed since expectedSeq"},
+    {"staff_limit_reached", "the salon has the most staff members it may have (200)"},
 }};
 
 } // namespace

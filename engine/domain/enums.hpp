@@ -49,6 +49,7 @@ enum class rejection_code : std::uint8_t {
     invalid_reason,
     priority_limit_reached,
     seq_conflict,
+    staff_limit_reached,
 };
 
 [[nodiscard]] std::string_view to_string(rejection_code c) noexcept;

@@ -3,6 +3,7 @@
 #include "engine/domain/enums.hpp"
 #include "engine/domain/strong.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -23,6 +24,15 @@ struct token {
 };
 
 [[nodiscard]] std::optional<token> parse_token(std::string_view s) noexcept;
+
+// The most one salon can hold. Together with the codec's string limits they bound the size of a salon's state
+// and of every event, so the engine can always read back what it wrote (docs/design.md, "Record sizes").
+struct salon_limits {
+    static constexpr std::size_t staff = 200;
+    static constexpr std::size_t services = 200;
+    static constexpr std::size_t ticket_services = 20;
+    static constexpr std::size_t active_tickets = token::pool_size; // one token each
+};
 
 struct service_def {
     std::string code;

@@ -91,6 +91,7 @@ kafka_committer::open(committer_options options, store::rocks_store& db, kafka_e
          {"acks", "all"},
          {"linger.ms", "1"},
          {"partitioner", "murmur2_random"},
+         {"message.max.bytes", std::to_string(lk::max_record_bytes)}, // a large salon's snapshot
          // A worker killed mid-transaction leaves it open, and read_committed readers of those events partitions
          // see nothing after it until the coordinator aborts it at this timeout (unless the same instance comes back
          // first: its init_transactions aborts it at once). Kafka Streams uses 10 s for EOS too; the longest

@@ -334,6 +334,9 @@ std::expected<std::unique_ptr<kafka_engine>, error> kafka_engine::open(kafka_eng
     if (!partitions) {
         return std::unexpected(error{errc::config_mismatch, partitions.error().message});
     }
+    if (auto fits = lk::check_snapshot_record_limit(*layout); !fits) {
+        return std::unexpected(error{errc::config_mismatch, fits.error().message});
+    }
     if (auto const kept = layout->events_retention_ms.value_or(-1);
         kept >= 0 && std::chrono::milliseconds{kept} < o.dedupe_retention + o.snapshot_max_age) {
         std::fprintf(stderr,

@@ -1,5 +1,6 @@
 #include "engine/runtime/kafka_snapshot.hpp"
 
+#include "engine/codec/json_reader.hpp"
 #include "engine/codec/json_writer.hpp"
 #include "engine/log/kafka/client.hpp"
 #include "engine/log/keys.hpp"
@@ -14,6 +15,9 @@ namespace salonq::engine::runtime::kafka_detail {
 
 using namespace log::kafka::detail;
 namespace lk = log::kafka;
+
+// A snapshot is a state and about 80 bytes of envelope; the producers and the topic take records this large.
+static_assert(lk::max_record_bytes >= codec::limits::record + 1024);
 
 std::string snapshot_record(std::int64_t events_offset, std::string_view state_json) {
     return fmt::format(R"({{"type":"salon_snapshot","v":1,"eventsOffset":{},"state":{}}})", events_offset, state_json);

@@ -63,6 +63,22 @@ TEST_CASE("codec: a message over 64 KiB is too_large; one at the limit decodes")
 
     auto const huge = std::string(10 * limits::message, '[');
     CHECK(decode_command(huge).error().code == errc::too_large);
+}
+
+TEST_CASE("codec: what the engine writes reads back up to the record limit, and no further") {
+    // The log form of a command, an event and a state are the engine's own records: a client's 64 KiB limit
+    // must not apply to them, or a salon that grew past it could not be loaded again.
+    std::string const base = R"({"type":"close_day","commandId":"c-1","salonId":"s-1","payload":{}})";
+    auto const past_client_limit = base + std::string(2 * limits::message, ' ');
+    CHECK(decode_command(past_client_limit, command_source::client).error().code == errc::too_large);
+    auto const log_form = decode_command(past_client_limit, command_source::log);
+    REQUIRE_FALSE(log_form.has_value());
+    CHECK(log_form.error().code == errc::missing_field); // receivedAt: the size was not the problem
+    CHECK(decode_entry(past_client_limit).error().code != errc::too_large);
+    CHECK(decode_state(past_client_limit).error().code != errc::too_large);
+
+    auto const huge = std::string(limits::record + 1, '[');
+    CHECK(decode_command(huge, command_source::log).error().code == errc::too_large);
     CHECK(decode_entry(huge).error().code == errc::too_large);
     CHECK(decode_state(huge).error().code == errc::too_large);
 }

@@ -164,6 +164,16 @@ TEST_SUITE("domain.staff") {
         s.by(staff_actor("st1")).when(add_staff("st5", role::owner)).then_rejected(rc::forbidden_role);
     }
 
+    TEST_CASE("a salon has at most salon_limits::staff members: its state stays bounded") {
+        auto s = open_salon();
+        for (auto n = s.state().staff.size(); n < salon_limits::staff; ++n) {
+            s.given(add_staff("extra-" + std::to_string(n), role::staff));
+        }
+        REQUIRE(s.state().staff.size() == salon_limits::staff);
+        s.when(add_staff("one-too-many", role::staff)).then_rejected(rc::staff_limit_reached);
+        s.when(add_staff("extra-5", role::staff)).then_rejected(rc::staff_exists);
+    }
+
     TEST_CASE("only the system or an owner appoints owners and managers") {
         auto s = open_salon();
         s.when(add_staff("m2", role::manager)).then_rejected(rc::forbidden_role); // a front-desk terminal

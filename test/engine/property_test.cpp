@@ -3,6 +3,9 @@
 // SALONQ_PROPERTY_SEED=<seed> reruns just that sequence; SALONQ_PROPERTY_RUNS=<n> changes how many run and
 // SALONQ_PROPERTY_STATS=1 prints how often each command was accepted and each refusal seen.
 
+#include "engine/codec/command_codec.hpp"
+#include "engine/codec/event_codec.hpp"
+#include "engine/codec/state_codec.hpp"
 #include "test/engine/scenario.hpp"
 
 #include <algorithm>
@@ -189,6 +192,9 @@ private:
             services.emplace_back("perm");
         }
         auto const n = std::to_string(below(10'000));
+        if (chance(0.05)) { // the longest a client may send, with characters the encoder must escape
+            return walk_in(customer{longest(200), longest(32), customer_id{std::string(64, 'L')}}, services);
+        }
         if (chance(0.15)) {
             return walk_in(customer{"", "555 " + n, std::nullopt}, services);
         }
@@ -197,6 +203,19 @@ private:
             loyalty = customer_id{"loyal-" + n};
         }
         return walk_in(customer{"c" + n, chance(0.5) ? "+1 555 " + n : "", loyalty}, services);
+    }
+
+    // A string of n bytes that the JSON encoder writes at up to twice its length.
+    std::string longest(std::size_t n) {
+        constexpr std::string_view alphabet = "\"\\a\xc3\xa9";
+        std::string out;
+        while (out.size() < n) {
+            out.push_back(alphabet[below(alphabet.size())]);
+        }
+        if (static_cast<unsigned char>(out.back()) == 0xc3) { // never cut a two-byte character in half
+            out.back() = 'z';
+        }
+        return out;
     }
 
     command_body random_configure() {
@@ -410,6 +429,27 @@ std::string wrong_outcome(salon_state const& before, command const& c, std::vect
     return {};
 }
 
+// Everything the engine writes for an accepted command must read back as it was: the command's log form, each
+// event and the salon's state (a salon that could not be read back would be lost).
+std::string unreadable_record(command const& c, std::vector<event> const& events, salon_state const& after) {
+    auto const written = codec::encode_command(c);
+    auto const log_form = codec::decode_command(written, codec::command_source::log);
+    if (!log_form || codec::encode_command(*log_form) != written) {
+        return "the command's log form does not read back: " + (log_form ? "differs" : log_form.error().message);
+    }
+    for (auto const& e : events) {
+        auto const entry = codec::decode_entry(codec::encode_event(e));
+        if (!entry || !(*entry == log_entry{e})) {
+            return "an event does not read back: " + (entry ? "differs" : entry.error().message);
+        }
+    }
+    auto const state = codec::decode_state(codec::encode_state(after));
+    if (!state || !(*state == after)) {
+        return "the state does not read back: " + (state ? "differs" : state.error().message);
+    }
+    return {};
+}
+
 struct tally {
     std::map<std::string, int> accepted;
     std::map<std::string, int> rejected;
@@ -462,6 +502,9 @@ std::string run_sequence(std::uint64_t seed, tally& counts) {
             history.push_back(e);
         }
         if (auto bad = broken_invariant(state, history); !bad.empty()) {
+            return where + describe(d) + ": " + bad;
+        }
+        if (auto bad = unreadable_record(c, *d, state); !bad.empty()) {
             return where + describe(d) + ": " + bad;
         }
     }

@@ -65,3 +65,27 @@ TEST_CASE("kafka settings: a bad librdkafka property stops serve with its name, 
                             dir / "malformed.log", true);
     CHECK(malformed.wait() != 0);
 }
+
+TEST_CASE("kafka layout: a snapshots topic that takes only small records stops serve; topics create raises it") {
+    kafka_broker broker;
+    lk::settings s;
+    s.brokers = broker.bootstrap();
+    for (char const* topic : {lk::commands_topic, lk::events_topic, lk::snapshots_topic}) {
+        REQUIRE(lk::create_topic(s, topic, 2, 1)); // the cluster's default record limit, about 1 MB
+    }
+    auto const& dir = broker.dir();
+    child_process serve({salonq_binary(), "--data", dir / "w", "serve", "--brokers", broker.bootstrap()},
+                        dir / "serve.log", true);
+    CHECK(serve.wait() == 1);
+    std::ifstream in{dir / "serve.log"};
+    std::string const text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK_MESSAGE(text.find("salonq.snapshots takes records of up to") != std::string::npos, text);
+
+    auto const raised = lk::ensure_topics(s, 2, 1);
+    REQUIRE(raised);
+    CHECK(raised->snapshots_max_message_bytes == lk::max_record_bytes);
+    auto const described = lk::describe_topics(s);
+    REQUIRE(described);
+    CHECK(described->snapshots_max_message_bytes == lk::max_record_bytes);
+    CHECK(lk::check_snapshot_record_limit(*described));
+}

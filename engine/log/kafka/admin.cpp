@@ -38,9 +38,17 @@ std::expected<topic_layout, error> describe(rd_kafka_t* rk, std::chrono::millise
     return layout;
 }
 
-// retention.ms of salonq.events (nullopt if the cluster does not say).
-std::optional<std::int64_t> events_retention_ms(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
-    config_resource_ptr resource{rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, events_topic)};
+// One setting of a topic as the cluster reports it.
+struct config_entry {
+    std::string name;
+    std::optional<std::string> value; // nullopt: not told (a sensitive value)
+    bool set_on_topic = false;        // a dynamic topic setting, not a broker or default value
+};
+
+// A topic's settings (nullopt if the cluster does not say).
+std::optional<std::vector<config_entry>> topic_config(rd_kafka_t* rk, char const* topic,
+                                                      std::chrono::milliseconds timeout) {
+    config_resource_ptr resource{rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic)};
     auto* raw = resource.get();
     queue_ptr queue{rd_kafka_queue_new(rk)};
     rd_kafka_DescribeConfigs(rk, &raw, 1, nullptr, queue.get());
@@ -56,22 +64,79 @@ std::optional<std::int64_t> events_retention_ms(rd_kafka_t* rk, std::chrono::mil
     }
     std::size_t entries = 0;
     auto const** configs = rd_kafka_ConfigResource_configs(resources[0], &entries);
+    std::vector<config_entry> out;
     for (std::size_t i = 0; i < entries; ++i) {
-        if (std::strcmp(rd_kafka_ConfigEntry_name(configs[i]), "retention.ms") == 0) {
-            if (char const* value = rd_kafka_ConfigEntry_value(configs[i])) {
-                return std::strtoll(value, nullptr, 10);
+        char const* value = rd_kafka_ConfigEntry_value(configs[i]);
+        out.push_back({rd_kafka_ConfigEntry_name(configs[i]),
+                       value != nullptr ? std::optional<std::string>{value} : std::nullopt,
+                       rd_kafka_ConfigEntry_source(configs[i]) == RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG});
+    }
+    return out;
+}
+
+std::optional<std::int64_t> number_setting(std::optional<std::vector<config_entry>> const& config,
+                                           std::string_view name) {
+    if (config) {
+        for (auto const& e : *config) {
+            if (e.name == name && e.value) {
+                return std::strtoll(e.value->c_str(), nullptr, 10);
             }
         }
     }
     return std::nullopt;
 }
 
-std::expected<topic_layout, error> describe_with_retention(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
+std::expected<topic_layout, error> describe_with_configs(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
     auto layout = describe(rk, timeout);
     if (layout && layout->events) {
-        layout->events_retention_ms = events_retention_ms(rk, timeout);
+        layout->events_retention_ms = number_setting(topic_config(rk, events_topic, timeout), "retention.ms");
+    }
+    if (layout && layout->snapshots) {
+        layout->snapshots_max_message_bytes =
+            number_setting(topic_config(rk, snapshots_topic, timeout), "max.message.bytes");
     }
     return layout;
+}
+
+// Sets max.message.bytes of an existing topic. AlterConfigs (the only kind librdkafka 2.0 has) replaces the
+// topic's whole dynamic configuration, so every setting made on the topic is sent again with it.
+std::expected<void, error> raise_record_limit(rd_kafka_t* rk, char const* topic, std::chrono::milliseconds timeout) {
+    auto const config = topic_config(rk, topic, timeout);
+    if (!config) {
+        return std::unexpected(error{fmt::format("{}: the cluster does not describe its settings", topic)});
+    }
+    config_resource_ptr resource{rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic)};
+    for (auto const& e : *config) {
+        if (!e.set_on_topic || e.name == "max.message.bytes") {
+            continue;
+        }
+        if (!e.value) {
+            return std::unexpected(error{fmt::format(
+                "{}: cannot raise max.message.bytes without resetting its setting {}, whose value the cluster does "
+                "not tell; raise it to {} by hand",
+                topic, e.name, max_record_bytes)});
+        }
+        (void)rd_kafka_ConfigResource_set_config(resource.get(), e.name.c_str(), e.value->c_str());
+    }
+    auto const limit = std::to_string(max_record_bytes);
+    (void)rd_kafka_ConfigResource_set_config(resource.get(), "max.message.bytes", limit.c_str());
+    auto* raw = resource.get();
+    queue_ptr queue{rd_kafka_queue_new(rk)};
+    rd_kafka_AlterConfigs(rk, &raw, 1, nullptr, queue.get());
+    event_ptr ev{rd_kafka_queue_poll(queue.get(), static_cast<int>(timeout.count()) + 5000)};
+    if (!ev) {
+        return std::unexpected(error{fmt::format("{}: no answer to the settings change", topic)});
+    }
+    std::size_t count = 0;
+    auto const** resources =
+        rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(ev.get()), &count);
+    if (rd_kafka_event_error(ev.get()) != RD_KAFKA_RESP_ERR_NO_ERROR || count != 1 ||
+        rd_kafka_ConfigResource_error(resources[0]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return std::unexpected(error{fmt::format("{}: raising max.message.bytes failed: {}", topic,
+                                                 count == 1 ? rd_kafka_ConfigResource_error_string(resources[0])
+                                                            : rd_kafka_event_error_string(ev.get()))});
+    }
+    return {};
 }
 
 } // namespace
@@ -81,7 +146,7 @@ std::expected<topic_layout, error> describe_topics(settings const& s) {
     if (!rk) {
         return std::unexpected(rk.error());
     }
-    return describe_with_retention(rk->get(), s.timeout);
+    return describe_with_configs(rk->get(), s.timeout);
 }
 
 std::expected<std::int32_t, error> check_layout(topic_layout const& layout) {
@@ -96,6 +161,16 @@ std::expected<std::int32_t, error> check_layout(topic_layout const& layout) {
             commands_topic, *layout.commands, events_topic, *layout.events)});
     }
     return *layout.commands;
+}
+
+std::expected<void, error> check_snapshot_record_limit(topic_layout const& layout) {
+    if (auto const limit = layout.snapshots_max_message_bytes; limit && *limit < max_record_bytes) {
+        return std::unexpected(error{fmt::format(
+            "{} takes records of up to {} bytes, but a salon's snapshot can be up to {}: run `salonq topics create` "
+            "(it raises the topic's max.message.bytes and keeps its other settings), then start again",
+            snapshots_topic, *limit, max_record_bytes)});
+    }
+    return {};
 }
 
 std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t partitions, std::int16_t replication,
@@ -134,6 +209,7 @@ std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t
         }
         if (t.compacted) {
             (void)rd_kafka_NewTopic_set_config(nt.get(), "cleanup.policy", "compact");
+            (void)rd_kafka_NewTopic_set_config(nt.get(), "max.message.bytes", std::to_string(max_record_bytes).c_str());
         }
         if (!t.retention_ms.empty()) {
             (void)rd_kafka_NewTopic_set_config(nt.get(), "retention.ms", t.retention_ms.c_str());
@@ -171,13 +247,19 @@ std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t
     }
     // Metadata can lag a moment behind creation: wait until every topic is visible.
     for (int attempt = 0; attempt < 50; ++attempt) {
-        auto after = describe_with_retention(rk->get(), s.timeout);
+        auto after = describe_with_configs(rk->get(), s.timeout);
         if (!after) {
             return after;
         }
         if (after->commands && after->events && after->snapshots) {
             if (auto ok = check_layout(*after); !ok) {
                 return std::unexpected(ok.error());
+            }
+            if (after->snapshots_max_message_bytes.value_or(max_record_bytes) < max_record_bytes) {
+                if (auto raised = raise_record_limit(rk->get(), snapshots_topic, s.timeout); !raised) {
+                    return std::unexpected(raised.error());
+                }
+                after->snapshots_max_message_bytes = max_record_bytes;
             }
             return after;
         }

@@ -15,14 +15,18 @@ struct topic_layout {
     std::optional<std::int32_t> snapshots;
     // salonq.events' retention.ms as the cluster reports it (-1: kept forever; nullopt: unknown or no topic).
     std::optional<std::int64_t> events_retention_ms;
+    // salonq.snapshots' max.message.bytes (nullopt: unknown or no topic).
+    std::optional<std::int64_t> snapshots_max_message_bytes;
 };
 
 [[nodiscard]] std::expected<topic_layout, error> describe_topics(settings const& s);
 
 // Creates what is missing of salon.commands, salonq.events (same partition count) and salonq.snapshots
-// (compacted). Refuses a layout where the commands and events topics differ in partition count: a salon's
-// events must land on the partition number its commands came from. The events are the record, kept forever
-// unless `events_retention` (> 0) says otherwise; the commands get the cluster's default retention.
+// (compacted, records up to max_record_bytes). Refuses a layout where the commands and events topics differ in
+// partition count: a salon's events must land on the partition number its commands came from. The events are
+// the record, kept forever unless `events_retention` (> 0) says otherwise; the commands get the cluster's default
+// retention. An existing salonq.snapshots that takes smaller records is raised to max_record_bytes, its other
+// settings kept.
 [[nodiscard]] std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t partitions,
                                                                std::int16_t replication,
                                                                std::chrono::hours events_retention = {});
@@ -31,7 +35,10 @@ struct topic_layout {
 [[nodiscard]] std::expected<void, error> create_topic(settings const& s, char const* name, std::int32_t partitions,
                                                       std::int16_t replication);
 
-// The check every engine worker makes before it starts.
+// The check every engine worker makes before it starts: the partition count its topics agree on.
 [[nodiscard]] std::expected<std::int32_t, error> check_layout(topic_layout const& layout);
+// Whether salonq.snapshots takes the largest snapshot (a topic not yet created, or whose limit the cluster does
+// not tell, passes).
+[[nodiscard]] std::expected<void, error> check_snapshot_record_limit(topic_layout const& layout);
 
 } // namespace salonq::engine::log::kafka

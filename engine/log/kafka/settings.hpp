@@ -11,6 +11,11 @@ inline constexpr char const* commands_topic = "salonq.commands";
 inline constexpr char const* events_topic = "salonq.events";
 inline constexpr char const* snapshots_topic = "salonq.snapshots";
 
+// The largest record salonq produces: a salon's snapshot (a state of up to codec::limits::record bytes and its
+// envelope). The workers' producers and salonq.snapshots (max.message.bytes) accept records of this size, so a
+// salon that grows large can always be snapshotted (docs/design.md, "Record sizes").
+inline constexpr std::int32_t max_record_bytes = 17 * 1024 * 1024;
+
 // How to reach the cluster. `extra` passes librdkafka properties through (e.g. security settings).
 struct settings {
     std::string brokers;
