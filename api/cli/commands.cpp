@@ -515,12 +515,12 @@ int run_serve(store_options const& so, kafka_options const& ko) {
     std::cerr << fmt::format(
         "salonq serve: stopped; {} commands, {} duplicates, {} transactions, {} aborts, {} events "
         "recovered, {} snapshots restored, {} commandIds restored, {} events read for commandIds, {} "
-        "snapshots written, {} local partition states older than the retention; recovery {:.1f} ms, last hand-over "
+        "snapshots written, {} local partition states older than the retention; recovery {:.1f} ms, last take-over "
         "{:.1f} ms\n",
         st.commands.load(), st.duplicates.load(), st.transactions.load(), st.aborts.load(), st.recovered_events.load(),
         st.snapshots_restored.load(), st.dedupe_restored.load(), st.dedupe_events_read.load(),
         st.snapshots_written.load(), st.stale_local_discarded.load(),
-        static_cast<double>(st.recovery_us.load()) / 1000.0, static_cast<double>(st.last_handover_us.load()) / 1000.0);
+        static_cast<double>(st.recovery_us.load()) / 1000.0, static_cast<double>(st.last_takeover_us.load()) / 1000.0);
     if (!result) {
         std::cerr << "salonq serve: " << result.error().message << "\n";
         return 1;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,9 +21,11 @@ enum class errc : std::uint8_t {
     invalid_value,
     unknown_type,
     unsupported_version,
+    wrong_key, // a command on the commands topic whose message key is not its salonId
 };
 
 [[nodiscard]] std::string_view to_string(errc c) noexcept;
+[[nodiscard]] std::optional<errc> parse_errc(std::string_view s) noexcept;
 
 // A precise decoding error: what is wrong, where (a JSON path such as `payload.customer.phone`), and a
 // message for a person.

@@ -194,11 +194,20 @@ std::optional<error> locate_number_error(std::string_view s) {
 
 } // namespace
 
-std::string_view to_string(errc c) noexcept {
-    static constexpr std::array<std::string_view, 12> names{
-        "malformed_json",  "invalid_utf8", "too_large",    "wrong_type",    "missing_field", "unknown_field",
-        "duplicate_field", "too_long",     "out_of_range", "invalid_value", "unknown_type",  "unsupported_version"};
-    return names[std::to_underlying(c)];
+constexpr std::array<std::string_view, 13> errc_names{
+    "malformed_json", "invalid_utf8",        "too_large", "wrong_type",   "missing_field",
+    "unknown_field",  "duplicate_field",     "too_long",  "out_of_range", "invalid_value",
+    "unknown_type",   "unsupported_version", "wrong_key"};
+
+std::string_view to_string(errc c) noexcept { return errc_names[std::to_underlying(c)]; }
+
+std::optional<errc> parse_errc(std::string_view s) noexcept {
+    for (std::size_t i = 0; i < errc_names.size(); ++i) {
+        if (errc_names[i] == s) {
+            return static_cast<errc>(i);
+        }
+    }
+    return std::nullopt;
 }
 
 void fail(errc code, std::string path, std::string message) {

@@ -4,9 +4,10 @@
 
 #include "engine/codec/command_codec.hpp"
 #include "engine/codec/event_codec.hpp"
+#include "engine/codec/invalid_codec.hpp"
 #include "engine/domain/decide.hpp"
 #include "engine/log/keys.hpp"
-#include "engine/log/partitioner.hpp"
+#include "engine/runtime/kafka_admit.hpp"
 
 namespace salonq::engine::runtime {
 namespace {
@@ -18,18 +19,8 @@ using kd::us_since;
 } // namespace
 
 std::string kafka_engine::impl::invalid_record(rd_kafka_message_t const* m, codec::error const& e, instant at) {
-    writer.clear();
-    writer.begin_object().field("type", "command_invalid").field("v", std::int64_t{1});
-    writer.field("commandsPartition", m->partition).field("commandsOffset", m->offset);
-    writer.key("at").time(at);
-    writer.key("payload")
-        .begin_object()
-        .field("code", codec::to_string(e.code))
-        .field("path", e.path)
-        .field("message", e.message)
-        .end_object();
-    writer.end_object();
-    return writer.str();
+    auto const ids = codec::peek_ids({static_cast<char const*>(m->payload), m->len});
+    return codec::encode_command_invalid({m->partition, m->offset, at, ids.command, ids.salon, e});
 }
 
 std::expected<void, error> kafka_engine::impl::decide(rd_kafka_message_t const* m) {
@@ -56,23 +47,14 @@ error kafka_engine::impl::local_store_error(error e) {
 
 std::expected<void, error> kafka_engine::impl::decide_into(kd::kafka_batch& batch, rd_kafka_message_t const* m) {
     auto const at = options.clock();
-    auto decoded = codec::decode_command({static_cast<char const*>(m->payload), m->len}, codec::command_source::client);
-    if (decoded && log::partition_for(decoded->salon.value(), partitions) != m->partition) {
-        decoded = std::unexpected(codec::error{codec::errc::invalid_value, "salonId",
-                                               "the message is not on its salon's partition: key it by salonId "
-                                               "with the murmur2 partitioner"});
-    }
+    auto const key = m->key ? std::string_view{static_cast<char const*>(m->key), m->key_len} : std::string_view{};
+    auto decoded = kd::admit_command(key, {static_cast<char const*>(m->payload), m->len}, m->partition, partitions);
     if (!decoded) {
-        auto key = m->key ? std::string_view{static_cast<char const*>(m->key), m->key_len} : std::string_view{};
         batch.add(m->partition, key, invalid_record(m, decoded.error(), at), "command_invalid");
         return {};
     }
     auto& c = *decoded;
     c.received_at = at;
-    if (awaiting_first_decision) {
-        awaiting_first_decision = false;
-        stats.last_handover_us.store(us_since(assigned_at));
-    }
     auto dkey = log::dedupe_key(c.salon, c.id);
     if (pending_keys.contains(dkey)) {
         stats.duplicates.fetch_add(1, std::memory_order_relaxed);

@@ -63,9 +63,10 @@ struct kafka_engine_stats {
     std::atomic<std::int64_t> decide_us{0};              // deciding: decoding, dedupe lookups, decide, encoding
     std::atomic<std::int64_t> commit_us{0};              // transactions: offsets, records and commit
     std::atomic<std::int64_t> store_us{0};               // the RocksDB writes after the commits (their own thread)
-    // From the last assignment this worker received until it decided its first command after it: the hand-over
-    // time a new owner adds (failure detection, the session timeout, comes before it). -1 until measured.
-    std::atomic<std::int64_t> last_handover_us{-1};
+    // From the last assignment this worker received until its take-over of those partitions was done and it
+    // could decide: the time a new owner adds to a hand-over (failure detection, the session timeout, comes
+    // before it; idle time after it is not counted). -1 until measured.
+    std::atomic<std::int64_t> last_takeover_us{-1};
 };
 
 // One engine worker in Kafka mode: a member of the consumer group on salonq.commands that owns the partitions

@@ -55,15 +55,17 @@ void kafka_engine::impl::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, r
     self->settle_before_rebalance(err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS && rd_kafka_assignment_lost(rk) != 0);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         self->ever_assigned = true;
-        self->assigned_at = steady::now();
-        self->awaiting_first_decision = true;
+        auto const assigned_at = steady::now();
         self->wait_for_stable_offsets(rk, parts);
         for (int i = 0; i < parts->cnt; ++i) {
             if (auto ok = self->take_over(parts->elems[i].partition); !ok) {
                 self->callback_error = ok.error();
             }
         }
-        self->stats.recovery_us.fetch_add(us_since(self->assigned_at), std::memory_order_relaxed);
+        // From the assignment until the worker can decide on what it was given (not until a command comes).
+        auto const took = us_since(assigned_at);
+        self->stats.recovery_us.fetch_add(took, std::memory_order_relaxed);
+        self->stats.last_takeover_us.store(took, std::memory_order_relaxed);
         if (cooperative) {
             error_ptr e{rd_kafka_incremental_assign(rk, parts)};
         } else {

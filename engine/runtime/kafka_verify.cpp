@@ -2,12 +2,14 @@
 
 #include "engine/codec/command_codec.hpp"
 #include "engine/codec/event_codec.hpp"
+#include "engine/codec/invalid_codec.hpp"
 #include "engine/codec/state_codec.hpp"
 #include "engine/domain/decide.hpp"
 #include "engine/log/kafka/admin.hpp"
 #include "engine/log/kafka/topic_reader.hpp"
 #include "engine/log/keys.hpp"
 #include "engine/log/partitioner.hpp"
+#include "engine/runtime/kafka_admit.hpp"
 
 #include <fmt/format.h>
 
@@ -40,8 +42,8 @@ std::expected<verify_report, error> verify_kafka(log::kafka::settings const& s,
     std::uint64_t undecodable = 0;
     auto read = lk::read_topic(s, lk::commands_topic, *partitions, [&](lk::topic_message const& m) {
         ++report.commands;
-        auto c = codec::decode_command(m.value, codec::command_source::client);
-        if (!c || log::partition_for(c->salon.value(), *partitions) != m.partition) {
+        auto c = kafka_detail::admit_command(m.key, m.value, m.partition, *partitions);
+        if (!c) {
             ++undecodable;
             return;
         }
@@ -58,7 +60,7 @@ std::expected<verify_report, error> verify_kafka(log::kafka::settings const& s,
         ++report.entries;
         auto entry = codec::decode_entry(m.value);
         if (!entry) {
-            if (m.value.find("\"type\":\"command_invalid\"") != std::string_view::npos) {
+            if (codec::decode_command_invalid(m.value)) {
                 ++invalid_records;
             } else {
                 problem(fmt::format("events[{}] offset {} does not decode: {}", m.partition, m.offset,

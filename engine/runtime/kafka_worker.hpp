@@ -61,8 +61,6 @@ struct kafka_engine::impl {
     state_cache states; // salons of owned partitions: as committed, plus the batches in flight
     std::optional<error> callback_error;
     bool rewind_needed = false; // a batch was abandoned inside a rebalance callback
-    kafka_detail::steady::time_point assigned_at{};
-    bool awaiting_first_decision = false;
 
     kafka_detail::kafka_batch open_batch; // being decided
     kafka_detail::steady::time_point opened_at{};

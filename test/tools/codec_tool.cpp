@@ -2,15 +2,18 @@
 //
 //   codec_tool command-client < in.jsonl   decode client commands, print the codec's re-encoding (log form)
 //   codec_tool command-log    < in.jsonl   decode log-form commands (with receivedAt), print the re-encoding
-//   codec_tool entry          < in.jsonl   decode events log entries (events, command_rejected), re-encode
+//   codec_tool entry          < in.jsonl   decode events log entries (events, command_rejected,
+//                                          command_invalid), re-encode
 //   codec_tool sample-events               drive decide + evolve through a day that produces every event type
-//                                          and recorded rejections; print each entry as the engine writes it
+//                                          and recorded rejections; print each entry as the engine writes it,
+//                                          then a command_invalid as a worker writes it
 //
 // Input is JSONL (blank lines are skipped); output is one message per line. On the first message the codec
 // refuses, it prints `line N: code path message` on stderr and exits 1.
 
 #include "engine/codec/command_codec.hpp"
 #include "engine/codec/event_codec.hpp"
+#include "engine/codec/invalid_codec.hpp"
 #include "engine/domain/decide.hpp"
 
 #include <fmt/format.h>
@@ -40,7 +43,13 @@ int round_trip(std::string_view mode) {
         if (line.find_first_not_of(" \t\r") == std::string::npos) {
             continue;
         }
-        if (mode == "entry") {
+        if (mode == "entry" && line.find(R"("type":"command_invalid")") != std::string::npos) {
+            auto invalid = codec::decode_command_invalid(line);
+            if (!invalid) {
+                return report(n, invalid.error());
+            }
+            fmt::print("{}\n", codec::encode_command_invalid(*invalid));
+        } else if (mode == "entry") {
             auto entry = codec::decode_entry(line);
             if (!entry) {
                 return report(n, entry.error());
@@ -129,6 +138,28 @@ int sample_events() {
     return 0;
 }
 
+// The answer to a message of the commands topic that does not decode (a field the schema does not have), as
+// a worker writes it: with the commandId and salonId the message carried.
+int sample_invalid() {
+    constexpr std::string_view message =
+        R"({"type":"walk_in","commandId":"pos1-20261121-0014","salonId":"salon-042","payload":{"customer":{"name":"Jo"},"services":["cut"]},"tip":500})";
+    auto const decoded = codec::decode_command(message);
+    if (decoded) {
+        fmt::print(stderr, "the sample invalid message decodes\n");
+        return 1;
+    }
+    auto const ids = codec::peek_ids(message);
+    codec::command_invalid const r{3, 1187, from_unix_ms(1'795'254'400'000), ids.command, ids.salon, decoded.error()};
+    auto const text = codec::encode_command_invalid(r);
+    auto back = codec::decode_command_invalid(text);
+    if (!back || codec::encode_command_invalid(*back) != text) {
+        fmt::print(stderr, "the codec does not read back its own output: {}\n", text);
+        return 1;
+    }
+    fmt::print("{}\n", text);
+    return 0;
+}
+
 int usage() {
     fmt::print(stderr, "usage: codec_tool command-client|command-log|entry < messages.jsonl\n"
                        "       codec_tool sample-events\n");
@@ -146,7 +177,8 @@ int main(int argc, char** argv) {
         return round_trip(mode);
     }
     if (mode == "sample-events") {
-        return sample_events();
+        auto const rc = sample_events();
+        return rc != 0 ? rc : sample_invalid();
     }
     return usage();
 }
