@@ -315,12 +315,8 @@ int run_simulate(store_options const& so, simulate_options const& opts) {
         }
         sim::memory_executor memory;
         summary = simulator.run([&](std::vector<command> const& batch) {
-            for (auto c : batch) {
-                auto json = codec::encode_command(c);
-                // Client form: the engine stamps receivedAt itself.
-                auto const at = json.find(",\"receivedAt\":");
-                json.erase(at, json.find(',', at + 1) - at);
-                out << json << '\n';
+            for (auto const& c : batch) {
+                out << codec::encode_client_command(c) << '\n';
             }
             return memory(batch);
         });

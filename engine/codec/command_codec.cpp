@@ -166,7 +166,9 @@ std::expected<command, error> decode_command(std::string_view json, command_sour
     }
 }
 
-std::string encode_command(command const& c) {
+namespace {
+
+std::string encode(command const& c, command_source form) {
     json_writer w;
     w.begin_object().field("type", type_name(c.body)).field("v", schema_version);
     w.field("commandId", c.id.value()).field("salonId", c.salon.value());
@@ -175,11 +177,19 @@ std::string encode_command(command const& c) {
     }
     w.key("actor");
     write_actor(w, c.by);
-    w.key("receivedAt").time(c.received_at);
+    if (form == command_source::log) {
+        w.key("receivedAt").time(c.received_at);
+    }
     w.key("payload");
     write_body(w, c.body);
     w.end_object();
     return w.str();
 }
+
+} // namespace
+
+std::string encode_command(command const& c) { return encode(c, command_source::log); }
+
+std::string encode_client_command(command const& c) { return encode(c, command_source::client); }
 
 } // namespace salonq::engine::codec

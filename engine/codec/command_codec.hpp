@@ -17,5 +17,7 @@ enum class command_source { client, log };
                                                            command_source source = command_source::client);
 // The log form: the envelope with receivedAt.
 [[nodiscard]] std::string encode_command(command const& c);
+// The client form, as a POS sends it: the same envelope without receivedAt (the engine stamps it).
+[[nodiscard]] std::string encode_client_command(command const& c);
 
 } // namespace salonq::engine::codec

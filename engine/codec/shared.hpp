@@ -4,6 +4,7 @@
 
 #include "engine/codec/json_reader.hpp"
 #include "engine/codec/json_writer.hpp"
+#include "engine/domain/state.hpp"
 #include "engine/domain/values.hpp"
 
 #include <vector>
@@ -32,5 +33,7 @@ void write_config(json_writer& w, salon_config const& c);
 [[nodiscard]] token read_token(object_view& o, std::string_view key);
 // Refuses a `v` other than the supported schema version.
 void read_version(object_view& o);
+// A salon's state as an object of its own or inside another record (a snapshot).
+[[nodiscard]] salon_state read_state(object_view o);
 
 } // namespace salonq::engine::codec

@@ -69,8 +69,9 @@ ticket read_ticket_state(object_view o) {
     return t;
 }
 
-salon_state read_state(std::string_view json) {
-    auto o = as_object(parse_document(json, limits::record), "");
+} // namespace
+
+salon_state read_state(object_view o) {
     salon_state s;
     s.id = salon_id{std::string{o.id("salonId")}};
     s.registered = o.boolean("registered");
@@ -80,7 +81,7 @@ salon_state read_state(std::string_view json) {
     s.services = read_services(o, "services");
     std::size_t i = 0;
     for (auto item : o.array("staff", 100'000)) {
-        auto m = as_object(item, fmt::format("staff[{}]", i++));
+        auto m = as_object(item, fmt::format("{}[{}]", o.path_of("staff"), i++));
         staff_member member;
         member.id = staff_id{std::string{m.id("staffId")}};
         member.name = std::string{m.string("name", limits::name)};
@@ -94,7 +95,7 @@ salon_state read_state(std::string_view json) {
     }
     i = 0;
     for (auto item : o.array("tickets", token::pool_size)) {
-        s.tickets.push_back(read_ticket_state(as_object(item, fmt::format("tickets[{}]", i++))));
+        s.tickets.push_back(read_ticket_state(as_object(item, fmt::format("{}[{}]", o.path_of("tickets"), i++))));
     }
     s.seq = seq_t{static_cast<std::uint64_t>(o.integer("seq", 0, INT64_MAX))};
     s.next_ticket = static_cast<std::uint64_t>(o.integer("nextTicket", 1, INT64_MAX));
@@ -104,6 +105,12 @@ salon_state read_state(std::string_view json) {
     o.finish();
     s.rebuild_derived();
     return s;
+}
+
+namespace {
+
+salon_state read_state(std::string_view json) {
+    return read_state(as_object(parse_document(json, limits::record), ""));
 }
 
 } // namespace

@@ -61,4 +61,12 @@ std::string dedupe_key(salon_id const& s, command_id const& c) {
     return key;
 }
 
+dedupe_key_parts split_dedupe_key(std::string_view key) noexcept {
+    auto const nul = key.find('\0');
+    if (nul == std::string_view::npos) {
+        return {key, {}};
+    }
+    return {key.substr(0, nul), key.substr(nul + 1)};
+}
+
 } // namespace salonq::engine::log

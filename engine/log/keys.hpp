@@ -15,6 +15,12 @@ namespace salonq::engine::log {
 [[nodiscard]] offset_t key_offset(std::string_view key) noexcept;
 // salonId, a NUL, then the commandId: the dedupe index key (ids never contain NUL).
 [[nodiscard]] std::string dedupe_key(salon_id const& s, command_id const& c);
+// The salonId and commandId of a dedupe key (the commandId is empty if the key has no NUL).
+struct dedupe_key_parts {
+    std::string_view salon;
+    std::string_view command;
+};
+[[nodiscard]] dedupe_key_parts split_dedupe_key(std::string_view key) noexcept;
 
 void put_u32(std::string& out, std::uint32_t v);
 void put_u64(std::string& out, std::uint64_t v);

@@ -164,12 +164,8 @@ std::expected<restored, error> restore_snapshots(recovery_context const& c, hand
     auto wb = c.db.make_batch();
     out.from = snapshots_from(*latest);
     for (auto& [salon, snap] : latest->salons) {
-        auto decoded = codec::decode_state(snap.state);
-        if (!decoded) {
-            return std::unexpected(error{errc::corrupt, fmt::format("snapshot of {} does not decode", salon)});
-        }
-        wb.put(store::family::state, salon, snap.state);
-        c.states.insert_or_assign(salon, std::move(*decoded));
+        wb.put(store::family::state, salon, codec::encode_state(snap.state));
+        c.states.insert_or_assign(salon, std::move(snap.state));
     }
     out.chunks = std::move(latest->chunk_keys);
     wb.put(store::family::meta, chunk_keys_key(p), encode_chunk_refs(out.chunks));

@@ -3,6 +3,7 @@
 
 #include "engine/runtime/kafka_committer.hpp"
 
+#include "engine/codec/snapshot_codec.hpp"
 #include "engine/log/kafka/client.hpp"
 #include "engine/log/keys.hpp"
 #include "engine/log/partitioner.hpp"
@@ -120,8 +121,8 @@ std::expected<void, error> kafka_committer::snapshot_if_due(rd_kafka_consumer_gr
         if (std::find(round.begin(), round.end(), p) == round.end()) {
             return true;
         }
-        produced = produce_record(producer_.get(), lk::snapshots_topic, p, salon, snapshot_record(state_ends[p], state),
-                                  "salon_snapshot", untracked);
+        produced = produce_record(producer_.get(), lk::snapshots_topic, p, salon,
+                                  codec::encode_salon_snapshot(state_ends[p], state), "salon_snapshot", untracked);
         ++written;
         return produced.has_value();
     });

@@ -1,7 +1,7 @@
 #include "engine/runtime/kafka_snapshot.hpp"
 
 #include "engine/codec/json_reader.hpp"
-#include "engine/codec/json_writer.hpp"
+#include "engine/codec/snapshot_codec.hpp"
 #include "engine/log/kafka/client.hpp"
 #include "engine/log/keys.hpp"
 
@@ -18,30 +18,6 @@ namespace lk = log::kafka;
 
 // A snapshot is a state and about 80 bytes of envelope; the producers and the topic take records this large.
 static_assert(lk::max_record_bytes >= codec::limits::record + 1024);
-
-std::string snapshot_record(std::int64_t events_offset, std::string_view state_json) {
-    return fmt::format(R"({{"type":"salon_snapshot","v":1,"eventsOffset":{},"state":{}}})", events_offset, state_json);
-}
-
-std::optional<snapshot_view> parse_snapshot(std::string_view record) {
-    constexpr std::string_view head = R"({"type":"salon_snapshot","v":1,"eventsOffset":)";
-    if (!record.starts_with(head) || record.size() < head.size() + 12 || record.back() != '}') {
-        return std::nullopt;
-    }
-    auto rest = record.substr(head.size());
-    auto const comma = rest.find(',');
-    if (comma == std::string_view::npos) {
-        return std::nullopt;
-    }
-    snapshot_view out;
-    auto const [ptr, ec] = std::from_chars(rest.data(), rest.data() + comma, out.events_offset);
-    constexpr std::string_view state_key = R"(,"state":)";
-    if (ec != std::errc{} || rest.substr(comma, state_key.size()) != state_key) {
-        return std::nullopt;
-    }
-    out.state = rest.substr(comma + state_key.size(), rest.size() - comma - state_key.size() - 1);
-    return out;
-}
 
 instant dedupe_chunk::newest(instant otherwise) const {
     if (entries.empty()) {
@@ -95,52 +71,26 @@ std::vector<chunk_ref> decode_chunk_refs(std::string_view text) {
 }
 
 std::string encode_dedupe_chunk(dedupe_chunk const& c) {
-    codec::json_writer w;
-    w.begin_object().field("type", "dedupe_chunk").field("v", 1).field("from", c.from).field("to", c.to);
-    w.key("entries").begin_array();
+    codec::dedupe_chunk_record r{c.from, c.to, {}};
+    r.entries.reserve(c.entries.size());
     for (auto const& [key, e] : c.entries) {
-        auto const zero = key.find('\0');
-        w.begin_array()
-            .string(std::string_view{key}.substr(0, zero))
-            .string(zero == std::string::npos ? std::string_view{} : std::string_view{key}.substr(zero + 1))
-            .number(to_unix_ms(e.received_at))
-            .number(e.first_offset.value())
-            .number(e.count)
-            .end_array();
+        auto const [salon, command] = log::split_dedupe_key(key);
+        r.entries.push_back({salon_id{std::string{salon}}, command_id{std::string{command}}, e.received_at,
+                             e.first_offset.value(), e.count});
     }
-    w.end_array().end_object();
-    return w.str();
+    return codec::encode_dedupe_chunk(r);
 }
 
 std::optional<dedupe_chunk> parse_dedupe_chunk(std::string_view record, std::int32_t partition) {
-    thread_local simdjson::dom::parser parser;
-    simdjson::dom::element doc;
-    if (parser.parse(record.data(), record.size()).get(doc) != simdjson::SUCCESS) {
+    auto r = codec::decode_dedupe_chunk(record);
+    if (!r) {
         return std::nullopt;
     }
-    std::string_view type;
-    std::int64_t version = 0, from = 0, to = 0;
-    simdjson::dom::array entries;
-    if (doc["type"].get(type) != simdjson::SUCCESS || type != "dedupe_chunk" ||
-        doc["v"].get(version) != simdjson::SUCCESS || version != 1 || doc["from"].get(from) != simdjson::SUCCESS ||
-        doc["to"].get(to) != simdjson::SUCCESS || doc["entries"].get(entries) != simdjson::SUCCESS || from < 0 ||
-        to < from) {
-        return std::nullopt;
-    }
-    dedupe_chunk c{from, to, {}};
-    for (auto item : entries) {
-        simdjson::dom::array a;
-        std::string_view salon, command;
-        std::int64_t at = 0, offset = 0, count = 0;
-        if (item.get(a) != simdjson::SUCCESS || a.size() != 5 || a.at(0).get(salon) != simdjson::SUCCESS ||
-            a.at(1).get(command) != simdjson::SUCCESS || a.at(2).get(at) != simdjson::SUCCESS ||
-            a.at(3).get(offset) != simdjson::SUCCESS || a.at(4).get(count) != simdjson::SUCCESS || count < 0 ||
-            count > UINT32_MAX || offset < from || offset >= to) {
-            return std::nullopt;
-        }
-        c.entries.emplace_back(log::dedupe_key(salon_id{std::string{salon}}, command_id{std::string{command}}),
-                               dedupe_entry{from_unix_ms(at), partition_id{partition}, offset_t{offset},
-                                            static_cast<std::uint32_t>(count)});
+    dedupe_chunk c{r->from, r->to, {}};
+    c.entries.reserve(r->entries.size());
+    for (auto& e : r->entries) {
+        c.entries.emplace_back(log::dedupe_key(e.salon, e.command),
+                               dedupe_entry{e.received_at, partition_id{partition}, offset_t{e.offset}, e.count});
     }
     return c;
 }
@@ -196,6 +146,27 @@ std::map<std::string, std::string> recovery_reader_properties(std::string const&
             {"fetch.error.backoff.ms", "20"}};
 }
 
+namespace {
+
+// Only the latest record of each salon is decoded: the topic's older ones are superseded (until compaction removes
+// them). One that does not decode stops the restore rather than fall back to an older state silently.
+std::expected<void, error> decode_latest(std::map<std::string, std::string> const& raw, std::int32_t p,
+                                         std::map<std::string, salon_snapshot>& out) {
+    for (auto const& [salon, record] : raw) {
+        auto snap = codec::decode_salon_snapshot(record);
+        if (!snap || snap->state.id.value() != salon) {
+            return std::unexpected(
+                error{errc::corrupt, fmt::format("the snapshot of {} in {}[{}] does not decode: {} {}", salon,
+                                                 lk::snapshots_topic, p, snap ? "state of" : snap.error().path,
+                                                 snap ? snap->state.id.value() : snap.error().message)});
+        }
+        out.insert_or_assign(salon, salon_snapshot{snap->events_offset, std::move(snap->state)});
+    }
+    return {};
+}
+
+} // namespace
+
 std::expected<partition_snapshots, error> read_latest_snapshots(lk::settings const& kafka, std::string const& group,
                                                                 std::int32_t p, instant oldest) {
     auto reader = lk::make_client(kafka, RD_KAFKA_CONSUMER, recovery_reader_properties(group));
@@ -210,14 +181,18 @@ std::expected<partition_snapshots, error> read_latest_snapshots(lk::settings con
         return std::unexpected(error{errc::storage, fmt::format("snapshot reader: {}", rd_kafka_err2str(err))});
     }
     partition_snapshots latest;
-    std::map<std::string, dedupe_chunk> chunks; // by key
-    std::map<std::string, instant> keys;        // every chunk not removed, expired or not
+    std::map<std::string, dedupe_chunk> chunks;    // by key
+    std::map<std::string, instant> keys;           // every chunk not removed, expired or not
+    std::map<std::string, std::string> raw_salons; // the latest snapshot record of each salon, decoded at the end
     for (;;) {
         message_ptr m{rd_kafka_consumer_poll(reader->get(), 1000)};
         if (!m) {
             continue;
         }
         if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            if (auto decoded = decode_latest(raw_salons, p, latest.salons); !decoded) {
+                return std::unexpected(decoded.error());
+            }
             for (auto& [key, c] : chunks) {
                 latest.chunks.push_back(std::move(c));
             }
@@ -252,9 +227,8 @@ std::expected<partition_snapshots, error> read_latest_snapshots(lk::settings con
             } // a chunk that does not parse covers nothing: its events are read back
             continue;
         }
-        if (auto snap = parse_snapshot(value)) {
-            latest.salons.insert_or_assign(std::move(key),
-                                           salon_snapshot{snap->events_offset, std::string{snap->state}});
+        if (m->payload != nullptr) {
+            raw_salons.insert_or_assign(std::move(key), std::string{value});
         }
     }
 }

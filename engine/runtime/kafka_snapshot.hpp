@@ -3,6 +3,7 @@
 // The salonq.snapshots record: one salon's committed state and the events offset its fold reaches. Private to
 // the Kafka worker (engine/runtime/kafka_*).
 
+#include "engine/domain/state.hpp"
 #include "engine/log/kafka/settings.hpp"
 #include "engine/runtime/dedupe.hpp"
 #include "engine/runtime/outcome.hpp"
@@ -18,19 +19,11 @@
 
 namespace salonq::engine::runtime::kafka_detail {
 
-// {"type":"salon_snapshot","v":1,"eventsOffset":N,"state":{...}}: the state comes last so a reader can cut it
-// out without re-encoding.
-[[nodiscard]] std::string snapshot_record(std::int64_t events_offset, std::string_view state_json);
-
-struct snapshot_view {
-    std::int64_t events_offset = -1;
-    std::string_view state;
-};
-[[nodiscard]] std::optional<snapshot_view> parse_snapshot(std::string_view record);
-
+// A salon's latest snapshot in salonq.snapshots (codec::salon_snapshot_record): its committed state and the
+// events offset its fold reaches.
 struct salon_snapshot {
     std::int64_t events_offset = -1;
-    std::string state; // JSON, as codec::encode_state wrote it
+    salon_state state;
 };
 
 // A dedupe chunk: the commandIds whose outcomes are in salonq.events[p] at offsets [from, to), with where each
@@ -39,7 +32,7 @@ struct salon_snapshot {
 // "~dedupe/<to>/<newest receive time, unix ms>" ('~' is not an id character): unique, so compaction keeps every
 // chunk until a later round writes its tombstone, once its newest entry is past the dedupe retention; a reader
 // skips an expired chunk by its key, without parsing it.
-// {"type":"dedupe_chunk","v":1,"from":F,"to":T,"entries":[["salonId","commandId",receivedAtMs,offset,count],...]}
+// Its record is codec::dedupe_chunk_record.
 struct dedupe_chunk {
     std::int64_t from = 0;
     std::int64_t to = 0;

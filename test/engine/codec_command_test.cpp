@@ -128,6 +128,14 @@ TEST_CASE("codec: good commands of every type decode and round-trip through the 
         REQUIRE_FALSE(as_client.has_value());
         CHECK(as_client.error().code == errc::unknown_field);
         CHECK(as_client.error().path == "receivedAt");
+
+        // The client form (what `salonq simulate --emit` writes) is the same command without receivedAt.
+        auto const client_form = encode_client_command(*decoded);
+        CHECK(client_form.find("receivedAt") == std::string::npos);
+        auto from_client = decode_command(client_form, command_source::client);
+        REQUIRE_MESSAGE(from_client.has_value(), from_client.error().path, ": ", from_client.error().message);
+        from_client->received_at = received;
+        CHECK(encode_command(*from_client) == log_form);
     }
     CHECK(types.size() == std::variant_size_v<command_body>);
 }

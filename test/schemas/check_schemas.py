@@ -12,6 +12,8 @@
    event type, command_rejected included, appears in it.
 5. Negative cases: mutated examples (extra field, bad token, receivedAt from a client, ...) are refused by the
    schemas and by the codec, with the expected error code.
+6. Internal records (schemas/internal/: a salon's state, salon_snapshot and dedupe_chunk of salonq.snapshots):
+   each example validates and round-trips through the codec, and a broken one is refused by both.
 
 Run by ctest (test `schemas`) with Debian's /usr/bin/python3 and python3-jsonschema.
 """
@@ -299,6 +301,32 @@ class Checker:
         self.invalid("commands/start.schema.json", example("commands", "complete"), "a complete command")
         self.invalid("events/staff_clocked_in.schema.json", example("events", "staff_clocked_out"), "clock-out")
 
+    def check_internal(self):
+        """The records of salonq.snapshots and the state: each example validates, round-trips through the codec,
+        and a broken one is refused by both."""
+        for name, mode, schema in (
+            ("salon_state", "state", "internal/salon_state.schema.json"),
+            ("salon_snapshot", "snapshot", "internal/salon_snapshot.schema.json"),
+            ("dedupe_chunk", "chunk", "internal/dedupe_chunk.schema.json"),
+        ):
+            path = self.root / "examples" / "internal" / f"{name}.json"
+            if not self.check(path.exists(), f"examples/internal has an example of {name}"):
+                continue
+            msg = json.loads(path.read_text())
+            self.valid(schema, msg, f"examples/internal/{name}.json")
+            rc, out, err = self.run_tool(mode, [msg])
+            self.check(rc == 0 and out == [msg], f"examples/internal/{name}.json round-trips through the codec",
+                       err or json.dumps(out))
+            broken = copy.deepcopy(msg)
+            broken["extra"] = 1
+            self.invalid(schema, broken, f"{name} with an unknown field")
+            rc, _, err = self.run_tool(mode, [broken])
+            self.check(rc == 1 and ": unknown_field " in err, f"the codec refuses {name} with an unknown field", err)
+        chunk = json.loads((self.root / "examples" / "internal" / "dedupe_chunk.json").read_text())
+        chunk["entries"][0][3] = chunk["to"]  # an outcome outside [from, to)
+        rc, _, err = self.run_tool("chunk", [chunk])
+        self.check(rc == 1 and ": out_of_range " in err, "the codec refuses a chunk entry outside [from, to)", err)
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -311,6 +339,7 @@ def main() -> int:
     checker.check_examples()
     checker.check_sample_events(event_types)
     checker.check_negatives()
+    checker.check_internal()
     print(f"{checker.passed} passed, {checker.failed} failed")
     return 0 if checker.failed == 0 else 1
 

@@ -4,6 +4,8 @@
 //   codec_tool command-log    < in.jsonl   decode log-form commands (with receivedAt), print the re-encoding
 //   codec_tool entry          < in.jsonl   decode events log entries (events, command_rejected,
 //                                          command_invalid), re-encode
+//   codec_tool state|snapshot|chunk < in.jsonl   internal records (a salon's state, a salon_snapshot, a
+//                                          dedupe_chunk of salonq.snapshots): decode, re-encode
 //   codec_tool sample-events               drive decide + evolve through a day that produces every event type
 //                                          and recorded rejections; print each entry as the engine writes it,
 //                                          then a command_invalid as a worker writes it
@@ -14,6 +16,8 @@
 #include "engine/codec/command_codec.hpp"
 #include "engine/codec/event_codec.hpp"
 #include "engine/codec/invalid_codec.hpp"
+#include "engine/codec/snapshot_codec.hpp"
+#include "engine/codec/state_codec.hpp"
 #include "engine/domain/decide.hpp"
 
 #include <fmt/format.h>
@@ -49,6 +53,24 @@ int round_trip(std::string_view mode) {
                 return report(n, invalid.error());
             }
             fmt::print("{}\n", codec::encode_command_invalid(*invalid));
+        } else if (mode == "state") {
+            auto state = codec::decode_state(line);
+            if (!state) {
+                return report(n, state.error());
+            }
+            fmt::print("{}\n", codec::encode_state(*state));
+        } else if (mode == "snapshot") {
+            auto snap = codec::decode_salon_snapshot(line);
+            if (!snap) {
+                return report(n, snap.error());
+            }
+            fmt::print("{}\n", codec::encode_salon_snapshot(snap->events_offset, codec::encode_state(snap->state)));
+        } else if (mode == "chunk") {
+            auto chunk = codec::decode_dedupe_chunk(line);
+            if (!chunk) {
+                return report(n, chunk.error());
+            }
+            fmt::print("{}\n", codec::encode_dedupe_chunk(*chunk));
         } else if (mode == "entry") {
             auto entry = codec::decode_entry(line);
             if (!entry) {
@@ -161,7 +183,7 @@ int sample_invalid() {
 }
 
 int usage() {
-    fmt::print(stderr, "usage: codec_tool command-client|command-log|entry < messages.jsonl\n"
+    fmt::print(stderr, "usage: codec_tool command-client|command-log|entry|state|snapshot|chunk < messages.jsonl\n"
                        "       codec_tool sample-events\n");
     return 2;
 }
@@ -173,7 +195,8 @@ int main(int argc, char** argv) {
         return usage();
     }
     std::string_view const mode{argv[1]};
-    if (mode == "command-client" || mode == "command-log" || mode == "entry") {
+    if (mode == "command-client" || mode == "command-log" || mode == "entry" || mode == "state" || mode == "snapshot" ||
+        mode == "chunk") {
         return round_trip(mode);
     }
     if (mode == "sample-events") {
