@@ -47,7 +47,7 @@ std::int64_t offset_since(handle_ptr const& reader, std::int32_t p, instant sinc
 
 // The first offset salonq.events[p] still holds. Without it a local state the retention has outrun would look
 // current (the read from its offset finds nothing) and the worker would decide on a stale state.
-std::expected<std::int64_t, error> first_offset(handle_ptr const& reader, std::int32_t p) {
+[[nodiscard]] std::expected<std::int64_t, error> first_offset(handle_ptr const& reader, std::int32_t p) {
     std::int64_t low = 0, high = 0;
     if (auto err = rd_kafka_query_watermark_offsets(reader.get(), lk::events_topic, p, &low, &high, 10000);
         err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -59,7 +59,7 @@ std::expected<std::int64_t, error> first_offset(handle_ptr const& reader, std::i
 
 // Forgets what this worker's RocksDB holds of partition p's salon states and events offset (its dedupe entries
 // stay: they are still true, and expire with the retention).
-std::expected<void, error> discard_local(recovery_context const& c, std::int32_t p) {
+[[nodiscard]] std::expected<void, error> discard_local(recovery_context const& c, std::int32_t p) {
     auto wb = c.db.make_batch();
     auto scanned = c.db.scan(store::family::state, "", "", [&](std::string_view salon, std::string_view) {
         if (log::partition_for(salon, c.partitions) == p) {
@@ -102,8 +102,9 @@ error deleted_by_retention(std::int32_t p, std::int64_t from, std::int64_t first
 
 // Writes the dedupe entries of `chunks` received since `oldest` for outcomes before offset `before` (later ones are
 // folded from the events) into RocksDB; returns how many.
-std::expected<std::size_t, error> load_dedupe_entries(store::rocks_store& db, std::vector<dedupe_chunk> const& chunks,
-                                                      instant oldest, std::int64_t before) {
+[[nodiscard]] std::expected<std::size_t, error> load_dedupe_entries(store::rocks_store& db,
+                                                                    std::vector<dedupe_chunk> const& chunks,
+                                                                    instant oldest, std::int64_t before) {
     // A busy partition's 7-day window is about a million entries: inserted one by one into RocksDB's memtable
     // they took most of a hand-over's time (1.5–3 s). They go in as one SST file instead, sorted salon by salon
     // (a key is salonId, NUL, commandId, so that is key order, and each salon's sort stays in cache).
@@ -152,8 +153,9 @@ std::expected<std::size_t, error> load_dedupe_entries(store::rocks_store& db, st
 
 // Loads the latest snapshot round of partition p (cache and RocksDB) with the dedupe entries of its chunks that
 // are still within the retention, and finds the events before the round that no chunk covers.
-std::expected<restored, error> restore_snapshots(recovery_context const& c, handle_ptr const& reader, std::int32_t p,
-                                                 instant oldest, std::expected<partition_snapshots, error> latest) {
+[[nodiscard]] std::expected<restored, error> restore_snapshots(recovery_context const& c, handle_ptr const& reader,
+                                                               std::int32_t p, instant oldest,
+                                                               std::expected<partition_snapshots, error> latest) {
     if (!latest) {
         return std::unexpected(latest.error());
     }
@@ -189,8 +191,8 @@ std::expected<restored, error> restore_snapshots(recovery_context const& c, hand
 // Reads salonq.events[p] from `from` up to `to` (exclusive) or its last stable offset, whichever comes first, and
 // hands each outcome to `on`; returns the offset after the last message read (`from` if none).
 template <typename On>
-std::expected<std::int64_t, error> read_events(handle_ptr const& reader, std::int32_t p, std::int64_t from,
-                                               std::int64_t to, On on) {
+[[nodiscard]] std::expected<std::int64_t, error> read_events(handle_ptr const& reader, std::int32_t p,
+                                                             std::int64_t from, std::int64_t to, On on) {
     partition_list_ptr list{rd_kafka_topic_partition_list_new(1)};
     rd_kafka_topic_partition_list_add(list.get(), lk::events_topic, p)->offset = from;
     if (auto err = rd_kafka_assign(reader.get(), list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {

@@ -13,7 +13,7 @@ namespace {
 
 using namespace detail;
 
-std::expected<topic_layout, error> describe(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
+[[nodiscard]] std::expected<topic_layout, error> describe(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
     rd_kafka_metadata_t const* raw = nullptr;
     auto const err = rd_kafka_metadata(rk, 1, nullptr, &raw, static_cast<int>(timeout.count()));
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -66,7 +66,8 @@ std::optional<std::int64_t> events_retention_ms(rd_kafka_t* rk, std::chrono::mil
     return std::nullopt;
 }
 
-std::expected<topic_layout, error> describe_with_retention(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
+[[nodiscard]] std::expected<topic_layout, error> describe_with_retention(rd_kafka_t* rk,
+                                                                         std::chrono::milliseconds timeout) {
     auto layout = describe(rk, timeout);
     if (layout && layout->events) {
         layout->events_retention_ms = events_retention_ms(rk, timeout);
