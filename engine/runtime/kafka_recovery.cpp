@@ -57,6 +57,34 @@ std::int64_t offset_since(handle_ptr const& reader, std::int32_t p, instant sinc
     return std::max<std::int64_t>(low, 0);
 }
 
+// The events offset partition p's states in this worker's RocksDB reach (nullopt: it holds none). A failed read
+// is an error, never "no local state": that would restore older snapshots, or fold from the start, over states
+// RocksDB still holds, and the worker would decide on them.
+[[nodiscard]] std::expected<std::optional<std::int64_t>, error> local_events_offset(store::rocks_store const& db,
+                                                                                    std::int32_t p) {
+    auto stored = db.get(store::family::meta, events_offset_key(p));
+    if (!stored) {
+        return std::unexpected(error{errc::storage, fmt::format("partition {}: reading the local events offset: {}", p,
+                                                                stored.error().message)});
+    }
+    if (!*stored) {
+        return std::nullopt;
+    }
+    return static_cast<std::int64_t>(log::get_u64(**stored));
+}
+
+// The dedupe chunk keys this worker knew in salonq.snapshots[p] when it last owned p (it tombstones them once
+// expired); a failed read is an error, as above.
+[[nodiscard]] std::expected<std::vector<chunk_ref>, error> local_chunk_refs(store::rocks_store const& db,
+                                                                            std::int32_t p) {
+    auto stored = db.get(store::family::meta, chunk_keys_key(p));
+    if (!stored) {
+        return std::unexpected(error{
+            errc::storage, fmt::format("partition {}: reading the local chunk keys: {}", p, stored.error().message)});
+    }
+    return *stored ? decode_chunk_refs(**stored) : std::vector<chunk_ref>{};
+}
+
 // Forgets what this worker's RocksDB holds of partition p's salon states and events offset (its dedupe entries
 // stay: they are still true, and expire with the retention).
 [[nodiscard]] std::expected<void, error> discard_local(recovery_context const& c, std::int32_t p) {
@@ -235,6 +263,11 @@ std::string chunk_keys_key(std::int32_t p) { return "k/" + log::partition_prefix
 
 std::expected<recovered_partition, error> recover_partition(recovery_context const& c, std::int32_t p) {
     auto const started = steady::now();
+    auto local_known = local_events_offset(c.db, p);
+    if (!local_known) {
+        return std::unexpected(local_known.error());
+    }
+    auto local = *local_known;
     // A read from an offset the retention has deleted fails rather than start silently further on (the retention
     // can run while the fold does).
     auto properties = recovery_reader_properties(c.options.group);
@@ -254,10 +287,9 @@ std::expected<recovered_partition, error> recover_partition(recovery_context con
     }
     auto const first = *first_known;
     auto const oldest = c.options.clock() - c.options.dedupe_retention;
-    auto local = c.db.get(store::family::meta, events_offset_key(p));
     std::optional<std::expected<partition_snapshots, error>> latest; // read only when there is no usable local state
-    if (local && *local && !foldable(static_cast<std::int64_t>(log::get_u64(**local)), first)) {
-        auto const local_from = static_cast<std::int64_t>(log::get_u64(**local));
+    if (local && !foldable(*local, first)) {
+        auto const local_from = *local;
         latest = read_latest_snapshots(c.options.kafka, c.options.group, p, oldest);
         if (!*latest) {
             return std::unexpected(latest->error());
@@ -273,15 +305,16 @@ std::expected<recovered_partition, error> recover_partition(recovery_context con
         if (auto discarded = discard_local(c, p); !discarded) {
             return std::unexpected(discarded.error());
         }
-        local = std::optional<std::string>{};
+        local.reset();
         c.stats.stale_local_discarded.fetch_add(1, std::memory_order_relaxed);
     }
-    if (local && *local) {
-        from = static_cast<std::int64_t>(log::get_u64(**local));
-        // The chunk keys this worker knew when it last owned p (it tombstones them once expired).
-        if (auto known = c.db.get(store::family::meta, chunk_keys_key(p)); known && *known) {
-            out.chunks = decode_chunk_refs(**known);
+    if (local) {
+        from = *local;
+        auto known = local_chunk_refs(c.db, p);
+        if (!known) {
+            return std::unexpected(known.error());
         }
+        out.chunks = std::move(*known);
     } else if (c.options.restore_from_snapshots) {
         if (!latest) {
             latest = read_latest_snapshots(c.options.kafka, c.options.group, p, oldest);
@@ -304,9 +337,9 @@ std::expected<recovered_partition, error> recover_partition(recovery_context con
     }
     if (!foldable(from, first)) { // (restored snapshots have no events offset in RocksDB yet: a retry restores again)
         return std::unexpected(deleted_by_retention(p, from, first,
-                                                    local && *local ? "the local state"
-                                                    : from > 0      ? "the latest snapshot round"
-                                                                    : "an empty state"));
+                                                    local      ? "the local state"
+                                                    : from > 0 ? "the latest snapshot round"
+                                                               : "an empty state"));
     }
     from = std::max(from, first); // (at most the commit marker before `first` is gone)
     // CommandIds of the dedupe window whose events the retention has deleted are lost: repeats of those commands
