@@ -3,7 +3,8 @@
 #   1. every ctest tier of the main build (unit, embedded, kafka against a real broker started by ops/kafka),
 #   2. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/),
 #   3. clang-format --dry-run -Werror over the sources.
-# Ends with one line "tests: N passed, M failed". Exit status is non-zero if anything failed.
+# Ends with one line "tests: N passed, M failed": every ctest test (each kafka test case is one, kafka_tests/<name>),
+# the sanitizer run's, and clang-format as one. Exit status is non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 

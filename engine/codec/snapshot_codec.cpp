@@ -66,7 +66,7 @@ dedupe_chunk_record read_dedupe_chunk(std::string_view json) {
 }
 
 template <typename F>
-auto decoded(F&& read) -> std::expected<decltype(read()), error> {
+[[nodiscard]] auto decoded(F&& read) -> std::expected<decltype(read()), error> {
     try {
         return read();
     } catch (decode_failure& f) {

@@ -40,7 +40,7 @@ public:
     outcome(salon_state const& s, command const& c) : state_(s), cmd_(c) {}
 
     template <typename Body>
-    decision one(Body&& body) {
+    [[nodiscard]] decision one(Body&& body) {
         std::vector<event> out;
         out.push_back(make(std::forward<Body>(body), 1));
         return out;
@@ -134,7 +134,7 @@ struct decider {
     command const& c;
     outcome out{s, c};
 
-    decision operator()(cmd::register_salon const& r) {
+    [[nodiscard]] decision operator()(cmd::register_salon const& r) {
         if (s.registered) {
             return std::unexpected(reject(rejection_code::salon_exists));
         }
@@ -147,7 +147,7 @@ struct decider {
         return out.one(evt::salon_registered{r.name, r.timezone, salon_config{}});
     }
 
-    decision operator()(cmd::configure_salon const& r) {
+    [[nodiscard]] decision operator()(cmd::configure_salon const& r) {
         if (auto no = check_manager(s, c)) {
             return std::unexpected(*no);
         }
@@ -171,7 +171,7 @@ struct decider {
         return out.one(evt::salon_configured{config, std::move(services)});
     }
 
-    decision operator()(cmd::add_staff const& r) {
+    [[nodiscard]] decision operator()(cmd::add_staff const& r) {
         if (auto no = check_manager(s, c)) {
             return std::unexpected(*no);
         }
@@ -195,7 +195,7 @@ struct decider {
         return out.one(evt::staff_added{r.staff, r.name, r.staff_role});
     }
 
-    decision operator()(cmd::clock_in const& r) {
+    [[nodiscard]] decision operator()(cmd::clock_in const& r) {
         if (auto no = check_actor_belongs(s, c)) {
             return std::unexpected(*no);
         }
@@ -209,7 +209,7 @@ struct decider {
         return out.one(evt::staff_clocked_in{r.staff});
     }
 
-    decision operator()(cmd::clock_out const& r) {
+    [[nodiscard]] decision operator()(cmd::clock_out const& r) {
         if (auto no = check_actor_belongs(s, c)) {
             return std::unexpected(*no);
         }
@@ -226,7 +226,7 @@ struct decider {
         return out.one(evt::staff_clocked_out{r.staff});
     }
 
-    decision operator()(cmd::walk_in const& r) {
+    [[nodiscard]] decision operator()(cmd::walk_in const& r) {
         if (auto no = check_actor_belongs(s, c)) {
             return std::unexpected(*no);
         }
@@ -268,7 +268,7 @@ struct decider {
                                           s.next_place, waiting + 1});
     }
 
-    decision operator()(cmd::start_service const& r) {
+    [[nodiscard]] decision operator()(cmd::start_service const& r) {
         if (auto no = check_actor_belongs(s, c)) {
             return std::unexpected(*no);
         }
@@ -299,7 +299,7 @@ struct decider {
                                             ms_between(next->joined_at, c.received_at)});
     }
 
-    decision operator()(cmd::complete_service const& r) {
+    [[nodiscard]] decision operator()(cmd::complete_service const& r) {
         if (auto no = check_actor_belongs(s, c)) {
             return std::unexpected(*no);
         }
@@ -319,7 +319,7 @@ struct decider {
                                               amount, t->who.id});
     }
 
-    decision operator()(cmd::skip_ticket const& r) {
+    [[nodiscard]] decision operator()(cmd::skip_ticket const& r) {
         if (auto no = check_manager(s, c)) {
             return std::unexpected(*no);
         }
@@ -336,7 +336,7 @@ struct decider {
         return out.one(evt::ticket_skipped{t->id, r.reason, s.position_of(t->place)});
     }
 
-    decision operator()(cmd::undo_skip const& r) {
+    [[nodiscard]] decision operator()(cmd::undo_skip const& r) {
         if (auto no = check_manager(s, c)) {
             return std::unexpected(*no);
         }
@@ -350,7 +350,7 @@ struct decider {
         return out.one(evt::skip_undone{t->id, s.position_of(t->place)});
     }
 
-    decision operator()(cmd::start_priority const& r) {
+    [[nodiscard]] decision operator()(cmd::start_priority const& r) {
         auto const* who = acting_staff(s, c);
         if (who == nullptr || who->staff_role == role::staff) {
             return std::unexpected(reject(rejection_code::forbidden_role));
@@ -379,7 +379,7 @@ struct decider {
                                              ms_between(t->joined_at, c.received_at)});
     }
 
-    decision operator()(cmd::cancel_ticket const& r) {
+    [[nodiscard]] decision operator()(cmd::cancel_ticket const& r) {
         if (auto no = check_manager(s, c)) {
             return std::unexpected(*no);
         }
@@ -393,7 +393,7 @@ struct decider {
         return out.one(evt::ticket_cancelled{t->id, r.reason, t->status});
     }
 
-    decision operator()(cmd::close_day const&) {
+    [[nodiscard]] decision operator()(cmd::close_day const&) {
         if (auto no = check_manager(s, c)) {
             return std::unexpected(*no);
         }

@@ -110,7 +110,7 @@ private:
     }
 
     // A previous outcome of this commandId, if it is still within the retention window.
-    std::expected<std::optional<outcome>, error> previous(command const& c, std::string const& dkey) {
+    [[nodiscard]] std::expected<std::optional<outcome>, error> previous(command const& c, std::string const& dkey) {
         auto entry = recent_outcome(db_, dkey, c.received_at, options_.dedupe_retention);
         if (!entry) {
             return std::unexpected(entry.error());

@@ -101,17 +101,17 @@ private:
     kafka_committer(committer_options options, store::rocks_store& db, kafka_engine_stats& stats);
     void commit_loop();
     void store_loop();
-    std::expected<void, error> commit(kafka_batch& batch, std::uint64_t number);
-    std::expected<void, error> store(store_job const& job);
-    std::expected<void, error> produce_all(kafka_batch const& batch);
+    [[nodiscard]] std::expected<void, error> commit(kafka_batch& batch, std::uint64_t number);
+    [[nodiscard]] std::expected<void, error> store(store_job const& job);
+    [[nodiscard]] std::expected<void, error> produce_all(kafka_batch const& batch);
     // Aborts the open transaction: errc::storage (the batch is decided again) once aborted; a transaction that
     // cannot be aborted leaves the producer unusable, so the worker stops (its restart aborts it).
-    std::expected<void, error> abort_open(std::string reason);
+    [[nodiscard]] std::expected<void, error> abort_open(std::string reason);
     // Commits the open transaction, retrying a retriable failure; otherwise as fail().
-    std::expected<void, error> commit_open(std::string_view what);
+    [[nodiscard]] std::expected<void, error> commit_open(std::string_view what);
     // A failed transactional call: a fatal error stops the worker, anything else aborts the transaction.
-    std::expected<void, error> fail(std::string_view what, rd_kafka_error_t const* cause);
-    std::expected<void, error> snapshot_if_due(rd_kafka_consumer_group_metadata_t const* fence = nullptr);
+    [[nodiscard]] std::expected<void, error> fail(std::string_view what, rd_kafka_error_t const* cause);
+    [[nodiscard]] std::expected<void, error> snapshot_if_due(rd_kafka_consumer_group_metadata_t const* fence = nullptr);
     void wait_stored(std::unique_lock<std::mutex>& lock);
     static void on_delivery(rd_kafka_t*, rd_kafka_message_t const* m, void* opaque);
 

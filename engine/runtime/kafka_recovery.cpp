@@ -47,7 +47,7 @@ std::int64_t offset_since(handle_ptr const& reader, std::int32_t p, instant sinc
 
 // The first offset salonq.events[p] still holds. Without it a local state the retention has outrun would look
 // current (the read from its offset finds nothing) and the worker would decide on a stale state.
-std::expected<std::int64_t, error> first_offset(handle_ptr const& reader, std::int32_t p) {
+[[nodiscard]] std::expected<std::int64_t, error> first_offset(handle_ptr const& reader, std::int32_t p) {
     std::int64_t low = 0, high = 0;
     if (auto err = rd_kafka_query_watermark_offsets(reader.get(), lk::events_topic, p, &low, &high, 10000);
         err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -57,9 +57,37 @@ std::expected<std::int64_t, error> first_offset(handle_ptr const& reader, std::i
     return std::max<std::int64_t>(low, 0);
 }
 
+// The events offset partition p's states in this worker's RocksDB reach (nullopt: it holds none). A failed read
+// is an error, never "no local state": that would restore older snapshots, or fold from the start, over states
+// RocksDB still holds, and the worker would decide on them.
+[[nodiscard]] std::expected<std::optional<std::int64_t>, error> local_events_offset(store::rocks_store const& db,
+                                                                                    std::int32_t p) {
+    auto stored = db.get(store::family::meta, events_offset_key(p));
+    if (!stored) {
+        return std::unexpected(error{errc::storage, fmt::format("partition {}: reading the local events offset: {}", p,
+                                                                stored.error().message)});
+    }
+    if (!*stored) {
+        return std::nullopt;
+    }
+    return static_cast<std::int64_t>(log::get_u64(**stored));
+}
+
+// The dedupe chunk keys this worker knew in salonq.snapshots[p] when it last owned p (it tombstones them once
+// expired); a failed read is an error, as above.
+[[nodiscard]] std::expected<std::vector<chunk_ref>, error> local_chunk_refs(store::rocks_store const& db,
+                                                                            std::int32_t p) {
+    auto stored = db.get(store::family::meta, chunk_keys_key(p));
+    if (!stored) {
+        return std::unexpected(error{
+            errc::storage, fmt::format("partition {}: reading the local chunk keys: {}", p, stored.error().message)});
+    }
+    return *stored ? decode_chunk_refs(**stored) : std::vector<chunk_ref>{};
+}
+
 // Forgets what this worker's RocksDB holds of partition p's salon states and events offset (its dedupe entries
 // stay: they are still true, and expire with the retention).
-std::expected<void, error> discard_local(recovery_context const& c, std::int32_t p) {
+[[nodiscard]] std::expected<void, error> discard_local(recovery_context const& c, std::int32_t p) {
     auto wb = c.db.make_batch();
     auto scanned = c.db.scan(store::family::state, "", "", [&](std::string_view salon, std::string_view) {
         if (log::partition_for(salon, c.partitions) == p) {
@@ -102,8 +130,9 @@ error deleted_by_retention(std::int32_t p, std::int64_t from, std::int64_t first
 
 // Writes the dedupe entries of `chunks` received since `oldest` for outcomes before offset `before` (later ones are
 // folded from the events) into RocksDB; returns how many.
-std::expected<std::size_t, error> load_dedupe_entries(store::rocks_store& db, std::vector<dedupe_chunk> const& chunks,
-                                                      instant oldest, std::int64_t before) {
+[[nodiscard]] std::expected<std::size_t, error> load_dedupe_entries(store::rocks_store& db,
+                                                                    std::vector<dedupe_chunk> const& chunks,
+                                                                    instant oldest, std::int64_t before) {
     // A busy partition's 7-day window is about a million entries: inserted one by one into RocksDB's memtable
     // they took most of a hand-over's time (1.5–3 s). They go in as one SST file instead, sorted salon by salon
     // (a key is salonId, NUL, commandId, so that is key order, and each salon's sort stays in cache).
@@ -152,8 +181,9 @@ std::expected<std::size_t, error> load_dedupe_entries(store::rocks_store& db, st
 
 // Loads the latest snapshot round of partition p (cache and RocksDB) with the dedupe entries of its chunks that
 // are still within the retention, and finds the events before the round that no chunk covers.
-std::expected<restored, error> restore_snapshots(recovery_context const& c, handle_ptr const& reader, std::int32_t p,
-                                                 instant oldest, std::expected<partition_snapshots, error> latest) {
+[[nodiscard]] std::expected<restored, error> restore_snapshots(recovery_context const& c, handle_ptr const& reader,
+                                                               std::int32_t p, instant oldest,
+                                                               std::expected<partition_snapshots, error> latest) {
     if (!latest) {
         return std::unexpected(latest.error());
     }
@@ -185,8 +215,8 @@ std::expected<restored, error> restore_snapshots(recovery_context const& c, hand
 // Reads salonq.events[p] from `from` up to `to` (exclusive) or its last stable offset, whichever comes first, and
 // hands each outcome to `on`; returns the offset after the last message read (`from` if none).
 template <typename On>
-std::expected<std::int64_t, error> read_events(handle_ptr const& reader, std::int32_t p, std::int64_t from,
-                                               std::int64_t to, On on) {
+[[nodiscard]] std::expected<std::int64_t, error> read_events(handle_ptr const& reader, std::int32_t p,
+                                                             std::int64_t from, std::int64_t to, On on) {
     partition_list_ptr list{rd_kafka_topic_partition_list_new(1)};
     rd_kafka_topic_partition_list_add(list.get(), lk::events_topic, p)->offset = from;
     if (auto err = rd_kafka_assign(reader.get(), list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -229,6 +259,11 @@ std::string chunk_keys_key(std::int32_t p) { return "k/" + log::partition_prefix
 
 std::expected<recovered_partition, error> recover_partition(recovery_context const& c, std::int32_t p) {
     auto const started = steady::now();
+    auto local_known = local_events_offset(c.db, p);
+    if (!local_known) {
+        return std::unexpected(local_known.error());
+    }
+    auto local = *local_known;
     // A read from an offset the retention has deleted fails rather than start silently further on (the retention
     // can run while the fold does).
     auto properties = recovery_reader_properties(c.options.group);
@@ -248,10 +283,9 @@ std::expected<recovered_partition, error> recover_partition(recovery_context con
     }
     auto const first = *first_known;
     auto const oldest = c.options.clock() - c.options.dedupe_retention;
-    auto local = c.db.get(store::family::meta, events_offset_key(p));
     std::optional<std::expected<partition_snapshots, error>> latest; // read only when there is no usable local state
-    if (local && *local && !foldable(static_cast<std::int64_t>(log::get_u64(**local)), first)) {
-        auto const local_from = static_cast<std::int64_t>(log::get_u64(**local));
+    if (local && !foldable(*local, first)) {
+        auto const local_from = *local;
         latest = read_latest_snapshots(c.options.kafka, c.options.group, p, oldest);
         if (!*latest) {
             return std::unexpected(latest->error());
@@ -267,15 +301,16 @@ std::expected<recovered_partition, error> recover_partition(recovery_context con
         if (auto discarded = discard_local(c, p); !discarded) {
             return std::unexpected(discarded.error());
         }
-        local = std::optional<std::string>{};
+        local.reset();
         c.stats.stale_local_discarded.fetch_add(1, std::memory_order_relaxed);
     }
-    if (local && *local) {
-        from = static_cast<std::int64_t>(log::get_u64(**local));
-        // The chunk keys this worker knew when it last owned p (it tombstones them once expired).
-        if (auto known = c.db.get(store::family::meta, chunk_keys_key(p)); known && *known) {
-            out.chunks = decode_chunk_refs(**known);
+    if (local) {
+        from = *local;
+        auto known = local_chunk_refs(c.db, p);
+        if (!known) {
+            return std::unexpected(known.error());
         }
+        out.chunks = std::move(*known);
     } else if (c.options.restore_from_snapshots) {
         if (!latest) {
             latest = read_latest_snapshots(c.options.kafka, c.options.group, p, oldest);
@@ -298,9 +333,9 @@ std::expected<recovered_partition, error> recover_partition(recovery_context con
     }
     if (!foldable(from, first)) { // (restored snapshots have no events offset in RocksDB yet: a retry restores again)
         return std::unexpected(deleted_by_retention(p, from, first,
-                                                    local && *local ? "the local state"
-                                                    : from > 0      ? "the latest snapshot round"
-                                                                    : "an empty state"));
+                                                    local      ? "the local state"
+                                                    : from > 0 ? "the latest snapshot round"
+                                                               : "an empty state"));
     }
     from = std::max(from, first); // (at most the commit marker before `first` is gone)
     // CommandIds of the dedupe window whose events the retention has deleted are lost: repeats of those commands

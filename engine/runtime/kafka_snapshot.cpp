@@ -150,8 +150,8 @@ namespace {
 
 // Only the latest record of each salon is decoded: the topic's older ones are superseded (until compaction removes
 // them). One that does not decode stops the restore rather than fall back to an older state silently.
-std::expected<void, error> decode_latest(std::map<std::string, std::string> const& raw, std::int32_t p,
-                                         std::map<std::string, salon_snapshot>& out) {
+[[nodiscard]] std::expected<void, error> decode_latest(std::map<std::string, std::string> const& raw, std::int32_t p,
+                                                       std::map<std::string, salon_snapshot>& out) {
     for (auto const& [salon, record] : raw) {
         auto snap = codec::decode_salon_snapshot(record);
         if (!snap || snap->state.id.value() != salon) {

@@ -108,7 +108,7 @@ struct kafka_engine::impl {
     // commits late is in the fold rather than after it.
     void wait_for_stable_offsets(rd_kafka_t* rk, rd_kafka_topic_partition_list_t const* parts);
 
-    std::expected<void, error> take_over(std::int32_t p);
+    [[nodiscard]] std::expected<void, error> take_over(std::int32_t p);
 
     void hand_over(std::int32_t p);
     // Drops partition p's salons from the state cache (RocksDB keeps them).
@@ -120,29 +120,29 @@ struct kafka_engine::impl {
 
     // Decides one command message into the open batch, on top of the states as the batches before left them.
     // The message counts in the batch (its offset is committed with it) only once it has an outcome.
-    std::expected<void, error> decide(rd_kafka_message_t const* m);
+    [[nodiscard]] std::expected<void, error> decide(rd_kafka_message_t const* m);
 
     // A local store that cannot be read will not be readable by deciding the batch again: the worker stops.
     static error local_store_error(error e);
 
-    std::expected<void, error> decide_into(kafka_detail::kafka_batch& batch, rd_kafka_message_t const* m);
+    [[nodiscard]] std::expected<void, error> decide_into(kafka_detail::kafka_batch& batch, rd_kafka_message_t const* m);
 
     // ---- handing batches to the committer ------------------------------------------------------------------------
 
     // Closes the open batch (its states as they stand now, the group generation it was decided in) and hands it
     // to the committer. Precondition: the committer is idle.
-    std::expected<void, error> submit_open();
+    [[nodiscard]] std::expected<void, error> submit_open();
 
     // Takes note of the committer's result for the batch in flight (if one is: wait() also answers success when
     // there is nothing to wait for). A failed batch keeps its prior states and keys for restore_prior().
-    std::expected<void, error> settle(std::expected<void, error> result);
+    [[nodiscard]] std::expected<void, error> settle(std::expected<void, error> result);
 
     // The dedupe keys of batches RocksDB now holds need not be remembered here any more.
     void forget_stored();
 
     // Commits the batch in flight and then the open one, and waits until RocksDB holds them and every state
     // changed (a checkpoint); returns the first failure.
-    std::expected<void, error> flush();
+    [[nodiscard]] std::expected<void, error> flush();
 
     // The encoded states of the dirty salons still in the cache (a salon handed over or abandoned is not).
     std::vector<std::pair<std::string, std::string>> encode_dirty() const;
@@ -157,14 +157,14 @@ struct kafka_engine::impl {
     void restore_prior();
 
     // Puts the consumer back at the committed offsets of the owned partitions.
-    std::expected<void, error> rewind();
+    [[nodiscard]] std::expected<void, error> rewind();
 
     void rewind_until_done();
 
     // After a failure: a fatal one (fenced, the local store) stops the worker; otherwise (a broker restart, a
     // lost coordinator, a rebalance that fenced the generation) the batches not committed are given up and the
     // same commands are decided again from the committed offsets.
-    std::expected<void, error> recover_from(error const& failure);
+    [[nodiscard]] std::expected<void, error> recover_from(error const& failure);
 
     // ---- the loop ------------------------------------------------------------------------------------------------
 
@@ -172,7 +172,7 @@ struct kafka_engine::impl {
 
     bool open_batch_due() const;
 
-    std::expected<void, error> step();
+    [[nodiscard]] std::expected<void, error> step();
 };
 
 } // namespace salonq::engine::runtime

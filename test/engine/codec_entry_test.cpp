@@ -141,8 +141,8 @@ TEST_CASE("codec: names with quotes, backslashes and non-ASCII letters round-tri
     for (std::string const name :
          {"Zoë Ağaoğlu", "李雷", "O\"Brien \\ Sons", "\\\"", "\\u0041", "💇‍♀️ Åsa", "/*x*/"}) {
         INFO(name);
-        auto c = make("c-1", cmd::walk_in{customer{name, "", std::nullopt}, {"cut"}});
-        c.received_at = at(2026, 11, 21, 9, 30);
+        auto const c = salonq::test::make_command("c-1", "s-1", cmd::walk_in{customer{name, "", std::nullopt}, {"cut"}},
+                                                  at(2026, 11, 21, 9, 30), salonq::test::terminal("kiosk-1"));
         auto const json = encode_command(c);
         auto back = decode_command(json, command_source::log);
         REQUIRE_MESSAGE(back.has_value(), back.error().message);

@@ -9,6 +9,7 @@
 #include "engine/codec/shared.hpp"
 #include "engine/codec/state_codec.hpp"
 #include "engine/domain/decide.hpp"
+#include "test/support/commands.hpp"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -109,87 +110,92 @@ struct good_command {
     command expected;
 };
 
-inline command make(std::string_view id, command_body body, actor by = actor{"kiosk-1", actor_kind::terminal}) {
-    return command{
-        command_id{std::string{id}}, salon_id{"s-1"}, std::nullopt, std::move(by), instant{}, std::move(body)};
-}
-
 inline std::vector<good_command> good_commands() {
     auto const manager = actor{"m-1", actor_kind::staff};
+    auto const kiosk = actor{"kiosk-1", actor_kind::terminal};
     std::vector<good_command> out{
         {R"({"type":"register_salon","v":1,"commandId":"c-1","salonId":"s-1","actor":{"kind":"system","id":"setup"},
             "payload":{"name":"Zoë's \"Best\" Salon \\ 李雷","timezone":"Europe/Istanbul"}})",
-         make("c-1", cmd::register_salon{"Zoë's \"Best\" Salon \\ 李雷", "Europe/Istanbul"},
-              actor{"setup", actor_kind::system})},
+         make_command("c-1", "s-1", cmd::register_salon{"Zoë's \"Best\" Salon \\ 李雷", "Europe/Istanbul"}, instant{},
+                      actor{"setup", actor_kind::system})},
         {R"({"type":"configure_salon","commandId":"c-2","salonId":"s-1","actor":{"kind":"staff","id":"m-1"},
             "payload":{"priorityDailyLimit":3,"maxWaiting":50,"services":[
               {"code":"cut","name":"Haircut","priceCents":2500,"durationMin":30},
               {"code":"color","name":"Colour ✂","priceCents":9000,"durationMin":90}]}})",
-         make("c-2",
-              cmd::configure_salon{
-                  3, 50, std::vector<service_def>{{"cut", "Haircut", 2500, 30}, {"color", "Colour ✂", 9000, 90}}},
-              manager)},
+         make_command(
+             "c-2", "s-1",
+             cmd::configure_salon{
+                 3, 50, std::vector<service_def>{{"cut", "Haircut", 2500, 30}, {"color", "Colour ✂", 9000, 90}}},
+             instant{}, manager)},
         {R"({"type":"configure_salon","commandId":"c-3","salonId":"s-1","payload":{}})",
-         make("c-3", cmd::configure_salon{}, actor{"system", actor_kind::system})},
+         make_command("c-3", "s-1", cmd::configure_salon{}, instant{}, actor{"system", actor_kind::system})},
         {R"({"type":"configure_salon","commandId":"c-4","salonId":"s-1","actor":{"kind":"staff","id":"m-1"},
             "payload":{"services":[]}})",
-         make("c-4", cmd::configure_salon{std::nullopt, std::nullopt, std::vector<service_def>{}}, manager)},
+         make_command("c-4", "s-1", cmd::configure_salon{std::nullopt, std::nullopt, std::vector<service_def>{}},
+                      instant{}, manager)},
         {R"({"type":"add_staff","commandId":"c-5","salonId":"s-1","actor":{"kind":"staff","id":"m-1"},
             "payload":{"staffId":"st-1","name":"Ayşe Yılmaz","role":"staff"}})",
-         make("c-5", cmd::add_staff{staff_id{"st-1"}, "Ayşe Yılmaz", role::staff}, manager)},
+         make_command("c-5", "s-1", cmd::add_staff{staff_id{"st-1"}, "Ayşe Yılmaz", role::staff}, instant{}, manager)},
         {R"({"type":"clock_in","commandId":"c-6","salonId":"s-1","actor":{"kind":"staff","id":"st-1"},
             "payload":{"staffId":"st-1"}})",
-         make("c-6", cmd::clock_in{staff_id{"st-1"}}, actor{"st-1", actor_kind::staff})},
+         make_command("c-6", "s-1", cmd::clock_in{staff_id{"st-1"}}, instant{}, actor{"st-1", actor_kind::staff})},
         {R"({"type":"clock_out","commandId":"c-7","salonId":"s-1","payload":{"staffId":"st-1"}})",
-         make("c-7", cmd::clock_out{staff_id{"st-1"}}, actor{"system", actor_kind::system})},
+         make_command("c-7", "s-1", cmd::clock_out{staff_id{"st-1"}}, instant{}, actor{"system", actor_kind::system})},
         {R"({"type":"walk_in","v":1,"commandId":"c-8","salonId":"s-1","expectedSeq":12,
             "actor":{"kind":"terminal","id":"kiosk-1"},
             "payload":{"customer":{"name":"Zoë Ağaoğlu","phone":"+90 555 010 0000","customerId":"cust-42"},
                        "services":["cut","color"]}})",
-         [] {
-             auto c = make("c-8", cmd::walk_in{customer{"Zoë Ağaoğlu", "+90 555 010 0000", customer_id{"cust-42"}},
-                                               {"cut", "color"}});
+         [&] {
+             auto c = make_command(
+                 "c-8", "s-1",
+                 cmd::walk_in{customer{"Zoë Ağaoğlu", "+90 555 010 0000", customer_id{"cust-42"}}, {"cut", "color"}},
+                 instant{}, kiosk);
              c.expected_seq = seq_t{12};
              return c;
          }()},
         {R"({"type":"walk_in","commandId":"c-9","salonId":"s-1","actor":{"kind":"terminal","id":"kiosk-1"},
             "payload":{"customer":{"phone":"555-0100"},"services":["cut"]}})",
-         make("c-9", cmd::walk_in{customer{"", "555-0100", std::nullopt}, {"cut"}})},
+         make_command("c-9", "s-1", cmd::walk_in{customer{"", "555-0100", std::nullopt}, {"cut"}}, instant{}, kiosk)},
         {R"({"type":"walk_in","commandId":"c-10","salonId":"s-1","actor":{"kind":"terminal","id":"kiosk-1"},
             "payload":{"customer":{"name":"\u674e\u96f7 \ud83d\udc87"},"services":["cut"]}})",
-         make("c-10", cmd::walk_in{customer{"李雷 💇", "", std::nullopt}, {"cut"}})},
+         make_command("c-10", "s-1", cmd::walk_in{customer{"李雷 💇", "", std::nullopt}, {"cut"}}, instant{}, kiosk)},
         {R"({"type":"start","commandId":"c-11","salonId":"s-1","actor":{"kind":"staff","id":"st-1"},
             "payload":{"staffId":"st-1"}})",
-         make("c-11", cmd::start_service{staff_id{"st-1"}, std::nullopt}, actor{"st-1", actor_kind::staff})},
+         make_command("c-11", "s-1", cmd::start_service{staff_id{"st-1"}, std::nullopt}, instant{},
+                      actor{"st-1", actor_kind::staff})},
         {R"({"type":"start","commandId":"c-12","salonId":"s-1","actor":{"kind":"staff","id":"st-1"},
             "payload":{"staffId":"st-1","ticketId":1000000000000}})",
-         make("c-12", cmd::start_service{staff_id{"st-1"}, ticket_id{1'000'000'000'000}},
-              actor{"st-1", actor_kind::staff})},
+         make_command("c-12", "s-1", cmd::start_service{staff_id{"st-1"}, ticket_id{1'000'000'000'000}}, instant{},
+                      actor{"st-1", actor_kind::staff})},
         {R"({"type":"complete","commandId":"c-13","salonId":"s-1","actor":{"kind":"staff","id":"st-1"},
             "payload":{"ticketId":1}})",
-         make("c-13", cmd::complete_service{ticket_id{1}, std::nullopt}, actor{"st-1", actor_kind::staff})},
+         make_command("c-13", "s-1", cmd::complete_service{ticket_id{1}, std::nullopt}, instant{},
+                      actor{"st-1", actor_kind::staff})},
         {R"({"type":"complete","commandId":"c-14","salonId":"s-1","actor":{"kind":"staff","id":"st-1"},
             "payload":{"ticketId":1,"amountCents":0}})",
-         make("c-14", cmd::complete_service{ticket_id{1}, std::int64_t{0}}, actor{"st-1", actor_kind::staff})},
+         make_command("c-14", "s-1", cmd::complete_service{ticket_id{1}, std::int64_t{0}}, instant{},
+                      actor{"st-1", actor_kind::staff})},
         {R"({"type":"skip","commandId":"c-15","salonId":"s-1","actor":{"kind":"staff","id":"m-1"},
             "payload":{"ticketId":2,"reason":"stepped out \"briefly\" \\ back at 10"}})",
-         make("c-15", cmd::skip_ticket{ticket_id{2}, "stepped out \"briefly\" \\ back at 10"}, manager)},
+         make_command("c-15", "s-1", cmd::skip_ticket{ticket_id{2}, "stepped out \"briefly\" \\ back at 10"}, instant{},
+                      manager)},
         {R"({"type":"undo_skip","commandId":"c-16","salonId":"s-1","actor":{"kind":"staff","id":"m-1"},
             "payload":{"ticketId":2}})",
-         make("c-16", cmd::undo_skip{ticket_id{2}}, manager)},
+         make_command("c-16", "s-1", cmd::undo_skip{ticket_id{2}}, instant{}, manager)},
         {R"({"type":"start_priority","commandId":"c-17","salonId":"s-1","actor":{"kind":"staff","id":"m-1"},
             "payload":{"ticketId":3,"staffId":"st-1","reason":"not_a_listed_reason"}})",
-         make("c-17", cmd::start_priority{ticket_id{3}, staff_id{"st-1"}, "not_a_listed_reason"}, manager)},
+         make_command("c-17", "s-1", cmd::start_priority{ticket_id{3}, staff_id{"st-1"}, "not_a_listed_reason"},
+                      instant{}, manager)},
         {R"({"type":"cancel","commandId":"c-18","salonId":"s-1","actor":{"kind":"staff","id":"m-1"},
             "payload":{"ticketId":4,"reason":"left"}})",
-         make("c-18", cmd::cancel_ticket{ticket_id{4}, "left"}, manager)},
+         make_command("c-18", "s-1", cmd::cancel_ticket{ticket_id{4}, "left"}, instant{}, manager)},
         {R"({"type":"cancel","commandId":"c-19","salonId":"s-1","actor":{"kind":"staff","id":"m-1"},
             "payload":{"ticketId":4}})",
-         make("c-19", cmd::cancel_ticket{ticket_id{4}, ""}, manager)},
+         make_command("c-19", "s-1", cmd::cancel_ticket{ticket_id{4}, ""}, instant{}, manager)},
         {"\n{ \"type\" : \"close_day\" ,\r\n \"commandId\" : \"c-20\", \"salonId\" : \"s-1\", \"expectedSeq\" : 0,\t"
          "\"payload\" : { } }\n",
          [] {
-             auto c = make("c-20", cmd::close_day{}, actor{"system", actor_kind::system});
+             auto c = make_command("c-20", "s-1", cmd::close_day{}, instant{}, actor{"system", actor_kind::system});
              c.expected_seq = seq_t{0};
              return c;
          }()},
@@ -205,12 +211,8 @@ inline std::vector<good_command> good_commands() {
     out.push_back({fmt::format(R"({{"type":"walk_in","commandId":"{0}","salonId":"{0}","actor":{{"kind":"terminal",)"
                                R"("id":"{0}"}},"payload":{{"customer":{{"name":"{1}"}},"services":[{2}]}}}})",
                                long_id, name, codes_json),
-                   [&] {
-                       auto c = make(long_id, cmd::walk_in{customer{name, "", std::nullopt}, codes},
-                                     actor{long_id, actor_kind::terminal});
-                       c.salon = salon_id{long_id};
-                       return c;
-                   }()});
+                   make_command(long_id, long_id, cmd::walk_in{customer{name, "", std::nullopt}, codes}, instant{},
+                                actor{long_id, actor_kind::terminal})});
     return out;
 }
 
@@ -271,12 +273,7 @@ struct salon_driver {
     int counter = 0;
 
     void run(command_body body, actor by = actor{"m-1", actor_kind::staff}) {
-        command const c{command_id{fmt::format("c-{}", ++counter)},
-                        salon_id{"s-1"},
-                        std::nullopt,
-                        std::move(by),
-                        now,
-                        std::move(body)};
+        auto const c = make_command(fmt::format("c-{}", ++counter), "s-1", std::move(body), now, std::move(by));
         auto const d = decide(state, c);
         REQUIRE_MESSAGE(d.has_value(), type_name(c.body), " was rejected: ", d ? "" : d.error().message);
         for (auto const& e : *d) {

@@ -5,6 +5,7 @@
 #include "engine/log/partitioner.hpp"
 #include "engine/runtime/embedded_engine.hpp"
 #include "engine/runtime/verify.hpp"
+#include "test/support/commands.hpp"
 #include "test/support/process.hpp"
 
 #include <doctest/doctest.h>
@@ -20,36 +21,22 @@ namespace {
 using namespace salonq::engine;
 using namespace std::chrono_literals;
 using runtime::embedded_engine;
-using salonq::test::temp_dir;
+using namespace salonq::test;
 
 instant at(int minutes) { return from_unix_ms(1'795'000'000'000) + std::chrono::minutes{minutes}; } // Nov 2026
 
-command make(std::string id, std::string salon, command_body body, instant when = {},
-             actor by = {"desk", actor_kind::terminal}) {
-    command c;
-    c.id = command_id{std::move(id)};
-    c.salon = salon_id{std::move(salon)};
-    c.by = std::move(by);
-    c.received_at = when;
-    c.body = std::move(body);
-    return c;
-}
-
-void open_salon(embedded_engine& e, std::string const& salon, int staff = 2) {
-    REQUIRE(e.submit_sync(make(salon + "-reg", salon, cmd::register_salon{"Fade & Co", "Europe/London"}, at(0))));
-    cmd::configure_salon config;
-    config.services = std::vector<service_def>{{"HC", "Haircut", 2500, 30}, {"BT", "Beard trim", 1200, 15}};
-    REQUIRE(e.submit_sync(make(salon + "-cfg", salon, config, at(0)))->accepted());
+// Registers `salon` on a live engine with two services (HC, BT) and `staff` stylists s1..sN, clocked in.
+void set_up_salon(embedded_engine& e, std::string const& salon, int staff = 2) {
+    REQUIRE(e.submit_sync(make_command(salon + "-reg", salon, register_salon("Europe/London", "Fade & Co"), at(0))));
+    auto const services = std::vector<service_def>{{"HC", "Haircut", 2500, 30}, {"BT", "Beard trim", 1200, 15}};
+    REQUIRE(e.submit_sync(make_command(salon + "-cfg", salon, set_services(services), at(0)))->accepted());
     for (int i = 1; i <= staff; ++i) {
         auto id = "s" + std::to_string(i);
-        REQUIRE(
-            e.submit_sync(make(salon + "-add" + id, salon, cmd::add_staff{staff_id{id}, "Stylist", role::staff}, at(0)))
-                ->accepted());
-        REQUIRE(e.submit_sync(make(salon + "-in" + id, salon, cmd::clock_in{staff_id{id}}, at(1)))->accepted());
+        REQUIRE(e.submit_sync(make_command(salon + "-add" + id, salon, add_staff(id, role::staff, "Stylist"), at(0)))
+                    ->accepted());
+        REQUIRE(e.submit_sync(make_command(salon + "-in" + id, salon, clock_in(id), at(1)))->accepted());
     }
 }
-
-cmd::walk_in walk_in(std::string name) { return cmd::walk_in{customer{std::move(name), "", std::nullopt}, {"HC"}}; }
 
 std::int64_t total_entries(embedded_engine& e) {
     std::int64_t n = 0;
@@ -64,14 +51,14 @@ std::int64_t total_entries(embedded_engine& e) {
 TEST_CASE("engine: a repeated commandId returns the original outcome and appends nothing") {
     temp_dir dir;
     auto engine = embedded_engine::open(dir.path()).value();
-    open_salon(*engine, "s1");
-    auto first = engine->submit_sync(make("w-1", "s1", walk_in("Ana"), at(5)));
+    set_up_salon(*engine, "s1");
+    auto first = engine->submit_sync(make_command("w-1", "s1", walk_in("Ana", {"HC"}), at(5)));
     REQUIRE(first);
     REQUIRE(first->accepted());
     CHECK_FALSE(first->duplicate);
     auto const entries_before = total_entries(*engine);
 
-    auto again = engine->submit_sync(make("w-1", "s1", walk_in("Somebody else"), at(6)));
+    auto again = engine->submit_sync(make_command("w-1", "s1", walk_in("Somebody else", {"HC"}), at(6)));
     REQUIRE(again);
     CHECK(again->duplicate);
     CHECK(again->entries == first->entries);
@@ -79,17 +66,16 @@ TEST_CASE("engine: a repeated commandId returns the original outcome and appends
     CHECK(total_entries(*engine) == entries_before);
 
     SUBCASE("a rejection is remembered too") {
-        auto bad = engine->submit_sync(make("c-9", "s1", cmd::complete_service{ticket_id{99}, std::nullopt}, at(7)));
+        auto bad = engine->submit_sync(make_command("c-9", "s1", complete(99), at(7)));
         REQUIRE(bad);
         CHECK_FALSE(bad->accepted());
-        auto bad_again =
-            engine->submit_sync(make("c-9", "s1", cmd::complete_service{ticket_id{99}, std::nullopt}, at(8)));
+        auto bad_again = engine->submit_sync(make_command("c-9", "s1", complete(99), at(8)));
         CHECK(bad_again->duplicate);
         CHECK(bad_again->entries == bad->entries);
     }
     SUBCASE("the same commandId in another salon is another command") {
-        open_salon(*engine, "s2");
-        auto other = engine->submit_sync(make("w-1", "s2", walk_in("Ben"), at(5)));
+        set_up_salon(*engine, "s2");
+        auto other = engine->submit_sync(make_command("w-1", "s2", walk_in("Ben", {"HC"}), at(5)));
         CHECK_FALSE(other->duplicate);
         CHECK(other->accepted());
     }
@@ -97,7 +83,7 @@ TEST_CASE("engine: a repeated commandId returns the original outcome and appends
         std::atomic<int> done{0};
         std::vector<runtime::outcome> outs(3);
         for (int i = 0; i < 3; ++i) {
-            engine->submit(make("w-2", "s1", walk_in("Chloe"), at(9)), [&, i](auto r) {
+            engine->submit(make_command("w-2", "s1", walk_in("Chloe", {"HC"}), at(9)), [&, i](auto r) {
                 outs[static_cast<std::size_t>(i)] = *r;
                 ++done;
             });
@@ -116,9 +102,9 @@ TEST_CASE("engine: a repeat after the retention window is a new command") {
     runtime::engine_options options;
     options.dedupe_retention = std::chrono::hours{24};
     auto engine = embedded_engine::open(dir.path(), options).value();
-    open_salon(*engine, "s1");
-    auto first = engine->submit_sync(make("w-1", "s1", walk_in("Ana"), at(5)));
-    auto later = engine->submit_sync(make("w-1", "s1", walk_in("Ana"), at(5) + std::chrono::hours{25}));
+    set_up_salon(*engine, "s1");
+    auto first = engine->submit_sync(make_command("w-1", "s1", walk_in("Ana", {"HC"}), at(5)));
+    auto later = engine->submit_sync(make_command("w-1", "s1", walk_in("Ana", {"HC"}), at(5) + std::chrono::hours{25}));
     CHECK_FALSE(later->duplicate);
     CHECK(later->accepted());
     CHECK(std::get<event>(later->entries[0]).seq.value() == std::get<event>(first->entries[0]).seq.value() + 1);
@@ -129,21 +115,21 @@ TEST_CASE("engine: state, offsets and ticket numbers survive a restart") {
     std::optional<salon_state> before;
     {
         auto engine = embedded_engine::open(dir.path()).value();
-        open_salon(*engine, "s1");
+        set_up_salon(*engine, "s1");
         for (int i = 0; i < 5; ++i) {
-            REQUIRE(
-                engine->submit_sync(make("w" + std::to_string(i), "s1", walk_in("C" + std::to_string(i)), at(10 + i)))
-                    ->accepted());
+            REQUIRE(engine
+                        ->submit_sync(make_command("w" + std::to_string(i), "s1",
+                                                   walk_in("C" + std::to_string(i), {"HC"}), at(10 + i)))
+                        ->accepted());
         }
-        REQUIRE(engine->submit_sync(make("st", "s1", cmd::start_service{staff_id{"s1"}, std::nullopt}, at(20)))
-                    ->accepted());
+        REQUIRE(engine->submit_sync(make_command("st", "s1", start("s1"), at(20)))->accepted());
         before = engine->state(salon_id{"s1"}).value();
     }
     auto engine = embedded_engine::open(dir.path()).value();
     auto after = engine->state(salon_id{"s1"}).value();
     REQUIRE(after);
     CHECK(*after == *before);
-    auto next = engine->submit_sync(make("w-next", "s1", walk_in("Dev"), at(30)));
+    auto next = engine->submit_sync(make_command("w-next", "s1", walk_in("Dev", {"HC"}), at(30)));
     auto const& issued = std::get<evt::ticket_issued>(std::get<event>(next->entries[0]).body);
     CHECK(issued.ticket.value() == 6);
     CHECK(std::get<event>(next->entries[0]).seq.value() == before->seq.value() + 1);
@@ -177,8 +163,8 @@ TEST_CASE("engine: salons land on Kafka's murmur2 partition") {
 
     temp_dir dir;
     auto engine = embedded_engine::open(dir.path()).value();
-    open_salon(*engine, "salon-042");
-    auto out = engine->submit_sync(make("w", "salon-042", walk_in("Ana"), at(5)));
+    set_up_salon(*engine, "salon-042");
+    auto out = engine->submit_sync(make_command("w", "salon-042", walk_in("Ana", {"HC"}), at(5)));
     CHECK(out->partition.value() == log::partition_for("salon-042", 12));
 }
 
@@ -190,10 +176,9 @@ TEST_CASE("engine: concurrent walk-ins from many terminals get unique tokens and
     auto engine = embedded_engine::open(dir.path(), options).value();
     constexpr int salons = 6;
     for (int s = 0; s < salons; ++s) {
-        open_salon(*engine, "s" + std::to_string(s));
-        cmd::configure_salon config;
-        config.max_waiting = 2600;
-        REQUIRE(engine->submit_sync(make("big" + std::to_string(s), "s" + std::to_string(s), config, at(1))));
+        set_up_salon(*engine, "s" + std::to_string(s));
+        REQUIRE(engine->submit_sync(
+            make_command("big" + std::to_string(s), "s" + std::to_string(s), set_max_waiting(2600), at(1))));
     }
     constexpr int threads = 4;
     constexpr int per_thread = 500;
@@ -205,8 +190,8 @@ TEST_CASE("engine: concurrent walk-ins from many terminals get unique tokens and
         terminals.emplace_back([&, t] {
             for (int i = 0; i < per_thread; ++i) {
                 auto salon = "s" + std::to_string(i % salons);
-                auto r = engine->submit_sync(
-                    make("t" + std::to_string(t) + "-" + std::to_string(i), salon, walk_in("X"), at(10)));
+                auto r = engine->submit_sync(make_command("t" + std::to_string(t) + "-" + std::to_string(i), salon,
+                                                          walk_in("X", {"HC"}), at(10)));
                 REQUIRE(r);
                 REQUIRE(r->accepted());
                 auto const& issued = std::get<evt::ticket_issued>(std::get<event>(r->entries[0]).body);
@@ -239,8 +224,7 @@ TEST_CASE("engine: salonq submit refuses bad input with a code and writes nothin
             << R"({"type":"walk_in","commandId":"bad id","salonId":"s1","payload":{"customer":{"name":"A"},"services":["HC"]}})"
             << "\n";
     }
-    salonq::test::child_process run({salonq::test::salonq_binary(), "--data", dir / "data", "submit", input},
-                                    dir / "out.jsonl");
+    child_process run({salonq_binary(), "--data", dir / "data", "submit", input}, dir / "out.jsonl");
     CHECK(run.wait() == 1);
     std::ifstream in{dir / "out.jsonl"};
     std::vector<std::string> lines;

@@ -1,7 +1,8 @@
 #pragma once
 
 // A small DSL for domain tests that reads like the domain: given events (or, for brevity, given commands that
-// are decided and folded), when a command, then events or a rejection code.
+// are decided and folded), when a command, then events or a rejection code. The command bodies come from
+// test/support/commands.hpp.
 //
 //     open_salon("Asia/Kolkata")
 //         .given(walk_in("Ann"), walk_in("Bob"))
@@ -13,6 +14,7 @@
 
 #include "engine/domain/calendar.hpp"
 #include "engine/domain/decide.hpp"
+#include "test/support/commands.hpp"
 
 #include <doctest/doctest.h>
 
@@ -46,61 +48,11 @@ inline local_day day_number(int y, unsigned mo, unsigned d) {
 
 inline constexpr std::int64_t minute_ms = 60'000;
 
-// ---- ids, actors, catalogue -------------------------------------------------------------------------------------
-
-inline ticket_id tid(std::uint64_t n) { return ticket_id{n}; }
-inline staff_id sid(std::string s) { return staff_id{std::move(s)}; }
-
-inline actor terminal(std::string id = "pos-1") { return actor{std::move(id), actor_kind::terminal}; }
-inline actor staff_actor(std::string id) { return actor{std::move(id), actor_kind::staff}; }
-inline actor system_actor() { return actor{"engine", actor_kind::system}; }
+// ---- the default catalogue ------------------------------------------------------------------------------------------
 
 inline std::vector<service_def> catalogue() {
     return {{"cut", "Haircut", 2500, 30}, {"beard", "Beard trim", 1500, 15}, {"color", "Colour", 6000, 90}};
 }
-
-// ---- commands, tersely ------------------------------------------------------------------------------------------
-
-inline command_body register_salon(std::string tz = "Europe/London", std::string name = "Salon One") {
-    return cmd::register_salon{std::move(name), std::move(tz)};
-}
-inline command_body set_priority_limit(std::int32_t n) { return cmd::configure_salon{n, std::nullopt, std::nullopt}; }
-inline command_body set_max_waiting(std::int32_t n) { return cmd::configure_salon{std::nullopt, n, std::nullopt}; }
-inline command_body set_services(std::vector<service_def> services) {
-    return cmd::configure_salon{std::nullopt, std::nullopt, std::move(services)};
-}
-inline command_body add_staff(std::string id, role r, std::string name = "") {
-    if (name.empty()) {
-        name = "Name of " + id;
-    }
-    return cmd::add_staff{sid(std::move(id)), std::move(name), r};
-}
-inline command_body clock_in(std::string id) { return cmd::clock_in{sid(std::move(id))}; }
-inline command_body clock_out(std::string id) { return cmd::clock_out{sid(std::move(id))}; }
-inline command_body walk_in(customer who, std::vector<std::string> services = {"cut"}) {
-    return cmd::walk_in{std::move(who), std::move(services)};
-}
-inline command_body walk_in(std::string name, std::vector<std::string> services = {"cut"}) {
-    return walk_in(customer{std::move(name), "", std::nullopt}, std::move(services));
-}
-inline command_body start(std::string staff) { return cmd::start_service{sid(std::move(staff)), std::nullopt}; }
-inline command_body start(std::string staff, std::uint64_t ticket) {
-    return cmd::start_service{sid(std::move(staff)), tid(ticket)};
-}
-inline command_body complete(std::uint64_t ticket, std::optional<std::int64_t> amount = std::nullopt) {
-    return cmd::complete_service{tid(ticket), amount};
-}
-inline command_body skip(std::uint64_t ticket, std::string reason = "not here") {
-    return cmd::skip_ticket{tid(ticket), std::move(reason)};
-}
-inline command_body undo_skip(std::uint64_t ticket) { return cmd::undo_skip{tid(ticket)}; }
-inline command_body priority(std::uint64_t ticket, std::string staff, std::string reason = "senior_citizen") {
-    return cmd::start_priority{tid(ticket), sid(std::move(staff)), std::move(reason)};
-}
-inline command_body cancel(std::uint64_t ticket, std::string reason = "left") {
-    return cmd::cancel_ticket{tid(ticket), std::move(reason)};
-}
-inline command_body close_day() { return cmd::close_day{}; }
 
 // ---- printing, so that a failed check shows what happened -------------------------------------------------------
 
@@ -234,7 +186,7 @@ public:
 
     // When: decide a command against the state so far.
     scenario& when(command_body body) {
-        last_ = make(std::move(body));
+        last_ = next_command(std::move(body));
         result_ = decide(state_, last_);
         return *this;
     }
@@ -286,13 +238,11 @@ public:
     }
 
 private:
-    command make(command_body body) {
-        command c{command_id{next_id_.value_or("cmd-" + std::to_string(++ids_))},
-                  salon_id{salon_},
-                  next_expected_,
-                  next_actor_.value_or(terminal()),
-                  now_,
-                  std::move(body)};
+    // The next command: the one-shot envelope settings, or the defaults (a generated id, terminal pos-1).
+    command next_command(command_body body) {
+        auto c = make_command(next_id_.value_or("cmd-" + std::to_string(++ids_)), salon_, std::move(body), now_,
+                              next_actor_.value_or(terminal()));
+        c.expected_seq = next_expected_;
         next_id_.reset();
         next_expected_.reset();
         next_actor_.reset();
@@ -300,7 +250,7 @@ private:
     }
 
     void given_one(command_body body, where loc = where::current()) {
-        last_ = make(std::move(body));
+        last_ = next_command(std::move(body));
         result_ = decide(state_, last_);
         INFO("given " << type_name(last_.body) << " at " << now_.time_since_epoch().count() << "ms");
         REQUIRE_MESSAGE(result_.has_value(), "a given command was refused: " << describe(result_));

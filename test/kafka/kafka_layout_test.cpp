@@ -66,7 +66,7 @@ TEST_CASE("kafka settings: a bad librdkafka property stops serve with its name, 
     CHECK(malformed.wait() != 0);
 }
 
-TEST_CASE("kafka layout: a snapshots topic that takes only small records stops serve; topics create raises it") {
+TEST_CASE("kafka layout: a snapshots topic that takes only small records stops serve, and topics create raises it") {
     kafka_broker broker;
     lk::settings s;
     s.brokers = broker.bootstrap();

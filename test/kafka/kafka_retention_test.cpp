@@ -128,7 +128,7 @@ std::map<std::int32_t, std::int64_t> snapshot_offsets(std::string const& bootstr
 
 } // namespace
 
-TEST_CASE("kafka retention: events are kept forever; a worker the retention has outrun restores from snapshots") {
+TEST_CASE("kafka retention: events are kept forever, and a worker the retention has outrun restores from snapshots") {
     constexpr int partitions = 2;
     kafka_broker broker;
     auto const& dir = broker.dir();

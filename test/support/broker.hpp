@@ -5,6 +5,8 @@
 
 #include "test/support/process.hpp"
 
+#include <doctest/doctest.h>
+
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -12,6 +14,7 @@
 #include <iterator>
 #include <memory>
 #include <regex>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -129,7 +132,24 @@ inline std::unique_ptr<child_process> start_worker(kafka_broker const& broker, s
     return std::make_unique<child_process>(argv, log.empty() ? broker.dir() / (name + ".log") : log, true);
 }
 
-// A counter from the line `salonq serve` prints when it stops ("<n> <what>"); 0 if absent.
+// The last `n` lines of a worker's log, without librdkafka's own ("%7|...").
+inline std::string log_tail(std::string const& text, std::size_t n = 20) {
+    std::vector<std::string> lines;
+    std::istringstream in{text};
+    for (std::string line; std::getline(in, line);) {
+        if (!line.starts_with('%')) {
+            lines.push_back(line);
+        }
+    }
+    std::string tail;
+    for (auto i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i) {
+        tail += lines[i] + "\n";
+    }
+    return tail;
+}
+
+// A counter from the line `salonq serve` prints when it stops ("<n> <what>"). A phrase the log does not hold fails
+// the test (with the log's tail): a check such as `== 0` must not pass because the wording changed.
 inline std::uint64_t worker_stat(std::string const& log, std::string const& what) {
     std::ifstream in{log};
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -137,7 +157,8 @@ inline std::uint64_t worker_stat(std::string const& log, std::string const& what
     if (std::regex_search(text, m, std::regex{"([0-9]+) " + what})) {
         return std::stoull(m[1]);
     }
-    return 0;
+    FAIL("no \"<n> " << what << "\" in " << log << ", which ends:\n" << log_tail(text));
+    return 0; // not reached: FAIL ends the test case
 }
 
 // Polls `salonq verify --brokers` until it passes (the workers have caught up) or the time is up; the last

@@ -13,7 +13,7 @@ namespace {
 
 using namespace detail;
 
-std::expected<topic_layout, error> describe(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
+[[nodiscard]] std::expected<topic_layout, error> describe(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
     rd_kafka_metadata_t const* raw = nullptr;
     auto const err = rd_kafka_metadata(rk, 1, nullptr, &raw, static_cast<int>(timeout.count()));
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -86,7 +86,8 @@ std::optional<std::int64_t> number_setting(std::optional<std::vector<config_entr
     return std::nullopt;
 }
 
-std::expected<topic_layout, error> describe_with_configs(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
+[[nodiscard]] std::expected<topic_layout, error> describe_with_configs(rd_kafka_t* rk,
+                                                                       std::chrono::milliseconds timeout) {
     auto layout = describe(rk, timeout);
     if (layout && layout->events) {
         layout->events_retention_ms = number_setting(topic_config(rk, events_topic, timeout), "retention.ms");
@@ -100,7 +101,8 @@ std::expected<topic_layout, error> describe_with_configs(rd_kafka_t* rk, std::ch
 
 // Sets max.message.bytes of an existing topic. AlterConfigs (the only kind librdkafka 2.0 has) replaces the
 // topic's whole dynamic configuration, so every setting made on the topic is sent again with it.
-std::expected<void, error> raise_record_limit(rd_kafka_t* rk, char const* topic, std::chrono::milliseconds timeout) {
+[[nodiscard]] std::expected<void, error> raise_record_limit(rd_kafka_t* rk, char const* topic,
+                                                            std::chrono::milliseconds timeout) {
     auto const config = topic_config(rk, topic, timeout);
     if (!config) {
         return std::unexpected(error{fmt::format("{}: the cluster does not describe its settings", topic)});
