@@ -22,7 +22,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
-#include <deque>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -31,58 +30,6 @@ namespace salonq::api {
 namespace {
 
 using namespace salonq::engine;
-
-// Outcomes arrive on the worker thread in any order; they are printed in input order as soon as the next one
-// is there, and flushed batch by batch, so a printed line means the command was acknowledged.
-class ordered_printer {
-public:
-    void expect(std::size_t n) {
-        std::lock_guard lock{mutex_};
-        lines_.resize(lines_.size() + n);
-    }
-    void set(std::size_t index, std::string line) {
-        {
-            std::lock_guard lock{mutex_};
-            lines_[index - base_] = std::move(line);
-        }
-        ready_.notify_one();
-    }
-    // Prints what is ready in order; with wait, blocks until everything expected is printed.
-    void drain(bool wait_all) {
-        std::unique_lock lock{mutex_};
-        for (;;) {
-            bool printed = false;
-            while (!lines_.empty() && lines_.front()) {
-                std::fputs(lines_.front()->c_str(), stdout);
-                std::fputc('\n', stdout);
-                lines_.pop_front();
-                ++base_;
-                printed = true;
-            }
-            if (printed) {
-                std::fflush(stdout);
-            }
-            if (!wait_all || lines_.empty()) {
-                return;
-            }
-            ready_.wait(lock);
-        }
-    }
-    std::size_t pending() {
-        std::lock_guard lock{mutex_};
-        return lines_.size();
-    }
-    void wait_below(std::size_t n) {
-        std::unique_lock lock{mutex_};
-        ready_.wait(lock, [&] { return lines_.size() < n || (!lines_.empty() && lines_.front()); });
-    }
-
-private:
-    std::mutex mutex_;
-    std::condition_variable ready_;
-    std::deque<std::optional<std::string>> lines_;
-    std::size_t base_ = 0;
-};
 
 std::string summary_line(sim::sim_summary const& s, double seconds) {
     auto const avg_wait_min =
@@ -142,51 +89,6 @@ std::expected<std::unique_ptr<runtime::embedded_engine>, std::string> open_engin
         return std::unexpected(fmt::format("cannot open {}: {}", so.data.string(), engine.error().message));
     }
     return std::move(*engine);
-}
-
-int run_submit(store_options const& so, std::istream& in) {
-    auto engine = open_engine(so);
-    if (!engine) {
-        std::cerr << "salonq submit: " << engine.error() << "\n";
-        return 2;
-    }
-    constexpr std::size_t max_in_flight = 65536;
-    ordered_printer printer;
-    std::string line;
-    std::size_t index = 0;
-    std::size_t invalid = 0;
-    std::size_t failed = 0;
-    std::mutex failed_mutex;
-    while (std::getline(in, line)) {
-        if (line.find_first_not_of(" \t\r") == std::string::npos) {
-            continue;
-        }
-        ++index;
-        printer.expect(1);
-        auto decoded = codec::decode_command(line, codec::command_source::client);
-        if (!decoded) {
-            ++invalid;
-            printer.set(index - 1, invalid_json(index, decoded.error()));
-        } else {
-            (*engine)->submit(std::move(*decoded), [&, index](std::expected<runtime::outcome, runtime::error> r) {
-                if (!r) {
-                    std::lock_guard lock{failed_mutex};
-                    ++failed;
-                }
-                printer.set(index - 1, r ? outcome_json(index, *r) : failed_json(index, r.error()));
-            });
-        }
-        printer.drain(false);
-        if (printer.pending() >= max_in_flight) {
-            printer.wait_below(max_in_flight);
-        }
-    }
-    printer.drain(true);
-    if (invalid > 0 || failed > 0) {
-        std::cerr << fmt::format("salonq submit: {} lines, {} invalid, {} failed\n", index, invalid, failed);
-        return 1;
-    }
-    return 0;
 }
 
 int run_events(store_options const& so, events_options const& eo) {

@@ -1,0 +1,85 @@
+// The salonq command line in child processes (embedded mode): submit as a conversation over a pipe, its line
+// numbers, the read-only commands (events, state, verify) beside a running submit and on a mistyped --data.
+
+#include "test/support/piped_process.hpp"
+#include "test/support/process.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using salonq::test::child_process;
+using salonq::test::piped_process;
+using salonq::test::salonq_binary;
+using salonq::test::temp_dir;
+
+// Generous: the machine may be busy. A submit that holds an answer back until the next line never answers.
+constexpr auto answer_time = 20s;
+
+std::string const register_s1 =
+    R"({"type":"register_salon","commandId":"r1","salonId":"s1","payload":{"name":"A","timezone":"UTC"}})";
+std::string const add_staff_s1 =
+    R"({"type":"add_staff","commandId":"a1","salonId":"s1","payload":{"staffId":"st1","name":"Ann","role":"staff"}})";
+
+struct result {
+    int code = -1;
+    std::string output; // stdout and stderr
+};
+
+result run_salonq(temp_dir const& dir, std::vector<std::string> args) {
+    args.insert(args.begin(), salonq_binary());
+    child_process run(args, dir / "run.out", true);
+    result r;
+    r.code = run.wait();
+    std::ifstream in{dir / "run.out"};
+    r.output.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    return r;
+}
+
+bool has(std::string const& text, std::string const& part) { return text.find(part) != std::string::npos; }
+
+} // namespace
+
+TEST_CASE("cli: submit over a pipe answers each command before the next line arrives") {
+    temp_dir dir;
+    piped_process submit({salonq_binary(), "--data", dir / "data", "submit", "-"});
+    REQUIRE(submit.started());
+
+    REQUIRE(submit.write(register_s1 + "\n"));
+    auto first = submit.read_line(answer_time);
+    REQUIRE_MESSAGE(first, "no answer to the first command while stdin stays open");
+    CHECK(has(*first, R"("line":1,"commandId":"r1")"));
+    CHECK(has(*first, R"("status":"accepted")"));
+
+    REQUIRE(submit.write(add_staff_s1 + "\n"));
+    auto second = submit.read_line(answer_time);
+    REQUIRE_MESSAGE(second, "no answer to the second command while stdin stays open");
+    CHECK(has(*second, R"("line":2,"commandId":"a1")"));
+    CHECK(has(*second, R"("status":"accepted")"));
+
+    submit.close_stdin();
+    CHECK_FALSE(submit.read_line(answer_time)); // nothing more: the output ends
+    CHECK(submit.wait() == 0);
+}
+
+TEST_CASE("cli: an outcome's line is the physical line number, blank lines counted") {
+    temp_dir dir;
+    {
+        std::ofstream out{dir / "in.jsonl"};
+        out << "\n" << register_s1 << "\n   \n\r\n" << add_staff_s1 << "\n\n{\"type\":\n";
+    }
+    auto const r = run_salonq(dir, {"--data", dir / "data", "submit", dir / "in.jsonl"});
+    CHECK(r.code == 1); // the last line is invalid
+    INFO(r.output);
+    CHECK(has(r.output, R"({"line":2,"commandId":"r1")"));
+    CHECK(has(r.output, R"({"line":5,"commandId":"a1")"));
+    CHECK(has(r.output, R"({"line":7,"status":"invalid")"));
+}
