@@ -371,18 +371,7 @@ std::expected<outcome, error> embedded_engine::submit_sync(command c) {
 std::int32_t embedded_engine::partition_count() const noexcept { return impl_->partitions; }
 
 std::expected<std::optional<salon_state>, error> embedded_engine::state(salon_id const& id) const {
-    auto stored = impl_->db->get(store::family::state, id.value());
-    if (!stored) {
-        return std::unexpected(storage_error(stored.error()));
-    }
-    if (!*stored) {
-        return std::optional<salon_state>{};
-    }
-    auto decoded = codec::decode_state(**stored);
-    if (!decoded) {
-        return std::unexpected(error{errc::corrupt, decoded.error().message});
-    }
-    return std::optional<salon_state>{std::move(*decoded)};
+    return read_state(*impl_->db, id);
 }
 
 log::reader& embedded_engine::events() noexcept { return *impl_->events; }

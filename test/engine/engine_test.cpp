@@ -261,3 +261,35 @@ TEST_CASE("engine: salonq submit refuses bad input with a code and writes nothin
     }
     CHECK(commands == 1);
 }
+
+TEST_CASE("engine: a stored state that does not decode is corrupt, with a message that names what it can") {
+    struct row {
+        std::string name;
+        std::string stored;
+        std::string message;
+    };
+    std::vector<row> const rows{
+        {"not JSON: no field to name", "not json",
+         "state of salon s1 does not decode: malformed JSON: Problem while parsing an atom starting with the letter "
+         "'n'"},
+        {"a missing field, named", "{}", "state of salon s1 does not decode: is required at salonId"},
+    };
+    for (auto const& r : rows) {
+        CAPTURE(r.name);
+        temp_dir dir;
+        {
+            auto db = store::rocks_store::open(dir.path()).value();
+            auto wb = db->make_batch();
+            wb.put(store::family::state, "s1", r.stored);
+            REQUIRE(db->write(wb, true));
+        }
+        auto engine = embedded_engine::open(dir.path()).value();
+        auto const read = engine->state(salon_id{"s1"});
+        REQUIRE_FALSE(read);
+        CHECK(read.error().code == runtime::errc::corrupt);
+        CHECK(read.error().message == r.message);
+        auto const decided = engine->submit_sync(make("w1", "s1", walk_in("Ana"), at(5)));
+        REQUIRE_FALSE(decided);
+        CHECK(decided.error().message == r.message);
+    }
+}
