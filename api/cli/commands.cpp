@@ -8,6 +8,7 @@
 #include "engine/domain/decide.hpp"
 #include "engine/log/kafka/admin.hpp"
 #include "engine/log/partitioner.hpp"
+#include "engine/runtime/embedded_view.hpp"
 #include "engine/runtime/kafka_engine.hpp"
 #include "engine/runtime/kafka_verify.hpp"
 
@@ -91,13 +92,23 @@ std::expected<std::unique_ptr<runtime::embedded_engine>, std::string> open_engin
     return std::move(*engine);
 }
 
+// events, state and verify read a view of the log: no lock, so they work while submit, simulate or demo runs in
+// another process, and nothing is created where there is no log (a mistyped --data is an error).
+std::expected<std::unique_ptr<runtime::embedded_view>, std::string> open_view(store_options const& so) {
+    auto view = runtime::embedded_view::open(so.data);
+    if (!view) {
+        return std::unexpected(fmt::format("no log to read: {}; check --data or SALONQ_DATA", view.error().message));
+    }
+    return std::move(*view);
+}
+
 int run_events(store_options const& so, events_options const& eo) {
-    auto engine = open_engine(so);
-    if (!engine) {
-        std::cerr << "salonq events: " << engine.error() << "\n";
+    auto view = open_view(so);
+    if (!view) {
+        std::cerr << "salonq events: " << view.error() << "\n";
         return 2;
     }
-    auto& log = (*engine)->events();
+    auto& log = (*view)->events();
     std::uint64_t printed = 0;
     bool const filtering = eo.salon || eo.from_seq > 0 || !eo.include_rejections;
     // A salon's entries all live on its partition.
@@ -154,12 +165,12 @@ int run_events(store_options const& so, events_options const& eo) {
 }
 
 int run_state(store_options const& so, std::string const& salon) {
-    auto engine = open_engine(so);
-    if (!engine) {
-        std::cerr << "salonq state: " << engine.error() << "\n";
+    auto view = open_view(so);
+    if (!view) {
+        std::cerr << "salonq state: " << view.error() << "\n";
         return 2;
     }
-    auto state = (*engine)->state(salon_id{salon});
+    auto state = (*view)->state(salon_id{salon});
     if (!state) {
         std::cerr << "salonq state: " << state.error().message << "\n";
         return 1;
@@ -173,12 +184,12 @@ int run_state(store_options const& so, std::string const& salon) {
 }
 
 int run_verify(store_options const& so) {
-    auto engine = open_engine(so);
-    if (!engine) {
-        std::cerr << "salonq verify: " << engine.error() << "\n";
+    auto view = open_view(so);
+    if (!view) {
+        std::cerr << "salonq verify: " << view.error() << "\n";
         return 2;
     }
-    auto report = runtime::verify((*engine)->db(), (*engine)->partition_count());
+    auto report = runtime::verify((*view)->db(), (*view)->partition_count());
     if (!report) {
         std::cerr << "salonq verify: " << report.error().message << "\n";
         return 1;

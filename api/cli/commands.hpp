@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/runtime/embedded_engine.hpp"
+#include "engine/runtime/embedded_view.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -70,5 +71,7 @@ int run_verify_kafka(kafka_options const& ko, std::vector<std::filesystem::path>
 
 [[nodiscard]] std::expected<std::unique_ptr<engine::runtime::embedded_engine>, std::string>
 open_engine(store_options const& so);
+[[nodiscard]] std::expected<std::unique_ptr<engine::runtime::embedded_view>, std::string>
+open_view(store_options const& so);
 
 } // namespace salonq::api

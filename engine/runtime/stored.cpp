@@ -1,10 +1,23 @@
 #include "engine/runtime/stored.hpp"
 
 #include "engine/codec/state_codec.hpp"
+#include "engine/log/keys.hpp"
+#include "engine/runtime/embedded_engine.hpp"
 
 #include <fmt/format.h>
 
 namespace salonq::engine::runtime {
+
+std::expected<std::optional<std::int32_t>, error> stored_partition_count(store::rocks_store const& db) {
+    auto layout = db.get(store::family::meta, meta_layout_key);
+    if (!layout) {
+        return std::unexpected(error{errc::storage, layout.error().message});
+    }
+    if (!*layout) {
+        return std::optional<std::int32_t>{};
+    }
+    return std::optional{static_cast<std::int32_t>(log::get_u32(**layout))};
+}
 
 std::expected<std::optional<salon_state>, error> read_state(store::rocks_store const& db, salon_id const& id) {
     auto stored = db.get(store::family::state, id.value());

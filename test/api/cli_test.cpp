@@ -83,3 +83,50 @@ TEST_CASE("cli: an outcome's line is the physical line number, blank lines count
     CHECK(has(r.output, R"({"line":5,"commandId":"a1")"));
     CHECK(has(r.output, R"({"line":7,"status":"invalid")"));
 }
+
+TEST_CASE("cli: events, state and verify refuse a data directory that is not there, and create nothing") {
+    temp_dir dir;
+    auto const missing = dir / "mistyped";
+    for (std::vector<std::string> const& command : {std::vector<std::string>{"events"}, {"state", "s1"}, {"verify"}}) {
+        CAPTURE(command.front());
+        std::vector<std::string> args{"--data", missing};
+        args.insert(args.end(), command.begin(), command.end());
+        auto const r = run_salonq(dir, args);
+        CHECK(r.code == 2);
+        CHECK(r.output == "salonq " + command.front() + ": no log to read: " + missing +
+                              " does not exist; check --data or SALONQ_DATA\n");
+        CHECK_FALSE(std::filesystem::exists(missing));
+    }
+}
+
+TEST_CASE("cli: events, state and verify work beside a running submit, and a second writer is told who holds "
+          "the log") {
+    temp_dir dir;
+    auto const data = dir / "data";
+    piped_process submit({salonq_binary(), "--data", data, "submit", "-"});
+    REQUIRE(submit.write(register_s1 + "\n"));
+    REQUIRE(submit.read_line(answer_time)); // the log exists and the submit holds it
+
+    auto const state = run_salonq(dir, {"--data", data, "state", "s1"});
+    CHECK(state.code == 0);
+    CHECK(has(state.output, R"("seq":1,)"));
+    auto const events = run_salonq(dir, {"--data", data, "events", "--salon", "s1"});
+    CHECK(events.code == 0);
+    CHECK(has(events.output, R"("type":"salon_registered")"));
+    auto const verify = run_salonq(dir, {"--data", data, "verify"});
+    CHECK(verify.code == 0);
+    CHECK(has(verify.output, "verify: ok"));
+
+    auto const second = run_salonq(dir, {"--data", data, "submit", "-"});
+    CHECK(second.code == 2);
+    CHECK(has(second.output, "another salonq process holds the log at " + data));
+
+    REQUIRE(submit.write(add_staff_s1 + "\n"));
+    REQUIRE(submit.read_line(answer_time));
+    auto const later = run_salonq(dir, {"--data", data, "state", "s1"}); // a new view sees the later write
+    CHECK(has(later.output, R"("seq":2,)"));
+    CHECK(run_salonq(dir, {"--data", data, "verify"}).code == 0);
+
+    submit.close_stdin();
+    CHECK(submit.wait() == 0);
+}

@@ -4,6 +4,7 @@
 #include "engine/codec/event_codec.hpp"
 #include "engine/log/partitioner.hpp"
 #include "engine/runtime/embedded_engine.hpp"
+#include "engine/runtime/embedded_view.hpp"
 #include "engine/runtime/verify.hpp"
 #include "test/support/process.hpp"
 
@@ -292,4 +293,34 @@ TEST_CASE("engine: a stored state that does not decode is corrupt, with a messag
         REQUIRE_FALSE(decided);
         CHECK(decided.error().message == r.message);
     }
+}
+
+TEST_CASE("engine: a read-only view beside a running engine sees what was committed before it opened") {
+    temp_dir dir;
+    runtime::engine_options four;
+    four.partitions = 4;
+    auto engine = embedded_engine::open(dir.path(), four).value();
+    open_salon(*engine, "s1");
+    auto view = runtime::embedded_view::open(dir.path());
+    REQUIRE_MESSAGE(view, view.error().message);
+    CHECK((*view)->partition_count() == 4);
+    CHECK((*view)->state(salon_id{"s1"}).value() == engine->state(salon_id{"s1"}).value());
+    CHECK_FALSE((*view)->state(salon_id{"nobody"}).value().has_value());
+    auto const p = partition_id{log::partition_for("s1", 4)};
+    CHECK((*view)->events().end_offset(p).value() == engine->events().end_offset(p).value());
+    CHECK(runtime::verify((*view)->db(), (*view)->partition_count()).value().ok());
+
+    REQUIRE(engine->submit_sync(make("w-1", "s1", walk_in("Ana"), at(5)))->accepted());
+    CHECK((*view)->events().end_offset(p)->value() + 1 == engine->events().end_offset(p)->value()); // as of its open
+}
+
+TEST_CASE("engine: a read-only view refuses a directory without a log") {
+    temp_dir dir;
+    auto missing = runtime::embedded_view::open(dir / "nope");
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().message == dir / "nope" + " does not exist");
+    { REQUIRE(store::rocks_store::open(dir / "other")); } // a RocksDB database, but not an engine's
+    auto other = runtime::embedded_view::open(dir / "other");
+    REQUIRE_FALSE(other);
+    CHECK(other.error().message == dir / "other" + " is not a salonq log (it has no partition layout)");
 }
