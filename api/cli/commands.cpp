@@ -23,6 +23,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -79,6 +80,16 @@ sim::executor engine_executor(runtime::embedded_engine& engine, bool& failed) {
 }
 
 } // namespace
+
+std::filesystem::path default_data_dir() {
+    if (char const* xdg = std::getenv("XDG_DATA_HOME"); xdg != nullptr && xdg[0] == '/') {
+        return std::filesystem::path{xdg} / "salonq";
+    }
+    if (char const* home = std::getenv("HOME"); home != nullptr && home[0] != '\0') {
+        return std::filesystem::path{home} / ".local" / "share" / "salonq";
+    }
+    return "/var/lib/salonq"; // a service without a home
+}
 
 std::expected<std::unique_ptr<runtime::embedded_engine>, std::string> open_engine(store_options const& so) {
     runtime::engine_options options;
@@ -257,11 +268,60 @@ int run_simulate(store_options const& so, simulate_options const& opts) {
     return 0;
 }
 
+namespace {
+
+// Every salon registered in the log has a stored state.
+std::expected<std::uint64_t, std::string> count_salons(store::rocks_store const& db) {
+    std::uint64_t n = 0;
+    auto scanned = db.scan(store::family::state, "", "", [&n](std::string_view, std::string_view) {
+        ++n;
+        return true;
+    });
+    if (!scanned) {
+        return std::unexpected(scanned.error().message);
+    }
+    return n;
+}
+
+// What the demo did, and what the log holds now: a second run adds salons to the first run's, and verify (which
+// ops/run.sh runs next) counts them all.
+void print_demo_header(store_options const& so, sim::sim_options const& options, std::uint64_t before,
+                       std::uint64_t after) {
+    std::cout << fmt::format("salonq demo: {} new salons ({}-0001 to -{:04}), one simulated day, through the embedded "
+                             "engine at {}\n",
+                             options.salons, options.salon_prefix, options.salons, so.data.string());
+    if (before == 0) {
+        std::cout << fmt::format("the log there is new and holds these {} salons\n\n", after);
+    } else {
+        std::cout << fmt::format("the log there already had {} salons from earlier runs and now holds {}\n\n", before,
+                                 after);
+    }
+}
+
+void print_demo_salon(runtime::embedded_engine& engine, store_options const& so, std::string const& salon) {
+    auto state = engine.state(salon_id{salon});
+    if (state && *state) {
+        auto const& s = **state;
+        std::cout << fmt::format("salon {} ({}, {}): seq {}, {} active tickets, {} staff\n", s.id.value(), s.name,
+                                 s.timezone, s.seq.value(), s.tickets.size(), s.staff.size());
+    }
+    std::cout << "\nTry:  build/salonq --data " << so.data.string() << " state " << salon << "\n"
+              << "      build/salonq --data " << so.data.string() << " events --salon " << salon << " --limit 20\n"
+              << "      build/salonq --data " << so.data.string() << " verify\n";
+}
+
+} // namespace
+
 int run_demo(store_options const& so) {
     auto engine = open_engine(so);
     if (!engine) {
         std::cerr << "salonq demo: " << engine.error() << "\n";
         return 2;
+    }
+    auto const before = count_salons((*engine)->db());
+    if (!before) {
+        std::cerr << "salonq demo: " << before.error() << "\n";
+        return 1;
     }
     // Each run opens new salons (and so new commandIds): a second run is a new demo, not a replay of
     // the first one's commands, which would all be answered as duplicates.
@@ -275,22 +335,13 @@ int run_demo(store_options const& so) {
     auto const started = std::chrono::steady_clock::now();
     auto summary = simulator.run(engine_executor(**engine, failed));
     auto const seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (failed) {
+    auto const after = count_salons((*engine)->db());
+    if (failed || !after) {
         return 1;
     }
-    std::cout << "salonq demo: three salons, one simulated day, through the embedded engine at " << so.data.string()
-              << "\n\n";
+    print_demo_header(so, options, *before, *after);
     std::cout << summary_line(summary, seconds) << "\n";
-    auto const salon = options.salon_prefix + "-0001";
-    auto state = (*engine)->state(salon_id{salon});
-    if (state && *state) {
-        auto const& s = **state;
-        std::cout << fmt::format("salon {} ({}, {}): seq {}, {} active tickets, {} staff\n", s.id.value(), s.name,
-                                 s.timezone, s.seq.value(), s.tickets.size(), s.staff.size());
-    }
-    std::cout << "\nTry:  build/salonq --data " << so.data.string() << " state " << salon << "\n"
-              << "      build/salonq --data " << so.data.string() << " events --salon " << salon << " --limit 20\n"
-              << "      build/salonq --data " << so.data.string() << " verify\n";
+    print_demo_salon(**engine, so, options.salon_prefix + "-0001");
     return 0;
 }
 

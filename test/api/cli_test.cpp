@@ -34,14 +34,18 @@ struct result {
     std::string output; // stdout and stderr
 };
 
-result run_salonq(temp_dir const& dir, std::vector<std::string> args) {
-    args.insert(args.begin(), salonq_binary());
-    child_process run(args, dir / "run.out", true);
+result run(temp_dir const& dir, std::vector<std::string> const& argv) {
+    child_process run(argv, dir / "run.out", true);
     result r;
     r.code = run.wait();
     std::ifstream in{dir / "run.out"};
     r.output.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     return r;
+}
+
+result run_salonq(temp_dir const& dir, std::vector<std::string> args) {
+    args.insert(args.begin(), salonq_binary());
+    return run(dir, args);
 }
 
 bool has(std::string const& text, std::string const& part) { return text.find(part) != std::string::npos; }
@@ -129,4 +133,28 @@ TEST_CASE("cli: events, state and verify work beside a running submit, and a sec
 
     submit.close_stdin();
     CHECK(submit.wait() == 0);
+}
+
+TEST_CASE("cli: without --data the log lives under $XDG_DATA_HOME, else ~/.local/share") {
+    temp_dir dir;
+    auto const in_xdg =
+        run(dir, {"/usr/bin/env", "-u", "SALONQ_DATA", "XDG_DATA_HOME=" + dir / "xdg", salonq_binary(), "state", "s1"});
+    CHECK(has(in_xdg.output, "no log to read: " + dir / "xdg/salonq does not exist"));
+    auto const in_home = run(dir, {"/usr/bin/env", "-u", "SALONQ_DATA", "-u", "XDG_DATA_HOME", "HOME=" + dir / "home",
+                                   salonq_binary(), "state", "s1"});
+    CHECK(has(in_home.output, "no log to read: " + dir / "home/.local/share/salonq does not exist"));
+}
+
+TEST_CASE("cli: a second demo on the same data says what it added and what the log holds") {
+    temp_dir dir;
+    auto const first = run_salonq(dir, {"--data", dir / "data", "demo"});
+    REQUIRE(first.code == 0);
+    CHECK(has(first.output, "the log there is new and holds these 3 salons"));
+    auto const second = run_salonq(dir, {"--data", dir / "data", "demo"});
+    REQUIRE(second.code == 0);
+    CHECK(has(second.output, "salonq demo: 3 new salons ("));
+    CHECK(has(second.output, "the log there already had 3 salons from earlier runs and now holds 6"));
+    auto const verify = run_salonq(dir, {"--data", dir / "data", "verify"});
+    CHECK(verify.code == 0);
+    CHECK(has(verify.output, "salons 6 "));
 }
