@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -153,8 +154,9 @@ std::string manifest_mark(std::filesystem::path const& path) {
 rocksdb::Status open_read_only(rocksdb::Options const& options, std::filesystem::path const& path,
                                std::vector<rocksdb::ColumnFamilyDescriptor> const& descriptors,
                                std::vector<rocksdb::ColumnFamilyHandle*>& handles, rocksdb::DB*& db) {
-    constexpr int attempts = 50;
-    for (int attempt = 0; attempt < attempts; ++attempt) {
+    constexpr auto patience = std::chrono::seconds{10}; // a writer flushes every few seconds at most
+    auto const deadline = std::chrono::steady_clock::now() + patience;
+    for (int attempt = 0; std::chrono::steady_clock::now() < deadline; ++attempt) {
         auto const before = manifest_mark(path);
         auto status = rocksdb::DB::OpenForReadOnly(options, path.string(), descriptors, &handles, &db);
         if (manifest_mark(path) == before) {
@@ -163,7 +165,7 @@ rocksdb::Status open_read_only(rocksdb::Options const& options, std::filesystem:
         if (status.ok()) {
             close_handles(db, handles);
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds{attempt});
+        std::this_thread::sleep_for(std::chrono::milliseconds{std::min(attempt, 20)});
     }
     return rocksdb::Status::Busy("the database kept changing while it was opened read-only");
 }

@@ -56,8 +56,9 @@ point read_point(store::rocks_store const& db) {
 
 } // namespace
 
-// The writer of the test below, in a process of its own: writes for up to a minute, flushing every 20 writes so
-// that memtable flushes (and the compactions they bring) keep happening while the test opens read-only views.
+// The writer of the test below, in a process of its own: writes for up to a minute, flushing every 20 writes (a few
+// ms apart, where salonq's 64 MB memtables flush seconds apart) so that flushes and the compactions they bring keep
+// happening while the test opens read-only views.
 TEST_CASE("store: (child of the read-only test) holds the database and keeps writing") {
     char const* dir = std::getenv("SALONQ_STORE_WRITER_DIR");
     if (dir == nullptr) {
@@ -73,6 +74,7 @@ TEST_CASE("store: (child of the read-only test) holds the database and keeps wri
         if (i % 20 == 0) {
             (void)(*db)->flush(); // explicit ignore: a flush that fails only means fewer flushes
         }
+        std::this_thread::sleep_for(std::chrono::microseconds{100}); // a busy salon engine, not a bulk load
     }
     ::_exit(0);
 }
