@@ -8,6 +8,7 @@
 #include "engine/domain/decide.hpp"
 #include "engine/log/kafka/admin.hpp"
 #include "engine/log/partitioner.hpp"
+#include "engine/runtime/embedded_view.hpp"
 #include "engine/runtime/kafka_engine.hpp"
 #include "engine/runtime/kafka_verify.hpp"
 
@@ -22,7 +23,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
-#include <deque>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -31,58 +32,6 @@ namespace salonq::api {
 namespace {
 
 using namespace salonq::engine;
-
-// Outcomes arrive on the worker thread in any order; they are printed in input order as soon as the next one
-// is there, and flushed batch by batch, so a printed line means the command was acknowledged.
-class ordered_printer {
-public:
-    void expect(std::size_t n) {
-        std::lock_guard lock{mutex_};
-        lines_.resize(lines_.size() + n);
-    }
-    void set(std::size_t index, std::string line) {
-        {
-            std::lock_guard lock{mutex_};
-            lines_[index - base_] = std::move(line);
-        }
-        ready_.notify_one();
-    }
-    // Prints what is ready in order; with wait, blocks until everything expected is printed.
-    void drain(bool wait_all) {
-        std::unique_lock lock{mutex_};
-        for (;;) {
-            bool printed = false;
-            while (!lines_.empty() && lines_.front()) {
-                std::fputs(lines_.front()->c_str(), stdout);
-                std::fputc('\n', stdout);
-                lines_.pop_front();
-                ++base_;
-                printed = true;
-            }
-            if (printed) {
-                std::fflush(stdout);
-            }
-            if (!wait_all || lines_.empty()) {
-                return;
-            }
-            ready_.wait(lock);
-        }
-    }
-    std::size_t pending() {
-        std::lock_guard lock{mutex_};
-        return lines_.size();
-    }
-    void wait_below(std::size_t n) {
-        std::unique_lock lock{mutex_};
-        ready_.wait(lock, [&] { return lines_.size() < n || (!lines_.empty() && lines_.front()); });
-    }
-
-private:
-    std::mutex mutex_;
-    std::condition_variable ready_;
-    std::deque<std::optional<std::string>> lines_;
-    std::size_t base_ = 0;
-};
 
 std::string summary_line(sim::sim_summary const& s, double seconds) {
     auto const avg_wait_min =
@@ -132,6 +81,16 @@ sim::executor engine_executor(runtime::embedded_engine& engine, bool& failed) {
 
 } // namespace
 
+std::filesystem::path default_data_dir() {
+    if (char const* xdg = std::getenv("XDG_DATA_HOME"); xdg != nullptr && xdg[0] == '/') {
+        return std::filesystem::path{xdg} / "salonq";
+    }
+    if (char const* home = std::getenv("HOME"); home != nullptr && home[0] != '\0') {
+        return std::filesystem::path{home} / ".local" / "share" / "salonq";
+    }
+    return "/var/lib/salonq"; // a service without a home
+}
+
 std::expected<std::unique_ptr<runtime::embedded_engine>, std::string> open_engine(store_options const& so) {
     runtime::engine_options options;
     options.partitions = so.partitions;
@@ -144,58 +103,23 @@ std::expected<std::unique_ptr<runtime::embedded_engine>, std::string> open_engin
     return std::move(*engine);
 }
 
-int run_submit(store_options const& so, std::istream& in) {
-    auto engine = open_engine(so);
-    if (!engine) {
-        std::cerr << "salonq submit: " << engine.error() << "\n";
-        return 2;
+// events, state and verify read a view of the log: no lock, so they work while submit, simulate or demo runs in
+// another process, and nothing is created where there is no log (a mistyped --data is an error).
+std::expected<std::unique_ptr<runtime::embedded_view>, std::string> open_view(store_options const& so) {
+    auto view = runtime::embedded_view::open(so.data);
+    if (!view) {
+        return std::unexpected(fmt::format("no log to read: {}; check --data or SALONQ_DATA", view.error().message));
     }
-    constexpr std::size_t max_in_flight = 65536;
-    ordered_printer printer;
-    std::string line;
-    std::size_t index = 0;
-    std::size_t invalid = 0;
-    std::size_t failed = 0;
-    std::mutex failed_mutex;
-    while (std::getline(in, line)) {
-        if (line.find_first_not_of(" \t\r") == std::string::npos) {
-            continue;
-        }
-        ++index;
-        printer.expect(1);
-        auto decoded = codec::decode_command(line, codec::command_source::client);
-        if (!decoded) {
-            ++invalid;
-            printer.set(index - 1, invalid_json(index, decoded.error()));
-        } else {
-            (*engine)->submit(std::move(*decoded), [&, index](std::expected<runtime::outcome, runtime::error> r) {
-                if (!r) {
-                    std::lock_guard lock{failed_mutex};
-                    ++failed;
-                }
-                printer.set(index - 1, r ? outcome_json(index, *r) : failed_json(index, r.error()));
-            });
-        }
-        printer.drain(false);
-        if (printer.pending() >= max_in_flight) {
-            printer.wait_below(max_in_flight);
-        }
-    }
-    printer.drain(true);
-    if (invalid > 0 || failed > 0) {
-        std::cerr << fmt::format("salonq submit: {} lines, {} invalid, {} failed\n", index, invalid, failed);
-        return 1;
-    }
-    return 0;
+    return std::move(*view);
 }
 
 int run_events(store_options const& so, events_options const& eo) {
-    auto engine = open_engine(so);
-    if (!engine) {
-        std::cerr << "salonq events: " << engine.error() << "\n";
+    auto view = open_view(so);
+    if (!view) {
+        std::cerr << "salonq events: " << view.error() << "\n";
         return 2;
     }
-    auto& log = (*engine)->events();
+    auto& log = (*view)->events();
     std::uint64_t printed = 0;
     bool const filtering = eo.salon || eo.from_seq > 0 || !eo.include_rejections;
     // A salon's entries all live on its partition.
@@ -252,12 +176,12 @@ int run_events(store_options const& so, events_options const& eo) {
 }
 
 int run_state(store_options const& so, std::string const& salon) {
-    auto engine = open_engine(so);
-    if (!engine) {
-        std::cerr << "salonq state: " << engine.error() << "\n";
+    auto view = open_view(so);
+    if (!view) {
+        std::cerr << "salonq state: " << view.error() << "\n";
         return 2;
     }
-    auto state = (*engine)->state(salon_id{salon});
+    auto state = (*view)->state(salon_id{salon});
     if (!state) {
         std::cerr << "salonq state: " << state.error().message << "\n";
         return 1;
@@ -271,12 +195,12 @@ int run_state(store_options const& so, std::string const& salon) {
 }
 
 int run_verify(store_options const& so) {
-    auto engine = open_engine(so);
-    if (!engine) {
-        std::cerr << "salonq verify: " << engine.error() << "\n";
+    auto view = open_view(so);
+    if (!view) {
+        std::cerr << "salonq verify: " << view.error() << "\n";
         return 2;
     }
-    auto report = runtime::verify((*engine)->db(), (*engine)->partition_count());
+    auto report = runtime::verify((*view)->db(), (*view)->partition_count());
     if (!report) {
         std::cerr << "salonq verify: " << report.error().message << "\n";
         return 1;
@@ -340,11 +264,60 @@ int run_simulate(store_options const& so, simulate_options const& opts) {
     return 0;
 }
 
+namespace {
+
+// Every salon registered in the log has a stored state.
+std::expected<std::uint64_t, std::string> count_salons(store::rocks_store const& db) {
+    std::uint64_t n = 0;
+    auto scanned = db.scan(store::family::state, "", "", [&n](std::string_view, std::string_view) {
+        ++n;
+        return true;
+    });
+    if (!scanned) {
+        return std::unexpected(scanned.error().message);
+    }
+    return n;
+}
+
+// What the demo did, and what the log holds now: a second run adds salons to the first run's, and verify (which
+// ops/run.sh runs next) counts them all.
+void print_demo_header(store_options const& so, sim::sim_options const& options, std::uint64_t before,
+                       std::uint64_t after) {
+    std::cout << fmt::format("salonq demo: {} new salons ({}-0001 to -{:04}), one simulated day, through the embedded "
+                             "engine at {}\n",
+                             options.salons, options.salon_prefix, options.salons, so.data.string());
+    if (before == 0) {
+        std::cout << fmt::format("the log there is new and holds these {} salons\n\n", after);
+    } else {
+        std::cout << fmt::format("the log there already had {} salons from earlier runs and now holds {}\n\n", before,
+                                 after);
+    }
+}
+
+void print_demo_salon(runtime::embedded_engine& engine, store_options const& so, std::string const& salon) {
+    auto state = engine.state(salon_id{salon});
+    if (state && *state) {
+        auto const& s = **state;
+        std::cout << fmt::format("salon {} ({}, {}): seq {}, {} active tickets, {} staff\n", s.id.value(), s.name,
+                                 s.timezone, s.seq.value(), s.tickets.size(), s.staff.size());
+    }
+    std::cout << "\nTry:  build/salonq --data " << so.data.string() << " state " << salon << "\n"
+              << "      build/salonq --data " << so.data.string() << " events --salon " << salon << " --limit 20\n"
+              << "      build/salonq --data " << so.data.string() << " verify\n";
+}
+
+} // namespace
+
 int run_demo(store_options const& so) {
     auto engine = open_engine(so);
     if (!engine) {
         std::cerr << "salonq demo: " << engine.error() << "\n";
         return 2;
+    }
+    auto const before = count_salons((*engine)->db());
+    if (!before) {
+        std::cerr << "salonq demo: " << before.error() << "\n";
+        return 1;
     }
     // Each run opens new salons (and so new commandIds): a second run is a new demo, not a replay of
     // the first one's commands, which would all be answered as duplicates.
@@ -358,22 +331,13 @@ int run_demo(store_options const& so) {
     auto const started = std::chrono::steady_clock::now();
     auto summary = simulator.run(engine_executor(**engine, failed));
     auto const seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (failed) {
+    auto const after = count_salons((*engine)->db());
+    if (failed || !after) {
         return 1;
     }
-    std::cout << "salonq demo: three salons, one simulated day, through the embedded engine at " << so.data.string()
-              << "\n\n";
+    print_demo_header(so, options, *before, *after);
     std::cout << summary_line(summary, seconds) << "\n";
-    auto const salon = options.salon_prefix + "-0001";
-    auto state = (*engine)->state(salon_id{salon});
-    if (state && *state) {
-        auto const& s = **state;
-        std::cout << fmt::format("salon {} ({}, {}): seq {}, {} active tickets, {} staff\n", s.id.value(), s.name,
-                                 s.timezone, s.seq.value(), s.tickets.size(), s.staff.size());
-    }
-    std::cout << "\nTry:  build/salonq --data " << so.data.string() << " state " << salon << "\n"
-              << "      build/salonq --data " << so.data.string() << " events --salon " << salon << " --limit 20\n"
-              << "      build/salonq --data " << so.data.string() << " verify\n";
+    print_demo_salon(**engine, so, options.salon_prefix + "-0001");
     return 0;
 }
 

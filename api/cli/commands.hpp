@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/runtime/embedded_engine.hpp"
+#include "engine/runtime/embedded_view.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -11,9 +12,13 @@
 
 namespace salonq::api {
 
+// Where the data lives without --data or SALONQ_DATA: $XDG_DATA_HOME/salonq, else ~/.local/share/salonq (the XDG
+// base directory default), outside any checkout, so a log is never committed by mistake.
+[[nodiscard]] std::filesystem::path default_data_dir();
+
 // Options shared by every subcommand that opens the embedded log.
 struct store_options {
-    std::filesystem::path data = "salonq-data";
+    std::filesystem::path data = default_data_dir();
     std::optional<std::int32_t> partitions;
     std::int32_t workers = 1;
     std::string durability = "sync";
@@ -70,5 +75,7 @@ int run_verify_kafka(kafka_options const& ko, std::vector<std::filesystem::path>
 
 [[nodiscard]] std::expected<std::unique_ptr<engine::runtime::embedded_engine>, std::string>
 open_engine(store_options const& so);
+[[nodiscard]] std::expected<std::unique_ptr<engine::runtime::embedded_view>, std::string>
+open_view(store_options const& so);
 
 } // namespace salonq::api

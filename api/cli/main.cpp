@@ -34,7 +34,10 @@ int main(int argc, char** argv) {
     app.set_config("--config", "", "Read options from this TOML/INI file ([serve], [topics.create], ...)");
 
     store_options so;
-    app.add_option("--data", so.data, "Directory of the embedded log and state")->envname("SALONQ_DATA");
+    app.add_option("--data", so.data,
+                   "Directory of the embedded log and state (default $XDG_DATA_HOME/salonq, else "
+                   "~/.local/share/salonq)")
+        ->envname("SALONQ_DATA");
     app.add_option("--partitions", so.partitions, "Partition count of a new log (default 12)")
         ->check(CLI::Range(1, 4096));
     app.add_option("--workers", so.workers, "Engine worker threads (single writers)")->check(CLI::Range(1, 64));

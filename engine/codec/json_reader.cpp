@@ -256,6 +256,11 @@ element parse_document(std::string_view json, std::size_t max_size) {
     if (json.empty()) {
         fail(errc::malformed_json, "", "the message is empty");
     }
+    // Some Windows editors and .NET writers put one in front; simdjson would only call it "improper structure".
+    if (json.starts_with("\xEF\xBB\xBF")) {
+        fail(errc::malformed_json, "",
+             "the message starts with a UTF-8 byte order mark (EF BB BF); send JSON without it");
+    }
     thread_local simdjson::dom::parser parser;
     auto result = parser.parse(json.data(), json.size(), true);
     if (result.error() == simdjson::UTF8_ERROR) {

@@ -27,9 +27,26 @@ date::time_zone const* find_zone(std::string_view name) noexcept {
     return zone;
 }
 
+// IANA zone names are parts separated by '/', each starting with an upper-case letter, then letters, digits, '_',
+// '-' and '+' ("America/Port-au-Prince", "Etc/GMT+5", "UTC"). The OS zone directory that date's tz database
+// lists also holds "localtime" (a link to the server's own zone: a salon's day would move with the server) and
+// data files ("zone.tab", "posixrules"); every one of those starts with a lower-case letter.
+bool iana_shaped(std::string_view name) noexcept {
+    bool part_start = true;
+    for (char const ch : name) {
+        bool const upper = ch >= 'A' && ch <= 'Z';
+        bool const other = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' || ch == '+';
+        if (ch == '/' ? part_start : (part_start ? !upper : !(upper || other))) {
+            return false;
+        }
+        part_start = ch == '/';
+    }
+    return !part_start;
+}
+
 } // namespace
 
-bool is_known_timezone(std::string_view name) noexcept { return !name.empty() && find_zone(name) != nullptr; }
+bool is_known_timezone(std::string_view name) noexcept { return iana_shaped(name) && find_zone(name) != nullptr; }
 
 local_day local_day_of(std::string_view timezone, instant t) noexcept {
     auto const* zone = find_zone(timezone);

@@ -13,6 +13,10 @@ constexpr std::int32_t max_waiting_limit = token::pool_size;
 constexpr std::int64_t max_price_cents = 10'000'000;
 constexpr std::int32_t max_duration_min = 24 * 60;
 
+// invalid_config covers every limit of the configuration; a blank name is named as such.
+constexpr std::string_view blank_salon_name = "the salon's name is empty (or only spaces)";
+constexpr std::string_view blank_staff_name = "the staff member's name is empty (or only spaces)";
+
 // splitmix64: a small, well-mixed generator; seeded from the command so decide stays deterministic.
 std::uint64_t splitmix64(std::uint64_t x) noexcept {
     x += 0x9e3779b97f4a7c15ULL;
@@ -30,6 +34,8 @@ std::uint64_t token_seed(command const& c, seq_t seq) noexcept {
 }
 
 rejection reject(rejection_code code) { return rejection{code, std::string{default_message(code)}}; }
+// A rejection whose code covers several checks, with a message that names the one that failed.
+rejection reject(rejection_code code, std::string_view message) { return rejection{code, std::string{message}}; }
 
 // Never negative: a receive time that steps backwards (clock skew between api instances) counts as no wait.
 std::int64_t ms_between(instant from, instant to) noexcept { return std::max<std::int64_t>(0, (to - from).count()); }
@@ -142,7 +148,7 @@ struct decider {
             return std::unexpected(reject(rejection_code::invalid_timezone));
         }
         if (blank(r.name)) {
-            return std::unexpected(reject(rejection_code::invalid_config));
+            return std::unexpected(reject(rejection_code::invalid_config, blank_salon_name));
         }
         return out.one(evt::salon_registered{r.name, r.timezone, salon_config{}});
     }
@@ -190,7 +196,7 @@ struct decider {
             return std::unexpected(reject(rejection_code::staff_limit_reached));
         }
         if (blank(r.name)) {
-            return std::unexpected(reject(rejection_code::invalid_config));
+            return std::unexpected(reject(rejection_code::invalid_config, blank_staff_name));
         }
         return out.one(evt::staff_added{r.staff, r.name, r.staff_role});
     }

@@ -302,12 +302,12 @@ std::expected<std::unique_ptr<embedded_engine>, error> embedded_engine::open(std
     state->db = std::move(*db);
 
     // The partition count is part of the log's layout: fixed when the log is created.
-    auto layout = state->db->get(store::family::meta, meta_layout_key);
+    auto layout = stored_partition_count(*state->db);
     if (!layout) {
-        return std::unexpected(storage_error(layout.error()));
+        return std::unexpected(layout.error());
     }
     if (*layout) {
-        auto const stored = static_cast<std::int32_t>(log::get_u32(**layout));
+        auto const stored = **layout;
         if (state->options.partitions && *state->options.partitions != stored) {
             return std::unexpected(
                 error{errc::config_mismatch, fmt::format("the log at {} has {} partitions, not {}", dir.string(),
@@ -371,18 +371,7 @@ std::expected<outcome, error> embedded_engine::submit_sync(command c) {
 std::int32_t embedded_engine::partition_count() const noexcept { return impl_->partitions; }
 
 std::expected<std::optional<salon_state>, error> embedded_engine::state(salon_id const& id) const {
-    auto stored = impl_->db->get(store::family::state, id.value());
-    if (!stored) {
-        return std::unexpected(storage_error(stored.error()));
-    }
-    if (!*stored) {
-        return std::optional<salon_state>{};
-    }
-    auto decoded = codec::decode_state(**stored);
-    if (!decoded) {
-        return std::unexpected(error{errc::corrupt, decoded.error().message});
-    }
-    return std::optional<salon_state>{std::move(*decoded)};
+    return read_state(*impl_->db, id);
 }
 
 log::reader& embedded_engine::events() noexcept { return *impl_->events; }

@@ -1,29 +1,53 @@
 #include "engine/runtime/stored.hpp"
 
 #include "engine/codec/state_codec.hpp"
+#include "engine/log/keys.hpp"
+#include "engine/runtime/embedded_engine.hpp"
 
 #include <fmt/format.h>
 
 namespace salonq::engine::runtime {
 
-std::expected<salon_state*, error> load_state(store::rocks_store const& db, state_cache& cache, salon_id const& id) {
-    if (auto it = cache.find(id.value()); it != cache.end()) {
-        return &it->second;
+std::expected<std::optional<std::int32_t>, error> stored_partition_count(store::rocks_store const& db) {
+    auto layout = db.get(store::family::meta, meta_layout_key);
+    if (!layout) {
+        return std::unexpected(error{errc::storage, layout.error().message});
     }
+    if (!*layout) {
+        return std::optional<std::int32_t>{};
+    }
+    return std::optional{static_cast<std::int32_t>(log::get_u32(**layout))};
+}
+
+std::expected<std::optional<salon_state>, error> read_state(store::rocks_store const& db, salon_id const& id) {
     auto stored = db.get(store::family::state, id.value());
     if (!stored) {
         return std::unexpected(error{errc::storage, stored.error().message});
     }
     if (!*stored) {
-        return nullptr;
+        return std::optional<salon_state>{};
     }
     auto decoded = codec::decode_state(**stored);
     if (!decoded) {
-        return std::unexpected(
-            error{errc::corrupt, fmt::format("state of salon {} does not decode: {} at {}", id.value(),
-                                             decoded.error().message, decoded.error().path)});
+        auto const& e = decoded.error();
+        return std::unexpected(error{errc::corrupt, fmt::format("state of salon {} does not decode: {}{}{}", id.value(),
+                                                                e.message, e.path.empty() ? "" : " at ", e.path)});
     }
-    return &cache.emplace(id.value(), std::move(*decoded)).first->second;
+    return std::optional<salon_state>{std::move(*decoded)};
+}
+
+std::expected<salon_state*, error> load_state(store::rocks_store const& db, state_cache& cache, salon_id const& id) {
+    if (auto it = cache.find(id.value()); it != cache.end()) {
+        return &it->second;
+    }
+    auto stored = read_state(db, id);
+    if (!stored) {
+        return std::unexpected(std::move(stored.error()));
+    }
+    if (!*stored) {
+        return nullptr;
+    }
+    return &cache.emplace(id.value(), std::move(**stored)).first->second;
 }
 
 std::expected<std::optional<dedupe_entry>, error> recent_outcome(store::rocks_store const& db, std::string const& key,

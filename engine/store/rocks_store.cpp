@@ -9,10 +9,15 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <fstream>
+#include <thread>
 #include <vector>
 
 namespace salonq::engine::store {
@@ -58,6 +63,128 @@ private:
     std::chrono::milliseconds retention_;
 };
 
+rocksdb::Options db_options(open_options const& options) {
+    rocksdb::Options o;
+    o.create_if_missing = options.create_if_missing;
+    o.create_missing_column_families = true;
+    o.IncreaseParallelism(2);
+    o.max_total_wal_size = 256 << 20;
+    o.keep_log_file_num = 3;
+    o.atomic_flush = options.cache_of_log; // without a WAL, the only way the families stay consistent
+    // Every table file is opened at open (RocksDB's default, spelled out): a read-only store keeps reading the
+    // files it started with even after a writer in another process compacts them away.
+    o.max_open_files = -1;
+    return o;
+}
+
+std::vector<rocksdb::ColumnFamilyDescriptor> family_descriptors(open_options const& options,
+                                                                rocksdb::CompactionFilter const* dedupe_filter) {
+    rocksdb::BlockBasedTableOptions table;
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    // RocksDB's default is 8 MB. A Kafka worker's snapshot rounds read every salon state (~1-2 kB each): with
+    // 20,000 salons they re-read and decompressed the blocks of the whole family each time, 65 % of the
+    // committing thread at 25,000 commands/s.
+    table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+    rocksdb::ColumnFamilyOptions cf_options;
+    cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    cf_options.compression = rocksdb::kLZ4Compression;
+
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
+    for (std::size_t i = 0; i < family_count; ++i) {
+        auto opts = cf_options;
+        if (static_cast<family>(i) == family::dedupe) {
+            // Nearly every lookup is a miss (a new commandId): a memtable bloom filter answers it cheaply.
+            opts.compaction_filter = dedupe_filter;
+            opts.memtable_prefix_bloom_size_ratio = 0.05;
+            opts.memtable_whole_key_filtering = true;
+        }
+        descriptors.emplace_back(family_names[i], opts);
+    }
+    return descriptors;
+}
+
+// A read-only open creates nothing, so a mistyped path is an error rather than an empty database.
+std::optional<error> no_database(std::filesystem::path const& path) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(path, ec)) {
+        return error{errc::not_found, fmt::format("{} does not exist", path.string())};
+    }
+    if (!std::filesystem::exists(path / "CURRENT", ec)) {
+        return error{errc::not_found,
+                     fmt::format("{} is not a salonq data directory (it has no RocksDB CURRENT file)", path.string())};
+    }
+    return std::nullopt;
+}
+
+void close_handles(rocksdb::DB*& db, std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
+    for (auto* h : handles) {
+        (void)db->DestroyColumnFamilyHandle(h); // explicit ignore: a handle of a database being dropped
+    }
+    handles.clear();
+    delete db;
+    db = nullptr;
+}
+
+rocksdb::Status open_writer(rocksdb::Options const& options, std::filesystem::path const& path,
+                            std::vector<rocksdb::ColumnFamilyDescriptor> const& descriptors,
+                            std::vector<rocksdb::ColumnFamilyHandle*>& handles, rocksdb::DB*& db) {
+    std::error_code made;
+    std::filesystem::create_directories(path, made); // if it fails, so does the open, with RocksDB's reason
+    return rocksdb::DB::Open(options, path.string(), descriptors, &handles, &db);
+}
+
+// CURRENT names the MANIFEST, which grows by a record each time a flush or compaction commits: this changes
+// whenever the set of files that make up the database does.
+std::string manifest_mark(std::filesystem::path const& path) {
+    std::ifstream current{path / "CURRENT"};
+    std::string manifest;
+    std::getline(current, manifest);
+    std::error_code ec;
+    auto const size = std::filesystem::file_size(path / manifest, ec);
+    return fmt::format("{}:{}", manifest, ec ? 0 : size);
+}
+
+// A read-only open takes no lock, so it works beside a writer in another process, and sees what that writer
+// wrote up to the open (it replays the WAL). It reads the MANIFEST first and then the WAL files it finds: a
+// writer that flushes in between deletes a WAL whose writes the MANIFEST read does not include yet, and the view
+// would lack them while holding later writes. A flush or compaction commits to the MANIFEST before it deletes a
+// file, so an open during which the MANIFEST did not change saw one consistent point; otherwise it is tried again
+// (a failed one too: a file it needed may have been compacted away meanwhile).
+rocksdb::Status open_read_only(rocksdb::Options const& options, std::filesystem::path const& path,
+                               std::vector<rocksdb::ColumnFamilyDescriptor> const& descriptors,
+                               std::vector<rocksdb::ColumnFamilyHandle*>& handles, rocksdb::DB*& db) {
+    constexpr auto patience = std::chrono::seconds{10}; // a writer flushes every few seconds at most
+    auto const deadline = std::chrono::steady_clock::now() + patience;
+    for (int attempt = 0; std::chrono::steady_clock::now() < deadline; ++attempt) {
+        auto const before = manifest_mark(path);
+        auto status = rocksdb::DB::OpenForReadOnly(options, path.string(), descriptors, &handles, &db);
+        if (manifest_mark(path) == before) {
+            return status;
+        }
+        if (status.ok()) {
+            close_handles(db, handles);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds{std::min(attempt, 20)});
+    }
+    return rocksdb::Status::Busy("the database kept changing while it was opened read-only");
+}
+
+// RocksDB's words when the LOCK file is taken: "While lock file: <dir>/LOCK: Resource temporarily unavailable"
+// (by another process) or "lock hold by current process" (by this one).
+error open_error(rocksdb::Status const& s, std::filesystem::path const& path) {
+    auto const text = s.ToString();
+    if (s.IsIOError() && text.find("While lock file") != std::string::npos) {
+        return error{
+            errc::busy,
+            fmt::format("another salonq process holds the log at {} (its RocksDB LOCK file is taken)", path.string())};
+    }
+    if (s.IsIOError() && text.find("lock hold by current process") != std::string::npos) {
+        return error{errc::busy, fmt::format("this process already has the log at {} open", path.string())};
+    }
+    return to_error(s);
+}
+
 } // namespace
 
 std::string_view to_string(errc c) noexcept {
@@ -70,6 +197,8 @@ std::string_view to_string(errc c) noexcept {
         return "busy";
     case errc::invalid_argument:
         return "invalid_argument";
+    case errc::not_found:
+        return "not_found";
     }
     return "io_error";
 }
@@ -132,57 +261,25 @@ write_batch rocks_store::make_batch() const {
 
 std::expected<std::unique_ptr<rocks_store>, error> rocks_store::open(std::filesystem::path const& path,
                                                                      open_options const& options) {
-    auto state = std::make_unique<impl>();
-    state->path = path;
-    state->cache_of_log = options.cache_of_log;
-    if (!options.read_only) {
+    if (options.read_only) {
+        if (auto missing = no_database(path)) {
+            return std::unexpected(*missing);
+        }
+    } else {
         std::error_code ignored;
         std::filesystem::remove_all(path / ingest_dir, ignored); // files of a load a crash interrupted
     }
+    auto state = std::make_unique<impl>();
+    state->path = path;
+    state->cache_of_log = options.cache_of_log;
     state->filter = std::make_unique<dedupe_retention_filter>(
         std::chrono::duration_cast<std::chrono::milliseconds>(options.dedupe_retention));
-
-    rocksdb::Options db_options;
-    db_options.create_if_missing = options.create_if_missing;
-    db_options.create_missing_column_families = true;
-    db_options.IncreaseParallelism(2);
-    db_options.max_total_wal_size = 256 << 20;
-    db_options.keep_log_file_num = 3;
-    db_options.atomic_flush = options.cache_of_log; // without a WAL, the only way the families stay consistent
-
-    rocksdb::BlockBasedTableOptions table;
-    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-    // RocksDB's default is 8 MB. A Kafka worker's snapshot rounds read every salon state (~1-2 kB each): with
-    // 20,000 salons they re-read and decompressed the blocks of the whole family each time, 65 % of the
-    // committing thread at 25,000 commands/s.
-    table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
-    rocksdb::ColumnFamilyOptions cf_options;
-    cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-    cf_options.compression = rocksdb::kLZ4Compression;
-
-    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-    descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
-    for (std::size_t i = 0; i < family_count; ++i) {
-        auto opts = cf_options;
-        if (static_cast<family>(i) == family::dedupe) {
-            // Nearly every lookup is a miss (a new commandId): a memtable bloom filter answers it cheaply.
-            opts.compaction_filter = state->filter.get();
-            opts.memtable_prefix_bloom_size_ratio = 0.05;
-            opts.memtable_whole_key_filtering = true;
-        }
-        descriptors.emplace_back(family_names[i], opts);
-    }
-
+    auto const descriptors = family_descriptors(options, state->filter.get());
     rocksdb::DB* raw = nullptr;
-    rocksdb::Status status;
-    if (options.read_only) {
-        status = rocksdb::DB::OpenForReadOnly(db_options, path.string(), descriptors, &state->handles, &raw);
-    } else {
-        std::filesystem::create_directories(path);
-        status = rocksdb::DB::Open(db_options, path.string(), descriptors, &state->handles, &raw);
-    }
+    auto const status = options.read_only ? open_read_only(db_options(options), path, descriptors, state->handles, raw)
+                                          : open_writer(db_options(options), path, descriptors, state->handles, raw);
     if (!status.ok()) {
-        return std::unexpected(to_error(status));
+        return std::unexpected(open_error(status, path));
     }
     state->db.reset(raw);
     for (std::size_t i = 0; i < family_count; ++i) {

@@ -13,7 +13,9 @@
 
 namespace salonq::engine::store {
 
-enum class errc : std::uint8_t { io_error, corruption, busy, invalid_argument };
+// busy: another process holds the database (or it kept changing under a read-only open); not_found: a read-only
+// open found no database at the path.
+enum class errc : std::uint8_t { io_error, corruption, busy, invalid_argument, not_found };
 [[nodiscard]] std::string_view to_string(errc c) noexcept;
 
 struct error {
@@ -52,6 +54,8 @@ private:
 
 struct open_options {
     bool create_if_missing = true;
+    // Opens without taking the lock, beside a writer in another process, as of the open (see rocks_store::open);
+    // creates nothing: no database at the path is errc::not_found.
     bool read_only = false;
     // How long a dedupe entry is kept before compaction may drop it (commandId retention window).
     std::chrono::hours dedupe_retention{24 * 7};
@@ -67,6 +71,8 @@ struct open_options {
 // single-writer-per-partition is the runtime's rule, not the store's. RocksDB types stay out of this header.
 class rocks_store {
 public:
+    // A writer takes the directory's LOCK file: while another process holds it, open fails with errc::busy and
+    // says so. A read-only open takes no lock and sees a consistent point as of the open.
     [[nodiscard]] static std::expected<std::unique_ptr<rocks_store>, error> open(std::filesystem::path const& path,
                                                                                  open_options const& options = {});
     ~rocks_store();

@@ -39,6 +39,9 @@ TEST_CASE("codec: every malformed command in the golden table fails with its cod
         CHECK(to_string(result.error().code) == row.code);
         CHECK(result.error().path == row.path);
         CHECK_FALSE(result.error().message.empty());
+        if (row.message) {
+            CHECK(result.error().message == *row.message);
+        }
     }
     // Every error code except too_large (generated below, 64 KiB does not belong in a data file) has a row.
     for (auto c : {errc::malformed_json, errc::invalid_utf8, errc::wrong_type, errc::missing_field, errc::unknown_field,

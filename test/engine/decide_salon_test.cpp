@@ -33,18 +33,27 @@ TEST_SUITE("domain.salon") {
     }
 
     TEST_CASE("register: time zone must be a known IANA zone") {
-        for (std::string tz : {"Mars/Olympus_Mons", "", "Europe/Londres", "Asia/Kolkata ", "+05:30"}) {
+        for (std::string tz : {"Mars/Olympus_Mons", "", "Europe/Londres", "Asia/Kolkata ", "+05:30",
+                               // files of the OS zone directory that are not IANA zones; localtime is the server's
+                               "localtime", "posixrules", "zone.tab", "posix/Europe/London", "right/UTC",
+                               "Europe//London", "Europe/London/", "/Europe/London"}) {
             CAPTURE(tz);
             scenario{}.when(register_salon(tz)).then_rejected(rc::invalid_timezone);
         }
-        for (std::string tz : {"UTC", "America/Los_Angeles", "Asia/Kolkata", "Australia/Adelaide"}) {
+        for (std::string tz : {"UTC", "America/Los_Angeles", "Asia/Kolkata", "Australia/Adelaide",
+                               "America/Port-au-Prince", "Etc/GMT+5", "Etc/GMT-14", "America/Argentina/Buenos_Aires"}) {
             CAPTURE(tz);
             scenario{}.when(register_salon(tz)).then_event<evt::salon_registered>();
         }
     }
 
-    TEST_CASE("register: a blank name is invalid_config") {
-        scenario{}.when(register_salon("UTC", "   ")).then_rejected(rc::invalid_config);
+    TEST_CASE("register: a blank name is invalid_config, and the message says so") {
+        for (std::string name : {"   ", "", "\t"}) {
+            CAPTURE(name);
+            scenario{}
+                .when(register_salon("UTC", name))
+                .then_rejected(rc::invalid_config, "the salon's name is empty (or only spaces)");
+        }
     }
 
     TEST_CASE("every command but register on an unknown salon is salon_not_found") {
@@ -160,7 +169,13 @@ TEST_SUITE("domain.staff") {
         CHECK_FALSE(m->serving.has_value());
 
         s.when(add_staff("st3", role::staff, "Other")).then_rejected(rc::staff_exists);
-        s.when(add_staff("st4", role::staff, " ")).then_rejected(rc::invalid_config);
+        for (std::string name : {" ", "\t "}) {
+            CAPTURE(name);
+            s.when(add_staff("st4", role::staff, name))
+                .then_rejected(rc::invalid_config, "the staff member's name is empty (or only spaces)");
+        }
+        s.when(cmd::add_staff{sid("st4"), "", role::staff}) // the helper fills in an empty name
+            .then_rejected(rc::invalid_config, "the staff member's name is empty (or only spaces)");
         s.by(staff_actor("st1")).when(add_staff("st5", role::owner)).then_rejected(rc::forbidden_role);
     }
 

@@ -4,6 +4,7 @@
 #include "engine/codec/event_codec.hpp"
 #include "engine/log/partitioner.hpp"
 #include "engine/runtime/embedded_engine.hpp"
+#include "engine/runtime/embedded_view.hpp"
 #include "engine/runtime/verify.hpp"
 #include "test/support/commands.hpp"
 #include "test/support/process.hpp"
@@ -244,4 +245,66 @@ TEST_CASE("engine: salonq submit refuses bad input with a code and writes nothin
         commands += engine->commands().end_offset(partition_id{p})->value();
     }
     CHECK(commands == 1);
+}
+
+TEST_CASE("engine: a stored state that does not decode is corrupt, with a message that names what it can") {
+    struct row {
+        std::string name;
+        std::string stored;
+        std::string message;
+    };
+    std::vector<row> const rows{
+        {"not JSON: no field to name", "not json",
+         "state of salon s1 does not decode: malformed JSON: Problem while parsing an atom starting with the letter "
+         "'n'"},
+        {"a missing field, named", "{}", "state of salon s1 does not decode: is required at salonId"},
+    };
+    for (auto const& r : rows) {
+        CAPTURE(r.name);
+        temp_dir dir;
+        {
+            auto db = store::rocks_store::open(dir.path()).value();
+            auto wb = db->make_batch();
+            wb.put(store::family::state, "s1", r.stored);
+            REQUIRE(db->write(wb, true));
+        }
+        auto engine = embedded_engine::open(dir.path()).value();
+        auto const read = engine->state(salon_id{"s1"});
+        REQUIRE_FALSE(read);
+        CHECK(read.error().code == runtime::errc::corrupt);
+        CHECK(read.error().message == r.message);
+        auto const decided = engine->submit_sync(make_command("w1", "s1", walk_in("Ana", {"HC"}), at(5)));
+        REQUIRE_FALSE(decided);
+        CHECK(decided.error().message == r.message);
+    }
+}
+
+TEST_CASE("engine: a read-only view beside a running engine sees what was committed before it opened") {
+    temp_dir dir;
+    runtime::engine_options four;
+    four.partitions = 4;
+    auto engine = embedded_engine::open(dir.path(), four).value();
+    set_up_salon(*engine, "s1");
+    auto view = runtime::embedded_view::open(dir.path());
+    REQUIRE_MESSAGE(view, view.error().message);
+    CHECK((*view)->partition_count() == 4);
+    CHECK((*view)->state(salon_id{"s1"}).value() == engine->state(salon_id{"s1"}).value());
+    CHECK_FALSE((*view)->state(salon_id{"nobody"}).value().has_value());
+    auto const p = partition_id{log::partition_for("s1", 4)};
+    CHECK((*view)->events().end_offset(p).value() == engine->events().end_offset(p).value());
+    CHECK(runtime::verify((*view)->db(), (*view)->partition_count()).value().ok());
+
+    REQUIRE(engine->submit_sync(make_command("w-1", "s1", walk_in("Ana", {"HC"}), at(5)))->accepted());
+    CHECK((*view)->events().end_offset(p)->value() + 1 == engine->events().end_offset(p)->value()); // as of its open
+}
+
+TEST_CASE("engine: a read-only view refuses a directory without a log") {
+    temp_dir dir;
+    auto missing = runtime::embedded_view::open(dir / "nope");
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().message == dir / "nope" + " does not exist");
+    { REQUIRE(store::rocks_store::open(dir / "other")); } // a RocksDB database, but not an engine's
+    auto other = runtime::embedded_view::open(dir / "other");
+    REQUIRE_FALSE(other);
+    CHECK(other.error().message == dir / "other" + " is not a salonq log (it has no partition layout)");
 }

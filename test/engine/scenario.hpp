@@ -226,6 +226,15 @@ public:
         return *this;
     }
 
+    // Then: refused with this code and this message (a code that covers several checks names the one that failed).
+    scenario& then_rejected(rejection_code code, std::string const& message, where loc = where::current()) {
+        INFO("scenario step at " << loc.file_name() << ':' << loc.line());
+        REQUIRE_MESSAGE(!result_.has_value(), "expected " << to_string(code) << ", got " << describe(result_));
+        CHECK(std::string{to_string(result_.error().code)} == std::string{to_string(code)});
+        CHECK(result_.error().message == message);
+        return *this;
+    }
+
     [[nodiscard]] salon_state const& state() const noexcept { return state_; }
     [[nodiscard]] std::vector<event> const& history() const noexcept { return history_; }
     [[nodiscard]] decision const& result() const noexcept { return result_; }

@@ -1,0 +1,160 @@
+// The salonq command line in child processes (embedded mode): submit as a conversation over a pipe, its line
+// numbers, the read-only commands (events, state, verify) beside a running submit and on a mistyped --data.
+
+#include "test/support/piped_process.hpp"
+#include "test/support/process.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using salonq::test::child_process;
+using salonq::test::piped_process;
+using salonq::test::salonq_binary;
+using salonq::test::temp_dir;
+
+// Generous: the machine may be busy. A submit that holds an answer back until the next line never answers.
+constexpr auto answer_time = 20s;
+
+std::string const register_s1 =
+    R"({"type":"register_salon","commandId":"r1","salonId":"s1","payload":{"name":"A","timezone":"UTC"}})";
+std::string const add_staff_s1 =
+    R"({"type":"add_staff","commandId":"a1","salonId":"s1","payload":{"staffId":"st1","name":"Ann","role":"staff"}})";
+
+struct result {
+    int code = -1;
+    std::string output; // stdout and stderr
+};
+
+result run(temp_dir const& dir, std::vector<std::string> const& argv) {
+    child_process run(argv, dir / "run.out", true);
+    result r;
+    r.code = run.wait();
+    std::ifstream in{dir / "run.out"};
+    r.output.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    return r;
+}
+
+result run_salonq(temp_dir const& dir, std::vector<std::string> args) {
+    args.insert(args.begin(), salonq_binary());
+    return run(dir, args);
+}
+
+bool has(std::string const& text, std::string const& part) { return text.find(part) != std::string::npos; }
+
+} // namespace
+
+TEST_CASE("cli: submit over a pipe answers each command before the next line arrives") {
+    temp_dir dir;
+    piped_process submit({salonq_binary(), "--data", dir / "data", "submit", "-"});
+    REQUIRE(submit.started());
+
+    REQUIRE(submit.write(register_s1 + "\n"));
+    auto first = submit.read_line(answer_time);
+    REQUIRE_MESSAGE(first, "no answer to the first command while stdin stays open");
+    CHECK(has(*first, R"("line":1,"commandId":"r1")"));
+    CHECK(has(*first, R"("status":"accepted")"));
+
+    REQUIRE(submit.write(add_staff_s1 + "\n"));
+    auto second = submit.read_line(answer_time);
+    REQUIRE_MESSAGE(second, "no answer to the second command while stdin stays open");
+    CHECK(has(*second, R"("line":2,"commandId":"a1")"));
+    CHECK(has(*second, R"("status":"accepted")"));
+
+    submit.close_stdin();
+    CHECK_FALSE(submit.read_line(answer_time)); // nothing more: the output ends
+    CHECK(submit.wait() == 0);
+}
+
+TEST_CASE("cli: an outcome's line is the physical line number, blank lines counted") {
+    temp_dir dir;
+    {
+        std::ofstream out{dir / "in.jsonl"};
+        out << "\n" << register_s1 << "\n   \n\r\n" << add_staff_s1 << "\n\n{\"type\":\n";
+    }
+    auto const r = run_salonq(dir, {"--data", dir / "data", "submit", dir / "in.jsonl"});
+    CHECK(r.code == 1); // the last line is invalid
+    INFO(r.output);
+    CHECK(has(r.output, R"({"line":2,"commandId":"r1")"));
+    CHECK(has(r.output, R"({"line":5,"commandId":"a1")"));
+    CHECK(has(r.output, R"({"line":7,"status":"invalid")"));
+}
+
+TEST_CASE("cli: events, state and verify refuse a data directory that is not there, and create nothing") {
+    temp_dir dir;
+    auto const missing = dir / "mistyped";
+    for (std::vector<std::string> const& command : {std::vector<std::string>{"events"}, {"state", "s1"}, {"verify"}}) {
+        CAPTURE(command.front());
+        std::vector<std::string> args{"--data", missing};
+        args.insert(args.end(), command.begin(), command.end());
+        auto const r = run_salonq(dir, args);
+        CHECK(r.code == 2);
+        CHECK(r.output == "salonq " + command.front() + ": no log to read: " + missing +
+                              " does not exist; check --data or SALONQ_DATA\n");
+        CHECK_FALSE(std::filesystem::exists(missing));
+    }
+}
+
+TEST_CASE("cli: events, state and verify work beside a running submit, and a second writer is told who holds "
+          "the log") {
+    temp_dir dir;
+    auto const data = dir / "data";
+    piped_process submit({salonq_binary(), "--data", data, "submit", "-"});
+    REQUIRE(submit.write(register_s1 + "\n"));
+    REQUIRE(submit.read_line(answer_time)); // the log exists and the submit holds it
+
+    auto const state = run_salonq(dir, {"--data", data, "state", "s1"});
+    CHECK(state.code == 0);
+    CHECK(has(state.output, R"("seq":1,)"));
+    auto const events = run_salonq(dir, {"--data", data, "events", "--salon", "s1"});
+    CHECK(events.code == 0);
+    CHECK(has(events.output, R"("type":"salon_registered")"));
+    auto const verify = run_salonq(dir, {"--data", data, "verify"});
+    CHECK(verify.code == 0);
+    CHECK(has(verify.output, "verify: ok"));
+
+    auto const second = run_salonq(dir, {"--data", data, "submit", "-"});
+    CHECK(second.code == 2);
+    CHECK(has(second.output, "another salonq process holds the log at " + data));
+
+    REQUIRE(submit.write(add_staff_s1 + "\n"));
+    REQUIRE(submit.read_line(answer_time));
+    auto const later = run_salonq(dir, {"--data", data, "state", "s1"}); // a new view sees the later write
+    CHECK(has(later.output, R"("seq":2,)"));
+    CHECK(run_salonq(dir, {"--data", data, "verify"}).code == 0);
+
+    submit.close_stdin();
+    CHECK(submit.wait() == 0);
+}
+
+TEST_CASE("cli: without --data the log lives under $XDG_DATA_HOME, else ~/.local/share") {
+    temp_dir dir;
+    auto const in_xdg =
+        run(dir, {"/usr/bin/env", "-u", "SALONQ_DATA", "XDG_DATA_HOME=" + dir / "xdg", salonq_binary(), "state", "s1"});
+    CHECK(has(in_xdg.output, "no log to read: " + dir / "xdg/salonq does not exist"));
+    auto const in_home = run(dir, {"/usr/bin/env", "-u", "SALONQ_DATA", "-u", "XDG_DATA_HOME", "HOME=" + dir / "home",
+                                   salonq_binary(), "state", "s1"});
+    CHECK(has(in_home.output, "no log to read: " + dir / "home/.local/share/salonq does not exist"));
+}
+
+TEST_CASE("cli: a second demo on the same data says what it added and what the log holds") {
+    temp_dir dir;
+    auto const first = run_salonq(dir, {"--data", dir / "data", "demo"});
+    REQUIRE(first.code == 0);
+    CHECK(has(first.output, "the log there is new and holds these 3 salons"));
+    auto const second = run_salonq(dir, {"--data", dir / "data", "demo"});
+    REQUIRE(second.code == 0);
+    CHECK(has(second.output, "salonq demo: 3 new salons ("));
+    CHECK(has(second.output, "the log there already had 3 salons from earlier runs and now holds 6"));
+    auto const verify = run_salonq(dir, {"--data", dir / "data", "verify"});
+    CHECK(verify.code == 0);
+    CHECK(has(verify.output, "salons 6 "));
+}
