@@ -7,7 +7,7 @@
 // What the engine adds to a command beyond this (decoding, the dedupe lookup, deciding, encoding, RocksDB) is the
 // engine's own cost; what this relay costs is Kafka's price for exactly-once on this machine.
 
-#include "engine/log/kafka/client.hpp"
+#include "engine/kafka/detail/client.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -20,10 +20,10 @@ namespace salonq::bench {
 
 class eos_relay {
 public:
-    eos_relay(engine::log::kafka::settings const& s, char const* in, char const* out,
+    eos_relay(engine::kafka::settings const& s, char const* in, char const* out,
               std::chrono::milliseconds commit_interval, std::size_t max_batch)
         : out_{out}, commit_interval_{commit_interval}, max_batch_{max_batch} {
-        namespace lk = engine::log::kafka;
+        namespace lk = engine::kafka;
         consumer_ = lk::make_client(s, RD_KAFKA_CONSUMER,
                                     {{"group.id", "salonq-bench-relay"},
                                      {"isolation.level", "read_committed"},
@@ -76,7 +76,7 @@ private:
     }
 
     void run() {
-        namespace lk = engine::log::kafka;
+        namespace lk = engine::kafka;
         using clock = std::chrono::steady_clock;
         std::vector<lk::detail::message_ptr> batch;
         lk::detail::group_metadata_ptr group{rd_kafka_consumer_group_metadata(consumer_.get())};
@@ -136,8 +136,8 @@ private:
     char const* out_;
     std::chrono::milliseconds commit_interval_;
     std::size_t max_batch_;
-    engine::log::kafka::detail::handle_ptr consumer_;
-    engine::log::kafka::detail::handle_ptr producer_;
+    engine::kafka::detail::handle_ptr consumer_;
+    engine::kafka::detail::handle_ptr producer_;
     std::atomic<bool> stopping_{false};
     std::atomic<std::uint64_t> transactions_{0};
     std::thread thread_;

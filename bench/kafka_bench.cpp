@@ -10,9 +10,9 @@
 
 #include "engine/codec/command_codec.hpp"
 #include "engine/codec/json_reader.hpp"
-#include "engine/log/kafka/admin.hpp"
-#include "engine/log/kafka/client.hpp"
-#include "engine/runtime/kafka_engine.hpp"
+#include "engine/kafka/admin.hpp"
+#include "engine/kafka/detail/client.hpp"
+#include "engine/kafka/worker.hpp"
 #include "engine/sim/day_simulator.hpp"
 #include "engine/sim/memory_executor.hpp"
 
@@ -36,7 +36,7 @@
 namespace {
 
 using namespace salonq::engine;
-namespace lk = log::kafka;
+namespace lk = kafka;
 using clock_type = std::chrono::steady_clock;
 
 struct message {
@@ -309,11 +309,11 @@ int main(int argc, char** argv) {
     int workers = 1;
     app.add_option("--workers", workers, "Engine workers (in this process, one consumer group)")
         ->check(CLI::Range(1, 12));
-    std::size_t max_batch = runtime::kafka_engine_options{}.max_batch;
+    std::size_t max_batch = kafka::worker_options{}.max_batch;
     app.add_option("--max-batch", max_batch, "Most commands in one transaction");
-    int commit_interval_ms = static_cast<int>(runtime::kafka_engine_options{}.commit_interval.count());
+    int commit_interval_ms = static_cast<int>(kafka::worker_options{}.commit_interval.count());
     app.add_option("--commit-interval-ms", commit_interval_ms, "How long a batch may wait to fill");
-    std::uint64_t snapshot_every = runtime::kafka_engine_options{}.snapshot_every;
+    std::uint64_t snapshot_every = kafka::worker_options{}.snapshot_every;
     app.add_option("--snapshot-every", snapshot_every, "Events per partition between snapshot rounds (0: none)");
     int rounds = 5;
     app.add_option("--rounds", rounds, "Raw and engine max-rate runs, alternating (medians reported)")
@@ -357,20 +357,20 @@ int main(int argc, char** argv) {
     constexpr auto settle = std::chrono::seconds{3};
 
     std::filesystem::remove_all(dir);
-    runtime::kafka_engine_options options;
+    kafka::worker_options options;
     options.kafka = s;
     options.data = std::filesystem::path{dir} / "w1";
     options.instance = "bench-w1";
     options.snapshot_every = snapshot_every;
     options.max_batch = max_batch;
     options.commit_interval = std::chrono::milliseconds{commit_interval_ms};
-    std::vector<std::unique_ptr<runtime::kafka_engine>> engines;
+    std::vector<std::unique_ptr<kafka::worker>> engines;
     std::vector<std::thread> threads;
     for (int w = 0; w < workers; ++w) {
         auto o = options;
         o.data = std::filesystem::path{dir} / fmt::format("w1-{}", w);
         o.instance = fmt::format("bench-w1-{}", w);
-        engines.push_back(runtime::kafka_engine::open(o).value());
+        engines.push_back(kafka::worker::open(o).value());
         threads.emplace_back([e = engines.back().get()] {
             pthread_setname_np(pthread_self(), "salonq-decide");
             (void)e->run();
@@ -548,7 +548,7 @@ int main(int argc, char** argv) {
         options.instance = fmt::format("bench-w{}", kind_index++);
         options.restore_from_snapshots = from_snapshots;
         options.snapshot_every = 0;
-        auto restorer = runtime::kafka_engine::open(options).value();
+        auto restorer = kafka::worker::open(options).value();
         std::thread restoring([&] { (void)restorer->run(); });
         auto const& rs = restorer->stats();
         while (rs.recovery_us.load() == 0) {

@@ -6,11 +6,9 @@
 #include "engine/codec/json_writer.hpp"
 #include "engine/codec/state_codec.hpp"
 #include "engine/domain/decide.hpp"
-#include "engine/log/kafka/admin.hpp"
+#include "engine/kafka/kafka.hpp"
 #include "engine/log/partitioner.hpp"
 #include "engine/runtime/embedded_view.hpp"
-#include "engine/runtime/kafka_engine.hpp"
-#include "engine/runtime/kafka_verify.hpp"
 
 #include "engine/runtime/verify.hpp"
 #include "engine/sim/day_simulator.hpp"
@@ -345,8 +343,8 @@ namespace {
 
 // The cluster settings from the command line: brokers, plus librdkafka properties (KEY=VALUE, checked by the
 // command line parser) passed through.
-engine::log::kafka::settings kafka_settings(kafka_options const& ko) {
-    engine::log::kafka::settings s;
+engine::kafka::settings kafka_settings(kafka_options const& ko) {
+    engine::kafka::settings s;
     s.brokers = ko.brokers;
     for (auto const& p : ko.properties) {
         auto const eq = p.find('=');
@@ -359,13 +357,13 @@ engine::log::kafka::settings kafka_settings(kafka_options const& ko) {
 
 namespace {
 
-void print_layout(engine::log::kafka::topic_layout const& l) {
+void print_layout(engine::kafka::topic_layout const& l) {
     auto show = [](char const* name, std::optional<std::int32_t> n) {
         std::cout << fmt::format("{:<18} {}\n", name, n ? fmt::format("{} partitions", *n) : std::string{"missing"});
     };
-    show(engine::log::kafka::commands_topic, l.commands);
-    show(engine::log::kafka::events_topic, l.events);
-    show(engine::log::kafka::snapshots_topic, l.snapshots);
+    show(engine::kafka::commands_topic, l.commands);
+    show(engine::kafka::events_topic, l.events);
+    show(engine::kafka::snapshots_topic, l.snapshots);
     if (l.events_retention_ms) {
         std::cout << fmt::format("{:<18} {}\n", "events retention",
                                  *l.events_retention_ms < 0
@@ -390,8 +388,8 @@ int run_topics_create(kafka_options const& ko) {
         return 2;
     }
     auto const s = kafka_settings(ko);
-    auto layout = engine::log::kafka::ensure_topics(s, ko.partitions, static_cast<std::int16_t>(ko.replication),
-                                                    std::chrono::hours{ko.events_retention_hours});
+    auto layout = engine::kafka::ensure_topics(s, ko.partitions, static_cast<std::int16_t>(ko.replication),
+                                               std::chrono::hours{ko.events_retention_hours});
     if (!layout) {
         std::cerr << "salonq topics create: " << layout.error().message << "\n";
         return 1;
@@ -400,24 +398,24 @@ int run_topics_create(kafka_options const& ko) {
     auto const asked = ko.events_retention_hours > 0 ? std::int64_t{ko.events_retention_hours} * 3'600'000 : -1;
     if (layout->events_retention_ms && *layout->events_retention_ms != asked) {
         std::cerr << fmt::format("salonq topics create: {} already exists with another retention, left as it is\n",
-                                 engine::log::kafka::events_topic);
+                                 engine::kafka::events_topic);
     }
     return 0;
 }
 
 int run_topics_describe(kafka_options const& ko) {
     auto const s = kafka_settings(ko);
-    auto layout = engine::log::kafka::describe_topics(s);
+    auto layout = engine::kafka::describe_topics(s);
     if (!layout) {
         std::cerr << "salonq topics describe: " << layout.error().message << "\n";
         return 1;
     }
     print_layout(*layout);
-    if (auto ok = engine::log::kafka::check_layout(*layout); !ok) {
+    if (auto ok = engine::kafka::check_layout(*layout); !ok) {
         std::cerr << "salonq topics describe: " << ok.error().message << "\n";
         return 1;
     }
-    if (auto fits = engine::log::kafka::check_snapshot_record_limit(*layout); !fits) {
+    if (auto fits = engine::kafka::check_snapshot_record_limit(*layout); !fits) {
         std::cerr << "salonq topics describe: " << fits.error().message << "\n";
         return 1;
     }
@@ -426,7 +424,7 @@ int run_topics_describe(kafka_options const& ko) {
 
 namespace {
 std::atomic<bool> stop_requested{false};
-std::atomic<engine::runtime::kafka_engine*> serving{nullptr};
+std::atomic<engine::kafka::worker*> serving{nullptr};
 extern "C" void stop_serving(int) {
     stop_requested.store(true);
     if (auto* e = serving.load()) {
@@ -436,7 +434,7 @@ extern "C" void stop_serving(int) {
 } // namespace
 
 int run_serve(store_options const& so, kafka_options const& ko) {
-    engine::runtime::kafka_engine_options options;
+    engine::kafka::worker_options options;
     options.kafka = kafka_settings(ko);
     options.data = so.data;
     options.group = ko.group;
@@ -458,7 +456,7 @@ int run_serve(store_options const& so, kafka_options const& ko) {
     // Handlers first: a stop that arrives while the worker is still connecting is a clean stop too.
     std::signal(SIGTERM, stop_serving);
     std::signal(SIGINT, stop_serving);
-    auto engine = engine::runtime::kafka_engine::open(options);
+    auto engine = engine::kafka::worker::open(options);
     if (!engine) {
         std::cerr << "salonq serve: " << engine.error().message << "\n";
         return stop_requested.load() ? 0 : 1;
@@ -490,7 +488,7 @@ int run_serve(store_options const& so, kafka_options const& ko) {
 
 int run_verify_kafka(kafka_options const& ko, std::vector<std::filesystem::path> const& worker_dirs) {
     auto const s = kafka_settings(ko);
-    auto report = engine::runtime::verify_kafka(s, worker_dirs);
+    auto report = engine::kafka::verify(s, worker_dirs);
     if (!report) {
         std::cerr << "salonq verify: " << report.error().message << "\n";
         return 1;

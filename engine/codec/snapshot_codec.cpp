@@ -12,7 +12,7 @@ namespace salonq::engine::codec {
 namespace {
 
 constexpr std::int64_t max_offset = std::numeric_limits<std::int64_t>::max();
-// A round splits its commandIds into chunks of 2,000 (kafka_round.cpp); older workers wrote the same size.
+// A round splits its commandIds into chunks of 2,000 (detail/round.cpp); older workers wrote the same size.
 constexpr std::size_t max_chunk_entries = 100'000;
 
 void read_type(object_view& o, std::string_view expected) {

@@ -3,8 +3,8 @@
 // wrong partition, not decodable), then the record's round trip with the ids it carries.
 
 #include "engine/codec/invalid_codec.hpp"
+#include "engine/kafka/detail/admit.hpp"
 #include "engine/log/partitioner.hpp"
-#include "engine/runtime/kafka_admit.hpp"
 
 #include <doctest/doctest.h>
 
@@ -14,7 +14,7 @@
 namespace {
 
 using namespace salonq::engine;
-using runtime::kafka_detail::admit_command;
+using kafka::detail::admit_command;
 
 constexpr std::int32_t partitions = 12;
 std::string const walk_in =

@@ -1,8 +1,8 @@
-// Dedupe chunks (engine/runtime/kafka_snapshot.hpp): the commandIds a snapshot round carries, how a round's
+// Dedupe chunks (engine/kafka/detail/snapshot.hpp): the commandIds a snapshot round carries, how a round's
 // entries are cut into records, and which events a restore still has to read back.
 
+#include "engine/kafka/detail/snapshot.hpp"
 #include "engine/log/keys.hpp"
-#include "engine/runtime/kafka_snapshot.hpp"
 
 #include <doctest/doctest.h>
 
@@ -10,7 +10,7 @@ namespace {
 
 using namespace salonq::engine;
 using namespace salonq::engine::runtime;
-using namespace salonq::engine::runtime::kafka_detail;
+using namespace salonq::engine::kafka::detail;
 using gaps = std::vector<std::pair<std::int64_t, std::int64_t>>;
 
 std::pair<std::string, dedupe_entry> entry(std::string const& salon, std::string const& command, std::int64_t offset,

@@ -2,14 +2,14 @@
 // salon's events must go to the partition number its commands came from. Bad librdkafka properties are refused
 // by name, and their values (they may be secrets) never printed.
 
-#include "engine/log/kafka/admin.hpp"
+#include "engine/kafka/kafka.hpp"
 #include "test/support/broker.hpp"
 
 #include <doctest/doctest.h>
 
 #include <fstream>
 
-namespace lk = salonq::engine::log::kafka;
+namespace lk = salonq::engine::kafka;
 using namespace salonq::test;
 
 TEST_CASE("kafka layout: workers and topics describe refuse commands and events topics of different sizes") {

@@ -1,9 +1,9 @@
-// Taking over a partition (engine/runtime/kafka_recovery.cpp) when the worker's RocksDB cannot be read: the
+// Taking over a partition (engine/kafka/detail/recovery.cpp) when the worker's RocksDB cannot be read: the
 // take-over stops with the store's error. Taken for "no local state", the failed read would restore older
 // snapshots (or fold from the start) over states RocksDB still holds. No broker: the local state is read before
 // the topic is asked anything, and the brokers' address leads nowhere.
 
-#include "engine/runtime/kafka_recovery.hpp"
+#include "engine/kafka/detail/recovery.hpp"
 #include "engine/store/rocks_store.hpp"
 #include "test/support/process.hpp"
 
@@ -15,11 +15,11 @@
 namespace {
 
 using namespace salonq::engine;
-using namespace salonq::engine::runtime;
-using namespace salonq::engine::runtime::kafka_detail;
+using namespace salonq::engine::kafka;
+using namespace salonq::engine::kafka::detail;
 using salonq::test::temp_dir;
 
-// A worker's RocksDB (as kafka_engine opens it) whose one SST file holds partition 0's events offset.
+// A worker's RocksDB (as worker opens it) whose one SST file holds partition 0's events offset.
 void store_events_offset(std::filesystem::path const& dir) {
     auto db = store::rocks_store::open(dir, store::open_options{true, false, std::chrono::hours{24 * 7}, true});
     REQUIRE(db);
@@ -60,15 +60,15 @@ TEST_CASE("kafka recovery: a RocksDB read that fails stops the take-over with th
     REQUIRE_FALSE(direct); // the injected failure: the record is there, and unreadable
     MESSAGE("RocksDB: " << direct.error().message);
 
-    kafka_engine_options options;
+    worker_options options;
     options.kafka.brokers = "127.0.0.1:1"; // nothing listens: the take-over must stop before it asks
     options.clock = [] { return from_unix_ms(1'795'000'000'000); };
     state_cache states;
-    kafka_engine_stats stats;
+    worker_stats stats;
     recovery_context const context{options, **db, states, stats, 1, false};
     auto const recovered = recover_partition(context, 0);
     REQUIRE_FALSE(recovered);
-    CHECK(recovered.error().code == errc::storage);
+    CHECK(recovered.error().code == errc::local_store); // not retried: a retry reads the same broken store
     CHECK(recovered.error().message == "partition 0: reading the local events offset: " + direct.error().message);
     CHECK(states.empty());
     CHECK(stats.snapshots_restored.load() == 0);

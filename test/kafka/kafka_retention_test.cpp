@@ -4,7 +4,7 @@
 // workers checkpoint their states and write a snapshot round once the last one is older than
 // --snapshot-max-age-seconds, so the snapshots reach the end of the events even when no more commands come.
 
-#include "engine/log/kafka/handles.hpp"
+#include "engine/kafka/detail/handles.hpp"
 #include "test/support/broker.hpp"
 
 #include <doctest/doctest.h>
@@ -18,7 +18,7 @@ namespace {
 
 using namespace salonq::test;
 using namespace std::chrono_literals;
-using namespace salonq::engine::log::kafka::detail; // the project's librdkafka holders
+using namespace salonq::engine::kafka::detail; // the project's librdkafka holders
 
 // A client of the cluster; a consumer in the engine workers' group (it does not join it) reads their committed
 // offsets.

@@ -1,15 +1,15 @@
-#include "engine/runtime/kafka_verify.hpp"
+#include "engine/kafka/verify.hpp"
 
 #include "engine/codec/command_codec.hpp"
 #include "engine/codec/event_codec.hpp"
 #include "engine/codec/invalid_codec.hpp"
 #include "engine/codec/state_codec.hpp"
 #include "engine/domain/decide.hpp"
-#include "engine/log/kafka/admin.hpp"
-#include "engine/log/kafka/topic_reader.hpp"
+#include "engine/kafka/admin.hpp"
+#include "engine/kafka/detail/admit.hpp"
+#include "engine/kafka/topic_reader.hpp"
 #include "engine/log/keys.hpp"
 #include "engine/log/partitioner.hpp"
-#include "engine/runtime/kafka_admit.hpp"
 
 #include <fmt/format.h>
 
@@ -17,20 +17,20 @@
 #include <unordered_map>
 #include <unordered_set>
 
-namespace salonq::engine::runtime {
+namespace salonq::engine::kafka {
 
-std::expected<verify_report, error> verify_kafka(log::kafka::settings const& s,
-                                                 std::vector<std::filesystem::path> const& worker_dirs) {
-    namespace lk = log::kafka;
+std::expected<runtime::verify_report, error> verify(kafka::settings const& s,
+                                                    std::vector<std::filesystem::path> const& worker_dirs) {
+    namespace lk = kafka;
     auto layout = lk::describe_topics(s);
     if (!layout) {
-        return std::unexpected(error{errc::storage, layout.error().message});
+        return std::unexpected(layout.error());
     }
     auto partitions = lk::check_layout(*layout);
     if (!partitions) {
-        return std::unexpected(error{errc::config_mismatch, partitions.error().message});
+        return std::unexpected(error{errc::misconfigured, partitions.error().message});
     }
-    verify_report report;
+    runtime::verify_report report;
     auto problem = [&](std::string text) {
         if (report.problems.size() < 50) {
             report.problems.push_back(std::move(text));
@@ -42,7 +42,7 @@ std::expected<verify_report, error> verify_kafka(log::kafka::settings const& s,
     std::uint64_t undecodable = 0;
     auto read = lk::read_topic(s, lk::commands_topic, *partitions, [&](lk::topic_message const& m) {
         ++report.commands;
-        auto c = kafka_detail::admit_command(m.key, m.value, m.partition, *partitions);
+        auto c = detail::admit_command(m.key, m.value, m.partition, *partitions);
         if (!c) {
             ++undecodable;
             return;
@@ -50,7 +50,7 @@ std::expected<verify_report, error> verify_kafka(log::kafka::settings const& s,
         commands.insert(log::dedupe_key(c->salon, c->id));
     });
     if (!read) {
-        return std::unexpected(error{errc::storage, read.error().message});
+        return std::unexpected(read.error());
     }
 
     std::map<std::string, salon_state> folded;
@@ -92,7 +92,7 @@ std::expected<verify_report, error> verify_kafka(log::kafka::settings const& s,
         evolve(it->second, e);
     });
     if (!read) {
-        return std::unexpected(error{errc::storage, read.error().message});
+        return std::unexpected(read.error());
     }
     for (auto const& key : commands) {
         if (!outcomes.contains(key)) {
@@ -113,7 +113,7 @@ std::expected<verify_report, error> verify_kafka(log::kafka::settings const& s,
     for (auto const& dir : worker_dirs) {
         auto db = store::rocks_store::open(dir, store::open_options{false, true, std::chrono::hours{24 * 7}});
         if (!db) {
-            return std::unexpected(error{errc::storage, db.error().message});
+            return std::unexpected(error{errc::local_store, db.error().message});
         }
         auto scanned = (*db)->scan(store::family::state, "", "", [&](std::string_view key, std::string_view value) {
             auto stored = codec::decode_state(value);
@@ -128,11 +128,11 @@ std::expected<verify_report, error> verify_kafka(log::kafka::settings const& s,
             return true;
         });
         if (!scanned) {
-            return std::unexpected(error{errc::storage, scanned.error().message});
+            return std::unexpected(error{errc::local_store, scanned.error().message});
         }
     }
     report.salons = folded.size();
     return report;
 }
 
-} // namespace salonq::engine::runtime
+} // namespace salonq::engine::kafka

@@ -1,11 +1,11 @@
 #pragma once
 
 // The salonq.snapshots record: one salon's committed state and the events offset its fold reaches. Private to
-// the Kafka worker (engine/runtime/kafka_*).
+// the Kafka worker (engine/kafka/detail).
 
 #include "engine/domain/state.hpp"
-#include "engine/log/kafka/settings.hpp"
-#include "engine/runtime/dedupe.hpp"
+#include "engine/kafka/detail/runtime_shared.hpp"
+#include "engine/kafka/settings.hpp"
 #include "engine/runtime/outcome.hpp"
 
 #include <cstdint>
@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-namespace salonq::engine::runtime::kafka_detail {
+namespace salonq::engine::kafka::detail {
 
 // A salon's latest snapshot in salonq.snapshots (codec::salon_snapshot_record): its committed state and the
 // events offset its fold reaches.
@@ -65,7 +65,7 @@ struct partition_snapshots {
     std::vector<chunk_ref> chunk_keys;
 };
 [[nodiscard]] std::expected<partition_snapshots, error>
-read_latest_snapshots(log::kafka::settings const& kafka, std::string const& group, std::int32_t p, instant oldest);
+read_latest_snapshots(kafka::settings const& kafka, std::string const& group, std::int32_t p, instant oldest);
 
 // The offset ranges of [from, to) that no chunk covers, in order.
 [[nodiscard]] std::vector<std::pair<std::int64_t, std::int64_t>> uncovered(std::int64_t from, std::int64_t to,
@@ -74,4 +74,4 @@ read_latest_snapshots(log::kafka::settings const& kafka, std::string const& grou
 // Properties of the short-lived read_committed readers that recovery uses on salonq.events and salonq.snapshots.
 [[nodiscard]] std::map<std::string, std::string> recovery_reader_properties(std::string const& group);
 
-} // namespace salonq::engine::runtime::kafka_detail
+} // namespace salonq::engine::kafka::detail

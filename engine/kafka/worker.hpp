@@ -1,6 +1,6 @@
 #pragma once
 
-#include "engine/log/kafka/settings.hpp"
+#include "engine/kafka/settings.hpp"
 #include "engine/runtime/outcome.hpp"
 
 #include <atomic>
@@ -11,10 +11,10 @@
 #include <memory>
 #include <string>
 
-namespace salonq::engine::runtime {
+namespace salonq::engine::kafka {
 
-struct kafka_engine_options {
-    log::kafka::settings kafka;
+struct worker_options {
+    kafka::settings kafka;
     std::filesystem::path data; // this worker's RocksDB (state cache, dedupe index, events offsets)
     std::string group = "salonq-engine";
     std::string instance = "engine-1"; // unique per running worker: its transactional.id is derived from it
@@ -48,7 +48,7 @@ struct kafka_engine_options {
     std::function<instant()> clock;
 };
 
-struct kafka_engine_stats {
+struct worker_stats {
     std::atomic<std::uint64_t> commands{0};     // command messages decided (incl. rejections and invalid ones)
     std::atomic<std::uint64_t> duplicates{0};   // repeated commandIds: nothing appended
     std::atomic<std::uint64_t> transactions{0}; // committed
@@ -79,22 +79,22 @@ struct kafka_engine_stats {
 // thread in run() decides batch n+1 while a committing thread runs batch n's transaction and a storing thread
 // writes batch n-1 to RocksDB. Before partitions move, everything decided is committed and stored. run() blocks;
 // stop() may be called from any thread.
-class kafka_engine {
+class worker {
 public:
-    [[nodiscard]] static std::expected<std::unique_ptr<kafka_engine>, error> open(kafka_engine_options options);
-    ~kafka_engine();
-    kafka_engine(kafka_engine const&) = delete;
-    kafka_engine& operator=(kafka_engine const&) = delete;
+    [[nodiscard]] static std::expected<std::unique_ptr<worker>, error> open(worker_options options);
+    ~worker();
+    worker(worker const&) = delete;
+    worker& operator=(worker const&) = delete;
 
     // Consumes, decides and commits until stop() or a fatal error (such as being fenced).
     [[nodiscard]] std::expected<void, error> run();
     void stop() noexcept;
-    [[nodiscard]] kafka_engine_stats const& stats() const noexcept;
+    [[nodiscard]] worker_stats const& stats() const noexcept;
 
 private:
     struct impl;
-    explicit kafka_engine(std::unique_ptr<impl> i);
+    explicit worker(std::unique_ptr<impl> i);
     std::unique_ptr<impl> impl_;
 };
 
-} // namespace salonq::engine::runtime
+} // namespace salonq::engine::kafka

@@ -1,11 +1,11 @@
-#include "engine/runtime/kafka_admit.hpp"
+#include "engine/kafka/detail/admit.hpp"
 
 #include "engine/codec/command_codec.hpp"
 #include "engine/log/partitioner.hpp"
 
 #include <fmt/format.h>
 
-namespace salonq::engine::runtime::kafka_detail {
+namespace salonq::engine::kafka::detail {
 
 std::expected<command, codec::error> admit_command(std::string_view key, std::string_view value, std::int32_t partition,
                                                    std::int32_t partitions) {
@@ -28,4 +28,4 @@ std::expected<command, codec::error> admit_command(std::string_view key, std::st
     return decoded;
 }
 
-} // namespace salonq::engine::runtime::kafka_detail
+} // namespace salonq::engine::kafka::detail

@@ -1,8 +1,8 @@
-#include "engine/runtime/kafka_snapshot.hpp"
+#include "engine/kafka/detail/snapshot.hpp"
 
 #include "engine/codec/json_reader.hpp"
 #include "engine/codec/snapshot_codec.hpp"
-#include "engine/log/kafka/client.hpp"
+#include "engine/kafka/detail/client.hpp"
 #include "engine/log/keys.hpp"
 
 #include <fmt/format.h>
@@ -11,10 +11,10 @@
 #include <algorithm>
 #include <charconv>
 
-namespace salonq::engine::runtime::kafka_detail {
+namespace salonq::engine::kafka::detail {
 
-using namespace log::kafka::detail;
-namespace lk = log::kafka;
+using namespace kafka::detail;
+namespace lk = kafka;
 
 // A snapshot is a state and about 80 bytes of envelope; the producers and the topic take records this large.
 static_assert(lk::max_record_bytes >= codec::limits::record + 1024);
@@ -156,9 +156,9 @@ namespace {
         auto snap = codec::decode_salon_snapshot(record);
         if (!snap || snap->state.id.value() != salon) {
             return std::unexpected(
-                error{errc::corrupt, fmt::format("the snapshot of {} in {}[{}] does not decode: {} {}", salon,
-                                                 lk::snapshots_topic, p, snap ? "state of" : snap.error().path,
-                                                 snap ? snap->state.id.value() : snap.error().message)});
+                error{errc::corrupt_record, fmt::format("the snapshot of {} in {}[{}] does not decode: {} {}", salon,
+                                                        lk::snapshots_topic, p, snap ? "state of" : snap.error().path,
+                                                        snap ? snap->state.id.value() : snap.error().message)});
         }
         out.insert_or_assign(salon, salon_snapshot{snap->events_offset, std::move(snap->state)});
     }
@@ -171,14 +171,14 @@ std::expected<partition_snapshots, error> read_latest_snapshots(lk::settings con
                                                                 std::int32_t p, instant oldest) {
     auto reader = lk::make_client(kafka, RD_KAFKA_CONSUMER, recovery_reader_properties(group));
     if (!reader) {
-        return std::unexpected(error{errc::storage, reader.error().message});
+        return std::unexpected(reader.error());
     }
     partition_list_ptr list{rd_kafka_topic_partition_list_new(1)};
     // Offset 0 rather than OFFSET_BEGINNING (which costs a fetch back-off here); a compacted-away start resets to
     // the earliest offset.
     rd_kafka_topic_partition_list_add(list.get(), lk::snapshots_topic, p)->offset = 0;
     if (auto err = rd_kafka_assign(reader->get(), list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return std::unexpected(error{errc::storage, fmt::format("snapshot reader: {}", rd_kafka_err2str(err))});
+        return std::unexpected(error{errc::retryable, fmt::format("snapshot reader: {}", rd_kafka_err2str(err))});
     }
     partition_snapshots latest;
     std::map<std::string, dedupe_chunk> chunks;    // by key
@@ -204,8 +204,8 @@ std::expected<partition_snapshots, error> read_latest_snapshots(lk::settings con
             return latest;
         }
         if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            return std::unexpected(error{errc::storage, fmt::format("reading {}[{}]: {}", lk::snapshots_topic, p,
-                                                                    rd_kafka_message_errstr(m.get()))});
+            return std::unexpected(error{errc::retryable, fmt::format("reading {}[{}]: {}", lk::snapshots_topic, p,
+                                                                      rd_kafka_message_errstr(m.get()))});
         }
         if (m->key == nullptr) {
             continue;
@@ -233,4 +233,4 @@ std::expected<partition_snapshots, error> read_latest_snapshots(lk::settings con
     }
 }
 
-} // namespace salonq::engine::runtime::kafka_detail
+} // namespace salonq::engine::kafka::detail

@@ -1,10 +1,10 @@
 #pragma once
 
 // A batch the Kafka worker has decided: what its transaction produces and commits, and what RocksDB records
-// after the commit. Private to the Kafka worker (engine/runtime/kafka_*).
+// after the commit. Private to the Kafka worker (engine/kafka/detail).
 
 #include "engine/domain/time.hpp"
-#include "engine/log/kafka/handles.hpp"
+#include "engine/kafka/detail/handles.hpp"
 
 #include <cstdint>
 #include <map>
@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-namespace salonq::engine::runtime::kafka_detail {
+namespace salonq::engine::kafka::detail {
 
 // One record for salonq.events; its key and value live in the batch's arena.
 struct outcome_record {
@@ -44,8 +44,8 @@ struct kafka_batch {
     // each carries some of the salons changed before it (`states`), and the last writes those offsets.
     bool checkpoint_begin = false;
     bool checkpoint = false; // the last: with the batches since checkpoint_begin, every salon changed before it
-    log::kafka::detail::group_metadata_ptr group; // the consumer group generation it was decided in
-    std::size_t commands = 0;                     // command messages consumed
+    kafka::detail::group_metadata_ptr group; // the consumer group generation it was decided in
+    std::size_t commands = 0;                // command messages consumed
 
     void add(std::int32_t partition, std::string_view key, std::string_view value, std::string_view type) {
         outcome_record r{partition, arena.size(), key.size(), 0, value.size(), type};
@@ -61,4 +61,4 @@ struct kafka_batch {
     [[nodiscard]] bool empty() const noexcept { return commands == 0; }
 };
 
-} // namespace salonq::engine::runtime::kafka_detail
+} // namespace salonq::engine::kafka::detail

@@ -1,8 +1,8 @@
-#include "engine/log/kafka/client.hpp"
+#include "engine/kafka/detail/client.hpp"
 
 #include <fmt/format.h>
 
-namespace salonq::engine::log::kafka {
+namespace salonq::engine::kafka {
 
 std::expected<detail::handle_ptr, error> make_client(settings const& s, rd_kafka_type_t type,
                                                      std::map<std::string, std::string> const& properties,
@@ -17,7 +17,7 @@ std::expected<detail::handle_ptr, error> make_client(settings const& s, rd_kafka
                  at = message.find(v, at)) {
                 message.replace(at, v.size(), "(value hidden)");
             }
-            return std::unexpected(error{fmt::format("kafka setting {}: {}", k, message)});
+            return std::unexpected(error{errc::misconfigured, fmt::format("kafka setting {}: {}", k, message)});
         }
         return {};
     };
@@ -39,10 +39,10 @@ std::expected<detail::handle_ptr, error> make_client(settings const& s, rd_kafka
     // rd_kafka_new takes ownership of conf on success only.
     auto* rk = rd_kafka_new(type, conf.get(), errstr, sizeof errstr);
     if (rk == nullptr) {
-        return std::unexpected(error{fmt::format("kafka client: {}", errstr)});
+        return std::unexpected(error{errc::misconfigured, fmt::format("kafka client: {}", errstr)});
     }
     (void)conf.release();
     return detail::handle_ptr{rk};
 }
 
-} // namespace salonq::engine::log::kafka
+} // namespace salonq::engine::kafka

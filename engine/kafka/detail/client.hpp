@@ -1,15 +1,15 @@
 #pragma once
 
-// Building librdkafka clients from salonq settings. Private to engine/log/kafka.
+// Building librdkafka clients from salonq settings. Private to engine/kafka.
 
-#include "engine/log/kafka/handles.hpp"
-#include "engine/log/kafka/settings.hpp"
+#include "engine/kafka/detail/handles.hpp"
+#include "engine/kafka/settings.hpp"
 
 #include <expected>
 #include <map>
 #include <string>
 
-namespace salonq::engine::log::kafka {
+namespace salonq::engine::kafka {
 
 // A client of the given type with the settings' brokers and extra properties, plus `properties` (which win).
 [[nodiscard]] std::expected<detail::handle_ptr, error> make_client(settings const& s, rd_kafka_type_t type,
@@ -17,4 +17,4 @@ namespace salonq::engine::log::kafka {
                                                                    void (*configure)(rd_kafka_conf_t*, void*) = nullptr,
                                                                    void* opaque = nullptr);
 
-} // namespace salonq::engine::log::kafka
+} // namespace salonq::engine::kafka

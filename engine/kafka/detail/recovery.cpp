@@ -1,13 +1,13 @@
-#include "engine/runtime/kafka_recovery.hpp"
+#include "engine/kafka/detail/recovery.hpp"
 
 #include "engine/codec/event_codec.hpp"
 #include "engine/codec/state_codec.hpp"
 #include "engine/domain/decide.hpp"
-#include "engine/log/kafka/client.hpp"
+#include "engine/kafka/detail/client.hpp"
+#include "engine/kafka/detail/runtime_shared.hpp"
+#include "engine/kafka/detail/snapshot.hpp"
 #include "engine/log/keys.hpp"
 #include "engine/log/partitioner.hpp"
-#include "engine/runtime/dedupe.hpp"
-#include "engine/runtime/kafka_snapshot.hpp"
 #include "engine/store/rocks_store.hpp"
 
 #include <fmt/format.h>
@@ -17,11 +17,11 @@
 #include <set>
 #include <unordered_map>
 
-namespace salonq::engine::runtime::kafka_detail {
+namespace salonq::engine::kafka::detail {
 namespace {
 
-using namespace log::kafka::detail;
-namespace lk = log::kafka;
+using namespace kafka::detail;
+namespace lk = kafka;
 using steady = std::chrono::steady_clock;
 
 double ms_since(steady::time_point t) { return std::chrono::duration<double, std::milli>(steady::now() - t).count(); }
@@ -52,7 +52,7 @@ std::int64_t offset_since(handle_ptr const& reader, std::int32_t p, instant sinc
     if (auto err = rd_kafka_query_watermark_offsets(reader.get(), lk::events_topic, p, &low, &high, 10000);
         err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return std::unexpected(error{
-            errc::storage, fmt::format("first offset of {}[{}]: {}", lk::events_topic, p, rd_kafka_err2str(err))});
+            errc::retryable, fmt::format("first offset of {}[{}]: {}", lk::events_topic, p, rd_kafka_err2str(err))});
     }
     return std::max<std::int64_t>(low, 0);
 }
@@ -64,8 +64,8 @@ std::int64_t offset_since(handle_ptr const& reader, std::int32_t p, instant sinc
                                                                                     std::int32_t p) {
     auto stored = db.get(store::family::meta, events_offset_key(p));
     if (!stored) {
-        return std::unexpected(error{errc::storage, fmt::format("partition {}: reading the local events offset: {}", p,
-                                                                stored.error().message)});
+        return std::unexpected(error{errc::local_store, fmt::format("partition {}: reading the local events offset: {}",
+                                                                    p, stored.error().message)});
     }
     if (!*stored) {
         return std::nullopt;
@@ -79,8 +79,8 @@ std::int64_t offset_since(handle_ptr const& reader, std::int32_t p, instant sinc
                                                                             std::int32_t p) {
     auto stored = db.get(store::family::meta, chunk_keys_key(p));
     if (!stored) {
-        return std::unexpected(error{
-            errc::storage, fmt::format("partition {}: reading the local chunk keys: {}", p, stored.error().message)});
+        return std::unexpected(error{errc::local_store, fmt::format("partition {}: reading the local chunk keys: {}", p,
+                                                                    stored.error().message)});
     }
     return *stored ? decode_chunk_refs(**stored) : std::vector<chunk_ref>{};
 }
@@ -97,11 +97,11 @@ std::int64_t offset_since(handle_ptr const& reader, std::int32_t p, instant sinc
         return true;
     });
     if (!scanned) {
-        return std::unexpected(error{errc::storage, scanned.error().message});
+        return std::unexpected(error{errc::local_store, scanned.error().message});
     }
     wb.erase(store::family::meta, events_offset_key(p));
     if (auto written = c.db.write(wb, false); !written) {
-        return std::unexpected(error{errc::storage, written.error().message});
+        return std::unexpected(error{errc::local_store, written.error().message});
     }
     return {};
 }
@@ -122,10 +122,11 @@ std::int64_t snapshots_from(partition_snapshots const& latest) {
 bool foldable(std::int64_t from, std::int64_t first) { return from >= first - 1; }
 
 error deleted_by_retention(std::int32_t p, std::int64_t from, std::int64_t first, std::string_view what) {
-    return error{errc::corrupt, fmt::format("partition {}: {} reaches events offset {}, but {}[{}] now starts at {}: "
-                                            "the topic's retention deleted events that no state covers (its "
-                                            "retention must be longer than the snapshots' age)",
-                                            p, what, from, lk::events_topic, p, first)};
+    return error{errc::corrupt_record,
+                 fmt::format("partition {}: {} reaches events offset {}, but {}[{}] now starts at {}: "
+                             "the topic's retention deleted events that no state covers (its "
+                             "retention must be longer than the snapshots' age)",
+                             p, what, from, lk::events_topic, p, first)};
 }
 
 // Writes the dedupe entries of `chunks` received since `oldest` for outcomes before offset `before` (later ones are
@@ -174,7 +175,7 @@ error deleted_by_retention(std::int32_t p, std::int64_t from, std::int64_t first
         }
     }
     if (auto ingested = db.ingest(store::family::dedupe, sorted); !ingested) {
-        return std::unexpected(error{errc::storage, ingested.error().message});
+        return std::unexpected(error{errc::local_store, ingested.error().message});
     }
     return sorted.size();
 }
@@ -204,7 +205,7 @@ error deleted_by_retention(std::int32_t p, std::int64_t from, std::int64_t first
         return std::unexpected(entries.error());
     }
     if (auto written = c.db.write(wb, false); !written) {
-        return std::unexpected(error{errc::storage, written.error().message});
+        return std::unexpected(error{errc::local_store, written.error().message});
     }
     out.gaps = uncovered(std::min(out.from, offset_since(reader, p, oldest)), out.from, latest->chunks);
     c.stats.snapshots_restored.fetch_add(latest->salons.size(), std::memory_order_relaxed);
@@ -220,7 +221,7 @@ template <typename On>
     partition_list_ptr list{rd_kafka_topic_partition_list_new(1)};
     rd_kafka_topic_partition_list_add(list.get(), lk::events_topic, p)->offset = from;
     if (auto err = rd_kafka_assign(reader.get(), list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return std::unexpected(error{errc::storage, fmt::format("recovery assign: {}", rd_kafka_err2str(err))});
+        return std::unexpected(error{errc::retryable, fmt::format("recovery assign: {}", rd_kafka_err2str(err))});
     }
     auto next = from;
     while (next < to) {
@@ -232,8 +233,8 @@ template <typename On>
             break;
         }
         if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            return std::unexpected(error{errc::storage, fmt::format("recovery read of {}[{}]: {}", lk::events_topic, p,
-                                                                    rd_kafka_message_errstr(m.get()))});
+            return std::unexpected(error{errc::retryable, fmt::format("recovery read of {}[{}]: {}", lk::events_topic,
+                                                                      p, rd_kafka_message_errstr(m.get()))});
         }
         if (m->offset < from) {
             continue; // not expected (fetches start at `from`), but never a reason to stop early
@@ -270,7 +271,7 @@ std::expected<recovered_partition, error> recover_partition(recovery_context con
     properties["auto.offset.reset"] = "error";
     auto reader = lk::make_client(c.options.kafka, RD_KAFKA_CONSUMER, properties);
     if (!reader) {
-        return std::unexpected(error{errc::storage, reader.error().message});
+        return std::unexpected(reader.error());
     }
     recovered_partition out;
     std::int64_t from = 0;
@@ -381,7 +382,7 @@ std::expected<recovered_partition, error> recover_partition(recovery_context con
             }
             auto loaded = load_state(c.db, c.states, e->salon);
             if (!loaded) {
-                return std::unexpected(loaded.error());
+                return std::unexpected(from_runtime(loaded.error()));
             }
             auto* state = *loaded;
             if (state == nullptr) {
@@ -393,8 +394,8 @@ std::expected<recovered_partition, error> recover_partition(recovery_context con
             }
             if (e->seq.value() != state->seq.value() + 1) {
                 return std::unexpected(
-                    error{errc::corrupt, fmt::format("salon {}: event seq {} after {}", e->salon.value(),
-                                                     e->seq.value(), state->seq.value())});
+                    error{errc::corrupt_record, fmt::format("salon {}: event seq {} after {}", e->salon.value(),
+                                                            e->seq.value(), state->seq.value())});
             }
             evolve(*state, *e);
             changed.insert(e->salon.value());
@@ -411,7 +412,7 @@ std::expected<recovered_partition, error> recover_partition(recovery_context con
     log::put_u64(offset, static_cast<std::uint64_t>(*next));
     wb.put(store::family::meta, events_offset_key(p), offset);
     if (auto written = c.db.write(wb, false); !written) {
-        return std::unexpected(error{errc::storage, written.error().message});
+        return std::unexpected(error{errc::local_store, written.error().message});
     }
     if (c.trace) {
         std::fprintf(stderr, "take-over of partition %d: %.1f ms (restored up to offset %lld, folded to %lld)\n", p,
@@ -421,4 +422,4 @@ std::expected<recovered_partition, error> recover_partition(recovery_context con
     return out;
 }
 
-} // namespace salonq::engine::runtime::kafka_detail
+} // namespace salonq::engine::kafka::detail

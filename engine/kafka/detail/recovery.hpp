@@ -1,11 +1,11 @@
 #pragma once
 
 // Taking over a partition in Kafka mode: bring its salon states up to the end of its committed events. Private to
-// the Kafka worker (engine/runtime/kafka_*).
+// the Kafka worker (engine/kafka/detail).
 
-#include "engine/runtime/kafka_engine.hpp"
-#include "engine/runtime/kafka_snapshot.hpp"
-#include "engine/runtime/stored.hpp"
+#include "engine/kafka/detail/runtime_shared.hpp"
+#include "engine/kafka/detail/snapshot.hpp"
+#include "engine/kafka/worker.hpp"
 
 #include <cstdint>
 #include <expected>
@@ -16,7 +16,7 @@ namespace salonq::engine::store {
 class rocks_store;
 }
 
-namespace salonq::engine::runtime::kafka_detail {
+namespace salonq::engine::kafka::detail {
 
 // The meta key under which a worker's RocksDB records how far into salonq.events[p] its states reach.
 [[nodiscard]] std::string events_offset_key(std::int32_t p);
@@ -24,10 +24,10 @@ namespace salonq::engine::runtime::kafka_detail {
 [[nodiscard]] std::string chunk_keys_key(std::int32_t p);
 
 struct recovery_context {
-    kafka_engine_options const& options;
+    worker_options const& options;
     store::rocks_store& db;
     state_cache& states;
-    kafka_engine_stats& stats;
+    worker_stats& stats;
     std::int32_t partitions = 0; // of salonq.commands and salonq.events
     bool trace = false;
 };
@@ -44,4 +44,4 @@ struct recovered_partition {
 // round from the dedupe chunks, and reads back, for their commandIds only, the events no chunk covers.
 [[nodiscard]] std::expected<recovered_partition, error> recover_partition(recovery_context const& c, std::int32_t p);
 
-} // namespace salonq::engine::runtime::kafka_detail
+} // namespace salonq::engine::kafka::detail

@@ -7,7 +7,7 @@
 #include <expected>
 #include <string_view>
 
-namespace salonq::engine::runtime::kafka_detail {
+namespace salonq::engine::kafka::detail {
 
 // Which messages of the commands topic a worker decides: the message must decode as a client command, be keyed
 // by that command's salonId (a missing or empty key counts as wrong), and sit on that salon's murmur2
@@ -17,4 +17,4 @@ namespace salonq::engine::runtime::kafka_detail {
 [[nodiscard]] std::expected<command, codec::error> admit_command(std::string_view key, std::string_view value,
                                                                  std::int32_t partition, std::int32_t partitions);
 
-} // namespace salonq::engine::runtime::kafka_detail
+} // namespace salonq::engine::kafka::detail

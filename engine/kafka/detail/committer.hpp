@@ -4,12 +4,12 @@
 // runs one transaction (the outcome records, the consumed offsets with the group metadata, commit), and between
 // batches it writes due snapshot rounds. A second thread then writes each committed batch to RocksDB (its dedupe
 // entries; for a checkpoint batch also the states changed since the last one and every partition's events offset),
-// in order, while the next transaction runs. Snapshot rounds: kafka_round.cpp. The
-// deciding half (kafka_engine) decides batch n+1 meanwhile. Private to the Kafka worker (engine/runtime/kafka_*).
+// in order, while the next transaction runs. Snapshot rounds: detail/round.cpp. The
+// deciding half (worker) decides batch n+1 meanwhile. Private to the Kafka worker (engine/kafka/detail).
 
-#include "engine/runtime/kafka_batch.hpp"
-#include "engine/runtime/kafka_engine.hpp"
-#include "engine/runtime/kafka_snapshot.hpp"
+#include "engine/kafka/detail/batch.hpp"
+#include "engine/kafka/detail/snapshot.hpp"
+#include "engine/kafka/worker.hpp"
 
 #include <atomic>
 #include <condition_variable>
@@ -29,16 +29,16 @@ namespace salonq::engine::store {
 class rocks_store;
 }
 
-namespace salonq::engine::runtime::kafka_detail {
+namespace salonq::engine::kafka::detail {
 
 struct committer_options {
-    log::kafka::settings kafka;
+    kafka::settings kafka;
     std::string transactional_id;
     std::int32_t partitions = 0; // of salonq.commands and salonq.events
     std::uint64_t snapshot_every = 0;
     std::chrono::seconds snapshot_max_age{3600};
     bool trace = false;
-    std::uint64_t inject_abort_every = 0; // see kafka_engine_options
+    std::uint64_t inject_abort_every = 0; // see worker_options
     std::chrono::hours dedupe_retention{24 * 7};
     std::function<instant()> clock;
 };
@@ -53,7 +53,7 @@ class kafka_committer {
 public:
     // Creates the producer and initialises its transactions (fencing any earlier producer with the same id).
     [[nodiscard]] static std::expected<std::unique_ptr<kafka_committer>, error>
-    open(committer_options options, store::rocks_store& db, kafka_engine_stats& stats);
+    open(committer_options options, store::rocks_store& db, worker_stats& stats);
     ~kafka_committer(); // finishes the batch in hand and the RocksDB writes queued
     kafka_committer(kafka_committer const&) = delete;
     kafka_committer& operator=(kafka_committer const&) = delete;
@@ -64,7 +64,7 @@ public:
     [[nodiscard]] bool busy() const;
     // The result of the transaction handed over last, once, when it has finished; nullopt while it runs (or if
     // already taken). A failed transaction has been aborted: nothing of it is visible and RocksDB is unchanged;
-    // an error other than errc::storage (fenced, fatal, RocksDB failed after a commit) means the worker must stop.
+    // an error other than errc::retryable (fenced, fatal, RocksDB failed after a commit) means the worker must stop.
     [[nodiscard]] std::optional<std::expected<void, error>> finished();
     // Waits until the transaction in hand has finished and returns its result (success if none to take).
     [[nodiscard]] std::expected<void, error> wait();
@@ -86,7 +86,7 @@ public:
     // events got old). The group metadata fences the round as a batch is fenced (its transaction re-commits the
     // committed offsets): a worker the group has moved on from cannot overwrite the new owner's snapshots. A fatal
     // failure is the result the next finished() or wait() returns.
-    void request_round(log::kafka::detail::group_metadata_ptr group);
+    void request_round(kafka::detail::group_metadata_ptr group);
 
 private:
     // A committed batch on its way to RocksDB, with the offsets its records got.
@@ -98,13 +98,13 @@ private:
         std::map<std::int32_t, std::int64_t> checkpoint_ends; // a checkpoint: of every adopted partition
     };
 
-    kafka_committer(committer_options options, store::rocks_store& db, kafka_engine_stats& stats);
+    kafka_committer(committer_options options, store::rocks_store& db, worker_stats& stats);
     void commit_loop();
     void store_loop();
     [[nodiscard]] std::expected<void, error> commit(kafka_batch& batch, std::uint64_t number);
     [[nodiscard]] std::expected<void, error> store(store_job const& job);
     [[nodiscard]] std::expected<void, error> produce_all(kafka_batch const& batch);
-    // Aborts the open transaction: errc::storage (the batch is decided again) once aborted; a transaction that
+    // Aborts the open transaction: errc::retryable (the batch is decided again) once aborted; a transaction that
     // cannot be aborted leaves the producer unusable, so the worker stops (its restart aborts it).
     [[nodiscard]] std::expected<void, error> abort_open(std::string reason);
     // Commits the open transaction, retrying a retriable failure; otherwise as fail().
@@ -117,8 +117,8 @@ private:
 
     committer_options options_;
     store::rocks_store& db_;
-    kafka_engine_stats& stats_;
-    log::kafka::detail::handle_ptr producer_;
+    worker_stats& stats_;
+    kafka::detail::handle_ptr producer_;
     std::vector<std::int64_t> offsets_; // delivered offset of each record of the batch in hand (-1: not delivered)
     std::map<std::int32_t, std::int64_t> committed_end;   // events end offset of each owned partition
     std::map<std::int32_t, std::int64_t> sweep_ends_;     // committed_end after the last checkpoint_begin batch
@@ -133,7 +133,7 @@ private:
     std::optional<kafka_batch> batch_; // in hand while set
     std::uint64_t batch_number_ = 0;
     std::optional<std::expected<void, error>> result_;
-    std::optional<log::kafka::detail::group_metadata_ptr> round_asked_; // request_round(), not yet started
+    std::optional<kafka::detail::group_metadata_ptr> round_asked_; // request_round(), not yet started
     bool round_running_ = false;
     std::deque<store_job> to_store_;   // committed, not yet in RocksDB (the front one may be being written)
     std::optional<error> store_error_; // RocksDB failed after a commit: sticky, the worker must stop
@@ -149,4 +149,4 @@ private:
     std::thread storing_;
 };
 
-} // namespace salonq::engine::runtime::kafka_detail
+} // namespace salonq::engine::kafka::detail

@@ -1,12 +1,12 @@
 #pragma once
 
-#include "engine/log/kafka/settings.hpp"
+#include "engine/kafka/settings.hpp"
 
 #include <cstdint>
 #include <expected>
 #include <optional>
 
-namespace salonq::engine::log::kafka {
+namespace salonq::engine::kafka {
 
 // Partition counts of salonq's topics as the cluster reports them (nullopt: the topic does not exist).
 struct topic_layout {
@@ -41,4 +41,4 @@ struct topic_layout {
 // not tell, passes).
 [[nodiscard]] std::expected<void, error> check_snapshot_record_limit(topic_layout const& layout);
 
-} // namespace salonq::engine::log::kafka
+} // namespace salonq::engine::kafka

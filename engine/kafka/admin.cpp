@@ -1,14 +1,15 @@
-#include "engine/log/kafka/admin.hpp"
+#include "engine/kafka/admin.hpp"
 
-#include "engine/log/kafka/client.hpp"
-#include "engine/log/kafka/handles.hpp"
+#include "engine/kafka/detail/client.hpp"
+#include "engine/kafka/detail/handles.hpp"
 
 #include <fmt/format.h>
 
 #include <cstring>
 #include <vector>
 
-namespace salonq::engine::log::kafka {
+namespace salonq::engine::kafka {
+
 namespace {
 
 using namespace detail;
@@ -17,7 +18,8 @@ using namespace detail;
     rd_kafka_metadata_t const* raw = nullptr;
     auto const err = rd_kafka_metadata(rk, 1, nullptr, &raw, static_cast<int>(timeout.count()));
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return std::unexpected(error{fmt::format("metadata request failed: {}", rd_kafka_err2str(err))});
+        return std::unexpected(
+            error{errc::retryable, fmt::format("metadata request failed: {}", rd_kafka_err2str(err))});
     }
     metadata_ptr md{raw};
     topic_layout layout;
@@ -105,7 +107,8 @@ std::optional<std::int64_t> number_setting(std::optional<std::vector<config_entr
                                                             std::chrono::milliseconds timeout) {
     auto const config = topic_config(rk, topic, timeout);
     if (!config) {
-        return std::unexpected(error{fmt::format("{}: the cluster does not describe its settings", topic)});
+        return std::unexpected(
+            error{errc::retryable, fmt::format("{}: the cluster does not describe its settings", topic)});
     }
     config_resource_ptr resource{rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic)};
     for (auto const& e : *config) {
@@ -113,10 +116,12 @@ std::optional<std::int64_t> number_setting(std::optional<std::vector<config_entr
             continue;
         }
         if (!e.value) {
-            return std::unexpected(error{fmt::format(
-                "{}: cannot raise max.message.bytes without resetting its setting {}, whose value the cluster does "
-                "not tell; raise it to {} by hand",
-                topic, e.name, max_record_bytes)});
+            return std::unexpected(error{
+                errc::misconfigured,
+                fmt::format(
+                    "{}: cannot raise max.message.bytes without resetting its setting {}, whose value the cluster does "
+                    "not tell; raise it to {} by hand",
+                    topic, e.name, max_record_bytes)});
         }
         (void)rd_kafka_ConfigResource_set_config(resource.get(), e.name.c_str(), e.value->c_str());
     }
@@ -127,16 +132,17 @@ std::optional<std::int64_t> number_setting(std::optional<std::vector<config_entr
     rd_kafka_AlterConfigs(rk, &raw, 1, nullptr, queue.get());
     event_ptr ev{rd_kafka_queue_poll(queue.get(), static_cast<int>(timeout.count()) + 5000)};
     if (!ev) {
-        return std::unexpected(error{fmt::format("{}: no answer to the settings change", topic)});
+        return std::unexpected(error{errc::retryable, fmt::format("{}: no answer to the settings change", topic)});
     }
     std::size_t count = 0;
     auto const** resources =
         rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(ev.get()), &count);
     if (rd_kafka_event_error(ev.get()) != RD_KAFKA_RESP_ERR_NO_ERROR || count != 1 ||
         rd_kafka_ConfigResource_error(resources[0]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return std::unexpected(error{fmt::format("{}: raising max.message.bytes failed: {}", topic,
-                                                 count == 1 ? rd_kafka_ConfigResource_error_string(resources[0])
-                                                            : rd_kafka_event_error_string(ev.get()))});
+        return std::unexpected(
+            error{errc::retryable, fmt::format("{}: raising max.message.bytes failed: {}", topic,
+                                               count == 1 ? rd_kafka_ConfigResource_error_string(resources[0])
+                                                          : rd_kafka_event_error_string(ev.get()))});
     }
     return {};
 }
@@ -154,23 +160,28 @@ std::expected<topic_layout, error> describe_topics(settings const& s) {
 std::expected<std::int32_t, error> check_layout(topic_layout const& layout) {
     if (!layout.commands || !layout.events) {
         return std::unexpected(
-            error{fmt::format("topics {} and {} must exist (salonq topics create)", commands_topic, events_topic)});
+            error{errc::misconfigured,
+                  fmt::format("topics {} and {} must exist (salonq topics create)", commands_topic, events_topic)});
     }
     if (*layout.commands != *layout.events) {
-        return std::unexpected(error{fmt::format(
-            "{} has {} partitions but {} has {}: they must be equal, a salon's events go to the partition number "
-            "its commands came from",
-            commands_topic, *layout.commands, events_topic, *layout.events)});
+        return std::unexpected(error{
+            errc::misconfigured,
+            fmt::format(
+                "{} has {} partitions but {} has {}: they must be equal, a salon's events go to the partition number "
+                "its commands came from",
+                commands_topic, *layout.commands, events_topic, *layout.events)});
     }
     return *layout.commands;
 }
 
 std::expected<void, error> check_snapshot_record_limit(topic_layout const& layout) {
     if (auto const limit = layout.snapshots_max_message_bytes; limit && *limit < max_record_bytes) {
-        return std::unexpected(error{fmt::format(
-            "{} takes records of up to {} bytes, but a salon's snapshot can be up to {}: run `salonq topics create` "
-            "(it raises the topic's max.message.bytes and keeps its other settings), then start again",
-            snapshots_topic, *limit, max_record_bytes)});
+        return std::unexpected(error{
+            errc::misconfigured,
+            fmt::format("{} takes records of up to {} bytes, but a salon's snapshot can be up to {}: run `salonq "
+                        "topics create` "
+                        "(it raises the topic's max.message.bytes and keeps its other settings), then start again",
+                        snapshots_topic, *limit, max_record_bytes)});
     }
     return {};
 }
@@ -207,7 +218,7 @@ std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t
         }
         new_topic_ptr nt{rd_kafka_NewTopic_new(t.name, t.partitions, replication, errstr, sizeof errstr)};
         if (!nt) {
-            return std::unexpected(error{fmt::format("topic {}: {}", t.name, errstr)});
+            return std::unexpected(error{errc::misconfigured, fmt::format("topic {}: {}", t.name, errstr)});
         }
         if (t.compacted) {
             (void)rd_kafka_NewTopic_set_config(nt.get(), "cleanup.policy", "compact");
@@ -231,10 +242,11 @@ std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t
         rd_kafka_CreateTopics(rk->get(), raw.data(), raw.size(), options.get(), queue.get());
         event_ptr ev{rd_kafka_queue_poll(queue.get(), static_cast<int>(s.timeout.count()) + 5000)};
         if (!ev) {
-            return std::unexpected(error{"create topics: no answer from the cluster"});
+            return std::unexpected(error{errc::retryable, "create topics: no answer from the cluster"});
         }
         if (rd_kafka_event_error(ev.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            return std::unexpected(error{fmt::format("create topics: {}", rd_kafka_event_error_string(ev.get()))});
+            return std::unexpected(
+                error{errc::retryable, fmt::format("create topics: {}", rd_kafka_event_error_string(ev.get()))});
         }
         auto const* result = rd_kafka_event_CreateTopics_result(ev.get());
         std::size_t count = 0;
@@ -242,8 +254,9 @@ std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t
         for (std::size_t i = 0; i < count; ++i) {
             auto const err = rd_kafka_topic_result_error(results[i]);
             if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-                return std::unexpected(error{fmt::format("create topic {}: {}", rd_kafka_topic_result_name(results[i]),
-                                                         rd_kafka_topic_result_error_string(results[i]))});
+                return std::unexpected(
+                    error{errc::retryable, fmt::format("create topic {}: {}", rd_kafka_topic_result_name(results[i]),
+                                                       rd_kafka_topic_result_error_string(results[i]))});
             }
         }
     }
@@ -267,7 +280,7 @@ std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t
         }
         rd_kafka_poll(rk->get(), 100);
     }
-    return std::unexpected(error{"topics were created but do not show in the metadata"});
+    return std::unexpected(error{errc::retryable, "topics were created but do not show in the metadata"});
 }
 
 std::expected<void, error> create_topic(settings const& s, char const* name, std::int32_t partitions,
@@ -279,25 +292,25 @@ std::expected<void, error> create_topic(settings const& s, char const* name, std
     char errstr[512];
     new_topic_ptr nt{rd_kafka_NewTopic_new(name, partitions, replication, errstr, sizeof errstr)};
     if (!nt) {
-        return std::unexpected(error{fmt::format("topic {}: {}", name, errstr)});
+        return std::unexpected(error{errc::misconfigured, fmt::format("topic {}: {}", name, errstr)});
     }
     rd_kafka_NewTopic_t* raw = nt.get();
     queue_ptr queue{rd_kafka_queue_new(rk->get())};
     rd_kafka_CreateTopics(rk->get(), &raw, 1, nullptr, queue.get());
     event_ptr ev{rd_kafka_queue_poll(queue.get(), static_cast<int>(s.timeout.count()) + 5000)};
     if (!ev) {
-        return std::unexpected(error{"create topic: no answer from the cluster"});
+        return std::unexpected(error{errc::retryable, "create topic: no answer from the cluster"});
     }
     std::size_t count = 0;
     auto const** results = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev.get()), &count);
     for (std::size_t i = 0; i < count; ++i) {
         auto const err = rd_kafka_topic_result_error(results[i]);
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-            return std::unexpected(
-                error{fmt::format("create topic {}: {}", name, rd_kafka_topic_result_error_string(results[i]))});
+            return std::unexpected(error{errc::retryable, fmt::format("create topic {}: {}", name,
+                                                                      rd_kafka_topic_result_error_string(results[i]))});
         }
     }
     return {};
 }
 
-} // namespace salonq::engine::log::kafka
+} // namespace salonq::engine::kafka

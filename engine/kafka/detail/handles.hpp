@@ -1,6 +1,6 @@
 #pragma once
 
-// RAII holders for librdkafka handles. Private to engine/log/kafka: librdkafka types never appear in a public
+// RAII holders for librdkafka handles. Private to engine/kafka: librdkafka types never appear in a public
 // header of salonq.
 
 #include <librdkafka/rdkafka.h>
@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-namespace salonq::engine::log::kafka::detail {
+namespace salonq::engine::kafka::detail {
 
 struct kafka_deleter {
     void operator()(rd_kafka_t* p) const noexcept { rd_kafka_destroy(p); }
@@ -40,4 +40,4 @@ using group_metadata_ptr = std::unique_ptr<rd_kafka_consumer_group_metadata_t, k
 using metadata_ptr = std::unique_ptr<rd_kafka_metadata_t const, kafka_deleter>;
 using config_resource_ptr = std::unique_ptr<rd_kafka_ConfigResource_t, kafka_deleter>;
 
-} // namespace salonq::engine::log::kafka::detail
+} // namespace salonq::engine::kafka::detail

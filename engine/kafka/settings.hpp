@@ -1,11 +1,13 @@
 #pragma once
 
+#include "engine/kafka/errc.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
 
-namespace salonq::engine::log::kafka {
+namespace salonq::engine::kafka {
 
 inline constexpr char const* commands_topic = "salonq.commands";
 inline constexpr char const* events_topic = "salonq.events";
@@ -24,8 +26,4 @@ struct settings {
     std::chrono::milliseconds timeout{10'000};
 };
 
-struct error {
-    std::string message;
-};
-
-} // namespace salonq::engine::log::kafka
+} // namespace salonq::engine::kafka

@@ -1,25 +1,25 @@
 // The committer's snapshot rounds: every salon of a due partition, its dedupe chunk and the tombstones of expired
 // chunks, in a transaction of their own between batches.
 
-#include "engine/runtime/kafka_committer.hpp"
+#include "engine/kafka/detail/committer.hpp"
 
 #include "engine/codec/snapshot_codec.hpp"
-#include "engine/log/kafka/client.hpp"
+#include "engine/kafka/detail/client.hpp"
+#include "engine/kafka/detail/recovery.hpp"
+#include "engine/kafka/detail/snapshot.hpp"
 #include "engine/log/keys.hpp"
 #include "engine/log/partitioner.hpp"
-#include "engine/runtime/kafka_recovery.hpp"
-#include "engine/runtime/kafka_snapshot.hpp"
 #include "engine/store/rocks_store.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
-namespace salonq::engine::runtime::kafka_detail {
+namespace salonq::engine::kafka::detail {
 namespace {
 
-using namespace log::kafka::detail;
-namespace lk = log::kafka;
+using namespace kafka::detail;
+namespace lk = kafka;
 using steady = std::chrono::steady_clock;
 
 // The delivery-report opaque of records whose offsets nobody needs (snapshots).
@@ -74,7 +74,7 @@ std::expected<void, error> kafka_committer::snapshot_if_due(rd_kafka_consumer_gr
         for (auto p : round) {
             auto stored = db_.get(store::family::meta, events_offset_key(p));
             if (!stored) {
-                return std::unexpected(error{errc::storage, stored.error().message}); // retried later
+                return std::unexpected(error{errc::retryable, stored.error().message}); // retried later
             }
             if (*stored) {
                 state_ends[p] = static_cast<std::int64_t>(log::get_u64(**stored));
@@ -106,7 +106,7 @@ std::expected<void, error> kafka_committer::snapshot_if_due(rd_kafka_consumer_gr
     }
     if (error_ptr e{rd_kafka_begin_transaction(producer_.get())}) {
         return std::unexpected(
-            error{errc::shutting_down, fmt::format("begin snapshot transaction: {}", rd_kafka_error_string(e.get()))});
+            error{errc::fenced, fmt::format("begin snapshot transaction: {}", rd_kafka_error_string(e.get()))});
     }
     // Not right after a batch (which the group fenced): the group's generation fences the round the same way.
     if (fence != nullptr) {
@@ -145,7 +145,7 @@ std::expected<void, error> kafka_committer::snapshot_if_due(rd_kafka_consumer_gr
             }
         }
     }
-    if (!produced && produced.error().code != errc::storage) {
+    if (!produced && produced.error().code != errc::retryable) {
         return produced;
     }
     if (!scanned || !produced) {
@@ -179,4 +179,4 @@ std::expected<void, error> kafka_committer::snapshot_if_due(rd_kafka_consumer_gr
     return {};
 }
 
-} // namespace salonq::engine::runtime::kafka_detail
+} // namespace salonq::engine::kafka::detail

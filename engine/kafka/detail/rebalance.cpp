@@ -1,26 +1,26 @@
 // The Kafka worker when the group moves partitions: commit (or give up) what was decided, wait for stable
 // committed offsets, take partitions over (recovery) or hand them over.
 
-#include "engine/runtime/kafka_worker.hpp"
+#include "engine/kafka/detail/worker_impl.hpp"
 
+#include "engine/kafka/detail/recovery.hpp"
 #include "engine/log/partitioner.hpp"
-#include "engine/runtime/kafka_recovery.hpp"
 
 #include <cstdio>
 #include <cstring>
 #include <thread>
 
-namespace salonq::engine::runtime {
+namespace salonq::engine::kafka {
 namespace {
 
-using namespace log::kafka::detail;
-namespace kd = kafka_detail;
+using namespace kafka::detail;
+namespace kd = detail;
 using kd::steady;
 using kd::us_since;
 
 } // namespace
 
-void kafka_engine::impl::settle_before_rebalance(bool lost) {
+void worker::impl::settle_before_rebalance(bool lost) {
     if (closing) {
         return; // what was decided is already committed or given up
     }
@@ -28,7 +28,7 @@ void kafka_engine::impl::settle_before_rebalance(bool lost) {
         // The group has moved on without us: committing now could slip past fencing (the generation is
         // unknown). The batch in flight either commits or fails on its own; the open one is given up.
         (void)settle(committer->wait());
-        if (auto stored = committer->drain(); !stored && stored.error().code != errc::storage) {
+        if (auto stored = committer->drain(); !stored && stored.error().code != errc::retryable) {
             callback_error = stored.error();
         }
         forget_stored();
@@ -38,7 +38,7 @@ void kafka_engine::impl::settle_before_rebalance(bool lost) {
     }
     auto done = flush();
     if (!done) {
-        if (done.error().code != errc::storage) {
+        if (done.error().code != errc::retryable) {
             callback_error = done.error();
             return;
         }
@@ -48,8 +48,8 @@ void kafka_engine::impl::settle_before_rebalance(bool lost) {
     }
 }
 
-void kafka_engine::impl::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
-                                      void* opaque) {
+void worker::impl::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
+                                void* opaque) {
     auto* self = static_cast<impl*>(opaque);
     bool const cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
     self->settle_before_rebalance(err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS && rd_kafka_assignment_lost(rk) != 0);
@@ -83,7 +83,7 @@ void kafka_engine::impl::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, r
     }
 }
 
-void kafka_engine::impl::wait_for_stable_offsets(rd_kafka_t* rk, rd_kafka_topic_partition_list_t const* parts) {
+void worker::impl::wait_for_stable_offsets(rd_kafka_t* rk, rd_kafka_topic_partition_list_t const* parts) {
     partition_list_ptr offsets{rd_kafka_topic_partition_list_copy(parts)};
     while (!stopping.load()) {
         auto const e = rd_kafka_committed(rk, offsets.get(), 15000);
@@ -95,12 +95,12 @@ void kafka_engine::impl::wait_for_stable_offsets(rd_kafka_t* rk, rd_kafka_topic_
     }
 }
 
-std::expected<void, error> kafka_engine::impl::take_over(std::int32_t p) {
+std::expected<void, error> worker::impl::take_over(std::int32_t p) {
     kd::recovery_context const context{options, *db, states, stats, partitions, trace};
     auto recovered = kd::recover_partition(context, p);
     // A cluster that is electing leaders (a broker restarting) fails reads for a few seconds: retried for a while
-    // before the worker gives up. A state that cannot be completed (errc::corrupt) stops it at once.
-    for (int attempt = 1; !recovered && recovered.error().code == errc::storage && attempt < 5 && !stopping.load();
+    // before the worker gives up. A state that cannot be completed (errc::corrupt_record) stops it at once.
+    for (int attempt = 1; !recovered && recovered.error().code == errc::retryable && attempt < 5 && !stopping.load();
          ++attempt) {
         std::fprintf(stderr, "salonq engine %s: taking partition %d over failed, retrying: %s\n",
                      options.instance.c_str(), p, recovered.error().message.c_str());
@@ -118,15 +118,15 @@ std::expected<void, error> kafka_engine::impl::take_over(std::int32_t p) {
     return {};
 }
 
-void kafka_engine::impl::forget_cached(std::int32_t p) {
+void worker::impl::forget_cached(std::int32_t p) {
     std::erase_if(states, [&](auto const& kv) { return log::partition_for(kv.first, partitions) == p; });
 }
 
-void kafka_engine::impl::hand_over(std::int32_t p) {
+void worker::impl::hand_over(std::int32_t p) {
     owned.erase(p);
     committer->release(p);
     forget_cached(p);
     std::erase_if(dirty, [&](auto const& salon) { return log::partition_for(salon, partitions) == p; });
 }
 
-} // namespace salonq::engine::runtime
+} // namespace salonq::engine::kafka

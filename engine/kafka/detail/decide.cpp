@@ -1,29 +1,29 @@
 // The Kafka worker deciding one command message into the open batch.
 
-#include "engine/runtime/kafka_worker.hpp"
+#include "engine/kafka/detail/worker_impl.hpp"
 
 #include "engine/codec/command_codec.hpp"
 #include "engine/codec/event_codec.hpp"
 #include "engine/codec/invalid_codec.hpp"
 #include "engine/domain/decide.hpp"
+#include "engine/kafka/detail/admit.hpp"
 #include "engine/log/keys.hpp"
-#include "engine/runtime/kafka_admit.hpp"
 
-namespace salonq::engine::runtime {
+namespace salonq::engine::kafka {
 namespace {
 
-namespace kd = kafka_detail;
+namespace kd = detail;
 using kd::steady;
 using kd::us_since;
 
 } // namespace
 
-std::string kafka_engine::impl::invalid_record(rd_kafka_message_t const* m, codec::error const& e, instant at) {
+std::string worker::impl::invalid_record(rd_kafka_message_t const* m, codec::error const& e, instant at) {
     auto const ids = codec::peek_ids({static_cast<char const*>(m->payload), m->len});
     return codec::encode_command_invalid({m->partition, m->offset, at, ids.command, ids.salon, e});
 }
 
-std::expected<void, error> kafka_engine::impl::decide(rd_kafka_message_t const* m) {
+std::expected<void, error> worker::impl::decide(rd_kafka_message_t const* m) {
     auto const started = steady::now();
     auto decided = decide_into(open_batch, m);
     if (!decided) {
@@ -39,13 +39,13 @@ std::expected<void, error> kafka_engine::impl::decide(rd_kafka_message_t const* 
     return {};
 }
 
-error kafka_engine::impl::local_store_error(error e) {
-    e.code = errc::corrupt;
-    e.message = "local store: " + e.message;
-    return e;
+error worker::impl::local_store_error(runtime::error const& e) {
+    auto out = kd::from_runtime(e);
+    out.message = "local store: " + out.message;
+    return out;
 }
 
-std::expected<void, error> kafka_engine::impl::decide_into(kd::kafka_batch& batch, rd_kafka_message_t const* m) {
+std::expected<void, error> worker::impl::decide_into(kd::kafka_batch& batch, rd_kafka_message_t const* m) {
     auto const at = options.clock();
     auto const key = m->key ? std::string_view{static_cast<char const*>(m->key), m->key_len} : std::string_view{};
     auto decoded = kd::admit_command(key, {static_cast<char const*>(m->payload), m->len}, m->partition, partitions);
@@ -102,4 +102,4 @@ std::expected<void, error> kafka_engine::impl::decide_into(kd::kafka_batch& batc
     return {};
 }
 
-} // namespace salonq::engine::runtime
+} // namespace salonq::engine::kafka

@@ -1,11 +1,11 @@
-#include "engine/runtime/kafka_committer.hpp"
+#include "engine/kafka/detail/committer.hpp"
 
-#include "engine/log/kafka/client.hpp"
+#include "engine/kafka/detail/client.hpp"
+#include "engine/kafka/detail/recovery.hpp"
+#include "engine/kafka/detail/runtime_shared.hpp"
+#include "engine/kafka/detail/snapshot.hpp"
 #include "engine/log/keys.hpp"
 #include "engine/log/partitioner.hpp"
-#include "engine/runtime/dedupe.hpp"
-#include "engine/runtime/kafka_recovery.hpp"
-#include "engine/runtime/kafka_snapshot.hpp"
 #include "engine/store/rocks_store.hpp"
 
 #include <fmt/format.h>
@@ -14,11 +14,11 @@
 #include <cstdio>
 #include <pthread.h>
 
-namespace salonq::engine::runtime::kafka_detail {
+namespace salonq::engine::kafka::detail {
 namespace {
 
-using namespace log::kafka::detail;
-namespace lk = log::kafka;
+using namespace kafka::detail;
+namespace lk = kafka;
 using steady = std::chrono::steady_clock;
 
 double ms_between(steady::time_point a, steady::time_point b) {
@@ -71,18 +71,18 @@ std::expected<void, error> produce_record(rd_kafka_t* producer, char const* topi
             continue;
         }
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            return std::unexpected(error{err == RD_KAFKA_RESP_ERR__FATAL ? errc::shutting_down : errc::storage,
+            return std::unexpected(error{err == RD_KAFKA_RESP_ERR__FATAL ? errc::fenced : errc::retryable,
                                          fmt::format("produce: {}", rd_kafka_err2str(err))});
         }
         return {};
     }
 }
 
-kafka_committer::kafka_committer(committer_options options, store::rocks_store& db, kafka_engine_stats& stats)
+kafka_committer::kafka_committer(committer_options options, store::rocks_store& db, worker_stats& stats)
     : options_(std::move(options)), db_(db), stats_(stats) {}
 
 std::expected<std::unique_ptr<kafka_committer>, error>
-kafka_committer::open(committer_options options, store::rocks_store& db, kafka_engine_stats& stats) {
+kafka_committer::open(committer_options options, store::rocks_store& db, worker_stats& stats) {
     std::unique_ptr<kafka_committer> self{new kafka_committer(std::move(options), db, stats)};
     auto producer = lk::make_client(
         self->options_.kafka, RD_KAFKA_PRODUCER,
@@ -107,12 +107,12 @@ kafka_committer::open(committer_options options, store::rocks_store& db, kafka_e
         },
         self.get());
     if (!producer) {
-        return std::unexpected(error{errc::storage, producer.error().message});
+        return std::unexpected(producer.error());
     }
     self->producer_ = std::move(*producer);
     if (error_ptr e{rd_kafka_init_transactions(self->producer_.get(), 30000)}) {
         return std::unexpected(
-            error{errc::storage, fmt::format("init transactions: {}", rd_kafka_error_string(e.get()))});
+            error{errc::retryable, fmt::format("init transactions: {}", rd_kafka_error_string(e.get()))});
     }
     self->committing_ = std::thread([s = self.get()] {
         pthread_setname_np(pthread_self(), "salonq-commit");
@@ -215,7 +215,7 @@ std::expected<void, error> kafka_committer::checkpoint(std::vector<std::pair<std
     auto wb = db_.make_batch();
     put_checkpoint(wb, states, committed_end);
     if (auto written = db_.write(wb, false); !written) {
-        return std::unexpected(error{errc::corrupt, "checkpoint: " + written.error().message});
+        return std::unexpected(error{errc::local_store, "checkpoint: " + written.error().message});
     }
     unflushed_ = true;
     return {};
@@ -256,7 +256,7 @@ void kafka_committer::commit_loop() {
             auto round = snapshot_if_due(group.get());
             lock.lock();
             round_running_ = false;
-            if (!round && round.error().code != errc::storage) {
+            if (!round && round.error().code != errc::retryable) {
                 result_ = round; // fenced or fatal: the worker stops
             } else if (!round && options_.trace) {
                 std::fprintf(stderr, "snapshot round given up, retried later: %s\n", round.error().message.c_str());
@@ -275,7 +275,7 @@ void kafka_committer::commit_loop() {
         auto result = broken ? std::expected<void, error>{std::unexpected(*broken)} : commit(*batch_, number);
         if (result) {
             // The batch has committed whatever becomes of the round: only an error that stops the worker counts.
-            if (auto round = snapshot_if_due(); !round && round.error().code != errc::storage) {
+            if (auto round = snapshot_if_due(); !round && round.error().code != errc::retryable) {
                 result = round;
             } else if (!round && options_.trace) {
                 std::fprintf(stderr, "snapshot round given up, retried later: %s\n", round.error().message.c_str());
@@ -345,14 +345,14 @@ std::expected<void, error> kafka_committer::abort_open(std::string reason) {
     for (int attempt = 0; attempt < 4; ++attempt) {
         error_ptr e{rd_kafka_abort_transaction(producer_.get(), 30000)};
         if (!e) {
-            return std::unexpected(error{errc::storage, std::move(reason)}); // aborted: decided again
+            return std::unexpected(error{errc::retryable, std::move(reason)}); // aborted: decided again
         }
         if (rd_kafka_error_is_retriable(e.get()) == 0 || rd_kafka_error_is_fatal(e.get()) != 0) {
             return std::unexpected(
-                error{errc::shutting_down, fmt::format("abort after {}: {}", reason, rd_kafka_error_string(e.get()))});
+                error{errc::fenced, fmt::format("abort after {}: {}", reason, rd_kafka_error_string(e.get()))});
         }
     }
-    return std::unexpected(error{errc::shutting_down, fmt::format("abort after {}: timed out", reason)});
+    return std::unexpected(error{errc::fenced, fmt::format("abort after {}: timed out", reason)});
 }
 
 std::expected<void, error> kafka_committer::commit_open(std::string_view what) {
@@ -371,7 +371,7 @@ std::expected<void, error> kafka_committer::commit_open(std::string_view what) {
 std::expected<void, error> kafka_committer::fail(std::string_view what, rd_kafka_error_t const* cause) {
     auto reason = fmt::format("{}: {}", what, rd_kafka_error_string(cause));
     if (rd_kafka_error_is_fatal(cause) != 0) {
-        return std::unexpected(error{errc::shutting_down, std::move(reason)}); // e.g. fenced
+        return std::unexpected(error{errc::fenced, std::move(reason)}); // e.g. fenced
     }
     return abort_open(std::move(reason));
 }
@@ -394,7 +394,7 @@ std::expected<void, error> kafka_committer::commit(kafka_batch& batch, std::uint
     if (error_ptr e{rd_kafka_begin_transaction(producer_.get())}) {
         // Only a producer left in a bad state refuses to begin: stop; a restart (same instance) cleans it up.
         return std::unexpected(
-            error{errc::shutting_down, fmt::format("begin transaction: {}", rd_kafka_error_string(e.get()))});
+            error{errc::fenced, fmt::format("begin transaction: {}", rd_kafka_error_string(e.get()))});
     }
     // The consumed offsets go first: right after a commit the coordinator answers CONCURRENT_TRANSACTIONS until
     // the previous markers are written, and librdkafka retries AddOffsetsToTxn after retry.backoff.ms (2 ms here)
@@ -410,7 +410,7 @@ std::expected<void, error> kafka_committer::commit(kafka_batch& batch, std::uint
     }
     auto const offsets_sent_at = steady::now();
     if (auto produced = produce_all(batch); !produced) {
-        return produced.error().code == errc::storage ? abort_open(produced.error().message) : produced;
+        return produced.error().code == errc::retryable ? abort_open(produced.error().message) : produced;
     }
     auto const produced_at = steady::now();
     if (options_.inject_abort_every > 0 && number % options_.inject_abort_every == 0) {
@@ -496,9 +496,9 @@ std::expected<void, error> kafka_committer::store(store_job const& job) {
     put_checkpoint(wb, job.batch.states, job.checkpoint_ends);
     if (auto written = db_.write(wb, false); !written) {
         // Committed in Kafka but not cached: stop; a restart folds the events again.
-        return std::unexpected(error{errc::corrupt, "state write after commit: " + written.error().message});
+        return std::unexpected(error{errc::local_store, "state write after commit: " + written.error().message});
     }
     return {};
 }
 
-} // namespace salonq::engine::runtime::kafka_detail
+} // namespace salonq::engine::kafka::detail

@@ -1,13 +1,13 @@
 #pragma once
 
-#include "engine/log/kafka/settings.hpp"
+#include "engine/kafka/settings.hpp"
 
 #include <cstdint>
 #include <expected>
 #include <functional>
 #include <string_view>
 
-namespace salonq::engine::log::kafka {
+namespace salonq::engine::kafka {
 
 struct topic_message {
     std::int32_t partition = 0;
@@ -22,4 +22,4 @@ struct topic_message {
                                                              std::int32_t partitions,
                                                              std::function<void(topic_message const&)> const& visit);
 
-} // namespace salonq::engine::log::kafka
+} // namespace salonq::engine::kafka

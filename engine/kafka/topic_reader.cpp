@@ -1,12 +1,12 @@
-#include "engine/log/kafka/topic_reader.hpp"
+#include "engine/kafka/topic_reader.hpp"
 
-#include "engine/log/kafka/client.hpp"
+#include "engine/kafka/detail/client.hpp"
 
 #include <fmt/format.h>
 
 #include <set>
 
-namespace salonq::engine::log::kafka {
+namespace salonq::engine::kafka {
 
 std::expected<std::uint64_t, error> read_topic(settings const& s, char const* topic, std::int32_t partitions,
                                                std::function<void(topic_message const&)> const& visit) {
@@ -25,14 +25,16 @@ std::expected<std::uint64_t, error> read_topic(settings const& s, char const* to
         detail::partition_list_ptr list{rd_kafka_topic_partition_list_new(1)};
         rd_kafka_topic_partition_list_add(list.get(), topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
         if (auto err = rd_kafka_assign(reader->get(), list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            return std::unexpected(error{fmt::format("assign {}[{}]: {}", topic, p, rd_kafka_err2str(err))});
+            return std::unexpected(
+                error{errc::retryable, fmt::format("assign {}[{}]: {}", topic, p, rd_kafka_err2str(err))});
         }
         int idle = 0;
         for (;;) {
             detail::message_ptr m{rd_kafka_consumer_poll(reader->get(), 500)};
             if (!m) {
                 if (++idle > 60) {
-                    return std::unexpected(error{fmt::format("reading {}[{}]: no end of partition in 30 s", topic, p)});
+                    return std::unexpected(
+                        error{errc::retryable, fmt::format("reading {}[{}]: no end of partition in 30 s", topic, p)});
                 }
                 continue;
             }
@@ -40,8 +42,8 @@ std::expected<std::uint64_t, error> read_topic(settings const& s, char const* to
                 break;
             }
             if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-                return std::unexpected(
-                    error{fmt::format("reading {}[{}]: {}", topic, p, rd_kafka_message_errstr(m.get()))});
+                return std::unexpected(error{
+                    errc::retryable, fmt::format("reading {}[{}]: {}", topic, p, rd_kafka_message_errstr(m.get()))});
             }
             ++count;
             visit(topic_message{m->partition,
@@ -55,4 +57,4 @@ std::expected<std::uint64_t, error> read_topic(settings const& s, char const* to
     return count;
 }
 
-} // namespace salonq::engine::log::kafka
+} // namespace salonq::engine::kafka

@@ -1,8 +1,8 @@
-#include "engine/runtime/kafka_worker.hpp"
+#include "engine/kafka/detail/worker_impl.hpp"
 
 #include "engine/codec/state_codec.hpp"
-#include "engine/log/kafka/admin.hpp"
-#include "engine/log/kafka/client.hpp"
+#include "engine/kafka/admin.hpp"
+#include "engine/kafka/detail/client.hpp"
 #include "engine/store/rocks_store.hpp"
 
 #include <fmt/format.h>
@@ -11,17 +11,17 @@
 #include <future>
 #include <thread>
 
-namespace salonq::engine::runtime {
+namespace salonq::engine::kafka {
 namespace {
 
-using namespace log::kafka::detail;
-namespace lk = log::kafka;
-namespace kd = kafka_detail;
+using namespace kafka::detail;
+namespace lk = kafka;
+namespace kd = detail;
 using kd::steady;
 
 } // namespace
 
-std::expected<void, error> kafka_engine::impl::submit_open() {
+std::expected<void, error> worker::impl::submit_open() {
     // The batch before must be settled first: its result (a failure above all) may have arrived since the
     // last look, and the next submit would overwrite it.
     if (auto before = settle(committer->wait()); !before) {
@@ -71,7 +71,7 @@ std::expected<void, error> kafka_engine::impl::submit_open() {
     return {};
 }
 
-std::expected<void, error> kafka_engine::impl::settle(std::expected<void, error> result) {
+std::expected<void, error> worker::impl::settle(std::expected<void, error> result) {
     if (!in_flight) {
         return result;
     }
@@ -87,7 +87,7 @@ std::expected<void, error> kafka_engine::impl::settle(std::expected<void, error>
     return result;
 }
 
-std::vector<std::pair<std::string, std::string>> kafka_engine::impl::encode_dirty() const {
+std::vector<std::pair<std::string, std::string>> worker::impl::encode_dirty() const {
     std::vector<std::pair<std::string, std::string>> out;
     out.reserve(dirty.size());
     for (auto const& salon : dirty) {
@@ -98,7 +98,7 @@ std::vector<std::pair<std::string, std::string>> kafka_engine::impl::encode_dirt
     return out;
 }
 
-void kafka_engine::impl::end_sweep() {
+void worker::impl::end_sweep() {
     for (auto& salon : sweep) {
         dirty.insert(std::move(salon));
     }
@@ -106,7 +106,7 @@ void kafka_engine::impl::end_sweep() {
     sweeping = false;
 }
 
-void kafka_engine::impl::forget_stored() {
+void worker::impl::forget_stored() {
     auto const through = committer->stored_through();
     while (!unstored.empty() && unstored.front().first <= through) {
         for (auto const& k : unstored.front().second) {
@@ -116,7 +116,7 @@ void kafka_engine::impl::forget_stored() {
     }
 }
 
-std::expected<void, error> kafka_engine::impl::flush() {
+std::expected<void, error> worker::impl::flush() {
     auto done = settle(committer->wait());
     if (done && !open_batch.empty()) {
         done = submit_open();
@@ -140,12 +140,12 @@ std::expected<void, error> kafka_engine::impl::flush() {
     return done;
 }
 
-void kafka_engine::impl::report_abandoned(error const& e) const {
+void worker::impl::report_abandoned(error const& e) const {
     std::fprintf(stderr, "salonq engine %s: batch abandoned, deciding it again: %s\n", options.instance.c_str(),
                  e.message.c_str());
 }
 
-void kafka_engine::impl::restore_prior() {
+void worker::impl::restore_prior() {
     dirty.merge(flight_dirty); // the states in flight were not written
     flight_dirty.clear();
     end_sweep(); // the next checkpoint begins again
@@ -170,13 +170,13 @@ void kafka_engine::impl::restore_prior() {
     open_batch = kd::kafka_batch{};
 }
 
-std::expected<void, error> kafka_engine::impl::rewind() {
+std::expected<void, error> worker::impl::rewind() {
     partition_list_ptr list{rd_kafka_topic_partition_list_new(static_cast<int>(owned.size()))};
     for (auto p : owned) {
         rd_kafka_topic_partition_list_add(list.get(), lk::commands_topic, p);
     }
     if (auto err = rd_kafka_committed(consumer.get(), list.get(), 10000); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return std::unexpected(error{errc::storage, fmt::format("committed offsets: {}", rd_kafka_err2str(err))});
+        return std::unexpected(error{errc::retryable, fmt::format("committed offsets: {}", rd_kafka_err2str(err))});
     }
     for (int i = 0; i < list->cnt; ++i) {
         if (list->elems[i].offset < 0) {
@@ -185,25 +185,25 @@ std::expected<void, error> kafka_engine::impl::rewind() {
     }
     error_ptr e{rd_kafka_seek_partitions(consumer.get(), list.get(), 10000)};
     if (e) {
-        return std::unexpected(error{errc::storage, fmt::format("seek: {}", rd_kafka_error_string(e.get()))});
+        return std::unexpected(error{errc::retryable, fmt::format("seek: {}", rd_kafka_error_string(e.get()))});
     }
     return {};
 }
 
-void kafka_engine::impl::rewind_until_done() {
+void worker::impl::rewind_until_done() {
     rewind_needed = false;
     while (!stopping.load() && !rewind()) {
         std::this_thread::sleep_for(std::chrono::milliseconds{500}); // the cluster is not answering yet
     }
 }
 
-std::expected<void, error> kafka_engine::impl::recover_from(error const& failure) {
-    if (failure.code != errc::storage) {
+std::expected<void, error> worker::impl::recover_from(error const& failure) {
+    if (failure.code != errc::retryable) {
         return std::unexpected(failure);
     }
     report_abandoned(failure);
     // A batch still in flight (the failure was in deciding) may yet commit: then only the open one goes.
-    if (auto other = settle(committer->wait()); !other && other.error().code != errc::storage) {
+    if (auto other = settle(committer->wait()); !other && other.error().code != errc::retryable) {
         return std::unexpected(other.error());
     }
     restore_prior();
@@ -211,7 +211,7 @@ std::expected<void, error> kafka_engine::impl::recover_from(error const& failure
     return {};
 }
 
-int kafka_engine::impl::poll_timeout_ms() const {
+int worker::impl::poll_timeout_ms() const {
     if (open_batch.empty()) {
         return committer->busy() ? 5 : 100;
     }
@@ -221,14 +221,14 @@ int kafka_engine::impl::poll_timeout_ms() const {
     return left > 0 ? static_cast<int>(left) : 1; // due: wait for the committer in short steps
 }
 
-bool kafka_engine::impl::open_batch_due() const {
+bool worker::impl::open_batch_due() const {
     if (open_batch.empty()) {
         return false;
     }
     return open_batch.commands >= options.max_batch || steady::now() >= opened_at + options.commit_interval;
 }
 
-std::expected<void, error> kafka_engine::impl::step() {
+std::expected<void, error> worker::impl::step() {
     message_ptr m{rd_kafka_consumer_poll(consumer.get(), poll_timeout_ms())};
     if (callback_error) {
         return std::unexpected(*callback_error);
@@ -275,9 +275,9 @@ std::expected<void, error> kafka_engine::impl::step() {
     return {};
 }
 
-kafka_engine::kafka_engine(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
+worker::worker(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
 
-kafka_engine::~kafka_engine() {
+worker::~worker() {
     if (!impl_->consumer) {
         return;
     }
@@ -310,7 +310,7 @@ kafka_engine::~kafka_engine() {
     (void)impl_.release();
 }
 
-std::expected<std::unique_ptr<kafka_engine>, error> kafka_engine::open(kafka_engine_options options) {
+std::expected<std::unique_ptr<worker>, error> worker::open(worker_options options) {
     auto state = std::make_unique<impl>();
     if (!options.clock) {
         options.clock = [] {
@@ -328,14 +328,14 @@ std::expected<std::unique_ptr<kafka_engine>, error> kafka_engine::open(kafka_eng
         layout = lk::describe_topics(o.kafka);
     }
     if (!layout) {
-        return std::unexpected(error{errc::storage, layout.error().message});
+        return std::unexpected(layout.error());
     }
     auto partitions = lk::check_layout(*layout);
     if (!partitions) {
-        return std::unexpected(error{errc::config_mismatch, partitions.error().message});
+        return std::unexpected(error{errc::misconfigured, partitions.error().message});
     }
     if (auto fits = lk::check_snapshot_record_limit(*layout); !fits) {
-        return std::unexpected(error{errc::config_mismatch, fits.error().message});
+        return std::unexpected(error{errc::misconfigured, fits.error().message});
     }
     if (auto const kept = layout->events_retention_ms.value_or(-1);
         kept >= 0 && std::chrono::milliseconds{kept} < o.dedupe_retention + o.snapshot_max_age) {
@@ -349,7 +349,7 @@ std::expected<std::unique_ptr<kafka_engine>, error> kafka_engine::open(kafka_eng
 
     auto db = store::rocks_store::open(o.data, store::open_options{true, false, o.dedupe_retention, true});
     if (!db) {
-        return std::unexpected(error{errc::storage, db.error().message});
+        return std::unexpected(error{errc::local_store, db.error().message});
     }
     state->db = std::move(*db);
 
@@ -382,19 +382,19 @@ std::expected<std::unique_ptr<kafka_engine>, error> kafka_engine::open(kafka_eng
         },
         self);
     if (!consumer) {
-        return std::unexpected(error{errc::storage, consumer.error().message});
+        return std::unexpected(consumer.error());
     }
     state->consumer = std::move(*consumer);
     rd_kafka_poll_set_consumer(state->consumer.get());
     partition_list_ptr topics{rd_kafka_topic_partition_list_new(1)};
     rd_kafka_topic_partition_list_add(topics.get(), lk::commands_topic, RD_KAFKA_PARTITION_UA);
     if (auto err = rd_kafka_subscribe(state->consumer.get(), topics.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return std::unexpected(error{errc::storage, fmt::format("subscribe: {}", rd_kafka_err2str(err))});
+        return std::unexpected(error{errc::retryable, fmt::format("subscribe: {}", rd_kafka_err2str(err))});
     }
-    return std::unique_ptr<kafka_engine>(new kafka_engine(std::move(state)));
+    return std::unique_ptr<worker>(new worker(std::move(state)));
 }
 
-std::expected<void, error> kafka_engine::run() {
+std::expected<void, error> worker::run() {
     auto& s = *impl_;
     std::expected<void, error> result;
     while (result && !s.stopping.load()) {
@@ -403,7 +403,7 @@ std::expected<void, error> kafka_engine::run() {
     if (result) {
         // Stopping: what was decided is committed (a failure leaves it to the next owner, from the committed
         // offsets).
-        if (auto done = s.flush(); !done && done.error().code != errc::storage) {
+        if (auto done = s.flush(); !done && done.error().code != errc::retryable) {
             result = done;
         }
     } else {
@@ -415,7 +415,7 @@ std::expected<void, error> kafka_engine::run() {
     return result;
 }
 
-void kafka_engine::stop() noexcept { impl_->stopping.store(true); }
-kafka_engine_stats const& kafka_engine::stats() const noexcept { return impl_->stats; }
+void worker::stop() noexcept { impl_->stopping.store(true); }
+worker_stats const& worker::stats() const noexcept { return impl_->stats; }
 
-} // namespace salonq::engine::runtime
+} // namespace salonq::engine::kafka

@@ -1,15 +1,15 @@
 #pragma once
 
-// The Kafka engine worker's state and the parts of its work, defined in kafka_engine.cpp (the loop and the
-// hand-off to the committer), kafka_decide.cpp and kafka_rebalance.cpp. Private to the Kafka worker.
+// The Kafka engine worker's state and the parts of its work, defined in worker.cpp (the loop and the
+// hand-off to the committer), detail/decide.cpp and detail/rebalance.cpp. Private to the Kafka worker.
 
 #include "engine/codec/errc.hpp"
 #include "engine/codec/json_writer.hpp"
-#include "engine/log/kafka/handles.hpp"
-#include "engine/runtime/kafka_batch.hpp"
-#include "engine/runtime/kafka_committer.hpp"
-#include "engine/runtime/kafka_engine.hpp"
-#include "engine/runtime/stored.hpp"
+#include "engine/kafka/detail/batch.hpp"
+#include "engine/kafka/detail/committer.hpp"
+#include "engine/kafka/detail/handles.hpp"
+#include "engine/kafka/detail/runtime_shared.hpp"
+#include "engine/kafka/worker.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -29,8 +29,8 @@ namespace salonq::engine::store {
 class rocks_store;
 }
 
-namespace salonq::engine::runtime {
-namespace kafka_detail {
+namespace salonq::engine::kafka {
+namespace detail {
 
 using steady = std::chrono::steady_clock;
 
@@ -41,32 +41,32 @@ inline std::int64_t us_since(steady::time_point t) {
 // The salons a batch touched, as they were before it: what an abandoned batch puts back.
 using prior_states = std::map<std::string, std::optional<salon_state>>;
 
-} // namespace kafka_detail
+} // namespace detail
 
 // The deciding half of the worker runs on the thread that calls run(): it owns the consumer and the state cache,
 // and decides each command as it arrives into the open batch. The committing half (kafka_committer) runs batch
 // n's transaction meanwhile. The open batch closes once commit_interval has passed since its first command and
 // the committer is free, or when it is full: under load batches grow while the previous one commits.
-struct kafka_engine::impl {
-    kafka_engine_options options;
-    kafka_engine_stats stats;
+struct worker::impl {
+    worker_options options;
+    worker_stats stats;
     std::atomic<bool> stopping{false};
     bool const trace = std::getenv("SALONQ_TRACE_TXN") != nullptr; // per-transaction timing on stderr
     std::unique_ptr<store::rocks_store> db;
     std::int32_t partitions = 0;
-    log::kafka::detail::handle_ptr consumer;
-    std::unique_ptr<kafka_detail::kafka_committer> committer;
+    kafka::detail::handle_ptr consumer;
+    std::unique_ptr<detail::kafka_committer> committer;
     std::set<std::int32_t> owned;
     bool ever_assigned = false;
     state_cache states; // salons of owned partitions: as committed, plus the batches in flight
     std::optional<error> callback_error;
     bool rewind_needed = false; // a batch was abandoned inside a rebalance callback
 
-    kafka_detail::kafka_batch open_batch; // being decided
-    kafka_detail::steady::time_point opened_at{};
-    kafka_detail::prior_states open_prior;
-    std::vector<std::string> open_keys;      // its dedupe keys
-    kafka_detail::prior_states flight_prior; // of the batch the committer has
+    detail::kafka_batch open_batch; // being decided
+    detail::steady::time_point opened_at{};
+    detail::prior_states open_prior;
+    std::vector<std::string> open_keys; // its dedupe keys
+    detail::prior_states flight_prior;  // of the batch the committer has
     std::vector<std::string> flight_keys;
     std::uint64_t flight_number = 0;
     bool in_flight = false; // submitted, its result not settled yet
@@ -85,12 +85,12 @@ struct kafka_engine::impl {
     bool sweeping = false;
     static constexpr std::size_t sweep_batches = 16;  // a sweep ends within about this many batches
     static constexpr std::size_t sweep_min_step = 64; // salons per batch at least
-    kafka_detail::steady::time_point last_checkpoint = kafka_detail::steady::now();
+    detail::steady::time_point last_checkpoint = detail::steady::now();
     // A batch has been submitted since the last checkpoint: RocksDB's events offsets are behind the committed ones.
     bool checkpoint_behind = false;
     // While idle, the committer is asked this often for the snapshot rounds due by age.
     static constexpr std::chrono::seconds round_check{1};
-    kafka_detail::steady::time_point last_round_request = kafka_detail::steady::now();
+    detail::steady::time_point last_round_request = detail::steady::now();
     codec::json_writer writer;
 
     // ---- rebalancing -----------------------------------------------------------------------------------------
@@ -123,9 +123,9 @@ struct kafka_engine::impl {
     [[nodiscard]] std::expected<void, error> decide(rd_kafka_message_t const* m);
 
     // A local store that cannot be read will not be readable by deciding the batch again: the worker stops.
-    static error local_store_error(error e);
+    static error local_store_error(runtime::error const& e);
 
-    [[nodiscard]] std::expected<void, error> decide_into(kafka_detail::kafka_batch& batch, rd_kafka_message_t const* m);
+    [[nodiscard]] std::expected<void, error> decide_into(detail::kafka_batch& batch, rd_kafka_message_t const* m);
 
     // ---- handing batches to the committer ------------------------------------------------------------------------
 
@@ -175,4 +175,4 @@ struct kafka_engine::impl {
     [[nodiscard]] std::expected<void, error> step();
 };
 
-} // namespace salonq::engine::runtime
+} // namespace salonq::engine::kafka
