@@ -38,6 +38,6 @@ visible=$(date +%s%N)
 pkill -TERM -f "salonq --data $dir/w2 " || true
 sleep 2
 echo "failure detection (session timeout): $session ms"
-grep -o 'recovered.*' "$dir/w2.log" | sed 's/^/w2: /'
-grep -E "^(snapshots of partition|take-over of partition|PROF)" "$dir/w2.log" | sed 's/^/w2: /' || true
+grep -o 'events_recovered.*' "$dir/w2.log" | sed 's/^/w2: /'
+grep -E "(snapshots of partition|take-over of partition|PROF)" "$dir/w2.log" | sed 's/^/w2: /' || true
 echo "kill -9 of w1 to the new command's outcome visible: $(( (visible - killed) / 1000000 )) ms"

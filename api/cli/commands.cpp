@@ -8,6 +8,7 @@
 #include "engine/domain/decide.hpp"
 #include "engine/kafka/kafka.hpp"
 #include "engine/log/partitioner.hpp"
+#include "engine/logging/logger.hpp"
 #include "engine/runtime/embedded_view.hpp"
 
 #include "engine/runtime/verify.hpp"
@@ -30,6 +31,7 @@ namespace salonq::api {
 namespace {
 
 using namespace salonq::engine;
+namespace logging = salonq::logging;
 
 std::string summary_line(sim::sim_summary const& s, double seconds) {
     auto const avg_wait_min =
@@ -433,6 +435,27 @@ extern "C" void stop_serving(int) {
 }
 } // namespace
 
+namespace {
+
+// The worker's counters, as fields of one line (tests and operators read them by name).
+void log_stopped(logging::logger const& log, engine::kafka::worker_stats const& st) {
+    auto const ms = [](std::atomic<std::int64_t> const& us) { return us.load() < 0 ? -1 : us.load() / 1000; };
+    auto const n = [](auto const& counter) { return static_cast<std::int64_t>(counter.load()); };
+    log.log(logging::level::info,
+            {logging::kv("commands", n(st.commands)), logging::kv("duplicates", n(st.duplicates)),
+             logging::kv("transactions", n(st.transactions)), logging::kv("aborts", n(st.aborts)),
+             logging::kv("events_recovered", n(st.recovered_events)),
+             logging::kv("snapshots_restored", n(st.snapshots_restored)),
+             logging::kv("commandIds_restored", n(st.dedupe_restored)),
+             logging::kv("events_read_for_commandIds", n(st.dedupe_events_read)),
+             logging::kv("snapshots_written", n(st.snapshots_written)),
+             logging::kv("stale_local_states", n(st.stale_local_discarded)),
+             logging::kv("recovery_ms", ms(st.recovery_us)), logging::kv("last_takeover_ms", ms(st.last_takeover_us))},
+            "stopped");
+}
+
+} // namespace
+
 int run_serve(store_options const& so, kafka_options const& ko) {
     engine::kafka::worker_options options;
     options.kafka = kafka_settings(ko);
@@ -456,31 +479,22 @@ int run_serve(store_options const& so, kafka_options const& ko) {
     // Handlers first: a stop that arrives while the worker is still connecting is a clean stop too.
     std::signal(SIGTERM, stop_serving);
     std::signal(SIGINT, stop_serving);
+    auto const log = logging::logger{"serve", {logging::kv("instance", options.instance)}};
     auto engine = engine::kafka::worker::open(options);
     if (!engine) {
-        std::cerr << "salonq serve: " << engine.error().message << "\n";
+        log.error("{}", engine.error().message);
         return stop_requested.load() ? 0 : 1;
     }
     serving.store(engine->get());
     if (stop_requested.load()) {
         (*engine)->stop();
     }
-    std::cerr << fmt::format("salonq serve: engine worker {} in group {} on {} (data {})\n", options.instance,
-                             options.group, ko.brokers, so.data.string());
+    log.info("engine worker in group {} on {} (data {})", options.group, ko.brokers, so.data.string());
     auto result = (*engine)->run();
     serving.store(nullptr);
-    auto const& st = (*engine)->stats();
-    std::cerr << fmt::format(
-        "salonq serve: stopped; {} commands, {} duplicates, {} transactions, {} aborts, {} events "
-        "recovered, {} snapshots restored, {} commandIds restored, {} events read for commandIds, {} "
-        "snapshots written, {} local partition states older than the retention; recovery {:.1f} ms, last take-over "
-        "{:.1f} ms\n",
-        st.commands.load(), st.duplicates.load(), st.transactions.load(), st.aborts.load(), st.recovered_events.load(),
-        st.snapshots_restored.load(), st.dedupe_restored.load(), st.dedupe_events_read.load(),
-        st.snapshots_written.load(), st.stale_local_discarded.load(),
-        static_cast<double>(st.recovery_us.load()) / 1000.0, static_cast<double>(st.last_takeover_us.load()) / 1000.0);
+    log_stopped(log, (*engine)->stats());
     if (!result) {
-        std::cerr << "salonq serve: " << result.error().message << "\n";
+        log.error("{}", result.error().message);
         return 1;
     }
     return 0;

@@ -1,6 +1,7 @@
 // salonq: the command line of the salon queue engine (embedded mode).
 
 #include "api/cli/commands.hpp"
+#include "engine/logging/logger.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -43,6 +44,14 @@ int main(int argc, char** argv) {
     app.add_option("--workers", so.workers, "Engine worker threads (single writers)")->check(CLI::Range(1, 64));
     app.add_option("--durability", so.durability, "sync: acknowledge after fsync; relaxed: after the OS write")
         ->check(CLI::IsMember({"sync", "relaxed"}));
+
+    std::string log_level = "info", log_format = "text";
+    app.add_option("--log-level", log_level, "Least level logged: debug, info, warn, error")
+        ->envname("SALONQ_LOG_LEVEL")
+        ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+    app.add_option("--log-format", log_format, "Log lines on stderr as text (for a person) or json (one object a line)")
+        ->envname("SALONQ_LOG_FORMAT")
+        ->check(CLI::IsMember({"text", "json"}));
 
     kafka_options ko;
     // Options every Kafka-mode subcommand takes: the cluster and librdkafka properties (security settings).
@@ -141,6 +150,7 @@ int main(int argc, char** argv) {
         app.add_subcommand("demo", "Open a demo salon, run a simulated day through the engine, show the queue");
 
     CLI11_PARSE(app, argc, argv);
+    salonq::logging::configure(*salonq::logging::parse_level(log_level), *salonq::logging::parse_format(log_format));
     eo.include_rejections = !no_rejections;
 
     try {

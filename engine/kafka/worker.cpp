@@ -57,11 +57,10 @@ std::expected<void, error> worker::impl::submit_open() {
     // Only a checkpoint begun and ended in this batch writes its committed offsets.
     checkpoint_behind = !(open_batch.checkpoint && open_batch.checkpoint_begin);
     if (trace) {
-        std::fprintf(stderr,
-                     "batch closed: %zu commands, %.1f ms after its first (deciding so far %.1f ms); %zu salon states, "
-                     "%zu bytes\n",
-                     open_batch.commands, std::chrono::duration<double, std::milli>(steady::now() - opened_at).count(),
-                     static_cast<double>(stats.decide_us.load()) / 1000.0, open_batch.states.size(), state_bytes);
+        log.info("batch closed: {} commands, {:.1f} ms after its first (deciding so far {:.1f} ms); {} salon states, "
+                 "{} bytes",
+                 open_batch.commands, std::chrono::duration<double, std::milli>(steady::now() - opened_at).count(),
+                 static_cast<double>(stats.decide_us.load()) / 1000.0, open_batch.states.size(), state_bytes);
     }
     open_batch.group.reset(rd_kafka_consumer_group_metadata(consumer.get()));
     flight_number = committer->submit(std::exchange(open_batch, kd::kafka_batch{}));
@@ -141,8 +140,7 @@ std::expected<void, error> worker::impl::flush() {
 }
 
 void worker::impl::report_abandoned(error const& e) const {
-    std::fprintf(stderr, "salonq engine %s: batch abandoned, deciding it again: %s\n", options.instance.c_str(),
-                 e.message.c_str());
+    log.warn("batch abandoned, deciding it again: {}", e.message);
 }
 
 void worker::impl::restore_prior() {
@@ -301,10 +299,8 @@ worker::~worker() {
         closer.join();
         return;
     }
-    std::fprintf(stderr,
-                 "salonq engine %s: leaving the consumer group did not finish within 15 s; the group will "
-                 "notice by the session timeout\n",
-                 impl_->options.instance.c_str());
+    impl_->log.warn("leaving the consumer group did not finish within 15 s; the group will notice by the session "
+                    "timeout");
     closer.detach();
     (void)impl_->consumer.release();
     (void)impl_.release();
@@ -339,11 +335,10 @@ std::expected<std::unique_ptr<worker>, error> worker::open(worker_options option
     }
     if (auto const kept = layout->events_retention_ms.value_or(-1);
         kept >= 0 && std::chrono::milliseconds{kept} < o.dedupe_retention + o.snapshot_max_age) {
-        std::fprintf(stderr,
-                     "salonq engine %s: warning: %s keeps events for %lld ms only, less than the dedupe window plus "
-                     "the snapshots' age: a worker restoring a partition may not know every commandId of the window, "
-                     "or may find no state it can fold from\n",
-                     o.instance.c_str(), lk::events_topic, static_cast<long long>(kept));
+        state->log.warn("{} keeps events for {} ms only, less than the dedupe window plus the snapshots' age: a "
+                        "worker restoring a partition may not know every commandId of the window, or may find no state "
+                        "it can fold from",
+                        lk::events_topic, kept);
     }
     state->partitions = *partitions;
 
@@ -353,10 +348,11 @@ std::expected<std::unique_ptr<worker>, error> worker::open(worker_options option
     }
     state->db = std::move(*db);
 
-    auto committer = kd::kafka_committer::open(
-        kd::committer_options{o.kafka, o.group + "-" + o.instance, state->partitions, o.snapshot_every,
-                              o.snapshot_max_age, state->trace, o.inject_abort_every, o.dedupe_retention, o.clock},
-        *state->db, state->stats);
+    auto committer =
+        kd::kafka_committer::open(kd::committer_options{o.kafka, o.group + "-" + o.instance, state->partitions,
+                                                        o.snapshot_every, o.snapshot_max_age, state->trace,
+                                                        o.inject_abort_every, o.dedupe_retention, o.clock, o.instance},
+                                  *state->db, state->stats);
     if (!committer) {
         return std::unexpected(committer.error());
     }

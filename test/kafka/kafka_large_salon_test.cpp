@@ -57,7 +57,7 @@ TEST_CASE("kafka: the largest salon is snapshotted, and restored from local stat
     REQUIRE_MESSAGE(wait_verified(broker.bootstrap(), 180s, report), report);
     a->kill(SIGTERM);
     REQUIRE(a->wait() == 0);
-    CHECK_MESSAGE(worker_stat(dir / "a.log", "snapshots written") > 0,
+    CHECK_MESSAGE(worker_stat(dir / "a.log", "snapshots_written") > 0,
                   run_capture("grep -v '^%' '" + (dir / "a.log") + "'"));
 
     // The same worker again: it loads the salon from its RocksDB and decides on it.
@@ -75,7 +75,7 @@ TEST_CASE("kafka: the largest salon is snapshotted, and restored from local stat
     REQUIRE_MESSAGE(wait_verified(broker.bootstrap(), 120s, report, "--worker-data '" + (dir / "b") + "'"), report);
     b->kill(SIGTERM);
     REQUIRE(b->wait() == 0);
-    auto const restored = worker_stat(dir / "b.log", "snapshots restored");
+    auto const restored = worker_stat(dir / "b.log", "snapshots_restored");
     CHECK_MESSAGE(restored > 0, run_capture("grep -v '^%' '" + (dir / "b.log") + "'"));
     CHECK(events_with(broker, "\"commandId\":\"big-done-2\"") == 1);
     CHECK(events_with(broker, "token_pool_exhausted") == 1); // the re-sent walk-in was known: not decided again

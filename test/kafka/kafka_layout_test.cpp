@@ -61,6 +61,23 @@ TEST_CASE("kafka settings: a bad librdkafka property stops serve with its name, 
         CHECK_MESSAGE(text.find("kafka setting " + property) != std::string::npos, text);
         CHECK_MESSAGE(text.find("hunter2") == std::string::npos, text);
     }
+    // The same refusal as a JSON line, for a log shipper: the level, the instance, the property's name, no value.
+    child_process json({salonq_binary(), "--log-format", "json", "--data", dir / "w", "serve", "--brokers",
+                        broker.bootstrap(), "--instance", "w-json", "--kafka-property", "sasl.passwrd=hunter2-secret"},
+                       dir / "json.log", true);
+    CHECK(json.wait() == 1);
+    std::ifstream json_in{dir / "json.log"};
+    std::string line, error_line;
+    while (std::getline(json_in, line)) {
+        if (line.find(R"("level":"error")") != std::string::npos) {
+            error_line = line;
+        }
+    }
+    CHECK_MESSAGE(error_line.starts_with(R"({"ts":")"), error_line);
+    CHECK_MESSAGE(error_line.find(R"("component":"serve")") != std::string::npos, error_line);
+    CHECK_MESSAGE(error_line.find(R"("instance":"w-json")") != std::string::npos, error_line);
+    CHECK_MESSAGE(error_line.find("kafka setting sasl.passwrd") != std::string::npos, error_line);
+    CHECK_MESSAGE(error_line.find("hunter2") == std::string::npos, error_line);
     child_process malformed({salonq_binary(), "serve", "--brokers", broker.bootstrap(), "--kafka-property", "novalue"},
                             dir / "malformed.log", true);
     CHECK(malformed.wait() != 0);

@@ -184,7 +184,7 @@ TEST_CASE("kafka retention: events are kept forever, and a worker the retention 
     REQUIRE(snapshots_reach(snapshot_offsets(bootstrap), ends));
     b->kill(SIGTERM);
     REQUIRE(b->wait() == 0);
-    CHECK(worker_stat(dir / "b.log", "snapshots written") >= 12);
+    CHECK(worker_stat(dir / "b.log", "snapshots_written") >= 12);
 
     // The last seq of every salon, then the retention deletes every event so far.
     std::map<std::string, std::uint64_t> last;
@@ -205,8 +205,8 @@ TEST_CASE("kafka retention: events are kept forever, and a worker the retention 
     a2->kill(SIGTERM);
     REQUIRE(a2->wait() == 0);
     auto const folded = seqs_continue(last, size(2));
-    CHECK(worker_stat(dir / "a2.log", "local partition states older than the retention") == partitions);
-    CHECK(worker_stat(dir / "a2.log", "snapshots restored") == 12);
+    CHECK(worker_stat(dir / "a2.log", "stale_local_states") == partitions);
+    CHECK(worker_stat(dir / "a2.log", "snapshots_restored") == 12);
     MESSAGE(total << " commands; after the first deletion a decided " << size(2) << " (" << folded
                   << " events), every salon's seq continuing from b's");
 
@@ -218,8 +218,8 @@ TEST_CASE("kafka retention: events are kept forever, and a worker the retention 
     a3->kill(SIGTERM);
     REQUIRE(a3->wait() == 0);
     seqs_continue(last, size(3));
-    CHECK(worker_stat(dir / "a3.log", "local partition states older than the retention") == 0);
-    CHECK(worker_stat(dir / "a3.log", "snapshots restored") == 0);
+    CHECK(worker_stat(dir / "a3.log", "stale_local_states") == 0);
+    CHECK(worker_stat(dir / "a3.log", "snapshots_restored") == 0);
 
     // And again: now the latest snapshots (a2's) are older than the topic. A worker without local state refuses
     // to decide anything rather than start from states it cannot complete.

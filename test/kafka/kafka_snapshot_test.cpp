@@ -44,7 +44,7 @@ TEST_CASE("kafka snapshots: a worker without local state restores the latest rou
     }
     a->kill(SIGTERM);
     REQUIRE(a->wait() == 0);
-    auto const written = worker_stat(dir / "a.log", "snapshots written");
+    auto const written = worker_stat(dir / "a.log", "snapshots_written");
     CHECK_MESSAGE(written > 0, run_capture("grep -v '^%' '" + (dir / "a.log") + "'"));
 
     auto b = worker("b");
@@ -57,9 +57,9 @@ TEST_CASE("kafka snapshots: a worker without local state restores the latest rou
     CHECK(outcomes() == total);
     b->kill(SIGTERM);
     REQUIRE(b->wait() == 0);
-    auto const restored = worker_stat(dir / "b.log", "snapshots restored");
-    auto const folded = worker_stat(dir / "b.log", "events recovered");
-    auto const ids = worker_stat(dir / "b.log", "commandIds restored");
+    auto const restored = worker_stat(dir / "b.log", "snapshots_restored");
+    auto const folded = worker_stat(dir / "b.log", "events_recovered");
+    auto const ids = worker_stat(dir / "b.log", "commandIds_restored");
     MESSAGE("worker a wrote " << written << " snapshots; worker b restored " << restored << ", folded " << folded
                               << " events of the " << total / 2 << " commands' history and took " << ids
                               << " commandIds from dedupe chunks");
@@ -77,8 +77,8 @@ TEST_CASE("kafka snapshots: a worker without local state restores the latest rou
     CHECK(outcomes() == total);
     c->kill(SIGTERM);
     REQUIRE(c->wait() == 0);
-    auto const c_ids = worker_stat(dir / "c.log", "commandIds restored");
-    auto const read_back = worker_stat(dir / "c.log", "events read for commandIds");
+    auto const c_ids = worker_stat(dir / "c.log", "commandIds_restored");
+    auto const read_back = worker_stat(dir / "c.log", "events_read_for_commandIds");
     MESSAGE("worker c took " << c_ids << " commandIds from dedupe chunks and read " << read_back
                              << " events back for theirs");
     CHECK(c_ids > total / 2);
@@ -107,8 +107,8 @@ TEST_CASE("kafka snapshots: dedupe chunks past the retention are skipped at rest
     REQUIRE_MESSAGE(wait_verified(broker.bootstrap(), 120s, report), report);
     b->kill(SIGTERM);
     REQUIRE(b->wait() == 0);
-    CHECK(worker_stat(dir / "b.log", "commandIds restored") == 0);        // skipped unparsed, by their keys
-    CHECK(worker_stat(dir / "b.log", "events read for commandIds") == 0); // nothing of the window is uncovered
+    CHECK(worker_stat(dir / "b.log", "commandIds_restored") == 0);        // skipped unparsed, by their keys
+    CHECK(worker_stat(dir / "b.log", "events_read_for_commandIds") == 0); // nothing of the window is uncovered
 
     // Every chunk record: "~dedupe/<to>/<newest ms> <value size, -1 for a tombstone>". a's chunks carry today's
     // times, b's the times 200 h ahead.

@@ -148,16 +148,16 @@ inline std::string log_tail(std::string const& text, std::size_t n = 20) {
     return tail;
 }
 
-// A counter from the line `salonq serve` prints when it stops ("<n> <what>"). A phrase the log does not hold fails
-// the test (with the log's tail): a check such as `== 0` must not pass because the wording changed.
-inline std::uint64_t worker_stat(std::string const& log, std::string const& what) {
+// A counter of the line `salonq serve` logs when it stops ("salonq serve w1: stopped (commands=12 ...)"), by its
+// field name (snapshots_written, events_recovered, ...). A field that is missing fails the test.
+inline std::uint64_t worker_stat(std::string const& log, std::string const& field) {
     std::ifstream in{log};
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     std::smatch m;
-    if (std::regex_search(text, m, std::regex{"([0-9]+) " + what})) {
+    if (std::regex_search(text, m, std::regex{"[ (]" + field + "=([0-9]+)[ )]"})) {
         return std::stoull(m[1]);
     }
-    FAIL("no \"<n> " << what << "\" in " << log << ", which ends:\n" << log_tail(text));
+    FAIL("no \"" << field << "=<n>\" in " << log << ", which ends:\n" << log_tail(text));
     return 0; // not reached: FAIL ends the test case
 }
 

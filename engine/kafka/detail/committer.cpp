@@ -259,7 +259,7 @@ void kafka_committer::commit_loop() {
             if (!round && round.error().code != errc::retryable) {
                 result_ = round; // fenced or fatal: the worker stops
             } else if (!round && options_.trace) {
-                std::fprintf(stderr, "snapshot round given up, retried later: %s\n", round.error().message.c_str());
+                log_.warn("snapshot round given up, retried later: {}", round.error().message);
             }
             changed_.notify_all();
             continue;
@@ -278,7 +278,7 @@ void kafka_committer::commit_loop() {
             if (auto round = snapshot_if_due(); !round && round.error().code != errc::retryable) {
                 result = round;
             } else if (!round && options_.trace) {
-                std::fprintf(stderr, "snapshot round given up, retried later: %s\n", round.error().message.c_str());
+                log_.warn("snapshot round given up, retried later: {}", round.error().message);
             }
         }
         lock.lock();
@@ -474,12 +474,11 @@ std::expected<void, error> kafka_committer::commit(kafka_batch& batch, std::uint
     changed_.notify_all();
     lock.unlock();
     if (options_.trace) {
-        std::fprintf(stderr,
-                     "txn at %.1f ms: %zu commands, %zu records; send_offsets %.1f ms, produce %.1f ms, commit "
-                     "%.1f ms\n",
-                     std::chrono::duration<double, std::milli>(started.time_since_epoch()).count(), commands, records,
-                     ms_between(started, offsets_sent_at), ms_between(offsets_sent_at, produced_at),
-                     ms_between(produced_at, committed_at));
+        log_.info("txn at {:.1f} ms: {} commands, {} records; send_offsets {:.1f} ms, produce {:.1f} ms, commit "
+                  "{:.1f} ms",
+                  std::chrono::duration<double, std::milli>(started.time_since_epoch()).count(), commands, records,
+                  ms_between(started, offsets_sent_at), ms_between(offsets_sent_at, produced_at),
+                  ms_between(produced_at, committed_at));
     }
     return {};
 }

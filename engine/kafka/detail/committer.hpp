@@ -9,6 +9,7 @@
 
 #include "engine/kafka/detail/batch.hpp"
 #include "engine/kafka/detail/snapshot.hpp"
+#include "engine/kafka/detail/worker_log.hpp"
 #include "engine/kafka/worker.hpp"
 
 #include <atomic>
@@ -41,6 +42,7 @@ struct committer_options {
     std::uint64_t inject_abort_every = 0; // see worker_options
     std::chrono::hours dedupe_retention{24 * 7};
     std::function<instant()> clock;
+    std::string instance; // for the log
 };
 
 // Produces one record to (topic, partition); waits while the producer queue is full. The value is copied (a null
@@ -116,6 +118,7 @@ private:
     static void on_delivery(rd_kafka_t*, rd_kafka_message_t const* m, void* opaque);
 
     committer_options options_;
+    logging::logger log_ = worker_log(options_.instance);
     store::rocks_store& db_;
     worker_stats& stats_;
     kafka::detail::handle_ptr producer_;

@@ -90,8 +90,7 @@ void worker::impl::wait_for_stable_offsets(rd_kafka_t* rk, rd_kafka_topic_partit
         if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
             return;
         }
-        std::fprintf(stderr, "salonq engine %s: waiting for the committed offsets of new partitions: %s\n",
-                     options.instance.c_str(), rd_kafka_err2str(e));
+        log.info("waiting for the committed offsets of new partitions: {}", rd_kafka_err2str(e));
     }
 }
 
@@ -102,8 +101,8 @@ std::expected<void, error> worker::impl::take_over(std::int32_t p) {
     // before the worker gives up. A state that cannot be completed (errc::corrupt_record) stops it at once.
     for (int attempt = 1; !recovered && recovered.error().code == errc::retryable && attempt < 5 && !stopping.load();
          ++attempt) {
-        std::fprintf(stderr, "salonq engine %s: taking partition %d over failed, retrying: %s\n",
-                     options.instance.c_str(), p, recovered.error().message.c_str());
+        log.log(logging::level::warn, {logging::kv("partition", p)}, "taking the partition over failed, retrying: {}",
+                recovered.error().message);
         // The failed fold may have advanced cached states past what RocksDB holds: the retry would skip their
         // events and never write them. It starts again from RocksDB (p is not owned yet, nothing else uses them).
         forget_cached(p);

@@ -6,6 +6,7 @@
 #include "engine/kafka/detail/client.hpp"
 #include "engine/kafka/detail/runtime_shared.hpp"
 #include "engine/kafka/detail/snapshot.hpp"
+#include "engine/kafka/detail/worker_log.hpp"
 #include "engine/log/keys.hpp"
 #include "engine/log/partitioner.hpp"
 #include "engine/store/rocks_store.hpp"
@@ -260,6 +261,7 @@ std::string chunk_keys_key(std::int32_t p) { return "k/" + log::partition_prefix
 
 std::expected<recovered_partition, error> recover_partition(recovery_context const& c, std::int32_t p) {
     auto const started = steady::now();
+    auto const log = worker_log(c.options.instance).with({logging::kv("partition", p)});
     auto local_known = local_events_offset(c.db, p);
     if (!local_known) {
         return std::unexpected(local_known.error());
@@ -294,11 +296,9 @@ std::expected<recovered_partition, error> recover_partition(recovery_context con
         if ((*latest)->salons.empty() || !foldable(snapshots_from(**latest), first)) {
             return std::unexpected(deleted_by_retention(p, local_from, first, "the local state"));
         }
-        std::fprintf(stderr,
-                     "salonq engine %s: partition %d: the local state reaches events offset %lld, but the topic now "
-                     "starts at %lld (retention): restoring from salonq.snapshots (offset %lld) instead\n",
-                     c.options.instance.c_str(), p, static_cast<long long>(local_from), static_cast<long long>(first),
-                     static_cast<long long>(snapshots_from(**latest)));
+        log.warn("the local state reaches events offset {}, but the topic now starts at {} (retention): restoring "
+                 "from salonq.snapshots (offset {}) instead",
+                 local_from, first, snapshots_from(**latest));
         if (auto discarded = discard_local(c, p); !discarded) {
             return std::unexpected(discarded.error());
         }
@@ -325,11 +325,10 @@ std::expected<recovered_partition, error> recover_partition(recovery_context con
         out.chunks = std::move(restored->chunks);
         gaps = std::move(restored->gaps);
         if (c.trace) {
-            std::fprintf(stderr,
-                         "snapshots of partition %d read in %.1f ms, %.1f ms more into RocksDB (%zu dedupe chunks, "
-                         "%zu gaps)\n",
-                         p, std::chrono::duration<double, std::milli>(read_at - started).count(), ms_since(read_at),
-                         out.chunks.size(), gaps.size());
+            log.info("snapshots of partition {} read in {:.1f} ms, {:.1f} ms more into RocksDB ({} dedupe chunks, {} "
+                     "gaps)",
+                     p, std::chrono::duration<double, std::milli>(read_at - started).count(), ms_since(read_at),
+                     out.chunks.size(), gaps.size());
         }
     }
     if (!foldable(from, first)) { // (restored snapshots have no events offset in RocksDB yet: a retry restores again)
@@ -343,11 +342,8 @@ std::expected<recovered_partition, error> recover_partition(recovery_context con
     // would be decided again. `salonq topics create` refuses a retention shorter than the window.
     for (auto& [a, b] : gaps) {
         if (a < first) {
-            std::fprintf(stderr,
-                         "salonq engine %s: partition %d: events %lld to %lld of the dedupe window are deleted "
-                         "(retention): their commandIds are not known\n",
-                         c.options.instance.c_str(), p, static_cast<long long>(a),
-                         static_cast<long long>(std::min(b, first)));
+            log.warn("events {} to {} of the dedupe window are deleted (retention): their commandIds are not known", a,
+                     std::min(b, first));
             a = std::min(b, first);
         }
     }
@@ -415,8 +411,8 @@ std::expected<recovered_partition, error> recover_partition(recovery_context con
         return std::unexpected(error{errc::local_store, written.error().message});
     }
     if (c.trace) {
-        std::fprintf(stderr, "take-over of partition %d: %.1f ms (restored up to offset %lld, folded to %lld)\n", p,
-                     ms_since(started), static_cast<long long>(from), static_cast<long long>(*next));
+        log.info("take-over of partition {}: {:.1f} ms (restored up to offset {}, folded to {})", p, ms_since(started),
+                 from, *next);
     }
     out.events_end = *next;
     return out;

@@ -9,6 +9,7 @@
 #include "engine/kafka/detail/committer.hpp"
 #include "engine/kafka/detail/handles.hpp"
 #include "engine/kafka/detail/runtime_shared.hpp"
+#include "engine/kafka/detail/worker_log.hpp"
 #include "engine/kafka/worker.hpp"
 
 #include <atomic>
@@ -52,6 +53,7 @@ struct worker::impl {
     worker_stats stats;
     std::atomic<bool> stopping{false};
     bool const trace = std::getenv("SALONQ_TRACE_TXN") != nullptr; // per-transaction timing on stderr
+    logging::logger log = detail::worker_log(options.instance);
     std::unique_ptr<store::rocks_store> db;
     std::int32_t partitions = 0;
     kafka::detail::handle_ptr consumer;

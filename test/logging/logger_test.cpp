@@ -1,0 +1,79 @@
+// The logger's two forms: a text line for a person, a JSON object a line for a log shipper, with the logger's
+// context and a line's own fields; levels below the configured one are not written.
+
+#include "engine/logging/logger.hpp"
+
+#include <doctest/doctest.h>
+#include <simdjson.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace salonq::logging;
+
+// Runs `body` with the log going to a temporary file and returns the lines written.
+template <typename F>
+std::vector<std::string> captured(level least, format f, F&& body) {
+    std::FILE* out = std::tmpfile();
+    REQUIRE(out != nullptr);
+    configure(least, f, out);
+    body();
+    configure(level::info, format::text, stderr);
+    std::rewind(out);
+    std::vector<std::string> lines;
+    std::string line;
+    for (int ch = std::fgetc(out); ch != EOF; ch = std::fgetc(out)) {
+        if (ch == '\n') {
+            lines.push_back(line);
+            line.clear();
+        } else {
+            line.push_back(static_cast<char>(ch));
+        }
+    }
+    std::fclose(out);
+    return lines;
+}
+
+} // namespace
+
+TEST_CASE("logger: text lines name the component and instance, then the message and the fields") {
+    logger const log{"engine", {kv("instance", "w1")}};
+    auto const lines = captured(level::info, format::text, [&] {
+        log.info("batch of {} commands", 12);
+        log.with({kv("partition", 3)}).warn("taking the partition over failed, retrying: {}", "timed out");
+        log.debug("not written at info");
+    });
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[0] == "salonq engine w1: batch of 12 commands");
+    CHECK(lines[1] == "salonq engine w1: warning: taking the partition over failed, retrying: timed out (partition=3)");
+}
+
+TEST_CASE("logger: JSON lines are valid JSON with the context and fields, strings escaped, numbers as numbers") {
+    logger const log{"serve", {kv("instance", "w\"1")}};
+    auto const lines = captured(level::debug, format::json, [&] {
+        log.log(level::error, {kv("salonId", "salon-042"), kv("commands", 7)}, "stopped: {}", "quote \" tab \t end");
+        log.debug("debug is written at debug");
+    });
+    REQUIRE(lines.size() == 2);
+    simdjson::dom::parser parser;
+    auto const doc = parser.parse(lines[0]);
+    REQUIRE_MESSAGE(doc.error() == simdjson::SUCCESS, lines[0]);
+    CHECK(std::string_view{doc["level"].get_string().value()} == "error");
+    CHECK(std::string_view{doc["component"].get_string().value()} == "serve");
+    CHECK(std::string_view{doc["instance"].get_string().value()} == "w\"1");
+    CHECK(std::string_view{doc["msg"].get_string().value()} == "stopped: quote \" tab \t end");
+    CHECK(std::string_view{doc["salonId"].get_string().value()} == "salon-042");
+    CHECK(doc["commands"].get_int64().value() == 7);
+    CHECK(std::string_view{doc["ts"].get_string().value()}.ends_with("Z"));
+    CHECK(parser.parse(lines[1]).error() == simdjson::SUCCESS);
+}
+
+TEST_CASE("logger: levels and formats parse from their names only") {
+    CHECK(parse_level("warn") == level::warn);
+    CHECK_FALSE(parse_level("WARN").has_value());
+    CHECK(parse_format("json") == format::json);
+    CHECK_FALSE(parse_format("xml").has_value());
+}
