@@ -28,34 +28,18 @@ std::expected<void, error> worker::impl::submit_open() {
         return before;
     }
     for (auto const& [salon, before] : open_prior) {
-        dirty.insert(salon);
+        sweep.changed(salon);
     }
+    auto const share = sweep.next_batch(steady::now());
+    open_batch.checkpoint_begin = share.begins;
+    open_batch.checkpoint = share.ends;
     std::size_t state_bytes = 0;
-    if (!sweeping && steady::now() >= last_checkpoint + options.state_checkpoint_interval) {
-        sweeping = true;
-        sweep.assign(dirty.begin(), dirty.end());
-        dirty.clear();
-        sweep_step = std::max(sweep_min_step, (sweep.size() + sweep_batches - 1) / sweep_batches);
-        open_batch.checkpoint_begin = true;
-        last_checkpoint = steady::now();
-    }
-    if (sweeping) {
-        for (auto n = std::min(sweep.size(), sweep_step); n > 0; --n) {
-            auto salon = std::move(sweep.back());
-            sweep.pop_back();
-            if (auto it = states.find(salon); it != states.end() && it->second.registered) {
-                open_batch.states.emplace_back(salon, codec::encode_state(it->second));
-                state_bytes += open_batch.states.back().second.size();
-            }
-            flight_dirty.insert(std::move(salon));
-        }
-        if (sweep.empty()) {
-            open_batch.checkpoint = true;
-            sweeping = false;
+    for (auto const& salon : share.salons) {
+        if (auto it = states.find(salon); it != states.end() && it->second.registered) {
+            open_batch.states.emplace_back(salon, codec::encode_state(it->second));
+            state_bytes += open_batch.states.back().second.size();
         }
     }
-    // Only a checkpoint begun and ended in this batch writes its committed offsets.
-    checkpoint_behind = !(open_batch.checkpoint && open_batch.checkpoint_begin);
     if (trace) {
         log.info("batch closed: {} commands, {:.1f} ms after its first (deciding so far {:.1f} ms); {} salon states, "
                  "{} bytes",
@@ -81,28 +65,21 @@ std::expected<void, error> worker::impl::settle(std::expected<void, error> resul
             flight_keys.clear();
         }
         flight_prior.clear();
-        flight_dirty.clear();
+        sweep.batch_committed();
     }
     return result;
 }
 
-std::vector<std::pair<std::string, std::string>> worker::impl::encode_dirty() const {
+std::vector<std::pair<std::string, std::string>> worker::impl::encode_changed() {
+    auto const salons = sweep.take_all();
     std::vector<std::pair<std::string, std::string>> out;
-    out.reserve(dirty.size());
-    for (auto const& salon : dirty) {
+    out.reserve(salons.size());
+    for (auto const& salon : salons) {
         if (auto it = states.find(salon); it != states.end() && it->second.registered) {
             out.emplace_back(salon, codec::encode_state(it->second));
         }
     }
     return out;
-}
-
-void worker::impl::end_sweep() {
-    for (auto& salon : sweep) {
-        dirty.insert(std::move(salon));
-    }
-    sweep.clear();
-    sweeping = false;
 }
 
 void worker::impl::forget_stored() {
@@ -127,13 +104,11 @@ std::expected<void, error> worker::impl::flush() {
         done = stored;
     }
     forget_stored();
-    end_sweep();
-    if (done) { // even with no salon changed: the offsets may have moved (command_invalid records)
-        done = committer->checkpoint(encode_dirty());
+    auto changed = encode_changed(); // the sweep is given up: every changed salon is written now
+    if (done) {                      // even with no salon changed: the offsets may have moved (command_invalid records)
+        done = committer->checkpoint(std::move(changed));
         if (done) {
-            dirty.clear();
-            last_checkpoint = steady::now();
-            checkpoint_behind = false;
+            sweep.checkpointed(steady::now());
         }
     }
     return done;
@@ -144,13 +119,10 @@ void worker::impl::report_abandoned(error const& e) const {
 }
 
 void worker::impl::restore_prior() {
-    dirty.merge(flight_dirty); // the states in flight were not written
-    flight_dirty.clear();
-    end_sweep(); // the next checkpoint begins again
-    checkpoint_behind = true;
+    sweep.batch_failed(); // the states in flight were not written; the next checkpoint begins again
     for (auto* prior : {&open_prior, &flight_prior}) { // the open batch was decided on top of the one in flight
         for (auto const& [salon, old] : *prior) {
-            dirty.insert(salon); // its committed state may be newer than RocksDB's
+            sweep.changed(salon); // its committed state may be newer than RocksDB's
             if (old) {
                 states.insert_or_assign(salon, *old);
             } else {
@@ -247,8 +219,7 @@ std::expected<void, error> worker::impl::step() {
         }
     }
     bool const idle = open_batch.empty() && !in_flight;
-    if (idle && (checkpoint_behind || !dirty.empty()) &&
-        steady::now() >= last_checkpoint + options.state_checkpoint_interval) {
+    if (idle && sweep.due_when_idle(steady::now())) {
         // Idle: what the last batches decided reaches RocksDB now, not with the next batch (which may be days
         // away, past the events topic's retention, or never).
         if (auto done = flush(); !done) {
@@ -307,13 +278,12 @@ worker::~worker() {
 }
 
 std::expected<std::unique_ptr<worker>, error> worker::open(worker_options options) {
-    auto state = std::make_unique<impl>();
     if (!options.clock) {
         options.clock = [] {
             return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
         };
     }
-    state->options = std::move(options);
+    auto state = std::make_unique<impl>(std::move(options));
     auto const& o = state->options;
 
     // Topics just created may not be in every broker's metadata yet: wait for them a while. Topics that exist

@@ -125,7 +125,7 @@ void worker::impl::hand_over(std::int32_t p) {
     owned.erase(p);
     committer->release(p);
     forget_cached(p);
-    std::erase_if(dirty, [&](auto const& salon) { return log::partition_for(salon, partitions) == p; });
+    sweep.forget_if([&](std::string const& salon) { return log::partition_for(salon, partitions) == p; });
 }
 
 } // namespace salonq::engine::kafka

@@ -6,6 +6,7 @@
 #include "engine/codec/errc.hpp"
 #include "engine/codec/json_writer.hpp"
 #include "engine/kafka/detail/batch.hpp"
+#include "engine/kafka/detail/checkpoint_sweep.hpp"
 #include "engine/kafka/detail/committer.hpp"
 #include "engine/kafka/detail/handles.hpp"
 #include "engine/kafka/detail/runtime_shared.hpp"
@@ -49,6 +50,9 @@ using prior_states = std::map<std::string, std::optional<salon_state>>;
 // n's transaction meanwhile. The open batch closes once commit_interval has passed since its first command and
 // the committer is free, or when it is full: under load batches grow while the previous one commits.
 struct worker::impl {
+    // The members below that are built from the options (the log, the sweep) come after them.
+    explicit impl(worker_options o) : options(std::move(o)) {}
+
     worker_options options;
     worker_stats stats;
     std::atomic<bool> stopping{false};
@@ -74,22 +78,8 @@ struct worker::impl {
     bool in_flight = false; // submitted, its result not settled yet
     bool closing = false;   // run() has returned: a rebalance callback (at close) only hands partitions over
     std::deque<std::pair<std::uint64_t, std::vector<std::string>>> unstored; // committed, RocksDB not written yet
-    std::unordered_set<std::string> pending_keys; // dedupe keys decided but not yet in RocksDB
-    // Salons whose state in the cache may differ from RocksDB's (changed since the last checkpoint), and those
-    // whose states the batch in flight writes (back to `dirty` if it fails).
-    std::unordered_set<std::string> dirty;
-    std::unordered_set<std::string> flight_dirty;
-    // The checkpoint being written: the salons still to encode, a share per batch, so that the deciding thread
-    // never encodes every salon of a busy worker at once (a pause in deciding every second). Its offsets are those
-    // of the batch it began with: every salon changed before that one is in the sweep, or written.
-    std::vector<std::string> sweep;
-    std::size_t sweep_step = 0;
-    bool sweeping = false;
-    static constexpr std::size_t sweep_batches = 16;  // a sweep ends within about this many batches
-    static constexpr std::size_t sweep_min_step = 64; // salons per batch at least
-    detail::steady::time_point last_checkpoint = detail::steady::now();
-    // A batch has been submitted since the last checkpoint: RocksDB's events offsets are behind the committed ones.
-    bool checkpoint_behind = false;
+    std::unordered_set<std::string> pending_keys;                      // dedupe keys decided but not yet in RocksDB
+    detail::checkpoint_sweep sweep{options.state_checkpoint_interval}; // which salon states go with which batch
     // While idle, the committer is asked this often for the snapshot rounds due by age.
     static constexpr std::chrono::seconds round_check{1};
     detail::steady::time_point last_round_request = detail::steady::now();
@@ -146,10 +136,9 @@ struct worker::impl {
     // changed (a checkpoint); returns the first failure.
     [[nodiscard]] std::expected<void, error> flush();
 
-    // The encoded states of the dirty salons still in the cache (a salon handed over or abandoned is not).
-    std::vector<std::pair<std::string, std::string>> encode_dirty() const;
-    // Gives the sweep up: its salons not yet encoded are dirty again (a checkpoint written at once, or begun anew).
-    void end_sweep();
+    // Gives the sweep up and encodes every changed salon still in the cache (one handed over or abandoned is not),
+    // for a checkpoint written at once.
+    std::vector<std::pair<std::string, std::string>> encode_changed();
 
     // ---- giving batches up -----------------------------------------------------------------------------------------
 
