@@ -12,7 +12,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <future>
+#include <condition_variable>
 #include <mutex>
 
 namespace {
@@ -23,12 +23,13 @@ using runtime::outcome;
 using salonq::test::largest_salon;
 using salonq::test::temp_dir;
 
-// Submits every command (asynchronously, so they are committed in large batches) and returns the outcomes.
+// Submits every command (asynchronously, so they are committed in large batches) and returns the outcomes. The
+// last completion notifies under the lock, so the waiter cannot return (and destroy the mutex) before it is done.
 std::vector<outcome> submit_all(embedded_engine& engine, std::vector<std::string> const& lines) {
     std::mutex mutex;
+    std::condition_variable all_done;
     std::vector<outcome> outcomes;
-    std::promise<void> all_done;
-    std::size_t pending = lines.size();
+    std::size_t completed = 0;
     for (auto const& line : lines) {
         REQUIRE(line.size() <= codec::limits::message);
         auto c = codec::decode_command(line);
@@ -38,12 +39,13 @@ std::vector<outcome> submit_all(embedded_engine& engine, std::vector<std::string
             if (r) { // an engine error shows as a missing outcome below (no assertion on a worker thread)
                 outcomes.push_back(std::move(*r));
             }
-            if (--pending == 0) {
-                all_done.set_value();
+            if (++completed == lines.size()) {
+                all_done.notify_one();
             }
         });
     }
-    all_done.get_future().wait();
+    std::unique_lock lock{mutex};
+    all_done.wait(lock, [&] { return completed == lines.size(); });
     REQUIRE(outcomes.size() == lines.size());
     return outcomes;
 }
