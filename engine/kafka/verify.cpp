@@ -19,49 +19,85 @@
 
 namespace salonq::engine::kafka {
 
-std::expected<runtime::verify_report, error> verify(kafka::settings const& s,
-                                                    std::vector<std::filesystem::path> const& worker_dirs) {
-    namespace lk = kafka;
-    auto layout = lk::describe_topics(s);
-    if (!layout) {
-        return std::unexpected(layout.error());
-    }
-    auto partitions = lk::check_layout(*layout);
-    if (!partitions) {
-        return std::unexpected(error{errc::misconfigured, partitions.error().message});
-    }
-    runtime::verify_report report;
-    auto problem = [&](std::string text) {
-        if (report.problems.size() < 50) {
-            report.problems.push_back(std::move(text));
-        }
-    };
+namespace {
 
-    // Commands: the distinct (salon, commandId) pairs and the messages that do not decode.
-    std::unordered_set<std::string> commands;
-    std::uint64_t undecodable = 0;
-    auto read = lk::read_topic(s, lk::commands_topic, *partitions, [&](lk::topic_message const& m) {
-        ++report.commands;
-        auto c = detail::admit_command(m.key, m.value, m.partition, *partitions);
-        if (!c) {
-            ++undecodable;
-            return;
-        }
-        commands.insert(log::dedupe_key(c->salon, c->id));
-    });
-    if (!read) {
-        return std::unexpected(read.error());
+// One run of verify: the commands topic, then the events topic (folding every salon), then the checks that
+// compare them, then the workers' stored states against the fold.
+class verification {
+public:
+    verification(kafka::settings const& s, std::int32_t partitions) : settings_(s), partitions_(partitions) {}
+
+    // The distinct (salon, commandId) pairs, and how many messages are never decided (command_invalid).
+    [[nodiscard]] std::expected<std::uint64_t, error> read_commands() {
+        return read_topic(settings_, commands_topic, partitions_, [&](topic_message const& m) {
+            ++report_.commands;
+            auto c = detail::admit_command(m.key, m.value, m.partition, partitions_);
+            if (!c) {
+                ++undecidable_;
+                return;
+            }
+            commands_.insert(log::dedupe_key(c->salon, c->id));
+        });
     }
 
-    std::map<std::string, salon_state> folded;
-    std::unordered_map<std::string, std::uint64_t> outcomes;
-    std::uint64_t invalid_records = 0;
-    read = lk::read_topic(s, lk::events_topic, *partitions, [&](lk::topic_message const& m) {
-        ++report.entries;
+    // Every outcome counted by command, every salon folded, seqs checked to be gapless.
+    [[nodiscard]] std::expected<std::uint64_t, error> read_events() {
+        return read_topic(settings_, events_topic, partitions_, [&](topic_message const& m) { event_record(m); });
+    }
+
+    // Each command has one outcome, each outcome a command, each undecided message a command_invalid.
+    void match_outcomes() {
+        for (auto const& key : commands_) {
+            if (!outcomes_.contains(key)) {
+                problem(fmt::format("command {} has no outcome", log::split_dedupe_key(key).command));
+            }
+        }
+        for (auto const& [key, n] : outcomes_) {
+            if (!commands_.contains(key)) {
+                problem(fmt::format("an outcome for command {} that is not in the commands topic",
+                                    log::split_dedupe_key(key).command));
+            }
+        }
+        if (invalid_records_ != undecidable_) {
+            problem(fmt::format("{} command messages do not decode but {} command_invalid records", undecidable_,
+                                invalid_records_));
+        }
+    }
+
+    // A worker's stored states are the fold of their salons' committed events (or behind it, never ahead).
+    [[nodiscard]] std::expected<void, error> compare_worker(std::filesystem::path const& dir) {
+        auto db = store::rocks_store::open(dir, store::open_options{false, true, std::chrono::hours{24 * 7}});
+        if (!db) {
+            return std::unexpected(error{errc::local_store, db.error().message});
+        }
+        auto scanned = (*db)->scan(store::family::state, "", "", [&](std::string_view key, std::string_view value) {
+            compare_state(dir, key, value);
+            return true;
+        });
+        if (!scanned) {
+            return std::unexpected(error{errc::local_store, scanned.error().message});
+        }
+        return {};
+    }
+
+    [[nodiscard]] runtime::verify_report finish() {
+        report_.salons = folded_.size();
+        return std::move(report_);
+    }
+
+private:
+    void problem(std::string text) {
+        if (report_.problems.size() < 50) {
+            report_.problems.push_back(std::move(text));
+        }
+    }
+
+    void event_record(topic_message const& m) {
+        ++report_.entries;
         auto entry = codec::decode_entry(m.value);
         if (!entry) {
             if (codec::decode_command_invalid(m.value)) {
-                ++invalid_records;
+                ++invalid_records_;
             } else {
                 problem(fmt::format("events[{}] offset {} does not decode: {}", m.partition, m.offset,
                                     entry.error().message));
@@ -69,70 +105,79 @@ std::expected<runtime::verify_report, error> verify(kafka::settings const& s,
             return;
         }
         auto const [salon, cause] = std::visit([](auto const& e) { return std::pair{e.salon, e.cause}; }, *entry);
-        if (log::partition_for(salon.value(), *partitions) != m.partition) {
+        if (log::partition_for(salon.value(), partitions_) != m.partition) {
             problem(fmt::format("salon {}: an outcome on partition {}", salon.value(), m.partition));
         }
-        auto const n = ++outcomes[log::dedupe_key(salon, cause)];
-        if (n > 1) {
+        if (auto const n = ++outcomes_[log::dedupe_key(salon, cause)]; n > 1) {
             problem(fmt::format("command {} of salon {} has {} outcomes", cause.value(), salon.value(), n));
         }
         if (std::holds_alternative<rejected_command>(*entry)) {
-            ++report.rejections;
+            ++report_.rejections;
             return;
         }
-        auto const& e = std::get<event>(*entry);
-        ++report.events;
-        auto [it, inserted] = folded.try_emplace(salon.value());
-        if (inserted) {
-            it->second.id = salon;
-        }
-        if (e.seq.value() != it->second.seq.value() + 1) {
-            problem(fmt::format("salon {}: seq {} follows {}", salon.value(), e.seq.value(), it->second.seq.value()));
-        }
-        evolve(it->second, e);
-    });
-    if (!read) {
-        return std::unexpected(read.error());
-    }
-    for (auto const& key : commands) {
-        if (!outcomes.contains(key)) {
-            problem(fmt::format("command {} has no outcome", key.substr(key.find('\0') + 1)));
-        }
-    }
-    for (auto const& [key, n] : outcomes) {
-        if (!commands.contains(key)) {
-            problem(fmt::format("an outcome for command {} that is not in the commands topic",
-                                key.substr(key.find('\0') + 1)));
-        }
-    }
-    if (invalid_records != undecodable) {
-        problem(fmt::format("{} command messages do not decode but {} command_invalid records", undecodable,
-                            invalid_records));
+        fold(std::get<event>(*entry));
     }
 
-    for (auto const& dir : worker_dirs) {
-        auto db = store::rocks_store::open(dir, store::open_options{false, true, std::chrono::hours{24 * 7}});
-        if (!db) {
-            return std::unexpected(error{errc::local_store, db.error().message});
+    void fold(event const& e) {
+        ++report_.events;
+        auto [it, inserted] = folded_.try_emplace(e.salon.value());
+        if (inserted) {
+            it->second.id = e.salon;
         }
-        auto scanned = (*db)->scan(store::family::state, "", "", [&](std::string_view key, std::string_view value) {
-            auto stored = codec::decode_state(value);
-            auto it = folded.find(std::string{key});
-            if (!stored || it == folded.end()) {
-                problem(fmt::format("{}: salon {} has a stored state but no events", dir.string(), key));
-            } else if (stored->seq == it->second.seq && !(*stored == it->second)) {
-                problem(fmt::format("{}: salon {} differs from the fold of its events", dir.string(), key));
-            } else if (stored->seq.value() > it->second.seq.value()) {
-                problem(fmt::format("{}: salon {} is ahead of its committed events", dir.string(), key));
-            }
-            return true;
-        });
-        if (!scanned) {
-            return std::unexpected(error{errc::local_store, scanned.error().message});
+        if (e.seq.value() != it->second.seq.value() + 1) {
+            problem(fmt::format("salon {}: seq {} follows {}", e.salon.value(), e.seq.value(), it->second.seq.value()));
+        }
+        evolve(it->second, e);
+    }
+
+    void compare_state(std::filesystem::path const& dir, std::string_view key, std::string_view value) {
+        auto stored = codec::decode_state(value);
+        auto it = folded_.find(std::string{key});
+        if (!stored || it == folded_.end()) {
+            problem(fmt::format("{}: salon {} has a stored state but no events", dir.string(), key));
+        } else if (stored->seq == it->second.seq && !(*stored == it->second)) {
+            problem(fmt::format("{}: salon {} differs from the fold of its events", dir.string(), key));
+        } else if (stored->seq.value() > it->second.seq.value()) {
+            problem(fmt::format("{}: salon {} is ahead of its committed events", dir.string(), key));
         }
     }
-    report.salons = folded.size();
-    return report;
+
+    kafka::settings const& settings_;
+    std::int32_t partitions_;
+    runtime::verify_report report_;
+    std::unordered_set<std::string> commands_;
+    std::uint64_t undecidable_ = 0;
+    std::map<std::string, salon_state> folded_;
+    std::unordered_map<std::string, std::uint64_t> outcomes_;
+    std::uint64_t invalid_records_ = 0;
+};
+
+} // namespace
+
+std::expected<runtime::verify_report, error> verify(kafka::settings const& s,
+                                                    std::vector<std::filesystem::path> const& worker_dirs) {
+    auto layout = describe_topics(s);
+    if (!layout) {
+        return std::unexpected(layout.error());
+    }
+    auto partitions = check_layout(*layout);
+    if (!partitions) {
+        return std::unexpected(partitions.error());
+    }
+    verification v{s, *partitions};
+    if (auto read = v.read_commands(); !read) {
+        return std::unexpected(read.error());
+    }
+    if (auto read = v.read_events(); !read) {
+        return std::unexpected(read.error());
+    }
+    v.match_outcomes();
+    for (auto const& dir : worker_dirs) {
+        if (auto compared = v.compare_worker(dir); !compared) {
+            return std::unexpected(compared.error());
+        }
+    }
+    return v.finish();
 }
 
 } // namespace salonq::engine::kafka

@@ -4,6 +4,8 @@
 // timeout (a test of something that must answer promptly fails instead of hanging), close its stdin, wait for it.
 // Its stderr is the test's own.
 
+#include "test/support/process.hpp"
+
 #include <chrono>
 #include <csignal>
 #include <fcntl.h>
@@ -14,8 +16,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
-
-extern char** environ;
 
 namespace salonq::test {
 
@@ -32,14 +32,7 @@ public:
         posix_spawn_file_actions_init(&actions);
         posix_spawn_file_actions_adddup2(&actions, in[0], 0);
         posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-        std::vector<char*> args;
-        for (auto const& a : argv) {
-            args.push_back(const_cast<char*>(a.c_str()));
-        }
-        args.push_back(nullptr);
-        if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0) {
-            pid_ = -1;
-        }
+        pid_ = spawn(argv, &actions);
         posix_spawn_file_actions_destroy(&actions);
         ::close(in[0]);
         ::close(out[1]);

@@ -15,6 +15,20 @@ extern char** environ;
 
 namespace salonq::test {
 
+// Starts argv[0] with the given file actions; the child's pid, or -1.
+inline pid_t spawn(std::vector<std::string> const& argv, posix_spawn_file_actions_t const* actions) {
+    std::vector<char*> args;
+    for (auto const& a : argv) {
+        args.push_back(const_cast<char*>(a.c_str()));
+    }
+    args.push_back(nullptr);
+    pid_t pid = -1;
+    if (posix_spawn(&pid, args[0], actions, nullptr, args.data(), environ) != 0) {
+        return -1;
+    }
+    return pid;
+}
+
 class child_process {
 public:
     // stdout goes to stdout_path; stderr too with merge_stderr (else it is the test's own stderr).
@@ -25,14 +39,7 @@ public:
         if (merge_stderr) {
             posix_spawn_file_actions_adddup2(&actions, 1, 2);
         }
-        std::vector<char*> args;
-        for (auto const& a : argv) {
-            args.push_back(const_cast<char*>(a.c_str()));
-        }
-        args.push_back(nullptr);
-        if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0) {
-            pid_ = -1;
-        }
+        pid_ = spawn(argv, &actions);
         posix_spawn_file_actions_destroy(&actions);
     }
     ~child_process() {

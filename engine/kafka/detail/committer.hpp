@@ -114,6 +114,22 @@ private:
     // A failed transactional call: a fatal error stops the worker, anything else aborts the transaction.
     [[nodiscard]] std::expected<void, error> fail(std::string_view what, rd_kafka_error_t const* cause);
     [[nodiscard]] std::expected<void, error> snapshot_if_due(rd_kafka_consumer_group_metadata_t const* fence = nullptr);
+    // A round in three steps (round.cpp): what it writes, its transaction, then the bookkeeping after it.
+    struct round_plan {
+        std::vector<std::int32_t> partitions;
+        std::map<std::int32_t, std::int64_t> ends;          // committed: where each round's dedupe chunk ends
+        std::map<std::int32_t, std::int64_t> state_ends;    // the last checkpoint's: what RocksDB's states reflect
+        std::map<std::int32_t, dedupe_chunk> chunks;        // what each partition's round adds
+        std::map<std::int32_t, std::vector<chunk_ref>> old; // and the chunks it tombstones
+        partition_list_ptr fenced{rd_kafka_topic_partition_list_new(1)}; // the committed offsets it commits again
+        instant now{};
+    };
+    [[nodiscard]] std::expected<std::optional<round_plan>, error>
+    plan_round(rd_kafka_consumer_group_metadata_t const* fence);
+    [[nodiscard]] std::expected<std::uint64_t, error>
+    produce_round(round_plan& r, rd_kafka_consumer_group_metadata_t const* fence,
+                  std::map<std::int32_t, std::vector<chunk_ref>>& added);
+    void record_round(round_plan& r, std::map<std::int32_t, std::vector<chunk_ref>> const& added);
     void wait_stored(std::unique_lock<std::mutex>& lock);
     static void on_delivery(rd_kafka_t*, rd_kafka_message_t const* m, void* opaque);
 

@@ -38,107 +38,127 @@ std::expected<void, error> kafka_committer::snapshot_if_due(rd_kafka_consumer_gr
     if (options_.snapshot_every == 0) {
         return {};
     }
-    std::vector<std::int32_t> round;
-    std::map<std::int32_t, std::int64_t> ends;          // committed: where each round's dedupe chunk ends
-    std::map<std::int32_t, std::int64_t> state_ends;    // the last checkpoint's: what RocksDB's states reflect
-    std::map<std::int32_t, dedupe_chunk> chunks;        // what each partition's round adds
-    std::map<std::int32_t, std::vector<chunk_ref>> old; // and the chunks it tombstones
-    partition_list_ptr fenced{rd_kafka_topic_partition_list_new(1)}; // the committed offsets it commits again
-    auto const now = options_.clock();
-    {
-        std::unique_lock lock{mutex_};
-        // A round reads every salon state of the worker (one scan), whichever partitions it is for: once one is
-        // due, the partitions at least half-way to their next round come along. Evenly loaded partitions then share
-        // one scan instead of one each (with 20,000 salons the scans were most of the committing thread at 25,000
-        // commands/s).
-        auto const now_steady = steady::now();
-        bool due = false;
-        for (auto const& [p, count] : since_snapshot) {
-            if (!pending_chunk.contains(p)) {
-                continue; // adopted partitions only
-            }
-            auto const old_round = count > 0 && now_steady >= last_round[p] + options_.snapshot_max_age;
-            due = due || count >= options_.snapshot_every || old_round;
-            if (2 * count >= options_.snapshot_every || old_round) {
-                round.push_back(p);
-            }
+    auto plan = plan_round(fence);
+    if (!plan || !*plan) {
+        return plan ? std::expected<void, error>{} : std::unexpected(plan.error());
+    }
+    std::map<std::int32_t, std::vector<chunk_ref>> added;
+    auto written = produce_round(**plan, fence, added);
+    if (!written) {
+        return std::unexpected(written.error());
+    }
+    stats_.snapshots_written.fetch_add(*written, std::memory_order_relaxed);
+    record_round(**plan, added);
+    return {};
+}
+
+// Which partitions get a round now, and what it writes: each one's committed end (where its dedupe chunk ends),
+// the last checkpoint's offset (what RocksDB's states reflect), the chunk and the expired chunks to tombstone.
+// None when no partition is due. Under the lock, after the storing thread has caught up.
+std::expected<std::optional<kafka_committer::round_plan>, error>
+kafka_committer::plan_round(rd_kafka_consumer_group_metadata_t const* fence) {
+    round_plan r;
+    r.now = options_.clock();
+    std::unique_lock lock{mutex_};
+    // A round reads every salon state of the worker (one scan), whichever partitions it is for: once one is
+    // due, the partitions at least half-way to their next round come along. Evenly loaded partitions then share
+    // one scan instead of one each (with 20,000 salons the scans were most of the committing thread at 25,000
+    // commands/s).
+    auto const now_steady = steady::now();
+    bool due = false;
+    for (auto const& [p, count] : since_snapshot) {
+        if (!pending_chunk.contains(p)) {
+            continue; // adopted partitions only
         }
-        if (!due) {
-            return {};
+        auto const old_round = count > 0 && now_steady >= last_round[p] + options_.snapshot_max_age;
+        due = due || count >= options_.snapshot_every || old_round;
+        if (2 * count >= options_.snapshot_every || old_round) {
+            r.partitions.push_back(p);
         }
-        wait_stored(lock); // the round reads RocksDB: no write may land between its offsets and its states
-        if (store_error_) {
-            return std::unexpected(*store_error_);
+    }
+    if (!due) {
+        return std::optional<round_plan>{};
+    }
+    wait_stored(lock); // the round reads RocksDB: no write may land between its offsets and its states
+    if (store_error_) {
+        return std::unexpected(*store_error_);
+    }
+    r.ends = committed_end;
+    for (auto p : r.partitions) {
+        auto stored = db_.get(store::family::meta, events_offset_key(p));
+        if (!stored) {
+            return std::unexpected(error{errc::retryable, stored.error().message}); // retried later
         }
-        ends = committed_end;
-        for (auto p : round) {
-            auto stored = db_.get(store::family::meta, events_offset_key(p));
-            if (!stored) {
-                return std::unexpected(error{errc::retryable, stored.error().message}); // retried later
-            }
-            if (*stored) {
-                state_ends[p] = static_cast<std::int64_t>(log::get_u64(**stored));
-            }
+        if (*stored) {
+            r.state_ends[p] = static_cast<std::int64_t>(log::get_u64(**stored));
         }
-        auto const oldest = now - options_.dedupe_retention;
-        // wait_stored let go of the lock: a partition released meanwhile leaves the round.
-        std::erase_if(round, [&](std::int32_t p) {
-            return !pending_chunk.contains(p) || !ends.contains(p) || !state_ends.contains(p) ||
-                   (fence != nullptr && !commands_committed.contains(p));
-        });
-        if (round.empty()) {
-            return {};
+    }
+    auto const oldest = r.now - options_.dedupe_retention;
+    // wait_stored let go of the lock: a partition released meanwhile leaves the round.
+    std::erase_if(r.partitions, [&](std::int32_t p) {
+        return !pending_chunk.contains(p) || !r.ends.contains(p) || !r.state_ends.contains(p) ||
+               (fence != nullptr && !commands_committed.contains(p));
+    });
+    if (r.partitions.empty()) {
+        return std::optional<round_plan>{};
+    }
+    if (fence != nullptr) {
+        for (auto p : r.partitions) {
+            rd_kafka_topic_partition_list_add(r.fenced.get(), lk::commands_topic, p)->offset = commands_committed[p];
         }
-        if (fence != nullptr) {
-            for (auto p : round) {
-                rd_kafka_topic_partition_list_add(fenced.get(), lk::commands_topic, p)->offset = commands_committed[p];
-            }
-        }
-        for (auto p : round) {
-            chunks[p] = pending_chunk.find(p)->second;
-            chunks[p].to = ends[p];
-            for (auto const& c : chunks_written[p]) {
-                if (c.newest < oldest) {
-                    old[p].push_back(c);
-                }
+    }
+    for (auto p : r.partitions) {
+        r.chunks[p] = pending_chunk.find(p)->second;
+        r.chunks[p].to = r.ends[p];
+        for (auto const& c : chunks_written[p]) {
+            if (c.newest < oldest) {
+                r.old[p].push_back(c);
             }
         }
     }
+    return std::optional<round_plan>{std::move(r)};
+}
+
+// The round's transaction: the salon snapshots of its partitions, their dedupe chunks and tombstones, and (when
+// not right after a batch) the committed offsets again, so that the group's generation fences it. Returns how many
+// snapshots it wrote; `added` gets the chunks it wrote.
+std::expected<std::uint64_t, error>
+kafka_committer::produce_round(round_plan& r, rd_kafka_consumer_group_metadata_t const* fence,
+                               std::map<std::int32_t, std::vector<chunk_ref>>& added) {
     if (error_ptr e{rd_kafka_begin_transaction(producer_.get())}) {
         return std::unexpected(
             error{errc::fenced, fmt::format("begin snapshot transaction: {}", rd_kafka_error_string(e.get()))});
     }
     // Not right after a batch (which the group fenced): the group's generation fences the round the same way.
     if (fence != nullptr) {
-        if (error_ptr e{rd_kafka_send_offsets_to_transaction(producer_.get(), fenced.get(), fence, -1)}) {
-            return fail("send offsets to snapshot transaction", e.get());
+        if (error_ptr e{rd_kafka_send_offsets_to_transaction(producer_.get(), r.fenced.get(), fence, -1)}) {
+            return std::unexpected(fail("send offsets to snapshot transaction", e.get()).error());
         }
     }
     std::expected<void, error> produced;
     std::uint64_t written = 0;
     auto scanned = db_.scan(store::family::state, "", "", [&](std::string_view salon, std::string_view state) {
         auto const p = log::partition_for(salon, options_.partitions);
-        if (std::find(round.begin(), round.end(), p) == round.end()) {
+        if (std::find(r.partitions.begin(), r.partitions.end(), p) == r.partitions.end()) {
             return true;
         }
         produced = produce_record(producer_.get(), lk::snapshots_topic, p, salon,
-                                  codec::encode_salon_snapshot(state_ends[p], state), "salon_snapshot", untracked);
+                                  codec::encode_salon_snapshot(r.state_ends[p], state), "salon_snapshot", untracked);
         ++written;
         return produced.has_value();
     });
     // The commandIds committed since each partition's last round, and the tombstones of chunks past the retention.
-    std::map<std::int32_t, std::vector<chunk_ref>> added;
-    for (auto const& [p, chunk] : chunks) {
+    for (auto const& [p, chunk] : r.chunks) {
         for (auto const& part : split_dedupe_chunk(chunk, chunk_entries)) {
             if (!scanned || !produced) {
                 break;
             }
-            auto const newest = part.newest(now);
+            auto const newest = part.newest(r.now);
             added[p].push_back(chunk_ref{dedupe_chunk_key(part.to, newest), newest});
             produced = produce_record(producer_.get(), lk::snapshots_topic, p, added[p].back().key,
                                       encode_dedupe_chunk(part), "dedupe_chunk", untracked);
         }
-        for (auto const& c : old[p]) {
+        for (auto const& c : r.old[p]) {
             if (produced) {
                 produced =
                     produce_record(producer_.get(), lk::snapshots_topic, p, c.key, {}, "dedupe_chunk", untracked);
@@ -146,37 +166,43 @@ std::expected<void, error> kafka_committer::snapshot_if_due(rd_kafka_consumer_gr
         }
     }
     if (!produced && produced.error().code != errc::retryable) {
-        return produced;
+        return std::unexpected(produced.error());
     }
-    if (!scanned || !produced) {
-        return abort_open(!scanned ? scanned.error().message : produced.error().message);
+    if (!scanned || !produced) { // abort_open always answers an error: the round is given up
+        return std::unexpected(abort_open(!scanned ? scanned.error().message : produced.error().message).error());
     }
     if (auto committed = commit_open("commit snapshot transaction"); !committed) {
-        return committed;
+        return std::unexpected(committed.error());
     }
-    stats_.snapshots_written.fetch_add(written, std::memory_order_relaxed);
+    return written;
+}
+
+// After the round committed: each partition's count and time since its round, its pending chunk started anew,
+// and the chunk keys it knows (kept in RocksDB so that this worker tombstones them after a restart).
+void kafka_committer::record_round(round_plan& r, std::map<std::int32_t, std::vector<chunk_ref>> const& added) {
     std::unique_lock lock{mutex_};
     auto wb = db_.make_batch();
-    for (auto p : round) {
+    for (auto p : r.partitions) {
         if (!pending_chunk.contains(p)) {
             continue; // not expected: partitions are released only when drained, and drain() waits for rounds
         }
         // The round holds the states up to the last checkpoint: what came after is still to be in a round.
-        since_snapshot[p] = static_cast<std::uint64_t>(std::max<std::int64_t>(0, ends[p] - state_ends[p]));
+        since_snapshot[p] = static_cast<std::uint64_t>(std::max<std::int64_t>(0, r.ends[p] - r.state_ends[p]));
         last_round[p] = steady::now();
-        pending_chunk[p] = dedupe_chunk{ends[p], ends[p], {}};
+        pending_chunk[p] = dedupe_chunk{r.ends[p], r.ends[p], {}};
         auto& known = chunks_written[p];
         std::erase_if(known, [&](chunk_ref const& c) {
-            return std::any_of(old[p].begin(), old[p].end(), [&](chunk_ref const& o) { return o.key == c.key; });
+            return std::any_of(r.old[p].begin(), r.old[p].end(), [&](chunk_ref const& o) { return o.key == c.key; });
         });
-        known.insert(known.end(), added[p].begin(), added[p].end());
+        if (auto const it = added.find(p); it != added.end()) {
+            known.insert(known.end(), it->second.begin(), it->second.end());
+        }
         wb.put(store::family::meta, chunk_keys_key(p), encode_chunk_refs(known));
     }
     lock.unlock();
     // Kept so that this worker still tombstones them after a restart; losing it only leaves them to the next
     // worker that restores from the snapshots.
     (void)db_.write(wb, false);
-    return {};
 }
 
 } // namespace salonq::engine::kafka::detail
