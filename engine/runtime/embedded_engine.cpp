@@ -22,7 +22,7 @@
 namespace salonq::engine::runtime {
 namespace {
 
-error storage_error(store::error const& e) { return error{errc::storage, e.message}; }
+error storage_error(store::error const& e) { return error{errc::local_store, e.message}; }
 
 struct pending {
     command cmd;
@@ -42,20 +42,6 @@ std::string encode_offsets(partition_offsets const& o) {
 }
 
 } // namespace
-
-std::string_view to_string(errc c) noexcept {
-    switch (c) {
-    case errc::storage:
-        return "storage";
-    case errc::corrupt:
-        return "corrupt";
-    case errc::shutting_down:
-        return "shutting_down";
-    case errc::config_mismatch:
-        return "config_mismatch";
-    }
-    return "storage";
-}
 
 std::string meta_partition_key(partition_id p) { return "p/" + log::partition_prefix(p); }
 
@@ -123,12 +109,12 @@ private:
             auto key = log::record_key((*entry)->partition, offset_t{(*entry)->first_offset.value() + i});
             auto value = db_.get(store::family::events, key);
             if (!value || !*value) {
-                return std::unexpected(error{errc::corrupt, "dedupe entry points at a missing event"});
+                return std::unexpected(error{errc::corrupt_record, "dedupe entry points at a missing event"});
             }
             auto decoded = codec::decode_entry(**value);
             if (!decoded) {
                 return std::unexpected(
-                    error{errc::corrupt, "stored event does not decode: " + decoded.error().message});
+                    error{errc::corrupt_record, "stored event does not decode: " + decoded.error().message});
             }
             out.entries.push_back(std::move(*decoded));
         }
@@ -310,14 +296,14 @@ std::expected<std::unique_ptr<embedded_engine>, error> embedded_engine::open(std
         auto const stored = **layout;
         if (state->options.partitions && *state->options.partitions != stored) {
             return std::unexpected(
-                error{errc::config_mismatch, fmt::format("the log at {} has {} partitions, not {}", dir.string(),
-                                                         stored, *state->options.partitions)});
+                error{errc::misconfigured, fmt::format("the log at {} has {} partitions, not {}", dir.string(), stored,
+                                                       *state->options.partitions)});
         }
         state->partitions = stored;
     } else {
         state->partitions = state->options.partitions.value_or(default_partitions);
         if (state->partitions < 1 || state->partitions > 4096) {
-            return std::unexpected(error{errc::config_mismatch, "partitions must be between 1 and 4096"});
+            return std::unexpected(error{errc::misconfigured, "partitions must be between 1 and 4096"});
         }
         auto wb = state->db->make_batch();
         std::string value;

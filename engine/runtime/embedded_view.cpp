@@ -12,15 +12,15 @@ std::expected<std::unique_ptr<embedded_view>, error> embedded_view::open(std::fi
     options.read_only = true;
     auto db = store::rocks_store::open(dir, options);
     if (!db) {
-        return std::unexpected(error{errc::storage, db.error().message});
+        return std::unexpected(error{errc::local_store, db.error().message});
     }
     auto partitions = stored_partition_count(**db);
     if (!partitions) {
         return std::unexpected(partitions.error());
     }
     if (!*partitions) {
-        return std::unexpected(
-            error{errc::storage, fmt::format("{} is not a salonq log (it has no partition layout)", dir.string())});
+        return std::unexpected(error{errc::misconfigured,
+                                     fmt::format("{} is not a salonq log (it has no partition layout)", dir.string())});
     }
     return std::unique_ptr<embedded_view>(new embedded_view(std::move(*db), **partitions));
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/domain/events.hpp"
+#include "engine/runtime/errc.hpp"
 
 #include <cstdint>
 #include <string>
@@ -21,14 +22,6 @@ struct outcome {
     [[nodiscard]] bool accepted() const noexcept {
         return !entries.empty() && std::holds_alternative<event>(entries.front());
     }
-};
-
-enum class errc : std::uint8_t { storage, corrupt, shutting_down, config_mismatch };
-[[nodiscard]] std::string_view to_string(errc c) noexcept;
-
-struct error {
-    errc code = errc::storage;
-    std::string message;
 };
 
 } // namespace salonq::engine::runtime

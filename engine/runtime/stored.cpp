@@ -11,7 +11,7 @@ namespace salonq::engine::runtime {
 std::expected<std::optional<std::int32_t>, error> stored_partition_count(store::rocks_store const& db) {
     auto layout = db.get(store::family::meta, meta_layout_key);
     if (!layout) {
-        return std::unexpected(error{errc::storage, layout.error().message});
+        return std::unexpected(error{errc::local_store, layout.error().message});
     }
     if (!*layout) {
         return std::optional<std::int32_t>{};
@@ -22,7 +22,7 @@ std::expected<std::optional<std::int32_t>, error> stored_partition_count(store::
 std::expected<std::optional<salon_state>, error> read_state(store::rocks_store const& db, salon_id const& id) {
     auto stored = db.get(store::family::state, id.value());
     if (!stored) {
-        return std::unexpected(error{errc::storage, stored.error().message});
+        return std::unexpected(error{errc::local_store, stored.error().message});
     }
     if (!*stored) {
         return std::optional<salon_state>{};
@@ -30,8 +30,9 @@ std::expected<std::optional<salon_state>, error> read_state(store::rocks_store c
     auto decoded = codec::decode_state(**stored);
     if (!decoded) {
         auto const& e = decoded.error();
-        return std::unexpected(error{errc::corrupt, fmt::format("state of salon {} does not decode: {}{}{}", id.value(),
-                                                                e.message, e.path.empty() ? "" : " at ", e.path)});
+        return std::unexpected(
+            error{errc::corrupt_record, fmt::format("state of salon {} does not decode: {}{}{}", id.value(), e.message,
+                                                    e.path.empty() ? "" : " at ", e.path)});
     }
     return std::optional<salon_state>{std::move(*decoded)};
 }
@@ -54,14 +55,14 @@ std::expected<std::optional<dedupe_entry>, error> recent_outcome(store::rocks_st
                                                                  instant now, std::chrono::hours retention) {
     auto stored = db.get(store::family::dedupe, key);
     if (!stored) {
-        return std::unexpected(error{errc::storage, stored.error().message});
+        return std::unexpected(error{errc::local_store, stored.error().message});
     }
     if (!*stored) {
         return std::optional<dedupe_entry>{};
     }
     auto entry = dedupe_entry::decode(**stored);
     if (!entry) {
-        return std::unexpected(error{errc::corrupt, "dedupe entry has the wrong size"});
+        return std::unexpected(error{errc::corrupt_record, "dedupe entry has the wrong size"});
     }
     if (now - entry->received_at > retention) {
         return std::optional<dedupe_entry>{};

@@ -21,7 +21,7 @@ using state_cache = std::unordered_map<std::string, salon_state>;
 // The partition count of the embedded log, fixed when it was created (none: the store holds no embedded log).
 [[nodiscard]] std::expected<std::optional<std::int32_t>, error> stored_partition_count(store::rocks_store const& db);
 
-// The salon's stored state; none if it was never registered; errc::corrupt (naming the salon, and the field when
+// The salon's stored state; none if it was never registered; errc::corrupt_record (naming the salon, and the field when
 // there is one) if it does not decode.
 [[nodiscard]] std::expected<std::optional<salon_state>, error> read_state(store::rocks_store const& db,
                                                                           salon_id const& id);

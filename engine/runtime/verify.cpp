@@ -59,7 +59,7 @@ std::expected<verify_report, error> verify(store::rocks_store const& db, std::in
             return true;
         });
         if (!scanned) {
-            return std::unexpected(error{errc::storage, scanned.error().message});
+            return std::unexpected(error{errc::local_store, scanned.error().message});
         }
         auto const commands_end = expected_offset;
 
@@ -107,12 +107,12 @@ std::expected<verify_report, error> verify(store::rocks_store const& db, std::in
             return true;
         });
         if (!scanned) {
-            return std::unexpected(error{errc::storage, scanned.error().message});
+            return std::unexpected(error{errc::local_store, scanned.error().message});
         }
 
         auto meta = db.get(store::family::meta, meta_partition_key(part));
         if (!meta) {
-            return std::unexpected(error{errc::storage, meta.error().message});
+            return std::unexpected(error{errc::local_store, meta.error().message});
         }
         std::int64_t meta_commands = 0;
         std::int64_t meta_events = 0;
@@ -153,7 +153,7 @@ std::expected<verify_report, error> verify(store::rocks_store const& db, std::in
         return true;
     });
     if (!scanned) {
-        return std::unexpected(error{errc::storage, scanned.error().message});
+        return std::unexpected(error{errc::local_store, scanned.error().message});
     }
     if (stored_salons != folded.size()) {
         check.problem(fmt::format("{} stored states but {} salons in the events log", stored_salons, folded.size()));

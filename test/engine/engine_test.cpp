@@ -147,7 +147,7 @@ TEST_CASE("engine: the partition count is fixed when the log is created") {
     eight.partitions = 8;
     auto refused = embedded_engine::open(dir.path(), eight);
     REQUIRE_FALSE(refused);
-    CHECK(refused.error().code == runtime::errc::config_mismatch);
+    CHECK(refused.error().code == runtime::errc::misconfigured);
     auto kept = embedded_engine::open(dir.path());
     REQUIRE(kept);
     CHECK((*kept)->partition_count() == 4);
@@ -271,7 +271,7 @@ TEST_CASE("engine: a stored state that does not decode is corrupt, with a messag
         auto engine = embedded_engine::open(dir.path()).value();
         auto const read = engine->state(salon_id{"s1"});
         REQUIRE_FALSE(read);
-        CHECK(read.error().code == runtime::errc::corrupt);
+        CHECK(read.error().code == runtime::errc::corrupt_record);
         CHECK(read.error().message == r.message);
         auto const decided = engine->submit_sync(make_command("w1", "s1", walk_in("Ana", {"HC"}), at(5)));
         REQUIRE_FALSE(decided);

@@ -19,7 +19,7 @@ namespace detail {
 // A runtime helper's error as the worker's: a state that does not decode is a corrupt record, anything else a
 // failure of the local store.
 [[nodiscard]] inline error from_runtime(runtime::error const& e) {
-    return error{e.code == runtime::errc::corrupt ? errc::corrupt_record : errc::local_store, e.message};
+    return error{e.code == runtime::errc::corrupt_record ? errc::corrupt_record : errc::local_store, e.message};
 }
 
 } // namespace detail
