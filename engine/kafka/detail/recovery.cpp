@@ -259,163 +259,243 @@ std::string events_offset_key(std::int32_t p) { return "e/" + log::partition_pre
 
 std::string chunk_keys_key(std::int32_t p) { return "k/" + log::partition_prefix(partition_id{p}); }
 
-std::expected<recovered_partition, error> recover_partition(recovery_context const& c, std::int32_t p) {
-    auto const started = steady::now();
-    auto const log = worker_log(c.options.instance).with({logging::kv("partition", p)});
-    auto local_known = local_events_offset(c.db, p);
-    if (!local_known) {
-        return std::unexpected(local_known.error());
+namespace {
+
+// Taking partition p over, step by step: where the fold starts (the local state, or the snapshots), then the
+// commandIds of the dedupe window and the events after the start, then one RocksDB write of what changed.
+class partition_takeover {
+public:
+    partition_takeover(recovery_context const& c, std::int32_t p)
+        : c_(c), p_(p), log_(worker_log(c.options.instance).with({logging::kv("partition", p)})),
+          wb_(c.db.make_batch()) {}
+
+    [[nodiscard]] std::expected<recovered_partition, error> run() {
+        auto local = local_events_offset(c_.db, p_);
+        if (!local) {
+            return std::unexpected(local.error());
+        }
+        if (auto opened = open_reader(); !opened) {
+            return std::unexpected(opened.error());
+        }
+        auto first = first_offset(reader_, p_);
+        if (!first) {
+            return std::unexpected(first.error());
+        }
+        first_ = *first;
+        if (auto start = find_start(*local); !start) {
+            return std::unexpected(start.error());
+        }
+        if (auto ids = read_gaps(); !ids) {
+            return std::unexpected(ids.error());
+        }
+        auto next = fold_from(from_);
+        if (!next) {
+            return std::unexpected(next.error());
+        }
+        if (auto written = write(*next); !written) {
+            return std::unexpected(written.error());
+        }
+        out_.events_end = *next;
+        return std::move(out_);
     }
-    auto local = *local_known;
+
+private:
     // A read from an offset the retention has deleted fails rather than start silently further on (the retention
     // can run while the fold does).
-    auto properties = recovery_reader_properties(c.options.group);
-    properties["auto.offset.reset"] = "error";
-    auto reader = lk::make_client(c.options.kafka, RD_KAFKA_CONSUMER, properties);
-    if (!reader) {
-        return std::unexpected(reader.error());
-    }
-    recovered_partition out;
-    std::int64_t from = 0;
-    std::vector<std::pair<std::int64_t, std::int64_t>> gaps;
-    // Events the topic's retention has deleted cannot be folded: a local state older than the topic's first offset
-    // (this worker was away longer than the retention) is given up for the snapshots, which are newer.
-    auto const first_known = first_offset(*reader, p);
-    if (!first_known) {
-        return std::unexpected(first_known.error());
-    }
-    auto const first = *first_known;
-    auto const oldest = c.options.clock() - c.options.dedupe_retention;
-    std::optional<std::expected<partition_snapshots, error>> latest; // read only when there is no usable local state
-    if (local && !foldable(*local, first)) {
-        auto const local_from = *local;
-        latest = read_latest_snapshots(c.options.kafka, c.options.group, p, oldest);
-        if (!*latest) {
-            return std::unexpected(latest->error());
+    [[nodiscard]] std::expected<void, error> open_reader() {
+        auto properties = recovery_reader_properties(c_.options.group);
+        properties["auto.offset.reset"] = "error";
+        auto reader = lk::make_client(c_.options.kafka, RD_KAFKA_CONSUMER, properties);
+        if (!reader) {
+            return std::unexpected(reader.error());
         }
-        if ((*latest)->salons.empty() || !foldable(snapshots_from(**latest), first)) {
-            return std::unexpected(deleted_by_retention(p, local_from, first, "the local state"));
+        reader_ = std::move(*reader);
+        return {};
+    }
+
+    // Where the fold starts: the local state when it is current, else the latest snapshot round. Events the
+    // topic's retention has deleted cannot be folded: a local state older than the topic's first offset (this
+    // worker was away longer than the retention) is given up for the snapshots, which are newer.
+    [[nodiscard]] std::expected<void, error> find_start(std::optional<std::int64_t> local) {
+        auto const oldest = c_.options.clock() - c_.options.dedupe_retention;
+        std::optional<std::expected<partition_snapshots, error>> latest; // read only without a usable local state
+        if (local && !foldable(*local, first_)) {
+            latest = read_latest_snapshots(c_.options.kafka, c_.options.group, p_, oldest);
+            if (auto given_up = give_up_stale(*local, *latest); !given_up) {
+                return given_up;
+            }
+            local.reset();
         }
-        log.warn("the local state reaches events offset {}, but the topic now starts at {} (retention): restoring "
-                 "from salonq.snapshots (offset {}) instead",
-                 local_from, first, snapshots_from(**latest));
-        if (auto discarded = discard_local(c, p); !discarded) {
+        if (local) {
+            from_ = *local;
+            auto known = local_chunk_refs(c_.db, p_);
+            if (!known) {
+                return std::unexpected(known.error());
+            }
+            out_.chunks = std::move(*known);
+        } else if (c_.options.restore_from_snapshots) {
+            if (!latest) {
+                latest = read_latest_snapshots(c_.options.kafka, c_.options.group, p_, oldest);
+            }
+            if (auto restored = restore(oldest, std::move(*latest)); !restored) {
+                return restored;
+            }
+        }
+        if (!foldable(from_, first_)) { // (restored snapshots have no events offset in RocksDB yet: a retry restores)
+            return std::unexpected(deleted_by_retention(p_, from_, first_,
+                                                        local       ? "the local state"
+                                                        : from_ > 0 ? "the latest snapshot round"
+                                                                    : "an empty state"));
+        }
+        from_ = std::max(from_, first_); // (at most the commit marker before `first` is gone)
+        trim_deleted_gaps();
+        return {};
+    }
+
+    // A local state the retention has outrun is given up, but only for snapshots that reach the topic's start.
+    [[nodiscard]] std::expected<void, error> give_up_stale(std::int64_t local_from,
+                                                           std::expected<partition_snapshots, error> const& latest) {
+        if (!latest) {
+            return std::unexpected(latest.error());
+        }
+        if (latest->salons.empty() || !foldable(snapshots_from(*latest), first_)) {
+            return std::unexpected(deleted_by_retention(p_, local_from, first_, "the local state"));
+        }
+        log_.warn("the local state reaches events offset {}, but the topic now starts at {} (retention): restoring "
+                  "from salonq.snapshots (offset {}) instead",
+                  local_from, first_, snapshots_from(*latest));
+        if (auto discarded = discard_local(c_, p_); !discarded) {
             return std::unexpected(discarded.error());
         }
-        local.reset();
-        c.stats.stale_local_discarded.fetch_add(1, std::memory_order_relaxed);
+        c_.stats.stale_local_discarded.fetch_add(1, std::memory_order_relaxed);
+        return {};
     }
-    if (local) {
-        from = *local;
-        auto known = local_chunk_refs(c.db, p);
-        if (!known) {
-            return std::unexpected(known.error());
-        }
-        out.chunks = std::move(*known);
-    } else if (c.options.restore_from_snapshots) {
-        if (!latest) {
-            latest = read_latest_snapshots(c.options.kafka, c.options.group, p, oldest);
-        }
+
+    [[nodiscard]] std::expected<void, error> restore(instant oldest, std::expected<partition_snapshots, error> latest) {
         auto const read_at = steady::now();
-        auto restored = restore_snapshots(c, *reader, p, oldest, std::move(*latest));
+        auto restored = restore_snapshots(c_, reader_, p_, oldest, std::move(latest));
         if (!restored) {
             return std::unexpected(restored.error());
         }
-        from = restored->from;
-        out.chunks = std::move(restored->chunks);
-        gaps = std::move(restored->gaps);
-        if (c.trace) {
-            log.info("snapshots of partition {} read in {:.1f} ms, {:.1f} ms more into RocksDB ({} dedupe chunks, {} "
-                     "gaps)",
-                     p, std::chrono::duration<double, std::milli>(read_at - started).count(), ms_since(read_at),
-                     out.chunks.size(), gaps.size());
+        from_ = restored->from;
+        out_.chunks = std::move(restored->chunks);
+        gaps_ = std::move(restored->gaps);
+        if (c_.trace) {
+            log_.info("snapshots of partition {} read in {:.1f} ms, {:.1f} ms more into RocksDB ({} dedupe chunks, {} "
+                      "gaps)",
+                      p_, std::chrono::duration<double, std::milli>(read_at - started_).count(), ms_since(read_at),
+                      out_.chunks.size(), gaps_.size());
         }
+        return {};
     }
-    if (!foldable(from, first)) { // (restored snapshots have no events offset in RocksDB yet: a retry restores again)
-        return std::unexpected(deleted_by_retention(p, from, first,
-                                                    local      ? "the local state"
-                                                    : from > 0 ? "the latest snapshot round"
-                                                               : "an empty state"));
-    }
-    from = std::max(from, first); // (at most the commit marker before `first` is gone)
+
     // CommandIds of the dedupe window whose events the retention has deleted are lost: repeats of those commands
     // would be decided again. `salonq topics create` refuses a retention shorter than the window.
-    for (auto& [a, b] : gaps) {
-        if (a < first) {
-            log.warn("events {} to {} of the dedupe window are deleted (retention): their commandIds are not known", a,
-                     std::min(b, first));
-            a = std::min(b, first);
+    void trim_deleted_gaps() {
+        for (auto& [a, b] : gaps_) {
+            if (a < first_) {
+                log_.warn("events {} to {} of the dedupe window are deleted (retention): their commandIds are not "
+                          "known",
+                          a, std::min(b, first_));
+                a = std::min(b, first_);
+            }
         }
     }
-    auto wb = c.db.make_batch();
-    auto remember = [&](std::int64_t offset, log_entry const& entry) {
+
+    void remember(std::int64_t offset, log_entry const& entry) {
         auto const [salon, cause, at] = std::visit(
             [](auto const& e) {
                 return std::tuple{e.salon, e.cause, e.at};
             },
             entry);
-        wb.put(store::family::dedupe, log::dedupe_key(salon, cause),
-               dedupe_entry{at, partition_id{p}, offset_t{offset}, 1}.encode());
-    };
+        wb_.put(store::family::dedupe, log::dedupe_key(salon, cause),
+                dedupe_entry{at, partition_id{p_}, offset_t{offset}, 1}.encode());
+    }
+
     // The events before the snapshot round that no dedupe chunk covers: only their commandIds are needed.
-    for (auto const& [a, b] : gaps) {
-        auto read = read_events(*reader, p, a, b, [&](std::int64_t offset, log_entry const& entry) {
-            remember(offset, entry);
-            c.stats.dedupe_events_read.fetch_add(1, std::memory_order_relaxed);
-            return std::expected<void, error>{};
-        });
-        if (!read) {
-            return std::unexpected(read.error());
+    [[nodiscard]] std::expected<void, error> read_gaps() {
+        for (auto const& [a, b] : gaps_) {
+            auto read = read_events(reader_, p_, a, b, [&](std::int64_t offset, log_entry const& entry) {
+                remember(offset, entry);
+                c_.stats.dedupe_events_read.fetch_add(1, std::memory_order_relaxed);
+                return std::expected<void, error>{};
+            });
+            if (!read) {
+                return std::unexpected(read.error());
+            }
         }
+        return {};
     }
-    std::set<std::string> changed;
-    auto next = read_events(
-        *reader, p, from, INT64_MAX, [&](std::int64_t offset, log_entry const& entry) -> std::expected<void, error> {
-            remember(offset, entry);
-            auto const* e = std::get_if<event>(&entry);
-            if (e == nullptr) {
-                return {};
-            }
-            auto loaded = load_state(c.db, c.states, e->salon);
-            if (!loaded) {
-                return std::unexpected(from_runtime(loaded.error()));
-            }
-            auto* state = *loaded;
-            if (state == nullptr) {
-                state = &c.states.emplace(e->salon.value(), salon_state{}).first->second;
-                state->id = e->salon;
-            }
-            if (e->seq.value() <= state->seq.value()) {
-                return {}; // already folded into the stored state
-            }
-            if (e->seq.value() != state->seq.value() + 1) {
-                return std::unexpected(
-                    error{errc::corrupt_record, fmt::format("salon {}: event seq {} after {}", e->salon.value(),
-                                                            e->seq.value(), state->seq.value())});
-            }
-            evolve(*state, *e);
-            changed.insert(e->salon.value());
-            c.stats.recovered_events.fetch_add(1, std::memory_order_relaxed);
-            return {};
-        });
-    if (!next) {
-        return std::unexpected(next.error());
+
+    // Folds every committed event from `from` on into the state cache; the offset after the last one.
+    [[nodiscard]] std::expected<std::int64_t, error> fold_from(std::int64_t from) {
+        return read_events(reader_, p_, from, INT64_MAX,
+                           [&](std::int64_t offset, log_entry const& entry) -> std::expected<void, error> {
+                               remember(offset, entry);
+                               auto const* e = std::get_if<event>(&entry);
+                               return e == nullptr ? std::expected<void, error>{} : fold(*e);
+                           });
     }
-    for (auto const& salon : changed) {
-        wb.put(store::family::state, salon, codec::encode_state(c.states.at(salon)));
+
+    [[nodiscard]] std::expected<void, error> fold(event const& e) {
+        auto loaded = load_state(c_.db, c_.states, e.salon);
+        if (!loaded) {
+            return std::unexpected(from_runtime(loaded.error()));
+        }
+        auto* state = *loaded;
+        if (state == nullptr) {
+            state = &c_.states.emplace(e.salon.value(), salon_state{}).first->second;
+            state->id = e.salon;
+        }
+        if (e.seq.value() <= state->seq.value()) {
+            return {}; // already folded into the stored state
+        }
+        if (e.seq.value() != state->seq.value() + 1) {
+            return std::unexpected(
+                error{errc::corrupt_record, fmt::format("salon {}: event seq {} after {}", e.salon.value(),
+                                                        e.seq.value(), state->seq.value())});
+        }
+        evolve(*state, e);
+        changed_.insert(e.salon.value());
+        c_.stats.recovered_events.fetch_add(1, std::memory_order_relaxed);
+        return {};
     }
-    std::string offset;
-    log::put_u64(offset, static_cast<std::uint64_t>(*next));
-    wb.put(store::family::meta, events_offset_key(p), offset);
-    if (auto written = c.db.write(wb, false); !written) {
-        return std::unexpected(error{errc::local_store, written.error().message});
+
+    // The changed states, the dedupe entries and the events offset, in one write.
+    [[nodiscard]] std::expected<void, error> write(std::int64_t next) {
+        for (auto const& salon : changed_) {
+            wb_.put(store::family::state, salon, codec::encode_state(c_.states.at(salon)));
+        }
+        std::string offset;
+        log::put_u64(offset, static_cast<std::uint64_t>(next));
+        wb_.put(store::family::meta, events_offset_key(p_), offset);
+        if (auto written = c_.db.write(wb_, false); !written) {
+            return std::unexpected(error{errc::local_store, written.error().message});
+        }
+        if (c_.trace) {
+            log_.info("take-over of partition {}: {:.1f} ms (restored up to offset {}, folded to {})", p_,
+                      ms_since(started_), from_, next);
+        }
+        return {};
     }
-    if (c.trace) {
-        log.info("take-over of partition {}: {:.1f} ms (restored up to offset {}, folded to {})", p, ms_since(started),
-                 from, *next);
-    }
-    out.events_end = *next;
-    return out;
+
+    recovery_context const& c_;
+    std::int32_t p_;
+    steady::time_point started_ = steady::now();
+    logging::logger log_;
+    handle_ptr reader_;
+    std::int64_t first_ = 0;                                  // the partition's first offset (what the retention left)
+    std::int64_t from_ = 0;                                   // where the fold starts
+    std::vector<std::pair<std::int64_t, std::int64_t>> gaps_; // of the dedupe window, read for commandIds only
+    store::write_batch wb_;
+    std::set<std::string> changed_;
+    recovered_partition out_;
+};
+
+} // namespace
+
+std::expected<recovered_partition, error> recover_partition(recovery_context const& c, std::int32_t p) {
+    return partition_takeover{c, p}.run();
 }
 
 } // namespace salonq::engine::kafka::detail
