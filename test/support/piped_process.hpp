@@ -33,6 +33,7 @@ public:
         posix_spawn_file_actions_adddup2(&actions, in[0], 0);
         posix_spawn_file_actions_adddup2(&actions, out[1], 1);
         std::vector<char*> args;
+        args.reserve(argv.size() + 1);
         for (auto const& a : argv) {
             args.push_back(const_cast<char*>(a.c_str()));
         }

@@ -26,6 +26,7 @@ public:
             posix_spawn_file_actions_adddup2(&actions, 1, 2);
         }
         std::vector<char*> args;
+        args.reserve(argv.size() + 1);
         for (auto const& a : argv) {
             args.push_back(const_cast<char*>(a.c_str()));
         }
