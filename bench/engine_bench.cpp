@@ -187,6 +187,7 @@ int main(int argc, char** argv) {
                workers);
 
     std::vector<double> rates;
+    rates.reserve(static_cast<std::size_t>(repeat));
     for (int i = 0; i < repeat; ++i) {
         rates.push_back(in_memory_rate(stream));
     }

@@ -2,9 +2,11 @@
 # README command 2: installs what the tests need, builds, and runs the whole test suite:
 #   1. every ctest tier of the main build (unit, embedded, kafka against a real broker started by ops/kafka),
 #   2. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/),
-#   3. clang-format --dry-run -Werror over the sources.
+#   3. clang-format --dry-run -Werror over the sources,
+#   4. clang-tidy-19 (.clang-tidy, every finding an error) over the sources (ops/tidy.py: in parallel, and only
+#      the files whose content, project headers, flags or config changed since the last run).
 # Ends with one line "tests: N passed, M failed": every ctest test (each kafka test case is one, kafka_tests/<name>),
-# the sanitizer run's, and clang-format as one. Exit status is non-zero if anything failed.
+# the sanitizer run's, clang-format as one and clang-tidy as one. Exit status is non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,6 +50,13 @@ if git ls-files '*.cpp' '*.hpp' | xargs clang-format-14 --dry-run -Werror; then
   echo "clang-format: clean"; passed=$((passed + 1))
 else
   echo "clang-format: differences (run: git ls-files '*.cpp' '*.hpp' | xargs clang-format-14 -i)"; failed=$((failed + 1))
+fi
+
+echo "== clang-tidy =="
+if ./ops/tidy.py --jobs "$jobs"; then
+  echo "clang-tidy: clean"; passed=$((passed + 1))
+else
+  echo "clang-tidy: findings (fix them, or see .clang-tidy; one file: ops/tidy.py FILE.cpp)"; failed=$((failed + 1))
 fi
 
 echo

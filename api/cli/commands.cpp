@@ -186,11 +186,12 @@ int run_state(store_options const& so, std::string const& salon) {
         std::cerr << "salonq state: " << state.error().message << "\n";
         return 1;
     }
-    if (!*state) {
+    auto const& found = *state;
+    if (!found) {
         std::cerr << "salonq state: salon " << salon << " is not registered\n";
         return 1;
     }
-    std::cout << codec::encode_state(**state) << "\n";
+    std::cout << codec::encode_state(*found) << "\n";
     return 0;
 }
 
@@ -296,8 +297,8 @@ void print_demo_header(store_options const& so, sim::sim_options const& options,
 
 void print_demo_salon(runtime::embedded_engine& engine, store_options const& so, std::string const& salon) {
     auto state = engine.state(salon_id{salon});
-    if (state && *state) {
-        auto const& s = **state;
+    if (auto const* found = state ? &*state : nullptr; found && *found) {
+        auto const& s = **found;
         std::cout << fmt::format("salon {} ({}, {}): seq {}, {} active tickets, {} staff\n", s.id.value(), s.name,
                                  s.timezone, s.seq.value(), s.tickets.size(), s.staff.size());
     }
@@ -398,7 +399,7 @@ int run_topics_create(kafka_options const& ko) {
     }
     print_layout(*layout);
     auto const asked = ko.events_retention_hours > 0 ? std::int64_t{ko.events_retention_hours} * 3'600'000 : -1;
-    if (layout->events_retention_ms && *layout->events_retention_ms != asked) {
+    if (auto const& retention = layout->events_retention_ms; retention && *retention != asked) {
         std::cerr << fmt::format("salonq topics create: {} already exists with another retention, left as it is\n",
                                  engine::kafka::events_topic);
     }

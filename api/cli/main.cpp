@@ -241,8 +241,9 @@ int main(int argc, char** argv) {
     add_embedded_commands(app, o, c);
     add_kafka_commands(app, o, c);
     CLI11_PARSE(app, argc, argv);
-    salonq::logging::configure(*salonq::logging::parse_level(o.log_level),
-                               *salonq::logging::parse_format(o.log_format));
+    // (both checked by CLI11 against the names parse_* know)
+    salonq::logging::configure(salonq::logging::parse_level(o.log_level).value_or(salonq::logging::level::info),
+                               salonq::logging::parse_format(o.log_format).value_or(salonq::logging::format::text));
     o.eo.include_rejections = !o.no_rejections;
     try {
         return run(c, o);

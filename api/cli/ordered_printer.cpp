@@ -29,8 +29,12 @@ std::vector<std::string> ordered_printer::take_ready() {
     std::unique_lock lock{mutex_};
     changed_.wait(lock, [&] { return (!lines_.empty() && lines_.front()) || (closed_ && lines_.empty()); });
     std::vector<std::string> ready;
-    while (!lines_.empty() && lines_.front()) {
-        ready.push_back(std::move(*lines_.front()));
+    while (!lines_.empty()) {
+        auto& line = lines_.front();
+        if (!line) {
+            break; // the next line in order is not decided yet
+        }
+        ready.push_back(std::move(*line));
         lines_.pop_front();
         ++base_;
     }

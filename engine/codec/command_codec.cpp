@@ -52,7 +52,7 @@ command_body read_body(std::string_view type, object_view p) {
         cmd::complete_service b;
         b.ticket = read_ticket(p, "ticketId");
         b.amount_cents = p.opt_integer("amountCents", 0, max_cents);
-        body = std::move(b);
+        body = b;
     } else if (type == "skip") {
         body = cmd::skip_ticket{read_ticket(p, "ticketId"), std::string{p.string("reason", limits::text)}};
     } else if (type == "undo_skip") {

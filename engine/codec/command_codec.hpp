@@ -3,6 +3,7 @@
 #include "engine/codec/errc.hpp"
 #include "engine/domain/commands.hpp"
 
+#include <cstdint>
 #include <expected>
 #include <string>
 #include <string_view>
@@ -11,7 +12,7 @@ namespace salonq::engine::codec {
 
 // Where a command message comes from. A client never sets receivedAt (the engine stamps it); a command read
 // back from the commands log always has it.
-enum class command_source { client, log };
+enum class command_source : std::uint8_t { client, log };
 
 [[nodiscard]] std::expected<command, error> decode_command(std::string_view json,
                                                            command_source source = command_source::client);

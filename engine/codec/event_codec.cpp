@@ -145,7 +145,7 @@ event_body read_payload(std::string_view type, object_view p) {
         evt::skip_undone b;
         b.ticket = read_ticket(p, "ticketId");
         b.position = read_position(p, "position");
-        body = std::move(b);
+        body = b;
     } else if (type == "priority_started") {
         evt::priority_started b;
         b.ticket = read_ticket(p, "ticketId");

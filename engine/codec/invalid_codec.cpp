@@ -121,7 +121,8 @@ message_ids peek_ids(std::string_view json) noexcept {
                 ids.salon = salon_id{std::move(*id)};
             }
         }
-    } catch (...) { // a message that does not parse carries no ids
+    } catch (...) {
+        return ids; // a message that does not parse carries no (further) ids
     }
     return ids;
 }

@@ -101,7 +101,8 @@ bool number_grammar(std::string_view t, bool& integral) {
     }
     if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
         integral = false;
-        if (++i < t.size() && (t[i] == '+' || t[i] == '-')) {
+        ++i;
+        if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
             ++i;
         }
         if (!digits_from(i)) {
@@ -176,9 +177,10 @@ std::optional<error> locate_number_error(std::string_view s) {
             if (integral) {
                 std::int64_t as_signed = 0;
                 std::uint64_t as_unsigned = 0;
-                auto const end = text.data() + text.size();
-                if (std::from_chars(text.data(), end, as_signed).ec != std::errc{} &&
-                    (text.front() == '-' || std::from_chars(text.data(), end, as_unsigned).ec != std::errc{})) {
+                auto const* const begin = text.data(); // from_chars reads [begin, end): no terminator needed
+                auto const* const end = begin + text.size();
+                if (std::from_chars(begin, end, as_signed).ec != std::errc{} &&
+                    (text.front() == '-' || std::from_chars(begin, end, as_unsigned).ec != std::errc{})) {
                     return error{errc::out_of_range, value_path(), "the number does not fit in 64 bits"};
                 }
             } else if (std::isinf(std::strtod(std::string{text}.c_str(), nullptr))) {

@@ -27,11 +27,11 @@ struct limits {
     static constexpr std::size_t text = 500;
     static constexpr std::size_t phone = 32;
     // What a client may send: a command from a POS, the CLI or the commands topic.
-    static constexpr std::size_t message = 64 * 1024;
+    static constexpr std::size_t message = std::size_t{64} * 1024;
     // What the engine writes itself and must always read back: log-form commands, events, states, snapshots.
     // Sized well above the largest record the domain allows (docs/design.md, "Record sizes"; measured by
     // test/engine/largest_salon_test.cpp), so that nothing the engine accepted can become unreadable.
-    static constexpr std::size_t record = 16 * 1024 * 1024;
+    static constexpr std::size_t record = std::size_t{16} * 1024 * 1024;
 };
 
 // A strict view of one JSON object: every field must be read exactly once (finish() reports the rest as

@@ -71,7 +71,7 @@ std::vector<service_def> read_services(object_view& parent, std::string_view key
         s.code = std::string{o.id("code")};
         s.name = std::string{o.string("name", limits::name)};
         s.price_cents = o.integer("priceCents", 0, max_cents);
-        s.duration_min = static_cast<std::int32_t>(o.integer("durationMin", 0, 24 * 60));
+        s.duration_min = static_cast<std::int32_t>(o.integer("durationMin", 0, std::int64_t{24} * 60));
         o.finish();
         out.push_back(std::move(s));
     }

@@ -1,6 +1,7 @@
 #include "engine/domain/state.hpp"
 
 #include <algorithm>
+#include <functional>
 
 namespace salonq::engine {
 
@@ -61,7 +62,11 @@ std::vector<ticket const*> salon_state::waiting_line() const {
             line.push_back(&t);
         }
     }
-    std::stable_sort(line.begin(), line.end(), [](ticket const* a, ticket const* b) { return a->place < b->place; });
+    // By place; equal places keep their order in `tickets`, which is their order in memory (std::sort, not
+    // std::stable_sort: the same order, without libstdc++'s deprecated temporary buffer).
+    std::sort(line.begin(), line.end(), [](ticket const* a, ticket const* b) {
+        return a->place != b->place ? a->place < b->place : std::less<>{}(a, b);
+    });
     return line;
 }
 

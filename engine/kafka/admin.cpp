@@ -232,6 +232,7 @@ std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t
     }
     if (!create.empty()) {
         std::vector<rd_kafka_NewTopic_t*> raw;
+        raw.reserve(create.size());
         for (auto& nt : create) {
             raw.push_back(nt.get());
         }

@@ -106,7 +106,7 @@ std::expected<void, error> worker::impl::flush() {
     forget_stored();
     auto changed = encode_changed(); // the sweep is given up: every changed salon is written now
     if (done) {                      // even with no salon changed: the offsets may have moved (command_invalid records)
-        done = committer->checkpoint(std::move(changed));
+        done = committer->checkpoint(changed);
         if (done) {
             sweep.checkpointed(steady::now());
         }

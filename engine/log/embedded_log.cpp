@@ -23,7 +23,8 @@ std::expected<offset_t, error> embedded_reader::end_offset(partition_id p) {
     if (!last) {
         return std::unexpected(error{last.error().message});
     }
-    return *last ? offset_t{key_offset(**last).value() + 1} : offset_t{0};
+    auto const& key = *last;
+    return key ? offset_t{key_offset(*key).value() + 1} : offset_t{0};
 }
 
 } // namespace salonq::engine::log

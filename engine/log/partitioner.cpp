@@ -22,7 +22,7 @@ std::uint32_t murmur2(std::string_view key) noexcept {
         h *= m;
         h ^= k;
     }
-    auto const* tail = data + blocks * 4;
+    auto const* tail = data + std::size_t{blocks} * 4;
     switch (length % 4) {
     case 3:
         h ^= static_cast<std::uint32_t>(tail[2]) << 16U;

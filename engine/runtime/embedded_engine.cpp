@@ -101,17 +101,19 @@ private:
         if (!entry) {
             return std::unexpected(entry.error());
         }
-        if (!*entry) {
+        auto const& found = *entry;
+        if (!found) {
             return std::optional<outcome>{};
         }
-        outcome out{c.id, c.salon, true, (*entry)->partition, (*entry)->first_offset, {}};
-        for (std::uint32_t i = 0; i < (*entry)->count; ++i) {
-            auto key = log::record_key((*entry)->partition, offset_t{(*entry)->first_offset.value() + i});
+        outcome out{c.id, c.salon, true, found->partition, found->first_offset, {}};
+        for (std::uint32_t i = 0; i < found->count; ++i) {
+            auto key = log::record_key(found->partition, offset_t{found->first_offset.value() + i});
             auto value = db_.get(store::family::events, key);
-            if (!value || !*value) {
+            auto const* stored = value ? &*value : nullptr;
+            if (stored == nullptr || !*stored) {
                 return std::unexpected(error{errc::corrupt_record, "dedupe entry points at a missing event"});
             }
-            auto decoded = codec::decode_entry(**value);
+            auto decoded = codec::decode_entry(**stored);
             if (!decoded) {
                 return std::unexpected(
                     error{errc::corrupt_record, "stored event does not decode: " + decoded.error().message});
@@ -129,7 +131,6 @@ private:
         std::unordered_set<std::string> dirty;                      // salons whose state changed
         std::unordered_map<std::int32_t, partition_offsets> before; // offsets to restore if the write fails
         codec::json_writer w;
-        salon_state unregistered;
         std::uint64_t decided_count = 0;
 
         for (auto& p : batch) {
@@ -145,9 +146,12 @@ private:
                 continue;
             }
             auto prior = previous(c, dkey);
-            if (!prior || *prior) {
-                results.push_back(prior ? std::expected<outcome, error>{std::move(**prior)}
-                                        : std::unexpected(prior.error()));
+            if (!prior) {
+                results.push_back(std::unexpected(prior.error()));
+                continue;
+            }
+            if (auto& decided = *prior) { // decided before: the same outcome again
+                results.push_back(std::move(*decided));
                 continue;
             }
             auto loaded = load_state(db_, states_, c.salon);
@@ -156,10 +160,10 @@ private:
                 continue;
             }
             salon_state* state = *loaded;
+            std::optional<salon_state> unregistered; // a salon not in the log yet: decided against a fresh state
             if (state == nullptr) {
-                unregistered = salon_state{};
-                unregistered.id = c.salon;
-                state = &unregistered;
+                state = &unregistered.emplace();
+                state->id = c.salon;
             }
 
             auto& offsets = offsets_[static_cast<std::size_t>(part.value())];
@@ -170,9 +174,9 @@ private:
             outcome out{c.id, c.salon, false, part, offset_t{offsets.next_event}, {}};
             out.entries = decide_and_apply(*state, c);
             if (out.accepted()) {
-                if (state == &unregistered) {
+                if (unregistered) {
                     // A registration: from now on the salon lives in the cache.
-                    state = &states_.insert_or_assign(c.salon.value(), std::move(unregistered)).first->second;
+                    state = &states_.insert_or_assign(c.salon.value(), std::move(*unregistered)).first->second;
                 }
                 dirty.insert(c.salon.value());
             }
@@ -292,12 +296,11 @@ std::expected<std::unique_ptr<embedded_engine>, error> embedded_engine::open(std
     if (!layout) {
         return std::unexpected(layout.error());
     }
-    if (*layout) {
-        auto const stored = **layout;
-        if (state->options.partitions && *state->options.partitions != stored) {
-            return std::unexpected(
-                error{errc::misconfigured, fmt::format("the log at {} has {} partitions, not {}", dir.string(), stored,
-                                                       *state->options.partitions)});
+    if (auto const& found = *layout) {
+        auto const stored = *found;
+        if (auto const& asked = state->options.partitions; asked && *asked != stored) {
+            return std::unexpected(error{errc::misconfigured, fmt::format("the log at {} has {} partitions, not {}",
+                                                                          dir.string(), stored, *asked)});
         }
         state->partitions = stored;
     } else {
@@ -321,10 +324,10 @@ std::expected<std::unique_ptr<embedded_engine>, error> embedded_engine::open(std
         if (!stored) {
             return std::unexpected(storage_error(stored.error()));
         }
-        if (*stored) {
+        if (auto const& value = *stored) {
             auto& o = state->offsets[static_cast<std::size_t>(p)];
-            o.next_command = static_cast<std::int64_t>(log::get_u64(**stored));
-            o.next_event = static_cast<std::int64_t>(log::get_u64(std::string_view{**stored}.substr(8)));
+            o.next_command = static_cast<std::int64_t>(log::get_u64(*value));
+            o.next_event = static_cast<std::int64_t>(log::get_u64(std::string_view{*value}.substr(8)));
         }
     }
 

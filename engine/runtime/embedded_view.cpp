@@ -18,11 +18,12 @@ std::expected<std::unique_ptr<embedded_view>, error> embedded_view::open(std::fi
     if (!partitions) {
         return std::unexpected(partitions.error());
     }
-    if (!*partitions) {
+    auto const& count = *partitions;
+    if (!count) {
         return std::unexpected(error{errc::misconfigured,
                                      fmt::format("{} is not a salonq log (it has no partition layout)", dir.string())});
     }
-    return std::unique_ptr<embedded_view>(new embedded_view(std::move(*db), **partitions));
+    return std::unique_ptr<embedded_view>(new embedded_view(std::move(*db), *count));
 }
 
 embedded_view::embedded_view(std::unique_ptr<store::rocks_store> db, std::int32_t partitions)

@@ -13,10 +13,11 @@ std::expected<std::optional<std::int32_t>, error> stored_partition_count(store::
     if (!layout) {
         return std::unexpected(error{errc::local_store, layout.error().message});
     }
-    if (!*layout) {
+    auto const& value = *layout;
+    if (!value) {
         return std::optional<std::int32_t>{};
     }
-    return std::optional{static_cast<std::int32_t>(log::get_u32(**layout))};
+    return std::optional{static_cast<std::int32_t>(log::get_u32(*value))};
 }
 
 std::expected<std::optional<salon_state>, error> read_state(store::rocks_store const& db, salon_id const& id) {
@@ -24,10 +25,11 @@ std::expected<std::optional<salon_state>, error> read_state(store::rocks_store c
     if (!stored) {
         return std::unexpected(error{errc::local_store, stored.error().message});
     }
-    if (!*stored) {
+    auto const& value = *stored;
+    if (!value) {
         return std::optional<salon_state>{};
     }
-    auto decoded = codec::decode_state(**stored);
+    auto decoded = codec::decode_state(*value);
     if (!decoded) {
         auto const& e = decoded.error();
         return std::unexpected(
@@ -45,10 +47,11 @@ std::expected<salon_state*, error> load_state(store::rocks_store const& db, stat
     if (!stored) {
         return std::unexpected(std::move(stored.error()));
     }
-    if (!*stored) {
+    auto& value = *stored;
+    if (!value) {
         return nullptr;
     }
-    return &cache.emplace(id.value(), std::move(**stored)).first->second;
+    return &cache.emplace(id.value(), std::move(*value)).first->second;
 }
 
 std::expected<std::optional<dedupe_entry>, error> recent_outcome(store::rocks_store const& db, std::string const& key,
@@ -57,10 +60,11 @@ std::expected<std::optional<dedupe_entry>, error> recent_outcome(store::rocks_st
     if (!stored) {
         return std::unexpected(error{errc::local_store, stored.error().message});
     }
-    if (!*stored) {
+    auto const& value = *stored;
+    if (!value) {
         return std::optional<dedupe_entry>{};
     }
-    auto entry = dedupe_entry::decode(**stored);
+    auto entry = dedupe_entry::decode(*value);
     if (!entry) {
         return std::unexpected(error{errc::corrupt_record, "dedupe entry has the wrong size"});
     }

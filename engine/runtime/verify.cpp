@@ -116,9 +116,9 @@ std::expected<verify_report, error> verify(store::rocks_store const& db, std::in
         }
         std::int64_t meta_commands = 0;
         std::int64_t meta_events = 0;
-        if (*meta) {
-            meta_commands = static_cast<std::int64_t>(log::get_u64(**meta));
-            meta_events = static_cast<std::int64_t>(log::get_u64(std::string_view{**meta}.substr(8)));
+        if (auto const& value = *meta) {
+            meta_commands = static_cast<std::int64_t>(log::get_u64(*value));
+            meta_events = static_cast<std::int64_t>(log::get_u64(std::string_view{*value}.substr(8)));
         }
         if (meta_commands != commands_end || meta_events != expected_offset) {
             check.problem(fmt::format("partition {}: meta offsets ({}, {}) but logs end at ({}, {})", p, meta_commands,

@@ -278,8 +278,8 @@ struct day_simulator::impl {
                 if (traits_it->second.priority) {
                     s.priority_wanted.insert(id);
                 }
-                if (traits_it->second.patience) {
-                    s.patience[id] = *traits_it->second.patience;
+                if (auto const& patience = traits_it->second.patience) {
+                    s.patience[id] = *patience;
                 }
             } else if (auto const* started = std::get_if<evt::service_started>(&e.body)) {
                 summary.total_wait_ms += static_cast<std::uint64_t>(std::max<std::int64_t>(0, started->waited_ms));

@@ -129,6 +129,7 @@ TEST_CASE("engine: state, offsets and ticket numbers survive a restart") {
     auto engine = embedded_engine::open(dir.path()).value();
     auto after = engine->state(salon_id{"s1"}).value();
     REQUIRE(after);
+    REQUIRE(before);
     CHECK(*after == *before);
     auto next = engine->submit_sync(make_command("w-next", "s1", walk_in("Dev", {"HC"}), at(30)));
     auto const& issued = std::get<evt::ticket_issued>(std::get<event>(next->entries[0]).body);
@@ -184,6 +185,7 @@ TEST_CASE("engine: concurrent walk-ins from many terminals get unique tokens and
     constexpr int threads = 4;
     constexpr int per_thread = 500;
     std::vector<std::thread> terminals;
+    terminals.reserve(threads);
     std::mutex m;
     std::map<std::string, std::set<std::string>> tokens;
     std::atomic<int> accepted{0};

@@ -465,7 +465,8 @@ std::string run_sequence(std::uint64_t seed, tally& counts) {
     for (std::size_t i = 0; i < salons.size(); ++i) {
         states[i].id = salon_id{salons[i]};
     }
-    instant now = utc(2024, 1, 1) + std::chrono::minutes{static_cast<std::int64_t>(src.below(366 * 24 * 60))};
+    instant now =
+        utc(2024, 1, 1) + std::chrono::minutes{static_cast<std::int64_t>(src.below(std::uint64_t{366} * 24 * 60))};
     auto const steps = 20 + src.below(300);
     for (std::uint64_t step = 0; step < steps; ++step) {
         now += std::chrono::seconds{static_cast<std::int64_t>(src.below(600))};

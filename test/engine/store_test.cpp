@@ -74,7 +74,7 @@ TEST_CASE("store: (child of the kill test) writes past a memtable flush and dies
     }
     // ~100 MB of writes: more than a memtable. The full one's flush finishes (an earlier point on disk); the later
     // writes stay in memory.
-    write_batches(**db, 1, 400, 256 * 1024);
+    write_batches(**db, 1, 400, std::size_t{256} * 1024);
     for (int i = 0; i < 3000 && (*db)->int_property(store::family::state, "rocksdb.num-immutable-mem-table") != 0U;
          ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds{10});
@@ -107,10 +107,12 @@ TEST_CASE("store: a cache of the log killed without closing keeps states and off
 TEST_CASE("store: a bulk load ingests sorted entries that reads, later writes and a reopen all see") {
     temp_dir dir;
     std::vector<std::string> keys;
+    keys.reserve(5000);
     for (int i = 0; i < 5000; ++i) {
         keys.push_back(fmt::format("salon-{:04}", i / 100) + '\0' + fmt::format("cmd-{:05}", i));
     }
     std::vector<std::pair<std::string_view, std::string_view>> sorted;
+    sorted.reserve(keys.size());
     for (auto const& k : keys) {
         sorted.emplace_back(k, std::string_view{k}.substr(k.size() - 5));
     }

@@ -121,7 +121,7 @@ TEST_CASE("kafka snapshots: dedupe chunks past the retention are skipped at rest
     for (std::string key, size; lines >> key >> size;) {
         if (size == "-1") {
             tombstoned.insert(key);
-        } else if (std::stoll(key.substr(key.rfind('/') + 1)) < now_ms + 100 * 3600 * 1000LL) {
+        } else if (std::stoll(key.substr(key.rfind('/') + 1)) < now_ms + 100LL * 3600 * 1000) {
             a_chunks.insert(key);
         } else {
             b_chunks.insert(key);

@@ -22,7 +22,7 @@ std::vector<std::string> captured(level least, format f, F&& body) {
     configure(least, f, out);
     body();
     configure(level::info, format::text, stderr);
-    std::rewind(out);
+    REQUIRE(std::fseek(out, 0, SEEK_SET) == 0);
     std::vector<std::string> lines;
     std::string line;
     for (int ch = std::fgetc(out); ch != EOF; ch = std::fgetc(out)) {

@@ -125,7 +125,8 @@ inline std::vector<std::string> split_commands(temp_dir const& dir, std::size_t 
 // An engine worker (`salonq serve`) named `name`, with its data dir under the broker's temp dir and its output
 // (stdout and stderr) in `log` (default <name>.log).
 inline std::unique_ptr<child_process> start_worker(kafka_broker const& broker, std::string const& name,
-                                                   std::vector<std::string> const& extra = {}, std::string log = "") {
+                                                   std::vector<std::string> const& extra = {},
+                                                   std::string const& log = "") {
     std::vector<std::string> argv{salonq_binary(), "--data",           broker.dir() / name, "serve",
                                   "--brokers",     broker.bootstrap(), "--instance",        name};
     argv.insert(argv.end(), extra.begin(), extra.end());

@@ -18,6 +18,7 @@ namespace salonq::test {
 // Starts argv[0] with the given file actions; the child's pid, or -1.
 inline pid_t spawn(std::vector<std::string> const& argv, posix_spawn_file_actions_t const* actions) {
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (auto const& a : argv) {
         args.push_back(const_cast<char*>(a.c_str()));
     }

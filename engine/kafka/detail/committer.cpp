@@ -197,7 +197,8 @@ std::expected<void, error> kafka_committer::drain() {
     // Partitions move only between rounds (only the deciding thread, which drains, asks for one).
     changed_.wait(lock, [&] { return !round_asked_ && !round_running_; });
     if (result && result_) { // the round failed for good
-        result = std::move(*std::exchange(result_, std::nullopt));
+        result = std::move(*result_);
+        result_.reset();
     }
     wait_stored(lock);
     if (store_error_) {
@@ -206,7 +207,7 @@ std::expected<void, error> kafka_committer::drain() {
     return result;
 }
 
-std::expected<void, error> kafka_committer::checkpoint(std::vector<std::pair<std::string, std::string>> states) {
+std::expected<void, error> kafka_committer::checkpoint(std::vector<std::pair<std::string, std::string>> const& states) {
     std::unique_lock lock{mutex_};
     wait_stored(lock);
     if (store_error_) {
@@ -381,6 +382,7 @@ std::expected<void, error> kafka_committer::produce_all(kafka_batch const& batch
     for (std::size_t i = 0; i < batch.records.size(); ++i) {
         auto const& r = batch.records[i];
         if (auto ok = produce_record(producer_.get(), lk::events_topic, r.partition, batch.key(r), batch.value(r),
+                                     // NOLINTNEXTLINE(performance-no-int-to-ptr): an index as librdkafka's opaque
                                      r.type, reinterpret_cast<void*>(i));
             !ok) {
             return ok;

@@ -75,7 +75,7 @@ public:
 
     // Writes a checkpoint now: these encoded states and the committed events offset of every adopted partition, in
     // one RocksDB write. Precondition: drained (nothing in flight), so the states are exactly the committed fold.
-    [[nodiscard]] std::expected<void, error> checkpoint(std::vector<std::pair<std::string, std::string>> states);
+    [[nodiscard]] std::expected<void, error> checkpoint(std::vector<std::pair<std::string, std::string>> const& states);
     // The number of the last batch whose dedupe entries RocksDB holds (batches are stored in order).
     [[nodiscard]] std::uint64_t stored_through() const noexcept { return stored_.load(std::memory_order_acquire); }
 

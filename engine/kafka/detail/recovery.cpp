@@ -68,10 +68,11 @@ std::int64_t offset_since(handle_ptr const& reader, std::int32_t p, instant sinc
         return std::unexpected(error{errc::local_store, fmt::format("partition {}: reading the local events offset: {}",
                                                                     p, stored.error().message)});
     }
-    if (!*stored) {
+    auto const& value = *stored;
+    if (!value) {
         return std::nullopt;
     }
-    return static_cast<std::int64_t>(log::get_u64(**stored));
+    return static_cast<std::int64_t>(log::get_u64(*value));
 }
 
 // The dedupe chunk keys this worker knew in salonq.snapshots[p] when it last owned p (it tombstones them once
@@ -83,7 +84,8 @@ std::int64_t offset_since(handle_ptr const& reader, std::int32_t p, instant sinc
         return std::unexpected(error{errc::local_store, fmt::format("partition {}: reading the local chunk keys: {}", p,
                                                                     stored.error().message)});
     }
-    return *stored ? decode_chunk_refs(**stored) : std::vector<chunk_ref>{};
+    auto const& value = *stored;
+    return value ? decode_chunk_refs(*value) : std::vector<chunk_ref>{};
 }
 
 // Forgets what this worker's RocksDB holds of partition p's salon states and events offset (its dedupe entries
