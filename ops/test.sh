@@ -3,7 +3,9 @@
 #   1. every ctest tier of the main build (unit, embedded, kafka against a real broker started by ops/kafka),
 #   2. the unit and embedded tiers again under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/; the
 #      salonq processes those tests start are build-asan/salonq),
-#   3. clang-format --dry-run -Werror over the sources.
+#   3. the kafka end-to-end and abort test cases again under ThreadSanitizer (build-tsan/; the engine workers they
+#      start are build-tsan/salonq),
+#   4. clang-format --dry-run -Werror over the sources.
 # Ends with one line "tests: N passed, M failed": every ctest test (each kafka test case is one, kafka_tests/<name>),
 # the sanitizer runs' (and, for each, one check that no process wrote a sanitizer report), and clang-format as one.
 # Exit status is non-zero if anything failed.
@@ -65,6 +67,21 @@ if ninja -C build-asan salonq codec_tool unit_tests kafka_unit_tests crash_tests
   reports build-asan "ASan/UBSan"
 else
   echo "ASan build failed"; failed=$((failed + 1))
+fi
+
+echo "== kafka worker under ThreadSanitizer =="
+configure build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSALONQ_TSAN=ON
+if ninja -C build-tsan salonq kafka_tests >/dev/null; then
+  rm -rf build-tsan/reports && mkdir -p build-tsan/reports
+  # A race ends the process at once with exit code 66: a worker's non-zero exit fails its test. The suppressions
+  # are for Debian's uninstrumented librdkafka and RocksDB only (see the file).
+  TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/ops/tsan.supp:log_path=$PWD/build-tsan/reports/tsan" \
+    ctest --test-dir build-tsan --output-on-failure -L kafka --timeout 1200 \
+    -R '^kafka_tests/(kafka: commands from kcat|kafka abort: )' | tee build-tsan/ctest.log
+  count build-tsan/ctest.log
+  reports build-tsan "TSan"
+else
+  echo "TSan build failed"; failed=$((failed + 1))
 fi
 
 echo "== clang-format =="
