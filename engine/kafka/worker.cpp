@@ -47,10 +47,9 @@ std::expected<void, error> worker::impl::submit_open() {
                  static_cast<double>(stats.decide_us.load()) / 1000.0, open_batch.states.size(), state_bytes);
     }
     open_batch.group.reset(rd_kafka_consumer_group_metadata(consumer.get()));
-    flight_number = committer->submit(std::exchange(open_batch, kd::kafka_batch{}));
+    pending.submitted(committer->submit(std::exchange(open_batch, kd::kafka_batch{})));
     in_flight = true;
     flight_prior = std::exchange(open_prior, {});
-    flight_keys = std::exchange(open_keys, {});
     return {};
 }
 
@@ -60,10 +59,7 @@ std::expected<void, error> worker::impl::settle(std::expected<void, error> resul
     }
     in_flight = false;
     if (result) {
-        if (!flight_keys.empty()) {
-            unstored.emplace_back(flight_number, std::move(flight_keys));
-            flight_keys.clear();
-        }
+        pending.committed();
         flight_prior.clear();
         sweep.batch_committed();
     }
@@ -82,15 +78,7 @@ std::vector<std::pair<std::string, std::string>> worker::impl::encode_changed() 
     return out;
 }
 
-void worker::impl::forget_stored() {
-    auto const through = committer->stored_through();
-    while (!unstored.empty() && unstored.front().first <= through) {
-        for (auto const& k : unstored.front().second) {
-            pending_keys.erase(k);
-        }
-        unstored.pop_front();
-    }
-}
+void worker::impl::forget_stored() { pending.stored_through(committer->stored_through()); }
 
 std::expected<void, error> worker::impl::flush() {
     auto done = settle(committer->wait());
@@ -131,12 +119,7 @@ void worker::impl::restore_prior() {
         }
         prior->clear();
     }
-    for (auto* keys : {&open_keys, &flight_keys}) {
-        for (auto const& k : *keys) {
-            pending_keys.erase(k);
-        }
-        keys->clear();
-    }
+    pending.abandoned();
     open_batch = kd::kafka_batch{};
 }
 

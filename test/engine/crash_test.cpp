@@ -36,6 +36,28 @@ std::string field(std::string const& line, std::string const& name) {
 }
 
 // Complete lines only: a kill can cut the last line short.
+// Kills `run` once its output holds `lines` lines; false if it finished first.
+bool kill_after_lines(salonq::test::child_process& run, std::string const& out, std::size_t lines) {
+    std::ifstream in;
+    std::size_t seen = 0;
+    std::string line;
+    for (int code = 0; !run.finished(code);) {
+        if (!in.is_open()) {
+            in.open(out);
+        }
+        in.clear(); // past the end of what was written so far: read on from there
+        while (std::getline(in, line)) {
+            if (++seen >= lines) {
+                run.kill();
+                (void)run.wait(); // killed on purpose: its exit status says nothing
+                return true;
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds{1});
+    }
+    return false;
+}
+
 std::map<std::string, ack> read_acks(std::string const& path, std::size_t& lines) {
     std::map<std::string, ack> acks;
     std::ifstream in{path};
@@ -86,14 +108,14 @@ TEST_CASE("crash: kill -9 during 100k+ commands loses and duplicates nothing") {
         auto const out = dir / ("run" + std::to_string(round) + ".out");
         child_process run({salonq_binary(), "--data", data, "submit", commands}, out);
         REQUIRE(run.started());
-        auto const delay = std::uniform_int_distribution<int>{150, 2500}(rng);
-        std::this_thread::sleep_for(std::chrono::milliseconds{delay});
-        int code = 0;
-        if (!run.finished(code)) {
-            run.kill();
-            code = run.wait();
-            ++kills;
-        }
+        // Killed once it has answered a random share of the commands: a kill by the clock missed the run on a
+        // fast machine, which answered all 111,844 in under a second.
+        auto const kill_at = std::uniform_int_distribution<std::size_t>{1'000, total - 1'000}(rng);
+        auto const started = std::chrono::steady_clock::now();
+        bool const killed = kill_after_lines(run, out, kill_at);
+        kills += killed ? 1 : 0;
+        auto const delay =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
         std::size_t lines = 0;
         for (auto& [id, a] : read_acks(out, lines)) {
             auto [it, inserted] = acknowledged.emplace(id, a);
@@ -102,7 +124,8 @@ TEST_CASE("crash: kill -9 during 100k+ commands loses and duplicates nothing") {
                 CHECK_MESSAGE(it->second.entries == a.entries, "command " << id << " changed its outcome");
             }
         }
-        MESSAGE("round " << round << ": killed after " << delay << " ms with " << lines << " acknowledged lines");
+        MESSAGE("round " << round << std::string{killed ? ": killed after " : ": finished after "} << delay
+                         << " ms with " << lines << " acknowledged lines");
     }
     CHECK(kills >= 3);
 

@@ -56,7 +56,7 @@ std::expected<void, error> worker::impl::decide_into(kd::kafka_batch& batch, rd_
     auto& c = *decoded;
     c.received_at = at;
     auto dkey = log::dedupe_key(c.salon, c.id);
-    if (pending_keys.contains(dkey)) {
+    if (pending.contains(dkey)) {
         stats.duplicates.fetch_add(1, std::memory_order_relaxed);
         return {};
     }
@@ -97,8 +97,7 @@ std::expected<void, error> worker::impl::decide_into(kd::kafka_batch& batch, rd_
         ++d.count;
     }
     batch.decided.push_back(std::move(d));
-    pending_keys.insert(dkey);
-    open_keys.push_back(std::move(dkey));
+    pending.decided(std::move(dkey));
     return {};
 }
 

@@ -9,6 +9,7 @@
 #include "engine/kafka/detail/checkpoint_sweep.hpp"
 #include "engine/kafka/detail/committer.hpp"
 #include "engine/kafka/detail/handles.hpp"
+#include "engine/kafka/detail/pending_outcomes.hpp"
 #include "engine/kafka/detail/runtime_shared.hpp"
 #include "engine/kafka/detail/worker_log.hpp"
 #include "engine/kafka/worker.hpp"
@@ -71,14 +72,10 @@ struct worker::impl {
     detail::kafka_batch open_batch; // being decided
     detail::steady::time_point opened_at{};
     detail::prior_states open_prior;
-    std::vector<std::string> open_keys; // its dedupe keys
-    detail::prior_states flight_prior;  // of the batch the committer has
-    std::vector<std::string> flight_keys;
-    std::uint64_t flight_number = 0;
-    bool in_flight = false; // submitted, its result not settled yet
-    bool closing = false;   // run() has returned: a rebalance callback (at close) only hands partitions over
-    std::deque<std::pair<std::uint64_t, std::vector<std::string>>> unstored; // committed, RocksDB not written yet
-    std::unordered_set<std::string> pending_keys;                      // dedupe keys decided but not yet in RocksDB
+    detail::prior_states flight_prior; // of the batch the committer has
+    bool in_flight = false;            // submitted, its result not settled yet
+    bool closing = false;              // run() has returned: a rebalance callback (at close) only hands partitions over
+    detail::pending_outcomes pending;  // decided, not yet in RocksDB: a repeat is a duplicate
     detail::checkpoint_sweep sweep{options.state_checkpoint_interval}; // which salon states go with which batch
     // While idle, the committer is asked this often for the snapshot rounds due by age.
     static constexpr std::chrono::seconds round_check{1};
