@@ -309,7 +309,9 @@ private:
         properties["auto.offset.reset"] = "error";
         auto reader = lk::make_client(c_.options.kafka, RD_KAFKA_CONSUMER, properties);
         if (!reader) {
-            return std::unexpected(reader.error());
+            // The worker's own clients were built from the same settings: a client that fails now (threads, files)
+            // is a passing shortage, retried with the take-over.
+            return std::unexpected(error{errc::retryable, reader.error().message});
         }
         reader_ = std::move(*reader);
         return {};

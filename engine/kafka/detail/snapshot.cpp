@@ -171,7 +171,9 @@ std::expected<partition_snapshots, error> read_latest_snapshots(lk::settings con
                                                                 std::int32_t p, instant oldest) {
     auto reader = lk::make_client(kafka, RD_KAFKA_CONSUMER, recovery_reader_properties(group));
     if (!reader) {
-        return std::unexpected(reader.error());
+        // The worker's own clients were built from the same settings: a client that fails now (threads, files)
+        // is a passing shortage, retried with the take-over.
+        return std::unexpected(error{errc::retryable, reader.error().message});
     }
     partition_list_ptr list{rd_kafka_topic_partition_list_new(1)};
     // Offset 0 rather than OFFSET_BEGINNING (which costs a fetch back-off here); a compacted-away start resets to
