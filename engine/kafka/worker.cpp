@@ -33,12 +33,10 @@ std::expected<void, error> worker::impl::submit_open() {
     auto const share = sweep.next_batch(steady::now());
     open_batch.checkpoint_begin = share.begins;
     open_batch.checkpoint = share.ends;
+    open_batch.states = encoded(share.salons);
     std::size_t state_bytes = 0;
-    for (auto const& salon : share.salons) {
-        if (auto it = states.find(salon); it != states.end() && it->second.registered) {
-            open_batch.states.emplace_back(salon, codec::encode_state(it->second));
-            state_bytes += open_batch.states.back().second.size();
-        }
+    for (auto const& [salon, state] : open_batch.states) {
+        state_bytes += state.size();
     }
     if (trace) {
         log.info("batch closed: {} commands, {:.1f} ms after its first (deciding so far {:.1f} ms); {} salon states, "
@@ -66,8 +64,7 @@ std::expected<void, error> worker::impl::settle(std::expected<void, error> resul
     return result;
 }
 
-std::vector<std::pair<std::string, std::string>> worker::impl::encode_changed() {
-    auto const salons = sweep.take_all();
+std::vector<std::pair<std::string, std::string>> worker::impl::encoded(std::vector<std::string> const& salons) const {
     std::vector<std::pair<std::string, std::string>> out;
     out.reserve(salons.size());
     for (auto const& salon : salons) {
@@ -92,9 +89,9 @@ std::expected<void, error> worker::impl::flush() {
         done = stored;
     }
     forget_stored();
-    auto changed = encode_changed(); // the sweep is given up: every changed salon is written now
-    if (done) {                      // even with no salon changed: the offsets may have moved (command_invalid records)
-        done = committer->checkpoint(changed);
+    auto const changed = sweep.take_all(); // the sweep is given up: every changed salon is written now
+    if (done) { // even with no salon changed: the offsets may have moved (command_invalid records)
+        done = committer->checkpoint(encoded(changed));
         if (done) {
             sweep.checkpointed(steady::now());
         }

@@ -133,9 +133,9 @@ struct worker::impl {
     // changed (a checkpoint); returns the first failure.
     [[nodiscard]] std::expected<void, error> flush();
 
-    // Gives the sweep up and encodes every changed salon still in the cache (one handed over or abandoned is not),
-    // for a checkpoint written at once.
-    std::vector<std::pair<std::string, std::string>> encode_changed();
+    // The encoded states of these salons still in the cache (one handed over or abandoned is not), for RocksDB.
+    [[nodiscard]] std::vector<std::pair<std::string, std::string>>
+    encoded(std::vector<std::string> const& salons) const;
 
     // ---- giving batches up -----------------------------------------------------------------------------------------
 
