@@ -61,6 +61,15 @@ struct kafka_options {
     std::int32_t events_retention_hours = 0; // topics create: 0 keeps the events forever
 };
 
+// salonq serve in embedded mode: the HTTP API (api/http/options.hpp has the rest of the server's settings).
+struct http_options {
+    std::string listen = "127.0.0.1:8080";
+    int threads = 0; // one per core
+    std::int64_t decision_wait_ms = 2000;
+    std::size_t max_connections = 60'000;
+    std::vector<std::string> cors_origins;
+};
+
 // Each returns the process exit code and prints to stdout/stderr.
 int run_submit(store_options const& so, std::istream& in);
 int run_events(store_options const& so, events_options const& eo);
@@ -71,6 +80,7 @@ int run_demo(store_options const& so);
 int run_topics_create(kafka_options const& ko);
 int run_topics_describe(kafka_options const& ko);
 int run_serve(store_options const& so, kafka_options const& ko);
+int run_serve_http(store_options const& so, http_options const& ho);
 int run_verify_kafka(kafka_options const& ko, std::vector<std::filesystem::path> const& worker_dirs);
 
 [[nodiscard]] std::expected<std::unique_ptr<engine::runtime::embedded_engine>, std::string>

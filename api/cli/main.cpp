@@ -19,6 +19,7 @@ using namespace salonq::api;
 struct options {
     store_options so;
     kafka_options ko;
+    http_options ho;
     events_options eo;
     simulate_options sim;
     std::string input = "-";
@@ -149,8 +150,21 @@ void add_kafka_commands(CLI::App& app, options& o, commands& c) {
         add_cluster_options(sub, o.ko);
     }
 
-    c.serve = app.add_subcommand("serve", "Kafka mode: run an engine worker (consumer group member) until stopped");
+    c.serve = app.add_subcommand("serve", "Serve the HTTP API over the embedded log; with --brokers (Kafka mode), run "
+                                          "an engine worker (consumer group member) until stopped");
     add_cluster_options(c.serve, o.ko);
+    c.serve->add_option("--listen", o.ho.listen, "HTTP address HOST:PORT (port 0: any free one; the line printed "
+                                                 "at start names it)")
+        ->envname("SALONQ_LISTEN");
+    c.serve->add_option("--http-threads", o.ho.threads, "HTTP threads (default: one per core)")->check(CLI::Range(0, 256));
+    c.serve
+        ->add_option("--decision-wait-ms", o.ho.decision_wait_ms,
+                     "How long a POST waits for the engine's decision before answering 202")
+        ->check(CLI::Range(0, 60'000));
+    c.serve->add_option("--max-connections", o.ho.max_connections, "Open connections held at most (then 503)")
+        ->check(CLI::Range(1, 1'000'000));
+    c.serve->add_option("--cors-origin", o.ho.cors_origins, "An origin whose pages may call the API ('*': any); repeatable")
+        ->envname("SALONQ_CORS_ORIGINS");
     c.serve->add_option("--instance", o.ko.instance, "This worker's name, unique in the group (default host-pid)")
         ->envname("SALONQ_INSTANCE");
     c.serve->add_option("--group", o.ko.group, "Consumer group of the engine workers")->envname("SALONQ_GROUP");
@@ -216,12 +230,7 @@ int run(commands const& c, options& o) {
         return c.topics_create->parsed() ? run_topics_create(o.ko) : run_topics_describe(o.ko);
     }
     if (c.serve->parsed()) {
-        if (o.ko.brokers.empty()) {
-            std::cerr << "salonq serve: --brokers (or SALONQ_BROKERS) is required: Kafka mode runs engine workers; "
-                         "embedded mode runs through submit, simulate and demo\n";
-            return 2;
-        }
-        return run_serve(o.so, o.ko);
+        return o.ko.brokers.empty() ? run_serve_http(o.so, o.ho) : run_serve(o.so, o.ko);
     }
     if (c.demo->parsed()) {
         return run_demo(o.so);

@@ -166,6 +166,14 @@ std::expected<command, error> decode_command(std::string_view json, command_sour
     }
 }
 
+std::expected<command_body, error> decode_payload(std::string_view type, std::string_view json) {
+    try {
+        return read_body(type, as_object(parse_document(json, limits::message), ""));
+    } catch (decode_failure& f) {
+        return std::unexpected(std::move(f.err));
+    }
+}
+
 namespace {
 
 std::string encode(command const& c, command_source form) {

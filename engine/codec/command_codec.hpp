@@ -16,6 +16,11 @@ enum class command_source : std::uint8_t { client, log };
 
 [[nodiscard]] std::expected<command, error> decode_command(std::string_view json,
                                                            command_source source = command_source::client);
+// A command's payload alone, as an HTTP API body carries it (the envelope comes from the route and the token):
+// the same strict rules as the payload inside a message, with paths relative to the body (`customer.phone`).
+// `type` is a command type name (`walk_in`, `start`, ...).
+[[nodiscard]] std::expected<command_body, error> decode_payload(std::string_view type, std::string_view json);
+
 // The log form: the envelope with receivedAt.
 [[nodiscard]] std::string encode_command(command const& c);
 // The client form, as a POS sends it: the same envelope without receivedAt (the engine stamps it).

@@ -296,10 +296,14 @@ std::string_view as_string(element e, std::string const& path, std::size_t max_l
 
 std::string_view as_id(element e, std::string const& path) {
     auto const s = as_string(e, path, limits::id);
-    if (s.empty() || !std::all_of(s.begin(), s.end(), id_char)) {
-        fail(errc::invalid_value, path, "an id is 1 to 64 characters of A-Z a-z 0-9 - _ . : @");
+    if (!is_valid_id(s)) {
+        fail(errc::invalid_value, path, std::string{id_rule});
     }
     return s;
+}
+
+bool is_valid_id(std::string_view s) noexcept {
+    return !s.empty() && s.size() <= limits::id && std::all_of(s.begin(), s.end(), id_char);
 }
 
 std::int64_t as_integer(element e, std::string const& path, std::int64_t min, std::int64_t max) {

@@ -74,6 +74,10 @@ private:
     std::string path_;
 };
 
+// Whether s is a valid id (a salonId, commandId, ticketId, staffId...): 1 to 64 of A-Z a-z 0-9 - _ . : @.
+[[nodiscard]] bool is_valid_id(std::string_view s) noexcept;
+inline constexpr std::string_view id_rule = "an id is 1 to 64 characters of A-Z a-z 0-9 - _ . : @";
+
 // Checks an element is a string within limits and returns it.
 [[nodiscard]] std::string_view as_string(simdjson::dom::element e, std::string const& path, std::size_t max_len);
 [[nodiscard]] std::string_view as_id(simdjson::dom::element e, std::string const& path);

@@ -97,30 +97,7 @@ private:
 
     // A previous outcome of this commandId, if it is still within the retention window.
     [[nodiscard]] std::expected<std::optional<outcome>, error> previous(command const& c, std::string const& dkey) {
-        auto entry = recent_outcome(db_, dkey, c.received_at, options_.dedupe_retention);
-        if (!entry) {
-            return std::unexpected(entry.error());
-        }
-        auto const& found = *entry;
-        if (!found) {
-            return std::optional<outcome>{};
-        }
-        outcome out{c.id, c.salon, true, found->partition, found->first_offset, {}};
-        for (std::uint32_t i = 0; i < found->count; ++i) {
-            auto key = log::record_key(found->partition, offset_t{found->first_offset.value() + i});
-            auto value = db_.get(store::family::events, key);
-            auto const* stored = value ? &*value : nullptr;
-            if (stored == nullptr || !*stored) {
-                return std::unexpected(error{errc::corrupt_record, "dedupe entry points at a missing event"});
-            }
-            auto decoded = codec::decode_entry(**stored);
-            if (!decoded) {
-                return std::unexpected(
-                    error{errc::corrupt_record, "stored event does not decode: " + decoded.error().message});
-            }
-            out.entries.push_back(std::move(*decoded));
-        }
-        return std::optional<outcome>{std::move(out)};
+        return stored_outcome(db_, c.salon, c.id, dkey, c.received_at, options_.dedupe_retention);
     }
 
     void process(std::vector<pending>& batch) {
@@ -229,12 +206,29 @@ private:
                 if (options_.on_batch_written) {
                     options_.on_batch_written(wb.data());
                 }
+                report_committed(results);
             }
         }
         for (std::size_t i = 0; i < batch.size(); ++i) {
             if (batch[i].done) {
                 batch[i].done(std::move(results[i]));
             }
+        }
+    }
+
+    // Hands the outcomes this batch decided (not the repeats) to the on_committed hook, before any completion runs.
+    void report_committed(std::vector<std::expected<outcome, error>> const& results) const {
+        if (!options_.on_committed) {
+            return;
+        }
+        std::vector<outcome const*> fresh;
+        for (auto const& r : results) {
+            if (r && !r->duplicate) {
+                fresh.push_back(&*r);
+            }
+        }
+        if (!fresh.empty()) {
+            options_.on_committed(fresh);
         }
     }
 
@@ -355,6 +349,12 @@ std::expected<outcome, error> embedded_engine::submit_sync(command c) {
     auto future = promise.get_future();
     submit(std::move(c), [&promise](std::expected<outcome, error> r) { promise.set_value(std::move(r)); });
     return future.get();
+}
+
+std::expected<std::optional<outcome>, error> embedded_engine::outcome_of(salon_id const& salon,
+                                                                          command_id const& command) const {
+    return stored_outcome(*impl_->db, salon, command, log::dedupe_key(salon, command), impl_->options.clock(),
+                          impl_->options.dedupe_retention);
 }
 
 std::int32_t embedded_engine::partition_count() const noexcept { return impl_->partitions; }

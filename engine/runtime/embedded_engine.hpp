@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 
 namespace salonq::engine::runtime {
 
@@ -32,6 +33,10 @@ struct engine_options {
     std::function<instant()> clock;
     // Called with each WriteBatch after it is durable (benchmarks replay them against raw RocksDB).
     std::function<void(std::string_view serialized_batch)> on_batch_written;
+    // Called on the worker's thread with the outcomes of each batch once it is durable (in partition-offset order;
+    // repeats of earlier commandIds left out), before their completions run: a read model fed from here is up to
+    // date when a submitter hears its outcome. It must not block for long: the worker waits for it.
+    std::function<void(std::span<outcome const* const> decided)> on_committed;
 };
 
 using completion = std::function<void(std::expected<outcome, error>)>;
@@ -54,6 +59,11 @@ public:
     // Queues a decoded command. Stamps received_at from the engine clock if it is unset.
     void submit(command c, completion done);
     [[nodiscard]] std::expected<outcome, error> submit_sync(command c);
+
+    // The outcome of an earlier command (decided within the dedupe retention), without deciding anything; none if
+    // the engine has no record of it.
+    [[nodiscard]] std::expected<std::optional<outcome>, error> outcome_of(salon_id const& salon,
+                                                                          command_id const& command) const;
 
     [[nodiscard]] std::int32_t partition_count() const noexcept;
     // The committed state of a salon (none if it was never registered).

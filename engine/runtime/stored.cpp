@@ -1,5 +1,6 @@
 #include "engine/runtime/stored.hpp"
 
+#include "engine/codec/event_codec.hpp"
 #include "engine/codec/state_codec.hpp"
 #include "engine/log/keys.hpp"
 #include "engine/runtime/embedded_engine.hpp"
@@ -72,6 +73,37 @@ std::expected<std::optional<dedupe_entry>, error> recent_outcome(store::rocks_st
         return std::optional<dedupe_entry>{};
     }
     return entry;
+}
+
+std::expected<std::optional<outcome>, error> stored_outcome(store::rocks_store const& db, salon_id const& salon,
+                                                            command_id const& command, std::string const& key,
+                                                            instant now, std::chrono::hours retention) {
+    auto entry = recent_outcome(db, key, now, retention);
+    if (!entry) {
+        return std::unexpected(entry.error());
+    }
+    auto const& found = *entry;
+    if (!found) {
+        return std::optional<outcome>{};
+    }
+    outcome out{command, salon, true, found->partition, found->first_offset, {}};
+    for (std::uint32_t i = 0; i < found->count; ++i) {
+        auto value = db.get(store::family::events, log::record_key(found->partition, offset_t{found->first_offset.value() + i}));
+        if (!value) {
+            return std::unexpected(error{errc::local_store, value.error().message});
+        }
+        auto const& stored = *value;
+        if (!stored) {
+            return std::unexpected(error{errc::corrupt_record, "dedupe entry points at a missing event"});
+        }
+        auto decoded = codec::decode_entry(*stored);
+        if (!decoded) {
+            return std::unexpected(
+                error{errc::corrupt_record, "stored event does not decode: " + decoded.error().message});
+        }
+        out.entries.push_back(std::move(*decoded));
+    }
+    return std::optional<outcome>{std::move(out)};
 }
 
 } // namespace salonq::engine::runtime

@@ -1,0 +1,42 @@
+#include "api/gateway/embedded_gateway.hpp"
+
+namespace salonq::api {
+namespace {
+
+gateway_error from_engine(engine::runtime::error const& e) {
+    using engine::runtime::errc;
+    // A local-store failure may pass (a full disk freed); a corrupt record or a misconfiguration will not.
+    return gateway_error{e.code == errc::local_store, std::string{engine::runtime::to_string(e.code)} + ": " + e.message};
+}
+
+} // namespace
+
+void embedded_gateway::submit(engine::command c, completion done) {
+    engine_.submit(std::move(c), [done = std::move(done)](std::expected<engine::runtime::outcome,
+                                                                         engine::runtime::error> r) {
+        if (r) {
+            done(std::move(*r));
+        } else {
+            done(std::unexpected(from_engine(r.error())));
+        }
+    });
+}
+
+std::expected<std::optional<engine::runtime::outcome>, gateway_error>
+embedded_gateway::outcome_of(engine::salon_id const& salon, engine::command_id const& command) {
+    auto found = engine_.outcome_of(salon, command);
+    if (!found) {
+        return std::unexpected(from_engine(found.error()));
+    }
+    return std::move(*found);
+}
+
+std::optional<std::string> embedded_gateway::not_ready() {
+    // The engine is open (it would not exist otherwise); a store that stopped taking writes shows in its reads.
+    if (auto probe = engine_.db().get(engine::store::family::meta, engine::runtime::meta_layout_key); !probe) {
+        return "the local store cannot be read: " + probe.error().message;
+    }
+    return std::nullopt;
+}
+
+} // namespace salonq::api

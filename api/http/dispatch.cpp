@@ -1,0 +1,97 @@
+#include "api/http/dispatch.hpp"
+
+#include "api/http/error.hpp"
+
+#include <boost/beast/core/string.hpp>
+
+#include <openssl/rand.h>
+
+#include <array>
+
+namespace salonq::api::http {
+
+std::string random_id(std::string_view prefix) {
+    std::array<unsigned char, 16> bytes{};
+    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+        throw std::runtime_error("OpenSSL's random generator failed");
+    }
+    static constexpr std::string_view hex = "0123456789abcdef";
+    std::string out{prefix};
+    for (auto b : bytes) {
+        out.push_back(hex[b >> 4U]);
+        out.push_back(hex[b & 15U]);
+    }
+    return out;
+}
+
+namespace {
+
+// A CORS preflight: the methods the path takes and the headers a page may send. Whether the origin may call at
+// all is finish_headers' decision (no Access-Control-Allow-Origin, no call).
+response preflight(router const& routes, request const& req) {
+    std::string allow;
+    for (auto m : {verb::get, verb::post, verb::put, verb::delete_}) {
+        if (auto found = routes.match(m, req.path); std::holds_alternative<route_match>(found)) {
+            allow += allow.empty() ? "" : ", ";
+            allow += boost::beast::http::to_string(m);
+        }
+    }
+    if (allow.empty()) {
+        return error_response(status::not_found, "not_found", "no such route");
+    }
+    auto r = json_response(status::no_content, {});
+    r.content_type = "text/plain";
+    r.header("Access-Control-Allow-Methods", allow)
+        .header("Access-Control-Allow-Headers",
+                "Authorization, Content-Type, Idempotency-Key, If-Match, If-None-Match, Last-Event-ID")
+        .header("Access-Control-Max-Age", "600")
+        .header("Cache-Control", "max-age=600");
+    return r;
+}
+
+} // namespace
+
+void dispatch(router const& routes, services& ports, request const& req, replier reply) {
+    if (req.raw.method() == verb::options) {
+        reply(preflight(routes, req));
+        return;
+    }
+    auto matched = routes.match(req.raw.method(), req.path);
+    if (std::holds_alternative<no_route>(matched)) {
+        reply(error_response(status::not_found, "not_found", "no such route"));
+        return;
+    }
+    if (auto* wrong = std::get_if<wrong_method>(&matched)) {
+        auto r = error_response(status::method_not_allowed, "method_not_allowed",
+                                "this path takes " + wrong->allow);
+        r.header("Allow", wrong->allow);
+        reply(std::move(r));
+        return;
+    }
+    if (auto* bad = std::get_if<bad_path>(&matched)) {
+        reply(error_response(status::bad_request, "bad_path", bad->message));
+        return;
+    }
+    auto& found = std::get<route_match>(matched);
+    if (!req.raw.body().empty() || req.raw.method() == verb::post) {
+        auto const type = req.header("Content-Type");
+        auto const media = type.substr(0, type.find(';'));
+        if (!boost::beast::iequals(media, "application/json") && !(req.raw.body().empty() && media.empty())) {
+            auto r = error_response(status::unsupported_media_type, "unsupported_media_type",
+                                    "the body must be application/json", "Content-Type");
+            r.route = found.found->pattern;
+            reply(std::move(r));
+            return;
+        }
+    }
+    auto const pattern = found.found->pattern;
+    request bound{req.raw, req.path, req.query, std::move(found.params), req.request_id, pattern};
+    // Every answer of this route names it, for the access log and the metrics.
+    replier named{[pattern, inner = std::move(reply)](response r) mutable {
+        r.route = pattern;
+        inner(std::move(r));
+    }};
+    found.found->handler(ports, bound, std::move(named));
+}
+
+} // namespace salonq::api::http

@@ -1,0 +1,238 @@
+#include "api/http/handlers/commands.hpp"
+
+#include "api/http/error.hpp"
+#include "api/http/handlers/outcome_response.hpp"
+#include "api/http/services.hpp"
+#include "engine/codec/command_codec.hpp"
+#include "engine/codec/json_reader.hpp"
+#include "engine/codec/json_writer.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <expected>
+#include <memory>
+
+namespace salonq::api::http {
+namespace {
+
+using engine::codec::json_writer;
+
+// A request's fault, found before anything is submitted.
+struct refusal {
+    response answer;
+};
+
+std::expected<engine::salon_id, refusal> salon_of(request const& req) {
+    auto const id = req.param("salonId");
+    if (!engine::codec::is_valid_id(id)) {
+        return std::unexpected(refusal{error_response(status::bad_request, "invalid_value",
+                                                      std::string{engine::codec::id_rule}, "salonId")});
+    }
+    return engine::salon_id{std::string{id}};
+}
+
+std::expected<engine::command_id, refusal> command_id_of(request const& req) {
+    auto const key = req.header("Idempotency-Key");
+    if (key.empty()) {
+        return engine::command_id{random_id("api-")};
+    }
+    if (!engine::codec::is_valid_id(key)) {
+        return std::unexpected(refusal{error_response(status::bad_request, "invalid_value",
+                                                      std::string{engine::codec::id_rule}, "Idempotency-Key")});
+    }
+    return engine::command_id{std::string{key}};
+}
+
+// If-Match: "<seq>" (a strong ETag of the queue view) or the bare number.
+std::expected<std::optional<engine::seq_t>, refusal> expected_seq_of(request const& req) {
+    auto value = req.header("If-Match");
+    if (value.empty()) {
+        return std::optional<engine::seq_t>{};
+    }
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+        value = value.substr(1, value.size() - 2);
+    }
+    std::uint64_t seq = 0;
+    auto const [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seq);
+    if (ec != std::errc{} || end != value.data() + value.size() || value.empty()) {
+        return std::unexpected(refusal{error_response(status::bad_request, "invalid_value",
+                                                      "If-Match takes the queue's ETag: a seq in quotes, e.g. \"42\"",
+                                                      "If-Match")});
+    }
+    return std::optional{engine::seq_t{seq}};
+}
+
+bool is_ticket_number(std::string_view s) noexcept {
+    return !s.empty() && s.size() <= 18 && (s[0] != '0' || s.size() == 1) && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The payload: the body's object, with the path's id put in front when the route has one. A body that names it
+// too is refused by name (rather than as a field given twice).
+std::expected<engine::command_body, refusal> payload_of(request const& req, std::string_view type,
+                                                        std::string_view path_field) {
+    std::string_view body = req.raw.body();
+    auto const first = body.find_first_not_of(" \t\r\n");
+    std::string spliced;
+    if (!path_field.empty()) {
+        auto const value = req.param(path_field);
+        if (path_field == "ticketId" && !is_ticket_number(value)) {
+            return std::unexpected(refusal{error_response(status::bad_request, "invalid_value",
+                                                          "ticketId: a ticket number, e.g. 12", "ticketId")});
+        }
+        json_writer w;
+        w.begin_object().key(path_field);
+        if (path_field == "ticketId") {
+            w.raw(value);
+        } else {
+            w.string(value);
+        }
+        spliced = w.end_object().str(); // {"ticketId":12}
+        if (first != std::string_view::npos && body[first] == '{') {
+            auto const rest = body.substr(first + 1);
+            auto const next = rest.find_first_not_of(" \t\r\n");
+            spliced.pop_back(); // the closing brace: the body's fields follow
+            spliced += (next != std::string_view::npos && rest[next] == '}') ? "" : ",";
+            spliced.append(rest);
+        } else if (first != std::string_view::npos) {
+            spliced = std::string{body}; // not an object: the codec says so
+        }
+        body = spliced;
+    } else if (first == std::string_view::npos) {
+        body = "{}";
+    }
+    auto decoded = engine::codec::decode_payload(type, body);
+    if (!decoded) {
+        auto e = std::move(decoded.error());
+        if (!path_field.empty() && e.path == path_field && e.code == engine::codec::errc::duplicate_field) {
+            e.code = engine::codec::errc::unknown_field;
+            e.message = "comes from the path, not the body";
+        }
+        return std::unexpected(refusal{codec_error_response(e)});
+    }
+    return std::move(*decoded);
+}
+
+std::expected<engine::command, refusal> command_of(services& ports, request const& req, std::string_view type,
+                                                   std::string_view path_field) {
+    auto salon = salon_of(req);
+    auto id = salon ? command_id_of(req) : std::unexpected(salon.error());
+    auto seq = id ? expected_seq_of(req) : std::unexpected(id.error());
+    auto body = seq ? payload_of(req, type, path_field) : std::unexpected(seq.error());
+    if (!body) {
+        return std::unexpected(body.error());
+    }
+    engine::command c;
+    c.id = std::move(*id);
+    c.salon = std::move(*salon);
+    c.expected_seq = *seq;
+    c.by = engine::actor{"api", engine::actor_kind::system}; // replaced by the token's actor (auth)
+    c.received_at = ports.clock();
+    c.body = std::move(*body);
+    return c;
+}
+
+response pending_response(engine::command const& c) {
+    json_writer w;
+    w.begin_object()
+        .field("commandId", c.id.value())
+        .field("salonId", c.salon.value())
+        .field("status", "pending")
+        .end_object();
+    auto r = json_response(status::accepted, w.str());
+    r.header("Location", fmt::format("/v1/salons/{}/commands/{}", c.salon.value(), c.id.value()));
+    r.header("Retry-After", "1");
+    r.salon_id = c.salon.value();
+    r.command_id = c.id.value();
+    return r;
+}
+
+response gateway_failure(gateway_error const& e) {
+    if (e.retryable) {
+        return error_response(status::service_unavailable, "unavailable",
+                              "the command was not decided: " + e.message + "; send it again with the same "
+                                                                            "Idempotency-Key")
+            .header("Retry-After", "1");
+    }
+    return error_response(status::internal_server_error, "internal", "the command was not decided: " + e.message);
+}
+
+// Whichever comes first answers: the engine's decision, or the decision_wait timer (202). Both run on one strand,
+// so the first one takes the replier and the other finds it gone.
+class decision_race : public std::enable_shared_from_this<decision_race> {
+public:
+    decision_race(boost::asio::any_io_executor const& ex, replier reply)
+        : strand_(boost::asio::make_strand(ex)), timer_(strand_), reply_(std::move(reply)) {}
+
+    void start(std::chrono::milliseconds wait, engine::command const& c) {
+        timer_.expires_after(wait);
+        timer_.async_wait(
+            [self = shared_from_this(), pending = pending_response(c)](boost::system::error_code ec) mutable {
+                if (!ec) {
+                    self->answer(std::move(pending));
+                }
+            });
+    }
+    // From the engine's thread.
+    void decided(std::expected<engine::runtime::outcome, gateway_error> const& result) {
+        auto r = result ? outcome_response(*result) : gateway_failure(result.error());
+        boost::asio::post(strand_, [self = shared_from_this(), r = std::move(r)]() mutable {
+            self->timer_.cancel();
+            self->answer(std::move(r));
+        });
+    }
+
+private:
+    void answer(response r) {
+        if (reply_) {
+            auto reply = std::move(*reply_);
+            reply_.reset();
+            reply(std::move(r));
+        }
+    }
+
+    boost::asio::strand<boost::asio::any_io_executor> strand_;
+    boost::asio::steady_timer timer_;
+    std::optional<replier> reply_;
+};
+
+} // namespace
+
+void submit_command(services& ports, request const& req, replier reply, std::string_view type,
+                    std::string_view path_field) {
+    auto c = command_of(ports, req, type, path_field);
+    if (!c) {
+        reply(std::move(c.error().answer));
+        return;
+    }
+    auto race = std::make_shared<decision_race>(ports.executor, std::move(reply));
+    race->start(ports.options.decision_wait, *c);
+    ports.commands.submit(std::move(*c), [race](auto const& result) { race->decided(result); });
+}
+
+void get_command(services& ports, request const& req, replier reply) {
+    auto salon = salon_of(req);
+    auto const id = req.param("commandId");
+    if (!salon || !engine::codec::is_valid_id(id)) {
+        reply(salon ? error_response(status::bad_request, "invalid_value", std::string{engine::codec::id_rule},
+                                     "commandId")
+                    : std::move(salon.error().answer));
+        return;
+    }
+    auto found = ports.commands.outcome_of(*salon, engine::command_id{std::string{id}});
+    if (!found) {
+        reply(gateway_failure(found.error()));
+    } else if (auto const& o = *found; !o) {
+        reply(error_response(status::not_found, "command_not_found",
+                             "no decided command with this id (it may still be pending, or older than the dedupe "
+                             "window)",
+                             "commandId"));
+    } else {
+        reply(outcome_response(*o));
+    }
+}
+
+} // namespace salonq::api::http

@@ -1,0 +1,21 @@
+#include "api/http/handlers/ops.hpp"
+
+#include "api/http/error.hpp"
+#include "api/http/services.hpp"
+#include "engine/codec/json_writer.hpp"
+
+namespace salonq::api::http {
+
+void get_healthz(services& /*ports*/, request const& /*req*/, replier reply) {
+    reply(json_response(status::ok, R"({"status":"ok"})"));
+}
+
+void get_readyz(services& ports, request const& /*req*/, replier reply) {
+    if (auto why = ports.commands.not_ready()) {
+        reply(error_response(status::service_unavailable, "not_ready", *why));
+        return;
+    }
+    reply(json_response(status::ok, R"({"status":"ready"})"));
+}
+
+} // namespace salonq::api::http

@@ -1,0 +1,81 @@
+#include "api/http/handlers/outcome_response.hpp"
+
+#include "api/http/error.hpp"
+#include "engine/codec/event_codec.hpp"
+#include "engine/codec/json_writer.hpp"
+
+namespace salonq::api::http {
+namespace {
+
+using engine::codec::json_writer;
+
+bool creates(engine::event_body const& body) {
+    return std::holds_alternative<engine::evt::salon_registered>(body) ||
+           std::holds_alternative<engine::evt::staff_added>(body) ||
+           std::holds_alternative<engine::evt::ticket_issued>(body);
+}
+
+void write_ticket(json_writer& w, engine::evt::ticket_issued const& t) {
+    w.key("ticket")
+        .begin_object()
+        .field("ticketId", t.ticket.value())
+        .field("token", t.tok.str())
+        .field("position", t.position)
+        .field("durationMin", t.duration_min)
+        .end_object();
+}
+
+response accepted(engine::runtime::outcome const& o) {
+    auto const& last = std::get<engine::event>(o.entries.back());
+    json_writer w;
+    w.begin_object()
+        .field("commandId", o.command.value())
+        .field("salonId", o.salon.value())
+        .field("status", "accepted")
+        .field("seq", last.seq.value());
+    w.key("events").begin_array();
+    bool created = false;
+    engine::evt::ticket_issued const* issued = nullptr;
+    for (auto const& entry : o.entries) {
+        auto const& e = std::get<engine::event>(entry);
+        engine::codec::write_event(w, e);
+        created = created || creates(e.body);
+        if (issued == nullptr) {
+            issued = std::get_if<engine::evt::ticket_issued>(&e.body);
+        }
+    }
+    w.end_array();
+    if (issued != nullptr) {
+        write_ticket(w, *issued);
+    }
+    w.end_object();
+    return json_response(created ? status::created : status::ok, w.str());
+}
+
+response refused(engine::runtime::outcome const& o) {
+    auto const& r = std::get<engine::rejected_command>(o.entries.front());
+    json_writer w;
+    w.begin_object()
+        .key("error")
+        .begin_object()
+        .field("code", engine::to_string(r.why.code))
+        .field("message", r.why.message)
+        .end_object()
+        .field("commandId", o.command.value())
+        .field("salonId", o.salon.value())
+        .field("status", "rejected")
+        .field("seq", r.at_seq.value())
+        .end_object();
+    return json_response(status_of(r.why.code), w.str());
+}
+
+} // namespace
+
+response outcome_response(engine::runtime::outcome const& o) {
+    auto r = o.accepted() ? accepted(o) : refused(o);
+    r.salon_id = o.salon.value();
+    r.command_id = o.command.value();
+    return r;
+}
+
+} // namespace salonq::api::http

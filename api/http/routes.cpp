@@ -1,0 +1,75 @@
+#include "api/http/routes.hpp"
+
+#include "api/http/handlers/commands.hpp"
+#include "api/http/handlers/ops.hpp"
+
+#include <array>
+
+namespace salonq::api::http {
+namespace {
+
+// What a command route submits: the command type and the path parameter that is a payload field, if any.
+struct command_spec {
+    std::string_view type;
+    std::string_view path_field;
+};
+
+template <command_spec const& S>
+void command_route(services& ports, request const& req, replier reply) {
+    submit_command(ports, req, std::move(reply), S.type, S.path_field);
+}
+
+constexpr command_spec register_salon{"register_salon", ""};
+constexpr command_spec configure_salon{"configure_salon", ""};
+constexpr command_spec add_staff{"add_staff", ""};
+constexpr command_spec clock_in{"clock_in", "staffId"};
+constexpr command_spec clock_out{"clock_out", "staffId"};
+constexpr command_spec walk_in{"walk_in", ""};
+constexpr command_spec start_next{"start", ""};
+constexpr command_spec start_ticket{"start", "ticketId"};
+constexpr command_spec complete{"complete", "ticketId"};
+constexpr command_spec skip{"skip", "ticketId"};
+constexpr command_spec undo_skip{"undo_skip", "ticketId"};
+constexpr command_spec start_priority{"start_priority", "ticketId"};
+constexpr command_spec cancel{"cancel", "ticketId"};
+constexpr command_spec close_day{"close_day", ""};
+
+std::array const routes{
+    route{verb::get, "/healthz", access::open, get_healthz, "The process answers"},
+    route{verb::get, "/readyz", access::open, get_readyz, "The process can decide commands"},
+
+    route{verb::put, "/v1/salons/{salonId}", access::token, command_route<register_salon>, "Register a salon"},
+    route{verb::patch, "/v1/salons/{salonId}/config", access::token, command_route<configure_salon>,
+          "Change the priority limit, the queue cap or the service catalogue"},
+    route{verb::post, "/v1/salons/{salonId}/staff", access::token, command_route<add_staff>, "Add a staff member"},
+    route{verb::post, "/v1/salons/{salonId}/staff/{staffId}/clock-in", access::token,
+          command_route<clock_in>, "A staff member comes on duty"},
+    route{verb::post, "/v1/salons/{salonId}/staff/{staffId}/clock-out", access::token,
+          command_route<clock_out>, "A staff member goes off duty"},
+    route{verb::post, "/v1/salons/{salonId}/walk-ins", access::token, command_route<walk_in>,
+          "A customer joins the queue: a ticket with a token"},
+    route{verb::post, "/v1/salons/{salonId}/start-next", access::token, command_route<start_next>,
+          "A staff member starts the next waiting ticket"},
+    route{verb::post, "/v1/salons/{salonId}/tickets/{ticketId}/start", access::token,
+          command_route<start_ticket>, "A staff member starts this waiting ticket"},
+    route{verb::post, "/v1/salons/{salonId}/tickets/{ticketId}/complete", access::token,
+          command_route<complete>, "A service is done (with the amount paid)"},
+    route{verb::post, "/v1/salons/{salonId}/tickets/{ticketId}/skip", access::token,
+          command_route<skip>, "Skip a waiting ticket (the customer is not there)"},
+    route{verb::post, "/v1/salons/{salonId}/tickets/{ticketId}/undo-skip", access::token,
+          command_route<undo_skip>, "Put a skipped ticket back in its place"},
+    route{verb::post, "/v1/salons/{salonId}/tickets/{ticketId}/start-priority", access::token,
+          command_route<start_priority>, "Start a ticket out of turn (audited, limited per day)"},
+    route{verb::post, "/v1/salons/{salonId}/tickets/{ticketId}/cancel", access::token,
+          command_route<cancel>, "Cancel a waiting or skipped ticket"},
+    route{verb::post, "/v1/salons/{salonId}/close-day", access::token, command_route<close_day>,
+          "End the day: waiting and skipped tickets become no-shows"},
+    route{verb::get, "/v1/salons/{salonId}/commands/{commandId}", access::token, get_command,
+          "The outcome of a command"},
+};
+
+} // namespace
+
+std::span<route const> api_routes() noexcept { return routes; }
+
+} // namespace salonq::api::http

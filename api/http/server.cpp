@@ -1,0 +1,149 @@
+#include "api/http/server.hpp"
+
+#include "api/http/session.hpp"
+#include "api/http/shared_state.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <thread>
+#include <vector>
+
+namespace salonq::api::http {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+struct server::impl {
+    impl(server_options o, services& ports, std::span<route const> routes)
+        : options(std::move(o)), threads(options.threads > 0 ? options.threads
+                                                             : std::max(1, static_cast<int>(
+                                                                               std::thread::hardware_concurrency()))),
+          ioc(threads), state(options, ports, routes), acceptor(ioc), drain_timer(ioc), signals(ioc) {}
+
+    server_options options;
+    int threads;
+    net::io_context ioc;
+    shared_state state;
+    tcp::acceptor acceptor;
+    net::steady_timer drain_timer;
+    net::signal_set signals;
+    std::atomic<bool> stopping{false};
+    std::chrono::steady_clock::time_point drain_deadline{};
+
+    void accept() {
+        acceptor.async_accept(net::make_strand(ioc), [this](boost::system::error_code ec, tcp::socket socket) {
+            if (ec) {
+                if (acceptor.is_open() && ec != net::error::operation_aborted) {
+                    state.ports().log.warn("accept failed: {}", ec.message());
+                    accept();
+                }
+                return;
+            }
+            auto s = std::make_shared<session>(std::move(socket), state);
+            s->run(!state.join(s));
+            accept();
+        });
+    }
+
+    void begin_stop() {
+        if (stopping.exchange(true)) {
+            return;
+        }
+        net::post(ioc, [this] {
+            boost::system::error_code ignored;
+            acceptor.close(ignored);
+            signals.cancel(ignored);
+            state.shut_down_all();
+            drain_deadline = std::chrono::steady_clock::now() + options.drain_timeout;
+            watch_drain();
+        });
+    }
+
+    // Until every session has gone (its last response written) or the drain deadline passes.
+    void watch_drain() {
+        if (state.open_sessions() == 0) {
+            return; // nothing left: run() returns once the threads are out of work
+        }
+        if (std::chrono::steady_clock::now() >= drain_deadline) {
+            state.ports().log.warn("{} connections still open after the drain timeout: closing them",
+                                   state.open_sessions());
+            ioc.stop();
+            return;
+        }
+        state.shut_down_all(); // a session accepted just before the acceptor closed
+        drain_timer.expires_after(std::chrono::milliseconds{20});
+        drain_timer.async_wait([this](boost::system::error_code ec) {
+            if (!ec) {
+                watch_drain();
+            }
+        });
+    }
+};
+
+server::server(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
+server::~server() = default;
+
+std::expected<std::unique_ptr<server>, std::string> server::open(server_options options, services& ports,
+                                                                 std::span<route const> routes) {
+    auto i = std::make_unique<impl>(std::move(options), ports, routes);
+    ports.executor = i->ioc.get_executor();
+    boost::system::error_code ec;
+    auto const address = net::ip::make_address(i->options.address, ec);
+    if (ec) {
+        return std::unexpected("'" + i->options.address + "' is not an IP address");
+    }
+    tcp::endpoint const endpoint{address, i->options.port};
+    if (i->acceptor.open(endpoint.protocol(), ec); !ec) {
+        i->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    }
+    if (!ec) {
+        i->acceptor.bind(endpoint, ec);
+    }
+    if (!ec) {
+        i->acceptor.listen(net::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+        return std::unexpected(fmt::format("cannot listen on {}:{}: {}", i->options.address, i->options.port,
+                                           ec.message()));
+    }
+    return std::unique_ptr<server>(new server(std::move(i)));
+}
+
+std::uint16_t server::port() const noexcept {
+    boost::system::error_code ec;
+    auto const endpoint = impl_->acceptor.local_endpoint(ec);
+    return ec ? 0 : endpoint.port();
+}
+
+void server::run(bool on_signals) {
+    auto& i = *impl_;
+    if (on_signals) {
+        i.signals.add(SIGINT);
+        i.signals.add(SIGTERM);
+        i.signals.async_wait([this](boost::system::error_code ec, int) {
+            if (!ec) {
+                stop();
+            }
+        });
+    }
+    i.accept();
+    std::vector<std::thread> pool;
+    for (int t = 1; t < i.threads; ++t) {
+        pool.emplace_back([&i] { i.ioc.run(); });
+    }
+    i.ioc.run();
+    for (auto& t : pool) {
+        t.join();
+    }
+}
+
+void server::stop() { impl_->begin_stop(); }
+
+} // namespace salonq::api::http

@@ -1,0 +1,31 @@
+#pragma once
+
+// The ports a route handler may use, wired once per process by the server's owner (api/cli's serve): the engine
+// behind its gateway, the clock, the options and the logger. Handlers take them by reference and own nothing.
+
+#include "api/gateway/command_gateway.hpp"
+#include "api/http/options.hpp"
+#include "engine/domain/time.hpp"
+#include "engine/logging/logger.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <functional>
+#include <string>
+
+namespace salonq::api::http {
+
+struct services {
+    server_options const& options;
+    command_gateway& commands;
+    std::function<engine::instant()> clock;
+    logging::logger log{"http"};
+    // Where handlers run their timers (a POST's wait for the decision); set by server::open to its own.
+    boost::asio::any_io_executor executor;
+};
+
+// A fresh random id (128 bits from OpenSSL's generator, hex) with a prefix: a commandId the server makes when a
+// POST has no Idempotency-Key, or a request id.
+[[nodiscard]] std::string random_id(std::string_view prefix);
+
+} // namespace salonq::api::http

@@ -1,0 +1,160 @@
+#include "api/http/session.hpp"
+
+#include "api/http/dispatch.hpp"
+#include "api/http/error.hpp"
+#include "api/http/headers.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace salonq::api::http {
+
+namespace beast = boost::beast;
+namespace net = boost::asio;
+namespace bhttp = boost::beast::http;
+
+session::session(net::ip::tcp::socket&& socket, shared_state& state) : stream_(std::move(socket)), state_(state) {}
+
+session::~session() { state_.leave(this); }
+
+void session::run(bool refuse) {
+    refuse_ = refuse;
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
+}
+
+void session::shut_down() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+        self->stopping_ = true;
+        if (!self->busy_) {
+            self->close();
+        }
+    });
+}
+
+// Waits for the first bytes of the next request under the idle deadline; the request itself then has its own.
+void session::wait_for_request() {
+    if (stopping_) {
+        close();
+        return;
+    }
+    if (buffer_.size() > 0) { // pipelined: the next request is already here
+        read_request();
+        return;
+    }
+    stream_.expires_after(state_.options().idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+        self->on_first_bytes(ec, n);
+    });
+}
+
+void session::on_first_bytes(beast::error_code ec, std::size_t n) {
+    if (ec) {
+        close(); // idle timeout, the client went away, or shut_down()
+        return;
+    }
+    buffer_.commit(n);
+    read_request();
+}
+
+void session::read_request() {
+    busy_ = true;
+    started_ = std::chrono::steady_clock::now();
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(state_.options().max_header_bytes));
+    parser_->body_limit(state_.options().max_body_bytes);
+    stream_.expires_after(state_.options().request_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+}
+
+void session::on_read(beast::error_code ec) {
+    request_id_ = random_id("r-");
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset) {
+        close();
+        return;
+    }
+    stopping_ = stopping_ || static_cast<bool>(ec); // after a malformed request the stream cannot be trusted
+    if (ec == bhttp::error::body_limit) {
+        send(error_response(status::payload_too_large, "too_large",
+                            fmt::format("the body is larger than {} bytes", state_.options().max_body_bytes)));
+    } else if (ec == bhttp::error::header_limit) {
+        send(error_response(status::request_header_fields_too_large, "headers_too_large",
+                            fmt::format("the headers are larger than {} bytes", state_.options().max_header_bytes)));
+    } else if (ec) {
+        send(error_response(status::bad_request, "malformed_request", "not a valid HTTP/1.1 request: " + ec.message()));
+    } else if (refuse_) {
+        stopping_ = true;
+        send(error_response(status::service_unavailable, "too_many_connections",
+                            "the server holds as many connections as it may; try again shortly")
+                 .header("Retry-After", "1"));
+    } else {
+        handle();
+    }
+}
+
+void session::handle() {
+    auto const& raw = parser_->get();
+    method_ = std::string{raw.method_string()};
+    origin_ = std::string{raw[bhttp::field::origin]};
+    std::string_view const target{raw.target().data(), raw.target().size()};
+    auto const q = target.find('?');
+    request req{raw,         target.substr(0, q), q == std::string_view::npos ? std::string_view{} : target.substr(q + 1),
+                {},          request_id_,         {}};
+    // The reply may come from another thread (the engine's): it is posted back to this session's strand.
+    replier reply{[self = shared_from_this()](response r) {
+        net::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable { self->send(std::move(r)); });
+    }};
+    dispatch(state_.routes(), state_.ports(), req, std::move(reply));
+}
+
+void session::send(response r) {
+    bool const keep_alive = !stopping_ && parser_ && parser_->is_header_done() && parser_->get().keep_alive();
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(r.code, 11);
+    finish_headers(*res, r, request_id_, state_.options(), origin_);
+    res->keep_alive(keep_alive);
+    res->body() = std::move(r.body);
+    res->prepare_payload();
+    log_access(r, static_cast<int>(r.code));
+    out_ = res;
+    stream_.expires_after(state_.options().write_timeout);
+    bhttp::async_write(stream_, *res, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+        self->on_write(keep_alive, ec);
+    });
+}
+
+void session::on_write(bool keep_alive, beast::error_code ec) {
+    out_.reset();
+    busy_ = false;
+    if (ec || !keep_alive) {
+        close();
+        return;
+    }
+    wait_for_request();
+}
+
+void session::close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    stream_.socket().close(ignored);
+}
+
+void session::log_access(response const& r, int code) const {
+    auto const us =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_).count();
+    auto const& log = state_.ports().log;
+    auto const l = code >= 500 ? logging::level::warn : logging::level::info;
+    if (!log.enabled(l)) {
+        return;
+    }
+    log.log(l,
+            {logging::kv("requestId", request_id_), logging::kv("method", method_),
+             logging::kv("route", std::string{r.route.empty() ? std::string_view{"-"} : r.route}),
+             logging::kv("status", code), logging::kv("latencyUs", us), logging::kv("salonId", r.salon_id),
+             logging::kv("commandId", r.command_id)},
+            "{} {} {}", method_, r.route.empty() ? std::string_view{"-"} : r.route, code);
+}
+
+} // namespace salonq::api::http
