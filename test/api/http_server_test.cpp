@@ -1,0 +1,315 @@
+// The HTTP API over a real engine and real sockets on loopback (label embedded): commands and their outcomes,
+// idempotent retries, the error shape for bad input, the limits, keep-alive and the graceful stop.
+
+#include "test/support/http_client.hpp"
+#include "test/support/http_server.hpp"
+
+#include <doctest/doctest.h>
+#include <simdjson.h>
+
+#include <atomic>
+#include <set>
+#include <string>
+#include <thread>
+
+namespace {
+
+using salonq::test::http_answer;
+using salonq::test::http_client;
+using salonq::test::http_fixture;
+namespace bhttp = boost::beast::http;
+
+std::string const salon = "/v1/salons/s1";
+
+std::string json_string(std::string const& body, std::string_view pointer) {
+    simdjson::dom::parser parser;
+    std::string_view out;
+    if (parser.parse(body).at_pointer(pointer).get(out) != simdjson::SUCCESS) {
+        return "<none>";
+    }
+    return std::string{out};
+}
+
+std::int64_t json_int(std::string const& body, std::string_view pointer) {
+    simdjson::dom::parser parser;
+    std::int64_t out = -1;
+    if (parser.parse(body).at_pointer(pointer).get(out) != simdjson::SUCCESS) {
+        return -1;
+    }
+    return out;
+}
+
+// A salon with one service and one staff member on duty.
+void open_salon(http_client& c) {
+    REQUIRE(c.request(bhttp::verb::put, salon, R"({"name":"Cuts","timezone":"Europe/London"})").status == 201);
+    REQUIRE(c.request(bhttp::verb::patch, salon + "/config",
+                      R"({"services":[{"code":"HC","name":"Haircut","priceCents":2000,"durationMin":30}]})")
+                .status == 200);
+    REQUIRE(c.post(salon + "/staff", R"({"staffId":"ana","name":"Ana","role":"owner"})").status == 201);
+    REQUIRE(c.post(salon + "/staff/ana/clock-in", "").status == 200);
+}
+
+http_answer walk_in(http_client& c, std::string const& key = {}) {
+    salonq::test::header_list headers;
+    if (!key.empty()) {
+        headers.emplace_back("Idempotency-Key", key);
+    }
+    return c.post(salon + "/walk-ins", R"({"customer":{"name":"Bo"},"services":["HC"]})", headers);
+}
+
+} // namespace
+
+TEST_CASE("http: a walk-in is answered with its ticket once the engine decided it") {
+    http_fixture server;
+    http_client c{server.port()};
+    open_salon(c);
+    auto const r = walk_in(c, "pos1-0001");
+    CHECK(r.status == 201);
+    CHECK(json_string(r.body, "/status") == "accepted");
+    CHECK(json_string(r.body, "/commandId") == "pos1-0001");
+    CHECK(json_int(r.body, "/ticket/position") == 1);
+    CHECK(json_string(r.body, "/ticket/token").size() == 3);
+    CHECK(json_string(r.body, "/events/0/type") == "ticket_issued");
+    CHECK(r.header("Cache-Control") == "no-store");
+    CHECK(r.header("X-Content-Type-Options") == "nosniff");
+    CHECK(!r.header("X-Request-Id").empty());
+
+    SUBCASE("a retry with the same Idempotency-Key gets the first answer, byte for byte, and no second ticket") {
+        auto const again = walk_in(c, "pos1-0001");
+        CHECK(again.status == 201);
+        CHECK(again.body == r.body);
+        auto const next = walk_in(c);
+        CHECK(json_int(next.body, "/ticket/position") == 2);
+    }
+    SUBCASE("GET .../commands/{commandId} answers the same") {
+        auto const got = c.get(salon + "/commands/pos1-0001");
+        CHECK(got.status == 200 + 1); // the status of the first answer: 201
+        CHECK(got.body == r.body);
+        CHECK(c.get(salon + "/commands/never-sent").status == 404);
+    }
+    SUBCASE("without an Idempotency-Key the server makes a commandId and returns it") {
+        auto const fresh = walk_in(c);
+        CHECK(json_string(fresh.body, "/commandId").starts_with("api-"));
+    }
+}
+
+TEST_CASE("http: a refused command carries the rejection code and its status") {
+    http_fixture server;
+    http_client c{server.port()};
+    open_salon(c);
+    auto const issued = walk_in(c);
+    auto const ticket = std::to_string(json_int(issued.body, "/ticket/ticketId"));
+
+    auto const done = c.post(salon + "/tickets/" + ticket + "/complete", R"({"amountCents":2000})");
+    CHECK(done.status == 409);
+    CHECK(json_string(done.body, "/error/code") == "not_serving");
+    CHECK(json_string(done.body, "/status") == "rejected");
+
+    CHECK(c.post("/v1/salons/nowhere/walk-ins", R"({"customer":{"name":"Bo"},"services":["HC"]})").status == 404);
+    auto const stale = c.post(salon + "/walk-ins", R"({"customer":{"name":"Bo"},"services":["HC"]})",
+                              {{"If-Match", "\"1\""}});
+    CHECK(stale.status == 412);
+    CHECK(json_string(stale.body, "/error/code") == "seq_conflict");
+
+    auto const started = c.post(salon + "/tickets/" + ticket + "/start", R"({"staffId":"ana"})");
+    CHECK(started.status == 200);
+    CHECK(c.post(salon + "/tickets/" + ticket + "/complete", R"({"amountCents":2000})").status == 200);
+}
+
+TEST_CASE("http: bad input gets a clear error naming the field, and nothing is written") {
+    http_fixture server;
+    http_client c{server.port()};
+    open_salon(c);
+    struct row {
+        char const* name;
+        std::string target;
+        std::string body;
+        int status;
+        char const* code;
+        char const* field;
+    };
+    row const rows[] = {
+        {"unknown field", salon + "/walk-ins", R"({"customer":{"name":"Bo"},"services":["HC"],"vip":true})", 422,
+         "unknown_field", "vip"},
+        {"wrong type", salon + "/walk-ins", R"({"customer":{"name":7},"services":["HC"]})", 422, "wrong_type",
+         "customer.name"},
+        {"missing field", salon + "/walk-ins", R"({"customer":{"name":"Bo"}})", 422, "missing_field", "services"},
+        {"malformed JSON", salon + "/walk-ins", R"({"customer":)", 400, "malformed_json", ""},
+        {"a path id in the body", salon + "/tickets/1/skip", R"({"ticketId":2,"reason":"gone"})", 422,
+         "unknown_field", "ticketId"},
+        {"a ticket id that is not a number", salon + "/tickets/abc/skip", R"({"reason":"gone"})", 400,
+         "invalid_value", "ticketId"},
+        {"an invalid salon id", "/v1/salons/s%201/walk-ins", R"({"customer":{"name":"Bo"},"services":["HC"]})", 400,
+         "invalid_value", "salonId"},
+    };
+    for (auto const& r : rows) {
+        CAPTURE(r.name);
+        auto const a = c.post(r.target, r.body);
+        CHECK(a.status == r.status);
+        CHECK(json_string(a.body, "/error/code") == r.code);
+        if (*r.field != '\0') {
+            CHECK(json_string(a.body, "/error/field") == r.field);
+        }
+    }
+    auto const bad_key = walk_in(c, "has space");
+    CHECK(bad_key.status == 400);
+    CHECK(json_string(bad_key.body, "/error/field") == "Idempotency-Key");
+    auto const text = c.request(bhttp::verb::post, salon + "/walk-ins", "name=Bo", {{"Content-Type", "text/plain"}},
+                                false);
+    CHECK(text.status == 415);
+    // Nothing of the refused requests reached the log: the salon's first walk-in is still at position 1.
+    CHECK(json_int(walk_in(c).body, "/ticket/position") == 1);
+}
+
+TEST_CASE("http: routes, methods and limits") {
+    salonq::api::http::server_options options;
+    options.max_body_bytes = 1024;
+    options.max_header_bytes = 2048;
+    http_fixture server{options};
+    http_client c{server.port()};
+
+    auto const missing = c.get("/v1/nothing");
+    CHECK(missing.status == 404);
+    CHECK(json_string(missing.body, "/error/code") == "not_found");
+
+    auto const wrong = c.request(bhttp::verb::delete_, salon + "/walk-ins");
+    CHECK(wrong.status == 405);
+    CHECK(wrong.header("Allow") == "POST");
+
+    SUBCASE("a body over the limit is 413 and the connection closes") {
+        auto const big = c.post(salon + "/walk-ins", std::string(2000, ' ') + "{}");
+        CHECK(big.status == 413);
+        CHECK(c.closed_by_server());
+    }
+    SUBCASE("headers over the limit are 431") {
+        auto const big = c.get("/healthz", {{"X-Filler", std::string(4000, 'x')}});
+        CHECK(big.status == 431);
+    }
+    SUBCASE("a request that is not HTTP is 400") {
+        auto const junk = c.raw("HELLO\r\n\r\n");
+        CHECK(junk.status == 400);
+        CHECK(json_string(junk.body, "/error/code") == "malformed_request");
+    }
+    SUBCASE("keep-alive: many requests on one connection") {
+        for (int i = 0; i < 50; ++i) {
+            REQUIRE(c.get("/healthz").status == 200);
+        }
+    }
+}
+
+TEST_CASE("http: a connection that sends its request too slowly is closed (slowloris)") {
+    salonq::api::http::server_options options;
+    options.request_timeout = std::chrono::milliseconds{300};
+    http_fixture server{options};
+    http_client c{server.port()};
+    c.send_raw("GET /healthz HTTP/1.1\r\nHost: x\r\n"); // and never the blank line
+    auto const t0 = std::chrono::steady_clock::now();
+    CHECK(c.closed_by_server());
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds{5});
+}
+
+TEST_CASE("http: past the connection cap a new connection is told 503") {
+    salonq::api::http::server_options options;
+    options.max_connections = 2;
+    http_fixture server{options};
+    http_client a{server.port()};
+    http_client b{server.port()};
+    REQUIRE(a.get("/healthz").status == 200);
+    REQUIRE(b.get("/healthz").status == 200);
+    http_client third{server.port()};
+    auto const refused = third.get("/healthz");
+    CHECK(refused.status == 503);
+    CHECK(refused.header("Retry-After") == "1");
+}
+
+TEST_CASE("http: a decision that takes longer than decision_wait is 202 with where to find it") {
+    salonq::api::http::server_options options;
+    options.decision_wait = std::chrono::milliseconds{0};
+    http_fixture server{options};
+    http_client c{server.port()};
+    auto const r = c.request(bhttp::verb::put, salon, R"({"name":"Cuts","timezone":"Europe/London"})",
+                             {{"Idempotency-Key", "reg-1"}});
+    if (r.status == 202) { // the engine may still win the race against a zero wait
+        CHECK(r.header("Location") == salon + "/commands/reg-1");
+        http_answer later;
+        for (int i = 0; i < 100; ++i) {
+            later = c.get(r.header("Location"));
+            if (later.status != 404) {
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds{10});
+        }
+        CHECK(later.status == 201);
+    } else {
+        CHECK(r.status == 201);
+    }
+}
+
+TEST_CASE("http: 32 clients at once on one salon: unique tokens, no ticket started twice") {
+    http_fixture server;
+    {
+        http_client c{server.port()};
+        open_salon(c);
+        REQUIRE(c.request(bhttp::verb::patch, salon + "/config", R"({"maxWaiting":1000})").status == 200);
+        for (int s = 0; s < 8; ++s) {
+            auto const id = "st" + std::to_string(s);
+            REQUIRE(c.post(salon + "/staff", R"({"staffId":")" + id + R"(","name":"S","role":"staff"})").status ==
+                    201);
+            REQUIRE(c.post(salon + "/staff/" + id + "/clock-in", "").status == 200);
+        }
+    }
+    std::mutex m;
+    std::multiset<std::string> tokens;
+    std::multiset<std::int64_t> started;
+    std::atomic<int> failures{0};
+    std::vector<std::thread> clients;
+    for (int t = 0; t < 32; ++t) {
+        clients.emplace_back([&, t] {
+            http_client c{server.port()};
+            for (int i = 0; i < 20; ++i) {
+                auto const r = walk_in(c);
+                if (r.status != 201) {
+                    ++failures;
+                    continue;
+                }
+                std::lock_guard lock(m);
+                tokens.insert(json_string(r.body, "/ticket/token"));
+            }
+            if (t < 8) { // each staff member starts tickets as fast as they can
+                auto const staff = "st" + std::to_string(t);
+                for (int i = 0; i < 10; ++i) {
+                    auto const r = c.post(salon + "/start-next", R"({"staffId":")" + staff + R"("})");
+                    if (r.status == 200) {
+                        std::lock_guard lock(m);
+                        started.insert(json_int(r.body, "/events/0/payload/ticketId"));
+                        auto const done = c.post(
+                            salon + "/tickets/" + std::to_string(json_int(r.body, "/events/0/payload/ticketId")) +
+                                "/complete",
+                            R"({"amountCents":2000})");
+                        if (done.status != 200) {
+                            ++failures;
+                        }
+                    }
+                }
+            }
+        });
+    }
+    for (auto& t : clients) {
+        t.join();
+    }
+    CHECK(failures.load() == 0);
+    CHECK(tokens.size() == 32 * 20);
+    std::set<std::int64_t> const unique_started(started.begin(), started.end());
+    CHECK(unique_started.size() == started.size());
+    CHECK(!started.empty());
+    // No two active tickets hold the same token, and every walk-in not completed is still active.
+    auto state = server.engine().state(salonq::engine::salon_id{"s1"});
+    REQUIRE(state);
+    REQUIRE(state->has_value());
+    std::set<std::string> active_tokens;
+    for (auto const& t : (**state).tickets) {
+        active_tokens.insert(t.tok.str());
+    }
+    CHECK(active_tokens.size() == (**state).tickets.size());
+    CHECK((**state).tickets.size() == 32 * 20 - started.size());
+}

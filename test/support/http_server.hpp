@@ -1,0 +1,71 @@
+#pragma once
+
+// The HTTP API in the test's own process, as serve runs it in embedded mode: a real engine over RocksDB in a
+// temporary directory and the server on a free loopback port, its threads started here and stopped (gracefully)
+// when the fixture goes.
+
+#include "api/gateway/embedded_gateway.hpp"
+#include "api/http/routes.hpp"
+#include "api/http/server.hpp"
+#include "engine/runtime/embedded_engine.hpp"
+#include "test/support/process.hpp"
+
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+
+namespace salonq::test {
+
+class http_fixture {
+public:
+    explicit http_fixture(api::http::server_options options = {}) : options_(std::move(options)) {
+        logging::configure(logging::level::warn, logging::format::text); // no access log lines in test output
+        options_.port = 0;
+        options_.threads = options_.threads > 0 ? options_.threads : 2;
+        auto engine = engine::runtime::embedded_engine::open(dir_.path());
+        if (!engine) {
+            throw std::runtime_error("engine: " + engine.error().message);
+        }
+        engine_ = std::move(*engine);
+        gateway_ = std::make_unique<api::embedded_gateway>(*engine_);
+        ports_ = std::make_unique<api::http::services>(api::http::services{
+            .options = options_,
+            .commands = *gateway_,
+            .clock = [] {
+                return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+            },
+            .log = logging::logger{"http"},
+            .executor = {}});
+        auto server = api::http::server::open(options_, *ports_, api::http::api_routes());
+        if (!server) {
+            throw std::runtime_error("server: " + server.error());
+        }
+        server_ = std::move(*server);
+        thread_ = std::thread([this] { server_->run(false); });
+    }
+    ~http_fixture() { stop(); }
+    http_fixture(http_fixture const&) = delete;
+    http_fixture& operator=(http_fixture const&) = delete;
+
+    void stop() {
+        if (thread_.joinable()) {
+            server_->stop();
+            thread_.join();
+        }
+    }
+
+    [[nodiscard]] std::uint16_t port() const { return server_->port(); }
+    [[nodiscard]] engine::runtime::embedded_engine& engine() { return *engine_; }
+
+private:
+    temp_dir dir_;
+    api::http::server_options options_;
+    std::unique_ptr<engine::runtime::embedded_engine> engine_;
+    std::unique_ptr<api::embedded_gateway> gateway_;
+    std::unique_ptr<api::http::services> ports_;
+    std::unique_ptr<api::http::server> server_;
+    std::thread thread_;
+};
+
+} // namespace salonq::test
