@@ -48,8 +48,10 @@ int run_serve_http(store_options const& so, http_options const& ho) {
     options.cors_origins = ho.cors_origins;
 
     embedded_gateway gateway{**engine};
+    http::metrics metrics;
     http::services ports{.options = options,
                          .commands = gateway,
+                         .metrics = metrics,
                          .clock = [] {
                              return std::chrono::time_point_cast<std::chrono::milliseconds>(
                                  std::chrono::system_clock::now());

@@ -37,6 +37,7 @@ constexpr command_spec close_day{"close_day", ""};
 std::array const routes{
     route{verb::get, "/healthz", access::open, get_healthz, "The process answers"},
     route{verb::get, "/readyz", access::open, get_readyz, "The process can decide commands"},
+    route{verb::get, "/metrics", access::token, get_metrics, "Counters and histograms in Prometheus' text format"},
 
     route{verb::put, "/v1/salons/{salonId}", access::token, command_route<register_salon>, "Register a salon"},
     route{verb::patch, "/v1/salons/{salonId}/config", access::token, command_route<configure_salon>,

@@ -94,6 +94,8 @@ std::expected<std::unique_ptr<server>, std::string> server::open(server_options 
                                                                  std::span<route const> routes) {
     auto i = std::make_unique<impl>(std::move(options), ports, routes);
     ports.executor = i->ioc.get_executor();
+    ports.metrics.gauge("salonq_http_connections", "Open HTTP connections.",
+                        [state = &i->state] { return static_cast<double>(state->open_sessions()); });
     boost::system::error_code ec;
     auto const address = net::ip::make_address(i->options.address, ec);
     if (ec) {

@@ -4,6 +4,7 @@
 // behind its gateway, the clock, the options and the logger. Handlers take them by reference and own nothing.
 
 #include "api/gateway/command_gateway.hpp"
+#include "api/http/metrics.hpp"
 #include "api/http/options.hpp"
 #include "engine/domain/time.hpp"
 #include "engine/logging/logger.hpp"
@@ -18,6 +19,7 @@ namespace salonq::api::http {
 struct services {
     server_options const& options;
     command_gateway& commands;
+    http::metrics& metrics;
     std::function<engine::instant()> clock;
     logging::logger log{"http"};
     // Where handlers run their timers (a POST's wait for the decision); set by server::open to its own.

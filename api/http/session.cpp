@@ -144,6 +144,9 @@ void session::close() {
 void session::log_access(response const& r, int code) const {
     auto const us =
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_).count();
+    auto const route = r.route.empty() ? std::string_view{"unmatched"} : r.route;
+    state_.ports().metrics.request_done(route, method_.empty() ? std::string_view{"-"} : std::string_view{method_},
+                                        code, std::chrono::microseconds{us});
     auto const& log = state_.ports().log;
     auto const l = code >= 500 ? logging::level::warn : logging::level::info;
     if (!log.enabled(l)) {

@@ -8,6 +8,9 @@
 #include <simdjson.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 #include <thread>
@@ -312,4 +315,33 @@ TEST_CASE("http: 32 clients at once on one salon: unique tokens, no ticket start
     }
     CHECK(active_tokens.size() == (**state).tickets.size());
     CHECK((**state).tickets.size() == 32 * 20 - started.size());
+}
+
+TEST_CASE("http: /metrics counts requests and decisions, and promtool accepts it") {
+    http_fixture server;
+    http_client c{server.port()};
+    open_salon(c);
+    (void)walk_in(c);
+    (void)c.post(salon + "/tickets/99/complete", R"({"amountCents":1})");
+    auto const m = c.get("/metrics");
+    REQUIRE(m.status == 200);
+    CHECK(m.header("Content-Type").starts_with("text/plain; version=0.0.4"));
+    CHECK(m.body.find(R"(salonq_http_requests_total{route="/v1/salons/{salonId}/walk-ins",method="POST",status="201"} 1)") !=
+          std::string::npos);
+    CHECK(m.body.find(R"(salonq_commands_total{type="walk_in",outcome="accepted",reason=""} 1)") != std::string::npos);
+    CHECK(m.body.find(R"(salonq_commands_total{type="complete",outcome="rejected",reason="ticket_not_found"} 1)") !=
+          std::string::npos);
+    CHECK(m.body.find("salonq_http_connections 1") != std::string::npos);
+
+    salonq::test::temp_dir dir;
+    auto const file = dir / "metrics.txt";
+    {
+        std::ofstream out{file};
+        out << m.body;
+    }
+    auto const rc = std::system(("promtool check metrics < '" + file + "' > '" + (dir / "promtool.txt") + "' 2>&1").c_str());
+    std::ifstream report{dir / "promtool.txt"};
+    std::string const text{std::istreambuf_iterator<char>{report}, {}};
+    CAPTURE(text);
+    CHECK(rc == 0);
 }

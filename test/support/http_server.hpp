@@ -32,6 +32,7 @@ public:
         ports_ = std::make_unique<api::http::services>(api::http::services{
             .options = options_,
             .commands = *gateway_,
+            .metrics = metrics_,
             .clock = [] {
                 return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
             },
@@ -63,6 +64,7 @@ private:
     api::http::server_options options_;
     std::unique_ptr<engine::runtime::embedded_engine> engine_;
     std::unique_ptr<api::embedded_gateway> gateway_;
+    api::http::metrics metrics_;
     std::unique_ptr<api::http::services> ports_;
     std::unique_ptr<api::http::server> server_;
     std::thread thread_;

@@ -164,8 +164,9 @@ response gateway_failure(gateway_error const& e) {
 // so the first one takes the replier and the other finds it gone.
 class decision_race : public std::enable_shared_from_this<decision_race> {
 public:
-    decision_race(boost::asio::any_io_executor const& ex, replier reply)
-        : strand_(boost::asio::make_strand(ex)), timer_(strand_), reply_(std::move(reply)) {}
+    decision_race(services& ports, replier reply, std::string_view type)
+        : strand_(boost::asio::make_strand(ports.executor)), timer_(strand_), reply_(std::move(reply)),
+          metrics_(ports.metrics), type_(type) {}
 
     void start(std::chrono::milliseconds wait, engine::command const& c) {
         timer_.expires_after(wait);
@@ -178,6 +179,10 @@ public:
     }
     // From the engine's thread.
     void decided(std::expected<engine::runtime::outcome, gateway_error> const& result) {
+        if (result && !result->duplicate) {
+            auto const* refused = std::get_if<engine::rejected_command>(&result->entries.front());
+            metrics_.command_decided(type_, refused != nullptr ? engine::to_string(refused->why.code) : "");
+        }
         auto r = result ? outcome_response(*result) : gateway_failure(result.error());
         boost::asio::post(strand_, [self = shared_from_this(), r = std::move(r)]() mutable {
             self->timer_.cancel();
@@ -197,6 +202,8 @@ private:
     boost::asio::strand<boost::asio::any_io_executor> strand_;
     boost::asio::steady_timer timer_;
     std::optional<replier> reply_;
+    http::metrics& metrics_;
+    std::string_view type_; // the route's command type (static storage)
 };
 
 } // namespace
@@ -208,7 +215,7 @@ void submit_command(services& ports, request const& req, replier reply, std::str
         reply(std::move(c.error().answer));
         return;
     }
-    auto race = std::make_shared<decision_race>(ports.executor, std::move(reply));
+    auto race = std::make_shared<decision_race>(ports, std::move(reply), type);
     race->start(ports.options.decision_wait, *c);
     ports.commands.submit(std::move(*c), [race](auto const& result) { race->decided(result); });
 }

@@ -18,4 +18,10 @@ void get_readyz(services& ports, request const& /*req*/, replier reply) {
     reply(json_response(status::ok, R"({"status":"ready"})"));
 }
 
+void get_metrics(services& ports, request const& /*req*/, replier reply) {
+    auto r = json_response(status::ok, ports.metrics.render());
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    reply(std::move(r));
+}
+
 } // namespace salonq::api::http

@@ -1,6 +1,7 @@
 #pragma once
 
-// Operations routes, open to anyone: /healthz (the process answers) and /readyz (it can decide commands).
+// Operations routes: /healthz (the process answers) and /readyz (it can decide commands), open to anyone, and
+// /metrics.
 
 #include "api/http/router.hpp"
 
@@ -8,5 +9,7 @@ namespace salonq::api::http {
 
 void get_healthz(services& ports, request const& req, replier reply);
 void get_readyz(services& ports, request const& req, replier reply);
+// Prometheus' text format (for an operator's scraper, with an admin token).
+void get_metrics(services& ports, request const& req, replier reply);
 
 } // namespace salonq::api::http
