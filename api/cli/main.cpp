@@ -153,17 +153,22 @@ void add_kafka_commands(CLI::App& app, options& o, commands& c) {
     c.serve = app.add_subcommand("serve", "Serve the HTTP API over the embedded log; with --brokers (Kafka mode), run "
                                           "an engine worker (consumer group member) until stopped");
     add_cluster_options(c.serve, o.ko);
-    c.serve->add_option("--listen", o.ho.listen, "HTTP address HOST:PORT (port 0: any free one; the line printed "
-                                                 "at start names it)")
+    c.serve
+        ->add_option("--listen", o.ho.listen,
+                     "HTTP address HOST:PORT (port 0: any free one; the line printed "
+                     "at start names it)")
         ->envname("SALONQ_LISTEN");
-    c.serve->add_option("--http-threads", o.ho.threads, "HTTP threads (default: one per core)")->check(CLI::Range(0, 256));
+    c.serve->add_option("--http-threads", o.ho.threads, "HTTP threads (default: one per core)")
+        ->check(CLI::Range(0, 256));
     c.serve
         ->add_option("--decision-wait-ms", o.ho.decision_wait_ms,
                      "How long a POST waits for the engine's decision before answering 202")
         ->check(CLI::Range(0, 60'000));
     c.serve->add_option("--max-connections", o.ho.max_connections, "Open connections held at most (then 503)")
         ->check(CLI::Range(1, 1'000'000));
-    c.serve->add_option("--cors-origin", o.ho.cors_origins, "An origin whose pages may call the API ('*': any); repeatable")
+    c.serve
+        ->add_option("--cors-origin", o.ho.cors_origins,
+                     "An origin whose pages may call the API ('*': any); repeatable")
         ->envname("SALONQ_CORS_ORIGINS");
     c.serve->add_option("--instance", o.ko.instance, "This worker's name, unique in the group (default host-pid)")
         ->envname("SALONQ_INSTANCE");

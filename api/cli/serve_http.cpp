@@ -49,23 +49,22 @@ int run_serve_http(store_options const& so, http_options const& ho) {
 
     embedded_gateway gateway{**engine};
     http::metrics metrics;
-    http::services ports{.options = options,
-                         .commands = gateway,
-                         .metrics = metrics,
-                         .clock = [] {
-                             return std::chrono::time_point_cast<std::chrono::milliseconds>(
-                                 std::chrono::system_clock::now());
-                         },
-                         .log = logging::logger{"http"},
-                         .executor = {}};
+    http::services ports{
+        .options = options,
+        .commands = gateway,
+        .metrics = metrics,
+        .clock =
+            [] { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); },
+        .log = logging::logger{"http"},
+        .executor = {}};
     auto server = http::server::open(options, ports, http::api_routes());
     if (!server) {
         std::cerr << "salonq serve: " << server.error() << "\n";
         return 2;
     }
     // The one line a script or a test waits for: where to connect.
-    std::cout << fmt::format("salonq: serving http://{}:{} (embedded, data {})", options.address,
-                             (*server)->port(), so.data.string())
+    std::cout << fmt::format("salonq: serving http://{}:{} (embedded, data {})", options.address, (*server)->port(),
+                             so.data.string())
               << std::endl;
     (*server)->run(true);
     log.info("stopped: every request answered; closing the log");

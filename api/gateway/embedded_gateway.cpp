@@ -6,20 +6,21 @@ namespace {
 gateway_error from_engine(engine::runtime::error const& e) {
     using engine::runtime::errc;
     // A local-store failure may pass (a full disk freed); a corrupt record or a misconfiguration will not.
-    return gateway_error{e.code == errc::local_store, std::string{engine::runtime::to_string(e.code)} + ": " + e.message};
+    return gateway_error{e.code == errc::local_store,
+                         std::string{engine::runtime::to_string(e.code)} + ": " + e.message};
 }
 
 } // namespace
 
 void embedded_gateway::submit(engine::command c, completion done) {
-    engine_.submit(std::move(c), [done = std::move(done)](std::expected<engine::runtime::outcome,
-                                                                         engine::runtime::error> r) {
-        if (r) {
-            done(std::move(*r));
-        } else {
-            done(std::unexpected(from_engine(r.error())));
-        }
-    });
+    engine_.submit(std::move(c),
+                   [done = std::move(done)](std::expected<engine::runtime::outcome, engine::runtime::error> r) {
+                       if (r) {
+                           done(std::move(*r));
+                       } else {
+                           done(std::unexpected(from_engine(r.error())));
+                       }
+                   });
 }
 
 std::expected<std::optional<engine::runtime::outcome>, gateway_error>

@@ -62,8 +62,7 @@ void dispatch(router const& routes, services& ports, request const& req, replier
         return;
     }
     if (auto* wrong = std::get_if<wrong_method>(&matched)) {
-        auto r = error_response(status::method_not_allowed, "method_not_allowed",
-                                "this path takes " + wrong->allow);
+        auto r = error_response(status::method_not_allowed, "method_not_allowed", "this path takes " + wrong->allow);
         r.header("Allow", wrong->allow);
         reply(std::move(r));
         return;

@@ -12,17 +12,17 @@ namespace salonq::api::http {
 
 struct server_options {
     std::string address = "127.0.0.1";
-    std::uint16_t port = 8080; // 0: any free port (tests); the bound one is server::port()
-    int threads = 0;           // 0: one per core
+    std::uint16_t port = 8080;                           // 0: any free port (tests); the bound one is server::port()
+    int threads = 0;                                     // 0: one per core
     std::size_t max_body_bytes = std::size_t{64} * 1024; // the codec's limit on what a client sends
     std::size_t max_header_bytes = std::size_t{16} * 1024;
     std::size_t max_connections = 60'000;
     std::chrono::milliseconds idle_timeout{30'000};    // a kept-alive connection with no request coming
     std::chrono::milliseconds request_timeout{10'000}; // from a request's first byte to its last (slowloris)
     std::chrono::milliseconds write_timeout{10'000};
-    std::chrono::milliseconds decision_wait{2'000}; // a POST waits this long for the engine's decision, then 202
+    std::chrono::milliseconds decision_wait{2'000};  // a POST waits this long for the engine's decision, then 202
     std::chrono::milliseconds drain_timeout{10'000}; // on SIGTERM: in-flight requests get this long to finish
-    std::vector<std::string> cors_origins;            // allowed Origins; "*" for any; empty: no CORS headers
+    std::vector<std::string> cors_origins;           // allowed Origins; "*" for any; empty: no CORS headers
 };
 
 } // namespace salonq::api::http

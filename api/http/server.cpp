@@ -22,9 +22,9 @@ using tcp = net::ip::tcp;
 
 struct server::impl {
     impl(server_options o, services& ports, std::span<route const> routes)
-        : options(std::move(o)), threads(options.threads > 0 ? options.threads
-                                                             : std::max(1, static_cast<int>(
-                                                                               std::thread::hardware_concurrency()))),
+        : options(std::move(o)),
+          threads(options.threads > 0 ? options.threads
+                                      : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))),
           ioc(threads), state(options, ports, routes), acceptor(ioc), drain_timer(ioc), signals(ioc) {}
 
     server_options options;
@@ -112,8 +112,8 @@ std::expected<std::unique_ptr<server>, std::string> server::open(server_options 
         i->acceptor.listen(net::socket_base::max_listen_connections, ec);
     }
     if (ec) {
-        return std::unexpected(fmt::format("cannot listen on {}:{}: {}", i->options.address, i->options.port,
-                                           ec.message()));
+        return std::unexpected(
+            fmt::format("cannot listen on {}:{}: {}", i->options.address, i->options.port, ec.message()));
     }
     return std::unique_ptr<server>(new server(std::move(i)));
 }

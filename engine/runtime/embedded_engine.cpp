@@ -352,7 +352,7 @@ std::expected<outcome, error> embedded_engine::submit_sync(command c) {
 }
 
 std::expected<std::optional<outcome>, error> embedded_engine::outcome_of(salon_id const& salon,
-                                                                          command_id const& command) const {
+                                                                         command_id const& command) const {
     return stored_outcome(*impl_->db, salon, command, log::dedupe_key(salon, command), impl_->options.clock(),
                           impl_->options.dedupe_retention);
 }

@@ -88,7 +88,8 @@ std::expected<std::optional<outcome>, error> stored_outcome(store::rocks_store c
     }
     outcome out{command, salon, true, found->partition, found->first_offset, {}};
     for (std::uint32_t i = 0; i < found->count; ++i) {
-        auto value = db.get(store::family::events, log::record_key(found->partition, offset_t{found->first_offset.value() + i}));
+        auto value =
+            db.get(store::family::events, log::record_key(found->partition, offset_t{found->first_offset.value() + i}));
         if (!value) {
             return std::unexpected(error{errc::local_store, value.error().message});
         }

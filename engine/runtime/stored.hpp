@@ -38,10 +38,8 @@ recent_outcome(store::rocks_store const& db, std::string const& key, instant now
 
 // The outcome recorded for (salon, commandId) under dedupe key `key`, read back from the events log, with
 // `duplicate` set; none if it is not within `retention` before `now`.
-[[nodiscard]] std::expected<std::optional<outcome>, error> stored_outcome(store::rocks_store const& db,
-                                                                          salon_id const& salon,
-                                                                          command_id const& command,
-                                                                          std::string const& key, instant now,
-                                                                          std::chrono::hours retention);
+[[nodiscard]] std::expected<std::optional<outcome>, error>
+stored_outcome(store::rocks_store const& db, salon_id const& salon, command_id const& command, std::string const& key,
+               instant now, std::chrono::hours retention);
 
 } // namespace salonq::engine::runtime

@@ -109,8 +109,8 @@ TEST_CASE("http: a refused command carries the rejection code and its status") {
     CHECK(json_string(done.body, "/status") == "rejected");
 
     CHECK(c.post("/v1/salons/nowhere/walk-ins", R"({"customer":{"name":"Bo"},"services":["HC"]})").status == 404);
-    auto const stale = c.post(salon + "/walk-ins", R"({"customer":{"name":"Bo"},"services":["HC"]})",
-                              {{"If-Match", "\"1\""}});
+    auto const stale =
+        c.post(salon + "/walk-ins", R"({"customer":{"name":"Bo"},"services":["HC"]})", {{"If-Match", "\"1\""}});
     CHECK(stale.status == 412);
     CHECK(json_string(stale.body, "/error/code") == "seq_conflict");
 
@@ -138,10 +138,10 @@ TEST_CASE("http: bad input gets a clear error naming the field, and nothing is w
          "customer.name"},
         {"missing field", salon + "/walk-ins", R"({"customer":{"name":"Bo"}})", 422, "missing_field", "services"},
         {"malformed JSON", salon + "/walk-ins", R"({"customer":)", 400, "malformed_json", ""},
-        {"a path id in the body", salon + "/tickets/1/skip", R"({"ticketId":2,"reason":"gone"})", 422,
-         "unknown_field", "ticketId"},
-        {"a ticket id that is not a number", salon + "/tickets/abc/skip", R"({"reason":"gone"})", 400,
-         "invalid_value", "ticketId"},
+        {"a path id in the body", salon + "/tickets/1/skip", R"({"ticketId":2,"reason":"gone"})", 422, "unknown_field",
+         "ticketId"},
+        {"a ticket id that is not a number", salon + "/tickets/abc/skip", R"({"reason":"gone"})", 400, "invalid_value",
+         "ticketId"},
         {"an invalid salon id", "/v1/salons/s%201/walk-ins", R"({"customer":{"name":"Bo"},"services":["HC"]})", 400,
          "invalid_value", "salonId"},
     };
@@ -157,8 +157,8 @@ TEST_CASE("http: bad input gets a clear error naming the field, and nothing is w
     auto const bad_key = walk_in(c, "has space");
     CHECK(bad_key.status == 400);
     CHECK(json_string(bad_key.body, "/error/field") == "Idempotency-Key");
-    auto const text = c.request(bhttp::verb::post, salon + "/walk-ins", "name=Bo", {{"Content-Type", "text/plain"}},
-                                false);
+    auto const text =
+        c.request(bhttp::verb::post, salon + "/walk-ins", "name=Bo", {{"Content-Type", "text/plain"}}, false);
     CHECK(text.status == 415);
     // Nothing of the refused requests reached the log: the salon's first walk-in is still at position 1.
     CHECK(json_int(walk_in(c).body, "/ticket/position") == 1);
@@ -256,8 +256,7 @@ TEST_CASE("http: 32 clients at once on one salon: unique tokens, no ticket start
         REQUIRE(c.request(bhttp::verb::patch, salon + "/config", R"({"maxWaiting":1000})").status == 200);
         for (int s = 0; s < 8; ++s) {
             auto const id = "st" + std::to_string(s);
-            REQUIRE(c.post(salon + "/staff", R"({"staffId":")" + id + R"(","name":"S","role":"staff"})").status ==
-                    201);
+            REQUIRE(c.post(salon + "/staff", R"({"staffId":")" + id + R"(","name":"S","role":"staff"})").status == 201);
             REQUIRE(c.post(salon + "/staff/" + id + "/clock-in", "").status == 200);
         }
     }
@@ -285,10 +284,10 @@ TEST_CASE("http: 32 clients at once on one salon: unique tokens, no ticket start
                     if (r.status == 200) {
                         std::lock_guard lock(m);
                         started.insert(json_int(r.body, "/events/0/payload/ticketId"));
-                        auto const done = c.post(
-                            salon + "/tickets/" + std::to_string(json_int(r.body, "/events/0/payload/ticketId")) +
-                                "/complete",
-                            R"({"amountCents":2000})");
+                        auto const done =
+                            c.post(salon + "/tickets/" +
+                                       std::to_string(json_int(r.body, "/events/0/payload/ticketId")) + "/complete",
+                                   R"({"amountCents":2000})");
                         if (done.status != 200) {
                             ++failures;
                         }
@@ -326,7 +325,8 @@ TEST_CASE("http: /metrics counts requests and decisions, and promtool accepts it
     auto const m = c.get("/metrics");
     REQUIRE(m.status == 200);
     CHECK(m.header("Content-Type").starts_with("text/plain; version=0.0.4"));
-    CHECK(m.body.find(R"(salonq_http_requests_total{route="/v1/salons/{salonId}/walk-ins",method="POST",status="201"} 1)") !=
+    CHECK(m.body.find(
+              R"(salonq_http_requests_total{route="/v1/salons/{salonId}/walk-ins",method="POST",status="201"} 1)") !=
           std::string::npos);
     CHECK(m.body.find(R"(salonq_commands_total{type="walk_in",outcome="accepted",reason=""} 1)") != std::string::npos);
     CHECK(m.body.find(R"(salonq_commands_total{type="complete",outcome="rejected",reason="ticket_not_found"} 1)") !=
@@ -339,7 +339,8 @@ TEST_CASE("http: /metrics counts requests and decisions, and promtool accepts it
         std::ofstream out{file};
         out << m.body;
     }
-    auto const rc = std::system(("promtool check metrics < '" + file + "' > '" + (dir / "promtool.txt") + "' 2>&1").c_str());
+    auto const rc =
+        std::system(("promtool check metrics < '" + file + "' > '" + (dir / "promtool.txt") + "' 2>&1").c_str());
     std::ifstream report{dir / "promtool.txt"};
     std::string const text{std::istreambuf_iterator<char>{report}, {}};
     CAPTURE(text);

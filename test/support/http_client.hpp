@@ -64,7 +64,9 @@ public:
         boost::asio::write(socket_, boost::asio::buffer(bytes.data(), bytes.size()));
         return read_answer();
     }
-    void send_raw(std::string_view bytes) { boost::asio::write(socket_, boost::asio::buffer(bytes.data(), bytes.size())); }
+    void send_raw(std::string_view bytes) {
+        boost::asio::write(socket_, boost::asio::buffer(bytes.data(), bytes.size()));
+    }
 
     // Whether the server has closed the connection (a read ends at once with EOF or a reset).
     bool closed_by_server() {

@@ -33,9 +33,10 @@ public:
             .options = options_,
             .commands = *gateway_,
             .metrics = metrics_,
-            .clock = [] {
-                return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-            },
+            .clock =
+                [] {
+                    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+                },
             .log = logging::logger{"http"},
             .executor = {}});
         auto server = api::http::server::open(options_, *ports_, api::http::api_routes());

@@ -53,6 +53,7 @@ public:
     piped_process& operator=(piped_process const&) = delete;
 
     [[nodiscard]] bool started() const noexcept { return pid_ > 0; }
+    void kill(int sig) const { ::kill(pid_, sig); }
 
     // Writes text (a line needs its own '\n'); false if the child's stdin is gone.
     bool write(std::string const& text) {

@@ -29,8 +29,8 @@ struct refusal {
 std::expected<engine::salon_id, refusal> salon_of(request const& req) {
     auto const id = req.param("salonId");
     if (!engine::codec::is_valid_id(id)) {
-        return std::unexpected(refusal{error_response(status::bad_request, "invalid_value",
-                                                      std::string{engine::codec::id_rule}, "salonId")});
+        return std::unexpected(refusal{
+            error_response(status::bad_request, "invalid_value", std::string{engine::codec::id_rule}, "salonId")});
     }
     return engine::salon_id{std::string{id}};
 }
@@ -59,15 +59,16 @@ std::expected<std::optional<engine::seq_t>, refusal> expected_seq_of(request con
     std::uint64_t seq = 0;
     auto const [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seq);
     if (ec != std::errc{} || end != value.data() + value.size() || value.empty()) {
-        return std::unexpected(refusal{error_response(status::bad_request, "invalid_value",
-                                                      "If-Match takes the queue's ETag: a seq in quotes, e.g. \"42\"",
-                                                      "If-Match")});
+        return std::unexpected(
+            refusal{error_response(status::bad_request, "invalid_value",
+                                   "If-Match takes the queue's ETag: a seq in quotes, e.g. \"42\"", "If-Match")});
     }
     return std::optional{engine::seq_t{seq}};
 }
 
 bool is_ticket_number(std::string_view s) noexcept {
-    return !s.empty() && s.size() <= 18 && (s[0] != '0' || s.size() == 1) && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return !s.empty() && s.size() <= 18 && (s[0] != '0' || s.size() == 1) &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // The payload: the body's object, with the path's id put in front when the route has one. A body that names it
@@ -153,8 +154,9 @@ response pending_response(engine::command const& c) {
 response gateway_failure(gateway_error const& e) {
     if (e.retryable) {
         return error_response(status::service_unavailable, "unavailable",
-                              "the command was not decided: " + e.message + "; send it again with the same "
-                                                                            "Idempotency-Key")
+                              "the command was not decided: " + e.message +
+                                  "; send it again with the same "
+                                  "Idempotency-Key")
             .header("Retry-After", "1");
     }
     return error_response(status::internal_server_error, "internal", "the command was not decided: " + e.message);

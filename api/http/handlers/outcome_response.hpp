@@ -4,7 +4,8 @@
 // Idempotency-Key) and GET .../commands/{commandId} give the first answer again, byte for byte.
 //   accepted: 201 (a salon, a staff member or a ticket was created) or 200,
 //             {"commandId","salonId","status":"accepted","seq","events":[...],"ticket":{...}?}
-//   refused:  the rejection's status (error.hpp), {"error":{"code","message"},"commandId","salonId","status":"rejected","seq"}
+//   refused:  the rejection's status (error.hpp),
+//   {"error":{"code","message"},"commandId","salonId","status":"rejected","seq"}
 
 #include "api/http/response.hpp"
 #include "engine/runtime/outcome.hpp"
