@@ -65,7 +65,8 @@ int run_serve_http(store_options const& so, http_options const& ho) {
     // The one line a script or a test waits for: where to connect.
     std::cout << fmt::format("salonq: serving http://{}:{} (embedded, data {})", options.address, (*server)->port(),
                              so.data.string())
-              << std::endl;
+              << "\n"
+              << std::flush;
     (*server)->run(true);
     log.info("stopped: every request answered; closing the log");
     server->reset();

@@ -58,8 +58,8 @@ struct server::impl {
         }
         net::post(ioc, [this] {
             boost::system::error_code ignored;
-            acceptor.close(ignored);
-            signals.cancel(ignored);
+            (void)acceptor.close(ignored); // the error is in `ignored` (the return value is the same)
+            (void)signals.cancel(ignored);
             state.shut_down_all();
             drain_deadline = std::chrono::steady_clock::now() + options.drain_timeout;
             watch_drain();
@@ -102,14 +102,15 @@ std::expected<std::unique_ptr<server>, std::string> server::open(server_options 
         return std::unexpected("'" + i->options.address + "' is not an IP address");
     }
     tcp::endpoint const endpoint{address, i->options.port};
-    if (i->acceptor.open(endpoint.protocol(), ec); !ec) {
-        i->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    // Each call also returns the error it stores in `ec`.
+    if ((void)i->acceptor.open(endpoint.protocol(), ec); !ec) {
+        (void)i->acceptor.set_option(net::socket_base::reuse_address(true), ec);
     }
     if (!ec) {
-        i->acceptor.bind(endpoint, ec);
+        (void)i->acceptor.bind(endpoint, ec);
     }
     if (!ec) {
-        i->acceptor.listen(net::socket_base::max_listen_connections, ec);
+        (void)i->acceptor.listen(net::socket_base::max_listen_connections, ec);
     }
     if (ec) {
         return std::unexpected(

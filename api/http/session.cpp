@@ -96,6 +96,10 @@ void session::on_read(beast::error_code ec) {
 }
 
 void session::handle() {
+    if (!parser_) { // read_request() made it: cannot happen
+        close();
+        return;
+    }
     auto const& raw = parser_->get();
     method_ = std::string{raw.method_string()};
     origin_ = std::string{raw[bhttp::field::origin]};
@@ -137,8 +141,8 @@ void session::on_write(bool keep_alive, beast::error_code ec) {
 
 void session::close() {
     beast::error_code ignored;
-    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
-    stream_.socket().close(ignored);
+    (void)stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored); // errors go to `ignored`
+    (void)stream_.socket().close(ignored);
 }
 
 void session::log_access(response const& r, int code) const {

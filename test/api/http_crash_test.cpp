@@ -46,28 +46,34 @@ TEST_CASE("http crash: kill -9 under POST load loses no acknowledged walk-in and
         auto const port = start_serve(serve);
         {
             http_client c{port};
-            REQUIRE(c.request(bhttp::verb::put, "/v1/salons/s1", R"({"name":"Cuts","timezone":"Europe/London"})")
-                        .status == 201);
-            REQUIRE(c.request(bhttp::verb::patch, "/v1/salons/s1/config",
-                              R"({"maxWaiting":2600,"services":[{"code":"HC","name":"Cut","priceCents":1,"durationMin":5}]})")
-                        .status == 200);
+            REQUIRE(
+                c.request(bhttp::verb::put, "/v1/salons/s1", R"({"name":"Cuts","timezone":"Europe/London"})").status ==
+                201);
+            REQUIRE(
+                c.request(
+                     bhttp::verb::patch, "/v1/salons/s1/config",
+                     R"({"maxWaiting":2600,"services":[{"code":"HC","name":"Cut","priceCents":1,"durationMin":5}]})")
+                    .status == 200);
         }
         std::atomic<bool> killed{false};
         std::vector<std::thread> clients;
+        clients.reserve(4);
         for (int t = 0; t < 4; ++t) {
             clients.emplace_back([&, t] {
                 try {
                     http_client c{port};
                     for (int i = 0; !killed.load() && i < 600; ++i) {
                         auto const key = "k" + std::to_string(t) + "-" + std::to_string(i);
-                        auto const r = c.post("/v1/salons/s1/walk-ins", R"({"customer":{"name":"Bo"},"services":["HC"]})",
-                                              {{"Idempotency-Key", key}});
+                        auto const r =
+                            c.post("/v1/salons/s1/walk-ins", R"({"customer":{"name":"Bo"},"services":["HC"]})",
+                                   {{"Idempotency-Key", key}});
                         if (r.status / 100 == 2) {
                             std::lock_guard lock(m);
                             acknowledged.insert(key);
                         }
                     }
-                } catch (std::exception const&) { // the server died mid-request: that answer never came
+                } catch (std::exception const& e) { // the server died mid-request: that answer never came
+                    MESSAGE("a client stopped at the kill: " << e.what());
                 }
             });
         }

@@ -78,7 +78,7 @@ public:
 
     http_answer read_answer() {
         boost::beast::http::response_parser<boost::beast::http::string_body> parser;
-        parser.body_limit(64 * 1024 * 1024);
+        parser.body_limit(std::uint64_t{64} * 1024 * 1024);
         boost::beast::http::read(socket_, buffer_, parser);
         auto& res = parser.get();
         http_answer out;
