@@ -68,6 +68,10 @@ struct http_options {
     std::int64_t decision_wait_ms = 2000;
     std::size_t max_connections = 60'000;
     std::vector<std::string> cors_origins;
+    double client_rate = 500;
+    double client_burst = 1000;
+    double token_rate = 100;
+    double token_burst = 200;
 };
 
 // Each returns the process exit code and prints to stdout/stderr.

@@ -170,6 +170,15 @@ void add_kafka_commands(CLI::App& app, options& o, commands& c) {
         ->add_option("--cors-origin", o.ho.cors_origins,
                      "An origin whose pages may call the API ('*': any); repeatable")
         ->envname("SALONQ_CORS_ORIGINS");
+    c.serve
+        ->add_option("--client-rate", o.ho.client_rate, "Requests a second one client address may make (0: no limit)")
+        ->check(CLI::Range(0.0, 1e9));
+    c.serve->add_option("--client-burst", o.ho.client_burst, "Requests one client address may make at once")
+        ->check(CLI::Range(1.0, 1e9));
+    c.serve->add_option("--token-rate", o.ho.token_rate, "Requests a second one bearer token may make (0: no limit)")
+        ->check(CLI::Range(0.0, 1e9));
+    c.serve->add_option("--token-burst", o.ho.token_burst, "Requests one bearer token may make at once")
+        ->check(CLI::Range(1.0, 1e9));
     c.serve->add_option("--instance", o.ko.instance, "This worker's name, unique in the group (default host-pid)")
         ->envname("SALONQ_INSTANCE");
     c.serve->add_option("--group", o.ko.group, "Consumer group of the engine workers")->envname("SALONQ_GROUP");

@@ -46,6 +46,10 @@ int run_serve_http(store_options const& so, http_options const& ho) {
     options.decision_wait = std::chrono::milliseconds{ho.decision_wait_ms};
     options.max_connections = ho.max_connections;
     options.cors_origins = ho.cors_origins;
+    options.client_rate = ho.client_rate;
+    options.client_burst = ho.client_burst;
+    options.token_rate = ho.token_rate;
+    options.token_burst = ho.token_burst;
 
     embedded_gateway gateway{**engine};
     http::metrics metrics;

@@ -6,7 +6,9 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 
 namespace salonq::api::http {
 
@@ -49,6 +51,15 @@ response preflight(router const& routes, request const& req) {
     return r;
 }
 
+response too_many(std::chrono::milliseconds wait, std::string_view whose, std::string_view route) {
+    auto const seconds = std::max<std::int64_t>(1, (wait.count() + 999) / 1000);
+    auto r = error_response(status::too_many_requests, "rate_limited",
+                            fmt::format("too many requests from {}; try again in {} s", whose, seconds));
+    r.header("Retry-After", std::to_string(seconds));
+    r.route = route;
+    return r;
+}
+
 } // namespace
 
 void dispatch(router const& routes, services& ports, request const& req, replier reply) {
@@ -84,7 +95,11 @@ void dispatch(router const& routes, services& ports, request const& req, replier
         }
     }
     auto const pattern = found.found->pattern;
-    request bound{req.raw, req.path, req.query, std::move(found.params), req.request_id, pattern};
+    if (auto wait = ports.per_client.take(req.client, std::chrono::steady_clock::now())) {
+        reply(too_many(*wait, "this address", pattern));
+        return;
+    }
+    request bound{req.raw, req.path, req.query, std::move(found.params), req.request_id, pattern, req.client};
     // Every answer of this route names it, for the access log and the metrics.
     replier named{[pattern, inner = std::move(reply)](response r) mutable {
         r.route = pattern;

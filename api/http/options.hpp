@@ -23,6 +23,11 @@ struct server_options {
     std::chrono::milliseconds decision_wait{2'000};  // a POST waits this long for the engine's decision, then 202
     std::chrono::milliseconds drain_timeout{10'000}; // on SIGTERM: in-flight requests get this long to finish
     std::vector<std::string> cors_origins;           // allowed Origins; "*" for any; empty: no CORS headers
+    // Token buckets (requests a second, and the burst allowed at once); a rate of 0 turns one off.
+    double client_rate = 500; // per client address
+    double client_burst = 1000;
+    double token_rate = 100; // per bearer token
+    double token_burst = 200;
 };
 
 } // namespace salonq::api::http

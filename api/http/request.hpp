@@ -26,7 +26,8 @@ struct request {
     std::string_view query; // after '?', undecoded
     path_params params;
     std::string request_id;
-    std::string_view route; // the matched route's pattern (set by dispatch)
+    std::string_view route;  // the matched route's pattern (set by dispatch)
+    std::string_view client; // the peer's IP address
 
     [[nodiscard]] std::string_view param(std::string_view name) const noexcept;
     // The first value of a query parameter, percent-decoded (as it came if an escape is malformed); none if absent.

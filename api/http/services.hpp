@@ -6,6 +6,7 @@
 #include "api/gateway/command_gateway.hpp"
 #include "api/http/metrics.hpp"
 #include "api/http/options.hpp"
+#include "api/http/rate_limiter.hpp"
 #include "engine/domain/time.hpp"
 #include "engine/logging/logger.hpp"
 
@@ -22,6 +23,8 @@ struct services {
     http::metrics& metrics;
     std::function<engine::instant()> clock;
     logging::logger log{"http"};
+    rate_limiter per_client{options.client_rate, options.client_burst};
+    rate_limiter per_token{options.token_rate, options.token_burst};
     // Where handlers run their timers (a POST's wait for the decision); set by server::open to its own.
     boost::asio::any_io_executor executor;
 };

@@ -15,7 +15,11 @@ namespace beast = boost::beast;
 namespace net = boost::asio;
 namespace bhttp = boost::beast::http;
 
-session::session(net::ip::tcp::socket&& socket, shared_state& state) : stream_(std::move(socket)), state_(state) {}
+session::session(net::ip::tcp::socket&& socket, shared_state& state) : stream_(std::move(socket)), state_(state) {
+    boost::system::error_code ec;
+    auto const peer = stream_.socket().remote_endpoint(ec);
+    client_ = ec ? std::string{"unknown"} : peer.address().to_string();
+}
 
 session::~session() { state_.leave(this); }
 
@@ -105,8 +109,9 @@ void session::handle() {
     origin_ = std::string{raw[bhttp::field::origin]};
     std::string_view const target{raw.target().data(), raw.target().size()};
     auto const q = target.find('?');
-    request req{raw, target.substr(0, q), q == std::string_view::npos ? std::string_view{} : target.substr(q + 1),
-                {},  request_id_,         {}};
+    request req{raw,    target.substr(0, q), q == std::string_view::npos ? std::string_view{} : target.substr(q + 1),
+                {},     request_id_,         {},
+                client_};
     // The reply may come from another thread (the engine's): it is posted back to this session's strand.
     replier reply{[self = shared_from_this()](response r) {
         net::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable { self->send(std::move(r)); });

@@ -57,6 +57,7 @@ private:
     std::string request_id_;
     std::string method_;
     std::string origin_; // the request's Origin, for CORS
+    std::string client_; // the peer's address
 };
 
 } // namespace salonq::api::http

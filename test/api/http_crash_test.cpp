@@ -31,7 +31,18 @@ std::uint16_t start_serve(piped_process& p) {
 }
 
 std::vector<std::string> serve_argv(std::string const& data) {
-    return {salonq::test::salonq_binary(), "--data", data, "--log-level", "warn", "serve", "--listen", "127.0.0.1:0"};
+    return {salonq::test::salonq_binary(),
+            "--data",
+            data,
+            "--log-level",
+            "warn",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--client-rate",
+            "0",
+            "--token-rate",
+            "0"};
 }
 
 } // namespace
@@ -73,7 +84,7 @@ TEST_CASE("http crash: kill -9 under POST load loses no acknowledged walk-in and
                         }
                     }
                 } catch (std::exception const& e) { // the server died mid-request: that answer never came
-                    MESSAGE("a client stopped at the kill: " << e.what());
+                    MESSAGE("a client stopped at the kill: " << std::string{e.what()});
                 }
             });
         }

@@ -347,3 +347,18 @@ TEST_CASE("http: /metrics counts requests and decisions, and promtool accepts it
     CAPTURE(text);
     CHECK(rc == 0);
 }
+
+TEST_CASE("http: past a client's rate the answer is 429 with Retry-After") {
+    salonq::api::http::server_options options;
+    options.client_rate = 1;
+    options.client_burst = 3;
+    http_fixture server{options};
+    http_client c{server.port()};
+    for (int i = 0; i < 3; ++i) {
+        REQUIRE(c.get("/healthz").status == 200);
+    }
+    auto const limited = c.get("/healthz");
+    CHECK(limited.status == 429);
+    CHECK(limited.header("Retry-After") == "1");
+    CHECK(json_string(limited.body, "/error/code") == "rate_limited");
+}

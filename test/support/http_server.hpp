@@ -17,9 +17,17 @@
 
 namespace salonq::test {
 
+// The server's defaults without the rate limits: tests send far more from one address than a client would.
+inline api::http::server_options unlimited() {
+    api::http::server_options o;
+    o.client_rate = 0;
+    o.token_rate = 0;
+    return o;
+}
+
 class http_fixture {
 public:
-    explicit http_fixture(api::http::server_options options = {}) : options_(std::move(options)) {
+    explicit http_fixture(api::http::server_options options = unlimited()) : options_(std::move(options)) {
         logging::configure(logging::level::warn, logging::format::text); // no access log lines in test output
         options_.port = 0;
         options_.threads = options_.threads > 0 ? options_.threads : 2;
@@ -29,16 +37,17 @@ public:
         }
         engine_ = std::move(*engine);
         gateway_ = std::make_unique<api::embedded_gateway>(*engine_);
-        ports_ = std::make_unique<api::http::services>(api::http::services{
-            .options = options_,
-            .commands = *gateway_,
-            .metrics = metrics_,
-            .clock =
-                [] {
-                    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-                },
-            .log = logging::logger{"http"},
-            .executor = {}});
+        ports_.reset(new api::http::services{// NOLINT: designated initializers, no constructor to forward to
+                                             .options = options_,
+                                             .commands = *gateway_,
+                                             .metrics = metrics_,
+                                             .clock =
+                                                 [] {
+                                                     return std::chrono::time_point_cast<std::chrono::milliseconds>(
+                                                         std::chrono::system_clock::now());
+                                                 },
+                                             .log = logging::logger{"http"},
+                                             .executor = {}});
         auto server = api::http::server::open(options_, *ports_, api::http::api_routes());
         if (!server) {
             throw std::runtime_error("server: " + server.error());
