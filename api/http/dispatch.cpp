@@ -51,61 +51,70 @@ response preflight(router const& routes, request const& req) {
     return r;
 }
 
-response too_many(std::chrono::milliseconds wait, std::string_view whose, std::string_view route) {
+response too_many(std::chrono::milliseconds wait, std::string_view whose) {
     auto const seconds = std::max<std::int64_t>(1, (wait.count() + 999) / 1000);
     auto r = error_response(status::too_many_requests, "rate_limited",
                             fmt::format("too many requests from {}; try again in {} s", whose, seconds));
     r.header("Retry-After", std::to_string(seconds));
-    r.route = route;
     return r;
 }
 
 } // namespace
 
-void dispatch(router const& routes, services& ports, request const& req, replier reply) {
+admission admit(router const& routes, services& ports, request const& req) {
     if (req.raw.method() == verb::options) {
-        reply(preflight(routes, req));
-        return;
+        return preflight(routes, req);
     }
     auto matched = routes.match(req.raw.method(), req.path);
     if (std::holds_alternative<no_route>(matched)) {
-        reply(error_response(status::not_found, "not_found", "no such route"));
-        return;
+        return error_response(status::not_found, "not_found", "no such route");
     }
     if (auto* wrong = std::get_if<wrong_method>(&matched)) {
         auto r = error_response(status::method_not_allowed, "method_not_allowed", "this path takes " + wrong->allow);
         r.header("Allow", wrong->allow);
-        reply(std::move(r));
-        return;
+        return r;
     }
     if (auto* bad = std::get_if<bad_path>(&matched)) {
-        reply(error_response(status::bad_request, "bad_path", bad->message));
-        return;
+        return error_response(status::bad_request, "bad_path", bad->message);
     }
     auto& found = std::get<route_match>(matched);
+    auto const pattern = found.found->pattern;
+    auto refuse = [pattern](response r) {
+        r.route = pattern;
+        return r;
+    };
     if (!req.raw.body().empty() || req.raw.method() == verb::post) {
         auto const type = req.header("Content-Type");
         auto const media = type.substr(0, type.find(';'));
         if (!boost::beast::iequals(media, "application/json") && !(req.raw.body().empty() && media.empty())) {
-            auto r = error_response(status::unsupported_media_type, "unsupported_media_type",
-                                    "the body must be application/json", "Content-Type");
-            r.route = found.found->pattern;
-            reply(std::move(r));
-            return;
+            return refuse(error_response(status::unsupported_media_type, "unsupported_media_type",
+                                         "the body must be application/json", "Content-Type"));
         }
     }
-    auto const pattern = found.found->pattern;
     if (auto wait = ports.per_client.take(req.client, std::chrono::steady_clock::now())) {
-        reply(too_many(*wait, "this address", pattern));
+        return refuse(too_many(*wait, "this address"));
+    }
+    return admitted{found.found, request{req.raw, req.path, req.query, std::move(found.params), req.request_id, pattern,
+                                         req.client}};
+}
+
+void dispatch(router const& routes, services& ports, request const& req, replier reply) {
+    auto a = admit(routes, ports, req);
+    if (auto* r = std::get_if<response>(&a)) {
+        reply(std::move(*r));
         return;
     }
-    request bound{req.raw, req.path, req.query, std::move(found.params), req.request_id, pattern, req.client};
+    auto& [found, bound] = std::get<admitted>(a);
+    run_handler(*found, ports, bound, std::move(reply));
+}
+
+void run_handler(route const& r, services& ports, request const& bound, replier reply) {
     // Every answer of this route names it, for the access log and the metrics.
-    replier named{[pattern, inner = std::move(reply)](response r) mutable {
-        r.route = pattern;
-        inner(std::move(r));
+    replier named{[pattern = r.pattern, inner = std::move(reply)](response answer) mutable {
+        answer.route = pattern;
+        inner(std::move(answer));
     }};
-    found.found->handler(ports, bound, std::move(named));
+    r.handler(ports, bound, std::move(named));
 }
 
 } // namespace salonq::api::http

@@ -11,7 +11,7 @@ bool origin_allowed(server_options const& options, std::string_view origin) noex
                                           [&](auto const& o) { return o == "*" || o == origin; });
 }
 
-void finish_headers(bhttp::response<bhttp::string_body>& out, response const& r, std::string_view request_id,
+void finish_headers(bhttp::response_header<>& out, response const& r, std::string_view request_id,
                     server_options const& options, std::string_view origin) {
     out.set(bhttp::field::content_type, r.content_type);
     out.set("X-Request-Id", request_id);

@@ -14,8 +14,8 @@
 
 namespace salonq::api::http {
 
-void finish_headers(boost::beast::http::response<boost::beast::http::string_body>& out, response const& r,
-                    std::string_view request_id, server_options const& options, std::string_view origin);
+void finish_headers(boost::beast::http::response_header<>& out, response const& r, std::string_view request_id,
+                    server_options const& options, std::string_view origin);
 
 // Whether a browser page from `origin` may call the API (the configured list, or "*").
 [[nodiscard]] bool origin_allowed(server_options const& options, std::string_view origin) noexcept;

@@ -50,6 +50,7 @@ struct route {
     access who = access::token;
     handler_fn handler = nullptr;
     std::string_view summary; // one line, also the OpenAPI summary
+    bool live = false;        // a WebSocket upgrade or Accept: text/event-stream takes the connection over
 };
 
 struct route_match {

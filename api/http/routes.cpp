@@ -67,6 +67,8 @@ std::array const routes{
           "End the day: waiting and skipped tickets become no-shows"},
     route{verb::get, "/v1/salons/{salonId}/commands/{commandId}", access::token, get_command,
           "The outcome of a command"},
+    route{verb::get, "/v1/salons/{salonId}/live", access::token, get_live_plain,
+          "The queue view, then every change (WebSocket, or Server-Sent Events with Accept: text/event-stream)", true},
 };
 
 } // namespace

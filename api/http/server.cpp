@@ -61,6 +61,9 @@ struct server::impl {
             (void)acceptor.close(ignored); // the error is in `ignored` (the return value is the same)
             (void)signals.cancel(ignored);
             state.shut_down_all();
+            if (auto* live = state.ports().live) {
+                live->close_all();
+            }
             drain_deadline = std::chrono::steady_clock::now() + options.drain_timeout;
             watch_drain();
         });

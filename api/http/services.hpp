@@ -4,6 +4,7 @@
 // behind its gateway, the clock, the options and the logger. Handlers take them by reference and own nothing.
 
 #include "api/gateway/command_gateway.hpp"
+#include "api/http/live/live_hub.hpp"
 #include "api/http/metrics.hpp"
 #include "api/http/options.hpp"
 #include "api/http/rate_limiter.hpp"
@@ -25,6 +26,7 @@ struct services {
     logging::logger log{"http"};
     rate_limiter per_client{options.client_rate, options.client_burst};
     rate_limiter per_token{options.token_rate, options.token_burst};
+    live_hub* live = nullptr; // the live streams' fan-out, where a read model feeds one
     // Where handlers run their timers (a POST's wait for the decision); set by server::open to its own.
     boost::asio::any_io_executor executor;
 };

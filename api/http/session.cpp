@@ -3,13 +3,39 @@
 #include "api/http/dispatch.hpp"
 #include "api/http/error.hpp"
 #include "api/http/headers.hpp"
+#include "api/http/live/sse_session.hpp"
+#include "api/http/live/ws_session.hpp"
+#include "engine/codec/json_reader.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include <charconv>
+#include <sstream>
 
 namespace salonq::api::http {
+namespace {
+
+// Where a stream resumes: ?after=SEQ, else EventSource's Last-Event-ID, else 0 (from the current view on).
+std::optional<std::uint64_t> resume_point(request const& req) {
+    auto text = req.query_param("after");
+    if (!text) {
+        auto const header = req.header("Last-Event-ID");
+        text = header.empty() ? std::string{"0"} : std::string{header};
+    }
+    std::uint64_t seq = 0;
+    auto const [end, ec] = std::from_chars(text->data(), text->data() + text->size(), seq);
+    if (ec != std::errc{} || end != text->data() + text->size()) {
+        return std::nullopt;
+    }
+    return seq;
+}
+
+} // namespace
 
 namespace beast = boost::beast;
 namespace net = boost::asio;
@@ -116,7 +142,59 @@ void session::handle() {
     replier reply{[self = shared_from_this()](response r) {
         net::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable { self->send(std::move(r)); });
     }};
-    dispatch(state_.routes(), state_.ports(), req, std::move(reply));
+    auto verdict = admit(state_.routes(), state_.ports(), req);
+    if (auto* refused = std::get_if<response>(&verdict)) {
+        reply(std::move(*refused));
+        return;
+    }
+    auto& [found, bound] = std::get<admitted>(verdict);
+    if (found->live && take_over(bound)) {
+        return;
+    }
+    run_handler(*found, state_.ports(), bound, std::move(reply));
+}
+
+bool session::take_over(request const& bound) {
+    auto* hub = state_.ports().live;
+    bool const upgrade = beast::websocket::is_upgrade(bound.raw);
+    bool const event_stream = bound.header("Accept").find("text/event-stream") != std::string_view::npos;
+    if (hub == nullptr || (!upgrade && !event_stream)) {
+        return false; // the route's handler answers (how to ask for a stream)
+    }
+    auto const salon = std::string{bound.param("salonId")};
+    auto const after = resume_point(bound);
+    if (!after) {
+        send(error_response(status::bad_request, "invalid_value", "after (or Last-Event-ID) is a seq, e.g. 42",
+                            "after"));
+        return true;
+    }
+    if (!engine::codec::is_valid_id(salon) || !hub->latest(salon)) {
+        send(error_response(status::not_found, "salon_not_found", "no salon with this id", "salonId"));
+        return true;
+    }
+    response opened;
+    opened.code = upgrade ? status::switching_protocols : status::ok;
+    opened.route = bound.route;
+    opened.salon_id = salon;
+    log_access(opened, static_cast<int>(opened.code));
+    busy_ = false;
+    if (upgrade) {
+        auto const idle = std::chrono::duration_cast<std::chrono::seconds>(state_.options().idle_timeout);
+        std::make_shared<ws_session>(stream_.release_socket(), *hub, salon, *after, idle)->run(parser_->release());
+        return true;
+    }
+    bhttp::response<bhttp::empty_body> head{bhttp::status::ok, 11};
+    response shape;
+    shape.content_type = "text/event-stream";
+    shape.header("Cache-Control", "no-store").header("X-Accel-Buffering", "no");
+    finish_headers(head, shape, request_id_, state_.options(), origin_);
+    head.keep_alive(false);
+    std::ostringstream text;
+    text << head.base();
+    stream_.expires_never();
+    std::make_shared<sse_session>(std::move(stream_), *hub, salon, *after, state_.options().write_timeout)
+        ->run(text.str());
+    return true;
 }
 
 void session::send(response r) {

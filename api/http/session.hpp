@@ -40,6 +40,8 @@ private:
     void read_request();
     void on_read(boost::beast::error_code ec);
     void handle();
+    // A live route asked for a stream: the connection goes to a WebSocket or SSE session; true if it did.
+    bool take_over(request const& bound);
     void send(response r);
     void on_write(bool keep_alive, boost::beast::error_code ec);
     void close();

@@ -18,6 +18,15 @@ void get_readyz(services& ports, request const& /*req*/, replier reply) {
     reply(json_response(status::ok, R"({"status":"ready"})"));
 }
 
+void get_live_plain(services& ports, request const& /*req*/, replier reply) {
+    if (ports.live == nullptr) {
+        reply(error_response(status::service_unavailable, "not_ready", "live streams are not served by this process"));
+        return;
+    }
+    reply(error_response(status::bad_request, "stream_required",
+                         "this route streams: open a WebSocket, or send Accept: text/event-stream"));
+}
+
 void get_metrics(services& ports, request const& /*req*/, replier reply) {
     auto r = json_response(status::ok, ports.metrics.render());
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";

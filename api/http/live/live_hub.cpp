@@ -1,0 +1,94 @@
+#include "api/http/live/live_hub.hpp"
+
+#include <fmt/format.h>
+
+#include <vector>
+
+namespace salonq::api::http {
+
+frame_ptr make_frame(std::uint64_t seq, std::string_view view_json) {
+    auto f = std::make_shared<live_frame>();
+    f->seq = seq;
+    f->ws = fmt::format(R"({{"type":"view","seq":{},"view":{}}})", seq, view_json);
+    f->sse = fmt::format("id: {}\nevent: view\ndata: {}\n\n", seq, view_json);
+    return f;
+}
+
+void live_hub::publish(std::string const& salon, frame_ptr const& frame) {
+    std::vector<std::shared_ptr<live_subscriber>> targets;
+    {
+        std::lock_guard lock(mutex_);
+        auto& feed = feeds_[salon];
+        if (feed.latest && feed.latest->seq >= frame->seq) {
+            return; // already sent (a loader raced the publisher)
+        }
+        feed.latest = frame;
+        targets.reserve(feed.subscribers.size());
+        for (auto const& [id, weak] : feed.subscribers) {
+            if (auto s = weak.lock()) {
+                targets.push_back(std::move(s));
+            }
+        }
+    }
+    for (auto const& s : targets) {
+        s->deliver(frame);
+    }
+}
+
+frame_ptr live_hub::latest(std::string const& salon) {
+    {
+        std::lock_guard lock(mutex_);
+        if (auto it = feeds_.find(salon); it != feeds_.end() && it->second.latest) {
+            return it->second.latest;
+        }
+    }
+    auto loaded = load_ ? load_(salon) : nullptr; // outside the lock: it reads the store
+    if (!loaded) {
+        return nullptr;
+    }
+    std::lock_guard lock(mutex_);
+    auto& feed = feeds_[salon];
+    if (!feed.latest || feed.latest->seq < loaded->seq) {
+        feed.latest = loaded;
+    }
+    return feed.latest;
+}
+
+std::uint64_t live_hub::join(std::string const& salon, std::weak_ptr<live_subscriber> s) {
+    std::lock_guard lock(mutex_);
+    auto const id = next_id_++;
+    feeds_[salon].subscribers.emplace(id, std::move(s));
+    ++connections_;
+    return id;
+}
+
+void live_hub::leave(std::string const& salon, std::uint64_t id) {
+    std::lock_guard lock(mutex_);
+    if (auto it = feeds_.find(salon); it != feeds_.end() && it->second.subscribers.erase(id) > 0) {
+        --connections_;
+    }
+}
+
+std::size_t live_hub::connections() const {
+    std::lock_guard lock(mutex_);
+    return connections_;
+}
+
+void live_hub::close_all() {
+    std::vector<std::shared_ptr<live_subscriber>> all;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto const& [salon, feed] : feeds_) {
+            for (auto const& [id, weak] : feed.subscribers) {
+                if (auto s = weak.lock()) {
+                    all.push_back(std::move(s));
+                }
+            }
+        }
+    }
+    for (auto const& s : all) {
+        s->close();
+    }
+}
+
+} // namespace salonq::api::http

@@ -1,0 +1,69 @@
+#pragma once
+
+// Fans a salon's queue view out to its live connections (WebSocket and Server-Sent Events). Each change is one
+// frame holding the whole view at a seq, encoded once and shared by every connection that sends it, so a frame
+// costs the same whatever the number of screens, and a connection that falls behind can skip to the latest
+// frame without losing anything (a frame is complete on its own). Thread-safe: the read model publishes from
+// its thread; connections subscribe and leave from theirs; delivery happens outside the lock.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace salonq::api::http {
+
+// One change of a salon's view, in the two wire forms.
+struct live_frame {
+    std::uint64_t seq = 0;
+    std::string ws;  // {"type":"view","seq":N,"view":{...}}
+    std::string sse; // "id: N\nevent: view\ndata: {...}\n\n"
+};
+using frame_ptr = std::shared_ptr<live_frame const>;
+
+[[nodiscard]] frame_ptr make_frame(std::uint64_t seq, std::string_view view_json);
+
+// What a live connection does with a frame: called on the publisher's thread, so it only queues (posts).
+class live_subscriber {
+public:
+    virtual ~live_subscriber() = default;
+    virtual void deliver(frame_ptr const& frame) = 0;
+    // The server is stopping: end the stream (from any thread).
+    virtual void close() = 0;
+};
+
+class live_hub {
+public:
+    // Loads a salon's current frame on first use (from the read model); none: no such salon.
+    using loader = std::function<frame_ptr(std::string const& salon)>;
+
+    explicit live_hub(loader load) : load_(std::move(load)) {}
+
+    // A salon's view changed: keep it as the latest and hand it to every subscriber of the salon.
+    void publish(std::string const& salon, frame_ptr const& frame);
+    // The latest frame of a salon, loaded if need be; none if there is no such salon.
+    [[nodiscard]] frame_ptr latest(std::string const& salon);
+    // Registers a connection; returns its id for leave().
+    [[nodiscard]] std::uint64_t join(std::string const& salon, std::weak_ptr<live_subscriber> s);
+    void leave(std::string const& salon, std::uint64_t id);
+    [[nodiscard]] std::size_t connections() const;
+    // Ends every live connection (a graceful stop).
+    void close_all();
+
+private:
+    struct salon_feed {
+        frame_ptr latest;
+        std::unordered_map<std::uint64_t, std::weak_ptr<live_subscriber>> subscribers;
+    };
+    loader load_;
+    mutable std::mutex mutex_;
+    std::unordered_map<std::string, salon_feed> feeds_;
+    std::uint64_t next_id_ = 1;
+    std::size_t connections_ = 0;
+};
+
+} // namespace salonq::api::http

@@ -1,0 +1,58 @@
+#pragma once
+
+// One Server-Sent Events stream of a salon's live view, for a browser's EventSource: the response header, then
+// each frame as an event whose id is its seq, so EventSource's own reconnect (Last-Event-ID) resumes where it
+// left off. The same queue rule as ws_session (a connection behind skips to the newest frame); a comment line
+// every heartbeat keeps proxies and the client's idea of the connection alive; a write that does not finish
+// within the write timeout drops the connection. Runs on the strand it inherits from the HTTP session.
+
+#include "api/http/live/live_hub.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include <array>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <string>
+
+namespace salonq::api::http {
+
+class sse_session : public live_subscriber, public std::enable_shared_from_this<sse_session> {
+public:
+    sse_session(boost::beast::tcp_stream&& stream, live_hub& hub, std::string salon, std::uint64_t after,
+                std::chrono::milliseconds write_timeout);
+    ~sse_session() override;
+    sse_session(sse_session const&) = delete;
+    sse_session& operator=(sse_session const&) = delete;
+
+    // Writes `header` (the HTTP response head, already serialized), then streams.
+    void run(std::string header);
+    void deliver(frame_ptr const& frame) override;
+    void close() override;
+
+    static constexpr std::size_t max_queued = 4;
+    static constexpr std::chrono::seconds heartbeat{15};
+
+private:
+    void enqueue(std::shared_ptr<std::string const> bytes, std::uint64_t seq);
+    void write_next();
+    void watch_peer();
+    void beat();
+    void end();
+
+    boost::beast::tcp_stream stream_;
+    boost::asio::steady_timer heartbeat_timer_;
+    live_hub& hub_;
+    std::string salon_;
+    std::uint64_t sent_seq_;
+    std::uint64_t id_ = 0;
+    std::chrono::milliseconds write_timeout_;
+    std::deque<std::shared_ptr<std::string const>> queue_; // the header, frames' sse text, heartbeats
+    std::array<char, 512> sink_{};                           // what the peer sends after its request: ignored
+    bool writing_ = false;
+    bool open_ = true;
+};
+
+} // namespace salonq::api::http

@@ -1,0 +1,113 @@
+#include "api/http/live/ws_session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/websocket.hpp>
+
+namespace salonq::api::http {
+
+namespace beast = boost::beast;
+namespace net = boost::asio;
+namespace websocket = boost::beast::websocket;
+
+ws_session::ws_session(net::ip::tcp::socket&& socket, live_hub& hub, std::string salon, std::uint64_t after,
+                       std::chrono::seconds idle_timeout)
+    : ws_(std::move(socket)), hub_(hub), salon_(std::move(salon)), sent_seq_(after) {
+    auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeouts.idle_timeout = idle_timeout; // a ping goes out at half of it; silence past it closes
+    timeouts.keep_alive_pings = true;
+    ws_.set_option(timeouts);
+    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+        res.set(beast::http::field::server, "salonq");
+    }));
+    ws_.read_message_max(4096); // a screen has nothing to say beyond control frames
+}
+
+ws_session::~ws_session() {
+    if (id_ != 0) {
+        hub_.leave(salon_, id_);
+    }
+}
+
+void ws_session::run(beast::http::request<beast::http::string_body> upgrade) {
+    auto req = std::make_shared<beast::http::request<beast::http::string_body>>(std::move(upgrade));
+    net::dispatch(ws_.get_executor(), [self = shared_from_this(), req] {
+        self->ws_.async_accept(*req, [self, req](beast::error_code ec) { self->on_accept(ec); });
+    });
+}
+
+void ws_session::on_accept(beast::error_code ec) {
+    if (ec) {
+        return;
+    }
+    open_ = true;
+    id_ = hub_.join(salon_, weak_from_this());
+    if (auto current = hub_.latest(salon_)) {
+        enqueue(current);
+    }
+    read_next();
+}
+
+void ws_session::deliver(frame_ptr const& frame) {
+    net::post(ws_.get_executor(), [self = shared_from_this(), frame] { self->enqueue(frame); });
+}
+
+void ws_session::close() {
+    net::post(ws_.get_executor(), [self = shared_from_this()] {
+        if (!self->open_) {
+            return;
+        }
+        self->open_ = false;
+        // Closing the socket ends the pending read and write at once; a screen reconnects by itself.
+        beast::error_code ignored;
+        (void)beast::get_lowest_layer(self->ws_).socket().close(ignored); // errors go to `ignored`
+    });
+}
+
+void ws_session::enqueue(frame_ptr const& frame) {
+    if (!open_ || frame->seq <= sent_seq_) {
+        return;
+    }
+    sent_seq_ = frame->seq;
+    if (queue_.size() >= max_queued) {
+        // Behind: keep the frame being written and jump to the newest.
+        queue_.erase(queue_.begin() + (writing_ ? 1 : 0), queue_.end());
+    }
+    queue_.push_back(frame);
+    if (!writing_) {
+        write_next();
+    }
+}
+
+void ws_session::write_next() {
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(net::buffer(queue_.front()->ws), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        self->queue_.pop_front();
+        if (ec) {
+            self->open_ = false;
+            self->queue_.clear();
+            self->writing_ = false;
+            return;
+        }
+        if (self->queue_.empty()) {
+            self->writing_ = false;
+        } else {
+            self->write_next();
+        }
+    });
+}
+
+// Reads (and drops) what the peer sends, so control frames (pong, close) are processed and a gone peer is seen.
+void ws_session::read_next() {
+    ws_.async_read(in_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        if (ec) {
+            self->open_ = false;
+            return;
+        }
+        self->in_.consume(self->in_.size());
+        self->read_next();
+    });
+}
+
+} // namespace salonq::api::http

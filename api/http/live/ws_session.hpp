@@ -1,0 +1,57 @@
+#pragma once
+
+// One WebSocket connection to a salon's live view (after Beast's chat-multi example): it receives the current
+// frame, then every newer one. Frames wait in a short queue; a connection that falls behind drops the frames
+// queued after the one being written and keeps only the newest (each frame is the whole view, so skipping loses
+// nothing), so a slow screen never slows the others. Pings keep idle connections honest: a peer silent past
+// the idle timeout is closed. Runs on its own strand; frames arrive from the publisher's thread by post.
+
+#include "api/http/live/live_hub.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/websocket/stream.hpp>
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <string>
+
+namespace salonq::api::http {
+
+class ws_session : public live_subscriber, public std::enable_shared_from_this<ws_session> {
+public:
+    ws_session(boost::asio::ip::tcp::socket&& socket, live_hub& hub, std::string salon, std::uint64_t after,
+               std::chrono::seconds idle_timeout);
+    ~ws_session() override;
+    ws_session(ws_session const&) = delete;
+    ws_session& operator=(ws_session const&) = delete;
+
+    // Completes the upgrade this request asked for, then streams.
+    void run(boost::beast::http::request<boost::beast::http::string_body> upgrade);
+    void deliver(frame_ptr const& frame) override;
+    void close() override;
+
+    static constexpr std::size_t max_queued = 4;
+
+private:
+    void on_accept(boost::beast::error_code ec);
+    void enqueue(frame_ptr const& frame);
+    void write_next();
+    void read_next();
+
+    boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+    boost::beast::flat_buffer in_;
+    live_hub& hub_;
+    std::string salon_;
+    std::uint64_t sent_seq_; // the newest seq queued or sent: older frames are skipped
+    std::uint64_t id_ = 0;   // in the hub, once joined
+    std::deque<frame_ptr> queue_;
+    bool writing_ = false;
+    bool open_ = false;
+};
+
+} // namespace salonq::api::http
