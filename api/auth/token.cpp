@@ -317,11 +317,12 @@ std::expected<std::string_view, error> bearer_token(std::string_view authorizati
     if (authorization.empty()) {
         return std::unexpected(refuse(errc::token_missing, "this needs a token: Authorization: Bearer <token>"));
     }
-    constexpr std::string_view scheme = "bearer ";
+    constexpr std::string_view scheme = "bearer";
     bool const is_bearer =
-        authorization.size() > scheme.size() &&
+        authorization.size() >= scheme.size() &&
         std::ranges::equal(authorization.substr(0, scheme.size()), scheme,
-                           [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+                           [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; }) &&
+        (authorization.size() == scheme.size() || authorization[scheme.size()] == ' ');
     if (!is_bearer) {
         return std::unexpected(refuse(errc::token_malformed, "the Authorization header is not Bearer <token>"));
     }
