@@ -95,7 +95,8 @@ bool may_access(principal const& p, engine::salon_id const& salon) noexcept {
 
 std::expected<void, error> authorize(principal const& p, action a, engine::salon_id const& salon) {
     if (!may_access(p, salon)) {
-        return std::unexpected(error{errc::forbidden_salon, fmt::format("this token is not for salon {}", salon.value())});
+        return std::unexpected(
+            error{errc::forbidden_salon, fmt::format("this token is not for salon {}", salon.value())});
     }
     if (!allowed(p.role, a)) {
         return std::unexpected(

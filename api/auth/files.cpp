@@ -76,8 +76,8 @@ std::expected<void, error> ensure_private_dir(std::filesystem::path const& dir) 
     if (dir.has_parent_path()) {
         std::filesystem::create_directories(dir.parent_path(), ec);
         if (ec) {
-            return std::unexpected(error{errc::io_error, fmt::format("cannot create {}: {}",
-                                                                     dir.parent_path().string(), ec.message())});
+            return std::unexpected(
+                error{errc::io_error, fmt::format("cannot create {}: {}", dir.parent_path().string(), ec.message())});
         }
     }
     if (::mkdir(dir.c_str(), private_dir) != 0 && errno != EEXIST) {

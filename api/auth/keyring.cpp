@@ -68,8 +68,8 @@ std::expected<keyring, error> keyring::make(std::vector<key> keys, auth::secret 
             return bad(fmt::format("key {}: a kid is 1 to {} characters of A-Z a-z 0-9 . _ -", i + 1, max_kid_length));
         }
         if (k.secret.size() < secret_bytes) {
-            return bad(fmt::format("key {}: its secret has {} bytes, fewer than {}", k.kid, k.secret.size(),
-                                   secret_bytes));
+            return bad(
+                fmt::format("key {}: its secret has {} bytes, fewer than {}", k.kid, k.secret.size(), secret_bytes));
         }
         for (std::size_t j = 0; j < i; ++j) {
             if (keys[j].kid == k.kid) {
@@ -129,8 +129,9 @@ key const* keyring::find(std::string_view kid) const noexcept {
 
 std::string base64url_encode(std::string_view bytes) {
     std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-    auto const n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                   reinterpret_cast<unsigned char const*>(bytes.data()), static_cast<int>(bytes.size()));
+    auto const n =
+        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                        reinterpret_cast<unsigned char const*>(bytes.data()), static_cast<int>(bytes.size()));
     out.resize(static_cast<std::size_t>(n));
     while (!out.empty() && out.back() == '=') {
         out.pop_back();
@@ -152,8 +153,9 @@ std::expected<std::string, error> base64url_decode(std::string_view text) {
     auto const pad = (4 - padded.size() % 4) % 4;
     padded.append(pad, '=');
     std::string out(padded.size() / 4 * 3, '\0');
-    auto const n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                   reinterpret_cast<unsigned char const*>(padded.data()), static_cast<int>(padded.size()));
+    auto const n =
+        EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                        reinterpret_cast<unsigned char const*>(padded.data()), static_cast<int>(padded.size()));
     if (n < 0 || static_cast<std::size_t>(n) < pad) {
         return bad();
     }

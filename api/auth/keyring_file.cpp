@@ -70,7 +70,8 @@ std::expected<keyring, error> decode(std::filesystem::path const& file, std::str
         if (!bytes) {
             return bad(fmt::format("key {}: its secret is not base64url", kid));
         }
-        keys.push_back(key{std::string{kid}, secret{std::move(*bytes)}, std::chrono::sys_seconds{std::chrono::seconds{created}}});
+        keys.push_back(
+            key{std::string{kid}, secret{std::move(*bytes)}, std::chrono::sys_seconds{std::chrono::seconds{created}}});
     }
     auto link = base64url_decode(link_text);
     if (!link) {
@@ -89,10 +90,11 @@ std::expected<std::optional<keyring>, error> read(std::filesystem::path const& f
     if (!text) {
         return std::unexpected(std::move(text.error()));
     }
-    if (!*text) {
+    auto const& content = *text;
+    if (!content) {
         return std::optional<keyring>{};
     }
-    auto ring = decode(file, **text);
+    auto ring = decode(file, *content);
     if (!ring) {
         return std::unexpected(std::move(ring.error()));
     }
@@ -134,20 +136,21 @@ std::expected<keyring, error> load_keyring(std::filesystem::path const& file) {
     if (!ring) {
         return std::unexpected(std::move(ring.error()));
     }
-    if (!*ring) {
-        return std::unexpected(error{errc::io_error, fmt::format("no keyring at {} (`salonq keys rotate` makes one)",
-                                                                 file.string())});
+    auto& found = *ring;
+    if (!found) {
+        return std::unexpected(
+            error{errc::io_error, fmt::format("no keyring at {} (`salonq keys rotate` makes one)", file.string())});
     }
-    return std::move(**ring);
+    return std::move(*found);
 }
 
-std::expected<keyring, error> load_or_create_keyring(std::filesystem::path const& file,
-                                                     std::chrono::sys_seconds now) {
-    if (auto ring = read(file); !ring || *ring) {
-        if (!ring) {
-            return std::unexpected(std::move(ring.error()));
-        }
-        return std::move(**ring);
+std::expected<keyring, error> load_or_create_keyring(std::filesystem::path const& file, std::chrono::sys_seconds now) {
+    auto ring = read(file);
+    if (!ring) {
+        return std::unexpected(std::move(ring.error()));
+    }
+    if (auto& found = *ring) {
+        return std::move(*found);
     }
     return update(file, [now](std::optional<keyring> const& found) -> std::expected<keyring, error> {
         if (found) {

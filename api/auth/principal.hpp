@@ -33,11 +33,11 @@ inline constexpr std::size_t role_count = 7;
 struct principal {
     std::string subject; // sub: who the token was issued to (a terminal's or a person's name)
     auth::role role = role::dashboard;
-    bool all_salons = false;                 // salons: "*" (admin only)
-    std::vector<engine::salon_id> salons;    // salons: [...], when not all_salons
-    std::optional<engine::staff_id> staff;   // staff: for staff, manager and owner
-    std::string jti;                         // the token's id, for revocation and audit logs
-    std::chrono::sys_seconds expires;        // exp
+    bool all_salons = false;               // salons: "*" (admin only)
+    std::vector<engine::salon_id> salons;  // salons: [...], when not all_salons
+    std::optional<engine::staff_id> staff; // staff: for staff, manager and owner
+    std::string jti;                       // the token's id, for revocation and audit logs
+    std::chrono::sys_seconds expires;      // exp
 };
 
 } // namespace salonq::api::auth

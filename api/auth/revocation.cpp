@@ -163,7 +163,8 @@ std::expected<void, error> file_revocations::revoke(std::string_view jti, std::c
     std::string text = content->value_or(std::string{});
     bool const torn_tail = !text.empty() && text.back() != '\n';
     auto kept = take_lines(text);
-    auto const expired = std::ranges::count_if(kept, [&](entry const& e) { return e.until < now.time_since_epoch().count(); });
+    auto const expired =
+        std::ranges::count_if(kept, [&](entry const& e) { return e.until < now.time_since_epoch().count(); });
     auto const line = line_of(jti, until.time_since_epoch().count());
     std::expected<void, error> written;
     if (expired > 0) {

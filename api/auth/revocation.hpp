@@ -59,7 +59,7 @@ private:
     explicit file_revocations(std::filesystem::path file) : file_(std::move(file)) {}
 
     std::filesystem::path file_;
-    std::mutex refresh_mutex_; // one refresh at a time; guards inode_, read_up_to_ and partial_
+    std::mutex refresh_mutex_;        // one refresh at a time; guards inode_, read_up_to_ and partial_
     mutable std::shared_mutex mutex_; // guards entries_
     std::unordered_map<std::string, std::int64_t> entries_; // jti -> expiry (seconds)
     // What refresh() has read: the file's inode and how far.

@@ -19,7 +19,7 @@ inline constexpr std::size_t ticket_link_code_length = 24;
                                            engine::ticket_id ticket);
 
 // Whether code is the ticket's link code, compared in constant time (CRYPTO_memcmp).
-[[nodiscard]] bool check_ticket_link(secret const& link_secret, engine::salon_id const& salon,
-                                     engine::ticket_id ticket, std::string_view code);
+[[nodiscard]] bool check_ticket_link(secret const& link_secret, engine::salon_id const& salon, engine::ticket_id ticket,
+                                     std::string_view code);
 
 } // namespace salonq::api::auth

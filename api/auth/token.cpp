@@ -219,7 +219,9 @@ std::expected<void, error> check_times(claims const& c, std::chrono::sys_seconds
 
 std::expected<issued_token, error> issue_token(keyring const& keys, token_request const& request,
                                                std::chrono::sys_seconds now) {
-    auto invalid = [](std::string message) { return std::unexpected(refuse(errc::invalid_request, std::move(message))); };
+    auto invalid = [](std::string message) {
+        return std::unexpected(refuse(errc::invalid_request, std::move(message)));
+    };
     if (!valid_id(request.subject)) {
         return invalid("the subject (--sub) is 1 to 64 characters of A-Z a-z 0-9 - _ . : @");
     }
@@ -235,7 +237,8 @@ std::expected<issued_token, error> issue_token(keyring const& keys, token_reques
     if (request.staff && !valid_id(request.staff->value())) {
         return invalid("the staff id (--staff) is not 1 to 64 characters of A-Z a-z 0-9 - _ . : @");
     }
-    if (auto problem = scope_problem(request.role, request.all_salons, request.salons.size(), request.staff.has_value())) {
+    if (auto problem =
+            scope_problem(request.role, request.all_salons, request.salons.size(), request.staff.has_value())) {
         return invalid(std::move(*problem));
     }
     auto id = random_secret(jti_bytes);
@@ -282,10 +285,10 @@ std::expected<issued_token, error> issue_token(keyring const& keys, token_reques
 
 std::expected<std::chrono::seconds, error> parse_ttl(std::string_view text) {
     auto bad = [&] {
-        return std::unexpected(refuse(errc::invalid_request,
-                                      fmt::format("'{}' is not a lifetime: a whole number and a unit, s, m, h or d "
-                                                  "(e.g. 8h, 30m, 7d)",
-                                                  text)));
+        return std::unexpected(
+            refuse(errc::invalid_request, fmt::format("'{}' is not a lifetime: a whole number and a unit, s, m, h or d "
+                                                      "(e.g. 8h, 30m, 7d)",
+                                                      text)));
     };
     if (text.size() < 2) {
         return bad();

@@ -121,8 +121,8 @@ int run_token_revoke(store_options const& so, auth_options const& ao) {
         auth::verifier const verifier{std::move(*keys), no_revocations, {.leeway = std::chrono::years{1}}};
         auto p = verifier.verify(ao.revoke, t);
         if (!p) {
-            return fail("token revoke", auth::error{p.error().code, "not a token of this keyring: " + p.error().message},
-                        2);
+            return fail("token revoke",
+                        auth::error{p.error().code, "not a token of this keyring: " + p.error().message}, 2);
         }
         if (p->expires < t) {
             std::cerr << "salonq token revoke: that token expired at " << when(p->expires) << "; revoked anyway\n";
@@ -130,8 +130,7 @@ int run_token_revoke(store_options const& so, auth_options const& ao) {
         jti = p->jti;
         until = std::max(p->expires, t);
     } else if (!auth::valid_jti(jti)) {
-        std::cerr << "salonq token revoke: '" << jti
-                  << "' is neither a jti (as `token issue` prints it) nor a token\n";
+        std::cerr << "salonq token revoke: '" << jti << "' is neither a jti (as `token issue` prints it) nor a token\n";
         return 2;
     }
     auto list = auth::file_revocations::open(auth::default_revocations_path(so.data));

@@ -21,7 +21,7 @@ constexpr std::array all_roles{role::pos,       role::staff,   role::manager, ro
                                role::dashboard, role::analyst, role::admin};
 
 std::set<action> expected_actions(role r) {
-    std::set<action> const reads{action::read_queue};
+    std::set<action> reads{action::read_queue};
     std::set<action> pos = reads;
     pos.insert(action::walk_in);
     std::set<action> staff = pos;

@@ -69,7 +69,8 @@ std::string token_of(outcome const& r) {
 
 TEST_CASE("cli: an issued token verifies with the library; revoked, a running server's list refuses it") {
     temp_dir dir;
-    auto const token = token_of(run_salonq(dir, "token issue --role manager --salon s1 --salon s2 --staff st1 --ttl 8h"));
+    auto const token =
+        token_of(run_salonq(dir, "token issue --role manager --salon s1 --salon s2 --staff st1 --ttl 8h"));
     auto const keyring_file = dir / "data/auth/keyring.json";
     CHECK(mode_of(keyring_file) == 0600U);
     CHECK(mode_of(dir / "data/auth") == 0700U);

@@ -203,8 +203,10 @@ TEST_SUITE("auth.revocation") {
         REQUIRE((writer && reader));
         std::atomic<bool> done{false};
         std::atomic<int> seen{0};
+        constexpr int threads = 3;
         std::vector<std::thread> askers;
-        for (int t = 0; t < 3; ++t) {
+        askers.reserve(threads);
+        for (int t = 0; t < threads; ++t) {
             askers.emplace_back([&] {
                 while (!done.load()) {
                     seen.fetch_add((*reader)->revoked("j49") ? 1 : 0);

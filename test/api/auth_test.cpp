@@ -163,12 +163,28 @@ TEST_SUITE("auth.token") {
     TEST_CASE("refused: claims of the wrong type or value") {
         fixture f;
         std::vector<std::pair<std::string, std::string>> const wrong{
-            {"exp", R"("1800003600")"},  {"exp", "1800003600.5"}, {"exp", "true"},      {"iat", R"("x")"},
-            {"nbf", "[]"},               {"sub", "42"},           {"sub", R"("")"},     {"sub", R"("a b")"},
-            {"role", "1"},               {"role", R"("boss")"},   {"role", R"("Admin")"}, {"salons", "42"},
-            {"salons", R"("s1")"},       {"salons", "[]"},        {"salons", "[1]"},    {"salons", R"(["a b"])"},
-            {"salons", R"("*")"},        {"staff", "7"},          {"staff", R"("")"},   {"jti", "1"},
-            {"jti", R"("")"},            {"jti", R"("a b")"},
+            {"exp", R"("1800003600")"},
+            {"exp", "1800003600.5"},
+            {"exp", "true"},
+            {"iat", R"("x")"},
+            {"nbf", "[]"},
+            {"sub", "42"},
+            {"sub", R"("")"},
+            {"sub", R"("a b")"},
+            {"role", "1"},
+            {"role", R"("boss")"},
+            {"role", R"("Admin")"},
+            {"salons", "42"},
+            {"salons", R"("s1")"},
+            {"salons", "[]"},
+            {"salons", "[1]"},
+            {"salons", R"(["a b"])"},
+            {"salons", R"("*")"},
+            {"staff", "7"},
+            {"staff", R"("")"},
+            {"jti", "1"},
+            {"jti", R"("")"},
+            {"jti", R"("a b")"},
         };
         for (auto const& [name, value] : wrong) {
             CAPTURE(name);
