@@ -1,5 +1,7 @@
 #include "api/auth/access.hpp"
 
+#include "api/auth/names.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -41,45 +43,28 @@ constexpr std::array<action_set, role_count> table{
     everything, // admin
 };
 
+constexpr std::array<std::pair<action, std::string_view>, action_count> action_names{{
+    {action::read_queue, "read_queue"},
+    {action::read_events, "read_events"},
+    {action::read_stats, "read_stats"},
+    {action::walk_in, "walk_in"},
+    {action::start, "start"},
+    {action::complete, "complete"},
+    {action::clock_in_out, "clock_in_out"},
+    {action::skip, "skip"},
+    {action::undo_skip, "undo_skip"},
+    {action::start_priority, "start_priority"},
+    {action::cancel, "cancel"},
+    {action::manage_staff, "manage_staff"},
+    {action::configure, "configure"},
+    {action::close_day, "close_day"},
+    {action::register_salon, "register_salon"},
+    {action::issue_tokens, "issue_tokens"},
+}};
+
 } // namespace
 
-std::string_view to_string(action a) noexcept {
-    switch (a) {
-    case action::read_queue:
-        return "read_queue";
-    case action::read_events:
-        return "read_events";
-    case action::read_stats:
-        return "read_stats";
-    case action::walk_in:
-        return "walk_in";
-    case action::start:
-        return "start";
-    case action::complete:
-        return "complete";
-    case action::clock_in_out:
-        return "clock_in_out";
-    case action::skip:
-        return "skip";
-    case action::undo_skip:
-        return "undo_skip";
-    case action::start_priority:
-        return "start_priority";
-    case action::cancel:
-        return "cancel";
-    case action::manage_staff:
-        return "manage_staff";
-    case action::configure:
-        return "configure";
-    case action::close_day:
-        return "close_day";
-    case action::register_salon:
-        return "register_salon";
-    case action::issue_tokens:
-        return "issue_tokens";
-    }
-    return "unknown";
-}
+std::string_view to_string(action a) noexcept { return names::name_of<action>(action_names, a); }
 
 bool allowed(role r, action a) noexcept {
     auto const i = static_cast<std::size_t>(r);

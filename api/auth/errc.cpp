@@ -1,41 +1,32 @@
 #include "api/auth/errc.hpp"
 
-namespace salonq::api::auth {
+#include "api/auth/names.hpp"
 
-std::string_view to_string(errc c) noexcept {
-    switch (c) {
-    case errc::token_missing:
-        return "token_missing";
-    case errc::token_malformed:
-        return "token_malformed";
-    case errc::token_unsupported_alg:
-        return "token_unsupported_alg";
-    case errc::unknown_key:
-        return "unknown_key";
-    case errc::token_invalid:
-        return "token_invalid";
-    case errc::token_expired:
-        return "token_expired";
-    case errc::token_not_yet_valid:
-        return "token_not_yet_valid";
-    case errc::claims_invalid:
-        return "claims_invalid";
-    case errc::token_revoked:
-        return "token_revoked";
-    case errc::forbidden_salon:
-        return "forbidden_salon";
-    case errc::forbidden_action:
-        return "forbidden_action";
-    case errc::invalid_request:
-        return "invalid_request";
-    case errc::keyring_unsafe:
-        return "keyring_unsafe";
-    case errc::keyring_invalid:
-        return "keyring_invalid";
-    case errc::io_error:
-        return "io_error";
-    }
-    return "unknown";
-}
+#include <array>
+
+namespace salonq::api::auth {
+namespace {
+
+constexpr std::array<std::pair<errc, std::string_view>, 15> errc_names{{
+    {errc::token_missing, "token_missing"},
+    {errc::token_malformed, "token_malformed"},
+    {errc::token_unsupported_alg, "token_unsupported_alg"},
+    {errc::unknown_key, "unknown_key"},
+    {errc::token_invalid, "token_invalid"},
+    {errc::token_expired, "token_expired"},
+    {errc::token_not_yet_valid, "token_not_yet_valid"},
+    {errc::claims_invalid, "claims_invalid"},
+    {errc::token_revoked, "token_revoked"},
+    {errc::forbidden_salon, "forbidden_salon"},
+    {errc::forbidden_action, "forbidden_action"},
+    {errc::invalid_request, "invalid_request"},
+    {errc::keyring_unsafe, "keyring_unsafe"},
+    {errc::keyring_invalid, "keyring_invalid"},
+    {errc::io_error, "io_error"},
+}};
+
+} // namespace
+
+std::string_view to_string(errc c) noexcept { return names::name_of<errc>(errc_names, c); }
 
 } // namespace salonq::api::auth

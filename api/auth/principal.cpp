@@ -1,12 +1,14 @@
 #include "api/auth/principal.hpp"
 
+#include "api/auth/names.hpp"
+
 #include <array>
 #include <utility>
 
 namespace salonq::api::auth {
 namespace {
 
-constexpr std::array<std::pair<role, std::string_view>, role_count> names{{
+constexpr std::array<std::pair<role, std::string_view>, role_count> role_names{{
     {role::pos, "pos"},
     {role::staff, "staff"},
     {role::manager, "manager"},
@@ -18,23 +20,9 @@ constexpr std::array<std::pair<role, std::string_view>, role_count> names{{
 
 } // namespace
 
-std::string_view to_string(role r) noexcept {
-    for (auto const& [value, name] : names) {
-        if (value == r) {
-            return name;
-        }
-    }
-    return "unknown";
-}
+std::string_view to_string(role r) noexcept { return names::name_of<role>(role_names, r); }
 
-std::optional<role> parse_role(std::string_view s) noexcept {
-    for (auto const& [value, name] : names) {
-        if (name == s) {
-            return value;
-        }
-    }
-    return std::nullopt;
-}
+std::optional<role> parse_role(std::string_view s) noexcept { return names::value_of<role>(role_names, s); }
 
 bool acts_as_staff(role r) noexcept { return r == role::staff || r == role::manager || r == role::owner; }
 

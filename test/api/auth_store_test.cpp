@@ -15,6 +15,7 @@
 #include <atomic>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -31,6 +32,20 @@ std::string read_all(std::string const& path) {
     std::ifstream in{path};
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
+
+// A writer (the CLI's) and a reader (a running server's) of one revocation file.
+struct two_lists {
+    temp_dir dir;
+    std::string file = dir / "revoked";
+    std::unique_ptr<a::file_revocations> writer = open(file);
+    std::unique_ptr<a::file_revocations> reader = open(file);
+
+    static std::unique_ptr<a::file_revocations> open(std::string const& path) {
+        auto list = a::file_revocations::open(path);
+        REQUIRE_MESSAGE(list, list.error().message);
+        return std::move(*list);
+    }
+};
 
 } // namespace
 
@@ -159,21 +174,19 @@ TEST_SUITE("auth.revocation") {
     }
 
     TEST_CASE("expired entries are dropped by the next revoke; a reader reloads the rewritten file") {
-        temp_dir dir;
-        auto const file = dir / "revoked";
-        auto writer = a::file_revocations::open(file);
-        auto reader = a::file_revocations::open(file);
-        REQUIRE((writer && reader));
-        REQUIRE((*writer)->revoke("old", now + 1h, now));
-        REQUIRE((*writer)->revoke("kept", now + 5h, now));
-        REQUIRE((*reader)->refresh());
-        CHECK((*reader)->size() == 2);
-        REQUIRE((*writer)->revoke("new", now + 9h, now + 2h)); // "old" expired at now + 1h
-        CHECK(read_all(file).find("old") == std::string::npos);
-        REQUIRE((*reader)->refresh());
-        CHECK_FALSE((*reader)->revoked("old"));
-        CHECK((*reader)->revoked("kept"));
-        CHECK((*reader)->revoked("new"));
+        two_lists lists;
+        auto& writer = lists.writer;
+        auto& reader = lists.reader;
+        REQUIRE(writer->revoke("old", now + 1h, now));
+        REQUIRE(writer->revoke("kept", now + 5h, now));
+        REQUIRE(reader->refresh());
+        CHECK(reader->size() == 2);
+        REQUIRE(writer->revoke("new", now + 9h, now + 2h)); // "old" expired at now + 1h
+        CHECK(read_all(lists.file).find("old") == std::string::npos);
+        REQUIRE(reader->refresh());
+        CHECK_FALSE(reader->revoked("old"));
+        CHECK(reader->revoked("kept"));
+        CHECK(reader->revoked("new"));
     }
 
     TEST_CASE("a torn last line (a crash mid-write) does not swallow the next revocation") {
@@ -196,11 +209,9 @@ TEST_SUITE("auth.revocation") {
     }
 
     TEST_CASE("revoked() from several threads while refresh() brings new entries") {
-        temp_dir dir;
-        auto const file = dir / "revoked";
-        auto writer = a::file_revocations::open(file);
-        auto reader = a::file_revocations::open(file);
-        REQUIRE((writer && reader));
+        two_lists lists;
+        auto& writer = lists.writer;
+        auto& reader = lists.reader;
         std::atomic<bool> done{false};
         std::atomic<int> seen{0};
         constexpr int threads = 3;
@@ -209,20 +220,20 @@ TEST_SUITE("auth.revocation") {
         for (int t = 0; t < threads; ++t) {
             askers.emplace_back([&] {
                 while (!done.load()) {
-                    seen.fetch_add((*reader)->revoked("j49") ? 1 : 0);
+                    seen.fetch_add(reader->revoked("j49") ? 1 : 0);
                 }
             });
         }
         for (int i = 0; i < 50; ++i) {
-            REQUIRE((*writer)->revoke("j" + std::to_string(i), now + 1h, now));
-            REQUIRE((*reader)->refresh());
+            REQUIRE(writer->revoke("j" + std::to_string(i), now + 1h, now));
+            REQUIRE(reader->refresh());
         }
         done.store(true);
         for (auto& t : askers) {
             t.join();
         }
-        CHECK((*reader)->size() == 50);
-        CHECK((*reader)->revoked("j49"));
+        CHECK(reader->size() == 50);
+        CHECK(reader->revoked("j49"));
     }
 
     TEST_CASE("the verifier refuses a token revoked through the file once the list is refreshed") {
