@@ -101,6 +101,11 @@ TEST_SUITE("auth.token") {
               errc::token_unsupported_alg);
         CHECK(f.refusal(mint(R"({"alg":"RS256","kid":"k1"})", payload, secret)) == errc::token_unsupported_alg);
         CHECK(f.refusal(mint(hs256_header("k1"), payload, secret, EVP_sha512())) == errc::token_invalid);
+        // A header naming alg twice: salonq's reader sees the first, libjwt the last; either way it is refused.
+        CHECK(f.refusal(mint(R"({"alg":"HS256","kid":"k1","alg":"none"})", payload, secret, nullptr)) ==
+              errc::token_invalid);
+        CHECK(f.refusal(mint(R"({"alg":"HS256","kid":"k1","alg":"HS512"})", payload, secret, EVP_sha512())) ==
+              errc::token_unsupported_alg);
     }
 
     TEST_CASE("refused: a wrong secret, a changed payload, a cut signature") {
