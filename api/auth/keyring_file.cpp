@@ -31,7 +31,7 @@ std::string encode(keyring const& ring) {
     return out;
 }
 
-std::expected<keyring, error> decode(std::filesystem::path const& file, std::string const& text) {
+std::expected<keyring, error> decode(std::filesystem::path const& file, std::string_view text) {
     auto bad = [&](std::string_view why) {
         return std::unexpected(error{errc::keyring_invalid, fmt::format("{}: {}", file.string(), why)});
     };
@@ -40,7 +40,7 @@ std::expected<keyring, error> decode(std::filesystem::path const& file, std::str
     }
     simdjson::dom::parser parser;
     simdjson::dom::object root;
-    if (parser.parse(text).get_object().get(root) != simdjson::SUCCESS) {
+    if (parser.parse(text.data(), text.size(), true).get_object().get(root) != simdjson::SUCCESS) {
         return bad("not a JSON object");
     }
     std::int64_t version = 0;
@@ -90,11 +90,12 @@ std::expected<std::optional<keyring>, error> read(std::filesystem::path const& f
     if (!text) {
         return std::unexpected(std::move(text.error()));
     }
-    auto const& content = *text;
+    auto& content = *text;
     if (!content) {
         return std::optional<keyring>{};
     }
-    auto ring = decode(file, *content);
+    secret const wiped{std::move(*content)}; // the file's text holds the secrets: wiped once decoded
+    auto ring = decode(file, wiped.bytes());
     if (!ring) {
         return std::unexpected(std::move(ring.error()));
     }
@@ -119,7 +120,8 @@ std::expected<keyring, error> update(std::filesystem::path const& file, Change&&
     if (!next) {
         return next;
     }
-    if (auto written = files::replace(file, encode(*next)); !written) {
+    secret const text{encode(*next)}; // holds the secrets: wiped once written
+    if (auto written = files::replace(file, text.bytes()); !written) {
         return std::unexpected(std::move(written.error()));
     }
     return next;

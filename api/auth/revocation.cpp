@@ -76,7 +76,7 @@ std::expected<std::unique_ptr<file_revocations>, error> file_revocations::open(s
 
 bool file_revocations::revoked(std::string_view jti) const {
     std::shared_lock lock{mutex_};
-    return entries_.find(std::string{jti}) != entries_.end();
+    return entries_.find(jti) != entries_.end();
 }
 
 std::size_t file_revocations::size() const {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <expected>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -61,7 +62,14 @@ private:
     std::filesystem::path file_;
     std::mutex refresh_mutex_;        // one refresh at a time; guards inode_, read_up_to_ and partial_
     mutable std::shared_mutex mutex_; // guards entries_
-    std::unordered_map<std::string, std::int64_t> entries_; // jti -> expiry (seconds)
+    // Looked up by string_view, without a copy of the jti per request.
+    struct jti_hash {
+        using is_transparent = void;
+        [[nodiscard]] std::size_t operator()(std::string_view s) const noexcept {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+    std::unordered_map<std::string, std::int64_t, jti_hash, std::equal_to<>> entries_; // jti -> expiry (seconds)
     // What refresh() has read: the file's inode and how far.
     std::uint64_t inode_ = 0;
     std::uint64_t read_up_to_ = 0;
