@@ -63,6 +63,8 @@ public:
 
     [[nodiscard]] std::expected<principal, error> verify(std::string_view token, std::chrono::sys_seconds now) const;
     void replace_keys(keyring keys);
+    // The keys in use now (also for the link secret); kept alive by the pointer across a replace_keys.
+    [[nodiscard]] std::shared_ptr<keyring const> keys() const { return keys_.load(); }
 
 private:
     std::atomic<std::shared_ptr<keyring const>> keys_;
