@@ -43,28 +43,16 @@ constexpr std::array<action_set, role_count> table{
     everything, // admin
 };
 
-constexpr std::array<std::pair<action, std::string_view>, action_count> action_names{{
-    {action::read_queue, "read_queue"},
-    {action::read_events, "read_events"},
-    {action::read_stats, "read_stats"},
-    {action::walk_in, "walk_in"},
-    {action::start, "start"},
-    {action::complete, "complete"},
-    {action::clock_in_out, "clock_in_out"},
-    {action::skip, "skip"},
-    {action::undo_skip, "undo_skip"},
-    {action::start_priority, "start_priority"},
-    {action::cancel, "cancel"},
-    {action::manage_staff, "manage_staff"},
-    {action::configure, "configure"},
-    {action::close_day, "close_day"},
-    {action::register_salon, "register_salon"},
-    {action::issue_tokens, "issue_tokens"},
-}};
+constexpr std::array<std::string_view, action_count> action_names{
+    "read_queue",   "read_events", "read_stats",     "walk_in",        "start",  "complete",
+    "clock_in_out", "skip",        "undo_skip",      "start_priority", "cancel", "manage_staff",
+    "configure",    "close_day",   "register_salon", "issue_tokens"};
+static_assert(static_cast<std::size_t>(action::issue_tokens) + 1 == action_count);
+static_assert(std::ranges::none_of(action_names, &std::string_view::empty), "an action without a name");
 
 } // namespace
 
-std::string_view to_string(action a) noexcept { return names::name_of<action>(action_names, a); }
+std::string_view to_string(action a) noexcept { return names::name_of(action_names, a); }
 
 bool allowed(role r, action a) noexcept {
     auto const i = static_cast<std::size_t>(r);

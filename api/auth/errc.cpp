@@ -2,31 +2,20 @@
 
 #include "api/auth/names.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace salonq::api::auth {
 namespace {
 
-constexpr std::array<std::pair<errc, std::string_view>, 15> errc_names{{
-    {errc::token_missing, "token_missing"},
-    {errc::token_malformed, "token_malformed"},
-    {errc::token_unsupported_alg, "token_unsupported_alg"},
-    {errc::unknown_key, "unknown_key"},
-    {errc::token_invalid, "token_invalid"},
-    {errc::token_expired, "token_expired"},
-    {errc::token_not_yet_valid, "token_not_yet_valid"},
-    {errc::claims_invalid, "claims_invalid"},
-    {errc::token_revoked, "token_revoked"},
-    {errc::forbidden_salon, "forbidden_salon"},
-    {errc::forbidden_action, "forbidden_action"},
-    {errc::invalid_request, "invalid_request"},
-    {errc::keyring_unsafe, "keyring_unsafe"},
-    {errc::keyring_invalid, "keyring_invalid"},
-    {errc::io_error, "io_error"},
-}};
+constexpr std::array<std::string_view, static_cast<std::size_t>(errc::io_error) + 1> errc_names{
+    "token_missing",    "token_malformed",     "token_unsupported_alg", "unknown_key",     "token_invalid",
+    "token_expired",    "token_not_yet_valid", "claims_invalid",        "token_revoked",   "forbidden_salon",
+    "forbidden_action", "invalid_request",     "keyring_unsafe",        "keyring_invalid", "io_error"};
+static_assert(std::ranges::none_of(errc_names, &std::string_view::empty), "a code without a name");
 
 } // namespace
 
-std::string_view to_string(errc c) noexcept { return names::name_of<errc>(errc_names, c); }
+std::string_view to_string(errc c) noexcept { return names::name_of(errc_names, c); }
 
 } // namespace salonq::api::auth

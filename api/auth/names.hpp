@@ -1,32 +1,26 @@
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <span>
 #include <string_view>
-#include <utility>
 
-// The names of auth's enums (role, action, errc) are tables of (value, name) pairs: one place per enum, looked up
-// both ways by these two functions.
+// The names of auth's enums (role, action, errc): one array per enum, in the enum's order (each file
+// static_asserts its length; the tests round-trip every value), looked up both ways here.
 namespace salonq::api::auth::names {
 
 template <typename E>
-using table = std::span<std::pair<E, std::string_view> const>;
-
-template <typename E>
-[[nodiscard]] constexpr std::string_view name_of(table<E> names, E value) noexcept {
-    for (auto const& [v, name] : names) {
-        if (v == value) {
-            return name;
-        }
-    }
-    return "unknown";
+[[nodiscard]] constexpr std::string_view name_of(std::span<std::string_view const> names, E value) noexcept {
+    auto const i = static_cast<std::size_t>(value);
+    return i < names.size() ? names[i] : std::string_view{"unknown"};
 }
 
 template <typename E>
-[[nodiscard]] constexpr std::optional<E> value_of(table<E> names, std::string_view name) noexcept {
-    for (auto const& [v, n] : names) {
-        if (n == name) {
-            return v;
+[[nodiscard]] constexpr std::optional<E> value_of(std::span<std::string_view const> names,
+                                                  std::string_view name) noexcept {
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (names[i] == name) {
+            return static_cast<E>(i);
         }
     }
     return std::nullopt;

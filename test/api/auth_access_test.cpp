@@ -87,6 +87,17 @@ TEST_SUITE("auth.access") {
         for (auto r : all_roles) {
             CHECK(a::parse_role(a::to_string(r)) == r);
         }
+        // The names stand where their values do (the tables are in enum order).
+        CHECK(a::to_string(role::pos) == "pos");
+        CHECK(a::to_string(role::owner) == "owner");
+        CHECK(a::to_string(role::admin) == "admin");
+        CHECK(a::to_string(action::read_queue) == "read_queue");
+        CHECK(a::to_string(action::start_priority) == "start_priority");
+        CHECK(a::to_string(action::issue_tokens) == "issue_tokens");
+        CHECK(a::to_string(a::errc::token_missing) == "token_missing");
+        CHECK(a::to_string(a::errc::token_revoked) == "token_revoked");
+        CHECK(a::to_string(a::errc::forbidden_salon) == "forbidden_salon");
+        CHECK(a::to_string(a::errc::io_error) == "io_error");
         CHECK_FALSE(a::parse_role("root"));
         CHECK_FALSE(a::parse_role(""));
         std::set<std::string_view> names;

@@ -13,96 +13,86 @@
 namespace salonq::test::auth {
 namespace {
 
-a::token_request pos_request() {
-    a::token_request r;
-    r.subject = "pos7";
-    r.role = a::role::pos;
-    r.salons = {engine::salon_id{"s1"}};
-    r.ttl = 8h;
-    return r;
-}
+// A server's authenticator over <dir>/data, and the files other processes change under it.
+struct server {
+    temp_dir dir;
+    std::filesystem::path keyring_file = a::default_keyring_path(dir / "data");
+    std::unique_ptr<a::authenticator> gate = must(a::authenticator::open({.data = dir / "data"}, now));
 
-std::unique_ptr<a::authenticator> open_authenticator(temp_dir const& dir) {
-    auto opened = a::authenticator::open({.data = dir / "data"}, now);
-    REQUIRE_MESSAGE(opened, opened.error().message);
-    return std::move(*opened);
-}
+    // A pos token signed with keys.
+    static a::issued_token pos_token(a::keyring const& keys) {
+        a::token_request r;
+        r.subject = "pos7";
+        r.role = a::role::pos;
+        r.salons = {engine::salon_id{"s1"}};
+        r.ttl = 8h;
+        return must(a::issue_token(keys, r, now));
+    }
+    [[nodiscard]] bool accepts(a::issued_token const& t) const {
+        return gate->authenticate("Bearer " + t.token, now).has_value();
+    }
+    [[nodiscard]] a::errc refusal(a::issued_token const& t) const {
+        auto p = gate->authenticate("Bearer " + t.token, now);
+        REQUIRE_FALSE(p);
+        return p.error().code;
+    }
+};
 
 } // namespace
 
 TEST_SUITE("auth.authenticator") {
     TEST_CASE("a bearer header becomes a principal; a missing one is token_missing") {
-        temp_dir dir;
-        auto gate = open_authenticator(dir);
-        auto keys = a::load_keyring(a::default_keyring_path(dir / "data")); // made by open
-        REQUIRE(keys);
-        auto issued = a::issue_token(*keys, pos_request(), now);
-        REQUIRE(issued);
-        auto p = gate->authenticate("Bearer " + issued->token, now);
+        server s;
+        auto const issued = server::pos_token(must(a::load_keyring(s.keyring_file))); // made by open
+        auto p = s.gate->authenticate("Bearer " + issued.token, now);
         REQUIRE_MESSAGE(p, p.error().message);
         CHECK(p->subject == "pos7");
-        CHECK(gate->authenticate("", now).error().code == a::errc::token_missing);
-        CHECK(gate->authenticate("Bearer x.y", now).error().code == a::errc::token_malformed);
+        CHECK(s.gate->authenticate("", now).error().code == a::errc::token_missing);
+        CHECK(s.gate->authenticate("Bearer x.y", now).error().code == a::errc::token_malformed);
     }
 
     TEST_CASE("a revocation and a rotation by another process take effect at the next refresh") {
-        temp_dir dir;
-        auto gate = open_authenticator(dir);
-        auto const keyring_file = a::default_keyring_path(dir / "data");
-        auto first = a::load_keyring(keyring_file);
-        REQUIRE(first);
-        auto old_token = a::issue_token(*first, pos_request(), now);
-        REQUIRE(old_token);
+        server s;
+        auto const first = must(a::load_keyring(s.keyring_file));
+        auto const old_token = server::pos_token(first);
+        auto const second = must(a::rotate_keyring(s.keyring_file, now)); // `salonq keys rotate`
+        auto const new_token = server::pos_token(second);
+        CHECK(s.refusal(new_token) == a::errc::unknown_key);
+        REQUIRE(s.gate->refresh());
+        CHECK(s.accepts(new_token));
+        CHECK(s.accepts(old_token));
 
-        auto second = a::rotate_keyring(keyring_file, now); // `salonq keys rotate`
-        REQUIRE(second);
-        auto new_token = a::issue_token(*second, pos_request(), now);
-        REQUIRE(new_token);
-        CHECK(gate->authenticate("Bearer " + new_token->token, now).error().code == a::errc::unknown_key);
-        REQUIRE(gate->refresh());
-        CHECK(gate->authenticate("Bearer " + new_token->token, now));
-        CHECK(gate->authenticate("Bearer " + old_token->token, now));
+        auto cli = must(a::file_revocations::open(a::default_revocations_path(s.dir / "data"))); // `token revoke`
+        REQUIRE(cli->revoke(old_token.jti, old_token.expires, now));
+        CHECK(s.accepts(old_token));
+        REQUIRE(s.gate->refresh());
+        CHECK(s.refusal(old_token) == a::errc::token_revoked);
 
-        auto cli = a::file_revocations::open(a::default_revocations_path(dir / "data")); // `salonq token revoke`
-        REQUIRE(cli);
-        REQUIRE((*cli)->revoke(old_token->jti, old_token->expires, now));
-        CHECK(gate->authenticate("Bearer " + old_token->token, now));
-        REQUIRE(gate->refresh());
-        CHECK(gate->authenticate("Bearer " + old_token->token, now).error().code == a::errc::token_revoked);
-
-        REQUIRE(a::retire_key(keyring_file, first->current().kid)); // `salonq keys retire`
-        REQUIRE(a::rotate_keyring(keyring_file, now));              // two changes between refreshes
-        REQUIRE(gate->refresh());
-        CHECK(gate->authenticate("Bearer " + new_token->token, now));
-        auto other = a::issue_token(*first, pos_request(), now);
-        REQUIRE(other);
-        CHECK(gate->authenticate("Bearer " + other->token, now).error().code == a::errc::unknown_key);
+        REQUIRE(a::retire_key(s.keyring_file, first.current().kid)); // `salonq keys retire`
+        REQUIRE(a::rotate_keyring(s.keyring_file, now));             // two changes between refreshes
+        REQUIRE(s.gate->refresh());
+        CHECK(s.accepts(new_token));
+        CHECK(s.refusal(server::pos_token(first)) == a::errc::unknown_key);
     }
 
     TEST_CASE("a keyring made unsafe is not reloaded: the keys in use stay, and refresh says why") {
-        temp_dir dir;
-        auto gate = open_authenticator(dir);
-        auto const keyring_file = a::default_keyring_path(dir / "data");
-        auto keys = a::rotate_keyring(keyring_file, now);
-        REQUIRE(keys);
-        REQUIRE(::chmod(keyring_file.c_str(), 0644) == 0);
-        auto refreshed = gate->refresh();
+        server s;
+        auto const keys = must(a::rotate_keyring(s.keyring_file, now));
+        REQUIRE(::chmod(s.keyring_file.c_str(), 0644) == 0);
+        auto refreshed = s.gate->refresh();
         REQUIRE_FALSE(refreshed);
         CHECK(refreshed.error().code == a::errc::keyring_unsafe);
-        auto issued = a::issue_token(*keys, pos_request(), now);
-        REQUIRE(issued);
-        CHECK(gate->authenticate("Bearer " + issued->token, now).error().code == a::errc::unknown_key);
+        CHECK(s.refusal(server::pos_token(keys)) == a::errc::unknown_key);
     }
 
     TEST_CASE("link codes come from the keyring's link secret, which a rotation keeps") {
-        temp_dir dir;
-        auto gate = open_authenticator(dir);
-        auto const code = gate->link_code(engine::salon_id{"s1"}, engine::ticket_id{3});
-        CHECK(gate->check_link(engine::salon_id{"s1"}, engine::ticket_id{3}, code));
-        CHECK_FALSE(gate->check_link(engine::salon_id{"s1"}, engine::ticket_id{4}, code));
-        REQUIRE(a::rotate_keyring(a::default_keyring_path(dir / "data"), now));
-        REQUIRE(gate->refresh());
-        CHECK(gate->check_link(engine::salon_id{"s1"}, engine::ticket_id{3}, code));
+        server s;
+        auto const code = s.gate->link_code(engine::salon_id{"s1"}, engine::ticket_id{3});
+        CHECK(s.gate->check_link(engine::salon_id{"s1"}, engine::ticket_id{3}, code));
+        CHECK_FALSE(s.gate->check_link(engine::salon_id{"s1"}, engine::ticket_id{4}, code));
+        REQUIRE(a::rotate_keyring(s.keyring_file, now));
+        REQUIRE(s.gate->refresh());
+        CHECK(s.gate->check_link(engine::salon_id{"s1"}, engine::ticket_id{3}, code));
     }
 }
 

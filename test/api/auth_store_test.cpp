@@ -37,14 +37,8 @@ std::string read_all(std::string const& path) {
 struct two_lists {
     temp_dir dir;
     std::string file = dir / "revoked";
-    std::unique_ptr<a::file_revocations> writer = open(file);
-    std::unique_ptr<a::file_revocations> reader = open(file);
-
-    static std::unique_ptr<a::file_revocations> open(std::string const& path) {
-        auto list = a::file_revocations::open(path);
-        REQUIRE_MESSAGE(list, list.error().message);
-        return std::move(*list);
-    }
+    std::unique_ptr<a::file_revocations> writer = must(a::file_revocations::open(file));
+    std::unique_ptr<a::file_revocations> reader = must(a::file_revocations::open(file));
 };
 
 } // namespace

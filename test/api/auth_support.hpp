@@ -7,10 +7,12 @@
 #include "api/auth/keyring.hpp"
 #include "api/auth/revocation.hpp"
 
+#include <doctest/doctest.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include <chrono>
+#include <expected>
 #include <map>
 #include <set>
 #include <string>
@@ -23,6 +25,13 @@ namespace a = salonq::api::auth;
 using namespace std::chrono_literals;
 
 inline std::chrono::sys_seconds const now{std::chrono::seconds{1'800'000'000}};
+
+// The value a test step needs, or a failed REQUIRE naming the error.
+template <typename T>
+T must(std::expected<T, a::error> r) {
+    REQUIRE_MESSAGE(r.has_value(), (r.has_value() ? std::string{} : r.error().message));
+    return std::move(*r);
+}
 
 inline a::key test_key(std::string kid, char fill) {
     return a::key{std::move(kid), a::secret{std::string(a::keyring::secret_bytes, fill)}, now};
