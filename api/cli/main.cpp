@@ -1,5 +1,6 @@
 // salonq: the command line of the salon queue engine (embedded mode).
 
+#include "api/cli/auth_commands.hpp"
 #include "api/cli/commands.hpp"
 #include "engine/logging/logger.hpp"
 
@@ -10,6 +11,7 @@
 #include <exception>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 namespace {
 
@@ -22,6 +24,7 @@ struct options {
     http_options ho;
     events_options eo;
     simulate_options sim;
+    auth_options ao;
     std::string input = "-";
     std::string salon;
     std::string verify_brokers;
@@ -42,6 +45,11 @@ struct commands {
     CLI::App* topics_create = nullptr;
     CLI::App* topics_describe = nullptr;
     CLI::App* serve = nullptr;
+    CLI::App* token_issue = nullptr;
+    CLI::App* token_revoke = nullptr;
+    CLI::App* keys_rotate = nullptr;
+    CLI::App* keys_list = nullptr;
+    CLI::App* keys_retire = nullptr;
 };
 
 // A crash says why: an uncaught exception is named on stderr before the abort.
@@ -208,7 +216,68 @@ void add_kafka_commands(CLI::App& app, options& o, commands& c) {
         ->check(CLI::Range(1, 24 * 3600 * 7));
 }
 
+// token issue|revoke, keys rotate|list|retire: the HTTP API's bearer tokens and the keyring that signs them.
+void add_auth_commands(CLI::App& app, options& o, commands& c) {
+    auto keyring_option = [&o](CLI::App* sub) {
+        sub->add_option("--keyring", o.ao.keyring, "The keyring file (default <data>/auth/keyring.json, made 0600)")
+            ->envname("SALONQ_KEYRING");
+    };
+    auto* token = app.add_subcommand("token", "Bearer tokens for the HTTP API: issue or revoke one");
+    token->require_subcommand(1);
+    c.token_issue = token->add_subcommand(
+        "issue", "Sign a token and print it alone on stdout (its jti and expiry go to stderr); makes the keyring "
+                 "on first use");
+    c.token_issue->add_option("--role", o.ao.role, "pos, staff, manager, owner, dashboard, analyst or admin")
+        ->required();
+    c.token_issue->add_option("--salon", o.ao.salons, "A salon the token reaches (repeatable)");
+    c.token_issue->add_flag("--all-salons", o.ao.all_salons, "Every salon (role admin only)");
+    c.token_issue->add_option("--staff", o.ao.staff,
+                              "The staffId the bearer acts as (required for staff, manager and owner)");
+    c.token_issue->add_option("--sub", o.ao.subject,
+                              "Who holds it: a terminal's name for pos (required there), else default the staff id "
+                              "or the role");
+    c.token_issue->add_option("--ttl", o.ao.ttl, "Lifetime: 90s, 30m, 8h, 7d (at most 30d)")->required();
+    c.token_revoke = token->add_subcommand(
+        "revoke", "Revoke a token by its jti (or give the token itself); a running server learns it at its next "
+                  "refresh");
+    c.token_revoke->add_option("jti", o.ao.revoke, "The token's jti, as `token issue` printed it, or the token")
+        ->required();
+
+    auto* keys = app.add_subcommand("keys", "The keyring that signs tokens (secrets are never printed)");
+    keys->require_subcommand(1);
+    c.keys_rotate = keys->add_subcommand("rotate", "Add a new current key; the previous keys stay valid");
+    c.keys_list = keys->add_subcommand("list", "List the keys' ids and ages");
+    c.keys_retire = keys->add_subcommand("retire", "Drop a key: tokens signed with it stop verifying");
+    c.keys_retire->add_option("kid", o.ao.kid, "The key's id (from keys list)")->required();
+    for (auto* sub : {c.token_issue, c.token_revoke, c.keys_rotate, c.keys_list, c.keys_retire}) {
+        keyring_option(sub);
+    }
+}
+
+// The auth subcommands, if one was given.
+std::optional<int> run_auth(commands const& c, options const& o) {
+    if (c.token_issue->parsed()) {
+        return run_token_issue(o.so, o.ao);
+    }
+    if (c.token_revoke->parsed()) {
+        return run_token_revoke(o.so, o.ao);
+    }
+    if (c.keys_rotate->parsed()) {
+        return run_keys_rotate(o.so, o.ao);
+    }
+    if (c.keys_list->parsed()) {
+        return run_keys_list(o.so, o.ao);
+    }
+    if (c.keys_retire->parsed()) {
+        return run_keys_retire(o.so, o.ao);
+    }
+    return std::nullopt;
+}
+
 int run(commands const& c, options& o) {
+    if (auto done = run_auth(c, o)) {
+        return *done;
+    }
     if (c.submit->parsed()) {
         if (o.input == "-") {
             return run_submit(o.so, std::cin);
@@ -263,6 +332,7 @@ int main(int argc, char** argv) {
     add_global_options(app, o);
     add_embedded_commands(app, o, c);
     add_kafka_commands(app, o, c);
+    add_auth_commands(app, o, c);
     CLI11_PARSE(app, argc, argv);
     // (both checked by CLI11 against the names parse_* know)
     salonq::logging::configure(salonq::logging::parse_level(o.log_level).value_or(salonq::logging::level::info),

@@ -1,0 +1,74 @@
+#include "api/auth/authenticator.hpp"
+
+#include "api/auth/keyring_file.hpp"
+#include "api/auth/ticket_link.hpp"
+
+#include <sys/stat.h>
+
+namespace salonq::api::auth {
+std::optional<authenticator::file_stamp> authenticator::stamp_of(std::filesystem::path const& file) {
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0) {
+        return std::nullopt;
+    }
+    constexpr std::int64_t ns_per_s = 1'000'000'000;
+    return file_stamp{static_cast<std::uint64_t>(st.st_ino),
+                      static_cast<std::int64_t>(st.st_ctim.tv_sec) * ns_per_s + st.st_ctim.tv_nsec,
+                      static_cast<std::int64_t>(st.st_size)};
+}
+
+std::expected<std::unique_ptr<authenticator>, error> authenticator::open(authenticator_options options,
+                                                                         std::chrono::sys_seconds now) {
+    auto file = options.keyring ? *options.keyring : default_keyring_path(options.data);
+    auto keys = load_or_create_keyring(file, now);
+    if (!keys) {
+        return std::unexpected(std::move(keys.error()));
+    }
+    auto revocations = file_revocations::open(default_revocations_path(options.data));
+    if (!revocations) {
+        return std::unexpected(std::move(revocations.error()));
+    }
+    auto const stamp = stamp_of(file);
+    std::unique_ptr<authenticator> a{
+        new authenticator{std::move(file), std::move(*keys), std::move(*revocations), options.verify}};
+    a->keyring_stamp_ = stamp;
+    return a;
+}
+
+authenticator::authenticator(std::filesystem::path keyring_file, keyring keys,
+                             std::unique_ptr<file_revocations> revocations, verify_options options)
+    : keyring_file_(std::move(keyring_file)), revocations_(std::move(revocations)),
+      verifier_(std::move(keys), *revocations_, options) {}
+
+std::expected<principal, error> authenticator::authenticate(std::string_view authorization,
+                                                            std::chrono::sys_seconds now) const {
+    auto token = bearer_token(authorization);
+    if (!token) {
+        return std::unexpected(std::move(token.error()));
+    }
+    return verifier_.verify(*token, now);
+}
+
+bool authenticator::check_link(engine::salon_id const& salon, engine::ticket_id ticket, std::string_view code) const {
+    return check_ticket_link(verifier_.keys()->link_secret(), salon, ticket, code);
+}
+
+std::string authenticator::link_code(engine::salon_id const& salon, engine::ticket_id ticket) const {
+    return ticket_link_code(verifier_.keys()->link_secret(), salon, ticket);
+}
+
+std::expected<void, error> authenticator::refresh() {
+    std::lock_guard refreshing{refresh_mutex_};
+    auto revoked = revocations_->refresh();
+    if (auto const stamp = stamp_of(keyring_file_); stamp && stamp != keyring_stamp_) {
+        auto keys = load_keyring(keyring_file_);
+        if (!keys) {
+            return std::unexpected(std::move(keys.error()));
+        }
+        verifier_.replace_keys(std::move(*keys));
+        keyring_stamp_ = stamp;
+    }
+    return revoked;
+}
+
+} // namespace salonq::api::auth

@@ -1,0 +1,67 @@
+#pragma once
+
+#include "api/auth/errc.hpp"
+#include "api/auth/principal.hpp"
+#include "api/auth/revocation.hpp"
+#include "api/auth/token.hpp"
+#include "engine/domain/strong.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string_view>
+
+namespace salonq::api::auth {
+
+struct authenticator_options {
+    std::filesystem::path data{}; // the data directory: <data>/auth/revoked, and the keyring's default
+    std::optional<std::filesystem::path> keyring{}; // --keyring / SALONQ_KEYRING; default <data>/auth/keyring.json
+    verify_options verify{};
+};
+
+// What a server holds to authenticate requests: the keyring (made on first use), the verifier and this machine's
+// revocation list, wired together. authenticate() and check_link() from any thread; refresh() from a timer (about
+// every second; calls are serialized): it re-reads the revocation list's new lines, and reloads the keyring when
+// `salonq keys rotate` or `keys retire` replaced the file. A keyring that fails to reload (made unsafe, damaged)
+// leaves the previous one in use and refresh() says why.
+class authenticator {
+public:
+    [[nodiscard]] static std::expected<std::unique_ptr<authenticator>, error> open(authenticator_options options,
+                                                                                   std::chrono::sys_seconds now);
+
+    // The principal of an Authorization header's value ("Bearer <token>").
+    [[nodiscard]] std::expected<principal, error> authenticate(std::string_view authorization,
+                                                               std::chrono::sys_seconds now) const;
+    // Whether code is the customer link code of this ticket.
+    [[nodiscard]] bool check_link(engine::salon_id const& salon, engine::ticket_id ticket, std::string_view code) const;
+    // The link code to print on a ticket.
+    [[nodiscard]] std::string link_code(engine::salon_id const& salon, engine::ticket_id ticket) const;
+
+    [[nodiscard]] std::expected<void, error> refresh();
+
+private:
+    authenticator(std::filesystem::path keyring_file, keyring keys, std::unique_ptr<file_revocations> revocations,
+                  verify_options options);
+
+    std::filesystem::path keyring_file_;
+    std::unique_ptr<file_revocations> revocations_;
+    verifier verifier_;
+    // The keyring file as last loaded: every change is a rename, so a new inode; its change time and size too, in
+    // case two rotations between refreshes reuse the inode.
+    struct file_stamp {
+        std::uint64_t inode = 0;
+        std::int64_t changed_ns = 0;
+        std::int64_t size = 0;
+        friend bool operator==(file_stamp const&, file_stamp const&) = default;
+    };
+    [[nodiscard]] static std::optional<file_stamp> stamp_of(std::filesystem::path const& file);
+
+    std::mutex refresh_mutex_; // one refresh at a time; guards keyring_stamp_
+    std::optional<file_stamp> keyring_stamp_;
+};
+
+} // namespace salonq::api::auth

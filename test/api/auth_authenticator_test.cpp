@@ -1,0 +1,99 @@
+// The authenticator a server holds: a header in, a principal out; a revocation and a key rotation made by other
+// processes (here: other objects on the same files) take effect at its next refresh, without a restart.
+
+#include "api/auth/authenticator.hpp"
+#include "api/auth/keyring_file.hpp"
+#include "api/auth/revocation.hpp"
+#include "test/api/auth_support.hpp"
+#include "test/support/process.hpp"
+
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+namespace salonq::test::auth {
+namespace {
+
+// A server's authenticator over <dir>/data, and the files other processes change under it.
+struct server {
+    temp_dir dir;
+    std::filesystem::path keyring_file = a::default_keyring_path(dir / "data");
+    std::unique_ptr<a::authenticator> gate = must(a::authenticator::open({.data = dir / "data"}, now));
+
+    // A pos token signed with keys.
+    static a::issued_token pos_token(a::keyring const& keys) {
+        a::token_request r;
+        r.subject = "pos7";
+        r.role = a::role::pos;
+        r.salons = {engine::salon_id{"s1"}};
+        r.ttl = 8h;
+        return must(a::issue_token(keys, r, now));
+    }
+    [[nodiscard]] bool accepts(a::issued_token const& t) const {
+        return gate->authenticate("Bearer " + t.token, now).has_value();
+    }
+    [[nodiscard]] a::errc refusal(a::issued_token const& t) const {
+        auto p = gate->authenticate("Bearer " + t.token, now);
+        REQUIRE_FALSE(p);
+        return p.error().code;
+    }
+};
+
+} // namespace
+
+TEST_SUITE("auth.authenticator") {
+    TEST_CASE("a bearer header becomes a principal; a missing one is token_missing") {
+        server s;
+        auto const issued = server::pos_token(must(a::load_keyring(s.keyring_file))); // made by open
+        auto p = s.gate->authenticate("Bearer " + issued.token, now);
+        REQUIRE_MESSAGE(p, p.error().message);
+        CHECK(p->subject == "pos7");
+        CHECK(s.gate->authenticate("", now).error().code == a::errc::token_missing);
+        CHECK(s.gate->authenticate("Bearer x.y", now).error().code == a::errc::token_malformed);
+    }
+
+    TEST_CASE("a revocation and a rotation by another process take effect at the next refresh") {
+        server s;
+        auto const first = must(a::load_keyring(s.keyring_file));
+        auto const old_token = server::pos_token(first);
+        auto const second = must(a::rotate_keyring(s.keyring_file, now)); // `salonq keys rotate`
+        auto const new_token = server::pos_token(second);
+        CHECK(s.refusal(new_token) == a::errc::unknown_key);
+        REQUIRE(s.gate->refresh());
+        CHECK(s.accepts(new_token));
+        CHECK(s.accepts(old_token));
+
+        auto cli = must(a::file_revocations::open(a::default_revocations_path(s.dir / "data"))); // `token revoke`
+        REQUIRE(cli->revoke(old_token.jti, old_token.expires, now));
+        CHECK(s.accepts(old_token));
+        REQUIRE(s.gate->refresh());
+        CHECK(s.refusal(old_token) == a::errc::token_revoked);
+
+        REQUIRE(a::retire_key(s.keyring_file, first.current().kid)); // `salonq keys retire`
+        REQUIRE(a::rotate_keyring(s.keyring_file, now));             // two changes between refreshes
+        REQUIRE(s.gate->refresh());
+        CHECK(s.accepts(new_token));
+        CHECK(s.refusal(server::pos_token(first)) == a::errc::unknown_key);
+    }
+
+    TEST_CASE("a keyring made unsafe is not reloaded: the keys in use stay, and refresh says why") {
+        server s;
+        auto const keys = must(a::rotate_keyring(s.keyring_file, now));
+        REQUIRE(::chmod(s.keyring_file.c_str(), 0644) == 0);
+        auto refreshed = s.gate->refresh();
+        REQUIRE_FALSE(refreshed);
+        CHECK(refreshed.error().code == a::errc::keyring_unsafe);
+        CHECK(s.refusal(server::pos_token(keys)) == a::errc::unknown_key);
+    }
+
+    TEST_CASE("link codes come from the keyring's link secret, which a rotation keeps") {
+        server s;
+        auto const code = s.gate->link_code(engine::salon_id{"s1"}, engine::ticket_id{3});
+        CHECK(s.gate->check_link(engine::salon_id{"s1"}, engine::ticket_id{3}, code));
+        CHECK_FALSE(s.gate->check_link(engine::salon_id{"s1"}, engine::ticket_id{4}, code));
+        REQUIRE(a::rotate_keyring(s.keyring_file, now));
+        REQUIRE(s.gate->refresh());
+        CHECK(s.gate->check_link(engine::salon_id{"s1"}, engine::ticket_id{3}, code));
+    }
+}
+
+} // namespace salonq::test::auth
