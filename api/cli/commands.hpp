@@ -61,6 +61,8 @@ struct kafka_options {
     std::int32_t events_retention_hours = 0; // topics create: 0 keeps the events forever
 };
 
+struct auth_options; // api/cli/auth_commands.hpp
+
 // salonq serve in embedded mode: the HTTP API (api/http/options.hpp has the rest of the server's settings).
 struct http_options {
     std::string listen = "127.0.0.1:8080";
@@ -84,7 +86,7 @@ int run_demo(store_options const& so);
 int run_topics_create(kafka_options const& ko);
 int run_topics_describe(kafka_options const& ko);
 int run_serve(store_options const& so, kafka_options const& ko);
-int run_serve_http(store_options const& so, http_options const& ho);
+int run_serve_http(store_options const& so, http_options const& ho, auth_options const& ao);
 int run_verify_kafka(kafka_options const& ko, std::vector<std::filesystem::path> const& worker_dirs);
 
 [[nodiscard]] std::expected<std::unique_ptr<engine::runtime::embedded_engine>, std::string>

@@ -249,7 +249,7 @@ void add_auth_commands(CLI::App& app, options& o, commands& c) {
     c.keys_list = keys->add_subcommand("list", "List the keys' ids and ages");
     c.keys_retire = keys->add_subcommand("retire", "Drop a key: tokens signed with it stop verifying");
     c.keys_retire->add_option("kid", o.ao.kid, "The key's id (from keys list)")->required();
-    for (auto* sub : {c.token_issue, c.token_revoke, c.keys_rotate, c.keys_list, c.keys_retire}) {
+    for (auto* sub : {c.token_issue, c.token_revoke, c.keys_rotate, c.keys_list, c.keys_retire, c.serve}) {
         keyring_option(sub);
     }
 }
@@ -313,7 +313,7 @@ int run(commands const& c, options& o) {
         return c.topics_create->parsed() ? run_topics_create(o.ko) : run_topics_describe(o.ko);
     }
     if (c.serve->parsed()) {
-        return o.ko.brokers.empty() ? run_serve_http(o.so, o.ho) : run_serve(o.so, o.ko);
+        return o.ko.brokers.empty() ? run_serve_http(o.so, o.ho, o.ao) : run_serve(o.so, o.ko);
     }
     if (c.demo->parsed()) {
         return run_demo(o.so);

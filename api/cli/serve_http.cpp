@@ -1,5 +1,7 @@
 // salonq serve (embedded mode): the engine and the HTTP API in one process.
 
+#include "api/auth/authenticator.hpp"
+#include "api/cli/auth_commands.hpp"
 #include "api/cli/commands.hpp"
 #include "api/gateway/embedded_gateway.hpp"
 #include "api/http/routes.hpp"
@@ -27,7 +29,7 @@ std::expected<std::pair<std::string, std::uint16_t>, std::string> parse_listen(s
     return std::pair{listen.substr(0, colon), port};
 }
 
-int run_serve_http(store_options const& so, http_options const& ho) {
+int run_serve_http(store_options const& so, http_options const& ho, auth_options const& ao) {
     auto const log = logging::logger{"serve"};
     auto listen = parse_listen(ho.listen);
     if (!listen) {
@@ -37,6 +39,12 @@ int run_serve_http(store_options const& so, http_options const& ho) {
     auto engine = open_engine(so);
     if (!engine) {
         std::cerr << "salonq serve: " << engine.error() << "\n";
+        return 2;
+    }
+    auto const now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    auto authenticator = auth::authenticator::open({.data = so.data, .keyring = ao.keyring, .verify = {}}, now);
+    if (!authenticator) {
+        std::cerr << "salonq serve: " << authenticator.error().message << "\n";
         return 2;
     }
     http::server_options options;
@@ -56,6 +64,7 @@ int run_serve_http(store_options const& so, http_options const& ho) {
     http::services ports{
         .options = options,
         .commands = gateway,
+        .auth = **authenticator,
         .metrics = metrics,
         .clock =
             [] { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); },

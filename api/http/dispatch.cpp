@@ -59,6 +59,40 @@ response too_many(std::chrono::milliseconds wait, std::string_view whose) {
     return r;
 }
 
+// The bearer of the request's token, allowed to do the route's action in the route's salon; otherwise the answer:
+// 401 (no token, or one that does not verify) or 403 (a valid token for another salon or another role).
+std::expected<auth::principal, response> authenticate(route const& r, services& ports, request const& req) {
+    std::string authorization{req.header("Authorization")};
+    if (authorization.empty() && r.live) {
+        // A browser's WebSocket and EventSource cannot set headers: live routes take the token in the query too
+        // (the access log never writes a query string).
+        if (auto token = req.query_param("access_token")) {
+            authorization = "Bearer " + *token;
+        }
+    }
+    auto const now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    auto who = ports.auth.authenticate(authorization, now);
+    if (!who) {
+        auto answer = error_response(status::unauthorized, auth::to_string(who.error().code), who.error().message,
+                                     "Authorization");
+        answer.header("WWW-Authenticate", R"(Bearer realm="salonq", error="invalid_token")");
+        return std::unexpected(std::move(answer));
+    }
+    auto const salon = req.param("salonId");
+    if (!r.pattern.contains("{salonId}")) {
+        if (who->role != auth::role::admin) {
+            return std::unexpected(error_response(status::forbidden, auth::to_string(auth::errc::forbidden_action),
+                                                  "only an admin token may use this route"));
+        }
+        return std::move(*who);
+    }
+    if (auto allowed = auth::authorize(*who, r.does, engine::salon_id{std::string{salon}}); !allowed) {
+        return std::unexpected(
+            error_response(status::forbidden, auth::to_string(allowed.error().code), allowed.error().message));
+    }
+    return std::move(*who);
+}
+
 } // namespace
 
 admission admit(router const& routes, services& ports, request const& req) {
@@ -94,8 +128,18 @@ admission admit(router const& routes, services& ports, request const& req) {
     if (auto wait = ports.per_client.take(req.client, std::chrono::steady_clock::now())) {
         return refuse(too_many(*wait, "this address"));
     }
-    return admitted{found.found, request{req.raw, req.path, req.query, std::move(found.params), req.request_id, pattern,
-                                         req.client}};
+    request bound{req.raw, req.path, req.query, std::move(found.params), req.request_id, pattern, req.client, {}};
+    if (found.found->who == access::token) {
+        auto who = authenticate(*found.found, ports, bound);
+        if (!who) {
+            return refuse(std::move(who.error()));
+        }
+        if (auto wait = ports.per_token.take(who->jti, std::chrono::steady_clock::now())) {
+            return refuse(too_many(*wait, "this token"));
+        }
+        bound.who = std::move(*who);
+    }
+    return admitted{found.found, std::move(bound)};
 }
 
 void dispatch(router const& routes, services& ports, request const& req, replier reply) {

@@ -4,6 +4,8 @@
 // the query string, and the request id the access log and the response carry. Handlers take it by const
 // reference and never see the socket, so they are tested without one.
 
+#include "api/auth/principal.hpp"
+
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -26,8 +28,9 @@ struct request {
     std::string_view query; // after '?', undecoded
     path_params params;
     std::string request_id;
-    std::string_view route;  // the matched route's pattern (set by dispatch)
-    std::string_view client; // the peer's IP address
+    std::string_view route;             // the matched route's pattern (set by dispatch)
+    std::string_view client;            // the peer's IP address
+    std::optional<auth::principal> who; // the token's bearer, on a route that needs one (set by admit)
 
     [[nodiscard]] std::string_view param(std::string_view name) const noexcept;
     // The first value of a query parameter, percent-decoded (as it came if an escape is malformed); none if absent.

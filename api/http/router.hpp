@@ -4,6 +4,7 @@
 // the server dispatches from and the OpenAPI test walks. A pattern is literal segments and `{name}` parameters,
 // e.g. "/v1/salons/{salonId}/tickets/{ticketId}"; parameters are percent-decoded and bound by name.
 
+#include "api/auth/access.hpp"
 #include "api/http/request.hpp"
 #include "api/http/response.hpp"
 
@@ -41,13 +42,15 @@ using handler_fn = void (*)(services&, request const&, replier);
 
 using verb = boost::beast::http::verb;
 
-// Who may call a route: anyone (health, a customer's own ticket link) or a bearer of a valid token.
+// Who may call a route: anyone (health, a customer's own ticket link) or a bearer of a valid token whose role may
+// do the route's action in the route's salon (a route without a salon: admin only).
 enum class access : std::uint8_t { open, token };
 
 struct route {
     verb method;
     std::string_view pattern;
     access who = access::token;
+    auth::action does = auth::action::read_queue;
     handler_fn handler = nullptr;
     std::string_view summary; // one line, also the OpenAPI summary
     bool live = false;        // a WebSocket upgrade or Accept: text/event-stream takes the connection over

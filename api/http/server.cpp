@@ -33,6 +33,7 @@ struct server::impl {
     shared_state state;
     tcp::acceptor acceptor;
     net::steady_timer drain_timer;
+    net::steady_timer housekeeping{ioc};
     net::signal_set signals;
     std::atomic<bool> stopping{false};
     std::chrono::steady_clock::time_point drain_deadline{};
@@ -52,6 +53,20 @@ struct server::impl {
         });
     }
 
+    // Once a second: the authenticator re-reads revocations and a rotated keyring.
+    void keep_house() {
+        housekeeping.expires_after(std::chrono::seconds{1});
+        housekeeping.async_wait([this](boost::system::error_code ec) {
+            if (ec || stopping) {
+                return;
+            }
+            if (auto refreshed = state.ports().auth.refresh(); !refreshed) {
+                state.ports().log.warn("auth refresh: {}", refreshed.error().message);
+            }
+            keep_house();
+        });
+    }
+
     void begin_stop() {
         if (stopping.exchange(true)) {
             return;
@@ -60,6 +75,7 @@ struct server::impl {
             boost::system::error_code ignored;
             (void)acceptor.close(ignored); // the error is in `ignored` (the return value is the same)
             (void)signals.cancel(ignored);
+            housekeeping.cancel();
             state.shut_down_all();
             if (auto* live = state.ports().live) {
                 live->close_all();
@@ -140,6 +156,7 @@ void server::run(bool on_signals) {
         });
     }
     i.accept();
+    i.keep_house();
     std::vector<std::thread> pool;
     for (int t = 1; t < i.threads; ++t) {
         pool.emplace_back([&i] { i.ioc.run(); });

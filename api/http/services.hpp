@@ -3,6 +3,7 @@
 // The ports a route handler may use, wired once per process by the server's owner (api/cli's serve): the engine
 // behind its gateway, the clock, the options and the logger. Handlers take them by reference and own nothing.
 
+#include "api/auth/authenticator.hpp"
 #include "api/gateway/command_gateway.hpp"
 #include "api/http/live/live_hub.hpp"
 #include "api/http/metrics.hpp"
@@ -21,6 +22,7 @@ namespace salonq::api::http {
 struct services {
     server_options const& options;
     command_gateway& commands;
+    auth::authenticator& auth;
     http::metrics& metrics;
     std::function<engine::instant()> clock;
     logging::logger log{"http"};

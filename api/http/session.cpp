@@ -135,9 +135,14 @@ void session::handle() {
     origin_ = std::string{raw[bhttp::field::origin]};
     std::string_view const target{raw.target().data(), raw.target().size()};
     auto const q = target.find('?');
-    request req{raw,    target.substr(0, q), q == std::string_view::npos ? std::string_view{} : target.substr(q + 1),
-                {},     request_id_,         {},
-                client_};
+    request req{raw,
+                target.substr(0, q),
+                q == std::string_view::npos ? std::string_view{} : target.substr(q + 1),
+                {},
+                request_id_,
+                {},
+                client_,
+                {}};
     // The reply may come from another thread (the engine's): it is posted back to this session's strand.
     replier reply{[self = shared_from_this()](response r) {
         net::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable { self->send(std::move(r)); });

@@ -45,6 +45,16 @@ std::vector<std::string> serve_argv(std::string const& data) {
             "0"};
 }
 
+// An admin token from `salonq token issue`, signed with the data directory's keyring (made on first use).
+std::string admin_token(std::string const& data) {
+    piped_process issue{{salonq::test::salonq_binary(), "--data", data, "token", "issue", "--role", "admin",
+                         "--all-salons", "--ttl", "1h"}};
+    auto token = issue.read_line(std::chrono::seconds{30});
+    REQUIRE(token);
+    REQUIRE(issue.wait() == 0);
+    return *token;
+}
+
 } // namespace
 
 TEST_CASE("http crash: kill -9 under POST load loses no acknowledged walk-in and doubles none") {
@@ -52,11 +62,12 @@ TEST_CASE("http crash: kill -9 under POST load loses no acknowledged walk-in and
     auto const data = dir / "data";
     std::mutex m;
     std::set<std::string> acknowledged; // Idempotency-Keys that got a 2xx
+    auto const admin = admin_token(data);
     {
         piped_process serve{serve_argv(data)};
         auto const port = start_serve(serve);
         {
-            http_client c{port};
+            http_client c{port, admin};
             REQUIRE(
                 c.request(bhttp::verb::put, "/v1/salons/s1", R"({"name":"Cuts","timezone":"Europe/London"})").status ==
                 201);
@@ -72,7 +83,7 @@ TEST_CASE("http crash: kill -9 under POST load loses no acknowledged walk-in and
         for (int t = 0; t < 4; ++t) {
             clients.emplace_back([&, t] {
                 try {
-                    http_client c{port};
+                    http_client c{port, admin};
                     for (int i = 0; !killed.load() && i < 600; ++i) {
                         auto const key = "k" + std::to_string(t) + "-" + std::to_string(i);
                         auto const r =
@@ -99,7 +110,7 @@ TEST_CASE("http crash: kill -9 under POST load loses no acknowledged walk-in and
 
     piped_process serve{serve_argv(data)};
     auto const port = start_serve(serve);
-    http_client c{port};
+    http_client c{port, admin};
     for (auto const& key : acknowledged) {
         auto const r = c.get("/v1/salons/s1/commands/" + key);
         CAPTURE(key);
@@ -130,11 +141,12 @@ TEST_CASE("http crash: kill -9 under POST load loses no acknowledged walk-in and
 
 TEST_CASE("http crash: SIGTERM answers the request in flight, then exits 0") {
     salonq::test::temp_dir dir;
+    auto const admin = admin_token(dir / "data");
     piped_process serve{serve_argv(dir / "data")};
     auto const port = start_serve(serve);
     http_client idle{port}; // a kept-alive connection with nothing to say: closed by the stop
     REQUIRE(idle.get("/healthz").status == 200);
-    http_client c{port};
+    http_client c{port, admin};
     REQUIRE(c.request(bhttp::verb::put, "/v1/salons/s1", R"({"name":"Cuts","timezone":"Europe/London"})").status ==
             201);
     serve.kill(SIGTERM);

@@ -64,7 +64,7 @@ http_answer walk_in(http_client& c, std::string const& key = {}) {
 
 TEST_CASE("http: a walk-in is answered with its ticket once the engine decided it") {
     http_fixture server;
-    http_client c{server.port()};
+    http_client c{server.port(), server.admin_token()};
     open_salon(c);
     auto const r = walk_in(c, "pos1-0001");
     CHECK(r.status == 201);
@@ -98,7 +98,7 @@ TEST_CASE("http: a walk-in is answered with its ticket once the engine decided i
 
 TEST_CASE("http: a refused command carries the rejection code and its status") {
     http_fixture server;
-    http_client c{server.port()};
+    http_client c{server.port(), server.admin_token()};
     open_salon(c);
     auto const issued = walk_in(c);
     auto const ticket = std::to_string(json_int(issued.body, "/ticket/ticketId"));
@@ -121,7 +121,7 @@ TEST_CASE("http: a refused command carries the rejection code and its status") {
 
 TEST_CASE("http: bad input gets a clear error naming the field, and nothing is written") {
     http_fixture server;
-    http_client c{server.port()};
+    http_client c{server.port(), server.admin_token()};
     open_salon(c);
     struct row {
         char const* name;
@@ -169,7 +169,7 @@ TEST_CASE("http: routes, methods and limits") {
     options.max_body_bytes = 1024;
     options.max_header_bytes = 2048;
     http_fixture server{options};
-    http_client c{server.port()};
+    http_client c{server.port(), server.admin_token()};
 
     auto const missing = c.get("/v1/nothing");
     CHECK(missing.status == 404);
@@ -204,7 +204,7 @@ TEST_CASE("http: a connection that sends its request too slowly is closed (slowl
     salonq::api::http::server_options options;
     options.request_timeout = std::chrono::milliseconds{300};
     http_fixture server{options};
-    http_client c{server.port()};
+    http_client c{server.port(), server.admin_token()};
     c.send_raw("GET /healthz HTTP/1.1\r\nHost: x\r\n"); // and never the blank line
     auto const t0 = std::chrono::steady_clock::now();
     CHECK(c.closed_by_server());
@@ -215,11 +215,11 @@ TEST_CASE("http: past the connection cap a new connection is told 503") {
     salonq::api::http::server_options options;
     options.max_connections = 2;
     http_fixture server{options};
-    http_client a{server.port()};
-    http_client b{server.port()};
+    http_client a{server.port(), server.admin_token()};
+    http_client b{server.port(), server.admin_token()};
     REQUIRE(a.get("/healthz").status == 200);
     REQUIRE(b.get("/healthz").status == 200);
-    http_client third{server.port()};
+    http_client third{server.port(), server.admin_token()};
     auto const refused = third.get("/healthz");
     CHECK(refused.status == 503);
     CHECK(refused.header("Retry-After") == "1");
@@ -229,7 +229,7 @@ TEST_CASE("http: a decision that takes longer than decision_wait is 202 with whe
     salonq::api::http::server_options options;
     options.decision_wait = std::chrono::milliseconds{0};
     http_fixture server{options};
-    http_client c{server.port()};
+    http_client c{server.port(), server.admin_token()};
     auto const r = c.request(bhttp::verb::put, salon, R"({"name":"Cuts","timezone":"Europe/London"})",
                              {{"Idempotency-Key", "reg-1"}});
     if (r.status == 202) { // the engine may still win the race against a zero wait
@@ -251,7 +251,7 @@ TEST_CASE("http: a decision that takes longer than decision_wait is 202 with whe
 TEST_CASE("http: 32 clients at once on one salon: unique tokens, no ticket started twice") {
     http_fixture server;
     {
-        http_client c{server.port()};
+        http_client c{server.port(), server.admin_token()};
         open_salon(c);
         REQUIRE(c.request(bhttp::verb::patch, salon + "/config", R"({"maxWaiting":1000})").status == 200);
         for (int s = 0; s < 8; ++s) {
@@ -266,9 +266,10 @@ TEST_CASE("http: 32 clients at once on one salon: unique tokens, no ticket start
     std::atomic<int> failures{0};
     std::vector<std::thread> clients;
     clients.reserve(32);
+    auto const admin = server.admin_token();
     for (int t = 0; t < 32; ++t) {
         clients.emplace_back([&, t] {
-            http_client c{server.port()};
+            http_client c{server.port(), server.admin_token()};
             for (int i = 0; i < 20; ++i) {
                 auto const r = walk_in(c);
                 if (r.status != 201) {
@@ -319,7 +320,7 @@ TEST_CASE("http: 32 clients at once on one salon: unique tokens, no ticket start
 
 TEST_CASE("http: /metrics counts requests and decisions, and promtool accepts it") {
     http_fixture server;
-    http_client c{server.port()};
+    http_client c{server.port(), server.admin_token()};
     open_salon(c);
     (void)walk_in(c);
     (void)c.post(salon + "/tickets/99/complete", R"({"amountCents":1})");
@@ -353,7 +354,7 @@ TEST_CASE("http: past a client's rate the answer is 429 with Retry-After") {
     options.client_rate = 1;
     options.client_burst = 3;
     http_fixture server{options};
-    http_client c{server.port()};
+    http_client c{server.port(), server.admin_token()};
     for (int i = 0; i < 3; ++i) {
         REQUIRE(c.get("/healthz").status == 200);
     }

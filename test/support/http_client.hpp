@@ -33,7 +33,8 @@ using header_list = std::vector<std::pair<std::string, std::string>>;
 
 class http_client {
 public:
-    explicit http_client(std::uint16_t port) : socket_(ioc_) {
+    // `bearer`: the token sent with every request that does not set Authorization itself.
+    explicit http_client(std::uint16_t port, std::string bearer = {}) : socket_(ioc_), bearer_(std::move(bearer)) {
         socket_.connect({boost::asio::ip::make_address("127.0.0.1"), port});
     }
 
@@ -43,6 +44,9 @@ public:
         req.set(boost::beast::http::field::host, "127.0.0.1");
         if (json && !body.empty()) {
             req.set(boost::beast::http::field::content_type, "application/json");
+        }
+        if (!bearer_.empty()) {
+            req.set(boost::beast::http::field::authorization, "Bearer " + bearer_);
         }
         for (auto const& [name, value] : headers) {
             req.set(name, value);
@@ -94,6 +98,7 @@ private:
     boost::asio::io_context ioc_;
     boost::asio::ip::tcp::socket socket_;
     boost::beast::flat_buffer buffer_;
+    std::string bearer_;
 };
 
 } // namespace salonq::test

@@ -119,6 +119,11 @@ std::expected<engine::command_body, refusal> payload_of(request const& req, std:
 
 std::expected<engine::command, refusal> command_of(services& ports, request const& req, std::string_view type,
                                                    std::string_view path_field) {
+    auto by = req.who ? auth::actor_of(*req.who) : std::nullopt;
+    if (!by) {
+        return std::unexpected(refusal{
+            error_response(status::forbidden, "forbidden_action", "this token only reads: it cannot send commands")});
+    }
     auto salon = salon_of(req);
     auto id = salon ? command_id_of(req) : std::unexpected(salon.error());
     auto seq = id ? expected_seq_of(req) : std::unexpected(id.error());
@@ -130,7 +135,7 @@ std::expected<engine::command, refusal> command_of(services& ports, request cons
     c.id = std::move(*id);
     c.salon = std::move(*salon);
     c.expected_seq = *seq;
-    c.by = engine::actor{"api", engine::actor_kind::system}; // replaced by the token's actor (auth)
+    c.by = std::move(*by); // from the token, never from the body
     c.received_at = ports.clock();
     c.body = std::move(*body);
     return c;

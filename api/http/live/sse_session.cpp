@@ -79,13 +79,14 @@ void sse_session::close() {
 
 // A browser sends nothing after its request: any read that ends means it went away.
 void sse_session::watch_peer() {
-    stream_.socket().async_read_some(net::buffer(sink_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-        if (ec) {
-            self->end();
-        } else {
-            self->watch_peer();
-        }
-    });
+    stream_.socket().async_read_some(net::buffer(sink_),
+                                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                         if (ec) {
+                                             self->end();
+                                         } else {
+                                             self->watch_peer();
+                                         }
+                                     });
 }
 
 void sse_session::beat() {

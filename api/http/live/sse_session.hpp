@@ -50,7 +50,7 @@ private:
     std::uint64_t id_ = 0;
     std::chrono::milliseconds write_timeout_;
     std::deque<std::shared_ptr<std::string const>> queue_; // the header, frames' sse text, heartbeats
-    std::array<char, 512> sink_{};                           // what the peer sends after its request: ignored
+    std::array<char, 512> sink_{};                         // what the peer sends after its request: ignored
     bool writing_ = false;
     bool open_ = true;
 };

@@ -17,9 +17,8 @@ ws_session::ws_session(net::ip::tcp::socket&& socket, live_hub& hub, std::string
     timeouts.idle_timeout = idle_timeout; // a ping goes out at half of it; silence past it closes
     timeouts.keep_alive_pings = true;
     ws_.set_option(timeouts);
-    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
-        res.set(beast::http::field::server, "salonq");
-    }));
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(beast::http::field::server, "salonq"); }));
     ws_.read_message_max(4096); // a screen has nothing to say beyond control frames
 }
 
