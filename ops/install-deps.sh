@@ -9,7 +9,7 @@ packages=(
   librdkafka-dev librocksdb-dev libboost1.81-dev libsimdjson-dev libfmt-dev
   doctest-dev libcli11-dev libssl-dev libjwt-dev libhowardhinnant-date-dev tzdata
   python3 python3-jsonschema kcat
-  prometheus wrk
+  prometheus wrk curl
 )
 [ $# -gt 0 ] && packages=("$@")
 
