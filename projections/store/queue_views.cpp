@@ -300,16 +300,16 @@ std::expected<std::unique_ptr<queue_views>, error> queue_views::open(std::filesy
         return std::unexpected(store_error(stored_count.error()));
     }
     auto const count_text = std::to_string(partition_count);
-    if (!*stored_count) {
+    if (std::optional<std::string> const& count = *stored_count; !count) {
         auto batch = i->db->make_batch();
         batch.put(store::family::meta, partitions_key, count_text);
         if (auto written = i->db->write(batch, true); !written) {
             return std::unexpected(store_error(written.error()));
         }
-    } else if (**stored_count != count_text) {
+    } else if (*count != count_text) {
         return std::unexpected(
             error{errc::misconfigured, fmt::format("{} holds the views of an events log of {} partitions, not {}",
-                                                   dir.string(), **stored_count, partition_count)});
+                                                   dir.string(), *count, partition_count)});
     }
 
     for (std::int32_t p = 0; p < partition_count; ++p) {
@@ -318,8 +318,8 @@ std::expected<std::unique_ptr<queue_views>, error> queue_views::open(std::filesy
         if (!stored) {
             return std::unexpected(store_error(stored.error()));
         }
-        if (*stored) {
-            slot->next.store(static_cast<std::int64_t>(log::get_u64(**stored)));
+        if (std::optional<std::string> const& next = *stored; next) {
+            slot->next.store(static_cast<std::int64_t>(log::get_u64(*next)));
         }
     }
 

@@ -122,6 +122,7 @@ void check_history(std::uint64_t seed) {
         auto const& state = h.states.at(salon);
         CHECK(whole.seq == state.seq);
         std::vector<std::uint64_t> line;
+        line.reserve(whole.waiting.size());
         for (auto const& t : whole.waiting) {
             line.push_back(t.id.value());
         }

@@ -29,6 +29,7 @@ queue_view view_of(scenario const& s) {
 template <typename C>
 std::vector<std::uint64_t> ids(C const& tickets) {
     std::vector<std::uint64_t> out;
+    out.reserve(tickets.size());
     for (auto const& t : tickets) {
         out.push_back(t.id.value());
     }
@@ -191,6 +192,7 @@ TEST_SUITE("projections.queue_view") {
         CHECK(v.config.priority_daily_limit == 2);
         CHECK(v.services == std::vector<service_def>{{"fade", "Skin fade", 3000, 40}});
         std::vector<std::pair<std::string, bool>> duty;
+        duty.reserve(v.staff.size());
         for (auto const& m : v.staff) {
             duty.emplace_back(m.id.value(), m.on_duty);
         }

@@ -286,6 +286,7 @@ TEST_CASE("queue_views: many appliers and readers at once; changes arrive in seq
         }
     }
     std::vector<std::thread> appliers;
+    appliers.reserve(partitions);
     for (std::int32_t p = 0; p < partitions; ++p) {
         appliers.emplace_back([&, p] {
             auto const& log = logs[static_cast<std::size_t>(p)];
