@@ -69,23 +69,22 @@ void start_serving(queue_view& v, ticket_id id, staff_id const& staff, instant a
     if (!t) {
         return;
     }
-    auto m = std::find_if(v.staff.begin(), v.staff.end(), [&](staff_entry const& s) { return s.id == staff; });
+    auto m = std::find_if(v.staff.begin(), v.staff.end(), [&](staff_member const& s) { return s.id == staff; });
     std::string staff_name;
     if (m != v.staff.end()) {
         m->serving = id;
         staff_name = m->name;
     }
     auto const end = at + std::chrono::minutes{t->duration_min};
-    v.serving.push_back(serving_ticket{id, t->tok, std::move(t->name), std::move(t->services), t->duration_min,
-                                       t->joined_at, staff, std::move(staff_name), at, end, priority});
+    v.serving.push_back(serving_ticket{std::move(*t), staff, std::move(staff_name), at, end, priority});
 }
 
 struct folder {
     queue_view& v;
     event const& e;
 
-    staff_entry* staff(staff_id const& id) {
-        auto it = std::find_if(v.staff.begin(), v.staff.end(), [&](staff_entry const& s) { return s.id == id; });
+    staff_member* staff(staff_id const& id) {
+        auto it = std::find_if(v.staff.begin(), v.staff.end(), [&](staff_member const& s) { return s.id == id; });
         return it == v.staff.end() ? nullptr : &*it;
     }
 
@@ -99,7 +98,7 @@ struct folder {
         v.services = r.services;
     }
     void operator()(evt::staff_added const& r) {
-        v.staff.push_back(staff_entry{r.staff, r.name, r.staff_role, false, std::nullopt});
+        v.staff.push_back(staff_member{r.staff, r.name, r.staff_role, false, std::nullopt});
     }
     void operator()(evt::staff_clocked_in const& r) {
         if (auto* m = staff(r.staff)) {
@@ -113,7 +112,8 @@ struct folder {
     }
     void operator()(evt::ticket_issued const& r) {
         insert_waiting(
-            v, waiting_ticket{r.ticket, r.tok, r.who.name, r.services, r.duration_min, e.at, r.place, 0, std::nullopt});
+            v,
+            waiting_ticket{{r.ticket, r.tok, r.who.name, r.services, r.duration_min, e.at}, r.place, 0, std::nullopt});
     }
     void operator()(evt::service_started const& r) { start_serving(v, r.ticket, r.staff, e.at, std::nullopt); }
     void operator()(evt::priority_started const& r) {
@@ -132,14 +132,14 @@ struct folder {
     }
     void operator()(evt::ticket_skipped const& r) {
         if (auto t = take_waiting(v, r.ticket)) {
-            v.skipped.push_back(skipped_ticket{t->id, t->tok, std::move(t->name), std::move(t->services),
-                                               t->duration_min, t->joined_at, t->place, e.at});
+            auto const place = t->place;
+            v.skipped.push_back(skipped_ticket{std::move(*t), place, e.at});
         }
     }
     void operator()(evt::skip_undone const& r) {
         if (auto it = find_by_id(v.skipped, r.ticket); it != v.skipped.end()) {
-            insert_waiting(v, waiting_ticket{it->id, it->tok, std::move(it->name), std::move(it->services),
-                                             it->duration_min, it->joined_at, it->place, 0, std::nullopt});
+            auto const place = it->place;
+            insert_waiting(v, waiting_ticket{std::move(*it), place, 0, std::nullopt});
             v.skipped.erase(it);
         }
     }
@@ -178,8 +178,8 @@ ended_ticket const* queue_view::find_ended(ticket_id id) const noexcept {
         std::find_if(recently_ended.rbegin(), recently_ended.rend(), [&](ended_ticket const& t) { return t.id == id; });
     return it == recently_ended.rend() ? nullptr : &*it;
 }
-staff_entry const* queue_view::find_staff(staff_id const& id) const noexcept {
-    auto it = std::find_if(staff.begin(), staff.end(), [&](staff_entry const& s) { return s.id == id; });
+staff_member const* queue_view::find_staff(staff_id const& id) const noexcept {
+    auto it = std::find_if(staff.begin(), staff.end(), [&](staff_member const& s) { return s.id == id; });
     return it == staff.end() ? nullptr : &*it;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "engine/domain/events.hpp"
+#include "engine/domain/state.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -18,28 +18,26 @@ struct predicted_start {
     friend bool operator==(predicted_start const&, predicted_start const&) = default;
 };
 
-// A ticket in the waiting line. The customer appears by name only (empty for a phone-only walk-in): views are
-// shown on screens, so the phone number never enters one.
-struct waiting_ticket {
+// What a view shows of any ticket in the queue. The customer appears by name only (empty for a phone-only
+// walk-in): views are shown on screens, so the phone number never enters one.
+struct ticket_card {
     engine::ticket_id id;
     engine::token tok;
     std::string name;
     std::vector<std::string> services;
-    std::int32_t duration_min = 0;
+    std::int32_t duration_min = 0; // the services' durations when the ticket was issued
     engine::instant joined_at{};
+    friend bool operator==(ticket_card const&, ticket_card const&) = default;
+};
+
+struct waiting_ticket : ticket_card {
     std::uint64_t place = 0;    // line order, kept by the engine across skip and undo-skip
     std::uint32_t position = 0; // 1-based, gapless: its index in queue_view::waiting + 1
     std::optional<predicted_start> expected;
     friend bool operator==(waiting_ticket const&, waiting_ticket const&) = default;
 };
 
-struct serving_ticket {
-    engine::ticket_id id;
-    engine::token tok;
-    std::string name;
-    std::vector<std::string> services;
-    std::int32_t duration_min = 0;
-    engine::instant joined_at{};
+struct serving_ticket : ticket_card {
     engine::staff_id staff;
     std::string staff_name;
     engine::instant started_at{};
@@ -48,25 +46,10 @@ struct serving_ticket {
     friend bool operator==(serving_ticket const&, serving_ticket const&) = default;
 };
 
-struct skipped_ticket {
-    engine::ticket_id id;
-    engine::token tok;
-    std::string name;
-    std::vector<std::string> services;
-    std::int32_t duration_min = 0;
-    engine::instant joined_at{};
+struct skipped_ticket : ticket_card {
     std::uint64_t place = 0; // where an undo-skip puts it back
     engine::instant skipped_at{};
     friend bool operator==(skipped_ticket const&, skipped_ticket const&) = default;
-};
-
-struct staff_entry {
-    engine::staff_id id;
-    std::string name;
-    engine::role staff_role = engine::role::staff;
-    bool on_duty = false;
-    std::optional<engine::ticket_id> serving;
-    friend bool operator==(staff_entry const&, staff_entry const&) = default;
 };
 
 // A ticket that left the queue: completed, cancelled or a no-show, and when. Kept so that a customer's ticket
@@ -93,7 +76,7 @@ struct queue_view {
     engine::instant updated_at{}; // its time: the "now" of the estimates
     engine::salon_config config;
     std::vector<engine::service_def> services;
-    std::vector<staff_entry> staff;          // in the order they were added
+    std::vector<engine::staff_member> staff; // in the order they were added
     std::vector<waiting_ticket> waiting;     // line order
     std::vector<serving_ticket> serving;     // in the order they started
     std::vector<skipped_ticket> skipped;     // in the order they were skipped
@@ -108,7 +91,7 @@ struct queue_view {
     [[nodiscard]] serving_ticket const* find_serving(engine::ticket_id id) const noexcept;
     [[nodiscard]] skipped_ticket const* find_skipped(engine::ticket_id id) const noexcept;
     [[nodiscard]] ended_ticket const* find_ended(engine::ticket_id id) const noexcept;
-    [[nodiscard]] staff_entry const* find_staff(engine::staff_id const& id) const noexcept;
+    [[nodiscard]] engine::staff_member const* find_staff(engine::staff_id const& id) const noexcept;
 };
 
 // Folds one event of the view's salon into it. Pure and deterministic, like engine::evolve: no clock, no I/O.

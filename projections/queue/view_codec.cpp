@@ -16,18 +16,15 @@ using namespace salonq::engine::codec;
 
 constexpr std::int64_t max_place = INT64_MAX;
 constexpr std::int64_t max_wait_ms = std::int64_t{1} << 50;
-constexpr std::size_t max_staff = 100'000;
 
 // The fields every kind of ticket in the view shares.
-template <typename T>
-void write_head(json_writer& w, T const& t) {
+void write_head(json_writer& w, ticket_card const& t) {
     w.begin_object().field("ticketId", t.id.value()).field("token", t.tok.str()).field("name", t.name).key("services");
     write_codes(w, t.services);
     w.field("durationMin", t.duration_min).key("joinedAt").time(t.joined_at);
 }
 
-template <typename T>
-void read_head(object_view& o, T& t) {
+void read_head(object_view& o, ticket_card& t) {
     t.id = read_ticket(o, "ticketId");
     t.tok = read_token(o, "token");
     t.name = std::string{o.string("name", limits::name)};
@@ -83,17 +80,7 @@ queue_view read_view(object_view o) {
     v.timezone = std::string{o.string("timezone", 64)};
     v.config = read_config(o.object("config"));
     v.services = read_services(o, "services");
-    for_each_object(o, "staff", max_staff, [&](object_view& m) {
-        staff_entry s;
-        s.id = staff_id{std::string{m.id("staffId")}};
-        s.name = std::string{m.string("name", limits::name)};
-        s.staff_role = read_role(m, "role");
-        s.on_duty = m.boolean("onDuty");
-        if (m.has("serving")) {
-            s.serving = read_ticket(m, "serving");
-        }
-        v.staff.push_back(std::move(s));
-    });
+    v.staff = read_staff(o, "staff");
     for_each_object(o, "waiting", token::pool_size, [&](object_view& t) {
         waiting_ticket w;
         read_head(t, w);
@@ -161,19 +148,9 @@ void write_view(json_writer& w, queue_view const& v) {
     write_config(w, v.config);
     w.key("services");
     write_services(w, v.services);
-    w.key("staff").begin_array();
-    for (auto const& m : v.staff) {
-        w.begin_object()
-            .field("staffId", m.id.value())
-            .field("name", m.name)
-            .field("role", to_string(m.staff_role))
-            .field("onDuty", m.on_duty);
-        if (m.serving) {
-            w.field("serving", m.serving->value());
-        }
-        w.end_object();
-    }
-    w.end_array().key("waiting").begin_array();
+    w.key("staff");
+    write_staff(w, v.staff);
+    w.key("waiting").begin_array();
     for (auto const& t : v.waiting) {
         write_head(w, t);
         w.field("place", t.place).field("position", t.position);
