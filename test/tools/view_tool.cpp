@@ -12,6 +12,7 @@
 #include "engine/codec/event_codec.hpp"
 #include "projections/queue/view_codec.hpp"
 #include "projections/queue/wait_estimator.hpp"
+#include "test/tools/report.hpp"
 
 #include <fmt/format.h>
 
@@ -24,12 +25,7 @@ namespace {
 using namespace salonq::engine;
 using namespace salonq::projections;
 namespace codec = salonq::engine::codec;
-
-int report(std::size_t line, codec::error const& e) {
-    fmt::print(stderr, "line {}: {} {} {}\n", line, codec::to_string(e.code), e.path.empty() ? "(message)" : e.path,
-               e.message);
-    return 1;
-}
+using salonq::test::report;
 
 int round_trip() {
     std::string line;
