@@ -80,7 +80,7 @@ struct queue_view {
     std::vector<waiting_ticket> waiting;     // line order
     std::vector<serving_ticket> serving;     // in the order they started
     std::vector<skipped_ticket> skipped;     // in the order they were skipped
-    engine::local_day priority_day = 0;      // the salon-local day of updated_at (or of the last priority start)
+    engine::local_day priority_day = 0;      // the salon-local day of updated_at
     std::int32_t priority_used = 0;          // priority starts that day; the limit is config.priority_daily_limit
     std::deque<ended_ticket> recently_ended; // the latest last, at most max_recently_ended
     std::optional<predicted_start> join_now; // for a customer who walks in now

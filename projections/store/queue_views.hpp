@@ -50,7 +50,8 @@ struct projection_health {
 // What one apply (or catch-up step) changed for one salon, for live streams. `events` are the salon's events
 // applied, in seq order, ending at `seq`; `rejections` the recorded refusals of its commands in the same entries
 // (a read-your-writes waiter needs those too). `now` is the salon's snapshot after them; null only for
-// rejections of a salon that has no view (a command for an unknown salon).
+// rejections of a salon that has no view (a command for an unknown salon). The spans are valid only during the
+// call; `now` may be kept.
 struct change {
     engine::salon_id salon;
     engine::seq_t seq;
