@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <deque>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -269,7 +270,12 @@ void queue_views::impl::deliver(partition_slot& slot) {
         }
         change const c{next.salon, next.now ? next.now->seq : seq_t{0}, next.now, next.events, next.rejections};
         for (auto const& [id, callback] : *list) {
-            callback(c);
+            try {
+                callback(c);
+            } catch (std::exception const& e) { // a subscriber's failure must not stop the others, or the feed
+                log.log(logging::level::error, {logging::kv("salonId", c.salon.value())},
+                        "subscriber {} failed on seq {}: {}", id, c.seq.value(), e.what());
+            }
         }
         lock.lock();
     }

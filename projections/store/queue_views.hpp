@@ -70,9 +70,9 @@ using subscription_id = std::uint64_t;
 // partition mutex), calls for different partitions run in parallel (the estimator is called from each). view(),
 // health() and next_offset() are cheap, never touch RocksDB and may be called from any number of threads at any
 // time. Subscribers are called after each apply with no lock held, on the applying thread, one change at a time
-// per partition and in seq order per salon; a callback may call view(), subscribe() or even apply(), and should
-// be quick (hand the change to a queue). After unsubscribe() returns, a delivery already under way may still call
-// the callback once.
+// per partition and in seq order per salon; a callback may call view(), subscribe() or even apply(), should be
+// quick (hand the change to a queue), and an exception it throws is logged and ignored. After unsubscribe()
+// returns, a delivery already under way may still call the callback once.
 class queue_views {
 public:
     // Opens (or creates) the store at dir for an events log of partition_count partitions; a directory made for
