@@ -50,6 +50,22 @@ void write_config(json_writer& w, salon_config const& c) {
         .end_object();
 }
 
+void write_staff(json_writer& w, std::vector<staff_member> const& staff) {
+    w.begin_array();
+    for (auto const& m : staff) {
+        w.begin_object()
+            .field("staffId", m.id.value())
+            .field("name", m.name)
+            .field("role", to_string(m.staff_role))
+            .field("onDuty", m.on_duty);
+        if (m.serving) {
+            w.field("serving", m.serving->value());
+        }
+        w.end_object();
+    }
+    w.end_array();
+}
+
 customer read_customer(object_view o) {
     customer c;
     c.name = std::string{o.opt_string("name", limits::name).value_or("")};
@@ -107,6 +123,26 @@ salon_config read_config(object_view o) {
     c.max_waiting = static_cast<std::int32_t>(o.integer("maxWaiting", 0, 1'000'000));
     o.finish();
     return c;
+}
+
+std::vector<staff_member> read_staff(object_view& parent, std::string_view key) {
+    std::vector<staff_member> out;
+    auto const path = parent.path_of(key);
+    std::size_t i = 0;
+    for (auto item : parent.array(key, 100'000)) {
+        auto m = as_object(item, fmt::format("{}[{}]", path, i++));
+        staff_member member;
+        member.id = staff_id{std::string{m.id("staffId")}};
+        member.name = std::string{m.string("name", limits::name)};
+        member.staff_role = read_role(m, "role");
+        member.on_duty = m.boolean("onDuty");
+        if (m.has("serving")) {
+            member.serving = read_ticket(m, "serving");
+        }
+        m.finish();
+        out.push_back(std::move(member));
+    }
+    return out;
 }
 
 role read_role(object_view& o, std::string_view key) {

@@ -22,12 +22,15 @@ void write_services(json_writer& w, std::vector<service_def> const& services);
 void write_codes(json_writer& w, std::vector<std::string> const& codes);
 void write_actor(json_writer& w, actor const& a);
 void write_config(json_writer& w, salon_config const& c);
+// A salon's staff list, as the state and the queue view hold it.
+void write_staff(json_writer& w, std::vector<staff_member> const& staff);
 
 [[nodiscard]] customer read_customer(object_view o);
 [[nodiscard]] std::vector<service_def> read_services(object_view& parent, std::string_view key);
 [[nodiscard]] std::vector<std::string> read_codes(object_view& parent, std::string_view key, std::size_t max_items);
 [[nodiscard]] actor read_actor(object_view o);
 [[nodiscard]] salon_config read_config(object_view o);
+[[nodiscard]] std::vector<staff_member> read_staff(object_view& parent, std::string_view key);
 [[nodiscard]] role read_role(object_view& o, std::string_view key);
 [[nodiscard]] ticket_id read_ticket(object_view& o, std::string_view key);
 [[nodiscard]] token read_token(object_view& o, std::string_view key);

@@ -79,21 +79,8 @@ salon_state read_state(object_view o) {
     s.timezone = std::string{o.string("timezone", 64)};
     s.config = read_config(o.object("config"));
     s.services = read_services(o, "services");
+    s.staff = read_staff(o, "staff");
     std::size_t i = 0;
-    for (auto item : o.array("staff", 100'000)) {
-        auto m = as_object(item, fmt::format("{}[{}]", o.path_of("staff"), i++));
-        staff_member member;
-        member.id = staff_id{std::string{m.id("staffId")}};
-        member.name = std::string{m.string("name", limits::name)};
-        member.staff_role = read_role(m, "role");
-        member.on_duty = m.boolean("onDuty");
-        if (m.has("serving")) {
-            member.serving = read_ticket(m, "serving");
-        }
-        m.finish();
-        s.staff.push_back(std::move(member));
-    }
-    i = 0;
     for (auto item : o.array("tickets", token::pool_size)) {
         s.tickets.push_back(read_ticket_state(as_object(item, fmt::format("{}[{}]", o.path_of("tickets"), i++))));
     }
@@ -126,19 +113,8 @@ std::string encode_state(salon_state const& s) {
     write_config(w, s.config);
     w.key("services");
     write_services(w, s.services);
-    w.key("staff").begin_array();
-    for (auto const& m : s.staff) {
-        w.begin_object()
-            .field("staffId", m.id.value())
-            .field("name", m.name)
-            .field("role", to_string(m.staff_role))
-            .field("onDuty", m.on_duty);
-        if (m.serving) {
-            w.field("serving", m.serving->value());
-        }
-        w.end_object();
-    }
-    w.end_array();
+    w.key("staff");
+    write_staff(w, s.staff);
     w.key("tickets").begin_array();
     for (auto const& t : s.tickets) {
         write_ticket(w, t);

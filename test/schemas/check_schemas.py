@@ -14,6 +14,9 @@
    schemas and by the codec, with the expected error code.
 6. Internal records (schemas/internal/: a salon's state, salon_snapshot and dedupe_chunk of salonq.snapshots):
    each example validates and round-trips through the codec, and a broken one is refused by both.
+7. Read models (schemas/views/: the queue view and a ticket's status): the examples validate and round-trip
+   through the projections' codec (test/tools/view_tool); the view folded from the engine's sample output after
+   every event, and every ticket's status then, validate; a broken view is refused by the schema and the codec.
 
 Run by ctest (test `schemas`) with Debian's /usr/bin/python3 and python3-jsonschema.
 """
@@ -30,8 +33,9 @@ from jsonschema import Draft202012Validator
 
 
 class Checker:
-    def __init__(self, tool: str, root: Path):
+    def __init__(self, tool: str, view_tool: str, root: Path):
         self.tool = tool
+        self.view_tool = view_tool
         self.root = root
         self.passed = 0
         self.failed = 0
@@ -83,9 +87,9 @@ class Checker:
 
     # -- codec_tool --------------------------------------------------------------------------------------------
 
-    def run_tool(self, mode: str, messages: list) -> tuple[int, list, str]:
+    def run_tool(self, mode: str, messages: list, tool: str = "") -> tuple[int, list, str]:
         text = "".join(json.dumps(m, ensure_ascii=False, separators=(",", ":")) + "\n" for m in messages)
-        proc = subprocess.run([self.tool, mode], input=text, capture_output=True, text=True, timeout=60)
+        proc = subprocess.run([tool or self.tool, mode], input=text, capture_output=True, text=True, timeout=60)
         out = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
         return proc.returncode, out, proc.stderr.strip()
 
@@ -328,18 +332,74 @@ class Checker:
         self.check(rc == 1 and ": out_of_range " in err, "the codec refuses a chunk entry outside [from, to)", err)
 
 
+    def check_views(self):
+        """The read models: examples, the views of the engine's sample day, and broken views."""
+        view_schema, ticket_schema = "views/queue_view.schema.json", "views/ticket_status.schema.json"
+        example = json.loads((self.root / "examples" / "views" / "queue_view.json").read_text())
+        self.valid(view_schema, example, "examples/views/queue_view.json")
+        rc, out, err = self.run_tool("view", [example], self.view_tool)
+        self.check(rc == 0 and out == [example], "examples/views/queue_view.json round-trips through the codec",
+                   err or json.dumps(out))
+        ticket = json.loads((self.root / "examples" / "views" / "ticket_status.json").read_text())
+        self.valid(ticket_schema, ticket, "examples/views/ticket_status.json")
+
+        _, sample, _ = self.run_tool("sample-events", [])
+        rc, views, err = self.run_tool("fold", sample, self.view_tool)
+        if self.check(rc == 0 and len(views) > 10, "view_tool folds the engine's sample day", err):
+            for view in views:
+                self.valid(view_schema, view, f"the view at seq {view['seq']}")
+            rc, back, err = self.run_tool("view", views, self.view_tool)
+            self.check(rc == 0 and back == views, "every view of the sample day round-trips through the codec", err)
+            for key in ("waiting", "serving", "skipped", "recentlyEnded"):
+                self.check(any(v[key] for v in views), f"the sample day's views have {key} tickets")
+        rc, tickets, err = self.run_tool("tickets", sample, self.view_tool)
+        if self.check(rc == 0 and tickets, "view_tool prints the sample day's ticket statuses", err):
+            for t in tickets:
+                self.valid(ticket_schema, t, f"ticket {t['ticketId']} at seq {t['seq']}")
+            statuses = {t["status"] for t in tickets}
+            for status in ("waiting", "serving", "skipped", "completed", "cancelled", "no_show"):
+                self.check(status in statuses, f"the sample day's ticket statuses include {status}")
+
+        def broken(change):
+            msg = copy.deepcopy(example)
+            change(msg)
+            return msg
+
+        # (what, mutation, expected codec error code, whether the schema can see it)
+        cases = [
+            ("an unknown field", lambda m: m.update(extra=1), "unknown_field", True),
+            ("a phone number", lambda m: m["waiting"][0].update(phone="+44 7700 900123"), "unknown_field", True),
+            ("an estimate without its start", lambda m: m["waiting"][1].pop("estimatedStart"), "missing_field", True),
+            ("a bad token", lambda m: m["serving"][0].update(token="l89"), "invalid_value", True),
+            ("a gap in the positions", lambda m: m["waiting"][1].update(position=3), "invalid_value", False),
+        ]
+        for what, change, code, schema_sees in cases:
+            msg = broken(change)
+            if schema_sees:
+                self.invalid(view_schema, msg, f"a view with {what}")
+            rc, _, err = self.run_tool("view", [msg], self.view_tool)
+            self.check(rc == 1 and f": {code} " in err, f"the codec refuses a view with {what} ({code})", err)
+        waiting = copy.deepcopy(ticket)
+        del waiting["position"]
+        self.invalid(ticket_schema, waiting, "a waiting ticket without its position")
+        over = copy.deepcopy(ticket)
+        over["status"] = "completed"
+        self.invalid(ticket_schema, over, "an ended ticket without endedAt")
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tool", required=True, help="path to the codec_tool binary")
+    parser.add_argument("--view-tool", required=True, help="path to the view_tool binary")
     parser.add_argument("--schemas", required=True, type=Path, help="path to the schemas/ folder")
     args = parser.parse_args()
 
-    checker = Checker(args.tool, args.schemas)
+    checker = Checker(args.tool, args.view_tool, args.schemas)
     _, event_types = checker.check_schemas()
     checker.check_examples()
     checker.check_sample_events(event_types)
     checker.check_negatives()
     checker.check_internal()
+    checker.check_views()
     print(f"{checker.passed} passed, {checker.failed} failed")
     return 0 if checker.failed == 0 else 1
 

@@ -19,6 +19,7 @@
 #include "engine/codec/snapshot_codec.hpp"
 #include "engine/codec/state_codec.hpp"
 #include "engine/domain/decide.hpp"
+#include "test/tools/report.hpp"
 
 #include <fmt/format.h>
 
@@ -32,12 +33,7 @@ namespace {
 
 using namespace salonq::engine;
 namespace codec = salonq::engine::codec;
-
-int report(std::size_t line, codec::error const& e) {
-    fmt::print(stderr, "line {}: {} {} {}\n", line, codec::to_string(e.code), e.path.empty() ? "(message)" : e.path,
-               e.message);
-    return 1;
-}
+using salonq::test::report;
 
 int round_trip(std::string_view mode) {
     std::string line;

@@ -1,0 +1,102 @@
+#pragma once
+
+#include "engine/domain/state.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace salonq::projections {
+
+// A predicted start, as of the view's updated_at: filled in by a wait_estimator, never by apply.
+struct predicted_start {
+    std::int64_t wait_ms = 0; // from updated_at to start
+    engine::instant start{};
+    friend bool operator==(predicted_start const&, predicted_start const&) = default;
+};
+
+// What a view shows of any ticket in the queue. The customer appears by name only (empty for a phone-only
+// walk-in): views are shown on screens, so the phone number never enters one.
+struct ticket_card {
+    engine::ticket_id id;
+    engine::token tok;
+    std::string name;
+    std::vector<std::string> services;
+    std::int32_t duration_min = 0; // the services' durations when the ticket was issued
+    engine::instant joined_at{};
+    friend bool operator==(ticket_card const&, ticket_card const&) = default;
+};
+
+struct waiting_ticket : ticket_card {
+    std::uint64_t place = 0;    // line order, kept by the engine across skip and undo-skip
+    std::uint32_t position = 0; // 1-based, gapless: its index in queue_view::waiting + 1
+    std::optional<predicted_start> expected;
+    friend bool operator==(waiting_ticket const&, waiting_ticket const&) = default;
+};
+
+struct serving_ticket : ticket_card {
+    engine::staff_id staff;
+    std::string staff_name;
+    engine::instant started_at{};
+    engine::instant expected_end{}; // started_at + the ticket's duration
+    std::optional<engine::priority_reason> priority;
+    friend bool operator==(serving_ticket const&, serving_ticket const&) = default;
+};
+
+struct skipped_ticket : ticket_card {
+    std::uint64_t place = 0; // where an undo-skip puts it back
+    engine::instant skipped_at{};
+    friend bool operator==(skipped_ticket const&, skipped_ticket const&) = default;
+};
+
+// A ticket that left the queue: completed, cancelled or a no-show, and when. Kept so that a customer's ticket
+// link can say the ticket is over.
+struct ended_ticket {
+    engine::ticket_id id;
+    engine::token tok;
+    engine::ticket_status status = engine::ticket_status::completed;
+    engine::instant at{};
+    friend bool operator==(ended_ticket const&, ended_ticket const&) = default;
+};
+
+// The live queue of one salon, as a screen, a staff console or a customer's phone shows it. A pure function of
+// the salon's events (apply) and of the estimator run over it: every time in it comes from event times, never a
+// clock, so the view at a seq is always the same and its JSON can be cached per seq (the HTTP ETag is the seq).
+// Plain data: copyable, comparable.
+struct queue_view {
+    static constexpr std::size_t max_recently_ended = 500;
+
+    engine::salon_id salon;
+    std::string name;
+    std::string timezone;
+    engine::seq_t seq{0};         // the last event applied
+    engine::instant updated_at{}; // its time: the "now" of the estimates
+    engine::salon_config config;
+    std::vector<engine::service_def> services;
+    std::vector<engine::staff_member> staff; // in the order they were added
+    std::vector<waiting_ticket> waiting;     // line order
+    std::vector<serving_ticket> serving;     // in the order they started
+    std::vector<skipped_ticket> skipped;     // in the order they were skipped
+    engine::local_day priority_day = 0;      // the salon-local day of updated_at
+    std::int32_t priority_used = 0;          // priority starts that day; the limit is config.priority_daily_limit
+    std::deque<ended_ticket> recently_ended; // the latest last, at most max_recently_ended
+    std::optional<predicted_start> join_now; // for a customer who walks in now
+
+    friend bool operator==(queue_view const&, queue_view const&) = default;
+
+    [[nodiscard]] waiting_ticket const* find_waiting(engine::ticket_id id) const noexcept;
+    [[nodiscard]] serving_ticket const* find_serving(engine::ticket_id id) const noexcept;
+    [[nodiscard]] skipped_ticket const* find_skipped(engine::ticket_id id) const noexcept;
+    [[nodiscard]] ended_ticket const* find_ended(engine::ticket_id id) const noexcept;
+    [[nodiscard]] engine::staff_member const* find_staff(engine::staff_id const& id) const noexcept;
+};
+
+// Folds one event of the view's salon into it. Pure and deterministic, like engine::evolve: no clock, no I/O.
+// Sets seq and updated_at from the event; does not check the seq (the runtime does, queue_views) and leaves the
+// estimates as they were (a wait_estimator fills them in).
+void apply(queue_view& view, engine::event const& e);
+
+} // namespace salonq::projections

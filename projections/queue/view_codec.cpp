@@ -1,0 +1,249 @@
+#include "projections/queue/view_codec.hpp"
+
+#include "engine/codec/json_reader.hpp"
+#include "engine/codec/shared.hpp"
+
+#include <fmt/format.h>
+
+#include <climits>
+#include <utility>
+
+namespace salonq::projections {
+namespace {
+
+using namespace salonq::engine;
+using namespace salonq::engine::codec;
+
+constexpr std::int64_t max_place = INT64_MAX;
+constexpr std::int64_t max_wait_ms = std::int64_t{1} << 50;
+
+// The fields every kind of ticket in the view shares.
+void write_head(json_writer& w, ticket_card const& t) {
+    w.begin_object().field("ticketId", t.id.value()).field("token", t.tok.str()).field("name", t.name).key("services");
+    write_codes(w, t.services);
+    w.field("durationMin", t.duration_min).key("joinedAt").time(t.joined_at);
+}
+
+void read_head(object_view& o, ticket_card& t) {
+    t.id = read_ticket(o, "ticketId");
+    t.tok = read_token(o, "token");
+    t.name = std::string{o.string("name", limits::name)};
+    t.services = read_codes(o, "services", max_ticket_services);
+    t.duration_min =
+        static_cast<std::int32_t>(o.integer("durationMin", 0, std::int64_t{24} * 60 * max_ticket_services));
+    t.joined_at = o.time("joinedAt");
+}
+
+void write_estimate(json_writer& w, std::optional<predicted_start> const& e) {
+    if (e) {
+        w.field("estimatedWaitMs", e->wait_ms).key("estimatedStart").time(e->start);
+    }
+}
+
+std::optional<predicted_start> read_estimate(object_view& o) {
+    auto wait = o.opt_integer("estimatedWaitMs", 0, max_wait_ms);
+    auto start = o.opt_time("estimatedStart");
+    if (wait.has_value() != start.has_value()) {
+        fail(errc::missing_field, o.path_of(wait ? "estimatedStart" : "estimatedWaitMs"),
+             "estimatedWaitMs and estimatedStart come together");
+    }
+    return wait ? std::optional{predicted_start{*wait, *start}} : std::nullopt;
+}
+
+ticket_status read_status(object_view& o, std::string_view key) {
+    auto status = parse_ticket_status(o.string(key, 16));
+    if (!status) {
+        fail(errc::invalid_value, o.path_of(key), "not a ticket status");
+    }
+    return *status;
+}
+
+// Calls read(object_view&) for each object of the array `key`, each with its own path.
+template <typename Read>
+void for_each_object(object_view& parent, std::string_view key, std::size_t max_items, Read read) {
+    std::size_t i = 0;
+    auto const path = parent.path_of(key);
+    for (auto item : parent.array(key, max_items)) {
+        auto o = as_object(item, fmt::format("{}[{}]", path, i++));
+        read(o);
+        o.finish();
+    }
+}
+
+queue_view read_view(object_view o) {
+    queue_view v;
+    read_version(o);
+    v.salon = salon_id{std::string{o.id("salonId")}};
+    v.seq = seq_t{static_cast<std::uint64_t>(o.integer("seq", 0, INT64_MAX))};
+    v.updated_at = o.time("updatedAt");
+    v.name = std::string{o.string("name", limits::name)};
+    v.timezone = std::string{o.string("timezone", 64)};
+    v.config = read_config(o.object("config"));
+    v.services = read_services(o, "services");
+    v.staff = read_staff(o, "staff");
+    for_each_object(o, "waiting", token::pool_size, [&](object_view& t) {
+        waiting_ticket w;
+        read_head(t, w);
+        w.place = static_cast<std::uint64_t>(t.integer("place", 0, max_place));
+        w.position = static_cast<std::uint32_t>(t.integer("position", 1, token::pool_size));
+        if (w.position != v.waiting.size() + 1) {
+            fail(errc::invalid_value, t.path_of("position"), "positions are 1..n in line order");
+        }
+        w.expected = read_estimate(t);
+        v.waiting.push_back(std::move(w));
+    });
+    for_each_object(o, "serving", token::pool_size, [&](object_view& t) {
+        serving_ticket s;
+        read_head(t, s);
+        s.staff = staff_id{std::string{t.id("staffId")}};
+        s.staff_name = std::string{t.string("staffName", limits::name)};
+        s.started_at = t.time("startedAt");
+        s.expected_end = t.time("expectedEnd");
+        if (auto reason = t.opt_string("priority", 64)) {
+            s.priority = parse_priority_reason(*reason);
+            if (!s.priority) {
+                fail(errc::invalid_value, t.path_of("priority"), "not a priority reason");
+            }
+        }
+        v.serving.push_back(std::move(s));
+    });
+    for_each_object(o, "skipped", token::pool_size, [&](object_view& t) {
+        skipped_ticket s;
+        read_head(t, s);
+        s.place = static_cast<std::uint64_t>(t.integer("place", 0, max_place));
+        s.skipped_at = t.time("skippedAt");
+        v.skipped.push_back(std::move(s));
+    });
+    auto priority = o.object("priority");
+    v.priority_day = priority.day("day");
+    v.priority_used = static_cast<std::int32_t>(priority.integer("used", 0, 1000));
+    (void)priority.integer("limit", 0, 1000); // config.priorityDailyLimit, repeated for the reader's convenience
+    priority.finish();
+    if (auto join = o.opt_object("joinNow")) {
+        v.join_now = read_estimate(*join);
+        join->finish();
+    }
+    for_each_object(o, "recentlyEnded", queue_view::max_recently_ended, [&](object_view& t) {
+        ended_ticket e;
+        e.id = read_ticket(t, "ticketId");
+        e.tok = read_token(t, "token");
+        e.status = read_status(t, "status");
+        e.at = t.time("at");
+        v.recently_ended.push_back(e);
+    });
+    o.finish();
+    return v;
+}
+
+} // namespace
+
+void write_view(json_writer& w, queue_view const& v) {
+    w.begin_object()
+        .field("v", schema_version)
+        .field("salonId", v.salon.value())
+        .field("seq", v.seq.value())
+        .key("updatedAt")
+        .time(v.updated_at);
+    w.field("name", v.name).field("timezone", v.timezone).key("config");
+    write_config(w, v.config);
+    w.key("services");
+    write_services(w, v.services);
+    w.key("staff");
+    write_staff(w, v.staff);
+    w.key("waiting").begin_array();
+    for (auto const& t : v.waiting) {
+        write_head(w, t);
+        w.field("place", t.place).field("position", t.position);
+        write_estimate(w, t.expected);
+        w.end_object();
+    }
+    w.end_array().key("serving").begin_array();
+    for (auto const& t : v.serving) {
+        write_head(w, t);
+        w.field("staffId", t.staff.value())
+            .field("staffName", t.staff_name)
+            .key("startedAt")
+            .time(t.started_at)
+            .key("expectedEnd")
+            .time(t.expected_end);
+        if (t.priority) {
+            w.field("priority", to_string(*t.priority));
+        }
+        w.end_object();
+    }
+    w.end_array().key("skipped").begin_array();
+    for (auto const& t : v.skipped) {
+        write_head(w, t);
+        w.field("place", t.place).key("skippedAt").time(t.skipped_at).end_object();
+    }
+    w.end_array().key("priority").begin_object().key("day").day(v.priority_day);
+    w.field("used", v.priority_used).field("limit", v.config.priority_daily_limit).end_object();
+    if (v.join_now) {
+        w.key("joinNow").begin_object();
+        write_estimate(w, v.join_now);
+        w.end_object();
+    }
+    w.key("recentlyEnded").begin_array();
+    for (auto const& t : v.recently_ended) {
+        w.begin_object()
+            .field("ticketId", t.id.value())
+            .field("token", t.tok.str())
+            .field("status", to_string(t.status))
+            .key("at")
+            .time(t.at)
+            .end_object();
+    }
+    w.end_array().end_object();
+}
+
+std::string encode_view(queue_view const& v) {
+    json_writer w;
+    write_view(w, v);
+    return w.str();
+}
+
+std::expected<queue_view, error> decode_view(std::string_view json) {
+    try {
+        return read_view(as_object(parse_document(json, limits::record), ""));
+    } catch (decode_failure& f) {
+        return std::unexpected(std::move(f.err));
+    }
+}
+
+std::optional<std::string> encode_ticket(queue_view const& v, ticket_id id) {
+    json_writer w;
+    auto const head = [&](token tok, ticket_status status) {
+        w.begin_object()
+            .field("v", schema_version)
+            .field("salonId", v.salon.value())
+            .field("salonName", v.name)
+            .field("seq", v.seq.value())
+            .key("updatedAt")
+            .time(v.updated_at);
+        w.field("ticketId", id.value()).field("token", tok.str()).field("status", to_string(status));
+    };
+    if (auto const* t = v.find_waiting(id)) {
+        head(t->tok, ticket_status::waiting);
+        w.field("position", t->position);
+        write_estimate(w, t->expected);
+    } else if (auto const* s = v.find_serving(id)) {
+        head(s->tok, ticket_status::serving);
+        w.field("staffName", s->staff_name)
+            .key("startedAt")
+            .time(s->started_at)
+            .key("expectedEnd")
+            .time(s->expected_end);
+    } else if (auto const* k = v.find_skipped(id)) {
+        head(k->tok, ticket_status::skipped);
+        w.key("skippedAt").time(k->skipped_at);
+    } else if (auto const* e = v.find_ended(id)) {
+        head(e->tok, e->status);
+        w.key("endedAt").time(e->at);
+    } else {
+        return std::nullopt;
+    }
+    w.end_object();
+    return w.str();
+}
+
+} // namespace salonq::projections

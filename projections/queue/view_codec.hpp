@@ -1,0 +1,27 @@
+#pragma once
+
+#include "engine/codec/errc.hpp"
+#include "engine/codec/json_writer.hpp"
+#include "projections/queue/queue_view.hpp"
+
+#include <expected>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace salonq::projections {
+
+// The queue view as JSON (schemas/views/queue_view.schema.json): what GET .../queue returns, what a live stream
+// sends and what queue_views stores. Complete, so that decode_view(encode_view(v)) == v.
+[[nodiscard]] std::string encode_view(queue_view const& v);
+void write_view(engine::codec::json_writer& w, queue_view const& v);
+// Strict, like the engine's codec: an unknown, missing or out-of-range field is an error naming its path.
+[[nodiscard]] std::expected<queue_view, engine::codec::error> decode_view(std::string_view json);
+
+// One ticket's own status (schemas/views/ticket_status.schema.json), for the customer's ticket link: its status,
+// token, position and estimated wait while waiting, its start and expected end while served, when it ended once
+// it is over. Nothing about other customers. None if the view does not know the ticket (never issued, or ended
+// longer ago than the view keeps).
+[[nodiscard]] std::optional<std::string> encode_ticket(queue_view const& v, engine::ticket_id id);
+
+} // namespace salonq::projections

@@ -1,0 +1,495 @@
+#include "projections/store/queue_views.hpp"
+
+#include "engine/codec/event_codec.hpp"
+#include "engine/codec/invalid_codec.hpp"
+#include "engine/codec/json_reader.hpp"
+#include "engine/codec/json_writer.hpp"
+#include "engine/log/keys.hpp"
+#include "engine/logging/logger.hpp"
+#include "engine/store/rocks_store.hpp"
+#include "projections/queue/view_codec.hpp"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <deque>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+#include <utility>
+
+namespace salonq::projections {
+namespace {
+
+using namespace salonq::engine;
+namespace store = salonq::engine::store;
+
+// The views live in the store's `state` family (key: salonId, value: encode_view); its `meta` family holds the
+// partition count, each partition's next offset and the broken salons.
+constexpr std::string_view partitions_key = "partitions";
+constexpr std::string_view next_prefix = "next:";
+constexpr std::string_view broken_prefix = "broken:";
+constexpr std::size_t read_chunk = 1024;
+constexpr std::size_t block_cache_bytes = std::size_t{16} << 20; // the views are read from RocksDB at open only
+
+std::string next_key(partition_id p) {
+    std::string key{next_prefix};
+    log::put_u32(key, static_cast<std::uint32_t>(p.value()));
+    return key;
+}
+
+std::string broken_key(salon_id const& s) { return std::string{broken_prefix} + s.value(); }
+
+std::string encode_broken(broken_salon const& b) {
+    codec::json_writer w;
+    w.begin_object()
+        .field("salonId", b.salon.value())
+        .field("lastApplied", b.last_applied.value())
+        .field("seen", b.seen.value())
+        .field("partition", b.partition.value())
+        .field("offset", b.offset.value())
+        .end_object();
+    return w.str();
+}
+
+std::expected<broken_salon, codec::error> decode_broken(std::string_view json) {
+    try {
+        auto o = codec::as_object(codec::parse_document(json, codec::limits::message), "");
+        broken_salon b;
+        b.salon = salon_id{std::string{o.id("salonId")}};
+        b.last_applied = seq_t{static_cast<std::uint64_t>(o.integer("lastApplied", 0, INT64_MAX))};
+        b.seen = seq_t{static_cast<std::uint64_t>(o.integer("seen", 0, INT64_MAX))};
+        b.partition = partition_id{static_cast<std::int32_t>(o.integer("partition", 0, INT32_MAX))};
+        b.offset = offset_t{o.integer("offset", 0, INT64_MAX)};
+        o.finish();
+        return b;
+    } catch (codec::decode_failure& f) {
+        return std::unexpected(std::move(f.err));
+    }
+}
+
+error store_error(store::error const& e) { return error{errc::local_store, e.message}; }
+
+// An entry of the events log at its offset.
+struct positioned {
+    offset_t offset;
+    log_entry const* entry;
+};
+
+// Changes to one partition queue here in apply order and are delivered by whichever applying thread finds nobody
+// else delivering: callbacks run with no lock held, yet one at a time per partition.
+struct pending_change {
+    salon_id salon;
+    std::shared_ptr<snapshot const> now;
+    std::vector<event> events;
+    std::vector<rejected_command> rejections;
+};
+
+struct partition_slot {
+    std::mutex apply_mutex;            // serializes applies of the partition
+    std::atomic<std::int64_t> next{0}; // written under apply_mutex
+    std::mutex notify_mutex;
+    std::deque<pending_change> pending; // under notify_mutex
+    bool delivering = false;            // under notify_mutex
+};
+
+// One salon's work in one apply: its view as it goes, and what was applied to it.
+struct salon_work {
+    salon_id salon;
+    std::shared_ptr<snapshot const> before;
+    queue_view view;
+    std::vector<event> events;
+    std::vector<rejected_command> rejections;
+};
+
+} // namespace
+
+struct queue_views::impl {
+    std::unique_ptr<store::rocks_store> db;
+    std::unique_ptr<wait_estimator> estimator;
+    std::vector<std::unique_ptr<partition_slot>> partitions;
+    logging::logger log{"projections"};
+
+    mutable std::shared_mutex views_mutex;
+    std::unordered_map<salon_id, std::shared_ptr<snapshot const>> views;
+
+    mutable std::mutex health_mutex;
+    std::uint64_t duplicates = 0;
+    std::uint64_t gaps = 0;
+    std::uint64_t undecodable = 0;
+    std::map<salon_id, broken_salon> broken;
+
+    std::mutex subscribers_mutex;
+    subscription_id next_subscription = 1;
+    // Copied on write, so a delivery iterates a list nobody changes under it.
+    std::shared_ptr<std::vector<std::pair<subscription_id, subscriber>> const> subscribers =
+        std::make_shared<std::vector<std::pair<subscription_id, subscriber>>>();
+
+    [[nodiscard]] std::shared_ptr<snapshot const> find(salon_id const& s) const {
+        std::shared_lock lock{views_mutex};
+        auto it = views.find(s);
+        return it == views.end() ? nullptr : it->second;
+    }
+
+    [[nodiscard]] bool is_broken(salon_id const& s) const {
+        std::scoped_lock lock{health_mutex};
+        return broken.contains(s);
+    }
+
+    std::expected<void, error> apply_positioned(partition_id p, partition_slot& slot,
+                                                std::span<positioned const> entries, offset_t new_next);
+    void deliver(partition_slot& slot);
+};
+
+namespace {
+
+// What an apply found wrong with a salon's seqs, kept apart until the batch is written.
+struct seq_findings {
+    std::uint64_t duplicates = 0;
+    std::uint64_t gaps = 0;
+    std::vector<broken_salon> broken;
+};
+
+} // namespace
+
+std::expected<void, error> queue_views::impl::apply_positioned(partition_id p, partition_slot& slot,
+                                                               std::span<positioned const> entries, offset_t new_next) {
+    std::vector<salon_work> work;
+    std::unordered_map<salon_id, std::size_t> index;
+    auto const work_of = [&](salon_id const& s) -> salon_work& {
+        auto [it, added] = index.try_emplace(s, work.size());
+        if (added) {
+            auto before = find(s);
+            auto view = before ? before->view : queue_view{};
+            work.push_back(salon_work{s, std::move(before), std::move(view), {}, {}});
+        }
+        return work[it->second];
+    };
+    seq_findings found;
+    auto const broken_now = [&](salon_id const& s) {
+        return is_broken(s) || std::any_of(found.broken.begin(), found.broken.end(),
+                                           [&](broken_salon const& b) { return b.salon == s; });
+    };
+    for (auto const& [offset, entry] : entries) {
+        if (auto const* r = std::get_if<rejected_command>(entry)) {
+            work_of(r->salon).rejections.push_back(*r);
+            continue;
+        }
+        auto const& e = std::get<event>(*entry);
+        auto& w = work_of(e.salon);
+        auto const last = w.view.seq.value();
+        if (broken_now(e.salon)) {
+            ++found.gaps;
+        } else if (e.seq.value() <= last) {
+            ++found.duplicates;
+            log.log(logging::level::warn,
+                    {logging::kv("salonId", e.salon.value()), logging::kv("partition", p.value())},
+                    "duplicate event skipped: seq {} at offset {}, the view is at seq {}", e.seq.value(),
+                    offset.value(), last);
+        } else if (e.seq.value() > last + 1) {
+            ++found.gaps;
+            found.broken.push_back(broken_salon{e.salon, w.view.seq, e.seq, p, offset});
+            log.log(logging::level::error,
+                    {logging::kv("salonId", e.salon.value()), logging::kv("partition", p.value())},
+                    "gap in the salon's events: seq {} at offset {} after seq {}; its view stops here", e.seq.value(),
+                    offset.value(), last);
+        } else {
+            projections::apply(w.view, e);
+            w.events.push_back(e);
+        }
+    }
+
+    auto batch = db->make_batch();
+    std::vector<std::shared_ptr<snapshot const>> made(work.size());
+    for (std::size_t i = 0; i < work.size(); ++i) {
+        auto& w = work[i];
+        if (w.events.empty()) {
+            made[i] = w.before;
+            continue;
+        }
+        estimator->estimate(w.view);
+        auto json = encode_view(w.view);
+        batch.put(store::family::state, w.salon.value(), json);
+        auto const seq = w.view.seq;
+        made[i] = std::make_shared<snapshot const>(snapshot{std::move(w.view), seq, std::move(json)});
+    }
+    for (auto const& b : found.broken) {
+        batch.put(store::family::meta, broken_key(b.salon), encode_broken(b));
+    }
+    std::string offset_value;
+    log::put_u64(offset_value, static_cast<std::uint64_t>(new_next.value()));
+    batch.put(store::family::meta, next_key(p), offset_value);
+    if (auto written = db->write(batch, false); !written) {
+        return std::unexpected(store_error(written.error()));
+    }
+
+    {
+        std::unique_lock lock{views_mutex};
+        for (std::size_t i = 0; i < work.size(); ++i) {
+            if (!work[i].events.empty()) {
+                views[work[i].salon] = made[i];
+            }
+        }
+    }
+    {
+        std::scoped_lock lock{health_mutex};
+        duplicates += found.duplicates;
+        gaps += found.gaps;
+        for (auto& b : found.broken) {
+            broken.emplace(b.salon, std::move(b));
+        }
+    }
+    slot.next.store(new_next.value());
+    std::scoped_lock lock{slot.notify_mutex};
+    for (std::size_t i = 0; i < work.size(); ++i) {
+        auto& w = work[i];
+        if (!w.events.empty() || !w.rejections.empty()) {
+            slot.pending.push_back(
+                pending_change{std::move(w.salon), std::move(made[i]), std::move(w.events), std::move(w.rejections)});
+        }
+    }
+    return {};
+}
+
+void queue_views::impl::deliver(partition_slot& slot) {
+    std::unique_lock lock{slot.notify_mutex};
+    if (slot.delivering) {
+        return; // the thread delivering will see what was queued
+    }
+    slot.delivering = true;
+    while (!slot.pending.empty()) {
+        auto next = std::move(slot.pending.front());
+        slot.pending.pop_front();
+        lock.unlock();
+        std::shared_ptr<std::vector<std::pair<subscription_id, subscriber>> const> list;
+        {
+            std::scoped_lock subscribers_lock{subscribers_mutex};
+            list = subscribers;
+        }
+        change const c{next.salon, next.now ? next.now->seq : seq_t{0}, next.now, next.events, next.rejections};
+        for (auto const& [id, callback] : *list) {
+            try {
+                callback(c);
+            } catch (std::exception const& e) { // a subscriber's failure must not stop the others, or the feed
+                log.log(logging::level::error, {logging::kv("salonId", c.salon.value())},
+                        "subscriber {} failed on seq {}: {}", id, c.seq.value(), e.what());
+            }
+        }
+        lock.lock();
+    }
+    slot.delivering = false;
+}
+
+queue_views::queue_views(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
+queue_views::~queue_views() = default;
+
+std::expected<std::unique_ptr<queue_views>, error> queue_views::open(std::filesystem::path const& dir,
+                                                                     std::int32_t partition_count,
+                                                                     std::unique_ptr<wait_estimator> estimator) {
+    if (partition_count < 1) {
+        return std::unexpected(error{errc::misconfigured, "the events log has at least one partition"});
+    }
+    store::open_options options;
+    options.block_cache_bytes = block_cache_bytes;
+    auto db = store::rocks_store::open(dir, options);
+    if (!db) {
+        return std::unexpected(store_error(db.error()));
+    }
+    auto i = std::make_unique<impl>();
+    i->db = std::move(*db);
+    i->estimator = std::move(estimator);
+
+    auto stored_count = i->db->get(store::family::meta, partitions_key);
+    if (!stored_count) {
+        return std::unexpected(store_error(stored_count.error()));
+    }
+    auto const count_text = std::to_string(partition_count);
+    if (std::optional<std::string> const& count = *stored_count; !count) {
+        auto batch = i->db->make_batch();
+        batch.put(store::family::meta, partitions_key, count_text);
+        if (auto written = i->db->write(batch, true); !written) {
+            return std::unexpected(store_error(written.error()));
+        }
+    } else if (*count != count_text) {
+        return std::unexpected(
+            error{errc::misconfigured, fmt::format("{} holds the views of an events log of {} partitions, not {}",
+                                                   dir.string(), *count, partition_count)});
+    }
+
+    for (std::int32_t p = 0; p < partition_count; ++p) {
+        auto& slot = i->partitions.emplace_back(std::make_unique<partition_slot>());
+        auto stored = i->db->get(store::family::meta, next_key(partition_id{p}));
+        if (!stored) {
+            return std::unexpected(store_error(stored.error()));
+        }
+        if (std::optional<std::string> const& next = *stored; next) {
+            slot->next.store(static_cast<std::int64_t>(log::get_u64(*next)));
+        }
+    }
+
+    std::optional<error> bad;
+    auto loaded = i->db->scan(store::family::state, "", "", [&](std::string_view key, std::string_view value) {
+        auto v = decode_view(value);
+        if (!v) {
+            bad = error{errc::corrupt_record,
+                        fmt::format("the stored view of {} does not decode: {} at {}: {}", key,
+                                    codec::to_string(v.error().code), v.error().path, v.error().message)};
+            return false;
+        }
+        auto salon = v->salon;
+        auto const seq = v->seq;
+        i->views.emplace(std::move(salon),
+                         std::make_shared<snapshot const>(snapshot{std::move(*v), seq, std::string{value}}));
+        return true;
+    });
+    if (!loaded) {
+        return std::unexpected(store_error(loaded.error()));
+    }
+    std::string broken_end{broken_prefix};
+    broken_end.back() += 1;
+    auto marks =
+        i->db->scan(store::family::meta, broken_prefix, broken_end, [&](std::string_view, std::string_view value) {
+            auto b = decode_broken(value);
+            if (!b) {
+                bad = error{errc::corrupt_record,
+                            fmt::format("a stored broken-salon mark does not decode: {}", b.error().message)};
+                return false;
+            }
+            i->broken.emplace(b->salon, std::move(*b));
+            return true;
+        });
+    if (!marks) {
+        return std::unexpected(store_error(marks.error()));
+    }
+    if (bad) {
+        return std::unexpected(std::move(*bad));
+    }
+    return std::unique_ptr<queue_views>(new queue_views(std::move(i)));
+}
+
+std::expected<void, error> queue_views::apply(partition_id p, offset_t first_offset,
+                                              std::span<log_entry const> entries) {
+    if (p.value() < 0 || p.value() >= partition_count()) {
+        return std::unexpected(error{errc::misconfigured, fmt::format("no partition {}", p.value())});
+    }
+    auto& slot = *impl_->partitions[static_cast<std::size_t>(p.value())];
+    {
+        std::scoped_lock lock{slot.apply_mutex};
+        auto const next = slot.next.load();
+        if (first_offset.value() > next) {
+            return std::unexpected(error{
+                errc::offset_ahead, fmt::format("partition {}: entries from offset {}, but the next to apply is {}",
+                                                p.value(), first_offset.value(), next)});
+        }
+        auto const end = first_offset.value() + static_cast<std::int64_t>(entries.size());
+        if (end <= next) {
+            return {};
+        }
+        std::vector<positioned> todo;
+        for (auto o = next; o < end; ++o) {
+            todo.push_back(positioned{offset_t{o}, &entries[static_cast<std::size_t>(o - first_offset.value())]});
+        }
+        if (auto applied = impl_->apply_positioned(p, slot, todo, offset_t{end}); !applied) {
+            return applied;
+        }
+    }
+    impl_->deliver(slot);
+    return {};
+}
+
+std::expected<void, error> queue_views::catch_up(log::reader& events) {
+    if (events.partition_count() != partition_count()) {
+        return std::unexpected(error{errc::misconfigured, fmt::format("the log has {} partitions, the views {}",
+                                                                      events.partition_count(), partition_count())});
+    }
+    for (std::int32_t i = 0; i < partition_count(); ++i) {
+        partition_id const p{i};
+        auto& slot = *impl_->partitions[static_cast<std::size_t>(i)];
+        auto end = events.end_offset(p);
+        if (!end) {
+            return std::unexpected(error{errc::log_read, end.error().message});
+        }
+        while (slot.next.load() < end->value()) {
+            auto const from = offset_t{slot.next.load()};
+            auto records = events.read(p, from, read_chunk);
+            if (!records) {
+                return std::unexpected(error{errc::log_read, records.error().message});
+            }
+            if (records->empty()) {
+                break;
+            }
+            std::vector<log_entry> decoded;
+            std::vector<offset_t> offsets;
+            decoded.reserve(records->size());
+            for (auto const& r : *records) {
+                auto entry = codec::decode_entry(r.value);
+                if (entry) {
+                    decoded.push_back(std::move(*entry));
+                    offsets.push_back(r.offset);
+                } else if (!codec::decode_command_invalid(r.value)) {
+                    // A command_invalid (Kafka mode) is no salon's entry; anything else should never be there.
+                    std::scoped_lock lock{impl_->health_mutex};
+                    ++impl_->undecodable;
+                    impl_->log.log(logging::level::error, {logging::kv("partition", i)},
+                                   "the record at offset {} does not decode: {} at {}: {}", r.offset.value(),
+                                   codec::to_string(entry.error().code), entry.error().path, entry.error().message);
+                }
+            }
+            {
+                std::scoped_lock lock{slot.apply_mutex};
+                auto const next = slot.next.load();
+                std::vector<positioned> todo;
+                for (std::size_t k = 0; k < decoded.size(); ++k) {
+                    if (offsets[k].value() >= next) {
+                        todo.push_back(positioned{offsets[k], &decoded[k]});
+                    }
+                }
+                auto const new_next = std::max(next, records->back().offset.value() + 1);
+                if (auto applied = impl_->apply_positioned(p, slot, todo, offset_t{new_next}); !applied) {
+                    return applied;
+                }
+            }
+            impl_->deliver(slot);
+        }
+    }
+    return {};
+}
+
+std::shared_ptr<snapshot const> queue_views::view(salon_id const& salon) const { return impl_->find(salon); }
+
+projection_health queue_views::health() const {
+    std::scoped_lock lock{impl_->health_mutex};
+    projection_health h{impl_->duplicates, impl_->gaps, impl_->undecodable, {}};
+    for (auto const& [salon, b] : impl_->broken) {
+        h.broken.push_back(b);
+    }
+    return h;
+}
+
+offset_t queue_views::next_offset(partition_id p) const {
+    return offset_t{impl_->partitions.at(static_cast<std::size_t>(p.value()))->next.load()};
+}
+
+std::int32_t queue_views::partition_count() const noexcept {
+    return static_cast<std::int32_t>(impl_->partitions.size());
+}
+
+subscription_id queue_views::subscribe(subscriber callback) {
+    std::scoped_lock lock{impl_->subscribers_mutex};
+    auto list = std::make_shared<std::vector<std::pair<subscription_id, subscriber>>>(*impl_->subscribers);
+    auto const id = impl_->next_subscription++;
+    list->emplace_back(id, std::move(callback));
+    impl_->subscribers = std::move(list);
+    return id;
+}
+
+void queue_views::unsubscribe(subscription_id id) {
+    std::scoped_lock lock{impl_->subscribers_mutex};
+    auto list = std::make_shared<std::vector<std::pair<subscription_id, subscriber>>>(*impl_->subscribers);
+    std::erase_if(*list, [&](auto const& entry) { return entry.first == id; });
+    impl_->subscribers = std::move(list);
+}
+
+} // namespace salonq::projections

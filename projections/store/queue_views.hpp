@@ -1,0 +1,114 @@
+#pragma once
+
+#include "engine/domain/events.hpp"
+#include "engine/log/log.hpp"
+#include "projections/queue/queue_view.hpp"
+#include "projections/queue/wait_estimator.hpp"
+#include "projections/store/errc.hpp"
+
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace salonq::projections {
+
+// One salon's queue view at one seq, with its JSON (encode_view) made once when it changed, not per request.
+// Immutable once published: readers share it.
+struct snapshot {
+    queue_view view;
+    engine::seq_t seq;
+    std::string json;
+};
+
+// A salon whose view stopped at a gap in its seq: the events after it are not applied, and /readyz should fail.
+// Kept in the store, so a restart still reports it. Repair: rebuild the projection (remove its directory; the
+// next start catches up from offset 0).
+struct broken_salon {
+    engine::salon_id salon;
+    engine::seq_t last_applied; // the view's seq
+    engine::seq_t seen;         // the seq that came instead of last_applied + 1
+    engine::partition_id partition;
+    engine::offset_t offset; // where that event is in the events log
+    friend bool operator==(broken_salon const&, broken_salon const&) = default;
+};
+
+struct projection_health {
+    // Counted since open.
+    std::uint64_t duplicates = 0;     // salon events skipped because their seq was already applied
+    std::uint64_t gaps = 0;           // salon events not applied because of a gap, or because their salon is broken
+    std::uint64_t undecodable = 0;    // records of the events log that did not decode (skipped; their salon's next
+                                      // event then shows the gap)
+    std::vector<broken_salon> broken; // every broken salon, stored ones included
+    [[nodiscard]] bool ok() const noexcept { return broken.empty(); }
+};
+
+// What one apply (or catch-up step) changed for one salon, for live streams. `events` are the salon's events
+// applied, in seq order, ending at `seq`; `rejections` the recorded refusals of its commands in the same entries
+// (a read-your-writes waiter needs those too). `now` is the salon's snapshot after them; null only for
+// rejections of a salon that has no view (a command for an unknown salon). The spans are valid only during the
+// call; `now` may be kept.
+struct change {
+    engine::salon_id salon;
+    engine::seq_t seq;
+    std::shared_ptr<snapshot const> now;
+    std::span<engine::event const> events;
+    std::span<engine::rejected_command const> rejections;
+};
+using subscriber = std::function<void(change const&)>;
+using subscription_id = std::uint64_t;
+
+// The live queue views of every salon, fed from the events log and stored with the offsets they reflect in a
+// RocksDB directory of their own (not the engine's). A restart loads the stored views and resumes from the stored
+// offsets; it does not replay history.
+//
+// Thread rules: apply and catch_up may be called from any thread; calls for one partition are serialized (a
+// partition mutex), calls for different partitions run in parallel (the estimator is called from each). view(),
+// health() and next_offset() are cheap, never touch RocksDB and may be called from any number of threads at any
+// time. Subscribers are called after each apply with no lock held, on the applying thread, one change at a time
+// per partition and in seq order per salon; a callback may call view(), subscribe() or even apply(), should be
+// quick (hand the change to a queue), and an exception it throws is logged and ignored. After unsubscribe()
+// returns, a delivery already under way may still call the callback once.
+class queue_views {
+public:
+    // Opens (or creates) the store at dir for an events log of partition_count partitions; a directory made for
+    // another count is errc::misconfigured.
+    [[nodiscard]] static std::expected<std::unique_ptr<queue_views>, error>
+    open(std::filesystem::path const& dir, std::int32_t partition_count, std::unique_ptr<wait_estimator> estimator);
+    ~queue_views();
+    queue_views(queue_views const&) = delete;
+    queue_views& operator=(queue_views const&) = delete;
+
+    // Applies entries of events-log partition p found at the consecutive offsets first_offset, first_offset + 1,
+    // ... Entries before next_offset(p) are skipped (idempotent); a first_offset beyond it is errc::offset_ahead
+    // and applies nothing (entries were missed: catch_up from a reader, then apply again). A rejected_command takes
+    // an offset and changes no view. A salon event whose seq is not the view's seq + 1 is not applied: a duplicate
+    // is skipped, a gap marks the salon broken (see health()); both are counted and logged. The changed views and
+    // the new next offset are written in one RocksDB WriteBatch (no fsync: after a crash catch_up redoes the rest).
+    [[nodiscard]] std::expected<void, error> apply(engine::partition_id p, engine::offset_t first_offset,
+                                                   std::span<engine::log_entry const> entries);
+    // Reads every partition from next_offset(p) to its end offset as of the call, decodes and applies. Offsets
+    // the reader skips (Kafka's transaction markers) are passed over. Used at start-up and after offset_ahead.
+    [[nodiscard]] std::expected<void, error> catch_up(engine::log::reader& events);
+
+    // The salon's latest snapshot, or null if it has no view.
+    [[nodiscard]] std::shared_ptr<snapshot const> view(engine::salon_id const& salon) const;
+    [[nodiscard]] projection_health health() const;
+    // The first offset of partition p not yet applied.
+    [[nodiscard]] engine::offset_t next_offset(engine::partition_id p) const;
+    [[nodiscard]] std::int32_t partition_count() const noexcept;
+
+    subscription_id subscribe(subscriber callback);
+    void unsubscribe(subscription_id id);
+
+private:
+    struct impl;
+    explicit queue_views(std::unique_ptr<impl> i);
+    std::unique_ptr<impl> impl_;
+};
+
+} // namespace salonq::projections

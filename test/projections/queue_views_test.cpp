@@ -1,0 +1,348 @@
+// The projection runtime over a real RocksDB (a temp directory) and, as its feed, the real embedded engine: apply,
+// restart and resume from the stored offsets, catch_up from the engine's events reader, gaps and duplicates,
+// subscribers, and "rebuild == incremental".
+
+#include "engine/codec/event_codec.hpp"
+#include "engine/runtime/embedded_engine.hpp"
+#include "engine/sim/day_simulator.hpp"
+#include "projections/queue/view_codec.hpp"
+#include "projections/store/queue_views.hpp"
+#include "test/engine/scenario.hpp"
+#include "test/support/process.hpp"
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+namespace salonq::test {
+namespace {
+
+using namespace salonq::projections;
+using runtime::embedded_engine;
+
+constexpr std::int32_t partitions = 4;
+
+std::unique_ptr<queue_views> open_views(std::string const& dir, std::int32_t count = partitions) {
+    auto views = queue_views::open(dir, count, std::make_unique<list_schedule_estimator>());
+    REQUIRE_MESSAGE(views.has_value(), views.error().message);
+    return std::move(*views);
+}
+
+std::unique_ptr<embedded_engine> open_engine(std::string const& dir) {
+    runtime::engine_options options;
+    options.partitions = partitions;
+    options.mode = runtime::durability::relaxed;
+    auto engine = embedded_engine::open(dir, options);
+    REQUIRE_MESSAGE(engine.has_value(), engine.error().message);
+    return std::move(*engine);
+}
+
+// Every entry of the events log, decoded, by salon (events only, in seq order).
+std::map<std::string, std::vector<event>> events_by_salon(log::reader& events) {
+    std::map<std::string, std::vector<event>> out;
+    for (std::int32_t p = 0; p < events.partition_count(); ++p) {
+        auto records = events.read(partition_id{p}, offset_t{0}, 1'000'000);
+        REQUIRE(records.has_value());
+        for (auto const& r : *records) {
+            auto entry = codec::decode_entry(r.value);
+            REQUIRE(entry.has_value());
+            if (auto const* e = std::get_if<event>(&*entry)) {
+                out[e->salon.value()].push_back(*e);
+            }
+        }
+    }
+    return out;
+}
+
+queue_view fold_view(std::vector<event> const& events) {
+    queue_view v;
+    for (auto const& e : events) {
+        apply(v, e);
+    }
+    list_schedule_estimator{}.estimate(v);
+    return v;
+}
+
+// Drives a simulated day of three salons through the engine; each outcome goes to `sink` as the engine would hand
+// it over after its commit.
+void simulate(embedded_engine& engine, std::uint64_t seed, std::function<void(runtime::outcome const&)> const& sink,
+              std::int32_t days = 1) {
+    sim::sim_options options;
+    options.salons = 3;
+    options.days = days;
+    options.seed = seed;
+    sim::day_simulator{options}.run([&](std::vector<command> const& batch) {
+        std::vector<std::vector<log_entry>> out;
+        for (auto const& c : batch) {
+            auto done = engine.submit_sync(c);
+            REQUIRE_MESSAGE(done.has_value(), done.error().message);
+            if (!done->duplicate) {
+                sink(*done);
+            }
+            out.push_back(done->entries);
+        }
+        return out;
+    });
+}
+
+void check_matches_log(queue_views const& views, embedded_engine& engine) {
+    auto const all = events_by_salon(engine.events());
+    REQUIRE_FALSE(all.empty());
+    for (auto const& [salon, events] : all) {
+        std::string const name = salon;
+        CAPTURE(name);
+        auto snap = views.view(salon_id{salon});
+        REQUIRE(snap != nullptr);
+        auto const expected = fold_view(events);
+        CHECK(snap->view == expected);
+        CHECK(snap->seq == expected.seq);
+        CHECK(snap->json == encode_view(expected));
+        auto const state = engine.state(salon_id{salon});
+        REQUIRE(state.has_value());
+        REQUIRE(state->has_value());
+        CHECK(snap->seq == (*state)->seq);
+    }
+    for (std::int32_t p = 0; p < partitions; ++p) {
+        CHECK(views.next_offset(partition_id{p}) == *engine.events().end_offset(partition_id{p}));
+    }
+    CHECK(views.health().ok());
+}
+
+std::vector<log_entry> entries_of(std::vector<event> const& events) { return {events.begin(), events.end()}; }
+
+TEST_CASE("queue_views: applied outcomes, a restart resumes from the stored offsets") {
+    temp_dir dir;
+    auto engine = open_engine(dir / "engine");
+    std::uint64_t changes = 0;
+    {
+        auto views = open_views(dir / "views");
+        views->subscribe([&](change const&) { ++changes; });
+        simulate(*engine, 7, [&](runtime::outcome const& o) {
+            auto applied = views->apply(o.partition, o.first_offset, o.entries);
+            REQUIRE_MESSAGE(applied.has_value(), applied.error().message);
+        });
+        check_matches_log(*views, *engine);
+        CHECK(changes > 100);
+    }
+    auto views = open_views(dir / "views");
+    check_matches_log(*views, *engine); // loaded, not replayed
+    std::uint64_t after_restart = 0;
+    views->subscribe([&](change const&) { ++after_restart; });
+    REQUIRE(views->catch_up(engine->events()));
+    CHECK(after_restart == 0);
+
+    // Entries handed over twice (a retried hand-off) are skipped by offset.
+    auto again = engine->submit_sync(make_command("late-1", "salon-0001", walk_in("Late", {"HC"}), {}));
+    REQUIRE(again.has_value());
+    REQUIRE(views->apply(again->partition, again->first_offset, again->entries));
+    REQUIRE(views->apply(again->partition, again->first_offset, again->entries));
+    CHECK(after_restart == 1);
+    CHECK(views->health().duplicates == 0);
+    check_matches_log(*views, *engine);
+
+    views.reset();
+    auto wrong = queue_views::open(dir / "views", partitions + 1, std::make_unique<list_schedule_estimator>());
+    REQUIRE_FALSE(wrong.has_value());
+    CHECK(wrong.error().code == errc::misconfigured);
+}
+
+TEST_CASE("queue_views: catch_up from the engine's events log, and rebuild == incremental") {
+    temp_dir dir;
+    auto engine = open_engine(dir / "engine");
+    auto incremental = open_views(dir / "incremental");
+    auto resumed = open_views(dir / "resumed");
+    std::size_t outcomes = 0;
+    simulate(*engine, 11, [&](runtime::outcome const& o) {
+        REQUIRE(incremental->apply(o.partition, o.first_offset, o.entries));
+        if (++outcomes % 97 == 0) {
+            REQUIRE(resumed->catch_up(engine->events())); // a reader that polls now and then
+        }
+    });
+    resumed.reset();
+    resumed = open_views(dir / "resumed"); // restarted before the end: resumes
+    REQUIRE(resumed->catch_up(engine->events()));
+    auto rebuilt = open_views(dir / "rebuilt");
+    REQUIRE(rebuilt->catch_up(engine->events()));
+
+    check_matches_log(*incremental, *engine);
+    check_matches_log(*resumed, *engine);
+    check_matches_log(*rebuilt, *engine);
+    for (auto const& [salon, events] : events_by_salon(engine->events())) {
+        salon_id const id{salon};
+        CHECK(rebuilt->view(id)->json == incremental->view(id)->json);
+        CHECK(resumed->view(id)->json == incremental->view(id)->json);
+    }
+
+    // An apply that skips offsets is refused until a catch-up fills them in.
+    auto one = engine->submit_sync(make_command("x-1", "salon-0002", walk_in("Xi", {"HC"}), {}));
+    auto two = engine->submit_sync(make_command("x-2", "salon-0002", walk_in("Yu", {"HC"}), {}));
+    REQUIRE((one && two));
+    auto ahead = incremental->apply(two->partition, two->first_offset, two->entries);
+    REQUIRE_FALSE(ahead.has_value());
+    CHECK(ahead.error().code == errc::offset_ahead);
+    REQUIRE(incremental->catch_up(engine->events()));
+    REQUIRE(incremental->apply(two->partition, two->first_offset, two->entries));
+    check_matches_log(*incremental, *engine);
+}
+
+TEST_CASE("queue_views: a duplicate is skipped, a gap breaks the salon; both counted, never applied") {
+    temp_dir dir;
+    auto a = open_salon("Europe/London", "a");
+    walk_ins(a, 3);
+    auto b = open_salon("Europe/London", "b");
+    auto const& ha = a.history(); // seq 1..11
+    auto const& hb = b.history(); // seq 1..8
+    partition_id const p{1};
+    {
+        auto views = open_views(dir / "views");
+        std::vector<std::pair<std::string, std::uint64_t>> seen;
+        std::vector<std::size_t> rejections;
+        views->subscribe([&](change const& c) {
+            for (auto const& e : c.events) {
+                seen.emplace_back(e.salon.value(), e.seq.value());
+            }
+            rejections.push_back(c.rejections.size());
+            CHECK(views->view(c.salon) == c.now); // a callback may read
+        });
+        auto first = entries_of(std::vector<event>(ha.begin(), ha.begin() + 9));
+        first.emplace_back(rejected_command{salon_id{"a"},
+                                            seq_t{9},
+                                            command_id{"r-1"},
+                                            terminal(),
+                                            {},
+                                            "complete",
+                                            rejection{rejection_code::not_serving, "no"}});
+        REQUIRE(views->apply(p, offset_t{0}, first)); // offsets 0..9
+        CHECK(views->view(salon_id{"a"})->seq == seq_t{9});
+        CHECK(rejections.back() == 1);
+
+        // a's seq 8 again (a duplicate) and 10, b's 1..8; then a's 11 after a missing 10 (a gap) in b's way.
+        std::vector<log_entry> second{ha[7], ha[9]};
+        for (auto const& e : hb) {
+            second.emplace_back(e);
+        }
+        REQUIRE(views->apply(p, offset_t{10}, second));
+        CHECK(views->view(salon_id{"a"})->seq == seq_t{10});
+        CHECK(views->view(salon_id{"b"})->seq == seq_t{8});
+        auto h = views->health();
+        CHECK(h.duplicates == 1);
+        CHECK(h.gaps == 0);
+        CHECK(h.ok());
+
+        auto gap = b;
+        gap.given(walk_in("Zed"), walk_in("Yan")); // b's seq 9 and 10
+        REQUIRE(views->apply(p, offset_t{20}, std::vector<log_entry>{gap.history()[9], ha[10], gap.history()[8]}));
+        h = views->health();
+        CHECK(h.gaps == 2); // b's 10 (the gap) and b's 9, which came too late: b is broken
+        CHECK(h.duplicates == 1);
+        REQUIRE(h.broken.size() == 1);
+        CHECK(h.broken[0] == broken_salon{salon_id{"b"}, seq_t{8}, seq_t{10}, p, offset_t{20}});
+        CHECK_FALSE(h.ok());
+        CHECK(views->view(salon_id{"b"})->seq == seq_t{8});  // it stops at the gap
+        CHECK(views->view(salon_id{"a"})->seq == seq_t{11}); // other salons go on
+        CHECK(views->next_offset(p) == offset_t{23});
+        CHECK(seen.size() == 9 + 1 + 8 + 1);
+        CHECK(seen.back() == std::pair<std::string, std::uint64_t>{"a", 11});
+
+        // A salon's first event that is not seq 1 is a gap too.
+        auto c = open_salon("Europe/London", "c");
+        REQUIRE(views->apply(p, offset_t{23}, std::vector<log_entry>{c.history()[1]}));
+        CHECK(views->view(salon_id{"c"}) == nullptr);
+        CHECK(views->health().broken.size() == 2);
+    }
+    auto views = open_views(dir / "views"); // the broken salons are remembered
+    auto const h = views->health();
+    CHECK(h.broken.size() == 2);
+    CHECK(h.gaps == 0); // counters count since open
+    CHECK(views->view(salon_id{"b"})->seq == seq_t{8});
+}
+
+TEST_CASE("queue_views: a subscriber that throws does not stop the others; unsubscribe stops the calls") {
+    temp_dir dir;
+    auto views = open_views(dir / "views");
+    auto s = open_salon("UTC", "t");
+    std::vector<log_entry> const log{s.history().begin(), s.history().end()};
+    int calls = 0;
+    auto const thrower = views->subscribe([](change const&) { throw std::runtime_error{"a broken screen"}; });
+    auto const counter = views->subscribe([&](change const&) { ++calls; });
+    REQUIRE(views->apply(partition_id{0}, offset_t{0}, std::span{log}.first(4)));
+    CHECK(calls == 1);
+    views->unsubscribe(thrower);
+    views->unsubscribe(counter);
+    REQUIRE(views->apply(partition_id{0}, offset_t{4}, std::span{log}.subspan(4)));
+    CHECK(calls == 1);
+    CHECK(views->view(salon_id{"t"})->seq == seq_t{8});
+}
+
+TEST_CASE("queue_views: many appliers and readers at once; changes arrive in seq order per salon") {
+    temp_dir dir;
+    auto views = open_views(dir / "views");
+    std::mutex m;
+    std::map<std::string, std::uint64_t> last_seq;
+    std::atomic<bool> in_order{true};
+    views->subscribe([&](change const& c) {
+        std::scoped_lock lock{m};
+        for (auto const& e : c.events) {
+            auto& last = last_seq[e.salon.value()];
+            in_order = in_order && e.seq.value() == last + 1;
+            last = e.seq.value();
+        }
+    });
+    // Four salons per partition, one applier thread per partition, each handing over its events a few at a time.
+    std::vector<std::vector<log_entry>> logs(partitions);
+    for (std::int32_t p = 0; p < partitions; ++p) {
+        for (int k = 0; k < 4; ++k) {
+            auto s = open_salon("UTC", "p" + std::to_string(p) + "-" + std::to_string(k));
+            walk_ins(s, 40);
+            for (std::uint64_t t = 1; t <= 40; t += 2) {
+                s.given(start("st1", t), complete(t));
+            }
+            logs[static_cast<std::size_t>(p)].insert(logs[static_cast<std::size_t>(p)].end(), s.history().begin(),
+                                                     s.history().end());
+        }
+    }
+    std::vector<std::thread> appliers;
+    appliers.reserve(partitions);
+    for (std::int32_t p = 0; p < partitions; ++p) {
+        appliers.emplace_back([&, p] {
+            auto const& log = logs[static_cast<std::size_t>(p)];
+            std::size_t done = 0;
+            while (done < log.size()) {
+                auto const n = std::min<std::size_t>(7, log.size() - done);
+                auto applied = views->apply(partition_id{p}, offset_t{static_cast<std::int64_t>(done)},
+                                            std::span{log}.subspan(done, n));
+                CHECK(applied.has_value());
+                done += n;
+            }
+        });
+    }
+    std::atomic<bool> stop{false};
+    std::atomic<bool> torn{false};
+    std::thread reader{[&] {
+        std::uint64_t last = 0;
+        while (!stop) {
+            if (auto snap = views->view(salon_id{"p0-0"})) {
+                torn = torn || snap->seq.value() < last || snap->seq != snap->view.seq || snap->json.size() < 10;
+                last = snap->seq.value();
+            }
+        }
+    }};
+    for (auto& t : appliers) {
+        t.join();
+    }
+    stop = true;
+    reader.join();
+    CHECK(in_order);
+    CHECK_FALSE(torn); // a reader never sees a view go back or a snapshot whose parts disagree
+    CHECK(last_seq.size() == 16);
+    for (auto const& [salon, seq] : last_seq) {
+        CHECK(seq == 8 + 40 + 40);
+        CHECK(views->view(salon_id{salon})->seq == seq_t{seq});
+    }
+    CHECK(views->health().ok());
+}
+
+} // namespace
+} // namespace salonq::test
