@@ -2,6 +2,7 @@
 
 #include "api/http/handlers/commands.hpp"
 #include "api/http/handlers/ops.hpp"
+#include "api/http/handlers/queries.hpp"
 
 #include <array>
 
@@ -71,6 +72,12 @@ std::array const routes{
           command_route<close_day>, "End the day: waiting and skipped tickets become no-shows"},
     route{verb::get, "/v1/salons/{salonId}/commands/{commandId}", access::token, auth::action::read_queue, get_command,
           "The outcome of a command"},
+    route{verb::get, "/v1/salons/{salonId}/queue", access::token, auth::action::read_queue, get_queue,
+          "The live queue: waiting (with estimated waits), serving, skipped, staff, priority starts; ETag = seq"},
+    route{verb::get, "/v1/salons/{salonId}/tickets/{ticketId}", access::token, auth::action::read_queue, get_ticket,
+          "One ticket's status, position and estimated wait"},
+    route{verb::get, "/v1/public/tickets/{salonId}/{ticketId}/{code}", access::open, auth::action::read_queue,
+          get_ticket_by_link, "A customer's own ticket, through the link its walk-in answer gave (no token)"},
     route{verb::get, "/v1/salons/{salonId}/live", access::token, auth::action::read_queue, get_live_plain,
           "The queue view, then every change (WebSocket, or Server-Sent Events with Accept: text/event-stream)", true},
 };

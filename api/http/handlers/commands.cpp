@@ -173,7 +173,7 @@ class decision_race : public std::enable_shared_from_this<decision_race> {
 public:
     decision_race(services& ports, replier reply, std::string_view type)
         : strand_(boost::asio::make_strand(ports.executor)), timer_(strand_), reply_(std::move(reply)),
-          metrics_(ports.metrics), type_(type) {}
+          ports_(ports), metrics_(ports.metrics), type_(type) {}
 
     void start(std::chrono::milliseconds wait, engine::command const& c) {
         timer_.expires_after(wait);
@@ -190,7 +190,7 @@ public:
             auto const* refused = std::get_if<engine::rejected_command>(&result->entries.front());
             metrics_.command_decided(type_, refused != nullptr ? engine::to_string(refused->why.code) : "");
         }
-        auto r = result ? outcome_response(*result) : gateway_failure(result.error());
+        auto r = result ? outcome_response(*result, ports_) : gateway_failure(result.error());
         boost::asio::post(strand_, [self = shared_from_this(), r = std::move(r)]() mutable {
             self->timer_.cancel();
             self->answer(std::move(r));
@@ -209,6 +209,7 @@ private:
     boost::asio::strand<boost::asio::any_io_executor> strand_;
     boost::asio::steady_timer timer_;
     std::optional<replier> reply_;
+    services& ports_;
     http::metrics& metrics_;
     std::string_view type_; // the route's command type (static storage)
 };
@@ -245,7 +246,7 @@ void get_command(services& ports, request const& req, replier reply) {
                              "window)",
                              "commandId"));
     } else {
-        reply(outcome_response(*o));
+        reply(outcome_response(*o, ports));
     }
 }
 

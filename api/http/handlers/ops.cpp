@@ -15,6 +15,17 @@ void get_readyz(services& ports, request const& /*req*/, replier reply) {
         reply(error_response(status::service_unavailable, "not_ready", *why));
         return;
     }
+    if (ports.views != nullptr) {
+        if (auto health = ports.views->health(); !health.ok()) {
+            auto const& first = health.broken.front();
+            reply(error_response(status::service_unavailable, "views_broken",
+                                 fmt::format("{} salon views stopped at a gap in their seq (first: {} at seq {}, then "
+                                             "{}); rebuild the views",
+                                             health.broken.size(), first.salon.value(), first.last_applied.value(),
+                                             first.seen.value())));
+            return;
+        }
+    }
     reply(json_response(status::ok, R"({"status":"ready"})"));
 }
 

@@ -1,6 +1,8 @@
 #include "api/http/handlers/outcome_response.hpp"
 
 #include "api/http/error.hpp"
+#include "api/http/handlers/queries.hpp"
+#include "api/http/services.hpp"
 #include "engine/codec/event_codec.hpp"
 #include "engine/codec/json_writer.hpp"
 
@@ -15,17 +17,18 @@ bool creates(engine::event_body const& body) {
            std::holds_alternative<engine::evt::ticket_issued>(body);
 }
 
-void write_ticket(json_writer& w, engine::evt::ticket_issued const& t) {
+void write_ticket(json_writer& w, engine::evt::ticket_issued const& t, std::string const& link) {
     w.key("ticket")
         .begin_object()
         .field("ticketId", t.ticket.value())
         .field("token", t.tok.str())
         .field("position", t.position)
         .field("durationMin", t.duration_min)
+        .field("link", link)
         .end_object();
 }
 
-response accepted(engine::runtime::outcome const& o) {
+response accepted(engine::runtime::outcome const& o, services& ports) {
     auto const& last = std::get<engine::event>(o.entries.back());
     json_writer w;
     w.begin_object()
@@ -46,7 +49,7 @@ response accepted(engine::runtime::outcome const& o) {
     }
     w.end_array();
     if (issued != nullptr) {
-        write_ticket(w, *issued);
+        write_ticket(w, *issued, ticket_link(ports, o.salon, issued->ticket));
     }
     w.end_object();
     return json_response(created ? status::created : status::ok, w.str());
@@ -71,8 +74,8 @@ response refused(engine::runtime::outcome const& o) {
 
 } // namespace
 
-response outcome_response(engine::runtime::outcome const& o) {
-    auto r = o.accepted() ? accepted(o) : refused(o);
+response outcome_response(engine::runtime::outcome const& o, services& ports) {
+    auto r = o.accepted() ? accepted(o, ports) : refused(o);
     r.salon_id = o.salon.value();
     r.command_id = o.command.value();
     return r;

@@ -12,6 +12,9 @@
 
 namespace salonq::api::http {
 
-[[nodiscard]] response outcome_response(engine::runtime::outcome const& o);
+struct services;
+
+// `ports` gives the ticket's link (a walk-in's answer carries it).
+[[nodiscard]] response outcome_response(engine::runtime::outcome const& o, services& ports);
 
 } // namespace salonq::api::http

@@ -1,0 +1,119 @@
+#include "api/http/handlers/queries.hpp"
+
+#include "api/http/error.hpp"
+#include "api/http/gzip.hpp"
+#include "api/http/services.hpp"
+#include "engine/codec/json_reader.hpp"
+#include "projections/queue/view_codec.hpp"
+
+#include <charconv>
+
+namespace salonq::api::http {
+namespace {
+
+// The salon's current view, or the answer: 400 for an invalid id, 404 for no such salon, 503 without views.
+std::expected<std::shared_ptr<projections::snapshot const>, response> view_of(services& ports,
+                                                                               std::string_view salon) {
+    if (ports.views == nullptr) {
+        return std::unexpected(
+            error_response(status::service_unavailable, "not_ready", "this process serves no queue views"));
+    }
+    if (!engine::codec::is_valid_id(salon)) {
+        return std::unexpected(
+            error_response(status::bad_request, "invalid_value", std::string{engine::codec::id_rule}, "salonId"));
+    }
+    auto view = ports.views->view(engine::salon_id{std::string{salon}});
+    if (!view) {
+        return std::unexpected(error_response(status::not_found, "salon_not_found", "no salon with this id",
+                                              "salonId"));
+    }
+    return view;
+}
+
+std::optional<engine::ticket_id> ticket_of(std::string_view text) {
+    std::uint64_t n = 0;
+    auto const [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc{} || end != text.data() + text.size() || n == 0) {
+        return std::nullopt;
+    }
+    return engine::ticket_id{n};
+}
+
+// If-None-Match holds this ETag (or *): the client's copy is current.
+bool not_modified(request const& req, std::string const& etag) {
+    auto const header = req.header("If-None-Match");
+    return header == "*" || header.find(etag) != std::string_view::npos;
+}
+
+// A JSON body with its ETag, compressed when the client takes gzip and it is worth it.
+response cached_json(request const& req, std::string const& body, std::string const& etag) {
+    if (not_modified(req, etag)) {
+        auto r = json_response(status::not_modified, {});
+        r.header("ETag", etag).header("Cache-Control", "no-cache");
+        return r;
+    }
+    auto r = json_response(status::ok, body);
+    r.header("ETag", etag).header("Cache-Control", "no-cache").header("Vary", "Accept-Encoding");
+    if (body.size() >= 1024 && accepts_gzip(req.header("Accept-Encoding"))) {
+        r.body = gzip(body);
+        r.header("Content-Encoding", "gzip");
+    }
+    return r;
+}
+
+} // namespace
+
+void get_queue(services& ports, request const& req, replier reply) {
+    auto view = view_of(ports, req.param("salonId"));
+    if (!view) {
+        reply(std::move(view.error()));
+        return;
+    }
+    auto r = cached_json(req, (*view)->json, "\"" + std::to_string((*view)->seq.value()) + "\"");
+    r.salon_id = std::string{req.param("salonId")};
+    reply(std::move(r));
+}
+
+void get_ticket(services& ports, request const& req, replier reply) {
+    auto view = view_of(ports, req.param("salonId"));
+    if (!view) {
+        reply(std::move(view.error()));
+        return;
+    }
+    auto const ticket = ticket_of(req.param("ticketId"));
+    auto body = ticket ? projections::encode_ticket((*view)->view, *ticket) : std::nullopt;
+    if (!body) {
+        reply(error_response(status::not_found, "ticket_not_found",
+                             "no ticket with this id in the queue or among the recently ended ones", "ticketId"));
+        return;
+    }
+    reply(cached_json(req, *body, "\"" + std::to_string((*view)->seq.value()) + "\""));
+}
+
+void get_ticket_by_link(services& ports, request const& req, replier reply) {
+    auto const salon = req.param("salonId");
+    auto const ticket = ticket_of(req.param("ticketId"));
+    // One answer for every way a link can be wrong, so a guess learns nothing about which salons or tickets exist.
+    auto const unknown = [] {
+        return error_response(status::not_found, "link_not_found", "this ticket link is not valid (or has ended)");
+    };
+    if (!engine::codec::is_valid_id(salon) || !ticket ||
+        !ports.auth.check_link(engine::salon_id{std::string{salon}}, *ticket, req.param("code"))) {
+        reply(unknown());
+        return;
+    }
+    auto view = view_of(ports, salon);
+    auto body = view ? projections::encode_ticket((*view)->view, *ticket) : std::nullopt;
+    if (!body) {
+        reply(unknown());
+        return;
+    }
+    reply(cached_json(req, *body, "\"" + std::to_string((*view)->seq.value()) + "\""));
+}
+
+std::string ticket_link(services& ports, engine::salon_id const& salon, engine::ticket_id ticket) {
+    return fmt::format("/v1/public/tickets/{}/{}/{}", salon.value(), ticket.value(),
+                       ports.auth.link_code(salon, ticket));
+}
+
+} // namespace salonq::api::http

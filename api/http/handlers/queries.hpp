@@ -1,0 +1,18 @@
+#pragma once
+
+// The read routes over the queue views: the queue of a salon (ETag = its seq, 304, gzip), one ticket, and a
+// customer's own ticket through its unguessable link (no token: the link is the credential).
+
+#include "api/http/router.hpp"
+
+namespace salonq::api::http {
+
+void get_queue(services& ports, request const& req, replier reply);
+void get_ticket(services& ports, request const& req, replier reply);
+// GET /v1/public/tickets/{salonId}/{ticketId}/{code}: only that ticket, only with its code; 404 otherwise.
+void get_ticket_by_link(services& ports, request const& req, replier reply);
+
+// The path of a ticket's link (what a walk-in's answer carries).
+[[nodiscard]] std::string ticket_link(services& ports, engine::salon_id const& salon, engine::ticket_id ticket);
+
+} // namespace salonq::api::http
