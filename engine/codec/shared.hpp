@@ -7,6 +7,7 @@
 #include "engine/domain/state.hpp"
 #include "engine/domain/values.hpp"
 
+#include <string>
 #include <vector>
 
 namespace salonq::engine::codec {
@@ -38,5 +39,26 @@ void write_staff(json_writer& w, std::vector<staff_member> const& staff);
 void read_version(object_view& o);
 // A salon's state as an object of its own or inside another record (a snapshot).
 [[nodiscard]] salon_state read_state(object_view o);
+
+// What a salon's state and its queue view both describe, in the same fields: name, timezone, config, services,
+// staff. Salon is any type with those members (salon_state, projections::queue_view).
+template <typename Salon>
+void write_salon_profile(json_writer& w, Salon const& s) {
+    w.field("name", s.name).field("timezone", s.timezone).key("config");
+    write_config(w, s.config);
+    w.key("services");
+    write_services(w, s.services);
+    w.key("staff");
+    write_staff(w, s.staff);
+}
+
+template <typename Salon>
+void read_salon_profile(object_view& o, Salon& s) {
+    s.name = std::string{o.string("name", limits::name)};
+    s.timezone = std::string{o.string("timezone", 64)};
+    s.config = read_config(o.object("config"));
+    s.services = read_services(o, "services");
+    s.staff = read_staff(o, "staff");
+}
 
 } // namespace salonq::engine::codec

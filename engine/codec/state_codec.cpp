@@ -75,11 +75,7 @@ salon_state read_state(object_view o) {
     salon_state s;
     s.id = salon_id{std::string{o.id("salonId")}};
     s.registered = o.boolean("registered");
-    s.name = std::string{o.string("name", limits::name)};
-    s.timezone = std::string{o.string("timezone", 64)};
-    s.config = read_config(o.object("config"));
-    s.services = read_services(o, "services");
-    s.staff = read_staff(o, "staff");
+    read_salon_profile(o, s);
     std::size_t i = 0;
     for (auto item : o.array("tickets", token::pool_size)) {
         s.tickets.push_back(read_ticket_state(as_object(item, fmt::format("{}[{}]", o.path_of("tickets"), i++))));
@@ -104,17 +100,8 @@ salon_state read_state(std::string_view json) {
 
 std::string encode_state(salon_state const& s) {
     json_writer w;
-    w.begin_object()
-        .field("salonId", s.id.value())
-        .field("registered", s.registered)
-        .field("name", s.name)
-        .field("timezone", s.timezone)
-        .key("config");
-    write_config(w, s.config);
-    w.key("services");
-    write_services(w, s.services);
-    w.key("staff");
-    write_staff(w, s.staff);
+    w.begin_object().field("salonId", s.id.value()).field("registered", s.registered);
+    write_salon_profile(w, s);
     w.key("tickets").begin_array();
     for (auto const& t : s.tickets) {
         write_ticket(w, t);

@@ -69,9 +69,8 @@ void start_serving(queue_view& v, ticket_id id, staff_id const& staff, instant a
     if (!t) {
         return;
     }
-    auto m = std::find_if(v.staff.begin(), v.staff.end(), [&](staff_member const& s) { return s.id == staff; });
     std::string staff_name;
-    if (m != v.staff.end()) {
+    if (auto* m = v.find_staff(staff)) {
         m->serving = id;
         staff_name = m->name;
     }
@@ -83,9 +82,10 @@ struct folder {
     queue_view& v;
     event const& e;
 
-    staff_member* staff(staff_id const& id) {
-        auto it = std::find_if(v.staff.begin(), v.staff.end(), [&](staff_member const& s) { return s.id == id; });
-        return it == v.staff.end() ? nullptr : &*it;
+    void set_on_duty(staff_id const& id, bool on_duty) {
+        if (auto* m = v.find_staff(id)) {
+            m->on_duty = on_duty;
+        }
     }
 
     void operator()(evt::salon_registered const& r) {
@@ -100,16 +100,8 @@ struct folder {
     void operator()(evt::staff_added const& r) {
         v.staff.push_back(staff_member{r.staff, r.name, r.staff_role, false, std::nullopt});
     }
-    void operator()(evt::staff_clocked_in const& r) {
-        if (auto* m = staff(r.staff)) {
-            m->on_duty = true;
-        }
-    }
-    void operator()(evt::staff_clocked_out const& r) {
-        if (auto* m = staff(r.staff)) {
-            m->on_duty = false;
-        }
-    }
+    void operator()(evt::staff_clocked_in const& r) { set_on_duty(r.staff, true); }
+    void operator()(evt::staff_clocked_out const& r) { set_on_duty(r.staff, false); }
     void operator()(evt::ticket_issued const& r) {
         insert_waiting(
             v,
@@ -122,7 +114,7 @@ struct folder {
         v.priority_used = r.used_today;
     }
     void operator()(evt::service_completed const& r) {
-        if (auto* m = staff(r.staff); m != nullptr && m->serving == r.ticket) {
+        if (auto* m = v.find_staff(r.staff); m != nullptr && m->serving == r.ticket) {
             m->serving.reset();
         }
         if (auto it = find_by_id(v.serving, r.ticket); it != v.serving.end()) {
@@ -181,6 +173,10 @@ ended_ticket const* queue_view::find_ended(ticket_id id) const noexcept {
 staff_member const* queue_view::find_staff(staff_id const& id) const noexcept {
     auto it = std::find_if(staff.begin(), staff.end(), [&](staff_member const& s) { return s.id == id; });
     return it == staff.end() ? nullptr : &*it;
+}
+
+staff_member* queue_view::find_staff(staff_id const& id) noexcept {
+    return const_cast<staff_member*>(std::as_const(*this).find_staff(id));
 }
 
 } // namespace salonq::projections

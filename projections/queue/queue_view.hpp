@@ -92,6 +92,7 @@ struct queue_view {
     [[nodiscard]] skipped_ticket const* find_skipped(engine::ticket_id id) const noexcept;
     [[nodiscard]] ended_ticket const* find_ended(engine::ticket_id id) const noexcept;
     [[nodiscard]] engine::staff_member const* find_staff(engine::staff_id const& id) const noexcept;
+    [[nodiscard]] engine::staff_member* find_staff(engine::staff_id const& id) noexcept;
 };
 
 // Folds one event of the view's salon into it. Pure and deterministic, like engine::evolve: no clock, no I/O.

@@ -76,11 +76,7 @@ queue_view read_view(object_view o) {
     v.salon = salon_id{std::string{o.id("salonId")}};
     v.seq = seq_t{static_cast<std::uint64_t>(o.integer("seq", 0, INT64_MAX))};
     v.updated_at = o.time("updatedAt");
-    v.name = std::string{o.string("name", limits::name)};
-    v.timezone = std::string{o.string("timezone", 64)};
-    v.config = read_config(o.object("config"));
-    v.services = read_services(o, "services");
-    v.staff = read_staff(o, "staff");
+    read_salon_profile(o, v);
     for_each_object(o, "waiting", token::pool_size, [&](object_view& t) {
         waiting_ticket w;
         read_head(t, w);
@@ -144,12 +140,7 @@ void write_view(json_writer& w, queue_view const& v) {
         .field("seq", v.seq.value())
         .key("updatedAt")
         .time(v.updated_at);
-    w.field("name", v.name).field("timezone", v.timezone).key("config");
-    write_config(w, v.config);
-    w.key("services");
-    write_services(w, v.services);
-    w.key("staff");
-    write_staff(w, v.staff);
+    write_salon_profile(w, v);
     w.key("waiting").begin_array();
     for (auto const& t : v.waiting) {
         write_head(w, t);
