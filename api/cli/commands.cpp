@@ -91,12 +91,16 @@ std::filesystem::path default_data_dir() {
     return "/var/lib/salonq"; // a service without a home
 }
 
-std::expected<std::unique_ptr<runtime::embedded_engine>, std::string> open_engine(store_options const& so) {
+runtime::engine_options engine_options_of(store_options const& so) {
     runtime::engine_options options;
     options.partitions = so.partitions;
     options.workers = so.workers;
     options.mode = so.durability == "relaxed" ? runtime::durability::relaxed : runtime::durability::sync;
-    auto engine = runtime::embedded_engine::open(so.data, std::move(options));
+    return options;
+}
+
+std::expected<std::unique_ptr<runtime::embedded_engine>, std::string> open_engine(store_options const& so) {
+    auto engine = runtime::embedded_engine::open(so.data, engine_options_of(so));
     if (!engine) {
         return std::unexpected(fmt::format("cannot open {}: {}", so.data.string(), engine.error().message));
     }

@@ -1,11 +1,8 @@
 // salonq serve (embedded mode): the engine and the HTTP API in one process.
 
-#include "api/auth/authenticator.hpp"
 #include "api/cli/auth_commands.hpp"
 #include "api/cli/commands.hpp"
-#include "api/gateway/embedded_gateway.hpp"
-#include "api/http/routes.hpp"
-#include "api/http/server.hpp"
+#include "api/serve/embedded_stack.hpp"
 #include "engine/logging/logger.hpp"
 
 #include <fmt/format.h>
@@ -36,54 +33,33 @@ int run_serve_http(store_options const& so, http_options const& ho, auth_options
         std::cerr << "salonq serve: " << listen.error() << "\n";
         return 2;
     }
-    auto engine = open_engine(so);
-    if (!engine) {
-        std::cerr << "salonq serve: " << engine.error() << "\n";
-        return 2;
-    }
-    auto const now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    auto authenticator = auth::authenticator::open({.data = so.data, .keyring = ao.keyring, .verify = {}}, now);
-    if (!authenticator) {
-        std::cerr << "salonq serve: " << authenticator.error().message << "\n";
-        return 2;
-    }
-    http::server_options options;
-    options.address = listen->first;
-    options.port = listen->second;
-    options.threads = ho.threads;
-    options.decision_wait = std::chrono::milliseconds{ho.decision_wait_ms};
-    options.max_connections = ho.max_connections;
-    options.cors_origins = ho.cors_origins;
-    options.client_rate = ho.client_rate;
-    options.client_burst = ho.client_burst;
-    options.token_rate = ho.token_rate;
-    options.token_burst = ho.token_burst;
-
-    embedded_gateway gateway{**engine};
-    http::metrics metrics;
-    http::services ports{
-        .options = options,
-        .commands = gateway,
-        .auth = **authenticator,
-        .metrics = metrics,
-        .clock =
-            [] { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); },
-        .log = logging::logger{"http"},
-        .executor = {}};
-    auto server = http::server::open(options, ports, http::api_routes());
-    if (!server) {
-        std::cerr << "salonq serve: " << server.error() << "\n";
+    embedded_stack_options o;
+    o.data = so.data;
+    o.engine = engine_options_of(so);
+    o.keyring = ao.keyring;
+    o.http.address = listen->first;
+    o.http.port = listen->second;
+    o.http.threads = ho.threads;
+    o.http.decision_wait = std::chrono::milliseconds{ho.decision_wait_ms};
+    o.http.max_connections = ho.max_connections;
+    o.http.cors_origins = ho.cors_origins;
+    o.http.client_rate = ho.client_rate;
+    o.http.client_burst = ho.client_burst;
+    o.http.token_rate = ho.token_rate;
+    o.http.token_burst = ho.token_burst;
+    auto stack = embedded_stack::open(std::move(o));
+    if (!stack) {
+        std::cerr << "salonq serve: " << stack.error() << "\n";
         return 2;
     }
     // The one line a script or a test waits for: where to connect.
-    std::cout << fmt::format("salonq: serving http://{}:{} (embedded, data {})", options.address, (*server)->port(),
+    std::cout << fmt::format("salonq: serving http://{}:{} (embedded, data {})", listen->first, (*stack)->port(),
                              so.data.string())
               << "\n"
               << std::flush;
-    (*server)->run(true);
+    (*stack)->run(true);
     log.info("stopped: every request answered; closing the log");
-    server->reset();
-    engine->reset(); // finishes what was submitted, then closes RocksDB
+    stack->reset(); // the server, then the views' feed, then the engine (which finishes its last batch)
     return 0;
 }
 

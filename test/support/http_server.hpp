@@ -1,16 +1,12 @@
 #pragma once
 
-// The HTTP API in the test's own process, as serve runs it in embedded mode: a real engine over RocksDB in a
-// temporary directory and the server on a free loopback port, its threads started here and stopped (gracefully)
-// when the fixture goes.
+// The HTTP API in the test's own process, wired as serve runs it in embedded mode (api::embedded_stack): a real
+// engine, views and keyring in a temporary directory and the server on a free loopback port, its threads started
+// here and stopped (gracefully) when the fixture goes.
 
-#include "api/auth/authenticator.hpp"
 #include "api/auth/keyring_file.hpp"
 #include "api/auth/token.hpp"
-#include "api/gateway/embedded_gateway.hpp"
-#include "api/http/routes.hpp"
-#include "api/http/server.hpp"
-#include "engine/runtime/embedded_engine.hpp"
+#include "api/serve/embedded_stack.hpp"
 #include "test/support/process.hpp"
 
 #include <chrono>
@@ -30,39 +26,19 @@ inline api::http::server_options unlimited() {
 
 class http_fixture {
 public:
-    explicit http_fixture(api::http::server_options options = unlimited()) : options_(std::move(options)) {
+    explicit http_fixture(api::http::server_options options = unlimited()) {
         logging::configure(logging::level::warn, logging::format::text); // no access log lines in test output
-        options_.port = 0;
-        options_.threads = options_.threads > 0 ? options_.threads : 2;
-        auto engine = engine::runtime::embedded_engine::open(dir_.path());
-        if (!engine) {
-            throw std::runtime_error("engine: " + engine.error().message);
+        api::embedded_stack_options o;
+        o.data = dir_.path();
+        o.http = std::move(options);
+        o.http.port = 0;
+        o.http.threads = o.http.threads > 0 ? o.http.threads : 2;
+        auto stack = api::embedded_stack::open(std::move(o));
+        if (!stack) {
+            throw std::runtime_error("serve: " + stack.error());
         }
-        engine_ = std::move(*engine);
-        gateway_ = std::make_unique<api::embedded_gateway>(*engine_);
-        auto auth = api::auth::authenticator::open({.data = dir_.path(), .keyring = {}, .verify = {}}, now());
-        if (!auth) {
-            throw std::runtime_error("auth: " + auth.error().message);
-        }
-        auth_ = std::move(*auth);
-        ports_.reset(new api::http::services{// NOLINT: designated initializers, no constructor to forward to
-                                             .options = options_,
-                                             .commands = *gateway_,
-                                             .auth = *auth_,
-                                             .metrics = metrics_,
-                                             .clock =
-                                                 [] {
-                                                     return std::chrono::time_point_cast<std::chrono::milliseconds>(
-                                                         std::chrono::system_clock::now());
-                                                 },
-                                             .log = logging::logger{"http"},
-                                             .executor = {}});
-        auto server = api::http::server::open(options_, *ports_, api::http::api_routes());
-        if (!server) {
-            throw std::runtime_error("server: " + server.error());
-        }
-        server_ = std::move(*server);
-        thread_ = std::thread([this] { server_->run(false); });
+        stack_ = std::move(*stack);
+        thread_ = std::thread([this] { stack_->run(false); });
     }
     ~http_fixture() { stop(); }
     http_fixture(http_fixture const&) = delete;
@@ -70,12 +46,14 @@ public:
 
     void stop() {
         if (thread_.joinable()) {
-            server_->stop();
+            stack_->stop();
             thread_.join();
         }
     }
 
-    [[nodiscard]] std::uint16_t port() const { return server_->port(); }
+    [[nodiscard]] std::uint16_t port() const { return stack_->port(); }
+    [[nodiscard]] engine::runtime::embedded_engine& engine() { return stack_->engine(); }
+    [[nodiscard]] api::embedded_stack& stack() { return *stack_; }
     [[nodiscard]] std::string const& data() const { return dir_.path(); }
 
     // A token signed with the server's keyring (its data directory's), for one salon or, for admin, all.
@@ -115,17 +93,10 @@ public:
     static std::chrono::sys_seconds now() {
         return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     }
-    [[nodiscard]] engine::runtime::embedded_engine& engine() { return *engine_; }
 
 private:
     temp_dir dir_;
-    api::http::server_options options_;
-    std::unique_ptr<engine::runtime::embedded_engine> engine_;
-    std::unique_ptr<api::embedded_gateway> gateway_;
-    std::unique_ptr<api::auth::authenticator> auth_;
-    api::http::metrics metrics_;
-    std::unique_ptr<api::http::services> ports_;
-    std::unique_ptr<api::http::server> server_;
+    std::unique_ptr<api::embedded_stack> stack_;
     std::thread thread_;
 };
 

@@ -1,0 +1,94 @@
+#include "api/serve/embedded_stack.hpp"
+
+#include "api/http/routes.hpp"
+#include "projections/queue/wait_estimator.hpp"
+
+#include <fmt/format.h>
+
+namespace salonq::api {
+namespace {
+
+engine::instant wall_clock() {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+} // namespace
+
+std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open(embedded_stack_options o) {
+    std::unique_ptr<embedded_stack> s{new embedded_stack()};
+    s->options_ = std::move(o);
+    auto& opt = s->options_;
+
+    opt.engine.on_committed = [feed = &s->feed_](std::span<engine::runtime::outcome const* const> decided) {
+        feed->on_committed(decided);
+    };
+    auto engine = engine::runtime::embedded_engine::open(opt.data, opt.engine);
+    if (!engine) {
+        return std::unexpected(fmt::format("cannot open {}: {}", opt.data.string(), engine.error().message));
+    }
+    s->engine_ = std::move(*engine);
+    s->gateway_ = std::make_unique<embedded_gateway>(*s->engine_);
+
+    auto views = projections::queue_views::open(opt.data / "views", s->engine_->partition_count(),
+                                                std::make_unique<projections::list_schedule_estimator>());
+    if (!views) {
+        return std::unexpected(fmt::format("cannot open the queue views in {}: {}", (opt.data / "views").string(),
+                                           views.error().message));
+    }
+    s->views_ = std::move(*views);
+    s->hub_ = std::make_unique<http::live_hub>([views = s->views_.get()](std::string const& salon) -> http::frame_ptr {
+        auto v = views->view(engine::salon_id{salon});
+        return v ? http::make_frame(v->seq.value(), v->json) : nullptr;
+    });
+    if (auto attached = s->feed_.attach(*s->views_, s->engine_->events(), *s->hub_); !attached) {
+        return std::unexpected("the queue views could not catch up with the log: " + attached.error().message);
+    }
+
+    auto const now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    auto auth = auth::authenticator::open({.data = opt.data, .keyring = opt.keyring, .verify = {}}, now);
+    if (!auth) {
+        return std::unexpected(auth.error().message);
+    }
+    s->auth_ = std::move(*auth);
+
+    s->ports_.reset(new http::services{// designated initializers: services has no constructor to forward to
+                                       .options = opt.http,
+                                       .commands = *s->gateway_,
+                                       .auth = *s->auth_,
+                                       .metrics = s->metrics_,
+                                       .clock = wall_clock,
+                                       .log = logging::logger{"http"},
+                                       .live = s->hub_.get(),
+                                       .views = s->views_.get(),
+                                       .executor = {}});
+    s->metrics_.gauge("salonq_live_connections", "Open live streams (WebSocket and SSE).",
+                      [hub = s->hub_.get()] { return static_cast<double>(hub->connections()); });
+    s->metrics_.gauge("salonq_projection_lag_events", "Events in the log not yet in the queue views.",
+                      [stack = s.get()] {
+                          double lag = 0;
+                          for (std::int32_t p = 0; p < stack->views_->partition_count(); ++p) {
+                              auto end = stack->engine_->events().end_offset(engine::partition_id{p});
+                              auto const next = stack->views_->next_offset(engine::partition_id{p}).value();
+                              lag += end ? static_cast<double>(end->value() - next) : 0;
+                          }
+                          return lag;
+                      });
+    auto server = http::server::open(opt.http, *s->ports_, http::api_routes());
+    if (!server) {
+        return std::unexpected(server.error());
+    }
+    s->server_ = std::move(*server);
+    return s;
+}
+
+embedded_stack::~embedded_stack() {
+    server_.reset();   // no request in flight any more
+    feed_.detach();    // the engine's last batches no longer reach the views
+    engine_.reset();   // finishes what was submitted, closes the log
+}
+
+void embedded_stack::run(bool on_signals) { server_->run(on_signals); }
+void embedded_stack::stop() { server_->stop(); }
+std::uint16_t embedded_stack::port() const noexcept { return server_->port(); }
+
+} // namespace salonq::api

@@ -1,0 +1,66 @@
+#pragma once
+
+// Everything `salonq serve` runs in embedded mode, wired in one place: the engine over the data directory, the
+// queue views beside it (<data>/views) fed from the engine's commits, the live hub fed from the views, the
+// authenticator (<data>/auth), the metrics and the HTTP server. Used by the command line and by the tests, so
+// they run the same process. Members are destroyed in reverse order: the server stops before the views, the
+// views before the engine's last batch... see ~embedded_stack.
+
+#include "api/auth/authenticator.hpp"
+#include "api/gateway/embedded_feed.hpp"
+#include "api/gateway/embedded_gateway.hpp"
+#include "api/http/live/live_hub.hpp"
+#include "api/http/metrics.hpp"
+#include "api/http/options.hpp"
+#include "api/http/server.hpp"
+#include "api/http/services.hpp"
+#include "engine/runtime/embedded_engine.hpp"
+#include "projections/store/queue_views.hpp"
+
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace salonq::api {
+
+struct embedded_stack_options {
+    std::filesystem::path data;
+    engine::runtime::engine_options engine{};
+    http::server_options http{};
+    std::optional<std::filesystem::path> keyring{}; // default <data>/auth/keyring.json
+};
+
+class embedded_stack {
+public:
+    [[nodiscard]] static std::expected<std::unique_ptr<embedded_stack>, std::string> open(embedded_stack_options o);
+    ~embedded_stack();
+    embedded_stack(embedded_stack const&) = delete;
+    embedded_stack& operator=(embedded_stack const&) = delete;
+
+    // Serves until stop() (or SIGINT/SIGTERM with on_signals); returns once drained.
+    void run(bool on_signals);
+    void stop();
+
+    [[nodiscard]] std::uint16_t port() const noexcept;
+    [[nodiscard]] engine::runtime::embedded_engine& engine() noexcept { return *engine_; }
+    [[nodiscard]] projections::queue_views& views() noexcept { return *views_; }
+    [[nodiscard]] http::live_hub& live() noexcept { return *hub_; }
+
+private:
+    embedded_stack() = default;
+
+    embedded_stack_options options_;
+    embedded_feed feed_; // outlives the engine: the engine's hook points at it
+    std::unique_ptr<engine::runtime::embedded_engine> engine_;
+    std::unique_ptr<embedded_gateway> gateway_;
+    std::unique_ptr<projections::queue_views> views_;
+    std::unique_ptr<http::live_hub> hub_;
+    std::unique_ptr<auth::authenticator> auth_;
+    http::metrics metrics_;
+    std::unique_ptr<http::services> ports_;
+    std::unique_ptr<http::server> server_;
+};
+
+} // namespace salonq::api
