@@ -33,6 +33,8 @@ public:
     ~replier();
 
     void operator()(response r);
+    // The connection was handed over (to a live stream): there is nothing to answer here.
+    void dismiss() noexcept { send_ = nullptr; }
 
 private:
     std::move_only_function<void(response)> send_;

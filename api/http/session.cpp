@@ -153,13 +153,13 @@ void session::handle() {
         return;
     }
     auto& [found, bound] = std::get<admitted>(verdict);
-    if (found->live && take_over(bound)) {
+    if (found->live && take_over(bound, reply)) {
         return;
     }
     run_handler(*found, state_.ports(), bound, std::move(reply));
 }
 
-bool session::take_over(request const& bound) {
+bool session::take_over(request const& bound, replier& reply) {
     auto* hub = state_.ports().live;
     bool const upgrade = beast::websocket::is_upgrade(bound.raw);
     bool const event_stream = bound.header("Accept").find("text/event-stream") != std::string_view::npos;
@@ -169,14 +169,15 @@ bool session::take_over(request const& bound) {
     auto const salon = std::string{bound.param("salonId")};
     auto const after = resume_point(bound);
     if (!after) {
-        send(error_response(status::bad_request, "invalid_value", "after (or Last-Event-ID) is a seq, e.g. 42",
-                            "after"));
+        reply(error_response(status::bad_request, "invalid_value", "after (or Last-Event-ID) is a seq, e.g. 42",
+                             "after"));
         return true;
     }
     if (!engine::codec::is_valid_id(salon) || !hub->latest(salon)) {
-        send(error_response(status::not_found, "salon_not_found", "no salon with this id", "salonId"));
+        reply(error_response(status::not_found, "salon_not_found", "no salon with this id", "salonId"));
         return true;
     }
+    reply.dismiss();
     response opened;
     opened.code = upgrade ? status::switching_protocols : status::ok;
     opened.route = bound.route;

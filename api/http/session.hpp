@@ -41,7 +41,7 @@ private:
     void on_read(boost::beast::error_code ec);
     void handle();
     // A live route asked for a stream: the connection goes to a WebSocket or SSE session; true if it did.
-    bool take_over(request const& bound);
+    bool take_over(request const& bound, replier& reply);
     void send(response r);
     void on_write(bool keep_alive, boost::beast::error_code ec);
     void close();

@@ -32,8 +32,8 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     auto views = projections::queue_views::open(opt.data / "views", s->engine_->partition_count(),
                                                 std::make_unique<projections::list_schedule_estimator>());
     if (!views) {
-        return std::unexpected(fmt::format("cannot open the queue views in {}: {}", (opt.data / "views").string(),
-                                           views.error().message));
+        return std::unexpected(
+            fmt::format("cannot open the queue views in {}: {}", (opt.data / "views").string(), views.error().message));
     }
     s->views_ = std::move(*views);
     s->hub_ = std::make_unique<http::live_hub>([views = s->views_.get()](std::string const& salon) -> http::frame_ptr {
@@ -82,9 +82,9 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
 }
 
 embedded_stack::~embedded_stack() {
-    server_.reset();   // no request in flight any more
-    feed_.detach();    // the engine's last batches no longer reach the views
-    engine_.reset();   // finishes what was submitted, closes the log
+    server_.reset(); // no request in flight any more
+    feed_.detach();  // the engine's last batches no longer reach the views
+    engine_.reset(); // finishes what was submitted, closes the log
 }
 
 void embedded_stack::run(bool on_signals) { server_->run(on_signals); }

@@ -10,9 +10,12 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
+#include <array>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -70,6 +73,36 @@ public:
     }
     void send_raw(std::string_view bytes) {
         boost::asio::write(socket_, boost::asio::buffer(bytes.data(), bytes.size()));
+    }
+
+    // Reads what arrives until `count` occurrences of `marker` are in it (or `limit` passes): for streams.
+    std::string read_some_text(std::chrono::milliseconds limit, std::string_view marker, int count) {
+        std::string out{static_cast<char const*>(buffer_.data().data()), buffer_.size()};
+        buffer_.consume(buffer_.size());
+        auto const deadline = std::chrono::steady_clock::now() + limit;
+        auto occurrences = [&] {
+            int n = 0;
+            for (auto at = out.find(marker); at != std::string::npos; at = out.find(marker, at + marker.size())) {
+                ++n;
+            }
+            return n;
+        };
+        while (occurrences() < count && std::chrono::steady_clock::now() < deadline) {
+            socket_.non_blocking(true);
+            std::array<char, 4096> chunk{};
+            boost::system::error_code ec;
+            auto const n = socket_.read_some(boost::asio::buffer(chunk), ec);
+            if (ec == boost::asio::error::would_block) {
+                std::this_thread::sleep_for(std::chrono::milliseconds{5});
+                continue;
+            }
+            if (ec) {
+                break;
+            }
+            out.append(chunk.data(), n);
+        }
+        socket_.non_blocking(false);
+        return out;
     }
 
     // Whether the server has closed the connection (a read ends at once with EOF or a reset).

@@ -172,8 +172,8 @@ response gateway_failure(gateway_error const& e) {
 class decision_race : public std::enable_shared_from_this<decision_race> {
 public:
     decision_race(services& ports, replier reply, std::string_view type)
-        : strand_(boost::asio::make_strand(ports.executor)), timer_(strand_), reply_(std::move(reply)),
-          ports_(ports), metrics_(ports.metrics), type_(type) {}
+        : strand_(boost::asio::make_strand(ports.executor)), timer_(strand_), reply_(std::move(reply)), ports_(ports),
+          metrics_(ports.metrics), type_(type) {}
 
     void start(std::chrono::milliseconds wait, engine::command const& c) {
         timer_.expires_after(wait);

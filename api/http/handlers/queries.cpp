@@ -12,8 +12,7 @@ namespace salonq::api::http {
 namespace {
 
 // The salon's current view, or the answer: 400 for an invalid id, 404 for no such salon, 503 without views.
-std::expected<std::shared_ptr<projections::snapshot const>, response> view_of(services& ports,
-                                                                               std::string_view salon) {
+std::expected<std::shared_ptr<projections::snapshot const>, response> view_of(services& ports, std::string_view salon) {
     if (ports.views == nullptr) {
         return std::unexpected(
             error_response(status::service_unavailable, "not_ready", "this process serves no queue views"));
@@ -24,8 +23,8 @@ std::expected<std::shared_ptr<projections::snapshot const>, response> view_of(se
     }
     auto view = ports.views->view(engine::salon_id{std::string{salon}});
     if (!view) {
-        return std::unexpected(error_response(status::not_found, "salon_not_found", "no salon with this id",
-                                              "salonId"));
+        return std::unexpected(
+            error_response(status::not_found, "salon_not_found", "no salon with this id", "salonId"));
     }
     return view;
 }

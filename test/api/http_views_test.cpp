@@ -1,0 +1,248 @@
+// The read side over HTTP (labels embedded, http): the queue with its ETag, a ticket, a customer's ticket link,
+// and the live streams (WebSocket and Server-Sent Events): order, resume, and a slow screen that does not delay
+// a fast one.
+
+#include "test/support/http_client.hpp"
+#include "test/support/http_server.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/websocket.hpp>
+#include <doctest/doctest.h>
+#include <simdjson.h>
+#include <zlib.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+namespace {
+
+using salonq::api::auth::role;
+using salonq::test::http_client;
+using salonq::test::http_fixture;
+namespace bhttp = boost::beast::http;
+namespace websocket = boost::beast::websocket;
+namespace net = boost::asio;
+
+std::string text_at(std::string const& body, std::string_view pointer) {
+    simdjson::dom::parser parser;
+    std::string_view out;
+    return parser.parse(body).at_pointer(pointer).get(out) == simdjson::SUCCESS ? std::string{out} : "<none>";
+}
+std::int64_t int_at(std::string const& body, std::string_view pointer) {
+    simdjson::dom::parser parser;
+    std::int64_t out = -1;
+    return parser.parse(body).at_pointer(pointer).get(out) == simdjson::SUCCESS ? out : -1;
+}
+
+std::string const walk_in_body = R"({"customer":{"name":"Bo","phone":"+44 7700 900123"},"services":["HC"]})";
+
+void open_salon(http_fixture const& server) {
+    http_client admin{server.port(), server.admin_token()};
+    REQUIRE(admin.request(bhttp::verb::put, "/v1/salons/s1", R"({"name":"Cuts","timezone":"Europe/London"})").status ==
+            201);
+    REQUIRE(admin
+                .request(
+                    bhttp::verb::patch, "/v1/salons/s1/config",
+                    R"({"maxWaiting":2600,"services":[{"code":"HC","name":"Cut","priceCents":2000,"durationMin":30}]})")
+                .status == 200);
+    REQUIRE(admin.post("/v1/salons/s1/staff", R"({"staffId":"ana","name":"Ana","role":"owner"})").status == 201);
+    REQUIRE(admin.post("/v1/salons/s1/staff/ana/clock-in", "").status == 200);
+}
+
+std::string gunzip(std::string const& in) {
+    z_stream z{};
+    REQUIRE(inflateInit2(&z, 15 + 16) == Z_OK);
+    std::string out(1 << 20, '\0');
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data())); // NOLINT: zlib's API is not const
+    z.avail_in = static_cast<uInt>(in.size());
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    auto const rc = inflate(&z, Z_FINISH);
+    out.resize(z.total_out);
+    inflateEnd(&z);
+    CHECK(rc == Z_STREAM_END);
+    return out;
+}
+
+// A WebSocket client of a salon's live route.
+class live_client {
+public:
+    live_client(std::uint16_t port, std::string const& token, std::string const& after = {}) : ws_(ioc_) {
+        net::ip::tcp::resolver resolver{ioc_};
+        net::connect(ws_.next_layer(), resolver.resolve("127.0.0.1", std::to_string(port)));
+        auto target = "/v1/salons/s1/live?access_token=" + token + (after.empty() ? "" : "&after=" + after);
+        ws_.handshake("127.0.0.1", target);
+    }
+    // The next frame's text, or empty after `limit`.
+    std::string next(std::chrono::milliseconds limit = std::chrono::seconds{5}) {
+        boost::beast::flat_buffer buffer;
+        std::string out;
+        bool done = false;
+        ws_.async_read(buffer, [&](boost::beast::error_code ec, std::size_t) {
+            done = true;
+            if (!ec) {
+                out = boost::beast::buffers_to_string(buffer.data());
+            }
+        });
+        ioc_.restart();
+        ioc_.run_for(limit);
+        if (!done) { // give up the read (and the connection: an abandoned read leaves the stream unusable)
+            boost::beast::get_lowest_layer(ws_).close();
+            ioc_.restart();
+            ioc_.run();
+        }
+        return out;
+    }
+
+private:
+    net::io_context ioc_;
+    websocket::stream<net::ip::tcp::socket> ws_;
+};
+
+} // namespace
+
+TEST_CASE("http views: the queue answers with its seq as ETag, 304 when unchanged, gzip when asked") {
+    http_fixture server;
+    open_salon(server);
+    http_client pos{server.port(), server.token(role::pos, "s1")};
+    for (int i = 0; i < 5; ++i) {
+        REQUIRE(pos.post("/v1/salons/s1/walk-ins", walk_in_body).status == 201);
+    }
+    http_client board{server.port(), server.token(role::dashboard, "s1")};
+    auto const q = board.get("/v1/salons/s1/queue");
+    REQUIRE(q.status == 200);
+    auto const seq = int_at(q.body, "/seq");
+    CHECK(seq == 9);
+    CHECK(q.header("ETag") == "\"9\"");
+    CHECK(int_at(q.body, "/waiting/4/position") == 5);
+    CHECK(int_at(q.body, "/waiting/1/estimatedWaitMs") == 30 * 60 * 1000);
+    CHECK(q.body.find("+44") == std::string::npos); // a phone number never reaches a screen
+
+    CHECK(board.get("/v1/salons/s1/queue", {{"If-None-Match", "\"9\""}}).status == 304);
+    auto const zipped = board.get("/v1/salons/s1/queue", {{"Accept-Encoding", "gzip"}});
+    CHECK(zipped.header("Content-Encoding") == "gzip");
+    CHECK(gunzip(zipped.body) == q.body);
+
+    REQUIRE(pos.post("/v1/salons/s1/walk-ins", walk_in_body).status == 201);
+    CHECK(board.get("/v1/salons/s1/queue", {{"If-None-Match", "\"9\""}}).status == 200); // it changed
+
+    CHECK(board.get("/v1/salons/nowhere/queue").status == 403); // not this token's salon
+    http_client admin{server.port(), server.admin_token()};
+    CHECK(admin.get("/v1/salons/nowhere/queue").status == 404);
+}
+
+TEST_CASE("http views: a ticket by id, and a customer's own ticket through its link without a token") {
+    http_fixture server;
+    open_salon(server);
+    http_client pos{server.port(), server.token(role::pos, "s1")};
+    (void)pos.post("/v1/salons/s1/walk-ins", walk_in_body);
+    auto const issued = pos.post("/v1/salons/s1/walk-ins", walk_in_body);
+    auto const link = text_at(issued.body, "/ticket/link");
+    REQUIRE(link.starts_with("/v1/public/tickets/s1/2/"));
+
+    auto const by_id = pos.get("/v1/salons/s1/tickets/2");
+    CHECK(by_id.status == 200);
+    CHECK(text_at(by_id.body, "/status") == "waiting");
+    CHECK(int_at(by_id.body, "/position") == 2);
+    CHECK(pos.get("/v1/salons/s1/tickets/99").status == 404);
+
+    http_client phone{server.port()};
+    auto const mine = phone.get(link);
+    CHECK(mine.status == 200);
+    CHECK(int_at(mine.body, "/position") == 2);
+    CHECK(mine.body.find("Bo") == std::string::npos); // nothing about any customer, itself included
+    auto forged = link;
+    forged.back() = forged.back() == 'A' ? 'B' : 'A';
+    CHECK(phone.get(forged).status == 404);
+    CHECK(phone.get("/v1/public/tickets/s1/1/" + link.substr(link.rfind('/') + 1)).status == 404); // another ticket
+
+    // Called: the link says so.
+    http_client admin{server.port(), server.admin_token()};
+    REQUIRE(admin.post("/v1/salons/s1/tickets/2/start", R"({"staffId":"ana"})").status == 200);
+    CHECK(text_at(phone.get(link).body, "/status") == "serving");
+}
+
+TEST_CASE("http live: a WebSocket gets the view, then every change in order; ?after resumes") {
+    http_fixture server;
+    open_salon(server);
+    auto const token = server.token(role::dashboard, "s1");
+    live_client live{server.port(), token};
+    auto const first = live.next();
+    CHECK(text_at(first, "/type") == "view");
+    CHECK(int_at(first, "/seq") == 4);
+
+    http_client pos{server.port(), server.token(role::pos, "s1")};
+    for (int i = 0; i < 3; ++i) {
+        auto const t0 = std::chrono::steady_clock::now();
+        REQUIRE(pos.post("/v1/salons/s1/walk-ins", walk_in_body).status == 201);
+        auto const frame = live.next(std::chrono::seconds{1});
+        CHECK(int_at(frame, "/seq") == 5 + i);
+        CHECK(int_at(frame, "/view/waiting/" + std::to_string(i) + "/position") == i + 1);
+        CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds{1});
+    }
+    SUBCASE("resuming at the current seq sends nothing until the next change") {
+        live_client resumed{server.port(), token, "7"};
+        CHECK(resumed.next(std::chrono::milliseconds{300}).empty());
+    }
+    SUBCASE("resuming from an older seq sends the current view at once") {
+        live_client resumed{server.port(), token, "5"};
+        CHECK(int_at(resumed.next(), "/seq") == 7);
+    }
+}
+
+TEST_CASE("http live: Server-Sent Events with ids, for EventSource") {
+    http_fixture server;
+    open_salon(server);
+    http_client sse{server.port(), server.token(role::dashboard, "s1")};
+    sse.send_raw("GET /v1/salons/s1/live HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nAuthorization: Bearer " +
+                 server.token(role::dashboard, "s1") + "\r\nLast-Event-ID: 2\r\n\r\n");
+    auto const head = sse.read_some_text(std::chrono::seconds{5}, "\n\n", 2);
+    CHECK(head.find("HTTP/1.1 200") == 0);
+    CHECK(head.find("Content-Type: text/event-stream") != std::string::npos);
+    CHECK(head.find("id: 4\nevent: view\ndata: {") != std::string::npos);
+
+    http_client pos{server.port(), server.token(role::pos, "s1")};
+    REQUIRE(pos.post("/v1/salons/s1/walk-ins", walk_in_body).status == 201);
+    auto const next = sse.read_some_text(std::chrono::seconds{2}, "\n\n", 1);
+    CHECK(next.find("id: 5\nevent: view\n") == 0);
+}
+
+TEST_CASE("http live: a screen that stops reading does not delay the others") {
+    http_fixture server;
+    open_salon(server);
+    auto const token = server.token(role::dashboard, "s1");
+    live_client slow{server.port(), token}; // never reads after the handshake
+    live_client fast{server.port(), token};
+    CHECK(int_at(fast.next(), "/seq") == 4);
+    http_client pos{server.port(), server.token(role::pos, "s1")};
+    // Enough changes (each frame a growing view) to fill the slow socket's buffers many times over.
+    for (int i = 0; i < 400; ++i) {
+        REQUIRE(pos.post("/v1/salons/s1/walk-ins", walk_in_body).status == 201);
+    }
+    // The fast screen reaches the last change promptly, whatever it skipped on the way.
+    std::int64_t seen = 0;
+    auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds{5};
+    while (seen < 404 && std::chrono::steady_clock::now() < deadline) {
+        auto const frame = fast.next(std::chrono::seconds{2});
+        if (frame.empty()) {
+            break;
+        }
+        auto const seq = int_at(frame, "/seq");
+        CHECK(seq > seen); // in order, never a step back
+        seen = seq;
+    }
+    CHECK(seen == 404);
+}
+
+TEST_CASE("http live: a plain GET is told how to ask for a stream; an unknown salon is 404") {
+    http_fixture server;
+    open_salon(server);
+    http_client admin{server.port(), server.admin_token()};
+    auto const plain = admin.get("/v1/salons/s1/live");
+    CHECK(plain.status == 400);
+    CHECK(text_at(plain.body, "/error/code") == "stream_required");
+    auto const unknown = admin.get("/v1/salons/nowhere/live", {{"Accept", "text/event-stream"}});
+    CHECK(unknown.status == 404);
+}
