@@ -27,12 +27,12 @@ void worker::impl::settle_before_rebalance(bool lost) {
     if (lost) {
         // The group has moved on without us: committing now could slip past fencing (the generation is
         // unknown). The batch in flight either commits or fails on its own; the open one is given up.
-        (void)settle(committer->wait());
+        (void)pipeline.settle(committer->wait());
         if (auto stored = committer->drain(); !stored && stored.error().code != errc::retryable) {
             callback_error = stored.error();
         }
         forget_stored();
-        restore_prior();
+        pipeline.restore_prior();
         rewind_needed = true;
         return;
     }
@@ -43,7 +43,7 @@ void worker::impl::settle_before_rebalance(bool lost) {
             return;
         }
         report_abandoned(done.error());
-        restore_prior();
+        pipeline.restore_prior();
         rewind_needed = true; // after the callback: the consumer is past what was abandoned
     }
 }

@@ -6,6 +6,7 @@
 #include "engine/codec/errc.hpp"
 #include "engine/codec/json_writer.hpp"
 #include "engine/kafka/detail/batch.hpp"
+#include "engine/kafka/detail/batch_pipeline.hpp"
 #include "engine/kafka/detail/checkpoint_sweep.hpp"
 #include "engine/kafka/detail/committer.hpp"
 #include "engine/kafka/detail/handles.hpp"
@@ -41,9 +42,6 @@ inline std::int64_t us_since(steady::time_point t) {
     return std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - t).count();
 }
 
-// The salons a batch touched, as they were before it: what an abandoned batch puts back.
-using prior_states = std::map<std::string, std::optional<salon_state>>;
-
 } // namespace detail
 
 // The deciding half of the worker runs on the thread that calls run(): it owns the consumer and the state cache,
@@ -69,14 +67,10 @@ struct worker::impl {
     std::optional<error> callback_error;
     bool rewind_needed = false; // a batch was abandoned inside a rebalance callback
 
-    detail::kafka_batch open_batch; // being decided
-    detail::steady::time_point opened_at{};
-    detail::prior_states open_prior;
-    detail::prior_states flight_prior; // of the batch the committer has
-    bool in_flight = false;            // submitted, its result not settled yet
-    bool closing = false;              // run() has returned: a rebalance callback (at close) only hands partitions over
-    detail::pending_outcomes pending;  // decided, not yet in RocksDB: a repeat is a duplicate
+    bool closing = false;             // run() has returned: a rebalance callback (at close) only hands partitions over
+    detail::pending_outcomes pending; // decided, not yet in RocksDB: a repeat is a duplicate
     detail::checkpoint_sweep sweep{options.state_checkpoint_interval}; // which salon states go with which batch
+    detail::batch_pipeline pipeline{{options.commit_interval, options.max_batch}, states, pending, sweep};
     // While idle, the committer is asked this often for the snapshot rounds due by age.
     static constexpr std::chrono::seconds round_check{1};
     detail::steady::time_point last_round_request = detail::steady::now();
@@ -122,9 +116,8 @@ struct worker::impl {
     // to the committer. Precondition: the committer is idle.
     [[nodiscard]] std::expected<void, error> submit_open();
 
-    // Takes note of the committer's result for the batch in flight (if one is: wait() also answers success when
-    // there is nothing to wait for). A failed batch keeps its prior states and keys for restore_prior().
-    [[nodiscard]] std::expected<void, error> settle(std::expected<void, error> result);
+    // Logs how the batch just closed came out (SALONQ_TRACE_TXN).
+    void trace_closed(detail::kafka_batch const& batch, detail::steady::time_point opened_at) const;
 
     // The dedupe keys of batches RocksDB now holds need not be remembered here any more.
     void forget_stored();
@@ -133,16 +126,9 @@ struct worker::impl {
     // changed (a checkpoint); returns the first failure.
     [[nodiscard]] std::expected<void, error> flush();
 
-    // The encoded states of these salons still in the cache (one handed over or abandoned is not), for RocksDB.
-    [[nodiscard]] std::vector<std::pair<std::string, std::string>>
-    encoded(std::vector<std::string> const& salons) const;
-
     // ---- giving batches up -----------------------------------------------------------------------------------------
 
     void report_abandoned(error const& e) const;
-
-    // Drops the open batch and the failed one in flight: their states go back to the committed values.
-    void restore_prior();
 
     // Puts the consumer back at the committed offsets of the owned partitions.
     [[nodiscard]] std::expected<void, error> rewind();
@@ -157,8 +143,6 @@ struct worker::impl {
     // ---- the loop ------------------------------------------------------------------------------------------------
 
     int poll_timeout_ms() const;
-
-    bool open_batch_due() const;
 
     [[nodiscard]] std::expected<void, error> step();
 };
