@@ -76,10 +76,7 @@ void worker::impl::report_abandoned(error const& e) const {
 }
 
 std::expected<void, error> worker::impl::rewind() {
-    partition_list_ptr list{rd_kafka_topic_partition_list_new(static_cast<int>(owned.size()))};
-    for (auto p : owned) {
-        rd_kafka_topic_partition_list_add(list.get(), lk::commands_topic, p);
-    }
+    auto list = ownership.owned_list();
     if (auto err = rd_kafka_committed(consumer.get(), list.get(), 10000); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return std::unexpected(error{errc::retryable, fmt::format("committed offsets: {}", rd_kafka_err2str(err))});
     }
@@ -96,7 +93,7 @@ std::expected<void, error> worker::impl::rewind() {
 }
 
 void worker::impl::rewind_until_done() {
-    rewind_needed = false;
+    ownership.rewinding();
     while (!stopping.load() && !rewind()) {
         std::this_thread::sleep_for(std::chrono::milliseconds{500}); // the cluster is not answering yet
     }
@@ -126,14 +123,14 @@ int worker::impl::poll_timeout_ms() const {
 
 std::expected<void, error> worker::impl::step() {
     message_ptr m{rd_kafka_consumer_poll(consumer.get(), poll_timeout_ms())};
-    if (callback_error) {
-        return std::unexpected(*callback_error);
+    if (auto const& failure = ownership.failure()) {
+        return std::unexpected(*failure);
     }
-    if (rewind_needed) {
+    if (ownership.rewind_needed()) {
         rewind_until_done(); // the message polled (if any) is past the committed offsets: decided again later
         return {};
     }
-    if (m && m->err == RD_KAFKA_RESP_ERR_NO_ERROR && owned.contains(m->partition)) {
+    if (m && m->err == RD_KAFKA_RESP_ERR_NO_ERROR && ownership.owns(m->partition)) {
         if (auto decided = decide(m.get()); !decided) {
             return recover_from(decided.error());
         }
@@ -153,7 +150,7 @@ std::expected<void, error> worker::impl::step() {
         }
         return {};
     }
-    if (idle && !owned.empty() && steady::now() >= last_round_request + round_check) {
+    if (idle && !ownership.owns_none() && steady::now() >= last_round_request + round_check) {
         // Idle: a partition whose last snapshot round got old gets one now, not at its next batch.
         last_round_request = steady::now();
         committer->request_round(group_metadata_ptr{rd_kafka_consumer_group_metadata(consumer.get())});
@@ -176,7 +173,7 @@ worker::~worker() {
     if (!impl_->consumer) {
         return;
     }
-    if (!impl_->ever_assigned) {
+    if (!impl_->ownership.ever_assigned()) {
         // librdkafka 2.0.2 may crash closing a cooperative consumer that never had an assignment.
         rd_kafka_destroy_flags(impl_->consumer.release(), RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
         return;
@@ -303,7 +300,7 @@ std::expected<void, error> worker::run() {
     }
     // Whatever is still decided but not committed is given up; a rebalance at close only hands partitions over.
     s.pipeline.restore_prior();
-    s.closing = true;
+    s.ownership.close();
     return result;
 }
 

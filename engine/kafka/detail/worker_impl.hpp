@@ -10,6 +10,7 @@
 #include "engine/kafka/detail/checkpoint_sweep.hpp"
 #include "engine/kafka/detail/committer.hpp"
 #include "engine/kafka/detail/handles.hpp"
+#include "engine/kafka/detail/ownership.hpp"
 #include "engine/kafka/detail/pending_outcomes.hpp"
 #include "engine/kafka/detail/runtime_shared.hpp"
 #include "engine/kafka/detail/worker_log.hpp"
@@ -19,13 +20,8 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
-#include <deque>
-#include <map>
 #include <memory>
-#include <optional>
-#include <set>
 #include <string>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -49,7 +45,7 @@ inline std::int64_t us_since(steady::time_point t) {
 // n's transaction meanwhile. The open batch closes once commit_interval has passed since its first command and
 // the committer is free, or when it is full: under load batches grow while the previous one commits.
 struct worker::impl {
-    // The members below that are built from the options (the log, the sweep) come after them.
+    // The members below that are built from the options (the log, the sweep, the pipeline) come after them.
     explicit impl(worker_options o) : options(std::move(o)) {}
 
     worker_options options;
@@ -61,15 +57,11 @@ struct worker::impl {
     std::int32_t partitions = 0;
     kafka::detail::handle_ptr consumer;
     std::unique_ptr<detail::kafka_committer> committer;
-    std::set<std::int32_t> owned;
-    bool ever_assigned = false;
-    state_cache states; // salons of owned partitions: as committed, plus the batches in flight
-    std::optional<error> callback_error;
-    bool rewind_needed = false; // a batch was abandoned inside a rebalance callback
-
-    bool closing = false;             // run() has returned: a rebalance callback (at close) only hands partitions over
-    detail::pending_outcomes pending; // decided, not yet in RocksDB: a repeat is a duplicate
+    detail::partition_ownership ownership; // the partitions decided, and what the rebalance callbacks leave
+    state_cache states;                    // salons of owned partitions: as committed, plus the batches in flight
+    detail::pending_outcomes pending;      // decided, not yet in RocksDB: a repeat is a duplicate
     detail::checkpoint_sweep sweep{options.state_checkpoint_interval}; // which salon states go with which batch
+    // The open batch and the one in flight (the pipeline works on the three members above).
     detail::batch_pipeline pipeline{{options.commit_interval, options.max_batch}, states, pending, sweep};
     // While idle, the committer is asked this often for the snapshot rounds due by age.
     static constexpr std::chrono::seconds round_check{1};
