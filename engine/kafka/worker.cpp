@@ -241,11 +241,11 @@ std::expected<std::unique_ptr<worker>, error> worker::open(worker_options option
     }
     state->db = std::move(*db);
 
-    auto committer =
-        kd::kafka_committer::open(kd::committer_options{o.kafka, o.group + "-" + o.instance, state->partitions,
-                                                        o.snapshot_every, o.snapshot_max_age, state->trace,
-                                                        o.inject_abort_every, o.dedupe_retention, o.clock, o.instance},
-                                  *state->db, state->stats);
+    auto committer = kd::kafka_committer::open(
+        kd::committer_options{o.kafka, o.group + "-" + o.instance, state->partitions, o.snapshot_every,
+                              o.snapshot_max_age, state->trace, o.inject_abort_every, o.inject_round_failure_every,
+                              o.dedupe_retention, o.clock, o.instance},
+        *state->db, state->stats);
     if (!committer) {
         return std::unexpected(committer.error());
     }

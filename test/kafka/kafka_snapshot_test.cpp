@@ -143,3 +143,31 @@ TEST_CASE("kafka snapshots: dedupe chunks past the retention are skipped at rest
     CHECK_FALSE(b_chunks.empty());
     CHECK(tombstoned == a_chunks); // all of a's, none of b's
 }
+
+TEST_CASE("kafka snapshots: a round that cannot produce its snapshots is logged and counted, and the worker goes on") {
+    kafka_broker broker;
+    auto const& dir = broker.dir();
+    create_topics(broker.bootstrap(), 2);
+    auto const total = simulated_commands(dir, "--salons 10 --days 1 --seed 5");
+    // Every second round fails at its first snapshot, as a failed produce would. Idle, a partition whose last round
+    // lacks events gets one within a second or two: a failed round is tried again.
+    auto a = start_worker(
+        broker, "a",
+        {"--snapshot-every", "50", "--snapshot-max-age-seconds", "1", "--inject-round-failure-every", "2"});
+    kcat_produce(broker.bootstrap(), dir / "keyed.tsv");
+    std::string report;
+    REQUIRE_MESSAGE(wait_verified(broker.bootstrap(), 120s, report), report);
+    std::this_thread::sleep_for(3s); // the idle rounds by age
+    a->kill(SIGTERM);
+    REQUIRE(a->wait() == 0);
+    auto const failures = worker_stat(dir / "a.log", "snapshot_failures");
+    auto const logged = std::stoull(
+        run_capture("grep -c 'snapshot round of .* given up, retried later: snapshot of .*injected failure' '" +
+                    (dir / "a.log") + "' || true"));
+    MESSAGE(total << " commands; " << failures << " rounds given up, "
+                  << worker_stat(dir / "a.log", "snapshots_written") << " snapshots written");
+    CHECK(failures > 0);
+    CHECK(logged == failures);                                  // one error line each
+    CHECK(worker_stat(dir / "a.log", "snapshots_written") > 0); // the other rounds
+    CHECK_MESSAGE(wait_verified(broker.bootstrap(), 60s, report, "--worker-data '" + (dir / "a") + "'"), report);
+}
