@@ -224,7 +224,7 @@ std::expected<std::unique_ptr<worker>, error> worker::open(worker_options option
         return std::unexpected(error{errc::misconfigured, partitions.error().message});
     }
     if (auto fits = lk::check_snapshot_record_limit(*layout); !fits) {
-        return std::unexpected(error{errc::misconfigured, fits.error().message});
+        return std::unexpected(fits.error()); // misconfigured (too small) or retryable (the limit is unknown)
     }
     if (auto const kept = layout->events_retention_ms.value_or(-1);
         kept >= 0 && std::chrono::milliseconds{kept} < o.dedupe_retention + o.snapshot_max_age) {
