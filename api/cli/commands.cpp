@@ -454,6 +454,7 @@ void log_stopped(logging::logger const& log, engine::kafka::worker_stats const& 
              logging::kv("commandIds_restored", n(st.dedupe_restored)),
              logging::kv("events_read_for_commandIds", n(st.dedupe_events_read)),
              logging::kv("snapshots_written", n(st.snapshots_written)),
+             logging::kv("snapshot_failures", n(st.snapshot_failures)),
              logging::kv("stale_local_states", n(st.stale_local_discarded)),
              logging::kv("recovery_ms", ms(st.recovery_us)), logging::kv("last_takeover_ms", ms(st.last_takeover_us))},
             "stopped");
@@ -476,6 +477,7 @@ int run_serve(store_options const& so, kafka_options const& ko) {
     options.snapshot_every = ko.snapshot_every;
     options.snapshot_max_age = std::chrono::seconds{ko.snapshot_max_age_seconds};
     options.inject_abort_every = ko.inject_abort_every;
+    options.inject_round_failure_every = ko.inject_round_failure_every;
     if (ko.clock_offset_hours != 0) {
         options.clock = [offset = std::chrono::hours{ko.clock_offset_hours}] {
             return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now() + offset);

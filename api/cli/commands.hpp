@@ -54,8 +54,9 @@ struct kafka_options {
     std::int32_t session_timeout_ms = 6000;
     std::uint64_t snapshot_every = 10'000;
     std::int64_t snapshot_max_age_seconds = 3600;
-    std::uint64_t inject_abort_every = 0; // tests only
-    std::int32_t clock_offset_hours = 0;  // tests only: the worker's clock runs this far ahead
+    std::uint64_t inject_abort_every = 0;         // tests only
+    std::uint64_t inject_round_failure_every = 0; // tests only
+    std::int32_t clock_offset_hours = 0;          // tests only: the worker's clock runs this far ahead
     std::int32_t partitions = 12;
     std::int32_t replication = 1;
     std::int32_t events_retention_hours = 0; // topics create: 0 keeps the events forever

@@ -208,6 +208,10 @@ void add_kafka_commands(CLI::App& app, options& o, commands& c) {
         ->add_option("--inject-abort-every", o.ko.inject_abort_every,
                      "Fault injection for tests: abort every Nth transaction after producing it")
         ->group(""); // hidden from --help
+    c.serve
+        ->add_option("--inject-round-failure-every", o.ko.inject_round_failure_every,
+                     "Fault injection for tests: every Nth snapshot round cannot produce its first snapshot")
+        ->group(""); // hidden from --help
     c.serve->add_option("--snapshot-every", o.ko.snapshot_every,
                         "Events per partition between snapshot rounds to salonq.snapshots (0: never)");
     c.serve

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <thread>
 #include <vector>
 
 namespace salonq::engine::kafka {
@@ -47,22 +48,34 @@ struct config_entry {
     bool set_on_topic = false;        // a dynamic topic setting, not a broker or default value
 };
 
-// A topic's settings (nullopt if the cluster does not say).
-std::optional<std::vector<config_entry>> topic_config(rd_kafka_t* rk, char const* topic,
-                                                      std::chrono::milliseconds timeout) {
+// A topic's settings, or why the cluster did not tell them.
+std::expected<std::vector<config_entry>, std::string> topic_config(rd_kafka_t* rk, char const* topic,
+                                                                   std::chrono::milliseconds timeout) {
     config_resource_ptr resource{rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic)};
     auto* raw = resource.get();
     queue_ptr queue{rd_kafka_queue_new(rk)};
-    rd_kafka_DescribeConfigs(rk, &raw, 1, nullptr, queue.get());
+    // librdkafka gives up on the request after `timeout` (by default only after socket.timeout.ms, 60 s).
+    admin_options_ptr options{rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS)};
+    char errstr[512];
+    (void)rd_kafka_AdminOptions_set_request_timeout(options.get(), static_cast<int>(timeout.count()), errstr,
+                                                    sizeof errstr);
+    rd_kafka_DescribeConfigs(rk, &raw, 1, options.get(), queue.get());
     event_ptr ev{rd_kafka_queue_poll(queue.get(), static_cast<int>(timeout.count()) + 5000)};
-    if (!ev || rd_kafka_event_error(ev.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return std::nullopt;
+    if (!ev) {
+        return std::unexpected(std::string{"no answer to DescribeConfigs"});
+    }
+    if (rd_kafka_event_error(ev.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return std::unexpected(fmt::format("DescribeConfigs failed: {}", rd_kafka_event_error_string(ev.get())));
     }
     std::size_t count = 0;
     auto const** resources =
         rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev.get()), &count);
-    if (count != 1 || rd_kafka_ConfigResource_error(resources[0]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return std::nullopt;
+    if (count != 1) {
+        return std::unexpected(fmt::format("DescribeConfigs answered for {} topics, not 1", count));
+    }
+    if (rd_kafka_ConfigResource_error(resources[0]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return std::unexpected(
+            fmt::format("DescribeConfigs failed: {}", rd_kafka_ConfigResource_error_string(resources[0])));
     }
     std::size_t entries = 0;
     auto const** configs = rd_kafka_ConfigResource_configs(resources[0], &entries);
@@ -76,27 +89,43 @@ std::optional<std::vector<config_entry>> topic_config(rd_kafka_t* rk, char const
     return out;
 }
 
-std::optional<std::int64_t> number_setting(std::optional<std::vector<config_entry>> const& config,
-                                           std::string_view name) {
-    if (config) {
-        for (auto const& e : *config) {
-            if (e.name == name && e.value) {
-                return std::strtoll(e.value->c_str(), nullptr, 10);
-            }
+// One numeric setting of a topic, or why it is unknown. DescribeConfigs fails now and then on a cluster under
+// load or on a topic just created, so a failed request is tried again up to `attempts` times in all, after 200,
+// 400, 800 ms...
+std::expected<std::int64_t, std::string> number_setting(rd_kafka_t* rk, char const* topic, std::string_view name,
+                                                        std::chrono::milliseconds timeout, int attempts) {
+    auto config = topic_config(rk, topic, timeout);
+    for (int attempt = 1; attempt < attempts && !config; ++attempt) {
+        std::this_thread::sleep_for(std::chrono::milliseconds{100 << attempt});
+        config = topic_config(rk, topic, timeout);
+    }
+    if (!config) {
+        return std::unexpected(fmt::format("{} (tried {} times)", config.error(), attempts));
+    }
+    for (auto const& e : *config) {
+        if (e.name == name && e.value) {
+            return std::strtoll(e.value->c_str(), nullptr, 10);
         }
     }
-    return std::nullopt;
+    return std::unexpected(fmt::format("the cluster reports no value of {}", name));
 }
 
 [[nodiscard]] std::expected<topic_layout, error> describe_with_configs(rd_kafka_t* rk,
                                                                        std::chrono::milliseconds timeout) {
     auto layout = describe(rk, timeout);
     if (layout && layout->events) {
-        layout->events_retention_ms = number_setting(topic_config(rk, events_topic, timeout), "retention.ms");
+        // Only a warning depends on the retention: one try.
+        if (auto retention = number_setting(rk, events_topic, "retention.ms", timeout, 1)) {
+            layout->events_retention_ms = *retention;
+        }
     }
     if (layout && layout->snapshots) {
-        layout->snapshots_max_message_bytes =
-            number_setting(topic_config(rk, snapshots_topic, timeout), "max.message.bytes");
+        // A worker refuses to start without the limit: a few tries (at most 4 timeouts and 1.4 s).
+        if (auto limit = number_setting(rk, snapshots_topic, "max.message.bytes", timeout, 4)) {
+            layout->snapshots_max_message_bytes = *limit;
+        } else {
+            layout->snapshots_limit_unknown_because = std::move(limit.error());
+        }
     }
     return layout;
 }
@@ -107,8 +136,8 @@ std::optional<std::int64_t> number_setting(std::optional<std::vector<config_entr
                                                             std::chrono::milliseconds timeout) {
     auto const config = topic_config(rk, topic, timeout);
     if (!config) {
-        return std::unexpected(
-            error{errc::retryable, fmt::format("{}: the cluster does not describe its settings", topic)});
+        return std::unexpected(error{
+            errc::retryable, fmt::format("{}: the cluster does not describe its settings: {}", topic, config.error())});
     }
     config_resource_ptr resource{rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic)};
     for (auto const& e : *config) {
@@ -175,7 +204,22 @@ std::expected<std::int32_t, error> check_layout(topic_layout const& layout) {
 }
 
 std::expected<void, error> check_snapshot_record_limit(topic_layout const& layout) {
-    if (auto const limit = layout.snapshots_max_message_bytes; limit && *limit < max_record_bytes) {
+    if (!layout.snapshots) {
+        return {};
+    }
+    auto const limit = layout.snapshots_max_message_bytes;
+    if (!limit) {
+        return std::unexpected(error{
+            errc::retryable,
+            fmt::format("{}: the cluster did not tell its max.message.bytes ({}), so whether it takes a salon's "
+                        "snapshot of up to {} bytes is unknown: nothing is known to be misconfigured, start again "
+                        "when the cluster answers",
+                        snapshots_topic,
+                        layout.snapshots_limit_unknown_because.empty() ? std::string_view{"no reason given"}
+                                                                       : layout.snapshots_limit_unknown_because,
+                        max_record_bytes)});
+    }
+    if (*limit < max_record_bytes) {
         return std::unexpected(error{
             errc::misconfigured,
             fmt::format("{} takes records of up to {} bytes, but a salon's snapshot can be up to {}: run `salonq "
@@ -271,7 +315,12 @@ std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t
             if (auto ok = check_layout(*after); !ok) {
                 return std::unexpected(ok.error());
             }
-            if (after->snapshots_max_message_bytes.value_or(max_record_bytes) < max_record_bytes) {
+            auto const limit = after->snapshots_max_message_bytes;
+            if (!limit) {
+                // Whether the limit needs raising is unknown: the topics are not reported ready (retryable).
+                return std::unexpected(check_snapshot_record_limit(*after).error());
+            }
+            if (*limit < max_record_bytes) {
                 if (auto raised = raise_record_limit(rk->get(), snapshots_topic, s.timeout); !raised) {
                     return std::unexpected(raised.error());
                 }

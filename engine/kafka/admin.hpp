@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <expected>
 #include <optional>
+#include <string>
 
 namespace salonq::engine::kafka {
 
@@ -17,6 +18,9 @@ struct topic_layout {
     std::optional<std::int64_t> events_retention_ms;
     // salonq.snapshots' max.message.bytes (nullopt: unknown or no topic).
     std::optional<std::int64_t> snapshots_max_message_bytes;
+    // Why snapshots_max_message_bytes is unknown although the topic exists (e.g. DescribeConfigs failed after a
+    // few tries); empty otherwise.
+    std::string snapshots_limit_unknown_because;
 };
 
 [[nodiscard]] std::expected<topic_layout, error> describe_topics(settings const& s);
@@ -26,7 +30,7 @@ struct topic_layout {
 // partition count: a salon's events must land on the partition number its commands came from. The events are
 // the record, kept forever unless `events_retention` (> 0) says otherwise; the commands get the cluster's default
 // retention. An existing salonq.snapshots that takes smaller records is raised to max_record_bytes, its other
-// settings kept.
+// settings kept; one whose limit the cluster does not tell is refused (`retryable`).
 [[nodiscard]] std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t partitions,
                                                                std::int16_t replication,
                                                                std::chrono::hours events_retention = {});
@@ -37,8 +41,8 @@ struct topic_layout {
 
 // The check every engine worker makes before it starts: the partition count its topics agree on.
 [[nodiscard]] std::expected<std::int32_t, error> check_layout(topic_layout const& layout);
-// Whether salonq.snapshots takes the largest snapshot (a topic not yet created, or whose limit the cluster does
-// not tell, passes).
+// Whether salonq.snapshots takes the largest snapshot. A topic not yet created passes; a limit too small is
+// `misconfigured`; an existing topic whose limit the cluster did not tell is `retryable` (never run unchecked).
 [[nodiscard]] std::expected<void, error> check_snapshot_record_limit(topic_layout const& layout);
 
 } // namespace salonq::engine::kafka

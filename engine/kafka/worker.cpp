@@ -1,6 +1,5 @@
 #include "engine/kafka/detail/worker_impl.hpp"
 
-#include "engine/codec/state_codec.hpp"
 #include "engine/kafka/admin.hpp"
 #include "engine/kafka/detail/client.hpp"
 #include "engine/store/rocks_store.hpp"
@@ -24,65 +23,38 @@ using kd::steady;
 std::expected<void, error> worker::impl::submit_open() {
     // The batch before must be settled first: its result (a failure above all) may have arrived since the
     // last look, and the next submit would overwrite it.
-    if (auto before = settle(committer->wait()); !before) {
+    if (auto before = pipeline.settle(committer->wait()); !before) {
         return before;
     }
-    for (auto const& [salon, before] : open_prior) {
-        sweep.changed(salon);
-    }
-    auto const share = sweep.next_batch(steady::now());
-    open_batch.checkpoint_begin = share.begins;
-    open_batch.checkpoint = share.ends;
-    open_batch.states = encoded(share.salons);
-    std::size_t state_bytes = 0;
-    for (auto const& [salon, state] : open_batch.states) {
-        state_bytes += state.size();
-    }
+    auto const opened_at = pipeline.opened_at();
+    auto batch = pipeline.close(steady::now());
     if (trace) {
-        log.info("batch closed: {} commands, {:.1f} ms after its first (deciding so far {:.1f} ms); {} salon states, "
-                 "{} bytes",
-                 open_batch.commands, std::chrono::duration<double, std::milli>(steady::now() - opened_at).count(),
-                 static_cast<double>(stats.decide_us.load()) / 1000.0, open_batch.states.size(), state_bytes);
+        trace_closed(batch, opened_at);
     }
-    open_batch.group.reset(rd_kafka_consumer_group_metadata(consumer.get()));
-    pending.submitted(committer->submit(std::exchange(open_batch, kd::kafka_batch{})));
-    in_flight = true;
-    flight_prior = std::exchange(open_prior, {});
+    batch.group.reset(rd_kafka_consumer_group_metadata(consumer.get()));
+    pipeline.submitted(committer->submit(std::move(batch)));
     return {};
 }
 
-std::expected<void, error> worker::impl::settle(std::expected<void, error> result) {
-    if (!in_flight) {
-        return result;
+void worker::impl::trace_closed(kd::kafka_batch const& batch, steady::time_point opened_at) const {
+    std::size_t state_bytes = 0;
+    for (auto const& [salon, state] : batch.states) {
+        state_bytes += state.size();
     }
-    in_flight = false;
-    if (result) {
-        pending.committed();
-        flight_prior.clear();
-        sweep.batch_committed();
-    }
-    return result;
-}
-
-std::vector<std::pair<std::string, std::string>> worker::impl::encoded(std::vector<std::string> const& salons) const {
-    std::vector<std::pair<std::string, std::string>> out;
-    out.reserve(salons.size());
-    for (auto const& salon : salons) {
-        if (auto it = states.find(salon); it != states.end() && it->second.registered) {
-            out.emplace_back(salon, codec::encode_state(it->second));
-        }
-    }
-    return out;
+    log.info("batch closed: {} commands, {:.1f} ms after its first (deciding so far {:.1f} ms); {} salon states, {} "
+             "bytes",
+             batch.commands, std::chrono::duration<double, std::milli>(steady::now() - opened_at).count(),
+             static_cast<double>(stats.decide_us.load()) / 1000.0, batch.states.size(), state_bytes);
 }
 
 void worker::impl::forget_stored() { pending.stored_through(committer->stored_through()); }
 
 std::expected<void, error> worker::impl::flush() {
-    auto done = settle(committer->wait());
-    if (done && !open_batch.empty()) {
+    auto done = pipeline.settle(committer->wait());
+    if (done && !pipeline.empty()) {
         done = submit_open();
         if (done) {
-            done = settle(committer->wait());
+            done = pipeline.settle(committer->wait());
         }
     }
     if (auto stored = committer->drain(); !stored && done) {
@@ -91,7 +63,7 @@ std::expected<void, error> worker::impl::flush() {
     forget_stored();
     auto const changed = sweep.take_all(); // the sweep is given up: every changed salon is written now
     if (done) { // even with no salon changed: the offsets may have moved (command_invalid records)
-        done = committer->checkpoint(encoded(changed));
+        done = committer->checkpoint(kd::encoded_states(states, changed));
         if (done) {
             sweep.checkpointed(steady::now());
         }
@@ -103,28 +75,8 @@ void worker::impl::report_abandoned(error const& e) const {
     log.warn("batch abandoned, deciding it again: {}", e.message);
 }
 
-void worker::impl::restore_prior() {
-    sweep.batch_failed(); // the states in flight were not written; the next checkpoint begins again
-    for (auto* prior : {&open_prior, &flight_prior}) { // the open batch was decided on top of the one in flight
-        for (auto const& [salon, old] : *prior) {
-            sweep.changed(salon); // its committed state may be newer than RocksDB's
-            if (old) {
-                states.insert_or_assign(salon, *old);
-            } else {
-                states.erase(salon);
-            }
-        }
-        prior->clear();
-    }
-    pending.abandoned();
-    open_batch = kd::kafka_batch{};
-}
-
 std::expected<void, error> worker::impl::rewind() {
-    partition_list_ptr list{rd_kafka_topic_partition_list_new(static_cast<int>(owned.size()))};
-    for (auto p : owned) {
-        rd_kafka_topic_partition_list_add(list.get(), lk::commands_topic, p);
-    }
+    auto list = ownership.owned_list();
     if (auto err = rd_kafka_committed(consumer.get(), list.get(), 10000); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return std::unexpected(error{errc::retryable, fmt::format("committed offsets: {}", rd_kafka_err2str(err))});
     }
@@ -141,7 +93,7 @@ std::expected<void, error> worker::impl::rewind() {
 }
 
 void worker::impl::rewind_until_done() {
-    rewind_needed = false;
+    ownership.rewinding();
     while (!stopping.load() && !rewind()) {
         std::this_thread::sleep_for(std::chrono::milliseconds{500}); // the cluster is not answering yet
     }
@@ -153,52 +105,43 @@ std::expected<void, error> worker::impl::recover_from(error const& failure) {
     }
     report_abandoned(failure);
     // A batch still in flight (the failure was in deciding) may yet commit: then only the open one goes.
-    if (auto other = settle(committer->wait()); !other && other.error().code != errc::retryable) {
+    if (auto other = pipeline.settle(committer->wait()); !other && other.error().code != errc::retryable) {
         return std::unexpected(other.error());
     }
-    restore_prior();
+    pipeline.restore_prior();
     rewind_until_done();
     return {};
 }
 
 int worker::impl::poll_timeout_ms() const {
-    if (open_batch.empty()) {
+    if (pipeline.empty()) {
         return committer->busy() ? 5 : 100;
     }
-    auto const left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(opened_at + options.commit_interval - steady::now())
-            .count();
+    auto const left = std::chrono::duration_cast<std::chrono::milliseconds>(pipeline.time_left(steady::now())).count();
     return left > 0 ? static_cast<int>(left) : 1; // due: wait for the committer in short steps
-}
-
-bool worker::impl::open_batch_due() const {
-    if (open_batch.empty()) {
-        return false;
-    }
-    return open_batch.commands >= options.max_batch || steady::now() >= opened_at + options.commit_interval;
 }
 
 std::expected<void, error> worker::impl::step() {
     message_ptr m{rd_kafka_consumer_poll(consumer.get(), poll_timeout_ms())};
-    if (callback_error) {
-        return std::unexpected(*callback_error);
+    if (auto const& failure = ownership.failure()) {
+        return std::unexpected(*failure);
     }
-    if (rewind_needed) {
+    if (ownership.rewind_needed()) {
         rewind_until_done(); // the message polled (if any) is past the committed offsets: decided again later
         return {};
     }
-    if (m && m->err == RD_KAFKA_RESP_ERR_NO_ERROR && owned.contains(m->partition)) {
+    if (m && m->err == RD_KAFKA_RESP_ERR_NO_ERROR && ownership.owns(m->partition)) {
         if (auto decided = decide(m.get()); !decided) {
             return recover_from(decided.error());
         }
     }
     forget_stored();
     if (auto result = committer->finished()) {
-        if (auto done = settle(std::move(*result)); !done) {
+        if (auto done = pipeline.settle(std::move(*result)); !done) {
             return recover_from(done.error());
         }
     }
-    bool const idle = open_batch.empty() && !in_flight;
+    bool const idle = pipeline.empty() && !pipeline.in_flight();
     if (idle && sweep.due_when_idle(steady::now())) {
         // Idle: what the last batches decided reaches RocksDB now, not with the next batch (which may be days
         // away, past the events topic's retention, or never).
@@ -207,15 +150,15 @@ std::expected<void, error> worker::impl::step() {
         }
         return {};
     }
-    if (idle && !owned.empty() && steady::now() >= last_round_request + round_check) {
+    if (idle && !ownership.owns_none() && steady::now() >= last_round_request + round_check) {
         // Idle: a partition whose last snapshot round got old gets one now, not at its next batch.
         last_round_request = steady::now();
         committer->request_round(group_metadata_ptr{rd_kafka_consumer_group_metadata(consumer.get())});
     }
-    if (!open_batch_due()) {
+    if (!pipeline.due(steady::now())) {
         return {};
     }
-    if (committer->busy() && open_batch.commands < options.max_batch) {
+    if (committer->busy() && !pipeline.full()) {
         return {}; // keep filling while the batch before commits
     }
     if (auto submitted = submit_open(); !submitted) {
@@ -230,7 +173,7 @@ worker::~worker() {
     if (!impl_->consumer) {
         return;
     }
-    if (!impl_->ever_assigned) {
+    if (!impl_->ownership.ever_assigned()) {
         // librdkafka 2.0.2 may crash closing a cooperative consumer that never had an assignment.
         rd_kafka_destroy_flags(impl_->consumer.release(), RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
         return;
@@ -281,7 +224,7 @@ std::expected<std::unique_ptr<worker>, error> worker::open(worker_options option
         return std::unexpected(error{errc::misconfigured, partitions.error().message});
     }
     if (auto fits = lk::check_snapshot_record_limit(*layout); !fits) {
-        return std::unexpected(error{errc::misconfigured, fits.error().message});
+        return std::unexpected(fits.error()); // misconfigured (too small) or retryable (the limit is unknown)
     }
     if (auto const kept = layout->events_retention_ms.value_or(-1);
         kept >= 0 && std::chrono::milliseconds{kept} < o.dedupe_retention + o.snapshot_max_age) {
@@ -298,11 +241,11 @@ std::expected<std::unique_ptr<worker>, error> worker::open(worker_options option
     }
     state->db = std::move(*db);
 
-    auto committer =
-        kd::kafka_committer::open(kd::committer_options{o.kafka, o.group + "-" + o.instance, state->partitions,
-                                                        o.snapshot_every, o.snapshot_max_age, state->trace,
-                                                        o.inject_abort_every, o.dedupe_retention, o.clock, o.instance},
-                                  *state->db, state->stats);
+    auto committer = kd::kafka_committer::open(
+        kd::committer_options{o.kafka, o.group + "-" + o.instance, state->partitions, o.snapshot_every,
+                              o.snapshot_max_age, state->trace, o.inject_abort_every, o.inject_round_failure_every,
+                              o.dedupe_retention, o.clock, o.instance},
+        *state->db, state->stats);
     if (!committer) {
         return std::unexpected(committer.error());
     }
@@ -356,8 +299,8 @@ std::expected<void, error> worker::run() {
         (void)s.committer->wait(); // a fatal error: the batch in flight ends one way or the other
     }
     // Whatever is still decided but not committed is given up; a rebalance at close only hands partitions over.
-    s.restore_prior();
-    s.closing = true;
+    s.pipeline.restore_prior();
+    s.ownership.close();
     return result;
 }
 

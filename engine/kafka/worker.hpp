@@ -45,6 +45,9 @@ struct worker_options {
     // Fault injection for tests: abort every Nth transaction after its records are produced, as a broker failure
     // would (0: never). The batch, and the one decided on top of it, are decided again.
     std::uint64_t inject_abort_every = 0;
+    // Fault injection for tests: every Nth snapshot round cannot produce its first snapshot, as a failed produce
+    // would (0: never). The round is given up and retried later.
+    std::uint64_t inject_round_failure_every = 0;
     std::function<instant()> clock;
 };
 
@@ -56,6 +59,7 @@ struct worker_stats {
     std::atomic<std::uint64_t> recovered_events{0};      // events folded while taking over partitions
     std::atomic<std::int64_t> recovery_us{0};            // time spent taking over partitions (folding their events)
     std::atomic<std::uint64_t> snapshots_written{0};     // salon snapshots produced to salonq.snapshots
+    std::atomic<std::uint64_t> snapshot_failures{0};     // snapshot rounds given up and retried (not written)
     std::atomic<std::uint64_t> snapshots_restored{0};    // salon states taken from salonq.snapshots on take-over
     std::atomic<std::uint64_t> dedupe_restored{0};       // commandIds taken from dedupe chunks on take-over
     std::atomic<std::uint64_t> dedupe_events_read{0};    // events read for their commandId only (no chunk covered them)

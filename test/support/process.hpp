@@ -2,12 +2,15 @@
 
 // Child processes for integration tests: spawn a program with its output in a file, kill it, wait for it.
 
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <fcntl.h>
+#include <optional>
 #include <spawn.h>
 #include <string>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -70,6 +73,19 @@ public:
             return true;
         }
         return false;
+    }
+    // Exit code if the child ends within `limit` (it is reaped), else nullopt (it keeps running): a test of a
+    // program that must stop on its own fails instead of hanging until ctest's timeout.
+    std::optional<int> wait_for(std::chrono::seconds limit) {
+        auto const deadline = std::chrono::steady_clock::now() + limit;
+        for (int code = 0;; std::this_thread::sleep_for(std::chrono::milliseconds{100})) {
+            if (finished(code)) {
+                return code;
+            }
+            if (std::chrono::steady_clock::now() >= deadline) {
+                return std::nullopt;
+            }
+        }
     }
 
 private:

@@ -39,7 +39,8 @@ struct committer_options {
     std::uint64_t snapshot_every = 0;
     std::chrono::seconds snapshot_max_age{3600};
     bool trace = false;
-    std::uint64_t inject_abort_every = 0; // see worker_options
+    std::uint64_t inject_abort_every = 0;         // see worker_options
+    std::uint64_t inject_round_failure_every = 0; // see worker_options
     std::chrono::hours dedupe_retention{24 * 7};
     std::function<instant()> clock;
     std::string instance; // for the log
@@ -130,6 +131,11 @@ private:
     produce_round(round_plan& r, rd_kafka_consumer_group_metadata_t const* fence,
                   std::map<std::int32_t, std::vector<chunk_ref>>& added);
     void record_round(round_plan& r, std::map<std::int32_t, std::vector<chunk_ref>> const& added);
+    // A round that failed but does not stop the worker: logged and counted, it is retried later.
+    void report_round_failure(round_plan const& r, error const& e);
+    // The snapshot of `salon`, or the injected failure of the round it is in.
+    [[nodiscard]] std::expected<void, error> produce_snapshot(round_plan& r, std::int32_t p, std::string_view salon,
+                                                              std::string_view state, bool injected);
     void wait_stored(std::unique_lock<std::mutex>& lock);
     static void on_delivery(rd_kafka_t*, rd_kafka_message_t const* m, void* opaque);
 
@@ -146,6 +152,7 @@ private:
     std::map<std::int32_t, std::int64_t> commands_committed; // next commands offset committed, since the take-over
     std::map<std::int32_t, dedupe_chunk> pending_chunk;      // commandIds committed since the last round (or adoption)
     std::map<std::int32_t, std::vector<chunk_ref>> chunks_written; // to tombstone once past the retention
+    std::uint64_t rounds_produced_ = 0; // rounds whose transaction began (for inject_round_failure_every)
 
     mutable std::mutex mutex_;
     std::condition_variable changed_;

@@ -25,15 +25,11 @@ std::string worker::impl::invalid_record(rd_kafka_message_t const* m, codec::err
 
 std::expected<void, error> worker::impl::decide(rd_kafka_message_t const* m) {
     auto const started = steady::now();
-    auto decided = decide_into(open_batch, m);
+    auto decided = decide_into(pipeline.open(), m);
     if (!decided) {
         return decided;
     }
-    if (open_batch.empty()) {
-        opened_at = started;
-    }
-    ++open_batch.commands;
-    open_batch.next_offsets[m->partition] = m->offset + 1;
+    pipeline.count(m->partition, m->offset, started);
     stats.commands.fetch_add(1, std::memory_order_relaxed);
     stats.decide_us.fetch_add(us_since(started), std::memory_order_relaxed);
     return {};
@@ -72,9 +68,7 @@ std::expected<void, error> worker::impl::decide_into(kd::kafka_batch& batch, rd_
     if (!loaded) {
         return std::unexpected(local_store_error(loaded.error()));
     }
-    if (!open_prior.contains(c.salon.value())) {
-        open_prior.emplace(c.salon.value(), *loaded ? std::optional{**loaded} : std::nullopt);
-    }
+    pipeline.keep_prior(c.salon.value(), *loaded);
     salon_state fresh;
     fresh.id = c.salon;
     salon_state& state = *loaded ? **loaded : fresh;

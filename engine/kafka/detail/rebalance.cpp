@@ -21,30 +21,30 @@ using kd::us_since;
 } // namespace
 
 void worker::impl::settle_before_rebalance(bool lost) {
-    if (closing) {
+    if (ownership.closing()) {
         return; // what was decided is already committed or given up
     }
     if (lost) {
         // The group has moved on without us: committing now could slip past fencing (the generation is
         // unknown). The batch in flight either commits or fails on its own; the open one is given up.
-        (void)settle(committer->wait());
+        (void)pipeline.settle(committer->wait());
         if (auto stored = committer->drain(); !stored && stored.error().code != errc::retryable) {
-            callback_error = stored.error();
+            ownership.fail(stored.error());
         }
         forget_stored();
-        restore_prior();
-        rewind_needed = true;
+        pipeline.restore_prior();
+        ownership.rewind_later();
         return;
     }
     auto done = flush();
     if (!done) {
         if (done.error().code != errc::retryable) {
-            callback_error = done.error();
+            ownership.fail(done.error());
             return;
         }
         report_abandoned(done.error());
-        restore_prior();
-        rewind_needed = true; // after the callback: the consumer is past what was abandoned
+        pipeline.restore_prior();
+        ownership.rewind_later(); // after the callback: the consumer is past what was abandoned
     }
 }
 
@@ -54,12 +54,12 @@ void worker::impl::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafk
     bool const cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
     self->settle_before_rebalance(err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS && rd_kafka_assignment_lost(rk) != 0);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        self->ever_assigned = true;
+        self->ownership.assigned();
         auto const assigned_at = steady::now();
         self->wait_for_stable_offsets(rk, parts);
         for (int i = 0; i < parts->cnt; ++i) {
             if (auto ok = self->take_over(parts->elems[i].partition); !ok) {
-                self->callback_error = ok.error();
+                self->ownership.fail(ok.error());
             }
         }
         // From the assignment until the worker can decide on what it was given (not until a command comes).
@@ -112,7 +112,7 @@ std::expected<void, error> worker::impl::take_over(std::int32_t p) {
     if (!recovered) {
         return std::unexpected(recovered.error());
     }
-    owned.insert(p);
+    ownership.took_over(p);
     committer->adopt(p, recovered->events_end, std::move(recovered->chunks));
     return {};
 }
@@ -122,7 +122,7 @@ void worker::impl::forget_cached(std::int32_t p) {
 }
 
 void worker::impl::hand_over(std::int32_t p) {
-    owned.erase(p);
+    ownership.handed_over(p);
     committer->release(p);
     forget_cached(p);
     sweep.forget_if([&](std::string const& salon) { return log::partition_for(salon, partitions) == p; });

@@ -33,8 +33,9 @@ constexpr std::size_t chunk_entries = 2000;
 
 // Writes a snapshot round, in a transaction of its own, for each owned partition that is due: every salon of the
 // partition as of the last checkpoint (RocksDB holds its states and the events offset they reflect; the restorer
-// folds the rest), with that offset. A failed round is retried after the next batch (or the next request_round);
-// only a fatal error stops the worker. Called right after a batch commits, or with `fence` from request_round.
+// folds the rest), with that offset. A failed round is logged as an error, counted (snapshot_failures) and retried
+// after the next batch (or the next request_round); only a fatal error stops the worker. Called right after a batch
+// commits, or with `fence` from request_round.
 std::expected<void, error> kafka_committer::snapshot_if_due(rd_kafka_consumer_group_metadata_t const* fence) {
     if (options_.snapshot_every == 0) {
         return {};
@@ -50,6 +51,9 @@ std::expected<void, error> kafka_committer::snapshot_if_due(rd_kafka_consumer_gr
     std::map<std::int32_t, std::vector<chunk_ref>> added;
     auto written = produce_round(*plan, fence, added);
     if (!written) {
+        if (written.error().code == errc::retryable) {
+            report_round_failure(*plan, written.error());
+        }
         return std::unexpected(written.error());
     }
     stats_.snapshots_written.fetch_add(*written, std::memory_order_relaxed);
@@ -142,13 +146,14 @@ kafka_committer::produce_round(round_plan& r, rd_kafka_consumer_group_metadata_t
     }
     std::expected<void, error> produced;
     std::uint64_t written = 0;
+    auto const every = options_.inject_round_failure_every;
+    bool const injected = every > 0 && ++rounds_produced_ % every == 0;
     auto scanned = db_.scan(store::family::state, "", "", [&](std::string_view salon, std::string_view state) {
         auto const p = log::partition_for(salon, options_.partitions);
         if (std::find(r.partitions.begin(), r.partitions.end(), p) == r.partitions.end()) {
             return true;
         }
-        produced = produce_record(producer_.get(), lk::snapshots_topic, p, salon,
-                                  codec::encode_salon_snapshot(r.state_ends[p], state), "salon_snapshot", untracked);
+        produced = produce_snapshot(r, p, salon, state, injected);
         ++written;
         return produced.has_value();
     });
@@ -180,6 +185,23 @@ kafka_committer::produce_round(round_plan& r, rd_kafka_consumer_group_metadata_t
         return std::unexpected(committed.error());
     }
     return written;
+}
+
+std::expected<void, error> kafka_committer::produce_snapshot(round_plan& r, std::int32_t p, std::string_view salon,
+                                                             std::string_view state, bool injected) {
+    auto produced =
+        injected ? std::unexpected(error{errc::retryable, "injected failure"})
+                 : produce_record(producer_.get(), lk::snapshots_topic, p, salon,
+                                  codec::encode_salon_snapshot(r.state_ends[p], state), "salon_snapshot", untracked);
+    if (!produced) {
+        produced.error().message = fmt::format("snapshot of {} (partition {}): {}", salon, p, produced.error().message);
+    }
+    return produced;
+}
+
+void kafka_committer::report_round_failure(round_plan const& r, error const& e) {
+    stats_.snapshot_failures.fetch_add(1, std::memory_order_relaxed);
+    log_.error("snapshot round of {} partition(s) given up, retried later: {}", r.partitions.size(), e.message);
 }
 
 // After the round committed: each partition's count and time since its round, its pending chunk started anew,

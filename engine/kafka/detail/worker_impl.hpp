@@ -6,9 +6,11 @@
 #include "engine/codec/errc.hpp"
 #include "engine/codec/json_writer.hpp"
 #include "engine/kafka/detail/batch.hpp"
+#include "engine/kafka/detail/batch_pipeline.hpp"
 #include "engine/kafka/detail/checkpoint_sweep.hpp"
 #include "engine/kafka/detail/committer.hpp"
 #include "engine/kafka/detail/handles.hpp"
+#include "engine/kafka/detail/ownership.hpp"
 #include "engine/kafka/detail/pending_outcomes.hpp"
 #include "engine/kafka/detail/runtime_shared.hpp"
 #include "engine/kafka/detail/worker_log.hpp"
@@ -18,13 +20,8 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
-#include <deque>
-#include <map>
 #include <memory>
-#include <optional>
-#include <set>
 #include <string>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -41,9 +38,6 @@ inline std::int64_t us_since(steady::time_point t) {
     return std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - t).count();
 }
 
-// The salons a batch touched, as they were before it: what an abandoned batch puts back.
-using prior_states = std::map<std::string, std::optional<salon_state>>;
-
 } // namespace detail
 
 // The deciding half of the worker runs on the thread that calls run(): it owns the consumer and the state cache,
@@ -51,7 +45,7 @@ using prior_states = std::map<std::string, std::optional<salon_state>>;
 // n's transaction meanwhile. The open batch closes once commit_interval has passed since its first command and
 // the committer is free, or when it is full: under load batches grow while the previous one commits.
 struct worker::impl {
-    // The members below that are built from the options (the log, the sweep) come after them.
+    // The members below that are built from the options (the log, the sweep, the pipeline) come after them.
     explicit impl(worker_options o) : options(std::move(o)) {}
 
     worker_options options;
@@ -63,20 +57,12 @@ struct worker::impl {
     std::int32_t partitions = 0;
     kafka::detail::handle_ptr consumer;
     std::unique_ptr<detail::kafka_committer> committer;
-    std::set<std::int32_t> owned;
-    bool ever_assigned = false;
-    state_cache states; // salons of owned partitions: as committed, plus the batches in flight
-    std::optional<error> callback_error;
-    bool rewind_needed = false; // a batch was abandoned inside a rebalance callback
-
-    detail::kafka_batch open_batch; // being decided
-    detail::steady::time_point opened_at{};
-    detail::prior_states open_prior;
-    detail::prior_states flight_prior; // of the batch the committer has
-    bool in_flight = false;            // submitted, its result not settled yet
-    bool closing = false;              // run() has returned: a rebalance callback (at close) only hands partitions over
-    detail::pending_outcomes pending;  // decided, not yet in RocksDB: a repeat is a duplicate
+    detail::partition_ownership ownership; // the partitions decided, and what the rebalance callbacks leave
+    state_cache states;                    // salons of owned partitions: as committed, plus the batches in flight
+    detail::pending_outcomes pending;      // decided, not yet in RocksDB: a repeat is a duplicate
     detail::checkpoint_sweep sweep{options.state_checkpoint_interval}; // which salon states go with which batch
+    // The open batch and the one in flight (the pipeline works on the three members above).
+    detail::batch_pipeline pipeline{{options.commit_interval, options.max_batch}, states, pending, sweep};
     // While idle, the committer is asked this often for the snapshot rounds due by age.
     static constexpr std::chrono::seconds round_check{1};
     detail::steady::time_point last_round_request = detail::steady::now();
@@ -122,9 +108,8 @@ struct worker::impl {
     // to the committer. Precondition: the committer is idle.
     [[nodiscard]] std::expected<void, error> submit_open();
 
-    // Takes note of the committer's result for the batch in flight (if one is: wait() also answers success when
-    // there is nothing to wait for). A failed batch keeps its prior states and keys for restore_prior().
-    [[nodiscard]] std::expected<void, error> settle(std::expected<void, error> result);
+    // Logs how the batch just closed came out (SALONQ_TRACE_TXN).
+    void trace_closed(detail::kafka_batch const& batch, detail::steady::time_point opened_at) const;
 
     // The dedupe keys of batches RocksDB now holds need not be remembered here any more.
     void forget_stored();
@@ -133,16 +118,9 @@ struct worker::impl {
     // changed (a checkpoint); returns the first failure.
     [[nodiscard]] std::expected<void, error> flush();
 
-    // The encoded states of these salons still in the cache (one handed over or abandoned is not), for RocksDB.
-    [[nodiscard]] std::vector<std::pair<std::string, std::string>>
-    encoded(std::vector<std::string> const& salons) const;
-
     // ---- giving batches up -----------------------------------------------------------------------------------------
 
     void report_abandoned(error const& e) const;
-
-    // Drops the open batch and the failed one in flight: their states go back to the committed values.
-    void restore_prior();
 
     // Puts the consumer back at the committed offsets of the owned partitions.
     [[nodiscard]] std::expected<void, error> rewind();
@@ -157,8 +135,6 @@ struct worker::impl {
     // ---- the loop ------------------------------------------------------------------------------------------------
 
     int poll_timeout_ms() const;
-
-    bool open_batch_due() const;
 
     [[nodiscard]] std::expected<void, error> step();
 };
