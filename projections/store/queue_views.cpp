@@ -14,6 +14,7 @@
 #include <atomic>
 #include <deque>
 #include <exception>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -41,6 +42,18 @@ std::string next_key(partition_id p) {
 }
 
 std::string broken_key(salon_id const& s) { return std::string{broken_prefix} + s.value(); }
+
+// A salon's events in the store's `events` family, for GET .../events and .../priority-log: 'e' (every event) or
+// 'p' (priority starts), the salonId, a 0 byte (never in an id), the seq big-endian, so a scan reads them in order.
+std::string salon_event_key(char kind, salon_id const& s, std::uint64_t seq) {
+    std::string key{kind};
+    key += s.value();
+    key.push_back('\0');
+    for (int shift = 56; shift >= 0; shift -= 8) {
+        key.push_back(static_cast<char>((seq >> static_cast<unsigned>(shift)) & 0xFFU));
+    }
+    return key;
+}
 
 std::string encode_broken(broken_salon const& b) {
     codec::json_writer w;
@@ -212,6 +225,13 @@ std::expected<void, error> queue_views::impl::apply_positioned(partition_id p, p
         estimator->estimate(w.view);
         auto json = encode_view(w.view);
         batch.put(store::family::state, w.salon.value(), json);
+        for (auto const& e : w.events) {
+            auto const encoded = codec::encode_event(e);
+            batch.put(store::family::events, salon_event_key('e', e.salon, e.seq.value()), encoded);
+            if (std::holds_alternative<evt::priority_started>(e.body)) {
+                batch.put(store::family::events, salon_event_key('p', e.salon, e.seq.value()), encoded);
+            }
+        }
         auto const seq = w.view.seq;
         made[i] = std::make_shared<snapshot const>(snapshot{std::move(w.view), seq, std::move(json)});
     }
@@ -458,6 +478,27 @@ std::expected<void, error> queue_views::catch_up(log::reader& events) {
 }
 
 std::shared_ptr<snapshot const> queue_views::view(salon_id const& salon) const { return impl_->find(salon); }
+
+std::expected<std::vector<std::string>, error> queue_views::salon_events(salon_id const& salon, seq_t after,
+                                                                         std::size_t limit, bool priority_only) const {
+    char const kind = priority_only ? 'p' : 'e';
+    std::vector<std::string> out;
+    if (limit == 0 || after.value() == std::numeric_limits<std::uint64_t>::max()) {
+        return out;
+    }
+    auto const from = salon_event_key(kind, salon, after.value() + 1);
+    std::string to{kind};
+    to += salon.value();
+    to.push_back('\1');
+    auto scanned = impl_->db->scan(store::family::events, from, to, [&](std::string_view, std::string_view value) {
+        out.emplace_back(value);
+        return out.size() < limit;
+    });
+    if (!scanned) {
+        return std::unexpected(store_error(scanned.error()));
+    }
+    return out;
+}
 
 projection_health queue_views::health() const {
     std::scoped_lock lock{impl_->health_mutex};

@@ -63,7 +63,8 @@ using subscriber = std::function<void(change const&)>;
 using subscription_id = std::uint64_t;
 
 // The live queue views of every salon, fed from the events log and stored with the offsets they reflect in a
-// RocksDB directory of their own (not the engine's). A restart loads the stored views and resumes from the stored
+// RocksDB directory of their own (not the engine's), together with each salon's events by seq (for paging
+// through a salon's history and its priority audit). A restart loads the stored views and resumes from the stored
 // offsets; it does not replay history.
 //
 // Thread rules: apply and catch_up may be called from any thread; calls for one partition are serialized (a
@@ -98,6 +99,11 @@ public:
     // The salon's latest snapshot, or null if it has no view.
     [[nodiscard]] std::shared_ptr<snapshot const> view(engine::salon_id const& salon) const;
     [[nodiscard]] projection_health health() const;
+    // The salon's events with seq > after, in seq order, at most `limit`, as JSON (the log's form); only its
+    // priority starts (the audit of priority_started events) with priority_only. Reads RocksDB.
+    [[nodiscard]] std::expected<std::vector<std::string>, error> salon_events(engine::salon_id const& salon,
+                                                                              engine::seq_t after, std::size_t limit,
+                                                                              bool priority_only = false) const;
     // The first offset of partition p not yet applied.
     [[nodiscard]] engine::offset_t next_offset(engine::partition_id p) const;
     [[nodiscard]] std::int32_t partition_count() const noexcept;

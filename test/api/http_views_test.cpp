@@ -246,3 +246,38 @@ TEST_CASE("http live: a plain GET is told how to ask for a stream; an unknown sa
     auto const unknown = admin.get("/v1/salons/nowhere/live", {{"Accept", "text/event-stream"}});
     CHECK(unknown.status == 404);
 }
+
+TEST_CASE("http views: a salon's events page by page, and its priority audit") {
+    http_fixture server;
+    open_salon(server); // seq 1..4
+    http_client pos{server.port(), server.token(role::pos, "s1")};
+    for (int i = 0; i < 5; ++i) {
+        REQUIRE(pos.post("/v1/salons/s1/walk-ins", walk_in_body).status == 201); // seq 5..9
+    }
+    http_client owner{server.port(), server.token(role::owner, "s1", "ana")};
+    REQUIRE(owner.post("/v1/salons/s1/tickets/3/start-priority", R"({"staffId":"ana","reason":"medical_urgency"})")
+                .status == 200); // seq 10
+
+    http_client analyst{server.port(), server.token(role::analyst, "s1")};
+    auto const first = analyst.get("/v1/salons/s1/events?limit=4");
+    REQUIRE(first.status == 200);
+    CHECK(int_at(first.body, "/events/0/seq") == 1);
+    CHECK(int_at(first.body, "/events/3/seq") == 4);
+    CHECK(int_at(first.body, "/nextAfter") == 4);
+    CHECK(first.header("Link") == R"(</v1/salons/s1/events?after=4&limit=4>; rel="next")");
+    auto const rest = analyst.get("/v1/salons/s1/events?after=4&limit=1000");
+    CHECK(int_at(rest.body, "/events/0/seq") == 5);
+    CHECK(int_at(rest.body, "/events/5/seq") == 10);
+    CHECK(int_at(rest.body, "/nextAfter") == -1); // the last page has no cursor
+    CHECK(analyst.get("/v1/salons/s1/events?limit=1001").status == 400);
+    CHECK(analyst.get("/v1/salons/s1/events?after=x").status == 400);
+
+    auto const audit = analyst.get("/v1/salons/s1/priority-log");
+    REQUIRE(audit.status == 200);
+    CHECK(text_at(audit.body, "/priorityStarts/0/type") == "priority_started");
+    CHECK(text_at(audit.body, "/priorityStarts/0/payload/reason") == "medical_urgency");
+    CHECK(int_at(audit.body, "/priorityStarts/0/payload/positionBefore") == 3);
+    CHECK(text_at(audit.body, "/priorityStarts/1/type") == "<none>");
+
+    CHECK(pos.get("/v1/salons/s1/events").status == 403); // a terminal does not read the history
+}

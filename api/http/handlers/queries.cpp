@@ -4,9 +4,14 @@
 #include "api/http/gzip.hpp"
 #include "api/http/services.hpp"
 #include "engine/codec/json_reader.hpp"
+#include "engine/codec/json_writer.hpp"
 #include "projections/queue/view_codec.hpp"
 
+#include <simdjson.h>
+
 #include <charconv>
+#include <limits>
+#include <tuple>
 
 namespace salonq::api::http {
 namespace {
@@ -108,6 +113,77 @@ void get_ticket_by_link(services& ports, request const& req, replier reply) {
         return;
     }
     reply(cached_json(req, *body, "\"" + std::to_string((*view)->seq.value()) + "\""));
+}
+
+namespace {
+
+// A page of a salon's events (or its priority starts) after the `after` cursor.
+void page_of_events(services& ports, request const& req, replier reply, bool priority_only) {
+    auto view = view_of(ports, req.param("salonId"));
+    if (!view) {
+        reply(std::move(view.error()));
+        return;
+    }
+    std::uint64_t after = 0;
+    std::uint64_t limit = default_page;
+    for (auto [name, target, most] : {std::tuple{"after", &after, std::numeric_limits<std::uint64_t>::max() - 1},
+                                      std::tuple{"limit", &limit, std::uint64_t{max_page}}}) {
+        auto const text = req.query_param(name);
+        if (!text) {
+            continue;
+        }
+        auto const [end, ec] = std::from_chars(text->data(), text->data() + text->size(), *target);
+        if (ec != std::errc{} || end != text->data() + text->size() || *target > most ||
+            (std::string_view{name} == "limit" && *target == 0)) {
+            reply(error_response(
+                status::bad_request, "invalid_value",
+                fmt::format("{} is a whole number{}", name,
+                            std::string_view{name} == "limit" ? fmt::format(" from 1 to {}", max_page) : std::string{}),
+                name));
+            return;
+        }
+    }
+    auto const salon = engine::salon_id{std::string{req.param("salonId")}};
+    auto page = ports.views->salon_events(salon, engine::seq_t{after}, limit, priority_only);
+    if (!page) {
+        reply(error_response(status::service_unavailable, "not_ready", page.error().message));
+        return;
+    }
+    engine::codec::json_writer w;
+    w.begin_object().field("salonId", salon.value()).key(priority_only ? "priorityStarts" : "events").begin_array();
+    std::uint64_t last = after;
+    for (auto const& e : *page) {
+        w.raw(e);
+    }
+    if (!page->empty()) {
+        simdjson::dom::parser parser;
+        std::uint64_t seq = 0;
+        if (parser.parse(page->back()).at_key("seq").get(seq) == simdjson::SUCCESS) {
+            last = seq;
+        }
+    }
+    w.end_array();
+    bool const more = page->size() == limit;
+    if (more) {
+        w.field("nextAfter", last); // the cursor of the next page
+    }
+    w.end_object();
+    auto r = json_response(status::ok, w.str());
+    if (more) {
+        r.header("Link", fmt::format("<{}?after={}&limit={}>; rel=\"next\"", req.path, last, limit));
+    }
+    r.salon_id = salon.value();
+    reply(std::move(r));
+}
+
+} // namespace
+
+void get_events(services& ports, request const& req, replier reply) {
+    page_of_events(ports, req, std::move(reply), false);
+}
+
+void get_priority_log(services& ports, request const& req, replier reply) {
+    page_of_events(ports, req, std::move(reply), true);
 }
 
 std::string ticket_link(services& ports, engine::salon_id const& salon, engine::ticket_id ticket) {

@@ -9,6 +9,13 @@ namespace salonq::api::http {
 
 void get_queue(services& ports, request const& req, replier reply);
 void get_ticket(services& ports, request const& req, replier reply);
+// GET .../events?after=SEQ&limit=N: a page of the salon's events (cursor: the last seq; at most max_page).
+void get_events(services& ports, request const& req, replier reply);
+// GET .../priority-log?after=SEQ&limit=N: the audit of priority starts (who, why, from which position, when).
+void get_priority_log(services& ports, request const& req, replier reply);
+inline constexpr std::size_t max_page = 1000;
+inline constexpr std::size_t default_page = 100;
+
 // GET /v1/public/tickets/{salonId}/{ticketId}/{code}: only that ticket, only with its code; 404 otherwise.
 void get_ticket_by_link(services& ports, request const& req, replier reply);
 
