@@ -46,8 +46,8 @@ std::optional<waiting_ticket> take_waiting(queue_view& v, ticket_id id) {
     return t;
 }
 
-void record_end(queue_view& v, ticket_id id, token tok, ticket_status status, instant at) {
-    v.recently_ended.push_back(ended_ticket{id, tok, status, at});
+void record_end(queue_view& v, ticket_card const& t, ticket_status status, instant at) {
+    v.recently_ended.push_back(ended_ticket{t.id, t.tok, status, at, t.join_wait_ms});
     while (v.recently_ended.size() > queue_view::max_recently_ended) {
         v.recently_ended.pop_front();
     }
@@ -56,9 +56,9 @@ void record_end(queue_view& v, ticket_id id, token tok, ticket_status status, in
 // Ends a waiting or skipped ticket (a cancel or a no-show).
 void end_queued(queue_view& v, ticket_id id, ticket_status status, instant at) {
     if (auto t = take_waiting(v, id)) {
-        record_end(v, id, t->tok, status, at);
+        record_end(v, *t, status, at);
     } else if (auto it = find_by_id(v.skipped, id); it != v.skipped.end()) {
-        record_end(v, id, it->tok, status, at);
+        record_end(v, *it, status, at);
         v.skipped.erase(it);
     }
 }
@@ -103,9 +103,10 @@ struct folder {
     void operator()(evt::staff_clocked_in const& r) { set_on_duty(r.staff, true); }
     void operator()(evt::staff_clocked_out const& r) { set_on_duty(r.staff, false); }
     void operator()(evt::ticket_issued const& r) {
-        insert_waiting(
-            v,
-            waiting_ticket{{r.ticket, r.tok, r.who.name, r.services, r.duration_min, e.at}, r.place, 0, std::nullopt});
+        insert_waiting(v, waiting_ticket{{r.ticket, r.tok, r.who.name, r.services, r.duration_min, e.at, std::nullopt},
+                                         r.place,
+                                         0,
+                                         std::nullopt});
     }
     void operator()(evt::service_started const& r) { start_serving(v, r.ticket, r.staff, e.at, std::nullopt); }
     void operator()(evt::priority_started const& r) {
@@ -118,7 +119,7 @@ struct folder {
             m->serving.reset();
         }
         if (auto it = find_by_id(v.serving, r.ticket); it != v.serving.end()) {
-            record_end(v, r.ticket, it->tok, ticket_status::completed, e.at);
+            record_end(v, *it, ticket_status::completed, e.at);
             v.serving.erase(it);
         }
     }

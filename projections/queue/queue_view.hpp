@@ -27,6 +27,9 @@ struct ticket_card {
     std::vector<std::string> services;
     std::int32_t duration_min = 0; // the services' durations when the ticket was issued
     engine::instant joined_at{};
+    // The wait the estimator predicted right after the ticket was issued (none: nobody was on duty). Set by the
+    // runtime (queue_views), not by apply; kept for the ticket's life so a walk-in's answer is the same on retry.
+    std::optional<std::int64_t> join_wait_ms;
     friend bool operator==(ticket_card const&, ticket_card const&) = default;
 };
 
@@ -59,6 +62,7 @@ struct ended_ticket {
     engine::token tok;
     engine::ticket_status status = engine::ticket_status::completed;
     engine::instant at{};
+    std::optional<std::int64_t> join_wait_ms; // as on its ticket_card
     friend bool operator==(ended_ticket const&, ended_ticket const&) = default;
 };
 

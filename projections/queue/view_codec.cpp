@@ -22,6 +22,9 @@ void write_head(json_writer& w, ticket_card const& t) {
     w.begin_object().field("ticketId", t.id.value()).field("token", t.tok.str()).field("name", t.name).key("services");
     write_codes(w, t.services);
     w.field("durationMin", t.duration_min).key("joinedAt").time(t.joined_at);
+    if (t.join_wait_ms) {
+        w.field("estimatedWaitAtJoinMs", *t.join_wait_ms);
+    }
 }
 
 void read_head(object_view& o, ticket_card& t) {
@@ -32,6 +35,7 @@ void read_head(object_view& o, ticket_card& t) {
     t.duration_min =
         static_cast<std::int32_t>(o.integer("durationMin", 0, std::int64_t{24} * 60 * max_ticket_services));
     t.joined_at = o.time("joinedAt");
+    t.join_wait_ms = o.opt_integer("estimatedWaitAtJoinMs", 0, max_wait_ms);
 }
 
 void write_estimate(json_writer& w, std::optional<predicted_start> const& e) {
@@ -125,6 +129,7 @@ queue_view read_view(object_view o) {
         e.tok = read_token(t, "token");
         e.status = read_status(t, "status");
         e.at = t.time("at");
+        e.join_wait_ms = t.opt_integer("estimatedWaitAtJoinMs", 0, max_wait_ms);
         v.recently_ended.push_back(e);
     });
     o.finish();
@@ -181,8 +186,11 @@ void write_view(json_writer& w, queue_view const& v) {
             .field("token", t.tok.str())
             .field("status", to_string(t.status))
             .key("at")
-            .time(t.at)
-            .end_object();
+            .time(t.at);
+        if (t.join_wait_ms) {
+            w.field("estimatedWaitAtJoinMs", *t.join_wait_ms);
+        }
+        w.end_object();
     }
     w.end_array().end_object();
 }

@@ -41,4 +41,18 @@ void list_schedule_estimator::estimate(queue_view& view) const {
     view.join_now = free_at.empty() ? std::nullopt : std::optional{predicted(free_at.top())};
 }
 
+void apply_and_record_join(queue_view& view, engine::event const& e, wait_estimator const& estimator) {
+    apply(view, e);
+    auto const* issued = std::get_if<engine::evt::ticket_issued>(&e.body);
+    if (issued == nullptr) {
+        return;
+    }
+    estimator.estimate(view);
+    auto it = std::find_if(view.waiting.begin(), view.waiting.end(),
+                           [&](waiting_ticket const& t) { return t.id == issued->ticket; });
+    if (it != view.waiting.end() && it->expected) {
+        it->join_wait_ms = it->expected->wait_ms;
+    }
+}
+
 } // namespace salonq::projections

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <exception>
@@ -209,7 +210,7 @@ std::expected<void, error> queue_views::impl::apply_positioned(partition_id p, p
                     "gap in the salon's events: seq {} at offset {} after seq {}; its view stops here", e.seq.value(),
                     offset.value(), last);
         } else {
-            projections::apply(w.view, e);
+            apply_and_record_join(w.view, e, *estimator);
             w.events.push_back(e);
         }
     }

@@ -77,12 +77,19 @@ TEST_CASE("http: a walk-in is answered with its ticket once the engine decided i
     CHECK(r.header("X-Content-Type-Options") == "nosniff");
     CHECK(!r.header("X-Request-Id").empty());
 
+    CHECK(json_int(r.body, "/ticket/estimatedWaitMs") == 0); // ana is on duty and free
     SUBCASE("a retry with the same Idempotency-Key gets the first answer, byte for byte, and no second ticket") {
+        auto const next = walk_in(c);
+        CHECK(json_int(next.body, "/ticket/position") == 2);
+        CHECK(json_int(next.body, "/ticket/estimatedWaitMs") == 30 * 60 * 1000); // behind a 30-minute haircut
+        // Even once the ticket is served and done, the retry reads the same (its join estimate stays with it).
+        REQUIRE(c.post(salon + "/start-next", R"({"staffId":"ana"})").status == 200);
+        REQUIRE(c.post(salon + "/tickets/" + std::to_string(json_int(r.body, "/ticket/ticketId")) + "/complete",
+                       R"({"amountCents":2000})")
+                    .status == 200);
         auto const again = walk_in(c, "pos1-0001");
         CHECK(again.status == 201);
         CHECK(again.body == r.body);
-        auto const next = walk_in(c);
-        CHECK(json_int(next.body, "/ticket/position") == 2);
     }
     SUBCASE("GET .../commands/{commandId} answers the same") {
         auto const got = c.get(salon + "/commands/pos1-0001");

@@ -56,12 +56,15 @@ std::map<std::string, std::vector<event>> events_by_salon(log::reader& events) {
     return out;
 }
 
+// The view the store must hold: every event folded as its runtime folds them (with each ticket's join estimate),
+// then the estimates.
 queue_view fold_view(std::vector<event> const& events) {
     queue_view v;
+    list_schedule_estimator const estimator;
     for (auto const& e : events) {
-        apply(v, e);
+        apply_and_record_join(v, e, estimator);
     }
-    list_schedule_estimator{}.estimate(v);
+    estimator.estimate(v);
     return v;
 }
 

@@ -17,15 +17,18 @@ bool creates(engine::event_body const& body) {
            std::holds_alternative<engine::evt::ticket_issued>(body);
 }
 
-void write_ticket(json_writer& w, engine::evt::ticket_issued const& t, std::string const& link) {
+void write_ticket(json_writer& w, engine::evt::ticket_issued const& t, services& ports, engine::salon_id const& salon) {
     w.key("ticket")
         .begin_object()
         .field("ticketId", t.ticket.value())
         .field("token", t.tok.str())
         .field("position", t.position)
-        .field("durationMin", t.duration_min)
-        .field("link", link)
-        .end_object();
+        .field("durationMin", t.duration_min);
+    // The wait predicted when it was issued (kept by the views with the ticket, so a retry reads the same).
+    if (auto wait = join_wait_of(ports, salon, t.ticket)) {
+        w.field("estimatedWaitMs", *wait);
+    }
+    w.field("link", ticket_link(ports, salon, t.ticket)).end_object();
 }
 
 response accepted(engine::runtime::outcome const& o, services& ports) {
@@ -49,7 +52,7 @@ response accepted(engine::runtime::outcome const& o, services& ports) {
     }
     w.end_array();
     if (issued != nullptr) {
-        write_ticket(w, *issued, ticket_link(ports, o.salon, issued->ticket));
+        write_ticket(w, *issued, ports, o.salon);
     }
     w.end_object();
     return json_response(created ? status::created : status::ok, w.str());

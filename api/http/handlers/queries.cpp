@@ -186,6 +186,27 @@ void get_priority_log(services& ports, request const& req, replier reply) {
     page_of_events(ports, req, std::move(reply), true);
 }
 
+std::optional<std::int64_t> join_wait_of(services& ports, engine::salon_id const& salon, engine::ticket_id ticket) {
+    auto view = ports.views != nullptr ? ports.views->view(salon) : nullptr;
+    if (!view) {
+        return std::nullopt;
+    }
+    auto const& v = view->view;
+    if (auto const* t = v.find_waiting(ticket)) {
+        return t->join_wait_ms;
+    }
+    if (auto const* t = v.find_serving(ticket)) {
+        return t->join_wait_ms;
+    }
+    if (auto const* t = v.find_skipped(ticket)) {
+        return t->join_wait_ms;
+    }
+    if (auto const* t = v.find_ended(ticket)) {
+        return t->join_wait_ms;
+    }
+    return std::nullopt;
+}
+
 std::string ticket_link(services& ports, engine::salon_id const& salon, engine::ticket_id ticket) {
     return fmt::format("/v1/public/tickets/{}/{}/{}", salon.value(), ticket.value(),
                        ports.auth.link_code(salon, ticket));
