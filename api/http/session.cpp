@@ -184,7 +184,7 @@ bool session::take_over(request const& bound, replier& reply) {
     opened.salon_id = salon;
     log_access(opened, static_cast<int>(opened.code));
     busy_ = false;
-    if (upgrade) {
+    if (upgrade && parser_) {
         auto const idle = std::chrono::duration_cast<std::chrono::seconds>(state_.options().idle_timeout);
         std::make_shared<ws_session>(stream_.release_socket(), *hub, salon, *after, idle)->run(parser_->release());
         return true;

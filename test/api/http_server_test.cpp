@@ -276,7 +276,7 @@ TEST_CASE("http: 32 clients at once on one salon: unique tokens, no ticket start
     auto const admin = server.admin_token();
     for (int t = 0; t < 32; ++t) {
         clients.emplace_back([&, t] {
-            http_client c{server.port(), server.admin_token()};
+            http_client c{server.port(), admin};
             for (int i = 0; i < 20; ++i) {
                 auto const r = walk_in(c);
                 if (r.status != 201) {
