@@ -34,6 +34,8 @@ public:
     void detach();
 
 private:
+    void apply(projections::queue_views& views, engine::partition_id p, engine::offset_t first,
+               std::span<engine::log_entry const> entries);
     void catch_up();
 
     std::atomic<projections::queue_views*> views_{nullptr};
