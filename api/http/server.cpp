@@ -34,6 +34,9 @@ struct server::impl {
     tcp::acceptor acceptor;
     net::steady_timer drain_timer;
     net::steady_timer housekeeping{ioc};
+    net::steady_timer accept_pause{ioc}; // only the acceptor's chain of operations touches it
+    std::chrono::steady_clock::time_point last_accept_warning{};
+    std::uint64_t accept_failures = 0;
     net::signal_set signals;
     std::atomic<bool> stopping{false};
     std::chrono::steady_clock::time_point drain_deadline{};
@@ -42,8 +45,7 @@ struct server::impl {
         acceptor.async_accept(net::make_strand(ioc), [this](boost::system::error_code ec, tcp::socket socket) {
             if (ec) {
                 if (acceptor.is_open() && ec != net::error::operation_aborted) {
-                    state.ports().log.warn("accept failed: {}", ec.message());
-                    accept();
+                    accept_later(ec);
                 }
                 return;
             }
@@ -67,6 +69,25 @@ struct server::impl {
         });
     }
 
+    // An accept that failed (out of file descriptors, most often) is tried again after a pause rather than at
+    // once, which would spin a core and flood the log; one warning a second says why.
+    void accept_later(boost::system::error_code const& ec) {
+        auto const now = std::chrono::steady_clock::now();
+        ++accept_failures;
+        if (now - last_accept_warning >= std::chrono::seconds{1}) {
+            state.ports().log.warn("accept failed ({} times since the last warning): {}", accept_failures,
+                                   ec.message());
+            last_accept_warning = now;
+            accept_failures = 0;
+        }
+        accept_pause.expires_after(std::chrono::milliseconds{50});
+        accept_pause.async_wait([this](boost::system::error_code wait_ec) {
+            if (!wait_ec && acceptor.is_open()) {
+                accept();
+            }
+        });
+    }
+
     void begin_stop() {
         if (stopping.exchange(true)) {
             return;
@@ -76,6 +97,7 @@ struct server::impl {
             (void)acceptor.close(ignored); // the error is in `ignored` (the return value is the same)
             (void)signals.cancel(ignored);
             housekeeping.cancel();
+            accept_pause.cancel();
             state.shut_down_all();
             if (auto* live = state.ports().live) {
                 live->close_all();
