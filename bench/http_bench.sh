@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The HTTP API benchmark (issue 10), in one run on loopback: salonq serve (embedded mode, rate limits off) under wrk.
 #   bench/http_bench.sh [--runs 3] [--duration 8] [--salons 1000] [--conns 64] [--post-conns 128]
-#                       [--ws-connections 50000] [--ws-changes 500] [--no-relaxed] [--no-ws] [--no-perf]
+#                       [--ws-connections 50000] [--ws-changes 500] [--no-relaxed] [--no-workers2] [--no-ws] [--no-perf]
 # Each run starts a fresh `salonq serve` (durability sync, the default: a walk-in is answered after fsync) over a
 # log set up with `salonq submit` (bench/http/setup.sh: --salons salons b0001... with maxWaiting 2600 and 4 staff on
 # duty, and salon q with 20 waiting), then measures with wrk (bench/http/load.lua):
 #   1. /healthz (the limit), GET /v1/salons/q/queue (a dashboard token), POST /v1/salons/S/walk-ins (S at random
 #      among the salons, a pos token per 10 salons, a unique Idempotency-Key each): req/s, latency p50/p90/p99;
 #   2. each again paced at half of its maximum of the same run (p99 at half load);
-#   3. walk-ins with --durability relaxed (a fresh server), maximum only.
+#   3. walk-ins with --durability relaxed, and with --workers 2 (two engine threads), each a fresh server, maximum only.
 # Then once: perf profile of the walk-in POST path (if perf works), and the live test (bench/ws_bench): as many
 # WebSockets as the open-file limit allows toward --ws-connections, memory per connection, change-to-client latency.
 # Figures are printed per run, then the medians of the runs beside the issue's targets.
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runs=3 duration=8 salons=1000 conns=64 post_conns=128 ws_target=50000 ws_changes=500
-relaxed=true ws=true perf=true
+relaxed=true workers2=true ws=true perf=true
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=$2; shift 2 ;;
@@ -27,6 +27,7 @@ while [ $# -gt 0 ]; do
     --ws-connections) ws_target=$2; shift 2 ;;
     --ws-changes) ws_changes=$2; shift 2 ;;
     --no-relaxed) relaxed=false; shift ;;
+    --no-workers2) workers2=false; shift ;;
     --no-ws) ws=false; shift ;;
     --no-perf) perf=false; shift ;;
     *) echo "bench/http_bench.sh: unknown option $1 (see the comment at the top)" >&2; exit 2 ;;
@@ -161,6 +162,12 @@ for run in $(seq "$runs"); do
     statuses "relaxed-$run"
     stop_server
   fi
+  if $workers2; then
+    start_server "workers2-$run" "$dir/setup.jsonl" --workers 2
+    measure "$run" walkin-2workers "$post_conns" 0 walkin "$dir/pos-tokens" "r$run-workers2"
+    statuses "workers2-$run"
+    stop_server
+  fi
 done
 
 # median NAME FIELD: the median over the runs (field 3 req/s, 4 p50, 5 p90, 6 p99).
@@ -170,10 +177,11 @@ median() {
 }
 verdict() { if awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 '"$3"' b + 0) }'; then echo "met"; else echo "NOT met"; fi; }
 
+if [ "$runs" -gt 0 ]; then
 echo
 echo "== medians of $runs runs =="
 printf '  %-22s %9s  %7s  %7s  %7s\n' "" "req/s" "p50 ms" "p90 ms" "p99 ms"
-for name in healthz queue walkin healthz-half queue-half walkin-half walkin-relaxed; do
+for name in healthz queue walkin healthz-half queue-half walkin-half walkin-relaxed walkin-2workers; do
   grep -q " $name " "$dir/results" || continue
   printf '  %-22s %9s  %7s  %7s  %7s\n' "$name" "$(median $name 3)" "$(median $name 4)" "$(median $name 5)" "$(median $name 6)"
 done
@@ -188,6 +196,7 @@ for name in healthz queue walkin; do
 done
 echo "  (half-rate passes are paced by bench/http/load.lua's delay(): an absolute schedule per wrk thread with 1 ms"
 echo "   timer ticks, since wrk2 is not in Debian; latency counts from each request's send)"
+fi
 
 # --- profile of the walk-in path, once ---
 if $perf && command -v perf >/dev/null && perf record -o /dev/null -- true >/dev/null 2>&1; then
@@ -201,11 +210,11 @@ if $perf && command -v perf >/dev/null && perf record -o /dev/null -- true >/dev
   wait "$load" || true
   echo "  (wrk under perf: $(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$dir/wrk-perf.txt") req/s)"
   echo "  CPU samples by thread (serve's threads are unnamed but RocksDB's):"
-  perf report -i "$dir/perf.data" --no-children --sort comm,tid --stdio -g none 2>/dev/null | grep '%' | head -6 | sed 's/^/  /'
+  perf report -i "$dir/perf.data" --no-children --sort comm,pid --stdio -g none 2>/dev/null | grep '%' | head -6 | sed 's/^/  /' || true
   echo "  top frames by self time:"
-  perf report -i "$dir/perf.data" --no-children --sort dso,sym --stdio -g none 2>/dev/null | grep '%' | head -15 | cut -c1-150 | sed 's/^/  /'
+  perf report -i "$dir/perf.data" --no-children --sort dso,sym --stdio -g none 2>/dev/null | grep '%' | head -15 | cut -c1-150 | sed 's/^/  /' || true
   echo "  top salonq frames including callees:"
-  perf report -i "$dir/perf.data" --children --sort sym --stdio -g none 2>/dev/null | grep '%' | grep -E 'salonq::|rocksdb::' | head -15 | cut -c1-150 | sed 's/^/  /'
+  perf report -i "$dir/perf.data" --children --sort sym --stdio -g none 2>/dev/null | grep '%' | grep -E 'salonq::|rocksdb::' | head -15 | cut -c1-150 | sed 's/^/  /' || true
   stop_server
 fi
 
@@ -226,6 +235,10 @@ if $ws; then
   sources=$(((n + 19999) / 20000 + 1))
   build/bench/ws_bench --port "${url##*:}" --tokens "$dir/pos-tokens" --connections "$n" --server-pid "$server" \
     --sources "$sources" --changes "$ws_changes" --interval-ms 20 | sed 's/^/  /'
+  echo "  -- again with the screens on 100 salons only (~$((n / 100)) per salon: each change fans out to all of them) --"
+  head -10 "$dir/pos-tokens" >"$dir/pos-tokens-100"
+  build/bench/ws_bench --port "${url##*:}" --tokens "$dir/pos-tokens-100" --connections "$n" --server-pid "$server" \
+    --sources "$sources" --changes 200 --interval-ms 20 | grep -E 'connections|timed|change-to-client|POST-to' | sed 's/^/  /'
   statuses ws
   stop_server
 fi
