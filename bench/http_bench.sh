@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# The HTTP API benchmark (issue 10), in one run on loopback: salonq serve (embedded mode, rate limits off) under wrk.
+#   bench/http_bench.sh [--runs 3] [--duration 8] [--salons 1000] [--conns 64] [--post-conns 128]
+#                       [--ws-connections 50000] [--ws-changes 500] [--no-relaxed] [--no-workers2] [--no-ws] [--no-perf]
+# Each run starts a fresh `salonq serve` (durability sync, the default: a walk-in is answered after fsync) over a
+# log set up with `salonq submit` (bench/http/setup.sh: --salons salons b0001... with maxWaiting 2600 and 4 staff on
+# duty, and salon q with 20 waiting), then measures with wrk (bench/http/load.lua):
+#   1. /healthz (the limit), GET /v1/salons/q/queue (a dashboard token), POST /v1/salons/S/walk-ins (S at random
+#      among the salons, a pos token per 10 salons, a unique Idempotency-Key each): req/s, latency p50/p90/p99;
+#   2. each again paced at half of its maximum of the same run (p99 at half load);
+#   3. walk-ins with --durability relaxed, and with --workers 2 (two engine threads), each a fresh server, maximum only.
+# Then once: perf profile of the walk-in POST path (if perf works), and the live test (bench/ws_bench): as many
+# WebSockets as the open-file limit allows toward --ws-connections, memory per connection, change-to-client latency.
+# Figures are printed per run, then the medians of the runs beside the issue's targets.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runs=3 duration=8 salons=1000 conns=64 post_conns=128 ws_target=50000 ws_changes=500
+relaxed=true workers2=true ws=true perf=true
+while [ $# -gt 0 ]; do
+  case $1 in
+    --runs) runs=$2; shift 2 ;;
+    --duration) duration=$2; shift 2 ;;
+    --salons) salons=$2; shift 2 ;;
+    --conns) conns=$2; shift 2 ;;
+    --post-conns) post_conns=$2; shift 2 ;;
+    --ws-connections) ws_target=$2; shift 2 ;;
+    --ws-changes) ws_changes=$2; shift 2 ;;
+    --no-relaxed) relaxed=false; shift ;;
+    --no-workers2) workers2=false; shift ;;
+    --no-ws) ws=false; shift ;;
+    --no-perf) perf=false; shift ;;
+    *) echo "bench/http_bench.sh: unknown option $1 (see the comment at the top)" >&2; exit 2 ;;
+  esac
+done
+command -v wrk >/dev/null || { echo "bench/http_bench.sh: wrk is missing (ops/install-deps.sh installs it)" >&2; exit 1; }
+./ops/build.sh salonq ws_bench >/dev/null
+salonq=./build/salonq
+threads=2 # wrk threads (the machine's cores are shared by wrk and the server)
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/salonq-http-bench-XXXXXX")
+server=
+stop_server() {
+  if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
+    kill -TERM "$server"
+    wait "$server" || true
+  fi
+  server=
+}
+trap 'stop_server; rm -rf "$dir"' EXIT
+
+# The open-file limit: the server and the WebSocket client each hold one descriptor per connection.
+hard=$(ulimit -Hn)
+if (ulimit -Hn $((hard + 1)) 2>/dev/null); then ulimit -Hn 1048576 2>/dev/null || true; hard=$(ulimit -Hn); fi
+ulimit -n "$hard"
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load average $(cut -d' ' -f1-3 /proc/loadavg); open files $(ulimit -n)"
+echo "server: salonq serve, embedded, --client-rate 0 --token-rate 0 (rate limits OFF), HTTP threads = cores;" \
+  "wrk $threads threads, $conns connections (GETs) / $post_conns (POSTs), ${duration}s per measurement"
+
+# --- the log every server starts from, and the tokens (one keyring for all servers) ---
+bench/http/setup.sh "$salons" 4 20 0 >"$dir/setup.jsonl"
+bench/http/setup.sh "$salons" 4 20 20 >"$dir/setup-ws.jsonl"
+keyring=$dir/keyring.json
+token() { "$salonq" --data "$dir/tokens" token issue --keyring "$keyring" --ttl 2h "$@" 2>/dev/null; }
+admin=$(token --role admin --all-salons)
+dashboard=$(token --role dashboard --salon q)
+# A pos token per 10 salons ("TOKEN SALON..." lines), issued 8 at a time.
+seq 0 $(((salons + 9) / 10 - 1)) | xargs -P 8 -I{} sh -c '
+  g={}; args=""; names=""
+  for i in $(seq $((g * 10 + 1)) $((g * 10 + 10))); do
+    [ "$i" -le '"$salons"' ] || break
+    s=$(printf "b%04d" "$i"); args="$args --salon $s"; names="$names $s"
+  done
+  t=$('"$salonq"' --data '"$dir"'/tokens token issue --keyring '"$keyring"' --ttl 2h --role pos --sub "pos$g" $args 2>/dev/null)
+  echo "$t$names" >'"$dir"'/pos-$g'
+cat "$dir"/pos-* >"$dir/pos-tokens"
+echo "setup: $salons salons b0001.. (maxWaiting 2600, 4 staff on duty) + salon q (20 waiting); $(wc -l <"$dir/pos-tokens") pos tokens of 10 salons each"
+
+# start_server NAME SETUP [global options...]: a fresh data directory from the setup log, then serve on a free port.
+start_server() {
+  local name=$1 setup=$2
+  shift 2
+  rm -rf "$dir/$name"
+  "$salonq" --data "$dir/$name" submit "$setup" >"$dir/$name.submit"
+  if grep -qv '"status":"accepted"' "$dir/$name.submit"; then
+    echo "bench/http_bench.sh: the setup was not all accepted:" >&2
+    grep -v '"status":"accepted"' "$dir/$name.submit" | head -3 >&2
+    exit 1
+  fi
+  "$salonq" --data "$dir/$name" --log-level warn "$@" serve --listen 127.0.0.1:0 --client-rate 0 --token-rate 0 \
+    --keyring "$keyring" >"$dir/$name.out" 2>"$dir/$name.err" &
+  server=$!
+  for _ in $(seq 300); do
+    grep -q "serving http://" "$dir/$name.out" && break
+    kill -0 "$server" 2>/dev/null || { echo "bench/http_bench.sh: salonq serve did not start" >&2; cat "$dir/$name.err" >&2; exit 1; }
+    sleep 0.1
+  done
+  url=$(head -1 "$dir/$name.out" | grep -o "http://[^ ]*")
+}
+
+# to_ms VALUE: wrk's "1.23ms" / "456.78us" / "1.02s" / "2.00m" in milliseconds.
+to_ms() {
+  awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u);
+    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000; printf "%.2f", n }'
+}
+
+# measure RUN NAME CONNS RATE MODE [ARGS...]: one wrk pass; prints its line and appends it to $dir/results.
+measure() {
+  local run=$1 name=$2 c=$3 rate=$4 mode=$5
+  shift 5
+  local out=$dir/wrk-$run-$name.txt
+  wrk -t "$threads" -c "$c" -d "${duration}s" --latency -s bench/http/load.lua "$url" -- "$mode" "$rate" "$threads" "$@" >"$out" 2>&1
+  local rps p50 p90 p99 bad errors
+  rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
+  p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
+  p90=$(to_ms "$(awk '$1 == "90%" { print $2 }' "$out")")
+  p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
+  bad=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
+  errors=$(grep -o 'Socket errors:.*' "$out" || true)
+  printf '  %-22s %9s req/s%s  p50 %7s  p90 %7s  p99 %7s ms%s%s\n' "$name" "$rps" \
+    "$([ "$rate" != 0 ] && printf ' (offered %s)' "$rate")" "$p50" "$p90" "$p99" \
+    "${bad:+  NON-2xx: $bad}" "${errors:+  $errors}"
+  echo "$run $name $rps $p50 $p90 $p99 ${bad:-0}" >>"$dir/results"
+}
+
+# statuses: the server's own count of answers by route and status (/metrics), and whether it is still alive.
+statuses() {
+  if ! kill -0 "$server" 2>/dev/null; then
+    echo "  SERVER DIED; its stderr:"; tail -5 "$dir/$1.err"; server=; return
+  fi
+  curl -s "$url/metrics" -H "Authorization: Bearer $admin" |
+    sed -nE 's/^salonq_http_requests_total\{route="([^"]*)",method="([^"]*)",status="([^"]*)"\} ([0-9]+)$/\2 \1 \3 \4/p' |
+    awk '{ n[$1 " " $2 " " $3] += $4 } END { printf "  answers (serve'"'"'s /metrics):"; for (k in n) printf "  %s: %d;", k, n[k]; printf "\n" }'
+  local warnings
+  warnings=$(grep -c . "$dir/$1.err" || true)
+  [ "$warnings" = 0 ] || { echo "  server log: $warnings lines at warn or above, e.g.:"; sort "$dir/$1.err" | uniq -c | sort -rn | head -3; }
+}
+
+: >"$dir/results"
+for run in $(seq "$runs"); do
+  echo
+  echo "== run $run of $runs (durability sync) =="
+  start_server "sync-$run" "$dir/setup.jsonl"
+  wrk -t "$threads" -c "$conns" -d 2s -s bench/http/load.lua "$url" -- healthz 0 "$threads" >/dev/null # warm-up
+  measure "$run" healthz "$conns" 0 healthz
+  measure "$run" queue "$conns" 0 queue "$dashboard" q
+  measure "$run" walkin "$post_conns" 0 walkin "$dir/pos-tokens" "r$run-max"
+  for name in healthz queue walkin; do
+    half=$(awk -v r="$run" -v n="$name" '$1 == r && $2 == n { printf "%d", $3 / 2 }' "$dir/results")
+    case $name in
+      healthz) measure "$run" healthz-half "$conns" "$half" healthz ;;
+      queue) measure "$run" queue-half "$conns" "$half" queue "$dashboard" q ;;
+      walkin) measure "$run" walkin-half "$post_conns" "$half" walkin "$dir/pos-tokens" "r$run-half" ;;
+    esac
+  done
+  statuses "sync-$run"
+  stop_server
+  if $relaxed; then
+    start_server "relaxed-$run" "$dir/setup.jsonl" --durability relaxed
+    measure "$run" walkin-relaxed "$post_conns" 0 walkin "$dir/pos-tokens" "r$run-relaxed"
+    statuses "relaxed-$run"
+    stop_server
+  fi
+  if $workers2; then
+    start_server "workers2-$run" "$dir/setup.jsonl" --workers 2
+    measure "$run" walkin-2workers "$post_conns" 0 walkin "$dir/pos-tokens" "r$run-workers2"
+    statuses "workers2-$run"
+    stop_server
+  fi
+done
+
+# median NAME FIELD: the median over the runs (field 3 req/s, 4 p50, 5 p90, 6 p99).
+median() {
+  awk -v n="$1" -v f="$2" '$2 == n { print $f }' "$dir/results" | sort -g |
+    awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+verdict() { if awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 '"$3"' b + 0) }'; then echo "met"; else echo "NOT met"; fi; }
+
+if [ "$runs" -gt 0 ]; then
+echo
+echo "== medians of $runs runs =="
+printf '  %-22s %9s  %7s  %7s  %7s\n' "" "req/s" "p50 ms" "p90 ms" "p99 ms"
+for name in healthz queue walkin healthz-half queue-half walkin-half walkin-relaxed walkin-2workers; do
+  grep -q " $name " "$dir/results" || continue
+  printf '  %-22s %9s  %7s  %7s  %7s\n' "$name" "$(median $name 3)" "$(median $name 4)" "$(median $name 5)" "$(median $name 6)"
+done
+ratios=$(awk '$2 == "healthz" { h[$1] = $3 } $2 == "queue" { q[$1] = $3 } END { for (r in h) if (h[r] > 0) printf "%.1f\n", 100 * q[r] / h[r] }' "$dir/results" | sort -g)
+ratio=$(echo "$ratios" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+echo "  GET queue / healthz: median $ratio % (runs: $(echo $ratios | sed 's/ / %, /g') %)  — target >= 70 %: $(verdict "$ratio" 70 '>=')"
+w=$(median walkin 3)
+echo "  POST walk-in (sync): median $w /s  — target >= 20,000/s: $(verdict "$w" 20000 '>=')"
+for name in healthz queue walkin; do
+  p=$(median "$name-half" 6)
+  echo "  $name at half its maximum: p99 $p ms  — target < 10 ms: $(verdict "$p" 10 '<')"
+done
+echo "  (half-rate passes are paced by bench/http/load.lua's delay(): an absolute schedule per wrk thread with 1 ms"
+echo "   timer ticks, since wrk2 is not in Debian; latency counts from each request's send)"
+fi
+
+# --- profile of the walk-in path, once ---
+if $perf && command -v perf >/dev/null && perf record -o /dev/null -- true >/dev/null 2>&1; then
+  echo
+  echo "== perf: POST walk-in at maximum, ${duration}s, serve sampled at 199 Hz with DWARF call graphs =="
+  start_server perf "$dir/setup.jsonl"
+  wrk -t "$threads" -c "$post_conns" -d "$((duration + 2))s" -s bench/http/load.lua "$url" -- walkin 0 "$threads" "$dir/pos-tokens" perf >"$dir/wrk-perf.txt" 2>&1 &
+  load=$!
+  sleep 1
+  perf record -F 199 --call-graph dwarf,16384 -p "$server" -o "$dir/perf.data" -- sleep "$duration" >/dev/null 2>&1 || true
+  wait "$load" || true
+  echo "  (wrk under perf: $(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$dir/wrk-perf.txt") req/s)"
+  echo "  CPU samples by thread (serve's threads are unnamed but RocksDB's):"
+  perf report -i "$dir/perf.data" --no-children --sort comm,pid --stdio -g none 2>/dev/null | grep '%' | head -6 | sed 's/^/  /' || true
+  echo "  top frames by self time:"
+  perf report -i "$dir/perf.data" --no-children --sort dso,sym --stdio -g none 2>/dev/null | grep '%' | head -15 | cut -c1-150 | sed 's/^/  /' || true
+  echo "  top salonq frames including callees:"
+  perf report -i "$dir/perf.data" --children --sort sym --stdio -g none 2>/dev/null | grep '%' | grep -E 'salonq::|rocksdb::' | head -15 | cut -c1-150 | sed 's/^/  /' || true
+  stop_server
+fi
+
+# --- live: WebSocket screens held by one serve ---
+if $ws; then
+  echo
+  echo "== live: WebSocket screens (bench/ws_bench), each of the $salons salons with 20 waiting =="
+  start_server ws "$dir/setup-ws.jsonl"
+  fds=$(ls "/proc/$server/fd" | wc -l)
+  # One descriptor per connection in each process, some spare (the log's files, the POSTs, the epoll).
+  limit=$(($(ulimit -n) - fds - 64))
+  n=$ws_target
+  if [ "$n" -gt "$limit" ]; then
+    n=$limit
+    echo "  open-file limit $(ulimit -n) (hard; raising it needs CAP_SYS_RESOURCE) and $fds descriptors open in serve:" \
+      "$n connections, not $ws_target"
+  fi
+  sources=$(((n + 19999) / 20000 + 1))
+  build/bench/ws_bench --port "${url##*:}" --tokens "$dir/pos-tokens" --connections "$n" --server-pid "$server" \
+    --sources "$sources" --changes "$ws_changes" --interval-ms 20 | sed 's/^/  /'
+  echo "  -- again with the screens on 100 salons only (~$((n / 100)) per salon: each change fans out to all of them) --"
+  head -10 "$dir/pos-tokens" >"$dir/pos-tokens-100"
+  build/bench/ws_bench --port "${url##*:}" --tokens "$dir/pos-tokens-100" --connections "$n" --server-pid "$server" \
+    --sources "$sources" --changes 200 --interval-ms 20 | grep -E 'connections|timed|change-to-client|POST-to' | sed 's/^/  /'
+  statuses ws
+  stop_server
+fi
