@@ -164,6 +164,14 @@ TEST_CASE("http: bad input gets a clear error naming the field, and nothing is w
     auto const bad_key = walk_in(c, "has space");
     CHECK(bad_key.status == 400);
     CHECK(json_string(bad_key.body, "/error/field") == "Idempotency-Key");
+    // An If-Match beyond what the log's expectedSeq holds (2^63 - 1) is refused here, not written to the log.
+    for (auto const* seq : {"\"9999999999999999999\"", "9223372036854775808", "\"1000000000000000000\"", "x1", "\""}) {
+        CAPTURE(seq);
+        auto const a =
+            c.post(salon + "/walk-ins", R"({"customer":{"name":"Bo"},"services":["HC"]})", {{"If-Match", seq}});
+        CHECK(a.status == 400);
+        CHECK(json_string(a.body, "/error/field") == "If-Match");
+    }
     auto const text =
         c.request(bhttp::verb::post, salon + "/walk-ins", "name=Bo", {{"Content-Type", "text/plain"}}, false);
     CHECK(text.status == 415);

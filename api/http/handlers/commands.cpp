@@ -47,7 +47,9 @@ std::expected<engine::command_id, refusal> command_id_of(request const& req) {
     return engine::command_id{std::string{key}};
 }
 
-// If-Match: "<seq>" (a strong ETag of the queue view) or the bare number.
+// If-Match: "<seq>" (a strong ETag of the queue view) or the bare number, of at most 18 digits: every such seq is
+// one the commands log holds (its expectedSeq is at most 2^63 - 1; a larger one would be written, then refused
+// when the log is read back).
 std::expected<std::optional<engine::seq_t>, refusal> expected_seq_of(request const& req) {
     auto value = req.header("If-Match");
     if (value.empty()) {
@@ -56,12 +58,13 @@ std::expected<std::optional<engine::seq_t>, refusal> expected_seq_of(request con
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
         value = value.substr(1, value.size() - 2);
     }
+    constexpr std::size_t max_digits = 18;
     std::uint64_t seq = 0;
     auto const [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seq);
-    if (ec != std::errc{} || end != value.data() + value.size() || value.empty()) {
-        return std::unexpected(
-            refusal{error_response(status::bad_request, "invalid_value",
-                                   "If-Match takes the queue's ETag: a seq in quotes, e.g. \"42\"", "If-Match")});
+    if (ec != std::errc{} || end != value.data() + value.size() || value.empty() || value.size() > max_digits) {
+        return std::unexpected(refusal{error_response(
+            status::bad_request, "invalid_value",
+            "If-Match takes the queue's ETag: a seq (at most 18 digits) in quotes, e.g. \"42\"", "If-Match")});
     }
     return std::optional{engine::seq_t{seq}};
 }
