@@ -15,24 +15,38 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include <charconv>
+#include <expected>
 #include <sstream>
 
 namespace salonq::api::http {
 namespace {
 
-// Where a stream resumes: ?after=SEQ, else EventSource's Last-Event-ID, else 0 (from the current view on).
-std::optional<std::uint64_t> resume_point(request const& req) {
-    auto text = req.query_param("after");
-    if (!text) {
-        auto const header = req.header("Last-Event-ID");
-        text = header.empty() ? std::string{"0"} : std::string{header};
-    }
+// A seq as a stream's resume point takes: 1 to 19 digits (so it fits).
+std::optional<std::uint64_t> seq_of(std::string_view text) {
+    constexpr std::size_t max_digits = 19;
     std::uint64_t seq = 0;
-    auto const [end, ec] = std::from_chars(text->data(), text->data() + text->size(), seq);
-    if (ec != std::errc{} || end != text->data() + text->size()) {
+    auto const [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seq);
+    if (ec != std::errc{} || end != text.data() + text.size() || text.empty() || text.size() > max_digits) {
         return std::nullopt;
     }
     return seq;
+}
+
+// Where a stream resumes: ?after=SEQ, else EventSource's Last-Event-ID (an empty one is none), else 0 (from the
+// current view on); or the name of the one that is not a seq (refused even where the other one wins).
+std::expected<std::uint64_t, std::string_view> resume_point(request const& req) {
+    auto const header = req.header("Last-Event-ID");
+    auto const from_header = header.empty() ? std::optional<std::uint64_t>{0} : seq_of(header);
+    if (!from_header) {
+        return std::unexpected("Last-Event-ID");
+    }
+    if (auto const after = req.query_param("after")) {
+        if (auto const seq = seq_of(*after)) {
+            return *seq;
+        }
+        return std::unexpected("after");
+    }
+    return *from_header;
 }
 
 } // namespace
@@ -169,8 +183,8 @@ bool session::take_over(request const& bound, replier& reply) {
     auto const salon = std::string{bound.param("salonId")};
     auto const after = resume_point(bound);
     if (!after) {
-        reply(error_response(status::bad_request, "invalid_value", "after (or Last-Event-ID) is a seq, e.g. 42",
-                             "after"));
+        reply(error_response(status::bad_request, "invalid_value",
+                             fmt::format("{} is a seq (at most 19 digits), e.g. 42", after.error()), after.error()));
         return true;
     }
     if (!engine::codec::is_valid_id(salon) || !hub->latest(salon)) {

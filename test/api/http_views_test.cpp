@@ -245,6 +245,25 @@ TEST_CASE("http live: a plain GET is told how to ask for a stream; an unknown sa
     CHECK(text_at(plain.body, "/error/code") == "stream_required");
     auto const unknown = admin.get("/v1/salons/nowhere/live", {{"Accept", "text/event-stream"}});
     CHECK(unknown.status == 404);
+    // A resume point that is not a seq is refused by name, even a Last-Event-ID that ?after overrides.
+    struct bad {
+        std::string target;
+        std::string last_event_id;
+        char const* field;
+    };
+    for (auto const& b : {bad{"/v1/salons/s1/live?after=-1", "", "after"},
+                          bad{"/v1/salons/s1/live?after=12345678901234567890", "", "after"},
+                          bad{"/v1/salons/s1/live?after=0", "x", "Last-Event-ID"},
+                          bad{"/v1/salons/s1/live", "12345678901234567890", "Last-Event-ID"}}) {
+        CAPTURE(b.target);
+        salonq::test::header_list headers{{"Accept", "text/event-stream"}};
+        if (!b.last_event_id.empty()) {
+            headers.emplace_back("Last-Event-ID", b.last_event_id);
+        }
+        auto const refused = admin.get(b.target, headers);
+        CHECK(refused.status == 400);
+        CHECK(text_at(refused.body, "/error/field") == b.field);
+    }
 }
 
 TEST_CASE("http views: a salon's events page by page, and its priority audit") {
