@@ -88,6 +88,7 @@ int run_topics_create(kafka_options const& ko);
 int run_topics_describe(kafka_options const& ko);
 int run_serve(store_options const& so, kafka_options const& ko);
 int run_serve_http(store_options const& so, http_options const& ho, auth_options const& ao);
+int run_routes(); // the HTTP route table, one JSON object a line
 int run_verify_kafka(kafka_options const& ko, std::vector<std::filesystem::path> const& worker_dirs);
 
 [[nodiscard]] engine::runtime::engine_options engine_options_of(store_options const& so);

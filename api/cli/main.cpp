@@ -50,6 +50,7 @@ struct commands {
     CLI::App* keys_rotate = nullptr;
     CLI::App* keys_list = nullptr;
     CLI::App* keys_retire = nullptr;
+    CLI::App* routes = nullptr;
 };
 
 // A crash says why: an uncaught exception is named on stderr before the abort.
@@ -137,6 +138,10 @@ void add_embedded_commands(CLI::App& app, options& o, commands& c) {
     c.simulate->add_flag("--quiet", o.sim.quiet, "Only the summary line");
 
     c.demo = app.add_subcommand("demo", "Open a demo salon, run a simulated day through the engine, show the queue");
+
+    // The HTTP API's route table as JSON lines, for the OpenAPI test (hidden from --help).
+    c.routes = app.add_subcommand("routes", "Print the HTTP API's routes as JSON lines");
+    c.routes->group("");
 }
 
 // topics create|describe, serve: Kafka mode.
@@ -321,6 +326,9 @@ int run(commands const& c, options& o) {
     }
     if (c.demo->parsed()) {
         return run_demo(o.so);
+    }
+    if (c.routes->parsed()) {
+        return run_routes();
     }
     return 0;
 }

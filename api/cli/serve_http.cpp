@@ -2,7 +2,9 @@
 
 #include "api/cli/auth_commands.hpp"
 #include "api/cli/commands.hpp"
+#include "api/http/routes.hpp"
 #include "api/serve/embedded_stack.hpp"
+#include "engine/codec/json_writer.hpp"
 #include "engine/logging/logger.hpp"
 
 #include <fmt/format.h>
@@ -60,6 +62,23 @@ int run_serve_http(store_options const& so, http_options const& ho, auth_options
     (*stack)->run(true);
     log.info("stopped: every request answered; closing the log");
     stack->reset(); // the server, then the views' feed, then the engine (which finishes its last batch)
+    return 0;
+}
+
+int run_routes() {
+    for (auto const& r : http::api_routes()) {
+        engine::codec::json_writer w;
+        w.begin_object()
+            .field("method", std::string_view{boost::beast::http::to_string(r.method)})
+            .field("path", r.pattern)
+            .field("access", r.who == http::access::open ? "open" : "token")
+            .field("action", auth::to_string(r.does))
+            .field("summary", r.summary)
+            .field("live", r.live)
+            .end_object();
+        std::cout << w.view() << "\n";
+    }
+    std::cout << std::flush;
     return 0;
 }
 
