@@ -82,9 +82,12 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
 }
 
 embedded_stack::~embedded_stack() {
-    server_.reset(); // no request in flight any more
+    // run() has returned: no thread runs the server's io_context any more. The engine goes before the server: its
+    // last completions may still hold a POST's decision timer, which must be destroyed while that io_context exists
+    // (they post to it; what they posted is destroyed with it).
     feed_.detach();  // the engine's last batches no longer reach the views
     engine_.reset(); // finishes what was submitted, closes the log
+    server_.reset();
 }
 
 void embedded_stack::run(bool on_signals) { server_->run(on_signals); }

@@ -3,8 +3,8 @@
 // Everything `salonq serve` runs in embedded mode, wired in one place: the engine over the data directory, the
 // queue views beside it (<data>/views) fed from the engine's commits, the live hub fed from the views, the
 // authenticator (<data>/auth), the metrics and the HTTP server. Used by the command line and by the tests, so
-// they run the same process. Members are destroyed in reverse order: the server stops before the views, the
-// views before the engine's last batch... see ~embedded_stack.
+// they run the same process. Teardown (~embedded_stack): the views' feed is detached, the engine finishes its last
+// batch, then the server (its io_context) goes.
 
 #include "api/auth/authenticator.hpp"
 #include "api/gateway/embedded_feed.hpp"
