@@ -50,8 +50,8 @@ void apply_and_record_join(queue_view& view, engine::event const& e, wait_estima
     estimator.estimate(view);
     auto it = std::find_if(view.waiting.begin(), view.waiting.end(),
                            [&](waiting_ticket const& t) { return t.id == issued->ticket; });
-    if (it != view.waiting.end() && it->expected) {
-        it->join_wait_ms = it->expected->wait_ms;
+    if (it != view.waiting.end()) {
+        it->join_wait_ms = it->expected.transform([](predicted_start const& p) { return p.wait_ms; });
     }
 }
 
