@@ -27,6 +27,18 @@ bool valid_id(std::string_view s) noexcept {
     });
 }
 
+std::string hex_of(std::string_view bytes) {
+    constexpr std::string_view digits = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (auto const c : bytes) {
+        auto const b = static_cast<unsigned char>(c);
+        out += digits[b >> 4U];
+        out += digits[b & 0xFU];
+    }
+    return out;
+}
+
 error refuse(errc code, std::string message) { return error{code, std::move(message)}; }
 
 // The rules on role, salons and staff that both issuing and verifying hold a token to.
@@ -246,7 +258,8 @@ std::expected<issued_token, error> issue_token(keyring const& keys, token_reques
         return std::unexpected(id.error());
     }
     issued_token out;
-    out.jti = base64url_encode(id->bytes());
+    // Hex, not base64url: a jti that began with '-' would read as an option to `salonq token revoke`.
+    out.jti = hex_of(id->bytes());
     out.kid = keys.current().kid;
     out.expires = now + request.ttl;
 

@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 
 namespace salonq::test::auth {
@@ -49,7 +50,7 @@ TEST_SUITE("auth.token") {
         REQUIRE_MESSAGE(issued, issued.error().message);
         CHECK(issued->kid == "k1");
         CHECK(issued->expires == now + 8h);
-        CHECK(issued->jti.size() == 22); // 16 random bytes
+        CHECK(issued->jti.size() == 32); // 16 random bytes
 
         auto p = f.verifier.verify(issued->token, now + 1h);
         REQUIRE_MESSAGE(p, p.error().message);
@@ -75,6 +76,17 @@ TEST_SUITE("auth.token") {
         auto two = a::issue_token(f.keys, manager_request(), now);
         REQUIRE((one && two));
         CHECK(one->jti != two->jti);
+    }
+
+    TEST_CASE("a jti is 32 lowercase hex digits: never a leading '-' that `token revoke` would read as an option") {
+        fixture f;
+        for (int i = 0; i < 200; ++i) {
+            auto issued = a::issue_token(f.keys, manager_request(), now);
+            REQUIRE(issued);
+            REQUIRE(issued->jti.size() == 32);
+            REQUIRE(std::ranges::all_of(issued->jti,
+                                        [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }));
+        }
     }
 
     TEST_CASE("refused: no token, and what is not three base64url parts") {
