@@ -58,6 +58,9 @@ std::string json_line(level l, std::string_view component, std::vector<field> co
     out += ",\"msg\":";
     append_json_string(out, message);
     auto add = [&](field const& f) {
+        if (f.value.empty()) {
+            return; // a field with no value (a request without a salon) is left out, not written as ""
+        }
         out.push_back(',');
         append_json_string(out, f.key);
         out.push_back(':');
@@ -90,7 +93,9 @@ std::string text_line(level l, std::string_view component, std::vector<field> co
         }
     }
     for (auto const& f : extra) {
-        rest += (rest.empty() ? "" : " ") + f.key + "=" + f.value;
+        if (!f.value.empty()) {
+            rest += (rest.empty() ? "" : " ") + f.key + "=" + f.value;
+        }
     }
     out += ": ";
     if (l == level::warn) {

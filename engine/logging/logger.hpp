@@ -26,8 +26,8 @@ enum class format : std::uint8_t {
 // --log-format, or SALONQ_LOG_LEVEL / SALONQ_LOG_FORMAT); lines go to stderr unless a test points them elsewhere.
 void configure(level least, format f, std::FILE* out = stderr);
 
-// One piece of context a line carries: salonId, commandId, partition, instance, ... Values are logged as given:
-// never put a secret (a password, a --kafka-property value) in one.
+// One piece of context a line carries: salonId, commandId, partition, instance, ... Values are logged as given (an
+// empty one is left out of the line): never put a secret (a password, a --kafka-property value) in one.
 struct field {
     std::string key;
     std::string value;

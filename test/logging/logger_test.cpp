@@ -71,6 +71,22 @@ TEST_CASE("logger: JSON lines are valid JSON with the context and fields, string
     CHECK(parser.parse(lines[1]).error() == simdjson::SUCCESS);
 }
 
+TEST_CASE("logger: a field with an empty value is left out, in both forms (a request without a salon)") {
+    logger const log{"http"};
+    auto const json = captured(level::info, format::json, [&] {
+        log.log(level::info, {kv("route", "/healthz"), kv("salonId", ""), kv("commandId", "")}, "GET /healthz 200");
+    });
+    REQUIRE(json.size() == 1);
+    CHECK(json[0].find("salonId") == std::string::npos);
+    CHECK(json[0].find("commandId") == std::string::npos);
+    CHECK(json[0].find(R"("route":"/healthz")") != std::string::npos);
+    auto const text = captured(level::info, format::text, [&] {
+        log.log(level::info, {kv("route", "/healthz"), kv("salonId", "")}, "GET /healthz 200");
+    });
+    REQUIRE(text.size() == 1);
+    CHECK(text[0] == "salonq http: GET /healthz 200 (route=/healthz)");
+}
+
 TEST_CASE("logger: levels and formats parse from their names only") {
     CHECK(parse_level("warn") == level::warn);
     CHECK_FALSE(parse_level("WARN").has_value());
