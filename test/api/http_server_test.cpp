@@ -364,6 +364,53 @@ TEST_CASE("http: /metrics counts requests and decisions, and promtool accepts it
     CHECK(rc == 0);
 }
 
+TEST_CASE("http: past a token's rate that token is 429, another token from the same address is not") {
+    salonq::api::http::server_options options;
+    options.client_rate = 0; // no per-address limit: only the tokens' buckets
+    options.token_rate = 1;
+    options.token_burst = 2;
+    http_fixture server{options};
+    using salonq::api::auth::role;
+    http_client busy{server.port(), server.token(role::dashboard, "s1")};
+    http_client other{server.port(), server.token(role::dashboard, "s1")};
+    for (int i = 0; i < 2; ++i) {
+        REQUIRE(busy.get(salon + "/queue").status != 429);
+    }
+    auto const limited = busy.get(salon + "/queue");
+    CHECK(limited.status == 429);
+    CHECK(limited.header("Retry-After") == "1");
+    CHECK(json_string(limited.body, "/error/code") == "rate_limited");
+    CHECK(other.get(salon + "/queue").status != 429);
+    CHECK(busy.get("/healthz").status == 200); // health takes no token, so no token's bucket
+}
+
+TEST_CASE("http: CORS answers a configured origin's preflight and calls, and no other origin") {
+    auto options = salonq::test::unlimited();
+    options.cors_origins = {"https://desk.example"};
+    http_fixture server{options};
+    http_client c{server.port()};
+    auto const preflight = c.request(bhttp::verb::options, salon + "/walk-ins", {},
+                                     {{"Origin", "https://desk.example"},
+                                      {"Access-Control-Request-Method", "POST"},
+                                      {"Access-Control-Request-Headers", "authorization, content-type"}});
+    CHECK(preflight.status == 204);
+    CHECK(preflight.header("Access-Control-Allow-Origin") == "https://desk.example");
+    CHECK(preflight.header("Access-Control-Allow-Methods") == "POST");
+    CHECK(preflight.header("Access-Control-Allow-Headers").find("Idempotency-Key") != std::string::npos);
+    CHECK(preflight.header("Vary") == "Origin");
+
+    http_client desk{server.port(), server.token(salonq::api::auth::role::dashboard, "s1")};
+    auto const call = desk.get(salon + "/queue", {{"Origin", "https://desk.example"}});
+    CHECK(call.header("Access-Control-Allow-Origin") == "https://desk.example");
+    CHECK(call.header("Access-Control-Expose-Headers").find("ETag") != std::string::npos);
+
+    auto const stranger = c.request(bhttp::verb::options, salon + "/walk-ins", {},
+                                    {{"Origin", "https://evil.example"}, {"Access-Control-Request-Method", "POST"}});
+    CHECK(stranger.header("Access-Control-Allow-Origin").empty());
+    CHECK(
+        desk.get(salon + "/queue", {{"Origin", "https://evil.example"}}).header("Access-Control-Allow-Origin").empty());
+}
+
 TEST_CASE("http: past a client's rate the answer is 429 with Retry-After") {
     salonq::api::http::server_options options;
     options.client_rate = 1;
