@@ -2,6 +2,7 @@
 
 #include "api/cli/auth_commands.hpp"
 #include "api/cli/commands.hpp"
+#include "api/cli/replay_command.hpp"
 #include "engine/logging/logger.hpp"
 
 #include <CLI/CLI.hpp>
@@ -25,6 +26,7 @@ struct options {
     events_options eo;
     simulate_options sim;
     auth_options ao;
+    replay_options ro;
     std::string input = "-";
     std::string salon;
     std::string verify_brokers;
@@ -51,6 +53,7 @@ struct commands {
     CLI::App* keys_list = nullptr;
     CLI::App* keys_retire = nullptr;
     CLI::App* routes = nullptr;
+    CLI::App* replay = nullptr;
 };
 
 // A crash says why: an uncaught exception is named on stderr before the abort.
@@ -136,6 +139,8 @@ void add_embedded_commands(CLI::App& app, options& o, commands& c) {
     c.simulate->add_option("--prefix", o.sim.prefix, "Salon id prefix");
     c.simulate->add_option("--emit", o.sim.emit, "Dry run: no engine; write the command stream to this file");
     c.simulate->add_flag("--quiet", o.sim.quiet, "Only the summary line");
+
+    c.replay = add_replay_command(app, o.ro);
 
     c.demo = app.add_subcommand("demo", "Open a demo salon, run a simulated day through the engine, show the queue");
 
@@ -323,6 +328,9 @@ int run(commands const& c, options& o) {
     }
     if (c.serve->parsed()) {
         return o.ko.brokers.empty() ? run_serve_http(o.so, o.ho, o.ao) : run_serve(o.so, o.ko);
+    }
+    if (c.replay->parsed()) {
+        return run_replay(o.so, o.ro);
     }
     if (c.demo->parsed()) {
         return run_demo(o.so);

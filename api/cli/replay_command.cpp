@@ -1,0 +1,125 @@
+#include "api/cli/replay_command.hpp"
+
+#include "replay/run/scan.hpp"
+#include "replay/write/csv_sink.hpp"
+#include "replay/write/jsonl_sink.hpp"
+
+#include <fmt/format.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <memory>
+
+namespace salonq::api {
+namespace {
+
+// The file the rows go to: stdout, or a file created (0644) or truncated.
+class output_file {
+public:
+    static std::expected<output_file, std::string> open(std::optional<std::string> const& path) {
+        if (!path || *path == "-") {
+            return output_file{STDOUT_FILENO, false};
+        }
+        int const fd = ::open(path->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            return std::unexpected(fmt::format("cannot write {}: {}", *path, std::strerror(errno)));
+        }
+        return output_file{fd, true};
+    }
+    output_file(output_file&& o) noexcept : fd_(std::exchange(o.fd_, -1)), owned_(o.owned_) {}
+    output_file& operator=(output_file&&) = delete;
+    output_file(output_file const&) = delete;
+    output_file& operator=(output_file const&) = delete;
+    ~output_file() {
+        if (owned_ && fd_ >= 0) {
+            ::close(fd_);
+        }
+    }
+    [[nodiscard]] int fd() const noexcept { return fd_; }
+
+private:
+    output_file(int fd, bool owned) : fd_(fd), owned_(owned) {}
+    int fd_;
+    bool owned_;
+};
+
+std::unique_ptr<replay::sink> sink_for(std::string const& format, replay::output& out) {
+    if (format == "csv") {
+        return std::make_unique<replay::csv_sink>(out);
+    }
+    return std::make_unique<replay::jsonl_sink>(out);
+}
+
+int fail(std::string const& message, int code = 1) {
+    std::cerr << "salonq replay: " << message << "\n";
+    return code;
+}
+
+} // namespace
+
+CLI::App* add_replay_command(CLI::App& app, replay_options& ro) {
+    auto* r = app.add_subcommand("replay", "Read the events log for analysis: JSON lines or CSV, filtered by salon, "
+                                           "type, time or offset; reads only, never disturbs the engine");
+    r->add_option("--salon", ro.salons, "Only this salon's entries (repeatable)");
+    r->add_option("--type", ro.types, "Only entries of this type, e.g. ticket_issued (repeatable)");
+    r->add_flag("--include-rejections", ro.include_rejections,
+                "Also the recorded rejections (type command_rejected; left out by default)");
+    r->add_option("--from", ro.from, "From this time on: 2026-11-29, 2026-11-29T09:30:00Z or ...+01:00");
+    r->add_option("--to", ro.to, "Before this time (same forms)");
+    r->add_option("--from-offset", ro.from_offsets, "Start at this offset: N (every partition) or P:N (repeatable)");
+    r->add_option("--to-offset", ro.to_offsets, "Stop before this offset: N or P:N (repeatable)");
+    r->add_option("--format", ro.format, "jsonl (the log's own JSON, one a line) or csv (columns in docs/replay.md)")
+        ->check(CLI::IsMember({"jsonl", "csv"}));
+    r->add_option("--output,-o", ro.output, "Write to this file instead of stdout");
+    r->add_flag("--quiet,-q", ro.quiet, "No progress on stderr");
+    return r;
+}
+
+int run_replay(store_options const& so, replay_options const& ro) {
+    auto view = open_view(so);
+    if (!view) {
+        return fail(view.error(), 2);
+    }
+    auto& log = (*view)->events();
+    auto chosen = replay::selection_builder{}
+                      .salons(ro.salons)
+                      .types(ro.types)
+                      .include_rejections(ro.include_rejections)
+                      .from_time(ro.from)
+                      .to_time(ro.to)
+                      .from_offsets(ro.from_offsets)
+                      .to_offsets(ro.to_offsets)
+                      .build(log.partition_count());
+    if (!chosen) {
+        return fail(fmt::format("{}: {}", chosen.error().option, chosen.error().message), 2);
+    }
+    auto plan = replay::plan_scan(log, *chosen);
+    if (!plan) {
+        return fail(plan.error());
+    }
+    auto file = output_file::open(ro.output);
+    if (!file) {
+        return fail(file.error(), 2);
+    }
+    replay::output out{file->fd()};
+    auto const sink = sink_for(ro.format, out);
+    replay::progress shown{replay::progress::for_stderr(ro.quiet), plan->total()};
+    auto result = replay::scan(log, *plan, *chosen, *sink, shown);
+    if (!result) {
+        return fail(result.error());
+    }
+    if (!sink->finish()) {
+        return fail("writing the output failed: " + out.error());
+    }
+    shown.done(result->written);
+    if (result->undecodable > 0) {
+        return fail(fmt::format("{} entries did not decode and were skipped", result->undecodable));
+    }
+    return 0;
+}
+
+} // namespace salonq::api

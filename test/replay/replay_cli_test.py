@@ -1,0 +1,116 @@
+#!/usr/bin/python3
+"""`salonq replay` as an analyst runs it, checked with Python's own csv and json modules.
+
+A data directory gets `salonq demo` (three salons, a simulated day) plus one salon whose customer's name holds a
+comma and double quotes (the codec refuses control characters), and a refused command. Then:
+- the CSV parses with the csv module; its header is the column table of docs/replay.md, in order; it has one row
+  per JSON line of the same selection, and each row's type, salonId, seq/atSeq, commandId and at match that line;
+- ticket_issued rows carry a token and numbers where numbers belong; the awkward name survives the round trip;
+- --salon, --type and --from/--to select what they say; a wrong option exits non-zero and names itself on stderr;
+- stdout holds only data (progress goes to stderr).
+
+Run by ctest (test replay_cli, label embedded) with Debian's /usr/bin/python3.
+"""
+
+import argparse
+import csv
+import io
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+AWKWARD = 'Ana "The Blade", Jr.'
+
+
+def salonq(binary, data, *args, stdin=None, check=True):
+    run = subprocess.run([binary, "--data", str(data), *args], input=stdin, capture_output=True, text=True,
+                         timeout=120)
+    if check and run.returncode != 0:
+        sys.exit(f"salonq {' '.join(args)} exited {run.returncode}: {run.stderr}")
+    return run
+
+
+def documented_columns(doc):
+    text = Path(doc).read_text()
+    section = text.split("## CSV", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^\| `(\w+)` \|", section, flags=re.M)
+
+
+def fill(binary, data):
+    salonq(binary, data, "demo")
+    commands = [
+        {"type": "register_salon", "commandId": "x1", "salonId": "odd", "payload": {"name": "Odd, \"Cuts\"",
+                                                                                     "timezone": "UTC"}},
+        {"type": "configure_salon", "commandId": "x2", "salonId": "odd",
+         "payload": {"services": [{"code": "HC", "name": "Haircut", "priceCents": 2500, "durationMin": 30}]}},
+        {"type": "walk_in", "commandId": "x3", "salonId": "odd",
+         "payload": {"customer": {"name": AWKWARD}, "services": ["HC"]}},
+        {"type": "walk_in", "commandId": "x4", "salonId": "odd",
+         "payload": {"customer": {"name": "Bo"}, "services": ["NOPE"]}},
+    ]
+    salonq(binary, data, "submit", "-", stdin="".join(json.dumps(c) + "\n" for c in commands))
+
+
+def check_csv_matches_jsonl(binary, data, columns):
+    lines = salonq(binary, data, "replay", "--include-rejections").stdout.splitlines()
+    text = salonq(binary, data, "replay", "--include-rejections", "--format", "csv").stdout
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows[0] == columns, f"header {rows[0]} is not the documented columns {columns}"
+    records = [dict(zip(columns, row)) for row in rows[1:]]
+    assert all(len(row) == len(columns) for row in rows), "a row with another number of fields"
+    assert len(records) == len(lines) > 500, (len(records), len(lines))
+    for line, row in zip(lines, records):
+        entry = json.loads(line)
+        assert row["type"] == entry["type"] and row["salonId"] == entry["salonId"], (row, entry)
+        assert row["commandId"] == entry["commandId"] and row["at"] == entry["at"], (row, entry)
+        seq_column = "atSeq" if entry["type"] == "command_rejected" else "seq"
+        assert int(row[seq_column]) == entry.get("seq", entry.get("atSeq")), (row, entry)
+        if entry["type"] == "ticket_issued":
+            assert row["token"] == entry["payload"]["token"] and int(row["priceCents"]) >= 0, row
+            assert row["customerName"] == entry["payload"]["customer"]["name"], row
+    names = [r["customerName"] for r in records if r["salonId"] == "odd" and r["type"] == "ticket_issued"]
+    assert names == [AWKWARD], names
+    rejected = [r for r in records if r["type"] == "command_rejected"]
+    assert any(r["commandId"] == "x4" and r["detail"].startswith("unknown_service") for r in rejected), rejected
+    return records
+
+
+def check_selections(binary, data, records):
+    odd = [json.loads(l) for l in salonq(binary, data, "replay", "--salon", "odd", "-q").stdout.splitlines()]
+    assert [e["seq"] for e in odd] == [1, 2, 3], odd  # events only by default: the rejection is left out
+    issued = salonq(binary, data, "replay", "--type", "ticket_issued", "-q").stdout.splitlines()
+    assert len(issued) == sum(1 for r in records if r["type"] == "ticket_issued")
+    times = sorted(r["at"] for r in records)
+    middle = times[len(times) // 2]
+    window = salonq(binary, data, "replay", "--include-rejections", "--from", middle, "-q").stdout.splitlines()
+    assert len(window) == sum(1 for t in times if t >= middle), (len(window), middle)
+    for args, option in ((["--type", "walk_in"], "--type"), (["--from", "noon"], "--from"),
+                         (["--to-offset", "99:1"], "--to-offset"), (["--format", "xml"], "--format")):
+        run = salonq(binary, data, "replay", *args, check=False)
+        # 2 from replay's own checks; CLI11's (--format) exit with its own non-zero code.
+        assert run.returncode != 0 and option in run.stderr and run.stdout == "", (args, run.returncode, run.stderr)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--salonq", required=True)
+    parser.add_argument("--doc", required=True)
+    a = parser.parse_args()
+    columns = documented_columns(a.doc)
+    assert len(columns) > 30, columns
+    with tempfile.TemporaryDirectory(prefix="salonq-replay-") as tmp:
+        data = Path(tmp) / "data"
+        fill(a.salonq, data)
+        records = check_csv_matches_jsonl(a.salonq, data, columns)
+        check_selections(a.salonq, data, records)
+        # Progress and the summary go to stderr, never into the data.
+        run = salonq(a.salonq, data, "replay")
+        assert "entries read" in run.stderr and "entries read" not in run.stdout
+    print(f"replay: CSV and JSON lines agree on {len(records)} entries; selections and refusals as documented")
+
+
+if __name__ == "__main__":
+    main()
