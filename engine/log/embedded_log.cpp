@@ -18,6 +18,21 @@ std::expected<std::vector<record>, error> embedded_reader::read(partition_id p, 
     return out;
 }
 
+std::expected<void, error> embedded_reader::visit(partition_id p, offset_t from, offset_t to,
+                                                  record_visitor const& see) {
+    if (to <= from) {
+        return {};
+    }
+    auto scanned =
+        db_.scan(family_, record_key(p, from), record_key(p, to), [&](std::string_view key, std::string_view value) {
+            return see(record_view{p, key_offset(key), {}, value});
+        });
+    if (!scanned) {
+        return std::unexpected(error{scanned.error().message});
+    }
+    return {};
+}
+
 std::expected<offset_t, error> embedded_reader::end_offset(partition_id p) {
     auto last = db_.last_key(family_, partition_prefix(p), partition_prefix(partition_id{p.value() + 1}));
     if (!last) {

@@ -16,6 +16,9 @@ public:
     [[nodiscard]] std::expected<std::vector<record>, error> read(partition_id p, offset_t from,
                                                                  std::size_t max) override;
     [[nodiscard]] std::expected<offset_t, error> end_offset(partition_id p) override;
+    // Straight from a RocksDB iterator: no copy of a record.
+    [[nodiscard]] std::expected<void, error> visit(partition_id p, offset_t from, offset_t to,
+                                                   record_visitor const& see) override;
 
 private:
     store::rocks_store const& db_;

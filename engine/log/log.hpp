@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace salonq::engine::log {
@@ -21,6 +23,15 @@ struct error {
     std::string message;
 };
 
+// A record seen where it lies: valid only during the call that shows it.
+struct record_view {
+    partition_id partition;
+    offset_t offset;
+    std::string_view key;
+    std::string_view value;
+};
+using record_visitor = std::function<bool(record_view const&)>; // false: stop
+
 // Read access to a partitioned log (the commands or events topic). The embedded log and the Kafka backend
 // both implement it; projections, replay and the CLI read through it.
 class reader {
@@ -32,6 +43,11 @@ public:
                                                                          std::size_t max) = 0;
     // The offset the next appended record of p will get.
     [[nodiscard]] virtual std::expected<offset_t, error> end_offset(partition_id p) = 0;
+    // Shows the records of p in [from, to) in offset order until `see` returns false. The default reads batches
+    // through read(); a reader that can show records without copying them (the embedded log) overrides it. For
+    // whole-log passes such as replay.
+    [[nodiscard]] virtual std::expected<void, error> visit(partition_id p, offset_t from, offset_t to,
+                                                           record_visitor const& see);
 };
 
 } // namespace salonq::engine::log

@@ -10,7 +10,6 @@
 namespace salonq::replay {
 namespace {
 
-constexpr std::size_t batch = 8192;
 constexpr std::uint64_t undecodable_named = 5; // the first few are named on stderr; the count covers the rest
 
 // What the scan does with one record, shared by the partitions' loops.
@@ -18,7 +17,7 @@ class entry_filter {
 public:
     entry_filter(selection const& s, sink& out, scan_result& result) : s_(s), out_(out), result_(result) {}
 
-    void take(engine::log::record const& r) {
+    void take(engine::log::record_view const& r) {
         replayed const item{r.partition.value(), r.offset.value(), r.value};
         if (s_.filters()) {
             auto const e = envelopes_.peek(r.value);
@@ -62,7 +61,7 @@ private:
 std::uint64_t scan_plan::total() const {
     std::uint64_t sum = 0;
     for (auto const& r : ranges) {
-        sum += static_cast<std::uint64_t>(std::max<std::int64_t>(0, *r.to - r.from));
+        sum += static_cast<std::uint64_t>(std::max<std::int64_t>(0, r.to - r.from));
     }
     return sum;
 }
@@ -74,10 +73,8 @@ std::expected<scan_plan, std::string> plan_scan(engine::log::reader& log, select
         if (!end) {
             return std::unexpected(fmt::format("partition {}: {}", p, end.error().message));
         }
-        auto r = s.range(p);
-        r.to = std::min(r.to.value_or(end->value()), end->value());
-        plan.partitions.push_back(p);
-        plan.ranges.push_back(r);
+        auto const asked = s.range(p);
+        plan.ranges.push_back({p, asked.from, std::min(asked.to.value_or(end->value()), end->value())});
     }
     return plan;
 }
@@ -86,27 +83,16 @@ std::expected<scan_result, std::string> scan(engine::log::reader& log, scan_plan
                                              sink& out, progress& shown) {
     scan_result result;
     entry_filter filter{s, out, result};
-    for (std::size_t i = 0; i < plan.partitions.size(); ++i) {
-        auto const p = engine::partition_id{plan.partitions[i]};
-        auto const to = *plan.ranges[i].to;
-        for (auto from = plan.ranges[i].from; from < to;) {
-            auto records =
-                log.read(p, engine::offset_t{from}, std::min<std::size_t>(batch, static_cast<std::size_t>(to - from)));
-            if (!records) {
-                return std::unexpected(
-                    fmt::format("partition {} offset {}: {}", p.value(), from, records.error().message));
-            }
-            if (records->empty()) {
-                break; // nothing more below `to` (a Kafka log's last offsets may be transaction markers)
-            }
-            for (auto const& r : *records) {
-                if (r.offset.value() >= to) {
-                    break;
-                }
-                filter.take(r);
-                shown.tick(++result.read);
-            }
-            from = records->back().offset.value() + 1;
+    for (auto const& range : plan.ranges) {
+        auto const p = engine::partition_id{range.partition};
+        auto seen = log.visit(p, engine::offset_t{range.from}, engine::offset_t{range.to},
+                              [&](engine::log::record_view const& r) {
+                                  filter.take(r);
+                                  shown.tick(++result.read);
+                                  return true;
+                              });
+        if (!seen) {
+            return std::unexpected(fmt::format("partition {}: {}", p.value(), seen.error().message));
         }
     }
     return result;

@@ -19,9 +19,13 @@ struct scan_result {
 
 // The end offsets a replay stops at: each selected partition's end as the replay starts, or the range's end if
 // it comes first. Entries appended meanwhile are not read, so a replay of a running log ends.
+struct planned_range {
+    std::int32_t partition = 0;
+    std::int64_t from = 0;
+    std::int64_t to = 0; // exclusive
+};
 struct scan_plan {
-    std::vector<std::int32_t> partitions;
-    std::vector<offset_range> ranges; // per entry of partitions, `to` always set
+    std::vector<planned_range> ranges; // in partition order
     [[nodiscard]] std::uint64_t total() const;
 };
 [[nodiscard]] std::expected<scan_plan, std::string> plan_scan(engine::log::reader& log, selection const& s);

@@ -84,8 +84,8 @@ offset_range selection::range(std::int32_t partition) const {
     auto r = every_range_.value_or(offset_range{});
     if (auto it = ranges_.find(partition); it != ranges_.end()) {
         r.from = std::max(r.from, it->second.from);
-        if (it->second.to) {
-            r.to = r.to ? std::min(*r.to, *it->second.to) : *it->second.to;
+        if (auto const narrower = it->second.to) {
+            r.to = std::min(r.to.value_or(*narrower), *narrower);
         }
     }
     return r;
@@ -186,7 +186,7 @@ void selection_builder::offsets(std::vector<std::string> const& specs, std::stri
         auto& r = partition ? s_.ranges_[static_cast<std::int32_t>(*partition)]
                             : (s_.every_range_ ? *s_.every_range_ : s_.every_range_.emplace());
         if (to) {
-            r.to = *offset;
+            r.to = offset;
         } else {
             r.from = *offset;
         }

@@ -1,0 +1,27 @@
+#include "engine/log/log.hpp"
+
+#include <algorithm>
+
+namespace salonq::engine::log {
+
+std::expected<void, error> reader::visit(partition_id p, offset_t from, offset_t to, record_visitor const& see) {
+    constexpr std::int64_t batch = 4096;
+    while (from < to) {
+        auto records = read(p, from, static_cast<std::size_t>(std::min(batch, to.value() - from.value())));
+        if (!records) {
+            return std::unexpected(records.error());
+        }
+        if (records->empty()) {
+            return {}; // nothing more below `to` (a Kafka log's last offsets may be transaction markers)
+        }
+        for (auto const& r : *records) {
+            if (r.offset >= to || !see(record_view{r.partition, r.offset, r.key, r.value})) {
+                return {};
+            }
+        }
+        from = offset_t{records->back().offset.value() + 1};
+    }
+    return {};
+}
+
+} // namespace salonq::engine::log
