@@ -203,6 +203,22 @@ worker::~worker() {
     (void)impl_.release();
 }
 
+namespace {
+
+// The topics' layout once `ready` holds of it, or as it is after 30 s: topics just created reach every broker's
+// metadata a moment later.
+template <typename Ready>
+std::expected<lk::topic_layout, error> described_when(settings const& s, Ready const& ready) {
+    auto layout = lk::describe_topics(s);
+    for (int attempt = 0; attempt < 30 && layout && !ready(*layout); ++attempt) {
+        std::this_thread::sleep_for(std::chrono::seconds{1});
+        layout = lk::describe_topics(s);
+    }
+    return layout;
+}
+
+} // namespace
+
 std::expected<std::unique_ptr<worker>, error> worker::open(worker_options options) {
     if (!options.clock) {
         options.clock = [] {
@@ -212,19 +228,24 @@ std::expected<std::unique_ptr<worker>, error> worker::open(worker_options option
     auto state = std::make_unique<impl>(std::move(options));
     auto const& o = state->options;
 
-    // Topics just created may not be in every broker's metadata yet: wait for them a while. Topics that exist
-    // with different partition counts are refused at once below.
-    auto layout = lk::describe_topics(o.kafka);
-    for (int attempt = 0; attempt < 30 && layout && !(layout->commands && layout->events); ++attempt) {
-        std::this_thread::sleep_for(std::chrono::seconds{1});
-        layout = lk::describe_topics(o.kafka);
-    }
+    // Topics with different partition counts are refused as soon as both are seen; the snapshots topic is then
+    // waited for too, since its record limit must be checked.
+    auto layout = described_when(o.kafka, [](lk::topic_layout const& l) { return l.commands && l.events; });
     if (!layout) {
         return std::unexpected(layout.error());
     }
     auto partitions = lk::check_layout(*layout);
     if (!partitions) {
         return std::unexpected(error{errc::misconfigured, partitions.error().message});
+    }
+    layout = described_when(o.kafka, [](lk::topic_layout const& l) { return l.commands && l.events && l.snapshots; });
+    if (!layout) {
+        return std::unexpected(layout.error());
+    }
+    if (!layout->snapshots) {
+        // Producing to it would let a broker that auto-creates topics make it with the default ~1 MB record limit.
+        return std::unexpected(error{
+            errc::misconfigured, fmt::format("{} does not exist: run `salonq topics create`", lk::snapshots_topic)});
     }
     if (auto fits = lk::check_snapshot_record_limit(*layout); !fits) {
         return std::unexpected(fits.error()); // misconfigured (too small) or retryable (the limit is unknown)
