@@ -1,5 +1,6 @@
 #include "api/cli/replay_command.hpp"
 
+#include "replay/report/reports.hpp"
 #include "replay/run/scan.hpp"
 #include "replay/write/csv_sink.hpp"
 #include "replay/write/jsonl_sink.hpp"
@@ -47,8 +48,14 @@ private:
     bool owned_;
 };
 
-std::unique_ptr<replay::sink> sink_for(std::string const& format, replay::output& out) {
-    if (format == "csv") {
+std::unique_ptr<replay::sink> sink_for(replay_options const& ro, replay::output& out) {
+    if (ro.report) {
+        // A report is a table: CSV unless JSON lines were asked for.
+        auto const f =
+            ro.format_given && ro.format == "jsonl" ? replay::table_format::jsonl : replay::table_format::csv;
+        return std::make_unique<replay::report_sink>(*replay::parse_report(*ro.report), out, f);
+    }
+    if (ro.format == "csv") {
         return std::make_unique<replay::csv_sink>(out);
     }
     return std::make_unique<replay::jsonl_sink>(out);
@@ -73,7 +80,16 @@ CLI::App* add_replay_command(CLI::App& app, replay_options& ro) {
     r->add_option("--from-offset", ro.from_offsets, "Start at this offset: N (every partition) or P:N (repeatable)");
     r->add_option("--to-offset", ro.to_offsets, "Stop before this offset: N or P:N (repeatable)");
     r->add_option("--format", ro.format, "jsonl (the log's own JSON, one a line) or csv (columns in docs/replay.md)")
-        ->check(CLI::IsMember({"jsonl", "csv"}));
+        ->check(CLI::IsMember({"jsonl", "csv"}))
+        ->each([&ro](std::string const&) { ro.format_given = true; });
+    std::vector<std::string> reports;
+    for (auto const name : replay::report_names()) {
+        reports.emplace_back(name);
+    }
+    r->add_option("--report", ro.report,
+                  "Instead of the entries, a report (CSV, or JSON lines with --format jsonl): " +
+                      fmt::format("{}", fmt::join(reports, ", ")))
+        ->check(CLI::IsMember(reports));
     r->add_option("--output,-o", ro.output, "Write to this file instead of stdout");
     r->add_flag("--quiet,-q", ro.quiet, "No progress on stderr");
     return r;
@@ -106,7 +122,7 @@ int run_replay(store_options const& so, replay_options const& ro) {
         return fail(file.error(), 2);
     }
     replay::output out{file->fd()};
-    auto const sink = sink_for(ro.format, out);
+    auto const sink = sink_for(ro, out);
     replay::progress shown{replay::progress::for_stderr(ro.quiet), plan->total()};
     auto result = replay::scan(log, *plan, *chosen, *sink, shown);
     if (!result) {

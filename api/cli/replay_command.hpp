@@ -20,6 +20,8 @@ struct replay_options {
     std::vector<std::string> from_offsets;
     std::vector<std::string> to_offsets;
     std::string format = "jsonl";
+    bool format_given = false;
+    std::optional<std::string> report; // daily, hourly, staff, services, priority-audit, waits
     std::optional<std::string> output; // default stdout
     bool quiet = false;
 };

@@ -57,4 +57,13 @@ local_day local_day_of(std::string_view timezone, instant t) noexcept {
     return static_cast<local_day>(date::floor<date::days>(local).time_since_epoch().count());
 }
 
+local_clock local_clock_of(std::string_view timezone, instant t) noexcept {
+    auto const* zone = find_zone(timezone);
+    auto const local =
+        zone == nullptr ? date::local_time<std::chrono::milliseconds>{t.time_since_epoch()} : zone->to_local(t);
+    auto const day = date::floor<date::days>(local);
+    auto const minute = date::floor<std::chrono::minutes>(local - day);
+    return {static_cast<local_day>(day.time_since_epoch().count()), static_cast<std::int32_t>(minute.count())};
+}
+
 } // namespace salonq::engine

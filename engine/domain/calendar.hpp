@@ -2,6 +2,7 @@
 
 #include "engine/domain/time.hpp"
 
+#include <cstdint>
 #include <string_view>
 
 namespace salonq::engine {
@@ -11,5 +12,13 @@ namespace salonq::engine {
 [[nodiscard]] bool is_known_timezone(std::string_view name) noexcept;
 // The salon-local calendar day containing `t`, as days since 1970-01-01. Unknown zones count as UTC.
 [[nodiscard]] local_day local_day_of(std::string_view timezone, instant t) noexcept;
+
+// The salon-local day and time of day (minutes since local midnight, 0 to 1439) of `t`. Unknown zones count as UTC.
+struct local_clock {
+    local_day day = 0;
+    std::int32_t minute = 0;
+    friend bool operator==(local_clock const&, local_clock const&) = default;
+};
+[[nodiscard]] local_clock local_clock_of(std::string_view timezone, instant t) noexcept;
 
 } // namespace salonq::engine

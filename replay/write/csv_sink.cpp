@@ -1,5 +1,7 @@
 #include "replay/write/csv_sink.hpp"
 
+#include "replay/write/csv_text.hpp"
+
 #include "engine/codec/json_writer.hpp"
 
 #include <fmt/format.h>
@@ -138,33 +140,6 @@ void fill(row& r, engine::rejected_command const& e) {
     r[col("detail")] = fmt::format("{}: {}", engine::to_string(e.why.code), e.why.message);
 }
 
-void write_field(output& out, std::string_view v) {
-    if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
-        out.write(v);
-        return;
-    }
-    out.put('"');
-    for (char const c : v) {
-        if (c == '"') {
-            out.put('"');
-        }
-        out.put(c);
-    }
-    out.put('"');
-}
-
-void write_row(output& out, auto const& fields) {
-    bool first = true;
-    for (auto const& f : fields) {
-        if (!first) {
-            out.put(',');
-        }
-        first = false;
-        write_field(out, f);
-    }
-    out.write("\r\n");
-}
-
 } // namespace
 
 csv_sink::csv_sink(output& out) : out_(out) {
@@ -172,7 +147,7 @@ csv_sink::csv_sink(output& out) : out_(out) {
     for (std::size_t i = 0; i < csv_columns.size(); ++i) {
         header[i] = csv_columns[i].name;
     }
-    write_row(out_, header);
+    write_csv_row(out_, header);
 }
 
 void csv_sink::take(replayed const& r, engine::log_entry const* entry) {
@@ -182,7 +157,7 @@ void csv_sink::take(replayed const& r, engine::log_entry const* entry) {
     row_[col("partition")] = std::to_string(r.partition);
     row_[col("offset")] = std::to_string(r.offset);
     std::visit([this](auto const& e) { fill(row_, e); }, *entry);
-    write_row(out_, row_);
+    write_csv_row(out_, row_);
 }
 
 } // namespace salonq::replay

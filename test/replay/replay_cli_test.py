@@ -7,7 +7,9 @@ comma and double quotes (the codec refuses control characters), and a refused co
   per JSON line of the same selection, and each row's type, salonId, seq/atSeq, commandId and at match that line;
 - ticket_issued rows carry a token and numbers where numbers belong; the awkward name survives the round trip;
 - --salon, --type and --from/--to select what they say; a wrong option exits non-zero and names itself on stderr;
-- stdout holds only data (progress goes to stderr).
+- stdout holds only data (progress goes to stderr);
+- the reports add up: the daily walk-ins, served and revenue equal the entries', the waits report has a row per
+  ticket, the priority audit one per priority start; --format jsonl gives typed JSON objects.
 
 Run by ctest (test replay_cli, label embedded) with Debian's /usr/bin/python3.
 """
@@ -94,6 +96,34 @@ def check_selections(binary, data, records):
         assert run.returncode != 0 and option in run.stderr and run.stdout == "", (args, run.returncode, run.stderr)
 
 
+def check_reports(binary, data, records):
+    def report(name, *extra):
+        text = salonq(binary, data, "replay", "--report", name, "-q", *extra).stdout
+        return list(csv.DictReader(io.StringIO(text, newline="")))
+
+    daily = report("daily")
+    issued = [r for r in records if r["type"] == "ticket_issued"]
+    completed = [r for r in records if r["type"] == "service_completed"]
+    assert sum(int(r["walkIns"]) for r in daily) == len(issued), (daily, len(issued))
+    assert sum(int(r["served"]) for r in daily) == len(completed)
+    assert sum(int(r["revenueCents"]) for r in daily) == sum(int(r["amountCents"]) for r in completed)
+    for row in daily:
+        assert float(row["waitP50Min"] or 0) <= float(row["waitP90Min"] or 0), row
+        assert 0 <= float(row["utilisation"] or 0) <= 1, row
+    waits = report("waits")
+    assert len(waits) == len(issued) and {w["token"] for w in waits} == {r["token"] for r in issued}
+    audit = report("priority-audit")
+    assert len(audit) == sum(1 for r in records if r["type"] == "priority_started")
+    rows = [json.loads(l) for l in salonq(binary, data, "replay", "--report", "staff", "--format", "jsonl",
+                                           "-q").stdout.splitlines()]
+    assert rows and all(isinstance(r["served"], int) for r in rows), rows[:2]
+    assert sum(r["served"] for r in rows) == len(completed)
+    for name in ("hourly", "services"):
+        assert report(name), name
+    run = salonq(binary, data, "replay", "--report", "weekly", check=False)
+    assert run.returncode != 0 and "--report" in run.stderr
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--salonq", required=True)
@@ -106,6 +136,7 @@ def main():
         fill(a.salonq, data)
         records = check_csv_matches_jsonl(a.salonq, data, columns)
         check_selections(a.salonq, data, records)
+        check_reports(a.salonq, data, records)
         # Progress and the summary go to stderr, never into the data.
         run = salonq(a.salonq, data, "replay")
         assert "entries read" in run.stderr and "entries read" not in run.stdout

@@ -1,0 +1,144 @@
+#include "projections/stats/history.hpp"
+
+#include <algorithm>
+
+namespace salonq::projections::stats {
+namespace {
+
+namespace evt = engine::evt;
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+
+// The first local midnight after `t` in the zone, as an instant. A day of a clock change is 23 or 25 hours long:
+// a guess of 24 hours from the time of day is off by the change, which the second look corrects.
+engine::instant next_local_midnight(std::string_view zone, engine::instant t) {
+    auto const now = engine::local_clock_of(zone, t);
+    auto const into_minute = t.time_since_epoch() % minutes{1};
+    auto guess = t - into_minute + minutes{1440 - now.minute};
+    for (int i = 0; i < 2; ++i) {
+        auto const there = engine::local_clock_of(zone, guess);
+        if (there.minute == 0 && there.day == now.day + 1) {
+            break;
+        }
+        // Landed an hour off either side of midnight: move by what the clock says.
+        guess += there.day == now.day ? minutes{1440 - there.minute} : -minutes{there.minute};
+    }
+    return guess;
+}
+
+} // namespace
+
+std::string_view to_string(visit_end e) noexcept {
+    switch (e) {
+    case visit_end::waiting:
+        return "waiting";
+    case visit_end::serving:
+        return "serving";
+    case visit_end::served:
+        return "served";
+    case visit_end::cancelled:
+        return "cancelled";
+    case visit_end::no_show:
+        return "no_show";
+    }
+    return "waiting";
+}
+
+// Each event type into the history.
+struct salon_history::folder {
+    salon_history& h;
+    engine::event const& e;
+
+    [[nodiscard]] engine::local_day today() const { return engine::local_day_of(h.timezone_, e.at); }
+    visit* find(engine::ticket_id t) const {
+        auto it = h.visits_.find(t.value());
+        return it == h.visits_.end() ? nullptr : &it->second;
+    }
+    void start(engine::ticket_id t, engine::staff_id const& staff, std::int64_t waited) const {
+        if (auto* v = find(t)) {
+            v->started = e.at;
+            v->waited_ms = waited;
+            v->staff = staff;
+            v->end = visit_end::serving;
+        }
+    }
+
+    void operator()(evt::salon_registered const& r) const {
+        h.timezone_ = r.timezone;
+        h.priority_limit_ = r.config.priority_daily_limit;
+    }
+    void operator()(evt::salon_configured const& r) const { h.priority_limit_ = r.config.priority_daily_limit; }
+    void operator()(evt::staff_added const& /*added*/) const {}
+    void operator()(evt::staff_clocked_in const& r) const { h.on_duty_since_.try_emplace(r.staff.value(), e.at); }
+    void operator()(evt::staff_clocked_out const& r) const { h.clock_out(r.staff.value(), e.at); }
+    void operator()(evt::ticket_issued const& r) const {
+        visit v;
+        v.ticket = r.ticket;
+        v.token = r.tok.str();
+        v.services = r.services;
+        v.planned_min = r.duration_min;
+        v.joined = e.at;
+        v.joined_local = engine::local_clock_of(h.timezone_, e.at);
+        v.position_at_join = r.position;
+        h.visits_.insert_or_assign(r.ticket.value(), std::move(v));
+    }
+    void operator()(evt::service_started const& r) const { start(r.ticket, r.staff, r.waited_ms); }
+    void operator()(evt::priority_started const& r) const {
+        start(r.ticket, r.staff, r.waited_ms);
+        if (auto* v = find(r.ticket)) {
+            v->priority = r.reason;
+        }
+        h.priority_.push_back(priority_record{e.at, r.day, r.ticket, r.staff, r.reason, r.ordered_by, r.ordered_by_role,
+                                              r.position_before, r.used_today, h.priority_limit_, r.waited_ms});
+    }
+    void operator()(evt::service_completed const& r) const {
+        if (auto* v = find(r.ticket)) {
+            v->service_ms = r.duration_ms;
+            v->amount_cents = r.amount_cents;
+            v->end = visit_end::served;
+        }
+        auto& staff = h.days_[today()].staff[r.staff.value()];
+        ++staff.served;
+        staff.busy_ms += r.duration_ms;
+        staff.revenue_cents += r.amount_cents;
+    }
+    void operator()(evt::ticket_skipped const& r) const {
+        if (auto* v = find(r.ticket)) {
+            ++v->skips;
+        }
+        ++h.days_[today()].skips;
+    }
+    void operator()(evt::skip_undone const& /*undone*/) const { ++h.days_[today()].undo_skips; }
+    void operator()(evt::ticket_cancelled const& r) const {
+        if (auto* v = find(r.ticket)) {
+            v->end = visit_end::cancelled;
+        }
+    }
+    void operator()(evt::day_closed const& r) const {
+        for (auto const t : r.no_shows) {
+            if (auto* v = find(t)) {
+                v->end = visit_end::no_show;
+            }
+        }
+        h.days_[r.day].no_shows += static_cast<std::uint32_t>(r.no_shows.size());
+    }
+};
+
+void salon_history::apply(engine::event const& e) { std::visit(folder{*this, e}, e.body); }
+
+void salon_history::clock_out(std::string const& staff, engine::instant at) {
+    auto it = on_duty_since_.find(staff);
+    if (it == on_duty_since_.end()) {
+        return;
+    }
+    // Each local day gets its part of the shift.
+    for (auto from = it->second; from < at;) {
+        auto const midnight = next_local_midnight(timezone_, from);
+        auto const until = std::min(midnight, at);
+        days_[engine::local_day_of(timezone_, from)].staff[staff].on_duty_ms += (until - from).count();
+        from = until;
+    }
+    on_duty_since_.erase(it);
+}
+
+} // namespace salonq::projections::stats

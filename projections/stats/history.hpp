@@ -1,0 +1,99 @@
+#pragma once
+
+#include "engine/domain/calendar.hpp"
+#include "engine/domain/events.hpp"
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace salonq::projections::stats {
+
+// How a ticket's visit ended (so far).
+enum class visit_end : std::uint8_t { waiting, serving, served, cancelled, no_show };
+[[nodiscard]] std::string_view to_string(visit_end e) noexcept;
+
+// One walk-in's visit, as the events tell it: when it joined (the salon's local day and time), how long it waited,
+// who served it and for how long, what it paid, how it ended.
+struct visit {
+    engine::ticket_id ticket;
+    std::string token;
+    std::vector<std::string> services;
+    std::int32_t planned_min = 0;
+    engine::instant joined{};
+    engine::local_clock joined_local; // the day and time of day in the salon's zone
+    std::uint32_t position_at_join = 0;
+    std::optional<engine::instant> started;
+    std::optional<std::int64_t> waited_ms;
+    std::optional<engine::staff_id> staff;
+    std::optional<engine::priority_reason> priority;
+    std::optional<std::int64_t> service_ms;
+    std::int64_t amount_cents = 0;
+    std::uint32_t skips = 0;
+    visit_end end = visit_end::waiting;
+};
+
+// One staff member's day: time on duty (clock-in to clock-out, cut at the salon's local midnights) and work.
+struct staff_day {
+    std::int64_t on_duty_ms = 0;
+    std::int64_t busy_ms = 0; // the durations of the services they completed
+    std::uint32_t served = 0;
+    std::int64_t revenue_cents = 0;
+};
+
+// What happened on one local day of one salon that is not a visit's own record.
+struct day_counts {
+    std::uint32_t skips = 0;
+    std::uint32_t undo_skips = 0;
+    std::uint32_t no_shows = 0;
+    std::map<std::string, staff_day> staff; // by staffId
+};
+
+// One priority start, for the audit.
+struct priority_record {
+    engine::instant at{};
+    engine::local_day day = 0;
+    engine::ticket_id ticket;
+    engine::staff_id staff;
+    engine::priority_reason reason = engine::priority_reason::system_exception;
+    std::string ordered_by;
+    engine::role ordered_by_role = engine::role::manager;
+    std::uint32_t position_before = 0;
+    std::int32_t used_today = 0;
+    std::int32_t daily_limit = 0;
+    std::int64_t waited_ms = 0;
+};
+
+// A salon's history folded from its events (in seq order), the ground every stats figure and report is computed
+// from: its visits by ticket, its days' counts, its priority starts. A pure fold, like evolve: no clock, no I/O;
+// the salon's time zone (from salon_registered) places each event on the salon's local day.
+class salon_history {
+public:
+    explicit salon_history(engine::salon_id salon) : salon_(std::move(salon)) {}
+
+    void apply(engine::event const& e);
+
+    [[nodiscard]] engine::salon_id const& salon() const noexcept { return salon_; }
+    [[nodiscard]] std::string const& timezone() const noexcept { return timezone_; }
+    [[nodiscard]] std::map<std::uint64_t, visit> const& visits() const noexcept { return visits_; }
+    [[nodiscard]] std::map<engine::local_day, day_counts> const& days() const noexcept { return days_; }
+    [[nodiscard]] std::vector<priority_record> const& priority_starts() const noexcept { return priority_; }
+
+private:
+    struct folder;
+    void clock_out(std::string const& staff, engine::instant at);
+
+    engine::salon_id salon_;
+    std::string timezone_ = "UTC";
+    std::int32_t priority_limit_ = 0;
+    std::map<std::uint64_t, visit> visits_;
+    std::map<engine::local_day, day_counts> days_;
+    std::vector<priority_record> priority_;
+    std::map<std::string, engine::instant> on_duty_since_; // staff clocked in now
+};
+
+} // namespace salonq::projections::stats

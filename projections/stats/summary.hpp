@@ -1,0 +1,65 @@
+#pragma once
+
+#include "projections/stats/history.hpp"
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace salonq::projections::stats {
+
+// Nearest-rank percentiles (the smallest value with at least p of the values at or below it): exact values that a
+// person can check by hand, none for no values.
+struct percentiles {
+    std::optional<std::int64_t> p50;
+    std::optional<std::int64_t> p90;
+};
+[[nodiscard]] percentiles percentiles_of(std::vector<std::int64_t> values);
+
+// One local day of one salon. Visits count on the day they joined; staff time on the day it was worked.
+struct day_summary {
+    engine::local_day day = 0;
+    std::uint32_t walk_ins = 0;
+    std::uint32_t served = 0;
+    std::uint32_t cancelled = 0;
+    std::uint32_t no_shows = 0;
+    std::uint32_t open = 0; // still waiting or in service when the history ends
+    std::uint32_t skips = 0;
+    std::uint32_t undo_skips = 0;
+    std::array<std::uint32_t, 4> priority_by_reason{}; // by engine::priority_reason
+    percentiles wait_ms;                               // of the day's visits that started
+    percentiles service_ms;                            // of the day's visits that were served
+    std::int64_t revenue_cents = 0;
+    std::int64_t on_duty_ms = 0; // every staff member's
+    std::int64_t busy_ms = 0;
+    std::array<std::uint32_t, 24> arrivals_by_hour{}; // local hour of joining
+    std::array<percentiles, 24> wait_ms_by_hour{};    // of the visits that joined in that hour and started
+    [[nodiscard]] std::uint32_t priority_starts() const noexcept;
+    [[nodiscard]] std::optional<double> utilisation() const noexcept; // busy / on duty
+};
+
+struct staff_summary {
+    engine::local_day day = 0;
+    std::string staff;
+    staff_day work;
+    percentiles service_ms;
+    [[nodiscard]] std::optional<double> utilisation() const noexcept;
+};
+
+// Service durations by what was asked for: a single service's code, or a combination joined by '+'.
+struct service_summary {
+    engine::local_day day = 0;
+    std::string services;
+    std::uint32_t served = 0;
+    std::int32_t planned_min = 0;
+    percentiles service_ms;
+};
+
+// The salon's days in order, from its first to its last with anything in it.
+[[nodiscard]] std::vector<day_summary> summarize_days(salon_history const& h);
+[[nodiscard]] std::vector<staff_summary> summarize_staff(salon_history const& h);
+[[nodiscard]] std::vector<service_summary> summarize_services(salon_history const& h);
+
+} // namespace salonq::projections::stats

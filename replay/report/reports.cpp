@@ -1,0 +1,229 @@
+#include "replay/report/reports.hpp"
+
+#include "engine/codec/json_writer.hpp"
+#include "projections/stats/summary.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <chrono>
+
+namespace salonq::replay {
+namespace {
+
+namespace st = projections::stats;
+
+struct named_report {
+    std::string_view name;
+    report_kind kind;
+};
+constexpr std::array<named_report, 6> names{{{"daily", report_kind::daily},
+                                             {"hourly", report_kind::hourly},
+                                             {"staff", report_kind::staff},
+                                             {"services", report_kind::services},
+                                             {"priority-audit", report_kind::priority_audit},
+                                             {"waits", report_kind::waits}}};
+
+std::string day_text(engine::local_day d) {
+    std::chrono::year_month_day const ymd{std::chrono::sys_days{std::chrono::days{d}}};
+    return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                       static_cast<unsigned>(ymd.day()));
+}
+
+cell minutes(std::optional<std::int64_t> ms) {
+    return ms ? cell{decimal{static_cast<double>(*ms) / 60'000.0, 1}} : cell{};
+}
+cell minutes(std::int64_t ms) { return cell{decimal{static_cast<double>(ms) / 60'000.0, 1}}; }
+cell count(std::uint64_t n) { return cell{static_cast<std::int64_t>(n)}; }
+cell fraction(std::optional<double> f) { return f ? cell{decimal{*f, 3}} : cell{}; }
+cell text(std::string_view s) { return cell{std::string{s}}; }
+
+std::string joined(std::vector<std::string> const& services) {
+    std::string out;
+    for (auto const& s : services) {
+        out += out.empty() ? "" : "+";
+        out += s;
+    }
+    return out;
+}
+
+using salons_map = std::map<std::string, st::salon_history>;
+
+table daily(salons_map const& salons) {
+    table t{{"salonId",
+             "day",
+             "walkIns",
+             "served",
+             "cancelled",
+             "noShows",
+             "open",
+             "skips",
+             "undoSkips",
+             "priorityStarts",
+             "prioritySeniorCitizen",
+             "priorityMedicalUrgency",
+             "priorityChild",
+             "prioritySystemException",
+             "waitP50Min",
+             "waitP90Min",
+             "serviceP50Min",
+             "serviceP90Min",
+             "revenueCents",
+             "onDutyMin",
+             "busyMin",
+             "utilisation"},
+            {}};
+    for (auto const& [salon, h] : salons) {
+        for (auto const& d : st::summarize_days(h)) {
+            t.rows.push_back({text(salon),
+                              day_text(d.day),
+                              count(d.walk_ins),
+                              count(d.served),
+                              count(d.cancelled),
+                              count(d.no_shows),
+                              count(d.open),
+                              count(d.skips),
+                              count(d.undo_skips),
+                              count(d.priority_starts()),
+                              count(d.priority_by_reason[0]),
+                              count(d.priority_by_reason[1]),
+                              count(d.priority_by_reason[2]),
+                              count(d.priority_by_reason[3]),
+                              minutes(d.wait_ms.p50),
+                              minutes(d.wait_ms.p90),
+                              minutes(d.service_ms.p50),
+                              minutes(d.service_ms.p90),
+                              count(d.revenue_cents),
+                              minutes(d.on_duty_ms),
+                              minutes(d.busy_ms),
+                              fraction(d.utilisation())});
+        }
+    }
+    return t;
+}
+
+table hourly(salons_map const& salons) {
+    table t{{"salonId", "day", "hour", "arrivals", "waitP50Min", "waitP90Min"}, {}};
+    for (auto const& [salon, h] : salons) {
+        for (auto const& d : st::summarize_days(h)) {
+            for (std::size_t hour = 0; hour < 24; ++hour) {
+                if (d.arrivals_by_hour.at(hour) > 0) {
+                    t.rows.push_back({text(salon), day_text(d.day), count(hour), count(d.arrivals_by_hour.at(hour)),
+                                      minutes(d.wait_ms_by_hour.at(hour).p50),
+                                      minutes(d.wait_ms_by_hour.at(hour).p90)});
+                }
+            }
+        }
+    }
+    return t;
+}
+
+table staff(salons_map const& salons) {
+    table t{{"salonId", "day", "staffId", "served", "onDutyMin", "busyMin", "utilisation", "revenueCents",
+             "serviceP50Min", "serviceP90Min"},
+            {}};
+    for (auto const& [salon, h] : salons) {
+        for (auto const& s : st::summarize_staff(h)) {
+            t.rows.push_back({text(salon), day_text(s.day), text(s.staff), count(s.work.served),
+                              minutes(s.work.on_duty_ms), minutes(s.work.busy_ms), fraction(s.utilisation()),
+                              count(s.work.revenue_cents), minutes(s.service_ms.p50), minutes(s.service_ms.p90)});
+        }
+    }
+    return t;
+}
+
+table services(salons_map const& salons) {
+    table t{{"salonId", "day", "services", "plannedMin", "served", "serviceP50Min", "serviceP90Min"}, {}};
+    for (auto const& [salon, h] : salons) {
+        for (auto const& s : st::summarize_services(h)) {
+            t.rows.push_back({text(salon), day_text(s.day), text(s.services), count(s.planned_min), count(s.served),
+                              minutes(s.service_ms.p50), minutes(s.service_ms.p90)});
+        }
+    }
+    return t;
+}
+
+table priority_audit(salons_map const& salons) {
+    table t{{"salonId", "day", "at", "ticketId", "reason", "orderedBy", "orderedByRole", "staffId", "positionBefore",
+             "usedToday", "dailyLimit", "waitedMin"},
+            {}};
+    for (auto const& [salon, h] : salons) {
+        for (auto const& p : h.priority_starts()) {
+            t.rows.push_back({text(salon), day_text(p.day), engine::codec::format_time(p.at), count(p.ticket.value()),
+                              text(engine::to_string(p.reason)), text(p.ordered_by),
+                              text(engine::to_string(p.ordered_by_role)), text(p.staff.value()),
+                              count(p.position_before), count(p.used_today), count(p.daily_limit),
+                              minutes(p.waited_ms)});
+        }
+    }
+    return t;
+}
+
+table waits(salons_map const& salons) {
+    table t{{"salonId", "day", "ticketId", "token", "services", "joinedAt", "joinedLocal", "positionAtJoin",
+             "startedAt", "waitedMin", "staffId", "serviceMin", "outcome", "priorityReason", "skips", "amountCents"},
+            {}};
+    for (auto const& [salon, h] : salons) {
+        for (auto const& [id, v] : h.visits()) {
+            t.rows.push_back(
+                {text(salon), day_text(v.joined_local.day), count(id), text(v.token), joined(v.services),
+                 engine::codec::format_time(v.joined),
+                 fmt::format("{:02}:{:02}", v.joined_local.minute / 60, v.joined_local.minute % 60),
+                 count(v.position_at_join), v.started ? cell{engine::codec::format_time(*v.started)} : cell{},
+                 minutes(v.waited_ms), v.staff ? cell{v.staff->value()} : cell{}, minutes(v.service_ms),
+                 text(st::to_string(v.end)), v.priority ? cell{std::string{engine::to_string(*v.priority)}} : cell{},
+                 count(v.skips), count(v.amount_cents)});
+        }
+    }
+    return t;
+}
+
+} // namespace
+
+std::optional<report_kind> parse_report(std::string_view name) noexcept {
+    for (auto const& n : names) {
+        if (n.name == name) {
+            return n.kind;
+        }
+    }
+    return std::nullopt;
+}
+
+std::vector<std::string_view> report_names() {
+    std::vector<std::string_view> out;
+    for (auto const& n : names) {
+        out.push_back(n.name);
+    }
+    return out;
+}
+
+table make_report(report_kind kind, salons_map const& salons) {
+    switch (kind) {
+    case report_kind::daily:
+        return daily(salons);
+    case report_kind::hourly:
+        return hourly(salons);
+    case report_kind::staff:
+        return staff(salons);
+    case report_kind::services:
+        return services(salons);
+    case report_kind::priority_audit:
+        return priority_audit(salons);
+    case report_kind::waits:
+        return waits(salons);
+    }
+    return {};
+}
+
+void report_sink::take(replayed const& /*r*/, engine::log_entry const* entry) {
+    if (auto const* e = std::get_if<engine::event>(entry)) {
+        salons_.try_emplace(e->salon.value(), e->salon).first->second.apply(*e);
+    }
+}
+
+bool report_sink::finish() {
+    write_table(out_, make_report(kind_, salons_), format_);
+    return out_.flush();
+}
+
+} // namespace salonq::replay

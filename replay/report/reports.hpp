@@ -1,0 +1,40 @@
+#pragma once
+
+#include "projections/stats/history.hpp"
+#include "replay/report/table.hpp"
+#include "replay/write/sink.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace salonq::replay {
+
+enum class report_kind : std::uint8_t { daily, hourly, staff, services, priority_audit, waits };
+[[nodiscard]] std::optional<report_kind> parse_report(std::string_view name) noexcept;
+[[nodiscard]] std::vector<std::string_view> report_names();
+
+// Builds each selected salon's history from its events (rejections change nothing and are ignored), then writes
+// one report as a table. Every figure comes from projections::stats, which the HTTP stats answer from too, so a
+// report and a dashboard never disagree. Columns: docs/replay.md ("Reports").
+class report_sink final : public sink {
+public:
+    report_sink(report_kind kind, output& out, table_format format) : kind_(kind), out_(out), format_(format) {}
+    [[nodiscard]] bool needs_entry() const noexcept override { return true; }
+    void take(replayed const& r, engine::log_entry const* entry) override;
+    [[nodiscard]] bool finish() override;
+
+private:
+    report_kind kind_;
+    output& out_;
+    table_format format_;
+    std::map<std::string, projections::stats::salon_history> salons_;
+};
+
+// The report of these histories (in the map's salon order), for tests and the sink.
+[[nodiscard]] table make_report(report_kind kind,
+                                std::map<std::string, projections::stats::salon_history> const& salons);
+
+} // namespace salonq::replay
