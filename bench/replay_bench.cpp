@@ -126,8 +126,8 @@ int main(int argc, char** argv) {
     }
     int const null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
     auto const [salon, day] = sample(**view);
-    auto const next_day =
-        engine::codec::format_time(*engine::codec::parse_time(day + "T00:00:00Z") + std::chrono::days{1}).substr(0, 10);
+    auto const midnight = engine::codec::parse_day(day).value_or(0);
+    auto const next_day = engine::codec::format_time(engine::instant{std::chrono::days{midnight + 1}}).substr(0, 10);
     auto const raw = measure(runs, [&] { return raw_scan(**view); });
     fmt::print("replay_bench: {} entries, {} runs each, median\n", raw.entries, runs);
     fmt::print("  {:<10} {:>12} {:>12} {:>8}\n", "", "entries", "entries/s", "of raw");
