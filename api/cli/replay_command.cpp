@@ -53,7 +53,9 @@ std::unique_ptr<replay::sink> sink_for(replay_options const& ro, replay::output&
         // A report is a table: CSV unless JSON lines were asked for.
         auto const f =
             ro.format_given && ro.format == "jsonl" ? replay::table_format::jsonl : replay::table_format::csv;
-        return std::make_unique<replay::report_sink>(*replay::parse_report(*ro.report), out, f);
+        // CLI11 let only the names parse_report knows through.
+        auto const kind = replay::parse_report(*ro.report).value_or(replay::report_kind::daily);
+        return std::make_unique<replay::report_sink>(kind, out, f);
     }
     if (ro.format == "csv") {
         return std::make_unique<replay::csv_sink>(out);

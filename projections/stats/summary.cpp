@@ -94,7 +94,7 @@ std::vector<day_summary> summarize_days(salon_history const& h) {
     std::vector<day_summary> out;
     for (auto& [day, d] : days) {
         d.day = day;
-        out.push_back(std::move(d));
+        out.push_back(d);
     }
     return out;
 }

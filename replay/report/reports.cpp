@@ -191,6 +191,7 @@ std::optional<report_kind> parse_report(std::string_view name) noexcept {
 
 std::vector<std::string_view> report_names() {
     std::vector<std::string_view> out;
+    out.reserve(names.size());
     for (auto const& n : names) {
         out.push_back(n.name);
     }

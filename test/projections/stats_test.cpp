@@ -82,7 +82,7 @@ TEST_SUITE("projections.stats") {
         CHECK(d.service_ms.p50 == 30 * min_ms);
         CHECK(d.service_ms.p90 == 50 * min_ms);
         CHECK(d.revenue_cents == 2500 + 3000 + 2500 + 0);
-        CHECK(d.on_duty_ms == 2 * 8 * 60 * min_ms);
+        CHECK(d.on_duty_ms == min_ms * 2 * 8 * 60);
         CHECK(d.busy_ms == 150 * min_ms);
         REQUIRE(d.utilisation());
         CHECK(*d.utilisation() == doctest::Approx(150.0 / 960.0));
