@@ -1,0 +1,132 @@
+#include "notify/run/notifier_service.hpp"
+
+#include "engine/logging/logger.hpp"
+#include "notify/deliver/signature.hpp"
+#include "notify/deliver/webhook_client.hpp"
+
+#include <fmt/format.h>
+
+#include <random>
+
+namespace salonq::notify {
+namespace {
+
+engine::instant system_now() {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+logging::logger const& log() {
+    static logging::logger const l{"notify"};
+    return l;
+}
+
+} // namespace
+
+notifier_service::notifier_service(notify_store& store, engine::log::reader& events, service_options options)
+    : store_(store), events_(events), options_(std::move(options)) {
+    if (!options_.clock) {
+        options_.clock = system_now;
+    }
+    threads_.emplace_back([this] { consume(); });
+    for (std::int32_t i = 0; i < std::max(1, options_.senders); ++i) {
+        threads_.emplace_back([this] { send(); });
+    }
+}
+
+notifier_service::~notifier_service() { stop(); }
+
+void notifier_service::wake() {
+    {
+        std::lock_guard lock{mutex_};
+        new_events_ = true;
+    }
+    consumer_wake_.notify_one();
+}
+
+void notifier_service::stop() {
+    {
+        std::lock_guard lock{mutex_};
+        stop_.store(true, std::memory_order_release);
+    }
+    consumer_wake_.notify_all();
+    sender_wake_.notify_all();
+    for (auto& t : threads_) {
+        if (t.joinable()) {
+            t.join();
+        }
+    }
+    threads_.clear();
+}
+
+void notifier_service::consume() {
+    while (!stopping()) {
+        auto caught = store_.catch_up(events_, options_.clock());
+        if (!caught) {
+            log().error("the notifier could not fold the events log (retrying): {}", caught.error());
+        } else if (*caught) {
+            sender_wake_.notify_all();
+        }
+        std::unique_lock lock{mutex_};
+        consumer_wake_.wait_for(lock, options_.poll, [this] { return new_events_ || stopping(); });
+        new_events_ = false;
+    }
+}
+
+void notifier_service::send() {
+    while (!stopping()) {
+        auto const due = store_.take_due(options_.clock(), 1);
+        if (!due.empty()) {
+            deliver(due.front());
+            continue;
+        }
+        auto wait = options_.poll;
+        if (auto const next = store_.next_due()) {
+            wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(*next - options_.clock()),
+                              std::chrono::milliseconds{1}, options_.poll);
+        }
+        std::unique_lock lock{mutex_};
+        sender_wake_.wait_for(lock, wait, [this] { return stopping(); });
+    }
+}
+
+void notifier_service::deliver(delivery const& d) {
+    thread_local std::mt19937_64 random{std::random_device{}()};
+    auto const settings = store_.settings(d.salon);
+    auto result = std::expected<int, std::string>{std::unexpected(std::string{"the salon has no webhook any more"})};
+    if (settings) {
+        if (auto url = parse_webhook_url(settings->url)) {
+            auto const now_s =
+                std::chrono::duration_cast<std::chrono::seconds>(options_.clock().time_since_epoch()).count();
+            result = post_webhook(*url, d.body,
+                                  {{"X-Salonq-Signature", sign(settings->secret, now_s, d.body)},
+                                   {"Idempotency-Key", d.id},
+                                   {"X-Salonq-Attempt", std::to_string(d.attempts + 1)}},
+                                  options_.timeout);
+        } else {
+            result = std::unexpected("the salon's webhook address: " + url.error());
+        }
+    }
+    if (result && *result >= 200 && *result < 300) {
+        if (auto done = store_.delivered(d.id); !done) {
+            log().error("notification {} was delivered but could not be removed from the outbox: {}", d.id,
+                        done.error());
+        }
+        ++stats_.delivered;
+        return;
+    }
+    auto const why = result ? fmt::format("the webhook answered {}", *result) : result.error();
+    auto policy = options_.retry;
+    policy.max_attempts = settings ? settings->max_attempts : 1;
+    auto const delay = policy.after_failure(d.attempts + 1, std::uniform_real_distribution<double>{0, 1}(random));
+    auto const retry_at = delay ? std::optional{options_.clock() + *delay} : std::nullopt;
+    ++stats_.failed_attempts;
+    if (!retry_at) {
+        ++stats_.dead;
+        log().warn("notification {} is a dead letter after {} attempts: {}", d.id, d.attempts + 1, why);
+    }
+    if (auto recorded = store_.failed(d.id, why, retry_at); !recorded) {
+        log().error("notification {}: the failed attempt could not be recorded: {}", d.id, recorded.error());
+    }
+}
+
+} // namespace salonq::notify

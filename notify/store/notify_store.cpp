@@ -1,0 +1,467 @@
+#include "notify/store/notify_store.hpp"
+
+#include "engine/codec/event_codec.hpp"
+#include "engine/codec/json_reader.hpp"
+#include "engine/codec/json_writer.hpp"
+#include "engine/store/rocks_store.hpp"
+#include "notify/deliver/payload.hpp"
+#include "projections/queue/view_codec.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <set>
+
+namespace salonq::notify {
+namespace {
+
+namespace codec = engine::codec;
+using engine::store::family;
+
+// Which of rocks_store's families holds what (the names are the engine's; the notifier's own meanings here).
+constexpr family offsets_family = family::meta;    // "o" + partition (4 bytes, big-endian) -> next offset
+constexpr family salons_family = family::state;    // "v" + salon -> queue view; "c" + salon -> contacts and told;
+                                                   // "r" + salon -> settings
+constexpr family outbox_family = family::commands; // "q" + id -> pending delivery
+constexpr family dead_family = family::events;     // "d" + salon + '\0' + id -> dead letter
+constexpr std::size_t read_batch = 4096;
+
+std::string offset_key(engine::partition_id p) {
+    auto const v = static_cast<std::uint32_t>(p.value());
+    return std::string{'o', static_cast<char>(v >> 24U), static_cast<char>(v >> 16U), static_cast<char>(v >> 8U),
+                       static_cast<char>(v)};
+}
+std::string dead_prefix(engine::salon_id const& salon) { return "d" + salon.value() + std::string(1, '\0'); }
+
+std::string encode_delivery(delivery const& d) {
+    codec::json_writer w;
+    w.begin_object().field("id", d.id).field("salonId", d.salon.value()).field("body", d.body);
+    w.field("attempts", d.attempts).key("due").time(d.due).field("lastError", d.last_error).end_object();
+    return w.str();
+}
+
+std::expected<delivery, std::string> decode_delivery(std::string_view json) {
+    try {
+        auto o = codec::as_object(codec::parse_document(json, codec::limits::record), "");
+        delivery d;
+        d.id = std::string{o.string("id", 300)};
+        d.salon = engine::salon_id{std::string{o.id("salonId")}};
+        d.body = std::string{o.string("body", codec::limits::message)};
+        d.attempts = static_cast<std::uint32_t>(o.integer("attempts", 0, 1000));
+        d.due = o.time("due");
+        d.last_error = std::string{o.string("lastError", 2000)};
+        o.finish();
+        return d;
+    } catch (codec::decode_failure& f) {
+        return std::unexpected(f.err.path + ": " + f.err.message);
+    }
+}
+
+// The notifier's own part beside the queue view: open tickets' contacts and who was told "almost".
+std::string encode_contacts(salon_notifier const& n) {
+    codec::json_writer w;
+    w.begin_object().key("contacts").begin_array();
+    for (auto const& [ticket, c] : n.contacts()) {
+        w.begin_object().field("ticketId", ticket).field("token", c.token).field("name", c.who.name);
+        w.field("phone", c.who.phone);
+        if (c.who.id) {
+            w.field("customerId", c.who.id->value());
+        }
+        w.end_object();
+    }
+    w.end_array().key("told").begin_array();
+    for (auto const t : n.told()) {
+        w.number(t);
+    }
+    w.end_array().end_object();
+    return w.str();
+}
+
+std::expected<salon_notifier, std::string> decode_notifier(std::string_view view_json, std::string_view contacts) {
+    auto queue = projections::decode_view(view_json);
+    if (!queue) {
+        return std::unexpected("queue: " + queue.error().message);
+    }
+    try {
+        auto o = codec::as_object(codec::parse_document(contacts, codec::limits::record), "");
+        std::map<std::uint64_t, contact> held;
+        for (auto e : o.array("contacts", 100'000)) {
+            auto c = codec::as_object(e, "contacts[]");
+            auto const ticket = static_cast<std::uint64_t>(c.integer("ticketId", 1, INT64_MAX));
+            contact k{std::string{c.string("token", 8)},
+                      engine::customer{std::string{c.string("name", codec::limits::name)},
+                                       std::string{c.string("phone", codec::limits::phone)}, std::nullopt}};
+            if (auto id = c.opt_id("customerId")) {
+                k.who.id = engine::customer_id{std::string{*id}};
+            }
+            c.finish();
+            held.emplace(ticket, std::move(k));
+        }
+        std::set<std::uint64_t> told;
+        for (auto e : o.array("told", 100'000)) {
+            told.insert(static_cast<std::uint64_t>(codec::as_integer(e, "told[]", 1, INT64_MAX)));
+        }
+        o.finish();
+        return salon_notifier::restore(std::move(*queue), std::move(held), std::move(told));
+    } catch (codec::decode_failure& f) {
+        return std::unexpected(f.err.path + ": " + f.err.message);
+    }
+}
+
+std::string failure(std::string_view what, std::string const& why) { return fmt::format("{}: {}", what, why); }
+
+} // namespace
+
+struct notify_store::impl {
+    std::unique_ptr<engine::store::rocks_store> db;
+    std::int32_t partitions = 0;
+    mutable std::mutex mutex;
+    std::vector<std::int64_t> next; // per partition
+    std::map<std::string, salon_settings, std::less<>> settings;
+    std::map<std::string, salon_notifier, std::less<>> notifiers; // loaded on first use
+    std::map<std::string, delivery> pending;                      // the outbox, by id
+    std::set<std::string> held;                                   // taken by a sender
+
+    std::expected<salon_notifier*, std::string> notifier(engine::salon_id const& salon) {
+        if (auto it = notifiers.find(salon.value()); it != notifiers.end()) {
+            return &it->second;
+        }
+        auto view = db->get(salons_family, "v" + salon.value());
+        auto held_json = db->get(salons_family, "c" + salon.value());
+        if (!view || !held_json) {
+            return std::unexpected(failure("reading a notifier", (!view ? view.error() : held_json.error()).message));
+        }
+        salon_notifier n;
+        if (*view && *held_json) {
+            auto decoded = decode_notifier(**view, **held_json);
+            if (!decoded) {
+                return std::unexpected(failure("a stored notifier of " + salon.value(), decoded.error()));
+            }
+            n = std::move(*decoded);
+        }
+        return &notifiers.emplace(salon.value(), std::move(n)).first->second;
+    }
+
+    // One entry: the salon's notifier folds it; with settings, what it derived joins the outbox (once per id).
+    std::expected<void, std::string> derive(engine::event const& e, engine::instant now, std::set<std::string>& touched,
+                                            std::vector<delivery>& queued) {
+        auto n = notifier(e.salon);
+        if (!n) {
+            return std::unexpected(n.error());
+        }
+        auto const s = settings.find(e.salon.value());
+        auto const told = (*n)->apply(e, s == settings.end() ? notify_rules{} : s->second.rules);
+        touched.insert(e.salon.value());
+        if (s == settings.end()) {
+            return {};
+        }
+        for (auto const& t : told) {
+            if (!pending.contains(t.id)) {
+                queued.push_back(delivery{t.id, t.salon, encode_notification(t), 0, now, {}});
+            }
+        }
+        return {};
+    }
+
+    // Entries at their offsets (ascending): those below the partition's next offset were folded before.
+    std::expected<void, std::string> fold(engine::partition_id p,
+                                          std::span<std::pair<std::int64_t, engine::log_entry const*> const> at,
+                                          engine::instant now) {
+        auto const from = next.at(static_cast<std::size_t>(p.value()));
+        std::set<std::string> touched;
+        std::vector<delivery> queued;
+        std::int64_t end = from;
+        for (auto const& [offset, entry] : at) {
+            if (offset < from) {
+                continue;
+            }
+            end = offset + 1;
+            if (auto const* e = std::get_if<engine::event>(entry)) {
+                if (auto derived = derive(*e, now, touched, queued); !derived) {
+                    for (auto const& salon : touched) {
+                        notifiers.erase(salon); // folded in memory only: read back from the store on next use
+                    }
+                    return derived;
+                }
+            }
+        }
+        return end > from ? write(p, end, touched, queued) : std::expected<void, std::string>{};
+    }
+
+    std::expected<void, std::string> write(engine::partition_id p, std::int64_t next_offset,
+                                           std::set<std::string> const& touched, std::vector<delivery> const& queued) {
+        auto batch = db->make_batch();
+        for (auto const& salon : touched) {
+            auto const& n = notifiers.at(salon);
+            batch.put(salons_family, "v" + salon, projections::encode_view(n.queue()));
+            batch.put(salons_family, "c" + salon, encode_contacts(n));
+        }
+        for (auto const& d : queued) {
+            batch.put(outbox_family, "q" + d.id, encode_delivery(d));
+        }
+        batch.put(offsets_family, offset_key(p), std::to_string(next_offset));
+        if (auto written = db->write(batch, true); !written) {
+            for (auto const& salon : touched) {
+                notifiers.erase(salon); // read back from the store on next use: what it holds is what was written
+            }
+            return std::unexpected(failure("writing the notifier's batch", written.error().message));
+        }
+        for (auto const& d : queued) {
+            pending.insert_or_assign(d.id, d);
+        }
+        next.at(static_cast<std::size_t>(p.value())) = next_offset;
+        return {};
+    }
+
+    std::expected<void, std::string> load() {
+        next.assign(static_cast<std::size_t>(partitions), 0);
+        for (std::int32_t p = 0; p < partitions; ++p) {
+            auto v = db->get(offsets_family, offset_key(engine::partition_id{p}));
+            if (!v) {
+                return std::unexpected(failure("reading an offset", v.error().message));
+            }
+            next.at(static_cast<std::size_t>(p)) = *v ? std::stoll(**v) : 0;
+        }
+        std::string problem;
+        auto scanned = db->scan(salons_family, "r", "s", [&](std::string_view key, std::string_view value) {
+            auto s = decode_settings(value);
+            if (!s) {
+                problem = failure("stored settings", s.error());
+                return false;
+            }
+            settings.emplace(std::string{key.substr(1)}, std::move(*s));
+            return true;
+        });
+        auto outbox = db->scan(outbox_family, "q", "r", [&](std::string_view, std::string_view value) {
+            auto d = decode_delivery(value);
+            if (!d) {
+                problem = failure("a stored delivery", d.error());
+                return false;
+            }
+            pending.emplace(d->id, std::move(*d));
+            return true;
+        });
+        if (!scanned || !outbox) {
+            return std::unexpected(failure("loading", (!scanned ? scanned.error() : outbox.error()).message));
+        }
+        return problem.empty() ? std::expected<void, std::string>{} : std::unexpected(problem);
+    }
+};
+
+notify_store::notify_store(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
+notify_store::~notify_store() = default;
+
+std::expected<std::unique_ptr<notify_store>, std::string> notify_store::open(std::filesystem::path const& dir,
+                                                                             std::int32_t partition_count) {
+    auto i = std::make_unique<impl>();
+    auto db = engine::store::rocks_store::open(dir, engine::store::open_options{});
+    if (!db) {
+        return std::unexpected(failure("opening " + dir.string(), db.error().message));
+    }
+    std::error_code ignored;
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ignored); // it holds the webhooks' secrets
+    i->db = std::move(*db);
+    i->partitions = partition_count;
+    if (auto loaded = i->load(); !loaded) {
+        return std::unexpected(loaded.error());
+    }
+    return std::unique_ptr<notify_store>{new notify_store(std::move(i))};
+}
+
+std::expected<void, std::string> notify_store::put_settings(engine::salon_id const& salon, salon_settings const& s) {
+    std::lock_guard lock{impl_->mutex};
+    auto batch = impl_->db->make_batch();
+    batch.put(salons_family, "r" + salon.value(), encode_settings(s));
+    if (auto written = impl_->db->write(batch, true); !written) {
+        return std::unexpected(failure("writing settings", written.error().message));
+    }
+    impl_->settings.insert_or_assign(salon.value(), s);
+    return {};
+}
+
+std::optional<salon_settings> notify_store::settings(engine::salon_id const& salon) const {
+    std::lock_guard lock{impl_->mutex};
+    auto it = impl_->settings.find(salon.value());
+    return it == impl_->settings.end() ? std::nullopt : std::optional{it->second};
+}
+
+std::expected<void, std::string> notify_store::apply(engine::partition_id p, engine::offset_t first_offset,
+                                                     std::span<engine::log_entry const> entries, engine::instant now) {
+    std::vector<std::pair<std::int64_t, engine::log_entry const*>> at;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        at.emplace_back(first_offset.value() + static_cast<std::int64_t>(i), &entries[i]);
+    }
+    std::lock_guard lock{impl_->mutex};
+    if (first_offset.value() > impl_->next.at(static_cast<std::size_t>(p.value()))) {
+        return std::unexpected(fmt::format("partition {}: offset {} is ahead of {}, read the log from there", p.value(),
+                                           first_offset.value(), impl_->next.at(static_cast<std::size_t>(p.value()))));
+    }
+    return impl_->fold(p, at, now);
+}
+
+std::expected<bool, std::string> notify_store::catch_up(engine::log::reader& events, engine::instant now) {
+    bool any = false;
+    for (std::int32_t p = 0; p < impl_->partitions; ++p) {
+        auto const part = engine::partition_id{p};
+        for (;;) {
+            auto records = events.read(part, next_offset(part), read_batch);
+            if (!records) {
+                return std::unexpected(failure("reading the events log", records.error().message));
+            }
+            if (records->empty()) {
+                break;
+            }
+            std::vector<engine::log_entry> entries;
+            entries.reserve(records->size());
+            std::vector<std::pair<std::int64_t, engine::log_entry const*>> at;
+            for (auto const& r : *records) {
+                auto entry = codec::decode_entry(r.value);
+                if (!entry) {
+                    return std::unexpected(
+                        fmt::format("partition {} offset {}: {}", p, r.offset.value(), entry.error().message));
+                }
+                entries.push_back(std::move(*entry));
+            }
+            for (std::size_t i = 0; i < entries.size(); ++i) {
+                at.emplace_back((*records)[i].offset.value(), &entries[i]); // offsets the reader skipped stay skipped
+            }
+            std::lock_guard lock{impl_->mutex};
+            if (auto folded = impl_->fold(part, at, now); !folded) {
+                return std::unexpected(folded.error());
+            }
+            any = true;
+        }
+    }
+    return any;
+}
+
+engine::offset_t notify_store::next_offset(engine::partition_id p) const {
+    std::lock_guard lock{impl_->mutex};
+    return engine::offset_t{impl_->next.at(static_cast<std::size_t>(p.value()))};
+}
+
+std::vector<delivery> notify_store::take_due(engine::instant now, std::size_t max) {
+    std::lock_guard lock{impl_->mutex};
+    std::vector<delivery const*> due;
+    for (auto const& [id, d] : impl_->pending) {
+        if (d.due <= now && !impl_->held.contains(id)) {
+            due.push_back(&d);
+        }
+    }
+    std::ranges::sort(due, [](auto const* a, auto const* b) {
+        return std::pair{a->due, a->id} < std::pair{b->due, b->id};
+    });
+    std::vector<delivery> out;
+    for (auto const* d : due) {
+        if (out.size() == max) {
+            break;
+        }
+        impl_->held.insert(d->id);
+        out.push_back(*d);
+    }
+    return out;
+}
+
+std::optional<engine::instant> notify_store::next_due() const {
+    std::lock_guard lock{impl_->mutex};
+    std::optional<engine::instant> first;
+    for (auto const& [id, d] : impl_->pending) {
+        if (!impl_->held.contains(id) && (!first || d.due < *first)) {
+            first = d.due;
+        }
+    }
+    return first;
+}
+
+std::expected<void, std::string> notify_store::delivered(std::string const& id) {
+    std::lock_guard lock{impl_->mutex};
+    impl_->held.erase(id);
+    auto batch = impl_->db->make_batch();
+    batch.erase(outbox_family, "q" + id);
+    if (auto written = impl_->db->write(batch, false); !written) {
+        return std::unexpected(failure("removing a delivery", written.error().message));
+    }
+    impl_->pending.erase(id);
+    return {};
+}
+
+std::expected<void, std::string> notify_store::failed(std::string const& id, std::string const& why,
+                                                      std::optional<engine::instant> retry_at) {
+    std::lock_guard lock{impl_->mutex};
+    impl_->held.erase(id);
+    auto it = impl_->pending.find(id);
+    if (it == impl_->pending.end()) {
+        return {};
+    }
+    auto d = it->second;
+    ++d.attempts;
+    d.last_error = why;
+    auto batch = impl_->db->make_batch();
+    if (retry_at) {
+        d.due = *retry_at;
+        batch.put(outbox_family, "q" + id, encode_delivery(d));
+    } else {
+        batch.erase(outbox_family, "q" + id);
+        batch.put(dead_family, dead_prefix(d.salon) + id, encode_delivery(d));
+    }
+    if (auto written = impl_->db->write(batch, true); !written) {
+        return std::unexpected(failure("recording a failed delivery", written.error().message));
+    }
+    if (retry_at) {
+        it->second = std::move(d);
+    } else {
+        impl_->pending.erase(it);
+    }
+    return {};
+}
+
+std::size_t notify_store::pending() const {
+    std::lock_guard lock{impl_->mutex};
+    return impl_->pending.size();
+}
+
+std::vector<delivery> notify_store::dead_letters(engine::salon_id const& salon) const {
+    std::lock_guard lock{impl_->mutex};
+    std::vector<delivery> out;
+    auto const prefix = dead_prefix(salon);
+    auto end = prefix;
+    end.back() = '\1';
+    (void)impl_->db->scan(dead_family, prefix, end, [&](std::string_view, std::string_view value) {
+        if (auto d = decode_delivery(value)) {
+            out.push_back(std::move(*d));
+        }
+        return true;
+    });
+    return out;
+}
+
+std::expected<bool, std::string> notify_store::redrive(engine::salon_id const& salon, std::string const& id,
+                                                       engine::instant now) {
+    std::lock_guard lock{impl_->mutex};
+    auto const key = dead_prefix(salon) + id;
+    auto stored = impl_->db->get(dead_family, key);
+    if (!stored) {
+        return std::unexpected(failure("reading a dead letter", stored.error().message));
+    }
+    if (!*stored) {
+        return false;
+    }
+    auto d = decode_delivery(**stored);
+    if (!d) {
+        return std::unexpected(failure("a stored dead letter", d.error()));
+    }
+    d->attempts = 0;
+    d->due = now;
+    auto batch = impl_->db->make_batch();
+    batch.erase(dead_family, key);
+    batch.put(outbox_family, "q" + id, encode_delivery(*d));
+    if (auto written = impl_->db->write(batch, true); !written) {
+        return std::unexpected(failure("re-driving a dead letter", written.error().message));
+    }
+    impl_->pending.insert_or_assign(id, std::move(*d));
+    return true;
+}
+
+} // namespace salonq::notify

@@ -1,0 +1,82 @@
+#pragma once
+
+#include "engine/log/log.hpp"
+#include "notify/derive/notifier.hpp"
+#include "notify/store/settings.hpp"
+
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace salonq::notify {
+
+// A notification on its way to a salon's webhook: the body as it is sent (signed anew at each attempt), how
+// often it was tried, when to try next, and why the last attempt failed.
+struct delivery {
+    std::string id;
+    engine::salon_id salon;
+    std::string body;
+    std::uint32_t attempts = 0;
+    engine::instant due{};
+    std::string last_error;
+    friend bool operator==(delivery const&, delivery const&) = default;
+};
+
+// The notifier's durable state in a RocksDB directory of its own (<data>/notify, private): each salon's notifier
+// (derive state), each salon's settings, the outbox of pending deliveries, the dead letters, and the events-log
+// offsets they reflect. apply() writes a batch of entries' derive states, new deliveries and the next offset in one
+// fsynced WriteBatch: after a crash, entries are derived again from the stored offset and give the same ids (the
+// outbox keys), so nothing is lost and nothing is queued twice. A delivery is removed once its webhook said 2xx; a
+// crash between the two sends it again with the same id (the receiver's idempotency key), the one repeat that is
+// not on purpose.
+//
+// Thread rules: apply/catch_up from one thread (the consumer); the delivery calls (due, delivered, failed) from any
+// number of sender threads; settings and dead letters from request threads. Each call takes the store's mutex.
+class notify_store {
+public:
+    [[nodiscard]] static std::expected<std::unique_ptr<notify_store>, std::string>
+    open(std::filesystem::path const& dir, std::int32_t partition_count);
+    ~notify_store();
+    notify_store(notify_store const&) = delete;
+    notify_store& operator=(notify_store const&) = delete;
+
+    // Settings: a salon without settings is folded (its queue kept) but gets no deliveries.
+    [[nodiscard]] std::expected<void, std::string> put_settings(engine::salon_id const& salon, salon_settings const& s);
+    [[nodiscard]] std::optional<salon_settings> settings(engine::salon_id const& salon) const;
+
+    // Entries of events-log partition p from first_offset on (consecutive); those before next_offset(p) are skipped,
+    // a first_offset beyond it is refused (read from a reader instead: catch_up).
+    [[nodiscard]] std::expected<void, std::string> apply(engine::partition_id p, engine::offset_t first_offset,
+                                                         std::span<engine::log_entry const> entries,
+                                                         engine::instant now);
+    // Reads every partition from next_offset(p) to its end and applies what it finds. True if anything was new.
+    [[nodiscard]] std::expected<bool, std::string> catch_up(engine::log::reader& events, engine::instant now);
+    [[nodiscard]] engine::offset_t next_offset(engine::partition_id p) const;
+
+    // Deliveries due at `now` (at most max, oldest due first) that no sender holds; each is held until delivered()
+    // or failed() is called with its id.
+    [[nodiscard]] std::vector<delivery> take_due(engine::instant now, std::size_t max);
+    [[nodiscard]] std::optional<engine::instant> next_due() const;
+    [[nodiscard]] std::expected<void, std::string> delivered(std::string const& id);
+    // A failed attempt: tried again at `retry_at`, or moved to the dead letters when there is none.
+    [[nodiscard]] std::expected<void, std::string> failed(std::string const& id, std::string const& why,
+                                                          std::optional<engine::instant> retry_at);
+    [[nodiscard]] std::size_t pending() const;
+
+    [[nodiscard]] std::vector<delivery> dead_letters(engine::salon_id const& salon) const;
+    // Puts a dead letter back in the outbox, due now, its attempts reset; false if the salon has no such letter.
+    [[nodiscard]] std::expected<bool, std::string> redrive(engine::salon_id const& salon, std::string const& id,
+                                                           engine::instant now);
+
+private:
+    struct impl;
+    explicit notify_store(std::unique_ptr<impl> i);
+    std::unique_ptr<impl> impl_;
+};
+
+} // namespace salonq::notify

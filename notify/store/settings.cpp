@@ -1,0 +1,91 @@
+#include "notify/store/settings.hpp"
+
+#include "engine/codec/json_reader.hpp"
+#include "engine/codec/json_writer.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace salonq::notify {
+namespace {
+
+namespace codec = engine::codec;
+
+constexpr std::size_t longest_url = 2000;
+constexpr std::size_t shortest_secret = 16;
+constexpr std::size_t longest_secret = 256;
+constexpr std::uint32_t most_attempts = 50;
+
+salon_settings read(codec::object_view o) {
+    salon_settings s;
+    s.url = std::string{o.string("url", longest_url)};
+    if (auto const u = parse_webhook_url(s.url); !u) {
+        codec::fail(codec::errc::invalid_value, o.path_of("url"), u.error());
+    }
+    s.secret = std::string{o.string("secret", longest_secret)};
+    if (s.secret.size() < shortest_secret) {
+        codec::fail(codec::errc::invalid_value, o.path_of("secret"),
+                    fmt::format("at least {} characters", shortest_secret));
+    }
+    s.rules.almost_at = static_cast<std::uint32_t>(
+        o.opt_integer("almostAt", 0, notify_rules::max_almost_at).value_or(notify_rules::default_almost_at));
+    s.rules.called = o.has("called") ? o.boolean("called") : true;
+    s.rules.skipped = o.has("skipped") ? o.boolean("skipped") : true;
+    s.rules.restored = o.has("restored") ? o.boolean("restored") : true;
+    s.max_attempts = static_cast<std::uint32_t>(o.opt_integer("maxAttempts", 1, most_attempts).value_or(8));
+    o.finish();
+    return s;
+}
+
+} // namespace
+
+std::string encode_settings(salon_settings const& s) {
+    codec::json_writer w;
+    w.begin_object().field("url", s.url).field("secret", s.secret).field("almostAt", s.rules.almost_at);
+    w.field("called", s.rules.called).field("skipped", s.rules.skipped).field("restored", s.rules.restored);
+    w.field("maxAttempts", s.max_attempts).end_object();
+    return w.str();
+}
+
+std::expected<salon_settings, std::string> decode_settings(std::string_view json) {
+    try {
+        return read(codec::as_object(codec::parse_document(json, codec::limits::message), ""));
+    } catch (codec::decode_failure& f) {
+        return std::unexpected(f.err.path.empty() ? f.err.message : f.err.path + ": " + f.err.message);
+    }
+}
+
+std::expected<webhook_url, std::string> parse_webhook_url(std::string_view url) {
+    webhook_url u;
+    std::string_view rest;
+    if (url.starts_with("https://")) {
+        u.tls = true;
+        rest = url.substr(8);
+    } else if (url.starts_with("http://")) {
+        rest = url.substr(7);
+    } else {
+        return std::unexpected("must start with http:// or https://");
+    }
+    auto const slash = rest.find('/');
+    auto const authority = rest.substr(0, slash);
+    u.target = slash == std::string_view::npos ? "/" : std::string{rest.substr(slash)};
+    auto const colon = authority.rfind(':');
+    u.host = std::string{authority.substr(0, colon)};
+    u.port = colon == std::string_view::npos ? (u.tls ? "443" : "80") : std::string{authority.substr(colon + 1)};
+    auto const host_ok = !u.host.empty() && std::ranges::all_of(u.host, [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-';
+    });
+    auto const port_ok = !u.port.empty() && u.port.size() <= 5 && std::ranges::all_of(u.port, [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c)) != 0;
+    });
+    auto const target_ok = std::ranges::none_of(
+        u.target, [](char c) { return std::iscntrl(static_cast<unsigned char>(c)) != 0 || c == ' '; });
+    if (!host_ok || !port_ok || !target_ok || authority.find('@') != std::string_view::npos) {
+        return std::unexpected("not a webhook address: scheme://host[:port]/path, no user info or spaces");
+    }
+    return u;
+}
+
+} // namespace salonq::notify
