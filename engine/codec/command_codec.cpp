@@ -25,6 +25,9 @@ command_body read_body(std::string_view type, object_view p) {
         if (p.has("services")) {
             b.services = read_services(p, "services");
         }
+        if (auto v = p.opt_integer("loyaltyCentsPerPoint", -1'000'000'000, 1'000'000'000)) {
+            b.loyalty_cents_per_point = static_cast<std::int32_t>(*v);
+        }
         body = std::move(b);
     } else if (type == "add_staff") {
         cmd::add_staff b;
@@ -94,6 +97,9 @@ void write_body(json_writer& w, command_body const& body) {
                 if (b.services) {
                     w.key("services");
                     write_services(w, *b.services);
+                }
+                if (b.loyalty_cents_per_point) {
+                    w.field("loyaltyCentsPerPoint", *b.loyalty_cents_per_point);
                 }
             } else if constexpr (std::is_same_v<T, cmd::add_staff>) {
                 w.field("staffId", b.staff.value()).field("name", b.name).field("role", to_string(b.staff_role));

@@ -44,10 +44,12 @@ void write_actor(json_writer& w, actor const& a) {
 }
 
 void write_config(json_writer& w, salon_config const& c) {
-    w.begin_object()
-        .field("priorityDailyLimit", c.priority_daily_limit)
-        .field("maxWaiting", c.max_waiting)
-        .end_object();
+    w.begin_object().field("priorityDailyLimit", c.priority_daily_limit).field("maxWaiting", c.max_waiting);
+    // Written only when set: configs from before loyalty existed, and every default one, keep their bytes.
+    if (c.loyalty_cents_per_point != salon_config::default_loyalty_cents_per_point) {
+        w.field("loyaltyCentsPerPoint", c.loyalty_cents_per_point);
+    }
+    w.end_object();
 }
 
 void write_staff(json_writer& w, std::vector<staff_member> const& staff) {
@@ -121,6 +123,9 @@ salon_config read_config(object_view o) {
     salon_config c;
     c.priority_daily_limit = static_cast<std::int32_t>(o.integer("priorityDailyLimit", 0, 1000));
     c.max_waiting = static_cast<std::int32_t>(o.integer("maxWaiting", 0, 1'000'000));
+    c.loyalty_cents_per_point =
+        static_cast<std::int32_t>(o.opt_integer("loyaltyCentsPerPoint", 1, salon_config::max_loyalty_cents_per_point)
+                                      .value_or(salon_config::default_loyalty_cents_per_point));
     o.finish();
     return c;
 }

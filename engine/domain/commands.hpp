@@ -21,6 +21,7 @@ struct configure_salon {
     std::optional<std::int32_t> priority_daily_limit;
     std::optional<std::int32_t> max_waiting;
     std::optional<std::vector<service_def>> services;
+    std::optional<std::int32_t> loyalty_cents_per_point;
 };
 struct add_staff {
     staff_id staff;

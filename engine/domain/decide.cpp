@@ -170,6 +170,13 @@ struct decider {
             }
             config.max_waiting = *r.max_waiting;
         }
+        if (r.loyalty_cents_per_point) {
+            if (*r.loyalty_cents_per_point < 1 ||
+                *r.loyalty_cents_per_point > salon_config::max_loyalty_cents_per_point) {
+                return std::unexpected(reject(rejection_code::invalid_config));
+            }
+            config.loyalty_cents_per_point = *r.loyalty_cents_per_point;
+        }
         auto services = r.services ? *r.services : s.services;
         if (auto bad = check_services(services)) {
             return std::unexpected(*bad);

@@ -46,9 +46,13 @@ struct salon_config {
     static constexpr std::int32_t default_priority_limit = 5;
     static constexpr std::int32_t max_priority_limit = 20;
     static constexpr std::int32_t default_max_waiting = 200;
+    // Loyalty: one point per this many cents of a completed service's amount (default: one per 10 currency units).
+    static constexpr std::int32_t default_loyalty_cents_per_point = 1000;
+    static constexpr std::int32_t max_loyalty_cents_per_point = 1'000'000;
 
     std::int32_t priority_daily_limit = default_priority_limit;
     std::int32_t max_waiting = default_max_waiting;
+    std::int32_t loyalty_cents_per_point = default_loyalty_cents_per_point;
     friend bool operator==(salon_config const&, salon_config const&) = default;
 };
 

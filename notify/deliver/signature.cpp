@@ -19,7 +19,7 @@ std::string hex_hmac(std::string_view secret, std::int64_t t, std::string_view b
     HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
          reinterpret_cast<unsigned char const*>(message.data()), message.size(), mac.data(), &size);
     std::string out;
-    out.reserve(size * 2);
+    out.reserve(std::size_t{size} * 2);
     for (unsigned int i = 0; i < size; ++i) {
         out += fmt::format("{:02x}", mac.at(i));
     }

@@ -125,17 +125,18 @@ inline std::vector<good_command> good_commands() {
         {R"({"type":"configure_salon","commandId":"c-2","salonId":"s-1","actor":{"kind":"staff","id":"m-1"},
             "payload":{"priorityDailyLimit":3,"maxWaiting":50,"services":[
               {"code":"cut","name":"Haircut","priceCents":2500,"durationMin":30},
-              {"code":"color","name":"Colour ✂","priceCents":9000,"durationMin":90}]}})",
+              {"code":"color","name":"Colour ✂","priceCents":9000,"durationMin":90}],"loyaltyCentsPerPoint":500}})",
          make_command(
              "c-2", "s-1",
              cmd::configure_salon{
-                 3, 50, std::vector<service_def>{{"cut", "Haircut", 2500, 30}, {"color", "Colour ✂", 9000, 90}}},
+                 3, 50, std::vector<service_def>{{"cut", "Haircut", 2500, 30}, {"color", "Colour ✂", 9000, 90}}, 500},
              instant{}, manager)},
         {R"({"type":"configure_salon","commandId":"c-3","salonId":"s-1","payload":{}})",
          make_command("c-3", "s-1", cmd::configure_salon{}, instant{}, actor{"system", actor_kind::system})},
         {R"({"type":"configure_salon","commandId":"c-4","salonId":"s-1","actor":{"kind":"staff","id":"m-1"},
             "payload":{"services":[]}})",
-         make_command("c-4", "s-1", cmd::configure_salon{std::nullopt, std::nullopt, std::vector<service_def>{}},
+         make_command("c-4", "s-1",
+                      cmd::configure_salon{std::nullopt, std::nullopt, std::vector<service_def>{}, std::nullopt},
                       instant{}, manager)},
         {R"({"type":"add_staff","commandId":"c-5","salonId":"s-1","actor":{"kind":"staff","id":"m-1"},
             "payload":{"staffId":"st-1","name":"Ayşe Yılmaz","role":"staff"}})",
@@ -295,7 +296,8 @@ inline salon_driver busy_salon() {
     s.run(cmd::configure_salon{3, 50,
                                std::vector<service_def>{{"cut", "Haircut", 2500, 30},
                                                         {"color", "Colour ✂", 9000, 90},
-                                                        {"kids", "Kids' cut", 1500, 20}}},
+                                                        {"kids", "Kids' cut", 1500, 20}},
+                               250},
           system);
     s.run(cmd::add_staff{staff_id{"o-1"}, "Zoë Ağaoğlu", role::owner}, system);
     s.run(cmd::add_staff{staff_id{"m-1"}, "Mehmet", role::manager}, system);

@@ -100,6 +100,22 @@ TEST_SUITE("domain.salon") {
         }
     }
 
+    TEST_CASE("configure: the loyalty rate is 1..1,000,000 cents a point; other settings keep theirs") {
+        auto s = open_salon();
+        s.given(set_priority_limit(3));
+        s.when(set_loyalty_rate(250))
+            .then_events({evt::salon_configured{salon_config{3, salon_config::default_max_waiting, 250}, catalogue()}});
+        CHECK(s.state().config.loyalty_cents_per_point == 250);
+        s.when(set_max_waiting(40)).then_events({evt::salon_configured{salon_config{3, 40, 250}, catalogue()}});
+        for (std::int32_t n : {0, -1, 1'000'001}) {
+            CAPTURE(n);
+            open_salon().when(set_loyalty_rate(n)).then_rejected(rc::invalid_config);
+        }
+        open_salon()
+            .when(set_loyalty_rate(1'000'000))
+            .then_events({evt::salon_configured{salon_config{5, 200, 1'000'000}, catalogue()}});
+    }
+
     TEST_CASE("configure: max waiting is 1..2600") {
         open_salon().when(set_max_waiting(1)).then_events({evt::salon_configured{salon_config{5, 1}, catalogue()}});
         open_salon()

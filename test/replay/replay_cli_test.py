@@ -109,7 +109,7 @@ def check_reports(binary, data, records):
     assert sum(int(r["revenueCents"]) for r in daily) == sum(int(r["amountCents"]) for r in completed)
     for row in daily:
         assert float(row["waitP50Min"] or 0) <= float(row["waitP90Min"] or 0), row
-        assert 0 <= float(row["utilisation"] or 0) <= 1, row
+        assert 0 <= float(row["utilisation"] or 0), row  # above 1 when a service outlasts the shift
     waits = report("waits")
     assert len(waits) == len(issued) and {w["token"] for w in waits} == {r["token"] for r in issued}
     audit = report("priority-audit")

@@ -30,10 +30,17 @@ inline actor system_actor() { return actor{"engine", actor_kind::system}; }
 inline command_body register_salon(std::string tz = "Europe/London", std::string name = "Salon One") {
     return cmd::register_salon{std::move(name), std::move(tz)};
 }
-inline command_body set_priority_limit(std::int32_t n) { return cmd::configure_salon{n, std::nullopt, std::nullopt}; }
-inline command_body set_max_waiting(std::int32_t n) { return cmd::configure_salon{std::nullopt, n, std::nullopt}; }
+inline command_body set_priority_limit(std::int32_t n) {
+    return cmd::configure_salon{n, std::nullopt, std::nullopt, std::nullopt};
+}
+inline command_body set_max_waiting(std::int32_t n) {
+    return cmd::configure_salon{std::nullopt, n, std::nullopt, std::nullopt};
+}
+inline command_body set_loyalty_rate(std::int32_t cents_per_point) {
+    return cmd::configure_salon{std::nullopt, std::nullopt, std::nullopt, cents_per_point};
+}
 inline command_body set_services(std::vector<service_def> services) {
-    return cmd::configure_salon{std::nullopt, std::nullopt, std::move(services)};
+    return cmd::configure_salon{std::nullopt, std::nullopt, std::move(services), std::nullopt};
 }
 inline command_body add_staff(std::string id, role r, std::string name = "") {
     if (name.empty()) {
