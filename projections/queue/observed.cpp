@@ -23,8 +23,9 @@ constexpr std::int64_t min_ratio = ratio_one / 3;
 constexpr std::int64_t max_ratio = ratio_one * 5 / 2;
 constexpr std::int64_t max_changeover_ms = std::int64_t{15} * 60'000;
 
-std::int64_t weight(std::uint32_t count, std::int64_t floor) {
-    return std::max(ratio_one / (static_cast<std::int64_t>(count) + 2), floor);
+// The weight of the next observation: 1/(count + 1 + prior), where the prior counts as `prior` observations.
+std::int64_t weight(std::uint32_t count, std::int64_t floor, std::int64_t prior = 1) {
+    return std::max(ratio_one / (static_cast<std::int64_t>(count) + 1 + prior), floor);
 }
 
 std::int64_t blend(std::int64_t old, std::int64_t observed, std::int64_t w) {
@@ -176,7 +177,7 @@ void observe_start(observed_durations& o, staff_id const& staff, instant at, std
     if (member.freed_at) {
         auto const gap = std::chrono::duration_cast<std::chrono::milliseconds>(at - *member.freed_at).count();
         o.changeover_ms = blend(o.changeover_ms, std::clamp<std::int64_t>(gap, 0, max_changeover_ms),
-                                weight(o.changeovers, changeover_weight_floor));
+                                weight(o.changeovers, changeover_weight_floor, 0));
         ++o.changeovers;
         member.freed_at.reset();
     }

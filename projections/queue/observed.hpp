@@ -51,8 +51,8 @@ using leave_bands = std::array<leave_band, leave_band_edges_min.size() + 1>;
 // service (cancelled or no-shows), by their age. Derived from events only (a started -> completed pair gives a
 // duration) and updated by apply, so it is part of the view's state: it survives a restart with the stored view
 // and a rebuild from the log gives the same numbers. Every mean is an exponentially weighted one whose weight is
-// 1/(count + 2) until it reaches a floor: the first observations average with the catalogue prior, later ones
-// follow the salon's recent days.
+// 1/(count + 2) until it reaches a floor: the first observations average with the catalogue prior (the changeover
+// has no prior: 1/(count + 1)), later ones follow the salon's recent days.
 struct observed_durations {
     std::vector<service_pace> services; // in the order first observed
     std::vector<staff_pace> staff;      // in the order first observed
