@@ -20,8 +20,8 @@
 
 namespace salonq::bench {
 
-inline constexpr std::array<std::string_view, 6> estimator_names{
-    "**predictor**", "interim (catalogue)", "old: sum ahead", "QL", "LES", "HOL"};
+inline constexpr std::array<std::string_view, 7> estimator_names{
+    "**predictor**", "interim (catalogue)", "old: sum ahead", "QL", "LES", "HOL", "(hindsight bound)"};
 using estimates = std::array<std::int64_t, estimator_names.size()>; // ms, by estimator_names
 
 // The established estimators, from the view right after the newcomer joined (the last of view.waiting) and what
@@ -62,6 +62,40 @@ inline void baselines(projections::queue_view const& v, baseline_inputs const& i
     out[5] = v.waiting.size() == 1 ? 0 : duration_cast<milliseconds>(now - v.waiting.front().joined_at).count();
 }
 
+// Not an estimator but a bound on what any estimator of durations could do: the same list schedule as the
+// predictor, but with every ticket's actual duration (known in hindsight from its completion) and the tickets ahead
+// that never get served left out. What remains of its error comes from what no duration model sees: priority
+// starts and returning skipped tickets overtaking, staff clocking in or out, who happens to serve whom.
+inline std::int64_t hindsight(projections::queue_view const& v, std::map<std::uint64_t, std::int64_t> const& actual) {
+    using std::chrono::milliseconds;
+    auto const now = v.updated_at;
+    auto const changeover = milliseconds{v.observed.changeover_ms};
+    auto const duration = [&](engine::ticket_id id) {
+        auto it = actual.find(id.value());
+        return it == actual.end() ? std::optional<milliseconds>{} : std::optional{milliseconds{it->second}};
+    };
+    std::vector<engine::instant> free_at;
+    for (auto const& m : v.staff) {
+        if (!m.on_duty) {
+            continue;
+        }
+        auto at = now;
+        if (m.serving) {
+            if (auto const* t = v.find_serving(*m.serving); t != nullptr && duration(t->id)) {
+                at = std::max(now, t->started_at + *duration(t->id)) + changeover;
+            }
+        }
+        free_at.push_back(at);
+    }
+    for (std::size_t i = 0; i + 1 < v.waiting.size(); ++i) {
+        if (auto const d = duration(v.waiting[i].id)) {
+            auto first = std::min_element(free_at.begin(), free_at.end());
+            *first += *d + changeover;
+        }
+    }
+    return std::chrono::duration_cast<milliseconds>(*std::min_element(free_at.begin(), free_at.end()) - now).count();
+}
+
 // Scores the estimators of one group of salons (one size).
 class scorer {
 public:
@@ -75,6 +109,12 @@ public:
         std::int64_t completed_ms = 0;
         std::int64_t completed = 0;
         std::map<std::uint64_t, std::pair<engine::instant, estimates>> open;
+        std::map<std::uint64_t, std::int64_t> durations; // every served ticket's, for the hindsight bound
+        for (auto const& e : events) {
+            if (auto const* c = std::get_if<engine::evt::service_completed>(&e.body)) {
+                durations[c->ticket.value()] = c->duration_ms;
+            }
+        }
         for (auto const& e : events) {
             projections::apply_and_record_join(measured, e, predictor);
             projections::apply_and_record_join(interim, e, catalogue);
@@ -89,6 +129,7 @@ public:
                 est[0] = *t->join_wait_ms;
                 est[1] = *i->join_wait_ms;
                 baselines(measured, in, est);
+                est[6] = hindsight(measured, durations);
                 open.emplace(r->ticket.value(), std::pair{e.at, est});
             } else if (auto const id = started(e)) {
                 auto it = open.find(*id);
