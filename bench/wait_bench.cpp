@@ -107,7 +107,7 @@ int run_cost(std::int32_t waiting, std::int32_t rounds) {
     v.services = {{"HC", "Haircut", 2500, 30}, {"BT", "Beard trim", 1200, 15}, {"CL", "Colour", 6000, 60}};
     for (int i = 1; i <= 8; ++i) {
         v.staff.push_back(staff_member{staff_id{fmt::format("s{}", i)}, "S", role::staff, true, std::nullopt});
-        v.observed.services.push_back(service_pace{"HC", 31 * 60'000, 40});
+        v.observed.services.push_back(service_pace{"HC", std::int64_t{31} * 60'000, 40});
     }
     auto const t0 = instant{std::chrono::hours{24 * 20759 + 10}};
     std::uint64_t seq = 0;

@@ -70,9 +70,10 @@ inline std::int64_t hindsight(projections::queue_view const& v, std::map<std::ui
     using std::chrono::milliseconds;
     auto const now = v.updated_at;
     auto const changeover = milliseconds{v.observed.changeover_ms};
+    // A ticket's actual duration, or a negative one if it was never served.
     auto const duration = [&](engine::ticket_id id) {
         auto it = actual.find(id.value());
-        return it == actual.end() ? std::optional<milliseconds>{} : std::optional{milliseconds{it->second}};
+        return milliseconds{it == actual.end() ? -1 : it->second};
     };
     std::vector<engine::instant> free_at;
     for (auto const& m : v.staff) {
@@ -80,17 +81,19 @@ inline std::int64_t hindsight(projections::queue_view const& v, std::map<std::ui
             continue;
         }
         auto at = now;
-        if (m.serving) {
-            if (auto const* t = v.find_serving(*m.serving); t != nullptr && duration(t->id)) {
-                at = std::max(now, t->started_at + *duration(t->id)) + changeover;
-            }
+        auto const* t = m.serving ? v.find_serving(*m.serving) : nullptr;
+        if (t != nullptr && duration(t->id).count() >= 0) {
+            at = std::max(now, t->started_at + duration(t->id)) + changeover;
         }
         free_at.push_back(at);
     }
+    if (free_at.empty()) {
+        return 0; // not scored: the predictor has no estimate either
+    }
     for (std::size_t i = 0; i + 1 < v.waiting.size(); ++i) {
-        if (auto const d = duration(v.waiting[i].id)) {
+        if (auto const d = duration(v.waiting[i].id); d.count() >= 0) {
             auto first = std::min_element(free_at.begin(), free_at.end());
-            *first += *d + changeover;
+            *first += d + changeover;
         }
     }
     return std::chrono::duration_cast<milliseconds>(*std::min_element(free_at.begin(), free_at.end()) - now).count();

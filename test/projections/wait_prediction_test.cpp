@@ -28,6 +28,7 @@ queue_view predicted_view(scenario const& s) {
 
 std::vector<std::optional<std::int64_t>> waits_min(queue_view const& v) {
     std::vector<std::optional<std::int64_t>> out;
+    out.reserve(v.waiting.size());
     for (auto const& t : v.waiting) {
         out.push_back(t.expected ? std::optional{t.expected->wait_ms / minute_ms} : std::nullopt);
     }
