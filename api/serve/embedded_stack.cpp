@@ -1,7 +1,7 @@
 #include "api/serve/embedded_stack.hpp"
 
 #include "api/http/routes.hpp"
-#include "projections/queue/wait_estimator.hpp"
+#include "projections/queue/observed_estimator.hpp"
 
 #include <fmt/format.h>
 
@@ -30,7 +30,7 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     s->gateway_ = std::make_unique<embedded_gateway>(*s->engine_);
 
     auto views = projections::queue_views::open(opt.data / "views", s->engine_->partition_count(),
-                                                std::make_unique<projections::list_schedule_estimator>());
+                                                std::make_unique<projections::observed_estimator>());
     if (!views) {
         return std::unexpected(
             fmt::format("cannot open the queue views in {}: {}", (opt.data / "views").string(), views.error().message));

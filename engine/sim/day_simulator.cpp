@@ -46,6 +46,11 @@ struct salon_model {
     std::map<std::uint64_t, instant> comeback;
     std::set<std::uint64_t> absent;
     std::uint64_t next_command = 1;
+    // The true service-time model (varied_service_times): per service code, a lognormal's median and sigma;
+    // per stylist (index 0 = s1), a speed factor; the day's pace.
+    std::map<std::string, std::pair<double, double>> service_time;
+    std::vector<double> speed;
+    double pace = 1.0;
 };
 
 instant local_time(std::string const& zone, local_day day, int hour) {
@@ -91,6 +96,9 @@ struct day_simulator::impl {
                                                    {"SH", "Hot towel shave", 1500, 20},
                                                    {"CL", "Colour", 6000, 60},
                                                    {"KC", "Kids cut", 1800, 20}};
+        if (options.varied_service_times) {
+            draw_service_times(s, *config.services);
+        }
         out.push_back(make(s, at, std::move(config), actor{"onboarding", actor_kind::system}));
         out.push_back(make(s, at, cmd::add_staff{staff_id{"o1"}, "Olivia Owner", role::owner},
                            actor{"onboarding", actor_kind::system}));
@@ -108,7 +116,9 @@ struct day_simulator::impl {
             return;
         }
         auto const& st = s.state;
-        if (now >= s.close + 60min) {
+        // With varied service times, the day is closed once the last service is over (a long colour can run
+        // past the hour after closing; it is completed, not left open overnight).
+        if (now >= s.close + 60min && !(options.varied_service_times && anyone_served(st))) {
             out.push_back(make(s, now, cmd::close_day{}, manager()));
             s.closed = true;
             return;
@@ -195,7 +205,7 @@ struct day_simulator::impl {
                     make(s, now, cmd::start_priority{t->id, member.id, reasons[t->id.value() % 3]}, manager()));
                 s.priority_wanted.erase(t->id.value());
                 called.insert(t->id.value());
-                plan_service(s, *t, now);
+                plan_service(s, *t, member.id, now);
                 continue;
             }
             auto const* t = line[next];
@@ -209,14 +219,45 @@ struct day_simulator::impl {
             }
             out.push_back(
                 make(s, now, cmd::start_service{member.id, std::nullopt}, {member.id.value(), actor_kind::staff}));
-            plan_service(s, *t, now);
+            plan_service(s, *t, member.id, now);
         }
     }
 
-    void plan_service(salon_model& s, ticket const& t, instant now) {
-        auto const planned = static_cast<double>(std::max(5, t.duration_min));
-        auto const minutes = std::max(3.0, std::normal_distribution<double>{planned, planned * 0.2}(rng));
+    static bool anyone_served(salon_state const& st) {
+        return std::any_of(st.tickets.begin(), st.tickets.end(),
+                           [](ticket const& t) { return t.status == ticket_status::serving; });
+    }
+
+    void plan_service(salon_model& s, ticket const& t, staff_id const& by, instant now) {
+        auto const minutes = s.service_time.empty() ? normal_minutes(t) : varied_minutes(s, t, by);
         s.service_end[t.id.value()] = now + std::chrono::minutes{static_cast<int>(std::lround(minutes))};
+    }
+
+    double normal_minutes(ticket const& t) {
+        auto const planned = static_cast<double>(std::max(5, t.duration_min));
+        return std::max(3.0, std::normal_distribution<double>{planned, planned * 0.2}(rng));
+    }
+
+    double varied_minutes(salon_model& s, ticket const& t, staff_id const& by) {
+        double minutes = 0;
+        for (auto const& code : t.services) {
+            auto const [median, sigma] = s.service_time.at(code);
+            minutes += median * std::lognormal_distribution<double>{0.0, sigma}(rng);
+        }
+        auto const stylist = static_cast<std::size_t>(std::stoi(by.value().substr(1)) - 1);
+        return std::max(3.0, minutes * s.speed.at(stylist) * s.pace);
+    }
+
+    // Draws a salon's true service-time model (varied_service_times).
+    void draw_service_times(salon_model& s, std::vector<service_def> const& catalogue) {
+        for (auto const& service : catalogue) {
+            auto const bias = std::lognormal_distribution<double>{0.0, 0.2}(rng);
+            auto const sigma = std::uniform_real_distribution<double>{0.2, 0.5}(rng);
+            s.service_time[service.code] = {service.duration_min * bias, sigma};
+        }
+        for (std::int32_t i = 0; i < s.staff_count; ++i) {
+            s.speed.push_back(std::lognormal_distribution<double>{0.0, 0.2}(rng));
+        }
     }
 
     void walk_in(std::vector<command>& out, salon_model& s, instant now) {
@@ -320,7 +361,8 @@ struct day_simulator::impl {
             salon_model s;
             s.id = salon_id{fmt::format("{}-{:04}", options.salon_prefix, i + 1)};
             s.zone = zones[static_cast<std::size_t>(i) % zones.size()];
-            s.staff_count = 3 + i % 3;
+            auto const& counts = options.staff_counts;
+            s.staff_count = counts.empty() ? 3 + i % 3 : counts[static_cast<std::size_t>(i) % counts.size()];
             s.state.id = s.id;
             salon_index.emplace(s.id.value(), salons.size());
             salons.push_back(std::move(s));
@@ -340,8 +382,11 @@ struct day_simulator::impl {
                 s.open = local_time(s.zone, day, open_hour);
                 s.close = local_time(s.zone, day, close_hour);
                 s.closed = false;
+                if (options.varied_service_times) {
+                    s.pace = std::lognormal_distribution<double>{0.0, 0.08}(rng);
+                }
                 first = std::min(first, s.open);
-                last = std::max(last, s.close + 61min);
+                last = std::max(last, s.close + (options.varied_service_times ? 241min : 61min));
             }
             for (auto now = first; now <= last; now += 1min) {
                 for (auto& s : salons) {

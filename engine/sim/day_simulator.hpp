@@ -21,6 +21,12 @@ struct sim_options {
     double load = 1.0;
     // First simulated day (UTC midnight of this date, days since 1970-01-01): 2026-11-02.
     local_day first_day = 20759;
+    // Stylists per salon, by salon index (cycled); empty: 3, 4, 5 by turn.
+    std::vector<std::int32_t> staff_counts;
+    // Service times. By default each service takes Normal(catalogue, 20 %). Varied (for the wait predictor's
+    // benchmark): each salon has, per service, a lognormal with its own mean (off the catalogue by up to about
+    // +-40 %) and spread (sigma 0.2-0.5), per stylist a speed factor (sigma 0.2), and per day a pace (sigma 0.08).
+    bool varied_service_times = false;
 };
 
 // What the simulator learns back from executing a command: the entries of its outcome.

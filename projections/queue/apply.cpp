@@ -1,4 +1,5 @@
 #include "engine/domain/calendar.hpp"
+#include "projections/queue/observed.hpp"
 #include "projections/queue/queue_view.hpp"
 
 #include <algorithm>
@@ -57,8 +58,10 @@ void record_end(queue_view& v, ticket_card const& t, ticket_status status, insta
 void end_queued(queue_view& v, ticket_id id, ticket_status status, instant at) {
     if (auto t = take_waiting(v, id)) {
         record_end(v, *t, status, at);
+        observe_left(v.observed, at - t->joined_at);
     } else if (auto it = find_by_id(v.skipped, id); it != v.skipped.end()) {
         record_end(v, *it, status, at);
+        observe_left(v.observed, at - it->joined_at);
         v.skipped.erase(it);
     }
 }
@@ -69,6 +72,7 @@ void start_serving(queue_view& v, ticket_id id, staff_id const& staff, instant a
     if (!t) {
         return;
     }
+    observe_start(v.observed, staff, at, at - t->joined_at);
     std::string staff_name;
     if (auto* m = v.find_staff(staff)) {
         m->serving = id;
@@ -119,6 +123,9 @@ struct folder {
             m->serving.reset();
         }
         if (auto it = find_by_id(v.serving, r.ticket); it != v.serving.end()) {
+            observe_completion(
+                v.observed, v.services,
+                completed_service{it->services, it->duration_min, r.staff, r.duration_ms, e.at, !v.waiting.empty()});
             record_end(v, *it, ticket_status::completed, e.at);
             v.serving.erase(it);
         }

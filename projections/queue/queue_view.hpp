@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/domain/state.hpp"
+#include "projections/queue/observed.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -88,6 +89,7 @@ struct queue_view {
     std::int32_t priority_used = 0;          // priority starts that day; the limit is config.priority_daily_limit
     std::deque<ended_ticket> recently_ended; // the latest last, at most max_recently_ended
     std::optional<predicted_start> join_now; // for a customer who walks in now
+    observed_durations observed;             // the salon's pace so far, for the estimator
 
     friend bool operator==(queue_view const&, queue_view const&) = default;
 
@@ -100,8 +102,8 @@ struct queue_view {
 };
 
 // Folds one event of the view's salon into it. Pure and deterministic, like engine::evolve: no clock, no I/O.
-// Sets seq and updated_at from the event; does not check the seq (the runtime does, queue_views) and leaves the
-// estimates as they were (a wait_estimator fills them in).
+// Sets seq and updated_at from the event and learns the salon's pace from it (view.observed); does not check the
+// seq (the runtime does, queue_views) and leaves the estimates as they were (a wait_estimator fills them in).
 void apply(queue_view& view, engine::event const& e);
 
 } // namespace salonq::projections

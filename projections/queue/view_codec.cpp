@@ -54,6 +54,33 @@ std::optional<predicted_start> read_estimate(object_view& o) {
     return wait ? std::optional{predicted_start{*wait, *start}} : std::nullopt;
 }
 
+void write_observed(json_writer& w, observed_durations const& o) {
+    w.key("observed").begin_object().key("services").begin_array();
+    for (auto const& s : o.services) {
+        w.begin_object().field("code", s.code).field("meanMs", s.mean_ms).field("count", s.count).end_object();
+    }
+    w.end_array().key("staff").begin_array();
+    for (auto const& s : o.staff) {
+        w.begin_object().field("staffId", s.staff.value()).field("speed", s.speed).field("count", s.count);
+        if (s.freed_at) {
+            w.key("freedAt").time(*s.freed_at);
+        }
+        w.end_object();
+    }
+    w.end_array().field("changeoverMs", o.changeover_ms).field("changeovers", o.changeovers).key("leaving");
+    w.begin_array();
+    for (auto const& band : o.leaving) {
+        w.begin_object().field("leaves", band.leaves).field("exposureMs", band.exposure_ms).end_object();
+    }
+    w.end_array().end_object();
+}
+
+std::uint32_t read_count(object_view& o, std::string_view key) {
+    return static_cast<std::uint32_t>(o.integer(key, 0, UINT32_MAX));
+}
+
+observed_durations read_observed(object_view& o);
+
 ticket_status read_status(object_view& o, std::string_view key) {
     auto status = parse_ticket_status(o.string(key, 16));
     if (!status) {
@@ -72,6 +99,34 @@ void for_each_object(object_view& parent, std::string_view key, std::size_t max_
         read(o);
         o.finish();
     }
+}
+
+observed_durations read_observed(object_view& o) {
+    observed_durations d;
+    for_each_object(o, "services", max_services, [&](object_view& s) {
+        auto code = std::string{s.id("code")};
+        d.services.push_back(
+            service_pace{std::move(code), s.integer("meanMs", 1, max_wait_ms), read_count(s, "count")});
+    });
+    for_each_object(o, "staff", salon_limits::staff, [&](object_view& s) {
+        staff_pace p;
+        p.staff = staff_id{std::string{s.id("staffId")}};
+        p.speed = s.integer("speed", ratio_one / 4, ratio_one * 4);
+        p.count = read_count(s, "count");
+        p.freed_at = s.opt_time("freedAt");
+        d.staff.push_back(std::move(p));
+    });
+    d.changeover_ms = o.integer("changeoverMs", 0, max_wait_ms);
+    d.changeovers = read_count(o, "changeovers");
+    std::size_t band = 0;
+    for_each_object(o, "leaving", d.leaving.size(), [&](object_view& b) {
+        d.leaving[band].leaves = b.integer("leaves", 0, max_wait_ms);
+        d.leaving[band++].exposure_ms = b.integer("exposureMs", 0, max_wait_ms);
+    });
+    if (band != d.leaving.size()) {
+        fail(errc::invalid_value, o.path_of("leaving"), fmt::format("expected {} age bands", d.leaving.size()));
+    }
+    return d;
 }
 
 queue_view read_view(object_view o) {
@@ -132,6 +187,11 @@ queue_view read_view(object_view o) {
         e.join_wait_ms = t.opt_integer("estimatedWaitAtJoinMs", 0, max_wait_ms);
         v.recently_ended.push_back(e);
     });
+    // Absent from views stored before the predictor: they start with the catalogue's durations.
+    if (auto observed = o.opt_object("observed")) {
+        v.observed = read_observed(*observed);
+        observed->finish();
+    }
     o.finish();
     return v;
 }
@@ -192,7 +252,9 @@ void write_view(json_writer& w, queue_view const& v) {
         }
         w.end_object();
     }
-    w.end_array().end_object();
+    w.end_array();
+    write_observed(w, v.observed);
+    w.end_object();
 }
 
 std::string encode_view(queue_view const& v) {

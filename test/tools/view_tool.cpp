@@ -2,7 +2,7 @@
 //
 //   view_tool view    < views.jsonl     decode queue views, print the re-encoding
 //   view_tool fold    < entries.jsonl   fold events log entries (codec_tool sample-events' output) into a view
-//                                       with the interim estimator; print the view after each event
+//                                       with the wait predictor; print the view after each event
 //   view_tool tickets < entries.jsonl   the same fold; after each event print every ticket the view knows, as
 //                                       its ticket link shows it (encode_ticket)
 //
@@ -10,8 +10,8 @@
 // that does not decode, it prints `line N: code path message` on stderr and exits 1.
 
 #include "engine/codec/event_codec.hpp"
+#include "projections/queue/observed_estimator.hpp"
 #include "projections/queue/view_codec.hpp"
-#include "projections/queue/wait_estimator.hpp"
 #include "test/tools/report.hpp"
 
 #include <fmt/format.h>
@@ -44,7 +44,7 @@ int round_trip() {
 
 int fold(bool tickets) {
     queue_view view;
-    list_schedule_estimator const estimator;
+    observed_estimator const estimator;
     std::uint64_t last_ticket = 0;
     std::string line;
     for (std::size_t n = 1; std::getline(std::cin, line); ++n) {

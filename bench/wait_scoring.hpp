@@ -1,0 +1,212 @@
+#pragma once
+
+// The scoring of wait_bench: folds a salon's events into queue views, takes every estimator's estimate for each
+// ticket at the moment it joins, and scores it against the ticket's actual wait once it starts.
+
+#include "projections/queue/observed_estimator.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <numeric>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace salonq::bench {
+
+inline constexpr std::array<std::string_view, 7> estimator_names{
+    "**predictor**", "interim (catalogue)", "old: sum ahead", "QL", "LES", "HOL", "(hindsight bound)"};
+using estimates = std::array<std::int64_t, estimator_names.size()>; // ms, by estimator_names
+
+// The established estimators, from the view right after the newcomer joined (the last of view.waiting) and what
+// the salon's history told so far. Each is the usual textbook form:
+//   old: sum of the catalogue durations of everyone waiting ahead plus the remaining catalogue time of those in
+//        service, not divided by anything (the system salonq replaces);
+//   QL:  with n waiting ahead, s staff on duty and f of them free: (n + 1 - f) x mean service time / s, or 0 when
+//        a free one is left for the newcomer (the mean: of the salon's completed services so far, else the
+//        newcomer's catalogue duration);
+//   LES: the wait of the last customer to enter service (0 before the first);
+//   HOL: how long the head of the line has waited so far (0 if the newcomer is the head).
+struct baseline_inputs {
+    std::int64_t mean_service_ms = 0; // 0: none observed yet
+    std::int64_t last_start_wait_ms = 0;
+};
+
+inline void baselines(projections::queue_view const& v, baseline_inputs const& in, estimates& out) {
+    using std::chrono::duration_cast;
+    using std::chrono::milliseconds;
+    auto const now = v.updated_at;
+    auto const& newcomer = v.waiting.back();
+    std::int64_t ahead_ms = 0;
+    for (std::size_t i = 0; i + 1 < v.waiting.size(); ++i) {
+        ahead_ms += std::int64_t{v.waiting[i].duration_min} * 60'000;
+    }
+    for (auto const& t : v.serving) {
+        ahead_ms += std::max<std::int64_t>(0, duration_cast<milliseconds>(t.expected_end - now).count());
+    }
+    auto const on_duty = std::count_if(v.staff.begin(), v.staff.end(), [](auto const& m) { return m.on_duty; });
+    auto const free =
+        std::count_if(v.staff.begin(), v.staff.end(), [](auto const& m) { return m.on_duty && !m.serving; });
+    auto const ahead = static_cast<std::int64_t>(v.waiting.size()) - 1;
+    auto const mean = in.mean_service_ms > 0 ? in.mean_service_ms : std::int64_t{newcomer.duration_min} * 60'000;
+    auto const in_line = ahead + 1 - free;
+    out[2] = ahead_ms;
+    out[3] = in_line <= 0 ? 0 : in_line * mean / on_duty;
+    out[4] = in.last_start_wait_ms;
+    out[5] = v.waiting.size() == 1 ? 0 : duration_cast<milliseconds>(now - v.waiting.front().joined_at).count();
+}
+
+// Not an estimator but a bound on what any estimator of durations could do: the same list schedule as the
+// predictor, but with every ticket's actual duration (known in hindsight from its completion) and the tickets ahead
+// that never get served left out. What remains of its error comes from what no duration model sees: priority
+// starts and returning skipped tickets overtaking, staff clocking in or out, who happens to serve whom.
+inline std::int64_t hindsight(projections::queue_view const& v, std::map<std::uint64_t, std::int64_t> const& actual) {
+    using std::chrono::milliseconds;
+    auto const now = v.updated_at;
+    auto const changeover = milliseconds{v.observed.changeover_ms};
+    // A ticket's actual duration, or a negative one if it was never served.
+    auto const duration = [&](engine::ticket_id id) {
+        auto it = actual.find(id.value());
+        return milliseconds{it == actual.end() ? -1 : it->second};
+    };
+    std::vector<engine::instant> free_at;
+    for (auto const& m : v.staff) {
+        if (!m.on_duty) {
+            continue;
+        }
+        auto at = now;
+        auto const* t = m.serving ? v.find_serving(*m.serving) : nullptr;
+        if (t != nullptr && duration(t->id).count() >= 0) {
+            at = std::max(now, t->started_at + duration(t->id)) + changeover;
+        }
+        free_at.push_back(at);
+    }
+    if (free_at.empty()) {
+        return 0; // not scored: the predictor has no estimate either
+    }
+    for (std::size_t i = 0; i + 1 < v.waiting.size(); ++i) {
+        if (auto const d = duration(v.waiting[i].id); d.count() >= 0) {
+            auto first = std::min_element(free_at.begin(), free_at.end());
+            *first += d + changeover;
+        }
+    }
+    return std::chrono::duration_cast<milliseconds>(*std::min_element(free_at.begin(), free_at.end()) - now).count();
+}
+
+// Scores the estimators of one group of salons (one size).
+class scorer {
+public:
+    // Folds one salon's events, in seq order.
+    void salon(std::vector<engine::event> const& events) {
+        projections::queue_view measured;
+        projections::queue_view interim;
+        projections::observed_estimator const predictor;
+        projections::list_schedule_estimator const catalogue;
+        baseline_inputs in;
+        std::int64_t completed_ms = 0;
+        std::int64_t completed = 0;
+        std::map<std::uint64_t, std::pair<engine::instant, estimates>> open;
+        std::map<std::uint64_t, std::int64_t> durations; // every served ticket's, for the hindsight bound
+        for (auto const& e : events) {
+            if (auto const* c = std::get_if<engine::evt::service_completed>(&e.body)) {
+                durations[c->ticket.value()] = c->duration_ms;
+            }
+        }
+        for (auto const& e : events) {
+            projections::apply_and_record_join(measured, e, predictor);
+            projections::apply_and_record_join(interim, e, catalogue);
+            if (auto const* r = std::get_if<engine::evt::ticket_issued>(&e.body)) {
+                auto const* t = measured.find_waiting(r->ticket);
+                auto const* i = interim.find_waiting(r->ticket);
+                if (t == nullptr || !t->join_wait_ms || i == nullptr || !i->join_wait_ms) {
+                    ++left_out_;
+                    continue;
+                }
+                estimates est{};
+                est[0] = *t->join_wait_ms;
+                est[1] = *i->join_wait_ms;
+                baselines(measured, in, est);
+                est[6] = hindsight(measured, durations);
+                open.emplace(r->ticket.value(), std::pair{e.at, est});
+            } else if (auto const id = started(e)) {
+                auto it = open.find(*id);
+                if (it == open.end()) {
+                    continue;
+                }
+                auto const actual =
+                    std::chrono::duration_cast<std::chrono::milliseconds>(e.at - it->second.first).count();
+                score(it->second.second, actual);
+                in.last_start_wait_ms = actual;
+                open.erase(it);
+            } else if (auto const* c = std::get_if<engine::evt::service_completed>(&e.body)) {
+                completed_ms += c->duration_ms;
+                in.mean_service_ms = completed_ms / ++completed;
+            }
+        }
+        left_out_ += open.size(); // never served: cancelled, no-show
+    }
+
+    void print_rows(std::int32_t staff) {
+        auto const n = errors_[0].size();
+        auto const tickets = fmt::format("{} ({})", n, left_out_);
+        row(
+            staff, tickets, "MAE, min", [](std::vector<double>& v) { return mean(v); }, errors_);
+        row(
+            staff, "", "p90 abs. error, min", [](std::vector<double>& v) { return p90(v); }, errors_);
+        row(
+            staff, "", "bias (mean est. - actual), min", [](std::vector<double>& v) { return mean(v); }, signed_);
+    }
+
+private:
+    static std::optional<std::uint64_t> started(engine::event const& e) {
+        if (auto const* s = std::get_if<engine::evt::service_started>(&e.body)) {
+            return s->ticket.value();
+        }
+        if (auto const* p = std::get_if<engine::evt::priority_started>(&e.body)) {
+            return p->ticket.value();
+        }
+        return std::nullopt;
+    }
+
+    void score(estimates const& est, std::int64_t actual_ms) {
+        for (std::size_t i = 0; i < est.size(); ++i) {
+            auto const diff = static_cast<double>(est[i] - actual_ms) / 60'000.0;
+            errors_[i].push_back(std::abs(diff));
+            signed_[i].push_back(diff);
+        }
+    }
+
+    static double mean(std::vector<double>& v) {
+        return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+    }
+    static double p90(std::vector<double>& v) {
+        if (v.empty()) {
+            return 0.0;
+        }
+        auto const k = static_cast<std::size_t>(0.9 * static_cast<double>(v.size() - 1));
+        std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+        return v[k];
+    }
+
+    template <typename Stat>
+    static void row(std::int32_t staff, std::string_view tickets, std::string_view measure, Stat stat,
+                    std::array<std::vector<double>, estimator_names.size()>& values) {
+        fmt::print("| {} | {} | {} |", staff, tickets, measure);
+        for (auto& v : values) {
+            fmt::print(" {:.1f} |", stat(v));
+        }
+        fmt::print("\n");
+    }
+
+    std::array<std::vector<double>, estimator_names.size()> errors_;
+    std::array<std::vector<double>, estimator_names.size()> signed_;
+    std::uint64_t left_out_ = 0;
+};
+
+} // namespace salonq::bench

@@ -1,0 +1,189 @@
+#include "projections/queue/observed.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace salonq::projections {
+namespace {
+
+using namespace salonq::engine;
+
+// The floors of the weights (of ratio_one): how fast each statistic forgets. Services get a dozen or so
+// observations a day in a busy salon, so a floor of 8 % weighs about the last two days; a staff member's speed
+// moves slower (it mixes all services); the changeover and the served share are salon-wide and change little.
+constexpr std::int64_t service_weight_floor = 800;
+constexpr std::int64_t staff_weight_floor = 500;
+constexpr std::int64_t changeover_weight_floor = 1000;
+// Every outcome keeps (1 - 1/leave_memory) of the leave statistics: they weigh roughly the last few hundred tickets.
+constexpr std::int64_t leave_memory = 400;
+// An observed duration counts at most 2.5x and at least a third of what was expected: a ticket completed hours
+// late (a forgotten tap) must not ruin a day of estimates. (A lognormal service time with sigma 0.5 stays under
+// 2.5x its mean 97 % of the time.)
+constexpr std::int64_t min_ratio = ratio_one / 3;
+constexpr std::int64_t max_ratio = ratio_one * 5 / 2;
+constexpr std::int64_t max_changeover_ms = std::int64_t{15} * 60'000;
+
+// The weight of the next observation: 1/(count + 1 + prior), where the prior counts as `prior` observations.
+std::int64_t weight(std::uint32_t count, std::int64_t floor, std::int64_t prior = 1) {
+    return std::max(ratio_one / (static_cast<std::int64_t>(count) + 1 + prior), floor);
+}
+
+std::int64_t blend(std::int64_t old, std::int64_t observed, std::int64_t w) {
+    return old + (observed - old) * w / ratio_one;
+}
+
+std::int64_t prior_ms(std::vector<service_def> const& catalogue, std::string_view code, std::int64_t fallback) {
+    auto it = std::find_if(catalogue.begin(), catalogue.end(), [&](service_def const& s) { return s.code == code; });
+    return it == catalogue.end() ? fallback : std::int64_t{it->duration_min} * 60'000;
+}
+
+std::int64_t fallback_ms(std::vector<std::string> const& services, std::int32_t duration_min) {
+    return services.empty() ? 0 : std::int64_t{duration_min} * 60'000 / static_cast<std::int64_t>(services.size());
+}
+
+staff_pace& staff_entry(observed_durations& o, staff_id const& id) {
+    auto it = std::find_if(o.staff.begin(), o.staff.end(), [&](staff_pace const& s) { return s.staff == id; });
+    if (it != o.staff.end()) {
+        return *it;
+    }
+    o.staff.push_back(staff_pace{id, ratio_one, 0, std::nullopt});
+    return o.staff.back();
+}
+
+service_pace* service_entry(observed_durations& o, std::vector<service_def> const& catalogue, std::string const& code,
+                            std::int64_t fallback) {
+    auto it = std::find_if(o.services.begin(), o.services.end(), [&](service_pace const& s) { return s.code == code; });
+    if (it != o.services.end()) {
+        return &*it;
+    }
+    if (o.services.size() >= salon_limits::services) {
+        // Bounded like the catalogue: services it no longer has make room (or this one is not learned).
+        std::erase_if(o.services, [&](service_pace const& s) { return prior_ms(catalogue, s.code, -1) < 0; });
+        if (o.services.size() >= salon_limits::services) {
+            return nullptr;
+        }
+    }
+    o.services.push_back(service_pace{code, prior_ms(catalogue, code, fallback), 0});
+    return &o.services.back();
+}
+
+void learn_service(observed_durations& o, std::vector<service_def> const& catalogue, std::string const& code,
+                   std::int64_t fallback, std::int64_t ratio) {
+    auto* s = service_entry(o, catalogue, code, fallback);
+    if (s == nullptr) {
+        return;
+    }
+    s->mean_ms = std::max<std::int64_t>(
+        1, blend(s->mean_ms, s->mean_ms * ratio / ratio_one, weight(s->count, service_weight_floor)));
+    ++s->count;
+}
+
+// Adds a ticket's time in the queue to the bands it went through, after decaying them; a leave counts in the band
+// of the age it left at.
+void add_outcome(leave_bands& bands, std::chrono::milliseconds waited, bool left) {
+    auto const age = std::max<std::int64_t>(0, waited.count());
+    std::int64_t from = 0;
+    for (std::size_t b = 0; b < bands.size(); ++b) {
+        auto& band = bands[b];
+        band.leaves -= band.leaves / leave_memory;
+        band.exposure_ms -= band.exposure_ms / leave_memory;
+        auto const to = b < leave_band_edges_min.size() ? leave_band_edges_min[b] * 60'000 : INT64_MAX;
+        if (age > from) {
+            band.exposure_ms += std::min(age, to) - from;
+        }
+        if (left && age >= from && age < to) {
+            band.leaves += ratio_one;
+        }
+        from = to;
+    }
+}
+
+} // namespace
+
+service_pace const* observed_durations::find_service(std::string_view code) const noexcept {
+    auto it = std::find_if(services.begin(), services.end(), [&](service_pace const& s) { return s.code == code; });
+    return it == services.end() ? nullptr : &*it;
+}
+
+staff_pace const* observed_durations::find_staff(staff_id const& id) const noexcept {
+    auto it = std::find_if(staff.begin(), staff.end(), [&](staff_pace const& s) { return s.staff == id; });
+    return it == staff.end() ? nullptr : &*it;
+}
+
+std::int64_t observed_durations::speed_of(staff_id const& id) const noexcept {
+    auto const* s = find_staff(id);
+    return s == nullptr ? ratio_one : s->speed;
+}
+
+std::optional<std::int64_t> service_mean_ms(observed_durations const& o, std::vector<service_def> const& catalogue,
+                                            std::string_view code) {
+    if (auto const* s = o.find_service(code)) {
+        return s->mean_ms;
+    }
+    auto const prior = prior_ms(catalogue, code, -1);
+    return prior < 0 ? std::nullopt : std::optional{prior};
+}
+
+std::int64_t base_duration_ms(observed_durations const& o, std::vector<service_def> const& catalogue,
+                              std::vector<std::string> const& services, std::int32_t duration_min) {
+    auto const fallback = fallback_ms(services, duration_min);
+    std::int64_t total = 0;
+    for (auto const& code : services) {
+        total += service_mean_ms(o, catalogue, code).value_or(fallback);
+    }
+    return total;
+}
+
+void observe_completion(observed_durations& o, std::vector<service_def> const& catalogue, completed_service const& c) {
+    auto const base = base_duration_ms(o, catalogue, c.services, c.duration_min);
+    auto& member = staff_entry(o, c.staff);
+    member.freed_at = c.others_waiting ? std::optional{c.at} : std::nullopt;
+    if (base <= 0 || c.duration_ms <= 0) {
+        return;
+    }
+    // The staff member's speed against the services' means, and the services' pace with the staff effect taken out.
+    auto const staff_ratio = std::clamp(c.duration_ms * ratio_one / base, min_ratio, max_ratio);
+    auto const service_ratio = std::clamp(staff_ratio * ratio_one / member.speed, min_ratio, max_ratio);
+    member.speed = blend(member.speed, staff_ratio, weight(member.count, staff_weight_floor));
+    ++member.count;
+    auto const fallback = fallback_ms(c.services, c.duration_min);
+    for (auto const& code : c.services) {
+        learn_service(o, catalogue, code, fallback, service_ratio);
+    }
+}
+
+std::int64_t stay_chance(leave_bands const& bands, std::chrono::milliseconds age, std::chrono::milliseconds ahead) {
+    auto const start = std::max<std::int64_t>(0, age.count());
+    auto const end = start + std::max<std::int64_t>(0, ahead.count());
+    std::int64_t chance = ratio_one;
+    std::int64_t from = 0;
+    for (std::size_t b = 0; b < bands.size(); ++b) {
+        auto const to = b < leave_band_edges_min.size() ? leave_band_edges_min[b] * 60'000 : INT64_MAX;
+        auto const overlap = std::min(end, to) - std::max(start, from);
+        auto const& band = bands[b];
+        if (overlap > 0 && band.exposure_ms > 0) {
+            // 1 - hazard x time in the band, with the hazard = leaves / exposure (a linear survival per band).
+            auto const leave = std::min<std::int64_t>(
+                ratio_one, band.leaves * (overlap / 1000) / std::max<std::int64_t>(1, band.exposure_ms / 1000));
+            chance = chance * (ratio_one - leave) / ratio_one;
+        }
+        from = to;
+    }
+    return chance;
+}
+
+void observe_start(observed_durations& o, staff_id const& staff, instant at, std::chrono::milliseconds waited) {
+    auto& member = staff_entry(o, staff);
+    if (member.freed_at) {
+        auto const gap = std::chrono::duration_cast<std::chrono::milliseconds>(at - *member.freed_at).count();
+        o.changeover_ms = blend(o.changeover_ms, std::clamp<std::int64_t>(gap, 0, max_changeover_ms),
+                                weight(o.changeovers, changeover_weight_floor, 0));
+        ++o.changeovers;
+        member.freed_at.reset();
+    }
+    add_outcome(o.leaving, waited, false);
+}
+
+void observe_left(observed_durations& o, std::chrono::milliseconds waited) { add_outcome(o.leaving, waited, true); }
+
+} // namespace salonq::projections

@@ -1,0 +1,102 @@
+#pragma once
+
+#include "engine/domain/events.hpp"
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace salonq::projections {
+
+// Fixed-point scale of the ratios below: 10,000 is 1.0. Integers, so the statistics round-trip through the view's
+// JSON bit for bit and a fold gives the same numbers on any machine.
+inline constexpr std::int64_t ratio_one = 10'000;
+
+// A service's recency-weighted mean duration, learned from the tickets that had it.
+struct service_pace {
+    std::string code;
+    std::int64_t mean_ms = 0;
+    std::uint32_t count = 0; // observations so far (they set the weight of the next one)
+    friend bool operator==(service_pace const&, service_pace const&) = default;
+};
+
+// A staff member's speed: their observed durations over the salon's service means (ratio_one = typical).
+struct staff_pace {
+    engine::staff_id staff;
+    std::int64_t speed = ratio_one;
+    std::uint32_t count = 0;
+    // When they completed a ticket with others waiting, until they start the next one: measures the changeover.
+    std::optional<engine::instant> freed_at;
+    friend bool operator==(staff_pace const&, staff_pace const&) = default;
+};
+
+// How queued tickets leave without service (cancelled, no-show), by how long they had been in the queue: per age
+// band, the leaves and the time tickets spent in the queue at that age (exposure). leaves / exposure is the
+// band's hazard: the chance per unit of time that a ticket of that age leaves. Both decay a little with every
+// outcome, so the salon's recent behaviour counts most.
+struct leave_band {
+    std::int64_t leaves = 0;      // in ratio_one units (decayed)
+    std::int64_t exposure_ms = 0; // decayed alike
+    friend bool operator==(leave_band const&, leave_band const&) = default;
+};
+// The upper edges of the age bands, in minutes (the last is open).
+inline constexpr std::array<std::int64_t, 4> leave_band_edges_min{15, 30, 60, 120};
+using leave_bands = std::array<leave_band, leave_band_edges_min.size() + 1>;
+
+// What a salon's own history says about its pace, for the wait predictor: service durations per service and per
+// staff member, the changeover between a completion and the next start, and how queued tickets leave without
+// service (cancelled or no-shows), by their age. Derived from events only (a started -> completed pair gives a
+// duration) and updated by apply, so it is part of the view's state: it survives a restart with the stored view
+// and a rebuild from the log gives the same numbers. Every mean is an exponentially weighted one whose weight is
+// 1/(count + 2) until it reaches a floor: the first observations average with the catalogue prior (the changeover
+// has no prior: 1/(count + 1)), later ones follow the salon's recent days.
+struct observed_durations {
+    std::vector<service_pace> services; // in the order first observed
+    std::vector<staff_pace> staff;      // in the order first observed
+    std::int64_t changeover_ms = 0;
+    std::uint32_t changeovers = 0;
+    leave_bands leaving;
+    friend bool operator==(observed_durations const&, observed_durations const&) = default;
+
+    [[nodiscard]] service_pace const* find_service(std::string_view code) const noexcept;
+    [[nodiscard]] staff_pace const* find_staff(engine::staff_id const& id) const noexcept;
+    // The staff member's speed (ratio_one until they have been observed).
+    [[nodiscard]] std::int64_t speed_of(engine::staff_id const& id) const noexcept;
+};
+
+// What a completed service tells: the ticket's services (with the catalogue durations of the view as the prior of
+// a service never seen), who served it and how long it took.
+struct completed_service {
+    std::vector<std::string> const& services;
+    std::int32_t duration_min = 0; // the ticket's catalogue total: the prior of a service the catalogue lacks
+    engine::staff_id const& staff;
+    std::int64_t duration_ms = 0;
+    engine::instant at{};
+    bool others_waiting = false;
+};
+
+// The mean duration of one service: observed, else the catalogue's, else none.
+[[nodiscard]] std::optional<std::int64_t>
+service_mean_ms(observed_durations const& o, std::vector<engine::service_def> const& catalogue, std::string_view code);
+// A ticket's expected duration with a typical staff member: the sum of its services' means (the ticket's own
+// catalogue total where a service is unknown).
+[[nodiscard]] std::int64_t base_duration_ms(observed_durations const& o,
+                                            std::vector<engine::service_def> const& catalogue,
+                                            std::vector<std::string> const& services, std::int32_t duration_min);
+
+void observe_completion(observed_durations& o, std::vector<engine::service_def> const& catalogue,
+                        completed_service const& c);
+// A start by a staff member of a ticket that had waited `waited`: closes the changeover opened by their last
+// completion, if any; adds the ticket's time in the queue to the exposure of the leave bands.
+void observe_start(observed_durations& o, engine::staff_id const& staff, engine::instant at,
+                   std::chrono::milliseconds waited);
+// A queued ticket that left without service (cancelled or a no-show) after `waited` in the queue.
+void observe_left(observed_durations& o, std::chrono::milliseconds waited);
+// The chance, of ratio_one, that a ticket aged `age` in the queue is still there `ahead` later (no leave on the way).
+[[nodiscard]] std::int64_t stay_chance(leave_bands const& bands, std::chrono::milliseconds age,
+                                       std::chrono::milliseconds ahead);
+
+} // namespace salonq::projections
