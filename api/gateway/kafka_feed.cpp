@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <numeric>
 #include <thread>
 
 namespace salonq::api {
@@ -44,6 +45,15 @@ private:
     projections::queue_views const& views_;
 };
 
+std::vector<std::int64_t> next_offsets(projections::queue_views const& views) {
+    std::vector<std::int64_t> next;
+    next.reserve(static_cast<std::size_t>(views.partition_count()));
+    for (std::int32_t p = 0; p < views.partition_count(); ++p) {
+        next.push_back(views.next_offset(engine::partition_id{p}).value());
+    }
+    return next;
+}
+
 } // namespace
 
 struct kafka_feed::impl {
@@ -74,10 +84,19 @@ struct kafka_feed::impl {
             polled_reader reader{std::move(polled->records), views};
             if (auto caught = views.catch_up(reader); !caught) {
                 set_problem("the queue views could not fold salonq.events: " + caught.error().message);
-                log.error("the queue views could not fold salonq.events: {}", caught.error().message);
+                log.error("the queue views could not fold salonq.events: {}; reading again from their offsets",
+                          caught.error().message);
+                std::this_thread::sleep_for(std::chrono::seconds{1});
+                rewind();
             } else {
                 set_problem(std::nullopt);
             }
+        }
+    }
+    // Back to the views' offsets: what was polled but not stored is read again, never skipped.
+    void rewind() {
+        if (auto rewound = tail->rewind(next_offsets(views)); !rewound) {
+            log.error("{}", rewound.error().message);
         }
     }
     void set_problem(std::optional<std::string> p) {
@@ -96,12 +115,8 @@ kafka_feed::~kafka_feed() {
 std::expected<std::unique_ptr<kafka_feed>, std::string>
 kafka_feed::open(kafka_feed_options options, projections::queue_views& views, http::live_hub& hub) {
     auto i = std::make_unique<impl>(std::move(options), views);
-    std::vector<std::int64_t> start;
-    std::int64_t resumed = 0;
-    for (std::int32_t p = 0; p < views.partition_count(); ++p) {
-        start.push_back(views.next_offset(engine::partition_id{p}).value());
-        resumed += start.back();
-    }
+    auto const start = next_offsets(views);
+    std::int64_t const resumed = std::accumulate(start.begin(), start.end(), std::int64_t{0});
     auto tail = engine::kafka::topic_tail::open(i->options.kafka, engine::kafka::events_topic, start);
     if (!tail) {
         return std::unexpected(tail.error().message);

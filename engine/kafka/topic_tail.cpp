@@ -99,18 +99,27 @@ std::expected<std::unique_ptr<topic_tail>, error> topic_tail::open(settings cons
                                                                       i->topic, *count, start.size())});
     }
     i->partitions = *count;
-    detail::partition_list_ptr list{rd_kafka_topic_partition_list_new(*count)};
-    for (std::int32_t p = 0; p < *count; ++p) {
-        rd_kafka_topic_partition_list_add(list.get(), i->topic.c_str(), p)->offset =
-            start.empty() ? RD_KAFKA_OFFSET_BEGINNING : start[static_cast<std::size_t>(p)];
+    std::unique_ptr<topic_tail> tail{new topic_tail(std::move(i))};
+    if (auto assigned = tail->rewind(start); !assigned) {
+        return std::unexpected(assigned.error());
     }
-    if (auto err = rd_kafka_assign(i->consumer.get(), list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return std::unexpected(error{errc::retryable, fmt::format("assign {}: {}", i->topic, rd_kafka_err2str(err))});
-    }
-    return std::unique_ptr<topic_tail>(new topic_tail(std::move(i)));
+    return tail;
 }
 
 std::int32_t topic_tail::partition_count() const noexcept { return impl_->partitions; }
+
+std::expected<void, error> topic_tail::rewind(std::vector<std::int64_t> const& start) {
+    detail::partition_list_ptr list{rd_kafka_topic_partition_list_new(impl_->partitions)};
+    for (std::int32_t p = 0; p < impl_->partitions; ++p) {
+        rd_kafka_topic_partition_list_add(list.get(), impl_->topic.c_str(), p)->offset =
+            start.empty() ? RD_KAFKA_OFFSET_BEGINNING : start[static_cast<std::size_t>(p)];
+    }
+    if (auto err = rd_kafka_assign(impl_->consumer.get(), list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return std::unexpected(
+            error{errc::retryable, fmt::format("assign {}: {}", impl_->topic, rd_kafka_err2str(err))});
+    }
+    return {};
+}
 
 std::expected<topic_tail::polled, error> topic_tail::poll(std::size_t max, std::chrono::milliseconds wait) {
     polled out;

@@ -28,6 +28,8 @@ public:
     topic_tail& operator=(topic_tail const&) = delete;
 
     [[nodiscard]] std::int32_t partition_count() const noexcept;
+    // Reads again from these offsets (one a partition), e.g. after the owner failed to store what it polled.
+    [[nodiscard]] std::expected<void, error> rewind(std::vector<std::int64_t> const& start);
     // Up to `max` records in arrival order (each partition's in offset order): waits up to `wait` for the first,
     // then takes only what has already arrived. A null value (tombstone) comes as an empty value with
     // `tombstone` set in the returned flags.
