@@ -29,16 +29,17 @@ std::expected<std::unique_ptr<authenticator>, error> authenticator::open(authent
         return std::unexpected(std::move(revocations.error()));
     }
     auto const stamp = stamp_of(file);
-    std::unique_ptr<authenticator> a{
-        new authenticator{std::move(file), std::move(*keys), std::move(*revocations), options.verify}};
+    std::unique_ptr<authenticator> a{new authenticator{std::move(file), std::move(*keys), std::move(*revocations),
+                                                       options.shared_revocations, options.verify}};
     a->keyring_stamp_ = stamp;
     return a;
 }
 
 authenticator::authenticator(std::filesystem::path keyring_file, keyring keys,
-                             std::unique_ptr<file_revocations> revocations, verify_options options)
-    : keyring_file_(std::move(keyring_file)), revocations_(std::move(revocations)),
-      verifier_(std::move(keys), *revocations_, options) {}
+                             std::unique_ptr<file_revocations> revocations, revocation_list* shared,
+                             verify_options options)
+    : keyring_file_(std::move(keyring_file)), file_revocations_(std::move(revocations)),
+      revocations_(*file_revocations_, shared), verifier_(std::move(keys), revocations_, options) {}
 
 std::expected<principal, error> authenticator::authenticate(std::string_view authorization,
                                                             std::chrono::sys_seconds now) const {
@@ -59,7 +60,7 @@ std::string authenticator::link_code(engine::salon_id const& salon, engine::tick
 
 std::expected<void, error> authenticator::refresh() {
     std::lock_guard refreshing{refresh_mutex_};
-    auto revoked = revocations_->refresh();
+    auto revoked = revocations_.refresh();
     if (auto const stamp = stamp_of(keyring_file_); stamp && stamp != keyring_stamp_) {
         auto keys = load_keyring(keyring_file_);
         if (!keys) {

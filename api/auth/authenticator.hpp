@@ -21,13 +21,16 @@ struct authenticator_options {
     std::filesystem::path data{}; // the data directory: <data>/auth/revoked, and the keyring's default
     std::optional<std::filesystem::path> keyring{}; // --keyring / SALONQ_KEYRING; default <data>/auth/keyring.json
     verify_options verify{};
+    // Kafka mode: the revocations every api instance reads from salonq.revocations, asked besides the file (not
+    // owned; outlives the authenticator).
+    revocation_list* shared_revocations = nullptr;
 };
 
 // What a server holds to authenticate requests: the keyring (made on first use), the verifier and this machine's
-// revocation list, wired together. authenticate() and check_link() from any thread; refresh() from a timer (about
-// every second; calls are serialized): it re-reads the revocation list's new lines, and reloads the keyring when
-// `salonq keys rotate` or `keys retire` replaced the file. A keyring that fails to reload (made unsafe, damaged)
-// leaves the previous one in use and refresh() says why.
+// revocation list (in Kafka mode also the cluster's), wired together. authenticate() and check_link() from any thread;
+// refresh() from a timer (about every second; calls are serialized): it re-reads the revocation list's new lines, and
+// reloads the keyring when `salonq keys rotate` or `keys retire` replaced the file. A keyring that fails to reload
+// (made unsafe, damaged) leaves the previous one in use and refresh() says why.
 class authenticator {
 public:
     [[nodiscard]] static std::expected<std::unique_ptr<authenticator>, error> open(authenticator_options options,
@@ -45,10 +48,11 @@ public:
 
 private:
     authenticator(std::filesystem::path keyring_file, keyring keys, std::unique_ptr<file_revocations> revocations,
-                  verify_options options);
+                  revocation_list* shared, verify_options options);
 
     std::filesystem::path keyring_file_;
-    std::unique_ptr<file_revocations> revocations_;
+    std::unique_ptr<file_revocations> file_revocations_;
+    either_revoked revocations_; // the file's, and the shared list's if any
     verifier verifier_;
     // The keyring file as last loaded: every change is a rename, so a new inode; its change time and size too, in
     // case two rotations between refreshes reuse the inode.

@@ -19,14 +19,33 @@ namespace salonq::api::auth {
 // The jtis of revoked tokens, as the verifier asks about them. revoked() is called on every request from any
 // thread; refresh() brings in what was revoked elsewhere since (a timer in the server calls it, e.g. every second).
 //
-// Kafka mode (later, not built): every api instance must learn a revocation. The plan is a compacted topic
-// salonq.revocations (key = jti, value = its expiry; a tombstone once expired) that `salonq token revoke --brokers`
-// produces to and each api instance reads from the start, behind this same interface; refresh() then polls it.
+// Kafka mode: every api instance must learn a revocation, so besides the file each one reads the compacted topic
+// salonq.revocations (api/kafka/revocation_topic), which `salonq token revoke --brokers` produces to; the
+// authenticator asks both (either_revoked).
 class revocation_list {
 public:
     virtual ~revocation_list() = default;
     [[nodiscard]] virtual bool revoked(std::string_view jti) const = 0;
     [[nodiscard]] virtual std::expected<void, error> refresh() = 0;
+};
+
+// Revoked if either list says so; refresh() refreshes both (the first error is returned, both are refreshed).
+// Does not own the lists.
+class either_revoked final : public revocation_list {
+public:
+    either_revoked(revocation_list& first, revocation_list* second) : first_(first), second_(second) {}
+    [[nodiscard]] bool revoked(std::string_view jti) const override {
+        return first_.revoked(jti) || (second_ != nullptr && second_->revoked(jti));
+    }
+    [[nodiscard]] std::expected<void, error> refresh() override {
+        auto a = first_.refresh();
+        auto b = second_ != nullptr ? second_->refresh() : std::expected<void, error>{};
+        return a ? b : a;
+    }
+
+private:
+    revocation_list& first_;
+    revocation_list* second_;
 };
 
 // The longest a token may live (salonq token issue --ttl refuses more). A revocation of a bare jti, whose token's

@@ -3,6 +3,7 @@
 #include "api/auth/keyring_file.hpp"
 #include "api/auth/revocation.hpp"
 #include "api/auth/token.hpp"
+#include "api/kafka/revocation_topic.hpp"
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -104,7 +105,7 @@ int run_token_issue(store_options const& so, auth_options const& ao) {
     return 0;
 }
 
-int run_token_revoke(store_options const& so, auth_options const& ao) {
+int run_token_revoke(store_options const& so, auth_options const& ao, kafka_options const& ko) {
     auto const t = now();
     std::string jti = ao.revoke;
     auto until = t + std::chrono::duration_cast<std::chrono::seconds>(auth::longest_token_life);
@@ -139,6 +140,17 @@ int run_token_revoke(store_options const& so, auth_options const& ao) {
     }
     if (auto done = (*list)->revoke(jti, until, t); !done) {
         return fail("token revoke", done.error());
+    }
+    if (!ko.brokers.empty()) {
+        if (auto sent = kafka::produce_revocation(kafka_settings(ko), jti, until); !sent) {
+            std::cerr << fmt::format("salonq token revoke: jti {} revoked in {} but not sent to {}: {}\n", jti,
+                                     auth::default_revocations_path(so.data).string(), engine::kafka::revocations_topic,
+                                     sent.error());
+            return 1;
+        }
+        std::cerr << fmt::format("salonq token revoke: jti {} sent to {}; every api instance refuses it within a "
+                                 "second or so\n",
+                                 jti, engine::kafka::revocations_topic);
     }
     std::cerr << fmt::format("salonq token revoke: jti {} revoked (kept until {}); a running server refuses it from "
                              "its next refresh of {}\n",

@@ -25,8 +25,9 @@ struct auth_options {
 // token issue: prints the token alone on stdout (so that `T=$(salonq token issue ...)` captures it), its jti and
 // expiry on stderr.
 int run_token_issue(store_options const& so, auth_options const& ao);
-// token revoke JTI|TOKEN: kept in <data>/auth/revoked until the token's expiry.
-int run_token_revoke(store_options const& so, auth_options const& ao);
+// token revoke JTI|TOKEN: kept in <data>/auth/revoked until the token's expiry; with ko.brokers also produced to
+// salonq.revocations, which every api instance of the cluster reads.
+int run_token_revoke(store_options const& so, auth_options const& ao, kafka_options const& ko);
 // keys rotate | list | retire KID: the keyring, never its secrets.
 int run_keys_rotate(store_options const& so, auth_options const& ao);
 int run_keys_list(store_options const& so, auth_options const& ao);

@@ -346,8 +346,6 @@ int run_demo(store_options const& so) {
     return 0;
 }
 
-namespace {
-
 // The cluster settings from the command line: brokers, plus librdkafka properties (KEY=VALUE, checked by the
 // command line parser) passed through.
 engine::kafka::settings kafka_settings(kafka_options const& ko) {
@@ -359,8 +357,6 @@ engine::kafka::settings kafka_settings(kafka_options const& ko) {
     }
     return s;
 }
-
-} // namespace
 
 namespace {
 
@@ -399,6 +395,12 @@ int run_topics_create(kafka_options const& ko) {
                                                std::chrono::hours{ko.events_retention_hours});
     if (!layout) {
         std::cerr << "salonq topics create: " << layout.error().message << "\n";
+        return 1;
+    }
+    if (auto made = engine::kafka::create_topic(s, engine::kafka::revocations_topic, 1,
+                                                static_cast<std::int16_t>(ko.replication), true);
+        !made) {
+        std::cerr << "salonq topics create: " << made.error().message << "\n";
         return 1;
     }
     print_layout(*layout);
@@ -462,7 +464,7 @@ void log_stopped(logging::logger const& log, engine::kafka::worker_stats const& 
 
 } // namespace
 
-int run_serve(store_options const& so, kafka_options const& ko) {
+engine::kafka::worker_options worker_options_of(store_options const& so, kafka_options const& ko) {
     engine::kafka::worker_options options;
     options.kafka = kafka_settings(ko);
     options.data = so.data;
@@ -483,9 +485,10 @@ int run_serve(store_options const& so, kafka_options const& ko) {
             return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now() + offset);
         };
     }
-    // Handlers first: a stop that arrives while the worker is still connecting is a clean stop too.
-    std::signal(SIGTERM, stop_serving);
-    std::signal(SIGINT, stop_serving);
+    return options;
+}
+
+int run_worker(engine::kafka::worker_options const& options) {
     auto const log = logging::logger{"serve", {logging::kv("instance", options.instance)}};
     auto engine = engine::kafka::worker::open(options);
     if (!engine) {
@@ -496,7 +499,7 @@ int run_serve(store_options const& so, kafka_options const& ko) {
     if (stop_requested.load()) {
         (*engine)->stop();
     }
-    log.info("engine worker in group {} on {} (data {})", options.group, ko.brokers, so.data.string());
+    log.info("engine worker in group {} on {} (data {})", options.group, options.kafka.brokers, options.data.string());
     auto result = (*engine)->run();
     serving.store(nullptr);
     log_stopped(log, (*engine)->stats());
@@ -505,6 +508,15 @@ int run_serve(store_options const& so, kafka_options const& ko) {
         return 1;
     }
     return 0;
+}
+
+void stop_worker() { stop_serving(0); }
+
+int run_serve(store_options const& so, kafka_options const& ko) {
+    // Handlers first: a stop that arrives while the worker is still connecting is a clean stop too.
+    std::signal(SIGTERM, stop_serving);
+    std::signal(SIGINT, stop_serving);
+    return run_worker(worker_options_of(so, ko));
 }
 
 int run_verify_kafka(kafka_options const& ko, std::vector<std::filesystem::path> const& worker_dirs) {

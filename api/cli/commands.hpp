@@ -1,5 +1,7 @@
 #pragma once
 
+#include "api/http/options.hpp"
+#include "engine/kafka/worker.hpp"
 #include "engine/runtime/embedded_engine.hpp"
 #include "engine/runtime/embedded_view.hpp"
 
@@ -60,6 +62,10 @@ struct kafka_options {
     std::int32_t partitions = 12;
     std::int32_t replication = 1;
     std::int32_t events_retention_hours = 0; // topics create: 0 keeps the events forever
+    // serve --brokers: engine (a worker of the consumer group), api (the HTTP API: views fed from salonq.events,
+    // commands produced to salonq.commands) or all (both in one process).
+    std::string role = "engine";
+    std::int64_t max_lag_events = 1000; // role api: /readyz fails while the views are further behind
 };
 
 struct auth_options; // api/cli/auth_commands.hpp
@@ -87,11 +93,22 @@ int run_demo(store_options const& so);
 int run_topics_create(kafka_options const& ko);
 int run_topics_describe(kafka_options const& ko);
 int run_serve(store_options const& so, kafka_options const& ko);
+// serve --brokers --role api|all (api/cli/serve_kafka.cpp).
+int run_serve_kafka(store_options const& so, kafka_options const& ko, http_options const& ho, auth_options const& ao);
 int run_serve_http(store_options const& so, http_options const& ho, auth_options const& ao);
 int run_routes(); // the HTTP route table, one JSON object a line
 int run_verify_kafka(kafka_options const& ko, std::vector<std::filesystem::path> const& worker_dirs);
 
 [[nodiscard]] engine::runtime::engine_options engine_options_of(store_options const& so);
+// Kafka mode's engine worker: its options from the command line, and running one until stop_worker() (or
+// SIGTERM/SIGINT once run_serve installed its handlers); the exit code.
+[[nodiscard]] engine::kafka::worker_options worker_options_of(store_options const& so, kafka_options const& ko);
+[[nodiscard]] int run_worker(engine::kafka::worker_options const& options);
+void stop_worker();
+[[nodiscard]] engine::kafka::settings kafka_settings(kafka_options const& ko);
+// The HTTP server's settings from the command line (embedded and Kafka mode); --listen that does not parse is
+// an error saying why.
+[[nodiscard]] std::expected<http::server_options, std::string> server_options_of(http_options const& ho);
 [[nodiscard]] std::expected<std::unique_ptr<engine::runtime::embedded_engine>, std::string>
 open_engine(store_options const& so);
 [[nodiscard]] std::expected<std::unique_ptr<engine::runtime::embedded_view>, std::string>

@@ -169,8 +169,18 @@ void add_kafka_commands(CLI::App& app, options& o, commands& c) {
     }
 
     c.serve = app.add_subcommand("serve", "Serve the HTTP API over the embedded log; with --brokers (Kafka mode), run "
-                                          "an engine worker (consumer group member) until stopped");
+                                          "an engine worker, the HTTP API or both (--role) until stopped");
     add_cluster_options(c.serve, o.ko);
+    c.serve
+        ->add_option("--role", o.ko.role,
+                     "Kafka mode: engine (a worker of the consumer group; the default), api (the HTTP API: views fed "
+                     "from salonq.events, commands produced to salonq.commands) or all (both in one process)")
+        ->envname("SALONQ_ROLE")
+        ->check(CLI::IsMember({"engine", "api", "all"}));
+    c.serve
+        ->add_option("--max-lag-events", o.ko.max_lag_events,
+                     "Kafka mode, role api: /readyz fails while the views are more events than this behind")
+        ->check(CLI::Range(std::int64_t{0}, std::int64_t{1'000'000'000}));
     c.serve
         ->add_option("--listen", o.ho.listen,
                      "HTTP address HOST:PORT (port 0: any free one; the line printed "
@@ -256,6 +266,8 @@ void add_auth_commands(CLI::App& app, options& o, commands& c) {
                   "refresh");
     c.token_revoke->add_option("jti", o.ao.revoke, "The token's jti, as `token issue` printed it, or the token")
         ->required();
+    // Kafka mode: also to salonq.revocations, which every api instance reads.
+    add_cluster_options(c.token_revoke, o.ko);
 
     auto* keys = app.add_subcommand("keys", "The keyring that signs tokens (secrets are never printed)");
     keys->require_subcommand(1);
@@ -274,7 +286,7 @@ std::optional<int> run_auth(commands const& c, options const& o) {
         return run_token_issue(o.so, o.ao);
     }
     if (c.token_revoke->parsed()) {
-        return run_token_revoke(o.so, o.ao);
+        return run_token_revoke(o.so, o.ao, o.ko);
     }
     if (c.keys_rotate->parsed()) {
         return run_keys_rotate(o.so, o.ao);
@@ -327,7 +339,15 @@ int run(commands const& c, options& o) {
         return c.topics_create->parsed() ? run_topics_create(o.ko) : run_topics_describe(o.ko);
     }
     if (c.serve->parsed()) {
-        return o.ko.brokers.empty() ? run_serve_http(o.so, o.ho, o.ao) : run_serve(o.so, o.ko);
+        if (o.ko.brokers.empty()) {
+            if (o.ko.role != "engine") {
+                std::cerr << "salonq serve: --role " << o.ko.role
+                          << " is Kafka mode: give --brokers (or SALONQ_BROKERS) too\n";
+                return 2;
+            }
+            return run_serve_http(o.so, o.ho, o.ao);
+        }
+        return o.ko.role == "engine" ? run_serve(o.so, o.ko) : run_serve_kafka(o.so, o.ko, o.ho, o.ao);
     }
     if (c.replay->parsed()) {
         return run_replay(o.so, o.ro);

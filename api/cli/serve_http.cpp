@@ -28,34 +28,44 @@ std::expected<std::pair<std::string, std::uint16_t>, std::string> parse_listen(s
     return std::pair{listen.substr(0, colon), port};
 }
 
-int run_serve_http(store_options const& so, http_options const& ho, auth_options const& ao) {
-    auto const log = logging::logger{"serve"};
+std::expected<http::server_options, std::string> server_options_of(http_options const& ho) {
     auto listen = parse_listen(ho.listen);
     if (!listen) {
-        std::cerr << "salonq serve: " << listen.error() << "\n";
+        return std::unexpected(listen.error());
+    }
+    http::server_options o;
+    o.address = listen->first;
+    o.port = listen->second;
+    o.threads = ho.threads;
+    o.decision_wait = std::chrono::milliseconds{ho.decision_wait_ms};
+    o.max_connections = ho.max_connections;
+    o.cors_origins = ho.cors_origins;
+    o.client_rate = ho.client_rate;
+    o.client_burst = ho.client_burst;
+    o.token_rate = ho.token_rate;
+    o.token_burst = ho.token_burst;
+    return o;
+}
+
+int run_serve_http(store_options const& so, http_options const& ho, auth_options const& ao) {
+    auto const log = logging::logger{"serve"};
+    auto http = server_options_of(ho);
+    if (!http) {
+        std::cerr << "salonq serve: " << http.error() << "\n";
         return 2;
     }
     embedded_stack_options o;
     o.data = so.data;
     o.engine = engine_options_of(so);
     o.keyring = ao.keyring;
-    o.http.address = listen->first;
-    o.http.port = listen->second;
-    o.http.threads = ho.threads;
-    o.http.decision_wait = std::chrono::milliseconds{ho.decision_wait_ms};
-    o.http.max_connections = ho.max_connections;
-    o.http.cors_origins = ho.cors_origins;
-    o.http.client_rate = ho.client_rate;
-    o.http.client_burst = ho.client_burst;
-    o.http.token_rate = ho.token_rate;
-    o.http.token_burst = ho.token_burst;
+    o.http = *http;
     auto stack = embedded_stack::open(std::move(o));
     if (!stack) {
         std::cerr << "salonq serve: " << stack.error() << "\n";
         return 2;
     }
     // The one line a script or a test waits for: where to connect.
-    std::cout << fmt::format("salonq: serving http://{}:{} (embedded, data {})", listen->first, (*stack)->port(),
+    std::cout << fmt::format("salonq: serving http://{}:{} (embedded, data {})", http->address, (*stack)->port(),
                              so.data.string())
               << "\n"
               << std::flush;

@@ -1,5 +1,7 @@
 #include "api/gateway/embedded_feed.hpp"
 
+#include "api/gateway/live_bridge.hpp"
+
 #include <algorithm>
 #include <utility>
 #include <vector>
@@ -57,11 +59,7 @@ void embedded_feed::apply(projections::queue_views& views, engine::partition_id 
 std::expected<void, projections::error> embedded_feed::attach(projections::queue_views& views,
                                                               engine::log::reader& events, http::live_hub& hub) {
     events_ = &events;
-    subscription_ = views.subscribe([&hub](projections::change const& c) {
-        if (c.now) {
-            hub.publish(c.salon.value(), http::make_frame(c.seq.value(), c.now->json));
-        }
-    });
+    subscription_ = publish_changes(views, hub);
     views_.store(&views, std::memory_order_release);
     return views.catch_up(events);
 }

@@ -1,18 +1,12 @@
 #include "api/serve/embedded_stack.hpp"
 
 #include "api/http/routes.hpp"
+#include "api/serve/wiring.hpp"
 #include "projections/queue/observed_estimator.hpp"
 
 #include <fmt/format.h>
 
 namespace salonq::api {
-namespace {
-
-engine::instant wall_clock() {
-    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-}
-
-} // namespace
 
 std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open(embedded_stack_options o) {
     std::unique_ptr<embedded_stack> s{new embedded_stack()};
@@ -36,33 +30,18 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
             fmt::format("cannot open the queue views in {}: {}", (opt.data / "views").string(), views.error().message));
     }
     s->views_ = std::move(*views);
-    s->hub_ = std::make_unique<http::live_hub>([views = s->views_.get()](std::string const& salon) -> http::frame_ptr {
-        auto v = views->view(engine::salon_id{salon});
-        return v ? http::make_frame(v->seq.value(), v->json) : nullptr;
-    });
+    s->hub_ = make_live_hub(*s->views_);
     if (auto attached = s->feed_.attach(*s->views_, s->engine_->events(), *s->hub_); !attached) {
         return std::unexpected("the queue views could not catch up with the log: " + attached.error().message);
     }
 
-    auto const now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    auto auth = auth::authenticator::open({.data = opt.data, .keyring = opt.keyring, .verify = {}}, now);
+    auto auth = open_authenticator(opt.data, opt.keyring);
     if (!auth) {
-        return std::unexpected(auth.error().message);
+        return std::unexpected(auth.error());
     }
     s->auth_ = std::move(*auth);
-
-    s->ports_.reset(new http::services{// designated initializers: services has no constructor to forward to
-                                       .options = opt.http,
-                                       .commands = *s->gateway_,
-                                       .auth = *s->auth_,
-                                       .metrics = s->metrics_,
-                                       .clock = wall_clock,
-                                       .log = logging::logger{"http"},
-                                       .live = s->hub_.get(),
-                                       .views = s->views_.get(),
-                                       .executor = {}});
-    s->metrics_.gauge("salonq_live_connections", "Open live streams (WebSocket and SSE).",
-                      [hub = s->hub_.get()] { return static_cast<double>(hub->connections()); });
+    s->ports_ = make_services(opt.http, *s->gateway_, *s->auth_, s->metrics_, *s->hub_, *s->views_);
+    add_live_gauge(s->metrics_, *s->hub_);
     s->metrics_.gauge("salonq_projection_lag_events", "Events in the log not yet in the queue views.",
                       [stack = s.get()] {
                           double lag = 0;

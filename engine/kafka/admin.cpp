@@ -334,7 +334,7 @@ std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t
 }
 
 std::expected<void, error> create_topic(settings const& s, char const* name, std::int32_t partitions,
-                                        std::int16_t replication) {
+                                        std::int16_t replication, bool compacted) {
     auto rk = make_client(s, RD_KAFKA_PRODUCER, {});
     if (!rk) {
         return std::unexpected(rk.error());
@@ -343,6 +343,9 @@ std::expected<void, error> create_topic(settings const& s, char const* name, std
     new_topic_ptr nt{rd_kafka_NewTopic_new(name, partitions, replication, errstr, sizeof errstr)};
     if (!nt) {
         return std::unexpected(error{errc::misconfigured, fmt::format("topic {}: {}", name, errstr)});
+    }
+    if (compacted) {
+        (void)rd_kafka_NewTopic_set_config(nt.get(), "cleanup.policy", "compact");
     }
     rd_kafka_NewTopic_t* raw = nt.get();
     queue_ptr queue{rd_kafka_queue_new(rk->get())};

@@ -35,9 +35,9 @@ struct topic_layout {
                                                                std::int16_t replication,
                                                                std::chrono::hours events_retention = {});
 
-// Creates one plain topic if it does not exist (benchmarks, tests).
+// Creates one topic if it does not exist (benchmarks, tests; salonq.revocations, compacted).
 [[nodiscard]] std::expected<void, error> create_topic(settings const& s, char const* name, std::int32_t partitions,
-                                                      std::int16_t replication);
+                                                      std::int16_t replication, bool compacted = false);
 
 // The check every engine worker makes before it starts: the partition count its topics agree on.
 [[nodiscard]] std::expected<std::int32_t, error> check_layout(topic_layout const& layout);

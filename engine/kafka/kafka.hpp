@@ -5,7 +5,9 @@
 
 #include "engine/kafka/admin.hpp"        // IWYU pragma: export
 #include "engine/kafka/errc.hpp"         // IWYU pragma: export
+#include "engine/kafka/producer.hpp"     // IWYU pragma: export
 #include "engine/kafka/settings.hpp"     // IWYU pragma: export
 #include "engine/kafka/topic_reader.hpp" // IWYU pragma: export
+#include "engine/kafka/topic_tail.hpp"   // IWYU pragma: export
 #include "engine/kafka/verify.hpp"       // IWYU pragma: export
 #include "engine/kafka/worker.hpp"       // IWYU pragma: export

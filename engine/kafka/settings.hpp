@@ -12,6 +12,8 @@ namespace salonq::engine::kafka {
 inline constexpr char const* commands_topic = "salonq.commands";
 inline constexpr char const* events_topic = "salonq.events";
 inline constexpr char const* snapshots_topic = "salonq.snapshots";
+// Compacted, one partition: key = a revoked token's jti, value = its expiry (docs/auth.md).
+inline constexpr char const* revocations_topic = "salonq.revocations";
 
 // The largest record salonq produces: a salon's snapshot (a state of up to codec::limits::record bytes and its
 // envelope). The workers' producers and salonq.snapshots (max.message.bytes) accept records of this size, so a

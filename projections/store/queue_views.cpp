@@ -8,6 +8,7 @@
 #include "engine/logging/logger.hpp"
 #include "engine/store/rocks_store.hpp"
 #include "projections/queue/view_codec.hpp"
+#include "projections/store/outcome_index.hpp"
 
 #include <fmt/format.h>
 
@@ -86,11 +87,7 @@ std::expected<broken_salon, codec::error> decode_broken(std::string_view json) {
 
 error store_error(store::error const& e) { return error{errc::local_store, e.message}; }
 
-// An entry of the events log at its offset.
-struct positioned {
-    offset_t offset;
-    log_entry const* entry;
-};
+using detail::positioned;
 
 // Changes to one partition queue here in apply order and are delivered by whichever applying thread finds nobody
 // else delivering: callbacks run with no lock held, yet one at a time per partition.
@@ -123,6 +120,7 @@ struct salon_work {
 struct queue_views::impl {
     std::unique_ptr<store::rocks_store> db;
     std::unique_ptr<wait_estimator> estimator;
+    bool index_outcomes = false;
     std::vector<std::unique_ptr<partition_slot>> partitions;
     logging::logger log{"projections"};
 
@@ -239,6 +237,11 @@ std::expected<void, error> queue_views::impl::apply_positioned(partition_id p, p
     for (auto const& b : found.broken) {
         batch.put(store::family::meta, broken_key(b.salon), encode_broken(b));
     }
+    if (index_outcomes) {
+        if (auto indexed = detail::index_outcomes(*db, batch, p, entries); !indexed) {
+            return std::unexpected(store_error(indexed.error()));
+        }
+    }
     std::string offset_value;
     log::put_u64(offset_value, static_cast<std::uint64_t>(new_next.value()));
     batch.put(store::family::meta, next_key(p), offset_value);
@@ -308,7 +311,8 @@ queue_views::~queue_views() = default;
 
 std::expected<std::unique_ptr<queue_views>, error> queue_views::open(std::filesystem::path const& dir,
                                                                      std::int32_t partition_count,
-                                                                     std::unique_ptr<wait_estimator> estimator) {
+                                                                     std::unique_ptr<wait_estimator> estimator,
+                                                                     bool index_outcomes) {
     if (partition_count < 1) {
         return std::unexpected(error{errc::misconfigured, "the events log has at least one partition"});
     }
@@ -321,6 +325,7 @@ std::expected<std::unique_ptr<queue_views>, error> queue_views::open(std::filesy
     auto i = std::make_unique<impl>();
     i->db = std::move(*db);
     i->estimator = std::move(estimator);
+    i->index_outcomes = index_outcomes;
 
     auto stored_count = i->db->get(store::family::meta, partitions_key);
     if (!stored_count) {
@@ -479,6 +484,18 @@ std::expected<void, error> queue_views::catch_up(log::reader& events) {
 }
 
 std::shared_ptr<snapshot const> queue_views::view(salon_id const& salon) const { return impl_->find(salon); }
+
+std::expected<std::optional<runtime::outcome>, error> queue_views::outcome_of(salon_id const& salon,
+                                                                              command_id const& command) const {
+    if (!impl_->index_outcomes) {
+        return std::unexpected(error{errc::misconfigured, "these views keep no outcome index"});
+    }
+    auto found = detail::stored_outcome(*impl_->db, salon, command);
+    if (!found) {
+        return std::unexpected(error{errc::corrupt_record, std::move(found.error())});
+    }
+    return std::move(*found);
+}
 
 std::expected<std::vector<std::string>, error> queue_views::salon_events(salon_id const& salon, seq_t after,
                                                                          std::size_t limit, bool priority_only) const {

@@ -2,6 +2,7 @@
 
 #include "engine/domain/events.hpp"
 #include "engine/log/log.hpp"
+#include "engine/runtime/outcome.hpp"
 #include "projections/queue/queue_view.hpp"
 #include "projections/queue/wait_estimator.hpp"
 #include "projections/store/errc.hpp"
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -77,9 +79,11 @@ using subscription_id = std::uint64_t;
 class queue_views {
 public:
     // Opens (or creates) the store at dir for an events log of partition_count partitions; a directory made for
-    // another count is errc::misconfigured.
+    // another count is errc::misconfigured. With index_outcomes (Kafka mode's api role) every apply also records
+    // each command's outcome by salonId and commandId, in the same WriteBatch (see outcome_of).
     [[nodiscard]] static std::expected<std::unique_ptr<queue_views>, error>
-    open(std::filesystem::path const& dir, std::int32_t partition_count, std::unique_ptr<wait_estimator> estimator);
+    open(std::filesystem::path const& dir, std::int32_t partition_count, std::unique_ptr<wait_estimator> estimator,
+         bool index_outcomes = false);
     ~queue_views();
     queue_views(queue_views const&) = delete;
     queue_views& operator=(queue_views const&) = delete;
@@ -104,6 +108,11 @@ public:
     [[nodiscard]] std::expected<std::vector<std::string>, error> salon_events(engine::salon_id const& salon,
                                                                               engine::seq_t after, std::size_t limit,
                                                                               bool priority_only = false) const;
+    // The outcome of the salon's command as applied (its events or its rejection, where they are in the log); none if
+    // no entry of it has been applied. Only with index_outcomes. Reads RocksDB; any thread. Written before the
+    // change that carries the command's entries is delivered to subscribers, so a subscriber finds it.
+    [[nodiscard]] std::expected<std::optional<engine::runtime::outcome>, error>
+    outcome_of(engine::salon_id const& salon, engine::command_id const& command) const;
     // The first offset of partition p not yet applied.
     [[nodiscard]] engine::offset_t next_offset(engine::partition_id p) const;
     [[nodiscard]] std::int32_t partition_count() const noexcept;

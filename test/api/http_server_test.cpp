@@ -2,6 +2,7 @@
 // idempotent retries, the error shape for bad input, the limits, keep-alive and the graceful stop.
 
 #include "test/support/http_client.hpp"
+#include "test/support/http_salon.hpp"
 #include "test/support/http_server.hpp"
 
 #include <doctest/doctest.h>
@@ -43,14 +44,7 @@ std::int64_t json_int(std::string const& body, std::string_view pointer) {
 }
 
 // A salon with one service and one staff member on duty.
-void open_salon(http_client& c) {
-    REQUIRE(c.request(bhttp::verb::put, salon, R"({"name":"Cuts","timezone":"Europe/London"})").status == 201);
-    REQUIRE(c.request(bhttp::verb::patch, salon + "/config",
-                      R"({"services":[{"code":"HC","name":"Haircut","priceCents":2000,"durationMin":30}]})")
-                .status == 200);
-    REQUIRE(c.post(salon + "/staff", R"({"staffId":"ana","name":"Ana","role":"owner"})").status == 201);
-    REQUIRE(c.post(salon + "/staff/ana/clock-in", "").status == 200);
-}
+void open_salon(http_client& c) { salonq::test::open_salon(c, salon); }
 
 http_answer walk_in(http_client& c, std::string const& key = {}) {
     salonq::test::header_list headers;

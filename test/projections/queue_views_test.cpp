@@ -6,6 +6,7 @@
 #include "engine/runtime/embedded_engine.hpp"
 #include "engine/sim/day_simulator.hpp"
 #include "projections/queue/view_codec.hpp"
+#include "projections/store/outcome_index.hpp"
 #include "projections/store/queue_views.hpp"
 #include "test/engine/scenario.hpp"
 #include "test/support/process.hpp"
@@ -345,6 +346,76 @@ TEST_CASE("queue_views: many appliers and readers at once; changes arrive in seq
         CHECK(views->view(salon_id{salon})->seq == seq_t{seq});
     }
     CHECK(views->health().ok());
+}
+
+std::string encoded(std::vector<log_entry> const& entries) {
+    std::string out;
+    for (auto const& e : entries) {
+        out += codec::encode_entry(e) + "\n";
+    }
+    return out;
+}
+
+TEST_CASE("queue_views: the outcome index holds every applied outcome by salon and commandId") {
+    temp_dir dir;
+    auto engine = open_engine(dir / "engine");
+    auto views = queue_views::open(dir / "views", partitions, std::make_unique<list_schedule_estimator>(), true);
+    REQUIRE_MESSAGE(views.has_value(), views.error().message);
+    std::vector<runtime::outcome> decided;
+    simulate(*engine, 11, [&](runtime::outcome const& o) {
+        REQUIRE(views.value()->apply(o.partition, o.first_offset, o.entries));
+        decided.push_back(o);
+    });
+    for (auto const& o : decided) {
+        auto found = views.value()->outcome_of(o.salon, o.command);
+        REQUIRE_MESSAGE(found.has_value(), found.error().message);
+        REQUIRE(found->has_value());
+        CHECK((*found)->partition == o.partition);
+        CHECK((*found)->first_offset == o.first_offset);
+        CHECK(encoded((*found)->entries) == encoded(o.entries));
+    }
+    auto none = views.value()->outcome_of(salon_id{"salon-0001"}, command_id{"never-sent"});
+    REQUIRE(none.has_value());
+    CHECK_FALSE(none->has_value());
+    // Views opened without the index say so rather than answer "no outcome".
+    auto plain = open_views(dir / "plain");
+    CHECK_FALSE(plain->outcome_of(salon_id{"salon-0001"}, command_id{"x"}).has_value());
+}
+
+TEST_CASE("outcome index: a command's events applied in two parts are one outcome; a later decision replaces it") {
+    temp_dir dir;
+    auto db = store::rocks_store::open(dir / "db", {});
+    REQUIRE(db.has_value());
+    auto const ev = [](std::uint64_t seq, std::string cause) {
+        return log_entry{event{salon_id{"s1"}, seq_t{seq}, command_id{std::move(cause)}, system_actor(), instant{},
+                               evt::day_closed{day_number(2024, 6, 3), {}}}};
+    };
+    auto const index = [&](std::vector<std::pair<std::int64_t, log_entry>> const& at) {
+        std::vector<projections::detail::positioned> entries;
+        entries.reserve(at.size());
+        for (auto const& [offset, e] : at) {
+            entries.push_back({offset_t{offset}, &e});
+        }
+        auto batch = (*db)->make_batch();
+        REQUIRE(projections::detail::index_outcomes(**db, batch, partition_id{1}, entries));
+        REQUIRE((*db)->write(batch, false));
+    };
+    auto const stored = [&](std::string const& cause) {
+        auto found = projections::detail::stored_outcome(**db, salon_id{"s1"}, command_id{cause});
+        REQUIRE(found.has_value());
+        REQUIRE(found->has_value());
+        return **found;
+    };
+    index({{10, ev(5, "c1")}});
+    index({{11, ev(6, "c1")}, {12, ev(7, "c2")}});
+    auto const c1 = stored("c1");
+    CHECK(c1.first_offset == offset_t{10});
+    CHECK(encoded(c1.entries) == encoded({ev(5, "c1"), ev(6, "c1")}));
+    CHECK(stored("c2").first_offset == offset_t{12});
+    // c1 decided again after its dedupe window: a new outcome, not a continuation of the old one.
+    index({{40, ev(20, "c1")}});
+    CHECK(stored("c1").first_offset == offset_t{40});
+    CHECK(stored("c1").entries.size() == 1);
 }
 
 } // namespace

@@ -1,0 +1,106 @@
+#include "api/serve/kafka_stack.hpp"
+
+#include "api/http/routes.hpp"
+#include "api/serve/wiring.hpp"
+#include "engine/kafka/admin.hpp"
+#include "projections/queue/observed_estimator.hpp"
+
+#include <fmt/format.h>
+
+namespace salonq::api {
+namespace {
+
+// The partition count salonq.commands and salonq.events agree on (the views are made for it).
+std::expected<std::int32_t, std::string> partitions_of(engine::kafka::settings const& s) {
+    auto layout = engine::kafka::describe_topics(s);
+    if (!layout) {
+        return std::unexpected("cannot describe the topics: " + layout.error().message);
+    }
+    auto count = engine::kafka::check_layout(*layout);
+    if (!count) {
+        return std::unexpected(count.error().message);
+    }
+    return *count;
+}
+
+} // namespace
+
+std::optional<std::string> kafka_stack::open_read_side() {
+    auto const& opt = options_;
+    auto partitions = partitions_of(opt.kafka);
+    if (!partitions) {
+        return partitions.error();
+    }
+    auto const dir = opt.data / "views";
+    auto views = projections::queue_views::open(dir, *partitions,
+                                                std::make_unique<projections::observed_estimator>(), true);
+    if (!views) {
+        return fmt::format("cannot open the queue views in {}: {}", dir.string(), views.error().message);
+    }
+    views_ = std::move(*views);
+    hub_ = make_live_hub(*views_);
+    auto feed = kafka_feed::open({.kafka = opt.kafka, .max_lag_events = opt.max_lag_events}, *views_, *hub_);
+    if (!feed) {
+        return "the queue views' reader of salonq.events: " + feed.error();
+    }
+    feed_ = std::move(*feed);
+    return std::nullopt;
+}
+
+std::expected<std::unique_ptr<kafka_stack>, std::string> kafka_stack::open(kafka_stack_options o) {
+    std::unique_ptr<kafka_stack> s{new kafka_stack()};
+    s->options_ = std::move(o);
+    auto& opt = s->options_;
+    if (auto failed = s->open_read_side()) {
+        return std::unexpected(*failed);
+    }
+    auto gateway = kafka_gateway::open({.kafka = opt.kafka}, *s->views_, *s->feed_);
+    if (!gateway) {
+        return std::unexpected("the producer of salonq.commands: " + gateway.error());
+    }
+    s->gateway_ = std::move(*gateway);
+    auto revocations = kafka::topic_revocations::open(opt.kafka);
+    if (!revocations) {
+        return std::unexpected("the reader of salonq.revocations: " + revocations.error());
+    }
+    s->revocations_ = std::move(*revocations);
+
+    auto auth = open_authenticator(opt.data, opt.keyring, s->revocations_.get());
+    if (!auth) {
+        return std::unexpected(auth.error());
+    }
+    s->auth_ = std::move(*auth);
+    s->ports_ = make_services(opt.http, *s->gateway_, *s->auth_, s->metrics_, *s->hub_, *s->views_);
+    s->add_gauges();
+    auto server = http::server::open(opt.http, *s->ports_, http::api_routes());
+    if (!server) {
+        return std::unexpected(server.error());
+    }
+    s->server_ = std::move(*server);
+    return s;
+}
+
+void kafka_stack::add_gauges() {
+    add_live_gauge(metrics_, *hub_);
+    metrics_.gauge("salonq_projection_lag_events", "Events in the log not yet in the queue views.",
+                   [feed = feed_.get()] { return static_cast<double>(feed->lag()); });
+    metrics_.gauge("salonq_projection_resumed_offset",
+                   "Kafka mode: the sum of the salonq.events offsets the views resumed from at start.",
+                   [feed = feed_.get()] { return static_cast<double>(feed->resumed_at()); });
+    metrics_.gauge("salonq_projection_records_read", "Kafka mode: records of salonq.events read since start.",
+                   [feed = feed_.get()] { return static_cast<double>(feed->records_read()); });
+}
+
+kafka_stack::~kafka_stack() {
+    // run() has returned. The feed stops first (it joins its thread: a change already under way may still call the
+    // gateway), then the gateway answers its waiters while the server's io_context (their timers') exists.
+    feed_.reset();
+    gateway_.reset();
+    server_.reset();
+}
+
+void kafka_stack::run(bool on_signals) { server_->run(on_signals); }
+void kafka_stack::stop() { server_->stop(); }
+std::uint16_t kafka_stack::port() const noexcept { return server_->port(); }
+
+} // namespace salonq::api

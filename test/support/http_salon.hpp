@@ -1,0 +1,24 @@
+#pragma once
+
+// A salon opened over the HTTP API, as the HTTP tests need one: registered, one service (HC, 30 min), one owner
+// (ana) on duty. `salon` is its path, /v1/salons/{salonId}; the client's token must be admin's.
+
+#include "test/support/http_client.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+namespace salonq::test {
+
+inline void open_salon(http_client& c, std::string const& salon) {
+    namespace bhttp = boost::beast::http;
+    REQUIRE(c.request(bhttp::verb::put, salon, R"({"name":"Cuts","timezone":"Europe/London"})").status == 201);
+    REQUIRE(c.request(bhttp::verb::patch, salon + "/config",
+                      R"({"services":[{"code":"HC","name":"Haircut","priceCents":2000,"durationMin":30}]})")
+                .status == 200);
+    REQUIRE(c.post(salon + "/staff", R"({"staffId":"ana","name":"Ana","role":"owner"})").status == 201);
+    REQUIRE(c.post(salon + "/staff/ana/clock-in", "").status == 200);
+}
+
+} // namespace salonq::test
