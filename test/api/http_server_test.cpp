@@ -240,6 +240,35 @@ TEST_CASE("http: past the connection cap a new connection is told 503") {
     CHECK(refused.header("Retry-After") == "1");
 }
 
+TEST_CASE("http: read-your-writes: a POST is answered only once the queue view shows it, however slow the views") {
+    // The views are applied on their own thread; here each apply first sleeps 150 ms, so an answer that did not wait
+    // for them would reach the client long before the view moved on, and the GET right after it would miss it.
+    std::atomic<bool> slow{false};
+    http_fixture server{salonq::test::unlimited(), [&slow] {
+                            if (slow.load()) {
+                                std::this_thread::sleep_for(std::chrono::milliseconds{150});
+                            }
+                        }};
+    http_client c{server.port(), server.admin_token()};
+    open_salon(c);
+    slow = true;
+    for (int i = 1; i <= 3; ++i) {
+        auto const r = walk_in(c);
+        REQUIRE(r.status == 201);
+        CHECK(json_int(r.body, "/ticket/position") == i);
+        auto const q = c.get(salon + "/queue");
+        REQUIRE(q.status == 200);
+        auto const ticket = json_int(r.body, "/ticket/ticketId");
+        CHECK(json_int(q.body, "/waiting/" + std::to_string(i - 1) + "/ticketId") == ticket);
+        CHECK(q.header("ETag") == "\"" + std::to_string(json_int(q.body, "/seq")) + "\"");
+    }
+    // A retry of a decided command (answered from the dedupe index) is held back the same way.
+    auto const first = walk_in(c, "ryw-1");
+    REQUIRE(first.status == 201);
+    CHECK(walk_in(c, "ryw-1").body == first.body);
+    CHECK(json_int(c.get(salon + "/queue").body, "/waiting/3/ticketId") == json_int(first.body, "/ticket/ticketId"));
+}
+
 TEST_CASE("http: a decision that takes longer than decision_wait is 202 with where to find it") {
     salonq::api::http::server_options options;
     options.decision_wait = std::chrono::milliseconds{0};
