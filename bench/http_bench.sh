@@ -2,6 +2,7 @@
 # The HTTP API benchmark (issue 10), in one run on loopback: salonq serve (embedded mode, rate limits off) under wrk.
 #   bench/http_bench.sh [--runs 3] [--duration 8] [--salons 1000] [--conns 64] [--post-conns 128]
 #                       [--ws-connections 50000] [--ws-changes 500] [--no-relaxed] [--no-workers2] [--no-ws] [--no-perf]
+#                       [--salonq PATH]
 # Each run starts a fresh `salonq serve` (durability sync, the default: a walk-in is answered after fsync) over a
 # log set up with `salonq submit` (bench/http/setup.sh: --salons salons b0001... with maxWaiting 2600 and 4 staff on
 # duty, and salon q with 20 waiting), then measures with wrk (bench/http/load.lua):
@@ -11,12 +12,13 @@
 #   3. walk-ins with --durability relaxed, and with --workers 2 (two engine threads), each a fresh server, maximum only.
 # Then once: perf profile of the walk-in POST path (if perf works), and the live test (bench/ws_bench): as many
 # WebSockets as the open-file limit allows toward --ws-connections, memory per connection, change-to-client latency.
-# Figures are printed per run, then the medians of the runs beside the issue's targets.
+# Figures are printed per run, then the medians of the runs beside the issue's targets. --salonq runs another
+# build's binary (e.g. a copy of an earlier commit's, for a before/after in the same hour) instead of build/salonq.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runs=3 duration=8 salons=1000 conns=64 post_conns=128 ws_target=50000 ws_changes=500
-relaxed=true workers2=true ws=true perf=true
+relaxed=true workers2=true ws=true perf=true salonq=./build/salonq
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=$2; shift 2 ;;
@@ -30,12 +32,12 @@ while [ $# -gt 0 ]; do
     --no-workers2) workers2=false; shift ;;
     --no-ws) ws=false; shift ;;
     --no-perf) perf=false; shift ;;
+    --salonq) salonq=$2; shift 2 ;;
     *) echo "bench/http_bench.sh: unknown option $1 (see the comment at the top)" >&2; exit 2 ;;
   esac
 done
 command -v wrk >/dev/null || { echo "bench/http_bench.sh: wrk is missing (ops/install-deps.sh installs it)" >&2; exit 1; }
-./ops/build.sh salonq ws_bench >/dev/null
-salonq=./build/salonq
+if [ "$salonq" = ./build/salonq ]; then ./ops/build.sh salonq ws_bench >/dev/null; else ./ops/build.sh ws_bench >/dev/null; fi
 threads=2 # wrk threads (the machine's cores are shared by wrk and the server)
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/salonq-http-bench-XXXXXX")
