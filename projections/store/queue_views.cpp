@@ -314,6 +314,9 @@ std::expected<std::unique_ptr<queue_views>, error> queue_views::open(std::filesy
     }
     store::open_options options;
     options.block_cache_bytes = block_cache_bytes;
+    // A cache of the events log: no WAL (it was 8 % of the views' thread under walk-in load), the families flushed
+    // together, so a crash leaves an earlier consistent point and catch_up folds the log forward from there.
+    options.cache_of_log = true;
     auto db = store::rocks_store::open(dir, options);
     if (!db) {
         return std::unexpected(store_error(db.error()));
