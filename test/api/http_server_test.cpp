@@ -407,3 +407,20 @@ TEST_CASE("http: past a client's rate the answer is 429 with Retry-After") {
     CHECK(limited.header("Retry-After") == "1");
     CHECK(json_string(limited.body, "/error/code") == "rate_limited");
 }
+
+TEST_CASE("http: request ids are unique across requests and threads: r- and 32 hex digits") {
+    std::set<std::string> ids;
+    auto const take = [&ids](int n) {
+        for (int i = 0; i < n; ++i) {
+            auto const id = salonq::api::http::request_id();
+            CHECK(id.size() == 34);
+            CHECK(id.starts_with("r-"));
+            CHECK(id.find_first_not_of("0123456789abcdef", 2) == std::string::npos);
+            ids.insert(id);
+        }
+    };
+    take(100);
+    std::thread other{take, 100}; // its own random start
+    other.join();
+    CHECK(ids.size() == 200);
+}
