@@ -2,6 +2,7 @@
 # The HTTP API benchmark (issue 10), in one run on loopback: salonq serve (embedded mode, rate limits off) under wrk.
 #   bench/http_bench.sh [--runs 3] [--duration 8] [--salons 1000] [--conns 64] [--post-conns 128]
 #                       [--ws-connections 50000] [--ws-changes 500] [--no-relaxed] [--no-workers2] [--no-ws] [--no-perf]
+#                       [--salonq PATH]
 # Each run starts a fresh `salonq serve` (durability sync, the default: a walk-in is answered after fsync) over a
 # log set up with `salonq submit` (bench/http/setup.sh: --salons salons b0001... with maxWaiting 2600 and 4 staff on
 # duty, and salon q with 20 waiting), then measures with wrk (bench/http/load.lua):
@@ -11,12 +12,13 @@
 #   3. walk-ins with --durability relaxed, and with --workers 2 (two engine threads), each a fresh server, maximum only.
 # Then once: perf profile of the walk-in POST path (if perf works), and the live test (bench/ws_bench): as many
 # WebSockets as the open-file limit allows toward --ws-connections, memory per connection, change-to-client latency.
-# Figures are printed per run, then the medians of the runs beside the issue's targets.
+# Figures are printed per run, then the medians of the runs beside the issue's targets. --salonq runs another
+# build's binary (e.g. a copy of an earlier commit's, for a before/after in the same hour) instead of build/salonq.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runs=3 duration=8 salons=1000 conns=64 post_conns=128 ws_target=50000 ws_changes=500
-relaxed=true workers2=true ws=true perf=true
+relaxed=true workers2=true ws=true perf=true salonq=./build/salonq
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=$2; shift 2 ;;
@@ -30,12 +32,12 @@ while [ $# -gt 0 ]; do
     --no-workers2) workers2=false; shift ;;
     --no-ws) ws=false; shift ;;
     --no-perf) perf=false; shift ;;
+    --salonq) salonq=$2; shift 2 ;;
     *) echo "bench/http_bench.sh: unknown option $1 (see the comment at the top)" >&2; exit 2 ;;
   esac
 done
 command -v wrk >/dev/null || { echo "bench/http_bench.sh: wrk is missing (ops/install-deps.sh installs it)" >&2; exit 1; }
-./ops/build.sh salonq ws_bench >/dev/null
-salonq=./build/salonq
+if [ "$salonq" = ./build/salonq ]; then ./ops/build.sh salonq ws_bench >/dev/null; else ./ops/build.sh ws_bench >/dev/null; fi
 threads=2 # wrk threads (the machine's cores are shared by wrk and the server)
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/salonq-http-bench-XXXXXX")
@@ -99,6 +101,9 @@ start_server() {
   url=$(head -1 "$dir/$name.out" | grep -o "http://[^ ]*")
 }
 
+# cpu_ticks: serve's user + system time so far, in clock ticks (/proc/PID/stat fields 14 and 15).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$server/stat"; }
+
 # to_ms VALUE: wrk's "1.23ms" / "456.78us" / "1.02s" / "2.00m" in milliseconds.
 to_ms() {
   awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u);
@@ -110,18 +115,24 @@ measure() {
   local run=$1 name=$2 c=$3 rate=$4 mode=$5
   shift 5
   local out=$dir/wrk-$run-$name.txt
+  local cpu_before cpu_after
+  cpu_before=$(cpu_ticks)
   wrk -t "$threads" -c "$c" -d "${duration}s" --latency -s bench/http/load.lua "$url" -- "$mode" "$rate" "$threads" "$@" >"$out" 2>&1
-  local rps p50 p90 p99 bad errors
+  cpu_after=$(cpu_ticks)
+  local rps p50 p90 p99 bad errors cpu
   rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
+  # serve's CPU (user + system, all threads) per answer: what a request costs whatever else the machine runs.
+  cpu=$(awk -v a="$cpu_before" -v b="$cpu_after" -v r="$rps" -v d="$duration" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { if (r > 0) printf "%.0f", (b - a) / hz * 1e6 / (r * d); else print "-" }')
   p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
   p90=$(to_ms "$(awk '$1 == "90%" { print $2 }' "$out")")
   p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
   bad=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
   errors=$(grep -o 'Socket errors:.*' "$out" || true)
-  printf '  %-22s %9s req/s%s  p50 %7s  p90 %7s  p99 %7s ms%s%s\n' "$name" "$rps" \
-    "$([ "$rate" != 0 ] && printf ' (offered %s)' "$rate")" "$p50" "$p90" "$p99" \
+  printf '  %-22s %9s req/s%s  p50 %7s  p90 %7s  p99 %7s ms  serve CPU %5s us/req%s%s\n' "$name" "$rps" \
+    "$([ "$rate" != 0 ] && printf ' (offered %s)' "$rate")" "$p50" "$p90" "$p99" "$cpu" \
     "${bad:+  NON-2xx: $bad}" "${errors:+  $errors}"
-  echo "$run $name $rps $p50 $p90 $p99 ${bad:-0}" >>"$dir/results"
+  echo "$run $name $rps $p50 $p90 $p99 ${bad:-0} $cpu" >>"$dir/results"
 }
 
 # statuses: the server's own count of answers by route and status (/metrics), and whether it is still alive.
@@ -170,7 +181,7 @@ for run in $(seq "$runs"); do
   fi
 done
 
-# median NAME FIELD: the median over the runs (field 3 req/s, 4 p50, 5 p90, 6 p99).
+# median NAME FIELD: the median over the runs (field 3 req/s, 4 p50, 5 p90, 6 p99, 8 serve CPU us per request).
 median() {
   awk -v n="$1" -v f="$2" '$2 == n { print $f }' "$dir/results" | sort -g |
     awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
@@ -180,10 +191,11 @@ verdict() { if awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 '"$3"' b + 0) }'; t
 if [ "$runs" -gt 0 ]; then
 echo
 echo "== medians of $runs runs =="
-printf '  %-22s %9s  %7s  %7s  %7s\n' "" "req/s" "p50 ms" "p90 ms" "p99 ms"
+printf '  %-22s %9s  %7s  %7s  %7s  %10s\n' "" "req/s" "p50 ms" "p90 ms" "p99 ms" "CPU us/req"
 for name in healthz queue walkin healthz-half queue-half walkin-half walkin-relaxed walkin-2workers; do
   grep -q " $name " "$dir/results" || continue
-  printf '  %-22s %9s  %7s  %7s  %7s\n' "$name" "$(median $name 3)" "$(median $name 4)" "$(median $name 5)" "$(median $name 6)"
+  printf '  %-22s %9s  %7s  %7s  %7s  %10s\n' "$name" "$(median $name 3)" "$(median $name 4)" "$(median $name 5)" \
+    "$(median $name 6)" "$(median $name 8)"
 done
 ratios=$(awk '$2 == "healthz" { h[$1] = $3 } $2 == "queue" { q[$1] = $3 } END { for (r in h) if (h[r] > 0) printf "%.1f\n", 100 * q[r] / h[r] }' "$dir/results" | sort -g)
 ratio=$(echo "$ratios" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')

@@ -30,16 +30,18 @@ std::expected<std::unique_ptr<authenticator>, error> authenticator::open(authent
     }
     auto const stamp = stamp_of(file);
     std::unique_ptr<authenticator> a{new authenticator{std::move(file), std::move(*keys), std::move(*revocations),
-                                                       options.shared_revocations, options.verify}};
+                                                       options.shared_revocations, options.verify,
+                                                       options.token_cache_entries}};
     a->keyring_stamp_ = stamp;
     return a;
 }
 
 authenticator::authenticator(std::filesystem::path keyring_file, keyring keys,
                              std::unique_ptr<file_revocations> revocations, revocation_list* shared,
-                             verify_options options)
+                             verify_options options, std::size_t cache_entries)
     : keyring_file_(std::move(keyring_file)), file_revocations_(std::move(revocations)),
-      revocations_(*file_revocations_, shared), verifier_(std::move(keys), revocations_, options) {}
+      revocations_(*file_revocations_, shared), verifier_(std::move(keys), revocations_, options),
+      cache_(cache_entries, options.leeway) {}
 
 std::expected<principal, error> authenticator::authenticate(std::string_view authorization,
                                                             std::chrono::sys_seconds now) const {
@@ -47,7 +49,18 @@ std::expected<principal, error> authenticator::authenticate(std::string_view aut
     if (!token) {
         return std::unexpected(std::move(token.error()));
     }
-    return verifier_.verify(*token, now);
+    if (auto known = cache_.find(*token, now)) {
+        if (!revocations_.revoked(known->jti)) {
+            return std::move(*known);
+        }
+        cache_.erase(*token); // revoked since: the full verification below says so
+    }
+    auto const generation = cache_.generation(); // before the keys are read: a reload in between voids the entry
+    auto who = verifier_.verify(*token, now);
+    if (who) {
+        cache_.insert(*token, *who, now, generation);
+    }
+    return who;
 }
 
 bool authenticator::check_link(engine::salon_id const& salon, engine::ticket_id ticket, std::string_view code) const {
@@ -67,6 +80,7 @@ std::expected<void, error> authenticator::refresh() {
             return std::unexpected(std::move(keys.error()));
         }
         verifier_.replace_keys(std::move(*keys));
+        cache_.clear(); // a retired key's tokens must fail from now on
         keyring_stamp_ = stamp;
     }
     return revoked;

@@ -4,6 +4,7 @@
 #include "api/auth/principal.hpp"
 #include "api/auth/revocation.hpp"
 #include "api/auth/token.hpp"
+#include "api/auth/token_cache.hpp"
 #include "engine/domain/strong.hpp"
 
 #include <chrono>
@@ -24,13 +25,17 @@ struct authenticator_options {
     // Kafka mode: the revocations every api instance reads from salonq.revocations, asked besides the file (not
     // owned; outlives the authenticator).
     revocation_list* shared_revocations = nullptr;
+    // Verified tokens remembered (token_cache); 0 verifies every request in full.
+    std::size_t token_cache_entries = token_cache::default_capacity;
 };
 
 // What a server holds to authenticate requests: the keyring (made on first use), the verifier and this machine's
 // revocation list (in Kafka mode also the cluster's), wired together. authenticate() and check_link() from any thread;
 // refresh() from a timer (about every second; calls are serialized): it re-reads the revocation list's new lines, and
 // reloads the keyring when `salonq keys rotate` or `keys retire` replaced the file. A keyring that fails to reload
-// (made unsafe, damaged) leaves the previous one in use and refresh() says why.
+// (made unsafe, damaged) leaves the previous one in use and refresh() says why. A token verified once is remembered
+// (token_cache) until its exp: a repeat is a hash and a lookup, still refused at once when its jti is revoked (both
+// lists are checked on every hit), and forgotten with every other when the keyring is reloaded.
 class authenticator {
 public:
     [[nodiscard]] static std::expected<std::unique_ptr<authenticator>, error> open(authenticator_options options,
@@ -48,12 +53,13 @@ public:
 
 private:
     authenticator(std::filesystem::path keyring_file, keyring keys, std::unique_ptr<file_revocations> revocations,
-                  revocation_list* shared, verify_options options);
+                  revocation_list* shared, verify_options options, std::size_t cache_entries);
 
     std::filesystem::path keyring_file_;
     std::unique_ptr<file_revocations> file_revocations_;
     either_revoked revocations_; // the file's, and the shared list's if any
     verifier verifier_;
+    mutable token_cache cache_;
     // The keyring file as last loaded: every change is a rename, so a new inode; its change time and size too, in
     // case two rotations between refreshes reuse the inode.
     struct file_stamp {

@@ -13,14 +13,22 @@ gateway_error from_engine(engine::runtime::error const& e) {
 } // namespace
 
 void embedded_gateway::submit(engine::command c, completion done) {
-    engine_.submit(std::move(c),
-                   [done = std::move(done)](std::expected<engine::runtime::outcome, engine::runtime::error> r) {
-                       if (r) {
-                           done(std::move(*r));
-                       } else {
-                           done(std::unexpected(from_engine(r.error())));
-                       }
-                   });
+    engine_.submit(std::move(c), [feed = feed_, done = std::move(done)](
+                                     std::expected<engine::runtime::outcome, engine::runtime::error> r) mutable {
+        if (!r) {
+            done(std::unexpected(from_engine(r.error())));
+            return;
+        }
+        if (feed == nullptr) {
+            done(std::move(*r));
+            return;
+        }
+        // Its entries (a repeat's too: decided in an earlier batch, maybe still on its way to the views) must be in
+        // the views before anyone hears of it.
+        auto const p = r->partition;
+        auto const end = engine::offset_t{r->first_offset.value() + static_cast<std::int64_t>(r->entries.size())};
+        feed->when_applied(p, end, [done = std::move(done), o = std::move(*r)]() mutable { done(std::move(o)); });
+    });
 }
 
 std::expected<std::optional<engine::runtime::outcome>, gateway_error>

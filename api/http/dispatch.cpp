@@ -26,6 +26,21 @@ std::string random_id(std::string_view prefix) {
     return out;
 }
 
+std::string request_id() {
+    struct sequence {
+        std::uint64_t start = 0;
+        std::uint64_t next = 0;
+    };
+    thread_local sequence seq = [] {
+        sequence s;
+        if (RAND_bytes(reinterpret_cast<unsigned char*>(&s.start), sizeof s.start) != 1) {
+            throw std::runtime_error("OpenSSL's random generator failed");
+        }
+        return s;
+    }();
+    return fmt::format("r-{:016x}{:016x}", seq.start, seq.next++);
+}
+
 namespace {
 
 // A CORS preflight: the methods the path takes and the headers a page may send. Whether the origin may call at

@@ -9,6 +9,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
 #include <csignal>
@@ -181,7 +183,10 @@ void server::run(bool on_signals) {
     i.keep_house();
     std::vector<std::thread> pool;
     for (int t = 1; t < i.threads; ++t) {
-        pool.emplace_back([&i] { i.ioc.run(); });
+        pool.emplace_back([&i] {
+            ::pthread_setname_np(::pthread_self(), "salonq-http"); // named for perf and top -H
+            i.ioc.run();
+        });
     }
     i.ioc.run();
     for (auto& t : pool) {

@@ -114,7 +114,7 @@ void session::read_request() {
 }
 
 void session::on_read(beast::error_code ec) {
-    request_id_ = random_id("r-");
+    request_id_ = request_id();
     if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
         ec == net::error::connection_reset) {
         close();

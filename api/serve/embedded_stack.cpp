@@ -21,7 +21,7 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
         return std::unexpected(fmt::format("cannot open {}: {}", opt.data.string(), engine.error().message));
     }
     s->engine_ = std::move(*engine);
-    s->gateway_ = std::make_unique<embedded_gateway>(*s->engine_);
+    s->gateway_ = std::make_unique<embedded_gateway>(*s->engine_, &s->feed_);
 
     auto views = projections::queue_views::open(opt.data / "views", s->engine_->partition_count(),
                                                 std::make_unique<projections::observed_estimator>());
@@ -31,7 +31,8 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     }
     s->views_ = std::move(*views);
     s->hub_ = make_live_hub(*s->views_);
-    if (auto attached = s->feed_.attach(*s->views_, s->engine_->events(), *s->hub_); !attached) {
+    if (auto attached = s->feed_.attach(*s->views_, s->engine_->events(), *s->hub_, opt.before_views_apply);
+        !attached) {
         return std::unexpected("the queue views could not catch up with the log: " + attached.error().message);
     }
 

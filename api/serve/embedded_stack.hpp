@@ -30,6 +30,7 @@ struct embedded_stack_options {
     engine::runtime::engine_options engine{};
     http::server_options http{};
     std::optional<std::filesystem::path> keyring{}; // default <data>/auth/keyring.json
+    embedded_feed::apply_hook before_views_apply{}; // tests only: run before each apply of the views
 };
 
 class embedded_stack {

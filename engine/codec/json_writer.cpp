@@ -2,6 +2,8 @@
 
 #include <date/date.h>
 
+#include <array>
+
 namespace salonq::engine::codec {
 namespace {
 
@@ -39,6 +41,19 @@ void append_escaped(fmt::memory_buffer& buf, std::string_view s) {
     }
     append(buf, s.substr(run));
     buf.push_back('"');
+}
+
+constexpr int max_four_digit_year = 9999;
+constexpr std::size_t rfc3339_ms_length = 24; // 2026-11-21T09:30:00.123Z
+
+// value in exactly `width` decimal digits, zero-padded (value < 10^width).
+char* put_digits(char* out, unsigned value, int width) {
+    constexpr unsigned base = 10;
+    for (int i = width - 1; i >= 0; --i) {
+        out[i] = static_cast<char>('0' + value % base);
+        value /= base;
+    }
+    return out + width;
 }
 
 } // namespace
@@ -92,13 +107,15 @@ json_writer& json_writer::string(std::string_view s) {
 
 json_writer& json_writer::number(std::int64_t v) {
     separate();
-    fmt::format_to(std::back_inserter(buf_), "{}", v);
+    fmt::format_int const text{v}; // no format string to parse: numbers are in every event, state and view
+    append(buf_, {text.data(), text.size()});
     return *this;
 }
 
 json_writer& json_writer::number(std::uint64_t v) {
     separate();
-    fmt::format_to(std::back_inserter(buf_), "{}", v);
+    fmt::format_int const text{v};
+    append(buf_, {text.data(), text.size()});
     return *this;
 }
 
@@ -120,9 +137,31 @@ json_writer& json_writer::time(instant t) {
     auto const days = date::floor<date::days>(t);
     date::year_month_day const ymd{days};
     date::hh_mm_ss const hms{t - days};
-    fmt::format_to(std::back_inserter(buf_), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
-                   static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), hms.hours().count(),
-                   hms.minutes().count(), hms.seconds().count(), hms.subseconds().count());
+    auto const year = static_cast<int>(ymd.year());
+    if (year < 0 || year > max_four_digit_year) {
+        fmt::format_to(std::back_inserter(buf_), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", year,
+                       static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), hms.hours().count(),
+                       hms.minutes().count(), hms.seconds().count(), hms.subseconds().count());
+    } else {
+        // The common case by hand: the format string's parse was most of a view's encoding (several times each).
+        std::array<char, rfc3339_ms_length> text{};
+        auto* out = text.data();
+        out = put_digits(out, static_cast<unsigned>(year), 4);
+        *out++ = '-';
+        out = put_digits(out, static_cast<unsigned>(ymd.month()), 2);
+        *out++ = '-';
+        out = put_digits(out, static_cast<unsigned>(ymd.day()), 2);
+        *out++ = 'T';
+        out = put_digits(out, static_cast<unsigned>(hms.hours().count()), 2);
+        *out++ = ':';
+        out = put_digits(out, static_cast<unsigned>(hms.minutes().count()), 2);
+        *out++ = ':';
+        out = put_digits(out, static_cast<unsigned>(hms.seconds().count()), 2);
+        *out++ = '.';
+        out = put_digits(out, static_cast<unsigned>(hms.subseconds().count()), 3);
+        *out++ = 'Z';
+        buf_.append(text.data(), out);
+    }
     buf_.push_back('"');
     return *this;
 }

@@ -10,6 +10,7 @@
 #include "engine/runtime/stored.hpp"
 
 #include <fmt/format.h>
+#include <pthread.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -54,7 +55,10 @@ public:
            std::atomic<std::uint64_t>& batches, std::atomic<std::uint64_t>& bytes)
         : db_(db), options_(options), partitions_(partitions), offsets_(offsets), committed_commands_(commands),
           committed_batches_(batches), committed_bytes_(bytes) {
-        thread_ = std::thread([this] { run(); });
+        thread_ = std::thread([this] {
+            ::pthread_setname_np(::pthread_self(), "salonq-engine"); // named for perf and top -H
+            run();
+        });
     }
 
     ~worker() {

@@ -92,10 +92,14 @@ public:
     // ... Entries before next_offset(p) are skipped (idempotent); a first_offset beyond it is errc::offset_ahead
     // and applies nothing (entries were missed: catch_up from a reader, then apply again). A rejected_command takes
     // an offset and changes no view. A salon event whose seq is not the view's seq + 1 is not applied: a duplicate
-    // is skipped, a gap marks the salon broken (see health()); both are counted and logged. The changed views and
-    // the new next offset are written in one RocksDB WriteBatch (no fsync: after a crash catch_up redoes the rest).
+    // is skipped, a gap marks the salon broken (see health()); both are counted and logged. The salons' events (for
+    // salon_events) are written at once; the changed views and the new next offset at the next checkpoint().
     [[nodiscard]] std::expected<void, error> apply(engine::partition_id p, engine::offset_t first_offset,
                                                    std::span<engine::log_entry const> entries);
+    // Writes the views changed since the last checkpoint together with their partitions' offsets. apply and
+    // catch_up do it themselves at most once a second, and the destructor at the end; a crash loses at most what
+    // came after the last one, which catch_up then folds again from the log.
+    [[nodiscard]] std::expected<void, error> checkpoint();
     // Reads every partition from next_offset(p) to its end offset as of the call, decodes and applies. Offsets
     // the reader skips (Kafka's transaction markers) are passed over. Used at start-up and after offset_ahead.
     [[nodiscard]] std::expected<void, error> catch_up(engine::log::reader& events);

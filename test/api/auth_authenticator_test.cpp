@@ -75,6 +75,64 @@ TEST_SUITE("auth.authenticator") {
         CHECK(s.refusal(server::pos_token(first)) == a::errc::unknown_key);
     }
 
+    TEST_CASE("a token verified once is remembered: a revocation, its expiry and a retired key still refuse it") {
+        server s;
+        auto const keys = must(a::load_keyring(s.keyring_file));
+        auto const token = server::pos_token(keys);
+        REQUIRE(s.accepts(token));         // verified in full, then remembered
+        REQUIRE(s.accepts(token));         // from the cache
+        auto const later = now + 8h + 31s; // past exp and the 30 s leeway
+        auto const late = s.gate->authenticate("Bearer " + token.token, later);
+        REQUIRE_FALSE(late);
+        CHECK(late.error().code == a::errc::token_expired);
+        CHECK(s.gate->authenticate("Bearer " + token.token, now + 8h + 30s)); // within the leeway, as before
+
+        auto cli = must(a::file_revocations::open(a::default_revocations_path(s.dir / "data")));
+        REQUIRE(cli->revoke(token.jti, token.expires, now));
+        CHECK(s.accepts(token)); // not refreshed yet: this server does not know
+        REQUIRE(s.gate->refresh());
+        CHECK(s.refusal(token) == a::errc::token_revoked);
+        CHECK(s.refusal(token) == a::errc::token_revoked); // and again: a refusal is never remembered
+
+        auto const other = server::pos_token(keys);
+        REQUIRE(s.accepts(other));
+        REQUIRE(a::rotate_keyring(s.keyring_file, now));
+        REQUIRE(a::retire_key(s.keyring_file, keys.current().kid));
+        REQUIRE(s.gate->refresh());
+        CHECK(s.refusal(other) == a::errc::unknown_key);
+    }
+
+    TEST_CASE("the token cache: keyed by the token, bounded, entries end at exp + leeway, cleared entries stay out") {
+        a::token_cache cache{2, 30s};
+        a::principal who;
+        who.subject = "pos7";
+        who.jti = "j1";
+        who.expires = now + 1h;
+        CHECK_FALSE(cache.find("t1", now));
+        cache.insert("t1", who, now, cache.generation());
+        auto hit = cache.find("t1", now);
+        REQUIRE(hit);
+        CHECK(hit->subject == "pos7");
+        CHECK_FALSE(cache.find("t2", now));
+        CHECK(cache.find("t1", now + 1h + 30s));
+        CHECK_FALSE(cache.find("t1", now + 1h + 31s));
+
+        cache.insert("t2", who, now, cache.generation());
+        cache.insert("t3", who, now, cache.generation());
+        CHECK(cache.size() == 2); // the capacity
+        CHECK(cache.find("t3", now));
+
+        auto const before = cache.generation();
+        cache.clear(); // keys replaced while "t4" was being verified with the old ones
+        cache.insert("t4", who, now, before);
+        CHECK(cache.size() == 0);
+        CHECK_FALSE(cache.find("t4", now));
+
+        a::token_cache off{0};
+        off.insert("t1", who, now, off.generation());
+        CHECK_FALSE(off.find("t1", now));
+    }
+
     TEST_CASE("a keyring made unsafe is not reloaded: the keys in use stay, and refresh says why") {
         server s;
         auto const keys = must(a::rotate_keyring(s.keyring_file, now));

@@ -234,6 +234,35 @@ TEST_CASE("http: past the connection cap a new connection is told 503") {
     CHECK(refused.header("Retry-After") == "1");
 }
 
+TEST_CASE("http: read-your-writes: a POST is answered only once the queue view shows it, however slow the views") {
+    // The views are applied on their own thread; here each apply first sleeps 150 ms, so an answer that did not wait
+    // for them would reach the client long before the view moved on, and the GET right after it would miss it.
+    std::atomic<bool> slow{false};
+    http_fixture server{salonq::test::unlimited(), [&slow] {
+                            if (slow.load()) {
+                                std::this_thread::sleep_for(std::chrono::milliseconds{150});
+                            }
+                        }};
+    http_client c{server.port(), server.admin_token()};
+    open_salon(c);
+    slow = true;
+    for (int i = 1; i <= 3; ++i) {
+        auto const r = walk_in(c);
+        REQUIRE(r.status == 201);
+        CHECK(json_int(r.body, "/ticket/position") == i);
+        auto const q = c.get(salon + "/queue");
+        REQUIRE(q.status == 200);
+        auto const ticket = json_int(r.body, "/ticket/ticketId");
+        CHECK(json_int(q.body, "/waiting/" + std::to_string(i - 1) + "/ticketId") == ticket);
+        CHECK(q.header("ETag") == "\"" + std::to_string(json_int(q.body, "/seq")) + "\"");
+    }
+    // A retry of a decided command (answered from the dedupe index) is held back the same way.
+    auto const first = walk_in(c, "ryw-1");
+    REQUIRE(first.status == 201);
+    CHECK(walk_in(c, "ryw-1").body == first.body);
+    CHECK(json_int(c.get(salon + "/queue").body, "/waiting/3/ticketId") == json_int(first.body, "/ticket/ticketId"));
+}
+
 TEST_CASE("http: a decision that takes longer than decision_wait is 202 with where to find it") {
     salonq::api::http::server_options options;
     options.decision_wait = std::chrono::milliseconds{0};
@@ -418,4 +447,21 @@ TEST_CASE("http: past a client's rate the answer is 429 with Retry-After") {
     CHECK(limited.status == 429);
     CHECK(limited.header("Retry-After") == "1");
     CHECK(json_string(limited.body, "/error/code") == "rate_limited");
+}
+
+TEST_CASE("http: request ids are unique across requests and threads: r- and 32 hex digits") {
+    std::set<std::string> ids;
+    auto const take = [&ids](int n) {
+        for (int i = 0; i < n; ++i) {
+            auto const id = salonq::api::http::request_id();
+            CHECK(id.size() == 34);
+            CHECK(id.starts_with("r-"));
+            CHECK(id.find_first_not_of("0123456789abcdef", 2) == std::string::npos);
+            ids.insert(id);
+        }
+    };
+    take(100);
+    std::thread other{take, 100}; // its own random start
+    other.join();
+    CHECK(ids.size() == 200);
 }

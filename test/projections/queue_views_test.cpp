@@ -12,6 +12,8 @@
 #include "test/support/process.hpp"
 
 #include <atomic>
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -150,6 +152,73 @@ TEST_CASE("queue_views: applied outcomes, a restart resumes from the stored offs
     auto wrong = queue_views::open(dir / "views", partitions + 1, std::make_unique<list_schedule_estimator>());
     REQUIRE_FALSE(wrong.has_value());
     CHECK(wrong.error().code == errc::misconfigured);
+}
+
+// The views' side of the crash test below, in a process of its own (a fork would inherit RocksDB's thread pool
+// without its threads): runs only when that test starts it. Applies the log, checkpoints, applies more, and dies
+// without closing (no last checkpoint, no flush), as kill -9 leaves it.
+TEST_CASE("queue_views: (child of the crash test) applies, checkpoints, applies more and dies") {
+    char const* dir = std::getenv("SALONQ_VIEWS_CHILD_DIR");
+    if (dir == nullptr) {
+        return;
+    }
+    auto engine = open_engine(std::string{dir} + "/engine");
+    auto views = open_views(std::string{dir} + "/views");
+    if (!views->catch_up(engine->events()) || !views->checkpoint()) {
+        ::_exit(2);
+    }
+    for (int i = 0; i < 50; ++i) {
+        auto o = engine->submit_sync(make_command("after-" + std::to_string(i), "salon-000" + std::to_string(1 + i % 3),
+                                                  walk_in("Late", {"HC"}), {}));
+        if (!o || !views->apply(o->partition, o->first_offset, o->entries)) {
+            ::_exit(3);
+        }
+    }
+    ::_exit(0);
+}
+
+TEST_CASE("queue_views: killed between checkpoints, the views reopen at a consistent point and catch up") {
+    temp_dir dir;
+    {
+        auto engine = open_engine(dir / "engine");
+        simulate(*engine, 11, [](runtime::outcome const&) {});
+    }
+    child_process child({"/usr/bin/env", "SALONQ_VIEWS_CHILD_DIR=" + dir.path(),
+                         std::filesystem::read_symlink("/proc/self/exe").string(),
+                         "--test-case=queue_views: (child of the crash test)*"},
+                        dir / "child.log", true);
+    REQUIRE(child.wait() == 0);
+
+    auto engine = open_engine(dir / "engine");
+    auto views = open_views(dir / "views");
+    for (std::int32_t p = 0; p < partitions; ++p) {
+        // Whatever survived is a point the views and offsets share; the walk-ins after the checkpoint are not there.
+        MESSAGE("partition " << p << ": views at offset " << views->next_offset(partition_id{p}).value() << " of "
+                             << engine->events().end_offset(partition_id{p})->value());
+    }
+    // Each partition's views are exactly the fold of its events before its stored offset: a consistent cut.
+    for (std::int32_t p = 0; p < partitions; ++p) {
+        auto const cut = views->next_offset(partition_id{p}).value();
+        if (cut == 0) {
+            continue; // nothing of it survived (no flush happened): catch_up folds it all
+        }
+        auto records = engine->events().read(partition_id{p}, offset_t{0}, static_cast<std::size_t>(cut));
+        REQUIRE(records.has_value());
+        std::map<std::string, std::vector<event>> before_cut;
+        for (auto const& r : *records) {
+            if (auto entry = codec::decode_entry(r.value); entry && std::holds_alternative<event>(*entry)) {
+                auto const& e = std::get<event>(*entry);
+                before_cut[e.salon.value()].push_back(e);
+            }
+        }
+        for (auto const& [salon, events] : before_cut) {
+            auto snap = views->view(salon_id{salon});
+            REQUIRE(snap != nullptr);
+            CHECK(snap->view == fold_view(events));
+        }
+    }
+    REQUIRE(views->catch_up(engine->events()));
+    check_matches_log(*views, *engine);
 }
 
 TEST_CASE("queue_views: catch_up from the engine's events log, and rebuild == incremental") {

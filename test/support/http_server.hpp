@@ -26,10 +26,13 @@ inline api::http::server_options unlimited() {
 
 class http_fixture {
 public:
-    explicit http_fixture(api::http::server_options options = unlimited()) {
+    // before_views_apply runs on the views' feed thread before each apply (a test slows the views down with it).
+    explicit http_fixture(api::http::server_options options = unlimited(),
+                          api::embedded_feed::apply_hook before_views_apply = {}) {
         logging::configure(logging::level::warn, logging::format::text); // no access log lines in test output
         api::embedded_stack_options o;
         o.data = dir_.path();
+        o.before_views_apply = std::move(before_views_apply);
         o.http = std::move(options);
         o.http.port = 0;
         o.http.threads = o.http.threads > 0 ? o.http.threads : 2;
