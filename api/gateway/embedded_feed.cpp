@@ -107,6 +107,12 @@ void embedded_feed::when_applied(engine::partition_id p, engine::offset_t end, s
     then();
 }
 
+bool embedded_feed::applied(engine::partition_id p, engine::offset_t end) {
+    std::scoped_lock lock{mutex_};
+    auto const i = static_cast<std::size_t>(p.value());
+    return !attached_ || i >= applied_.size() || applied_[i] >= end.value();
+}
+
 void embedded_feed::feed_loop() {
     std::deque<run> todo;
     for (;;) {

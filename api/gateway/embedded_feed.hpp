@@ -56,6 +56,8 @@ public:
     // which it logs as an error): at once, on the calling thread, if they do already or the feed is not attached;
     // else later on the feed's thread. `then` should be quick.
     void when_applied(engine::partition_id p, engine::offset_t end, std::move_only_function<void()> then);
+    // Whether the views hold partition p's entries before `end` now (true when not attached), without waiting.
+    [[nodiscard]] bool applied(engine::partition_id p, engine::offset_t end);
 
 private:
     // Entries of one partition at consecutive offsets, as the engine committed them.

@@ -37,6 +37,14 @@ embedded_gateway::outcome_of(engine::salon_id const& salon, engine::command_id c
     if (!found) {
         return std::unexpected(from_engine(found.error()));
     }
+    // Decided but not yet in the views (a POST that answered 202 because they lag): not visible yet either, or a
+    // client polling here would be told of a ticket that GET .../queue does not show.
+    if (auto const& o = *found;
+        o && feed_ != nullptr &&
+        !feed_->applied(o->partition,
+                        engine::offset_t{o->first_offset.value() + static_cast<std::int64_t>(o->entries.size())})) {
+        return std::optional<engine::runtime::outcome>{};
+    }
     return std::move(*found);
 }
 

@@ -263,6 +263,34 @@ TEST_CASE("http: read-your-writes: a POST is answered only once the queue view s
     CHECK(json_int(c.get(salon + "/queue").body, "/waiting/3/ticketId") == json_int(first.body, "/ticket/ticketId"));
 }
 
+TEST_CASE("http: read-your-writes after a 202: the command's outcome is visible only once the queue shows it") {
+    std::atomic<bool> slow{false};
+    auto options = salonq::test::unlimited();
+    options.decision_wait = std::chrono::milliseconds{50};
+    http_fixture server{options, [&slow] {
+                            if (slow.load()) {
+                                std::this_thread::sleep_for(std::chrono::milliseconds{400});
+                            }
+                        }};
+    http_client c{server.port(), server.admin_token()};
+    open_salon(c);
+    slow = true;
+    auto const r = walk_in(c, "late-1");
+    REQUIRE(r.status == 202); // the views take 400 ms, the answer waits 50
+    http_answer polled;
+    for (int i = 0; i < 200; ++i) {
+        polled = c.get(r.header("Location"));
+        if (polled.status != 404) {
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    }
+    REQUIRE(polled.status == 201);
+    auto const ticket = json_int(polled.body, "/ticket/ticketId");
+    CHECK(json_int(c.get(salon + "/queue").body, "/waiting/0/ticketId") == ticket); // told only once it shows
+    CHECK(walk_in(c, "late-1").body == polled.body); // and the same bytes as a retry's, the join estimate included
+}
+
 TEST_CASE("http: a decision that takes longer than decision_wait is 202 with where to find it") {
     salonq::api::http::server_options options;
     options.decision_wait = std::chrono::milliseconds{0};
