@@ -64,7 +64,9 @@ struct kafka_feed::impl {
     logging::logger log{"feed"};
     mutable std::mutex problem_mutex;
     std::optional<std::string> fold_problem; // under problem_mutex
-    std::jthread thread;                     // last: stops first
+    std::mutex invalid_mutex;
+    std::function<void(engine::codec::command_invalid const&)> invalid_heard; // under invalid_mutex
+    std::jthread thread;                                                      // last: stops first
 
     impl(kafka_feed_options o, projections::queue_views& v) : options(std::move(o)), views(v) {}
 
@@ -81,6 +83,7 @@ struct kafka_feed::impl {
                 continue;
             }
             read += polled->records.size();
+            tell_invalid(polled->records);
             polled_reader reader{std::move(polled->records), views};
             if (auto caught = views.catch_up(reader); !caught) {
                 set_problem("the queue views could not fold salonq.events: " + caught.error().message);
@@ -90,6 +93,20 @@ struct kafka_feed::impl {
                 rewind();
             } else {
                 set_problem(std::nullopt);
+            }
+        }
+    }
+    void tell_invalid(std::vector<engine::log::record> const& records) {
+        std::scoped_lock lock{invalid_mutex};
+        if (!invalid_heard) {
+            return;
+        }
+        for (auto const& r : records) {
+            if (!r.value.starts_with(R"({"type":"command_invalid")")) {
+                continue; // the codec writes the type first: the common case costs a prefix compare
+            }
+            if (auto invalid = engine::codec::decode_command_invalid(r.value); invalid && invalid->command) {
+                invalid_heard(*invalid);
             }
         }
     }
@@ -159,6 +176,11 @@ std::optional<std::string> kafka_feed::problem() const {
                            impl_->options.max_lag_events);
     }
     return std::nullopt;
+}
+
+void kafka_feed::on_invalid(std::function<void(engine::codec::command_invalid const&)> heard) {
+    std::scoped_lock lock{impl_->invalid_mutex};
+    impl_->invalid_heard = std::move(heard);
 }
 
 } // namespace salonq::api

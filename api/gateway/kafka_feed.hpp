@@ -9,6 +9,7 @@
 // the counters may be read from any thread.
 
 #include "api/http/live/live_hub.hpp"
+#include "engine/codec/invalid_codec.hpp"
 #include "engine/kafka/settings.hpp"
 #include "projections/store/queue_views.hpp"
 
@@ -16,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +47,10 @@ public:
     // The sum of the offsets the views resumed from at open (0 for new views), and the records read since.
     [[nodiscard]] std::int64_t resumed_at() const noexcept { return resumed_at_; }
     [[nodiscard]] std::uint64_t records_read() const noexcept { return records_read_.load(); }
+    // Who hears of the commands the engine refused unread (command_invalid: keyed or partitioned away from their
+    // salon, or a form it does not know, as after an upgrade of one side only): they are no salon's entry, so the
+    // views never show them. Called on the feed's thread; set once, before the first such record matters.
+    void on_invalid(std::function<void(engine::codec::command_invalid const&)> heard);
 
 private:
     struct impl;

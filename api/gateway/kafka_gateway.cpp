@@ -84,6 +84,21 @@ struct kafka_gateway::impl {
         }
     }
 
+    // The engine refused a command unread: whoever waits for it hears why now, not after the give-up time, and not
+    // as "send it again" (the same message would be refused again).
+    void refused(engine::codec::command_invalid const& r) {
+        if (!r.command || waiters.empty()) {
+            return;
+        }
+        auto const why =
+            fmt::format("the engine refused it unread ({}: {})", engine::codec::to_string(r.why.code), r.why.message);
+        // The waiter is keyed by the salon of the request's path, which is the salonId the command carries.
+        if (r.salon) {
+            complete_all(waiters.take(outcome_waiters::key(*r.salon, *r.command)),
+                         std::unexpected(gateway_error{false, why}));
+        }
+    }
+
     void expire_waiters(std::stop_token const& stop) {
         while (!stop.stop_requested()) {
             std::this_thread::sleep_for(expiry_period);
@@ -112,6 +127,7 @@ kafka_gateway::open(kafka_gateway_options options, projections::queue_views& vie
     }
     i->producer = std::move(*producer);
     i->subscription = views.subscribe([self = i.get()](projections::change const& c) { self->on_change(c); });
+    feed.on_invalid([self = i.get()](engine::codec::command_invalid const& r) { self->refused(r); });
     i->expiry = std::jthread{[self = i.get()](std::stop_token const& stop) { self->expire_waiters(stop); }};
     return std::unique_ptr<kafka_gateway>(new kafka_gateway(std::move(i)));
 }

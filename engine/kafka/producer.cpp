@@ -4,11 +4,15 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <thread>
 
 namespace salonq::engine::kafka {
+namespace {
+constexpr std::chrono::milliseconds queue_full_wait{100};
+} // namespace
 
 struct record_producer::impl {
     detail::handle_ptr producer;
@@ -89,7 +93,9 @@ std::expected<void, error> record_producer::produce(std::int32_t partition, std:
                                                     std::string_view value, std::string_view type, delivery delivered,
                                                     bool tombstone) {
     auto owned = std::make_unique<delivery>(std::move(delivered));
-    auto const deadline = std::chrono::steady_clock::now() + impl_->timeout;
+    // A full queue means the brokers have not taken anything for a while: wait a moment, not the whole timeout (the
+    // caller is often an HTTP thread, and a retryable refusal lets its client retry elsewhere).
+    auto const deadline = std::chrono::steady_clock::now() + std::min(impl_->timeout, queue_full_wait);
     for (;;) {
         auto const err = rd_kafka_producev(
             impl_->producer.get(), RD_KAFKA_V_TOPIC(impl_->topic.c_str()), RD_KAFKA_V_PARTITION(partition),
