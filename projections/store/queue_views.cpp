@@ -40,6 +40,9 @@ constexpr std::size_t read_chunk = 1024;
 constexpr std::size_t block_cache_bytes = std::size_t{16} << 20; // the views are read from RocksDB at open only
 // How often the changed views and the offsets they reflect are written (and at close).
 constexpr std::chrono::milliseconds checkpoint_interval{1000};
+// Without a WAL the views reach the disk when RocksDB flushes its memtables, which a quiet server may not do for
+// hours: a checkpoint starts a flush when the last one is this old, so a kill -9 costs at most this much catch-up.
+constexpr std::chrono::seconds flush_interval{30};
 
 std::string next_key(partition_id p) {
     std::string key{next_prefix};
@@ -142,6 +145,7 @@ struct queue_views::impl {
 
     std::mutex checkpoint_mutex; // one checkpoint at a time; guards last_checkpoint
     std::chrono::steady_clock::time_point last_checkpoint = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point last_flush = std::chrono::steady_clock::now(); // under checkpoint_mutex
 
     std::mutex subscribers_mutex;
     subscription_id next_subscription = 1;
@@ -335,6 +339,12 @@ std::expected<void, error> queue_views::impl::checkpoint(bool due_only) {
             slot->next_dirty = true;
         }
         return std::unexpected(store_error(written.error()));
+    }
+    if (now - last_flush >= flush_interval) {
+        last_flush = now;
+        if (auto flushed = db->flush(); !flushed) {
+            return std::unexpected(store_error(flushed.error()));
+        }
     }
     return {};
 }
