@@ -58,7 +58,7 @@ std::expected<int, std::string> exchange(net::io_context& ioc, Stream& stream, b
         });
     };
     lowest.expires_after(timeout);
-    resolver.async_resolve(url.host, url.port, [&](beast::error_code ec, tcp::resolver::results_type found) {
+    resolver.async_resolve(url.host, url.port, [&](beast::error_code ec, tcp::resolver::results_type const& found) {
         if (ec) {
             return fail(ec, "resolve");
         }

@@ -134,8 +134,10 @@ struct notify_store::impl {
             return std::unexpected(failure("reading a notifier", (!view ? view.error() : held_json.error()).message));
         }
         salon_notifier n;
-        if (*view && *held_json) {
-            auto decoded = decode_notifier(**view, **held_json);
+        std::optional<std::string> const& stored_view = *view;
+        std::optional<std::string> const& stored_held = *held_json;
+        if (stored_view && stored_held) {
+            auto decoded = decode_notifier(*stored_view, *stored_held);
             if (!decoded) {
                 return std::unexpected(failure("a stored notifier of " + salon.value(), decoded.error()));
             }
@@ -222,7 +224,8 @@ struct notify_store::impl {
             if (!v) {
                 return std::unexpected(failure("reading an offset", v.error().message));
             }
-            next.at(static_cast<std::size_t>(p)) = *v ? std::stoll(**v) : 0;
+            std::optional<std::string> const& stored = *v;
+            next.at(static_cast<std::size_t>(p)) = stored ? std::stoll(*stored) : 0;
         }
         std::string problem;
         auto scanned = db->scan(salons_family, "r", "s", [&](std::string_view key, std::string_view value) {
@@ -290,6 +293,7 @@ std::optional<salon_settings> notify_store::settings(engine::salon_id const& sal
 std::expected<void, std::string> notify_store::apply(engine::partition_id p, engine::offset_t first_offset,
                                                      std::span<engine::log_entry const> entries, engine::instant now) {
     std::vector<std::pair<std::int64_t, engine::log_entry const*>> at;
+    at.reserve(entries.size());
     for (std::size_t i = 0; i < entries.size(); ++i) {
         at.emplace_back(first_offset.value() + static_cast<std::int64_t>(i), &entries[i]);
     }
@@ -324,6 +328,7 @@ std::expected<bool, std::string> notify_store::catch_up(engine::log::reader& eve
                 }
                 entries.push_back(std::move(*entry));
             }
+            at.reserve(entries.size());
             for (std::size_t i = 0; i < entries.size(); ++i) {
                 at.emplace_back((*records)[i].offset.value(), &entries[i]); // offsets the reader skipped stay skipped
             }
@@ -445,10 +450,11 @@ std::expected<bool, std::string> notify_store::redrive(engine::salon_id const& s
     if (!stored) {
         return std::unexpected(failure("reading a dead letter", stored.error().message));
     }
-    if (!*stored) {
+    std::optional<std::string> const& letter = *stored;
+    if (!letter) {
         return false;
     }
-    auto d = decode_delivery(**stored);
+    auto d = decode_delivery(*letter);
     if (!d) {
         return std::unexpected(failure("a stored dead letter", d.error()));
     }

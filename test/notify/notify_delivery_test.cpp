@@ -35,7 +35,7 @@ constexpr std::string_view secret = "receiver-secret-0123456789";
 // A webhook receiver: answers each POST as its mode says, after checking the signature. Records what it took.
 class receiver {
 public:
-    enum class mode { ok, fail, stall };
+    enum class mode : std::uint8_t { ok, fail, stall };
 
     receiver() : acceptor_(ioc_, {net::ip::make_address("127.0.0.1"), 0}) {
         thread_ = std::thread([this] { serve(); });
