@@ -12,15 +12,6 @@ std::optional<double> ratio(std::int64_t part, std::int64_t whole) {
     return whole > 0 ? std::optional{static_cast<double>(part) / static_cast<double>(whole)} : std::nullopt;
 }
 
-std::string joined(std::vector<std::string> const& services) {
-    std::string out;
-    for (auto const& s : services) {
-        out += out.empty() ? "" : "+";
-        out += s;
-    }
-    return out;
-}
-
 // The visits' own figures on each day: counts, waits, service times, arrivals.
 void add_visits(salon_history const& h, std::map<engine::local_day, day_summary>& days) {
     std::map<engine::local_day, std::vector<std::int64_t>> waits;
@@ -70,6 +61,15 @@ percentiles percentiles_of(std::vector<std::int64_t> values) {
         return values[std::max<std::size_t>(rank, 1) - 1];
     };
     return {at(0.5), at(0.9)};
+}
+
+std::string joined_codes(std::vector<std::string> const& services) {
+    std::string out;
+    for (auto const& s : services) {
+        out += out.empty() ? "" : "+";
+        out += s;
+    }
+    return out;
 }
 
 std::uint32_t day_summary::priority_starts() const noexcept {
@@ -124,7 +124,7 @@ std::vector<service_summary> summarize_services(salon_history const& h) {
         if (!v.service_ms) {
             continue;
         }
-        auto const key = std::pair{v.joined_local.day, joined(v.services)};
+        auto const key = std::pair{v.joined_local.day, joined_codes(v.services)};
         auto& s = by[key];
         s.day = key.first;
         s.services = key.second;

@@ -61,5 +61,7 @@ struct service_summary {
 [[nodiscard]] std::vector<day_summary> summarize_days(salon_history const& h);
 [[nodiscard]] std::vector<staff_summary> summarize_staff(salon_history const& h);
 [[nodiscard]] std::vector<service_summary> summarize_services(salon_history const& h);
+// Service codes as one text: "HC", or "HC+BT" for a combination.
+[[nodiscard]] std::string joined_codes(std::vector<std::string> const& services);
 
 } // namespace salonq::projections::stats

@@ -24,12 +24,6 @@ constexpr std::array<named_report, 6> names{{{"daily", report_kind::daily},
                                              {"priority-audit", report_kind::priority_audit},
                                              {"waits", report_kind::waits}}};
 
-std::string day_text(engine::local_day d) {
-    std::chrono::year_month_day const ymd{std::chrono::sys_days{std::chrono::days{d}}};
-    return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                       static_cast<unsigned>(ymd.day()));
-}
-
 cell minutes(std::optional<std::int64_t> ms) {
     return ms ? cell{decimal{static_cast<double>(*ms) / 60'000.0, 1}} : cell{};
 }
@@ -37,15 +31,6 @@ cell minutes(std::int64_t ms) { return cell{decimal{static_cast<double>(ms) / 60
 cell count(std::uint64_t n) { return cell{static_cast<std::int64_t>(n)}; }
 cell fraction(std::optional<double> f) { return f ? cell{decimal{*f, 3}} : cell{}; }
 cell text(std::string_view s) { return cell{std::string{s}}; }
-
-std::string joined(std::vector<std::string> const& services) {
-    std::string out;
-    for (auto const& s : services) {
-        out += out.empty() ? "" : "+";
-        out += s;
-    }
-    return out;
-}
 
 using salons_map = std::map<std::string, st::salon_history>;
 
@@ -76,7 +61,7 @@ table daily(salons_map const& salons) {
     for (auto const& [salon, h] : salons) {
         for (auto const& d : st::summarize_days(h)) {
             t.rows.push_back({text(salon),
-                              day_text(d.day),
+                              engine::codec::format_day(d.day),
                               count(d.walk_ins),
                               count(d.served),
                               count(d.cancelled),
@@ -108,8 +93,8 @@ table hourly(salons_map const& salons) {
         for (auto const& d : st::summarize_days(h)) {
             for (std::size_t hour = 0; hour < 24; ++hour) {
                 if (d.arrivals_by_hour.at(hour) > 0) {
-                    t.rows.push_back({text(salon), day_text(d.day), count(hour), count(d.arrivals_by_hour.at(hour)),
-                                      minutes(d.wait_ms_by_hour.at(hour).p50),
+                    t.rows.push_back({text(salon), engine::codec::format_day(d.day), count(hour),
+                                      count(d.arrivals_by_hour.at(hour)), minutes(d.wait_ms_by_hour.at(hour).p50),
                                       minutes(d.wait_ms_by_hour.at(hour).p90)});
                 }
             }
@@ -124,7 +109,7 @@ table staff(salons_map const& salons) {
             {}};
     for (auto const& [salon, h] : salons) {
         for (auto const& s : st::summarize_staff(h)) {
-            t.rows.push_back({text(salon), day_text(s.day), text(s.staff), count(s.work.served),
+            t.rows.push_back({text(salon), engine::codec::format_day(s.day), text(s.staff), count(s.work.served),
                               minutes(s.work.on_duty_ms), minutes(s.work.busy_ms), fraction(s.utilisation()),
                               count(s.work.revenue_cents), minutes(s.service_ms.p50), minutes(s.service_ms.p90)});
         }
@@ -136,8 +121,8 @@ table services(salons_map const& salons) {
     table t{{"salonId", "day", "services", "plannedMin", "served", "serviceP50Min", "serviceP90Min"}, {}};
     for (auto const& [salon, h] : salons) {
         for (auto const& s : st::summarize_services(h)) {
-            t.rows.push_back({text(salon), day_text(s.day), text(s.services), count(s.planned_min), count(s.served),
-                              minutes(s.service_ms.p50), minutes(s.service_ms.p90)});
+            t.rows.push_back({text(salon), engine::codec::format_day(s.day), text(s.services), count(s.planned_min),
+                              count(s.served), minutes(s.service_ms.p50), minutes(s.service_ms.p90)});
         }
     }
     return t;
@@ -149,8 +134,8 @@ table priority_audit(salons_map const& salons) {
             {}};
     for (auto const& [salon, h] : salons) {
         for (auto const& p : h.priority_starts()) {
-            t.rows.push_back({text(salon), day_text(p.day), engine::codec::format_time(p.at), count(p.ticket.value()),
-                              text(engine::to_string(p.reason)), text(p.ordered_by),
+            t.rows.push_back({text(salon), engine::codec::format_day(p.day), engine::codec::format_time(p.at),
+                              count(p.ticket.value()), text(engine::to_string(p.reason)), text(p.ordered_by),
                               text(engine::to_string(p.ordered_by_role)), text(p.staff.value()),
                               count(p.position_before), count(p.used_today), count(p.daily_limit),
                               minutes(p.waited_ms)});
@@ -166,8 +151,8 @@ table waits(salons_map const& salons) {
     for (auto const& [salon, h] : salons) {
         for (auto const& [id, v] : h.visits()) {
             t.rows.push_back(
-                {text(salon), day_text(v.joined_local.day), count(id), text(v.token), joined(v.services),
-                 engine::codec::format_time(v.joined),
+                {text(salon), engine::codec::format_day(v.joined_local.day), count(id), text(v.token),
+                 st::joined_codes(v.services), engine::codec::format_time(v.joined),
                  fmt::format("{:02}:{:02}", v.joined_local.minute / 60, v.joined_local.minute % 60),
                  count(v.position_at_join), v.started ? cell{engine::codec::format_time(*v.started)} : cell{},
                  minutes(v.waited_ms), v.staff ? cell{v.staff->value()} : cell{}, minutes(v.service_ms),

@@ -24,12 +24,6 @@ consteval std::size_t col(std::string_view name) {
 
 using row = std::array<std::string, csv_columns.size()>;
 
-std::string day_text(engine::local_day d) {
-    std::chrono::year_month_day const ymd{std::chrono::sys_days{std::chrono::days{d}}};
-    return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                       static_cast<unsigned>(ymd.day()));
-}
-
 template <typename T>
 std::string joined(std::vector<T> const& items, auto&& text) {
     std::string out;
@@ -104,7 +98,7 @@ struct payload_columns {
         r[col("orderedBy")] = e.ordered_by;
         r[col("orderedByRole")] = engine::to_string(e.ordered_by_role);
         r[col("position")] = std::to_string(e.position_before);
-        r[col("day")] = day_text(e.day);
+        r[col("day")] = engine::codec::format_day(e.day);
         r[col("usedToday")] = std::to_string(e.used_today);
         r[col("waitedMs")] = std::to_string(e.waited_ms);
     }
@@ -114,7 +108,7 @@ struct payload_columns {
         r[col("was")] = engine::to_string(e.was);
     }
     void operator()(evt::day_closed const& e) const {
-        r[col("day")] = day_text(e.day);
+        r[col("day")] = engine::codec::format_day(e.day);
         r[col("noShows")] = joined(e.no_shows, [](auto const& t) { return std::to_string(t.value()); });
     }
 };
