@@ -141,6 +141,7 @@ void add_embedded_commands(CLI::App& app, options& o, commands& c) {
     c.simulate->add_flag("--quiet", o.sim.quiet, "Only the summary line");
 
     c.replay = add_replay_command(app, o.ro);
+    add_cluster_options(c.replay, o.ko);
 
     c.demo = app.add_subcommand("demo", "Open a demo salon, run a simulated day through the engine, show the queue");
 
@@ -350,7 +351,7 @@ int run(commands const& c, options& o) {
         return o.ko.role == "engine" ? run_serve(o.so, o.ko) : run_serve_kafka(o.so, o.ko, o.ho, o.ao);
     }
     if (c.replay->parsed()) {
-        return run_replay(o.so, o.ro);
+        return run_replay(o.so, o.ko, o.ro);
     }
     if (c.demo->parsed()) {
         return run_demo(o.so);

@@ -1,6 +1,7 @@
 #include "api/cli/replay_command.hpp"
 
 #include "replay/report/reports.hpp"
+#include "replay/run/kafka_scan.hpp"
 #include "replay/run/scan.hpp"
 #include "replay/write/csv_sink.hpp"
 #include "replay/write/jsonl_sink.hpp"
@@ -97,12 +98,10 @@ CLI::App* add_replay_command(CLI::App& app, replay_options& ro) {
     return r;
 }
 
-int run_replay(store_options const& so, replay_options const& ro) {
-    auto view = open_view(so);
-    if (!view) {
-        return fail(view.error(), 2);
-    }
-    auto& log = (*view)->events();
+namespace {
+
+// The selection for a log of `partitions` partitions, or why not (the option named).
+std::expected<replay::selection, std::string> selection_of(replay_options const& ro, std::int32_t partitions) {
     auto chosen = replay::selection_builder{}
                       .salons(ro.salons)
                       .types(ro.types)
@@ -111,9 +110,64 @@ int run_replay(store_options const& so, replay_options const& ro) {
                       .to_time(ro.to)
                       .from_offsets(ro.from_offsets)
                       .to_offsets(ro.to_offsets)
-                      .build(log.partition_count());
+                      .build(partitions);
     if (!chosen) {
-        return fail(fmt::format("{}: {}", chosen.error().option, chosen.error().message), 2);
+        return std::unexpected(fmt::format("{}: {}", chosen.error().option, chosen.error().message));
+    }
+    return *chosen;
+}
+
+// Runs the scan into the output and finishes: the exit code.
+int finish(std::expected<replay::scan_result, std::string> const& result, replay::sink& sink, replay::output& out,
+           replay::progress& shown) {
+    if (!result) {
+        return fail(result.error());
+    }
+    if (!sink.finish()) {
+        return fail("writing the output failed: " + out.error());
+    }
+    shown.done(result->written);
+    if (result->undecodable > 0) {
+        return fail(fmt::format("{} entries did not decode and were skipped", result->undecodable));
+    }
+    return 0;
+}
+
+int run_replay_kafka(kafka_options const& ko, replay_options const& ro) {
+    auto const settings = kafka_settings(ko);
+    auto partitions = replay::events_partitions(settings);
+    if (!partitions) {
+        return fail(partitions.error());
+    }
+    auto chosen = selection_of(ro, *partitions);
+    if (!chosen) {
+        return fail(chosen.error(), 2);
+    }
+    auto file = output_file::open(ro.output);
+    if (!file) {
+        return fail(file.error(), 2);
+    }
+    replay::output out{file->fd()};
+    auto const sink = sink_for(ro, out);
+    replay::progress shown{replay::progress::for_stderr(ro.quiet), 0}; // the end is known only when reached
+    auto const result = replay::scan_kafka(settings, *chosen, *sink, shown);
+    return finish(result, *sink, out, shown);
+}
+
+} // namespace
+
+int run_replay(store_options const& so, kafka_options const& ko, replay_options const& ro) {
+    if (!ko.brokers.empty()) {
+        return run_replay_kafka(ko, ro);
+    }
+    auto view = open_view(so);
+    if (!view) {
+        return fail(view.error(), 2);
+    }
+    auto& log = (*view)->events();
+    auto chosen = selection_of(ro, log.partition_count());
+    if (!chosen) {
+        return fail(chosen.error(), 2);
     }
     auto plan = replay::plan_scan(log, *chosen);
     if (!plan) {
@@ -126,18 +180,8 @@ int run_replay(store_options const& so, replay_options const& ro) {
     replay::output out{file->fd()};
     auto const sink = sink_for(ro, out);
     replay::progress shown{replay::progress::for_stderr(ro.quiet), plan->total()};
-    auto result = replay::scan(log, *plan, *chosen, *sink, shown);
-    if (!result) {
-        return fail(result.error());
-    }
-    if (!sink->finish()) {
-        return fail("writing the output failed: " + out.error());
-    }
-    shown.done(result->written);
-    if (result->undecodable > 0) {
-        return fail(fmt::format("{} entries did not decode and were skipped", result->undecodable));
-    }
-    return 0;
+    auto const result = replay::scan(log, *plan, *chosen, *sink, shown);
+    return finish(result, *sink, out, shown);
 }
 
 } // namespace salonq::api

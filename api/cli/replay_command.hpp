@@ -27,6 +27,7 @@ struct replay_options {
 };
 
 CLI::App* add_replay_command(CLI::App& app, replay_options& ro);
-int run_replay(store_options const& so, replay_options const& ro);
+// With kafka options' brokers set, reads salonq.events of that cluster instead of the embedded log.
+int run_replay(store_options const& so, kafka_options const& ko, replay_options const& ro);
 
 } // namespace salonq::api

@@ -42,6 +42,14 @@ void progress::maybe_show() {
 }
 
 void progress::show(bool final) {
+    if (total_ == 0) { // the end is not known ahead (Kafka): counts only
+        auto const elapsed = seconds_since(started_);
+        fmt::print(out_, "{}replay: {} entries ({:.0f}/s){}", style_ == style::bar ? "\r" : "", read_,
+                   elapsed > 0 ? static_cast<double>(read_) / elapsed : 0.0,
+                   style_ == style::bar && !final ? "" : "\n");
+        std::fflush(out_);
+        return;
+    }
     auto const fraction = total_ == 0 ? 1.0 : std::min(1.0, static_cast<double>(read_) / static_cast<double>(total_));
     auto const elapsed = seconds_since(started_);
     auto const rate = elapsed > 0 ? static_cast<double>(read_) / elapsed : 0.0;

@@ -13,6 +13,7 @@ class progress {
 public:
     enum class style { bar, lines, quiet };
 
+    // total: the entries the replay will read; 0 when that is not known ahead (then counts only).
     progress(style how, std::uint64_t total, std::FILE* out = stderr);
     // The style for stderr: a bar on a terminal, lines otherwise, nothing with quiet.
     [[nodiscard]] static style for_stderr(bool quiet);

@@ -1,6 +1,6 @@
 #include "replay/run/scan.hpp"
 
-#include "engine/codec/event_codec.hpp"
+#include "replay/run/entry_filter.hpp"
 
 #include <fmt/format.h>
 
@@ -8,55 +8,6 @@
 #include <cstdio>
 
 namespace salonq::replay {
-namespace {
-
-constexpr std::uint64_t undecodable_named = 5; // the first few are named on stderr; the count covers the rest
-
-// What the scan does with one record, shared by the partitions' loops.
-class entry_filter {
-public:
-    entry_filter(selection const& s, sink& out, scan_result& result) : s_(s), out_(out), result_(result) {}
-
-    void take(engine::log::record_view const& r) {
-        replayed const item{r.partition.value(), r.offset.value(), r.value};
-        if (s_.filters()) {
-            auto const e = envelopes_.peek(r.value);
-            if (!e) {
-                undecodable(item, "not an entry's JSON");
-                return;
-            }
-            if (!s_.wants(*e)) {
-                return;
-            }
-        }
-        if (!out_.needs_entry()) {
-            out_.take(item, nullptr);
-            ++result_.written;
-            return;
-        }
-        auto entry = engine::codec::decode_entry(r.value);
-        if (!entry) {
-            undecodable(item, entry.error().message);
-            return;
-        }
-        out_.take(item, &*entry);
-        ++result_.written;
-    }
-
-private:
-    void undecodable(replayed const& r, std::string const& why) {
-        if (++result_.undecodable <= undecodable_named) {
-            fmt::print(stderr, "replay: skipped the entry at partition {} offset {}: {}\n", r.partition, r.offset, why);
-        }
-    }
-
-    selection const& s_;
-    sink& out_;
-    scan_result& result_;
-    envelope_reader envelopes_;
-};
-
-} // namespace
 
 std::uint64_t scan_plan::total() const {
     std::uint64_t sum = 0;

@@ -63,6 +63,22 @@ TEST_CASE("kafka: commands from kcat are decided once, events read back with kca
     CHECK_MESSAGE(first.find("\"type\":\"salon_registered\"") != std::string::npos, first);
     CHECK_MESSAGE(first.find("\"seq\":1,") != std::string::npos, first);
 
+    // An analyst's replay of the cluster (no consumer group, nothing committed): every entry but the four
+    // command_invalid records (no salon's), and one salon's events from seq 1 in order.
+    auto const replayed = std::stoull(
+        run_capture(salonq_binary() + " replay --brokers " + broker.bootstrap() + " --include-rejections -q | wc -l"));
+    CHECK(replayed == events - 4);
+    auto const one = run_capture(
+        salonq_binary() + " replay --brokers " + broker.bootstrap() +
+        " --salon salon-0003 --format csv -q | head -3 | cut -d, -f3-5"); // the CRLF ends the last field // (the CRLF
+                                                                          // goes with the last field)
+    CHECK_MESSAGE(one.find("type,salonId,seq\nsalon_registered,salon-0003,1\nsalon_configured,salon-0003,2") !=
+                      std::string::npos,
+                  one);
+    auto const daily =
+        run_capture(salonq_binary() + " replay --brokers " + broker.bootstrap() + " --report daily -q | wc -l");
+    CHECK(std::stoull(daily) == 12 + 1); // 12 salons, one day each, and the header
+
     worker.kill(SIGTERM);
     CHECK(worker.wait() == 0);
     CHECK_MESSAGE(wait_verified(broker.bootstrap(), 30s, report, "--worker-data '" + (dir / "w1") + "'"), report);
