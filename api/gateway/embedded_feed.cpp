@@ -86,6 +86,7 @@ void embedded_feed::detach() {
         std::scoped_lock lock{mutex_};
         attached_ = false;
         left.swap(waiters_);
+        applied_.clear(); // handled() after this finds no partition, rather than waiters_ it no longer has
         queue_.clear(); // committed after the thread stopped: the next start's catch_up applies them
     }
     for (auto& list : left) {
@@ -158,11 +159,13 @@ void embedded_feed::apply(run const& r) {
     if (!applied && applied.error().code == projections::errc::offset_ahead) {
         catch_up(); // entries committed before attach() and not yet read: the log has them, these included
     } else if (!applied) {
-        // The waiters are released all the same: holding a decided command's answer would not bring the view back.
         log_.error("the queue views could not apply partition {} offset {}: {}", r.partition.value(), r.first.value(),
                    applied.error().message);
     }
-    handled(r.partition, std::max(end, views->next_offset(r.partition).value()));
+    // On a failure the run's waiters are released all the same (holding a decided command's answer would not bring
+    // the view back), but what counts as applied stays what the views hold: a later retry of one of these commands
+    // must not be told the views have it.
+    handled(r.partition, views->next_offset(r.partition).value(), end);
 }
 
 void embedded_feed::catch_up() {
@@ -178,7 +181,7 @@ void embedded_feed::catch_up() {
     }
 }
 
-void embedded_feed::handled(engine::partition_id p, std::int64_t end) {
+void embedded_feed::handled(engine::partition_id p, std::int64_t end, std::int64_t release_to) {
     std::vector<waiter> ready;
     {
         std::scoped_lock lock{mutex_};
@@ -187,9 +190,10 @@ void embedded_feed::handled(engine::partition_id p, std::int64_t end) {
             return;
         }
         applied_[i] = std::max(applied_[i], end);
+        auto const release = std::max(applied_[i], release_to);
         auto& list = waiters_[i];
         auto const first_ready =
-            std::partition(list.begin(), list.end(), [&](waiter const& w) { return w.end > applied_[i]; });
+            std::partition(list.begin(), list.end(), [&](waiter const& w) { return w.end > release; });
         std::move(first_ready, list.end(), std::back_inserter(ready));
         list.erase(first_ready, list.end());
     }

@@ -74,8 +74,9 @@ private:
     void feed_loop();
     void apply(run const& r);
     void catch_up();
-    // Records that partition p is applied up to `end` and releases its waiters that need no more.
-    void handled(engine::partition_id p, std::int64_t end);
+    // Records that partition p is applied up to `end` and releases its waiters that need no more, and those up to
+    // `release_to` (a run the views failed to apply: answered all the same, without counting it as applied).
+    void handled(engine::partition_id p, std::int64_t end, std::int64_t release_to = 0);
 
     std::atomic<projections::queue_views*> views_{nullptr};
     engine::log::reader* events_ = nullptr;
