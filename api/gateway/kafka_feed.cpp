@@ -171,7 +171,11 @@ std::optional<std::string> kafka_feed::problem() const {
             return impl_->fold_problem;
         }
     }
-    if (auto const l = lag(); l > impl_->options.max_lag_events) {
+    auto const l = lag();
+    if (l < 0) {
+        return "the brokers have not reported salonq.events' ends yet: the queue views may be behind";
+    }
+    if (l > impl_->options.max_lag_events) {
         return fmt::format("the queue views are {} events behind salonq.events (more than {})", l,
                            impl_->options.max_lag_events);
     }

@@ -42,7 +42,8 @@ public:
     // Records of salonq.events not yet in the views, as of the brokers' last report (a partition whose last
     // transaction's commit marker follows its last event counts one); -1 before the first report.
     [[nodiscard]] std::int64_t lag() const;
-    // Why the views may not be current: the reader's trouble, a fold that failed, or a lag beyond the bound.
+    // Why the views may not be current: the reader's trouble, a fold that failed, a lag beyond the bound, or no
+    // report of the topic's ends yet (just started: not ready until the brokers answered).
     [[nodiscard]] std::optional<std::string> problem() const;
     // The sum of the offsets the views resumed from at open (0 for new views), and the records read since.
     [[nodiscard]] std::int64_t resumed_at() const noexcept { return resumed_at_; }
