@@ -198,7 +198,7 @@ queue_view read_view(object_view o) {
 
 } // namespace
 
-void write_view(json_writer& w, queue_view const& v) {
+void write_view(json_writer& w, queue_view const& v, view_form form) {
     w.begin_object()
         .field("v", schema_version)
         .field("salonId", v.salon.value())
@@ -253,13 +253,15 @@ void write_view(json_writer& w, queue_view const& v) {
         w.end_object();
     }
     w.end_array();
-    write_observed(w, v.observed);
+    if (form == view_form::stored) {
+        write_observed(w, v.observed);
+    }
     w.end_object();
 }
 
-std::string encode_view(queue_view const& v) {
+std::string encode_view(queue_view const& v, view_form form) {
     json_writer w;
-    write_view(w, v);
+    write_view(w, v, form);
     return w.str();
 }
 

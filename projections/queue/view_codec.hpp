@@ -11,10 +11,14 @@
 
 namespace salonq::projections {
 
-// The queue view as JSON (schemas/views/queue_view.schema.json): what GET .../queue returns, what a live stream
-// sends and what queue_views stores. Complete, so that decode_view(encode_view(v)) == v.
-[[nodiscard]] std::string encode_view(queue_view const& v);
-void write_view(engine::codec::json_writer& w, queue_view const& v);
+// Which JSON of a view: the stored one is complete, so that decode_view(encode_view(v)) == v (what queue_views and
+// the notifier keep); the served one (GET .../queue, live streams) leaves out `observed`, the salon's learned pace,
+// which screens do not need and which holds each staff member's measured speed.
+enum class view_form : std::uint8_t { stored, served };
+
+// The queue view as JSON (schemas/views/queue_view.schema.json).
+[[nodiscard]] std::string encode_view(queue_view const& v, view_form form = view_form::stored);
+void write_view(engine::codec::json_writer& w, queue_view const& v, view_form form = view_form::stored);
 // Strict, like the engine's codec: an unknown, missing or out-of-range field is an error naming its path.
 [[nodiscard]] std::expected<queue_view, engine::codec::error> decode_view(std::string_view json);
 

@@ -239,7 +239,7 @@ std::expected<void, error> queue_views::impl::apply_positioned(partition_id p, p
             continue;
         }
         estimator->estimate(w.view);
-        auto json = encode_view(w.view);
+        auto json = encode_view(w.view, view_form::served);
         slot.dirty.insert(w.salon); // the view itself is written at the next checkpoint
         for (auto const& e : w.events) {
             auto const encoded = codec::encode_event(e);
@@ -318,7 +318,7 @@ std::expected<void, error> queue_views::impl::checkpoint(bool due_only) {
         std::vector<salon_id> salons;
         for (auto const& salon : slot.dirty) {
             if (auto snap = find(salon)) {
-                batch.put(store::family::state, salon.value(), snap->json);
+                batch.put(store::family::state, salon.value(), encode_view(snap->view)); // the stored form
             }
             salons.push_back(salon);
         }
@@ -450,8 +450,9 @@ std::expected<std::unique_ptr<queue_views>, error> queue_views::open(std::filesy
         }
         auto salon = v->salon;
         auto const seq = v->seq;
+        auto served = encode_view(*v, view_form::served);
         i->views.emplace(std::move(salon),
-                         std::make_shared<snapshot const>(snapshot{std::move(*v), seq, std::string{value}}));
+                         std::make_shared<snapshot const>(snapshot{std::move(*v), seq, std::move(served)}));
         return true;
     });
     if (!loaded) {

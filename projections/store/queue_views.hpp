@@ -19,7 +19,8 @@
 
 namespace salonq::projections {
 
-// One salon's queue view at one seq, with its JSON (encode_view) made once when it changed, not per request.
+// One salon's queue view at one seq, with its served JSON (encode_view, view_form::served) made once when it
+// changed, not per request.
 // Immutable once published: readers share it.
 struct snapshot {
     queue_view view;

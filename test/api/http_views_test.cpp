@@ -116,6 +116,7 @@ TEST_CASE("http views: the queue answers with its seq as ETag, 304 when unchange
     auto const seq = int_at(q.body, "/seq");
     CHECK(seq == 9);
     CHECK(q.header("ETag") == "\"9\"");
+    CHECK(q.body.find("\"observed\"") == std::string::npos); // the learned pace (staff speeds) is not served
     CHECK(int_at(q.body, "/waiting/4/position") == 5);
     CHECK(int_at(q.body, "/waiting/1/estimatedWaitMs") == 30 * 60 * 1000);
     CHECK(q.body.find("+44") == std::string::npos); // a phone number never reaches a screen

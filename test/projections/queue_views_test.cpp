@@ -104,7 +104,8 @@ void check_matches_log(queue_views const& views, embedded_engine& engine) {
         auto const expected = fold_view(events);
         CHECK(snap->view == expected);
         CHECK(snap->seq == expected.seq);
-        CHECK(snap->json == encode_view(expected));
+        CHECK(snap->json == encode_view(expected, view_form::served));
+        CHECK(snap->json.find("\"observed\"") == std::string::npos); // staff speeds stay off screens
         auto const state = engine.state(salon_id{salon});
         REQUIRE(state.has_value());
         REQUIRE(state->has_value());
