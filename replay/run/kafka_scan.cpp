@@ -13,10 +13,10 @@ std::expected<std::int32_t, std::string> events_partitions(engine::kafka::settin
     if (!layout) {
         return std::unexpected(layout.error().message);
     }
-    if (!layout->events) {
-        return std::unexpected(std::string{engine::kafka::events_topic} + " does not exist in this cluster");
+    if (auto const events = layout->events) {
+        return *events;
     }
-    return *layout->events;
+    return std::unexpected(std::string{engine::kafka::events_topic} + " does not exist in this cluster");
 }
 
 std::expected<scan_result, std::string> scan_kafka(engine::kafka::settings const& s, selection const& chosen, sink& out,
