@@ -64,6 +64,10 @@ void notifier_service::consume() {
         if (!caught) {
             log().error("the notifier could not fold the events log (retrying): {}", caught.error());
         } else if (*caught) {
+            {
+                std::lock_guard lock{mutex_};
+                ++new_work_;
+            }
             sender_wake_.notify_all();
         }
         std::unique_lock lock{mutex_};
@@ -74,6 +78,11 @@ void notifier_service::consume() {
 
 void notifier_service::send() {
     while (!stopping()) {
+        std::uint64_t seen = 0;
+        {
+            std::lock_guard lock{mutex_};
+            seen = new_work_; // before looking: work queued after this wakes the wait below
+        }
         auto const due = store_.take_due(options_.clock(), 1);
         if (!due.empty()) {
             deliver(due.front());
@@ -85,11 +94,23 @@ void notifier_service::send() {
                               std::chrono::milliseconds{1}, options_.poll);
         }
         std::unique_lock lock{mutex_};
-        sender_wake_.wait_for(lock, wait, [this] { return stopping(); });
+        sender_wake_.wait_for(lock, wait, [&] { return stopping() || new_work_ != seen; });
     }
 }
 
 void notifier_service::deliver(delivery const& d) {
+    try {
+        attempt(d);
+    } catch (std::exception const& e) { // e.g. TLS set-up: a failed attempt, never the end of the process
+        ++stats_.failed_attempts;
+        log().error("notification {}: the attempt failed: {}", d.id, e.what());
+        if (auto recorded = store_.failed(d.id, e.what(), options_.clock() + options_.retry.cap); !recorded) {
+            log().error("notification {}: the failed attempt could not be recorded: {}", d.id, recorded.error());
+        }
+    }
+}
+
+void notifier_service::attempt(delivery const& d) {
     thread_local std::mt19937_64 random{std::random_device{}()};
     auto const settings = store_.settings(d.salon);
     auto result = std::expected<int, std::string>{std::unexpected(std::string{"the salon has no webhook any more"})};

@@ -47,6 +47,7 @@ private:
     void consume();
     void send();
     void deliver(delivery const& d);
+    void attempt(delivery const& d);
     [[nodiscard]] bool stopping() const noexcept { return stop_.load(std::memory_order_acquire); }
 
     notify_store& store_;
@@ -57,7 +58,8 @@ private:
     std::mutex mutex_;
     std::condition_variable consumer_wake_;
     std::condition_variable sender_wake_;
-    bool new_events_ = false;
+    bool new_events_ = false;    // under mutex_: the consumer should read the log now
+    std::uint64_t new_work_ = 0; // under mutex_: bumped when the consumer queued deliveries (senders wake on it)
     std::vector<std::thread> threads_;
 };
 

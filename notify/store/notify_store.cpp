@@ -1,8 +1,10 @@
 #include "notify/store/notify_store.hpp"
 
 #include "engine/codec/event_codec.hpp"
+#include "engine/codec/invalid_codec.hpp"
 #include "engine/codec/json_reader.hpp"
 #include "engine/codec/json_writer.hpp"
+#include "engine/logging/logger.hpp"
 #include "engine/store/rocks_store.hpp"
 #include "notify/deliver/payload.hpp"
 #include "projections/queue/view_codec.hpp"
@@ -112,6 +114,12 @@ std::expected<salon_notifier, std::string> decode_notifier(std::string_view view
 
 std::string failure(std::string_view what, std::string const& why) { return fmt::format("{}: {}", what, why); }
 
+void skipped(std::int32_t partition, std::int64_t offset, std::string const& why) {
+    static logging::logger const log{"notify"};
+    log.error("the events log's record at partition {} offset {} does not decode and is passed over: {}", partition,
+              offset, why);
+}
+
 } // namespace
 
 struct notify_store::impl {
@@ -180,6 +188,9 @@ struct notify_store::impl {
                 continue;
             }
             end = offset + 1;
+            if (entry == nullptr) {
+                continue;
+            }
             if (auto const* e = std::get_if<engine::event>(entry)) {
                 if (auto derived = derive(*e, now, touched, queued); !derived) {
                     for (auto const& salon : touched) {
@@ -319,19 +330,26 @@ std::expected<bool, std::string> notify_store::catch_up(engine::log::reader& eve
             }
             std::vector<engine::log_entry> entries;
             entries.reserve(records->size());
-            std::vector<std::pair<std::int64_t, engine::log_entry const*>> at;
+            std::vector<std::int64_t> offsets;
             for (auto const& r : *records) {
                 auto entry = codec::decode_entry(r.value);
                 if (!entry) {
-                    return std::unexpected(
-                        fmt::format("partition {} offset {}: {}", p, r.offset.value(), entry.error().message));
+                    // No salon's entry: passed over, so one bad record cannot stop every salon's notifications
+                    // (Kafka mode's command_invalid answers are expected here; anything else is logged).
+                    if (!codec::decode_command_invalid(r.value)) {
+                        skipped(p, r.offset.value(), entry.error().message);
+                    }
+                    continue;
                 }
                 entries.push_back(std::move(*entry));
+                offsets.push_back(r.offset.value());
             }
-            at.reserve(entries.size());
+            std::vector<std::pair<std::int64_t, engine::log_entry const*>> at;
+            at.reserve(entries.size() + 1);
             for (std::size_t i = 0; i < entries.size(); ++i) {
-                at.emplace_back((*records)[i].offset.value(), &entries[i]); // offsets the reader skipped stay skipped
+                at.emplace_back(offsets[i], &entries[i]); // offsets the reader skipped stay skipped
             }
+            at.emplace_back(records->back().offset.value(), nullptr); // the offset moves past a skipped last record
             std::lock_guard lock{impl_->mutex};
             if (auto folded = impl_->fold(part, at, now); !folded) {
                 return std::unexpected(folded.error());
