@@ -49,14 +49,14 @@ private:
     bool owned_;
 };
 
-std::unique_ptr<replay::sink> sink_for(replay_options const& ro, replay::output& out) {
+std::unique_ptr<replay::sink> sink_for(replay_options const& ro, replay::output& out, replay::day_window days) {
     if (ro.report) {
         // A report is a table: CSV unless JSON lines were asked for.
         auto const f =
             ro.format_given && ro.format == "jsonl" ? replay::table_format::jsonl : replay::table_format::csv;
         // CLI11 let only the names parse_report knows through.
         auto const kind = replay::parse_report(*ro.report).value_or(replay::report_kind::daily);
-        return std::make_unique<replay::report_sink>(kind, out, f);
+        return std::make_unique<replay::report_sink>(kind, out, f, std::move(days));
     }
     if (ro.format == "csv") {
         return std::make_unique<replay::csv_sink>(out);
@@ -101,6 +101,35 @@ CLI::App* add_replay_command(CLI::App& app, replay_options& ro) {
 namespace {
 
 // The selection for a log of `partitions` partitions, or why not (the option named).
+// A report folds every event of its salons (a salon's time zone and shifts come from before any window) and keeps
+// the rows of the window's days: its selection is salons and offsets only, `days` the rows kept.
+struct chosen_entries {
+    replay::selection entries;
+    replay::day_window days;
+};
+
+std::expected<replay::selection, std::string> selection_of(replay_options const& ro, std::int32_t partitions);
+
+std::expected<chosen_entries, std::string> choose(replay_options const& ro, std::int32_t partitions) {
+    if (ro.report && !ro.types.empty()) {
+        return std::unexpected("--type: a report is computed from all of a salon's events; choose salons, offsets "
+                               "or a --from/--to window of days");
+    }
+    auto asked = selection_of(ro, partitions);
+    if (!asked || !ro.report) {
+        return asked ? std::expected<chosen_entries, std::string>{chosen_entries{std::move(*asked), {}}}
+                     : std::unexpected(asked.error());
+    }
+    auto whole = ro;
+    whole.from.reset();
+    whole.to.reset();
+    auto entries = selection_of(whole, partitions);
+    if (!entries) {
+        return std::unexpected(entries.error());
+    }
+    return chosen_entries{std::move(*entries), replay::day_window::of_times(asked->from_time(), asked->to_time())};
+}
+
 std::expected<replay::selection, std::string> selection_of(replay_options const& ro, std::int32_t partitions) {
     auto chosen = replay::selection_builder{}
                       .salons(ro.salons)
@@ -139,7 +168,7 @@ int run_replay_kafka(kafka_options const& ko, replay_options const& ro) {
     if (!partitions) {
         return fail(partitions.error());
     }
-    auto chosen = selection_of(ro, *partitions);
+    auto chosen = choose(ro, *partitions);
     if (!chosen) {
         return fail(chosen.error(), 2);
     }
@@ -148,9 +177,9 @@ int run_replay_kafka(kafka_options const& ko, replay_options const& ro) {
         return fail(file.error(), 2);
     }
     replay::output out{file->fd()};
-    auto const sink = sink_for(ro, out);
+    auto const sink = sink_for(ro, out, chosen->days);
     replay::progress shown{replay::progress::for_stderr(ro.quiet), 0}; // the end is known only when reached
-    auto const result = replay::scan_kafka(settings, *chosen, *sink, shown);
+    auto const result = replay::scan_kafka(settings, chosen->entries, *sink, shown);
     return finish(result, *sink, out, shown);
 }
 
@@ -165,11 +194,11 @@ int run_replay(store_options const& so, kafka_options const& ko, replay_options 
         return fail(view.error(), 2);
     }
     auto& log = (*view)->events();
-    auto chosen = selection_of(ro, log.partition_count());
+    auto chosen = choose(ro, log.partition_count());
     if (!chosen) {
         return fail(chosen.error(), 2);
     }
-    auto plan = replay::plan_scan(log, *chosen);
+    auto plan = replay::plan_scan(log, chosen->entries);
     if (!plan) {
         return fail(plan.error());
     }
@@ -178,9 +207,9 @@ int run_replay(store_options const& so, kafka_options const& ko, replay_options 
         return fail(file.error(), 2);
     }
     replay::output out{file->fd()};
-    auto const sink = sink_for(ro, out);
+    auto const sink = sink_for(ro, out, chosen->days);
     replay::progress shown{replay::progress::for_stderr(ro.quiet), plan->total()};
-    auto const result = replay::scan(log, *plan, *chosen, *sink, shown);
+    auto const result = replay::scan(log, *plan, chosen->entries, *sink, shown);
     return finish(result, *sink, out, shown);
 }
 

@@ -1,10 +1,12 @@
 #include "replay/report/reports.hpp"
 
+#include "engine/codec/json_reader.hpp"
 #include "engine/codec/json_writer.hpp"
 #include "projections/stats/summary.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 
@@ -207,8 +209,37 @@ void report_sink::take(replayed const& /*r*/, engine::log_entry const* entry) {
     }
 }
 
+day_window day_window::of_times(std::optional<std::string> const& from, std::optional<std::string> const& to) {
+    day_window w;
+    if (from) {
+        w.first = from->substr(0, 10);
+    }
+    if (to) {
+        auto const day = to->substr(0, 10);
+        if (to->substr(10) == "T00:00:00.000Z") {
+            auto const d = engine::codec::parse_day(day).value_or(0);
+            w.last = engine::codec::format_day(d - 1);
+        } else {
+            w.last = day;
+        }
+    }
+    return w;
+}
+
+bool day_window::holds(std::string_view day) const noexcept {
+    return (!first || day >= *first) && (!last || day <= *last);
+}
+
 bool report_sink::finish() {
-    write_table(out_, make_report(kind_, salons_), format_);
+    auto t = make_report(kind_, salons_);
+    if (days_.first || days_.last) {
+        auto const column = static_cast<std::size_t>(std::ranges::find(t.columns, "day") - t.columns.begin());
+        std::erase_if(t.rows, [&](std::vector<cell> const& row) {
+            auto const* day = column < row.size() ? std::get_if<std::string>(&row[column]) : nullptr;
+            return day == nullptr || !days_.holds(*day);
+        });
+    }
+    write_table(out_, t, format_);
     return out_.flush();
 }
 

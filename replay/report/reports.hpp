@@ -19,9 +19,21 @@ enum class report_kind : std::uint8_t { daily, hourly, staff, services, priority
 // Builds each selected salon's history from its events (rejections change nothing and are ignored), then writes
 // one report as a table. Every figure comes from projections::stats, which the HTTP stats answer from too, so a
 // report and a dashboard never disagree. Columns: docs/replay.md ("Reports").
+// The days a report keeps (YYYY-MM-DD, the salons' local days): [first, last], each bound optional.
+struct day_window {
+    std::optional<std::string> first;
+    std::optional<std::string> last;
+    // The local days that meet a --from/--to time window (RFC 3339 UTC as the codec writes it): from its start
+    // day up to the day before `to` if `to` is a midnight, else to `to`'s day.
+    [[nodiscard]] static day_window of_times(std::optional<std::string> const& from,
+                                             std::optional<std::string> const& to);
+    [[nodiscard]] bool holds(std::string_view day) const noexcept;
+};
+
 class report_sink final : public sink {
 public:
-    report_sink(report_kind kind, output& out, table_format format) : kind_(kind), out_(out), format_(format) {}
+    report_sink(report_kind kind, output& out, table_format format, day_window days = {})
+        : kind_(kind), out_(out), format_(format), days_(std::move(days)) {}
     [[nodiscard]] bool needs_entry() const noexcept override { return true; }
     void take(replayed const& r, engine::log_entry const* entry) override;
     [[nodiscard]] bool finish() override;
@@ -30,6 +42,7 @@ private:
     report_kind kind_;
     output& out_;
     table_format format_;
+    day_window days_;
     std::map<std::string, projections::stats::salon_history> salons_;
 };
 

@@ -36,6 +36,9 @@ public:
     // Whether wants() needs the envelope at all: false when every entry is wanted (the pass-through path).
     [[nodiscard]] bool filters() const noexcept;
     [[nodiscard]] bool includes_rejections() const noexcept { return include_rejections_; }
+    // The time window as the codec writes times (RFC 3339 UTC, milliseconds), if one was asked for.
+    [[nodiscard]] std::optional<std::string> const& from_time() const noexcept { return from_time_; }
+    [[nodiscard]] std::optional<std::string> const& to_time() const noexcept { return to_time_; }
 
 private:
     friend class selection_builder;

@@ -120,6 +120,14 @@ def check_reports(binary, data, records):
     assert sum(r["served"] for r in rows) == len(completed)
     for name in ("hourly", "services"):
         assert report(name), name
+    # A window of days cuts the rows, not the history: a salon's zone and shifts come from before it.
+    hourly = report("hourly")
+    day = min(r["day"] for r in hourly)
+    assert report("hourly", "--from", day, "--to", day + "T23:59:59Z") == [r for r in hourly if r["day"] == day]
+    next_day = salonq(binary, data, "replay", "--report", "daily", "--from", day + "T00:00:00Z", "-q").stdout
+    assert len(next_day.splitlines()) == 1 + len([r for r in daily if r["day"] >= day]), next_day
+    run = salonq(binary, data, "replay", "--report", "daily", "--type", "ticket_issued", check=False)
+    assert run.returncode == 2 and "--type" in run.stderr, run.stderr
     run = salonq(binary, data, "replay", "--report", "weekly", check=False)
     assert run.returncode != 0 and "--report" in run.stderr
 
