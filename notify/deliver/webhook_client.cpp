@@ -24,7 +24,8 @@ using tcp = net::ip::tcp;
 http::request<http::string_body> make_request(webhook_url const& url, std::string const& body,
                                               std::vector<std::pair<std::string, std::string>> const& headers) {
     http::request<http::string_body> req{http::verb::post, url.target, 11};
-    req.set(http::field::host, url.host);
+    auto const default_port = url.tls ? "443" : "80";
+    req.set(http::field::host, url.port == default_port ? url.host : url.host + ":" + url.port); // RFC 9110 7.2
     req.set(http::field::user_agent, "salonq-notify");
     req.set(http::field::content_type, "application/json");
     for (auto const& [name, value] : headers) {

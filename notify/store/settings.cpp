@@ -77,9 +77,10 @@ std::expected<webhook_url, std::string> parse_webhook_url(std::string_view url) 
     auto const host_ok = !u.host.empty() && std::ranges::all_of(u.host, [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-';
     });
-    auto const port_ok = !u.port.empty() && u.port.size() <= 5 && std::ranges::all_of(u.port, [](char c) {
-        return std::isdigit(static_cast<unsigned char>(c)) != 0;
-    });
+    auto const port_ok =
+        !u.port.empty() && u.port.size() <= 5 &&
+        std::ranges::all_of(u.port, [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }) &&
+        std::stoi(u.port) >= 1 && std::stoi(u.port) <= 65535;
     auto const target_ok = std::ranges::none_of(
         u.target, [](char c) { return std::iscntrl(static_cast<unsigned char>(c)) != 0 || c == ' '; });
     if (!host_ok || !port_ok || !target_ok || authority.find('@') != std::string_view::npos) {

@@ -196,6 +196,37 @@ std::set<std::string> ids_of(std::vector<std::string> const& v) { return {v.begi
 
 } // namespace
 
+TEST_CASE("notify: settings are checked and name the wrong field; webhook addresses are parsed strictly") {
+    auto const ok = decode_settings(R"({"url":"https://hooks.example.com:8443/salonq?x=1","secret":"0123456789abcdef",)"
+                                    R"("almostAt":2,"called":false,"maxAttempts":5})");
+    REQUIRE_MESSAGE(ok, ok.error());
+    CHECK(ok->rules.almost_at == 2);
+    CHECK_FALSE(ok->rules.called);
+    CHECK(ok->rules.skipped);
+    CHECK(ok->max_attempts == 5);
+    CHECK(decode_settings(encode_settings(*ok)).value() == *ok);
+    CHECK(decode_settings(R"({"url":"ftp://x/","secret":"0123456789abcdef"})").error().starts_with("url"));
+    CHECK(decode_settings(R"({"url":"http://x/","secret":"short"})").error().starts_with("secret"));
+    CHECK(decode_settings(R"({"url":"http://x/","secret":"0123456789abcdef","almostAt":51})")
+              .error()
+              .starts_with("almostAt"));
+    CHECK(decode_settings(R"({"url":"http://x/","secret":"0123456789abcdef","extra":1})").error().starts_with("extra"));
+
+    auto const u = parse_webhook_url("https://hooks.example.com:8443/in?a=b");
+    REQUIRE(u);
+    CHECK(u->tls);
+    CHECK(u->host == "hooks.example.com");
+    CHECK(u->port == "8443");
+    CHECK(u->target == "/in?a=b");
+    CHECK(parse_webhook_url("http://127.0.0.1").value().target == "/");
+    CHECK(parse_webhook_url("http://127.0.0.1").value().port == "80");
+    for (auto const* bad : {"http://user:pw@host/", "http://host:0/", "http://host:99999/", "http://ho st/",
+                            "http://host/a b", "http:///x", "mailto:a@b"}) {
+        CAPTURE(bad);
+        CHECK_FALSE(parse_webhook_url(bad));
+    }
+}
+
 TEST_CASE("notify: a salon's webhook gets each notification once, signed, in the order they arose") {
     world w;
     w.submit(walk_in(customer{"Ann", "+44 7700 900001", customer_id{"cust-1"}}), walk_in("Bo"), walk_in("Cy"));
