@@ -32,8 +32,8 @@ std::optional<std::string> kafka_stack::open_read_side() {
         return partitions.error();
     }
     auto const dir = opt.data / "views";
-    auto views = projections::queue_views::open(dir, *partitions,
-                                                std::make_unique<projections::observed_estimator>(), true);
+    auto views =
+        projections::queue_views::open(dir, *partitions, std::make_unique<projections::observed_estimator>(), true);
     if (!views) {
         return fmt::format("cannot open the queue views in {}: {}", dir.string(), views.error().message);
     }
