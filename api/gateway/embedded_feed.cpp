@@ -87,7 +87,7 @@ void embedded_feed::detach() {
         attached_ = false;
         left.swap(waiters_);
         applied_.clear(); // handled() after this finds no partition, rather than waiters_ it no longer has
-        queue_.clear(); // committed after the thread stopped: the next start's catch_up applies them
+        queue_.clear();   // committed after the thread stopped: the next start's catch_up applies them
     }
     for (auto& list : left) {
         for (auto& w : list) {
