@@ -93,7 +93,7 @@ weekly_demand demand_of(stats::salon_history const& h, learning_days days) {
             planned.push_back(v.planned_min * ms_per_minute);
         }
     }
-    if (!first) {
+    if (!first || !last) {
         return d;
     }
     if (d.service_ms.empty()) {

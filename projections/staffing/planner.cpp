@@ -89,7 +89,7 @@ staffing_advice plan_staffing(weekly_demand const& demand, plan_options const& o
                     ++staff.at(h);
                     break;
                 }
-                hours = std::move(fewer);
+                hours = fewer;
             }
         }
     }

@@ -8,7 +8,7 @@
 namespace salonq::projections::staffing {
 
 struct plan_options {
-    std::int64_t target_p90_ms = 15 * 60'000; // the p90 wait no hour may exceed
+    std::int64_t target_p90_ms = std::int64_t{15} * 60'000; // the p90 wait no hour may exceed
     std::int32_t weeks = 26;                  // simulated weeks per roster tried
     std::uint64_t seed = 20261129;            // the simulated customers' draw: the same advice for the same history
     std::int32_t max_staff = 40;              // per hour; an hour that would need more is reported as not met

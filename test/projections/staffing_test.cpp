@@ -92,7 +92,7 @@ TEST_SUITE("projections.staffing") {
         CHECK(d.observed_staff.at(11) == doctest::Approx(1)); // both until 11:30: one staff-hour
         CHECK(d.observed_staff.at(12) == doctest::Approx(0));
         CHECK(weekday_name(9) == "Mon");
-        CHECK(weekday_name(24 * 6) == "Sun");
+        CHECK(weekday_name(std::size_t{24} * 6) == "Sun");
         CHECK(demand_of(h, {.first = 19'878, .last = {}}).visits == 0); // from the next day on: nothing
     }
 
