@@ -50,10 +50,18 @@ std::string encode_settings(salon_settings const& s) {
 }
 
 std::expected<salon_settings, std::string> decode_settings(std::string_view json) {
+    auto s = read_settings(json);
+    if (!s) {
+        return std::unexpected(s.error().path.empty() ? s.error().message : s.error().path + ": " + s.error().message);
+    }
+    return std::move(*s);
+}
+
+std::expected<salon_settings, codec::error> read_settings(std::string_view json) {
     try {
         return read(codec::as_object(codec::parse_document(json, codec::limits::message), ""));
     } catch (codec::decode_failure& f) {
-        return std::unexpected(f.err.path.empty() ? f.err.message : f.err.path + ": " + f.err.message);
+        return std::unexpected(std::move(f.err));
     }
 }
 
