@@ -205,6 +205,7 @@ TEST_CASE("notifications over HTTP: bad bodies are refused by field and write no
              {s.settings(R"(,"maxAttempts":0)"), 422, "out_of_range", "maxAttempts"},
              {s.settings(R"(,"almostAt":51)"), 422, "out_of_range", "almostAt"},
              {fmt::format(R"({{"url":"{}","secret":"short"}})", url), 422, "invalid_value", "secret"},
+             {fmt::format(R"({{"url":"{}","secret":"0123456789 abcdef"}})", url), 422, "invalid_value", "secret"},
              {fmt::format(R"({{"url":"ftp://x/","secret":"{}"}})", secret), 422, "invalid_value", "url"},
              {fmt::format(R"({{"url":"http://u:p@x/","secret":"{}"}})", secret), 422, "invalid_value", "url"},
              {fmt::format(R"({{"secret":"{}"}})", secret), 422, "missing_field", "url"},

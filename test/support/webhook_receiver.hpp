@@ -45,6 +45,8 @@ public:
     receiver& operator=(receiver const&) = delete;
 
     void set(mode m) { mode_ = m; }
+    // How long each answer takes in mode ok (a receiver with work to do, so deliveries are in flight a while).
+    void set_delay(milliseconds d) { delay_ = d; }
     [[nodiscard]] std::string url() const {
         return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/hooks/salonq";
     }
@@ -104,11 +106,13 @@ private:
             std::this_thread::sleep_for(milliseconds{600}); // past the notifier's 300 ms deadline
             return boost::beast::http::status::ok;
         }
+        std::this_thread::sleep_for(delay_.load());
         std::lock_guard lock{mutex_};
         auto const id = std::string{req["Idempotency-Key"]};
         ++taken_.requests[id];
         taken_.headers.push_back(std::string{req["X-Salonq-Signature"]});
-        if (notify::verify_signature(secret_, req["X-Salonq-Signature"], req.body(), now) != notify::signature_check::ok) {
+        if (notify::verify_signature(secret_, req["X-Salonq-Signature"], req.body(), now) !=
+            notify::signature_check::ok) {
             ++taken_.bad_signatures;
             return boost::beast::http::status::unauthorized;
         }
@@ -127,6 +131,7 @@ private:
     boost::asio::ip::tcp::acceptor acceptor_;
     std::atomic<bool> stopping_{false};
     std::atomic<mode> mode_{mode::ok};
+    std::atomic<milliseconds> delay_{milliseconds{0}};
     mutable std::mutex mutex_;
     taken taken_;
     std::vector<std::thread> connections_;

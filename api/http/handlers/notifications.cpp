@@ -90,10 +90,12 @@ std::expected<std::size_t, response> limit_of(request const& req) {
 std::expected<std::optional<std::string>, response> id_param(request const& req, std::string_view name) {
     auto value = req.query_param(name);
     if (value && (value->empty() || value->size() > longest_id ||
-                  std::ranges::any_of(*value, [](char c) { return c <= ' ' || c == '\x7f'; }))) {
+                  !std::ranges::all_of(*value, [](char c) { return c > ' ' && c < '\x7f'; }))) {
         return std::unexpected(error_response(
             status::bad_request, "invalid_value",
-            fmt::format("{} is a notification id (salon:seq:kind:ticket), 1 to {} bytes", name, longest_id), name));
+            fmt::format("{} is a notification id (salon:seq:kind:ticket): 1 to {} printable ASCII characters", name,
+                        longest_id),
+            name));
     }
     return value;
 }
