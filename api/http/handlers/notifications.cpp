@@ -124,6 +124,29 @@ std::optional<response> refuse_body(request const& req) {
     return std::nullopt;
 }
 
+std::vector<std::string> ids_of(std::vector<notify::delivery> const& letters) {
+    std::vector<std::string> ids;
+    ids.reserve(letters.size());
+    for (auto const& d : letters) {
+        ids.push_back(d.id);
+    }
+    return ids;
+}
+
+// Puts these dead letters back in the outbox; how many were dead letters of the salon.
+std::expected<std::size_t, std::string> redrive(notify::notify_store& store, engine::salon_id const& salon,
+                                                std::vector<std::string> const& ids, engine::instant now) {
+    std::size_t n = 0;
+    for (auto const& id : ids) {
+        auto done = store.redrive(salon, id, now);
+        if (!done) {
+            return std::unexpected(done.error());
+        }
+        n += *done ? 1 : 0;
+    }
+    return n;
+}
+
 } // namespace
 
 void put_notification_settings(services& ports, request const& req, replier reply) {
@@ -185,37 +208,34 @@ void get_dead_letters(services& ports, request const& req, replier reply) {
 
 void post_redrive(services& ports, request const& req, replier reply) {
     auto target = salon_of(ports, req);
+    if (!target) {
+        reply(std::move(target.error()));
+        return;
+    }
     auto one = id_param(req, "id");
-    auto refused = refuse_body(req);
-    if (!target || !one || refused) {
-        reply(std::move(!target ? target.error() : !one ? one.error() : *refused));
+    if (!one) {
+        reply(std::move(one.error()));
+        return;
+    }
+    if (auto refused = refuse_body(req)) {
+        reply(std::move(*refused));
         return;
     }
     auto& [store, salon] = *target;
-    std::vector<std::string> ids;
-    if (*one) {
-        ids.push_back(**one);
-    } else {
-        for (auto const& d : store->dead_letters(salon)) {
-            ids.push_back(d.id);
-        }
+    std::optional<std::string> const& id = *one;
+    auto const redriven =
+        redrive(*store, salon, id ? std::vector{*id} : ids_of(store->dead_letters(salon)), ports.clock());
+    if (!redriven) {
+        reply(store_failure(redriven.error()));
+        return;
     }
-    std::size_t redriven = 0;
-    for (auto const& id : ids) {
-        auto done = store->redrive(salon, id, ports.clock());
-        if (!done) {
-            reply(store_failure(done.error()));
-            return;
-        }
-        redriven += *done ? 1 : 0;
-    }
-    if (*one && redriven == 0) {
+    if (id && *redriven == 0) {
         reply(error_response(status::not_found, "dead_letter_not_found", "this salon has no dead letter with this id",
                              "id"));
         return;
     }
     json_writer w;
-    w.begin_object().field("salonId", salon.value()).field("redriven", redriven).end_object();
+    w.begin_object().field("salonId", salon.value()).field("redriven", *redriven).end_object();
     auto r = json_response(status::ok, w.str());
     r.salon_id = salon.value();
     reply(std::move(r));
