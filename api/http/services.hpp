@@ -19,6 +19,10 @@
 #include <functional>
 #include <string>
 
+namespace salonq::notify {
+class notify_store;
+} // namespace salonq::notify
+
 namespace salonq::api::http {
 
 struct services {
@@ -30,9 +34,10 @@ struct services {
     logging::logger log{"http"};
     rate_limiter per_client{options.client_rate, options.client_burst};
     rate_limiter per_token{options.token_rate, options.token_burst};
-    live_hub* live = nullptr;                  // the live streams' fan-out, where a read model feeds one
-    projections::queue_views* views = nullptr; // the queue views, where this process keeps them
-    projection_admin* projections = nullptr;   // rebuilds without downtime, where this process can
+    live_hub* live = nullptr;                      // the live streams' fan-out, where a read model feeds one
+    projections::queue_views* views = nullptr;     // the queue views, where this process keeps them
+    projection_admin* projections = nullptr;       // rebuilds without downtime, where this process can
+    notify::notify_store* notifications = nullptr; // webhook settings and dead letters, where a notifier runs here
     // Where handlers run their timers (a POST's wait for the decision); set by server::open to its own.
     boost::asio::any_io_executor executor;
 };

@@ -13,8 +13,10 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     s->options_ = std::move(o);
     auto& opt = s->options_;
 
-    opt.engine.on_committed = [feed = &s->feed_](std::span<engine::runtime::outcome const* const> decided) {
+    opt.engine.on_committed = [feed = &s->feed_,
+                               notifier = &s->notify_](std::span<engine::runtime::outcome const* const> decided) {
         feed->on_committed(decided);
+        notifier->wake();
     };
     auto engine = engine::runtime::embedded_engine::open(opt.data, opt.engine);
     if (!engine) {
@@ -22,6 +24,11 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     }
     s->engine_ = std::move(*engine);
     s->gateway_ = std::make_unique<embedded_gateway>(*s->engine_, &s->feed_);
+    if (auto started =
+            s->notify_.start(opt.data / "notify", s->engine_->partition_count(), s->engine_->events(), opt.notify);
+        !started) {
+        return std::unexpected(started.error());
+    }
 
     projections::generations gens{opt.data / "views"};
     gens.remove_others(); // what an earlier rebuild left behind
@@ -46,6 +53,8 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     s->auth_ = std::move(*auth);
     s->ports_ = make_services(opt.http, *s->gateway_, *s->auth_, s->metrics_, *s->hub_, *s->views_);
     s->ports_->projections = s->rebuilder_.get();
+    s->ports_->notifications = s->notify_.store();
+    s->notify_.add_metrics(s->metrics_, s->engine_->events());
     add_live_gauge(s->metrics_, *s->hub_);
     s->metrics_.gauge("salonq_projection_lag_events", "Events in the log not yet in the queue views.",
                       [stack = s.get()] {
@@ -71,6 +80,7 @@ embedded_stack::~embedded_stack() {
     // (they post to it; what they posted is destroyed with it).
     rebuilder_.reset(); // a rebuild under way stops; the views serve on as they were
     feed_.detach();     // the engine's last batches no longer reach the views
+    notify_.stop();     // nothing reads the events log after this; the hook's wake() does nothing now
     engine_.reset();    // finishes what was submitted, closes the log
     server_.reset();
 }

@@ -2,9 +2,10 @@
 
 // Everything `salonq serve` runs in embedded mode, wired in one place: the engine over the data directory, the
 // queue views beside it (<data>/views) fed from the engine's commits, the live hub fed from the views, the
-// authenticator (<data>/auth), the metrics and the HTTP server. Used by the command line and by the tests, so
-// they run the same process. Teardown (~embedded_stack): the views' feed is detached, the engine finishes its last
-// batch, then the server (its io_context) goes.
+// notifier (<data>/notify, woken by the commits too), the authenticator (<data>/auth), the metrics and the HTTP
+// server. Used by the command line and by the tests, so
+// they run the same process. Teardown (~embedded_stack): the views' feed is detached, the notifier stops, the engine
+// finishes its last batch, then the server (its io_context) goes.
 
 #include "api/auth/authenticator.hpp"
 #include "api/gateway/embedded_feed.hpp"
@@ -14,6 +15,7 @@
 #include "api/http/options.hpp"
 #include "api/http/server.hpp"
 #include "api/http/services.hpp"
+#include "api/serve/notify_wiring.hpp"
 #include "api/serve/views_rebuilder.hpp"
 #include "engine/runtime/embedded_engine.hpp"
 #include "projections/store/queue_views.hpp"
@@ -32,6 +34,7 @@ struct embedded_stack_options {
     http::server_options http{};
     std::optional<std::filesystem::path> keyring{}; // default <data>/auth/keyring.json
     embedded_feed::apply_hook before_views_apply{}; // tests only: run before each apply of the views
+    notify::service_options notify{};               // the notifier's senders, deadline and retries
 };
 
 class embedded_stack {
@@ -54,7 +57,8 @@ private:
     embedded_stack() = default;
 
     embedded_stack_options options_;
-    embedded_feed feed_; // outlives the engine: the engine's hook points at it
+    embedded_feed feed_;   // outlives the engine: the engine's hook points at it
+    notify_wiring notify_; // outlives the engine too (the hook wakes it); stopped before the engine closes
     std::unique_ptr<engine::runtime::embedded_engine> engine_;
     std::unique_ptr<embedded_gateway> gateway_;
     std::unique_ptr<projections::queue_views> views_;
