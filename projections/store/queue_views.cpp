@@ -637,6 +637,7 @@ std::expected<void, error> queue_views::adopt(queue_views& fresh, log::reader& e
     }
     auto const nexts = [](queue_views const& v) {
         std::vector<offset_t> out;
+        out.reserve(static_cast<std::size_t>(v.partition_count()));
         for (std::int32_t p = 0; p < v.partition_count(); ++p) {
             out.push_back(v.next_offset(partition_id{p}));
         }
