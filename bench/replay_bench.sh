@@ -2,7 +2,8 @@
 # The replay benchmark (issue 11): `salonq replay` over an embedded log of about --entries entries (a simulated
 # history: --salons salons over --days days, made once with `salonq simulate` and kept in --data), next to a raw
 # RocksDB scan of the same log measured in the same run (build/bench/replay_bench), then the command line end to end
-# (open included) into /dev/null.
+# (open included) into /dev/null, the reports, and a rebuild of the queue views (`salonq projections rebuild`, in a
+# copy of the data directory).
 #   bench/replay_bench.sh [--salons 560] [--days 10] [--runs 5] [--data /tmp/salonq-replay-bench]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,3 +36,17 @@ for args in "--include-rejections" "" "--format csv --include-rejections"; do
   # shellcheck disable=SC2086 # the arguments are meant to split
   ./build/salonq --data "$data" replay $args 2>&1 >/dev/null | tail -1 | sed "s|^|  replay $args: |"
 done
+
+echo "== reports and a rebuild on the same log (wall time, peak memory) =="
+for report in daily staffing; do
+  /usr/bin/time -f "  --report $report: %e s, %M KiB peak" ./build/salonq --data "$data" replay --report "$report" -q \
+    >/dev/null
+done
+copy=$(mktemp -d "${TMPDIR:-/tmp}/salonq-rebuild-XXXXXX")
+trap 'rm -rf "$copy"' EXIT
+cp -r "$data" "$copy/data"
+# The first one also folds the never-served copy's live views up to the log's end; the second is a rebuild of views
+# that are current, as a running server's are.
+./build/salonq --data "$copy/data" projections rebuild views -q >/dev/null
+/usr/bin/time -f "  projections rebuild views: %e s, %M KiB peak" ./build/salonq --data "$copy/data" projections \
+  rebuild views -q >/dev/null
