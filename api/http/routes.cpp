@@ -3,6 +3,7 @@
 #include "api/http/handlers/commands.hpp"
 #include "api/http/handlers/ops.hpp"
 #include "api/http/handlers/queries.hpp"
+#include "api/http/handlers/stats.hpp"
 
 #include <array>
 
@@ -80,6 +81,8 @@ std::array const routes{
           "A page of the salon's events after a seq (?after=SEQ&limit=N, at most 1000; nextAfter is the cursor)"},
     route{verb::get, "/v1/salons/{salonId}/priority-log", access::token, auth::action::read_events, get_priority_log,
           "The audit of priority starts: who ordered each, why, from which position, when"},
+    route{verb::get, "/v1/salons/{salonId}/stats", access::token, auth::action::read_stats, get_stats,
+          "A salon's figures per local day (?day=YYYY-MM-DD, or ?from=&to=, at most 366 days)"},
     route{verb::get, "/v1/public/tickets/{salonId}/{ticketId}/{code}", access::open, auth::action::read_queue,
           get_ticket_by_link, "A customer's own ticket, through the link its walk-in answer gave (no token)"},
     route{verb::get, "/v1/salons/{salonId}/live", access::token, auth::action::read_queue, get_live_plain,

@@ -13,8 +13,10 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     s->options_ = std::move(o);
     auto& opt = s->options_;
 
-    opt.engine.on_committed = [feed = &s->feed_](std::span<engine::runtime::outcome const* const> decided) {
+    opt.engine.on_committed = [feed = &s->feed_,
+                               stats = &s->stats_](std::span<engine::runtime::outcome const* const> decided) {
         feed->on_committed(decided);
+        stats->wake();
     };
     auto engine = engine::runtime::embedded_engine::open(opt.data, opt.engine);
     if (!engine) {
@@ -36,12 +38,17 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
         return std::unexpected("the queue views could not catch up with the log: " + attached.error().message);
     }
 
+    if (auto stats = s->stats_.start(opt.data / "stats", s->engine_->events(), s->engine_->partition_count()); !stats) {
+        return std::unexpected(stats.error());
+    }
+
     auto auth = open_authenticator(opt.data, opt.keyring);
     if (!auth) {
         return std::unexpected(auth.error());
     }
     s->auth_ = std::move(*auth);
     s->ports_ = make_services(opt.http, *s->gateway_, *s->auth_, s->metrics_, *s->hub_, *s->views_);
+    s->ports_->stats = s->stats_.store();
     add_live_gauge(s->metrics_, *s->hub_);
     s->metrics_.gauge("salonq_projection_lag_events", "Events in the log not yet in the queue views.",
                       [stack = s.get()] {
@@ -66,6 +73,7 @@ embedded_stack::~embedded_stack() {
     // last completions may still hold a POST's decision timer, which must be destroyed while that io_context exists
     // (they post to it; what they posted is destroyed with it).
     feed_.detach();  // the engine's last batches no longer reach the views
+    stats_.stop();   // nor the stats (the next start folds them from the log)
     engine_.reset(); // finishes what was submitted, closes the log
     server_.reset();
 }

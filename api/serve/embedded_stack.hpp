@@ -14,6 +14,7 @@
 #include "api/http/options.hpp"
 #include "api/http/server.hpp"
 #include "api/http/services.hpp"
+#include "api/serve/stats_wiring.hpp"
 #include "engine/runtime/embedded_engine.hpp"
 #include "projections/store/queue_views.hpp"
 
@@ -54,6 +55,7 @@ private:
 
     embedded_stack_options options_;
     embedded_feed feed_; // outlives the engine: the engine's hook points at it
+    stats_wiring stats_; // likewise; stopped before the engine goes
     std::unique_ptr<engine::runtime::embedded_engine> engine_;
     std::unique_ptr<embedded_gateway> gateway_;
     std::unique_ptr<projections::queue_views> views_;
