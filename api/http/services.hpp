@@ -33,9 +33,10 @@ struct services {
     logging::logger log{"http"};
     rate_limiter per_client{options.client_rate, options.client_burst};
     rate_limiter per_token{options.token_rate, options.token_burst};
-    live_hub* live = nullptr;                               // the live streams' fan-out, where a read model feeds one
-    projections::queue_views* views = nullptr;              // the queue views, where this process keeps them
-    projections::stats_store::stats_store* stats = nullptr; // the stats projection, where this process keeps it
+    live_hub* live = nullptr;                  // the live streams' fan-out, where a read model feeds one
+    projections::queue_views* views = nullptr; // the queue views, where this process keeps them
+    // The stats projection, where this process keeps it.
+    projections::stats_store::stats_store* stats = nullptr;
     // Where handlers run their timers (a POST's wait for the decision); set by server::open to its own.
     boost::asio::any_io_executor executor;
 };
