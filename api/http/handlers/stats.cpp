@@ -87,11 +87,12 @@ void get_stats(services& ports, request const& req, replier reply) {
         reply(error_response(status::service_unavailable, "not_ready", stats.error()));
         return;
     }
-    if (!*stats) {
+    std::optional<projections::stats_store::salon_stats> const& found = *stats;
+    if (!found) {
         reply(error_response(status::not_found, "salon_not_found", "no salon with this id", "salonId"));
         return;
     }
-    auto r = json_response(status::ok, projections::stats_store::encode_stats(**stats));
+    auto r = json_response(status::ok, projections::stats_store::encode_stats(*found));
     r.header("Cache-Control", "no-cache").header("Vary", "Accept-Encoding");
     if (r.body.size() >= 1024 && accepts_gzip(req.header("Accept-Encoding"))) {
         r.body = gzip(r.body);
