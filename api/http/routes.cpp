@@ -1,5 +1,6 @@
 #include "api/http/routes.hpp"
 
+#include "api/http/handlers/admin.hpp"
 #include "api/http/handlers/commands.hpp"
 #include "api/http/handlers/ops.hpp"
 #include "api/http/handlers/queries.hpp"
@@ -41,6 +42,10 @@ std::array const routes{
     route{verb::get, "/readyz", access::open, auth::action::read_queue, get_readyz, "The process can decide commands"},
     route{verb::get, "/metrics", access::token, auth::action::read_stats, get_metrics,
           "Counters and histograms in Prometheus' text format"},
+    route{verb::get, "/v1/admin/projections", access::token, auth::action::read_stats, get_projections,
+          "The read models this process keeps: their directories and last rebuilds (admin)"},
+    route{verb::post, "/v1/admin/projections/{name}/rebuild", access::token, auth::action::read_stats,
+          post_projection_rebuild, "Rebuild a read model from the events log while it serves (admin; name: views)"},
 
     route{verb::put, "/v1/salons/{salonId}", access::token, auth::action::register_salon, command_route<register_salon>,
           "Register a salon"},

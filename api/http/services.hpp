@@ -8,6 +8,7 @@
 #include "api/http/live/live_hub.hpp"
 #include "api/http/metrics.hpp"
 #include "api/http/options.hpp"
+#include "api/http/projection_admin.hpp"
 #include "api/http/rate_limiter.hpp"
 #include "engine/domain/time.hpp"
 #include "engine/logging/logger.hpp"
@@ -35,6 +36,7 @@ struct services {
     rate_limiter per_token{options.token_rate, options.token_burst};
     live_hub* live = nullptr;                  // the live streams' fan-out, where a read model feeds one
     projections::queue_views* views = nullptr; // the queue views, where this process keeps them
+    projection_admin* projections = nullptr;   // rebuilds without downtime, where this process can
     // The stats projection, where this process keeps it.
     projections::stats_store::stats_store* stats = nullptr;
     // Where handlers run their timers (a POST's wait for the decision); set by server::open to its own.

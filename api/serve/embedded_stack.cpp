@@ -25,13 +25,16 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     s->engine_ = std::move(*engine);
     s->gateway_ = std::make_unique<embedded_gateway>(*s->engine_, &s->feed_);
 
-    auto views = projections::queue_views::open(opt.data / "views", s->engine_->partition_count(),
+    projections::generations gens{opt.data / "views"};
+    gens.remove_others(); // what an earlier rebuild left behind
+    auto views = projections::queue_views::open(gens.current(), s->engine_->partition_count(),
                                                 std::make_unique<projections::observed_estimator>());
     if (!views) {
         return std::unexpected(
-            fmt::format("cannot open the queue views in {}: {}", (opt.data / "views").string(), views.error().message));
+            fmt::format("cannot open the queue views in {}: {}", gens.current().string(), views.error().message));
     }
     s->views_ = std::move(*views);
+    s->rebuilder_ = std::make_unique<views_rebuilder>(*s->views_, s->engine_->events(), std::move(gens));
     s->hub_ = make_live_hub(*s->views_);
     if (auto attached = s->feed_.attach(*s->views_, s->engine_->events(), *s->hub_, opt.before_views_apply);
         !attached) {
@@ -48,6 +51,7 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     }
     s->auth_ = std::move(*auth);
     s->ports_ = make_services(opt.http, *s->gateway_, *s->auth_, s->metrics_, *s->hub_, *s->views_);
+    s->ports_->projections = s->rebuilder_.get();
     s->ports_->stats = s->stats_.store();
     add_live_gauge(s->metrics_, *s->hub_);
     s->metrics_.gauge("salonq_projection_lag_events", "Events in the log not yet in the queue views.",
@@ -72,9 +76,10 @@ embedded_stack::~embedded_stack() {
     // run() has returned: no thread runs the server's io_context any more. The engine goes before the server: its
     // last completions may still hold a POST's decision timer, which must be destroyed while that io_context exists
     // (they post to it; what they posted is destroyed with it).
-    feed_.detach();  // the engine's last batches no longer reach the views
-    stats_.stop();   // nor the stats (the next start folds them from the log)
-    engine_.reset(); // finishes what was submitted, closes the log
+    rebuilder_.reset(); // a rebuild under way stops; the views serve on as they were
+    feed_.detach();     // the engine's last batches no longer reach the views
+    stats_.stop();      // nor the stats (the next start folds them from the log)
+    engine_.reset();    // finishes what was submitted, closes the log
     server_.reset();
 }
 

@@ -15,6 +15,7 @@
 #include "api/http/server.hpp"
 #include "api/http/services.hpp"
 #include "api/serve/stats_wiring.hpp"
+#include "api/serve/views_rebuilder.hpp"
 #include "engine/runtime/embedded_engine.hpp"
 #include "projections/store/queue_views.hpp"
 
@@ -59,6 +60,7 @@ private:
     std::unique_ptr<engine::runtime::embedded_engine> engine_;
     std::unique_ptr<embedded_gateway> gateway_;
     std::unique_ptr<projections::queue_views> views_;
+    std::unique_ptr<views_rebuilder> rebuilder_; // stopped before the views and the engine go
     std::unique_ptr<http::live_hub> hub_;
     std::unique_ptr<auth::authenticator> auth_;
     http::metrics metrics_;

@@ -53,6 +53,13 @@ struct day_counts {
     std::map<std::string, staff_day> staff; // by staffId
 };
 
+// One staff member's time on duty, clock-in to clock-out (for when in the week people work).
+struct shift {
+    std::string staff;
+    engine::instant from{};
+    engine::instant until{};
+};
+
 // One priority start, for the audit.
 struct priority_record {
     engine::instant at{};
@@ -96,8 +103,9 @@ public:
     [[nodiscard]] fold_state state() const;
 
     // Takes the visits that ended (served, cancelled, no-show: no later event changes them) out of the history,
-    // and forgets the priority starts, for a store that keeps them elsewhere. What remains is what is still open.
+    // and forgets the priority starts and ended shifts, for a store that keeps them elsewhere. What remains is what is still open.
     [[nodiscard]] std::vector<visit> retire_ended();
+    [[nodiscard]] std::vector<shift> const& shifts() const noexcept { return shifts_; } // ended ones, in order
 
 private:
     struct folder;
@@ -109,6 +117,7 @@ private:
     std::map<std::uint64_t, visit> visits_;
     std::map<engine::local_day, day_counts> days_;
     std::vector<priority_record> priority_;
+    std::vector<shift> shifts_;
     std::map<std::string, engine::instant> on_duty_since_; // staff clocked in now
 };
 
