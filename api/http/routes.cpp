@@ -5,6 +5,7 @@
 #include "api/http/handlers/notifications.hpp"
 #include "api/http/handlers/ops.hpp"
 #include "api/http/handlers/queries.hpp"
+#include "api/http/handlers/stats.hpp"
 
 #include <array>
 
@@ -96,6 +97,8 @@ std::array const routes{
     route{verb::post, "/v1/salons/{salonId}/notifications/dead-letters/redrive", access::token,
           auth::action::manage_notifications, post_redrive,
           "Put the salon's dead letters (all, or ?id=ID) back in the outbox"},
+    route{verb::get, "/v1/salons/{salonId}/stats", access::token, auth::action::read_stats, get_stats,
+          "A salon's figures per local day (?day=YYYY-MM-DD, or ?from=&to=, at most 366 days)"},
     route{verb::get, "/v1/public/tickets/{salonId}/{ticketId}/{code}", access::open, auth::action::read_queue,
           get_ticket_by_link, "A customer's own ticket, through the link its walk-in answer gave (no token)"},
     route{verb::get, "/v1/salons/{salonId}/live", access::token, auth::action::read_queue, get_live_plain,

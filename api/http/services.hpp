@@ -22,6 +22,9 @@
 namespace salonq::notify {
 class notify_store;
 } // namespace salonq::notify
+namespace salonq::projections::stats_store {
+class stats_store;
+} // namespace salonq::projections::stats_store
 
 namespace salonq::api::http {
 
@@ -38,6 +41,8 @@ struct services {
     projections::queue_views* views = nullptr;     // the queue views, where this process keeps them
     projection_admin* projections = nullptr;       // rebuilds without downtime, where this process can
     notify::notify_store* notifications = nullptr; // webhook settings and dead letters, where a notifier runs here
+    // The stats projection, where this process keeps it.
+    projections::stats_store::stats_store* stats = nullptr;
     // Where handlers run their timers (a POST's wait for the decision); set by server::open to its own.
     boost::asio::any_io_executor executor;
 };

@@ -13,10 +13,11 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     s->options_ = std::move(o);
     auto& opt = s->options_;
 
-    opt.engine.on_committed = [feed = &s->feed_,
-                               notifier = &s->notify_](std::span<engine::runtime::outcome const* const> decided) {
+    opt.engine.on_committed = [feed = &s->feed_, notifier = &s->notify_,
+                               stats = &s->stats_](std::span<engine::runtime::outcome const* const> decided) {
         feed->on_committed(decided);
         notifier->wake();
+        stats->wake();
     };
     auto engine = engine::runtime::embedded_engine::open(opt.data, opt.engine);
     if (!engine) {
@@ -46,6 +47,10 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
         return std::unexpected("the queue views could not catch up with the log: " + attached.error().message);
     }
 
+    if (auto stats = s->stats_.start(opt.data / "stats", s->engine_->events(), s->engine_->partition_count()); !stats) {
+        return std::unexpected(stats.error());
+    }
+
     auto auth = open_authenticator(opt.data, opt.keyring);
     if (!auth) {
         return std::unexpected(auth.error());
@@ -55,6 +60,7 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     s->ports_->projections = s->rebuilder_.get();
     s->ports_->notifications = s->notify_.store();
     s->notify_.add_metrics(s->metrics_, s->engine_->events());
+    s->ports_->stats = s->stats_.store();
     add_live_gauge(s->metrics_, *s->hub_);
     s->metrics_.gauge("salonq_projection_lag_events", "Events in the log not yet in the queue views.",
                       [stack = s.get()] {
@@ -81,6 +87,7 @@ embedded_stack::~embedded_stack() {
     rebuilder_.reset(); // a rebuild under way stops; the views serve on as they were
     feed_.detach();     // the engine's last batches no longer reach the views
     notify_.stop();     // nothing reads the events log after this; the hook's wake() does nothing now
+    stats_.stop();      // nor the stats (the next start folds them from the log)
     engine_.reset();    // finishes what was submitted, closes the log
     server_.reset();
 }

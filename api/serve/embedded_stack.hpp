@@ -16,6 +16,7 @@
 #include "api/http/server.hpp"
 #include "api/http/services.hpp"
 #include "api/serve/notify_wiring.hpp"
+#include "api/serve/stats_wiring.hpp"
 #include "api/serve/views_rebuilder.hpp"
 #include "engine/runtime/embedded_engine.hpp"
 #include "projections/store/queue_views.hpp"
@@ -59,6 +60,7 @@ private:
     embedded_stack_options options_;
     embedded_feed feed_;   // outlives the engine: the engine's hook points at it
     notify_wiring notify_; // outlives the engine too (the hook wakes it); stopped before the engine closes
+    stats_wiring stats_;   // likewise; stopped before the engine goes
     std::unique_ptr<engine::runtime::embedded_engine> engine_;
     std::unique_ptr<embedded_gateway> gateway_;
     std::unique_ptr<projections::queue_views> views_;

@@ -124,7 +124,29 @@ struct salon_history::folder {
     }
 };
 
+salon_history::salon_history(engine::salon_id salon, fold_state state, std::map<std::uint64_t, visit> visits,
+                             std::map<engine::local_day, day_counts> days)
+    : salon_(std::move(salon)), timezone_(std::move(state.timezone)), priority_limit_(state.priority_limit),
+      visits_(std::move(visits)), days_(std::move(days)), on_duty_since_(std::move(state.on_duty_since)) {}
+
 void salon_history::apply(engine::event const& e) { std::visit(folder{*this, e}, e.body); }
+
+fold_state salon_history::state() const { return fold_state{timezone_, priority_limit_, on_duty_since_}; }
+
+std::vector<visit> salon_history::retire_ended() {
+    std::vector<visit> ended;
+    for (auto it = visits_.begin(); it != visits_.end();) {
+        if (it->second.end == visit_end::waiting || it->second.end == visit_end::serving) {
+            ++it;
+            continue;
+        }
+        ended.push_back(std::move(it->second));
+        it = visits_.erase(it);
+    }
+    priority_.clear();
+    shifts_.clear();
+    return ended;
+}
 
 void salon_history::clock_out(std::string const& staff, engine::instant at) {
     auto it = on_duty_since_.find(staff);

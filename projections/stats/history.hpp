@@ -75,12 +75,23 @@ struct priority_record {
     std::int64_t waited_ms = 0;
 };
 
+// What the fold carries from one event to the next besides the visits and days: the salon's zone, its priority
+// limit and who is on duty since when. A store that keeps a history in parts saves it beside the open visits.
+struct fold_state {
+    std::string timezone = "UTC";
+    std::int32_t priority_limit = 0;
+    std::map<std::string, engine::instant> on_duty_since; // by staffId
+};
+
 // A salon's history folded from its events (in seq order), the ground every stats figure and report is computed
 // from: its visits by ticket, its days' counts, its priority starts. A pure fold, like evolve: no clock, no I/O;
 // the salon's time zone (from salon_registered) places each event on the salon's local day.
 class salon_history {
 public:
     explicit salon_history(engine::salon_id salon) : salon_(std::move(salon)) {}
+    // A history restored from its parts (a store's), folding on from where they were taken.
+    salon_history(engine::salon_id salon, fold_state state, std::map<std::uint64_t, visit> visits,
+                  std::map<engine::local_day, day_counts> days);
 
     void apply(engine::event const& e);
 
@@ -89,6 +100,11 @@ public:
     [[nodiscard]] std::map<std::uint64_t, visit> const& visits() const noexcept { return visits_; }
     [[nodiscard]] std::map<engine::local_day, day_counts> const& days() const noexcept { return days_; }
     [[nodiscard]] std::vector<priority_record> const& priority_starts() const noexcept { return priority_; }
+    [[nodiscard]] fold_state state() const;
+
+    // Takes the visits that ended (served, cancelled, no-show: no later event changes them) out of the history,
+    // and forgets the priority starts and ended shifts, for a store that keeps them elsewhere. What remains is what is still open.
+    [[nodiscard]] std::vector<visit> retire_ended();
     [[nodiscard]] std::vector<shift> const& shifts() const noexcept { return shifts_; } // ended ones, in order
 
 private:

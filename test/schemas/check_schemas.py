@@ -342,6 +342,11 @@ class Checker:
                    err or json.dumps(out))
         ticket = json.loads((self.root / "examples" / "views" / "ticket_status.json").read_text())
         self.valid(ticket_schema, ticket, "examples/views/ticket_status.json")
+        stats = json.loads((self.root / "examples" / "views" / "salon_stats.json").read_text())
+        self.valid("views/salon_stats.schema.json", stats, "examples/views/salon_stats.json")
+        no_percentile = copy.deepcopy(stats)
+        del no_percentile["days"][0]["waitMs"]["p90"]
+        self.invalid("views/salon_stats.schema.json", no_percentile, "a stats day whose wait has no p90")
 
         _, sample, _ = self.run_tool("sample-events", [])
         rc, views, err = self.run_tool("fold", sample, self.view_tool)

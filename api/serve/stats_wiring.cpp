@@ -1,0 +1,35 @@
+#include "api/serve/stats_wiring.hpp"
+
+#include <fmt/format.h>
+
+namespace salonq::api {
+
+std::expected<void, std::string> stats_wiring::start(std::filesystem::path const& dir, engine::log::reader& events,
+                                                     std::int32_t partition_count) {
+    auto store = projections::stats_store::stats_store::open(dir, partition_count);
+    if (!store) {
+        return std::unexpected(fmt::format("cannot open the stats in {}: {}", dir.string(), store.error()));
+    }
+    // Before serving: the first answers already hold the whole log (a long history is folded once, then stored).
+    if (auto caught = (*store)->catch_up(events); !caught) {
+        return std::unexpected("the stats could not catch up with the log: " + caught.error());
+    }
+    std::lock_guard lock{mutex_};
+    store_ = std::move(*store);
+    consumer_ = std::make_unique<projections::stats_store::stats_consumer>(*store_, events);
+    return {};
+}
+
+void stats_wiring::wake() {
+    std::lock_guard lock{mutex_};
+    if (consumer_) {
+        consumer_->wake();
+    }
+}
+
+void stats_wiring::stop() {
+    std::lock_guard lock{mutex_};
+    consumer_.reset(); // its last checkpoint
+}
+
+} // namespace salonq::api

@@ -1,0 +1,42 @@
+#pragma once
+
+#include "engine/log/log.hpp"
+#include "projections/stats_store/stats_store.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace salonq::projections::stats_store {
+
+// Keeps a stats_store up with the events log: one thread catches up from the store's offsets whenever wake() is
+// called (the engine's commit hook) and at least every `poll`, so a committed event is in the stats within
+// milliseconds. stop() (or the destructor) ends the thread and writes the last checkpoint. wake() may be called
+// from any thread at any time, also before and after the thread runs.
+class stats_consumer {
+public:
+    stats_consumer(stats_store& store, engine::log::reader& events,
+                   std::chrono::milliseconds poll = std::chrono::milliseconds{500});
+    ~stats_consumer();
+    stats_consumer(stats_consumer const&) = delete;
+    stats_consumer& operator=(stats_consumer const&) = delete;
+
+    void wake();
+    void stop();
+
+private:
+    void consume();
+
+    stats_store& store_;
+    engine::log::reader& events_;
+    std::chrono::milliseconds poll_;
+    std::mutex mutex_;
+    std::condition_variable woken_;
+    bool new_events_ = false; // under mutex_
+    bool stopping_ = false;   // under mutex_
+    std::thread thread_;
+};
+
+} // namespace salonq::projections::stats_store

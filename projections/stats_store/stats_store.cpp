@@ -1,0 +1,363 @@
+#include "projections/stats_store/stats_store.hpp"
+
+#include "engine/codec/event_codec.hpp"
+#include "engine/codec/invalid_codec.hpp"
+#include "engine/logging/logger.hpp"
+#include "engine/store/rocks_store.hpp"
+#include "projections/stats_store/record_codec.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <iterator>
+#include <map>
+#include <mutex>
+
+namespace salonq::projections::stats_store {
+namespace {
+
+namespace codec = engine::codec;
+using engine::store::family;
+
+// Which of rocks_store's families holds what (the names are the engine's; the stats' own meanings here).
+constexpr family offsets_family = family::meta;    // "o" + partition (4 bytes, big-endian) -> next offset
+constexpr family salons_family = family::state;    // "s" + salon -> fold state and open visits (salon_record)
+constexpr family counts_family = family::commands; // salon + '\0' + day -> the day's counts
+constexpr family visits_family = family::events;   // salon + '\0' + day + ticket -> an ended visit
+constexpr std::size_t read_batch = 4096;
+constexpr auto checkpoint_every = std::chrono::seconds{1};
+
+logging::logger const& log() {
+    static logging::logger const l{"stats"};
+    return l;
+}
+
+void put_be(std::string& out, std::uint64_t v, int bytes) {
+    for (int i = bytes - 1; i >= 0; --i) {
+        out.push_back(static_cast<char>((v >> (8U * static_cast<unsigned>(i))) & 0xFFU));
+    }
+}
+
+std::string offset_key(engine::partition_id p) {
+    std::string k{"o"};
+    put_be(k, static_cast<std::uint32_t>(p.value()), 4);
+    return k;
+}
+// A salon's key of a local day: days sort in order (biased, so a day before 1970 sorts first too).
+std::string day_key(std::string_view salon, engine::local_day day) {
+    std::string k{salon};
+    k.push_back('\0');
+    put_be(k, static_cast<std::uint32_t>(day) ^ 0x8000'0000U, 4);
+    return k;
+}
+std::string visit_key(std::string_view salon, engine::local_day day, std::uint64_t ticket) {
+    auto k = day_key(salon, day);
+    put_be(k, ticket, 8);
+    return k;
+}
+engine::local_day day_of_key(std::string_view key) {
+    std::uint32_t v = 0;
+    for (auto const c : key.substr(key.find('\0') + 1, 4)) {
+        v = (v << 8U) | static_cast<std::uint8_t>(c);
+    }
+    return static_cast<engine::local_day>(v ^ 0x8000'0000U);
+}
+
+// One salon in memory: its history as far as it is still open, its applied seq, and its days' counts as stored.
+struct salon_entry {
+    stats::salon_history history;
+    std::uint64_t seq = 0;
+    bool changed = false;
+    std::map<engine::local_day, std::string> stored_counts; // the encoded counts the store holds
+};
+
+} // namespace
+
+struct stats_store::impl {
+    std::unique_ptr<engine::store::rocks_store> db;
+    std::int32_t partitions = 0;
+    mutable std::mutex mutex;
+    std::vector<std::int64_t> next; // per partition, under mutex
+    std::map<std::string, salon_entry, std::less<>> salons;
+    std::chrono::steady_clock::time_point last_checkpoint = std::chrono::steady_clock::now();
+    bool offsets_changed = false;
+
+    void fold(engine::event const& e) {
+        auto it = salons.find(e.salon.value());
+        if (it == salons.end()) {
+            it = salons.emplace(e.salon.value(), salon_entry{stats::salon_history{e.salon}, 0, false, {}}).first;
+        }
+        auto& s = it->second;
+        if (e.seq.value() <= s.seq) {
+            return; // folded before (a duplicate in the log)
+        }
+        if (e.seq.value() != s.seq + 1) {
+            log().warn("salon {}: seq {} follows {} (a gap in its events); the stats go on", e.salon.value(),
+                       e.seq.value(), s.seq);
+        }
+        s.history.apply(e);
+        s.seq = e.seq.value();
+        s.changed = true;
+    }
+
+    // Records of partition p at their offsets: those below its next offset were folded before.
+    void fold_records(engine::partition_id p, std::vector<engine::log::record> const& records) {
+        auto& next_offset = next.at(static_cast<std::size_t>(p.value()));
+        for (auto const& r : records) {
+            if (r.offset.value() < next_offset) {
+                continue;
+            }
+            auto entry = codec::decode_entry(r.value);
+            if (entry) {
+                if (auto const* e = std::get_if<engine::event>(&*entry)) {
+                    fold(*e);
+                }
+            } else if (!codec::decode_command_invalid(r.value)) {
+                log().error("the events log's record at partition {} offset {} does not decode and is passed over: {}",
+                            p.value(), r.offset.value(), entry.error().message);
+            }
+            next_offset = r.offset.value() + 1;
+            offsets_changed = true;
+        }
+    }
+
+    void put_salon(engine::store::write_batch& batch, std::string const& id, salon_entry& s,
+                   std::vector<std::pair<engine::local_day, std::string>>& counts_written) {
+        for (auto const& v : s.history.retire_ended()) {
+            auto const json = encode_visit(v);
+            batch.put(visits_family, visit_key(id, v.joined_local.day, v.ticket.value()), json);
+            if (v.started) { // the staff's figures count it on the day it started
+                auto const started = engine::local_day_of(s.history.timezone(), *v.started);
+                if (started != v.joined_local.day) {
+                    batch.put(visits_family, visit_key(id, started, v.ticket.value()), json);
+                }
+            }
+        }
+        for (auto const& [day, counts] : s.history.days()) {
+            auto json = encode_counts(counts);
+            if (auto it = s.stored_counts.find(day); it == s.stored_counts.end() || it->second != json) {
+                batch.put(counts_family, day_key(id, day), json);
+                counts_written.emplace_back(day, std::move(json));
+            }
+        }
+        batch.put(salons_family, "s" + id, encode_salon(s.history, s.seq));
+    }
+
+    std::expected<void, std::string> write_checkpoint() {
+        auto batch = db->make_batch();
+        std::map<std::string, std::vector<std::pair<engine::local_day, std::string>>> counts_written;
+        for (auto& [id, s] : salons) {
+            if (s.changed) {
+                put_salon(batch, id, s, counts_written[id]);
+            }
+        }
+        for (std::int32_t p = 0; p < partitions; ++p) {
+            batch.put(offsets_family, offset_key(engine::partition_id{p}),
+                      std::to_string(next.at(static_cast<std::size_t>(p))));
+        }
+        last_checkpoint = std::chrono::steady_clock::now();
+        if (auto written = db->write(batch, false); !written) {
+            // The ended visits left memory with the batch that failed: start again from what the store holds.
+            auto const why = "writing the stats checkpoint: " + written.error().message;
+            if (auto reloaded = load(); !reloaded) {
+                return std::unexpected(why + "; then reloading: " + reloaded.error());
+            }
+            return std::unexpected(why);
+        }
+        for (auto& [id, written] : counts_written) {
+            auto& s = salons.at(id);
+            for (auto& [day, json] : written) {
+                s.stored_counts.insert_or_assign(day, std::move(json));
+            }
+            s.changed = false;
+        }
+        offsets_changed = false;
+        return {};
+    }
+
+    std::expected<void, std::string> load_offsets() {
+        next.assign(static_cast<std::size_t>(partitions), 0);
+        for (std::int32_t p = 0; p < partitions; ++p) {
+            auto v = db->get(offsets_family, offset_key(engine::partition_id{p}));
+            if (!v) {
+                return std::unexpected("reading an offset: " + v.error().message);
+            }
+            std::optional<std::string> const& stored = *v;
+            next.at(static_cast<std::size_t>(p)) = stored ? std::stoll(*stored) : 0;
+        }
+        return {};
+    }
+
+    std::expected<void, std::string> load_salons() {
+        std::string problem;
+        std::map<std::string, std::map<engine::local_day, std::string>> counts;
+        auto scanned = db->scan(counts_family, "", "", [&](std::string_view key, std::string_view value) {
+            counts[std::string{key.substr(0, key.find('\0'))}].emplace(day_of_key(key), value);
+            return true;
+        });
+        auto salons_scanned = db->scan(salons_family, "s", "t", [&](std::string_view key, std::string_view value) {
+            auto r = decode_salon(value);
+            if (!r) {
+                problem = fmt::format("the stored stats of {}: {}", key.substr(1), r.error());
+                return false;
+            }
+            auto const id = std::string{key.substr(1)};
+            std::map<engine::local_day, stats::day_counts> days;
+            for (auto const& [day, json] : counts[id]) {
+                auto c = decode_counts(json);
+                if (!c) {
+                    problem = fmt::format("the stored counts of {}: {}", id, c.error());
+                    return false;
+                }
+                days.emplace(day, std::move(*c));
+            }
+            salons.insert_or_assign(id, salon_entry{stats::salon_history{engine::salon_id{id}, std::move(r->state),
+                                                                         std::move(r->open), std::move(days)},
+                                                    r->seq, false, std::move(counts[id])});
+            return true;
+        });
+        if (!scanned || !salons_scanned) {
+            return std::unexpected("loading the stats: " +
+                                   (!scanned ? scanned.error() : salons_scanned.error()).message);
+        }
+        return problem.empty() ? std::expected<void, std::string>{} : std::unexpected(problem);
+    }
+
+    std::expected<void, std::string> load() {
+        salons.clear();
+        offsets_changed = false;
+        if (auto offsets = load_offsets(); !offsets) {
+            return offsets;
+        }
+        return load_salons();
+    }
+
+    // The ended visits stored under the salon's days [first, last], into `visits` (what is there already wins).
+    std::expected<void, std::string> read_visits(std::string const& salon, engine::local_day first,
+                                                 engine::local_day last,
+                                                 std::map<std::uint64_t, stats::visit>& visits) const {
+        std::string problem;
+        auto scanned = db->scan(visits_family, day_key(salon, first), day_key(salon, last + 1),
+                                [&](std::string_view, std::string_view value) {
+                                    auto v = decode_visit(value);
+                                    if (!v) {
+                                        problem = fmt::format("a stored visit of {}: {}", salon, v.error());
+                                        return false;
+                                    }
+                                    visits.try_emplace(v->ticket.value(), std::move(*v));
+                                    return true;
+                                });
+        if (!scanned) {
+            return std::unexpected("reading the stats: " + scanned.error().message);
+        }
+        return problem.empty() ? std::expected<void, std::string>{} : std::unexpected(problem);
+    }
+};
+
+stats_store::stats_store(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
+stats_store::~stats_store() {
+    if (auto done = checkpoint(); !done) {
+        log().error("the last stats checkpoint failed (the next start folds the log from the one before): {}",
+                    done.error());
+    }
+}
+
+std::expected<std::unique_ptr<stats_store>, std::string> stats_store::open(std::filesystem::path const& dir,
+                                                                           std::int32_t partition_count) {
+    auto i = std::make_unique<impl>();
+    auto db = engine::store::rocks_store::open(dir, engine::store::open_options{});
+    if (!db) {
+        return std::unexpected(fmt::format("opening {}: {}", dir.string(), db.error().message));
+    }
+    i->db = std::move(*db);
+    i->partitions = partition_count;
+    if (auto loaded = i->load(); !loaded) {
+        return std::unexpected(loaded.error());
+    }
+    return std::unique_ptr<stats_store>{new stats_store(std::move(i))};
+}
+
+std::expected<bool, std::string> stats_store::catch_up(engine::log::reader& events) {
+    bool any = false;
+    for (std::int32_t p = 0; p < impl_->partitions; ++p) {
+        auto const part = engine::partition_id{p};
+        for (;;) {
+            auto records = events.read(part, next_offset(part), read_batch);
+            if (!records) {
+                return std::unexpected("reading the events log: " + records.error().message);
+            }
+            if (records->empty()) {
+                break;
+            }
+            std::lock_guard lock{impl_->mutex};
+            impl_->fold_records(part, *records);
+            any = true;
+            if (std::chrono::steady_clock::now() - impl_->last_checkpoint >= checkpoint_every) {
+                if (auto written = impl_->write_checkpoint(); !written) {
+                    return std::unexpected(written.error());
+                }
+            }
+        }
+    }
+    std::lock_guard lock{impl_->mutex};
+    if (impl_->offsets_changed && std::chrono::steady_clock::now() - impl_->last_checkpoint >= checkpoint_every) {
+        if (auto written = impl_->write_checkpoint(); !written) {
+            return std::unexpected(written.error());
+        }
+    }
+    return any;
+}
+
+std::expected<void, std::string> stats_store::checkpoint() {
+    std::lock_guard lock{impl_->mutex};
+    return impl_->offsets_changed ? impl_->write_checkpoint() : std::expected<void, std::string>{};
+}
+
+std::expected<std::optional<salon_stats>, std::string>
+stats_store::stats(engine::salon_id const& salon, engine::local_day first, engine::local_day last) const {
+    stats::fold_state state;
+    std::map<std::uint64_t, stats::visit> visits;
+    std::map<engine::local_day, stats::day_counts> days;
+    {
+        // Memory first, then the store: a visit a checkpoint moves in between is found in one or both.
+        std::lock_guard lock{impl_->mutex};
+        auto it = impl_->salons.find(salon.value());
+        if (it == impl_->salons.end()) {
+            return std::nullopt;
+        }
+        auto const& h = it->second.history;
+        state = h.state();
+        visits = h.visits();
+        days.insert(h.days().lower_bound(first), h.days().upper_bound(last));
+    }
+    if (auto read = impl_->read_visits(salon.value(), first, last, visits); !read) {
+        return std::unexpected(read.error());
+    }
+    salon_stats out{salon, state.timezone, first, last, {}, {}, {}};
+    stats::salon_history const h{salon, std::move(state), std::move(visits), std::move(days)};
+    auto const in_range = [&](engine::local_day d) { return d >= first && d <= last; };
+    auto summaries = stats::summarize_days(h);
+    auto s = std::ranges::find_if(summaries, [&](auto const& d) { return d.day >= first; });
+    for (auto d = first; d <= last; ++d) {
+        if (s != summaries.end() && s->day == d) {
+            out.days.push_back(*s++);
+        } else {
+            stats::day_summary empty;
+            empty.day = d;
+            out.days.push_back(empty);
+        }
+    }
+    std::ranges::copy_if(stats::summarize_staff(h), std::back_inserter(out.staff),
+                         [&](auto const& x) { return in_range(x.day); });
+    std::ranges::copy_if(stats::summarize_services(h), std::back_inserter(out.services),
+                         [&](auto const& x) { return in_range(x.day); });
+    return out;
+}
+
+engine::offset_t stats_store::next_offset(engine::partition_id p) const {
+    std::lock_guard lock{impl_->mutex};
+    return engine::offset_t{impl_->next.at(static_cast<std::size_t>(p.value()))};
+}
+
+} // namespace salonq::projections::stats_store

@@ -1,0 +1,69 @@
+#pragma once
+
+#include "engine/domain/events.hpp"
+#include "engine/log/log.hpp"
+#include "projections/stats/summary.hpp"
+
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace salonq::projections::stats_store {
+
+// A salon's figures for the local days [first, last]: every day of the range in order (zeros for a day with
+// nothing), its staff members' days and its services' days (only where there is something), computed by
+// stats::summarize_* exactly as `salonq replay --report` computes them.
+struct salon_stats {
+    engine::salon_id salon;
+    std::string timezone;
+    engine::local_day first = 0;
+    engine::local_day last = 0;
+    std::vector<stats::day_summary> days;
+    std::vector<stats::staff_summary> staff;
+    std::vector<stats::service_summary> services;
+};
+
+// The stats projection: every salon's history (projections::stats::salon_history), folded from the events log and
+// kept in a RocksDB directory of its own (<data>/stats) with the log offsets it reflects. What can still change
+// stays in memory: each salon's fold state, its open visits, its days' counts. A visit that ended is written once,
+// under the local day it joined (and the day it started, if another), and leaves memory; a read of a range of days
+// reads those visits back and summarizes them with what is in memory, so a read costs the visits of its days, never
+// the salon's whole history. Design note: docs/stats.md.
+//
+// Stored at a checkpoint (at most once a second from catch_up, and on checkpoint()): the ended visits, the changed
+// days' counts, the changed salons' fold state and every partition's next offset, in one WriteBatch, so a restart
+// resumes from the offsets with exactly what they reflect (nothing counted twice, nothing lost). Events at or below
+// a salon's applied seq are skipped.
+//
+// Thread rules: catch_up and checkpoint are for one thread (the consumer); stats() may be called from any thread at
+// any time; all of them take the store's mutex only for what is in memory.
+class stats_store {
+public:
+    [[nodiscard]] static std::expected<std::unique_ptr<stats_store>, std::string> open(std::filesystem::path const& dir,
+                                                                                       std::int32_t partition_count);
+    ~stats_store();
+    stats_store(stats_store const&) = delete;
+    stats_store& operator=(stats_store const&) = delete;
+
+    // Reads every partition from next_offset(p) to its end and folds the events in; true if anything was read.
+    // Checkpoints when the last one is a second old.
+    [[nodiscard]] std::expected<bool, std::string> catch_up(engine::log::reader& events);
+    [[nodiscard]] std::expected<void, std::string> checkpoint();
+
+    // The salon's local days [first, last]; none for a salon the log has not registered. Reads RocksDB.
+    [[nodiscard]] std::expected<std::optional<salon_stats>, std::string>
+    stats(engine::salon_id const& salon, engine::local_day first, engine::local_day last) const;
+
+    [[nodiscard]] engine::offset_t next_offset(engine::partition_id p) const;
+
+private:
+    struct impl;
+    explicit stats_store(std::unique_ptr<impl> i);
+    std::unique_ptr<impl> impl_;
+};
+
+} // namespace salonq::projections::stats_store

@@ -1,0 +1,228 @@
+// The stats projection over a real RocksDB directory, in the domain's style: given a salon's events in a log, then
+// its stats per local day, which must be what stats::summarize_* gives for the whole history at once, whatever was
+// stored between (ended visits leave memory at a checkpoint), across a visit that crosses midnight, and after a
+// restart from the stored offsets (nothing counted twice, nothing lost).
+
+#include "engine/codec/event_codec.hpp"
+#include "projections/stats_store/stats_json.hpp"
+#include "projections/stats_store/stats_store.hpp"
+#include "test/engine/scenario.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <random>
+
+namespace salonq::test {
+namespace {
+
+namespace st = projections::stats;
+using projections::stats_store::stats_store;
+using std::chrono::minutes;
+
+// An events log in memory (one partition): what catch_up reads.
+class memory_log final : public log::reader {
+public:
+    void append(event const& e) { values_.push_back(codec::encode_event(e)); }
+    [[nodiscard]] std::int32_t partition_count() const override { return 1; }
+    std::expected<std::vector<log::record>, log::error> read(partition_id p, offset_t from, std::size_t max) override {
+        std::vector<log::record> out;
+        for (auto i = static_cast<std::size_t>(from.value()); i < values_.size() && out.size() < max; ++i) {
+            out.push_back({p, offset_t{static_cast<std::int64_t>(i)}, "s1", values_[i]});
+        }
+        return out;
+    }
+    std::expected<offset_t, log::error> end_offset(partition_id /*p*/) override {
+        return offset_t{static_cast<std::int64_t>(values_.size())};
+    }
+
+private:
+    std::vector<std::string> values_;
+};
+
+struct temp_dir {
+    std::filesystem::path path;
+    temp_dir() {
+        std::random_device r;
+        path = std::filesystem::temp_directory_path() / ("salonq-stats-store-" + std::to_string(r()));
+    }
+    ~temp_dir() { std::filesystem::remove_all(path); }
+    temp_dir(temp_dir const&) = delete;
+    temp_dir& operator=(temp_dir const&) = delete;
+};
+
+st::salon_history history_of(std::vector<event> const& events) {
+    st::salon_history h{salon_id{"s1"}};
+    for (auto const& e : events) {
+        h.apply(e);
+    }
+    return h;
+}
+
+// The store's answer for [first, last] in JSON, and the whole history's, summarized at once and cut to the range.
+std::string stored(stats_store const& store, local_day first, local_day last) {
+    auto s = store.stats(salon_id{"s1"}, first, last);
+    REQUIRE(s);
+    REQUIRE(*s);
+    return projections::stats_store::encode_stats(**s);
+}
+std::string expected(std::vector<event> const& events, local_day first, local_day last) {
+    auto const h = history_of(events);
+    projections::stats_store::salon_stats s{salon_id{"s1"}, h.timezone(), first, last, {}, {}, {}};
+    auto const all = st::summarize_days(h);
+    for (auto d = first; d <= last; ++d) {
+        auto it = std::ranges::find(all, d, &st::day_summary::day);
+        st::day_summary empty;
+        empty.day = d;
+        s.days.push_back(it == all.end() ? empty : *it);
+    }
+    for (auto const& x : st::summarize_staff(h)) {
+        if (x.day >= first && x.day <= last) {
+            s.staff.push_back(x);
+        }
+    }
+    for (auto const& x : st::summarize_services(h)) {
+        if (x.day >= first && x.day <= last) {
+            s.services.push_back(x);
+        }
+    }
+    return projections::stats_store::encode_stats(s);
+}
+
+// Two days in London (BST): a full first day, a customer who joins at 23:50 and is served after midnight, a
+// skip, a priority start, a cancel and a no-show; the second day's shift, and a visit still open at the end.
+std::vector<event> two_days() {
+    auto s = open_salon(); // 2024-06-03 08:00Z = 09:00 local, st1 and st2 on duty
+    auto const manager = staff_actor("mgr");
+    s.given(walk_in("c1"), start("st1"));                       // t1
+    s.after(minutes{10}).given(walk_in("c2"), walk_in("c3"));   // t2, t3
+    s.after(minutes{20}).given(complete(1), start("st1"));      // t1 30 min; t2 starts
+    s.by(manager).given(skip(3));                               // t3 skipped
+    s.after(minutes{5}).by(manager).given(undo_skip(3));        // back
+    s.after(minutes{5}).by(manager).given(priority(3, "st2"));  // t3 out of turn
+    s.after(minutes{40}).given(complete(2, 3000), complete(3)); // 09:20Z
+    s.given(walk_in("c4"));                                     // t4
+    s.after(minutes{5}).given(cancel(4));                       //
+    s.given(walk_in("c5"));                                     // t5: a no-show
+    s.at(utc(2024, 6, 3, 16, 0)).given(clock_out("st2"));       // 17:00 local
+    s.by(manager).given(close_day());                           //
+    s.at(utc(2024, 6, 3, 22, 50)).given(walk_in("c6"));         // 23:50 local
+    s.at(utc(2024, 6, 3, 23, 10)).given(start("st1"));          // 00:10 local, the next day
+    s.at(utc(2024, 6, 3, 23, 50)).given(complete(6));           // 40 min
+    s.at(utc(2024, 6, 4, 1, 0)).given(clock_out("st1"));        // a shift over midnight
+    s.at(utc(2024, 6, 4, 8, 0)).given(clock_in("st2"), walk_in("c7"), start("st2"));
+    s.after(minutes{25}).given(complete(7), walk_in("c8")); // t8 still waiting at the end
+    return s.history();
+}
+
+local_day const june3 = day_number(2024, 6, 3);
+local_day const june4 = day_number(2024, 6, 4);
+
+} // namespace
+
+TEST_SUITE("projections.stats_store") {
+    TEST_CASE("given two days of events, then each day's stats are the whole history's, stored or in memory") {
+        temp_dir dir;
+        auto const events = two_days();
+        memory_log log;
+        auto store = stats_store::open(dir.path, 1);
+        REQUIRE(store);
+        for (std::size_t i = 0; i < events.size(); ++i) {
+            log.append(events[i]);
+            if (i % 7 == 0) { // now and then a checkpoint: the ended visits so far leave memory
+                REQUIRE((*store)->catch_up(log));
+                REQUIRE((*store)->checkpoint());
+            }
+        }
+        REQUIRE((*store)->catch_up(log));
+        CHECK(stored(**store, june3, june3) == expected(events, june3, june3));
+        CHECK(stored(**store, june4, june4) == expected(events, june4, june4));
+        CHECK(stored(**store, june3 - 1, june4 + 1) == expected(events, june3 - 1, june4 + 1));
+        REQUIRE((*store)->checkpoint());
+        CHECK(stored(**store, june4, june4) == expected(events, june4, june4));
+
+        // What the day after midnight says by hand: t6 joined on the 3rd, started and served on the 4th.
+        auto const fourth = (*store)->stats(salon_id{"s1"}, june4, june4).value().value();
+        REQUIRE(fourth.staff.size() == 2);
+        CHECK(fourth.staff[0].staff == "st1");
+        CHECK(fourth.staff[0].work.served == 1);
+        CHECK(fourth.staff[0].service_ms.p50 ==
+              40 * minute_ms);               // t6, read back from the 4th although it joined the 3rd
+        CHECK(fourth.days[0].walk_ins == 2); // t7, t8
+        CHECK(fourth.days[0].open == 1);     // t8
+        auto const third = (*store)->stats(salon_id{"s1"}, june3, june3).value().value();
+        CHECK(third.days[0].walk_ins == 6);
+        CHECK(third.days[0].served == 4);
+        CHECK(third.days[0].cancelled == 1);
+        CHECK(third.days[0].no_shows == 1);
+        CHECK(third.days[0].skips == 1);
+        CHECK(third.days[0].undo_skips == 1);
+        CHECK(third.days[0].priority_starts() == 1);
+    }
+
+    TEST_CASE("a restart resumes from the stored offsets: nothing counted twice, nothing lost") {
+        temp_dir dir;
+        auto const events = two_days();
+        memory_log log;
+        auto const half = events.size() / 2;
+        for (std::size_t i = 0; i < half; ++i) {
+            log.append(events[i]);
+        }
+        {
+            auto store = stats_store::open(dir.path, 1);
+            REQUIRE(store);
+            REQUIRE((*store)->catch_up(log));
+            CHECK((*store)->next_offset(partition_id{0}).value() == static_cast<std::int64_t>(half));
+        } // closed: its last checkpoint
+        for (std::size_t i = half; i < events.size(); ++i) {
+            log.append(events[i]);
+        }
+        auto store = stats_store::open(dir.path, 1);
+        REQUIRE(store);
+        CHECK((*store)->next_offset(partition_id{0}).value() == static_cast<std::int64_t>(half));
+        REQUIRE((*store)->catch_up(log));
+        CHECK(stored(**store, june3, june4) == expected(events, june3, june4));
+        CHECK_FALSE((*store)->catch_up(log).value()); // nothing new
+        store->reset();
+
+        auto again = stats_store::open(dir.path, 1);
+        REQUIRE(again);
+        CHECK((*again)->next_offset(partition_id{0}).value() == static_cast<std::int64_t>(events.size()));
+        CHECK(stored(**again, june3, june4) == expected(events, june3, june4));
+    }
+
+    TEST_CASE("an event the log holds twice (a redelivery) is counted once, by its seq") {
+        temp_dir dir;
+        auto const events = two_days();
+        memory_log log;
+        for (auto const& e : events) {
+            log.append(e);
+            log.append(e);
+        }
+        auto store = stats_store::open(dir.path, 1);
+        REQUIRE(store);
+        REQUIRE((*store)->catch_up(log));
+        CHECK(stored(**store, june3, june4) == expected(events, june3, june4));
+    }
+
+    TEST_CASE("a salon the log has not registered is none; a day with nothing is zeros") {
+        temp_dir dir;
+        memory_log log;
+        for (auto const& e : two_days()) {
+            log.append(e);
+        }
+        auto store = stats_store::open(dir.path, 1);
+        REQUIRE(store);
+        REQUIRE((*store)->catch_up(log));
+        CHECK_FALSE((*store)->stats(salon_id{"nobody"}, june3, june3).value());
+        auto const quiet = (*store)->stats(salon_id{"s1"}, june3 + 30, june3 + 31).value().value();
+        REQUIRE(quiet.days.size() == 2);
+        CHECK(quiet.days[0].walk_ins == 0);
+        CHECK(quiet.days[1].day == june3 + 31);
+        CHECK(quiet.staff.empty());
+        CHECK(quiet.timezone == "Europe/London");
+    }
+}
+
+} // namespace salonq::test
