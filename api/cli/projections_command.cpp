@@ -36,7 +36,11 @@ int run_projections_rebuild(store_options const& so, projections_options const& 
     }
     auto& events = (*view)->events();
     projections::generations const gens{so.data / po.name};
-    auto live = projections::queue_views::open(gens.current(), events.partition_count(),
+    auto const dir = gens.current();
+    if (!dir) {
+        return fail(dir.error());
+    }
+    auto live = projections::queue_views::open(*dir, events.partition_count(),
                                                std::make_unique<projections::observed_estimator>());
     if (!live) {
         if (live.error().code == projections::errc::busy) {
@@ -58,12 +62,12 @@ int run_projections_rebuild(store_options const& so, projections_options const& 
                                               });
     if (!rebuilt) {
         return fail(fmt::format("{} ({}); the views in {} are as they were", rebuilt.error().message,
-                                projections::to_string(rebuilt.error().code), gens.current().string()));
+                                projections::to_string(rebuilt.error().code), dir->string()));
     }
     shown.done(folded); // every entry read was folded into the fresh store
     auto const health = (*live)->health();
     std::cout << fmt::format("salonq projections rebuild: {} rebuilt into {}; {} broken salons\n", po.name,
-                             gens.current().string(), health.broken.size());
+                             gens.current().value_or(*dir).string(), health.broken.size());
     return 0;
 }
 

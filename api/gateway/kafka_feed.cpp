@@ -45,11 +45,11 @@ private:
     projections::queue_views const& views_;
 };
 
-std::vector<std::int64_t> next_offsets(projections::queue_views const& views) {
+// The views' next offsets as the topic tail takes them.
+std::vector<std::int64_t> raw_next_offsets(projections::queue_views const& views) {
     std::vector<std::int64_t> next;
-    next.reserve(static_cast<std::size_t>(views.partition_count()));
-    for (std::int32_t p = 0; p < views.partition_count(); ++p) {
-        next.push_back(views.next_offset(engine::partition_id{p}).value());
+    for (auto const offset : projections::next_offsets(views)) {
+        next.push_back(offset.value());
     }
     return next;
 }
@@ -112,7 +112,7 @@ struct kafka_feed::impl {
     }
     // Back to the views' offsets: what was polled but not stored is read again, never skipped.
     void rewind() {
-        if (auto rewound = tail->rewind(next_offsets(views)); !rewound) {
+        if (auto rewound = tail->rewind(raw_next_offsets(views)); !rewound) {
             log.error("{}", rewound.error().message);
         }
     }
@@ -132,7 +132,7 @@ kafka_feed::~kafka_feed() {
 std::expected<std::unique_ptr<kafka_feed>, std::string>
 kafka_feed::open(kafka_feed_options options, projections::queue_views& views, http::live_hub& hub) {
     auto i = std::make_unique<impl>(std::move(options), views);
-    auto const start = next_offsets(views);
+    auto const start = raw_next_offsets(views);
     std::int64_t const resumed = std::accumulate(start.begin(), start.end(), std::int64_t{0});
     auto tail = engine::kafka::topic_tail::open(i->options.kafka, engine::kafka::events_topic, start);
     if (!tail) {

@@ -32,14 +32,20 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     }
 
     projections::generations gens{opt.data / "views"};
-    gens.remove_others(); // what an earlier rebuild left behind
-    auto views = projections::queue_views::open(gens.current(), s->engine_->partition_count(),
+    auto const dir = gens.current();
+    if (!dir) {
+        return std::unexpected("the queue views: " + dir.error());
+    }
+    auto views = projections::queue_views::open(*dir, s->engine_->partition_count(),
                                                 std::make_unique<projections::observed_estimator>());
     if (!views) {
         return std::unexpected(
-            fmt::format("cannot open the queue views in {}: {}", gens.current().string(), views.error().message));
+            fmt::format("cannot open the queue views in {}: {}", dir->string(), views.error().message));
     }
     s->views_ = std::move(*views);
+    if (auto removed = gens.remove_others(); !removed) { // what an earlier rebuild left behind
+        return std::unexpected("the queue views: " + removed.error());
+    }
     s->rebuilder_ = std::make_unique<views_rebuilder>(*s->views_, s->engine_->events(), std::move(gens));
     s->hub_ = make_live_hub(*s->views_);
     if (auto attached = s->feed_.attach(*s->views_, s->engine_->events(), *s->hub_, opt.before_views_apply);

@@ -49,7 +49,8 @@ http::projection_admin::start_result views_rebuilder::start_rebuild(std::string 
 std::vector<http::rebuild_status> views_rebuilder::status() const {
     std::scoped_lock lock{mutex_};
     auto s = status_;
-    s.directory = gens_.current().filename().string();
+    auto const dir = gens_.current();
+    s.directory = dir ? dir->filename().string() : dir.error();
     return {s};
 }
 
@@ -66,7 +67,7 @@ bool views_rebuilder::record(projections::rebuild_progress const& p) {
 }
 
 void views_rebuilder::run() {
-    log_.info("rebuilding the queue views into {} while they serve", gens_.next().string());
+    log_.info("rebuilding the queue views while they serve");
     auto rebuilt =
         projections::rebuild_views(views_, gens_, events_, std::make_unique<projections::observed_estimator>(),
                                    [this](projections::rebuild_progress const& p) { return record(p); });
@@ -74,7 +75,8 @@ void views_rebuilder::run() {
     status_.finished = std::chrono::system_clock::now();
     if (rebuilt) {
         status_.state = "done";
-        log_.info("the queue views were rebuilt from {} entries; {} serves", status_.read, gens_.current().string());
+        log_.info("the queue views were rebuilt from {} entries; {} serves", status_.read,
+                  gens_.current().value_or(std::filesystem::path{}).string());
     } else {
         status_.state = "failed";
         status_.error = rebuilt.error().message;

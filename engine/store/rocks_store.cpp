@@ -329,9 +329,9 @@ std::expected<void, error> rocks_store::ingest(family f,
     return {};
 }
 
-std::expected<void, error> rocks_store::flush() {
+std::expected<void, error> rocks_store::flush(bool wait) {
     rocksdb::FlushOptions options;
-    options.wait = false;
+    options.wait = wait;
     std::vector<rocksdb::ColumnFamilyHandle*> all(impl_->families.begin(), impl_->families.end());
     if (auto status = impl_->db->Flush(options, all); !status.ok()) {
         return std::unexpected(to_error(status));

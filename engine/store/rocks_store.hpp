@@ -91,9 +91,9 @@ public:
     // same key wins.
     [[nodiscard]] std::expected<void, error>
     ingest(family f, std::span<std::pair<std::string_view, std::string_view> const> sorted);
-    // Starts flushing every family's memtable to disk (together, for a cache_of_log store) without waiting: what a
-    // store without a WAL does to bound what a crash takes back.
-    [[nodiscard]] std::expected<void, error> flush();
+    // Flushes every family's memtable to disk (together, for a cache_of_log store): what a store without a WAL does
+    // to bound what a crash takes back. Starts it and returns, or with `wait` returns once it is on disk.
+    [[nodiscard]] std::expected<void, error> flush(bool wait = false);
     // An integer property of a family's RocksDB column family (e.g. "rocksdb.num-immutable-mem-table",
     // "rocksdb.estimate-num-keys"), if RocksDB knows it.
     [[nodiscard]] std::optional<std::uint64_t> int_property(family f, std::string const& name) const;

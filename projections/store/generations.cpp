@@ -50,22 +50,43 @@ std::expected<void, std::string> sync_path(fs::path const& path, int flags) {
 
 fs::path generations::pointer() const { return fs::path{base_.string() + ".current"}; }
 
-fs::path generations::current() const {
+std::expected<fs::path, std::string> generations::current() const {
+    std::error_code ec;
+    if (!fs::exists(pointer(), ec) && !ec) {
+        return base_;
+    }
     std::ifstream in{pointer()};
     std::string name;
-    if (in && std::getline(in, name) && generation_number(base_.filename().string(), name)) {
-        return base_.parent_path() / name;
+    if (!in || !std::getline(in, name) || !generation_number(base_.filename().string(), name)) {
+        return std::unexpected(fmt::format("{} names no generation of {} (expected {}.N)", pointer().string(),
+                                           base_.filename().string(), base_.filename().string()));
     }
-    return base_;
+    return base_.parent_path() / name;
 }
 
-fs::path generations::next() const {
-    unsigned highest = 0;
+std::expected<std::vector<fs::path>, std::string> generations::listed() const {
+    std::vector<fs::path> found;
     std::error_code ec;
-    for (auto const& entry : fs::directory_iterator{base_.parent_path(), ec}) {
-        if (auto n = generation_number(base_.filename().string(), entry.path().filename().string())) {
-            highest = std::max(highest, *n);
+    fs::directory_iterator it{base_.parent_path(), ec};
+    for (; !ec && it != fs::directory_iterator{}; it.increment(ec)) {
+        if (generation_number(base_.filename().string(), it->path().filename().string())) {
+            found.push_back(it->path());
         }
+    }
+    if (ec) {
+        return std::unexpected(fmt::format("cannot list {}: {}", base_.parent_path().string(), ec.message()));
+    }
+    return found;
+}
+
+std::expected<fs::path, std::string> generations::next() const {
+    auto const found = listed();
+    if (!found) {
+        return std::unexpected(found.error());
+    }
+    unsigned highest = 0;
+    for (auto const& dir : *found) {
+        highest = std::max(highest, generation_number(base_.filename().string(), dir.filename().string()).value_or(0));
     }
     return fs::path{fmt::format("{}.{}", base_.string(), highest + 1)};
 }
@@ -91,18 +112,17 @@ std::expected<void, std::string> generations::promote(fs::path const& dir) const
     return sync_path(base_.parent_path(), O_RDONLY | O_DIRECTORY);
 }
 
-std::vector<fs::path> generations::remove_others() const {
+std::expected<std::vector<fs::path>, std::string> generations::remove_others() const {
     auto const keep = current();
-    std::vector<fs::path> removed;
-    std::vector<fs::path> candidates{base_};
-    std::error_code ec;
-    for (auto const& entry : fs::directory_iterator{base_.parent_path(), ec}) {
-        if (generation_number(base_.filename().string(), entry.path().filename().string())) {
-            candidates.push_back(entry.path());
-        }
+    auto candidates = listed();
+    if (!keep || !candidates) {
+        return std::unexpected(keep ? candidates.error() : keep.error());
     }
-    for (auto const& dir : candidates) {
-        if (dir != keep && fs::exists(dir, ec) && fs::remove_all(dir, ec) > 0 && !ec) {
+    candidates->push_back(base_);
+    std::vector<fs::path> removed;
+    for (auto const& dir : *candidates) {
+        std::error_code ec;
+        if (dir != *keep && fs::exists(dir, ec) && fs::remove_all(dir, ec) > 0 && !ec) {
             removed.push_back(dir);
         }
     }

@@ -16,17 +16,21 @@ class generations {
 public:
     explicit generations(std::filesystem::path base) : base_(std::move(base)) {}
 
-    // The directory to open: the one `base`.current names, or `base` itself.
-    [[nodiscard]] std::filesystem::path current() const;
+    // The directory to open: the one `base`.current names, or `base` itself when there is no `base`.current. A
+    // pointer file that cannot be read or names no generation is an error (never taken for "no rebuild yet": the
+    // other generations would then look like leftovers).
+    [[nodiscard]] std::expected<std::filesystem::path, std::string> current() const;
     // A directory for a new generation: `base`.N, N one more than any there.
-    [[nodiscard]] std::filesystem::path next() const;
+    [[nodiscard]] std::expected<std::filesystem::path, std::string> next() const;
     // Makes `dir` (one of next()'s) the current generation, durably.
     [[nodiscard]] std::expected<void, std::string> promote(std::filesystem::path const& dir) const;
-    // Removes every generation but the current one; what it removed, for the log.
-    std::vector<std::filesystem::path> remove_others() const;
+    // Removes every generation but the current one; what it removed, for the log. Call it with the current one
+    // open (its lock held), so no rebuild of another process is building one of them.
+    [[nodiscard]] std::expected<std::vector<std::filesystem::path>, std::string> remove_others() const;
 
 private:
     [[nodiscard]] std::filesystem::path pointer() const;
+    [[nodiscard]] std::expected<std::vector<std::filesystem::path>, std::string> listed() const; // base.N dirs
     std::filesystem::path base_;
 };
 

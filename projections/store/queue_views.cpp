@@ -603,6 +603,15 @@ std::expected<void, error> queue_views::catch_up(log::reader& events, std::span<
     return {};
 }
 
+std::vector<offset_t> next_offsets(queue_views const& v) {
+    std::vector<offset_t> out;
+    out.reserve(static_cast<std::size_t>(v.partition_count()));
+    for (std::int32_t p = 0; p < v.partition_count(); ++p) {
+        out.push_back(v.next_offset(partition_id{p}));
+    }
+    return out;
+}
+
 void queue_views::impl::swap_contents(impl& other) {
     {
         std::scoped_lock lock{db_mutex, other.db_mutex};
@@ -631,42 +640,78 @@ void queue_views::impl::swap_contents(impl& other) {
     }
 }
 
-std::expected<void, error> queue_views::adopt(queue_views& fresh, log::reader& events) {
+std::expected<void, error> queue_views::adopt(queue_views& fresh, log::reader& events,
+                                             catch_up_progress const& progress) {
     if (fresh.partition_count() != partition_count() || fresh.impl_->index_outcomes != impl_->index_outcomes) {
         return std::unexpected(error{errc::misconfigured, "the fresh views are not made like these"});
     }
-    auto const nexts = [](queue_views const& v) {
-        std::vector<offset_t> out;
-        out.reserve(static_cast<std::size_t>(v.partition_count()));
-        for (std::int32_t p = 0; p < v.partition_count(); ++p) {
-            out.push_back(v.next_offset(partition_id{p}));
-        }
-        return out;
-    };
     // Most of the way without stopping anyone: to where these views are now.
-    if (auto caught = fresh.catch_up(events, nexts(*this), {}); !caught) {
+    if (auto caught = fresh.catch_up(events, next_offsets(*this), progress); !caught) {
         return caught;
     }
+    if (auto swapped = swap_in(fresh, events); !swapped) {
+        return swapped;
+    }
+    republish();
+    return {};
+}
+
+std::expected<void, error> queue_views::swap_in(queue_views& fresh, log::reader& events) {
     // The rest with every apply of these views held: the fresh ones reach exactly the same offsets.
     std::scoped_lock checkpointing{impl_->checkpoint_mutex};
     std::vector<std::unique_lock<std::mutex>> applying;
     for (auto& slot : impl_->partitions) {
         applying.emplace_back(slot->apply_mutex);
     }
-    auto const target = nexts(*this);
+    auto const target = next_offsets(*this);
     if (auto caught = fresh.catch_up(events, target, {}); !caught) {
         return caught;
     }
-    if (nexts(fresh) != target) {
+    if (next_offsets(fresh) != target) {
         return std::unexpected(error{errc::log_read, "the log ends before the offsets these views reflect"});
     }
     if (auto written = fresh.checkpoint(); !written) {
         return written;
     }
-    if (auto flushed = fresh.impl_->db->flush(); !flushed) { // on disk before anyone makes its directory current
+    impl_->swap_contents(*fresh.impl_);
+    return {};
+}
+
+void queue_views::republish() {
+    std::vector<std::shared_ptr<snapshot const>> all;
+    {
+        std::shared_lock lock{impl_->views_mutex};
+        all.reserve(impl_->views.size());
+        for (auto const& [salon, snap] : impl_->views) {
+            all.push_back(snap);
+        }
+    }
+    std::shared_ptr<std::vector<std::pair<subscription_id, subscriber>> const> list;
+    {
+        std::scoped_lock lock{impl_->subscribers_mutex};
+        list = impl_->subscribers;
+    }
+    for (auto const& snap : all) {
+        change const c{snap->view.salon, snap->seq, snap, {}, {}};
+        for (auto const& [id, callback] : *list) {
+            try {
+                callback(c);
+            } catch (std::exception const& e) {
+                impl_->log.log(logging::level::error, {logging::kv("salonId", c.salon.value())},
+                               "subscriber {} failed on the rebuilt view: {}", id, e.what());
+            }
+        }
+    }
+}
+
+std::expected<void, error> queue_views::persist() {
+    if (auto written = impl_->checkpoint(false); !written) {
+        return written;
+    }
+    std::shared_lock lock{impl_->db_mutex};
+    if (auto flushed = impl_->db->flush(true); !flushed) {
         return std::unexpected(store_error(flushed.error()));
     }
-    impl_->swap_contents(*fresh.impl_);
     return {};
 }
 

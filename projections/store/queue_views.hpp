@@ -110,12 +110,17 @@ public:
     // The same up to `until` (an offset per partition; or each partition's end, if sooner), telling `progress`.
     [[nodiscard]] std::expected<void, error>
     catch_up(engine::log::reader& events, std::span<engine::offset_t const> until, catch_up_progress const& progress);
-    // Serves `fresh`'s views from now on (a rebuild: fresh views of the same log, made like these): catches them up
-    // to the offsets these reflect, the last stretch with this object's applies held, then swaps the two objects'
-    // contents (store, views, estimator, health) in one step. Readers and subscribers never notice but for the
-    // views' content; live streams get the new views with their next change. `fresh` is left with the old
-    // contents: destroy it, then remove its directory. Not while another adopt of these views runs.
-    [[nodiscard]] std::expected<void, error> adopt(queue_views& fresh, engine::log::reader& events);
+    // Serves `fresh`'s views from now on (a rebuild: fresh views of the same log, made like these, not ahead of
+    // these): catches them up to the offsets these reflect (telling `progress`; false stops it), the last stretch
+    // with this object's applies held, then swaps the two objects' contents (store, views, estimator, health) in
+    // one step, and hands every salon's new view to the subscribers (a change with no events: a rebuilt view may
+    // differ at the same seq). `fresh` is left with the old contents: persist() these, then destroy `fresh` and
+    // remove its directory. Not while another adopt of these views runs.
+    [[nodiscard]] std::expected<void, error> adopt(queue_views& fresh, engine::log::reader& events,
+                                                   catch_up_progress const& progress = {});
+    // A checkpoint, then every family flushed to disk and waited for (the store has no WAL): before a rebuilt
+    // generation is made current.
+    [[nodiscard]] std::expected<void, error> persist();
 
     // The salon's latest snapshot, or null if it has no view.
     [[nodiscard]] std::shared_ptr<snapshot const> view(engine::salon_id const& salon) const;
@@ -140,8 +145,13 @@ public:
 
 private:
     struct impl;
+    [[nodiscard]] std::expected<void, error> swap_in(queue_views& fresh, engine::log::reader& events);
+    void republish();
     explicit queue_views(std::unique_ptr<impl> i);
     std::unique_ptr<impl> impl_;
 };
+
+// Each partition's next offset, in partition order.
+[[nodiscard]] std::vector<engine::offset_t> next_offsets(queue_views const& views);
 
 } // namespace salonq::projections

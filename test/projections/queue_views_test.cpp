@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -523,12 +524,18 @@ TEST_CASE("rebuild: a fresh generation folded beside live views, swapped in whil
     temp_dir dir;
     auto engine = open_engine(dir / "engine");
     generations const gens{dir / "views"};
-    auto live = open_views(gens.current());
+    auto live = open_views(gens.current().value());
     simulate(*engine, 13,
              [&](runtime::outcome const& o) { REQUIRE(live->apply(o.partition, o.first_offset, o.entries)); });
     std::vector<salon_id> const salons{salon_id{"salon-0001"}, salon_id{"salon-0002"}, salon_id{"salon-0003"}};
-    std::uint64_t changes = 0;
-    live->subscribe([&](change const&) { ++changes; });
+    std::atomic<std::uint64_t> changes{0};
+    std::atomic<std::uint64_t> republished{0}; // changes with no events: the rebuilt views handed out
+    live->subscribe([&](change const& c) {
+        ++changes;
+        if (c.events.empty() && c.rejections.empty()) {
+            ++republished;
+        }
+    });
 
     std::atomic<bool> done{false};
     std::atomic<std::uint64_t> misses{0};
@@ -559,12 +566,13 @@ TEST_CASE("rebuild: a fresh generation folded beside live views, swapped in whil
     REQUIRE_MESSAGE(rebuilt.has_value(), rebuilt.error().message);
 
     CHECK(misses == 0);
+    CHECK(republished == 6); // every salon's rebuilt view, the late ones' too
     REQUIRE_FALSE(told.empty());
     CHECK(told.back().read == told.back().total); // the log as it was when the rebuild began, all read
     CHECK(told.back().total > 500);
     CHECK(gens.current() == dir / "views.1");
     CHECK_FALSE(std::filesystem::exists(dir / "views")); // the old generation is gone
-    auto const before = changes;
+    auto const before = changes.load();
     auto more = engine->submit_sync(make_command("x-1", "salon-0002", walk_in("Xi", {"HC"}), {}));
     REQUIRE(more);
     REQUIRE(live->apply(more->partition, more->first_offset, more->entries));
@@ -572,7 +580,7 @@ TEST_CASE("rebuild: a fresh generation folded beside live views, swapped in whil
     check_matches_log(*live, *engine);
 
     live.reset(); // a restart opens the rebuilt generation, where the swap left it
-    auto reopened = open_views(gens.current());
+    auto reopened = open_views(gens.current().value());
     check_matches_log(*reopened, *engine);
 }
 
@@ -580,7 +588,7 @@ TEST_CASE("rebuild: one that fails half-way leaves the live views as they were, 
     temp_dir dir;
     auto engine = open_engine(dir / "engine");
     generations const gens{dir / "views"};
-    auto live = open_views(gens.current());
+    auto live = open_views(gens.current().value());
     simulate(*engine, 15,
              [&](runtime::outcome const& o) { REQUIRE(live->apply(o.partition, o.first_offset, o.entries)); });
     failing_reader broken{engine->events(), 0}; // three salons: maybe in one partition, one read
@@ -595,6 +603,10 @@ TEST_CASE("rebuild: one that fails half-way leaves the live views as they were, 
     std::filesystem::create_directories(dir / "views.7");
     CHECK(gens.next() == dir / "views.8");
     CHECK(gens.remove_others() == std::vector<std::filesystem::path>{dir / "views.7"});
+    std::ofstream{dir / "views.current"} << "elsewhere\n"; // a pointer that names no generation: an error
+    CHECK_FALSE(gens.current().has_value());
+    CHECK_FALSE(gens.remove_others().has_value());
+    CHECK(std::filesystem::exists(dir / "views")); // nothing removed on a guess
     CHECK(std::filesystem::exists(dir / "views"));
 }
 

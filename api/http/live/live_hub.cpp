@@ -19,8 +19,11 @@ void live_hub::publish(std::string const& salon, frame_ptr const& frame) {
     {
         std::lock_guard lock(mutex_);
         auto& feed = feeds_[salon];
-        if (feed.latest && feed.latest->seq >= frame->seq) {
-            return; // already sent (a loader raced the publisher)
+        // Already sent (a loader raced the publisher). The same seq with another view is a rebuilt view (a new
+        // version of the views' code): screens get it.
+        if (feed.latest &&
+            (feed.latest->seq > frame->seq || (feed.latest->seq == frame->seq && feed.latest->ws == frame->ws))) {
+            return;
         }
         feed.latest = frame;
         targets.reserve(feed.subscribers.size());
