@@ -99,7 +99,9 @@ weekly_demand demand_of(stats::salon_history const& h, learning_days days) {
     if (d.service_ms.empty()) {
         d.service_ms = std::move(planned);
     }
-    d.weeks_seen = hours_spanned(*first, *last);
+    // The days asked for, where given: quiet days at either end count as days with nobody (a window of days is the
+    // analyst's statement of when the salon was open to walk-ins); otherwise first to last visit.
+    d.weeks_seen = hours_spanned(days.first.value_or(*first), days.last.value_or(*last));
     auto const staff_ms = staff_ms_by_hour(h, days);
     for (std::size_t hour = 0; hour < hours_per_week; ++hour) {
         if (auto const weeks = static_cast<double>(d.weeks_seen.at(hour)); weeks > 0) {

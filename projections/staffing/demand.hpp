@@ -41,8 +41,9 @@ struct learning_days {
     std::optional<engine::local_day> last;
 };
 
-// The demand of the visits that joined on the chosen days. Service durations are the served visits' own; a salon
-// that served nobody yet falls back on its catalogue's planned durations.
+// The demand of the visits that joined on the chosen days (each bound given counts as a day of the span even if
+// quiet; without bounds, the first to the last visit). Service durations are the served visits' own; a salon that
+// served nobody yet falls back on its catalogue's planned durations.
 [[nodiscard]] weekly_demand demand_of(stats::salon_history const& h, learning_days days = {});
 
 } // namespace salonq::projections::staffing

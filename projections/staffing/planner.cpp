@@ -10,8 +10,17 @@ namespace {
 
 constexpr double ms_per_hour = 3'600'000.0;
 
-bool all_met(weekly<hour_advice> const& hours) {
-    return std::ranges::all_of(hours, [](hour_advice const& h) { return h.meets_target; });
+// Whether `after` is no worse than `before`: every hour that met the target still does, and no hour that missed
+// it waits longer at p90 (when some hour cannot be met at all, the others are still made minimal).
+bool no_worse(weekly<hour_advice> const& before, weekly<hour_advice> const& after) {
+    for (std::size_t h = 0; h < hours_per_week; ++h) {
+        auto const& b = before.at(h);
+        auto const& a = after.at(h);
+        if (b.meets_target ? !a.meets_target : a.wait_p90_ms > b.wait_p90_ms) {
+            return false;
+        }
+    }
+    return true;
 }
 
 // Enough staff to carry the hour's offered load, one at least where anyone comes.
@@ -79,18 +88,16 @@ staffing_advice plan_staffing(weekly_demand const& demand, plan_options const& o
         ++staff.at(*h);
         hours = try_roster();
     }
-    if (all_met(hours)) {
-        for (std::size_t h = 0; h < hours_per_week; ++h) { // then take away whoever is not needed
-            auto const least = demand.arrivals_per_hour.at(h) > 0 ? 1 : 0;
-            while (staff.at(h) > least) {
-                --staff.at(h);
-                auto fewer = try_roster();
-                if (!all_met(fewer)) {
-                    ++staff.at(h);
-                    break;
-                }
-                hours = fewer;
+    for (std::size_t h = 0; h < hours_per_week; ++h) { // then take away whoever is not needed
+        auto const least = demand.arrivals_per_hour.at(h) > 0 ? 1 : 0;
+        while (staff.at(h) > least) {
+            --staff.at(h);
+            auto fewer = try_roster();
+            if (!no_worse(hours, fewer)) {
+                ++staff.at(h);
+                break;
             }
+            hours = fewer;
         }
     }
     advice.hours = hours;

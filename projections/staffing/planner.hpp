@@ -9,9 +9,9 @@ namespace salonq::projections::staffing {
 
 struct plan_options {
     std::int64_t target_p90_ms = std::int64_t{15} * 60'000; // the p90 wait no hour may exceed
-    std::int32_t weeks = 26;                  // simulated weeks per roster tried
-    std::uint64_t seed = 20261129;            // the simulated customers' draw: the same advice for the same history
-    std::int32_t max_staff = 40;              // per hour; an hour that would need more is reported as not met
+    std::int32_t weeks = 26;                                // simulated weeks per roster tried
+    std::uint64_t seed = 20261129; // the simulated customers' draw: the same advice for the same history
+    std::int32_t max_staff = 40;   // per hour; an hour that would need more is reported as not met
 };
 
 // One hour of the advice: the staff it needs and the waits the simulation gives with them.
@@ -30,8 +30,9 @@ struct staffing_advice {
 
 // The fewest staff per hour of the week that keep every hour's simulated p90 wait within the target. Starts from
 // the offered load (arrivals x mean service, at least one where anyone comes), adds one person at a time where the
-// target is missed by most, then takes one away wherever the target still holds without them. Waits only grow
-// when staff are taken away, so the result is minimal: one fewer in any hour misses the target somewhere.
+// target is missed by most, then takes one away wherever no hour gets worse for it (one that met the target still
+// does; one that could not, even with max_staff, waits no longer). Waits only grow when staff are taken away, so
+// the result is minimal: one fewer in any hour misses the target somewhere, or lengthens an unmet hour's wait.
 // docs/staffing.md explains the model and its limits.
 [[nodiscard]] staffing_advice plan_staffing(weekly_demand const& demand, plan_options const& options = {});
 

@@ -186,6 +186,9 @@ table staffing(salons_map const& salons, report_settings const& settings) {
     sf::learning_days const days{day_of(settings.days.first), day_of(settings.days.last)};
     for (auto const& [salon, h] : salons) {
         auto const demand = sf::demand_of(h, days);
+        if (demand.empty()) { // no visits on those days, or no durations to simulate with: no advice to give
+            continue;
+        }
         auto const advice = sf::plan_staffing(demand, options);
         for (std::size_t hour = 0; hour < sf::hours_per_week; ++hour) {
             auto const& a = advice.hours.at(hour);

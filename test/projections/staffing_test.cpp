@@ -124,6 +124,24 @@ TEST_SUITE("projections.staffing") {
         }
     }
 
+    TEST_CASE("an hour no roster can meet is reported as missed; the other days are still planned") {
+        auto demand = busy_weekdays();
+        demand.arrivals_per_hour.at(9) = 400; // Monday 09:00: 200 people's work an hour
+        plan_options options;
+        options.weeks = 4;
+        options.max_staff = 12;
+        auto const advice = plan_staffing(demand, options);
+        CHECK_FALSE(advice.hours.at(9).meets_target);
+        CHECK(advice.hours.at(9).staff == options.max_staff);
+        for (std::size_t day = 1; day < 5; ++day) { // Tuesday to Friday: untouched by Monday's crowd
+            for (std::size_t hour = 9; hour < 17; ++hour) {
+                auto const& a = advice.hours.at((day * 24) + hour);
+                CHECK(a.meets_target);
+                CHECK(a.staff < options.max_staff);
+            }
+        }
+    }
+
     TEST_CASE("a stricter target needs at least as many staff; the same history gives the same advice") {
         auto const demand = busy_weekdays();
         auto total = [](staffing_advice const& a) {
