@@ -49,8 +49,8 @@ struct config_entry {
 };
 
 // A topic's settings, or why the cluster did not tell them.
-std::expected<std::vector<config_entry>, std::string> topic_config(rd_kafka_t* rk, char const* topic,
-                                                                   std::chrono::milliseconds timeout) {
+[[nodiscard]] std::expected<std::vector<config_entry>, std::string> topic_config(rd_kafka_t* rk, char const* topic,
+                                                                                 std::chrono::milliseconds timeout) {
     config_resource_ptr resource{rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic)};
     auto* raw = resource.get();
     queue_ptr queue{rd_kafka_queue_new(rk)};
@@ -92,8 +92,9 @@ std::expected<std::vector<config_entry>, std::string> topic_config(rd_kafka_t* r
 // One numeric setting of a topic, or why it is unknown. DescribeConfigs fails now and then on a cluster under
 // load or on a topic just created, so a failed request is tried again up to `attempts` times in all, after 200,
 // 400, 800 ms...
-std::expected<std::int64_t, std::string> number_setting(rd_kafka_t* rk, char const* topic, std::string_view name,
-                                                        std::chrono::milliseconds timeout, int attempts) {
+[[nodiscard]] std::expected<std::int64_t, std::string> number_setting(rd_kafka_t* rk, char const* topic,
+                                                                      std::string_view name,
+                                                                      std::chrono::milliseconds timeout, int attempts) {
     auto config = topic_config(rk, topic, timeout);
     for (int attempt = 1; attempt < attempts && !config; ++attempt) {
         std::this_thread::sleep_for(std::chrono::milliseconds{100 << attempt});

@@ -11,7 +11,8 @@ namespace {
 namespace fs = std::filesystem;
 
 // Each partition's end now, and their sum.
-std::expected<std::vector<engine::offset_t>, error> ends_of(engine::log::reader& events, std::uint64_t& total) {
+[[nodiscard]] std::expected<std::vector<engine::offset_t>, error> ends_of(engine::log::reader& events,
+                                                                          std::uint64_t& total) {
     std::vector<engine::offset_t> ends;
     for (std::int32_t p = 0; p < events.partition_count(); ++p) {
         auto end = events.end_offset(engine::partition_id{p});
@@ -25,10 +26,10 @@ std::expected<std::vector<engine::offset_t>, error> ends_of(engine::log::reader&
 }
 
 // The fresh generation, built from offset 0 to the log's end as of the start.
-std::expected<std::unique_ptr<queue_views>, error> build(fs::path const& dir, queue_views const& live,
-                                                         engine::log::reader& events,
-                                                         std::unique_ptr<wait_estimator> estimator,
-                                                         rebuild_observer const& observe) {
+[[nodiscard]] std::expected<std::unique_ptr<queue_views>, error> build(fs::path const& dir, queue_views const& live,
+                                                                       engine::log::reader& events,
+                                                                       std::unique_ptr<wait_estimator> estimator,
+                                                                       rebuild_observer const& observe) {
     rebuild_progress progress;
     auto ends = ends_of(events, progress.total);
     if (!ends) {
