@@ -5,12 +5,13 @@
 #      salonq processes those tests start are build-asan/salonq),
 #   3. the kafka end-to-end and abort test cases again under ThreadSanitizer (build-tsan/; the engine workers they
 #      start are build-tsan/salonq),
-#   4. clang-format --dry-run -Werror over the sources,
+#   4. clang-format --dry-run -Werror over the sources, and ops/check_nodiscard.py (every function returning
+#      std::expected is [[nodiscard]]),
 #   5. clang-tidy-19 (.clang-tidy, every finding an error) over the sources (ops/tidy.py: in parallel, and only
 #      the files whose content, project headers, flags or config changed since the last run).
 # Ends with one line "tests: N passed, M failed": every ctest test (each kafka test case is one, kafka_tests/<name>),
-# the sanitizer runs' (and, for each, one check that no process wrote a sanitizer report), clang-format as one and
-# clang-tidy as one. Exit status is non-zero if anything failed.
+# the sanitizer runs' (and, for each, one check that no process wrote a sanitizer report), clang-format as one,
+# the [[nodiscard]] check as one and clang-tidy as one. Exit status is non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -93,6 +94,14 @@ if git ls-files '*.cpp' '*.hpp' | xargs clang-format-14 --dry-run -Werror; then
   echo "clang-format: clean"; passed=$((passed + 1))
 else
   echo "clang-format: differences (run: git ls-files '*.cpp' '*.hpp' | xargs clang-format-14 -i)"; failed=$((failed + 1))
+fi
+
+echo "== [[nodiscard]] on std::expected =="
+if ./ops/check_nodiscard.py --self-test; then
+  passed=$((passed + 1))
+else
+  echo "nodiscard: add [[nodiscard]] where listed (declarations in headers; definitions of file-local functions)"
+  failed=$((failed + 1))
 fi
 
 echo "== clang-tidy =="

@@ -57,7 +57,7 @@ bool write_all(int fd, std::string_view content) {
     return true;
 }
 
-std::expected<void, error> sync_dir(std::filesystem::path const& dir) {
+[[nodiscard]] std::expected<void, error> sync_dir(std::filesystem::path const& dir) {
     fd_holder fd{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
     if (fd.get() < 0 || ::fsync(fd.get()) != 0) {
         return std::unexpected(io_failure("cannot sync the directory", dir));

@@ -23,7 +23,7 @@ bool base64url_char(char c) noexcept {
 }
 
 // A key named by its day and a few random bytes: readable in `salonq keys list`, unique in practice.
-std::expected<key, error> fresh_key(std::chrono::sys_seconds now) {
+[[nodiscard]] std::expected<key, error> fresh_key(std::chrono::sys_seconds now) {
     auto tag = random_secret(4);
     auto bytes = random_secret(keyring::secret_bytes);
     if (!tag || !bytes) {

@@ -31,7 +31,7 @@ std::string encode(keyring const& ring) {
     return out;
 }
 
-std::expected<keyring, error> decode(std::filesystem::path const& file, std::string_view text) {
+[[nodiscard]] std::expected<keyring, error> decode(std::filesystem::path const& file, std::string_view text) {
     auto bad = [&](std::string_view why) {
         return std::unexpected(error{errc::keyring_invalid, fmt::format("{}: {}", file.string(), why)});
     };
@@ -85,7 +85,7 @@ std::expected<keyring, error> decode(std::filesystem::path const& file, std::str
 }
 
 // The keyring in the file, if there is one.
-std::expected<std::optional<keyring>, error> read(std::filesystem::path const& file) {
+[[nodiscard]] std::expected<std::optional<keyring>, error> read(std::filesystem::path const& file) {
     auto text = files::read_private(file);
     if (!text) {
         return std::unexpected(std::move(text.error()));
@@ -104,7 +104,7 @@ std::expected<std::optional<keyring>, error> read(std::filesystem::path const& f
 
 // Reads, changes and writes back the keyring under the lock; change gets the one in the file, if any.
 template <typename Change>
-std::expected<keyring, error> update(std::filesystem::path const& file, Change&& change) {
+[[nodiscard]] std::expected<keyring, error> update(std::filesystem::path const& file, Change&& change) {
     if (auto dir = files::ensure_private_dir(file.has_parent_path() ? file.parent_path() : "."); !dir) {
         return std::unexpected(std::move(dir.error()));
     }

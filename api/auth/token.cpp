@@ -72,7 +72,7 @@ struct c_string_deleter {
 using c_string = std::unique_ptr<char, c_string_deleter>;
 
 // The header's kid, after checking it is JSON with alg HS256; libjwt checks it again with the signature.
-std::expected<std::string, error> header_kid(std::string_view encoded) {
+[[nodiscard]] std::expected<std::string, error> header_kid(std::string_view encoded) {
     auto header = base64url_decode(encoded);
     if (!header) {
         return std::unexpected(refuse(errc::token_malformed, "the token's header is not base64url"));
@@ -158,7 +158,7 @@ struct claims {
 };
 
 // The claims, or claims_invalid naming the first claim at fault.
-std::expected<claims, error> read_claims(std::string_view json) {
+[[nodiscard]] std::expected<claims, error> read_claims(std::string_view json) {
     auto bad = [](std::string message) { return std::unexpected(refuse(errc::claims_invalid, std::move(message))); };
     simdjson::dom::parser parser;
     simdjson::dom::object object;
@@ -214,7 +214,8 @@ std::expected<claims, error> read_claims(std::string_view json) {
 }
 
 // exp, nbf and iat against now, with the leeway.
-std::expected<void, error> check_times(claims const& c, std::chrono::sys_seconds now, std::chrono::seconds leeway) {
+[[nodiscard]] std::expected<void, error> check_times(claims const& c, std::chrono::sys_seconds now,
+                                                     std::chrono::seconds leeway) {
     if (now > c.who.expires + leeway) {
         return std::unexpected(refuse(errc::token_expired, "the token has expired"));
     }

@@ -39,7 +39,7 @@ std::string role_list() {
 }
 
 // The request `token issue` asks for, or a message for a person who typed it.
-std::expected<auth::token_request, std::string> token_request_of(auth_options const& ao) {
+[[nodiscard]] std::expected<auth::token_request, std::string> token_request_of(auth_options const& ao) {
     auth::token_request r;
     auto const role = auth::parse_role(ao.role);
     if (!role) {

@@ -272,7 +272,7 @@ int run_simulate(store_options const& so, simulate_options const& opts) {
 namespace {
 
 // Every salon registered in the log has a stored state.
-std::expected<std::uint64_t, std::string> count_salons(store::rocks_store const& db) {
+[[nodiscard]] std::expected<std::uint64_t, std::string> count_salons(store::rocks_store const& db) {
     std::uint64_t n = 0;
     auto scanned = db.scan(store::family::state, "", "", [&n](std::string_view, std::string_view) {
         ++n;

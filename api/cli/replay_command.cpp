@@ -117,9 +117,10 @@ struct chosen_entries {
     replay::day_window days;
 };
 
-std::expected<replay::selection, std::string> selection_of(replay_options const& ro, std::int32_t partitions);
+[[nodiscard]] std::expected<replay::selection, std::string> selection_of(replay_options const& ro,
+                                                                         std::int32_t partitions);
 
-std::expected<chosen_entries, std::string> choose(replay_options const& ro, std::int32_t partitions) {
+[[nodiscard]] std::expected<chosen_entries, std::string> choose(replay_options const& ro, std::int32_t partitions) {
     if (ro.report && !ro.types.empty()) {
         return std::unexpected("--type: a report is computed from all of a salon's events; choose salons, offsets "
                                "or a --from/--to window of days");
@@ -142,7 +143,8 @@ std::expected<chosen_entries, std::string> choose(replay_options const& ro, std:
     return chosen_entries{std::move(*entries), replay::day_window::of_times(asked->from_time(), asked->to_time())};
 }
 
-std::expected<replay::selection, std::string> selection_of(replay_options const& ro, std::int32_t partitions) {
+[[nodiscard]] std::expected<replay::selection, std::string> selection_of(replay_options const& ro,
+                                                                         std::int32_t partitions) {
     auto chosen = replay::selection_builder{}
                       .salons(ro.salons)
                       .types(ro.types)

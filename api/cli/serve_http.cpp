@@ -14,7 +14,8 @@
 
 namespace salonq::api {
 
-std::expected<std::pair<std::string, std::uint16_t>, std::string> parse_listen(std::string const& listen) {
+[[nodiscard]] std::expected<std::pair<std::string, std::uint16_t>, std::string>
+parse_listen(std::string const& listen) {
     auto const colon = listen.rfind(':');
     if (colon == std::string::npos || colon == 0) {
         return std::unexpected("--listen takes HOST:PORT, e.g. 127.0.0.1:8080 (port 0: any free port)");

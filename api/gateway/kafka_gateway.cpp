@@ -40,7 +40,7 @@ struct kafka_gateway::impl {
     impl(kafka_gateway_options o, projections::queue_views& v, kafka_feed& f)
         : options(std::move(o)), views(v), feed(f) {}
 
-    found_outcome find(engine::salon_id const& salon, engine::command_id const& command) const {
+    [[nodiscard]] found_outcome find(engine::salon_id const& salon, engine::command_id const& command) const {
         auto found = views.outcome_of(salon, command);
         if (!found) {
             return std::unexpected(gateway_error{false, "the outcome index: " + found.error().message});

@@ -34,7 +34,7 @@ std::optional<std::uint64_t> seq_of(std::string_view text) {
 
 // Where a stream resumes: ?after=SEQ, else EventSource's Last-Event-ID (an empty one is none), else 0 (from the
 // current view on); or the name of the one that is not a seq (refused even where the other one wins).
-std::expected<std::uint64_t, std::string_view> resume_point(request const& req) {
+[[nodiscard]] std::expected<std::uint64_t, std::string_view> resume_point(request const& req) {
     auto const header = req.header("Last-Event-ID");
     auto const from_header = header.empty() ? std::optional<std::uint64_t>{0} : seq_of(header);
     if (!from_header) {

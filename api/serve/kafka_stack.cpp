@@ -11,7 +11,7 @@ namespace salonq::api {
 namespace {
 
 // The partition count salonq.commands and salonq.events agree on (the views are made for it).
-std::expected<std::int32_t, std::string> partitions_of(engine::kafka::settings const& s) {
+[[nodiscard]] std::expected<std::int32_t, std::string> partitions_of(engine::kafka::settings const& s) {
     auto layout = engine::kafka::describe_topics(s);
     if (!layout) {
         return std::unexpected("cannot describe the topics: " + layout.error().message);

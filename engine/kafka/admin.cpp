@@ -49,8 +49,8 @@ struct config_entry {
 };
 
 // A topic's settings, or why the cluster did not tell them.
-std::expected<std::vector<config_entry>, std::string> topic_config(rd_kafka_t* rk, char const* topic,
-                                                                   std::chrono::milliseconds timeout) {
+[[nodiscard]] std::expected<std::vector<config_entry>, std::string> topic_config(rd_kafka_t* rk, char const* topic,
+                                                                                 std::chrono::milliseconds timeout) {
     config_resource_ptr resource{rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic)};
     auto* raw = resource.get();
     queue_ptr queue{rd_kafka_queue_new(rk)};
@@ -92,8 +92,9 @@ std::expected<std::vector<config_entry>, std::string> topic_config(rd_kafka_t* r
 // One numeric setting of a topic, or why it is unknown. DescribeConfigs fails now and then on a cluster under
 // load or on a topic just created, so a failed request is tried again up to `attempts` times in all, after 200,
 // 400, 800 ms...
-std::expected<std::int64_t, std::string> number_setting(rd_kafka_t* rk, char const* topic, std::string_view name,
-                                                        std::chrono::milliseconds timeout, int attempts) {
+[[nodiscard]] std::expected<std::int64_t, std::string> number_setting(rd_kafka_t* rk, char const* topic,
+                                                                      std::string_view name,
+                                                                      std::chrono::milliseconds timeout, int attempts) {
     auto config = topic_config(rk, topic, timeout);
     for (int attempt = 1; attempt < attempts && !config; ++attempt) {
         std::this_thread::sleep_for(std::chrono::milliseconds{100 << attempt});
@@ -230,16 +231,14 @@ std::expected<void, error> check_snapshot_record_limit(topic_layout const& layou
     return {};
 }
 
-std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t partitions, std::int16_t replication,
-                                                 std::chrono::hours events_retention) {
-    auto rk = make_client(s, RD_KAFKA_PRODUCER, {});
-    if (!rk) {
-        return std::unexpected(rk.error());
-    }
-    auto before = describe(rk->get(), s.timeout);
-    if (!before) {
-        return before;
-    }
+namespace {
+
+// The topic specifications of salonq's topics that `before` lacks: commands and snapshots with `partitions`, events
+// with as many as commands has, snapshots compacted, events kept `events_retention` (0: forever).
+[[nodiscard]] std::expected<std::vector<new_topic_ptr>, error> missing_topics(topic_layout const& before,
+                                                                              std::int32_t partitions,
+                                                                              std::int16_t replication,
+                                                                              std::chrono::hours events_retention) {
     struct wanted {
         char const* name;
         std::optional<std::int32_t> existing;
@@ -251,9 +250,9 @@ std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t
         events_retention.count() > 0
             ? std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(events_retention).count())
             : std::string{"-1"};
-    std::vector<wanted> topics{{commands_topic, before->commands, partitions, false, ""},
-                               {events_topic, before->events, before->commands.value_or(partitions), false, kept},
-                               {snapshots_topic, before->snapshots, partitions, true, ""}};
+    std::vector<wanted> topics{{commands_topic, before.commands, partitions, false, ""},
+                               {events_topic, before.events, before.commands.value_or(partitions), false, kept},
+                               {snapshots_topic, before.snapshots, partitions, true, ""}};
     std::vector<new_topic_ptr> create;
     char errstr[512];
     for (auto const& t : topics) {
@@ -274,40 +273,50 @@ std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t
         (void)rd_kafka_NewTopic_set_config(nt.get(), "min.insync.replicas", replication >= 3 ? "2" : "1");
         create.push_back(std::move(nt));
     }
-    if (!create.empty()) {
-        std::vector<rd_kafka_NewTopic_t*> raw;
-        raw.reserve(create.size());
-        for (auto& nt : create) {
-            raw.push_back(nt.get());
-        }
-        queue_ptr queue{rd_kafka_queue_new(rk->get())};
-        admin_options_ptr options{rd_kafka_AdminOptions_new(rk->get(), RD_KAFKA_ADMIN_OP_CREATETOPICS)};
-        (void)rd_kafka_AdminOptions_set_operation_timeout(options.get(), static_cast<int>(s.timeout.count()), errstr,
-                                                          sizeof errstr);
-        rd_kafka_CreateTopics(rk->get(), raw.data(), raw.size(), options.get(), queue.get());
-        event_ptr ev{rd_kafka_queue_poll(queue.get(), static_cast<int>(s.timeout.count()) + 5000)};
-        if (!ev) {
-            return std::unexpected(error{errc::retryable, "create topics: no answer from the cluster"});
-        }
-        if (rd_kafka_event_error(ev.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return create;
+}
+
+// Creates the topics in one request; one that another process created meanwhile counts as created.
+[[nodiscard]] std::expected<void, error> create_all(rd_kafka_t* rk, std::vector<new_topic_ptr> const& create,
+                                                    std::chrono::milliseconds timeout) {
+    std::vector<rd_kafka_NewTopic_t*> raw;
+    raw.reserve(create.size());
+    for (auto const& nt : create) {
+        raw.push_back(nt.get());
+    }
+    char errstr[512];
+    queue_ptr queue{rd_kafka_queue_new(rk)};
+    admin_options_ptr options{rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS)};
+    (void)rd_kafka_AdminOptions_set_operation_timeout(options.get(), static_cast<int>(timeout.count()), errstr,
+                                                      sizeof errstr);
+    rd_kafka_CreateTopics(rk, raw.data(), raw.size(), options.get(), queue.get());
+    event_ptr ev{rd_kafka_queue_poll(queue.get(), static_cast<int>(timeout.count()) + 5000)};
+    if (!ev) {
+        return std::unexpected(error{errc::retryable, "create topics: no answer from the cluster"});
+    }
+    if (rd_kafka_event_error(ev.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return std::unexpected(
+            error{errc::retryable, fmt::format("create topics: {}", rd_kafka_event_error_string(ev.get()))});
+    }
+    auto const* result = rd_kafka_event_CreateTopics_result(ev.get());
+    std::size_t count = 0;
+    auto const** results = rd_kafka_CreateTopics_result_topics(result, &count);
+    for (std::size_t i = 0; i < count; ++i) {
+        auto const err = rd_kafka_topic_result_error(results[i]);
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
             return std::unexpected(
-                error{errc::retryable, fmt::format("create topics: {}", rd_kafka_event_error_string(ev.get()))});
-        }
-        auto const* result = rd_kafka_event_CreateTopics_result(ev.get());
-        std::size_t count = 0;
-        auto const** results = rd_kafka_CreateTopics_result_topics(result, &count);
-        for (std::size_t i = 0; i < count; ++i) {
-            auto const err = rd_kafka_topic_result_error(results[i]);
-            if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-                return std::unexpected(
-                    error{errc::retryable, fmt::format("create topic {}: {}", rd_kafka_topic_result_name(results[i]),
-                                                       rd_kafka_topic_result_error_string(results[i]))});
-            }
+                error{errc::retryable, fmt::format("create topic {}: {}", rd_kafka_topic_result_name(results[i]),
+                                                   rd_kafka_topic_result_error_string(results[i]))});
         }
     }
-    // Metadata can lag a moment behind creation: wait until every topic is visible.
+    return {};
+}
+
+// The layout once every topic shows in the metadata (it can lag a moment behind creation), checked, with the
+// snapshots topic's record limit raised where it is too low.
+[[nodiscard]] std::expected<topic_layout, error> when_visible(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
     for (int attempt = 0; attempt < 50; ++attempt) {
-        auto after = describe_with_configs(rk->get(), s.timeout);
+        auto after = describe_with_configs(rk, timeout);
         if (!after) {
             return after;
         }
@@ -321,16 +330,40 @@ std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t
                 return std::unexpected(check_snapshot_record_limit(*after).error());
             }
             if (*limit < max_record_bytes) {
-                if (auto raised = raise_record_limit(rk->get(), snapshots_topic, s.timeout); !raised) {
+                if (auto raised = raise_record_limit(rk, snapshots_topic, timeout); !raised) {
                     return std::unexpected(raised.error());
                 }
                 after->snapshots_max_message_bytes = max_record_bytes;
             }
             return after;
         }
-        rd_kafka_poll(rk->get(), 100);
+        rd_kafka_poll(rk, 100);
     }
     return std::unexpected(error{errc::retryable, "topics were created but do not show in the metadata"});
+}
+
+} // namespace
+
+std::expected<topic_layout, error> ensure_topics(settings const& s, std::int32_t partitions, std::int16_t replication,
+                                                 std::chrono::hours events_retention) {
+    auto rk = make_client(s, RD_KAFKA_PRODUCER, {});
+    if (!rk) {
+        return std::unexpected(rk.error());
+    }
+    auto before = describe(rk->get(), s.timeout);
+    if (!before) {
+        return before;
+    }
+    auto create = missing_topics(*before, partitions, replication, events_retention);
+    if (!create) {
+        return std::unexpected(create.error());
+    }
+    if (!create->empty()) {
+        if (auto created = create_all(rk->get(), *create, s.timeout); !created) {
+            return std::unexpected(created.error());
+        }
+    }
+    return when_visible(rk->get(), s.timeout);
 }
 
 std::expected<void, error> create_topic(settings const& s, char const* name, std::int32_t partitions,

@@ -11,8 +11,8 @@ namespace salonq::engine::kafka {
 namespace {
 
 // The topic's partition count from the cluster's metadata, waiting for a topic just created to show.
-std::expected<std::int32_t, error> partitions_of(rd_kafka_t* rk, std::string const& topic,
-                                                 std::chrono::milliseconds timeout) {
+[[nodiscard]] std::expected<std::int32_t, error> partitions_of(rd_kafka_t* rk, std::string const& topic,
+                                                               std::chrono::milliseconds timeout) {
     auto const deadline = std::chrono::steady_clock::now() + timeout;
     std::string why = "no answer";
     while (std::chrono::steady_clock::now() < deadline) {

@@ -208,7 +208,7 @@ namespace {
 // The topics' layout once `ready` holds of it, or as it is after 30 s: topics just created reach every broker's
 // metadata a moment later.
 template <typename Ready>
-std::expected<lk::topic_layout, error> described_when(settings const& s, Ready const& ready) {
+[[nodiscard]] std::expected<lk::topic_layout, error> described_when(settings const& s, Ready const& ready) {
     auto layout = lk::describe_topics(s);
     for (int attempt = 0; attempt < 30 && layout && !ready(*layout); ++attempt) {
         std::this_thread::sleep_for(std::chrono::seconds{1});

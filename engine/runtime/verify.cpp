@@ -18,99 +18,48 @@ namespace {
 
 constexpr std::size_t max_problems = 50;
 
-struct checker {
-    verify_report report;
-    void problem(std::string text) {
-        if (report.problems.size() < max_problems) {
-            report.problems.push_back(std::move(text));
+// One run of verify: the salons folded from the events log so far, the commands seen and the outcomes found, and
+// the problems (the first max_problems). Each step reads one family of the store; a failed read ends the run.
+class checker {
+public:
+    explicit checker(store::rocks_store const& db) : db_(db) {}
+
+    // The commands log of partition p: gapless offsets, each command decodes. Returns the log's end offset.
+    [[nodiscard]] std::expected<std::int64_t, error> scan_commands(std::int32_t p) {
+        std::int64_t end = 0;
+        auto scanned =
+            db_.scan(store::family::commands, log::partition_prefix(partition_id{p}),
+                     log::partition_prefix(partition_id{p + 1}), [&](std::string_view key, std::string_view value) {
+                         see_command(p, log::key_offset(key).value(), value, end);
+                         return true;
+                     });
+        if (!scanned) {
+            return std::unexpected(error{errc::local_store, scanned.error().message});
         }
+        return end;
     }
-};
 
-} // namespace
-
-std::expected<verify_report, error> verify(store::rocks_store const& db, std::int32_t partitions) {
-    checker check;
-    std::map<std::string, salon_state> folded;
-    std::unordered_set<std::string> answered; // dedupe keys with an outcome
-    std::unordered_map<std::string, std::uint64_t> command_count;
-
-    for (std::int32_t p = 0; p < partitions; ++p) {
-        auto const part = partition_id{p};
-        auto const from = log::partition_prefix(part);
-        auto const to = log::partition_prefix(partition_id{p + 1});
-        std::int64_t expected_offset = 0;
+    // The events log of partition p: gapless offsets, each entry decodes, one outcome per command, each salon's
+    // seq gapless, every event folded into its salon. Returns the log's end offset.
+    [[nodiscard]] std::expected<std::int64_t, error> scan_events(std::int32_t p) {
+        std::int64_t end = 0;
         std::string last_outcome_key;
-
-        auto scanned = db.scan(store::family::commands, from, to, [&](std::string_view key, std::string_view value) {
-            ++check.report.commands;
-            if (log::key_offset(key).value() != expected_offset) {
-                check.problem(fmt::format("commands partition {}: offset {} follows {}", p,
-                                          log::key_offset(key).value(), expected_offset - 1));
-            }
-            expected_offset = log::key_offset(key).value() + 1;
-            auto c = codec::decode_command(value, codec::command_source::log);
-            if (!c) {
-                check.problem(fmt::format("commands partition {} offset {}: {}", p, log::key_offset(key).value(),
-                                          c.error().message));
-                return true;
-            }
-            ++command_count[log::dedupe_key(c->salon, c->id)];
-            return true;
-        });
+        auto scanned =
+            db_.scan(store::family::events, log::partition_prefix(partition_id{p}),
+                     log::partition_prefix(partition_id{p + 1}), [&](std::string_view key, std::string_view value) {
+                         see_entry(p, log::key_offset(key).value(), value, end, last_outcome_key);
+                         return true;
+                     });
         if (!scanned) {
             return std::unexpected(error{errc::local_store, scanned.error().message});
         }
-        auto const commands_end = expected_offset;
+        return end;
+    }
 
-        expected_offset = 0;
-        scanned = db.scan(store::family::events, from, to, [&](std::string_view key, std::string_view value) {
-            ++check.report.entries;
-            auto const offset = log::key_offset(key).value();
-            if (offset != expected_offset) {
-                check.problem(fmt::format("events partition {}: offset {} follows {}", p, offset, expected_offset - 1));
-            }
-            expected_offset = offset + 1;
-            auto entry = codec::decode_entry(value);
-            if (!entry) {
-                check.problem(fmt::format("events partition {} offset {}: {}", p, offset, entry.error().message));
-                return true;
-            }
-            if (auto* r = std::get_if<rejected_command>(&*entry)) {
-                ++check.report.rejections;
-                auto k = log::dedupe_key(r->salon, r->cause);
-                if (!answered.insert(k).second) {
-                    check.problem(fmt::format("command {} of salon {} has more than one outcome", r->cause.value(),
-                                              r->salon.value()));
-                }
-                last_outcome_key = std::move(k);
-                return true;
-            }
-            auto const& e = std::get<event>(*entry);
-            ++check.report.events;
-            auto k = log::dedupe_key(e.salon, e.cause);
-            // A command's events are consecutive; a second run of them would be a duplicate effect.
-            if (k != last_outcome_key && !answered.insert(k).second) {
-                check.problem(
-                    fmt::format("command {} of salon {} has more than one outcome", e.cause.value(), e.salon.value()));
-            }
-            last_outcome_key = std::move(k);
-            auto [it, inserted] = folded.try_emplace(e.salon.value());
-            if (inserted) {
-                it->second.id = e.salon;
-            }
-            if (e.seq.value() != it->second.seq.value() + 1) {
-                check.problem(
-                    fmt::format("salon {}: seq {} follows {}", e.salon.value(), e.seq.value(), it->second.seq.value()));
-            }
-            evolve(it->second, e);
-            return true;
-        });
-        if (!scanned) {
-            return std::unexpected(error{errc::local_store, scanned.error().message});
-        }
-
-        auto meta = db.get(store::family::meta, meta_partition_key(part));
+    // Partition p's offsets in meta against where its logs end.
+    [[nodiscard]] std::expected<void, error> compare_meta(std::int32_t p, std::int64_t commands_end,
+                                                          std::int64_t events_end) {
+        auto meta = db_.get(store::family::meta, meta_partition_key(partition_id{p}));
         if (!meta) {
             return std::unexpected(error{errc::local_store, meta.error().message});
         }
@@ -120,46 +69,151 @@ std::expected<verify_report, error> verify(store::rocks_store const& db, std::in
             meta_commands = static_cast<std::int64_t>(log::get_u64(*value));
             meta_events = static_cast<std::int64_t>(log::get_u64(std::string_view{*value}.substr(8)));
         }
-        if (meta_commands != commands_end || meta_events != expected_offset) {
-            check.problem(fmt::format("partition {}: meta offsets ({}, {}) but logs end at ({}, {})", p, meta_commands,
-                                      meta_events, commands_end, expected_offset));
+        if (meta_commands != commands_end || meta_events != events_end) {
+            problem(fmt::format("partition {}: meta offsets ({}, {}) but logs end at ({}, {})", p, meta_commands,
+                                meta_events, commands_end, events_end));
+        }
+        return {};
+    }
+
+    // Every command appended once and answered once, over all partitions.
+    void compare_outcomes() {
+        for (auto const& [key, n] : command_count_) {
+            if (!answered_.contains(key)) {
+                problem(fmt::format("a command ({}) has no outcome", key.substr(key.find('\0') + 1)));
+            }
+            if (n > 1) {
+                problem(fmt::format("a command ({}) was appended {} times", key.substr(key.find('\0') + 1), n));
+            }
+        }
+        if (answered_.size() != command_count_.size()) {
+            problem(fmt::format("{} outcomes for {} commands", answered_.size(), command_count_.size()));
         }
     }
 
-    for (auto const& [key, n] : command_count) {
-        if (!answered.contains(key)) {
-            check.problem(fmt::format("a command ({}) has no outcome", key.substr(key.find('\0') + 1)));
+    // Every stored state decodes and equals the fold of its salon's events, and every folded salon has one.
+    [[nodiscard]] std::expected<void, error> compare_states() {
+        std::uint64_t stored_salons = 0;
+        auto scanned = db_.scan(store::family::state, "", "", [&](std::string_view key, std::string_view value) {
+            ++stored_salons;
+            auto stored = codec::decode_state(value);
+            auto it = folded_.find(std::string{key});
+            if (!stored) {
+                problem(fmt::format("salon {}: stored state does not decode: {}", key, stored.error().message));
+            } else if (it == folded_.end()) {
+                problem(fmt::format("salon {}: a stored state but no events", key));
+            } else if (!(*stored == it->second)) {
+                problem(fmt::format("salon {}: stored state differs from the fold of its events", key));
+            }
+            return true;
+        });
+        if (!scanned) {
+            return std::unexpected(error{errc::local_store, scanned.error().message});
         }
-        if (n > 1) {
-            check.problem(fmt::format("a command ({}) was appended {} times", key.substr(key.find('\0') + 1), n));
+        if (stored_salons != folded_.size()) {
+            problem(fmt::format("{} stored states but {} salons in the events log", stored_salons, folded_.size()));
         }
-    }
-    if (answered.size() != command_count.size()) {
-        check.problem(fmt::format("{} outcomes for {} commands", answered.size(), command_count.size()));
+        return {};
     }
 
-    std::uint64_t stored_salons = 0;
-    auto scanned = db.scan(store::family::state, "", "", [&](std::string_view key, std::string_view value) {
-        ++stored_salons;
-        auto stored = codec::decode_state(value);
-        auto it = folded.find(std::string{key});
-        if (!stored) {
-            check.problem(fmt::format("salon {}: stored state does not decode: {}", key, stored.error().message));
-        } else if (it == folded.end()) {
-            check.problem(fmt::format("salon {}: a stored state but no events", key));
-        } else if (!(*stored == it->second)) {
-            check.problem(fmt::format("salon {}: stored state differs from the fold of its events", key));
+    [[nodiscard]] verify_report finish() {
+        report_.salons = folded_.size();
+        return std::move(report_);
+    }
+
+private:
+    void problem(std::string text) {
+        if (report_.problems.size() < max_problems) {
+            report_.problems.push_back(std::move(text));
         }
-        return true;
-    });
-    if (!scanned) {
-        return std::unexpected(error{errc::local_store, scanned.error().message});
     }
-    if (stored_salons != folded.size()) {
-        check.problem(fmt::format("{} stored states but {} salons in the events log", stored_salons, folded.size()));
+
+    // The command at `offset` of partition p's commands log; `end` is where the log ended before it.
+    void see_command(std::int32_t p, std::int64_t offset, std::string_view value, std::int64_t& end) {
+        ++report_.commands;
+        if (offset != end) {
+            problem(fmt::format("commands partition {}: offset {} follows {}", p, offset, end - 1));
+        }
+        end = offset + 1;
+        auto c = codec::decode_command(value, codec::command_source::log);
+        if (!c) {
+            problem(fmt::format("commands partition {} offset {}: {}", p, offset, c.error().message));
+            return;
+        }
+        ++command_count_[log::dedupe_key(c->salon, c->id)];
     }
-    check.report.salons = folded.size();
-    return check.report;
+
+    // The entry at `offset` of partition p's events log; `end` is where the log ended before it, and
+    // `last_outcome_key` the command the previous entry answered.
+    void see_entry(std::int32_t p, std::int64_t offset, std::string_view value, std::int64_t& end,
+                   std::string& last_outcome_key) {
+        ++report_.entries;
+        if (offset != end) {
+            problem(fmt::format("events partition {}: offset {} follows {}", p, offset, end - 1));
+        }
+        end = offset + 1;
+        auto entry = codec::decode_entry(value);
+        if (!entry) {
+            problem(fmt::format("events partition {} offset {}: {}", p, offset, entry.error().message));
+            return;
+        }
+        if (auto* r = std::get_if<rejected_command>(&*entry)) {
+            ++report_.rejections;
+            auto k = log::dedupe_key(r->salon, r->cause);
+            if (!answered_.insert(k).second) {
+                problem(fmt::format("command {} of salon {} has more than one outcome", r->cause.value(),
+                                    r->salon.value()));
+            }
+            last_outcome_key = std::move(k);
+            return;
+        }
+        auto const& e = std::get<event>(*entry);
+        ++report_.events;
+        auto k = log::dedupe_key(e.salon, e.cause);
+        // A command's events are consecutive; a second run of them would be a duplicate effect.
+        if (k != last_outcome_key && !answered_.insert(k).second) {
+            problem(fmt::format("command {} of salon {} has more than one outcome", e.cause.value(), e.salon.value()));
+        }
+        last_outcome_key = std::move(k);
+        auto [it, inserted] = folded_.try_emplace(e.salon.value());
+        if (inserted) {
+            it->second.id = e.salon;
+        }
+        if (e.seq.value() != it->second.seq.value() + 1) {
+            problem(fmt::format("salon {}: seq {} follows {}", e.salon.value(), e.seq.value(), it->second.seq.value()));
+        }
+        evolve(it->second, e);
+    }
+
+    store::rocks_store const& db_;
+    verify_report report_;
+    std::map<std::string, salon_state> folded_;
+    std::unordered_set<std::string> answered_; // dedupe keys with an outcome
+    std::unordered_map<std::string, std::uint64_t> command_count_;
+};
+
+} // namespace
+
+std::expected<verify_report, error> verify(store::rocks_store const& db, std::int32_t partitions) {
+    checker check{db};
+    for (std::int32_t p = 0; p < partitions; ++p) {
+        auto const commands_end = check.scan_commands(p);
+        if (!commands_end) {
+            return std::unexpected(commands_end.error());
+        }
+        auto const events_end = check.scan_events(p);
+        if (!events_end) {
+            return std::unexpected(events_end.error());
+        }
+        if (auto meta = check.compare_meta(p, *commands_end, *events_end); !meta) {
+            return std::unexpected(meta.error());
+        }
+    }
+    check.compare_outcomes();
+    if (auto states = check.compare_states(); !states) {
+        return std::unexpected(states.error());
+    }
+    return check.finish();
 }
 
 } // namespace salonq::engine::runtime

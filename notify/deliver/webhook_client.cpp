@@ -38,9 +38,9 @@ http::request<http::string_body> make_request(webhook_url const& url, std::strin
 
 // Resolve, connect, (handshake,) write, read: each step async under the stream's deadline, run to completion here.
 template <typename Stream>
-std::expected<int, std::string> exchange(net::io_context& ioc, Stream& stream, beast::tcp_stream& lowest,
-                                         webhook_url const& url, http::request<http::string_body> const& req,
-                                         std::chrono::milliseconds timeout) {
+[[nodiscard]] std::expected<int, std::string>
+exchange(net::io_context& ioc, Stream& stream, beast::tcp_stream& lowest, webhook_url const& url,
+         http::request<http::string_body> const& req, std::chrono::milliseconds timeout) {
     std::optional<std::string> failed;
     std::optional<int> status;
     beast::flat_buffer buffer;

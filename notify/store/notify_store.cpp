@@ -45,7 +45,7 @@ std::string encode_delivery(delivery const& d) {
     return w.str();
 }
 
-std::expected<delivery, std::string> decode_delivery(std::string_view json) {
+[[nodiscard]] std::expected<delivery, std::string> decode_delivery(std::string_view json) {
     try {
         auto o = codec::as_object(codec::parse_document(json, codec::limits::record), "");
         delivery d;
@@ -82,7 +82,8 @@ std::string encode_contacts(salon_notifier const& n) {
     return w.str();
 }
 
-std::expected<salon_notifier, std::string> decode_notifier(std::string_view view_json, std::string_view contacts) {
+[[nodiscard]] std::expected<salon_notifier, std::string> decode_notifier(std::string_view view_json,
+                                                                         std::string_view contacts) {
     auto queue = projections::decode_view(view_json);
     if (!queue) {
         return std::unexpected("queue: " + queue.error().message);
@@ -133,7 +134,7 @@ struct notify_store::impl {
     std::map<std::string, delivery> pending;                      // the outbox, by id
     std::set<std::string> held;                                   // taken by a sender
 
-    std::expected<salon_notifier*, std::string> notifier(engine::salon_id const& salon) {
+    [[nodiscard]] std::expected<salon_notifier*, std::string> notifier(engine::salon_id const& salon) {
         if (auto it = notifiers.find(salon.value()); it != notifiers.end()) {
             return &it->second;
         }
@@ -156,8 +157,8 @@ struct notify_store::impl {
     }
 
     // One entry: the salon's notifier folds it; with settings, what it derived joins the outbox (once per id).
-    std::expected<void, std::string> derive(engine::event const& e, engine::instant now, std::set<std::string>& touched,
-                                            std::vector<delivery>& queued) {
+    [[nodiscard]] std::expected<void, std::string>
+    derive(engine::event const& e, engine::instant now, std::set<std::string>& touched, std::vector<delivery>& queued) {
         auto n = notifier(e.salon);
         if (!n) {
             return std::unexpected(n.error());
@@ -177,9 +178,9 @@ struct notify_store::impl {
     }
 
     // Entries at their offsets (ascending): those below the partition's next offset were folded before.
-    std::expected<void, std::string> fold(engine::partition_id p,
-                                          std::span<std::pair<std::int64_t, engine::log_entry const*> const> at,
-                                          engine::instant now) {
+    [[nodiscard]] std::expected<void, std::string>
+    fold(engine::partition_id p, std::span<std::pair<std::int64_t, engine::log_entry const*> const> at,
+         engine::instant now) {
         auto const from = next.at(static_cast<std::size_t>(p.value()));
         std::set<std::string> touched;
         std::vector<delivery> queued;
@@ -229,7 +230,7 @@ struct notify_store::impl {
         return {};
     }
 
-    std::expected<void, std::string> load() {
+    [[nodiscard]] std::expected<void, std::string> load() {
         next.assign(static_cast<std::size_t>(partitions), 0);
         for (std::int32_t p = 0; p < partitions; ++p) {
             auto v = db->get(offsets_family, offset_key(engine::partition_id{p}));

@@ -88,7 +88,7 @@ stats::visit read_visit(codec::object_view o) {
 
 // Runs a decoder over a stored document: its failure becomes a message.
 template <typename T, typename F>
-std::expected<T, std::string> decoded(std::string_view json, F const& read) {
+[[nodiscard]] std::expected<T, std::string> decoded(std::string_view json, F const& read) {
     try {
         return read(codec::as_object(codec::parse_document(json, codec::limits::record), ""));
     } catch (codec::decode_failure& f) {

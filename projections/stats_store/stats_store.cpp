@@ -144,7 +144,7 @@ struct stats_store::impl {
         batch.put(salons_family, "s" + id, encode_salon(s.history, s.seq));
     }
 
-    std::expected<void, std::string> write_checkpoint() {
+    [[nodiscard]] std::expected<void, std::string> write_checkpoint() {
         auto batch = db->make_batch();
         std::map<std::string, std::vector<std::pair<engine::local_day, std::string>>> counts_written;
         for (auto& [id, s] : salons) {
@@ -176,7 +176,7 @@ struct stats_store::impl {
         return {};
     }
 
-    std::expected<void, std::string> load_offsets() {
+    [[nodiscard]] std::expected<void, std::string> load_offsets() {
         next.assign(static_cast<std::size_t>(partitions), 0);
         for (std::int32_t p = 0; p < partitions; ++p) {
             auto v = db->get(offsets_family, offset_key(engine::partition_id{p}));
@@ -189,7 +189,7 @@ struct stats_store::impl {
         return {};
     }
 
-    std::expected<void, std::string> load_salons() {
+    [[nodiscard]] std::expected<void, std::string> load_salons() {
         std::string problem;
         std::map<std::string, std::map<engine::local_day, std::string>> counts;
         auto scanned = db->scan(counts_family, "", "", [&](std::string_view key, std::string_view value) {
@@ -224,7 +224,7 @@ struct stats_store::impl {
         return problem.empty() ? std::expected<void, std::string>{} : std::unexpected(problem);
     }
 
-    std::expected<void, std::string> load() {
+    [[nodiscard]] std::expected<void, std::string> load() {
         salons.clear();
         offsets_changed = false;
         if (auto offsets = load_offsets(); !offsets) {
@@ -234,9 +234,9 @@ struct stats_store::impl {
     }
 
     // The ended visits stored under the salon's days [first, last], into `visits` (what is there already wins).
-    std::expected<void, std::string> read_visits(std::string const& salon, engine::local_day first,
-                                                 engine::local_day last,
-                                                 std::map<std::uint64_t, stats::visit>& visits) const {
+    [[nodiscard]] std::expected<void, std::string> read_visits(std::string const& salon, engine::local_day first,
+                                                               engine::local_day last,
+                                                               std::map<std::uint64_t, stats::visit>& visits) const {
         std::string problem;
         auto scanned = db->scan(visits_family, day_key(salon, first), day_key(salon, last + 1),
                                 [&](std::string_view, std::string_view value) {

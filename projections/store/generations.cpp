@@ -32,7 +32,7 @@ std::optional<unsigned> generation_number(std::string const& base_name, std::str
     return n;
 }
 
-std::expected<void, std::string> sync_path(fs::path const& path, int flags) {
+[[nodiscard]] std::expected<void, std::string> sync_path(fs::path const& path, int flags) {
     int const fd = ::open(path.c_str(), flags | O_CLOEXEC);
     if (fd < 0) {
         return std::unexpected(fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));

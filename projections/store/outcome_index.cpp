@@ -31,8 +31,8 @@ instant received_at(log_entry const& e) {
     return std::visit([](auto const& x) { return x.at; }, e);
 }
 
-std::expected<runtime::outcome, std::string> decode(salon_id const& salon, command_id const& command,
-                                                    std::string_view value) {
+[[nodiscard]] std::expected<runtime::outcome, std::string> decode(salon_id const& salon, command_id const& command,
+                                                                  std::string_view value) {
     auto const header = runtime::dedupe_entry::decode(value.substr(0, header_bytes));
     if (!header) {
         return std::unexpected(fmt::format("the stored outcome of {} is too short", command.value()));

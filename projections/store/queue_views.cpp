@@ -76,7 +76,7 @@ std::string encode_broken(broken_salon const& b) {
     return w.str();
 }
 
-std::expected<broken_salon, codec::error> decode_broken(std::string_view json) {
+[[nodiscard]] std::expected<broken_salon, codec::error> decode_broken(std::string_view json) {
     try {
         auto o = codec::as_object(codec::parse_document(json, codec::limits::message), "");
         broken_salon b;
@@ -169,18 +169,18 @@ struct queue_views::impl {
         return broken.contains(s);
     }
 
-    std::expected<void, error> apply_positioned(partition_id p, partition_slot& slot,
-                                                std::span<positioned const> entries, offset_t new_next);
+    [[nodiscard]] std::expected<void, error> apply_positioned(partition_id p, partition_slot& slot,
+                                                              std::span<positioned const> entries, offset_t new_next);
     void deliver(partition_slot& slot);
     // Reads partition p from next_offset(p) up to `until` (or its end, if sooner), decodes and applies; tells
     // `progress` the records read after each chunk.
-    std::expected<void, error> catch_up_partition(log::reader& events, partition_id p, offset_t until,
-                                                  catch_up_progress const& progress);
+    [[nodiscard]] std::expected<void, error> catch_up_partition(log::reader& events, partition_id p, offset_t until,
+                                                                catch_up_progress const& progress);
     // Swaps what this impl serves with `other`'s (store, views, estimator, health); the caller holds every lock.
     void swap_contents(impl& other);
     // Writes the views changed since the last checkpoint with their partitions' offsets; `due_only`: only if the
     // interval has passed (and no other checkpoint is under way).
-    std::expected<void, error> checkpoint(bool due_only);
+    [[nodiscard]] std::expected<void, error> checkpoint(bool due_only);
 };
 
 namespace {

@@ -12,10 +12,9 @@ namespace fs = std::filesystem;
 
 // The fresh generation, built from offset 0 to where the live views are (never ahead of them: adopt catches the
 // fresh views up to the live ones, never back).
-std::expected<std::unique_ptr<queue_views>, error> build(fs::path const& dir, queue_views const& live,
-                                                         engine::log::reader& events,
-                                                         std::unique_ptr<wait_estimator> estimator,
-                                                         rebuild_progress& progress, rebuild_observer const& observe) {
+[[nodiscard]] std::expected<std::unique_ptr<queue_views>, error>
+build(fs::path const& dir, queue_views const& live, engine::log::reader& events,
+      std::unique_ptr<wait_estimator> estimator, rebuild_progress& progress, rebuild_observer const& observe) {
     auto const ends = next_offsets(live);
     for (auto const end : ends) {
         progress.total += static_cast<std::uint64_t>(end.value());
@@ -63,8 +62,8 @@ std::expected<void, error> rebuild_views(queue_views& live, generations const& g
     }
     // From here `live` serves the new generation; `fresh` holds the old one. On disk before it is made current.
     if (auto persisted = live.persist(); !persisted) {
-        return std::unexpected(error{persisted.error().code, "the rebuilt views could not be written: " +
-                                                                 persisted.error().message});
+        return std::unexpected(
+            error{persisted.error().code, "the rebuilt views could not be written: " + persisted.error().message});
     }
     if (auto promoted = gens.promote(*dir); !promoted) {
         // The new generation serves until the process stops; the next start opens the old one and catches up.

@@ -44,7 +44,7 @@ std::int64_t json_int(std::string const& body, std::string_view pointer) {
 }
 
 // A salon with one service and one staff member on duty.
-void open_salon(http_client& c) { salonq::test::open_salon(c, salon); }
+void open_salon_over_http(http_client& c) { salonq::test::open_salon_over_http(c, salon); }
 
 http_answer walk_in(http_client& c, std::string const& key = {}) {
     salonq::test::header_list headers;
@@ -59,7 +59,7 @@ http_answer walk_in(http_client& c, std::string const& key = {}) {
 TEST_CASE("http: a walk-in is answered with its ticket once the engine decided it") {
     http_fixture server;
     http_client c{server.port(), server.admin_token()};
-    open_salon(c);
+    open_salon_over_http(c);
     auto const r = walk_in(c, "pos1-0001");
     CHECK(r.status == 201);
     CHECK(json_string(r.body, "/status") == "accepted");
@@ -100,7 +100,7 @@ TEST_CASE("http: a walk-in is answered with its ticket once the engine decided i
 TEST_CASE("http: a refused command carries the rejection code and its status") {
     http_fixture server;
     http_client c{server.port(), server.admin_token()};
-    open_salon(c);
+    open_salon_over_http(c);
     auto const issued = walk_in(c);
     auto const ticket = std::to_string(json_int(issued.body, "/ticket/ticketId"));
 
@@ -123,7 +123,7 @@ TEST_CASE("http: a refused command carries the rejection code and its status") {
 TEST_CASE("http: bad input gets a clear error naming the field, and nothing is written") {
     http_fixture server;
     http_client c{server.port(), server.admin_token()};
-    open_salon(c);
+    open_salon_over_http(c);
     struct row {
         char const* name;
         std::string target;
@@ -244,7 +244,7 @@ TEST_CASE("http: read-your-writes: a POST is answered only once the queue view s
                             }
                         }};
     http_client c{server.port(), server.admin_token()};
-    open_salon(c);
+    open_salon_over_http(c);
     slow = true;
     for (int i = 1; i <= 3; ++i) {
         auto const r = walk_in(c);
@@ -273,7 +273,7 @@ TEST_CASE("http: read-your-writes after a 202: the command's outcome is visible 
                             }
                         }};
     http_client c{server.port(), server.admin_token()};
-    open_salon(c);
+    open_salon_over_http(c);
     slow = true;
     auto const r = walk_in(c, "late-1");
     REQUIRE(r.status == 202); // the views take 400 ms, the answer waits 50
@@ -318,7 +318,7 @@ TEST_CASE("http: 32 clients at once on one salon: unique tokens, no ticket start
     http_fixture server;
     {
         http_client c{server.port(), server.admin_token()};
-        open_salon(c);
+        open_salon_over_http(c);
         REQUIRE(c.request(bhttp::verb::patch, salon + "/config", R"({"maxWaiting":1000})").status == 200);
         for (int s = 0; s < 8; ++s) {
             auto const id = "st" + std::to_string(s);
@@ -387,7 +387,7 @@ TEST_CASE("http: 32 clients at once on one salon: unique tokens, no ticket start
 TEST_CASE("http: /metrics counts requests and decisions, and promtool accepts it") {
     http_fixture server;
     http_client c{server.port(), server.admin_token()};
-    open_salon(c);
+    open_salon_over_http(c);
     (void)walk_in(c);
     (void)c.post(salon + "/tickets/99/complete", R"({"amountCents":1})");
     auto const m = c.get("/metrics");

@@ -45,7 +45,7 @@ std::string const walk_in_body = R"({"customer":{"name":"Bo"},"services":["HC"]}
 TEST_CASE("http stats: today's figures follow the commands within a second; a quiet day is zeros") {
     http_fixture server;
     http_client admin{server.port(), server.admin_token()};
-    salonq::test::open_salon(admin, "/v1/salons/s1");
+    salonq::test::open_salon_over_http(admin, "/v1/salons/s1");
     http_client pos{server.port(), server.token(role::pos, "s1")};
     http_client owner{server.port(), server.token(role::owner, "s1", "ana")};
     for (int i = 0; i < 3; ++i) {
@@ -93,8 +93,8 @@ TEST_CASE("http stats: today's figures follow the commands within a second; a qu
 TEST_CASE("http stats: a bad query is 400 naming the field; an unknown salon 404; other roles and salons 403") {
     http_fixture server;
     http_client admin{server.port(), server.admin_token()};
-    salonq::test::open_salon(admin, "/v1/salons/s1");
-    salonq::test::open_salon(admin, "/v1/salons/s2");
+    salonq::test::open_salon_over_http(admin, "/v1/salons/s1");
+    salonq::test::open_salon_over_http(admin, "/v1/salons/s2");
     http_client analyst{server.port(), server.token(role::analyst, "s1")};
     struct bad {
         std::string query;

@@ -38,7 +38,7 @@ std::int64_t int_at(std::string const& body, std::string_view pointer) {
 
 std::string const walk_in_body = R"({"customer":{"name":"Bo","phone":"+44 7700 900123"},"services":["HC"]})";
 
-void open_salon(http_fixture const& server) {
+void open_salon_over_http(http_fixture const& server) {
     http_client admin{server.port(), server.admin_token()};
     REQUIRE(admin.request(bhttp::verb::put, "/v1/salons/s1", R"({"name":"Cuts","timezone":"Europe/London"})").status ==
             201);
@@ -105,7 +105,7 @@ private:
 
 TEST_CASE("http views: the queue answers with its seq as ETag, 304 when unchanged, gzip when asked") {
     http_fixture server;
-    open_salon(server);
+    open_salon_over_http(server);
     http_client pos{server.port(), server.token(role::pos, "s1")};
     for (int i = 0; i < 5; ++i) {
         REQUIRE(pos.post("/v1/salons/s1/walk-ins", walk_in_body).status == 201);
@@ -136,7 +136,7 @@ TEST_CASE("http views: the queue answers with its seq as ETag, 304 when unchange
 
 TEST_CASE("http views: a ticket by id, and a customer's own ticket through its link without a token") {
     http_fixture server;
-    open_salon(server);
+    open_salon_over_http(server);
     http_client pos{server.port(), server.token(role::pos, "s1")};
     (void)pos.post("/v1/salons/s1/walk-ins", walk_in_body);
     auto const issued = pos.post("/v1/salons/s1/walk-ins", walk_in_body);
@@ -167,7 +167,7 @@ TEST_CASE("http views: a ticket by id, and a customer's own ticket through its l
 
 TEST_CASE("http live: a WebSocket gets the view, then every change in order; ?after resumes") {
     http_fixture server;
-    open_salon(server);
+    open_salon_over_http(server);
     auto const token = server.token(role::dashboard, "s1");
     live_client live{server.port(), token};
     auto const first = live.next();
@@ -195,7 +195,7 @@ TEST_CASE("http live: a WebSocket gets the view, then every change in order; ?af
 
 TEST_CASE("http live: Server-Sent Events with ids, for EventSource") {
     http_fixture server;
-    open_salon(server);
+    open_salon_over_http(server);
     http_client sse{server.port(), server.token(role::dashboard, "s1")};
     sse.send_raw("GET /v1/salons/s1/live HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nAuthorization: Bearer " +
                  server.token(role::dashboard, "s1") + "\r\nLast-Event-ID: 2\r\n\r\n");
@@ -212,7 +212,7 @@ TEST_CASE("http live: Server-Sent Events with ids, for EventSource") {
 
 TEST_CASE("http live: a screen that stops reading does not delay the others") {
     http_fixture server;
-    open_salon(server);
+    open_salon_over_http(server);
     auto const token = server.token(role::dashboard, "s1");
     live_client slow{server.port(), token}; // never reads after the handshake
     live_client fast{server.port(), token};
@@ -239,7 +239,7 @@ TEST_CASE("http live: a screen that stops reading does not delay the others") {
 
 TEST_CASE("http live: a plain GET is told how to ask for a stream; an unknown salon is 404") {
     http_fixture server;
-    open_salon(server);
+    open_salon_over_http(server);
     http_client admin{server.port(), server.admin_token()};
     auto const plain = admin.get("/v1/salons/s1/live");
     CHECK(plain.status == 400);
@@ -269,7 +269,7 @@ TEST_CASE("http live: a plain GET is told how to ask for a stream; an unknown sa
 
 TEST_CASE("http views: a salon's events page by page, and its priority audit") {
     http_fixture server;
-    open_salon(server); // seq 1..4
+    open_salon_over_http(server); // seq 1..4
     http_client pos{server.port(), server.token(role::pos, "s1")};
     for (int i = 0; i < 5; ++i) {
         REQUIRE(pos.post("/v1/salons/s1/walk-ins", walk_in_body).status == 201); // seq 5..9
@@ -314,7 +314,7 @@ std::size_t waiting_count(std::string const& queue) {
 
 TEST_CASE("http admin: the queue views rebuilt while walk-ins go on; every read answers all along") {
     http_fixture server;
-    open_salon(server);
+    open_salon_over_http(server);
     http_client admin{server.port(), server.admin_token()};
     for (int i = 0; i < 20; ++i) {
         REQUIRE(admin.post("/v1/salons/s1/walk-ins", walk_in_body).status == 201);

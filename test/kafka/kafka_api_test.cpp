@@ -115,7 +115,7 @@ TEST_CASE("kafka api: two api instances over two workers: live, retries, refusal
     b.wait_ready(60s);
     http_client ca{a->port(), admin};
     http_client cb{b.port(), admin};
-    open_salon(ca, salon);
+    open_salon_over_http(ca, salon);
 
     // B's live stream, opened before the walk-in reaches A.
     http_client live{b.port(), admin};

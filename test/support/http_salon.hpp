@@ -11,7 +11,7 @@
 
 namespace salonq::test {
 
-inline void open_salon(http_client& c, std::string const& salon) {
+inline void open_salon_over_http(http_client& c, std::string const& salon) {
     namespace bhttp = boost::beast::http;
     REQUIRE(c.request(bhttp::verb::put, salon, R"({"name":"Cuts","timezone":"Europe/London"})").status == 201);
     REQUIRE(c.request(bhttp::verb::patch, salon + "/config",

@@ -26,7 +26,7 @@ struct refusal {
     response answer;
 };
 
-std::expected<engine::salon_id, refusal> salon_of(request const& req) {
+[[nodiscard]] std::expected<engine::salon_id, refusal> salon_of(request const& req) {
     auto const id = req.param("salonId");
     if (!engine::codec::is_valid_id(id)) {
         return std::unexpected(refusal{
@@ -35,7 +35,7 @@ std::expected<engine::salon_id, refusal> salon_of(request const& req) {
     return engine::salon_id{std::string{id}};
 }
 
-std::expected<engine::command_id, refusal> command_id_of(request const& req) {
+[[nodiscard]] std::expected<engine::command_id, refusal> command_id_of(request const& req) {
     auto const key = req.header("Idempotency-Key");
     if (key.empty()) {
         return engine::command_id{random_id("api-")};
@@ -50,7 +50,7 @@ std::expected<engine::command_id, refusal> command_id_of(request const& req) {
 // If-Match: "<seq>" (a strong ETag of the queue view) or the bare number, of at most 18 digits: every such seq is
 // one the commands log holds (its expectedSeq is at most 2^63 - 1; a larger one would be written, then refused
 // when the log is read back).
-std::expected<std::optional<engine::seq_t>, refusal> expected_seq_of(request const& req) {
+[[nodiscard]] std::expected<std::optional<engine::seq_t>, refusal> expected_seq_of(request const& req) {
     auto value = req.header("If-Match");
     if (value.empty()) {
         return std::optional<engine::seq_t>{};
@@ -76,8 +76,8 @@ bool is_ticket_number(std::string_view s) noexcept {
 
 // The payload: the body's object, with the path's id put in front when the route has one. A body that names it
 // too is refused by name (rather than as a field given twice).
-std::expected<engine::command_body, refusal> payload_of(request const& req, std::string_view type,
-                                                        std::string_view path_field) {
+[[nodiscard]] std::expected<engine::command_body, refusal> payload_of(request const& req, std::string_view type,
+                                                                      std::string_view path_field) {
     std::string_view body = req.raw.body();
     auto const first = body.find_first_not_of(" \t\r\n");
     std::string spliced;
@@ -120,8 +120,8 @@ std::expected<engine::command_body, refusal> payload_of(request const& req, std:
     return std::move(*decoded);
 }
 
-std::expected<engine::command, refusal> command_of(services& ports, request const& req, std::string_view type,
-                                                   std::string_view path_field) {
+[[nodiscard]] std::expected<engine::command, refusal> command_of(services& ports, request const& req,
+                                                                 std::string_view type, std::string_view path_field) {
     auto by = req.who ? auth::actor_of(*req.who) : std::nullopt;
     if (!by) {
         return std::unexpected(refusal{

@@ -18,8 +18,8 @@ constexpr std::size_t longest_id = 300; // a notification id: salon, seq, kind, 
 
 // The notifier's store and the salon the path names, or the answer: 503 without a notifier, 400 for an invalid
 // id, 404 for a salon the queue views do not know.
-std::expected<std::pair<notify::notify_store*, engine::salon_id>, response> salon_of(services& ports,
-                                                                                     request const& req) {
+[[nodiscard]] std::expected<std::pair<notify::notify_store*, engine::salon_id>, response> salon_of(services& ports,
+                                                                                                   request const& req) {
     if (ports.notifications == nullptr) {
         return std::unexpected(
             error_response(status::service_unavailable, "not_ready", "this process runs no notifier"));
@@ -42,7 +42,8 @@ response store_failure(std::string const& why) {
 }
 
 // The settings as GET shows them: everything but the secret, and the salon's counts.
-std::expected<std::string, std::string> settings_json(notify::notify_store& store, engine::salon_id const& salon) {
+[[nodiscard]] std::expected<std::string, std::string> settings_json(notify::notify_store& store,
+                                                                    engine::salon_id const& salon) {
     auto const dead = store.dead_count(salon);
     if (!dead) {
         return std::unexpected(dead.error());
@@ -72,7 +73,7 @@ void answer_settings(notify::notify_store& store, engine::salon_id const& salon,
 }
 
 // ?limit=N, 1 to max_page (default_page without it).
-std::expected<std::size_t, response> limit_of(request const& req) {
+[[nodiscard]] std::expected<std::size_t, response> limit_of(request const& req) {
     auto const text = req.query_param("limit");
     if (!text) {
         return default_page;
@@ -87,7 +88,7 @@ std::expected<std::size_t, response> limit_of(request const& req) {
 }
 
 // A notification id from the query (?after=, ?id=): printable, at most longest_id bytes.
-std::expected<std::optional<std::string>, response> id_param(request const& req, std::string_view name) {
+[[nodiscard]] std::expected<std::optional<std::string>, response> id_param(request const& req, std::string_view name) {
     auto value = req.query_param(name);
     if (value && (value->empty() || value->size() > longest_id ||
                   !std::ranges::all_of(*value, [](char c) { return c > ' ' && c < '\x7f'; }))) {

@@ -17,7 +17,8 @@ namespace salonq::api::http {
 namespace {
 
 // The salon's current view, or the answer: 400 for an invalid id, 404 for no such salon, 503 without views.
-std::expected<std::shared_ptr<projections::snapshot const>, response> view_of(services& ports, std::string_view salon) {
+[[nodiscard]] std::expected<std::shared_ptr<projections::snapshot const>, response> view_of(services& ports,
+                                                                                            std::string_view salon) {
     if (ports.views == nullptr) {
         return std::unexpected(
             error_response(status::service_unavailable, "not_ready", "this process serves no queue views"));

@@ -21,7 +21,8 @@ response bad_query(std::string_view message, std::string_view field) {
 }
 
 // One day parameter, if given: none when absent, the answer when it is not a date.
-std::expected<std::optional<engine::local_day>, response> day_param(request const& req, std::string_view name) {
+[[nodiscard]] std::expected<std::optional<engine::local_day>, response> day_param(request const& req,
+                                                                                  std::string_view name) {
     auto const text = req.query_param(name);
     if (!text) {
         return std::nullopt;
@@ -34,7 +35,7 @@ std::expected<std::optional<engine::local_day>, response> day_param(request cons
 }
 
 // ?day=D, or ?from=A&to=B with A <= B and at most max_stats_days days.
-std::expected<day_range, response> range_of(request const& req) {
+[[nodiscard]] std::expected<day_range, response> range_of(request const& req) {
     auto day_given = day_param(req, "day");
     auto from_given = day_param(req, "from");
     auto to_given = day_param(req, "to");

@@ -6,7 +6,6 @@
 #include "engine/log/keys.hpp"
 
 #include <fmt/format.h>
-#include <simdjson.h>
 
 #include <algorithm>
 #include <charconv>
