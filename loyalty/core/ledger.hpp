@@ -27,6 +27,14 @@ struct cursor {
 // function of the entries, so a ledger rebuilt from the log lists them exactly as the one folded as it came.
 [[nodiscard]] bool before(cursor const& a, cursor const& b) noexcept;
 
+// A customer's standing at one salon: the points earned there and how many entries earned them.
+struct salon_balance {
+    engine::salon_id salon;
+    std::int64_t points = 0;
+    std::uint64_t entries = 0;
+    friend bool operator==(salon_balance const&, salon_balance const&) = default;
+};
+
 // Customers' ledgers in memory: what the fold of a whole log gives (tests, and the reference a stored ledger is
 // compared with). Each customer's entries are kept in ledger order; the balance is their sum.
 class ledger {

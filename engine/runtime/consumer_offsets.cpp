@@ -1,0 +1,67 @@
+#include "engine/runtime/consumer_offsets.hpp"
+
+#include "engine/codec/event_codec.hpp"
+#include "engine/codec/invalid_codec.hpp"
+
+#include <charconv>
+
+namespace salonq::engine::runtime {
+namespace {
+
+std::string offset_key(partition_id p) {
+    auto const v = static_cast<std::uint32_t>(p.value());
+    return std::string{'o', static_cast<char>(v >> 24U), static_cast<char>(v >> 16U), static_cast<char>(v >> 8U),
+                       static_cast<char>(v)};
+}
+
+} // namespace
+
+std::expected<consumer_offsets, store::error> consumer_offsets::load(store::rocks_store const& db, store::family f,
+                                                                     std::int32_t partition_count) {
+    std::vector<std::int64_t> next(static_cast<std::size_t>(partition_count), 0);
+    for (std::int32_t p = 0; p < partition_count; ++p) {
+        auto v = db.get(f, offset_key(partition_id{p}));
+        if (!v) {
+            return std::unexpected(v.error());
+        }
+        std::optional<std::string> const& stored = *v;
+        if (!stored) {
+            continue;
+        }
+        auto& n = next[static_cast<std::size_t>(p)];
+        auto const [end, ec] = std::from_chars(stored->data(), stored->data() + stored->size(), n);
+        if (ec != std::errc{} || end != stored->data() + stored->size() || n < 0) {
+            return std::unexpected(store::error{store::errc::corruption, "the stored offset of partition " +
+                                                                             std::to_string(p) + " is " + *stored});
+        }
+    }
+    return consumer_offsets{f, std::move(next)};
+}
+
+void consumer_offsets::put(store::write_batch& batch, partition_id p, offset_t next) const {
+    batch.put(family_, offset_key(p), std::to_string(next.value()));
+}
+
+std::expected<std::optional<decoded_run>, log::error> read_decoded(log::reader& events, partition_id p, offset_t from,
+                                                                   std::size_t max, undecodable const& bad) {
+    auto records = events.read(p, from, max);
+    if (!records) {
+        return std::unexpected(records.error());
+    }
+    if (records->empty()) {
+        return std::nullopt;
+    }
+    decoded_run run{p, {}, offset_t{records->back().offset.value() + 1}};
+    run.entries.reserve(records->size());
+    for (auto const& r : *records) {
+        auto entry = codec::decode_entry(r.value);
+        if (entry) {
+            run.entries.emplace_back(r.offset, std::move(*entry));
+        } else if (bad && !codec::decode_command_invalid(r.value)) {
+            bad(r.offset, entry.error().message);
+        }
+    }
+    return run;
+}
+
+} // namespace salonq::engine::runtime
