@@ -22,6 +22,7 @@ namespace salonq::engine::runtime {
 // the consumer's choice, the value in decimal. Not thread-safe: its owner's lock guards it.
 class consumer_offsets {
 public:
+    consumer_offsets() = default; // no partitions, until one is loaded
     [[nodiscard]] static std::expected<consumer_offsets, store::error>
     load(store::rocks_store const& db, store::family f, std::int32_t partition_count);
 
@@ -35,7 +36,7 @@ private:
     consumer_offsets(store::family f, std::vector<std::int64_t> next) : family_(f), next_(std::move(next)) {}
     static std::size_t index(partition_id p) { return static_cast<std::size_t>(p.value()); }
 
-    store::family family_;
+    store::family family_ = store::family::meta;
     std::vector<std::int64_t> next_;
 };
 
