@@ -29,8 +29,9 @@ enum class action : std::uint8_t {
     close_day,      // POST close-day
     register_salon, // POST a new salon
     issue_tokens,   // issuing and revoking tokens, rotating keys
+    read_loyalty,   // GET a customer's loyalty balance and ledger (at the token's salons)
 };
-inline constexpr std::size_t action_count = 16;
+inline constexpr std::size_t action_count = 17;
 
 [[nodiscard]] std::string_view to_string(action a) noexcept;
 
