@@ -18,6 +18,10 @@
 #include <functional>
 #include <string>
 
+namespace salonq::loyalty {
+class loyalty_store;
+} // namespace salonq::loyalty
+
 namespace salonq::api::http {
 
 struct services {
@@ -31,6 +35,7 @@ struct services {
     rate_limiter per_token{options.token_rate, options.token_burst};
     live_hub* live = nullptr;                  // the live streams' fan-out, where a read model feeds one
     projections::queue_views* views = nullptr; // the queue views, where this process keeps them
+    loyalty::loyalty_store* loyalty = nullptr; // customers' points, where this process keeps them (embedded mode)
     // Where handlers run their timers (a POST's wait for the decision); set by server::open to its own.
     boost::asio::any_io_executor executor;
 };

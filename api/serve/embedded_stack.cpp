@@ -13,8 +13,10 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     s->options_ = std::move(o);
     auto& opt = s->options_;
 
-    opt.engine.on_committed = [feed = &s->feed_](std::span<engine::runtime::outcome const* const> decided) {
+    opt.engine.on_committed = [feed = &s->feed_,
+                               loyalty = &s->loyalty_](std::span<engine::runtime::outcome const* const> decided) {
         feed->on_committed(decided);
+        loyalty->wake();
     };
     auto engine = engine::runtime::embedded_engine::open(opt.data, opt.engine);
     if (!engine) {
@@ -22,6 +24,9 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     }
     s->engine_ = std::move(*engine);
     s->gateway_ = std::make_unique<embedded_gateway>(*s->engine_, &s->feed_);
+    if (auto started = s->loyalty_.start(opt.data, s->engine_->events(), s->engine_->partition_count()); !started) {
+        return std::unexpected(started.error());
+    }
 
     auto views = projections::queue_views::open(opt.data / "views", s->engine_->partition_count(),
                                                 std::make_unique<projections::observed_estimator>());
@@ -42,6 +47,7 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     }
     s->auth_ = std::move(*auth);
     s->ports_ = make_services(opt.http, *s->gateway_, *s->auth_, s->metrics_, *s->hub_, *s->views_);
+    s->ports_->loyalty = s->loyalty_.store();
     add_live_gauge(s->metrics_, *s->hub_);
     s->metrics_.gauge("salonq_projection_lag_events", "Events in the log not yet in the queue views.",
                       [stack = s.get()] {
@@ -66,6 +72,7 @@ embedded_stack::~embedded_stack() {
     // last completions may still hold a POST's decision timer, which must be destroyed while that io_context exists
     // (they post to it; what they posted is destroyed with it).
     feed_.detach();  // the engine's last batches no longer reach the views
+    loyalty_.stop(); // nor the loyalty consumer (it reads the engine's log)
     engine_.reset(); // finishes what was submitted, closes the log
     server_.reset();
 }

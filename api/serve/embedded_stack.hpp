@@ -2,9 +2,10 @@
 
 // Everything `salonq serve` runs in embedded mode, wired in one place: the engine over the data directory, the
 // queue views beside it (<data>/views) fed from the engine's commits, the live hub fed from the views, the
-// authenticator (<data>/auth), the metrics and the HTTP server. Used by the command line and by the tests, so
-// they run the same process. Teardown (~embedded_stack): the views' feed is detached, the engine finishes its last
-// batch, then the server (its io_context) goes.
+// authenticator (<data>/auth), the loyalty ledger (<data>/loyalty, api/serve/loyalty_wiring), the metrics and the
+// HTTP server. Used by the command line and by the tests, so they run the same process. Teardown (~embedded_stack):
+// the views' feed is detached and the loyalty consumer stopped, the engine finishes its last batch, then the server
+// (its io_context) goes.
 
 #include "api/auth/authenticator.hpp"
 #include "api/gateway/embedded_feed.hpp"
@@ -14,6 +15,7 @@
 #include "api/http/options.hpp"
 #include "api/http/server.hpp"
 #include "api/http/services.hpp"
+#include "api/serve/loyalty_wiring.hpp"
 #include "engine/runtime/embedded_engine.hpp"
 #include "projections/store/queue_views.hpp"
 
@@ -48,12 +50,14 @@ public:
     [[nodiscard]] engine::runtime::embedded_engine& engine() noexcept { return *engine_; }
     [[nodiscard]] projections::queue_views& views() noexcept { return *views_; }
     [[nodiscard]] http::live_hub& live() noexcept { return *hub_; }
+    [[nodiscard]] loyalty::loyalty_store& loyalty() noexcept { return *loyalty_.store(); }
 
 private:
     embedded_stack() = default;
 
     embedded_stack_options options_;
-    embedded_feed feed_; // outlives the engine: the engine's hook points at it
+    embedded_feed feed_;     // outlives the engine: the engine's hook points at it
+    loyalty_wiring loyalty_; // likewise; stopped before the engine closes
     std::unique_ptr<engine::runtime::embedded_engine> engine_;
     std::unique_ptr<embedded_gateway> gateway_;
     std::unique_ptr<projections::queue_views> views_;
