@@ -82,7 +82,7 @@ TEST_SUITE("auth.access") {
         }
         CHECK_FALSE(a::allowed(role::owner, action::register_salon)); // onboarding is the operators'
         CHECK_FALSE(a::allowed(role::manager, action::issue_tokens));
-        CHECK_FALSE(a::allowed(role::staff, action::read_loyalty)); // what customers paid is not every stylist's
+        CHECK_FALSE(a::allowed(role::staff, action::read_loyalty));     // what customers paid is not every stylist's
         CHECK_FALSE(a::allowed(role::dashboard, action::read_loyalty)); // a TV board shows no customer's points
     }
 
