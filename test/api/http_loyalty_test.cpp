@@ -41,8 +41,9 @@ void open_salon(http_client& admin, std::string const& salon, std::string const&
 // A walk-in of `customer` served by ana and completed, paying `amount` cents.
 void served(http_client& admin, std::string const& salon, int ticket, std::string const& customer, int amount) {
     auto const base = "/v1/salons/" + salon;
-    REQUIRE(admin.post(base + "/walk-ins", R"({"customer":{"name":"Ann","customerId":")" + customer +
-                                               R"("},"services":["HC"]})")
+    REQUIRE(admin
+                .post(base + "/walk-ins",
+                      R"({"customer":{"name":"Ann","customerId":")" + customer + R"("},"services":["HC"]})")
                 .status == 201);
     auto const t = base + "/tickets/" + std::to_string(ticket);
     REQUIRE(admin.post(t + "/start", R"({"staffId":"ana"})").status == 200);
