@@ -42,16 +42,13 @@ void consumer_offsets::put(store::write_batch& batch, partition_id p, offset_t n
     batch.put(family_, offset_key(p), std::to_string(next.value()));
 }
 
-std::expected<std::optional<decoded_run>, log::error> read_decoded(log::reader& events, partition_id p, offset_t from,
-                                                                   std::size_t max, undecodable const& bad) {
+std::expected<decoded_run, log::error> read_decoded(log::reader& events, partition_id p, offset_t from, std::size_t max,
+                                                    undecodable const& bad) {
     auto records = events.read(p, from, max);
     if (!records) {
         return std::unexpected(records.error());
     }
-    if (records->empty()) {
-        return std::nullopt;
-    }
-    decoded_run run{p, {}, offset_t{records->back().offset.value() + 1}};
+    decoded_run run{p, {}, records->empty() ? from : offset_t{records->back().offset.value() + 1}};
     run.entries.reserve(records->size());
     for (auto const& r : *records) {
         auto entry = codec::decode_entry(r.value);

@@ -52,8 +52,8 @@ struct decoded_run {
 // the events topic, are passed over silently).
 using undecodable = std::function<void(offset_t at, std::string const& why)>;
 
-// Up to `max` records of p from `from` on, decoded; none when the log has nothing there yet.
-[[nodiscard]] std::expected<std::optional<decoded_run>, log::error>
-read_decoded(log::reader& events, partition_id p, offset_t from, std::size_t max, undecodable const& bad);
+// Up to `max` records of p from `from` on, decoded. Nothing there yet: a run with no entries and end == from.
+[[nodiscard]] std::expected<decoded_run, log::error> read_decoded(log::reader& events, partition_id p, offset_t from,
+                                                                  std::size_t max, undecodable const& bad);
 
 } // namespace salonq::engine::runtime

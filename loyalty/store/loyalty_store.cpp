@@ -217,11 +217,11 @@ std::expected<bool, std::string> loyalty_store::catch_up(engine::log::reader& ev
             if (!run) {
                 return std::unexpected(failure("reading the events log", run.error().message));
             }
-            if (!*run) {
+            if (run->end == next_offset(p)) {
                 break;
             }
             std::unique_lock lock{impl_->mutex};
-            if (auto folded = impl_->fold_run(p, (*run)->entries, (*run)->end); !folded) {
+            if (auto folded = impl_->fold_run(p, run->entries, run->end); !folded) {
                 return std::unexpected(folded.error());
             }
             any = true;
@@ -235,9 +235,10 @@ engine::offset_t loyalty_store::next_offset(engine::partition_id p) const {
     return impl_->offsets.next(p);
 }
 
-std::expected<std::optional<ledger_page>, std::string>
-loyalty_store::page(engine::customer_id const& customer, std::optional<std::span<engine::salon_id const>> scope,
-                    std::optional<cursor> const& after, std::size_t limit) const {
+std::expected<ledger_page, std::string> loyalty_store::page(engine::customer_id const& customer,
+                                                            std::optional<std::span<engine::salon_id const>> scope,
+                                                            std::optional<cursor> const& after,
+                                                            std::size_t limit) const {
     std::shared_lock lock{impl_->mutex};
     auto balances = impl_->stored_balances(customer);
     if (!balances) {
@@ -251,7 +252,7 @@ loyalty_store::page(engine::customer_id const& customer, std::optional<std::span
         }
     }
     if (out.salons.empty()) {
-        return std::nullopt;
+        return out;
     }
     auto const from = after ? entry_key(customer, *after) + '\0' : customer_first(customer);
     std::string problem;
@@ -314,16 +315,16 @@ std::expected<ledger, std::string> rebuild(engine::log::reader& events) {
             if (!run) {
                 return std::unexpected(failure("reading the events log", run.error().message));
             }
-            if (!*run) {
+            if (run->end == from) {
                 break;
             }
-            for (auto const& [offset, entry] : (*run)->entries) {
+            for (auto const& [offset, entry] : run->entries) {
                 auto const* e = std::get_if<engine::event>(&entry);
                 if (auto step = e != nullptr ? fold.apply(*e) : step_result{}; step.earned) {
                     out.add(std::move(*step.earned));
                 }
             }
-            from = (*run)->end;
+            from = run->end;
         }
     }
     return out;

@@ -56,10 +56,11 @@ public:
     [[nodiscard]] engine::offset_t next_offset(engine::partition_id p) const;
 
     // A page of the customer's ledger: the entries and balances of the salons in `scope` (every salon without
-    // one) after `after`, at most `limit` entries. None when the customer earned nothing in scope.
-    [[nodiscard]] std::expected<std::optional<ledger_page>, std::string>
-    page(engine::customer_id const& customer, std::optional<std::span<engine::salon_id const>> scope,
-         std::optional<cursor> const& after, std::size_t limit) const;
+    // one) after `after`, at most `limit` entries. No salons when the customer earned nothing in scope.
+    [[nodiscard]] std::expected<ledger_page, std::string> page(engine::customer_id const& customer,
+                                                               std::optional<std::span<engine::salon_id const>> scope,
+                                                               std::optional<cursor> const& after,
+                                                               std::size_t limit) const;
     // Every customer's whole ledger (checks and tests: a rebuild from the log must equal it).
     [[nodiscard]] std::expected<ledger, std::string> all() const;
     // Each salon's fold as stored.

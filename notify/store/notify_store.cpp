@@ -312,11 +312,11 @@ std::expected<bool, std::string> notify_store::catch_up(engine::log::reader& eve
             if (!run) {
                 return std::unexpected(failure("reading the events log", run.error().message));
             }
-            if (!*run) {
+            if (run->end == next_offset(p)) {
                 break;
             }
             std::lock_guard lock{impl_->mutex};
-            if (auto folded = impl_->fold(p, (*run)->entries, (*run)->end, now); !folded) {
+            if (auto folded = impl_->fold(p, run->entries, run->end, now); !folded) {
                 return std::unexpected(folded.error());
             }
             any = true;

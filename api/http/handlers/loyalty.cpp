@@ -64,8 +64,8 @@ std::string page_json(loyalty_query const& q, loyalty::ledger_page const& page, 
         loyalty::write_entry(w, e);
     }
     w.end_array();
-    if (page.next) {
-        w.field("nextAfter", loyalty::format_cursor(*page.next));
+    if (auto const& next = page.next) {
+        w.field("nextAfter", loyalty::format_cursor(*next));
     }
     w.end_object();
     return w.str();
@@ -83,28 +83,31 @@ void get_customer_loyalty(services& ports, request const& req, replier reply) {
         reply(error_response(status::service_unavailable, "not_ready", "this process keeps no loyalty ledger"));
         return;
     }
-    auto const& who = *req.who;
-    auto const every_salon = who.all_salons;
+    if (!req.who) { // admission gave this route a bearer; without one it shows nothing
+        reply(error_response(status::unauthorized, "token_missing", "this needs a token", "Authorization"));
+        return;
+    }
+    auto const every_salon = req.who->all_salons;
     auto const scope =
-        every_salon ? std::nullopt : std::optional<std::span<engine::salon_id const>>{std::span{who.salons}};
+        every_salon ? std::nullopt : std::optional<std::span<engine::salon_id const>>{std::span{req.who->salons}};
     auto page = ports.loyalty->page(q->customer, scope, q->after, q->limit);
     if (!page) {
         ports.log.error("loyalty of {}: {}", q->customer.value(), page.error());
         reply(error_response(status::service_unavailable, "not_ready", "the loyalty ledger could not be read"));
         return;
     }
-    if (!*page) {
+    if (page->salons.empty()) {
         reply(error_response(status::not_found, "customer_not_found",
                              every_salon ? "no loyalty points for this customer"
                                          : "no loyalty points for this customer at this token's salons",
                              "customerId"));
         return;
     }
-    auto r = json_response(status::ok, page_json(*q, **page, every_salon));
+    auto r = json_response(status::ok, page_json(*q, *page, every_salon));
     r.header("Cache-Control", "no-store");
-    if ((*page)->next) {
-        r.header("Link", fmt::format("<{}?after={}&limit={}>; rel=\"next\"", req.path,
-                                     loyalty::format_cursor(*(*page)->next), q->limit));
+    if (auto const& next = page->next) {
+        r.header("Link", fmt::format("<{}?after={}&limit={}>; rel=\"next\"", req.path, loyalty::format_cursor(*next),
+                                     q->limit));
     }
     reply(std::move(r));
 }
