@@ -3,6 +3,8 @@
 #include "engine/codec/event_codec.hpp"
 #include "engine/codec/invalid_codec.hpp"
 
+#include <fmt/format.h>
+
 #include <charconv>
 
 namespace salonq::engine::runtime {
@@ -55,10 +57,47 @@ std::expected<decoded_run, log::error> read_decoded(log::reader& events, partiti
         if (entry) {
             run.entries.emplace_back(r.offset, std::move(*entry));
         } else if (bad && !codec::decode_command_invalid(r.value)) {
-            bad(r.offset, entry.error().message);
+            bad(p, r.offset, entry.error().message);
         }
     }
     return run;
+}
+
+std::expected<decoded_run, std::string> handed_over(consumer_offsets const& offsets, partition_id p, offset_t first,
+                                                    std::span<log_entry const> entries) {
+    if (first.value() > offsets.next(p).value()) {
+        return std::unexpected(fmt::format("partition {}: offset {} is ahead of {}, read the log from there", p.value(),
+                                           first.value(), offsets.next(p).value()));
+    }
+    decoded_run run{p, {}, offset_t{first.value() + static_cast<std::int64_t>(entries.size())}};
+    run.entries.reserve(entries.size());
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        run.entries.emplace_back(offset_t{first.value() + static_cast<std::int64_t>(i)}, entries[i]);
+    }
+    return run;
+}
+
+std::expected<bool, std::string> catch_up(log::reader& events, std::int32_t partition_count,
+                                          std::function<offset_t(partition_id)> const& next, std::size_t max,
+                                          undecodable const& bad, run_folder const& fold) {
+    bool any = false;
+    for (std::int32_t n = 0; n < partition_count; ++n) {
+        auto const p = partition_id{n};
+        for (auto from = next(p);; from = next(p)) {
+            auto run = read_decoded(events, p, from, max, bad);
+            if (!run) {
+                return std::unexpected("reading the events log: " + run.error().message);
+            }
+            if (run->end == from) {
+                break;
+            }
+            if (auto folded = fold(*run); !folded) {
+                return std::unexpected(folded.error());
+            }
+            any = true;
+        }
+    }
+    return any;
 }
 
 } // namespace salonq::engine::runtime

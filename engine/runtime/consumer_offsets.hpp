@@ -12,6 +12,7 @@
 #include <expected>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -50,10 +51,25 @@ struct decoded_run {
 
 // Told of each record passed over because it does not decode (Kafka mode's command_invalid answers, expected in
 // the events topic, are passed over silently).
-using undecodable = std::function<void(offset_t at, std::string const& why)>;
+using undecodable = std::function<void(partition_id p, offset_t at, std::string const& why)>;
 
 // Up to `max` records of p from `from` on, decoded. Nothing there yet: a run with no entries and end == from.
 [[nodiscard]] std::expected<decoded_run, log::error> read_decoded(log::reader& events, partition_id p, offset_t from,
                                                                   std::size_t max, undecodable const& bad);
+
+// Entries handed over at consecutive offsets from `first` (the embedded engine's hand-off), as a run; refused when
+// `first` is beyond p's next offset (entries were missed: read them from the log instead).
+[[nodiscard]] std::expected<decoded_run, std::string> handed_over(consumer_offsets const& offsets, partition_id p,
+                                                                  offset_t first, std::span<log_entry const> entries);
+
+// What a consumer folds a run with: it stores what the run changes with the run's end as p's next offset.
+using run_folder = std::function<std::expected<void, std::string>(decoded_run const& run)>;
+
+// Reads every partition from next(p) to the log's end, in runs of up to `max` records, and hands each to `fold`.
+// True if anything was new.
+[[nodiscard]] std::expected<bool, std::string> catch_up(log::reader& events, std::int32_t partition_count,
+                                                        std::function<offset_t(partition_id)> const& next,
+                                                        std::size_t max, undecodable const& bad,
+                                                        run_folder const& fold);
 
 } // namespace salonq::engine::runtime

@@ -98,17 +98,15 @@ struct loyalty_store::impl {
         return step.earned ? earn(b, *step.earned) : std::expected<void, std::string>{};
     }
 
-    // Entries of partition p at their offsets (ascending), then the offset after the run: those below the
+    // Entries of a partition at their offsets (ascending), then the offset after the run: those below the
     // partition's next offset were folded before.
-    std::expected<void, std::string> fold_run(engine::partition_id p,
-                                              std::span<std::pair<engine::offset_t, engine::log_entry> const> run,
-                                              engine::offset_t end) {
-        auto const from = offsets.next(p);
-        if (end.value() <= from.value()) {
+    std::expected<void, std::string> fold_run(engine::runtime::decoded_run const& run) {
+        auto const from = offsets.next(run.partition);
+        if (run.end.value() <= from.value()) {
             return {};
         }
         batch_state b;
-        for (auto const& [offset, entry] : run) {
+        for (auto const& [offset, entry] : run.entries) {
             auto const* e = std::get_if<engine::event>(&entry);
             if (offset.value() < from.value() || e == nullptr) {
                 continue;
@@ -118,7 +116,7 @@ struct loyalty_store::impl {
                 return folded;
             }
         }
-        return write(p, end, b);
+        return write(run.partition, run.end, b);
     }
 
     std::expected<void, std::string> write(engine::partition_id p, engine::offset_t end, batch_state& b) {
@@ -190,44 +188,24 @@ std::expected<std::unique_ptr<loyalty_store>, std::string> loyalty_store::open(s
 
 std::expected<void, std::string> loyalty_store::apply(engine::partition_id p, engine::offset_t first_offset,
                                                       std::span<engine::log_entry const> entries) {
-    std::vector<std::pair<engine::offset_t, engine::log_entry>> run;
-    run.reserve(entries.size());
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-        run.emplace_back(engine::offset_t{first_offset.value() + static_cast<std::int64_t>(i)}, entries[i]);
-    }
     std::unique_lock lock{impl_->mutex};
-    if (first_offset.value() > impl_->offsets.next(p).value()) {
-        return std::unexpected(fmt::format("partition {}: offset {} is ahead of {}, read the log from there", p.value(),
-                                           first_offset.value(), impl_->offsets.next(p).value()));
-    }
-    auto const end = engine::offset_t{first_offset.value() + static_cast<std::int64_t>(entries.size())};
-    return impl_->fold_run(p, run, end);
+    auto run = engine::runtime::handed_over(impl_->offsets, p, first_offset, entries);
+    return run ? impl_->fold_run(*run) : std::unexpected(run.error());
 }
 
 std::expected<bool, std::string> loyalty_store::catch_up(engine::log::reader& events) {
-    bool any = false;
-    auto const bad = [this](engine::offset_t at, std::string const& why) {
+    auto const bad = [this](engine::partition_id p, engine::offset_t at, std::string const& why) {
         ++impl_->counts.undecodable;
-        log().error("the events log's record at offset {} does not decode and is passed over: {}", at.value(), why);
+        log().error("the events log's record at partition {} offset {} does not decode and is passed over: {}",
+                    p.value(), at.value(), why);
     };
-    for (std::int32_t n = 0; n < impl_->offsets.partition_count(); ++n) {
-        auto const p = engine::partition_id{n};
-        for (;;) {
-            auto run = engine::runtime::read_decoded(events, p, next_offset(p), read_batch, bad);
-            if (!run) {
-                return std::unexpected(failure("reading the events log", run.error().message));
-            }
-            if (run->end == next_offset(p)) {
-                break;
-            }
+    return engine::runtime::catch_up(
+        events, impl_->offsets.partition_count(), [this](engine::partition_id p) { return next_offset(p); }, read_batch,
+        bad,
+        [this](engine::runtime::decoded_run const& run) {
             std::unique_lock lock{impl_->mutex};
-            if (auto folded = impl_->fold_run(p, run->entries, run->end); !folded) {
-                return std::unexpected(folded.error());
-            }
-            any = true;
-        }
-    }
-    return any;
+            return impl_->fold_run(run);
+        });
 }
 
 engine::offset_t loyalty_store::next_offset(engine::partition_id p) const {
@@ -308,24 +286,24 @@ fold_counts const& loyalty_store::counts() const noexcept { return impl_->counts
 std::expected<ledger, std::string> rebuild(engine::log::reader& events) {
     points_fold fold;
     ledger out;
-    for (std::int32_t n = 0; n < events.partition_count(); ++n) {
-        auto const p = engine::partition_id{n};
-        for (engine::offset_t from{0};;) {
-            auto run = engine::runtime::read_decoded(events, p, from, read_batch, {});
-            if (!run) {
-                return std::unexpected(failure("reading the events log", run.error().message));
-            }
-            if (run->end == from) {
-                break;
-            }
-            for (auto const& [offset, entry] : run->entries) {
-                auto const* e = std::get_if<engine::event>(&entry);
-                if (auto step = e != nullptr ? fold.apply(*e) : step_result{}; step.earned) {
-                    out.add(std::move(*step.earned));
-                }
-            }
-            from = run->end;
-        }
+    std::vector<engine::offset_t> next(static_cast<std::size_t>(events.partition_count()), engine::offset_t{0});
+    auto const at = [&next](engine::partition_id p) -> engine::offset_t& {
+        return next.at(static_cast<std::size_t>(p.value()));
+    };
+    auto caught =
+        engine::runtime::catch_up(events, events.partition_count(), at, read_batch, {},
+                                  [&](engine::runtime::decoded_run const& run) -> std::expected<void, std::string> {
+                                      for (auto const& [offset, entry] : run.entries) {
+                                          auto const* e = std::get_if<engine::event>(&entry);
+                                          if (auto step = e != nullptr ? fold.apply(*e) : step_result{}; step.earned) {
+                                              out.add(std::move(*step.earned));
+                                          }
+                                      }
+                                      at(run.partition) = run.end;
+                                      return {};
+                                  });
+    if (!caught) {
+        return std::unexpected(caught.error());
     }
     return out;
 }

@@ -170,13 +170,11 @@ struct notify_store::impl {
 
     // Entries at their offsets (ascending), then the offset after the run: those below the partition's next offset
     // were folded before.
-    std::expected<void, std::string> fold(engine::partition_id p,
-                                          std::span<std::pair<engine::offset_t, engine::log_entry> const> run,
-                                          engine::offset_t end, engine::instant now) {
-        auto const from = offsets.next(p);
+    std::expected<void, std::string> fold(engine::runtime::decoded_run const& run, engine::instant now) {
+        auto const from = offsets.next(run.partition);
         std::set<std::string> touched;
         std::vector<delivery> queued;
-        for (auto const& [offset, entry] : run) {
+        for (auto const& [offset, entry] : run.entries) {
             if (offset.value() < from.value()) {
                 continue;
             }
@@ -189,7 +187,8 @@ struct notify_store::impl {
                 }
             }
         }
-        return end.value() > from.value() ? write(p, end, touched, queued) : std::expected<void, std::string>{};
+        return run.end.value() > from.value() ? write(run.partition, run.end, touched, queued)
+                                              : std::expected<void, std::string>{};
     }
 
     std::expected<void, std::string> write(engine::partition_id p, engine::offset_t next_offset,
@@ -287,42 +286,23 @@ std::optional<salon_settings> notify_store::settings(engine::salon_id const& sal
 
 std::expected<void, std::string> notify_store::apply(engine::partition_id p, engine::offset_t first_offset,
                                                      std::span<engine::log_entry const> entries, engine::instant now) {
-    std::vector<std::pair<engine::offset_t, engine::log_entry>> run;
-    run.reserve(entries.size());
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-        run.emplace_back(engine::offset_t{first_offset.value() + static_cast<std::int64_t>(i)}, entries[i]);
-    }
     std::lock_guard lock{impl_->mutex};
-    if (first_offset.value() > impl_->offsets.next(p).value()) {
-        return std::unexpected(fmt::format("partition {}: offset {} is ahead of {}, read the log from there", p.value(),
-                                           first_offset.value(), impl_->offsets.next(p).value()));
-    }
-    auto const end = engine::offset_t{first_offset.value() + static_cast<std::int64_t>(entries.size())};
-    return impl_->fold(p, run, end, now);
+    auto run = engine::runtime::handed_over(impl_->offsets, p, first_offset, entries);
+    return run ? impl_->fold(*run, now) : std::unexpected(run.error());
 }
 
 std::expected<bool, std::string> notify_store::catch_up(engine::log::reader& events, engine::instant now) {
-    bool any = false;
-    for (std::int32_t n = 0; n < impl_->offsets.partition_count(); ++n) {
-        auto const p = engine::partition_id{n};
-        // A record that is no salon's entry is passed over, so one bad record cannot stop every salon's notifications.
-        auto const bad = [n](engine::offset_t at, std::string const& why) { skipped(n, at.value(), why); };
-        for (;;) {
-            auto run = engine::runtime::read_decoded(events, p, next_offset(p), read_batch, bad);
-            if (!run) {
-                return std::unexpected(failure("reading the events log", run.error().message));
-            }
-            if (run->end == next_offset(p)) {
-                break;
-            }
+    // A record that is no salon's entry is passed over, so one bad record cannot stop every salon's notifications.
+    auto const bad = [](engine::partition_id p, engine::offset_t at, std::string const& why) {
+        skipped(p.value(), at.value(), why);
+    };
+    return engine::runtime::catch_up(
+        events, impl_->offsets.partition_count(), [this](engine::partition_id p) { return next_offset(p); }, read_batch,
+        bad,
+        [this, now](engine::runtime::decoded_run const& run) {
             std::lock_guard lock{impl_->mutex};
-            if (auto folded = impl_->fold(p, run->entries, run->end, now); !folded) {
-                return std::unexpected(folded.error());
-            }
-            any = true;
-        }
-    }
-    return any;
+            return impl_->fold(run, now);
+        });
 }
 
 engine::offset_t notify_store::next_offset(engine::partition_id p) const {
