@@ -60,7 +60,8 @@ void serve_customers(std::uint16_t port, std::string const& token, std::string c
             }
             ++completed;
         }
-    } catch (std::exception const&) { // the server died mid-request: that answer never came
+    } catch (std::exception const& e) { // the server died mid-request: that answer never came
+        MESSAGE("a front desk stopped at the kill: " << std::string{e.what()});
     }
 }
 

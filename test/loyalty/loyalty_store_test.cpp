@@ -147,7 +147,7 @@ TEST_CASE("loyalty store: a fold state lost with its offsets is folded again fro
 TEST_CASE("loyalty store: a page shows the salons in scope, newest first, with a cursor that goes on") {
     world w;
     for (int i = 0; i < 5; ++i) {
-        w.visit(i % 2 == 0 ? "s1" : "s2", regular("c-1"), 1000 * (i + 1));
+        w.visit(i % 2 == 0 ? "s1" : "s2", regular("c-1"), std::int64_t{1000} * (i + 1));
     }
     w.visit("s3", regular("c-2"), 4000);
     std::ignore = w.caught_up();
