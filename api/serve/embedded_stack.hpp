@@ -50,7 +50,6 @@ public:
     [[nodiscard]] engine::runtime::embedded_engine& engine() noexcept { return *engine_; }
     [[nodiscard]] projections::queue_views& views() noexcept { return *views_; }
     [[nodiscard]] http::live_hub& live() noexcept { return *hub_; }
-    [[nodiscard]] loyalty::loyalty_store& loyalty() noexcept { return *loyalty_.store(); }
 
 private:
     embedded_stack() = default;
