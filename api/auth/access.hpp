@@ -13,25 +13,27 @@ namespace salonq::api::auth {
 
 // What a route does, for the role table. A route names exactly one; the HTTP route table carries it.
 enum class action : std::uint8_t {
-    read_queue,     // GET queue, tickets, command outcomes, live view
-    read_events,    // GET events, priority log
-    read_stats,     // GET statistics and reports
-    walk_in,        // POST walk-ins
-    start,          // POST start (next or a given ticket)
-    complete,       // POST complete
-    clock_in_out,   // POST clock-in / clock-out
-    skip,           // POST skip
-    undo_skip,      // POST undo-skip
-    start_priority, // POST start-priority
-    cancel,         // POST cancel
-    manage_staff,   // POST staff (add)
-    configure,      // POST configure (config, services)
-    close_day,      // POST close-day
-    register_salon, // POST a new salon
-    issue_tokens,   // issuing and revoking tokens, rotating keys
-    read_loyalty,   // GET a customer's loyalty balance and ledger (at the token's salons)
+    read_queue,           // GET queue, tickets, command outcomes, live view
+    read_events,          // GET events, priority log
+    read_stats,           // GET statistics and reports
+    walk_in,              // POST walk-ins
+    start,                // POST start (next or a given ticket)
+    complete,             // POST complete
+    clock_in_out,         // POST clock-in / clock-out
+    skip,                 // POST skip
+    undo_skip,            // POST undo-skip
+    start_priority,       // POST start-priority
+    cancel,               // POST cancel
+    manage_staff,         // POST staff (add)
+    configure,            // POST configure (config, services)
+    close_day,            // POST close-day
+    register_salon,       // POST a new salon
+    issue_tokens,         // issuing and revoking tokens, rotating keys
+    read_notifications,   // GET the webhook settings (never the secret) and the dead letters
+    manage_notifications, // PUT the webhook settings, re-drive dead letters
+    read_loyalty,         // GET a customer's loyalty balance and ledger (at the token's salons)
 };
-inline constexpr std::size_t action_count = 17;
+inline constexpr std::size_t action_count = 19;
 
 [[nodiscard]] std::string_view to_string(action a) noexcept;
 

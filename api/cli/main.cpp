@@ -2,6 +2,7 @@
 
 #include "api/cli/auth_commands.hpp"
 #include "api/cli/commands.hpp"
+#include "api/cli/projections_command.hpp"
 #include "api/cli/replay_command.hpp"
 #include "engine/logging/logger.hpp"
 
@@ -27,6 +28,7 @@ struct options {
     simulate_options sim;
     auth_options ao;
     replay_options ro;
+    projections_options po;
     std::string input = "-";
     std::string salon;
     std::string verify_brokers;
@@ -54,6 +56,7 @@ struct commands {
     CLI::App* keys_retire = nullptr;
     CLI::App* routes = nullptr;
     CLI::App* replay = nullptr;
+    CLI::App* projections_rebuild = nullptr;
 };
 
 // A crash says why: an uncaught exception is named on stderr before the abort.
@@ -142,6 +145,7 @@ void add_embedded_commands(CLI::App& app, options& o, commands& c) {
 
     c.replay = add_replay_command(app, o.ro);
     add_cluster_options(c.replay, o.ko);
+    c.projections_rebuild = add_projections_command(app, o.po);
 
     c.demo = app.add_subcommand("demo", "Open a demo salon, run a simulated day through the engine, show the queue");
 
@@ -352,6 +356,9 @@ int run(commands const& c, options& o) {
     }
     if (c.replay->parsed()) {
         return run_replay(o.so, o.ko, o.ro);
+    }
+    if (c.projections_rebuild->parsed()) {
+        return run_projections_rebuild(o.so, o.po);
     }
     if (c.demo->parsed()) {
         return run_demo(o.so);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <iostream>
 #include <memory>
@@ -50,13 +51,18 @@ private:
 };
 
 std::unique_ptr<replay::sink> sink_for(replay_options const& ro, replay::output& out, replay::day_window days) {
+    constexpr double ms_per_minute = 60'000;
     if (ro.report) {
         // A report is a table: CSV unless JSON lines were asked for.
         auto const f =
             ro.format_given && ro.format == "jsonl" ? replay::table_format::jsonl : replay::table_format::csv;
         // CLI11 let only the names parse_report knows through.
         auto const kind = replay::parse_report(*ro.report).value_or(replay::report_kind::daily);
-        return std::make_unique<replay::report_sink>(kind, out, f, std::move(days));
+        replay::report_settings settings{std::move(days)};
+        if (ro.target_wait_min) {
+            settings.target_wait_ms = std::llround(*ro.target_wait_min * ms_per_minute);
+        }
+        return std::make_unique<replay::report_sink>(kind, out, f, std::move(settings));
     }
     if (ro.format == "csv") {
         return std::make_unique<replay::csv_sink>(out);
@@ -93,6 +99,9 @@ CLI::App* add_replay_command(CLI::App& app, replay_options& ro) {
                   "Instead of the entries, a report (CSV, or JSON lines with --format jsonl): " +
                       fmt::format("{}", fmt::join(reports, ", ")))
         ->check(CLI::IsMember(reports));
+    r->add_option("--target-wait", ro.target_wait_min,
+                  "With --report staffing: the p90 wait in minutes no hour may exceed (default 15)")
+        ->check(CLI::Range(1.0, 600.0));
     r->add_option("--output,-o", ro.output, "Write to this file instead of stdout");
     r->add_flag("--quiet,-q", ro.quiet, "No progress on stderr");
     return r;
@@ -114,6 +123,9 @@ std::expected<chosen_entries, std::string> choose(replay_options const& ro, std:
     if (ro.report && !ro.types.empty()) {
         return std::unexpected("--type: a report is computed from all of a salon's events; choose salons, offsets "
                                "or a --from/--to window of days");
+    }
+    if (ro.target_wait_min && ro.report != "staffing") {
+        return std::unexpected("--target-wait: only the staffing report has a target wait (--report staffing)");
     }
     auto asked = selection_of(ro, partitions);
     if (!asked || !ro.report) {

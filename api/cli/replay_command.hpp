@@ -21,8 +21,9 @@ struct replay_options {
     std::vector<std::string> to_offsets;
     std::string format = "jsonl";
     bool format_given = false;
-    std::optional<std::string> report; // daily, hourly, staff, services, priority-audit, waits
-    std::optional<std::string> output; // default stdout
+    std::optional<std::string> report;     // daily, hourly, staff, services, priority-audit, waits
+    std::optional<double> target_wait_min; // --report staffing: the p90 wait to keep within (default 15)
+    std::optional<std::string> output;     // default stdout
     bool quiet = false;
 };
 

@@ -52,6 +52,11 @@ void metrics::gauge(std::string name, std::string help, std::function<double()> 
     gauges_.push_back({std::move(name), std::move(help), std::move(read)});
 }
 
+void metrics::counter(std::string name, std::string help, std::function<double()> read) {
+    std::lock_guard lock(mutex_);
+    gauges_.push_back({std::move(name), std::move(help), std::move(read), "counter"});
+}
+
 std::string metrics::render() const {
     std::vector<gauge_def> gauges;
     std::string out;
@@ -92,7 +97,7 @@ std::string metrics::render() const {
         }
     }
     for (auto const& g : gauges) { // read outside the lock: a gauge may take locks of its own
-        fmt::format_to(it, "# HELP {} {}\n# TYPE {} gauge\n{} {}\n", g.name, g.help, g.name, g.name, g.read());
+        fmt::format_to(it, "# HELP {} {}\n# TYPE {} {}\n{} {}\n", g.name, g.help, g.name, g.type, g.name, g.read());
     }
     return out;
 }

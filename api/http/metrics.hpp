@@ -30,6 +30,8 @@ public:
     void command_decided(std::string_view type, std::string_view reason);
     // A value read when /metrics is scraped (e.g. open connections).
     void gauge(std::string name, std::string help, std::function<double()> read);
+    // A count kept elsewhere (e.g. by a consumer's own atomics), read when scraped; it only goes up.
+    void counter(std::string name, std::string help, std::function<double()> read);
 
     [[nodiscard]] std::string render() const;
 
@@ -43,6 +45,7 @@ private:
         std::string name;
         std::string help;
         std::function<double()> read;
+        std::string_view type = "gauge";
     };
 
     mutable std::mutex mutex_;

@@ -1,7 +1,9 @@
 #include "api/http/routes.hpp"
 
+#include "api/http/handlers/admin.hpp"
 #include "api/http/handlers/commands.hpp"
 #include "api/http/handlers/loyalty.hpp"
+#include "api/http/handlers/notifications.hpp"
 #include "api/http/handlers/ops.hpp"
 #include "api/http/handlers/queries.hpp"
 
@@ -41,6 +43,10 @@ std::array const routes{
     route{verb::get, "/readyz", access::open, auth::action::read_queue, get_readyz, "The process can decide commands"},
     route{verb::get, "/metrics", access::token, auth::action::read_stats, get_metrics,
           "Counters and histograms in Prometheus' text format"},
+    route{verb::get, "/v1/admin/projections", access::token, auth::action::read_stats, get_projections,
+          "The read models this process keeps: their directories and last rebuilds (admin)"},
+    route{verb::post, "/v1/admin/projections/{name}/rebuild", access::token, auth::action::read_stats,
+          post_projection_rebuild, "Rebuild a read model from the events log while it serves (admin; name: views)"},
 
     route{verb::put, "/v1/salons/{salonId}", access::token, auth::action::register_salon, command_route<register_salon>,
           "Register a salon"},
@@ -81,6 +87,16 @@ std::array const routes{
           "A page of the salon's events after a seq (?after=SEQ&limit=N, at most 1000; nextAfter is the cursor)"},
     route{verb::get, "/v1/salons/{salonId}/priority-log", access::token, auth::action::read_events, get_priority_log,
           "The audit of priority starts: who ordered each, why, from which position, when"},
+    route{verb::put, "/v1/salons/{salonId}/notifications", access::token, auth::action::manage_notifications,
+          put_notification_settings, "Set the salon's webhook: address, secret (write-only), rules, max attempts"},
+    route{verb::get, "/v1/salons/{salonId}/notifications", access::token, auth::action::read_notifications,
+          get_notification_settings, "The salon's webhook settings (never the secret), outbox and dead letters"},
+    route{verb::get, "/v1/salons/{salonId}/notifications/dead-letters", access::token, auth::action::read_notifications,
+          get_dead_letters,
+          "A page of the salon's dead letters (?after=ID&limit=N, at most 1000; nextAfter is the cursor)"},
+    route{verb::post, "/v1/salons/{salonId}/notifications/dead-letters/redrive", access::token,
+          auth::action::manage_notifications, post_redrive,
+          "Put the salon's dead letters (all, or ?id=ID) back in the outbox"},
     route{verb::get, "/v1/public/tickets/{salonId}/{ticketId}/{code}", access::open, auth::action::read_queue,
           get_ticket_by_link, "A customer's own ticket, through the link its walk-in answer gave (no token)"},
     route{verb::get, "/v1/salons/{salonId}/live", access::token, auth::action::read_queue, get_live_plain,

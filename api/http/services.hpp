@@ -8,6 +8,7 @@
 #include "api/http/live/live_hub.hpp"
 #include "api/http/metrics.hpp"
 #include "api/http/options.hpp"
+#include "api/http/projection_admin.hpp"
 #include "api/http/rate_limiter.hpp"
 #include "engine/domain/time.hpp"
 #include "engine/logging/logger.hpp"
@@ -18,6 +19,9 @@
 #include <functional>
 #include <string>
 
+namespace salonq::notify {
+class notify_store;
+} // namespace salonq::notify
 namespace salonq::loyalty {
 class loyalty_store;
 } // namespace salonq::loyalty
@@ -33,9 +37,11 @@ struct services {
     logging::logger log{"http"};
     rate_limiter per_client{options.client_rate, options.client_burst};
     rate_limiter per_token{options.token_rate, options.token_burst};
-    live_hub* live = nullptr;                  // the live streams' fan-out, where a read model feeds one
-    projections::queue_views* views = nullptr; // the queue views, where this process keeps them
-    loyalty::loyalty_store* loyalty = nullptr; // customers' points, where this process keeps them (embedded mode)
+    live_hub* live = nullptr;                      // the live streams' fan-out, where a read model feeds one
+    projections::queue_views* views = nullptr;     // the queue views, where this process keeps them
+    projection_admin* projections = nullptr;       // rebuilds without downtime, where this process can
+    notify::notify_store* notifications = nullptr; // webhook settings and dead letters, where a notifier runs here
+    loyalty::loyalty_store* loyalty = nullptr;     // customers' points, where this process keeps them (embedded mode)
     // Where handlers run their timers (a POST's wait for the decision); set by server::open to its own.
     boost::asio::any_io_executor executor;
 };

@@ -13,9 +13,10 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     s->options_ = std::move(o);
     auto& opt = s->options_;
 
-    opt.engine.on_committed = [feed = &s->feed_,
+    opt.engine.on_committed = [feed = &s->feed_, notifier = &s->notify_,
                                loyalty = &s->loyalty_](std::span<engine::runtime::outcome const* const> decided) {
         feed->on_committed(decided);
+        notifier->wake();
         loyalty->wake();
     };
     auto engine = engine::runtime::embedded_engine::open(opt.data, opt.engine);
@@ -24,17 +25,25 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     }
     s->engine_ = std::move(*engine);
     s->gateway_ = std::make_unique<embedded_gateway>(*s->engine_, &s->feed_);
+    if (auto started =
+            s->notify_.start(opt.data / "notify", s->engine_->partition_count(), s->engine_->events(), opt.notify);
+        !started) {
+        return std::unexpected(started.error());
+    }
     if (auto started = s->loyalty_.start(opt.data, s->engine_->events(), s->engine_->partition_count()); !started) {
         return std::unexpected(started.error());
     }
 
-    auto views = projections::queue_views::open(opt.data / "views", s->engine_->partition_count(),
+    projections::generations gens{opt.data / "views"};
+    gens.remove_others(); // what an earlier rebuild left behind
+    auto views = projections::queue_views::open(gens.current(), s->engine_->partition_count(),
                                                 std::make_unique<projections::observed_estimator>());
     if (!views) {
         return std::unexpected(
-            fmt::format("cannot open the queue views in {}: {}", (opt.data / "views").string(), views.error().message));
+            fmt::format("cannot open the queue views in {}: {}", gens.current().string(), views.error().message));
     }
     s->views_ = std::move(*views);
+    s->rebuilder_ = std::make_unique<views_rebuilder>(*s->views_, s->engine_->events(), std::move(gens));
     s->hub_ = make_live_hub(*s->views_);
     if (auto attached = s->feed_.attach(*s->views_, s->engine_->events(), *s->hub_, opt.before_views_apply);
         !attached) {
@@ -47,7 +56,10 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     }
     s->auth_ = std::move(*auth);
     s->ports_ = make_services(opt.http, *s->gateway_, *s->auth_, s->metrics_, *s->hub_, *s->views_);
+    s->ports_->projections = s->rebuilder_.get();
+    s->ports_->notifications = s->notify_.store();
     s->ports_->loyalty = s->loyalty_.store();
+    s->notify_.add_metrics(s->metrics_, s->engine_->events());
     add_live_gauge(s->metrics_, *s->hub_);
     s->metrics_.gauge("salonq_projection_lag_events", "Events in the log not yet in the queue views.",
                       [stack = s.get()] {
@@ -71,9 +83,11 @@ embedded_stack::~embedded_stack() {
     // run() has returned: no thread runs the server's io_context any more. The engine goes before the server: its
     // last completions may still hold a POST's decision timer, which must be destroyed while that io_context exists
     // (they post to it; what they posted is destroyed with it).
-    feed_.detach();  // the engine's last batches no longer reach the views
-    loyalty_.stop(); // nor the loyalty consumer (it reads the engine's log)
-    engine_.reset(); // finishes what was submitted, closes the log
+    rebuilder_.reset(); // a rebuild under way stops; the views serve on as they were
+    feed_.detach();     // the engine's last batches no longer reach the views
+    notify_.stop();     // nothing reads the events log after this; the hook's wake() does nothing now
+    loyalty_.stop();    // likewise
+    engine_.reset();    // finishes what was submitted, closes the log
     server_.reset();
 }
 

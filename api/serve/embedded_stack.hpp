@@ -2,10 +2,10 @@
 
 // Everything `salonq serve` runs in embedded mode, wired in one place: the engine over the data directory, the
 // queue views beside it (<data>/views) fed from the engine's commits, the live hub fed from the views, the
-// authenticator (<data>/auth), the loyalty ledger (<data>/loyalty, api/serve/loyalty_wiring), the metrics and the
-// HTTP server. Used by the command line and by the tests, so they run the same process. Teardown (~embedded_stack):
-// the views' feed is detached and the loyalty consumer stopped, the engine finishes its last batch, then the server
-// (its io_context) goes.
+// notifier (<data>/notify, woken by the commits too), the loyalty ledger (<data>/loyalty, api/serve/loyalty_wiring,
+// woken likewise), the authenticator (<data>/auth), the metrics and the HTTP server. Used by the command line and by
+// the tests, so they run the same process. Teardown (~embedded_stack): the views' feed is detached, the notifier and
+// the loyalty consumer stop, the engine finishes its last batch, then the server (its io_context) goes.
 
 #include "api/auth/authenticator.hpp"
 #include "api/gateway/embedded_feed.hpp"
@@ -16,6 +16,8 @@
 #include "api/http/server.hpp"
 #include "api/http/services.hpp"
 #include "api/serve/loyalty_wiring.hpp"
+#include "api/serve/notify_wiring.hpp"
+#include "api/serve/views_rebuilder.hpp"
 #include "engine/runtime/embedded_engine.hpp"
 #include "projections/store/queue_views.hpp"
 
@@ -33,6 +35,7 @@ struct embedded_stack_options {
     http::server_options http{};
     std::optional<std::filesystem::path> keyring{}; // default <data>/auth/keyring.json
     embedded_feed::apply_hook before_views_apply{}; // tests only: run before each apply of the views
+    notify::service_options notify{};               // the notifier's senders, deadline and retries
 };
 
 class embedded_stack {
@@ -56,10 +59,12 @@ private:
 
     embedded_stack_options options_;
     embedded_feed feed_;     // outlives the engine: the engine's hook points at it
-    loyalty_wiring loyalty_; // likewise; stopped before the engine closes
+    notify_wiring notify_;   // outlives the engine too (the hook wakes it); stopped before the engine closes
+    loyalty_wiring loyalty_; // likewise
     std::unique_ptr<engine::runtime::embedded_engine> engine_;
     std::unique_ptr<embedded_gateway> gateway_;
     std::unique_ptr<projections::queue_views> views_;
+    std::unique_ptr<views_rebuilder> rebuilder_; // stopped before the views and the engine go
     std::unique_ptr<http::live_hub> hub_;
     std::unique_ptr<auth::authenticator> auth_;
     http::metrics metrics_;

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
@@ -390,19 +391,58 @@ std::size_t notify_store::pending() const {
     return impl_->pending.size();
 }
 
+std::size_t notify_store::pending(engine::salon_id const& salon) const {
+    std::lock_guard lock{impl_->mutex};
+    return static_cast<std::size_t>(
+        std::ranges::count_if(impl_->pending, [&](auto const& entry) { return entry.second.salon == salon; }));
+}
+
 std::vector<delivery> notify_store::dead_letters(engine::salon_id const& salon) const {
+    auto all = dead_letters(salon, {}, std::numeric_limits<std::size_t>::max());
+    return all ? std::move(*all) : std::vector<delivery>{};
+}
+
+std::expected<std::vector<delivery>, std::string>
+notify_store::dead_letters(engine::salon_id const& salon, std::string_view after, std::size_t limit) const {
     std::lock_guard lock{impl_->mutex};
     std::vector<delivery> out;
     auto const prefix = dead_prefix(salon);
+    auto const from = after.empty() ? prefix : prefix + std::string{after} + std::string(1, '\0');
     auto end = prefix;
     end.back() = '\1';
-    (void)impl_->db->scan(dead_family, prefix, end, [&](std::string_view, std::string_view value) {
-        if (auto d = decode_delivery(value)) {
-            out.push_back(std::move(*d));
+    std::string problem;
+    auto scanned = impl_->db->scan(dead_family, from, end, [&](std::string_view, std::string_view value) {
+        auto d = decode_delivery(value);
+        if (!d) {
+            problem = failure("a stored dead letter", d.error());
+            return false;
         }
+        out.push_back(std::move(*d));
+        return out.size() < limit;
+    });
+    if (!scanned) {
+        return std::unexpected(failure("reading dead letters", scanned.error().message));
+    }
+    if (!problem.empty()) {
+        return std::unexpected(problem);
+    }
+    return out;
+}
+
+std::expected<std::size_t, std::string> notify_store::dead_count(engine::salon_id const& salon) const {
+    std::lock_guard lock{impl_->mutex};
+    std::size_t n = 0;
+    auto const prefix = dead_prefix(salon);
+    auto end = prefix;
+    end.back() = '\1';
+    auto scanned = impl_->db->scan(dead_family, prefix, end, [&](std::string_view, std::string_view) {
+        ++n;
         return true;
     });
-    return out;
+    if (!scanned) {
+        return std::unexpected(failure("counting dead letters", scanned.error().message));
+    }
+    return n;
 }
 
 std::expected<bool, std::string> notify_store::redrive(engine::salon_id const& salon, std::string const& id,

@@ -67,8 +67,13 @@ public:
     [[nodiscard]] std::expected<void, std::string> failed(std::string const& id, std::string const& why,
                                                           std::optional<engine::instant> retry_at);
     [[nodiscard]] std::size_t pending() const;
+    [[nodiscard]] std::size_t pending(engine::salon_id const& salon) const;
 
     [[nodiscard]] std::vector<delivery> dead_letters(engine::salon_id const& salon) const;
+    // A page of the salon's dead letters in id order: at most `limit`, those whose id is after `after`.
+    [[nodiscard]] std::expected<std::vector<delivery>, std::string>
+    dead_letters(engine::salon_id const& salon, std::string_view after, std::size_t limit) const;
+    [[nodiscard]] std::expected<std::size_t, std::string> dead_count(engine::salon_id const& salon) const;
     // Puts a dead letter back in the outbox, due now, its attempts reset; false if the salon has no such letter.
     [[nodiscard]] std::expected<bool, std::string> redrive(engine::salon_id const& salon, std::string const& id,
                                                            engine::instant now);

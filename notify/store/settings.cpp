@@ -25,9 +25,10 @@ salon_settings read(codec::object_view o) {
         codec::fail(codec::errc::invalid_value, o.path_of("url"), u.error());
     }
     s.secret = std::string{o.string("secret", longest_secret)};
-    if (s.secret.size() < shortest_secret) {
+    auto const printable = [](char c) { return c > ' ' && c < '\x7f'; };
+    if (s.secret.size() < shortest_secret || !std::ranges::all_of(s.secret, printable)) {
         codec::fail(codec::errc::invalid_value, o.path_of("secret"),
-                    fmt::format("at least {} characters", shortest_secret));
+                    fmt::format("{} to {} printable ASCII characters, no spaces", shortest_secret, longest_secret));
     }
     s.rules.almost_at = static_cast<std::uint32_t>(
         o.opt_integer("almostAt", 0, notify_rules::max_almost_at).value_or(notify_rules::default_almost_at));
@@ -50,10 +51,18 @@ std::string encode_settings(salon_settings const& s) {
 }
 
 std::expected<salon_settings, std::string> decode_settings(std::string_view json) {
+    auto s = read_settings(json);
+    if (!s) {
+        return std::unexpected(s.error().path.empty() ? s.error().message : s.error().path + ": " + s.error().message);
+    }
+    return std::move(*s);
+}
+
+std::expected<salon_settings, codec::error> read_settings(std::string_view json) {
     try {
         return read(codec::as_object(codec::parse_document(json, codec::limits::message), ""));
     } catch (codec::decode_failure& f) {
-        return std::unexpected(f.err.path.empty() ? f.err.message : f.err.path + ": " + f.err.message);
+        return std::unexpected(std::move(f.err));
     }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/codec/errc.hpp"
 #include "notify/derive/notification.hpp"
 
 #include <cstdint>
@@ -24,6 +25,8 @@ struct salon_settings {
 // the field.
 [[nodiscard]] std::string encode_settings(salon_settings const& s);
 [[nodiscard]] std::expected<salon_settings, std::string> decode_settings(std::string_view json);
+// The same checks with the codec's error (code, field path, message): what the HTTP API answers a bad body with.
+[[nodiscard]] std::expected<salon_settings, engine::codec::error> read_settings(std::string_view json);
 
 // A webhook address split up: http or https, host, port, target.
 struct webhook_url {

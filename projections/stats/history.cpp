@@ -131,6 +131,7 @@ void salon_history::clock_out(std::string const& staff, engine::instant at) {
     if (it == on_duty_since_.end()) {
         return;
     }
+    shifts_.push_back({staff, it->second, at});
     // Each local day gets its part of the shift.
     for (auto from = it->second; from < at;) {
         auto const midnight = next_local_midnight(timezone_, from);

@@ -53,6 +53,13 @@ struct day_counts {
     std::map<std::string, staff_day> staff; // by staffId
 };
 
+// One staff member's time on duty, clock-in to clock-out (for when in the week people work).
+struct shift {
+    std::string staff;
+    engine::instant from{};
+    engine::instant until{};
+};
+
 // One priority start, for the audit.
 struct priority_record {
     engine::instant at{};
@@ -82,6 +89,7 @@ public:
     [[nodiscard]] std::map<std::uint64_t, visit> const& visits() const noexcept { return visits_; }
     [[nodiscard]] std::map<engine::local_day, day_counts> const& days() const noexcept { return days_; }
     [[nodiscard]] std::vector<priority_record> const& priority_starts() const noexcept { return priority_; }
+    [[nodiscard]] std::vector<shift> const& shifts() const noexcept { return shifts_; } // ended ones, in order
 
 private:
     struct folder;
@@ -93,6 +101,7 @@ private:
     std::map<std::uint64_t, visit> visits_;
     std::map<engine::local_day, day_counts> days_;
     std::vector<priority_record> priority_;
+    std::vector<shift> shifts_;
     std::map<std::string, engine::instant> on_duty_since_; // staff clocked in now
 };
 

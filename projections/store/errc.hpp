@@ -13,6 +13,8 @@ enum class errc : std::uint8_t {
     misconfigured,  // the directory was made for another partition count, or a partition is out of range
     offset_ahead,   // apply got entries beyond a partition's next offset: catch_up from a log reader first
     log_read,       // the log reader failed; what was read before it is applied
+    busy,           // another process has the store open (a running serve): ask that process
+    cancelled,      // the caller asked to stop (a rebuild when the server stops); what was applied stays
 };
 
 [[nodiscard]] std::string_view to_string(errc c) noexcept;

@@ -92,7 +92,9 @@ std::expected<broken_salon, codec::error> decode_broken(std::string_view json) {
     }
 }
 
-error store_error(store::error const& e) { return error{errc::local_store, e.message}; }
+error store_error(store::error const& e) {
+    return error{e.code == store::errc::busy ? errc::busy : errc::local_store, e.message};
+}
 
 using detail::positioned;
 
@@ -128,6 +130,9 @@ struct salon_work {
 } // namespace
 
 struct queue_views::impl {
+    // Readers that go to RocksDB outside the applying locks (salon_events, outcome_of) hold this shared; adopt()
+    // holds it exclusively while it swaps the store.
+    mutable std::shared_mutex db_mutex;
     std::unique_ptr<store::rocks_store> db;
     std::unique_ptr<wait_estimator> estimator;
     bool index_outcomes = false;
@@ -167,6 +172,12 @@ struct queue_views::impl {
     std::expected<void, error> apply_positioned(partition_id p, partition_slot& slot,
                                                 std::span<positioned const> entries, offset_t new_next);
     void deliver(partition_slot& slot);
+    // Reads partition p from next_offset(p) up to `until` (or its end, if sooner), decodes and applies; tells
+    // `progress` the records read after each chunk.
+    std::expected<void, error> catch_up_partition(log::reader& events, partition_id p, offset_t until,
+                                                  catch_up_progress const& progress);
+    // Swaps what this impl serves with `other`'s (store, views, estimator, health); the caller holds every lock.
+    void swap_contents(impl& other);
     // Writes the views changed since the last checkpoint with their partitions' offsets; `due_only`: only if the
     // interval has passed (and no other checkpoint is under way).
     std::expected<void, error> checkpoint(bool due_only);
@@ -510,64 +521,151 @@ std::expected<void, error> queue_views::apply(partition_id p, offset_t first_off
     return impl_->checkpoint(true);
 }
 
+std::expected<void, error> queue_views::impl::catch_up_partition(log::reader& events, partition_id p, offset_t until,
+                                                                 catch_up_progress const& progress) {
+    auto& slot = *partitions[static_cast<std::size_t>(p.value())];
+    while (slot.next.load() < until.value()) {
+        auto const from = offset_t{slot.next.load()};
+        auto const chunk = std::min(read_chunk, static_cast<std::size_t>(until.value() - from.value()));
+        auto records = events.read(p, from, chunk);
+        if (!records) {
+            return std::unexpected(error{errc::log_read, records.error().message});
+        }
+        if (records->empty()) {
+            break;
+        }
+        std::vector<log_entry> decoded;
+        std::vector<offset_t> offsets;
+        decoded.reserve(records->size());
+        for (auto const& r : *records) {
+            auto entry = codec::decode_entry(r.value);
+            if (entry) {
+                decoded.push_back(std::move(*entry));
+                offsets.push_back(r.offset);
+            } else if (!codec::decode_command_invalid(r.value)) {
+                // A command_invalid (Kafka mode) is no salon's entry; anything else should never be there.
+                std::scoped_lock lock{health_mutex};
+                ++undecodable;
+                log.log(logging::level::error, {logging::kv("partition", p.value())},
+                        "the record at offset {} does not decode: {} at {}: {}", r.offset.value(),
+                        codec::to_string(entry.error().code), entry.error().path, entry.error().message);
+            }
+        }
+        {
+            std::scoped_lock lock{slot.apply_mutex};
+            auto const next = slot.next.load();
+            std::vector<positioned> todo;
+            for (std::size_t k = 0; k < decoded.size(); ++k) {
+                if (offsets[k].value() >= next) {
+                    todo.push_back(positioned{offsets[k], &decoded[k]});
+                }
+            }
+            auto const new_next = std::max(next, records->back().offset.value() + 1);
+            if (auto applied = apply_positioned(p, slot, todo, offset_t{new_next}); !applied) {
+                return applied;
+            }
+        }
+        deliver(slot);
+        if (auto written = checkpoint(true); !written) {
+            return written;
+        }
+        if (progress && !progress(records->size())) {
+            return std::unexpected(error{errc::cancelled, "the catch-up was stopped"});
+        }
+    }
+    return {};
+}
+
 std::expected<void, error> queue_views::catch_up(log::reader& events) {
-    if (events.partition_count() != partition_count()) {
+    std::vector<offset_t> ends;
+    for (std::int32_t i = 0; i < events.partition_count(); ++i) {
+        auto end = events.end_offset(partition_id{i});
+        if (!end) {
+            return std::unexpected(error{errc::log_read, end.error().message});
+        }
+        ends.push_back(*end);
+    }
+    return catch_up(events, ends, {});
+}
+
+std::expected<void, error> queue_views::catch_up(log::reader& events, std::span<offset_t const> until,
+                                                 catch_up_progress const& progress) {
+    if (events.partition_count() != partition_count() || until.size() != impl_->partitions.size()) {
         return std::unexpected(error{errc::misconfigured, fmt::format("the log has {} partitions, the views {}",
                                                                       events.partition_count(), partition_count())});
     }
     for (std::int32_t i = 0; i < partition_count(); ++i) {
-        partition_id const p{i};
-        auto& slot = *impl_->partitions[static_cast<std::size_t>(i)];
-        auto end = events.end_offset(p);
-        if (!end) {
-            return std::unexpected(error{errc::log_read, end.error().message});
-        }
-        while (slot.next.load() < end->value()) {
-            auto const from = offset_t{slot.next.load()};
-            auto records = events.read(p, from, read_chunk);
-            if (!records) {
-                return std::unexpected(error{errc::log_read, records.error().message});
-            }
-            if (records->empty()) {
-                break;
-            }
-            std::vector<log_entry> decoded;
-            std::vector<offset_t> offsets;
-            decoded.reserve(records->size());
-            for (auto const& r : *records) {
-                auto entry = codec::decode_entry(r.value);
-                if (entry) {
-                    decoded.push_back(std::move(*entry));
-                    offsets.push_back(r.offset);
-                } else if (!codec::decode_command_invalid(r.value)) {
-                    // A command_invalid (Kafka mode) is no salon's entry; anything else should never be there.
-                    std::scoped_lock lock{impl_->health_mutex};
-                    ++impl_->undecodable;
-                    impl_->log.log(logging::level::error, {logging::kv("partition", i)},
-                                   "the record at offset {} does not decode: {} at {}: {}", r.offset.value(),
-                                   codec::to_string(entry.error().code), entry.error().path, entry.error().message);
-                }
-            }
-            {
-                std::scoped_lock lock{slot.apply_mutex};
-                auto const next = slot.next.load();
-                std::vector<positioned> todo;
-                for (std::size_t k = 0; k < decoded.size(); ++k) {
-                    if (offsets[k].value() >= next) {
-                        todo.push_back(positioned{offsets[k], &decoded[k]});
-                    }
-                }
-                auto const new_next = std::max(next, records->back().offset.value() + 1);
-                if (auto applied = impl_->apply_positioned(p, slot, todo, offset_t{new_next}); !applied) {
-                    return applied;
-                }
-            }
-            impl_->deliver(slot);
-            if (auto written = impl_->checkpoint(true); !written) {
-                return written;
-            }
+        auto const p = partition_id{i};
+        if (auto caught = impl_->catch_up_partition(events, p, until[static_cast<std::size_t>(i)], progress); !caught) {
+            return caught;
         }
     }
+    return {};
+}
+
+void queue_views::impl::swap_contents(impl& other) {
+    {
+        std::scoped_lock lock{db_mutex, other.db_mutex};
+        std::swap(db, other.db);
+    }
+    std::swap(estimator, other.estimator);
+    {
+        std::scoped_lock lock{views_mutex, other.views_mutex};
+        std::swap(views, other.views);
+    }
+    {
+        std::scoped_lock lock{health_mutex, other.health_mutex};
+        std::swap(duplicates, other.duplicates);
+        std::swap(gaps, other.gaps);
+        std::swap(undecodable, other.undecodable);
+        std::swap(broken, other.broken);
+    }
+    for (std::size_t i = 0; i < partitions.size(); ++i) {
+        auto& mine = *partitions[i];
+        auto& theirs = *other.partitions[i];
+        auto const next = mine.next.load();
+        mine.next.store(theirs.next.load());
+        theirs.next.store(next);
+        std::swap(mine.dirty, theirs.dirty);
+        std::swap(mine.next_dirty, theirs.next_dirty);
+    }
+}
+
+std::expected<void, error> queue_views::adopt(queue_views& fresh, log::reader& events) {
+    if (fresh.partition_count() != partition_count() || fresh.impl_->index_outcomes != impl_->index_outcomes) {
+        return std::unexpected(error{errc::misconfigured, "the fresh views are not made like these"});
+    }
+    auto const nexts = [](queue_views const& v) {
+        std::vector<offset_t> out;
+        for (std::int32_t p = 0; p < v.partition_count(); ++p) {
+            out.push_back(v.next_offset(partition_id{p}));
+        }
+        return out;
+    };
+    // Most of the way without stopping anyone: to where these views are now.
+    if (auto caught = fresh.catch_up(events, nexts(*this), {}); !caught) {
+        return caught;
+    }
+    // The rest with every apply of these views held: the fresh ones reach exactly the same offsets.
+    std::scoped_lock checkpointing{impl_->checkpoint_mutex};
+    std::vector<std::unique_lock<std::mutex>> applying;
+    for (auto& slot : impl_->partitions) {
+        applying.emplace_back(slot->apply_mutex);
+    }
+    auto const target = nexts(*this);
+    if (auto caught = fresh.catch_up(events, target, {}); !caught) {
+        return caught;
+    }
+    if (nexts(fresh) != target) {
+        return std::unexpected(error{errc::log_read, "the log ends before the offsets these views reflect"});
+    }
+    if (auto written = fresh.checkpoint(); !written) {
+        return written;
+    }
+    if (auto flushed = fresh.impl_->db->flush(); !flushed) { // on disk before anyone makes its directory current
+        return std::unexpected(store_error(flushed.error()));
+    }
+    impl_->swap_contents(*fresh.impl_);
     return {};
 }
 
@@ -578,6 +676,7 @@ std::expected<std::optional<runtime::outcome>, error> queue_views::outcome_of(sa
     if (!impl_->index_outcomes) {
         return std::unexpected(error{errc::misconfigured, "these views keep no outcome index"});
     }
+    std::shared_lock lock{impl_->db_mutex};
     auto found = detail::stored_outcome(*impl_->db, salon, command);
     if (!found) {
         return std::unexpected(error{errc::corrupt_record, std::move(found.error())});
@@ -596,6 +695,7 @@ std::expected<std::vector<std::string>, error> queue_views::salon_events(salon_i
     std::string to{kind};
     to += salon.value();
     to.push_back('\1');
+    std::shared_lock lock{impl_->db_mutex};
     auto scanned = impl_->db->scan(store::family::events, from, to, [&](std::string_view, std::string_view value) {
         out.emplace_back(value);
         return out.size() < limit;
@@ -622,6 +722,8 @@ offset_t queue_views::next_offset(partition_id p) const {
 std::int32_t queue_views::partition_count() const noexcept {
     return static_cast<std::int32_t>(impl_->partitions.size());
 }
+
+bool queue_views::indexes_outcomes() const noexcept { return impl_->index_outcomes; }
 
 subscription_id queue_views::subscribe(subscriber callback) {
     std::scoped_lock lock{impl_->subscribers_mutex};

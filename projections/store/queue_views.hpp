@@ -63,6 +63,9 @@ struct change {
     std::span<engine::rejected_command const> rejections;
 };
 using subscriber = std::function<void(change const&)>;
+// Told the number of log records read after each chunk of a catch-up (for a progress display); false stops the
+// catch-up there (errc::cancelled).
+using catch_up_progress = std::function<bool(std::size_t records)>;
 using subscription_id = std::uint64_t;
 
 // The live queue views of every salon, fed from the events log and stored with the offsets they reflect in a
@@ -104,6 +107,15 @@ public:
     // Reads every partition from next_offset(p) to its end offset as of the call, decodes and applies. Offsets
     // the reader skips (Kafka's transaction markers) are passed over. Used at start-up and after offset_ahead.
     [[nodiscard]] std::expected<void, error> catch_up(engine::log::reader& events);
+    // The same up to `until` (an offset per partition; or each partition's end, if sooner), telling `progress`.
+    [[nodiscard]] std::expected<void, error>
+    catch_up(engine::log::reader& events, std::span<engine::offset_t const> until, catch_up_progress const& progress);
+    // Serves `fresh`'s views from now on (a rebuild: fresh views of the same log, made like these): catches them up
+    // to the offsets these reflect, the last stretch with this object's applies held, then swaps the two objects'
+    // contents (store, views, estimator, health) in one step. Readers and subscribers never notice but for the
+    // views' content; live streams get the new views with their next change. `fresh` is left with the old
+    // contents: destroy it, then remove its directory. Not while another adopt of these views runs.
+    [[nodiscard]] std::expected<void, error> adopt(queue_views& fresh, engine::log::reader& events);
 
     // The salon's latest snapshot, or null if it has no view.
     [[nodiscard]] std::shared_ptr<snapshot const> view(engine::salon_id const& salon) const;
@@ -121,6 +133,7 @@ public:
     // The first offset of partition p not yet applied.
     [[nodiscard]] engine::offset_t next_offset(engine::partition_id p) const;
     [[nodiscard]] std::int32_t partition_count() const noexcept;
+    [[nodiscard]] bool indexes_outcomes() const noexcept; // opened with index_outcomes
 
     subscription_id subscribe(subscriber callback);
     void unsubscribe(subscription_id id);

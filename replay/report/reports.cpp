@@ -2,6 +2,7 @@
 
 #include "engine/codec/json_reader.hpp"
 #include "engine/codec/json_writer.hpp"
+#include "projections/staffing/planner.hpp"
 #include "projections/stats/summary.hpp"
 
 #include <fmt/format.h>
@@ -19,12 +20,13 @@ struct named_report {
     std::string_view name;
     report_kind kind;
 };
-constexpr std::array<named_report, 6> names{{{"daily", report_kind::daily},
+constexpr std::array<named_report, 7> names{{{"daily", report_kind::daily},
                                              {"hourly", report_kind::hourly},
                                              {"staff", report_kind::staff},
                                              {"services", report_kind::services},
                                              {"priority-audit", report_kind::priority_audit},
-                                             {"waits", report_kind::waits}}};
+                                             {"waits", report_kind::waits},
+                                             {"staffing", report_kind::staffing}}};
 
 cell minutes(std::optional<std::int64_t> ms) {
     return ms ? cell{decimal{static_cast<double>(*ms) / 60'000.0, 1}} : cell{};
@@ -165,6 +167,42 @@ table waits(salons_map const& salons) {
     return t;
 }
 
+std::optional<engine::local_day> day_of(std::optional<std::string> const& text) {
+    if (!text) {
+        return std::nullopt;
+    }
+    return engine::codec::parse_day(*text);
+}
+
+// Per salon, the hours of the week anyone comes or someone is needed: the advised staff and the waits the
+// simulation gives with them, beside the waits customers had (docs/staffing.md).
+table staffing(salons_map const& salons, report_settings const& settings) {
+    namespace sf = projections::staffing;
+    table t{{"salonId", "weekday", "hour", "arrivalsPerHour", "staff", "waitP50Min", "waitP90Min", "meetsTarget",
+             "observedStaff", "observedWaitP90Min", "weeksObserved"},
+            {}};
+    sf::plan_options options;
+    options.target_p90_ms = settings.target_wait_ms;
+    sf::learning_days const days{day_of(settings.days.first), day_of(settings.days.last)};
+    for (auto const& [salon, h] : salons) {
+        auto const demand = sf::demand_of(h, days);
+        auto const advice = sf::plan_staffing(demand, options);
+        for (std::size_t hour = 0; hour < sf::hours_per_week; ++hour) {
+            auto const& a = advice.hours.at(hour);
+            if (demand.arrivals_per_hour.at(hour) <= 0 && a.staff == 0) {
+                continue;
+            }
+            auto const observed = st::percentiles_of(demand.observed_wait_ms.at(hour));
+            t.rows.push_back({text(salon), text(sf::weekday_name(hour)), count(hour % 24),
+                              cell{decimal{demand.arrivals_per_hour.at(hour), 2}}, count(a.staff),
+                              minutes(a.wait_p50_ms), minutes(a.wait_p90_ms), text(a.meets_target ? "yes" : "no"),
+                              cell{decimal{demand.observed_staff.at(hour), 1}}, minutes(observed.p90),
+                              count(demand.weeks_seen.at(hour))});
+        }
+    }
+    return t;
+}
+
 } // namespace
 
 std::optional<report_kind> parse_report(std::string_view name) noexcept {
@@ -185,7 +223,7 @@ std::vector<std::string_view> report_names() {
     return out;
 }
 
-table make_report(report_kind kind, salons_map const& salons) {
+table make_report(report_kind kind, salons_map const& salons, report_settings const& settings) {
     switch (kind) {
     case report_kind::daily:
         return daily(salons);
@@ -199,6 +237,8 @@ table make_report(report_kind kind, salons_map const& salons) {
         return priority_audit(salons);
     case report_kind::waits:
         return waits(salons);
+    case report_kind::staffing:
+        return staffing(salons, settings);
     }
     return {};
 }
@@ -231,12 +271,13 @@ bool day_window::holds(std::string_view day) const noexcept {
 }
 
 bool report_sink::finish() {
-    auto t = make_report(kind_, salons_);
-    if (days_.first || days_.last) {
+    auto t = make_report(kind_, salons_, settings_);
+    auto const& days = settings_.days;
+    if (kind_ != report_kind::staffing && (days.first || days.last)) {
         auto const column = static_cast<std::size_t>(std::ranges::find(t.columns, "day") - t.columns.begin());
         std::erase_if(t.rows, [&](std::vector<cell> const& row) {
             auto const* day = column < row.size() ? std::get_if<std::string>(&row[column]) : nullptr;
-            return day == nullptr || !days_.holds(*day);
+            return day == nullptr || !days.holds(*day);
         });
     }
     write_table(out_, t, format_);

@@ -12,7 +12,7 @@
 
 namespace salonq::replay {
 
-enum class report_kind : std::uint8_t { daily, hourly, staff, services, priority_audit, waits };
+enum class report_kind : std::uint8_t { daily, hourly, staff, services, priority_audit, waits, staffing };
 [[nodiscard]] std::optional<report_kind> parse_report(std::string_view name) noexcept;
 [[nodiscard]] std::vector<std::string_view> report_names();
 
@@ -30,10 +30,17 @@ struct day_window {
     [[nodiscard]] bool holds(std::string_view day) const noexcept;
 };
 
+// What shapes a report besides the histories: the days it keeps (the staffing report learns from those days
+// instead: its rows are hours of a week) and the staffing report's target p90 wait.
+struct report_settings {
+    day_window days;
+    std::int64_t target_wait_ms = 15 * 60'000;
+};
+
 class report_sink final : public sink {
 public:
-    report_sink(report_kind kind, output& out, table_format format, day_window days = {})
-        : kind_(kind), out_(out), format_(format), days_(std::move(days)) {}
+    report_sink(report_kind kind, output& out, table_format format, report_settings settings = {})
+        : kind_(kind), out_(out), format_(format), settings_(std::move(settings)) {}
     [[nodiscard]] bool needs_entry() const noexcept override { return true; }
     void take(replayed const& r, engine::log_entry const* entry) override;
     [[nodiscard]] bool finish() override;
@@ -42,12 +49,13 @@ private:
     report_kind kind_;
     output& out_;
     table_format format_;
-    day_window days_;
+    report_settings settings_;
     std::map<std::string, projections::stats::salon_history> salons_;
 };
 
 // The report of these histories (in the map's salon order), for tests and the sink.
 [[nodiscard]] table make_report(report_kind kind,
-                                std::map<std::string, projections::stats::salon_history> const& salons);
+                                std::map<std::string, projections::stats::salon_history> const& salons,
+                                report_settings const& settings = {});
 
 } // namespace salonq::replay

@@ -19,8 +19,9 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 
 } // namespace
 
-progress::progress(style how, std::uint64_t total, std::FILE* out)
-    : style_(how), total_(total), out_(out), started_(std::chrono::steady_clock::now()), shown_(started_) {}
+progress::progress(style how, std::uint64_t total, std::FILE* out, std::string label)
+    : style_(how), total_(total), out_(out), label_(std::move(label)), started_(std::chrono::steady_clock::now()),
+      shown_(started_) {}
 
 progress::style progress::for_stderr(bool quiet) {
     if (quiet) {
@@ -44,7 +45,7 @@ void progress::maybe_show() {
 void progress::show(bool final) {
     if (total_ == 0) { // the end is not known ahead (Kafka): counts only
         auto const elapsed = seconds_since(started_);
-        fmt::print(out_, "{}replay: {} entries ({:.0f}/s){}", style_ == style::bar ? "\r" : "", read_,
+        fmt::print(out_, "{}{}: {} entries ({:.0f}/s){}", style_ == style::bar ? "\r" : "", label_, read_,
                    elapsed > 0 ? static_cast<double>(read_) / elapsed : 0.0,
                    style_ == style::bar && !final ? "" : "\n");
         std::fflush(out_);
@@ -55,10 +56,10 @@ void progress::show(bool final) {
     auto const rate = elapsed > 0 ? static_cast<double>(read_) / elapsed : 0.0;
     if (style_ == style::bar) {
         auto const filled = static_cast<int>(fraction * bar_width);
-        fmt::print(out_, "\rreplay [{:#<{}}{:<{}}] {:3.0f}%  {} of {} entries  {:.0f}/s{}", "", filled, "",
+        fmt::print(out_, "\r{} [{:#<{}}{:<{}}] {:3.0f}%  {} of {} entries  {:.0f}/s{}", label_, "", filled, "",
                    bar_width - filled, fraction * 100, read_, total_, rate, final ? "\n" : "");
     } else {
-        fmt::print(out_, "replay: {:.0f}% ({} of {} entries, {:.0f}/s)\n", fraction * 100, read_, total_, rate);
+        fmt::print(out_, "{}: {:.0f}% ({} of {} entries, {:.0f}/s)\n", label_, fraction * 100, read_, total_, rate);
     }
     std::fflush(out_);
 }
@@ -71,8 +72,8 @@ void progress::done(std::uint64_t written) {
         show(true);
     }
     auto const elapsed = seconds_since(started_);
-    fmt::print(out_, "replay: {} entries read, {} written in {:.2f} s ({:.0f} entries/s)\n", read_, written, elapsed,
-               elapsed > 0 ? static_cast<double>(read_) / elapsed : 0.0);
+    fmt::print(out_, "{}: {} entries read, {} written in {:.2f} s ({:.0f} entries/s)\n", label_, read_, written,
+               elapsed, elapsed > 0 ? static_cast<double>(read_) / elapsed : 0.0);
     std::fflush(out_);
 }
 

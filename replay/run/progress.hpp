@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <string>
 
 namespace salonq::replay {
 
@@ -14,7 +15,8 @@ public:
     enum class style { bar, lines, quiet };
 
     // total: the entries the replay will read; 0 when that is not known ahead (then counts only).
-    progress(style how, std::uint64_t total, std::FILE* out = stderr);
+    // label: what the lines start with ("replay", "rebuild views").
+    progress(style how, std::uint64_t total, std::FILE* out = stderr, std::string label = "replay");
     // The style for stderr: a bar on a terminal, lines otherwise, nothing with quiet.
     [[nodiscard]] static style for_stderr(bool quiet);
 
@@ -23,6 +25,12 @@ public:
         if ((read & 0x1FFFU) == 0) {
             maybe_show();
         }
+    }
+    // For readers that know their progress in chunks (and the total only once started): shown when due.
+    void update(std::uint64_t read, std::uint64_t total) {
+        read_ = read;
+        total_ = total;
+        maybe_show();
     }
     // The summary line: entries read and written, time, rate.
     void done(std::uint64_t written);
@@ -35,6 +43,7 @@ private:
     std::uint64_t total_;
     std::uint64_t read_ = 0;
     std::FILE* out_;
+    std::string label_;
     std::chrono::steady_clock::time_point started_;
     std::chrono::steady_clock::time_point shown_;
 };

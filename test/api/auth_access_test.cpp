@@ -29,7 +29,7 @@ std::set<action> expected_actions(role r) {
     std::set<action> manager = staff;
     manager.insert({action::skip, action::undo_skip, action::start_priority, action::cancel, action::manage_staff,
                     action::configure, action::close_day, action::read_events, action::read_stats,
-                    action::read_loyalty});
+                    action::read_notifications, action::manage_notifications, action::read_loyalty});
     switch (r) {
     case role::pos:
         return pos;
@@ -41,7 +41,8 @@ std::set<action> expected_actions(role r) {
     case role::dashboard:
         return reads;
     case role::analyst:
-        return {action::read_queue, action::read_events, action::read_stats, action::read_loyalty};
+        return {action::read_queue, action::read_events, action::read_stats, action::read_notifications,
+                action::read_loyalty};
     case role::admin: {
         std::set<action> everything;
         for (std::size_t i = 0; i < a::action_count; ++i) {
@@ -82,6 +83,13 @@ TEST_SUITE("auth.access") {
         }
         CHECK_FALSE(a::allowed(role::owner, action::register_salon)); // onboarding is the operators'
         CHECK_FALSE(a::allowed(role::manager, action::issue_tokens));
+        // The webhook's settings and its re-drives: owners and managers; analysts only read the dead letters.
+        CHECK(a::allowed(role::owner, action::manage_notifications));
+        CHECK(a::allowed(role::analyst, action::read_notifications));
+        CHECK_FALSE(a::allowed(role::analyst, action::manage_notifications));
+        CHECK_FALSE(a::allowed(role::staff, action::read_notifications));
+        CHECK_FALSE(a::allowed(role::dashboard, action::read_notifications));
+        CHECK_FALSE(a::allowed(role::pos, action::manage_notifications));
         CHECK_FALSE(a::allowed(role::staff, action::read_loyalty));     // what customers paid is not every stylist's
         CHECK_FALSE(a::allowed(role::dashboard, action::read_loyalty)); // a TV board shows no customer's points
     }
@@ -97,6 +105,7 @@ TEST_SUITE("auth.access") {
         CHECK(a::to_string(action::read_queue) == "read_queue");
         CHECK(a::to_string(action::start_priority) == "start_priority");
         CHECK(a::to_string(action::issue_tokens) == "issue_tokens");
+        CHECK(a::to_string(action::manage_notifications) == "manage_notifications");
         CHECK(a::to_string(action::read_loyalty) == "read_loyalty");
         CHECK(a::to_string(a::errc::token_missing) == "token_missing");
         CHECK(a::to_string(a::errc::token_revoked) == "token_revoked");

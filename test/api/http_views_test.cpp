@@ -301,3 +301,68 @@ TEST_CASE("http views: a salon's events page by page, and its priority audit") {
 
     CHECK(pos.get("/v1/salons/s1/events").status == 403); // a terminal does not read the history
 }
+
+namespace {
+
+std::size_t waiting_count(std::string const& queue) {
+    simdjson::dom::parser parser;
+    simdjson::dom::array waiting;
+    return parser.parse(queue)["waiting"].get(waiting) == simdjson::SUCCESS ? waiting.size() : 0;
+}
+
+} // namespace
+
+TEST_CASE("http admin: the queue views rebuilt while walk-ins go on; every read answers all along") {
+    http_fixture server;
+    open_salon(server);
+    http_client admin{server.port(), server.admin_token()};
+    for (int i = 0; i < 20; ++i) {
+        REQUIRE(admin.post("/v1/salons/s1/walk-ins", walk_in_body).status == 201);
+    }
+    auto listed = admin.get("/v1/admin/projections");
+    REQUIRE(listed.status == 200);
+    CHECK(text_at(listed.body, "/projections/0/state") == "idle");
+    CHECK(text_at(listed.body, "/projections/0/directory") == "views");
+
+    std::atomic<bool> done{false};
+    std::atomic<int> bad_reads{0};
+    std::atomic<int> posted{20};
+    std::thread traffic{[&] {
+        http_client pos{server.port(), server.token(role::pos)};
+        http_client board{server.port(), server.token(role::dashboard)};
+        while (!done.load()) {
+            if (posted.load() < 60 && pos.post("/v1/salons/s1/walk-ins", walk_in_body).status == 201) {
+                ++posted;
+            }
+            auto const q = board.get("/v1/salons/s1/queue");
+            if (q.status != 200 || waiting_count(q.body) < 20) {
+                ++bad_reads;
+            }
+        }
+    }};
+    auto started = admin.post("/v1/admin/projections/views/rebuild", "");
+    CHECK(started.status == 202);
+    CHECK(text_at(started.body, "/projections/0/state") == "running");
+    std::string state;
+    for (int i = 0; i < 200 && state != "done" && state != "failed"; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds{50});
+        listed = admin.get("/v1/admin/projections");
+        state = text_at(listed.body, "/projections/0/state");
+    }
+    done = true;
+    traffic.join();
+    REQUIRE(state == "done");
+    CHECK(text_at(listed.body, "/projections/0/directory") == "views.1");
+    CHECK(int_at(listed.body, "/projections/0/read") == int_at(listed.body, "/projections/0/total"));
+    CHECK(int_at(listed.body, "/projections/0/total") > 20);
+    CHECK(bad_reads == 0);
+    auto const queue = admin.get("/v1/salons/s1/queue");
+    CHECK(waiting_count(queue.body) == static_cast<std::size_t>(posted.load())); // nothing lost on the way
+
+    auto unknown = admin.post("/v1/admin/projections/stats/rebuild", "");
+    CHECK(unknown.status == 404);
+    CHECK(text_at(unknown.body, "/error/field") == "name");
+    http_client manager{server.port(), server.token(role::manager, "s1", "ana")};
+    CHECK(manager.post("/v1/admin/projections/views/rebuild", "").status == 403);
+    CHECK(manager.get("/v1/admin/projections").status == 403);
+}

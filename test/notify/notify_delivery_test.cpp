@@ -8,6 +8,7 @@
 #include "notify/run/notifier_service.hpp"
 #include "test/engine/scenario.hpp"
 #include "test/support/process.hpp"
+#include "test/support/webhook_receiver.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -32,117 +33,9 @@ using std::chrono::milliseconds;
 
 constexpr std::string_view secret = "receiver-secret-0123456789";
 
-// A webhook receiver: answers each POST as its mode says, after checking the signature. Records what it took.
-class receiver {
-public:
-    enum class mode : std::uint8_t { ok, fail, stall };
-
-    receiver() : acceptor_(ioc_, {net::ip::make_address("127.0.0.1"), 0}) {
-        thread_ = std::thread([this] { serve(); });
-    }
-    ~receiver() {
-        stopping_ = true;
-        beast::error_code ignored;
-        net::ip::tcp::socket poke{ioc_};
-        (void)poke.connect(acceptor_.local_endpoint(), ignored);
-        thread_.join();
-        for (auto& t : connections_) {
-            t.join();
-        }
-    }
-    receiver(receiver const&) = delete;
-    receiver& operator=(receiver const&) = delete;
-
-    void set(mode m) { mode_ = m; }
-    [[nodiscard]] std::string url() const {
-        return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/hooks/salonq";
-    }
-    // Ids answered 2xx, in order, with their attempt numbers; every request seen; signatures refused.
-    struct taken {
-        std::vector<std::string> ok;
-        std::map<std::string, int> requests;
-        int bad_signatures = 0;
-        std::vector<notification> notifications;
-    };
-    [[nodiscard]] taken seen() const {
-        std::lock_guard lock{mutex_};
-        return taken_;
-    }
-    // Waits until `n` distinct ids were answered 2xx (or the time is up).
-    bool wait_ok(std::size_t n, milliseconds limit = milliseconds{15'000}) const {
-        auto const until = std::chrono::steady_clock::now() + limit;
-        while (std::chrono::steady_clock::now() < until) {
-            if (seen().ok.size() >= n) {
-                return true;
-            }
-            std::this_thread::sleep_for(milliseconds{20});
-        }
-        return false;
-    }
-
-private:
-    // A thread per connection, as a real receiver would: one stalled request does not hold up the next.
-    void serve() {
-        while (!stopping_) {
-            net::ip::tcp::socket socket{ioc_};
-            beast::error_code ec;
-            (void)acceptor_.accept(socket, ec);
-            if (ec || stopping_) {
-                continue;
-            }
-            connections_.emplace_back([this, s = std::move(socket)]() mutable {
-                beast::error_code rec;
-                beast::flat_buffer buffer;
-                http::request<http::string_body> req;
-                http::read(s, buffer, req, rec);
-                if (rec) {
-                    return;
-                }
-                http::response<http::string_body> res{answer(req), 11};
-                res.prepare_payload();
-                http::write(s, res, rec);
-            });
-        }
-    }
-
-    http::status answer(http::request<http::string_body> const& req) {
-        auto const now =
-            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-                .count();
-        if (mode_ == mode::stall) {
-            std::this_thread::sleep_for(milliseconds{600}); // past the notifier's 300 ms deadline
-            return http::status::ok;
-        }
-        std::lock_guard lock{mutex_};
-        auto const id = std::string{req["Idempotency-Key"]};
-        ++taken_.requests[id];
-        if (verify_signature(secret, req["X-Salonq-Signature"], req.body(), now) != signature_check::ok) {
-            ++taken_.bad_signatures;
-            return http::status::unauthorized;
-        }
-        if (mode_ == mode::fail) {
-            return http::status::internal_server_error;
-        }
-        if (auto n = decode_notification(req.body()); n && n->id == id) {
-            taken_.notifications.push_back(*n);
-        }
-        taken_.ok.push_back(id);
-        return http::status::no_content;
-    }
-
-    net::io_context ioc_;
-    net::ip::tcp::acceptor acceptor_;
-    std::atomic<bool> stopping_{false};
-    std::atomic<mode> mode_{mode::ok};
-    mutable std::mutex mutex_;
-    taken taken_;
-    std::vector<std::thread> connections_;
-    std::thread thread_;
-};
-
 struct world {
     temp_dir dir;
-    receiver hook;
+    receiver hook{std::string{secret}};
     std::unique_ptr<engine::runtime::embedded_engine> engine;
     std::unique_ptr<notify_store> store;
     std::unique_ptr<notifier_service> service;

@@ -8,6 +8,7 @@
 #include "projections/queue/view_codec.hpp"
 #include "projections/store/outcome_index.hpp"
 #include "projections/store/queue_views.hpp"
+#include "projections/store/rebuild.hpp"
 #include "test/engine/scenario.hpp"
 #include "test/support/process.hpp"
 
@@ -74,8 +75,9 @@ queue_view fold_view(std::vector<event> const& events) {
 // Drives a simulated day of three salons through the engine; each outcome goes to `sink` as the engine would hand
 // it over after its commit.
 void simulate(embedded_engine& engine, std::uint64_t seed, std::function<void(runtime::outcome const&)> const& sink,
-              std::int32_t days = 1) {
+              std::int32_t days = 1, std::string const& prefix = "salon") {
     sim::sim_options options;
+    options.salon_prefix = prefix;
     options.salons = 3;
     options.days = days;
     options.seed = seed;
@@ -489,4 +491,111 @@ TEST_CASE("outcome index: a command's events applied in two parts are one outcom
 }
 
 } // namespace
+} // namespace salonq::test
+
+namespace salonq::test {
+namespace {
+
+// The engine's events log, failing every read after the first `reads` ones: a rebuild that breaks half-way.
+class failing_reader final : public log::reader {
+public:
+    failing_reader(log::reader& inner, int reads) : inner_(inner), left_(reads) {}
+    [[nodiscard]] std::int32_t partition_count() const override { return inner_.partition_count(); }
+    [[nodiscard]] std::expected<std::vector<log::record>, log::error> read(partition_id p, offset_t from,
+                                                                           std::size_t max) override {
+        if (left_-- <= 0) {
+            return std::unexpected(log::error{"the disk went away"});
+        }
+        return inner_.read(p, from, max);
+    }
+    [[nodiscard]] std::expected<offset_t, log::error> end_offset(partition_id p) override {
+        return inner_.end_offset(p);
+    }
+
+private:
+    log::reader& inner_;
+    int left_;
+};
+
+} // namespace
+
+TEST_CASE("rebuild: a fresh generation folded beside live views, swapped in while they apply and serve") {
+    temp_dir dir;
+    auto engine = open_engine(dir / "engine");
+    generations const gens{dir / "views"};
+    auto live = open_views(gens.current());
+    simulate(*engine, 13,
+             [&](runtime::outcome const& o) { REQUIRE(live->apply(o.partition, o.first_offset, o.entries)); });
+    std::vector<salon_id> const salons{salon_id{"salon-0001"}, salon_id{"salon-0002"}, salon_id{"salon-0003"}};
+    std::uint64_t changes = 0;
+    live->subscribe([&](change const&) { ++changes; });
+
+    std::atomic<bool> done{false};
+    std::atomic<std::uint64_t> misses{0};
+    std::thread feeding{[&] { // the feed goes on: three more salons' day, applied as the engine decides
+        simulate(
+            *engine, 14,
+            [&](runtime::outcome const& o) { REQUIRE(live->apply(o.partition, o.first_offset, o.entries)); }, 1,
+            "late");
+    }};
+    std::thread reading{[&] { // and screens read all along: no salon ever goes missing
+        while (!done.load()) {
+            for (auto const& s : salons) {
+                if (live->view(s) == nullptr || !live->salon_events(s, seq_t{0}, 5)) {
+                    ++misses;
+                }
+            }
+        }
+    }};
+    std::vector<projections::rebuild_progress> told;
+    auto rebuilt = rebuild_views(*live, gens, engine->events(), std::make_unique<list_schedule_estimator>(),
+                                 [&](projections::rebuild_progress const& p) {
+                                     told.push_back(p);
+                                     return true;
+                                 });
+    feeding.join();
+    done = true;
+    reading.join();
+    REQUIRE_MESSAGE(rebuilt.has_value(), rebuilt.error().message);
+
+    CHECK(misses == 0);
+    REQUIRE_FALSE(told.empty());
+    CHECK(told.back().read == told.back().total); // the log as it was when the rebuild began, all read
+    CHECK(told.back().total > 500);
+    CHECK(gens.current() == dir / "views.1");
+    CHECK_FALSE(std::filesystem::exists(dir / "views")); // the old generation is gone
+    auto const before = changes;
+    auto more = engine->submit_sync(make_command("x-1", "salon-0002", walk_in("Xi", {"HC"}), {}));
+    REQUIRE(more);
+    REQUIRE(live->apply(more->partition, more->first_offset, more->entries));
+    CHECK(changes == before + 1); // subscribers stay subscribed
+    check_matches_log(*live, *engine);
+
+    live.reset(); // a restart opens the rebuilt generation, where the swap left it
+    auto reopened = open_views(gens.current());
+    check_matches_log(*reopened, *engine);
+}
+
+TEST_CASE("rebuild: one that fails half-way leaves the live views as they were, and no half-built generation") {
+    temp_dir dir;
+    auto engine = open_engine(dir / "engine");
+    generations const gens{dir / "views"};
+    auto live = open_views(gens.current());
+    simulate(*engine, 15,
+             [&](runtime::outcome const& o) { REQUIRE(live->apply(o.partition, o.first_offset, o.entries)); });
+    failing_reader broken{engine->events(), 0}; // three salons: maybe in one partition, one read
+    auto rebuilt = rebuild_views(*live, gens, broken, std::make_unique<list_schedule_estimator>());
+    REQUIRE_FALSE(rebuilt.has_value());
+    CHECK(rebuilt.error().code == errc::log_read);
+    CHECK(gens.current() == dir / "views");
+    CHECK_FALSE(std::filesystem::exists(dir / "views.1"));
+    check_matches_log(*live, *engine);
+
+    // A leftover generation (a rebuild that crashed) is not current, and goes when asked.
+    std::filesystem::create_directories(dir / "views.7");
+    CHECK(gens.next() == dir / "views.8");
+    CHECK(gens.remove_others() == std::vector<std::filesystem::path>{dir / "views.7"});
+    CHECK(std::filesystem::exists(dir / "views"));
+}
+
 } // namespace salonq::test

@@ -9,7 +9,8 @@ comma and double quotes (the codec refuses control characters), and a refused co
 - --salon, --type and --from/--to select what they say; a wrong option exits non-zero and names itself on stderr;
 - stdout holds only data (progress goes to stderr);
 - the reports add up: the daily walk-ins, served and revenue equal the entries', the waits report has a row per
-  ticket, the priority audit one per priority start; --format jsonl gives typed JSON objects.
+  ticket, the priority audit one per priority start; --format jsonl gives typed JSON objects; the staffing advice
+  keeps its target and a stricter target asks for more staff.
 
 Run by ctest (test replay_cli, label embedded) with Debian's /usr/bin/python3.
 """
@@ -131,6 +132,22 @@ def check_reports(binary, data, records):
     assert run.returncode == 2 and "--type" in run.stderr, run.stderr
     run = salonq(binary, data, "replay", "--report", "weekly", check=False)
     assert run.returncode != 0 and "--report" in run.stderr
+    run = salonq(binary, data, "replay", "--report", "daily", "--target-wait", "10", check=False)
+    assert run.returncode == 2 and "--target-wait" in run.stderr, run.stderr
+    check_staffing(report)
+
+
+def check_staffing(report):
+    """Every hour anyone came has someone, within the target where it says so; a stricter target costs staff."""
+    rows = report("staffing")
+    assert rows and set(rows[0]) >= {"salonId", "weekday", "hour", "staff", "waitP90Min", "meetsTarget",
+                                      "observedStaff"}, rows[:1]
+    for row in rows:
+        assert float(row["arrivalsPerHour"]) > 0 and int(row["staff"]) >= 1, row
+        assert row["meetsTarget"] == "no" or float(row["waitP90Min"]) <= 15.0, row
+    strict = report("staffing", "--target-wait", "3")
+    assert sum(int(r["staff"]) for r in strict) > sum(int(r["staff"]) for r in rows)
+    assert all(r["meetsTarget"] == "no" or float(r["waitP90Min"]) <= 3.0 for r in strict), strict
 
 
 def main():

@@ -27,12 +27,14 @@ inline api::http::server_options unlimited() {
 class http_fixture {
 public:
     // before_views_apply runs on the views' feed thread before each apply (a test slows the views down with it).
+    // notify: the notifier's options (tests shorten its deadline and retries).
     explicit http_fixture(api::http::server_options options = unlimited(),
-                          api::embedded_feed::apply_hook before_views_apply = {}) {
+                          api::embedded_feed::apply_hook before_views_apply = {}, notify::service_options notify = {}) {
         logging::configure(logging::level::warn, logging::format::text); // no access log lines in test output
         api::embedded_stack_options o;
         o.data = dir_.path();
         o.before_views_apply = std::move(before_views_apply);
+        o.notify = std::move(notify);
         o.http = std::move(options);
         o.http.port = 0;
         o.http.threads = o.http.threads > 0 ? o.http.threads : 2;

@@ -1,0 +1,23 @@
+#pragma once
+
+#include "api/cli/commands.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+namespace salonq::api {
+
+struct projections_options {
+    std::string name = "views";
+    bool quiet = false;
+};
+
+// `salonq projections rebuild [NAME]`: rebuilds a projection from the whole events log into a fresh generation and
+// makes it current, with replay's progress output. Offline (no serve on the data directory); a running serve
+// rebuilds without downtime through POST /v1/admin/projections/{name}/rebuild, which this command points to when
+// the store is taken.
+CLI::App* add_projections_command(CLI::App& app, projections_options& po);
+[[nodiscard]] int run_projections_rebuild(store_options const& so, projections_options const& po);
+
+} // namespace salonq::api
