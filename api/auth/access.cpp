@@ -24,13 +24,14 @@ constexpr action_set set_of(std::initializer_list<action> actions) {
 }
 
 constexpr action_set reads = set_of({action::read_queue});
-constexpr action_set pos = reads | set_of({action::walk_in});
-constexpr action_set staff = pos | set_of({action::start, action::complete, action::clock_in_out});
+constexpr action_set pos = reads | set_of({action::walk_in, action::read_loyalty});
+constexpr action_set staff = reads | set_of({action::walk_in, action::start, action::complete, action::clock_in_out});
 constexpr action_set manager =
     staff | set_of({action::skip, action::undo_skip, action::start_priority, action::cancel, action::manage_staff,
                     action::configure, action::close_day, action::read_events, action::read_stats,
-                    action::read_notifications, action::manage_notifications});
-constexpr action_set analyst = reads | set_of({action::read_events, action::read_stats, action::read_notifications});
+                    action::read_notifications, action::manage_notifications, action::read_loyalty});
+constexpr action_set analyst =
+    reads | set_of({action::read_events, action::read_stats, action::read_notifications, action::read_loyalty});
 constexpr action_set everything = (action_set{1} << action_count) - 1;
 
 // The role table, in one place (docs/auth.md shows it). Indexed by role.
@@ -61,8 +62,9 @@ constexpr std::array<std::string_view, action_count> action_names{"read_queue",
                                                                   "register_salon",
                                                                   "issue_tokens",
                                                                   "read_notifications",
-                                                                  "manage_notifications"};
-static_assert(static_cast<std::size_t>(action::manage_notifications) + 1 == action_count);
+                                                                  "manage_notifications",
+                                                                  "read_loyalty"};
+static_assert(static_cast<std::size_t>(action::read_loyalty) + 1 == action_count);
 static_assert(std::ranges::none_of(action_names, &std::string_view::empty), "an action without a name");
 
 } // namespace

@@ -31,8 +31,9 @@ enum class action : std::uint8_t {
     issue_tokens,         // issuing and revoking tokens, rotating keys
     read_notifications,   // GET the webhook settings (never the secret) and the dead letters
     manage_notifications, // PUT the webhook settings, re-drive dead letters
+    read_loyalty,         // GET a customer's loyalty balance and ledger (at the token's salons)
 };
-inline constexpr std::size_t action_count = 18;
+inline constexpr std::size_t action_count = 19;
 
 [[nodiscard]] std::string_view to_string(action a) noexcept;
 

@@ -94,6 +94,14 @@ std::expected<auth::principal, response> authenticate(route const& r, services& 
         return std::unexpected(std::move(answer));
     }
     auto const salon = req.param("salonId");
+    if (r.across_salons) {
+        if (!auth::allowed(who->role, r.does)) {
+            return std::unexpected(
+                error_response(status::forbidden, auth::to_string(auth::errc::forbidden_action),
+                               fmt::format("role {} may not {}", auth::to_string(who->role), auth::to_string(r.does))));
+        }
+        return std::move(*who);
+    }
     if (!r.pattern.contains("{salonId}")) {
         if (who->role != auth::role::admin) {
             return std::unexpected(error_response(status::forbidden, auth::to_string(auth::errc::forbidden_action),

@@ -45,7 +45,7 @@ using handler_fn = void (*)(services&, request const&, replier);
 using verb = boost::beast::http::verb;
 
 // Who may call a route: anyone (health, a customer's own ticket link) or a bearer of a valid token whose role may
-// do the route's action in the route's salon (a route without a salon: admin only).
+// do the route's action in the route's salon (a route without a salon: admin only, unless it is across_salons).
 enum class access : std::uint8_t { open, token };
 
 struct route {
@@ -56,6 +56,9 @@ struct route {
     handler_fn handler = nullptr;
     std::string_view summary; // one line, also the OpenAPI summary
     bool live = false;        // a WebSocket upgrade or Accept: text/event-stream takes the connection over
+    // A route without a salon that any token whose role may do the action calls: its handler shows only what lies in
+    // the token's salons (a customer's loyalty, earned across salons).
+    bool across_salons = false;
 };
 
 struct route_match {

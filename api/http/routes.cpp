@@ -2,6 +2,7 @@
 
 #include "api/http/handlers/admin.hpp"
 #include "api/http/handlers/commands.hpp"
+#include "api/http/handlers/loyalty.hpp"
 #include "api/http/handlers/notifications.hpp"
 #include "api/http/handlers/ops.hpp"
 #include "api/http/handlers/queries.hpp"
@@ -103,6 +104,12 @@ std::array const routes{
           get_ticket_by_link, "A customer's own ticket, through the link its walk-in answer gave (no token)"},
     route{verb::get, "/v1/salons/{salonId}/live", access::token, auth::action::read_queue, get_live_plain,
           "The queue view, then every change (WebSocket, or Server-Sent Events with Accept: text/event-stream)", true},
+    route{.method = verb::get,
+          .pattern = "/v1/customers/{customerId}/loyalty",
+          .does = auth::action::read_loyalty,
+          .handler = get_customer_loyalty,
+          .summary = "A customer's loyalty balance and points ledger, newest first, at the salons the token reaches",
+          .across_salons = true},
 };
 
 } // namespace

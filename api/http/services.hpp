@@ -25,6 +25,9 @@ class notify_store;
 namespace salonq::projections::stats_store {
 class stats_store;
 } // namespace salonq::projections::stats_store
+namespace salonq::loyalty {
+class loyalty_store;
+} // namespace salonq::loyalty
 
 namespace salonq::api::http {
 
@@ -43,6 +46,7 @@ struct services {
     notify::notify_store* notifications = nullptr; // webhook settings and dead letters, where a notifier runs here
     // The stats projection, where this process keeps it.
     projections::stats_store::stats_store* stats = nullptr;
+    loyalty::loyalty_store* loyalty = nullptr; // customers' points, where this process keeps them (embedded mode)
     // Where handlers run their timers (a POST's wait for the decision); set by server::open to its own.
     boost::asio::any_io_executor executor;
 };

@@ -13,11 +13,12 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     s->options_ = std::move(o);
     auto& opt = s->options_;
 
-    opt.engine.on_committed = [feed = &s->feed_, notifier = &s->notify_,
-                               stats = &s->stats_](std::span<engine::runtime::outcome const* const> decided) {
+    opt.engine.on_committed = [feed = &s->feed_, notifier = &s->notify_, stats = &s->stats_,
+                               loyalty = &s->loyalty_](std::span<engine::runtime::outcome const* const> decided) {
         feed->on_committed(decided);
         notifier->wake();
         stats->wake();
+        loyalty->wake();
     };
     auto engine = engine::runtime::embedded_engine::open(opt.data, opt.engine);
     if (!engine) {
@@ -28,6 +29,9 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     if (auto started =
             s->notify_.start(opt.data / "notify", s->engine_->partition_count(), s->engine_->events(), opt.notify);
         !started) {
+        return std::unexpected(started.error());
+    }
+    if (auto started = s->loyalty_.start(opt.data, s->engine_->events(), s->engine_->partition_count()); !started) {
         return std::unexpected(started.error());
     }
 
@@ -65,6 +69,7 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     s->ports_ = make_services(opt.http, *s->gateway_, *s->auth_, s->metrics_, *s->hub_, *s->views_);
     s->ports_->projections = s->rebuilder_.get();
     s->ports_->notifications = s->notify_.store();
+    s->ports_->loyalty = s->loyalty_.store();
     s->notify_.add_metrics(s->metrics_, s->engine_->events());
     s->ports_->stats = s->stats_.store();
     add_live_gauge(s->metrics_, *s->hub_);
@@ -94,6 +99,7 @@ embedded_stack::~embedded_stack() {
     feed_.detach();     // the engine's last batches no longer reach the views
     notify_.stop();     // nothing reads the events log after this; the hook's wake() does nothing now
     stats_.stop();      // nor the stats (the next start folds them from the log)
+    loyalty_.stop();    // nor the loyalty ledger
     engine_.reset();    // finishes what was submitted, closes the log
     server_.reset();
 }

@@ -2,10 +2,10 @@
 
 // Everything `salonq serve` runs in embedded mode, wired in one place: the engine over the data directory, the
 // queue views beside it (<data>/views) fed from the engine's commits, the live hub fed from the views, the
-// notifier (<data>/notify, woken by the commits too), the authenticator (<data>/auth), the metrics and the HTTP
-// server. Used by the command line and by the tests, so
-// they run the same process. Teardown (~embedded_stack): the views' feed is detached, the notifier stops, the engine
-// finishes its last batch, then the server (its io_context) goes.
+// notifier (<data>/notify, woken by the commits too), the loyalty ledger (<data>/loyalty, api/serve/loyalty_wiring,
+// woken likewise), the authenticator (<data>/auth), the metrics and the HTTP server. Used by the command line and by
+// the tests, so they run the same process. Teardown (~embedded_stack): the views' feed is detached, the notifier and
+// the loyalty consumer stop, the engine finishes its last batch, then the server (its io_context) goes.
 
 #include "api/auth/authenticator.hpp"
 #include "api/gateway/embedded_feed.hpp"
@@ -15,6 +15,7 @@
 #include "api/http/options.hpp"
 #include "api/http/server.hpp"
 #include "api/http/services.hpp"
+#include "api/serve/loyalty_wiring.hpp"
 #include "api/serve/notify_wiring.hpp"
 #include "api/serve/stats_wiring.hpp"
 #include "api/serve/views_rebuilder.hpp"
@@ -58,9 +59,10 @@ private:
     embedded_stack() = default;
 
     embedded_stack_options options_;
-    embedded_feed feed_;   // outlives the engine: the engine's hook points at it
-    notify_wiring notify_; // outlives the engine too (the hook wakes it); stopped before the engine closes
-    stats_wiring stats_;   // likewise; stopped before the engine goes
+    embedded_feed feed_;     // outlives the engine: the engine's hook points at it
+    notify_wiring notify_;   // outlives the engine too (the hook wakes it); stopped before the engine closes
+    stats_wiring stats_;     // likewise; stopped before the engine goes
+    loyalty_wiring loyalty_; // likewise
     std::unique_ptr<engine::runtime::embedded_engine> engine_;
     std::unique_ptr<embedded_gateway> gateway_;
     std::unique_ptr<projections::queue_views> views_;

@@ -1,10 +1,9 @@
 #include "notify/store/notify_store.hpp"
 
-#include "engine/codec/event_codec.hpp"
-#include "engine/codec/invalid_codec.hpp"
 #include "engine/codec/json_reader.hpp"
 #include "engine/codec/json_writer.hpp"
 #include "engine/logging/logger.hpp"
+#include "engine/runtime/consumer_offsets.hpp"
 #include "engine/store/rocks_store.hpp"
 #include "notify/deliver/payload.hpp"
 #include "projections/queue/view_codec.hpp"
@@ -24,18 +23,13 @@ namespace codec = engine::codec;
 using engine::store::family;
 
 // Which of rocks_store's families holds what (the names are the engine's; the notifier's own meanings here).
-constexpr family offsets_family = family::meta;    // "o" + partition (4 bytes, big-endian) -> next offset
+constexpr family offsets_family = family::meta;    // "o" + partition -> next offset (engine::runtime::consumer_offsets)
 constexpr family salons_family = family::state;    // "v" + salon -> queue view; "c" + salon -> contacts and told;
                                                    // "r" + salon -> settings
 constexpr family outbox_family = family::commands; // "q" + id -> pending delivery
 constexpr family dead_family = family::events;     // "d" + salon + '\0' + id -> dead letter
 constexpr std::size_t read_batch = 4096;
 
-std::string offset_key(engine::partition_id p) {
-    auto const v = static_cast<std::uint32_t>(p.value());
-    return std::string{'o', static_cast<char>(v >> 24U), static_cast<char>(v >> 16U), static_cast<char>(v >> 8U),
-                       static_cast<char>(v)};
-}
 std::string dead_prefix(engine::salon_id const& salon) { return "d" + salon.value() + std::string(1, '\0'); }
 
 std::string encode_delivery(delivery const& d) {
@@ -126,9 +120,8 @@ void skipped(std::int32_t partition, std::int64_t offset, std::string const& why
 
 struct notify_store::impl {
     std::unique_ptr<engine::store::rocks_store> db;
-    std::int32_t partitions = 0;
+    engine::runtime::consumer_offsets offsets;
     mutable std::mutex mutex;
-    std::vector<std::int64_t> next; // per partition
     std::map<std::string, salon_settings, std::less<>> settings;
     std::map<std::string, salon_notifier, std::less<>> notifiers; // loaded on first use
     std::map<std::string, delivery> pending;                      // the outbox, by id
@@ -177,23 +170,17 @@ struct notify_store::impl {
         return {};
     }
 
-    // Entries at their offsets (ascending): those below the partition's next offset were folded before.
-    [[nodiscard]] std::expected<void, std::string>
-    fold(engine::partition_id p, std::span<std::pair<std::int64_t, engine::log_entry const*> const> at,
-         engine::instant now) {
-        auto const from = next.at(static_cast<std::size_t>(p.value()));
+    // Entries at their offsets (ascending), then the offset after the run: those below the partition's next offset
+    // were folded before.
+    [[nodiscard]] std::expected<void, std::string> fold(engine::runtime::decoded_run const& run, engine::instant now) {
+        auto const from = offsets.next(run.partition);
         std::set<std::string> touched;
         std::vector<delivery> queued;
-        std::int64_t end = from;
-        for (auto const& [offset, entry] : at) {
-            if (offset < from) {
+        for (auto const& [offset, entry] : run.entries) {
+            if (offset.value() < from.value()) {
                 continue;
             }
-            end = offset + 1;
-            if (entry == nullptr) {
-                continue;
-            }
-            if (auto const* e = std::get_if<engine::event>(entry)) {
+            if (auto const* e = std::get_if<engine::event>(&entry)) {
                 if (auto derived = derive(*e, now, touched, queued); !derived) {
                     for (auto const& salon : touched) {
                         notifiers.erase(salon); // folded in memory only: read back from the store on next use
@@ -202,10 +189,11 @@ struct notify_store::impl {
                 }
             }
         }
-        return end > from ? write(p, end, touched, queued) : std::expected<void, std::string>{};
+        return run.end.value() > from.value() ? write(run.partition, run.end, touched, queued)
+                                              : std::expected<void, std::string>{};
     }
 
-    std::expected<void, std::string> write(engine::partition_id p, std::int64_t next_offset,
+    std::expected<void, std::string> write(engine::partition_id p, engine::offset_t next_offset,
                                            std::set<std::string> const& touched, std::vector<delivery> const& queued) {
         auto batch = db->make_batch();
         for (auto const& salon : touched) {
@@ -216,7 +204,7 @@ struct notify_store::impl {
         for (auto const& d : queued) {
             batch.put(outbox_family, "q" + d.id, encode_delivery(d));
         }
-        batch.put(offsets_family, offset_key(p), std::to_string(next_offset));
+        offsets.put(batch, p, next_offset);
         if (auto written = db->write(batch, true); !written) {
             for (auto const& salon : touched) {
                 notifiers.erase(salon); // read back from the store on next use: what it holds is what was written
@@ -226,20 +214,11 @@ struct notify_store::impl {
         for (auto const& d : queued) {
             pending.insert_or_assign(d.id, d);
         }
-        next.at(static_cast<std::size_t>(p.value())) = next_offset;
+        offsets.advance(p, next_offset);
         return {};
     }
 
     [[nodiscard]] std::expected<void, std::string> load() {
-        next.assign(static_cast<std::size_t>(partitions), 0);
-        for (std::int32_t p = 0; p < partitions; ++p) {
-            auto v = db->get(offsets_family, offset_key(engine::partition_id{p}));
-            if (!v) {
-                return std::unexpected(failure("reading an offset", v.error().message));
-            }
-            std::optional<std::string> const& stored = *v;
-            next.at(static_cast<std::size_t>(p)) = stored ? std::stoll(*stored) : 0;
-        }
         std::string problem;
         auto scanned = db->scan(salons_family, "r", "s", [&](std::string_view key, std::string_view value) {
             auto s = decode_settings(value);
@@ -279,7 +258,11 @@ std::expected<std::unique_ptr<notify_store>, std::string> notify_store::open(std
     std::error_code ignored;
     std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ignored); // it holds the webhooks' secrets
     i->db = std::move(*db);
-    i->partitions = partition_count;
+    auto offsets = engine::runtime::consumer_offsets::load(*i->db, offsets_family, partition_count);
+    if (!offsets) {
+        return std::unexpected(failure("reading the offsets", offsets.error().message));
+    }
+    i->offsets = std::move(*offsets);
     if (auto loaded = i->load(); !loaded) {
         return std::unexpected(loaded.error());
     }
@@ -305,66 +288,28 @@ std::optional<salon_settings> notify_store::settings(engine::salon_id const& sal
 
 std::expected<void, std::string> notify_store::apply(engine::partition_id p, engine::offset_t first_offset,
                                                      std::span<engine::log_entry const> entries, engine::instant now) {
-    std::vector<std::pair<std::int64_t, engine::log_entry const*>> at;
-    at.reserve(entries.size());
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-        at.emplace_back(first_offset.value() + static_cast<std::int64_t>(i), &entries[i]);
-    }
     std::lock_guard lock{impl_->mutex};
-    if (first_offset.value() > impl_->next.at(static_cast<std::size_t>(p.value()))) {
-        return std::unexpected(fmt::format("partition {}: offset {} is ahead of {}, read the log from there", p.value(),
-                                           first_offset.value(), impl_->next.at(static_cast<std::size_t>(p.value()))));
-    }
-    return impl_->fold(p, at, now);
+    auto run = engine::runtime::handed_over(impl_->offsets, p, first_offset, entries);
+    return run ? impl_->fold(*run, now) : std::unexpected(run.error());
 }
 
 std::expected<bool, std::string> notify_store::catch_up(engine::log::reader& events, engine::instant now) {
-    bool any = false;
-    for (std::int32_t p = 0; p < impl_->partitions; ++p) {
-        auto const part = engine::partition_id{p};
-        for (;;) {
-            auto records = events.read(part, next_offset(part), read_batch);
-            if (!records) {
-                return std::unexpected(failure("reading the events log", records.error().message));
-            }
-            if (records->empty()) {
-                break;
-            }
-            std::vector<engine::log_entry> entries;
-            entries.reserve(records->size());
-            std::vector<std::int64_t> offsets;
-            for (auto const& r : *records) {
-                auto entry = codec::decode_entry(r.value);
-                if (!entry) {
-                    // No salon's entry: passed over, so one bad record cannot stop every salon's notifications
-                    // (Kafka mode's command_invalid answers are expected here; anything else is logged).
-                    if (!codec::decode_command_invalid(r.value)) {
-                        skipped(p, r.offset.value(), entry.error().message);
-                    }
-                    continue;
-                }
-                entries.push_back(std::move(*entry));
-                offsets.push_back(r.offset.value());
-            }
-            std::vector<std::pair<std::int64_t, engine::log_entry const*>> at;
-            at.reserve(entries.size() + 1);
-            for (std::size_t i = 0; i < entries.size(); ++i) {
-                at.emplace_back(offsets[i], &entries[i]); // offsets the reader skipped stay skipped
-            }
-            at.emplace_back(records->back().offset.value(), nullptr); // the offset moves past a skipped last record
+    // A record that is no salon's entry is passed over, so one bad record cannot stop every salon's notifications.
+    auto const bad = [](engine::partition_id p, engine::offset_t at, std::string const& why) {
+        skipped(p.value(), at.value(), why);
+    };
+    return engine::runtime::catch_up(
+        events, impl_->offsets.partition_count(), [this](engine::partition_id p) { return next_offset(p); }, read_batch,
+        bad,
+        [this, now](engine::runtime::decoded_run const& run) {
             std::lock_guard lock{impl_->mutex};
-            if (auto folded = impl_->fold(part, at, now); !folded) {
-                return std::unexpected(folded.error());
-            }
-            any = true;
-        }
-    }
-    return any;
+            return impl_->fold(run, now);
+        });
 }
 
 engine::offset_t notify_store::next_offset(engine::partition_id p) const {
     std::lock_guard lock{impl_->mutex};
-    return engine::offset_t{impl_->next.at(static_cast<std::size_t>(p.value()))};
+    return impl_->offsets.next(p);
 }
 
 std::vector<delivery> notify_store::take_due(engine::instant now, std::size_t max) {

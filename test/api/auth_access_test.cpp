@@ -23,13 +23,13 @@ constexpr std::array all_roles{role::pos,       role::staff,   role::manager, ro
 std::set<action> expected_actions(role r) {
     std::set<action> reads{action::read_queue};
     std::set<action> pos = reads;
-    pos.insert(action::walk_in);
-    std::set<action> staff = pos;
-    staff.insert({action::start, action::complete, action::clock_in_out});
+    pos.insert({action::walk_in, action::read_loyalty}); // a front desk shows a customer's points
+    std::set<action> staff = reads;
+    staff.insert({action::walk_in, action::start, action::complete, action::clock_in_out}); // no loyalty
     std::set<action> manager = staff;
     manager.insert({action::skip, action::undo_skip, action::start_priority, action::cancel, action::manage_staff,
                     action::configure, action::close_day, action::read_events, action::read_stats,
-                    action::read_notifications, action::manage_notifications});
+                    action::read_notifications, action::manage_notifications, action::read_loyalty});
     switch (r) {
     case role::pos:
         return pos;
@@ -41,7 +41,8 @@ std::set<action> expected_actions(role r) {
     case role::dashboard:
         return reads;
     case role::analyst:
-        return {action::read_queue, action::read_events, action::read_stats, action::read_notifications};
+        return {action::read_queue, action::read_events, action::read_stats, action::read_notifications,
+                action::read_loyalty};
     case role::admin: {
         std::set<action> everything;
         for (std::size_t i = 0; i < a::action_count; ++i) {
@@ -89,6 +90,8 @@ TEST_SUITE("auth.access") {
         CHECK_FALSE(a::allowed(role::staff, action::read_notifications));
         CHECK_FALSE(a::allowed(role::dashboard, action::read_notifications));
         CHECK_FALSE(a::allowed(role::pos, action::manage_notifications));
+        CHECK_FALSE(a::allowed(role::staff, action::read_loyalty));     // what customers paid is not every stylist's
+        CHECK_FALSE(a::allowed(role::dashboard, action::read_loyalty)); // a TV board shows no customer's points
     }
 
     TEST_CASE("role and action names round trip") {
@@ -103,6 +106,7 @@ TEST_SUITE("auth.access") {
         CHECK(a::to_string(action::start_priority) == "start_priority");
         CHECK(a::to_string(action::issue_tokens) == "issue_tokens");
         CHECK(a::to_string(action::manage_notifications) == "manage_notifications");
+        CHECK(a::to_string(action::read_loyalty) == "read_loyalty");
         CHECK(a::to_string(a::errc::token_missing) == "token_missing");
         CHECK(a::to_string(a::errc::token_revoked) == "token_revoked");
         CHECK(a::to_string(a::errc::forbidden_salon) == "forbidden_salon");

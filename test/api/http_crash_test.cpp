@@ -2,7 +2,7 @@
 // SIGTERM stops it cleanly (exit 0) after answering what was in flight.
 
 #include "test/support/http_client.hpp"
-#include "test/support/piped_process.hpp"
+#include "test/support/serve_process.hpp"
 
 #include <doctest/doctest.h>
 #include <simdjson.h>
@@ -21,39 +21,9 @@ using salonq::test::http_client;
 using salonq::test::piped_process;
 namespace bhttp = boost::beast::http;
 
-// Starts serve on a free port; the port from the line it prints when it listens.
-std::uint16_t start_serve(piped_process& p) {
-    auto line = p.read_line(std::chrono::seconds{30});
-    REQUIRE(line);
-    auto const colon = line->rfind(':');
-    auto const end = line->find(' ', colon);
-    return static_cast<std::uint16_t>(std::stoi(line->substr(colon + 1, end - colon - 1)));
-}
-
-std::vector<std::string> serve_argv(std::string const& data) {
-    return {salonq::test::salonq_binary(),
-            "--data",
-            data,
-            "--log-level",
-            "warn",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--client-rate",
-            "0",
-            "--token-rate",
-            "0"};
-}
-
-// An admin token from `salonq token issue`, signed with the data directory's keyring (made on first use).
-std::string admin_token(std::string const& data) {
-    piped_process issue{{salonq::test::salonq_binary(), "--data", data, "token", "issue", "--role", "admin",
-                         "--all-salons", "--ttl", "1h"}};
-    auto token = issue.read_line(std::chrono::seconds{30});
-    REQUIRE(token);
-    REQUIRE(issue.wait() == 0);
-    return *token;
-}
+using salonq::test::admin_token;
+using salonq::test::serve_argv;
+using salonq::test::start_serve;
 
 } // namespace
 

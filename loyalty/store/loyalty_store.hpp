@@ -1,0 +1,80 @@
+#pragma once
+
+#include "engine/log/log.hpp"
+#include "loyalty/core/ledger.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace salonq::loyalty {
+
+// A page of one customer's ledger as a reader may see it: the balance at each salon in scope where the customer
+// earned, their sum, the entries after the cursor (ledger order, newest first) and the cursor of the next page.
+struct ledger_page {
+    std::vector<salon_balance> salons;
+    std::int64_t balance = 0;
+    std::vector<entry> entries;
+    std::optional<cursor> next;
+};
+
+// What the fold met besides the next seq of each salon (for logs and tests).
+struct fold_counts {
+    std::atomic<std::uint64_t> duplicates{0}; // events of a seq already folded: passed over
+    std::atomic<std::uint64_t> gaps{0};       // events beyond a salon's next seq: folded, and logged as an error
+    std::atomic<std::uint64_t> undecodable{0};
+};
+
+// The loyalty ledger in a RocksDB directory of its own (<data>/loyalty, private: customers' ids and what they paid):
+// ledger entries by customer, each customer's balance per salon, each salon's fold (rate, last seq) and the
+// events-log offsets they reflect. Every read of the log is folded and written in ONE fsynced WriteBatch (entries,
+// balances, salon folds, offsets), so after a crash the consumer reads on from the stored offsets and nothing is
+// applied twice or missed; the per-salon seq makes a repeated event a no-op even if it is handed over again.
+//
+// Thread rules: apply/catch_up from one thread (the consumer); page/all from any number of request threads. A read
+// sees a whole batch or none of it (a shared lock against the writer's exclusive one).
+class loyalty_store {
+public:
+    [[nodiscard]] static std::expected<std::unique_ptr<loyalty_store>, std::string>
+    open(std::filesystem::path const& dir, std::int32_t partition_count);
+    ~loyalty_store();
+    loyalty_store(loyalty_store const&) = delete;
+    loyalty_store& operator=(loyalty_store const&) = delete;
+
+    // Entries of events-log partition p at consecutive offsets from first_offset; those before next_offset(p) are
+    // passed over, a first_offset beyond it is refused (read from a reader instead: catch_up).
+    [[nodiscard]] std::expected<void, std::string> apply(engine::partition_id p, engine::offset_t first_offset,
+                                                         std::span<engine::log_entry const> entries);
+    // Reads every partition from next_offset(p) to its end and folds what it finds. True if anything was new.
+    [[nodiscard]] std::expected<bool, std::string> catch_up(engine::log::reader& events);
+    [[nodiscard]] engine::offset_t next_offset(engine::partition_id p) const;
+
+    // A page of the customer's ledger: the entries and balances of the salons in `scope` (every salon without
+    // one) after `after`, at most `limit` entries. No salons when the customer earned nothing in scope.
+    [[nodiscard]] std::expected<ledger_page, std::string> page(engine::customer_id const& customer,
+                                                               std::optional<std::span<engine::salon_id const>> scope,
+                                                               std::optional<cursor> const& after,
+                                                               std::size_t limit) const;
+    // Every customer's whole ledger (checks and tests: a rebuild from the log must equal it).
+    [[nodiscard]] std::expected<ledger, std::string> all() const;
+    // Each salon's fold as stored.
+    [[nodiscard]] points_fold fold() const;
+    [[nodiscard]] fold_counts const& counts() const noexcept;
+
+private:
+    struct impl;
+    explicit loyalty_store(std::unique_ptr<impl> i);
+    std::unique_ptr<impl> impl_;
+};
+
+// The ledger folded from the whole events log from nothing, in memory: what the store must equal once it has
+// caught up (rebuild == incremental).
+[[nodiscard]] std::expected<ledger, std::string> rebuild(engine::log::reader& events);
+
+} // namespace salonq::loyalty
