@@ -1,17 +1,17 @@
-#!/ usr / bin / env bash
-#README command 2 : installs what the tests need, builds, and runs the whole test suite:
-# 1. every ctest tier of the main build(unit, embedded, kafka against a real broker started by ops / kafka),
-# 2. the unit and embedded tiers again under AddressSanitizer + UndefinedBehaviorSanitizer(build - asan /; the
-#salonq processes those tests start are build - asan / salonq),
-# 3. the kafka end - to - end and abort test cases again under ThreadSanitizer(build - tsan /; the engine workers they
-#start are build - tsan / salonq),
-# 4. clang - format -- dry - run - Werror over the sources, and ops / check_nodiscard.py(every function returning
-#std::expected is[[nodiscard]]),
-# 5. clang - tidy - 19(.clang - tidy, every finding an error) over the sources(ops / tidy.py : in parallel, and only
-#the files whose content, project headers, flags or config changed since the last run).
-#Ends with one line "tests: N passed, M failed" : every ctest test(each kafka test case is one, kafka_tests / <name>),
-#the sanitizer runs' (and, for each, one check that no process wrote a sanitizer report), clang-format as one,
-#the[[nodiscard]] check as one and clang - tidy as one.Exit status is non - zero if anything failed.
+#!/usr/bin/env bash
+# README command 2: installs what the tests need, builds, and runs the whole test suite:
+#   1. every ctest tier of the main build (unit, embedded, kafka against a real broker started by ops/kafka),
+#   2. the unit and embedded tiers again under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/; the
+#      salonq processes those tests start are build-asan/salonq),
+#   3. the kafka end-to-end and abort test cases again under ThreadSanitizer (build-tsan/; the engine workers they
+#      start are build-tsan/salonq),
+#   4. clang-format --dry-run -Werror over the sources, and ops/check_nodiscard.py (every function returning
+#      std::expected is [[nodiscard]]),
+#   5. clang-tidy-19 (.clang-tidy, every finding an error) over the sources (ops/tidy.py: in parallel, and only
+#      the files whose content, project headers, flags or config changed since the last run).
+# Ends with one line "tests: N passed, M failed": every ctest test (each kafka test case is one, kafka_tests/<name>),
+# the sanitizer runs' (and, for each, one check that no process wrote a sanitizer report), clang-format as one,
+# the [[nodiscard]] check as one and clang-tidy as one. Exit status is non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,43 +22,36 @@ jobs=$(nproc)
 passed=0
 failed=0
 
-count() {
-#$1 = ctest log : adds its totals local line total fails line =
-    $(grep - E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$1" | tail - 1)
-    total = $(echo "$line" | sed - E 's/.*out of ([0-9]+).*/\1/') fails =
-        $(echo "$line" | sed - E 's/.* ([0-9]+) tests failed.*/\1/') if[-z "$line"];
-    then failed = $((failed + 1));
-    return;
-    fi passed = $((passed + total - fails));
-    failed = $((failed + fails))
+count() { # $1 = ctest log: adds its totals
+  local line total fails
+  line=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$1" | tail -1)
+  total=$(echo "$line" | sed -E 's/.*out of ([0-9]+).*/\1/')
+  fails=$(echo "$line" | sed -E 's/.* ([0-9]+) tests failed.*/\1/')
+  if [ -z "$line" ]; then failed=$((failed + 1)); return; fi
+  passed=$((passed + total - fails)); failed=$((failed + fails))
 }
 
-echo "== build ==" if !./ ops / build.sh;
-then echo "tests: 0 passed, 1 failed";
-exit 1;
-fi
+echo "== build =="
+if ! ./ops/build.sh; then echo "tests: 0 passed, 1 failed"; exit 1; fi
 
-            echo "== ctest (all tiers) ==" ctest-- test -
-        dir build-- output - on - failure - j "$jobs" --timeout 1200 |
-    tee build / ctest.log count build /
-        ctest.log
+echo "== ctest (all tiers) =="
+ctest --test-dir build --output-on-failure -j "$jobs" --timeout 1200 | tee build/ctest.log
+count build/ctest.log
 
-#configure DIR ARGS... : (re)configures a sanitizer build dir when it is new or its arguments changed.
-        configure() {
-    local dir = $1;
-    shift set-- "$@"
-                "-DSALONQ_WERROR=${SALONQ_WERROR:-ON}" if[!-f "$dir/build.ninja"] ||
-        ["$(cat " $dir /.configured " 2>/dev/null)" != "$*"];
-    then cmake - S.- B "$dir" - G Ninja "$@" > / dev / null&& echo "$*" > "$dir/.configured" fi
+# configure DIR ARGS...: (re)configures a sanitizer build dir when it is new or its arguments changed.
+configure() {
+  local dir=$1; shift
+  set -- "$@" "-DSALONQ_WERROR=${SALONQ_WERROR:-ON}"
+  if [ ! -f "$dir/build.ninja" ] || [ "$(cat "$dir/.configured" 2>/dev/null)" != "$*" ]; then
+    cmake -S . -B "$dir" -G Ninja "$@" >/dev/null && echo "$*" >"$dir/.configured"
+  fi
 }
 
-#reports DIR NAME : every process of a sanitizer run writes its reports to DIR / reports(log_path), so that a report
-#from a child whose output a test discards is seen too : any is one failure, and printed.
+# reports DIR NAME: every process of a sanitizer run writes its reports to DIR/reports (log_path), so that a report
+# from a child whose output a test discards is seen too: any is one failure, and printed.
 reports() {
-    if
-        [-n "$(ls -A " $1 / reports " 2>/dev/null)"];
-    then echo "$2 reports:";
-    cat "$1" / reports/*; failed=$((failed + 1))
+  if [ -n "$(ls -A "$1/reports" 2>/dev/null)" ]; then
+    echo "$2 reports:"; cat "$1"/reports/*; failed=$((failed + 1))
   else
     echo "$2 reports: none"; passed=$((passed + 1))
   fi
