@@ -81,6 +81,7 @@ struct http_options {
     double client_burst = 1000;
     double token_rate = 100;
     double token_burst = 200;
+    bool webhook_allow_private = false; // the notifier's webhooks may be private, loopback or link-local addresses
 };
 
 // Each returns the process exit code and prints to stdout/stderr.

@@ -212,6 +212,11 @@ void add_kafka_commands(CLI::App& app, options& o, commands& c) {
         ->check(CLI::Range(0.0, 1e9));
     c.serve->add_option("--token-burst", o.ho.token_burst, "Requests one bearer token may make at once")
         ->check(CLI::Range(1.0, 1e9));
+    c.serve
+        ->add_flag("--webhook-allow-private", o.ho.webhook_allow_private,
+                   "Let salons' webhooks reach private, loopback and link-local addresses (refused by default: a "
+                   "salon manager could otherwise probe this server's network)")
+        ->envname("SALONQ_WEBHOOK_ALLOW_PRIVATE");
     c.serve->add_option("--instance", o.ko.instance, "This worker's name, unique in the group (default host-pid)")
         ->envname("SALONQ_INSTANCE");
     c.serve->add_option("--group", o.ko.group, "Consumer group of the engine workers")->envname("SALONQ_GROUP");

@@ -60,6 +60,7 @@ int run_serve_http(store_options const& so, http_options const& ho, auth_options
     o.engine = engine_options_of(so);
     o.keyring = ao.keyring;
     o.http = *http;
+    o.notify.allow_private = ho.webhook_allow_private;
     auto stack = embedded_stack::open(std::move(o));
     if (!stack) {
         std::cerr << "salonq serve: " << stack.error() << "\n";

@@ -97,7 +97,7 @@ std::array const routes{
           "A page of the salon's dead letters (?after=ID&limit=N, at most 1000; nextAfter is the cursor)"},
     route{verb::post, "/v1/salons/{salonId}/notifications/dead-letters/redrive", access::token,
           auth::action::manage_notifications, post_redrive,
-          "Put the salon's dead letters (all, or ?id=ID) back in the outbox"},
+          "Put the salon's dead letters (up to 1000, or ?id=ID) back in the outbox"},
     route{verb::get, "/v1/salons/{salonId}/stats", access::token, auth::action::read_stats, get_stats,
           "A salon's figures per local day (?day=YYYY-MM-DD, or ?from=&to=, at most 366 days)"},
     route{verb::get, "/v1/public/tickets/{salonId}/{ticketId}/{code}", access::open, auth::action::read_queue,

@@ -44,6 +44,7 @@ struct services {
     projections::queue_views* views = nullptr;     // the queue views, where this process keeps them
     projection_admin* projections = nullptr;       // rebuilds without downtime, where this process can
     notify::notify_store* notifications = nullptr; // webhook settings and dead letters, where a notifier runs here
+    bool webhook_allow_private = false;            // the notifier may reach private addresses (serve's option)
     // The stats projection, where this process keeps it.
     projections::stats_store::stats_store* stats = nullptr;
     loyalty::loyalty_store* loyalty = nullptr; // customers' points, where this process keeps them (embedded mode)

@@ -70,6 +70,7 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     s->ports_->projections = s->rebuilder_.get();
     s->ports_->notifications = s->notify_.store();
     s->ports_->loyalty = s->loyalty_.store();
+    s->ports_->webhook_allow_private = opt.notify.allow_private;
     s->notify_.add_metrics(s->metrics_, s->engine_->events());
     s->ports_->stats = s->stats_.store();
     add_live_gauge(s->metrics_, *s->hub_);

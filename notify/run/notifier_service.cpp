@@ -104,7 +104,8 @@ void notifier_service::deliver(delivery const& d) {
     } catch (std::exception const& e) { // e.g. TLS set-up: a failed attempt, never the end of the process
         ++stats_.failed_attempts;
         log().error("notification {}: the attempt failed: {}", d.id, e.what());
-        if (auto recorded = store_.failed(d.id, e.what(), options_.clock() + options_.retry.cap); !recorded) {
+        auto const why = std::string{to_string(post_errc::internal)};
+        if (auto recorded = store_.failed(d.id, why, options_.clock() + options_.retry.cap); !recorded) {
             log().error("notification {}: the failed attempt could not be recorded: {}", d.id, recorded.error());
         }
     }
@@ -113,7 +114,7 @@ void notifier_service::deliver(delivery const& d) {
 void notifier_service::attempt(delivery const& d) {
     thread_local std::mt19937_64 random{std::random_device{}()};
     auto const settings = store_.settings(d.salon);
-    auto result = std::expected<int, std::string>{std::unexpected(std::string{"the salon has no webhook any more"})};
+    auto result = std::expected<int, post_failure>{std::unexpected(post_failure{post_errc::no_webhook, ""})};
     if (settings) {
         if (auto url = parse_webhook_url(settings->url)) {
             auto const now_s =
@@ -122,9 +123,9 @@ void notifier_service::attempt(delivery const& d) {
                                   {{"X-Salonq-Signature", sign(settings->secret, now_s, d.body)},
                                    {"Idempotency-Key", d.id},
                                    {"X-Salonq-Attempt", std::to_string(d.attempts + 1)}},
-                                  options_.timeout);
+                                  post_options{options_.timeout, options_.allow_private});
         } else {
-            result = std::unexpected("the salon's webhook address: " + url.error());
+            result = std::unexpected(post_failure{post_errc::bad_address, url.error()});
         }
     }
     if (result && *result >= 200 && *result < 300) {
@@ -135,7 +136,12 @@ void notifier_service::attempt(delivery const& d) {
         ++stats_.delivered;
         return;
     }
-    auto const why = result ? fmt::format("the webhook answered {}", *result) : result.error();
+    // What the salon's readers see is the class; the system's message (which names the server's network) is logged.
+    auto const why = result ? failure_reason(*result) : std::string{to_string(result.error().code)};
+    if (!result) {
+        log().warn("notification {} to salon {}: attempt {} failed: {} ({})", d.id, d.salon.value(), d.attempts + 1,
+                   why, result.error().detail);
+    }
     auto policy = options_.retry;
     policy.max_attempts = settings ? settings->max_attempts : 1;
     auto const delay = policy.after_failure(d.attempts + 1, std::uniform_real_distribution<double>{0, 1}(random));

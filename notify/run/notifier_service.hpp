@@ -19,6 +19,7 @@ struct service_options {
     std::chrono::milliseconds poll{250};     // how often the events log is read when nobody wakes the service
     std::chrono::milliseconds timeout{5000}; // one delivery, connect to answer
     retry_policy retry{};                    // its max_attempts is the salon's (settings)
+    bool allow_private = false;              // webhooks may reach private/loopback addresses (address_policy.hpp)
     std::function<engine::instant()> clock;  // default: the system clock
 };
 

@@ -398,11 +398,6 @@ std::size_t notify_store::pending(engine::salon_id const& salon) const {
         std::ranges::count_if(impl_->pending, [&](auto const& entry) { return entry.second.salon == salon; }));
 }
 
-std::vector<delivery> notify_store::dead_letters(engine::salon_id const& salon) const {
-    auto all = dead_letters(salon, {}, std::numeric_limits<std::size_t>::max());
-    return all ? std::move(*all) : std::vector<delivery>{};
-}
-
 std::expected<std::vector<delivery>, std::string>
 notify_store::dead_letters(engine::salon_id const& salon, std::string_view after, std::size_t limit) const {
     std::lock_guard lock{impl_->mutex};
@@ -472,6 +467,54 @@ std::expected<bool, std::string> notify_store::redrive(engine::salon_id const& s
     }
     impl_->pending.insert_or_assign(id, std::move(*d));
     return true;
+}
+
+std::expected<notify_store::redrive_count, std::string>
+notify_store::redrive_all(engine::salon_id const& salon, engine::instant now, std::size_t limit) {
+    std::lock_guard lock{impl_->mutex};
+    auto const prefix = dead_prefix(salon);
+    auto end = prefix;
+    end.back() = '\1';
+    std::vector<delivery> taken;
+    redrive_count count;
+    std::string problem;
+    auto scanned = impl_->db->scan(dead_family, prefix, end, [&](std::string_view, std::string_view value) {
+        if (taken.size() == limit) {
+            ++count.remaining; // counted, not decoded
+            return true;
+        }
+        auto d = decode_delivery(value);
+        if (!d) {
+            problem = failure("a stored dead letter", d.error());
+            return false;
+        }
+        taken.push_back(std::move(*d));
+        return true;
+    });
+    if (!scanned) {
+        return std::unexpected(failure("reading dead letters", scanned.error().message));
+    }
+    if (!problem.empty()) {
+        return std::unexpected(problem);
+    }
+    if (taken.empty()) {
+        return count;
+    }
+    auto batch = impl_->db->make_batch();
+    for (auto& d : taken) {
+        d.attempts = 0;
+        d.due = now;
+        batch.erase(dead_family, prefix + d.id);
+        batch.put(outbox_family, "q" + d.id, encode_delivery(d));
+    }
+    if (auto written = impl_->db->write(batch, true); !written) {
+        return std::unexpected(failure("re-driving dead letters", written.error().message));
+    }
+    for (auto& d : taken) {
+        impl_->pending.insert_or_assign(d.id, std::move(d));
+    }
+    count.redriven = taken.size();
+    return count;
 }
 
 } // namespace salonq::notify

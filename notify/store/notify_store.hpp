@@ -69,7 +69,6 @@ public:
     [[nodiscard]] std::size_t pending() const;
     [[nodiscard]] std::size_t pending(engine::salon_id const& salon) const;
 
-    [[nodiscard]] std::vector<delivery> dead_letters(engine::salon_id const& salon) const;
     // A page of the salon's dead letters in id order: at most `limit`, those whose id is after `after`.
     [[nodiscard]] std::expected<std::vector<delivery>, std::string>
     dead_letters(engine::salon_id const& salon, std::string_view after, std::size_t limit) const;
@@ -77,6 +76,14 @@ public:
     // Puts a dead letter back in the outbox, due now, its attempts reset; false if the salon has no such letter.
     [[nodiscard]] std::expected<bool, std::string> redrive(engine::salon_id const& salon, std::string const& id,
                                                            engine::instant now);
+    // Puts the salon's first `limit` dead letters (id order) back in the outbox in one fsynced batch; how many were
+    // re-driven and how many are left (re-drive again while any are).
+    struct redrive_count {
+        std::size_t redriven = 0;
+        std::size_t remaining = 0;
+    };
+    [[nodiscard]] std::expected<redrive_count, std::string> redrive_all(engine::salon_id const& salon,
+                                                                        engine::instant now, std::size_t limit);
 
 private:
     struct impl;

@@ -18,13 +18,27 @@ constexpr std::size_t shortest_secret = 16;
 constexpr std::size_t longest_secret = 256;
 constexpr std::uint32_t most_attempts = 50;
 
-salon_settings read(codec::object_view o) {
+// What a client sends is checked against today's rules (strict); what the store holds was checked when it was written,
+// perhaps against other rules, and is read as it is (lenient): a rule made stricter later must not stop the store,
+// and with it serve, from opening. A stored address that no longer parses fails its deliveries ("bad address").
+enum class rules : std::uint8_t { strict, lenient };
+
+salon_settings read(codec::object_view o, rules r) {
+    auto const strict = r == rules::strict;
     salon_settings s;
-    s.url = std::string{o.string("url", longest_url)};
-    if (auto const u = parse_webhook_url(s.url); !u) {
+    s.url = std::string{o.string("url", strict ? longest_url : codec::limits::message)};
+    if (auto const u = parse_webhook_url(s.url); !u && strict) {
         codec::fail(codec::errc::invalid_value, o.path_of("url"), u.error());
     }
-    s.secret = std::string{o.string("secret", longest_secret)};
+    s.secret = std::string{o.string("secret", strict ? longest_secret : codec::limits::message)};
+    if (!strict) {
+        s.rules.almost_at = static_cast<std::uint32_t>(o.opt_integer("almostAt", 0, UINT32_MAX).value_or(0));
+        s.rules.called = !o.has("called") || o.boolean("called");
+        s.rules.skipped = !o.has("skipped") || o.boolean("skipped");
+        s.rules.restored = !o.has("restored") || o.boolean("restored");
+        s.max_attempts = static_cast<std::uint32_t>(o.opt_integer("maxAttempts", 1, UINT32_MAX).value_or(8));
+        return s; // fields a later version added are left alone (no finish())
+    }
     auto const printable = [](char c) { return c > ' ' && c < '\x7f'; };
     if (s.secret.size() < shortest_secret || !std::ranges::all_of(s.secret, printable)) {
         codec::fail(codec::errc::invalid_value, o.path_of("secret"),
@@ -51,16 +65,16 @@ std::string encode_settings(salon_settings const& s) {
 }
 
 std::expected<salon_settings, std::string> decode_settings(std::string_view json) {
-    auto s = read_settings(json);
-    if (!s) {
-        return std::unexpected(s.error().path.empty() ? s.error().message : s.error().path + ": " + s.error().message);
+    try {
+        return read(codec::as_object(codec::parse_document(json, codec::limits::message), ""), rules::lenient);
+    } catch (codec::decode_failure& f) {
+        return std::unexpected(f.err.path.empty() ? f.err.message : f.err.path + ": " + f.err.message);
     }
-    return std::move(*s);
 }
 
 std::expected<salon_settings, codec::error> read_settings(std::string_view json) {
     try {
-        return read(codec::as_object(codec::parse_document(json, codec::limits::message), ""));
+        return read(codec::as_object(codec::parse_document(json, codec::limits::message), ""), rules::strict);
     } catch (codec::decode_failure& f) {
         return std::unexpected(std::move(f.err));
     }

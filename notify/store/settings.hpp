@@ -21,11 +21,13 @@ struct salon_settings {
     friend bool operator==(salon_settings const&, salon_settings const&) = default;
 };
 
-// The settings' stored JSON (with the secret; the store's directory is private) and their checks: the error names
-// the field.
+// The settings' stored JSON (with the secret; the store's directory is private). decode_settings reads what the
+// store holds leniently (types only: a value today's input rules refuse, or a field a later version added, is kept
+// as it is), so a stricter rule never stops the store from opening.
 [[nodiscard]] std::string encode_settings(salon_settings const& s);
 [[nodiscard]] std::expected<salon_settings, std::string> decode_settings(std::string_view json);
-// The same checks with the codec's error (code, field path, message): what the HTTP API answers a bad body with.
+// Today's input rules (address, secret, ranges, no unknown field) with the codec's error (code, field path,
+// message): what the HTTP API answers a bad body with.
 [[nodiscard]] std::expected<salon_settings, engine::codec::error> read_settings(std::string_view json);
 
 // A webhook address split up: http or https, host, port, target.

@@ -47,7 +47,8 @@ struct serve_process {
     serve_process(std::string const& data, std::string log_path) : log(std::move(log_path)) {
         proc = std::make_unique<child_process>(
             std::vector<std::string>{salonq::test::salonq_binary(), "--data", data, "--log-level", "info", "serve",
-                                     "--listen", "127.0.0.1:0", "--client-rate", "0", "--token-rate", "0"},
+                                     "--listen", "127.0.0.1:0", "--client-rate", "0", "--token-rate", "0",
+                                     "--webhook-allow-private"}, // the receiver is on loopback
             log, true);
         std::regex const serving{R"(serving http://127\.0\.0\.1:(\d+) )"};
         auto const until = std::chrono::steady_clock::now() + std::chrono::seconds{30};

@@ -30,11 +30,12 @@ constexpr std::string_view settings_path = "/v1/salons/s1/notifications";
 constexpr std::string_view dead_path = "/v1/salons/s1/notifications/dead-letters";
 constexpr std::string_view redrive_path = "/v1/salons/s1/notifications/dead-letters/redrive";
 
-salonq::notify::service_options quick_notifier() {
+salonq::notify::service_options quick_notifier(bool allow_private) {
     salonq::notify::service_options o;
     o.poll = milliseconds{50};
     o.timeout = milliseconds{300};
     o.retry = salonq::notify::retry_policy{milliseconds{50}, milliseconds{200}, 3};
+    o.allow_private = allow_private; // the receiver is on loopback: refused unless allowed
     return o;
 }
 
@@ -50,10 +51,11 @@ std::int64_t int_at(std::string const& body, std::string_view pointer) {
 }
 
 struct salon_server {
-    http_fixture server{salonq::test::unlimited(), {}, quick_notifier()};
+    http_fixture server;
     receiver hook{std::string{secret}};
 
-    salon_server() {
+    explicit salon_server(bool allow_private = true)
+        : server{salonq::test::unlimited(), {}, quick_notifier(allow_private)} {
         open("s1");
         open("s2");
     }
@@ -103,7 +105,7 @@ TEST_CASE("notifications over HTTP: the webhook set over HTTP is called, signed;
     salon_server s;
     http_client owner{s.server.port(), s.owner()};
     auto const put = owner.request(bhttp::verb::put, std::string{settings_path}, s.settings(R"(,"almostAt":1)"));
-    REQUIRE(put.status == 200);
+    REQUIRE_MESSAGE(put.status == 200, put.body);
     CHECK(text_at(put.body, "/url") == s.hook.url());
     CHECK(put.body.find(R"("secretSet":true)") != std::string::npos);
     CHECK(int_at(put.body, "/almostAt") == 1);
@@ -139,6 +141,52 @@ TEST_CASE("notifications over HTTP: the webhook set over HTTP is called, signed;
         CHECK(a.body.find(secret) == std::string::npos);
     }
     CHECK(admin.get("/metrics").body.find("salonq_notify_delivered_total 2") != std::string::npos);
+
+    // Those who may set the webhook read it whole; an analyst reads the scheme and host only (hooks carry secrets
+    // in their paths).
+    auto const hook_url = s.hook.url();
+    auto const origin = hook_url.substr(0, hook_url.find('/', std::string_view{"http://"}.size()));
+    CHECK(text_at(admin.get(std::string{settings_path}).body, "/url") == hook_url);
+    http_client manager{s.server.port(), s.server.token(role::manager, "s1", "ana")};
+    CHECK(text_at(manager.get(std::string{settings_path}).body, "/url") == hook_url);
+    http_client analyst{s.server.port(), s.server.token(role::analyst, "s1")};
+    auto const redacted = analyst.get(std::string{settings_path});
+    REQUIRE(redacted.status == 200);
+    CHECK(text_at(redacted.body, "/url") == origin + "/\u2026");
+    CHECK(redacted.body.find("/hooks/salonq") == std::string::npos);
+}
+
+TEST_CASE("notifications over HTTP: private webhook addresses are refused unless the server allows them") {
+    salon_server s{false};
+    http_client owner{s.server.port(), s.owner()};
+    auto const port =
+        s.hook.url().substr(0, s.hook.url().find("/hooks")).substr(std::string_view{"http://127.0.0.1:"}.size());
+    for (auto const* host : {"127.0.0.1", "169.254.169.254", "10.0.0.1", "192.168.1.20", "localhost"}) {
+        CAPTURE(host);
+        auto const a =
+            owner.request(bhttp::verb::put, std::string{settings_path},
+                          fmt::format(R"({{"url":"http://{}:{}/hooks/salonq","secret":"{}"}})", host, port, secret));
+        CHECK(a.status == 422);
+        CHECK(text_at(a.body, "/error/code") == "invalid_value");
+        CHECK(text_at(a.body, "/error/field") == "url");
+    }
+    CHECK(owner.get(std::string{settings_path}).body.find(R"("configured":false)") != std::string::npos);
+
+    // A name that resolves to the loopback passes the PUT; the resolved address is refused when connecting.
+    REQUIRE(owner
+                .request(bhttp::verb::put, std::string{settings_path},
+                         fmt::format(R"({{"url":"http://127.1:{}/hooks/salonq","secret":"{}","maxAttempts":2}})", port,
+                                     secret))
+                .status == 200);
+    s.walk_in(1);
+    REQUIRE(eventually(owner, std::string{settings_path}, [](std::string const& b) {
+        return int_at(b, "/deadLetters") == 1 && int_at(b, "/pending") == 0;
+    }));
+    http_client analyst{s.server.port(), s.server.token(role::analyst, "s1")};
+    auto const dead = analyst.get(std::string{dead_path});
+    REQUIRE(dead.status == 200);
+    CHECK(text_at(dead.body, "/deadLetters/0/lastError") == "refused: private address");
+    CHECK(s.hook.seen().requests.empty()); // never connected to
 }
 
 TEST_CASE("notifications over HTTP: a failing receiver's dead letters are listed, paged and re-driven") {
@@ -157,7 +205,7 @@ TEST_CASE("notifications over HTTP: a failing receiver's dead letters are listed
     CHECK(text_at(first.body, "/deadLetters/0/kind") == "almost_your_turn");
     CHECK(int_at(first.body, "/deadLetters/0/ticketId") == 1);
     CHECK(int_at(first.body, "/deadLetters/0/attempts") == 2);
-    CHECK(text_at(first.body, "/deadLetters/0/lastError") == "the webhook answered 500");
+    CHECK(text_at(first.body, "/deadLetters/0/lastError") == "http 500");
     auto const cursor = text_at(first.body, "/nextAfter");
     CHECK(cursor == text_at(first.body, "/deadLetters/0/id"));
     auto const second = owner.get(std::string{dead_path} + "?limit=1&after=" + cursor);
@@ -181,6 +229,7 @@ TEST_CASE("notifications over HTTP: a failing receiver's dead letters are listed
     auto const rest = owner.post(std::string{redrive_path}, "");
     REQUIRE(rest.status == 200);
     CHECK(int_at(rest.body, "/redriven") == 1);
+    CHECK(int_at(rest.body, "/remaining") == 0);
     REQUIRE(s.hook.wait_ok(2));
     CHECK(eventually(owner, std::string{settings_path}, [](std::string const& b) {
         return int_at(b, "/deadLetters") == 0 && int_at(b, "/pending") == 0;

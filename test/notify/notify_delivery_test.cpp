@@ -3,6 +3,7 @@
 // Nothing is lost, nothing is sent twice on purpose, dead letters come back when re-driven, a restart resumes.
 
 #include "engine/runtime/embedded_engine.hpp"
+#include "engine/store/rocks_store.hpp"
 #include "notify/deliver/payload.hpp"
 #include "notify/deliver/signature.hpp"
 #include "notify/run/notifier_service.hpp"
@@ -40,8 +41,9 @@ struct world {
     std::unique_ptr<notify_store> store;
     std::unique_ptr<notifier_service> service;
     int commands = 0;
+    bool allow_private; // the receiver is on loopback: refused unless allowed
 
-    world() {
+    explicit world(bool private_allowed = true) : allow_private(private_allowed) {
         engine::runtime::engine_options o;
         o.partitions = 4;
         o.mode = engine::runtime::durability::relaxed;
@@ -63,6 +65,7 @@ struct world {
         o.poll = milliseconds{50};
         o.timeout = milliseconds{300};
         o.retry = retry_policy{milliseconds{50}, milliseconds{200}, 3};
+        o.allow_private = allow_private;
         service = std::make_unique<notifier_service>(*store, engine->events(), o);
     }
     void close_notifier() {
@@ -89,6 +92,8 @@ std::set<std::string> ids_of(std::vector<std::string> const& v) { return {v.begi
 
 } // namespace
 
+std::vector<delivery> dead_of(world const& w) { return w.store->dead_letters(salon_id{"s1"}, {}, 1000).value(); }
+
 TEST_CASE("notify: settings are checked and name the wrong field; webhook addresses are parsed strictly") {
     auto const ok = decode_settings(R"({"url":"https://hooks.example.com:8443/salonq?x=1","secret":"0123456789abcdef",)"
                                     R"("almostAt":2,"called":false,"maxAttempts":5})");
@@ -98,12 +103,20 @@ TEST_CASE("notify: settings are checked and name the wrong field; webhook addres
     CHECK(ok->rules.skipped);
     CHECK(ok->max_attempts == 5);
     CHECK(decode_settings(encode_settings(*ok)).value() == *ok);
-    CHECK(decode_settings(R"({"url":"ftp://x/","secret":"0123456789abcdef"})").error().starts_with("url"));
-    CHECK(decode_settings(R"({"url":"http://x/","secret":"short"})").error().starts_with("secret"));
-    CHECK(decode_settings(R"({"url":"http://x/","secret":"0123456789abcdef","almostAt":51})")
-              .error()
-              .starts_with("almostAt"));
-    CHECK(decode_settings(R"({"url":"http://x/","secret":"0123456789abcdef","extra":1})").error().starts_with("extra"));
+    // The input path is strict, naming the field; the stored path reads the same values as they are.
+    for (auto const& [json, field] : std::vector<std::pair<std::string, std::string>>{
+             {R"({"url":"ftp://x/","secret":"0123456789abcdef"})", "url"},
+             {R"({"url":"http://x/","secret":"short"})", "secret"},
+             {R"({"url":"http://x/","secret":"0123456789abcdef","almostAt":51})", "almostAt"},
+             {R"({"url":"http://x/","secret":"0123456789abcdef","extra":1})", "extra"},
+         }) {
+        CAPTURE(json);
+        auto const strict = read_settings(json);
+        REQUIRE_FALSE(strict);
+        CHECK(strict.error().path == field);
+        CHECK(decode_settings(json));
+    }
+    CHECK_FALSE(decode_settings(R"({"url":"http://x/","secret":1})")); // a wrong type is still a broken record
 
     auto const u = parse_webhook_url("https://hooks.example.com:8443/in?a=b");
     REQUIRE(u);
@@ -167,20 +180,20 @@ TEST_CASE("notify: a receiver that fails, then stalls, then recovers gets everyt
     CHECK(seen.bad_signatures == 0);
     CHECK(w.service->stats().failed_attempts >= 2);
     CHECK(w.store->pending() == 0);
-    CHECK(w.store->dead_letters(salon_id{"s1"}).empty());
+    CHECK(dead_of(w).empty());
 }
 
 TEST_CASE("notify: after its attempts a delivery is a dead letter; re-driven, it is delivered") {
     world w;
     w.hook.set(receiver::mode::fail);
     w.submit(walk_in("Ann"));
-    for (int i = 0; i < 300 && w.store->dead_letters(salon_id{"s1"}).empty(); ++i) {
+    for (int i = 0; i < 300 && dead_of(w).empty(); ++i) {
         std::this_thread::sleep_for(milliseconds{20});
     }
-    auto const dead = w.store->dead_letters(salon_id{"s1"});
+    auto const dead = dead_of(w);
     REQUIRE(dead.size() == 1);
     CHECK(dead[0].attempts == 3);
-    CHECK(dead[0].last_error == "the webhook answered 500");
+    CHECK(dead[0].last_error == "http 500");
     CHECK(w.hook.seen().requests.at(dead[0].id) == 3);
     CHECK(w.store->pending() == 0);
     w.hook.set(receiver::mode::ok);
@@ -189,7 +202,7 @@ TEST_CASE("notify: after its attempts a delivery is a dead letter; re-driven, it
     CHECK(w.store->redrive(salon_id{"s1"}, dead[0].id, now).value() == true);
     REQUIRE(w.hook.wait_ok(1));
     CHECK(w.hook.seen().ok == std::vector<std::string>{dead[0].id});
-    CHECK(w.store->dead_letters(salon_id{"s1"}).empty());
+    CHECK(dead_of(w).empty());
 }
 
 TEST_CASE("notify: a restart resumes from the stored offsets and outbox: nothing lost, nothing derived twice") {
@@ -213,6 +226,72 @@ TEST_CASE("notify: a restart resumes from the stored offsets and outbox: nothing
     CHECK(seen.ok.size() == 4); // the two delivered before were not derived and sent again
     CHECK(ids_of(seen.ok).size() == 4);
     CHECK(w.store->pending() == 0);
+}
+
+TEST_CASE("notify: a loopback webhook is refused unless private addresses are allowed; the reason is coarse") {
+    world w{false};
+    w.submit(walk_in("Ann"));
+    for (int i = 0; i < 300 && dead_of(w).empty(); ++i) {
+        std::this_thread::sleep_for(milliseconds{20});
+    }
+    auto const dead = dead_of(w);
+    REQUIRE(dead.size() == 1);
+    CHECK(dead[0].last_error == "refused: private address"); // not "connect: Connection refused"
+    CHECK(dead[0].attempts == 3);
+    CHECK(w.hook.seen().requests.empty()); // never connected to
+}
+
+TEST_CASE("notify: re-drive all puts back at most the limit in one batch and says how many are left") {
+    world w;
+    w.hook.set(receiver::mode::fail);
+    w.submit(walk_in("Ann"), walk_in("Bo"), walk_in("Cy")); // almost(1), almost(2)
+    for (int i = 0; i < 300 && dead_of(w).size() < 2; ++i) {
+        std::this_thread::sleep_for(milliseconds{20});
+    }
+    REQUIRE(dead_of(w).size() == 2);
+    w.hook.set(receiver::mode::ok);
+    auto const now = std::chrono::time_point_cast<milliseconds>(std::chrono::system_clock::now());
+    auto const first = w.store->redrive_all(salon_id{"s1"}, now, 1);
+    REQUIRE(first);
+    CHECK(first->redriven == 1);
+    CHECK(first->remaining == 1);
+    auto const second = w.store->redrive_all(salon_id{"s1"}, now, 1);
+    REQUIRE(second);
+    CHECK(second->redriven == 1);
+    CHECK(second->remaining == 0);
+    REQUIRE(w.hook.wait_ok(2));
+    auto const none = w.store->redrive_all(salon_id{"s1"}, now, 1);
+    REQUIRE(none);
+    CHECK(none->redriven == 0);
+    CHECK(none->remaining == 0);
+}
+
+TEST_CASE("notify: a re-drive reports a dead letter that does not decode instead of re-driving nothing") {
+    world w;
+    w.close_notifier();
+    {
+        auto db = engine::store::rocks_store::open(w.dir / "notify", engine::store::open_options{});
+        REQUIRE(db);
+        auto batch = (*db)->make_batch();
+        batch.put(engine::store::family::events, std::string{"ds1"} + std::string(1, '\0') + "s1:1:called:1", "{junk");
+        REQUIRE((*db)->write(batch, true));
+    }
+    w.open_notifier();
+    auto const now = std::chrono::time_point_cast<milliseconds>(std::chrono::system_clock::now());
+    auto const all = w.store->redrive_all(salon_id{"s1"}, now, 1000);
+    REQUIRE_FALSE(all);
+    CHECK(all.error().find("a stored dead letter") != std::string::npos);
+}
+
+TEST_CASE("notify: stored settings that today's input rules refuse still open the store, as they are") {
+    world w;
+    salon_settings old{"ftp://legacy.example/hook", "short", {}, 80}; // a secret too short, attempts out of range
+    old.rules.almost_at = 70;
+    REQUIRE(w.store->put_settings(salon_id{"s2"}, old));
+    w.close_notifier();
+    w.open_notifier(); // REQUIREs that it opens
+    CHECK(w.store->settings(salon_id{"s2"}) == old);
+    CHECK_FALSE(read_settings(encode_settings(old))); // the input path stays strict
 }
 
 } // namespace salonq::test

@@ -5,7 +5,9 @@
 #include "api/http/services.hpp"
 #include "engine/codec/json_reader.hpp"
 #include "engine/codec/json_writer.hpp"
+#include "notify/deliver/address_policy.hpp"
 #include "notify/deliver/payload.hpp"
+#include "notify/deliver/webhook_client.hpp"
 #include "notify/store/notify_store.hpp"
 
 #include <charconv>
@@ -14,7 +16,8 @@ namespace salonq::api::http {
 namespace {
 
 using engine::codec::json_writer;
-constexpr std::size_t longest_id = 300; // a notification id: salon, seq, kind, ticket
+constexpr std::size_t longest_id = 300;     // a notification id: salon, seq, kind, ticket
+constexpr std::size_t most_redriven = 1000; // dead letters one redrive request puts back (one fsynced batch)
 
 // The notifier's store and the salon the path names, or the answer: 503 without a notifier, 400 for an invalid
 // id, 404 for a salon the queue views do not know.
@@ -41,9 +44,30 @@ response store_failure(std::string const& why) {
     return error_response(status::service_unavailable, "not_ready", "the notifier's store: " + why);
 }
 
-// The settings as GET shows them: everything but the secret, and the salon's counts.
+// Who may see the webhook's whole address: those who may set it (owners, managers, admin). Others who may read the
+// settings (analysts) see the scheme and host only: hooks often carry a secret in their path or query.
+[[nodiscard]] bool sees_whole_url(request const& req) {
+    if (!req.who) {
+        return false;
+    }
+    auto const r = req.who->role;
+    return r == auth::role::owner || r == auth::role::manager || r == auth::role::admin;
+}
+
+// "https://hooks.example.com/…": the address up to its host and port, the rest replaced.
+[[nodiscard]] std::string redacted_url(std::string_view url) {
+    auto const scheme = url.find("://");
+    auto const start = scheme == std::string_view::npos ? 0 : scheme + 3;
+    auto const path = url.find_first_of("/?#", start);
+    if (path == std::string_view::npos) {
+        return std::string{url};
+    }
+    return std::string{url.substr(0, path)} + "/\u2026";
+}
+
+// The settings as GET shows them: everything but the secret (the address whole or redacted), and the salon's counts.
 [[nodiscard]] std::expected<std::string, std::string> settings_json(notify::notify_store& store,
-                                                                    engine::salon_id const& salon) {
+                                                                    engine::salon_id const& salon, bool whole_url) {
     auto const dead = store.dead_count(salon);
     if (!dead) {
         return std::unexpected(dead.error());
@@ -53,7 +77,9 @@ response store_failure(std::string const& why) {
     auto const s = store.settings(salon);
     w.field("configured", s.has_value());
     if (s) {
-        w.field("url", s->url).field("secretSet", !s->secret.empty()).field("almostAt", s->rules.almost_at);
+        w.field("url", whole_url ? s->url : redacted_url(s->url))
+            .field("secretSet", !s->secret.empty())
+            .field("almostAt", s->rules.almost_at);
         w.field("called", s->rules.called).field("skipped", s->rules.skipped).field("restored", s->rules.restored);
         w.field("maxAttempts", s->max_attempts);
     }
@@ -61,8 +87,8 @@ response store_failure(std::string const& why) {
     return w.str();
 }
 
-void answer_settings(notify::notify_store& store, engine::salon_id const& salon, replier& reply) {
-    auto body = settings_json(store, salon);
+void answer_settings(notify::notify_store& store, engine::salon_id const& salon, bool whole_url, replier& reply) {
+    auto body = settings_json(store, salon, whole_url);
     if (!body) {
         reply(store_failure(body.error()));
         return;
@@ -107,7 +133,9 @@ void write_letter(json_writer& w, notify::delivery const& d) {
         w.field("kind", notify::to_string(n->kind)).field("ticketId", n->ticket.value()).field("token", n->token);
         w.field("seq", n->seq.value()).key("at").time(n->at);
     }
-    w.field("attempts", d.attempts).field("lastError", d.last_error).key("lastAttemptAt").time(d.due);
+    // Only the coarse classes are shown: a system message (an older record's) could describe the server's network.
+    auto const error = notify::is_coarse_reason(d.last_error) ? std::string_view{d.last_error} : "failed";
+    w.field("attempts", d.attempts).field("lastError", error).key("lastAttemptAt").time(d.due);
     w.end_object();
 }
 
@@ -125,29 +153,6 @@ std::optional<response> refuse_body(request const& req) {
     return std::nullopt;
 }
 
-std::vector<std::string> ids_of(std::vector<notify::delivery> const& letters) {
-    std::vector<std::string> ids;
-    ids.reserve(letters.size());
-    for (auto const& d : letters) {
-        ids.push_back(d.id);
-    }
-    return ids;
-}
-
-// Puts these dead letters back in the outbox; how many were dead letters of the salon.
-std::expected<std::size_t, std::string> redrive(notify::notify_store& store, engine::salon_id const& salon,
-                                                std::vector<std::string> const& ids, engine::instant now) {
-    std::size_t n = 0;
-    for (auto const& id : ids) {
-        auto done = store.redrive(salon, id, now);
-        if (!done) {
-            return std::unexpected(done.error());
-        }
-        n += *done ? 1 : 0;
-    }
-    return n;
-}
-
 } // namespace
 
 void put_notification_settings(services& ports, request const& req, replier reply) {
@@ -162,11 +167,17 @@ void put_notification_settings(services& ports, request const& req, replier repl
         reply(codec_error_response(settings.error()));
         return;
     }
+    if (auto const url = notify::parse_webhook_url(settings->url);
+        url && !ports.webhook_allow_private && notify::is_private_literal(url->host)) {
+        reply(error_response(status::unprocessable_entity, "invalid_value",
+                             "a private, loopback or link-local address: this server does not deliver there", "url"));
+        return;
+    }
     if (auto stored = store->put_settings(salon, *settings); !stored) {
         reply(store_failure(stored.error()));
         return;
     }
-    answer_settings(*store, salon, reply);
+    answer_settings(*store, salon, true, reply);
 }
 
 void get_notification_settings(services& ports, request const& req, replier reply) {
@@ -175,7 +186,7 @@ void get_notification_settings(services& ports, request const& req, replier repl
         reply(std::move(target.error()));
         return;
     }
-    answer_settings(*target->first, target->second, reply);
+    answer_settings(*target->first, target->second, sees_whole_url(req), reply);
 }
 
 void get_dead_letters(services& ports, request const& req, replier reply) {
@@ -223,20 +234,29 @@ void post_redrive(services& ports, request const& req, replier reply) {
         return;
     }
     auto& [store, salon] = *target;
-    std::optional<std::string> const& id = *one;
-    auto const redriven =
-        redrive(*store, salon, id ? std::vector{*id} : ids_of(store->dead_letters(salon)), ports.clock());
-    if (!redriven) {
-        reply(store_failure(redriven.error()));
-        return;
-    }
-    if (id && *redriven == 0) {
-        reply(error_response(status::not_found, "dead_letter_not_found", "this salon has no dead letter with this id",
-                             "id"));
-        return;
-    }
     json_writer w;
-    w.begin_object().field("salonId", salon.value()).field("redriven", *redriven).end_object();
+    w.begin_object().field("salonId", salon.value());
+    if (std::optional<std::string> const& id = *one) {
+        auto const done = store->redrive(salon, *id, ports.clock());
+        if (!done) {
+            reply(store_failure(done.error()));
+            return;
+        }
+        if (!*done) {
+            reply(error_response(status::not_found, "dead_letter_not_found",
+                                 "this salon has no dead letter with this id", "id"));
+            return;
+        }
+        w.field("redriven", 1);
+    } else {
+        auto const done = store->redrive_all(salon, ports.clock(), most_redriven);
+        if (!done) {
+            reply(store_failure(done.error()));
+            return;
+        }
+        w.field("redriven", done->redriven).field("remaining", done->remaining);
+    }
+    w.end_object();
     auto r = json_response(status::ok, w.str());
     r.salon_id = salon.value();
     reply(std::move(r));
