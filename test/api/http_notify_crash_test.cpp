@@ -14,10 +14,10 @@
 
 #include <chrono>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 
 namespace {
@@ -50,13 +50,15 @@ struct serve_process {
                                      "--listen", "127.0.0.1:0", "--client-rate", "0", "--token-rate", "0",
                                      "--webhook-allow-private"}, // the receiver is on loopback
             log, true);
-        std::regex const serving{R"(serving http://127\.0\.0\.1:(\d+) )"};
+        constexpr std::string_view serving = "serving http://127.0.0.1:"; // then the port and a space
         auto const until = std::chrono::steady_clock::now() + std::chrono::seconds{30};
         while (port == 0 && std::chrono::steady_clock::now() < until) {
-            std::smatch m;
             auto const text = read_file(log);
-            if (std::regex_search(text, m, serving)) {
-                port = static_cast<std::uint16_t>(std::stoi(m[1].str()));
+            auto const at = text.find(serving);
+            auto const end = at == std::string::npos ? at : text.find(' ', at + serving.size());
+            if (end != std::string::npos) { // std::regex here trips GCC's maybe-uninitialized at -O1 (ASan build)
+                port =
+                    static_cast<std::uint16_t>(std::stoi(text.substr(at + serving.size(), end - at - serving.size())));
             }
             std::this_thread::sleep_for(milliseconds{50});
         }
