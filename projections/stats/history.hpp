@@ -103,7 +103,8 @@ public:
     [[nodiscard]] fold_state state() const;
 
     // Takes the visits that ended (served, cancelled, no-show: no later event changes them) out of the history,
-    // and forgets the priority starts and ended shifts, for a store that keeps them elsewhere. What remains is what is still open.
+    // and forgets the priority starts and ended shifts, for a store that keeps them elsewhere. What remains is what is
+    // still open.
     [[nodiscard]] std::vector<visit> retire_ended();
     [[nodiscard]] std::vector<shift> const& shifts() const noexcept { return shifts_; } // ended ones, in order
 

@@ -641,7 +641,7 @@ void queue_views::impl::swap_contents(impl& other) {
 }
 
 std::expected<void, error> queue_views::adopt(queue_views& fresh, log::reader& events,
-                                             catch_up_progress const& progress) {
+                                              catch_up_progress const& progress) {
     if (fresh.partition_count() != partition_count() || fresh.impl_->index_outcomes != impl_->index_outcomes) {
         return std::unexpected(error{errc::misconfigured, "the fresh views are not made like these"});
     }
