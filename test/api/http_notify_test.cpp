@@ -5,6 +5,7 @@
 
 #include "test/support/http_client.hpp"
 #include "test/support/http_server.hpp"
+#include "test/support/json_at.hpp"
 #include "test/support/webhook_receiver.hpp"
 
 #include <doctest/doctest.h>
@@ -17,6 +18,9 @@
 #include <thread>
 
 namespace {
+
+using salonq::test::int_at;
+using salonq::test::text_at;
 
 using salonq::api::auth::role;
 using salonq::test::http_client;
@@ -37,17 +41,6 @@ salonq::notify::service_options quick_notifier(bool allow_private) {
     o.retry = salonq::notify::retry_policy{milliseconds{50}, milliseconds{200}, 3};
     o.allow_private = allow_private; // the receiver is on loopback: refused unless allowed
     return o;
-}
-
-std::string text_at(std::string const& body, std::string_view pointer) {
-    simdjson::dom::parser parser;
-    std::string_view out;
-    return parser.parse(body).at_pointer(pointer).get(out) == simdjson::SUCCESS ? std::string{out} : "<none>";
-}
-std::int64_t int_at(std::string const& body, std::string_view pointer) {
-    simdjson::dom::parser parser;
-    std::int64_t out = -1;
-    return parser.parse(body).at_pointer(pointer).get(out) == simdjson::SUCCESS ? out : -1;
 }
 
 struct salon_server {

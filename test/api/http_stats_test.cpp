@@ -7,6 +7,7 @@
 #include "test/support/http_client.hpp"
 #include "test/support/http_salon.hpp"
 #include "test/support/http_server.hpp"
+#include "test/support/json_at.hpp"
 
 #include <doctest/doctest.h>
 #include <simdjson.h>
@@ -17,20 +18,12 @@
 
 namespace {
 
+using salonq::test::int_at;
+using salonq::test::text_at;
+
 using salonq::api::auth::role;
 using salonq::test::http_client;
 using salonq::test::http_fixture;
-
-std::int64_t int_at(std::string const& body, std::string_view pointer) {
-    simdjson::dom::parser parser;
-    std::int64_t out = -1;
-    return parser.parse(body).at_pointer(pointer).get(out) == simdjson::SUCCESS ? out : -1;
-}
-std::string text_at(std::string const& body, std::string_view pointer) {
-    simdjson::dom::parser parser;
-    std::string_view out;
-    return parser.parse(body).at_pointer(pointer).get(out) == simdjson::SUCCESS ? std::string{out} : "<none>";
-}
 
 // Today in London, as the salon counts its days.
 std::string london_today() {

@@ -4,6 +4,7 @@
 
 #include "test/support/http_client.hpp"
 #include "test/support/http_server.hpp"
+#include "test/support/json_at.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
@@ -18,23 +19,15 @@
 
 namespace {
 
+using salonq::test::int_at;
+using salonq::test::text_at;
+
 using salonq::api::auth::role;
 using salonq::test::http_client;
 using salonq::test::http_fixture;
 namespace bhttp = boost::beast::http;
 namespace websocket = boost::beast::websocket;
 namespace net = boost::asio;
-
-std::string text_at(std::string const& body, std::string_view pointer) {
-    simdjson::dom::parser parser;
-    std::string_view out;
-    return parser.parse(body).at_pointer(pointer).get(out) == simdjson::SUCCESS ? std::string{out} : "<none>";
-}
-std::int64_t int_at(std::string const& body, std::string_view pointer) {
-    simdjson::dom::parser parser;
-    std::int64_t out = -1;
-    return parser.parse(body).at_pointer(pointer).get(out) == simdjson::SUCCESS ? out : -1;
-}
 
 std::string const walk_in_body = R"({"customer":{"name":"Bo","phone":"+44 7700 900123"},"services":["HC"]})";
 
