@@ -1,0 +1,142 @@
+// The owner's view: a day's or a period's figures (the stats projection), arrivals and waits by hour (or by day
+// over a period), served per staff member, the wait prediction's accuracy, the staffing advice for the week ahead
+// and the audit of priority starts. Everything comes from the API with the owner's (or a manager's or an
+// analyst's) token; nothing is computed here beyond sums over days.
+import {$, h, signedIn, api, salonPath, rejectionText, money, priorityReasons, clockTime, staffName} from './app.js';
+import {barChart} from './charts.js';
+
+const session = signedIn();
+let view = null; // the queue view: the salon's name, time zone and staff names
+
+const min = (ms) => (ms === null || ms === undefined ? null : Math.round(ms / 6000) / 10);
+const fmtMin = (v) => `${Math.round(v)} min`;
+const pct = (x) => (x === null || x === undefined ? '—' : `${Math.round(x * 100)} %`);
+const sum = (days, f) => days.reduce((acc, d) => acc + (f(d) || 0), 0);
+
+// The salon's local date, n days before today.
+function localDay(offset = 0) {
+  const d = new Date(Date.now() - offset * 86400000);
+  const parts = new Intl.DateTimeFormat('en-CA', {timeZone: view?.timezone, year: 'numeric', month: '2-digit', day: '2-digit'}).format(d);
+  return parts; // YYYY-MM-DD
+}
+
+function figure(value, label) {
+  return h('div', {class: 'figure'}, h('b', {}, value), h('span', {}, label));
+}
+
+function renderFigures(days, single) {
+  const d = single ? days[0] : null;
+  const walkIns = sum(days, (x) => x.walkIns);
+  $('#figures').replaceChildren(
+    figure(walkIns, 'walk-ins'),
+    figure(sum(days, (x) => x.served), 'served'),
+    figure(sum(days, (x) => x.cancelled), 'cancelled'),
+    figure(sum(days, (x) => x.noShows), 'no-shows'),
+    figure(sum(days, (x) => x.skips), 'skips'),
+    figure(sum(days, (x) => x.priorityStarts), 'priority starts'),
+    figure(money(sum(days, (x) => x.revenueCents)), 'revenue'),
+    d ? figure(d.waitMs ? fmtMin(min(d.waitMs.p50)) : '—', 'median wait') : null,
+    d ? figure(d.waitMs ? fmtMin(min(d.waitMs.p90)) : '—', 'wait, 9 in 10 under') : null,
+    d ? figure(pct(d.utilisation), 'staff busy') : null,
+  );
+}
+
+function renderCharts(days, single) {
+  if (single) {
+    const hours = days[0].byHour;
+    const labels = hours.map((x) => `${String(x.hour).padStart(2, '0')}h`);
+    $('#arrivals').replaceChildren(barChart({title: 'Arrivals by hour', labels,
+      series: [{name: 'arrivals', values: hours.map((x) => x.arrivals)}]}));
+    $('#waits').replaceChildren(barChart({title: 'Waits by hour of arrival (minutes)', labels, format: fmtMin,
+      series: [{name: 'median', values: hours.map((x) => min(x.waitMs?.p50))},
+        {name: '9 in 10 under', values: hours.map((x) => min(x.waitMs?.p90)), alt: true}]}));
+  } else {
+    const labels = days.map((x) => x.day.slice(5));
+    $('#arrivals').replaceChildren(barChart({title: 'Walk-ins by day', labels,
+      series: [{name: 'walk-ins', values: days.map((x) => x.walkIns)}]}));
+    $('#waits').replaceChildren(barChart({title: 'Waits by day (minutes)', labels, format: fmtMin,
+      series: [{name: 'median', values: days.map((x) => min(x.waitMs?.p50))},
+        {name: '9 in 10 under', values: days.map((x) => min(x.waitMs?.p90)), alt: true}]}));
+  }
+  const served = new Map();
+  for (const d of days) for (const s of d.staff) served.set(s.staffId, (served.get(s.staffId) || 0) + s.served);
+  const ids = [...served.keys()];
+  $('#staff').replaceChildren(ids.length
+    ? barChart({title: 'Served per staff member', labels: ids.map((id) => staffName(view, id)),
+      series: [{name: 'served', values: ids.map((id) => served.get(id))}]})
+    : h('p', {class: 'empty'}, 'Nobody was served in this period.'));
+}
+
+async function loadStats(from, to) {
+  const error = $('#period-error');
+  error.hidden = true;
+  try {
+    const q = from === to ? `?day=${from}` : `?from=${from}&to=${to}`;
+    const r = await api('GET', salonPath(session.salon, `/stats${q}`));
+    const days = r.body.days.filter((d) => d.walkIns > 0 || d.served > 0);
+    $('#period-title').textContent = from === to ? `Figures for ${from}` : `Figures from ${from} to ${to}`;
+    if (days.length === 0) {
+      $('#figures').replaceChildren(h('p', {class: 'empty'}, 'No visits in this period.'));
+      for (const id of ['#arrivals', '#waits', '#staff']) $(id).replaceChildren(h('p', {class: 'empty'}, 'No data.'));
+      return;
+    }
+    const single = from === to;
+    renderFigures(single ? r.body.days : days, single);
+    renderCharts(single ? r.body.days : days, single);
+  } catch (e) {
+    error.textContent = rejectionText(e, view);
+    error.hidden = false;
+  }
+}
+
+async function loadAudit() {
+  try {
+    const r = await api('GET', salonPath(session.salon, '/priority-log?limit=1000'));
+    const rows = r.body.priorityStarts.slice(-50).reverse().map((e) => h('tr', {},
+      h('td', {}, `${e.payload.day} ${clockTime(e.at, view?.timezone)}`),
+      h('td', {}, priorityReasons[e.payload.reason] || e.payload.reason),
+      h('td', {}, `${staffName(view, e.payload.orderedBy)} (${e.payload.orderedByRole})`),
+      h('td', {}, staffName(view, e.payload.staffId)),
+      h('td', {class: 'num'}, e.payload.positionBefore),
+      h('td', {class: 'num'}, `${Math.round(e.payload.waitedMs / 60000)} min`),
+      h('td', {class: 'num'}, e.payload.usedToday)));
+    $('#audit').replaceChildren(rows.length
+      ? h('table', {}, h('thead', {}, h('tr', {}, ['When', 'Reason', 'Ordered by', 'Served by', 'Was position', 'Had waited', 'Used that day']
+        .map((c) => h('th', {scope: 'col'}, c)))), h('tbody', {}, rows))
+      : h('p', {class: 'empty'}, 'No priority starts yet.'));
+  } catch (e) {
+    $('#audit').replaceChildren(h('p', {class: 'error'}, rejectionText(e, view)));
+  }
+}
+
+function period(days) {
+  $('#to').value = localDay(0);
+  $('#from').value = localDay(days - 1);
+  loadStats($('#from').value, $('#to').value);
+}
+
+async function start() {
+  $('#who').textContent = `${session.claims.sub || ''} · ${session.claims.role}`;
+  try {
+    view = (await api('GET', salonPath(session.salon, '/queue'))).body;
+    $('#salon-name').textContent = `${view.name || view.salonId} · Owner view`;
+  } catch (e) {
+    $('#main').replaceChildren(h('p', {class: 'error', role: 'alert'}, rejectionText(e, null)));
+    return;
+  }
+  $('#period').addEventListener('submit', (e) => {
+    e.preventDefault();
+    loadStats($('#from').value, $('#to').value);
+  });
+  for (const b of document.querySelectorAll('#period [data-days]')) b.addEventListener('click', () => period(Number(b.dataset.days)));
+  period(1);
+  loadAudit();
+  loadAccuracy();
+  loadStaffing();
+}
+
+// Filled once the API has them (see loadAccuracy / loadStaffing below).
+async function loadAccuracy() {}
+async function loadStaffing() {}
+
+if (session) start();
