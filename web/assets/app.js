@@ -63,6 +63,8 @@ export function salonOfPage(c) {
 // Shows the sign-in form in place of the page (with why: expired, refused…), then reloads once a token is in.
 export function showSignIn(reason) {
   const main = $('main');
+  const state = $('#state');
+  if (state) state.hidden = true; // nothing to connect to until a token is in
   const field = h('textarea', {id: 'token', rows: 4, required: true, autocomplete: 'off', spellcheck: 'false'});
   const form = h('form', {class: 'card signin', onsubmit: (e) => {
     e.preventDefault();
