@@ -1,6 +1,6 @@
 #include "api/cli/auth_commands.hpp"
 
-#include "api/cli/sign_in_qr.hpp"
+#include "web/qr.hpp"
 
 #include "api/auth/keyring_file.hpp"
 #include "api/auth/revocation.hpp"
@@ -102,8 +102,8 @@ int run_token_issue(store_options const& so, auth_options const& ao) {
         return fail("token issue", issued.error(), issued.error().code == auth::errc::invalid_request ? 2 : 1);
     }
     if (ao.sign_in) {
-        auto const link = sign_in_link(*ao.sign_in, ao.salons.size() == 1 ? ao.salons.front() : "", issued->token);
-        auto qr = qr_text(link);
+        auto const link = web::sign_in_link(*ao.sign_in, ao.salons.size() == 1 ? ao.salons.front() : "", issued->token);
+        auto qr = web::qr_text(link);
         if (!qr) {
             std::cerr << "salonq token issue: " << qr.error() << "\n";
             return 2;

@@ -122,6 +122,8 @@ std::array const pages{
     route{verb::get, "/owner", access::open, auth::action::read_queue, get_page, "The owner's view"},
     route{verb::get, "/t/{salonId}/{ticketId}/{code}", access::open, auth::action::read_queue, get_customer_page,
           "A customer's page for a ticket link"},
+    route{verb::get, "/t/{salonId}/{ticketId}/{code}/qr.svg", access::open, auth::action::read_queue, get_customer_qr,
+          "The customer's page link as a QR code, for the console to show"},
     route{verb::get, "/assets/{file}", access::open, auth::action::read_queue, get_asset,
           "The pages' scripts, styles and images"},
 };

@@ -73,6 +73,9 @@ test('a walk-in added in the console is on the board within a second, then start
   const issued = consolePage.locator('#issued .token');
   await issued.waitFor();
   const token = await issued.textContent();
+  const qr = consolePage.locator('#issued img.qr');
+  await qr.waitFor();
+  await consolePage.waitForFunction(() => document.querySelector('#issued img.qr').naturalWidth > 0);
   await board.locator('#next .token', {hasText: token}).waitFor({timeout: 1000});
   const onBoard = Date.now() - clicked;
   console.log(`walk-in ${token}: on the board ${onBoard} ms after the click`);
@@ -157,6 +160,11 @@ test('the customer page follows its ticket from waiting to called', async () => 
   await phone.locator('#status', {hasText: 'your turn'}).waitFor({timeout: 5000});
   assert.match(await phone.locator('#status').textContent(), new RegExp(`go to ${free.name}`));
   await screenshot(phone, 'customer-360x740');
+  const qr = await fetch(`${server.url}${link}/qr.svg`);
+  assert.equal(qr.status, 200);
+  assert.equal(qr.headers.get('content-type'), 'image/svg+xml');
+  assert.match(await qr.text(), /^<svg [^>]*role="img"/);
+  assert.equal((await fetch(`${server.url}/t/${salon}/${t.ticketId}/not-the-code/qr.svg`)).status, 404);
   const wrong = await open(browser.context, `${server.url}/t/${salon}/${t.ticketId}/not-the-code`, {width: 360, height: 740});
   await wrong.locator('#status', {hasText: 'not valid'}).waitFor();
   assert.deepEqual([...phone.problems, ...wrong.problems], []);

@@ -198,7 +198,10 @@ async function walkIn(e) {
   $('#issued').replaceChildren(h('div', {class: 'ok'},
     'Ticket ', h('span', {class: 'token'}, t.token),
     `Position ${t.position}, wait ${waitText(t.estimatedWaitMs)}.`,
-    h('br'), h('a', {href: page, target: '_blank', rel: 'noopener'}, 'The customer\'s page'),
+    h('img', {class: 'qr', src: `${page}/qr.svg`, width: 176, height: 176,
+      alt: `QR code of ticket ${t.token}'s page: the customer scans it to follow their place in line`}),
+    h('p', {class: 'hint'}, 'The customer scans this to follow their place in line on their phone.'),
+    h('a', {href: page, target: '_blank', rel: 'noopener'}, 'The customer\'s page'),
     ' ', h('button', {type: 'button', class: 'secondary', onclick: () => navigator.clipboard?.writeText(new URL(page, location.href).href)
       .then(() => toast('Link copied.'), () => toast('Copy failed: open the page and share its address.', 'error'))}, 'Copy link')));
 }

@@ -2,8 +2,14 @@
 
 #include "api/http/error.hpp"
 #include "api/http/gzip.hpp"
+#include "api/http/services.hpp"
+#include "engine/codec/json_reader.hpp"
 #include "web/assets.hpp"
+#include "web/qr.hpp"
 
+#include <charconv>
+
+#include <algorithm>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -59,6 +65,50 @@ void get_page(services& /*ports*/, request const& req, replier reply) {
 
 void get_customer_page(services& /*ports*/, request const& req, replier reply) {
     reply_file(req, reply, "/customer.html");
+}
+
+namespace {
+
+// A Host header that can go into a link as it is: a name or an address, and a port.
+bool plain_host(std::string_view host) {
+    return !host.empty() && host.size() <= 255 && std::ranges::all_of(host, [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+               c == ':' || c == '[' || c == ']';
+    });
+}
+
+} // namespace
+
+void get_customer_qr(services& ports, request const& req, replier reply) {
+    auto const salon = req.param("salonId");
+    auto const ticket_text = req.param("ticketId");
+    std::uint64_t ticket = 0;
+    auto const [end, ec] = std::from_chars(ticket_text.data(), ticket_text.data() + ticket_text.size(), ticket);
+    if (ec != std::errc{} || end != ticket_text.data() + ticket_text.size() || ticket == 0 ||
+        !engine::codec::is_valid_id(salon) ||
+        !ports.auth.check_link(engine::salon_id{std::string{salon}}, engine::ticket_id{ticket}, req.param("code"))) {
+        reply(error_response(status::not_found, "link_not_found", "this ticket link is not valid (or has ended)"));
+        return;
+    }
+    auto const host = req.header("Host");
+    if (!plain_host(host)) {
+        reply(error_response(status::bad_request, "invalid_host", "the Host header is not a plain host[:port]"));
+        return;
+    }
+    auto const scheme = req.header("X-Forwarded-Proto") == "https" ? "https://" : "http://";
+    auto const link = std::string{scheme} + std::string{host} + "/t/" + std::string{salon} + "/" +
+                      std::string{ticket_text} + "/" + std::string{req.param("code")};
+    auto svg = web::qr_svg(link, "QR code of your ticket's page");
+    if (!svg) {
+        reply(error_response(status::bad_request, "invalid_value", svg.error()));
+        return;
+    }
+    response r;
+    r.content_type = "image/svg+xml";
+    r.body = std::move(*svg);
+    r.header("Cache-Control", "private, max-age=86400");
+    r.header("Content-Security-Policy", std::string{page_policy});
+    reply(std::move(r));
 }
 
 void get_asset(services& /*ports*/, request const& req, replier reply) {

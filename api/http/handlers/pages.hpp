@@ -21,6 +21,9 @@ inline constexpr std::string_view page_policy =
 void get_page(services& ports, request const& req, replier reply);
 // A customer's page: the same page for every link; it asks the API whether the link is valid.
 void get_customer_page(services& ports, request const& req, replier reply);
+// The customer's page link as a QR code (SVG) for the console to show the customer: the same 404 as the ticket
+// link for every wrong link; the address is the one the console reached this server at (its Host header).
+void get_customer_qr(services& ports, request const& req, replier reply);
 // A file of web/assets by name ("/assets/app.css").
 void get_asset(services& ports, request const& req, replier reply);
 

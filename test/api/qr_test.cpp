@@ -1,12 +1,12 @@
 // `salonq token issue --sign-in`: the sign-in link, and the QR code drawn as text (libqrencode's matrix).
-#include "api/cli/sign_in_qr.hpp"
+#include "web/qr.hpp"
 
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
 
-namespace salonq::api {
+namespace salonq::web {
 namespace {
 
 // The module matrix back from the drawn text: true = dark (a space or the dark half of a half block).
@@ -82,4 +82,4 @@ TEST_CASE("a link too long for any QR code is an error, not a broken code") {
 }
 
 } // namespace
-} // namespace salonq::api
+} // namespace salonq::web
