@@ -77,12 +77,13 @@ async function loadStats(from, to) {
     $('#period-title').textContent = from === to ? `Figures for ${from}` : `Figures from ${from} to ${to}`;
     if (days.length === 0) {
       $('#figures').replaceChildren(h('p', {class: 'empty'}, 'No visits in this period.'));
-      for (const id of ['#arrivals', '#waits', '#staff']) $(id).replaceChildren(h('p', {class: 'empty'}, 'No data.'));
+      for (const id of ['#arrivals', '#waits', '#staff', '#accuracy']) $(id).replaceChildren(h('p', {class: 'empty'}, 'No data.'));
       return;
     }
     const single = from === to;
     renderFigures(single ? r.body.days : days, single);
     renderCharts(single ? r.body.days : days, single);
+    renderAccuracy(days, single);
   } catch (e) {
     error.textContent = rejectionText(e, view);
     error.hidden = false;
@@ -131,12 +132,81 @@ async function start() {
   for (const b of document.querySelectorAll('#period [data-days]')) b.addEventListener('click', () => period(Number(b.dataset.days)));
   period(1);
   loadAudit();
-  loadAccuracy();
   loadStaffing();
 }
 
-// Filled once the API has them (see loadAccuracy / loadStaffing below).
-async function loadAccuracy() {}
-async function loadStaffing() {}
+// How far the waits customers were told were from the waits they had, over the period's days: salonq's predictor
+// beside the old way (the sum of the durations ahead), averaged over the scored walk-ins.
+function renderAccuracy(days, single) {
+  const scored = sum(days, (d) => d.prediction?.scored);
+  if (!scored) {
+    $('#accuracy').replaceChildren(h('p', {class: 'empty'}, 'No walk-in with an estimate was served in this period.'));
+    return;
+  }
+  const mean = (who, field) => sum(days, (d) => (d.prediction?.[who]?.[field] ?? 0) * (d.prediction?.scored || 0)) / scored;
+  const signed = (ms) => `${ms >= 0 ? '+' : '−'}${Math.abs(Math.round(ms / 6000) / 10)} min`;
+  const row = (name, who) => h('tr', {},
+    h('th', {scope: 'row'}, name),
+    h('td', {class: 'num'}, fmtMin(min(mean(who, 'meanAbsErrorMs')))),
+    single ? h('td', {class: 'num'}, fmtMin(min(days[0].prediction[who].p90AbsErrorMs ?? 0))) : null,
+    h('td', {class: 'num'}, signed(mean(who, 'biasMs'))));
+  $('#accuracy').replaceChildren(
+    h('table', {},
+      h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, 'Estimate'), h('th', {scope: 'col'}, 'Off by, on average'),
+        single ? h('th', {scope: 'col'}, '9 in 10 within') : null, h('th', {scope: 'col'}, 'Told too long (+) or short (−)'))),
+      h('tbody', {}, row('salonq', 'predictor'), row('Sum of the services ahead (the old way)', 'sumAhead'))),
+    h('p', {class: 'hint'}, `Over ${scored} walk-ins served in this period, the wait they were told when they joined against the wait they had.`));
+}
+
+// The staffing advice for the week ahead: per weekday and hour, the fewest staff whose simulated weeks keep 9 in
+// 10 waits under the target, beside the staff the salon had.
+async function loadStaffing(target = 15, tries = 5) {
+  const box = $('#staffing');
+  try {
+    const r = await api('GET', salonPath(session.salon, `/staffing?targetWait=${target}`));
+    const advice = r.body;
+    if (advice.status === 'not_enough_history') {
+      box.replaceChildren(h('p', {class: 'empty'},
+        `The advice needs ${advice.minHistoryDays} days of history; this salon has ${advice.historyDays} so far.`));
+      return;
+    }
+    if (advice.status !== 'ok' || advice.hours.length === 0) {
+      box.replaceChildren(h('p', {class: 'empty'}, 'No visits to learn from yet.'));
+      return;
+    }
+    renderStaffing(advice);
+  } catch (e) {
+    if (e.status === 503 && e.code === 'busy' && tries > 0) { // computed on a worker thread: ask again shortly
+      box.replaceChildren(h('p', {class: 'hint'}, 'Working out the advice…'));
+      setTimeout(() => loadStaffing(target, tries - 1), 1500);
+      return;
+    }
+    box.replaceChildren(h('p', {class: 'error'}, rejectionText(e, view)));
+  }
+}
+
+function renderStaffing(advice) {
+  const days = [...new Set(advice.hours.map((x) => x.weekday))];
+  const busy = advice.hours.filter((x) => x.arrivalsPerHour > 0 || x.observedStaff > 0);
+  const hours = [...new Set(busy.map((x) => x.hour))].sort((a, b) => a - b);
+  const at = new Map(advice.hours.map((x) => [`${x.weekday} ${x.hour}`, x]));
+  const cell = (day, hour) => {
+    const x = at.get(`${day} ${hour}`);
+    if (!x || (x.arrivalsPerHour === 0 && x.observedStaff === 0)) return h('td', {class: 'empty'}, '·');
+    const had = Math.round(x.observedStaff * 10) / 10;
+    const kind = x.staff > Math.ceil(x.observedStaff) ? 'more' : x.staff < Math.floor(x.observedStaff) ? 'less' : null;
+    const wait = x.waitP90Ms === null ? '' : `, 9 in 10 wait under ${Math.round(x.waitP90Ms / 60000)} min`;
+    return h('td', {class: kind, title: `${day} ${hour}:00: ${x.staff} staff (had ${had})${wait}`},
+      String(x.staff), h('span', {class: 'hint'}, ` (${had})`));
+  };
+  $('#staffing').replaceChildren(
+    h('p', {class: 'hint'}, `Staff needed so that 9 in 10 customers wait under ${Math.round(advice.targetWaitMs / 60000)} min, ` +
+      `learned from ${advice.from} to ${advice.to} and checked over ${advice.simulatedWeeks} simulated weeks. ` +
+      'In brackets: the staff the salon had on average. Red: more needed; green: fewer would do.'),
+    h('table', {class: 'staffing'},
+      h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, 'Hour'), days.map((d) => h('th', {scope: 'col'}, d)))),
+      h('tbody', {}, hours.map((hour) => h('tr', {}, h('th', {scope: 'row'}, `${String(hour).padStart(2, '0')}:00`),
+        days.map((d) => cell(d, hour)))))));
+}
 
 if (session) start();
