@@ -91,7 +91,7 @@ std::expected<std::string, std::string> qr_text(std::string_view text) {
     if (!code) {
         return std::unexpected(code.error());
     }
-    constexpr int quiet = 2;
+    constexpr int quiet = 4; // the margin the QR standard asks for: phones read it off a busy terminal
     int const width = (*code)->width;
     auto const is_dark = [&](int row, int col) { return dark(**code, row, col); };
     std::string out;

@@ -15,7 +15,7 @@ namespace salonq::web {
 [[nodiscard]] std::string sign_in_link(std::string_view page, std::string_view salon, std::string_view token);
 
 // The text as a QR code (error correction L), two module rows per line with half blocks, light modules drawn: it
-// reads on a dark terminal, with a quiet zone of two modules around it. An error when the text does not fit.
+// reads on a dark terminal, with a quiet zone of four modules around it. An error when the text does not fit.
 [[nodiscard]] std::expected<std::string, std::string> qr_text(std::string_view text);
 
 // The text as a QR code in SVG (error correction M, a quiet zone of four modules, dark on white, one path), with

@@ -64,14 +64,15 @@ TEST_CASE("the QR code is square, has its quiet zone and its three finder patter
     REQUIRE(m.size() >= size);  // the last line's lower half is the quiet zone's padding
     CHECK((size - 4) % 4 == 1); // a QR code is 17 + 4v modules wide, plus two quiet modules on each side
     for (std::size_t i = 0; i < size; ++i) {
-        CHECK_FALSE(m[0][i]);
-        CHECK_FALSE(m[1][i]);
-        CHECK_FALSE(m[i][0]);
+        for (std::size_t q = 0; q < 4; ++q) {
+            CHECK_FALSE(m[q][i]);
+            CHECK_FALSE(m[i][q]);
+        }
     }
-    auto const last = size - 2 - 7; // where the other two finder patterns start
-    CHECK(finder_at(m, 2, 2));
-    CHECK(finder_at(m, 2, last));
-    CHECK(finder_at(m, last, 2));
+    auto const last = size - 4 - 7; // where the other two finder patterns start
+    CHECK(finder_at(m, 4, 4));
+    CHECK(finder_at(m, 4, last));
+    CHECK(finder_at(m, last, 4));
     CHECK_FALSE(finder_at(m, last, last));
 }
 

@@ -81,7 +81,9 @@ test('a walk-in added in the console is on the board within a second, then start
   console.log(`walk-in ${token}: on the board ${onBoard} ms after the click`);
   assert.ok(onBoard <= 1000, `on the board after ${onBoard} ms`);
 
-  await row(consolePage, 'waiting', token).getByRole('button', {name: `Start ${token}`, exact: true}).click(); // max is free: no dialog
+  await row(consolePage, 'waiting', token).getByRole('button', {name: `Start ${token}`, exact: true}).click();
+  assert.equal(await consolePage.inputValue('#start-staff'), 'max', 'at the desk: who serves, the worker first');
+  await consolePage.click('#dialog-ok');
   await board.locator('#serving .token', {hasText: token}).waitFor({timeout: 2000});
   assert.match(await board.locator('#serving li', {hasText: token}).textContent(), /with Max/);
 
@@ -139,12 +141,56 @@ test('a stale view (412) refreshes and says so, and nothing else is started', as
   await page.goto(pageUrl('/console', tokens.manager));
   await row(page, 'waiting', t.token).waitFor();
   const late = await walkIn('Ida'); // …while the queue changes
-  await row(page, 'waiting', t.token).getByRole('button', {name: `Start ${t.token}`, exact: true}).click(); // max is free: no dialog
+  await row(page, 'waiting', t.token).getByRole('button', {name: `Start ${t.token}`, exact: true}).click();
+  await page.click('#dialog-ok');
   await page.locator('#toast .error', {hasText: 'The queue changed while you were deciding'}).waitFor({timeout: 3000});
   await page.locator('#waiting .token', {hasText: late.token}).waitFor({timeout: 3000}); // the fresh view
   assert.equal((await queue()).waiting.some((w) => w.ticketId === t.ticketId), true, 'not started');
   assert.deepEqual(page.problems, []);
   await page.close();
+});
+
+test('a change while a dialog is open is a 412: the worker decided on the queue as it was', async () => {
+  const t = await walkIn('Ina');
+  await row(consolePage, 'waiting', t.token).waitFor();
+  await row(consolePage, 'waiting', t.token).getByRole('button', {name: `Skip ${t.token}`}).click();
+  await consolePage.locator('#dialog[open]').waitFor();
+  const late = await walkIn('Jan'); // the queue changes behind the dialog…
+  await row(consolePage, 'waiting', late.token).waitFor(); // …and the console's view with it
+  await consolePage.click('#dialog-ok');
+  await consolePage.locator('#toast .error', {hasText: 'The queue changed while you were deciding'}).waitFor({timeout: 3000});
+  assert.equal((await queue()).skipped.some((x) => x.ticketId === t.ticketId), false, 'not skipped');
+});
+
+test('a lost answer retried is decided once (same Idempotency-Key); another walk-in gets another key', async () => {
+  const keys = [];
+  let lose = true;
+  await consolePage.route('**/walk-ins', async (route) => {
+    keys.push(route.request().headers()['idempotency-key']);
+    if (!lose) return route.continue();
+    await route.fetch(); // the server decides it…
+    return route.abort('connectionreset'); // …and the answer is lost on the way back
+  });
+  const count = async (name) => (await queue()).waiting.filter((x) => x.name === name).length;
+  await consolePage.fill('#customer-name', 'Kai');
+  await consolePage.check('#services input[value="HC"]');
+  await consolePage.click('#walk-in-submit');
+  await consolePage.locator('#toast .error', {hasText: 'cannot be reached'}).waitFor();
+  lose = false;
+  await consolePage.evaluate(() => document.querySelector('#issued').replaceChildren());
+  await consolePage.click('#walk-in-submit'); // the form is as it was: the same command again
+  await consolePage.locator('#issued .token').waitFor();
+  assert.equal(keys.length, 2);
+  assert.equal(keys[0], keys[1], 'the retry carries the first key');
+  assert.equal(await count('Kai'), 1, 'one ticket');
+  await consolePage.fill('#customer-name', 'Lou');
+  await consolePage.check('#services input[value="HC"]');
+  await consolePage.evaluate(() => document.querySelector('#issued').replaceChildren());
+  await consolePage.click('#walk-in-submit');
+  await consolePage.locator('#issued .token').waitFor();
+  assert.notEqual(keys[2], keys[0], 'another command, another key');
+  assert.equal(await count('Lou'), 1);
+  await consolePage.unroute('**/walk-ins');
 });
 
 test('the customer page follows its ticket from waiting to called', async () => {
@@ -160,6 +206,13 @@ test('the customer page follows its ticket from waiting to called', async () => 
   await phone.locator('#status', {hasText: 'your turn'}).waitFor({timeout: 5000});
   assert.match(await phone.locator('#status').textContent(), new RegExp(`go to ${free.name}`));
   await screenshot(phone, 'customer-360x740');
+  const done = await server.call(tokens.manager, 'POST', `/v1/salons/${salon}/tickets/${t.ticketId}/complete`, {});
+  assert.equal(done.status, 200);
+  await phone.locator('#status', {hasText: 'complete'}).waitFor({timeout: 5000});
+  let asked = 0;
+  phone.on('request', () => { asked += 1; });
+  await sleep(4000);
+  assert.equal(asked, 0, 'an ended ticket is not asked about again');
   const qr = await fetch(`${server.url}${link}/qr.svg`);
   assert.equal(qr.status, 200);
   assert.equal(qr.headers.get('content-type'), 'image/svg+xml');
@@ -173,10 +226,18 @@ test('the customer page follows its ticket from waiting to called', async () => 
 });
 
 test('the board recovers by itself after kill -9 and restart, and shows what happened meanwhile', async () => {
+  for (const w of (await queue()).waiting) { // a short line: every token fits on the board
+    const r = await server.call(tokens.manager, 'POST', `/v1/salons/${salon}/tickets/${w.ticketId}/cancel`, {});
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
+  const held = [];
+  await board.route('**/live', (route) => held.push(route)); // its reconnects wait until the walk-in is in
   await server.kill9();
   await board.locator('#state[data-state="reconnecting"]').waitFor({timeout: 5000});
   await server.start(); // the same port and data
-  const t = await walkIn('Kim'); // before the board is back
+  const t = await walkIn('Kim'); // while the board is away
+  await board.unroute('**/live');
+  for (const route of held) await route.continue();
   await board.locator('#state[data-state="live"]').waitFor({timeout: 10000});
   await board.locator('#next .token', {hasText: t.token}).waitFor({timeout: 3000});
   assert.equal(await board.evaluate(() => performance.getEntriesByType('navigation').length), 1, 'never reloaded');

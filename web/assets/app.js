@@ -26,18 +26,38 @@ export const $ = (selector, root = document) => root.querySelector(selector);
 
 // --- the signed-in token -----------------------------------------------------------------------------------
 
-// A token given in the address (…#token=…, as ops/run.sh prints) is kept for this tab and taken out of the
-// address, so it is not bookmarked, shared or left in the history.
+// A token given in the address (…#token=…, as ops/run.sh prints) is kept and taken out of the address, so it is
+// not bookmarked, shared or left in the history. A staff token lives in this tab only (sessionStorage); a
+// dashboard token (read-only, for a TV that has no keyboard to paste one again after a power cut) is also
+// remembered on the device (localStorage).
 export function adoptTokenFromAddress() {
   const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
   if (!m) return;
-  sessionStorage.setItem(tokenKey, decodeURIComponent(m[1]));
   history.replaceState(null, '', location.pathname + location.search);
+  let t;
+  try {
+    t = decodeURIComponent(m[1]);
+  } catch {
+    return; // a broken link: the sign-in form asks for the token
+  }
+  setToken(t);
 }
 
-export const token = () => sessionStorage.getItem(tokenKey);
-export const setToken = (t) => sessionStorage.setItem(tokenKey, t.trim());
-export const signOut = () => sessionStorage.removeItem(tokenKey);
+export const token = () => sessionStorage.getItem(tokenKey) || localStorage.getItem(tokenKey);
+export function setToken(t) {
+  const clean = t.trim();
+  sessionStorage.setItem(tokenKey, clean);
+  const c = claims(clean);
+  if (c && c.role === 'dashboard') localStorage.setItem(tokenKey, clean);
+  else localStorage.removeItem(tokenKey);
+}
+export function signOut() {
+  sessionStorage.removeItem(tokenKey);
+  localStorage.removeItem(tokenKey);
+  for (const stop of signOutHooks) stop();
+  signOutHooks.clear();
+}
+const signOutHooks = new Set(); // what runs on this token (live streams) ends with it
 
 // The token's claims, for what the page shows and offers (the server decides what is allowed).
 export function claims(t = token()) {
@@ -148,6 +168,7 @@ export async function api(method, path, {body, ifMatch, idempotencyKey, ifNoneMa
   if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
   const res = await fetch(path, {method, headers, body: body === undefined ? undefined : JSON.stringify(body),
     cache: 'no-store'});
+  noteServerDate(res.headers);
   const text = res.status === 304 ? '' : await res.text();
   let parsed = null;
   try {
@@ -161,31 +182,60 @@ export async function api(method, path, {body, ifMatch, idempotencyKey, ifNoneMa
       ? 'Your sign-in has expired. Paste a new token.'
       : 'The server did not accept your token. Paste a valid one.');
   }
-  if (!res.ok && res.status !== 304) throw new ApiError(res.status, parsed);
+  if (!res.ok && res.status !== 304) {
+    const e = new ApiError(res.status, parsed);
+    e.retryAfter = res.headers.get('Retry-After');
+    throw e;
+  }
   return {status: res.status, body: parsed, headers: res.headers};
 }
 
 export const salonPath = (salon, rest = '') => `/v1/salons/${encodeURIComponent(salon)}${rest}`;
 
 // A key for one intent of the user (a click): the same key on a retry, so the server decides it once.
-export const newKey = (what) => `${what}-${crypto.randomUUID()}`;
+// A fresh random key (128 bits; crypto.getRandomValues also works on a plain-http LAN address, where
+// crypto.randomUUID does not).
+export function newKey(what) {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `${what}-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
 
 // --- the live queue ----------------------------------------------------------------------------------------
 
+// The server's clock as this page best knows it: from the Date header of its last answer (a TV's or a phone's own
+// clock may be minutes off). Waits are counted down with it between events, so an estimate does not freeze while
+// the queue is quiet.
+let clockOffset = 0; // server time - local time, ms
+export function noteServerDate(headers) {
+  const date = Date.parse(headers.get('Date') || '');
+  if (!Number.isNaN(date)) clockOffset = date + 500 - Date.now(); // Date has whole seconds: take the middle
+}
+export const serverNow = () => Date.now() + clockOffset;
+
+// What is left of a wait estimated as of `updatedAt`, now.
+export function waitLeft(estimatedWaitMs, updatedAt) {
+  if (estimatedWaitMs === undefined || estimatedWaitMs === null) return null;
+  return Math.max(0, Date.parse(updatedAt) + estimatedWaitMs - serverNow());
+}
+
 // Follows a salon's queue: onView(view) for the current view and every change, in seq order; onState('live' |
-// 'reconnecting' | 'signed-out'). Server-Sent Events read with fetch (so the token goes in a header, not the
-// address); after a drop or a server restart it reconnects with Last-Event-ID, so nothing is missed and the
-// page never reloads. A stream silent for longer than three heartbeats is taken as dropped.
+// 'reconnecting' | 'signed-out' | 'failed', error). Server-Sent Events read with fetch (so the token goes in a
+// header, not the address); after a drop or a server restart it reconnects with Last-Event-ID, so nothing is
+// missed and the page never reloads. A connection that shows nothing for three heartbeats, before or after its
+// headers, is taken as dead. Answers that retrying cannot mend (401, 403, 404) end it with onState('failed').
+// Returns stop(); signing out stops it too.
 export function followQueue(salon, {onView, onState}) {
   let lastSeq = null;
   let stopped = false;
   let controller = null;
   let watchdog = null;
+  let wentLive = false; // this connection reached the stream
   const quiet = 45000;
 
   const arm = () => {
     clearTimeout(watchdog);
-    watchdog = setTimeout(() => controller && controller.abort(), quiet);
+    const mine = controller;
+    watchdog = setTimeout(() => mine.abort(), quiet);
   };
   const handle = (block) => {
     let event = 'message';
@@ -207,15 +257,18 @@ export function followQueue(salon, {onView, onState}) {
   };
   const once = async () => {
     controller = new AbortController();
+    arm(); // also while waiting for the headers
     const headers = {Accept: 'text/event-stream', Authorization: `Bearer ${token()}`};
     if (lastSeq !== null) headers['Last-Event-ID'] = lastSeq;
     const res = await fetch(salonPath(salon, '/live'), {headers, signal: controller.signal, cache: 'no-store'});
-    if (res.status === 401 || res.status === 403) {
+    if ([401, 403, 404].includes(res.status)) {
       let body = null;
       try { body = await res.json(); } catch { body = null; }
       throw new ApiError(res.status, body);
     }
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    noteServerDate(res.headers);
+    wentLive = true;
     onState('live');
     arm();
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -232,35 +285,41 @@ export function followQueue(salon, {onView, onState}) {
       }
     }
   };
+  const stop = () => {
+    stopped = true;
+    clearTimeout(watchdog);
+    if (controller) controller.abort();
+    signOutHooks.delete(stop);
+  };
+  signOutHooks.add(stop);
   (async () => {
     let backoff = 500;
     while (!stopped) {
+      wentLive = false;
       try {
         await once();
-        backoff = 500;
       } catch (e) {
         if (e instanceof ApiError) {
           clearTimeout(watchdog);
           if (e.status === 401) {
             signOut();
             showSignIn('Your sign-in has expired. Paste a new token.');
+            onState('signed-out', e);
+          } else {
+            onState('failed', e);
           }
-          onState('signed-out', e);
           return;
         }
       }
       clearTimeout(watchdog);
       if (stopped) return;
+      if (wentLive) backoff = 500; // a drop after a good stream starts the back-off again
       onState('reconnecting');
       await new Promise((r) => setTimeout(r, backoff + Math.random() * 250));
       backoff = Math.min(backoff * 2, 5000);
     }
   })();
-  return () => {
-    stopped = true;
-    clearTimeout(watchdog);
-    if (controller) controller.abort();
-  };
+  return stop;
 }
 
 // --- words ------------------------------------------------------------------------------------------------
@@ -330,7 +389,7 @@ export function rejectionText(err, view) {
 
 // Shows a connection state in the page's status element: live, reconnecting….
 export function showState(el, state) {
-  const words = {live: 'Live', reconnecting: 'Reconnecting…', 'signed-out': 'Signed out'};
+  const words = {live: 'Live', reconnecting: 'Reconnecting…', 'signed-out': 'Signed out', failed: 'Stopped'};
   el.textContent = words[state] || state;
   el.dataset.state = state;
 }

@@ -5,14 +5,13 @@
 // so and shows the fresh view instead of doing something else than what was meant.
 import {
   $, h, signedIn, followQueue, showState, api, salonPath, newKey, rejectionText, waitText, clockTime, money,
-  priorityReasons, staffName, serviceNames,
+  priorityReasons, staffName, serviceNames, waitLeft,
 } from './app.js';
 
 const session = signedIn();
 const managerRoles = ['manager', 'owner', 'admin'];
 const staffRoles = ['staff', 'manager', 'owner', 'admin'];
 let view = null;
-const intents = new Map(); // what → key, until the server decided it (a retry of the same click reuses the key)
 const inflight = new Set(); // what: its button stays disabled, whatever re-renders meanwhile
 
 const role = () => session.claims.role;
@@ -26,27 +25,65 @@ const can = {
 // --- actions ------------------------------------------------------------------------------------------------
 
 function toast(text, kind = 'ok') {
-  const box = h('p', {class: kind}, text);
+  const box = h('p', {class: kind, role: kind === 'error' ? 'alert' : null}, text);
   $('#toast').replaceChildren(box);
-  setTimeout(() => { if (box.isConnected) box.remove(); }, kind === 'ok' ? 4000 : 9000);
+  setTimeout(() => { if (box.isConnected) box.remove(); }, kind === 'ok' ? 4000 : 15000);
 }
 
-// Sends one command for an intent `what` ("start:12"). Resolves to the answer's body, or null when refused (the
-// reason is shown). `ifMatch`: the command depends on the queue as shown.
-async function send(what, path, body, {ifMatch = false, quiet = false} = {}) {
+// The key of each intent not yet decided, by what is sent (method, path and body): a retry of the very same
+// command, after a network error or an answer that says "try again" (408, 429, 5xx), reuses it, so the server
+// decides it once; anything else is a new intent with a new key. Kept two minutes at most.
+const keyOf = new Map(); // "path body" → {key, at}
+const keyLife = 120000;
+
+function intentKey(what, path, body) {
+  const id = `${path} ${JSON.stringify(body)}`;
+  const kept = keyOf.get(id);
+  if (kept && Date.now() - kept.at < keyLife) return {id, key: kept.key};
+  const key = newKey(what.replace(/[^A-Za-z0-9-]/g, '-'));
+  keyOf.set(id, {key, at: Date.now()});
+  return {id, key};
+}
+
+const retryable = (e) => e.status === undefined || e.status === 408 || e.status === 429 || e.status >= 500;
+
+// A 202: the decision was not in within the server's wait (Kafka mode, a busy engine). Asks for it at its
+// Location until it is decided (404 meanwhile), for up to about 20 s.
+async function decisionAt(location) {
+  for (let i = 0; i < 20; ++i) {
+    await new Promise((r) => setTimeout(r, 1000));
+    try {
+      return await api('GET', location);
+    } catch (e) {
+      if (!(e.status === 404 && e.code === 'command_not_found')) throw e;
+    }
+  }
+  return null;
+}
+
+// Sends one command for an intent `what` ("start:12": its button stays disabled meanwhile). Resolves to the
+// decided answer's body, or null when refused or undecided (the reason is shown). `seen`: the seq of the queue the
+// worker decided on (If-Match), for a command whose meaning depends on the rest of the queue.
+async function send(what, path, body, {seen, quiet = false} = {}) {
   if (inflight.has(what)) return null;
-  if (!intents.has(what)) intents.set(what, newKey(what.replace(/[^A-Za-z0-9-]/g, '-')));
   inflight.add(what);
   render();
+  const intent = intentKey(what, path, body);
   try {
-    const r = await api('POST', salonPath(session.salon, path), {body, idempotencyKey: intents.get(what),
-      ifMatch: ifMatch && view ? view.seq : undefined});
-    intents.delete(what);
-    if (r.status === 202) toast('Sent: the salon will show it in a moment.');
-    else if (!quiet) toast('Done.');
+    let r = await api('POST', salonPath(session.salon, path), {body, idempotencyKey: intent.key, ifMatch: seen});
+    if (r.status === 202) {
+      toast('Sent: waiting for the salon to decide…');
+      r = await decisionAt(r.headers.get('Location'));
+      if (!r) {
+        toast('Sent, not decided yet: the queue will show it. Do not send it again.', 'error');
+        return null;
+      }
+    }
+    keyOf.delete(intent.id);
+    if (!quiet) toast('Done.');
     return r.body || {};
   } catch (e) {
-    if (e.status !== undefined) intents.delete(what); // decided (refused): a new click is a new intent
+    if (!retryable(e)) keyOf.delete(intent.id); // decided (refused): the same click again is a new intent
     toast(rejectionText(e, view), 'error');
     if (e.status === 412) await refresh();
     return null;
@@ -68,6 +105,7 @@ async function refresh() {
 // A small form in the dialog; resolves to its values, or null when the user goes back.
 function ask(title, fields, okText) {
   const dialog = $('#dialog');
+  const opener = document.activeElement?.getAttribute('aria-label'); // redrawn meanwhile: found again by its label
   $('#dialog-title').textContent = title;
   $('#dialog-body').replaceChildren(...fields);
   $('#dialog-ok').textContent = okText;
@@ -78,6 +116,7 @@ function ask(title, fields, okText) {
       form.onsubmit = null;
       $('#dialog-cancel').onclick = null;
       dialog.close();
+      if (opener) document.querySelector(`button[aria-label="${CSS.escape(opener)}"]`)?.focus();
       resolve(value);
     };
     form.onsubmit = (e) => {
@@ -107,31 +146,35 @@ function staffChoice(id, free) {
 
 const freeStaff = () => view.staff.filter((s) => s.onDuty && !s.serving);
 
-async function startTicket(t) {
+// Who serves: a stylist starts their own customers; at the desk (a manager, the owner) the worker picks among the
+// free staff, themselves first. Null when nobody is free or the worker went back.
+async function whoServes(title) {
   const free = freeStaff();
-  if (free.length === 0) return toast('Nobody on duty is free.', 'error');
-  let staffId = free.some((s) => s.staffId === me()) ? me() : null;
-  if (!staffId) {
-    const answer = await ask(`Start ${t.token}`, staffChoice('start-staff', free), 'Start');
-    if (!answer) return;
-    staffId = answer.staffId;
+  if (free.length === 0) {
+    toast('Nobody on duty is free.', 'error');
+    return null;
   }
-  await send(`start:${t.ticketId}`, `/tickets/${t.ticketId}/start`, {staffId}, {ifMatch: true});
+  const mine = free.find((s) => s.staffId === me());
+  if (mine && (role() === 'staff' || free.length === 1)) return mine.staffId;
+  if (!mine && free.length === 1 && role() !== 'staff') return free[0].staffId;
+  const answer = await ask(title, staffChoice('start-staff', free), 'Start');
+  return answer && answer.staffId;
+}
+
+async function startTicket(t) {
+  const seen = view.seq;
+  const staffId = await whoServes(`Start ${t.token}`);
+  if (staffId) await send(`start:${t.ticketId}`, `/tickets/${t.ticketId}/start`, {staffId}, {seen});
 }
 
 async function startNext() {
-  const free = freeStaff();
-  if (free.length === 0) return toast('Nobody on duty is free.', 'error');
-  let staffId = free.some((s) => s.staffId === me()) ? me() : null;
-  if (!staffId) {
-    const answer = await ask('Start the next customer', staffChoice('next-staff', free), 'Start');
-    if (!answer) return;
-    staffId = answer.staffId;
-  }
-  await send('start-next', '/start-next', {staffId}, {ifMatch: true});
+  const seen = view.seq;
+  const staffId = await whoServes('Start the next customer');
+  if (staffId) await send('start-next', '/start-next', {staffId}, {seen});
 }
 
 async function priorityStart(t) {
+  const seen = view.seq;
   const free = freeStaff();
   if (free.length === 0) return toast('Nobody on duty is free.', 'error');
   const p = view.priority;
@@ -141,7 +184,7 @@ async function priorityStart(t) {
     [...field('Reason', reason), ...staffChoice('priority-staff', free)], 'Start now');
   if (!answer) return;
   await send(`priority:${t.ticketId}`, `/tickets/${t.ticketId}/start-priority`,
-    {staffId: answer.staffId, reason: answer.reason}, {ifMatch: true});
+    {staffId: answer.staffId, reason: answer.reason}, {seen});
 }
 
 async function complete(t) {
@@ -155,18 +198,20 @@ async function complete(t) {
 }
 
 async function skip(t) {
+  const seen = view.seq;
   const reason = h('input', {id: 'skip-reason', name: 'reason', required: true, maxlength: 200, value: 'Not here when called'});
   const answer = await ask(`Skip ${t.token}`, field('Reason', reason), 'Skip');
   if (!answer) return;
-  await send(`skip:${t.ticketId}`, `/tickets/${t.ticketId}/skip`, {reason: answer.reason}, {ifMatch: true});
+  await send(`skip:${t.ticketId}`, `/tickets/${t.ticketId}/skip`, {reason: answer.reason}, {seen});
 }
 
 async function cancel(t) {
+  const seen = view.seq;
   const reason = h('input', {id: 'cancel-reason', name: 'reason', maxlength: 200, value: 'Left'});
   const answer = await ask(`Cancel ${t.token}?`, field('Reason (optional)', reason), 'Cancel the ticket');
   if (!answer) return;
   await send(`cancel:${t.ticketId}`, `/tickets/${t.ticketId}/cancel`,
-    answer.reason ? {reason: answer.reason} : {}, {ifMatch: true});
+    answer.reason ? {reason: answer.reason} : {}, {seen});
 }
 
 const undoSkip = (t) => send(`undo:${t.ticketId}`, `/tickets/${t.ticketId}/undo-skip`, {});
@@ -195,15 +240,16 @@ async function walkIn(e) {
   const t = answer.ticket;
   if (!t) return;
   const page = t.link.replace('/v1/public/tickets/', '/t/');
+  const address = new URL(page, location.href).href;
+  const copy = h('input', {id: 'issued-link', readonly: true, value: address, onfocus: (e) => e.target.select()});
   $('#issued').replaceChildren(h('div', {class: 'ok'},
     'Ticket ', h('span', {class: 'token'}, t.token),
     `Position ${t.position}, wait ${waitText(t.estimatedWaitMs)}.`,
     h('img', {class: 'qr', src: `${page}/qr.svg`, width: 176, height: 176,
       alt: `QR code of ticket ${t.token}'s page: the customer scans it to follow their place in line`}),
     h('p', {class: 'hint'}, 'The customer scans this to follow their place in line on their phone.'),
-    h('a', {href: page, target: '_blank', rel: 'noopener'}, 'The customer\'s page'),
-    ' ', h('button', {type: 'button', class: 'secondary', onclick: () => navigator.clipboard?.writeText(new URL(page, location.href).href)
-      .then(() => toast('Link copied.'), () => toast('Copy failed: open the page and share its address.', 'error'))}, 'Copy link')));
+    h('label', {for: 'issued-link'}, 'Or send them this link'), copy,
+    h('p', {}, h('a', {href: page, target: '_blank', rel: 'noopener'}, 'Open the customer\'s page'))));
 }
 
 // --- rendering ----------------------------------------------------------------------------------------------
@@ -222,7 +268,7 @@ function waitingRow(t) {
   }
   return h('tr', {dataset: {ticket: t.ticketId}},
     h('td', {class: 'num'}, t.position), h('td', {class: 'token'}, t.token), h('td', {}, t.name || '(phone)'),
-    h('td', {}, serviceNames(view, t.services)), h('td', {}, waitText(t.estimatedWaitMs)),
+    h('td', {}, serviceNames(view, t.services)), h('td', {}, waitText(waitLeft(t.estimatedWaitMs, view.updatedAt))),
     h('td', {}, h('div', {class: 'actions'}, acts)));
 }
 
@@ -263,8 +309,27 @@ function renderServices() {
     h('label', {}, h('input', {type: 'checkbox', name: 'service', value: s.code}), `${s.name} (${s.durationMin} min, ${money(s.priceCents)})`)));
 }
 
+// Redraws from the view. Not while a pointer is down on the page (a click whose press and release fell on either
+// side of a redraw would be lost): then just after it. The focused button keeps the focus across a redraw.
+let pointerDown = false;
+let redrawLater = false;
 function render() {
-  if (!view) return;
+  if (!view || !$('#waiting')) return; // signed out: the sign-in form is the page now
+  if (pointerDown) {
+    redrawLater = true;
+    return;
+  }
+  const focused = document.activeElement?.getAttribute('aria-label');
+  draw();
+  if (focused) document.querySelector(`button[aria-label="${CSS.escape(focused)}"]`)?.focus();
+}
+document.addEventListener('pointerdown', () => { pointerDown = true; }, true);
+for (const ended of ['pointerup', 'pointercancel']) document.addEventListener(ended, () => {
+  pointerDown = false;
+  if (redrawLater) setTimeout(() => { redrawLater = false; render(); }); // after the click it ends
+}, true);
+
+function draw() {
   $('#salon-name').textContent = `${view.name || view.salonId} · Front desk`;
   $('#priority-used').textContent = `Priority starts today: ${view.priority.used}/${view.priority.limit}`;
   $('#waiting-count').textContent = `(${view.waiting.length})`;
@@ -290,11 +355,14 @@ if (session) {
   if (!can.walkIn()) $('.walk-in').hidden = true;
   $('#walk-in-form').addEventListener('submit', walkIn);
   $('#start-next').addEventListener('click', startNext);
+  setInterval(render, 30000); // waits count down while the queue is quiet
   followQueue(session.salon, {
     onView: show,
     onState: (state, err) => {
       showState($('#state'), state);
-      if (state === 'signed-out' && err && err.status === 403) toast(`${err.message}.`, 'error');
+      if (state === 'failed') {
+        toast(err.status === 404 ? `There is no salon "${session.salon}". Check the address.` : `${err.message}.`, 'error');
+      }
     },
   });
 }

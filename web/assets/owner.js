@@ -67,12 +67,16 @@ function renderCharts(days, single) {
     : h('p', {class: 'empty'}, 'Nobody was served in this period.'));
 }
 
+let asked = 0; // the latest period asked for: an older answer arriving late is dropped
+
 async function loadStats(from, to) {
   const error = $('#period-error');
   error.hidden = true;
+  const mine = ++asked;
   try {
     const q = from === to ? `?day=${from}` : `?from=${from}&to=${to}`;
     const r = await api('GET', salonPath(session.salon, `/stats${q}`));
+    if (mine !== asked) return;
     const days = r.body.days.filter((d) => d.walkIns > 0 || d.served > 0);
     $('#period-title').textContent = from === to ? `Figures for ${from}` : `Figures from ${from} to ${to}`;
     if (days.length === 0) {
@@ -85,6 +89,7 @@ async function loadStats(from, to) {
     renderCharts(single ? r.body.days : days, single);
     renderAccuracy(days, single);
   } catch (e) {
+    if (mine !== asked) return;
     error.textContent = rejectionText(e, view);
     error.hidden = false;
   }
@@ -92,8 +97,15 @@ async function loadStats(from, to) {
 
 async function loadAudit() {
   try {
-    const r = await api('GET', salonPath(session.salon, '/priority-log?limit=1000'));
-    const rows = r.body.priorityStarts.slice(-50).reverse().map((e) => h('tr', {},
+    // The log pages forward from the oldest: follow it to the end for the latest 50.
+    let starts = [];
+    for (let after = 0; ;) {
+      const r = await api('GET', salonPath(session.salon, `/priority-log?limit=1000&after=${after}`));
+      starts = starts.concat(r.body.priorityStarts).slice(-50);
+      if (r.body.nextAfter === undefined || r.body.nextAfter === null || r.body.priorityStarts.length === 0) break;
+      after = r.body.nextAfter;
+    }
+    const rows = starts.reverse().map((e) => h('tr', {},
       h('td', {}, `${e.payload.day} ${clockTime(e.at, view?.timezone)}`),
       h('td', {}, priorityReasons[e.payload.reason] || e.payload.reason),
       h('td', {}, `${staffName(view, e.payload.orderedBy)} (${e.payload.orderedByRole})`),

@@ -32,13 +32,16 @@ std::string const& gzipped(web::asset const& a) {
 response asset_response(request const& req, web::asset const& a) {
     response r;
     r.content_type = std::string{a.content_type};
-    r.header("ETag", std::string{a.etag}).header("Cache-Control", "no-cache").header("Vary", "Accept-Encoding");
+    // The gzip form is another representation: its own strong ETag ("<hash>-gz").
+    bool const gz = a.body.size() >= 1024 && accepts_gzip(req.header("Accept-Encoding"));
+    auto const etag = gz ? std::string{a.etag.substr(0, a.etag.size() - 1)} + "-gz\"" : std::string{a.etag};
+    r.header("ETag", etag).header("Cache-Control", "no-cache").header("Vary", "Accept-Encoding");
     r.header("Content-Security-Policy", std::string{page_policy});
-    if (not_modified(req, a.etag)) {
+    if (not_modified(req, etag)) {
         r.code = status::not_modified;
         return r;
     }
-    if (a.body.size() >= 1024 && accepts_gzip(req.header("Accept-Encoding"))) {
+    if (gz) {
         r.body = gzipped(a);
         r.header("Content-Encoding", "gzip");
     } else {
@@ -73,7 +76,7 @@ namespace {
 bool plain_host(std::string_view host) {
     return !host.empty() && host.size() <= 255 && std::ranges::all_of(host, [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-               c == ':' || c == '[' || c == ']';
+               c == '_' || c == ':' || c == '[' || c == ']';
     });
 }
 
