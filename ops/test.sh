@@ -18,6 +18,7 @@ cd "$(dirname "$0")/.."
 ./ops/install-deps.sh || exit 1
 ./ops/kafka/install.sh || exit 1 # Apache Kafka from Maven Central, for the kafka tier
 ./ops/install-pytools.sh build/venv || exit 1 # schemathesis from PyPI, for the OpenAPI test (a venv, not the system)
+./ops/install-browser.sh build/browser || exit 1 # chromium (apt) + playwright-core, axe-core (npm, pinned), for the browser tests
 jobs=$(nproc)
 passed=0
 failed=0

@@ -1,5 +1,7 @@
 #include "api/cli/auth_commands.hpp"
 
+#include "web/qr.hpp"
+
 #include "api/auth/keyring_file.hpp"
 #include "api/auth/revocation.hpp"
 #include "api/auth/token.hpp"
@@ -99,7 +101,17 @@ int run_token_issue(store_options const& so, auth_options const& ao) {
     if (!issued) {
         return fail("token issue", issued.error(), issued.error().code == auth::errc::invalid_request ? 2 : 1);
     }
-    std::cout << issued->token << "\n" << std::flush;
+    if (ao.sign_in) {
+        auto const link = web::sign_in_link(*ao.sign_in, ao.salons.size() == 1 ? ao.salons.front() : "", issued->token);
+        auto qr = web::qr_text(link);
+        if (!qr) {
+            std::cerr << "salonq token issue: " << qr.error() << "\n";
+            return 2;
+        }
+        std::cout << *qr << link << "\n" << std::flush;
+    } else {
+        std::cout << issued->token << "\n" << std::flush;
+    }
     std::cerr << fmt::format("salonq token issue: jti {} role {} sub {} expires {} (key {})\n", issued->jti, ao.role,
                              request->subject, when(issued->expires), issued->kid);
     return 0;

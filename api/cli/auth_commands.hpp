@@ -20,10 +20,11 @@ struct auth_options {
     std::string ttl;
     std::string revoke; // a jti, or a whole token
     std::string kid;
+    std::optional<std::string> sign_in; // token issue --sign-in PAGE_URL: print a sign-in link and its QR code
 };
 
 // token issue: prints the token alone on stdout (so that `T=$(salonq token issue ...)` captures it), its jti and
-// expiry on stderr.
+// expiry on stderr. With --sign-in PAGE_URL, stdout is instead the page's sign-in link as a QR code, then the link.
 int run_token_issue(store_options const& so, auth_options const& ao);
 // token revoke JTI|TOKEN: kept in <data>/auth/revoked until the token's expiry; with ko.brokers also produced to
 // salonq.revocations, which every api instance of the cluster reads.

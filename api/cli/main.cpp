@@ -271,6 +271,9 @@ void add_auth_commands(CLI::App& app, options& o, commands& c) {
                               "Who holds it: a terminal's name for pos (required there), else default the staff id "
                               "or the role");
     c.token_issue->add_option("--ttl", o.ao.ttl, "Lifetime: 90s, 30m, 8h, 7d (at most 30d)")->required();
+    c.token_issue->add_option("--sign-in", o.ao.sign_in,
+                              "A screen's address (http://HOST:PORT/console): print its sign-in link and the link as "
+                              "a QR code to scan with a tablet's camera, instead of the bare token");
     c.token_revoke = token->add_subcommand(
         "revoke", "Revoke a token by its jti (or give the token itself); a running server learns it at its next "
                   "refresh");

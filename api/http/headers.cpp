@@ -1,6 +1,7 @@
 #include "api/http/headers.hpp"
 
 #include <algorithm>
+#include <string>
 
 namespace salonq::api::http {
 
@@ -29,7 +30,8 @@ void finish_headers(bhttp::response_header<>& out, response const& r, std::strin
     }
     if (origin_allowed(options, origin)) {
         out.set(bhttp::field::access_control_allow_origin, origin);
-        out.set(bhttp::field::vary, "Origin");
+        auto const vary = out[bhttp::field::vary]; // keep what the response varies by already (Accept-Encoding)
+        out.set(bhttp::field::vary, vary.empty() ? std::string{"Origin"} : std::string{vary} + ", Origin");
         out.set(bhttp::field::access_control_expose_headers, "ETag, Location, Retry-After, X-Request-Id");
     }
 }

@@ -75,4 +75,9 @@ std::string_view request::header(std::string_view name) const {
     return {v.data(), v.size()};
 }
 
+bool not_modified(request const& req, std::string_view etag) {
+    auto const header = req.header("If-None-Match");
+    return header == "*" || header.find(etag) != std::string_view::npos;
+}
+
 } // namespace salonq::api::http

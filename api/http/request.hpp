@@ -38,6 +38,9 @@ struct request {
     [[nodiscard]] std::string_view header(std::string_view name) const;
 };
 
+// If-None-Match holds this ETag (or *): the client's copy is current (304).
+[[nodiscard]] bool not_modified(request const& req, std::string_view etag);
+
 // Percent-decodes a path segment or query value; none for a malformed escape. '+' stays '+' in a path segment
 // and is a space in a query value.
 [[nodiscard]] std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space);

@@ -5,9 +5,11 @@
 #include "api/http/handlers/loyalty.hpp"
 #include "api/http/handlers/notifications.hpp"
 #include "api/http/handlers/ops.hpp"
+#include "api/http/handlers/pages.hpp"
 #include "api/http/handlers/queries.hpp"
 #include "api/http/handlers/stats.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace salonq::api::http {
@@ -112,8 +114,32 @@ std::array const routes{
           .across_salons = true},
 };
 
+// The screens (web/): not the API, so not in its contract.
+std::array const pages{
+    route{verb::get, "/", access::open, auth::action::read_queue, get_page, "The screens' index and sign-in"},
+    route{verb::get, "/board", access::open, auth::action::read_queue, get_page, "The queue board (a TV)"},
+    route{verb::get, "/console", access::open, auth::action::read_queue, get_page, "The front-desk console"},
+    route{verb::get, "/owner", access::open, auth::action::read_queue, get_page, "The owner's view"},
+    route{verb::get, "/t/{salonId}/{ticketId}/{code}", access::open, auth::action::read_queue, get_customer_page,
+          "A customer's page for a ticket link"},
+    route{verb::get, "/t/{salonId}/{ticketId}/{code}/qr.svg", access::open, auth::action::read_queue, get_customer_qr,
+          "The customer's page link as a QR code, for the console to show"},
+    route{verb::get, "/assets/{file}", access::open, auth::action::read_queue, get_asset,
+          "The pages' scripts, styles and images"},
+};
+
+template <std::size_t A, std::size_t B>
+std::array<route, A + B> join(std::array<route, A> const& a, std::array<route, B> const& b) {
+    std::array<route, A + B> all;
+    std::ranges::copy(b, std::ranges::copy(a, all.begin()).out);
+    return all;
+}
+
+std::array const served = join(routes, pages);
+
 } // namespace
 
 std::span<route const> api_routes() noexcept { return routes; }
+std::span<route const> served_routes() noexcept { return served; }
 
 } // namespace salonq::api::http

@@ -84,7 +84,7 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
                           }
                           return lag;
                       });
-    auto server = http::server::open(opt.http, *s->ports_, http::api_routes());
+    auto server = http::server::open(opt.http, *s->ports_, http::served_routes());
     if (!server) {
         return std::unexpected(server.error());
     }

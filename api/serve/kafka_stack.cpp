@@ -72,7 +72,7 @@ std::expected<std::unique_ptr<kafka_stack>, std::string> kafka_stack::open(kafka
     s->auth_ = std::move(*auth);
     s->ports_ = make_services(opt.http, *s->gateway_, *s->auth_, s->metrics_, *s->hub_, *s->views_);
     s->add_gauges();
-    auto server = http::server::open(opt.http, *s->ports_, http::api_routes());
+    auto server = http::server::open(opt.http, *s->ports_, http::served_routes());
     if (!server) {
         return std::unexpected(server.error());
     }

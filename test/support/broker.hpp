@@ -44,9 +44,17 @@ inline std::string ops(std::string const& script) { return std::string{SALONQ_SO
 class kafka_broker {
 public:
     explicit kafka_broker(bool cluster = false) : cluster_(cluster) {
-        auto const out = run_capture(ops("broker.sh") + (cluster ? " cluster start '" : " start '") + dir_.path() +
-                                     "/kafka' 2>" + dir_.path() + "/start.err");
-        bootstrap_ = out.substr(out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
+        auto const err = dir_.path() + "/start.err";
+        try {
+            auto const out = run_capture(ops("broker.sh") + (cluster ? " cluster start '" : " start '") + dir_.path() +
+                                         "/kafka' 2>" + err);
+            bootstrap_ = out.substr(out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
+        } catch (std::runtime_error const& e) {
+            // The temp dir goes with the fixture: say why the broker did not start while its words are still there.
+            std::ifstream in{err};
+            throw std::runtime_error(std::string{e.what()} + "\nbroker.sh said:\n" +
+                                     std::string{std::istreambuf_iterator<char>{in}, {}});
+        }
     }
     ~kafka_broker() {
         std::string const cmd =

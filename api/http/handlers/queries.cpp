@@ -44,12 +44,6 @@ std::optional<engine::ticket_id> ticket_of(std::string_view text) {
     return engine::ticket_id{n};
 }
 
-// If-None-Match holds this ETag (or *): the client's copy is current.
-bool not_modified(request const& req, std::string const& etag) {
-    auto const header = req.header("If-None-Match");
-    return header == "*" || header.find(etag) != std::string_view::npos;
-}
-
 // A JSON body with its ETag, compressed when the client takes gzip and it is worth it.
 response cached_json(request const& req, std::string const& body, std::string const& etag) {
     if (not_modified(req, etag)) {

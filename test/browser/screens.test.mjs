@@ -1,0 +1,284 @@
+// The screens in a real browser against a real server (label `browser`): the board and the console together,
+// the customer's page, a server killed and restarted under an open board, the console's stale-view and
+// double-click cases, sign-in, and axe-core over every page. Screenshots of every page at 1366x768 and
+// 1920x1080 go to $SALONQ_ARTIFACTS.
+import {test, before, after} from 'node:test';
+import assert from 'node:assert/strict';
+import {Server, openSalon, launchBrowser, open, screenshot, axe, sleep} from './harness.mjs';
+
+const salon = 'browser';
+const server = new Server();
+let browser;
+let admin;
+let tokens;
+let board;
+let consolePage;
+
+const pageUrl = (path, token) => `${server.url}${path}?salon=${salon}#token=${encodeURIComponent(token)}`;
+const boardTokens = (page, list) => page.locator(`#${list} .token`).allTextContents();
+const queue = async () => (await server.call(admin, 'GET', `/v1/salons/${salon}/queue`)).body;
+
+async function walkIn(name, services = ['HC']) {
+  const r = await server.call(tokens.pos, 'POST', `/v1/salons/${salon}/walk-ins`, {customer: {name}, services});
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return r.body.ticket;
+}
+
+// A page has drawn what it shows: its stream is live (board, console), its data is in (owner, customer), or it
+// asks for a token.
+async function settled(page) {
+  await page.locator('[data-state="live"], .signin, .figure, .empty, #token, .screens').first().waitFor({timeout: 10000});
+  await sleep(300); // the last paint of what came with it
+}
+
+// The row of a ticket in one of the console's tables.
+const row = (page, list, token) => page.locator(`#${list} tr`, {has: page.locator('.token', {hasText: token})});
+
+before(async () => {
+  await server.start();
+  admin = server.token('--role', 'admin', '--all-salons', '--ttl', '1h');
+  await openSalon(server, admin, salon, {priorityDailyLimit: 1});
+  tokens = {
+    dashboard: server.token('--role', 'dashboard', '--salon', salon, '--ttl', '1h'),
+    manager: server.token('--role', 'manager', '--salon', salon, '--staff', 'max', '--ttl', '1h'),
+    owner: server.token('--role', 'owner', '--salon', salon, '--staff', 'ana', '--ttl', '1h'),
+    pos: server.token('--role', 'pos', '--salon', salon, '--sub', 'desk', '--ttl', '1h'),
+  };
+  browser = await launchBrowser();
+  board = await open(browser.context, pageUrl('/board', tokens.dashboard), {width: 1920, height: 1080});
+  consolePage = await open(browser.context, pageUrl('/console', tokens.manager));
+  await board.locator('#state[data-state="live"]').waitFor();
+  await consolePage.locator('#state[data-state="live"]').waitFor();
+});
+
+after(async () => {
+  for (const page of [board, consolePage]) {
+    if (page) assert.deepEqual(page.problems, [], 'no script errors, nothing refused by the CSP');
+  }
+  if (browser) await browser.close();
+  await server.stop();
+  server.remove();
+});
+
+test('the token leaves the address bar and stays for the tab', async () => {
+  assert.equal(new URL(board.url()).hash, '');
+  assert.equal(await board.evaluate(() => sessionStorage.getItem('salonq.token') !== null), true);
+});
+
+test('a walk-in added in the console is on the board within a second, then started and completed', async () => {
+  await consolePage.fill('#customer-name', 'Dana');
+  await consolePage.check('#services input[value="HC"]');
+  const clicked = Date.now();
+  await consolePage.click('#walk-in-submit');
+  const issued = consolePage.locator('#issued .token');
+  await issued.waitFor();
+  const token = await issued.textContent();
+  const qr = consolePage.locator('#issued img.qr');
+  await qr.waitFor();
+  await consolePage.waitForFunction(() => document.querySelector('#issued img.qr').naturalWidth > 0);
+  await board.locator('#next .token', {hasText: token}).waitFor({timeout: 1000});
+  const onBoard = Date.now() - clicked;
+  console.log(`walk-in ${token}: on the board ${onBoard} ms after the click`);
+  assert.ok(onBoard <= 1000, `on the board after ${onBoard} ms`);
+
+  await row(consolePage, 'waiting', token).getByRole('button', {name: `Start ${token}`, exact: true}).click();
+  assert.equal(await consolePage.inputValue('#start-staff'), 'max', 'at the desk: who serves, the worker first');
+  await consolePage.click('#dialog-ok');
+  await board.locator('#serving .token', {hasText: token}).waitFor({timeout: 2000});
+  assert.match(await board.locator('#serving li', {hasText: token}).textContent(), /with Max/);
+
+  await row(consolePage, 'serving', token).getByRole('button', {name: `Complete ${token}`}).click();
+  assert.equal(await consolePage.inputValue('#amount'), '25.00');
+  await consolePage.fill('#amount', '30');
+  await consolePage.click('#dialog-ok');
+  await board.locator('#serving .token', {hasText: token}).waitFor({state: 'detached', timeout: 2000});
+  const ended = (await queue()).recentlyEnded.find((t) => t.token === token);
+  assert.equal(ended.status, 'completed');
+});
+
+test('a double click on "Add to the queue" adds one ticket', async () => {
+  const before = (await queue()).waiting.length;
+  await consolePage.fill('#customer-name', 'Eli');
+  await consolePage.check('#services input[value="BT"]');
+  await consolePage.dblclick('#walk-in-submit');
+  await consolePage.locator('#issued .token').waitFor();
+  await sleep(500);
+  const after = (await queue()).waiting;
+  assert.equal(after.length, before + 1, 'one ticket for two clicks');
+  assert.equal(after.filter((t) => t.name === 'Eli').length, 1);
+});
+
+test('a second priority start over the daily limit shows the rejection in plain words', async () => {
+  const first = await walkIn('Fay');
+  const second = await walkIn('Gil');
+  await consolePage.locator('#waiting .token', {hasText: second.token}).waitFor();
+  const priority = async (t) => {
+    await row(consolePage, 'waiting', t.token).getByRole('button', {name: `Priority start ${t.token}`}).click();
+    await consolePage.selectOption('#priority-reason', 'senior_citizen');
+    await consolePage.selectOption('#priority-staff', 'sam');
+    await consolePage.click('#dialog-ok');
+  };
+  await priority(first);
+  await board.locator('#serving .token', {hasText: first.token}).waitFor({timeout: 2000});
+  await consolePage.locator('#priority-used', {hasText: '1/1'}).waitFor();
+  const done = await server.call(tokens.manager, 'POST', `/v1/salons/${salon}/tickets/${first.ticketId}/complete`, {});
+  assert.equal(done.status, 200);
+  await consolePage.locator('#serving .token', {hasText: first.token}).waitFor({state: 'detached'});
+  await priority(second);
+  await consolePage.locator('#toast .error', {hasText: 'Daily priority limit reached (1/1).'}).waitFor({timeout: 2000});
+  assert.equal((await queue()).waiting.some((t) => t.ticketId === second.ticketId), true, 'still waiting');
+});
+
+test('a stale view (412) refreshes and says so, and nothing else is started', async () => {
+  const t = await walkIn('Hal');
+  // A console whose stream keeps showing the queue as it is now (each reconnect gets the same frame)…
+  const stale = await queue();
+  const frame = `id: ${stale.seq}\nevent: view\ndata: ${JSON.stringify(stale)}\n\n`;
+  const page = await browser.context.newPage();
+  page.problems = [];
+  page.on('pageerror', (e) => page.problems.push(e.message));
+  await page.route('**/live', (route) => route.fulfill({status: 200, contentType: 'text/event-stream', body: frame}));
+  await page.goto(pageUrl('/console', tokens.manager));
+  await row(page, 'waiting', t.token).waitFor();
+  const late = await walkIn('Ida'); // …while the queue changes
+  await row(page, 'waiting', t.token).getByRole('button', {name: `Start ${t.token}`, exact: true}).click();
+  await page.click('#dialog-ok');
+  await page.locator('#toast .error', {hasText: 'The queue changed while you were deciding'}).waitFor({timeout: 3000});
+  await page.locator('#waiting .token', {hasText: late.token}).waitFor({timeout: 3000}); // the fresh view
+  assert.equal((await queue()).waiting.some((w) => w.ticketId === t.ticketId), true, 'not started');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('a change while a dialog is open is a 412: the worker decided on the queue as it was', async () => {
+  const t = await walkIn('Ina');
+  await row(consolePage, 'waiting', t.token).waitFor();
+  await row(consolePage, 'waiting', t.token).getByRole('button', {name: `Skip ${t.token}`}).click();
+  await consolePage.locator('#dialog[open]').waitFor();
+  const late = await walkIn('Jan'); // the queue changes behind the dialog…
+  await row(consolePage, 'waiting', late.token).waitFor(); // …and the console's view with it
+  await consolePage.click('#dialog-ok');
+  await consolePage.locator('#toast .error', {hasText: 'The queue changed while you were deciding'}).waitFor({timeout: 3000});
+  assert.equal((await queue()).skipped.some((x) => x.ticketId === t.ticketId), false, 'not skipped');
+});
+
+test('a lost answer retried is decided once (same Idempotency-Key); another walk-in gets another key', async () => {
+  const keys = [];
+  let lose = true;
+  await consolePage.route('**/walk-ins', async (route) => {
+    keys.push(route.request().headers()['idempotency-key']);
+    if (!lose) return route.continue();
+    await route.fetch(); // the server decides it…
+    return route.abort('connectionreset'); // …and the answer is lost on the way back
+  });
+  const count = async (name) => (await queue()).waiting.filter((x) => x.name === name).length;
+  await consolePage.fill('#customer-name', 'Kai');
+  await consolePage.check('#services input[value="HC"]');
+  await consolePage.click('#walk-in-submit');
+  await consolePage.locator('#toast .error', {hasText: 'cannot be reached'}).waitFor();
+  lose = false;
+  await consolePage.evaluate(() => document.querySelector('#issued').replaceChildren());
+  await consolePage.click('#walk-in-submit'); // the form is as it was: the same command again
+  await consolePage.locator('#issued .token').waitFor();
+  assert.equal(keys.length, 2);
+  assert.equal(keys[0], keys[1], 'the retry carries the first key');
+  assert.equal(await count('Kai'), 1, 'one ticket');
+  await consolePage.fill('#customer-name', 'Lou');
+  await consolePage.check('#services input[value="HC"]');
+  await consolePage.evaluate(() => document.querySelector('#issued').replaceChildren());
+  await consolePage.click('#walk-in-submit');
+  await consolePage.locator('#issued .token').waitFor();
+  assert.notEqual(keys[2], keys[0], 'another command, another key');
+  assert.equal(await count('Lou'), 1);
+  await consolePage.unroute('**/walk-ins');
+});
+
+test('the customer page follows its ticket from waiting to called', async () => {
+  const t = await walkIn('Jo');
+  const link = t.link.replace('/v1/public/tickets/', '/t/');
+  const phone = await open(browser.context, server.url + link, {width: 360, height: 740});
+  await phone.locator('#token', {hasText: t.token}).waitFor();
+  assert.match(await phone.locator('#status').textContent(), /in line|You are next/);
+  const q = await queue();
+  const free = q.staff.find((m) => m.onDuty && !m.serving);
+  const started = await server.call(tokens.manager, 'POST', `/v1/salons/${salon}/tickets/${t.ticketId}/start`, {staffId: free.staffId});
+  assert.equal(started.status, 200, JSON.stringify(started.body));
+  await phone.locator('#status', {hasText: 'your turn'}).waitFor({timeout: 5000});
+  assert.match(await phone.locator('#status').textContent(), new RegExp(`go to ${free.name}`));
+  await screenshot(phone, 'customer-360x740');
+  const done = await server.call(tokens.manager, 'POST', `/v1/salons/${salon}/tickets/${t.ticketId}/complete`, {});
+  assert.equal(done.status, 200);
+  await phone.locator('#status', {hasText: 'complete'}).waitFor({timeout: 5000});
+  let asked = 0;
+  phone.on('request', () => { asked += 1; });
+  await sleep(4000);
+  assert.equal(asked, 0, 'an ended ticket is not asked about again');
+  const qr = await fetch(`${server.url}${link}/qr.svg`);
+  assert.equal(qr.status, 200);
+  assert.equal(qr.headers.get('content-type'), 'image/svg+xml');
+  assert.match(await qr.text(), /^<svg [^>]*role="img"/);
+  assert.equal((await fetch(`${server.url}/t/${salon}/${t.ticketId}/not-the-code/qr.svg`)).status, 404);
+  const wrong = await open(browser.context, `${server.url}/t/${salon}/${t.ticketId}/not-the-code`, {width: 360, height: 740});
+  await wrong.locator('#status', {hasText: 'not valid'}).waitFor();
+  assert.deepEqual([...phone.problems, ...wrong.problems], []);
+  await phone.close();
+  await wrong.close();
+});
+
+test('the board recovers by itself after kill -9 and restart, and shows what happened meanwhile', async () => {
+  for (const w of (await queue()).waiting) { // a short line: every token fits on the board
+    const r = await server.call(tokens.manager, 'POST', `/v1/salons/${salon}/tickets/${w.ticketId}/cancel`, {});
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
+  const held = [];
+  await board.route('**/live', (route) => held.push(route)); // its reconnects wait until the walk-in is in
+  await server.kill9();
+  await board.locator('#state[data-state="reconnecting"]').waitFor({timeout: 5000});
+  await server.start(); // the same port and data
+  const t = await walkIn('Kim'); // while the board is away
+  await board.unroute('**/live');
+  for (const route of held) await route.continue();
+  await board.locator('#state[data-state="live"]').waitFor({timeout: 10000});
+  await board.locator('#next .token', {hasText: t.token}).waitFor({timeout: 3000});
+  assert.equal(await board.evaluate(() => performance.getEntriesByType('navigation').length), 1, 'never reloaded');
+  await consolePage.locator('#state[data-state="live"]').waitFor({timeout: 10000});
+});
+
+test('an expired token shows the sign-in form with the reason, and a pasted token signs in', async () => {
+  const expired = server.token('--role', 'manager', '--salon', salon, '--staff', 'max', '--ttl', '1s');
+  await sleep(2100);
+  const page = await open(browser.context, pageUrl('/console', expired)); // a new tab: its own sessionStorage
+  await page.locator('.signin .notice', {hasText: 'expired'}).waitFor();
+  await page.fill('#token', tokens.manager);
+  await page.click('.signin button[type=submit]');
+  await page.locator('#state[data-state="live"]').waitFor();
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('every page at both sizes: screenshots, and no A/AA violation by axe-core', async () => {
+  const t = await walkIn('Lea');
+  const pages = [
+    ['index', `${server.url}/#token=${encodeURIComponent(tokens.owner)}`],
+    ['board', pageUrl('/board', tokens.dashboard)],
+    ['console', pageUrl('/console', tokens.manager)],
+    ['owner', pageUrl('/owner', tokens.owner)],
+    ['customer', server.url + t.link.replace('/v1/public/tickets/', '/t/')],
+    ['signin', `${server.url}/console?salon=${salon}`],
+  ];
+  const found = [];
+  for (const [name, url] of pages) {
+    for (const viewport of [{width: 1366, height: 768}, {width: 1920, height: 1080}]) {
+      const page = await open(browser.context, url, viewport);
+      await settled(page);
+      await screenshot(page, `${name}-${viewport.width}x${viewport.height}`);
+      assert.deepEqual(page.problems, [], `${name}: no script errors`);
+      await page.close();
+    }
+    const audited = await open(browser.audit, url);
+    await settled(audited);
+    for (const v of await axe(audited)) found.push({page: name, ...v});
+    await audited.close();
+  }
+  assert.deepEqual(found, [], 'axe-core: no A/AA violations');
+});

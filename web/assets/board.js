@@ -1,0 +1,58 @@
+// The queue board: a TV on the salon's wall, read-only. Who is being served and by whom, who is next and how long
+// they wait, and what a walk-in would wait now. Customers appear by token only (the board is in a public room).
+// Live over the salon's stream; after a drop or a server restart it resumes by itself from the last seq.
+import {$, h, signedIn, followQueue, showState, waitText, waitLeft} from './app.js';
+
+const shown = 8; // waiting tokens on the board: more do not fit across a room
+const session = signedIn();
+let timeZone;
+let current = null; // the last view: redrawn every 30 s so that waits count down while the queue is quiet
+let known = null; // the tickets in service on the last view (none before the first): new ones flash
+
+function tick() {
+  $('#clock').textContent = new Date().toLocaleTimeString([], {hour: '2-digit', minute: '2-digit', timeZone});
+}
+
+function render(view) {
+  current = view;
+  timeZone = view.timezone;
+  $('#salon-name').textContent = view.name || view.salonId;
+  document.title = `${view.name || view.salonId} · Queue board`;
+  const serving = view.serving.map((t) => h('li', {class: known && !known.has(t.ticketId) ? 'fresh' : null,
+    dataset: {ticket: t.ticketId}},
+    h('span', {class: 'token'}, t.token),
+    h('span', {class: 'with'}, `with ${t.staffName || t.staffId}`)));
+  $('#serving').replaceChildren(...(serving.length ? serving : [h('li', {class: 'empty'}, 'Nobody is being served')]));
+  known = new Set(view.serving.map((t) => t.ticketId));
+
+  const next = view.waiting.slice(0, shown).map((t) => h('li', {dataset: {ticket: t.ticketId}},
+    h('span', {class: 'token'}, t.token),
+    h('span', {class: 'wait'}, waitText(waitLeft(t.estimatedWaitMs, view.updatedAt)))));
+  if (view.waiting.length > shown) next.push(h('li', {class: 'more'}, h('span', {}, `+ ${view.waiting.length - shown} more`)));
+  $('#next').replaceChildren(...(next.length ? next : [h('li', {class: 'empty'}, 'No one waiting')]));
+
+  const onDuty = view.staff.filter((s) => s.onDuty).length;
+  $('#join-now').replaceChildren(...(view.joinNow
+    ? ['Walk in now: ', h('strong', {}, waitText(waitLeft(view.joinNow.estimatedWaitMs, view.updatedAt)))]
+    : [onDuty ? '' : 'No one is on duty right now']));
+  const skipped = view.skipped.map((t) => t.token);
+  $('#see-desk').textContent = skipped.length ? `Please see the front desk: ${skipped.join(', ')}` : '';
+  tick();
+}
+
+if (session) {
+  tick();
+  setInterval(tick, 10000);
+  setInterval(() => current && render(current), 30000);
+  followQueue(session.salon, {
+    onView: render,
+    onState: (state, err) => {
+      showState($('#state'), state);
+      if (state === 'failed') {
+        $('#board').replaceChildren(h('p', {class: 'error', role: 'alert'}, err.status === 404
+          ? `There is no salon "${session.salon}". Check the address.`
+          : `${err.message}. Sign in with a token for this salon.`));
+      }
+    },
+  });
+}
