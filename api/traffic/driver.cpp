@@ -288,7 +288,8 @@ struct driver::impl {
             return false;
         }
         auto const base = fmt::format("/v1/salons/{}", s.spec.id);
-        if (!q) {
+        bool const registered = !q;
+        if (registered) {
             engine::codec::json_writer w;
             w.begin_object().field("name", s.spec.name).field("timezone", s.spec.zone).end_object();
             if (command(s, method::put, base, w.str(), tokens.admin(), "register_salon").result == outcome::failed) {
@@ -300,10 +301,15 @@ struct driver::impl {
             }
         }
         auto const& view = *q;
+        std::vector<std::string> done;
         if (view.services != s.spec.catalogue) {
-            (void)command(s, method::patch, base + "/config", catalogue_body(s.spec.catalogue), tokens.admin(),
-                          "configure"); // refused or not, the round after reads the catalogue there is
+            if (command(s, method::patch, base + "/config", catalogue_body(s.spec.catalogue), tokens.admin(),
+                        "configure")
+                    .result == outcome::accepted) {
+                done.push_back(fmt::format("a catalogue of {} services", s.spec.catalogue.size()));
+            }
         }
+        std::size_t added = 0;
         for (auto const& member : s.spec.staff) {
             if (view.find_staff(member.id) == nullptr) {
                 engine::codec::json_writer w;
@@ -312,9 +318,19 @@ struct driver::impl {
                     .field("name", member.name)
                     .field("role", member.role)
                     .end_object();
-                (void)command(s, method::post, base + "/staff", w.str(), tokens.admin(), "add_staff");
+                added += command(s, method::post, base + "/staff", w.str(), tokens.admin(), "add_staff").result ==
+                                 outcome::accepted
+                             ? 1
+                             : 0;
             }
         }
+        if (added > 0) {
+            done.push_back(fmt::format("{} staff", added));
+        }
+        out << fmt::format("salon {} ({}): {}{}\n", s.spec.id, s.spec.name,
+                           registered ? "registered" : "already set up by an earlier run",
+                           done.empty() ? std::string{} : fmt::format(", with {}", fmt::join(done, " and ")))
+            << std::flush;
         s.ready = true;
         return true;
     }
