@@ -8,7 +8,7 @@
 #     --data        the log and the keyring (default var/salonq-data, git-ignored; a second run goes on with it,
 #                   rm -rf var/ starts afresh)
 #     --listen      where to serve (default 127.0.0.1:8080; port 0: any free one)
-#     --speed       simulated seconds per real second of the traffic (default 60: a salon hour a minute)
+#     --speed       simulated seconds per real second of the traffic (default 120: a salon hour in 30 s)
 #     --no-traffic  serve only (the salons are still set up, by a few seconds of traffic)
 #     --smoke       a few seconds of fast traffic, then the curl lines, then stop (the fresh-clone test runs this)
 # SALONQ_RUN_BINARY=PATH skips the build and runs that salonq (the fresh-clone test points it at the suite's).
@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 
 data=var/salonq-data
 listen=127.0.0.1:8080
-speed=60
+speed=120
 traffic=true
 smoke=false
 while [ $# -gt 0 ]; do

@@ -24,7 +24,7 @@ CLI::App* add_traffic_command(CLI::App& app, traffic_options& to) {
                    "served first; stylists take breaks. Sets up missing salons first. Ctrl-C stops it.");
     traffic->footer("Tokens are signed with the keyring of --data, which must be the server's data directory (as for "
                     "`salonq token issue`); they live 15 minutes and are never printed.\n"
-                    "Example: salonq --data var/salonq-data traffic --url http://127.0.0.1:8080 --speed 120");
+                    "Example: salonq --data var/salonq-data traffic --url http://127.0.0.1:8080 --speed 300");
     traffic->add_option("--url", to.url, "The server, http://HOST:PORT")->capture_default_str();
     traffic
         ->add_option("--salons", to.salons,
@@ -34,8 +34,8 @@ CLI::App* add_traffic_command(CLI::App& app, traffic_options& to) {
         ->capture_default_str();
     traffic
         ->add_option("--speed", to.speed,
-                     "Simulated seconds per real second: 60 plays a salon hour in a minute (something happens every "
-                     "few seconds in each salon); 1 is real time")
+                     "Simulated seconds per real second: 120 plays a salon hour in 30 s (something happens every "
+                     "couple of seconds in each salon); 1 is real time")
         ->check(CLI::Range(0.1, 100'000.0))
         ->capture_default_str();
     traffic->add_option("--duration", to.duration_s, "Stop after this many real seconds (0: run until Ctrl-C)")

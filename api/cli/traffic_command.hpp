@@ -15,7 +15,7 @@ namespace salonq::api {
 struct traffic_options {
     std::string url = "http://127.0.0.1:8080";
     std::vector<std::string> salons{"demo", "north", "riverside"};
-    double speed = 60;
+    double speed = 120;
     double duration_s = 0; // 0: until Ctrl-C
     std::uint64_t seed = 1;
     double utilisation = 0.85;

@@ -57,6 +57,7 @@ struct salon_run {
     std::optional<double> last_round;
     std::uint64_t drawn = 0;
     bool ready = false;
+    bool opened = false; // the first round of this run has walked in the customers at the door
     double mean_minutes = 30;
 };
 
@@ -190,12 +191,12 @@ struct driver::impl {
     }
 
     // One command with an Idempotency-Key; sent again with the same key after 429, 503 or no answer, until it has
-    // an answer or the driver stops.
+    // an answer or the driver stops (Ctrl-C, or the end of --duration while the server is away).
     posted command(salon_run& s, method m, std::string const& target, std::string body, std::string const& bearer,
                    std::string const& kind) {
         request r{m, target, std::move(body), bearer, fmt::format("t{}-{}-{}", nonce, s.index, ++next_key)};
         std::chrono::milliseconds backoff = 200ms;
-        while (!stop.load()) {
+        while (!stopping()) {
             auto got = client.send(r);
             if (!got) {
                 server_down(got.error());
@@ -449,6 +450,13 @@ struct driver::impl {
                 (void)command(s, method::post, fmt::format("{}/tickets/{}/cancel", base, t.id),
                               R"({"reason":"did not come back"})", manager_token(s), "cancel");
                 plan.give_up_at.reset();
+            }
+        }
+        if (!s.opened) {
+            // The doors open with a few customers at them, so the pages show a queue from the first seconds.
+            s.opened = true;
+            for (auto n = q.waiting.size() + q.serving.size(); n < s.spec.stylists().size() + 2 && !stop.load(); ++n) {
+                walk_in(s, now);
             }
         }
         arrivals(s, q, now, dt);

@@ -18,8 +18,8 @@ namespace salonq::api::traffic {
 struct driver_options {
     endpoint server;
     std::vector<std::string> salons{"demo", "north", "riverside"};
-    // Simulated seconds per real second: 60 plays a salon hour in a minute.
-    double speed = 60;
+    // Simulated seconds per real second: 120 plays a salon hour in 30 s.
+    double speed = 120;
     std::optional<std::chrono::milliseconds> duration; // none: until stopped
     std::uint64_t seed = 1;
     // How busy the stylists on duty are kept (offered load): near 1 a line of a few people forms.
