@@ -405,7 +405,7 @@ struct driver::impl {
                 acted.insert(t.staff);
             }
         }
-        // Stylists: back from a break (or off duty from an earlier run), or off for one.
+        // Stylists: back from a break (or, in the first round, off duty from an earlier run), or off for one.
         std::size_t on_duty = 0;
         for (auto const& stylist : s.spec.stylists()) {
             auto const* m = q.find_staff(stylist.id);
@@ -418,9 +418,15 @@ struct driver::impl {
             }
             auto const path = fmt::format("{}/staff/{}/", base, stylist.id);
             if (!m->on_duty) {
+                if (s.opened && !s.break_until.contains(stylist.id)) {
+                    // Clocked out by someone else (a person on the staff console): a break of theirs, left alone.
+                    s.break_until[stylist.id] = now + 30 + 30 * uniform();
+                }
                 if (auto it = s.break_until.find(stylist.id); it == s.break_until.end() || it->second <= now) {
-                    (void)command(s, method::post, path + "clock-in", "{}", bearer_of(s, stylist), "clock_in");
-                    s.break_until.erase(stylist.id);
+                    if (command(s, method::post, path + "clock-in", "{}", bearer_of(s, stylist), "clock_in").result !=
+                        outcome::failed) {
+                        s.break_until.erase(stylist.id); // (failed: the expired break stays, the next round retries)
+                    }
                     acted.insert(stylist.id);
                 }
             } else if (!m->serving && on_duty >= 2 && uniform() < 1 - std::exp(-dt / minutes_between_breaks)) {
