@@ -24,10 +24,12 @@ std::string token_minter::get(key const& k) {
         return it->second.token;
     }
     auto const& [role, salon, staff] = k;
-    auto keys = auth::load_or_create_keyring(keyring_, now);
+    // Read, never made: the server made it, and a keyring the server does not know would only sign refused tokens.
+    auto keys = auth::load_keyring(keyring_);
     if (!keys) {
         // The driver cannot go on without tokens: this ends the run, with the keyring's own message.
-        throw std::runtime_error("cannot read the keyring " + keyring_.string() + ": " + keys.error().message);
+        throw std::runtime_error("cannot read the keyring " + keyring_.string() + " (is --data the data directory of " +
+                                 "the server?): " + keys.error().message);
     }
     auth::token_request request;
     request.role = auth::parse_role(role).value_or(auth::role::pos);

@@ -9,9 +9,9 @@
 namespace salonq::api::traffic {
 
 // The driver's bearer tokens, signed in this process with the data directory's keyring as `salonq token issue`
-// does, so nothing is pasted between processes. Each lives `ttl` and is signed again once less than half of it is
-// left; the keyring file is read again then (a rotation by `salonq keys rotate` is picked up). Tokens are never
-// printed or logged. Not thread-safe.
+// does, so nothing is pasted between processes; the keyring must exist (`serve` makes it). Each lives `ttl` and is
+// signed again once less than half of it is left; the keyring file is read again then (a rotation by `salonq keys
+// rotate` is picked up). Tokens are never printed or logged. Not thread-safe.
 class token_minter {
 public:
     explicit token_minter(std::filesystem::path keyring, std::chrono::seconds ttl = std::chrono::minutes{15});
