@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """`salonq traffic` (the living demo's driver) against a real `salonq serve` on a loopback port.
 
-The driver runs 12 s at 2400x on a fresh data directory; midway the server is stopped and started again on the same
-port, and the driver must go on by itself (it retries with backoff). Then a second, shorter run continues the same
+The driver runs 16 s at 2400x on a fresh data directory; after 6 s the server is stopped and started again on the
+same port, and the driver must go on by itself (it retries with backoff). Both sides of the restart are hours of
+simulated time, so even a loaded machine sees every kind of event on each. Then a second, shorter run continues the same
 salons: what the first left being served gets completed. Every demo salon must have walk-ins, starts and completions
 both before and after the restart; seed 3 makes riverside's first customer absent when called, so there is a skip;
 serve's /metrics must show no 5xx in either life; the driver must exit 0 with no unexpected answers (it names them
@@ -111,7 +112,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="salonq-traffic-") as tmp:
         data = Path(tmp) / "data"
         server = Server(binary, data)
-        driver = traffic(binary, data, server.url, 12)
+        driver = traffic(binary, data, server.url, 16)
         time.sleep(6)
         errors = server_errors(binary, data, server.url)
         server.stop()
@@ -136,7 +137,7 @@ def main():
                                          headers={"Authorization": f"Bearer {token}"})
             with urllib.request.urlopen(req, timeout=30) as r:
                 left[salon] = [t["ticketId"] for t in json.loads(r.read())["serving"]]
-        finish(traffic(binary, data, server.url, 4), "second run")
+        finish(traffic(binary, data, server.url, 6), "second run")
         for salon, tickets in left.items():
             for ticket in tickets:
                 req = urllib.request.Request(f"{server.url}/v1/salons/{salon}/tickets/{ticket}",
