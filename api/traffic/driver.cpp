@@ -2,8 +2,8 @@
 
 #include "api/traffic/demo_salons.hpp"
 #include "api/traffic/queue_snapshot.hpp"
+#include "api/traffic/salon_api.hpp"
 #include "engine/codec/json_writer.hpp"
-#include "engine/logging/logger.hpp"
 #include "engine/sim/customer_model.hpp"
 
 #include <fmt/format.h>
@@ -12,7 +12,6 @@
 #include <cmath>
 #include <random>
 #include <set>
-#include <thread>
 
 namespace salonq::api::traffic {
 namespace {
@@ -20,13 +19,6 @@ namespace {
 using steady = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 namespace sim = engine::sim;
-
-// Refusals the model runs into by design (it acts on a view that may be a moment old, leftovers of an earlier
-// run, a daily priority limit): counted, not logged.
-constexpr std::array<std::string_view, 12> expected_refusals{
-    "staff_busy",   "staff_off_duty",         "queue_empty",           "not_waiting",  "not_serving",
-    "not_skipped",  "priority_limit_reached", "staff_already_on_duty", "salon_exists", "staff_exists",
-    "seq_conflict", "ticket_not_found"};
 
 // A break: each free stylist takes one about every this many simulated minutes, for 10-20 minutes.
 constexpr double minutes_between_breaks = 150;
@@ -60,26 +52,6 @@ struct salon_run {
     bool opened = false; // the first round of this run has walked in the customers at the door
     double mean_minutes = 30;
 };
-
-enum class outcome : std::uint8_t { accepted, rejected, failed };
-struct posted {
-    outcome result = outcome::failed;
-    command_answer answer;
-};
-
-std::string text_of(method m) {
-    switch (m) {
-    case method::get:
-        return "GET";
-    case method::put:
-        return "PUT";
-    case method::patch:
-        return "PATCH";
-    case method::post:
-        return "POST";
-    }
-    return "?";
-}
 
 // The mean planned minutes of a walk-in's services, by drawing many (a fixed seed: the same for every run).
 double mean_planned_minutes(std::vector<engine::service_def> const& catalogue) {
@@ -134,20 +106,13 @@ struct driver::impl {
     token_minter& tokens;
     std::atomic<bool> const& stop;
     std::ostream& out;
-    http_client client;
-    logging::logger log{"traffic"};
-    traffic_counts counts;
-    std::vector<salon_run> salons;
-    std::string nonce;
-    std::uint64_t next_key = 0;
     steady::time_point started = steady::now();
-    std::optional<steady::time_point> down_since;
+    salon_api api;
+    std::vector<salon_run> salons;
     bool link_printed = false;
-    bool fatal = false;
 
     impl(driver_options o, token_minter& t, std::atomic<bool> const& s, std::ostream& os)
-        : options(std::move(o)), tokens(t), stop(s), out(os), client(options.server) {
-        nonce = fmt::format("{:08x}", std::random_device{}());
+        : options(std::move(o)), tokens(t), stop(s), out(os), api(options.server, t, [this] { return stopping(); }) {
         for (std::size_t i = 0; i < options.salons.size(); ++i) {
             salon_run r;
             r.spec = demo_salon(options.salons[i]);
@@ -163,111 +128,9 @@ struct driver::impl {
         return stop.load() || (options.duration && steady::now() - started >= *options.duration);
     }
 
-    // Sleeps, waking early when asked to stop.
-    void pause(std::chrono::milliseconds d) const {
-        auto const until = steady::now() + d;
-        while (!stopping() && steady::now() < until) {
-            std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(50ms, d));
-        }
-    }
-
     // The simulated clock, in minutes since the run started.
     [[nodiscard]] double now_minutes() const {
         return std::chrono::duration<double>(steady::now() - started).count() * options.speed / 60.0;
-    }
-
-    void server_down(std::string const& why) {
-        if (!down_since) {
-            down_since = steady::now();
-            log.warn("the server does not answer ({}); trying again with backoff", why);
-        }
-    }
-    void server_up() {
-        if (down_since) {
-            auto const s = std::chrono::duration_cast<std::chrono::seconds>(steady::now() - *down_since).count();
-            log.warn("the server answers again (after {} s)", s);
-            down_since.reset();
-        }
-    }
-
-    // One command with an Idempotency-Key; sent again with the same key after 429, 503 or no answer, until it has
-    // an answer or the driver stops (Ctrl-C, or the end of --duration while the server is away).
-    posted command(salon_run& s, method m, std::string const& target, std::string body, std::string const& bearer,
-                   std::string const& kind) {
-        request r{m, target, std::move(body), bearer, fmt::format("t{}-{}-{}", nonce, s.index, ++next_key)};
-        std::chrono::milliseconds backoff = 200ms;
-        while (!stopping()) {
-            auto got = client.send(r);
-            if (!got) {
-                server_down(got.error());
-                ++counts.retries;
-                pause(backoff);
-                backoff = std::min<std::chrono::milliseconds>(backoff * 2, 5s);
-                continue;
-            }
-            server_up();
-            auto const status = got->status;
-            if (status == 429 || status == 503) {
-                ++counts.retries;
-                auto const asked = got->retry_after;
-                pause(asked ? std::chrono::milliseconds{*asked} : backoff);
-                backoff = std::min<std::chrono::milliseconds>(backoff * 2, 5s);
-                continue;
-            }
-            auto answer = parse_answer(got->body);
-            if (status >= 200 && status < 300) {
-                ++counts.accepted[kind];
-                return {outcome::accepted, std::move(answer)};
-            }
-            if ((status == 404 || status == 409 || status == 412) &&
-                std::ranges::find(expected_refusals, answer.error_code) != expected_refusals.end()) {
-                ++counts.rejected[answer.error_code];
-                return {outcome::rejected, std::move(answer)};
-            }
-            ++counts.unexpected;
-            log.warn("{} {}: {} {}", text_of(m), target, status, answer.error_code);
-            fatal = fatal || status == 401;
-            return {outcome::failed, std::move(answer)};
-        }
-        return {};
-    }
-
-    // The salon's queue view; `missing` when the salon does not exist, `failed` when there is no usable answer.
-    enum class no_view : std::uint8_t { missing, failed };
-    [[nodiscard]] std::expected<queue_snapshot, no_view> view_of(salon_run const& s) {
-        auto got = client.send({method::get, fmt::format("/v1/salons/{}/queue", s.spec.id), {}, tokens.admin(), {}});
-        if (!got) {
-            server_down(got.error());
-            ++counts.retries;
-            return std::unexpected(no_view::failed);
-        }
-        server_up();
-        if (got->status == 404) {
-            return std::unexpected(no_view::missing);
-        }
-        if (got->status == 429 || got->status == 503) {
-            ++counts.retries; // busy or not ready yet: the next round asks again, after a backoff
-            return std::unexpected(no_view::failed);
-        }
-        if (got->status != 200) {
-            ++counts.unexpected;
-            if (got->status == 401 || got->status == 403) {
-                log.error(
-                    "the server refused the driver's token ({}): is --data the data directory of the server at {}?",
-                    got->status, options.server.url());
-                fatal = true;
-            } else {
-                log.warn("GET /v1/salons/{}/queue: {}", s.spec.id, got->status);
-            }
-            return std::unexpected(no_view::failed);
-        }
-        auto q = parse_queue(got->body);
-        if (!q) {
-            log.warn("GET /v1/salons/{}/queue: {}", s.spec.id, q.error());
-            ++counts.unexpected;
-            return std::unexpected(no_view::failed);
-        }
-        return std::move(*q);
     }
 
     [[nodiscard]] std::string bearer_of(salon_run const& s, staff_spec const& who) {
@@ -284,7 +147,7 @@ struct driver::impl {
 
     // Registers what is missing of a salon: the salon, its catalogue, its staff. Idempotent.
     bool set_up(salon_run& s) {
-        auto q = view_of(s);
+        auto q = api.queue(s.spec.id);
         if (!q && q.error() == no_view::failed) {
             return false;
         }
@@ -293,10 +156,10 @@ struct driver::impl {
         if (registered) {
             engine::codec::json_writer w;
             w.begin_object().field("name", s.spec.name).field("timezone", s.spec.zone).end_object();
-            if (command(s, method::put, base, w.str(), tokens.admin(), "register_salon").result == outcome::failed) {
+            if (api.command(method::put, base, w.str(), tokens.admin(), "register_salon").result == outcome::failed) {
                 return false;
             }
-            q = view_of(s);
+            q = api.queue(s.spec.id);
             if (!q) {
                 return false;
             }
@@ -304,8 +167,8 @@ struct driver::impl {
         auto const& view = *q;
         std::vector<std::string> done;
         if (view.services != s.spec.catalogue) {
-            if (command(s, method::patch, base + "/config", catalogue_body(s.spec.catalogue), tokens.admin(),
-                        "configure")
+            if (api.command(method::patch, base + "/config", catalogue_body(s.spec.catalogue), tokens.admin(),
+                            "configure")
                     .result == outcome::accepted) {
                 done.push_back(fmt::format("a catalogue of {} services", s.spec.catalogue.size()));
             }
@@ -319,7 +182,7 @@ struct driver::impl {
                     .field("name", member.name)
                     .field("role", member.role)
                     .end_object();
-                added += command(s, method::post, base + "/staff", w.str(), tokens.admin(), "add_staff").result ==
+                added += api.command(method::post, base + "/staff", w.str(), tokens.admin(), "add_staff").result ==
                                  outcome::accepted
                              ? 1
                              : 0;
@@ -365,8 +228,8 @@ struct driver::impl {
         auto const who = sim::draw_customer(s.customers, ++s.drawn);
         auto const services = sim::draw_services(s.customers);
         auto const traits = sim::draw_traits(s.customers);
-        auto const got = command(s, method::post, fmt::format("/v1/salons/{}/walk-ins", s.spec.id),
-                                 walk_in_body(who, services), tokens.pos(s.spec.id), "walk_in");
+        auto const got = api.command(method::post, fmt::format("/v1/salons/{}/walk-ins", s.spec.id),
+                                     walk_in_body(who, services), tokens.pos(s.spec.id), "walk_in");
         if (got.result != outcome::accepted || !got.answer.ticket) {
             return;
         }
@@ -400,8 +263,8 @@ struct driver::impl {
             if (auto const& plan = s.tickets[t.id]; plan.service_end && *plan.service_end <= now) {
                 engine::codec::json_writer w;
                 w.begin_object().field("amountCents", q.price_of(t)).end_object();
-                (void)command(s, method::post, fmt::format("{}/tickets/{}/complete", base, t.id), w.str(),
-                              token_of_staff(s, q, t.staff), "complete");
+                (void)api.command(method::post, fmt::format("{}/tickets/{}/complete", base, t.id), w.str(),
+                                  token_of_staff(s, q, t.staff), "complete");
                 acted.insert(t.staff);
             }
         }
@@ -423,14 +286,14 @@ struct driver::impl {
                     s.break_until[stylist.id] = now + 30 + 30 * uniform();
                 }
                 if (auto it = s.break_until.find(stylist.id); it == s.break_until.end() || it->second <= now) {
-                    if (command(s, method::post, path + "clock-in", "{}", bearer_of(s, stylist), "clock_in").result !=
+                    if (api.command(method::post, path + "clock-in", "{}", bearer_of(s, stylist), "clock_in").result !=
                         outcome::failed) {
                         s.break_until.erase(stylist.id); // (failed: the expired break stays, the next round retries)
                     }
                     acted.insert(stylist.id);
                 }
             } else if (!m->serving && on_duty >= 2 && uniform() < 1 - std::exp(-dt / minutes_between_breaks)) {
-                if (command(s, method::post, path + "clock-out", "{}", bearer_of(s, stylist), "clock_out").result ==
+                if (api.command(method::post, path + "clock-out", "{}", bearer_of(s, stylist), "clock_out").result ==
                     outcome::accepted) {
                     s.break_until[stylist.id] = now + 10 + 10 * uniform();
                     --on_duty;
@@ -441,20 +304,20 @@ struct driver::impl {
         // Customers who leave, come back, or are given up on.
         for (auto const& t : q.waiting) {
             if (auto const& plan = s.tickets[t.id]; plan.leave_at && *plan.leave_at <= now) {
-                (void)command(s, method::post, fmt::format("{}/tickets/{}/cancel", base, t.id),
-                              R"({"reason":"left without being served"})", manager_token(s), "cancel");
+                (void)api.command(method::post, fmt::format("{}/tickets/{}/cancel", base, t.id),
+                                  R"({"reason":"left without being served"})", manager_token(s), "cancel");
                 handled.insert(t.id);
             }
         }
         for (auto const& t : q.skipped) {
             auto& plan = s.tickets[t.id];
             if (plan.comeback_at && *plan.comeback_at <= now) {
-                (void)command(s, method::post, fmt::format("{}/tickets/{}/undo-skip", base, t.id), "{}",
-                              manager_token(s), "undo_skip");
+                (void)api.command(method::post, fmt::format("{}/tickets/{}/undo-skip", base, t.id), "{}",
+                                  manager_token(s), "undo_skip");
                 plan.comeback_at.reset();
             } else if (plan.give_up_at && *plan.give_up_at <= now) {
-                (void)command(s, method::post, fmt::format("{}/tickets/{}/cancel", base, t.id),
-                              R"({"reason":"did not come back"})", manager_token(s), "cancel");
+                (void)api.command(method::post, fmt::format("{}/tickets/{}/cancel", base, t.id),
+                                  R"({"reason":"did not come back"})", manager_token(s), "cancel");
                 plan.give_up_at.reset();
             }
         }
@@ -517,8 +380,8 @@ struct driver::impl {
                     .field("staffId", stylist.id)
                     .field("reason", sim::priority_reason(want->id))
                     .end_object();
-                auto const got = command(s, method::post, fmt::format("{}/tickets/{}/start-priority", base, want->id),
-                                         w.str(), manager_token(s), "start_priority");
+                auto const got = api.command(method::post, fmt::format("{}/tickets/{}/start-priority", base, want->id),
+                                             w.str(), manager_token(s), "start_priority");
                 if (got.result == outcome::accepted) {
                     called.insert(want->id);
                     continue;
@@ -530,8 +393,8 @@ struct driver::impl {
             auto& plan = s.tickets[head.id];
             if (plan.traits.absent) {
                 plan.traits.absent = false; // present when they come back
-                (void)command(s, method::post, fmt::format("{}/tickets/{}/skip", base, head.id),
-                              R"({"reason":"not in the shop when called"})", manager_token(s), "skip");
+                (void)api.command(method::post, fmt::format("{}/tickets/{}/skip", base, head.id),
+                                  R"({"reason":"not in the shop when called"})", manager_token(s), "skip");
                 if (auto const back = sim::draw_comeback(s.chance)) {
                     plan.comeback_at = now + static_cast<double>(back->count());
                 } else {
@@ -541,7 +404,7 @@ struct driver::impl {
             }
             engine::codec::json_writer w;
             w.begin_object().field("staffId", stylist.id).end_object();
-            auto const got = command(s, method::post, base + "/start-next", w.str(), bearer_of(s, stylist), "start");
+            auto const got = api.command(method::post, base + "/start-next", w.str(), bearer_of(s, stylist), "start");
             if (got.result == outcome::rejected && got.answer.error_code == "queue_empty") {
                 return;
             }
@@ -550,18 +413,19 @@ struct driver::impl {
 
     [[nodiscard]] std::string summary() const {
         auto n = [this](char const* kind) {
-            auto it = counts.accepted.find(kind);
-            return it == counts.accepted.end() ? std::uint64_t{0} : it->second;
+            auto it = api.counts().accepted.find(kind);
+            return it == api.counts().accepted.end() ? std::uint64_t{0} : it->second;
         };
         std::uint64_t refused = 0;
-        for (auto const& [code, count] : counts.rejected) {
+        for (auto const& [code, count] : api.counts().rejected) {
             refused += count;
         }
         return fmt::format("{} walk-ins, {} starts, {} priority starts, {} completed, {} skipped, {} back from a "
                            "skip, {} cancelled, {} clock-ins, {} clock-outs; {} refused by the engine, {} unexpected "
                            "answers, {} retries",
                            n("walk_in"), n("start"), n("start_priority"), n("complete"), n("skip"), n("undo_skip"),
-                           n("cancel"), n("clock_in"), n("clock_out"), refused, counts.unexpected, counts.retries);
+                           n("cancel"), n("clock_in"), n("clock_out"), refused, api.counts().unexpected,
+                           api.counts().retries);
     }
 
     int run() {
@@ -570,17 +434,17 @@ struct driver::impl {
             << std::flush;
         std::chrono::milliseconds backoff = 200ms;
         auto next_status = steady::now() + 30s;
-        while (!stopping() && !fatal) {
+        while (!stopping() && !api.refused_us()) {
             bool ok = true;
             for (auto& s : salons) {
-                if (stopping() || fatal) {
+                if (stopping() || api.refused_us()) {
                     break;
                 }
                 if (!s.ready) {
                     ok = set_up(s) && ok;
                     continue;
                 }
-                auto q = view_of(s);
+                auto q = api.queue(s.spec.id);
                 if (!q) {
                     // Gone (the server restarted on a fresh data directory): set it up again.
                     s.ready = q.error() != no_view::missing;
@@ -591,9 +455,9 @@ struct driver::impl {
             }
             if (ok) {
                 backoff = 200ms;
-                pause(options.round);
+                api.pause(options.round);
             } else {
-                pause(backoff);
+                api.pause(backoff);
                 backoff = std::min<std::chrono::milliseconds>(backoff * 2, 5s);
             }
             if (steady::now() >= next_status) {
@@ -602,7 +466,7 @@ struct driver::impl {
             }
         }
         out << "traffic stopped: " << summary() << "\n" << std::flush;
-        return fatal ? 1 : 0;
+        return api.refused_us() ? 1 : 0;
     }
 };
 
@@ -610,6 +474,6 @@ driver::driver(driver_options options, token_minter& tokens, std::atomic<bool> c
     : impl_(std::make_unique<impl>(std::move(options), tokens, stop, out)) {}
 driver::~driver() = default;
 int driver::run() { return impl_->run(); }
-traffic_counts const& driver::counts() const { return impl_->counts; }
+traffic_counts const& driver::counts() const { return impl_->api.counts(); }
 
 } // namespace salonq::api::traffic

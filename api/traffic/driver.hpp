@@ -1,6 +1,7 @@
 #pragma once
 
 #include "api/traffic/http_client.hpp"
+#include "api/traffic/salon_api.hpp"
 #include "api/traffic/token_minter.hpp"
 
 #include <atomic>
@@ -26,14 +27,6 @@ struct driver_options {
     double utilisation = 0.85;
     // Real time between two rounds of a salon (read the queue, act on it).
     std::chrono::milliseconds round{250};
-};
-
-// What the driver did, accepted by the engine (rejections and failures apart).
-struct traffic_counts {
-    std::map<std::string, std::uint64_t> accepted; // by kind: walk_in, start, start_priority, complete, ...
-    std::map<std::string, std::uint64_t> rejected; // by the engine's code (staff_busy, priority_limit_reached, ...)
-    std::uint64_t unexpected = 0;                  // answers logged as unexpected (5xx, 401, 403, 400, ...)
-    std::uint64_t retries = 0;                     // 429, 503, or no answer: sent again with the same key
 };
 
 // Drives salons through the HTTP API like the people of a salon would: sets up the missing ones, then in rounds
