@@ -63,7 +63,7 @@ echo "== unit and embedded tests under ASan + UBSan =="
 configure build-asan -DCMAKE_BUILD_TYPE=Debug '-DCMAKE_CXX_FLAGS_DEBUG=-g -O1' -DSALONQ_SANITIZE=ON -DSALONQ_UNIT_ONLY=OFF
 if ninja -C build-asan salonq codec_tool view_tool unit_tests kafka_unit_tests crash_tests engine_tests cli_tests \
   auth_tests http_tests kafka_store_tests projections_unit_tests projections_tests replay_unit_tests replay_tests \
-  stats_tests stats_store_tests notify_unit_tests notify_tests loyalty_unit_tests loyalty_tests >/dev/null; then
+  stats_tests stats_store_tests notify_unit_tests notify_tests loyalty_unit_tests loyalty_tests traffic_unit_tests >/dev/null; then
   rm -rf build-asan/reports && mkdir -p build-asan/reports
   # Children killed on purpose die by SIGKILL (or _exit), which runs no leak check: detect_leaks stays on.
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$PWD/build-asan/reports/asan \

@@ -4,6 +4,7 @@
 #include "api/cli/commands.hpp"
 #include "api/cli/projections_command.hpp"
 #include "api/cli/replay_command.hpp"
+#include "api/cli/traffic_command.hpp"
 #include "engine/logging/logger.hpp"
 
 #include <CLI/CLI.hpp>
@@ -29,6 +30,7 @@ struct options {
     auth_options ao;
     replay_options ro;
     projections_options po;
+    traffic_options to;
     std::string input = "-";
     std::string salon;
     std::string verify_brokers;
@@ -57,6 +59,7 @@ struct commands {
     CLI::App* routes = nullptr;
     CLI::App* replay = nullptr;
     CLI::App* projections_rebuild = nullptr;
+    CLI::App* traffic = nullptr;
 };
 
 // A crash says why: an uncaught exception is named on stderr before the abort.
@@ -146,6 +149,7 @@ void add_embedded_commands(CLI::App& app, options& o, commands& c) {
     c.replay = add_replay_command(app, o.ro);
     add_cluster_options(c.replay, o.ko);
     c.projections_rebuild = add_projections_command(app, o.po);
+    c.traffic = add_traffic_command(app, o.to);
 
     c.demo = app.add_subcommand("demo", "Open a demo salon, run a simulated day through the engine, show the queue");
 
@@ -367,6 +371,9 @@ int run(commands const& c, options& o) {
     }
     if (c.projections_rebuild->parsed()) {
         return run_projections_rebuild(o.so, o.po);
+    }
+    if (c.traffic->parsed()) {
+        return run_traffic(o.so, o.to);
     }
     if (c.demo->parsed()) {
         return run_demo(o.so);

@@ -1,6 +1,7 @@
 #include "engine/sim/day_simulator.hpp"
 
 #include "engine/domain/decide.hpp"
+#include "engine/sim/customer_model.hpp"
 
 #include <date/tz.h>
 #include <fmt/format.h>
@@ -19,10 +20,6 @@ using namespace std::chrono_literals;
 constexpr std::array<char const*, 8> zones{"Europe/London", "America/New_York",   "Asia/Kolkata",
                                            "Europe/Berlin", "America/Chicago",    "Australia/Sydney",
                                            "Asia/Tokyo",    "America/Los_Angeles"};
-constexpr std::array<char const*, 16> first_names{"Ana",  "Ben",   "Chloe", "Dev",  "Emma", "Farid", "Grace", "Hiro",
-                                                  "Isla", "Jonas", "Kemi",  "Liam", "Maya", "Noah",  "Olu",   "Priya"};
-// Walk-ins per hour by local hour (index 0 = 09:00), for load 1.0.
-constexpr std::array<double, 10> hourly_rate{3, 5, 6, 8, 7, 5, 5, 6, 8, 7};
 constexpr int open_hour = 9;
 constexpr int close_hour = 19;
 
@@ -71,7 +68,6 @@ struct day_simulator::impl {
     explicit impl(sim_options o) : options(std::move(o)), rng(options.seed) {}
 
     double uniform() { return std::uniform_real_distribution<double>{0.0, 1.0}(rng); }
-    int between(int lo, int hi) { return std::uniform_int_distribution<int>{lo, hi}(rng); }
 
     command make(salon_model& s, instant at, command_body body, actor by = {"frontdesk", actor_kind::terminal}) {
         command c;
@@ -91,11 +87,7 @@ struct day_simulator::impl {
         cmd::configure_salon config;
         config.priority_daily_limit = 5;
         config.max_waiting = 60;
-        config.services = std::vector<service_def>{{"HC", "Haircut", 2500, 30},
-                                                   {"BT", "Beard trim", 1200, 15},
-                                                   {"SH", "Hot towel shave", 1500, 20},
-                                                   {"CL", "Colour", 6000, 60},
-                                                   {"KC", "Kids cut", 1800, 20}};
+        config.services = standard_catalogue();
         if (options.varied_service_times) {
             draw_service_times(s, *config.services);
         }
@@ -200,9 +192,8 @@ struct day_simulator::impl {
                 });
             if (want != line.end() && uniform() < 0.5) {
                 auto const* t = *want;
-                constexpr std::array<char const*, 3> reasons{"senior_citizen", "child", "medical_urgency"};
                 out.push_back(
-                    make(s, now, cmd::start_priority{t->id, member.id, reasons[t->id.value() % 3]}, manager()));
+                    make(s, now, cmd::start_priority{t->id, member.id, priority_reason(t->id.value())}, manager()));
                 s.priority_wanted.erase(t->id.value());
                 called.insert(t->id.value());
                 plan_service(s, *t, member.id, now);
@@ -212,8 +203,8 @@ struct day_simulator::impl {
             called.insert(t->id.value());
             if (s.absent.erase(t->id.value()) > 0) {
                 out.push_back(make(s, now, cmd::skip_ticket{t->id, "not present when called"}, manager()));
-                if (uniform() < 0.6) {
-                    s.comeback[t->id.value()] = now + std::chrono::minutes{between(5, 20)};
+                if (auto const back = draw_comeback(rng)) {
+                    s.comeback[t->id.value()] = now + *back;
                 }
                 continue;
             }
@@ -233,10 +224,7 @@ struct day_simulator::impl {
         s.service_end[t.id.value()] = now + std::chrono::minutes{static_cast<int>(std::lround(minutes))};
     }
 
-    double normal_minutes(ticket const& t) {
-        auto const planned = static_cast<double>(std::max(5, t.duration_min));
-        return std::max(3.0, std::normal_distribution<double>{planned, planned * 0.2}(rng));
-    }
+    double normal_minutes(ticket const& t) { return service_minutes(rng, t.duration_min); }
 
     double varied_minutes(salon_model& s, ticket const& t, staff_id const& by) {
         double minutes = 0;
@@ -262,28 +250,13 @@ struct day_simulator::impl {
 
     void walk_in(std::vector<command>& out, salon_model& s, instant now) {
         cmd::walk_in w;
-        auto const n = ++customers;
-        w.who.name = fmt::format("{} {}.", first_names[n % first_names.size()], static_cast<char>('A' + n % 26));
-        if (uniform() < 0.7) {
-            w.who.phone = fmt::format("+44 7700 9{:05}", n % 100000);
-        }
-        if (uniform() < 0.1) {
-            w.who.id = customer_id{fmt::format("cust-{}", n % 5000)};
-        }
-        constexpr std::array<char const*, 5> codes{"HC", "BT", "SH", "CL", "KC"};
-        w.services.emplace_back(codes[static_cast<std::size_t>(between(0, 4))]);
-        if (uniform() < 0.25) {
-            w.services.emplace_back(codes[static_cast<std::size_t>(between(0, 2))]);
-            if (w.services[0] == w.services[1]) {
-                w.services.pop_back();
-            }
-        }
+        w.who = draw_customer(rng, ++customers);
+        w.services = draw_services(rng);
         auto c = make(s, now, std::move(w));
         // The model learns the ticket id from the outcome; remember the traits by command id for now.
-        pending_traits.emplace(
-            c.id.value(),
-            traits{uniform() < 0.04, uniform() < 0.03,
-                   uniform() < 0.15 ? std::optional{now + std::chrono::minutes{between(30, 60)}} : std::nullopt});
+        auto const t = draw_traits(rng);
+        pending_traits.emplace(c.id.value(), traits{t.absent, t.wants_priority,
+                                                    t.patience ? std::optional{now + *t.patience} : std::nullopt});
         out.push_back(std::move(c));
     }
 
