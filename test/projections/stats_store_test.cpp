@@ -4,6 +4,7 @@
 // restart from the stored offsets (nothing counted twice, nothing lost).
 
 #include "engine/codec/event_codec.hpp"
+#include "projections/stats_store/join_estimates.hpp"
 #include "projections/stats_store/stats_json.hpp"
 #include "projections/stats_store/stats_store.hpp"
 #include "test/engine/scenario.hpp"
@@ -52,10 +53,12 @@ struct temp_dir {
     temp_dir& operator=(temp_dir const&) = delete;
 };
 
+// The whole history at once, folded as the store folds it (with the predictor's join-time estimates).
 st::salon_history history_of(std::vector<event> const& events) {
     st::salon_history h{salon_id{"s1"}};
+    projections::queue_view view;
     for (auto const& e : events) {
-        h.apply(e);
+        projections::stats_store::apply_with_estimates(h, view, e);
     }
     return h;
 }
