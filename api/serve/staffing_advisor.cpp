@@ -62,8 +62,9 @@ staffing_window window_of(http::staffing_query const& q, projections::stats_stor
             w.first = *c.first_day;
         }
     }
-    if (c.first_day && *c.first_day <= w.last) {
-        w.history_days = w.last - std::max(w.first, *c.first_day) + 1;
+    // Days of the window the salon had: from its first day, up to today (days to come are no history).
+    if (auto const last = std::min(w.last, today); c.first_day && *c.first_day <= last) {
+        w.history_days = std::max(0, last - std::max(w.first, *c.first_day) + 1);
     }
     return w;
 }
