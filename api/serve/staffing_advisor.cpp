@@ -92,10 +92,11 @@ staffing_answer(projections::stats_store::stats_store const& store, http::staffi
     if (!history) {
         return std::unexpected(history.error());
     }
-    if (!*history) {
+    std::optional<projections::stats::salon_history> const& found = *history;
+    if (!found) {
         return std::nullopt;
     }
-    auto const demand = sf::demand_of(**history, sf::learning_days{w.first, w.last});
+    auto const demand = sf::demand_of(*found, sf::learning_days{w.first, w.last});
     if (demand.empty()) { // nobody came, or no durations to simulate with: nothing to plan
         out.field("status", std::string_view{"no_demand"}).key("hours").begin_array().end_array().end_object();
         return out.str();
@@ -175,7 +176,8 @@ void staffing_advisor::work(std::stop_token const& stop) {
             j.done(std::unexpected(http::staffing_error{http::staffing_failure::failed, answer.error()}));
             continue;
         }
-        if (!*answer) {
+        std::optional<std::string>& json = *answer;
+        if (!json) {
             j.done(
                 std::unexpected(http::staffing_error{http::staffing_failure::unknown_salon, "no salon with this id"}));
             continue;
@@ -185,10 +187,10 @@ void staffing_advisor::work(std::stop_token const& stop) {
             if (cache_.size() >= max_cached) {
                 cache_.clear();
             }
-            cache_.insert_or_assign(key, **answer);
+            cache_.insert_or_assign(key, *json);
             lock.unlock();
         }
-        j.done(std::move(**answer));
+        j.done(std::move(*json));
     }
 }
 

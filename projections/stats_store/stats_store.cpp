@@ -434,11 +434,14 @@ stats_store::history(engine::salon_id const& salon, engine::local_day first, eng
 std::expected<std::optional<salon_stats>, std::string>
 stats_store::stats(engine::salon_id const& salon, engine::local_day first, engine::local_day last) const {
     auto ranged = history(salon, first, last);
-    if (!ranged || !*ranged) {
-        return ranged ? std::expected<std::optional<salon_stats>, std::string>{std::nullopt}
-                      : std::unexpected(ranged.error());
+    if (!ranged) {
+        return std::unexpected(ranged.error());
     }
-    stats::salon_history const& h = **ranged;
+    std::optional<stats::salon_history> const& found = *ranged;
+    if (!found) {
+        return std::nullopt;
+    }
+    stats::salon_history const& h = *found;
     salon_stats out{salon, h.timezone(), first, last, {}, {}, {}};
     auto const in_range = [&](engine::local_day d) { return d >= first && d <= last; };
     auto summaries = stats::summarize_days(h);
