@@ -14,6 +14,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cmath>
 #include <string>
 #include <thread>
 
@@ -42,8 +43,11 @@ TEST_CASE("http staffing: a salon of one day is told it has not enough history; 
     salonq::test::open_salon_over_http(admin, "/v1/salons/s1");
     http_client pos{server.port(), server.token(role::pos, "s1")};
     http_client owner{server.port(), server.token(role::owner, "s1", "ana")};
+    std::int64_t told_ms = 0; // the estimates the walk-ins were told, summed
     for (int i = 0; i < 2; ++i) {
-        REQUIRE(pos.post("/v1/salons/s1/walk-ins", walk_in_body).status == 201);
+        auto const joined = pos.post("/v1/salons/s1/walk-ins", walk_in_body);
+        REQUIRE(joined.status == 201);
+        told_ms += int_at(joined.body, "/ticket/estimatedWaitMs");
     }
     REQUIRE(owner.post("/v1/salons/s1/start-next", R"({"staffId":"ana"})").status == 200);
     REQUIRE(owner.post("/v1/salons/s1/tickets/1/complete", R"({"amountCents":2500})").status == 200);
@@ -66,6 +70,12 @@ TEST_CASE("http staffing: a salon of one day is told it has not enough history; 
     CHECK(int_at(stats.body, "/days/0/prediction/scored") == 2);
     CHECK(int_at(stats.body, "/days/0/prediction/unscored") == 0);
     CHECK(int_at(stats.body, "/days/0/prediction/predictor/meanAbsErrorMs") >= 0);
+    // The stats' estimates are the ones the walk-ins were told: the bias is the mean of told minus waited (the two
+    // waits are the day's p50 and p90).
+    auto const waited_ms = int_at(stats.body, "/days/0/waitMs/p50") + int_at(stats.body, "/days/0/waitMs/p90");
+    CHECK(int_at(stats.body, "/days/0/prediction/predictor/biasMs") ==
+          std::llround(static_cast<double>(told_ms - waited_ms) / 2.0));
+    CHECK(told_ms >= 25 * 60'000); // t2 was told about t1's 30-minute cut
     CHECK(int_at(stats.body, "/days/0/prediction/sumAhead/p90AbsErrorMs") > 0);
 
     auto const advice = analyst.get("/v1/salons/s1/staffing");
