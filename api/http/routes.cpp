@@ -7,6 +7,7 @@
 #include "api/http/handlers/ops.hpp"
 #include "api/http/handlers/pages.hpp"
 #include "api/http/handlers/queries.hpp"
+#include "api/http/handlers/staffing.hpp"
 #include "api/http/handlers/stats.hpp"
 
 #include <algorithm>
@@ -102,6 +103,8 @@ std::array const routes{
           "Put the salon's dead letters (up to 1000, or ?id=ID) back in the outbox"},
     route{verb::get, "/v1/salons/{salonId}/stats", access::token, auth::action::read_stats, get_stats,
           "A salon's figures per local day (?day=YYYY-MM-DD, or ?from=&to=, at most 366 days)"},
+    route{verb::get, "/v1/salons/{salonId}/staffing", access::token, auth::action::read_stats, get_staffing,
+          "Staff per hour of the week for a p90 wait within ?targetWait=MIN, from ?weeks=N or ?from=&to="},
     route{verb::get, "/v1/public/tickets/{salonId}/{ticketId}/{code}", access::open, auth::action::read_queue,
           get_ticket_by_link, "A customer's own ticket, through the link its walk-in answer gave (no token)"},
     route{verb::get, "/v1/salons/{salonId}/live", access::token, auth::action::read_queue, get_live_plain,

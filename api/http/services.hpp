@@ -10,6 +10,7 @@
 #include "api/http/options.hpp"
 #include "api/http/projection_admin.hpp"
 #include "api/http/rate_limiter.hpp"
+#include "api/http/staffing_port.hpp"
 #include "engine/domain/time.hpp"
 #include "engine/logging/logger.hpp"
 #include "projections/store/queue_views.hpp"
@@ -47,6 +48,7 @@ struct services {
     bool webhook_allow_private = false;            // the notifier may reach private addresses (serve's option)
     // The stats projection, where this process keeps it.
     projections::stats_store::stats_store* stats = nullptr;
+    staffing_port* staffing = nullptr;         // staffing advice from the stats, where this process keeps them
     loyalty::loyalty_store* loyalty = nullptr; // customers' points, where this process keeps them (embedded mode)
     // Where handlers run their timers (a POST's wait for the decision); set by server::open to its own.
     boost::asio::any_io_executor executor;

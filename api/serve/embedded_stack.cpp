@@ -57,7 +57,9 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
         return std::unexpected("the queue views could not catch up with the log: " + attached.error().message);
     }
 
-    if (auto stats = s->stats_.start(opt.data / "stats", s->engine_->events(), s->engine_->partition_count()); !stats) {
+    if (auto stats =
+            s->stats_.start(opt.data / "stats", s->engine_->events(), s->engine_->partition_count(), wall_clock);
+        !stats) {
         return std::unexpected(stats.error());
     }
 
@@ -73,6 +75,7 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     s->ports_->webhook_allow_private = opt.notify.allow_private;
     s->notify_.add_metrics(s->metrics_, s->engine_->events());
     s->ports_->stats = s->stats_.store();
+    s->ports_->staffing = s->stats_.staffing();
     add_live_gauge(s->metrics_, *s->hub_);
     s->metrics_.gauge("salonq_projection_lag_events", "Events in the log not yet in the queue views.",
                       [stack = s.get()] {

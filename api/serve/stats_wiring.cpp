@@ -5,7 +5,8 @@
 namespace salonq::api {
 
 std::expected<void, std::string> stats_wiring::start(std::filesystem::path const& dir, engine::log::reader& events,
-                                                     std::int32_t partition_count) {
+                                                     std::int32_t partition_count,
+                                                     std::function<engine::instant()> clock) {
     auto store = projections::stats_store::stats_store::open(dir, partition_count);
     if (!store) {
         return std::unexpected(fmt::format("cannot open the stats in {}: {}", dir.string(), store.error()));
@@ -17,6 +18,7 @@ std::expected<void, std::string> stats_wiring::start(std::filesystem::path const
     std::lock_guard lock{mutex_};
     store_ = std::move(*store);
     consumer_ = std::make_unique<projections::stats_store::stats_consumer>(*store_, events);
+    advisor_ = std::make_unique<staffing_advisor>(*store_, std::move(clock));
     return {};
 }
 
@@ -29,6 +31,7 @@ void stats_wiring::wake() {
 
 void stats_wiring::stop() {
     std::lock_guard lock{mutex_};
+    advisor_.reset();  // answers what still waits
     consumer_.reset(); // its last checkpoint
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "api/serve/staffing_advisor.hpp"
 #include "engine/log/log.hpp"
 #include "projections/stats_store/stats_consumer.hpp"
 #include "projections/stats_store/stats_store.hpp"
@@ -15,20 +16,25 @@ namespace salonq::api {
 // The stats projection in embedded `salonq serve`: its store at <data>/stats, caught up with the events log at
 // start, then kept up by a consumer that the engine's commits wake. Lives as long as the stack and is made before
 // the engine (whose on_committed hook calls wake(), which does nothing until start()); stop() must come before the
-// engine closes its log. wake() may be called from any thread, also during stop().
+// engine closes its log (and answers what the staffing advisor still has waiting). wake() may be called from any
+// thread, also during stop().
 class stats_wiring {
 public:
     [[nodiscard]] std::expected<void, std::string> start(std::filesystem::path const& dir, engine::log::reader& events,
-                                                         std::int32_t partition_count);
+                                                         std::int32_t partition_count,
+                                                         std::function<engine::instant()> clock);
     void wake();
     void stop();
     // The store, for the HTTP handler; null before start().
     [[nodiscard]] projections::stats_store::stats_store* store() noexcept { return store_.get(); }
+    // The staffing advisor over the store (GET .../staffing); null before start() and after stop().
+    [[nodiscard]] staffing_advisor* staffing() noexcept { return advisor_.get(); }
 
 private:
     std::mutex mutex_; // wake() against start() and stop()
     std::unique_ptr<projections::stats_store::stats_store> store_;
     std::unique_ptr<projections::stats_store::stats_consumer> consumer_;
+    std::unique_ptr<staffing_advisor> advisor_; // over store_: made after it, stopped before it
 };
 
 } // namespace salonq::api

@@ -1,13 +1,10 @@
 #include "api/serve/wiring.hpp"
 
 namespace salonq::api {
-namespace {
 
 engine::instant wall_clock() {
     return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
 }
-
-} // namespace
 
 std::unique_ptr<http::live_hub> make_live_hub(projections::queue_views const& views) {
     return std::make_unique<http::live_hub>([&views](std::string const& salon) -> http::frame_ptr {

@@ -27,20 +27,18 @@ weekly<std::uint32_t> hours_spanned(engine::local_day first, engine::local_day l
     return seen;
 }
 
-// Staff time on duty per hour of the week, cut at the salon's local hours (zones with half-hour offsets and clock
-// changes included: each piece ends at the next local full hour).
+// Staff time on duty per hour of the week: the chosen days' time per local hour, as the history's fold cut it (at
+// the salon's local hours, so zones with half-hour offsets and clock changes count right). From the days' counts,
+// not the shifts, so a store that keeps a history in parts (the stats store) gives the same figures as a full fold.
 weekly<double> staff_ms_by_hour(stats::salon_history const& h, learning_days const& days) {
     weekly<double> ms{};
-    for (auto const& s : h.shifts()) {
-        for (auto from = s.from; from < s.until;) {
-            auto const local = engine::local_clock_of(h.timezone(), from);
-            auto const into_hour =
-                std::chrono::minutes{local.minute % 60} + (from - std::chrono::floor<std::chrono::minutes>(from));
-            auto const until = std::min(s.until, from + (std::chrono::hours{1} - into_hour));
-            if (chosen(days, local.day)) {
-                ms.at(hour_of_week(local)) += static_cast<double>((until - from).count());
-            }
-            from = until;
+    for (auto const& [day, counts] : h.days()) {
+        if (!chosen(days, day)) {
+            continue;
+        }
+        auto const base = weekday_of(day) * 24;
+        for (std::size_t hour = 0; hour < 24; ++hour) {
+            ms.at(base + hour) += static_cast<double>(counts.on_duty_ms_by_hour.at(hour));
         }
     }
     return ms;

@@ -131,6 +131,14 @@ salon_history::salon_history(engine::salon_id salon, fold_state state, std::map<
 
 void salon_history::apply(engine::event const& e) { std::visit(folder{*this, e}, e.body); }
 
+void salon_history::record_join_estimate(engine::ticket_id ticket, std::optional<std::int64_t> estimated_ms,
+                                         std::optional<std::int64_t> sum_ahead_ms) {
+    if (auto it = visits_.find(ticket.value()); it != visits_.end()) {
+        it->second.estimated_wait_ms = estimated_ms;
+        it->second.sum_ahead_wait_ms = sum_ahead_ms;
+    }
+}
+
 fold_state salon_history::state() const { return fold_state{timezone_, priority_limit_, on_duty_since_}; }
 
 std::vector<visit> salon_history::retire_ended() {
@@ -159,6 +167,16 @@ void salon_history::clock_out(std::string const& staff, engine::instant at) {
         auto const midnight = next_local_midnight(timezone_, from);
         auto const until = std::min(midnight, at);
         days_[engine::local_day_of(timezone_, from)].staff[staff].on_duty_ms += (until - from).count();
+        from = until;
+    }
+    // And each local hour its part: pieces end at the next local full hour, so zones with half-hour offsets and
+    // clock changes count right.
+    for (auto from = it->second; from < at;) {
+        auto const local = engine::local_clock_of(timezone_, from);
+        auto const into_hour = minutes{local.minute % 60} + (from - std::chrono::floor<minutes>(from));
+        auto const until = std::min(at, from + (std::chrono::hours{1} - into_hour));
+        auto const hour = static_cast<std::size_t>(std::clamp(local.minute / 60, 0, 23));
+        days_[local.day].on_duty_ms_by_hour.at(hour) += (until - from).count();
         from = until;
     }
     on_duty_since_.erase(it);

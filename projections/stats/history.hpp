@@ -35,6 +35,11 @@ struct visit {
     std::int64_t amount_cents = 0;
     std::uint32_t skips = 0;
     visit_end end = visit_end::waiting;
+    // What the walk-in was told at join time (the queue view's predictor, docs/wait-prediction.md) and what the old
+    // system's sum of the durations ahead would have said; none where the predictor had no estimate (nobody on
+    // duty) or the fold that made the visit ran no predictor (salonq replay's). Set by record_join_estimate.
+    std::optional<std::int64_t> estimated_wait_ms;
+    std::optional<std::int64_t> sum_ahead_wait_ms;
 };
 
 // One staff member's day: time on duty (clock-in to clock-out, cut at the salon's local midnights) and work.
@@ -51,6 +56,9 @@ struct day_counts {
     std::uint32_t undo_skips = 0;
     std::uint32_t no_shows = 0;
     std::map<std::string, staff_day> staff; // by staffId
+    // Every staff member's time on duty in each local hour (cut at the salon's local hours; the staffing demand's
+    // observed staff). A clock change's repeated hour adds to the hour it repeats.
+    std::array<std::int64_t, 24> on_duty_ms_by_hour{};
 };
 
 // One staff member's time on duty, clock-in to clock-out (for when in the week people work).
@@ -94,6 +102,10 @@ public:
                   std::map<engine::local_day, day_counts> days);
 
     void apply(engine::event const& e);
+    // The estimates a walk-in got when it joined, from a fold that runs the queue view's predictor beside this one
+    // (the stats store's); nothing for a ticket the history does not hold.
+    void record_join_estimate(engine::ticket_id ticket, std::optional<std::int64_t> estimated_ms,
+                              std::optional<std::int64_t> sum_ahead_ms);
 
     [[nodiscard]] engine::salon_id const& salon() const noexcept { return salon_; }
     [[nodiscard]] std::string const& timezone() const noexcept { return timezone_; }

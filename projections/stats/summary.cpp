@@ -17,6 +17,7 @@ void add_visits(salon_history const& h, std::map<engine::local_day, day_summary>
     std::map<engine::local_day, std::vector<std::int64_t>> waits;
     std::map<engine::local_day, std::vector<std::int64_t>> services;
     std::map<std::pair<engine::local_day, int>, std::vector<std::int64_t>> hourly;
+    std::map<engine::local_day, std::pair<std::vector<std::int64_t>, std::vector<std::int64_t>>> errors;
     for (auto const& [id, v] : h.visits()) {
         auto& d = days[v.joined_local.day];
         auto const hour = v.joined_local.minute / 60;
@@ -33,6 +34,14 @@ void add_visits(salon_history const& h, std::map<engine::local_day, day_summary>
         if (v.waited_ms) {
             waits[v.joined_local.day].push_back(*v.waited_ms);
             hourly[{v.joined_local.day, hour}].push_back(*v.waited_ms);
+            if (v.estimated_wait_ms && v.sum_ahead_wait_ms) {
+                ++d.prediction.scored;
+                auto& [predictor, sum_ahead] = errors[v.joined_local.day];
+                predictor.push_back(*v.estimated_wait_ms - *v.waited_ms);
+                sum_ahead.push_back(*v.sum_ahead_wait_ms - *v.waited_ms);
+            } else {
+                ++d.prediction.unscored;
+            }
         }
         if (v.service_ms) {
             services[v.joined_local.day].push_back(*v.service_ms);
@@ -43,6 +52,10 @@ void add_visits(salon_history const& h, std::map<engine::local_day, day_summary>
     }
     for (auto& [day, values] : services) {
         days[day].service_ms = percentiles_of(std::move(values));
+    }
+    for (auto const& [day, e] : errors) {
+        days[day].prediction.predictor = errors_of(e.first);
+        days[day].prediction.sum_ahead = errors_of(e.second);
     }
     for (auto& [key, values] : hourly) {
         days[key.first].wait_ms_by_hour.at(static_cast<std::size_t>(key.second)) = percentiles_of(std::move(values));
@@ -61,6 +74,23 @@ percentiles percentiles_of(std::vector<std::int64_t> values) {
         return values[std::max<std::size_t>(rank, 1) - 1];
     };
     return {at(0.5), at(0.9)};
+}
+
+estimate_errors errors_of(std::vector<std::int64_t> const& signed_errors_ms) {
+    if (signed_errors_ms.empty()) {
+        return {};
+    }
+    std::vector<std::int64_t> absolute;
+    absolute.reserve(signed_errors_ms.size());
+    double sum = 0;
+    double sum_abs = 0;
+    for (auto const e : signed_errors_ms) {
+        absolute.push_back(e < 0 ? -e : e);
+        sum += static_cast<double>(e);
+        sum_abs += static_cast<double>(absolute.back());
+    }
+    auto const n = static_cast<double>(signed_errors_ms.size());
+    return {std::llround(sum_abs / n), percentiles_of(std::move(absolute)).p90, std::llround(sum / n)};
 }
 
 std::string joined_codes(std::vector<std::string> const& services) {

@@ -18,6 +18,26 @@ struct percentiles {
 };
 [[nodiscard]] percentiles percentiles_of(std::vector<std::int64_t> values);
 
+// How far one estimator's join-time estimates were from the actual waits (estimate - actual), in ms rounded to
+// the nearest: the mean of the absolute errors, their nearest-rank p90, the mean signed error (positive: customers
+// were told longer than they waited). None without scored visits.
+struct estimate_errors {
+    std::optional<std::int64_t> mean_abs_ms;
+    std::optional<std::int64_t> p90_abs_ms;
+    std::optional<std::int64_t> bias_ms;
+};
+
+// The wait prediction's accuracy over the visits of a day that started service: the estimate the queue view's
+// predictor gave at join time against the actual wait, and the old system's sum of durations ahead on the same
+// visits. A started visit without an estimate (nobody on duty when it joined) is counted apart.
+struct prediction_accuracy {
+    std::uint32_t scored = 0;
+    std::uint32_t unscored = 0;
+    estimate_errors predictor;
+    estimate_errors sum_ahead;
+};
+[[nodiscard]] estimate_errors errors_of(std::vector<std::int64_t> const& signed_errors_ms);
+
 // One local day of one salon. Visits count on the day they joined; staff time on the day it was worked.
 struct day_summary {
     engine::local_day day = 0;
@@ -36,6 +56,7 @@ struct day_summary {
     std::int64_t busy_ms = 0;
     std::array<std::uint32_t, 24> arrivals_by_hour{}; // local hour of joining
     std::array<percentiles, 24> wait_ms_by_hour{};    // of the visits that joined in that hour and started
+    prediction_accuracy prediction;
     [[nodiscard]] std::uint32_t priority_starts() const noexcept;
     [[nodiscard]] std::optional<double> utilisation() const noexcept; // busy / on duty
 };

@@ -3,6 +3,7 @@
 #include "engine/codec/json_reader.hpp"
 #include "engine/codec/json_writer.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace salonq::projections::stats_store {
@@ -52,6 +53,12 @@ void write_visit(codec::json_writer& w, stats::visit const& v) {
         w.field("serviceMs", *v.service_ms);
     }
     w.field("amountCents", v.amount_cents).field("skips", v.skips).field("end", stats::to_string(v.end));
+    if (v.estimated_wait_ms) {
+        w.field("estimatedWaitMs", *v.estimated_wait_ms);
+    }
+    if (v.sum_ahead_wait_ms) {
+        w.field("sumAheadWaitMs", *v.sum_ahead_wait_ms);
+    }
     w.end_object();
 }
 
@@ -82,6 +89,8 @@ stats::visit read_visit(codec::object_view o) {
     v.amount_cents = o.integer("amountCents", INT64_MIN, most);
     v.skips = static_cast<std::uint32_t>(o.integer("skips", 0, UINT32_MAX));
     v.end = end_of(o.string("end", 20), o.path_of("end"));
+    v.estimated_wait_ms = o.opt_integer("estimatedWaitMs", INT64_MIN, most);
+    v.sum_ahead_wait_ms = o.opt_integer("sumAheadWaitMs", INT64_MIN, most);
     o.finish();
     return v;
 }
@@ -116,7 +125,15 @@ std::string encode_counts(stats::day_counts const& c) {
         w.begin_object().field("staffId", staff).field("onDutyMs", d.on_duty_ms).field("busyMs", d.busy_ms);
         w.field("served", d.served).field("revenueCents", d.revenue_cents).end_object();
     }
-    w.end_array().end_object();
+    w.end_array();
+    if (std::ranges::any_of(c.on_duty_ms_by_hour, [](std::int64_t ms) { return ms != 0; })) {
+        w.key("onDutyMsByHour").begin_array();
+        for (auto const ms : c.on_duty_ms_by_hour) {
+            w.number(ms);
+        }
+        w.end_array();
+    }
+    w.end_object();
     return w.str();
 }
 
@@ -134,6 +151,12 @@ std::expected<stats::day_counts, std::string> decode_counts(std::string_view jso
             d.served = static_cast<std::uint32_t>(s.integer("served", 0, UINT32_MAX));
             d.revenue_cents = s.integer("revenueCents", INT64_MIN, most);
             s.finish();
+        }
+        if (auto hours = o.opt_array("onDutyMsByHour", c.on_duty_ms_by_hour.size())) {
+            std::size_t hour = 0;
+            for (auto e : *hours) {
+                c.on_duty_ms_by_hour.at(hour++) = codec::as_integer(e, "onDutyMsByHour[]", 0, most);
+            }
         }
         o.finish();
         return c;

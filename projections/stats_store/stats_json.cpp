@@ -22,6 +22,26 @@ void write_percentiles(json_writer& w, std::string_view key, stats::percentiles 
     w.end_object();
 }
 
+void write_optional(json_writer& w, std::string_view key, std::optional<std::int64_t> v) {
+    w.key(key);
+    v ? w.number(*v) : w.null();
+}
+
+void write_errors(json_writer& w, std::string_view key, stats::estimate_errors const& e) {
+    w.key(key).begin_object();
+    write_optional(w, "meanAbsErrorMs", e.mean_abs_ms);
+    write_optional(w, "p90AbsErrorMs", e.p90_abs_ms);
+    write_optional(w, "biasMs", e.bias_ms);
+    w.end_object();
+}
+
+void write_prediction(json_writer& w, stats::prediction_accuracy const& p) {
+    w.key("prediction").begin_object().field("scored", p.scored).field("unscored", p.unscored);
+    write_errors(w, "predictor", p.predictor);
+    write_errors(w, "sumAhead", p.sum_ahead);
+    w.end_object();
+}
+
 void write_utilisation(json_writer& w, std::optional<double> u) {
     w.key("utilisation");
     // Three decimals, as the reports print it: a ratio, not a measurement to the last bit.
@@ -41,6 +61,7 @@ void write_day(json_writer& w, stats::day_summary const& d) {
     write_percentiles(w, "serviceMs", d.service_ms);
     w.field("revenueCents", d.revenue_cents).field("onDutyMs", d.on_duty_ms).field("busyMs", d.busy_ms);
     write_utilisation(w, d.utilisation());
+    write_prediction(w, d.prediction);
     w.key("byHour").begin_array();
     for (std::size_t hour = 0; hour < d.arrivals_by_hour.size(); ++hour) {
         if (d.arrivals_by_hour.at(hour) > 0) {

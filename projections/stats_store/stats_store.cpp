@@ -4,6 +4,8 @@
 #include "engine/codec/invalid_codec.hpp"
 #include "engine/logging/logger.hpp"
 #include "engine/store/rocks_store.hpp"
+#include "projections/queue/view_codec.hpp"
+#include "projections/stats_store/join_estimates.hpp"
 #include "projections/stats_store/record_codec.hpp"
 
 #include <fmt/format.h>
@@ -22,11 +24,18 @@ using engine::store::family;
 
 // Which of rocks_store's families holds what (the names are the engine's; the stats' own meanings here).
 constexpr family offsets_family = family::meta;    // "o" + partition (4 bytes, big-endian) -> next offset
+constexpr family format_family = family::meta;     // format_key -> store_format
 constexpr family salons_family = family::state;    // "s" + salon -> fold state and open visits (salon_record)
+                                                   // "v" + salon -> its queue view (the predictor's, stored form)
 constexpr family counts_family = family::commands; // salon + '\0' + day -> the day's counts
 constexpr family visits_family = family::events;   // salon + '\0' + day + ticket -> an ended visit
 constexpr std::size_t read_batch = 4096;
 constexpr auto checkpoint_every = std::chrono::seconds{1};
+// The store's format: 2 added each visit's join-time estimates, the salons' queue views and the days' staff time per
+// hour. A store of another format is emptied at open and folded again from the log (docs/stats.md).
+constexpr std::string_view format_key = "format";
+constexpr std::string_view store_format = "2";
+constexpr std::array all_families{family::commands, family::events, family::state, family::meta};
 
 logging::logger const& log() {
     static logging::logger const l{"stats"};
@@ -64,13 +73,28 @@ engine::local_day day_of_key(std::string_view key) {
     return static_cast<engine::local_day>(v ^ 0x8000'0000U);
 }
 
-// One salon in memory: its history as far as it is still open, its applied seq, and its days' counts as stored.
+// One salon in memory: its history as far as it is still open, its applied seq, its days' counts as stored, and
+// the queue view the predictor runs on (the same fold and predictor as the queue views', so a visit's estimate at
+// join is what its walk-in was told).
 struct salon_entry {
     stats::salon_history history;
     std::uint64_t seq = 0;
     bool changed = false;
     std::map<engine::local_day, std::string> stored_counts; // the encoded counts the store holds
+    projections::queue_view view;
 };
+
+// The first local day of the salon's stored visits, if any.
+std::optional<engine::local_day> first_stored_day(engine::store::rocks_store const& db, std::string const& salon) {
+    std::optional<engine::local_day> first;
+    auto const scanned = db.scan(visits_family, day_key(salon, std::numeric_limits<engine::local_day>::min()),
+                                 day_key(salon, std::numeric_limits<engine::local_day>::max()),
+                                 [&](std::string_view key, std::string_view) {
+                                     first = day_of_key(key);
+                                     return false;
+                                 });
+    return scanned ? first : std::nullopt;
+}
 
 } // namespace
 
@@ -86,7 +110,7 @@ struct stats_store::impl {
     void fold(engine::event const& e) {
         auto it = salons.find(e.salon.value());
         if (it == salons.end()) {
-            it = salons.emplace(e.salon.value(), salon_entry{stats::salon_history{e.salon}, 0, false, {}}).first;
+            it = salons.emplace(e.salon.value(), salon_entry{stats::salon_history{e.salon}, 0, false, {}, {}}).first;
         }
         auto& s = it->second;
         if (e.seq.value() <= s.seq) {
@@ -96,7 +120,7 @@ struct stats_store::impl {
             log().warn("salon {}: seq {} follows {} (a gap in its events); the stats go on", e.salon.value(),
                        e.seq.value(), s.seq);
         }
-        s.history.apply(e);
+        apply_with_estimates(s.history, s.view, e);
         s.seq = e.seq.value();
         s.changed = true;
     }
@@ -142,6 +166,7 @@ struct stats_store::impl {
             }
         }
         batch.put(salons_family, "s" + id, encode_salon(s.history, s.seq));
+        batch.put(salons_family, "v" + id, projections::encode_view(s.view));
     }
 
     [[nodiscard]] std::expected<void, std::string> write_checkpoint() {
@@ -191,6 +216,19 @@ struct stats_store::impl {
 
     [[nodiscard]] std::expected<void, std::string> load_salons() {
         std::string problem;
+        std::map<std::string, projections::queue_view> views;
+        auto views_scanned = db->scan(salons_family, "v", "w", [&](std::string_view key, std::string_view value) {
+            auto v = projections::decode_view(value);
+            if (!v) {
+                problem = fmt::format("the stored queue view of {}: {}", key.substr(1), v.error().message);
+                return false;
+            }
+            views.insert_or_assign(std::string{key.substr(1)}, std::move(*v));
+            return true;
+        });
+        if (!views_scanned || !problem.empty()) {
+            return std::unexpected(!problem.empty() ? problem : "loading the stats: " + views_scanned.error().message);
+        }
         std::map<std::string, std::map<engine::local_day, std::string>> counts;
         auto scanned = db->scan(counts_family, "", "", [&](std::string_view key, std::string_view value) {
             counts[std::string{key.substr(0, key.find('\0'))}].emplace(day_of_key(key), value);
@@ -214,7 +252,7 @@ struct stats_store::impl {
             }
             salons.insert_or_assign(id, salon_entry{stats::salon_history{engine::salon_id{id}, std::move(r->state),
                                                                          std::move(r->open), std::move(days)},
-                                                    r->seq, false, std::move(counts[id])});
+                                                    r->seq, false, std::move(counts[id]), std::move(views[id])});
             return true;
         });
         if (!scanned || !salons_scanned) {
@@ -222,6 +260,36 @@ struct stats_store::impl {
                                    (!scanned ? scanned.error() : salons_scanned.error()).message);
         }
         return problem.empty() ? std::expected<void, std::string>{} : std::unexpected(problem);
+    }
+
+    // A store of another format (or none yet) is emptied: catch_up folds the log again from the start.
+    [[nodiscard]] std::expected<void, std::string> check_format() {
+        auto const stored = db->get(format_family, std::string{format_key});
+        if (!stored) {
+            return std::unexpected("reading the stats format: " + stored.error().message);
+        }
+        if (*stored == std::optional<std::string>{store_format}) {
+            return {};
+        }
+        auto batch = db->make_batch();
+        for (auto const f : all_families) {
+            auto const scanned = db->scan(f, "", "", [&](std::string_view key, std::string_view) {
+                batch.erase(f, key);
+                return true;
+            });
+            if (!scanned) {
+                return std::unexpected("emptying the stats of an older format: " + scanned.error().message);
+            }
+        }
+        if (batch.count() > 0) {
+            log().warn("the stats store in {} has an older format: folding the events log again from the start",
+                       db->path().string());
+        }
+        batch.put(format_family, format_key, store_format);
+        if (auto written = db->write(batch, true); !written) {
+            return std::unexpected("writing the stats format: " + written.error().message);
+        }
+        return {};
     }
 
     [[nodiscard]] std::expected<void, std::string> load() {
@@ -272,6 +340,9 @@ std::expected<std::unique_ptr<stats_store>, std::string> stats_store::open(std::
     }
     i->db = std::move(*db);
     i->partitions = partition_count;
+    if (auto format = i->check_format(); !format) {
+        return std::unexpected(format.error());
+    }
     if (auto loaded = i->load(); !loaded) {
         return std::unexpected(loaded.error());
     }
@@ -314,8 +385,31 @@ std::expected<void, std::string> stats_store::checkpoint() {
     return impl_->offsets_changed ? impl_->write_checkpoint() : std::expected<void, std::string>{};
 }
 
-std::expected<std::optional<salon_stats>, std::string>
-stats_store::stats(engine::salon_id const& salon, engine::local_day first, engine::local_day last) const {
+std::optional<salon_calendar> stats_store::calendar(engine::salon_id const& salon) const {
+    salon_calendar c;
+    {
+        std::lock_guard lock{impl_->mutex};
+        auto it = impl_->salons.find(salon.value());
+        if (it == impl_->salons.end()) {
+            return std::nullopt;
+        }
+        auto const& h = it->second.history;
+        c.timezone = h.timezone();
+        if (!h.days().empty()) {
+            c.first_day = h.days().begin()->first;
+        }
+        for (auto const& [id, v] : h.visits()) {
+            c.first_day = std::min(c.first_day.value_or(v.joined_local.day), v.joined_local.day);
+        }
+    }
+    if (auto const stored = first_stored_day(*impl_->db, salon.value())) {
+        c.first_day = std::min(c.first_day.value_or(*stored), *stored);
+    }
+    return c;
+}
+
+std::expected<std::optional<stats::salon_history>, std::string>
+stats_store::history(engine::salon_id const& salon, engine::local_day first, engine::local_day last) const {
     stats::fold_state state;
     std::map<std::uint64_t, stats::visit> visits;
     std::map<engine::local_day, stats::day_counts> days;
@@ -334,8 +428,21 @@ stats_store::stats(engine::salon_id const& salon, engine::local_day first, engin
     if (auto read = impl_->read_visits(salon.value(), first, last, visits); !read) {
         return std::unexpected(read.error());
     }
-    salon_stats out{salon, state.timezone, first, last, {}, {}, {}};
-    stats::salon_history const h{salon, std::move(state), std::move(visits), std::move(days)};
+    return stats::salon_history{salon, std::move(state), std::move(visits), std::move(days)};
+}
+
+std::expected<std::optional<salon_stats>, std::string>
+stats_store::stats(engine::salon_id const& salon, engine::local_day first, engine::local_day last) const {
+    auto ranged = history(salon, first, last);
+    if (!ranged) {
+        return std::unexpected(ranged.error());
+    }
+    std::optional<stats::salon_history> const& found = *ranged;
+    if (!found) {
+        return std::nullopt;
+    }
+    stats::salon_history const& h = *found;
+    salon_stats out{salon, h.timezone(), first, last, {}, {}, {}};
     auto const in_range = [&](engine::local_day d) { return d >= first && d <= last; };
     auto summaries = stats::summarize_days(h);
     auto s = std::ranges::find_if(summaries, [&](auto const& d) { return d.day >= first; });

@@ -27,6 +27,13 @@ struct salon_stats {
     std::vector<stats::service_summary> services;
 };
 
+// Where a salon's calendar stands: its zone and the first local day the store holds anything of it (none: nothing
+// yet), for a reader choosing days relative to the salon's today.
+struct salon_calendar {
+    std::string timezone;
+    std::optional<engine::local_day> first_day;
+};
+
 // The stats projection: every salon's history (projections::stats::salon_history), folded from the events log and
 // kept in a RocksDB directory of its own (<data>/stats) with the log offsets it reflects. What can still change
 // stays in memory: each salon's fold state, its open visits, its days' counts. A visit that ended is written once,
@@ -57,6 +64,13 @@ public:
     // The salon's local days [first, last]; none for a salon the log has not registered. Reads RocksDB.
     [[nodiscard]] std::expected<std::optional<salon_stats>, std::string>
     stats(engine::salon_id const& salon, engine::local_day first, engine::local_day last) const;
+
+    // The salon's history for the local days [first, last], the ground stats() summarizes: the visits that joined or
+    // started on those days, the open ones, those days' counts; none for an unknown salon. Reads RocksDB. What the
+    // staffing advice learns from (projections::staffing::demand_of over the same days).
+    [[nodiscard]] std::expected<std::optional<stats::salon_history>, std::string>
+    history(engine::salon_id const& salon, engine::local_day first, engine::local_day last) const;
+    [[nodiscard]] std::optional<salon_calendar> calendar(engine::salon_id const& salon) const;
 
     [[nodiscard]] engine::offset_t next_offset(engine::partition_id p) const;
 

@@ -295,6 +295,12 @@ request-timeout = 1
 include-operation-id = "getStats"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "429"]
 
+# The staffing advice learns from `weeks` or from a range (both ends, from <= to, at most 366 days, not with weeks):
+# the same kind of rules between parameters, the same documented 400.
+[[operations]]
+include-operation-id = "getStaffing"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "429"]
+
 # A priority start needs a staff actor whose record says owner or manager: the owner's token, not the admin's.
 [[operations]]
 include-operation-id = "startPriority"

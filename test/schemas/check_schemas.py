@@ -347,6 +347,14 @@ class Checker:
         no_percentile = copy.deepcopy(stats)
         del no_percentile["days"][0]["waitMs"]["p90"]
         self.invalid("views/salon_stats.schema.json", no_percentile, "a stats day whose wait has no p90")
+        no_accuracy = copy.deepcopy(stats)
+        del no_accuracy["days"][1]["prediction"]["predictor"]["biasMs"]
+        self.invalid("views/salon_stats.schema.json", no_accuracy, "a stats day whose prediction has no bias")
+        advice = json.loads((self.root / "examples" / "views" / "staffing_advice.json").read_text())
+        self.valid("views/staffing_advice.schema.json", advice, "examples/views/staffing_advice.json")
+        bad_hour = copy.deepcopy(advice)
+        bad_hour["hours"][0]["hour"] = 24
+        self.invalid("views/staffing_advice.schema.json", bad_hour, "a staffing hour 24")
 
         _, sample, _ = self.run_tool("sample-events", [])
         rc, views, err = self.run_tool("fold", sample, self.view_tool)

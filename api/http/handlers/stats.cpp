@@ -16,24 +16,6 @@ struct day_range {
     engine::local_day last = 0;
 };
 
-response bad_query(std::string_view message, std::string_view field) {
-    return error_response(status::bad_request, "invalid_value", message, field);
-}
-
-// One day parameter, if given: none when absent, the answer when it is not a date.
-[[nodiscard]] std::expected<std::optional<engine::local_day>, response> day_param(request const& req,
-                                                                                  std::string_view name) {
-    auto const text = req.query_param(name);
-    if (!text) {
-        return std::nullopt;
-    }
-    auto const day = engine::codec::parse_day(*text);
-    if (!day) {
-        return std::unexpected(bad_query(fmt::format("{} is a date like 2026-11-21 (YYYY-MM-DD)", name), name));
-    }
-    return day;
-}
-
 // ?day=D, or ?from=A&to=B with A <= B and at most max_stats_days days.
 [[nodiscard]] std::expected<day_range, response> range_of(request const& req) {
     auto day_given = day_param(req, "day");
@@ -67,6 +49,22 @@ response bad_query(std::string_view message, std::string_view field) {
 }
 
 } // namespace
+
+response bad_query(std::string_view message, std::string_view field) {
+    return error_response(status::bad_request, "invalid_value", message, field);
+}
+
+std::expected<std::optional<engine::local_day>, response> day_param(request const& req, std::string_view name) {
+    auto const text = req.query_param(name);
+    if (!text) {
+        return std::nullopt;
+    }
+    auto const day = engine::codec::parse_day(*text);
+    if (!day) {
+        return std::unexpected(bad_query(fmt::format("{} is a date like 2026-11-21 (YYYY-MM-DD)", name), name));
+    }
+    return day;
+}
 
 void get_stats(services& ports, request const& req, replier reply) {
     auto const salon = req.param("salonId");

@@ -5,11 +5,22 @@
 
 #include "api/http/router.hpp"
 
+#include "engine/domain/calendar.hpp"
+
 #include <cstdint>
+#include <expected>
+#include <optional>
+#include <string_view>
 
 namespace salonq::api::http {
 
 void get_stats(services& ports, request const& req, replier reply);
 inline constexpr std::int32_t max_stats_days = 366; // the longest range one request may ask for
+
+// The query errors of the stats routes (stats, staffing): 400 invalid_value naming the parameter.
+[[nodiscard]] response bad_query(std::string_view message, std::string_view field);
+// One day parameter (YYYY-MM-DD), if given: none when absent, the 400 when it is not a date.
+[[nodiscard]] std::expected<std::optional<engine::local_day>, response> day_param(request const& req,
+                                                                                  std::string_view name);
 
 } // namespace salonq::api::http
