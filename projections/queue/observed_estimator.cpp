@@ -1,10 +1,9 @@
 #include "projections/queue/observed_estimator.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
-#include <functional>
-#include <queue>
-#include <utility>
+#include <cstdint>
 #include <vector>
 
 namespace salonq::projections {
@@ -16,72 +15,165 @@ using std::chrono::milliseconds;
 // A ticket in service for longer than expected still has something left: this share of its expected duration.
 constexpr std::int64_t overdue_share = ratio_one / 16;
 
-// One on-duty staff member in the simulation: when they are next free, and their speed.
-struct server {
-    instant free_at{};
-    std::int64_t speed = ratio_one;
-    std::size_t index = 0; // in view.staff: breaks ties, so the schedule is the same every time
-    friend bool operator>(server const& a, server const& b) {
-        return std::pair{a.free_at, a.index} > std::pair{b.free_at, b.index};
-    }
+// The schedule is run `paths` times with durations drawn around their means; each estimate is the median of the runs.
+// A prime, so that x -> (a x + b) mod paths is a permutation for any a in 1..paths-1 (a ticket's draws, below).
+constexpr std::size_t paths = 23;
+// The runs are kept in lanes of this many (a multiple of the vector width) so the loops over them vectorize; the
+// lanes past `paths` are ignored.
+constexpr std::size_t lanes = 24;
+
+// A duration's factor on its mean (of ratio_one) in each run: the quantiles (k + 0.5) / paths, ascending, of a
+// lognormal with mean 1 and a coefficient of variation of 0.4: exp(s z_k - s^2 / 2) with s^2 = ln(1 + 0.4^2) and
+// z_k the standard normal quantile (generated once with Python's statistics.NormalDist; wait_prediction_test
+// checks the median, 9285). Salon service times
+// spread by 20-50 % of their mean: a learned spread per service would need a field in the stored view.
+constexpr std::array<std::int64_t, paths> duration_factor{4265,  5185,  5773,  6250,  6673,  7065,  7440,  7805,
+                                                          8167,  8531,  8902,  9285,  9684,  10105, 10556, 11046,
+                                                          11588, 12202, 12918, 13792, 14933, 16627, 20211};
+
+// Times in a run are milliseconds from now, in 32 bits so that four fit a vector; capped a day short of the
+// maximum, so adding a day never overflows (a line 24 days long is not a line).
+using run_ms = std::int32_t;
+constexpr run_ms run_cap = INT32_MAX - 24 * 3'600'000;
+constexpr std::int64_t max_add_ms = std::int64_t{24} * 3'600'000;
+
+std::uint64_t mix(std::uint64_t x) {
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30U)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27U)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31U);
+}
+
+// Which stratum a ticket draws in each run: run p draws (a p + b) mod paths, a permutation drawn from the ticket's id,
+// so every ticket's draws cover all strata once (a Latin hypercube) and the same ticket draws the same in every
+// estimate (common random numbers: estimates move with events, not with the dice).
+struct strata {
+    std::uint64_t a = 1;
+    std::uint64_t b = 0;
+    [[nodiscard]] std::size_t at(std::size_t p) const { return (a * p + b) % paths; }
+    // at(p + 1) from at(p), without a division.
+    [[nodiscard]] std::size_t next(std::size_t k) const { return k + a >= paths ? k + a - paths : k + a; }
 };
 
-using server_heap = std::priority_queue<server, std::vector<server>, std::greater<>>;
+enum class draw : std::uint8_t { in_service = 1, duration = 2, leave = 3 };
+
+strata strata_of(ticket_id id, draw what) {
+    auto const h = mix(id.value() * 4 + static_cast<std::uint64_t>(what));
+    return {1 + (h % (paths - 1)), (h >> 32U) % paths};
+}
 
 std::int64_t expected_ms(queue_view const& v, ticket_card const& t, std::int64_t speed) {
     return base_duration_ms(v.observed, v.services, t.services, t.duration_min) * speed / ratio_one;
 }
 
-instant free_at(queue_view const& v, staff_member const& m, std::int64_t speed) {
+using run_times = std::array<run_ms, lanes>;
+
+// When an on-duty staff member is free, in each run: at the end of their current ticket, drawn among the durations
+// longer than what has already elapsed (an overdue one: a share of its mean left), plus the changeover; or at the
+// end of the changeover of a ticket they have just completed; or now.
+run_times free_at(queue_view const& v, staff_member const& m, std::int64_t speed) {
     auto const now = v.updated_at;
-    auto const changeover = milliseconds{v.observed.changeover_ms};
-    if (m.serving) {
-        if (auto const* t = v.find_serving(*m.serving)) {
-            auto const expected = expected_ms(v, *t, speed);
-            auto const left = std::max(t->started_at + milliseconds{expected} - now,
-                                       milliseconds{expected * overdue_share / ratio_one});
-            return now + left + changeover;
-        }
+    auto const changeover = v.observed.changeover_ms;
+    run_times at{};
+    auto const* t = m.serving ? v.find_serving(*m.serving) : nullptr;
+    if (t == nullptr) {
+        auto const* pace = v.observed.find_staff(m.id);
+        auto const from = pace != nullptr && pace->freed_at
+                              ? std::chrono::duration_cast<milliseconds>(*pace->freed_at - now).count() + changeover
+                              : 0;
+        at.fill(static_cast<run_ms>(std::clamp<std::int64_t>(from, 0, max_add_ms)));
+        return at;
     }
-    // Free: at once, unless they have just completed a ticket and are still in their changeover.
-    auto const* pace = v.observed.find_staff(m.id);
-    return pace != nullptr && pace->freed_at ? std::max(now, *pace->freed_at + changeover) : now;
+    auto const mean = std::min(expected_ms(v, *t, speed), max_add_ms);
+    auto const elapsed = std::chrono::duration_cast<milliseconds>(now - t->started_at).count();
+    std::size_t longer = 0; // the first stratum longer than the elapsed time
+    while (longer < paths && mean * duration_factor[longer] / ratio_one <= elapsed) {
+        ++longer;
+    }
+    auto const s = strata_of(t->id, draw::in_service);
+    for (std::size_t p = 0; p < paths; ++p) {
+        auto const left = longer == paths
+                              ? mean * overdue_share / ratio_one
+                              : mean * duration_factor[longer + s.at(p) % (paths - longer)] / ratio_one - elapsed;
+        at[p] = static_cast<run_ms>(std::clamp<std::int64_t>(left + changeover, 0, max_add_ms));
+    }
+    return at;
 }
 
-server_heap on_duty(queue_view const& v) {
-    server_heap servers;
-    for (std::size_t i = 0; i < v.staff.size(); ++i) {
-        auto const& m = v.staff[i];
-        if (m.on_duty) {
-            auto const speed = v.observed.speed_of(m.id);
-            servers.push(server{free_at(v, m, speed), speed, i});
-        }
-    }
-    return servers;
+std::int64_t median(run_times const& runs) {
+    std::array<run_ms, paths> v{};
+    std::copy_n(runs.begin(), paths, v.begin());
+    auto* mid = v.begin() + paths / 2;
+    std::nth_element(v.begin(), mid, v.end());
+    return *mid;
 }
 
 } // namespace
 
 void observed_estimator::estimate(queue_view& view) const {
-    auto servers = on_duty(view);
     auto const now = view.updated_at;
-    auto const predicted = [&](instant start) {
-        return predicted_start{std::chrono::duration_cast<milliseconds>(start - now).count(), start};
-    };
     auto const changeover = view.observed.changeover_ms;
-    for (auto& t : view.waiting) {
-        if (servers.empty()) {
-            t.expected.reset();
-            continue;
+    std::vector<std::int64_t> speeds;
+    std::vector<run_times> free; // per on-duty staff member, in view.staff order (which breaks ties)
+    for (auto const& m : view.staff) {
+        if (m.on_duty) {
+            speeds.push_back(view.observed.speed_of(m.id));
+            free.push_back(free_at(view, m, speeds.back()));
         }
-        auto s = servers.top();
-        servers.pop();
-        t.expected = predicted(s.free_at);
-        auto const stays = stay_chance(view.observed.leaving, now - t.joined_at, s.free_at - now);
-        s.free_at += milliseconds{(expected_ms(view, t, s.speed) + changeover) * stays / ratio_one};
-        servers.push(s);
     }
-    view.join_now = servers.empty() ? std::nullopt : std::optional{predicted(servers.top().free_at)};
+    auto const predicted = [&](std::int64_t wait) { return predicted_start{wait, now + milliseconds{wait}}; };
+    if (free.empty()) {
+        for (auto& t : view.waiting) {
+            t.expected.reset();
+        }
+        view.join_now.reset();
+        return;
+    }
+    run_times first{};                             // per run: when the first staff member is free
+    std::array<std::uint32_t, lanes> who{};        // per run: who that is
+    run_times busy{};                              // per run: how long the ticket keeps them
+    std::vector<std::int64_t> mean(speeds.size()); // the ticket's expected duration with each staff member
+    auto const earliest = [&] {
+        first = free[0];
+        who.fill(0);
+        for (std::uint32_t j = 1; j < free.size(); ++j) {
+            for (std::size_t p = 0; p < lanes; ++p) {
+                auto const sooner = free[j][p] < first[p];
+                first[p] = sooner ? free[j][p] : first[p];
+                who[p] = sooner ? j : who[p];
+            }
+        }
+    };
+    for (auto& t : view.waiting) {
+        // Each ticket, in line order, goes to whoever is free first in each run.
+        earliest();
+        auto const wait = median(first);
+        t.expected = predicted(wait);
+        // It keeps them busy for a drawn duration plus the changeover, in the runs where it is still there when
+        // called: as many as its chance to stay (the salon's leave rate by age in the queue) says.
+        auto const stays = stay_chance(view.observed.leaving, now - t.joined_at, milliseconds{wait});
+        auto const staying = static_cast<std::size_t>((stays * std::int64_t{paths} + ratio_one / 2) / ratio_one);
+        auto const base =
+            std::min(base_duration_ms(view.observed, view.services, t.services, t.duration_min), max_add_ms);
+        for (std::size_t j = 0; j < speeds.size(); ++j) {
+            mean[j] = base * speeds[j] / ratio_one;
+        }
+        auto const duration = strata_of(t.id, draw::duration);
+        auto const leave = strata_of(t.id, draw::leave);
+        for (std::size_t p = 0, d = duration.b, l = leave.b; p < paths; ++p, d = duration.next(d), l = leave.next(l)) {
+            auto const keeps = mean[who[p]] * duration_factor[d] / ratio_one + changeover;
+            busy[p] = l < staying ? static_cast<run_ms>(std::min(keeps, max_add_ms)) : 0;
+        }
+        for (std::uint32_t j = 0; j < free.size(); ++j) {
+            for (std::size_t p = 0; p < lanes; ++p) {
+                auto const later = std::min(free[j][p] + busy[p], run_cap);
+                free[j][p] = who[p] == j ? later : free[j][p];
+            }
+        }
+    }
+    // A newcomer starts when the first staff member is free after the whole line.
+    earliest();
+    view.join_now = predicted(median(first));
 }
 
 } // namespace salonq::projections

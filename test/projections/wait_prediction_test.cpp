@@ -1,6 +1,7 @@
 // Scenario tests of the wait predictor (observed_estimator and the pace the view learns, view.observed): given
 // events (decided and folded by the real domain), then the view's estimates. The catalogue of open_salon: cut 30,
-// beard 15, color 90 minutes; staff st1 and st2 on duty.
+// beard 15, color 90 minutes; staff st1 and st2 on duty. Estimates are medians over runs with durations spread
+// around their means (a lognormal with 40 % spread): one 30-minute cut's median is 27.85 minutes (30 / sqrt(1.16)).
 
 #include "projections/queue/observed_estimator.hpp"
 #include "projections/queue/view_codec.hpp"
@@ -52,16 +53,73 @@ TEST_SUITE("projections.wait_prediction") {
     TEST_CASE("by hand: two staff, one 10 minutes into a 30-minute cut, two cuts waiting") {
         auto s = open_salon();
         walk_ins(s, 4);
-        s.given(start("st1", 1));                    // 08:00, until 08:30
-        s.after(minutes{10}).given(start("st2", 2)); // 08:10, until 08:40
+        s.given(start("st1", 1));                    // 08:00, about 28 minutes in the median
+        s.after(minutes{10}).given(start("st2", 2)); // 08:10, alike
         auto const v = predicted_view(s);
         CHECK(v.updated_at == utc(2024, 6, 3, 8, 10));
-        // c3 waits for st1 (free at 08:30), c4 for st2 (08:40); a newcomer for st1 again, after c3 (09:00).
-        CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{20, 30});
-        CHECK(v.waiting[0].expected->start == utc(2024, 6, 3, 8, 30));
-        CHECK(join_min(v) == 50);
-        // What c4 was told when it walked in at 08:00: c1 and c2 start at once, c3 and c4 after them.
-        CHECK(v.waiting[1].join_wait_ms == 30 * minute_ms);
+        // c3 waits for whichever is free first: mostly st1 (about 18 minutes left), in some runs st2, so a little
+        // sooner than st1's median; c4 for the other one (st2's 28 minutes, or st1's later end).
+        CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{16, 31});
+        CHECK(v.waiting[0].expected->start == v.updated_at + std::chrono::milliseconds{v.waiting[0].expected->wait_ms});
+        CHECK(join_min(v) == 45);
+        // What c3 and c4 were told when they walked in at 08:00, before anyone started: the first and the second of
+        // two cuts' ends (the earlier of two random ends comes before one cut's median).
+        CHECK(*v.waiting[0].join_wait_ms / minute_ms == 22);
+        CHECK(*v.waiting[1].join_wait_ms / minute_ms == 31);
+    }
+
+    TEST_CASE("the median, not the mean: one chair, a line of cuts") {
+        auto s = open_salon();
+        s.given(clock_out("st2"));
+        walk_ins(s, 6);
+        auto const v = predicted_view(s);
+        auto const w = waits_min(v);
+        REQUIRE(w.size() == 6);
+        CHECK(w[0] == 0);
+        CHECK(v.waiting[1].expected->wait_ms == 30 * minute_ms * 9285 / 10'000); // one cut's median
+        // n cuts ahead: the median of their sum lies between the sum of their medians and the sum of their means
+        // (a sum of skewed durations is less skewed than each).
+        for (std::size_t n = 2; n < w.size(); ++n) {
+            REQUIRE(w[n].has_value());
+            CHECK(*w[n] >= static_cast<std::int64_t>(n) * 27);
+            CHECK(*w[n] < static_cast<std::int64_t>(n) * 30);
+        }
+    }
+
+    TEST_CASE("an overdue service is expected to end soon, not at once: drawn among the longer durations") {
+        auto const overdue_by = [](minutes in_service) {
+            auto s = open_salon();
+            s.given(clock_out("st2"));
+            walk_ins(s, 2);
+            s.given(start("st1", 1));
+            s.after(in_service).given(walk_in("late"));
+            return waits_min(predicted_view(s));
+        };
+        // 40 minutes into a 30-minute cut: only the runs where it takes over 40 minutes are left.
+        auto const w = overdue_by(minutes{40});
+        REQUIRE(w[0].has_value());
+        CHECK(*w[0] >= 2);
+        CHECK(*w[0] <= 12);
+        // Longer than any run: 1/16 of its mean left (1.9 minutes).
+        CHECK(overdue_by(minutes{100})[0] == 1);
+    }
+
+    TEST_CASE("common random numbers: a newcomer does not move the estimates of those ahead") {
+        auto s = open_salon();
+        walk_ins(s, 5);
+        s.given(start("st1", 1));
+        s.after(minutes{7}).given(start("st2", 2));
+        auto const before = predicted_view(s);
+        s.given(walk_in("newcomer"));
+        auto const after = predicted_view(s);
+        REQUIRE(after.waiting.size() == before.waiting.size() + 1);
+        for (std::size_t i = 0; i < before.waiting.size(); ++i) {
+            CHECK(after.waiting[i].expected == before.waiting[i].expected);
+        }
+        CHECK(after.waiting.back().expected == before.join_now);
+        auto again = after;
+        observed_estimator{}.estimate(again);
+        CHECK(again == after); // deterministic
     }
 
     TEST_CASE("observed durations replace the catalogue's: a salon whose cuts take 40 minutes") {
@@ -76,7 +134,7 @@ TEST_SUITE("projections.wait_prediction") {
         // The service mean and st1's speed share the 40 minutes between them; their product is what counts.
         auto const cut_ms = v.observed.find_service("cut")->mean_ms * v.observed.speed_of(sid("st1")) / ratio_one;
         CHECK(cut_ms / minute_ms == doctest::Approx(40).epsilon(0.03));
-        CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{0, cut_ms / minute_ms});
+        CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{0, cut_ms * 9285 / 10'000 / minute_ms});
     }
 
     TEST_CASE("recency weighting: the salon's recent pace counts more than its old one") {
@@ -86,7 +144,7 @@ TEST_SUITE("projections.wait_prediction") {
         serve_cuts(s, "st1", 31, 10, minutes{45});
         s.given(walk_in("next"), walk_in("after"));
         auto const v = predicted_view(s);
-        auto const second = v.waiting[1].expected->wait_ms / minute_ms;
+        auto const second = v.waiting[1].expected->wait_ms * 10'000 / 9285 / minute_ms; // the mean behind the median
         // A plain mean of all forty would be 33.75 minutes; the last ten weigh more than a quarter.
         CHECK(second > 38);
         CHECK(second < 45);
@@ -145,11 +203,12 @@ TEST_SUITE("projections.wait_prediction") {
         line(leaving);
         auto const p = predicted_view(patient);
         auto const l = predicted_view(leaving);
-        CHECK(waits_min(p) == std::vector<std::optional<std::int64_t>>{0, 30, 60, 90});
         auto const w = waits_min(l);
+        auto const wp = waits_min(p);
         CHECK(w[0] == 0);
-        CHECK(w[1] == 30); // the first in line is served now and stays: no discount on it
-        CHECK(*w[3] < 90);
+        CHECK(w[1] == wp[1]); // the first in line is served now and stays: no discount on it
+        CHECK(*wp[3] > 80);
+        CHECK(*w[3] < *wp[3]);
         CHECK(*w[2] <= *w[3]);
     }
 
