@@ -23,7 +23,7 @@ namespace {
 
 using qr_ptr = std::unique_ptr<QRcode, decltype(&QRcode_free)>;
 
-std::expected<qr_ptr, std::string> encode(std::string_view text, QRecLevel level) {
+[[nodiscard]] std::expected<qr_ptr, std::string> encode(std::string_view text, QRecLevel level) {
     std::string const input{text};
     qr_ptr code{QRcode_encodeString(input.c_str(), 0, level, QR_MODE_8, 1), &QRcode_free};
     if (!code) {
