@@ -9,7 +9,7 @@ const session = signedIn();
 let view = null; // the queue view: the salon's name, time zone and staff names
 
 const min = (ms) => (ms === null || ms === undefined ? null : Math.round(ms / 6000) / 10);
-const fmtMin = (v) => `${Math.round(v)} min`;
+const fmtMin = (v) => `${v < 10 ? Math.round(v * 10) / 10 : Math.round(v)} min`;
 const pct = (x) => (x === null || x === undefined ? '—' : `${Math.round(x * 100)} %`);
 const sum = (days, f) => days.reduce((acc, d) => acc + (f(d) || 0), 0);
 
