@@ -244,6 +244,27 @@ test('the board recovers by itself after kill -9 and restart, and shows what hap
   await consolePage.locator('#state[data-state="live"]').waitFor({timeout: 10000});
 });
 
+test('after a restart into another build, the board reloads itself once and goes on', async () => {
+  const tv = await open(browser.context, pageUrl('/board', tokens.dashboard), {width: 1920, height: 1080});
+  await tv.locator('#state[data-state="live"]').waitFor();
+  await sleep(500); // the page's own tags are taken
+  let upgraded = false;
+  await tv.route('**/assets/app.js', async (route) => { // the new build's app.js: another hash
+    if (!upgraded || route.request().resourceType() !== 'fetch') return route.continue();
+    const res = await route.fetch();
+    return route.fulfill({response: res, headers: {...res.headers(), etag: '"another-build"'}});
+  });
+  upgraded = true;
+  const reloaded = tv.waitForEvent('load', {timeout: 20000});
+  await server.stop();
+  await server.start();
+  await reloaded;
+  await tv.locator('#state[data-state="live"]').waitFor({timeout: 10000});
+  assert.deepEqual(tv.problems, []);
+  await tv.close();
+  await consolePage.locator('#state[data-state="live"]').waitFor({timeout: 10000});
+});
+
 test('an expired token shows the sign-in form with the reason, and a pasted token signs in', async () => {
   const expired = server.token('--role', 'manager', '--salon', salon, '--staff', 'max', '--ttl', '1s');
   await sleep(2100);

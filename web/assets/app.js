@@ -218,6 +218,29 @@ export function waitLeft(estimatedWaitMs, updatedAt) {
   return Math.max(0, Date.parse(updatedAt) + estimatedWaitMs - serverNow());
 }
 
+// The page as this tab loaded it: the ETags (file hashes) of its HTML, its script and app.js. After a reconnect,
+// different ones mean the server was upgraded: the tab reloads so it does not run old scripts against a new API
+// (the token survives in storage).
+let loadedAs = null;
+async function pageTag() {
+  const script = document.querySelector('script[type=module]');
+  const files = [location.pathname + location.search, '/assets/app.js', script ? script.getAttribute('src') : null];
+  try {
+    const tags = await Promise.all(files.filter(Boolean).map(async (f) => {
+      const res = await fetch(f, {cache: 'no-store'}); // GET: the server routes no HEAD
+      return res.ok ? res.headers.get('ETag') : null;
+    }));
+    return tags.includes(null) ? null : tags.join(' ');
+  } catch {
+    return null;
+  }
+}
+pageTag().then((tag) => { loadedAs = tag; });
+async function reloadIfUpgraded() {
+  const now = await pageTag();
+  if (loadedAs && now && now !== loadedAs) location.reload();
+}
+
 // Follows a salon's queue: onView(view) for the current view and every change, in seq order; onState('live' |
 // 'reconnecting' | 'signed-out' | 'failed', error). Server-Sent Events read with fetch (so the token goes in a
 // header, not the address); after a drop or a server restart it reconnects with Last-Event-ID, so nothing is
@@ -268,6 +291,7 @@ export function followQueue(salon, {onView, onState}) {
     }
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     noteServerDate(res.headers);
+    if (lastSeq !== null) reloadIfUpgraded(); // a reconnect: is this still the server the page came from?
     wentLive = true;
     onState('live');
     arm();
