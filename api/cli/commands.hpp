@@ -77,6 +77,7 @@ struct http_options {
     std::int64_t decision_wait_ms = 2000;
     std::size_t max_connections = 60'000;
     std::vector<std::string> cors_origins;
+    std::string public_url;
     double client_rate = 500;
     double client_burst = 1000;
     double token_rate = 100;

@@ -208,6 +208,12 @@ void add_kafka_commands(CLI::App& app, options& o, commands& c) {
                      "An origin whose pages may call the API ('*': any); repeatable")
         ->envname("SALONQ_CORS_ORIGINS");
     c.serve
+        ->add_option("--public-url", o.ho.public_url,
+                     "The address customers and screens reach this server at, behind a proxy "
+                     "(https://queue.example.com): the ticket pages' QR codes point there (default: the Host the "
+                     "console used)")
+        ->envname("SALONQ_PUBLIC_URL");
+    c.serve
         ->add_option("--client-rate", o.ho.client_rate, "Requests a second one client address may make (0: no limit)")
         ->check(CLI::Range(0.0, 1e9));
     c.serve->add_option("--client-burst", o.ho.client_burst, "Requests one client address may make at once")

@@ -41,6 +41,13 @@ std::expected<http::server_options, std::string> server_options_of(http_options 
     o.decision_wait = std::chrono::milliseconds{ho.decision_wait_ms};
     o.max_connections = ho.max_connections;
     o.cors_origins = ho.cors_origins;
+    if (!ho.public_url.empty() && !ho.public_url.starts_with("http://") && !ho.public_url.starts_with("https://")) {
+        return std::unexpected("--public-url is an http:// or https:// address, e.g. https://queue.example.com");
+    }
+    o.public_url = ho.public_url;
+    while (o.public_url.ends_with('/')) {
+        o.public_url.pop_back();
+    }
     o.client_rate = ho.client_rate;
     o.client_burst = ho.client_burst;
     o.token_rate = ho.token_rate;

@@ -23,6 +23,9 @@ struct server_options {
     std::chrono::milliseconds decision_wait{2'000};  // a POST waits this long for the engine's decision, then 202
     std::chrono::milliseconds drain_timeout{10'000}; // on SIGTERM: in-flight requests get this long to finish
     std::vector<std::string> cors_origins;           // allowed Origins; "*" for any; empty: no CORS headers
+    // The address customers and screens reach this server at ("https://queue.example.com"), for the links it draws
+    // (a ticket page's QR code); empty: the Host header of the request that asks.
+    std::string public_url;
     // Token buckets (requests a second, and the burst allowed at once); a rate of 0 turns one off.
     double client_rate = 500; // per client address
     double client_burst = 1000;

@@ -7,6 +7,7 @@
 #include "test/support/http_salon.hpp"
 #include "test/support/http_server.hpp"
 #include "test/support/json_at.hpp"
+#include "web/qr.hpp"
 
 #include <doctest/doctest.h>
 
@@ -79,12 +80,32 @@ TEST_CASE("http pages: a customer's QR code only for a valid link, with the addr
     CHECK(qr.header("Content-Type") == "image/svg+xml");
     CHECK(qr.body.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
     CHECK(qr.body.find("role=\"img\"") != std::string::npos);
+    // The code of exactly the page's address as the console reached it (the same SVG drawn for that link).
+    CHECK(qr.body ==
+          salonq::web::qr_svg("http://salon_desk.local:8080" + page, "QR code of your ticket's page").value());
 
     CHECK(anyone.get("/t/s1/1/not-the-code/qr.svg").status == 404);
     CHECK(anyone.get("/t/s1/99/" + page.substr(page.rfind('/') + 1) + "/qr.svg").status == 404);
     auto const bad_host = anyone.get(page + "/qr.svg", {{"Host", "evil\"><script>"}});
     CHECK(bad_host.status == 400);
     CHECK(text_at(bad_host.body, "/error/code") == "invalid_host");
+}
+
+TEST_CASE("http pages: behind a proxy, serve --public-url is the address the QR code points at") {
+    auto options = salonq::test::unlimited();
+    options.public_url = "https://queue.example.com";
+    http_fixture server{options};
+    http_client admin{server.port(), server.admin_token()};
+    salonq::test::open_salon_over_http(admin, "/v1/salons/s1");
+    http_client pos{server.port(), server.token(role::pos, "s1")};
+    auto const walk_in = pos.post("/v1/salons/s1/walk-ins", R"({"customer":{"name":"Bo"},"services":["HC"]})");
+    REQUIRE(walk_in.status == 201);
+    auto const page = "/t/" + text_at(walk_in.body, "/ticket/link").substr(std::string{"/v1/public/tickets/"}.size());
+    http_client anyone{server.port()};
+    auto const qr = anyone.get(page + "/qr.svg", {{"Host", "10.0.0.5:8080"}});
+    REQUIRE(qr.status == 200);
+    CHECK(qr.body == salonq::web::qr_svg("https://queue.example.com" + page, "QR code of your ticket's page").value());
+    CHECK(anyone.get(page + "/qr.svg", {{"Host", "not a host"}}).status == 200); // the Host is not used at all
 }
 
 TEST_CASE("http pages: the page routes are served but are not the API's contract") {

@@ -93,14 +93,17 @@ void get_customer_qr(services& ports, request const& req, replier reply) {
         reply(error_response(status::not_found, "link_not_found", "this ticket link is not valid (or has ended)"));
         return;
     }
-    auto const host = req.header("Host");
-    if (!plain_host(host)) {
-        reply(error_response(status::bad_request, "invalid_host", "the Host header is not a plain host[:port]"));
-        return;
+    std::string base = ports.options.public_url; // serve --public-url, else the address the console used
+    if (base.empty()) {
+        auto const host = req.header("Host");
+        if (!plain_host(host)) {
+            reply(error_response(status::bad_request, "invalid_host", "the Host header is not a plain host[:port]"));
+            return;
+        }
+        base = (req.header("X-Forwarded-Proto") == "https" ? "https://" : "http://") + std::string{host};
     }
-    auto const scheme = req.header("X-Forwarded-Proto") == "https" ? "https://" : "http://";
-    auto const link = std::string{scheme} + std::string{host} + "/t/" + std::string{salon} + "/" +
-                      std::string{ticket_text} + "/" + std::string{req.param("code")};
+    auto const link =
+        base + "/t/" + std::string{salon} + "/" + std::string{ticket_text} + "/" + std::string{req.param("code")};
     auto svg = web::qr_svg(link, "QR code of your ticket's page");
     if (!svg) {
         reply(error_response(status::bad_request, "invalid_value", svg.error()));
