@@ -4,6 +4,7 @@
 #include "api/traffic/queue_snapshot.hpp"
 #include "api/traffic/salon_api.hpp"
 #include "engine/codec/json_writer.hpp"
+#include "engine/codec/shared.hpp"
 #include "engine/sim/customer_model.hpp"
 
 #include <fmt/format.h>
@@ -86,16 +87,9 @@ std::string walk_in_body(engine::customer const& who, std::vector<std::string> c
 
 std::string catalogue_body(std::vector<engine::service_def> const& catalogue) {
     engine::codec::json_writer w;
-    w.begin_object().key("services").begin_array();
-    for (auto const& s : catalogue) {
-        w.begin_object()
-            .field("code", s.code)
-            .field("name", s.name)
-            .field("priceCents", s.price_cents)
-            .field("durationMin", s.duration_min)
-            .end_object();
-    }
-    w.end_array().end_object();
+    w.begin_object().key("services");
+    engine::codec::write_services(w, catalogue); // the codec's own form of a catalogue
+    w.end_object();
     return w.str();
 }
 
