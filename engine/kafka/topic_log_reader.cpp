@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <optional>
+#include <utility>
 
 namespace salonq::engine::kafka {
 
@@ -22,8 +23,13 @@ struct topic_log_reader::impl {
     std::optional<std::int32_t> assigned;
     std::int64_t position = 0;
     std::int64_t eof_at = -1;
+    // Per partition, [from, end) a read found to hold no record (only markers and aborted records), {-1, -1} if
+    // none: a consumer that has read everything asks from its last marker again at every poll, and is answered
+    // without a fetch while the stable end has not moved.
+    std::vector<std::pair<std::int64_t, std::int64_t>> settled;
     std::vector<std::atomic<std::int64_t>> ends; // per partition, see end_offsets()
     std::atomic<std::uint64_t> records{0};
+    std::atomic<std::uint64_t> assignments{0};
 
     [[nodiscard]] std::string where(std::int32_t p) const { return fmt::format("{}[{}]", topic, p); }
 
@@ -50,6 +56,7 @@ struct topic_log_reader::impl {
         assigned = p;
         position = from;
         eof_at = -1;
+        ++assignments;
         return {};
     }
 
@@ -133,6 +140,7 @@ std::expected<std::unique_ptr<topic_log_reader>, error> topic_log_reader::open(s
     for (auto& e : i->ends) {
         e.store(-1);
     }
+    i->settled.assign(static_cast<std::size_t>(*count), {-1, -1});
     return std::unique_ptr<topic_log_reader>{new topic_log_reader(std::move(i))};
 }
 
@@ -148,10 +156,16 @@ std::expected<std::vector<log::record>, log::error> topic_log_reader::read(parti
     if (!end) {
         return std::unexpected(end.error());
     }
-    auto& known_end = i.ends[static_cast<std::size_t>(p.value())];
+    auto const index = static_cast<std::size_t>(p.value());
+    auto& known_end = i.ends[index];
+    auto& settled = i.settled[index];
     std::vector<log::record> out;
     if (max == 0 || from.value() >= *end) {
         known_end.store(*end);
+        return out;
+    }
+    if (settled.first >= 0 && from.value() >= settled.first && *end <= settled.second) {
+        known_end.store(from.value()); // only markers and aborted records until the stable end, as last read
         return out;
     }
     if (i.assigned != p.value() || i.position != from.value()) {
@@ -161,6 +175,9 @@ std::expected<std::vector<log::record>, log::error> topic_log_reader::read(parti
     }
     if (auto fetched = i.fetch(p.value(), *end, max, out); !fetched) {
         return std::unexpected(fetched.error());
+    }
+    if (i.position >= *end || i.eof_at >= *end) {
+        settled = {i.position, *end}; // every record below the end delivered: none in [position, end)
     }
     // Nothing below the stable end but markers and aborted records: the reader is at the end.
     known_end.store(out.empty() ? from.value() : *end);
@@ -189,5 +206,7 @@ std::vector<std::int64_t> topic_log_reader::end_offsets() const {
 }
 
 std::uint64_t topic_log_reader::records_read() const noexcept { return impl_->records.load(); }
+
+std::uint64_t topic_log_reader::assignments() const noexcept { return impl_->assignments.load(); }
 
 } // namespace salonq::engine::kafka

@@ -18,11 +18,11 @@ namespace salonq::engine::kafka {
 // asked of the partition's leader. No consumer group, nothing committed: every reader sees every record.
 //
 // One consumer handle, assigned one partition at a time; a read that goes on where the last one of the same
-// partition ended goes on with the fetch (no seek), and one that starts where the partition's end was already
-// reached answers "nothing" without a fetch, so a consumer that polls an idle topic sends one offsets request per
-// partition and poll. Every wait is bounded by the settings' timeout; a read from an offset the retention has deleted
-// is an error, never a silent jump. Not thread-safe: one thread reads; end_offsets() and records_read() may be read
-// from any thread.
+// partition ended goes on with the fetch (no seek), and one that starts where an earlier read found only markers and
+// aborted records up to the unchanged stable end answers "nothing" without a fetch, so a consumer that polls an idle
+// topic sends one offsets request per partition and poll. Every wait is bounded by the settings' timeout; a read from
+// an offset the retention has deleted is an error, never a silent jump. Not thread-safe: one thread reads;
+// end_offsets() and records_read() may be read from any thread.
 class topic_log_reader final : public log::reader {
 public:
     [[nodiscard]] static std::expected<std::unique_ptr<topic_log_reader>, error> open(settings const& s,
@@ -40,8 +40,9 @@ public:
     // stable offset, or `from` when a read from `from` found that only markers or aborted records lie before it (so
     // a consumer that has read everything is 0 behind, not one marker behind).
     [[nodiscard]] std::vector<std::int64_t> end_offsets() const;
-    // Records returned since open.
+    // Records returned since open, and the times a read had to (re)assign a partition and fetch.
     [[nodiscard]] std::uint64_t records_read() const noexcept;
+    [[nodiscard]] std::uint64_t assignments() const noexcept;
 
 private:
     struct impl;
