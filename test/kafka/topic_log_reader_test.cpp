@@ -3,7 +3,7 @@
 // open), so the partition holds transaction markers and aborted records at offsets the reader must step over: a read
 // returns the committed records with their gaps, end_offset is the last stable offset, a read from a marker's offset
 // finds nothing at once (no wait for a record that never comes), a consumer's read-until-empty loop ends, and a
-// partition with no records reads as empty.
+// partition with no records reads as empty, and a read from an offset the retention deleted is an error.
 
 #include "engine/kafka/detail/client.hpp"
 #include "engine/kafka/topic_log_reader.hpp"
@@ -51,6 +51,19 @@ public:
         REQUIRE(rd_kafka_flush(handle_.get(), 10'000) == RD_KAFKA_RESP_ERR_NO_ERROR);
     }
     void commit() { check(rd_kafka_commit_transaction(handle_.get(), 30'000)); }
+    // What a retention that has run does: p's records before `before` deleted (the DeleteRecords API).
+    void delete_before(std::int32_t p, std::int64_t before) {
+        ek::detail::partition_list_ptr list{rd_kafka_topic_partition_list_new(1)};
+        rd_kafka_topic_partition_list_add(list.get(), ek::events_topic, p)->offset = before;
+        auto* records = rd_kafka_DeleteRecords_new(list.get());
+        ek::detail::queue_ptr queue{rd_kafka_queue_new(handle_.get())};
+        rd_kafka_DeleteRecords(handle_.get(), &records, 1, nullptr, queue.get());
+        rd_kafka_DeleteRecords_destroy(records);
+        ek::detail::event_ptr ev{rd_kafka_queue_poll(queue.get(), 30'000)};
+        REQUIRE(ev);
+        REQUIRE_MESSAGE(rd_kafka_event_error(ev.get()) == RD_KAFKA_RESP_ERR_NO_ERROR,
+                        rd_kafka_event_error_string(ev.get()));
+    }
     void abort() { check(rd_kafka_abort_transaction(handle_.get(), 30'000)); }
 
 private:
@@ -194,6 +207,12 @@ TEST_CASE("topic log reader: committed records with their gaps, the stable end, 
     producer.commit();
     CHECK(stable_at(0, 12));
     CHECK(offsets_of(read(0, 9, 10)) == offsets{10});
+
+    // A retention deleted what a consumer had not read: an error that says so, not a silent jump to what is left.
+    producer.delete_before(1, 2);
+    auto const gone = reader.read(partition_id{1}, offset_t{0}, 10);
+    REQUIRE_FALSE(gone.has_value());
+    CHECK_MESSAGE(gone.error().message.find("retention") != std::string::npos, gone.error().message);
 
     CHECK(read(1, 0, 0).empty());
     CHECK_FALSE(reader.read(partition_id{3}, offset_t{0}, 10).has_value());
