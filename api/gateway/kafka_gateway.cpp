@@ -170,7 +170,10 @@ std::optional<std::string> kafka_gateway::not_ready() {
     if (auto p = impl_->producer->problem()) {
         return p;
     }
-    return impl_->feed.problem();
+    if (auto p = impl_->feed.problem()) {
+        return p;
+    }
+    return impl_->options.read_side_problem ? impl_->options.read_side_problem() : std::nullopt;
 }
 
 } // namespace salonq::api

@@ -15,7 +15,9 @@
 
 #include <chrono>
 #include <expected>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace salonq::api {
@@ -23,6 +25,9 @@ namespace salonq::api {
 struct kafka_gateway_options {
     engine::kafka::settings kafka;
     std::chrono::milliseconds give_up{30'000}; // a waiter that hears nothing this long fails (retryable)
+    // Why the rest of the read side is not ready (the stats', the loyalty ledger's lag), asked by not_ready() after
+    // the producer and the feed; none when fine. Called from the server's threads.
+    std::function<std::optional<std::string>()> read_side_problem{};
 };
 
 class kafka_gateway final : public command_gateway {

@@ -44,6 +44,11 @@ std::optional<std::string> kafka_stack::open_read_side() {
         return "the queue views' reader of salonq.events: " + feed.error();
     }
     feed_ = std::move(*feed);
+    if (auto started = folds_.start(opt.data, opt.kafka, *partitions); !started) {
+        return started.error();
+    }
+    // What the views fold, the stats and the ledger can read now: they need not wait for their next poll.
+    folds_woken_ = views_->subscribe([folds = &folds_](projections::change const& /*c*/) { folds->wake(); });
     return std::nullopt;
 }
 
@@ -54,7 +59,10 @@ std::expected<std::unique_ptr<kafka_stack>, std::string> kafka_stack::open(kafka
     if (auto failed = s->open_read_side()) {
         return std::unexpected(*failed);
     }
-    auto gateway = kafka_gateway::open({.kafka = opt.kafka}, *s->views_, *s->feed_);
+    auto gateway = kafka_gateway::open(
+        {.kafka = opt.kafka,
+         .read_side_problem = [folds = &s->folds_, max = opt.max_lag_events] { return folds->problem(max); }},
+        *s->views_, *s->feed_);
     if (!gateway) {
         return std::unexpected("the producer of salonq.commands: " + gateway.error());
     }
@@ -71,6 +79,9 @@ std::expected<std::unique_ptr<kafka_stack>, std::string> kafka_stack::open(kafka
     }
     s->auth_ = std::move(*auth);
     s->ports_ = make_services(opt.http, *s->gateway_, *s->auth_, s->metrics_, *s->hub_, *s->views_);
+    s->ports_->stats = s->folds_.stats();
+    s->ports_->staffing = s->folds_.staffing();
+    s->ports_->loyalty = s->folds_.loyalty();
     s->add_gauges();
     auto server = http::server::open(opt.http, *s->ports_, http::served_routes());
     if (!server) {
@@ -89,12 +100,18 @@ void kafka_stack::add_gauges() {
                    [feed = feed_.get()] { return static_cast<double>(feed->resumed_at()); });
     metrics_.gauge("salonq_projection_records_read", "Kafka mode: records of salonq.events read since start.",
                    [feed = feed_.get()] { return static_cast<double>(feed->records_read()); });
+    folds_.add_metrics(metrics_);
 }
 
 kafka_stack::~kafka_stack() {
     // run() has returned. The feed stops first (it joins its thread: a change already under way may still call the
-    // gateway), then the gateway answers its waiters while the server's io_context (their timers') exists.
+    // gateway or wake the folds), then the folds stop, then the gateway answers its waiters while the server's
+    // io_context (their timers') exists.
     feed_.reset();
+    if (views_) {
+        views_->unsubscribe(folds_woken_);
+    }
+    folds_.stop(); // the staffing advisor answers what waits while the server's io_context exists
     gateway_.reset();
     server_.reset();
 }

@@ -5,36 +5,8 @@
 #include <fmt/format.h>
 
 #include <mutex>
-#include <thread>
 
 namespace salonq::engine::kafka {
-namespace {
-
-// The topic's partition count from the cluster's metadata, waiting for a topic just created to show.
-[[nodiscard]] std::expected<std::int32_t, error> partitions_of(rd_kafka_t* rk, std::string const& topic,
-                                                               std::chrono::milliseconds timeout) {
-    auto const deadline = std::chrono::steady_clock::now() + timeout;
-    std::string why = "no answer";
-    while (std::chrono::steady_clock::now() < deadline) {
-        rd_kafka_metadata_t const* raw = nullptr;
-        if (auto err = rd_kafka_metadata(rk, 1, nullptr, &raw, 2000); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            why = rd_kafka_err2str(err);
-            continue;
-        }
-        detail::metadata_ptr md{raw};
-        for (int t = 0; t < md->topic_cnt; ++t) {
-            auto const& m = md->topics[t];
-            if (topic == m.topic && m.err == RD_KAFKA_RESP_ERR_NO_ERROR && m.partition_cnt > 0) {
-                return m.partition_cnt;
-            }
-        }
-        why = "the topic does not exist (salonq topics create)";
-        std::this_thread::sleep_for(std::chrono::milliseconds{200});
-    }
-    return std::unexpected(error{errc::retryable, fmt::format("topic {}: {}", topic, why)});
-}
-
-} // namespace
 
 struct topic_tail::impl {
     detail::handle_ptr consumer;
@@ -90,7 +62,7 @@ std::expected<std::unique_ptr<topic_tail>, error> topic_tail::open(settings cons
         return std::unexpected(consumer.error());
     }
     i->consumer = std::move(*consumer);
-    auto count = partitions_of(i->consumer.get(), i->topic, s.timeout);
+    auto count = detail::topic_partitions(i->consumer.get(), i->topic, s.timeout);
     if (!count) {
         return std::unexpected(count.error());
     }

@@ -7,7 +7,7 @@
 #include "test/support/broker.hpp"
 #include "test/support/http_client.hpp"
 #include "test/support/http_salon.hpp"
-#include "test/support/piped_process.hpp"
+#include "test/support/kafka_api.hpp"
 
 #include <doctest/doctest.h>
 
@@ -22,69 +22,9 @@ namespace bhttp = boost::beast::http;
 constexpr int partitions = 4;
 std::string const salon = "/v1/salons/k1";
 
-// The line `salonq token issue` prints on stdout: the token.
-std::string issue_token(std::string const& data, std::string const& keyring, std::vector<std::string> const& args) {
-    std::vector<std::string> argv{salonq_binary(), "--data", data,    "token", "issue",
-                                  "--keyring",     keyring,  "--ttl", "1h"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    piped_process issue{argv};
-    auto token = issue.read_line(30s);
-    REQUIRE(token);
-    REQUIRE(issue.wait() == 0);
-    return *token;
-}
-
-// An api instance of the cluster: `salonq serve --brokers B --role api` on a free port.
-class api_instance {
-public:
-    api_instance(kafka_broker const& broker, std::string const& name, std::string const& keyring)
-        : process_(std::make_unique<piped_process>(
-              std::vector<std::string>{salonq_binary(), "--data", broker.dir() / name,  "--log-level",
-                                       "warn",          "serve",  "--brokers",          broker.bootstrap(),
-                                       "--role",        "api",    "--listen",           "127.0.0.1:0",
-                                       "--keyring",     keyring,  "--client-rate",      "0",
-                                       "--token-rate",  "0",      "--decision-wait-ms", "30000"})) {
-        auto line = process_->read_line(60s);
-        REQUIRE_MESSAGE(line, "serve --role api printed no line");
-        auto const colon = line->rfind(':', line->find(" ("));
-        port_ = static_cast<std::uint16_t>(std::stoi(line->substr(colon + 1)));
-    }
-    [[nodiscard]] std::uint16_t port() const { return port_; }
-    // Until /readyz says ready (the views caught up), at most `limit`.
-    void wait_ready(std::chrono::seconds limit) const {
-        auto const deadline = std::chrono::steady_clock::now() + limit;
-        std::string last;
-        while (std::chrono::steady_clock::now() < deadline) {
-            auto const r = http_client{port_}.get("/readyz");
-            if (r.status == 200) {
-                return;
-            }
-            last = r.body;
-            std::this_thread::sleep_for(200ms);
-        }
-        FAIL("not ready: " << last);
-    }
-    int stop() {
-        process_->kill(SIGTERM);
-        return process_->wait();
-    }
-
-private:
-    std::unique_ptr<piped_process> process_;
-    std::uint16_t port_ = 0;
-};
-
 http_answer walk_in(http_client& c, std::string const& key, std::string const& name) {
     return c.post(salon + "/walk-ins", R"({"customer":{"name":")" + name + R"("},"services":["HC"]})",
                   {{"Idempotency-Key", key}});
-}
-
-// A gauge of GET /metrics.
-double metric(http_client& c, std::string const& name) {
-    auto const text = c.get("/metrics").body;
-    std::smatch m;
-    REQUIRE_MESSAGE(std::regex_search(text, m, std::regex{"\n" + name + " ([-0-9.e+]+)"}), text);
-    return std::stod(m[1]);
 }
 
 // Whether `token` is refused (401) by the instance within `limit`.

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <thread>
+
 namespace salonq::engine::kafka {
 
 std::expected<detail::handle_ptr, error> make_client(settings const& s, rd_kafka_type_t type,
@@ -44,5 +46,32 @@ std::expected<detail::handle_ptr, error> make_client(settings const& s, rd_kafka
     (void)conf.release();
     return detail::handle_ptr{rk};
 }
+
+namespace detail {
+
+std::expected<std::int32_t, error> topic_partitions(rd_kafka_t* rk, std::string const& topic,
+                                                    std::chrono::milliseconds timeout) {
+    auto const deadline = std::chrono::steady_clock::now() + timeout;
+    std::string why = "no answer";
+    while (std::chrono::steady_clock::now() < deadline) {
+        rd_kafka_metadata_t const* raw = nullptr;
+        if (auto err = rd_kafka_metadata(rk, 1, nullptr, &raw, 2000); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            why = rd_kafka_err2str(err);
+            continue;
+        }
+        metadata_ptr md{raw};
+        for (int t = 0; t < md->topic_cnt; ++t) {
+            auto const& m = md->topics[t];
+            if (topic == m.topic && m.err == RD_KAFKA_RESP_ERR_NO_ERROR && m.partition_cnt > 0) {
+                return m.partition_cnt;
+            }
+        }
+        why = "the topic does not exist (salonq topics create)";
+        std::this_thread::sleep_for(std::chrono::milliseconds{200});
+    }
+    return std::unexpected(error{errc::retryable, fmt::format("topic {}: {}", topic, why)});
+}
+
+} // namespace detail
 
 } // namespace salonq::engine::kafka

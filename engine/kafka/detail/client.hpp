@@ -5,6 +5,8 @@
 #include "engine/kafka/detail/handles.hpp"
 #include "engine/kafka/settings.hpp"
 
+#include <chrono>
+#include <cstdint>
 #include <expected>
 #include <map>
 #include <string>
@@ -16,5 +18,13 @@ namespace salonq::engine::kafka {
                                                                    std::map<std::string, std::string> const& properties,
                                                                    void (*configure)(rd_kafka_conf_t*, void*) = nullptr,
                                                                    void* opaque = nullptr);
+
+namespace detail {
+
+// The topic's partition count from the cluster's metadata, waiting up to `timeout` for a topic just created to show.
+[[nodiscard]] std::expected<std::int32_t, error> topic_partitions(rd_kafka_t* rk, std::string const& topic,
+                                                                  std::chrono::milliseconds timeout);
+
+} // namespace detail
 
 } // namespace salonq::engine::kafka
