@@ -26,11 +26,8 @@ using salonq::test::text_at;
 using salonq::api::auth::role;
 using salonq::test::http_client;
 using salonq::test::http_fixture;
+using salonq::test::london_today;
 
-salonq::engine::local_day london_today() {
-    auto const now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-    return salonq::engine::local_day_of("Europe/London", now);
-}
 std::string day_text(salonq::engine::local_day d) { return salonq::engine::codec::format_day(d); }
 
 std::string const walk_in_body = R"({"customer":{"name":"Bo"},"services":["HC"]})";

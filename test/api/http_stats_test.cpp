@@ -26,10 +26,7 @@ using salonq::test::http_client;
 using salonq::test::http_fixture;
 
 // Today in London, as the salon counts its days.
-std::string london_today() {
-    auto const now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-    return salonq::engine::codec::format_day(salonq::engine::local_day_of("Europe/London", now));
-}
+std::string london_today() { return salonq::engine::codec::format_day(salonq::test::london_today()); }
 
 std::string const walk_in_body = R"({"customer":{"name":"Bo"},"services":["HC"]})";
 

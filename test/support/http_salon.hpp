@@ -3,13 +3,21 @@
 // A salon opened over the HTTP API, as the HTTP tests need one: registered, one service (HC, 30 min), one owner
 // (ana) on duty. `salon` is its path, /v1/salons/{salonId}; the client's token must be admin's.
 
+#include "engine/domain/calendar.hpp"
 #include "test/support/http_client.hpp"
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <string>
 
 namespace salonq::test {
+
+// Today in London, the test salons' time zone, as they count their days.
+inline engine::local_day london_today() {
+    auto const now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    return engine::local_day_of("Europe/London", now);
+}
 
 inline void open_salon_over_http(http_client& c, std::string const& salon) {
     namespace bhttp = boost::beast::http;
