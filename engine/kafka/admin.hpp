@@ -39,6 +39,10 @@ struct topic_layout {
 [[nodiscard]] std::expected<void, error> create_topic(settings const& s, char const* name, std::int32_t partitions,
                                                       std::int16_t replication, bool compacted = false);
 
+// The partition count of one topic, waiting up to the settings' timeout for it to show (errc::retryable if it does
+// not: it may not exist, `salonq topics create` makes salonq's).
+[[nodiscard]] std::expected<std::int32_t, error> partitions_of(settings const& s, std::string const& topic);
+
 // The check every engine worker makes before it starts: the partition count its topics agree on.
 [[nodiscard]] std::expected<std::int32_t, error> check_layout(topic_layout const& layout);
 // Whether salonq.snapshots takes the largest snapshot. A topic not yet created passes; a limit too small is

@@ -1,0 +1,218 @@
+#include "engine/kafka/group_consumer.hpp"
+
+#include "engine/kafka/detail/client.hpp"
+#include "engine/kafka/detail/group_consumer_impl.hpp"
+#include "engine/logging/logger.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace salonq::engine::kafka {
+namespace {
+
+constexpr int committed_wait_ms = 15000;
+constexpr int stable_offset_attempts = 40; // of committed_wait_ms each: a stuck coordinator ends the consumer
+constexpr std::chrono::seconds leave_limit{15};
+
+logging::logger const& log() {
+    static logging::logger const l{"kafka"};
+    return l;
+}
+
+} // namespace
+
+void group_consumer::impl::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
+                                        void* opaque) {
+    auto* self = static_cast<impl*>(opaque);
+    bool const cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        self->ever_assigned = true;
+        self->take(rk, parts);
+        if (cooperative) {
+            detail::error_ptr e{rd_kafka_incremental_assign(rk, parts)};
+        } else {
+            (void)rd_kafka_assign(rk, parts);
+        }
+        return;
+    }
+    self->give(parts);
+    if (cooperative) {
+        detail::error_ptr e{rd_kafka_incremental_unassign(rk, parts)};
+    } else {
+        (void)rd_kafka_assign(rk, nullptr);
+    }
+}
+
+// The committed offsets of the new partitions once stable (no transaction holds them), then where the listener
+// wants each read from.
+void group_consumer::impl::take(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* parts) {
+    auto e = rd_kafka_committed(rk, parts, committed_wait_ms);
+    for (int attempt = 1; e != RD_KAFKA_RESP_ERR_NO_ERROR && attempt < stable_offset_attempts; ++attempt) {
+        log().info("{}: waiting for the committed offsets of new partitions: {}", options.topic, rd_kafka_err2str(e));
+        e = rd_kafka_committed(rk, parts, committed_wait_ms);
+    }
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        failure =
+            error{errc::retryable, fmt::format("committed offsets of {}: {}", options.topic, rd_kafka_err2str(e))};
+        return;
+    }
+    for (int i = 0; i < parts->cnt; ++i) {
+        auto& part = parts->elems[i];
+        auto start = listener.assigned(part.partition, std::max<std::int64_t>(part.offset, 0));
+        if (!start) {
+            failure = start.error();
+            return;
+        }
+        part.offset = *start;
+        owned.insert(part.partition);
+        moved.insert(part.partition);
+    }
+}
+
+void group_consumer::impl::give(rd_kafka_topic_partition_list_t const* parts) {
+    for (int i = 0; i < parts->cnt; ++i) {
+        auto const p = parts->elems[i].partition;
+        owned.erase(p);
+        moved.insert(p);
+        listener.revoked(p);
+    }
+}
+
+detail::partition_list_ptr group_consumer::impl::owned_list() const {
+    detail::partition_list_ptr list{rd_kafka_topic_partition_list_new(static_cast<int>(owned.size()))};
+    for (auto const p : owned) {
+        rd_kafka_topic_partition_list_add(list.get(), options.topic.c_str(), p);
+    }
+    return list;
+}
+
+group_consumer::group_consumer(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
+
+group_consumer::~group_consumer() {
+    if (impl_->consumer && !detail::leave_group(impl_->consumer, impl_->ever_assigned, leave_limit)) {
+        log().warn("leaving the consumer group {} did not finish within 15 s; the group will notice by the session "
+                   "timeout",
+                   impl_->options.group);
+        (void)impl_.release(); // the closing thread may still call back into it
+    }
+}
+
+std::expected<std::unique_ptr<group_consumer>, error> group_consumer::open(group_consumer_options options,
+                                                                           partition_listener& listener) {
+    auto i = std::make_unique<impl>(std::move(options), listener);
+    auto const& o = i->options;
+    auto consumer = make_client(
+        o.kafka, RD_KAFKA_CONSUMER,
+        {{"group.id", o.group},
+         {"partition.assignment.strategy", "cooperative-sticky"},
+         {"isolation.level", "read_committed"},
+         {"enable.auto.commit", "false"},
+         {"enable.auto.offset.store", "false"},
+         {"auto.offset.reset", "earliest"},
+         {"session.timeout.ms", std::to_string(o.session_timeout.count())},
+         {"heartbeat.interval.ms", std::to_string(o.session_timeout.count() / 3)},
+         {"fetch.wait.max.ms", "100"}},
+        [](rd_kafka_conf_t* conf, void* opaque) {
+            rd_kafka_conf_set_rebalance_cb(conf, &impl::on_rebalance);
+            rd_kafka_conf_set_opaque(conf, opaque);
+        },
+        i.get());
+    if (!consumer) {
+        return std::unexpected(consumer.error());
+    }
+    i->consumer = std::move(*consumer);
+    auto count = detail::topic_partitions(i->consumer.get(), o.topic, o.kafka.timeout);
+    if (!count) {
+        return std::unexpected(count.error());
+    }
+    i->partitions = *count;
+    rd_kafka_poll_set_consumer(i->consumer.get());
+    detail::partition_list_ptr topics{rd_kafka_topic_partition_list_new(1)};
+    rd_kafka_topic_partition_list_add(topics.get(), o.topic.c_str(), RD_KAFKA_PARTITION_UA);
+    if (auto err = rd_kafka_subscribe(i->consumer.get(), topics.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return std::unexpected(error{errc::retryable, fmt::format("subscribe: {}", rd_kafka_err2str(err))});
+    }
+    return std::unique_ptr<group_consumer>(new group_consumer(std::move(i)));
+}
+
+std::int32_t group_consumer::partition_count() const noexcept { return impl_->partitions; }
+std::string const& group_consumer::topic() const noexcept { return impl_->options.topic; }
+
+std::expected<std::vector<log::record>, error> group_consumer::poll(std::size_t max, std::chrono::milliseconds wait) {
+    auto& s = *impl_;
+    std::vector<log::record> out;
+    auto timeout = static_cast<int>(wait.count());
+    while (out.size() < max) {
+        detail::message_ptr m{rd_kafka_consumer_poll(s.consumer.get(), timeout)};
+        if (s.failure) {
+            return std::unexpected(*s.failure);
+        }
+        if (!s.moved.empty()) {
+            std::erase_if(out, [&](log::record const& r) { return s.moved.contains(r.partition.value()); });
+            s.moved.clear();
+        }
+        if (!m) {
+            break;
+        }
+        timeout = 0; // after the first: only what has arrived
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            continue;
+        }
+        if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            auto const message = fmt::format("reading {}: {}", s.options.topic, rd_kafka_message_errstr(m.get()));
+            if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+                return std::unexpected(error{errc::fenced, message});
+            }
+            log().warn("{}", message);
+            continue;
+        }
+        if (!s.owned.contains(m->partition)) {
+            continue;
+        }
+        out.push_back(
+            log::record{partition_id{m->partition}, offset_t{m->offset},
+                        m->key ? std::string{static_cast<char const*>(m->key), m->key_len} : std::string{},
+                        m->payload ? std::string{static_cast<char const*>(m->payload), m->len} : std::string{}});
+    }
+    return out;
+}
+
+std::expected<void, error> group_consumer::commit(std::map<std::int32_t, std::int64_t> const& next) {
+    if (next.empty()) {
+        return {};
+    }
+    detail::partition_list_ptr list{rd_kafka_topic_partition_list_new(static_cast<int>(next.size()))};
+    for (auto const& [p, offset] : next) {
+        rd_kafka_topic_partition_list_add(list.get(), impl_->options.topic.c_str(), p)->offset = offset;
+    }
+    if (auto err = rd_kafka_commit(impl_->consumer.get(), list.get(), 0); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return std::unexpected(error{
+            errc::retryable, fmt::format("committing offsets of {}: {}", impl_->options.topic, rd_kafka_err2str(err))});
+    }
+    return {};
+}
+
+std::expected<void, error> group_consumer::rewind() {
+    auto list = impl_->owned_list();
+    if (list->cnt == 0) {
+        return {};
+    }
+    if (auto err = rd_kafka_committed(impl_->consumer.get(), list.get(), committed_wait_ms);
+        err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return std::unexpected(error{errc::retryable, fmt::format("committed offsets: {}", rd_kafka_err2str(err))});
+    }
+    for (int i = 0; i < list->cnt; ++i) {
+        if (list->elems[i].offset < 0) {
+            list->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+        }
+    }
+    detail::error_ptr e{rd_kafka_seek_partitions(impl_->consumer.get(), list.get(), committed_wait_ms)};
+    if (e) {
+        return std::unexpected(error{errc::retryable, fmt::format("seek: {}", rd_kafka_error_string(e.get()))});
+    }
+    return {};
+}
+
+} // namespace salonq::engine::kafka
