@@ -312,6 +312,41 @@ engine::offset_t notify_store::next_offset(engine::partition_id p) const {
     return impl_->offsets.next(p);
 }
 
+std::expected<std::size_t, std::string>
+notify_store::take_in(std::span<delivery const> incoming, std::map<std::int32_t, std::int64_t> const& next_offsets) {
+    std::lock_guard lock{impl_->mutex};
+    auto batch = impl_->db->make_batch();
+    std::vector<delivery const*> joined;
+    for (auto const& d : incoming) {
+        if (impl_->pending.contains(d.id) ||
+            std::ranges::any_of(joined, [&](delivery const* j) { return j->id == d.id; })) {
+            continue;
+        }
+        auto dead = impl_->db->get(dead_family, dead_prefix(d.salon) + d.id);
+        if (!dead) {
+            return std::unexpected(failure("reading a dead letter", dead.error().message));
+        }
+        if (dead->has_value()) {
+            continue;
+        }
+        batch.put(outbox_family, "q" + d.id, encode_delivery(d));
+        joined.push_back(&d);
+    }
+    for (auto const& [p, next] : next_offsets) {
+        impl_->offsets.put(batch, engine::partition_id{p}, engine::offset_t{next});
+    }
+    if (auto written = impl_->db->write(batch, true); !written) {
+        return std::unexpected(failure("writing deliveries taken in", written.error().message));
+    }
+    for (auto const* d : joined) {
+        impl_->pending.insert_or_assign(d->id, *d);
+    }
+    for (auto const& [p, next] : next_offsets) {
+        impl_->offsets.advance(engine::partition_id{p}, engine::offset_t{next});
+    }
+    return joined.size();
+}
+
 std::vector<delivery> notify_store::take_due(engine::instant now, std::size_t max) {
     std::lock_guard lock{impl_->mutex};
     std::vector<delivery const*> due;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <expected>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -57,6 +58,13 @@ public:
     // Reads every partition from next_offset(p) to its end and applies what it finds. True if anything was new.
     [[nodiscard]] std::expected<bool, std::string> catch_up(engine::log::reader& events, engine::instant now);
     [[nodiscard]] engine::offset_t next_offset(engine::partition_id p) const;
+
+    // Kafka mode, where the notifications come derived (salonq.notifications) instead of folded here: deliveries
+    // read from the topic join the outbox, each id once (one already pending or a dead letter is passed over), with
+    // each partition's next offset, in one fsynced batch. The offsets are then the topic's (a store is fed from one
+    // log or the other, never both). How many joined.
+    [[nodiscard]] std::expected<std::size_t, std::string>
+    take_in(std::span<delivery const> incoming, std::map<std::int32_t, std::int64_t> const& next_offsets);
 
     // Deliveries due at `now` (at most max, oldest due first) that no sender holds; each is held until delivered()
     // or failed() is called with its id.
