@@ -1,0 +1,224 @@
+#include "notify/kafka/deriver.hpp"
+
+#include "engine/codec/event_codec.hpp"
+#include "engine/kafka/admin.hpp"
+#include "engine/kafka/group_consumer.hpp"
+#include "engine/kafka/topic_log_reader.hpp"
+#include "engine/kafka/transactional_producer.hpp"
+#include "engine/logging/logger.hpp"
+#include "engine/runtime/consumer_offsets.hpp"
+#include "notify/deliver/payload.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace salonq::notify {
+namespace {
+
+namespace lk = engine::kafka;
+constexpr std::size_t rebuild_read = 4096;
+constexpr std::chrono::milliseconds poll_wait{100};
+
+// A notification goes to the partition number of its event: the topics must agree.
+[[nodiscard]] std::expected<void, std::string> same_partitions(lk::settings const& s) {
+    auto events = lk::partitions_of(s, lk::events_topic);
+    auto told = lk::partitions_of(s, lk::notifications_topic);
+    if (!events || !told) {
+        return std::unexpected((!events ? events : told).error().message);
+    }
+    if (*events != *told) {
+        return std::unexpected(fmt::format("{} has {} partitions and {} {}: they must agree (salonq topics create)",
+                                           lk::notifications_topic, *told, lk::events_topic, *events));
+    }
+    return {};
+}
+
+} // namespace
+
+struct kafka_deriver::impl final : lk::partition_listener {
+    // A salon's notifier and the partition it belongs to (what a revoked partition takes away).
+    struct held {
+        std::int32_t partition = 0;
+        salon_notifier notifier;
+    };
+
+    deriver_options options;
+    notify_store const& settings;
+    deriver_stats stats;
+    logging::logger log;
+    std::unique_ptr<lk::topic_log_reader> events; // rebuilds
+    std::unique_ptr<lk::group_consumer> consumer;
+    std::unique_ptr<lk::transactional_producer> producer;
+    std::map<std::string, held, std::less<>> notifiers; // only the deriving thread (callbacks run inside its poll)
+    mutable std::mutex problem_mutex;
+    std::optional<std::string> problem; // under problem_mutex
+    std::jthread thread;                // last: stops first
+
+    impl(deriver_options o, notify_store const& s)
+        : options(std::move(o)), settings(s), log("notify", {logging::kv("instance", options.instance)}) {}
+
+    [[nodiscard]] notify_rules rules_of(engine::salon_id const& salon) const {
+        auto const s = settings.settings(salon);
+        return s ? s->rules : notify_rules{};
+    }
+
+    // Taking p over: its notifiers are folded from the partition's start up to what the group has committed, without
+    // emitting (what they derived is in the topic already, or was for a salon without settings then).
+    [[nodiscard]] std::expected<std::int64_t, lk::error> assigned(std::int32_t p, std::int64_t committed) override {
+        auto from = engine::offset_t{0};
+        std::uint64_t folded = 0;
+        while (from.value() < committed) {
+            auto run = engine::runtime::read_decoded(*events, engine::partition_id{p}, from, rebuild_read, nullptr);
+            if (!run) {
+                return std::unexpected(
+                    lk::error{lk::errc::retryable, fmt::format("rebuilding partition {}: {}", p, run.error().message)});
+            }
+            for (auto const& [offset, entry] : run->entries) {
+                auto const* e = std::get_if<engine::event>(&entry);
+                if (e != nullptr && offset.value() < committed) {
+                    auto& h = notifiers.try_emplace(e->salon.value(), held{p, {}}).first->second;
+                    (void)h.notifier.apply(*e, rules_of(e->salon));
+                    ++folded;
+                }
+            }
+            if (run->end.value() == from.value()) {
+                break; // only markers up to the committed offset
+            }
+            from = run->end;
+        }
+        stats.rebuilt_events.fetch_add(folded, std::memory_order_relaxed);
+        log.info("partition {} taken over: {} events folded up to offset {}", p, folded, committed);
+        return committed;
+    }
+
+    void revoked(std::int32_t p) override {
+        std::erase_if(notifiers, [p](auto const& kv) { return kv.second.partition == p; });
+    }
+
+    // One batch: folded, its notifications produced with its offsets in one transaction. On an abort the notifiers
+    // it touched are put back and the consumer reads again from the committed offsets.
+    [[nodiscard]] std::expected<void, lk::error> step() {
+        auto records = consumer->poll(options.max_batch, poll_wait);
+        if (!records) {
+            return std::unexpected(records.error());
+        }
+        if (records->empty()) {
+            return {};
+        }
+        std::map<std::string, std::optional<held>, std::less<>> before;
+        std::vector<lk::outgoing_record> out;
+        std::map<std::int32_t, std::int64_t> next;
+        std::uint64_t folded = 0;
+        for (auto const& r : *records) {
+            next[r.partition.value()] = r.offset.value() + 1;
+            auto entry = engine::codec::decode_entry(r.value);
+            auto const* e = entry ? std::get_if<engine::event>(&*entry) : nullptr;
+            if (e == nullptr) {
+                continue; // a rejection, or a record that is no salon's entry (command_invalid answers)
+            }
+            auto const found = notifiers.find(e->salon.value());
+            before.try_emplace(e->salon.value(),
+                               found == notifiers.end() ? std::nullopt : std::optional<held>{found->second});
+            auto& h = notifiers.try_emplace(e->salon.value(), held{r.partition.value(), {}}).first->second;
+            auto const s = settings.settings(e->salon);
+            auto const told = h.notifier.apply(*e, s ? s->rules : notify_rules{});
+            ++folded;
+            if (s) {
+                for (auto const& t : told) {
+                    out.push_back(lk::outgoing_record{r.partition.value(), e->salon.value(), encode_notification(t),
+                                                      "notification"});
+                }
+            }
+        }
+        auto committed = producer->commit(lk::notifications_topic, out, *consumer, next);
+        stats.aborts.store(producer->aborts(), std::memory_order_relaxed);
+        if (!committed) {
+            put_back(before);
+            return std::unexpected(committed.error());
+        }
+        stats.transactions.fetch_add(1, std::memory_order_relaxed);
+        stats.events.fetch_add(folded, std::memory_order_relaxed);
+        stats.notifications.fetch_add(out.size(), std::memory_order_relaxed);
+        return {};
+    }
+
+    void put_back(std::map<std::string, std::optional<held>, std::less<>>& before) {
+        for (auto& [salon, h] : before) {
+            if (h) {
+                notifiers.insert_or_assign(salon, std::move(*h));
+            } else {
+                notifiers.erase(salon);
+            }
+        }
+    }
+
+    void set_problem(std::optional<std::string> p) {
+        std::lock_guard lock{problem_mutex};
+        problem = std::move(p);
+    }
+
+    void run(std::stop_token const& stop) {
+        while (!stop.stop_requested()) {
+            auto done = step();
+            if (done) {
+                set_problem(std::nullopt);
+                continue;
+            }
+            if (done.error().code != lk::errc::retryable) {
+                log.error("the notifier's deriver stops: {}", done.error().message);
+                set_problem("deriving notifications: " + done.error().message);
+                return;
+            }
+            log.warn("a batch of notifications was given up, deriving it again: {}", done.error().message);
+            set_problem("deriving notifications: " + done.error().message);
+            while (!stop.stop_requested() && !consumer->rewind()) {
+                std::this_thread::sleep_for(std::chrono::milliseconds{500}); // the cluster is not answering yet
+            }
+        }
+    }
+};
+
+kafka_deriver::kafka_deriver(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
+
+kafka_deriver::~kafka_deriver() {
+    impl_->thread = {}; // joins: no batch is in flight after this
+    impl_->consumer.reset();
+}
+
+std::expected<std::unique_ptr<kafka_deriver>, std::string> kafka_deriver::open(deriver_options options,
+                                                                               notify_store const& settings) {
+    auto i = std::make_unique<impl>(std::move(options), settings);
+    auto const& o = i->options;
+    if (auto same = same_partitions(o.kafka); !same) {
+        return std::unexpected(same.error());
+    }
+    auto events = lk::topic_log_reader::open(o.kafka, lk::events_topic);
+    if (!events) {
+        return std::unexpected("the reader of salonq.events: " + events.error().message);
+    }
+    i->events = std::move(*events);
+    auto producer = lk::transactional_producer::open(o.kafka, o.group + "-" + o.instance);
+    if (!producer) {
+        return std::unexpected("the producer of salonq.notifications: " + producer.error().message);
+    }
+    i->producer = std::move(*producer);
+    auto consumer = lk::group_consumer::open({o.kafka, o.group, lk::events_topic, o.session_timeout}, *i);
+    if (!consumer) {
+        return std::unexpected("the consumer of salonq.events: " + consumer.error().message);
+    }
+    i->consumer = std::move(*consumer);
+    i->thread = std::jthread{[self = i.get()](std::stop_token const& stop) { self->run(stop); }};
+    return std::unique_ptr<kafka_deriver>(new kafka_deriver(std::move(i)));
+}
+
+deriver_stats const& kafka_deriver::stats() const noexcept { return impl_->stats; }
+
+std::optional<std::string> kafka_deriver::problem() const {
+    std::lock_guard lock{impl_->problem_mutex};
+    return impl_->problem;
+}
+
+} // namespace salonq::notify

@@ -1,0 +1,150 @@
+#include "notify/kafka/intake.hpp"
+
+#include "engine/kafka/group_consumer.hpp"
+#include "engine/logging/logger.hpp"
+#include "notify/deliver/payload.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace salonq::notify {
+namespace {
+
+namespace lk = engine::kafka;
+constexpr std::size_t poll_max = 1000;
+constexpr std::chrono::milliseconds poll_wait{200};
+
+engine::instant system_now() {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+} // namespace
+
+struct kafka_intake::impl final : lk::partition_listener {
+    intake_options options;
+    notify_store& store;
+    std::function<void()> queued;
+    intake_stats stats;
+    logging::logger log;
+    std::unique_ptr<lk::group_consumer> consumer;
+    mutable std::mutex problem_mutex;
+    std::optional<std::string> problem; // under problem_mutex
+    std::jthread thread;                // last: stops first
+
+    impl(intake_options o, notify_store& s, std::function<void()> q)
+        : options(std::move(o)), store(s), queued(std::move(q)),
+          log("notify", {logging::kv("instance", options.instance)}) {}
+
+    [[nodiscard]] std::expected<std::int64_t, lk::error> assigned(std::int32_t p, std::int64_t committed) override {
+        return std::max(committed, store.next_offset(engine::partition_id{p}).value());
+    }
+    void revoked(std::int32_t /*p*/) override {} // what was taken in stays in the outbox and is delivered from here
+
+    // One record as a delivery due now; a record that is no notification is named by its place only.
+    [[nodiscard]] std::optional<delivery> delivery_of(engine::log::record const& r) const {
+        auto n = decode_notification(r.value);
+        if (!n || n->salon.value() != r.key) {
+            log.warn("{} partition {} offset {}: not a notification, passed over", lk::notifications_topic,
+                     r.partition.value(), r.offset.value());
+            return std::nullopt;
+        }
+        return delivery{n->id, n->salon, r.value, 0, options.clock(), {}};
+    }
+
+    // A batch read but not yet durable in the outbox: taken in again before anything else is read.
+    std::vector<delivery> incoming;
+    std::map<std::int32_t, std::int64_t> next;
+
+    [[nodiscard]] std::expected<void, std::string> read() {
+        auto records = consumer->poll(poll_max, poll_wait);
+        if (!records) {
+            return std::unexpected(records.error().message);
+        }
+        for (auto const& r : *records) {
+            next[r.partition.value()] = r.offset.value() + 1;
+            if (auto d = delivery_of(r)) {
+                incoming.push_back(std::move(*d));
+            }
+        }
+        stats.read.fetch_add(records->size(), std::memory_order_relaxed);
+        return {};
+    }
+
+    [[nodiscard]] std::expected<void, std::string> step() {
+        if (next.empty()) {
+            if (auto got = read(); !got || next.empty()) {
+                return got;
+            }
+        }
+        auto joined = store.take_in(incoming, next);
+        if (!joined) {
+            return std::unexpected(joined.error()); // kept: taken in again at the next step
+        }
+        stats.joined.fetch_add(*joined, std::memory_order_relaxed);
+        if (*joined > 0) {
+            queued();
+        }
+        // Durable in the outbox: the group may move on. A failed commit is made good by the next one (and the
+        // offsets stored with the outbox keep this instance from taking the records in twice).
+        auto committed = consumer->commit(next);
+        incoming.clear();
+        next.clear();
+        if (!committed) {
+            log.warn("{}", committed.error().message);
+        }
+        return {};
+    }
+
+    void set_problem(std::optional<std::string> p) {
+        std::lock_guard lock{problem_mutex};
+        problem = std::move(p);
+    }
+
+    void run(std::stop_token const& stop) {
+        while (!stop.stop_requested()) {
+            auto done = step();
+            set_problem(done ? std::nullopt : std::optional{"taking notifications in: " + done.error()});
+            if (!done) {
+                log.error("taking notifications in (retrying): {}", done.error());
+                std::this_thread::sleep_for(std::chrono::seconds{1});
+            }
+        }
+    }
+};
+
+kafka_intake::kafka_intake(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
+
+kafka_intake::~kafka_intake() {
+    impl_->thread = {}; // joins
+    impl_->consumer.reset();
+}
+
+std::expected<std::unique_ptr<kafka_intake>, std::string>
+kafka_intake::open(intake_options options, notify_store& store, std::function<void()> queued) {
+    if (!options.clock) {
+        options.clock = system_now;
+    }
+    auto i = std::make_unique<impl>(std::move(options), store, std::move(queued));
+    auto const& o = i->options;
+    auto consumer = lk::group_consumer::open({o.kafka, o.group, lk::notifications_topic, o.session_timeout}, *i);
+    if (!consumer) {
+        return std::unexpected("the consumer of salonq.notifications: " + consumer.error().message);
+    }
+    i->consumer = std::move(*consumer);
+    i->thread = std::jthread{[self = i.get()](std::stop_token const& stop) { self->run(stop); }};
+    return std::unique_ptr<kafka_intake>(new kafka_intake(std::move(i)));
+}
+
+intake_stats const& kafka_intake::stats() const noexcept { return impl_->stats; }
+
+std::optional<std::string> kafka_intake::problem() const {
+    std::lock_guard lock{impl_->problem_mutex};
+    return impl_->problem;
+}
+
+} // namespace salonq::notify
