@@ -397,9 +397,18 @@ int run_topics_create(kafka_options const& ko) {
         std::cerr << "salonq topics create: " << layout.error().message << "\n";
         return 1;
     }
-    if (auto made = engine::kafka::create_topic(s, engine::kafka::revocations_topic, 1,
-                                                static_cast<std::int16_t>(ko.replication), true);
-        !made) {
+    // The api role's: revocations and notification settings (compacted, one partition, read whole by every
+    // instance) and the notifications (one partition per events partition: a notification goes where its event is).
+    auto const replication = static_cast<std::int16_t>(ko.replication);
+    auto made = engine::kafka::create_topic(s, engine::kafka::revocations_topic, 1, replication, true);
+    if (made) {
+        made = engine::kafka::create_topic(s, engine::kafka::notify_settings_topic, 1, replication, true);
+    }
+    if (made) {
+        made = engine::kafka::create_topic(s, engine::kafka::notifications_topic,
+                                           layout->events.value_or(ko.partitions), replication);
+    }
+    if (!made) {
         std::cerr << "salonq topics create: " << made.error().message << "\n";
         return 1;
     }
