@@ -147,7 +147,9 @@ std::expected<std::vector<log::record>, error> group_consumer::poll(std::size_t 
     while (out.size() < max) {
         detail::message_ptr m{rd_kafka_consumer_poll(s.consumer.get(), timeout)};
         if (s.failure) {
-            return std::unexpected(*s.failure);
+            auto failed = std::move(*s.failure);
+            s.failure.reset();
+            return std::unexpected(std::move(failed));
         }
         if (!s.moved.empty()) {
             std::erase_if(out, [&](log::record const& r) { return s.moved.contains(r.partition.value()); });

@@ -19,7 +19,8 @@ public:
     virtual ~partition_listener() = default;
     // Partition p is this member's now; `committed` is the group's committed offset of p (0: none yet), read once
     // no open transaction holds it (stable). The answer is where reading starts (the committed offset, or further on
-    // if the owner stored more itself); an error ends the consumer: poll() returns it.
+    // if the owner stored more itself). An error is returned by poll(), once: p is then assigned but not read (the
+    // owner should leave the group, destroying the consumer, so that the partition moves on).
     [[nodiscard]] virtual std::expected<std::int64_t, error> assigned(std::int32_t p, std::int64_t committed) = 0;
     // Partition p is no longer this member's (handed over or lost): forget what was kept for it.
     virtual void revoked(std::int32_t p) = 0;

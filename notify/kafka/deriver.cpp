@@ -99,20 +99,13 @@ struct kafka_deriver::impl final : lk::partition_listener {
     }
 
     // One batch: folded, its notifications produced with its offsets in one transaction. On an abort the notifiers
-    // it touched are put back and the consumer reads again from the committed offsets.
-    [[nodiscard]] std::expected<void, lk::error> step() {
-        auto records = consumer->poll(options.max_batch, poll_wait);
-        if (!records) {
-            return std::unexpected(records.error());
-        }
-        if (records->empty()) {
-            return {};
-        }
+    // it touched are put back (the owner rewinds the consumer to the committed offsets).
+    [[nodiscard]] std::expected<void, lk::error> derive(std::vector<engine::log::record> const& records) {
         std::map<std::string, std::optional<held>, std::less<>> before;
         std::vector<lk::outgoing_record> out;
         std::map<std::int32_t, std::int64_t> next;
         std::uint64_t folded = 0;
-        for (auto const& r : *records) {
+        for (auto const& r : records) {
             next[r.partition.value()] = r.offset.value() + 1;
             auto entry = engine::codec::decode_entry(r.value);
             auto const* e = entry ? std::get_if<engine::event>(&*entry) : nullptr;
@@ -134,8 +127,8 @@ struct kafka_deriver::impl final : lk::partition_listener {
             }
         }
         auto committed = producer->commit(lk::notifications_topic, out, *consumer, next);
-        stats.aborts.store(producer->aborts(), std::memory_order_relaxed);
         if (!committed) {
+            stats.aborts.fetch_add(1, std::memory_order_relaxed);
             put_back(before);
             return std::unexpected(committed.error());
         }
@@ -160,23 +153,67 @@ struct kafka_deriver::impl final : lk::partition_listener {
         problem = std::move(p);
     }
 
+    // The producer (its transactional.id aborts what an earlier run left open) and the group membership.
+    [[nodiscard]] std::expected<void, std::string> join() {
+        auto p = lk::transactional_producer::open(options.kafka, options.group + "-" + options.instance);
+        if (!p) {
+            return std::unexpected("the producer of salonq.notifications: " + p.error().message);
+        }
+        producer = std::move(*p);
+        auto c =
+            lk::group_consumer::open({options.kafka, options.group, lk::events_topic, options.session_timeout}, *this);
+        if (!c) {
+            return std::unexpected("the consumer of salonq.events: " + c.error().message);
+        }
+        consumer = std::move(*c);
+        return {};
+    }
+
+    // A failure a rewind does not mend (fenced, a take-over that failed): leave the group, so the partitions move on
+    // at once, and join again after a pause (the take-over folds them again).
+    void leave(std::string const& why) {
+        log.error("the notifier's deriver leaves the group and joins again: {}", why);
+        set_problem("deriving notifications: " + why);
+        consumer.reset();
+        producer.reset();
+        notifiers.clear();
+        std::this_thread::sleep_for(std::chrono::seconds{1});
+    }
+
+    void step(std::stop_token const& stop) {
+        if (!consumer) {
+            if (auto joined = join(); !joined) {
+                leave(joined.error());
+            }
+            return;
+        }
+        auto records = consumer->poll(options.max_batch, poll_wait);
+        if (!records) {
+            leave(records.error().message);
+            return;
+        }
+        if (records->empty()) {
+            return;
+        }
+        auto done = derive(*records);
+        if (done) {
+            set_problem(std::nullopt);
+            return;
+        }
+        if (done.error().code != lk::errc::retryable) {
+            leave(done.error().message);
+            return;
+        }
+        log.warn("a batch of notifications was given up, deriving it again: {}", done.error().message);
+        set_problem("deriving notifications: " + done.error().message);
+        while (!stop.stop_requested() && !consumer->rewind()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds{500}); // the cluster is not answering yet
+        }
+    }
+
     void run(std::stop_token const& stop) {
         while (!stop.stop_requested()) {
-            auto done = step();
-            if (done) {
-                set_problem(std::nullopt);
-                continue;
-            }
-            if (done.error().code != lk::errc::retryable) {
-                log.error("the notifier's deriver stops: {}", done.error().message);
-                set_problem("deriving notifications: " + done.error().message);
-                return;
-            }
-            log.warn("a batch of notifications was given up, deriving it again: {}", done.error().message);
-            set_problem("deriving notifications: " + done.error().message);
-            while (!stop.stop_requested() && !consumer->rewind()) {
-                std::this_thread::sleep_for(std::chrono::milliseconds{500}); // the cluster is not answering yet
-            }
+            step(stop);
         }
     }
 };
@@ -200,16 +237,9 @@ std::expected<std::unique_ptr<kafka_deriver>, std::string> kafka_deriver::open(d
         return std::unexpected("the reader of salonq.events: " + events.error().message);
     }
     i->events = std::move(*events);
-    auto producer = lk::transactional_producer::open(o.kafka, o.group + "-" + o.instance);
-    if (!producer) {
-        return std::unexpected("the producer of salonq.notifications: " + producer.error().message);
+    if (auto joined = i->join(); !joined) {
+        return std::unexpected(joined.error());
     }
-    i->producer = std::move(*producer);
-    auto consumer = lk::group_consumer::open({o.kafka, o.group, lk::events_topic, o.session_timeout}, *i);
-    if (!consumer) {
-        return std::unexpected("the consumer of salonq.events: " + consumer.error().message);
-    }
-    i->consumer = std::move(*consumer);
     i->thread = std::jthread{[self = i.get()](std::stop_token const& stop) { self->run(stop); }};
     return std::unique_ptr<kafka_deriver>(new kafka_deriver(std::move(i)));
 }

@@ -63,6 +63,7 @@ struct kafka_intake::impl final : lk::partition_listener {
     [[nodiscard]] std::expected<void, std::string> read() {
         auto records = consumer->poll(poll_max, poll_wait);
         if (!records) {
+            consumer.reset(); // leaves the group (its partitions move on); joined again at the next step
             return std::unexpected(records.error().message);
         }
         for (auto const& r : *records) {
@@ -75,7 +76,20 @@ struct kafka_intake::impl final : lk::partition_listener {
         return {};
     }
 
+    [[nodiscard]] std::expected<void, std::string> join() {
+        auto c = lk::group_consumer::open(
+            {options.kafka, options.group, lk::notifications_topic, options.session_timeout}, *this);
+        if (!c) {
+            return std::unexpected("the consumer of salonq.notifications: " + c.error().message);
+        }
+        consumer = std::move(*c);
+        return {};
+    }
+
     [[nodiscard]] std::expected<void, std::string> step() {
+        if (!consumer) {
+            return join();
+        }
         if (next.empty()) {
             if (auto got = read(); !got || next.empty()) {
                 return got;
@@ -130,12 +144,9 @@ kafka_intake::open(intake_options options, notify_store& store, std::function<vo
         options.clock = system_now;
     }
     auto i = std::make_unique<impl>(std::move(options), store, std::move(queued));
-    auto const& o = i->options;
-    auto consumer = lk::group_consumer::open({o.kafka, o.group, lk::notifications_topic, o.session_timeout}, *i);
-    if (!consumer) {
-        return std::unexpected("the consumer of salonq.notifications: " + consumer.error().message);
+    if (auto joined = i->join(); !joined) {
+        return std::unexpected(joined.error());
     }
-    i->consumer = std::move(*consumer);
     i->thread = std::jthread{[self = i.get()](std::stop_token const& stop) { self->run(stop); }};
     return std::unique_ptr<kafka_intake>(new kafka_intake(std::move(i)));
 }
