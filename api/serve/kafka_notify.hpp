@@ -39,7 +39,7 @@ public:
     kafka_notify(kafka_notify const&) = delete;
     kafka_notify& operator=(kafka_notify const&) = delete;
 
-    [[nodiscard]] std::expected<void, std::string> start(kafka_notify_options options, std::int32_t partitions);
+    [[nodiscard]] std::expected<void, std::string> start(kafka_notify_options const& options, std::int32_t partitions);
     void stop();
 
     [[nodiscard]] notify::notify_store* store() noexcept { return store_.get(); }
