@@ -32,8 +32,12 @@ std::expected<void, std::string> kafka_notify::start(kafka_notify_options const&
 }
 
 void kafka_notify::stop() {
-    deriver_.reset();
-    intake_.reset();
+    if (deriver_) {
+        deriver_->stop();
+    }
+    if (intake_) {
+        intake_->stop();
+    }
     if (service_) {
         service_->stop();
     }

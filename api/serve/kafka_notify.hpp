@@ -30,7 +30,8 @@ struct kafka_notify_options {
 // kafka_stack so the stack only holds it and stops it.
 //
 // Lifetime and threads: start()ed once; stop() (or the destructor) stops deriving first, then taking in, then the
-// senders, then the settings' reader; the store stays open until the object goes, for the HTTP handlers.
+// senders, then the settings' reader; the store (for the HTTP handlers) and the counters (for /metrics) stay until the
+// object goes.
 // publish() from request threads.
 class kafka_notify {
 public:

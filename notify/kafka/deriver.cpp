@@ -220,7 +220,9 @@ struct kafka_deriver::impl final : lk::partition_listener {
 
 kafka_deriver::kafka_deriver(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
 
-kafka_deriver::~kafka_deriver() {
+kafka_deriver::~kafka_deriver() { stop(); }
+
+void kafka_deriver::stop() {
     impl_->thread = {}; // joins: no batch is in flight after this
     impl_->consumer.reset();
 }

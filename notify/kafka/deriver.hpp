@@ -42,6 +42,8 @@ public:
     [[nodiscard]] static std::expected<std::unique_ptr<kafka_deriver>, std::string> open(deriver_options options,
                                                                                          notify_store const& settings);
     ~kafka_deriver();
+    // Joins the thread and leaves the group; the stats stay readable until the object goes.
+    void stop();
     kafka_deriver(kafka_deriver const&) = delete;
     kafka_deriver& operator=(kafka_deriver const&) = delete;
 

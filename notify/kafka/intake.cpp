@@ -133,7 +133,9 @@ struct kafka_intake::impl final : lk::partition_listener {
 
 kafka_intake::kafka_intake(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
 
-kafka_intake::~kafka_intake() {
+kafka_intake::~kafka_intake() { stop(); }
+
+void kafka_intake::stop() {
     impl_->thread = {}; // joins
     impl_->consumer.reset();
 }

@@ -38,6 +38,8 @@ public:
     [[nodiscard]] static std::expected<std::unique_ptr<kafka_intake>, std::string>
     open(intake_options options, notify_store& store, std::function<void()> queued);
     ~kafka_intake();
+    // Joins the thread and leaves the group; the stats stay readable until the object goes.
+    void stop();
     kafka_intake(kafka_intake const&) = delete;
     kafka_intake& operator=(kafka_intake const&) = delete;
 
