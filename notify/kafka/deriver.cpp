@@ -68,6 +68,7 @@ struct kafka_deriver::impl final : lk::partition_listener {
     // Taking p over: its notifiers are folded from the partition's start up to what the group has committed, without
     // emitting (what they derived is in the topic already, or was for a salon without settings then).
     [[nodiscard]] std::expected<std::int64_t, lk::error> assigned(std::int32_t p, std::int64_t committed) override {
+        auto const started = std::chrono::steady_clock::now();
         auto from = engine::offset_t{0};
         std::uint64_t folded = 0;
         while (from.value() < committed) {
@@ -90,7 +91,9 @@ struct kafka_deriver::impl final : lk::partition_listener {
             from = run->end;
         }
         stats.rebuilt_events.fetch_add(folded, std::memory_order_relaxed);
-        log.info("partition {} taken over: {} events folded up to offset {}", p, folded, committed);
+        log.info(
+            "partition {} taken over: {} events folded up to offset {} in {} ms", p, folded, committed,
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
         return committed;
     }
 
