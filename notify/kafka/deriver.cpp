@@ -69,6 +69,7 @@ struct kafka_deriver::impl final : lk::partition_listener {
     // emitting (what they derived is in the topic already, or was for a salon without settings then).
     [[nodiscard]] std::expected<std::int64_t, lk::error> assigned(std::int32_t p, std::int64_t committed) override {
         auto const started = std::chrono::steady_clock::now();
+        revoked(p); // nothing of an earlier ownership is kept: the fold below is the whole state
         auto from = engine::offset_t{0};
         std::uint64_t folded = 0;
         while (from.value() < committed) {
@@ -115,9 +116,11 @@ struct kafka_deriver::impl final : lk::partition_listener {
             if (e == nullptr) {
                 continue; // a rejection, or a record that is no salon's entry (command_invalid answers)
             }
-            auto const found = notifiers.find(e->salon.value());
-            before.try_emplace(e->salon.value(),
+            if (!before.contains(e->salon.value())) { // a salon's state before the batch, copied once
+                auto const found = notifiers.find(e->salon.value());
+                before.emplace(e->salon.value(),
                                found == notifiers.end() ? std::nullopt : std::optional<held>{found->second});
+            }
             auto& h = notifiers.try_emplace(e->salon.value(), held{r.partition.value(), {}}).first->second;
             auto const s = settings.settings(e->salon);
             auto const told = h.notifier.apply(*e, s ? s->rules : notify_rules{});
