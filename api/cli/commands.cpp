@@ -367,6 +367,7 @@ void print_layout(engine::kafka::topic_layout const& l) {
     show(engine::kafka::commands_topic, l.commands);
     show(engine::kafka::events_topic, l.events);
     show(engine::kafka::snapshots_topic, l.snapshots);
+    show(engine::kafka::notifications_topic, l.notifications);
     if (l.events_retention_ms) {
         std::cout << fmt::format("{:<18} {}\n", "events retention",
                                  *l.events_retention_ms < 0
@@ -412,6 +413,9 @@ int run_topics_create(kafka_options const& ko) {
         std::cerr << "salonq topics create: " << made.error().message << "\n";
         return 1;
     }
+    if (auto made_all = engine::kafka::describe_topics(s); made_all) {
+        layout->notifications = made_all->notifications; // made after the layout was read
+    }
     print_layout(*layout);
     auto const asked = ko.events_retention_hours > 0 ? std::int64_t{ko.events_retention_hours} * 3'600'000 : -1;
     if (auto const& retention = layout->events_retention_ms; retention && *retention != asked) {
@@ -435,6 +439,13 @@ int run_topics_describe(kafka_options const& ko) {
     }
     if (auto fits = engine::kafka::check_snapshot_record_limit(*layout); !fits) {
         std::cerr << "salonq topics describe: " << fits.error().message << "\n";
+        return 1;
+    }
+    if (layout->notifications && layout->notifications != layout->events) {
+        std::cerr << fmt::format("salonq topics describe: {} has {} partitions and {} {}: the api role's notifier "
+                                 "refuses to start\n",
+                                 engine::kafka::notifications_topic, *layout->notifications,
+                                 engine::kafka::events_topic, layout->events.value_or(0));
         return 1;
     }
     return 0;

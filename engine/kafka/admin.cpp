@@ -36,6 +36,8 @@ using namespace detail;
             layout.events = count;
         } else if (std::strcmp(t.topic, snapshots_topic) == 0) {
             layout.snapshots = count;
+        } else if (std::strcmp(t.topic, notifications_topic) == 0) {
+            layout.notifications = count;
         }
     }
     return layout;

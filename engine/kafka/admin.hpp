@@ -14,6 +14,7 @@ struct topic_layout {
     std::optional<std::int32_t> commands;
     std::optional<std::int32_t> events;
     std::optional<std::int32_t> snapshots;
+    std::optional<std::int32_t> notifications; // the api role's notifier (must equal events)
     // salonq.events' retention.ms as the cluster reports it (-1: kept forever; nullopt: unknown or no topic).
     std::optional<std::int64_t> events_retention_ms;
     // salonq.snapshots' max.message.bytes (nullopt: unknown or no topic).
