@@ -441,11 +441,11 @@ int run_topics_describe(kafka_options const& ko) {
         std::cerr << "salonq topics describe: " << fits.error().message << "\n";
         return 1;
     }
-    if (layout->notifications && layout->notifications != layout->events) {
+    if (auto const told = layout->notifications; told && told != layout->events) {
         std::cerr << fmt::format("salonq topics describe: {} has {} partitions and {} {}: the api role's notifier "
                                  "refuses to start\n",
-                                 engine::kafka::notifications_topic, *layout->notifications,
-                                 engine::kafka::events_topic, layout->events.value_or(0));
+                                 engine::kafka::notifications_topic, told.value_or(0), engine::kafka::events_topic,
+                                 layout->events.value_or(0));
         return 1;
     }
     return 0;
