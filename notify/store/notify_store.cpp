@@ -205,7 +205,9 @@ struct notify_store::impl {
             batch.put(outbox_family, "q" + d.id, encode_delivery(d));
         }
         offsets.put(batch, p, next_offset);
-        if (auto written = db->write(batch, true); !written) {
+        // Synced only when it queues a delivery: the rest is derived from the (fsynced) events log again if a
+        // power cut takes it, and a later synced write makes this one durable too (the WAL is a prefix).
+        if (auto written = db->write(batch, !queued.empty()); !written) {
             for (auto const& salon : touched) {
                 notifiers.erase(salon); // read back from the store on next use: what it holds is what was written
             }
