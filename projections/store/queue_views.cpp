@@ -250,7 +250,6 @@ std::expected<void, error> queue_views::impl::apply_positioned(partition_id p, p
             continue;
         }
         estimator->estimate(w.view);
-        auto json = encode_view(w.view, view_form::served);
         slot.dirty.insert(w.salon); // the view itself is written at the next checkpoint
         for (auto const& e : w.events) {
             auto const encoded = codec::encode_event(e);
@@ -260,7 +259,7 @@ std::expected<void, error> queue_views::impl::apply_positioned(partition_id p, p
             }
         }
         auto const seq = w.view.seq;
-        made[i] = std::make_shared<snapshot const>(snapshot{std::move(w.view), seq, std::move(json)});
+        made[i] = std::make_shared<snapshot const>(std::move(w.view), seq);
     }
     for (auto const& b : found.broken) {
         batch.put(store::family::meta, broken_key(b.salon), encode_broken(b));
@@ -389,6 +388,11 @@ void queue_views::impl::deliver(partition_slot& slot) {
     slot.delivering = false;
 }
 
+std::string const& snapshot::json() const {
+    std::call_once(encoded_, [this] { json_ = encode_view(view, view_form::served); });
+    return json_;
+}
+
 queue_views::queue_views(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
 
 queue_views::~queue_views() {
@@ -461,9 +465,7 @@ std::expected<std::unique_ptr<queue_views>, error> queue_views::open(std::filesy
         }
         auto salon = v->salon;
         auto const seq = v->seq;
-        auto served = encode_view(*v, view_form::served);
-        i->views.emplace(std::move(salon),
-                         std::make_shared<snapshot const>(snapshot{std::move(*v), seq, std::move(served)}));
+        i->views.emplace(std::move(salon), std::make_shared<snapshot const>(std::move(*v), seq));
         return true;
     });
     if (!loaded) {

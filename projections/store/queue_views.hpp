@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -19,13 +20,21 @@
 
 namespace salonq::projections {
 
-// One salon's queue view at one seq, with its served JSON (encode_view, view_form::served) made once when it
-// changed, not per request.
-// Immutable once published: readers share it.
-struct snapshot {
+// One salon's queue view at one seq. Immutable once published: readers share it. Its served JSON (encode_view,
+// view_form::served) is made by the first reader that asks and kept, so a change costs at most one encoding,
+// however many requests and screens read it, and none for a salon nobody reads before its next change (at a
+// thousand salons, most of them at any moment).
+class snapshot {
+public:
+    snapshot(queue_view v, engine::seq_t s) : view(std::move(v)), seq(s) {}
     queue_view view;
     engine::seq_t seq;
-    std::string json;
+    // The served JSON; thread-safe.
+    [[nodiscard]] std::string const& json() const;
+
+private:
+    mutable std::once_flag encoded_;
+    mutable std::string json_;
 };
 
 // A salon whose view stopped at a gap in its seq: the events after it are not applied, and /readyz should fail.

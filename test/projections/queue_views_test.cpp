@@ -107,8 +107,8 @@ void check_matches_log(queue_views const& views, embedded_engine& engine) {
         auto const expected = fold_view(events);
         CHECK(snap->view == expected);
         CHECK(snap->seq == expected.seq);
-        CHECK(snap->json == encode_view(expected, view_form::served));
-        CHECK(snap->json.find("\"observed\"") == std::string::npos); // staff speeds stay off screens
+        CHECK(snap->json() == encode_view(expected, view_form::served));
+        CHECK(snap->json().find("\"observed\"") == std::string::npos); // staff speeds stay off screens
         auto const state = engine.state(salon_id{salon});
         REQUIRE(state.has_value());
         REQUIRE(state->has_value());
@@ -248,8 +248,8 @@ TEST_CASE("queue_views: catch_up from the engine's events log, and rebuild == in
     check_matches_log(*rebuilt, *engine);
     for (auto const& [salon, events] : events_by_salon(engine->events())) {
         salon_id const id{salon};
-        CHECK(rebuilt->view(id)->json == incremental->view(id)->json);
-        CHECK(resumed->view(id)->json == incremental->view(id)->json);
+        CHECK(rebuilt->view(id)->json() == incremental->view(id)->json());
+        CHECK(resumed->view(id)->json() == incremental->view(id)->json());
     }
 
     // An apply that skips offsets is refused until a catch-up fills them in.
@@ -401,7 +401,7 @@ TEST_CASE("queue_views: many appliers and readers at once; changes arrive in seq
         std::uint64_t last = 0;
         while (!stop) {
             if (auto snap = views->view(salon_id{"p0-0"})) {
-                torn = torn || snap->seq.value() < last || snap->seq != snap->view.seq || snap->json.size() < 10;
+                torn = torn || snap->seq.value() < last || snap->seq != snap->view.seq || snap->json().size() < 10;
                 last = snap->seq.value();
             }
         }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace salonq::api::http {
@@ -14,11 +15,28 @@ frame_ptr make_frame(std::uint64_t seq, std::string_view view_json) {
     return f;
 }
 
+void live_hub::publish(std::string const& salon, std::uint64_t seq, std::function<frame_ptr()> const& make) {
+    {
+        std::lock_guard lock(mutex_);
+        auto it = feeds_.find(salon);
+        if (it == feeds_.end()) {
+            return; // never asked for: latest() loads it
+        }
+        if (it->second.subscribers.empty()) {
+            it->second.published = std::max(it->second.published, seq);
+            it->second.latest = nullptr; // possibly older, or a view rebuilt at the same seq
+            return;
+        }
+    }
+    publish(salon, make());
+}
+
 void live_hub::publish(std::string const& salon, frame_ptr const& frame) {
     std::vector<std::shared_ptr<live_subscriber>> targets;
     {
         std::lock_guard lock(mutex_);
         auto& feed = feeds_[salon];
+        feed.published = std::max(feed.published, frame->seq);
         // Already sent (a loader raced the publisher). The same seq with another view is a rebuilt view (a new
         // version of the views' code): screens get it.
         if (feed.latest &&
@@ -41,7 +59,8 @@ void live_hub::publish(std::string const& salon, frame_ptr const& frame) {
 frame_ptr live_hub::latest(std::string const& salon) {
     {
         std::lock_guard lock(mutex_);
-        if (auto it = feeds_.find(salon); it != feeds_.end() && it->second.latest) {
+        if (auto it = feeds_.find(salon);
+            it != feeds_.end() && it->second.latest && it->second.latest->seq >= it->second.published) {
             return it->second.latest;
         }
     }
