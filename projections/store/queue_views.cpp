@@ -125,6 +125,7 @@ struct salon_work {
     queue_view view;
     std::vector<event> events;
     std::vector<rejected_command> rejections;
+    bool estimated = false; // the view's estimates are for its current state (its last event was a walk-in's)
 };
 
 } // namespace
@@ -203,7 +204,7 @@ std::expected<void, error> queue_views::impl::apply_positioned(partition_id p, p
         if (added) {
             auto before = find(s);
             auto view = before ? before->view : queue_view{};
-            work.push_back(salon_work{s, std::move(before), std::move(view), {}, {}});
+            work.push_back(salon_work{s, std::move(before), std::move(view), {}, {}, false});
         }
         return work[it->second];
     };
@@ -237,6 +238,7 @@ std::expected<void, error> queue_views::impl::apply_positioned(partition_id p, p
                     offset.value(), last);
         } else {
             apply_and_record_join(w.view, e, *estimator);
+            w.estimated = std::holds_alternative<evt::ticket_issued>(e.body); // it estimated the view after it
             w.events.push_back(e);
         }
     }
@@ -249,7 +251,9 @@ std::expected<void, error> queue_views::impl::apply_positioned(partition_id p, p
             made[i] = w.before;
             continue;
         }
-        estimator->estimate(w.view);
+        if (!w.estimated) {
+            estimator->estimate(w.view);
+        }
         slot.dirty.insert(w.salon); // the view itself is written at the next checkpoint
         for (auto const& e : w.events) {
             auto const encoded = codec::encode_event(e);
