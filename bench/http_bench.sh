@@ -2,7 +2,7 @@
 # The HTTP API benchmark (issue 10), in one run on loopback: salonq serve (embedded mode, rate limits off) under wrk.
 #   bench/http_bench.sh [--runs 3] [--duration 8] [--salons 1000] [--conns 64] [--post-conns 128]
 #                       [--ws-connections 50000] [--ws-changes 500] [--no-relaxed] [--no-workers2] [--no-ws] [--no-perf]
-#                       [--salonq PATH]
+#                       [--salonq PATH] [--perf-rate N] [--perf-keep FILE]
 # Each run starts a fresh `salonq serve` (durability sync, the default: a walk-in is answered after fsync) over a
 # log set up with `salonq submit` (bench/http/setup.sh: --salons salons b0001... with maxWaiting 2600 and 4 staff on
 # duty, and salon q with 20 waiting), then measures with wrk (bench/http/load.lua):
@@ -14,11 +14,12 @@
 # WebSockets as the open-file limit allows toward --ws-connections, memory per connection, change-to-client latency.
 # Figures are printed per run, then the medians of the runs beside the issue's targets. --salonq runs another
 # build's binary (e.g. a copy of an earlier commit's, for a before/after in the same hour) instead of build/salonq.
+# --perf-rate profiles walk-ins paced at N/s instead of at the maximum; --perf-keep copies perf.data to FILE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runs=3 duration=8 salons=1000 conns=64 post_conns=128 ws_target=50000 ws_changes=500
-relaxed=true workers2=true ws=true perf=true salonq=./build/salonq
+relaxed=true workers2=true ws=true perf=true perf_rate=0 perf_keep= salonq=./build/salonq
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=$2; shift 2 ;;
@@ -33,6 +34,8 @@ while [ $# -gt 0 ]; do
     --no-ws) ws=false; shift ;;
     --no-perf) perf=false; shift ;;
     --salonq) salonq=$2; shift 2 ;;
+    --perf-rate) perf_rate=$2; shift 2 ;;
+    --perf-keep) perf_keep=$2; shift 2 ;;
     *) echo "bench/http_bench.sh: unknown option $1 (see the comment at the top)" >&2; exit 2 ;;
   esac
 done
@@ -213,9 +216,9 @@ fi
 # --- profile of the walk-in path, once ---
 if $perf && command -v perf >/dev/null && perf record -o /dev/null -- true >/dev/null 2>&1; then
   echo
-  echo "== perf: POST walk-in at maximum, ${duration}s, serve sampled at 199 Hz with DWARF call graphs =="
+  echo "== perf: POST walk-in at $([ "$perf_rate" = 0 ] && echo maximum || echo "$perf_rate/s"), ${duration}s, serve sampled at 199 Hz with DWARF call graphs =="
   start_server perf "$dir/setup.jsonl"
-  wrk -t "$threads" -c "$post_conns" -d "$((duration + 2))s" -s bench/http/load.lua "$url" -- walkin 0 "$threads" "$dir/pos-tokens" perf >"$dir/wrk-perf.txt" 2>&1 &
+  wrk -t "$threads" -c "$post_conns" -d "$((duration + 2))s" -s bench/http/load.lua "$url" -- walkin "$perf_rate" "$threads" "$dir/pos-tokens" perf >"$dir/wrk-perf.txt" 2>&1 &
   load=$!
   sleep 1
   perf record -F 199 --call-graph dwarf,16384 -p "$server" -o "$dir/perf.data" -- sleep "$duration" >/dev/null 2>&1 || true
@@ -227,6 +230,7 @@ if $perf && command -v perf >/dev/null && perf record -o /dev/null -- true >/dev
   perf report -i "$dir/perf.data" --no-children --sort dso,sym --stdio -g none 2>/dev/null | grep '%' | head -15 | cut -c1-150 | sed 's/^/  /' || true
   echo "  top salonq frames including callees:"
   perf report -i "$dir/perf.data" --children --sort sym --stdio -g none 2>/dev/null | grep '%' | grep -E 'salonq::|rocksdb::' | head -15 | cut -c1-150 | sed 's/^/  /' || true
+  [ -z "$perf_keep" ] || cp "$dir/perf.data" "$perf_keep"
   stop_server
 fi
 

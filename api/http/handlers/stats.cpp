@@ -5,11 +5,25 @@
 #include "api/http/services.hpp"
 #include "engine/codec/json_reader.hpp"
 #include "projections/stats_store/stats_json.hpp"
+#include "projections/store/queue_views.hpp"
 
 #include <fmt/format.h>
 
 namespace salonq::api::http {
 namespace {
+
+// A salon the stats have not seen: 404 if the queue views do not know it either; if they do, the stats are folding
+// its first events (they follow the log a few milliseconds behind the views): 503 with Retry-After, not a 404 that
+// would tell a dashboard the salon does not exist.
+[[nodiscard]] response unknown_to_stats(services& ports, std::string_view salon) {
+    if (ports.views != nullptr && ports.views->view(engine::salon_id{std::string{salon}})) {
+        auto r = error_response(status::service_unavailable, "not_ready",
+                                "the stats have not folded this salon's first events yet; retry in a moment");
+        r.header("Retry-After", "1");
+        return r;
+    }
+    return error_response(status::not_found, "salon_not_found", "no salon with this id", "salonId");
+}
 
 struct day_range {
     engine::local_day first = 0;
@@ -88,7 +102,7 @@ void get_stats(services& ports, request const& req, replier reply) {
     }
     std::optional<projections::stats_store::salon_stats> const& found = *stats;
     if (!found) {
-        reply(error_response(status::not_found, "salon_not_found", "no salon with this id", "salonId"));
+        reply(unknown_to_stats(ports, salon));
         return;
     }
     auto r = json_response(status::ok, projections::stats_store::encode_stats(*found));
