@@ -12,19 +12,6 @@
 namespace salonq::api::http {
 namespace {
 
-// A salon the stats have not seen: 404 if the queue views do not know it either; if they do, the stats are folding
-// its first events (they follow the log a few milliseconds behind the views): 503 with Retry-After, not a 404 that
-// would tell a dashboard the salon does not exist.
-[[nodiscard]] response unknown_to_stats(services& ports, std::string_view salon) {
-    if (ports.views != nullptr && ports.views->view(engine::salon_id{std::string{salon}})) {
-        auto r = error_response(status::service_unavailable, "not_ready",
-                                "the stats have not folded this salon's first events yet; retry in a moment");
-        r.header("Retry-After", "1");
-        return r;
-    }
-    return error_response(status::not_found, "salon_not_found", "no salon with this id", "salonId");
-}
-
 struct day_range {
     engine::local_day first = 0;
     engine::local_day last = 0;
@@ -102,7 +89,7 @@ void get_stats(services& ports, request const& req, replier reply) {
     }
     std::optional<projections::stats_store::salon_stats> const& found = *stats;
     if (!found) {
-        reply(unknown_to_stats(ports, salon));
+        reply(not_in_stats(known_to_views(ports, salon)));
         return;
     }
     auto r = json_response(status::ok, projections::stats_store::encode_stats(*found));
@@ -113,6 +100,20 @@ void get_stats(services& ports, request const& req, replier reply) {
     }
     r.salon_id = std::string{salon};
     reply(std::move(r));
+}
+
+bool known_to_views(services& ports, std::string_view salon) {
+    return ports.views != nullptr && ports.views->view(engine::salon_id{std::string{salon}}) != nullptr;
+}
+
+response not_in_stats(bool known_to_views) {
+    if (known_to_views) {
+        auto r = error_response(status::service_unavailable, "not_ready",
+                                "the stats have not folded this salon's first events yet; retry in a moment");
+        r.header("Retry-After", "1");
+        return r;
+    }
+    return error_response(status::not_found, "salon_not_found", "no salon with this id", "salonId");
 }
 
 } // namespace salonq::api::http
