@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -26,7 +27,8 @@ using engine::store::family;
 constexpr family offsets_family = family::meta;    // "o" + partition -> next offset (engine::runtime::consumer_offsets)
 constexpr family salons_family = family::state;    // "v" + salon -> queue view; "c" + salon -> contacts and told;
                                                    // "r" + salon -> settings
-constexpr family outbox_family = family::commands; // "q" + id -> pending delivery
+constexpr family outbox_family = family::commands; // "q" + id -> pending delivery; "s" + id -> done since the last
+                                                   // checkpoint (delivered or dead: not to be queued again)
 constexpr family dead_family = family::events;     // "d" + salon + '\0' + id -> dead letter
 constexpr std::size_t read_batch = 4096;
 
@@ -126,6 +128,10 @@ struct notify_store::impl {
     std::map<std::string, salon_notifier, std::less<>> notifiers; // loaded on first use
     std::map<std::string, delivery> pending;                      // the outbox, by id
     std::set<std::string> held;                                   // taken by a sender
+    std::set<std::string> dirty; // salons whose notifier changed since the last checkpoint
+    std::set<std::string> done;  // ids delivered or dead since the last checkpoint (their "s" markers)
+    std::chrono::steady_clock::time_point last_checkpoint = std::chrono::steady_clock::now();
+    static constexpr std::chrono::seconds checkpoint_interval{1};
 
     [[nodiscard]] std::expected<salon_notifier*, std::string> notifier(engine::salon_id const& salon) {
         if (auto it = notifiers.find(salon.value()); it != notifiers.end()) {
@@ -156,6 +162,9 @@ struct notify_store::impl {
         if (!n) {
             return std::unexpected(n.error());
         }
+        if (e.seq.value() <= (*n)->queue().seq.value()) {
+            return {}; // folded before the last checkpoint's offsets: read again after a crash
+        }
         auto const s = settings.find(e.salon.value());
         auto const told = (*n)->apply(e, s == settings.end() ? notify_rules{} : s->second.rules);
         touched.insert(e.salon.value());
@@ -163,7 +172,7 @@ struct notify_store::impl {
             return {};
         }
         for (auto const& t : told) {
-            if (!pending.contains(t.id)) {
+            if (!pending.contains(t.id) && !done.contains(t.id)) {
                 queued.push_back(delivery{t.id, t.salon, encode_notification(t), 0, now, {}});
             }
         }
@@ -182,9 +191,7 @@ struct notify_store::impl {
             }
             if (auto const* e = std::get_if<engine::event>(&entry)) {
                 if (auto derived = derive(*e, now, touched, queued); !derived) {
-                    for (auto const& salon : touched) {
-                        notifiers.erase(salon); // folded in memory only: read back from the store on next use
-                    }
+                    fall_back();
                     return derived;
                 }
             }
@@ -193,31 +200,68 @@ struct notify_store::impl {
                                               : std::expected<void, std::string>{};
     }
 
+    // A run folded: its deliveries are written at once (fsynced: they must survive), the notifiers and the offsets
+    // at the next checkpoint. What a crash takes back is folded again from the stored offsets: events a notifier
+    // already holds are passed over (seq), and what was queued or done is not queued again (its id).
     std::expected<void, std::string> write(engine::partition_id p, engine::offset_t next_offset,
                                            std::set<std::string> const& touched, std::vector<delivery> const& queued) {
-        auto batch = db->make_batch();
-        for (auto const& salon : touched) {
+        if (!queued.empty()) {
+            auto batch = db->make_batch();
+            for (auto const& d : queued) {
+                batch.put(outbox_family, "q" + d.id, encode_delivery(d));
+            }
+            if (auto written = db->write(batch, true); !written) {
+                fall_back();
+                return std::unexpected(failure("writing the notifier's deliveries", written.error().message));
+            }
+            for (auto const& d : queued) {
+                pending.insert_or_assign(d.id, d);
+            }
+        }
+        dirty.insert(touched.begin(), touched.end());
+        offsets.advance(p, next_offset);
+        return std::chrono::steady_clock::now() - last_checkpoint >= checkpoint_interval
+                   ? checkpoint()
+                   : std::expected<void, std::string>{};
+    }
+
+    // The changed notifiers, every partition's offset and the removal of the done markers they now cover, in one
+    // batch (not fsynced: a power cut takes back to an earlier checkpoint, from which the same is folded again).
+    void checkpoint_into(engine::store::write_batch& batch) const {
+        for (auto const& salon : dirty) {
             auto const& n = notifiers.at(salon);
             batch.put(salons_family, "v" + salon, projections::encode_view(n.queue()));
             batch.put(salons_family, "c" + salon, encode_contacts(n));
         }
-        for (auto const& d : queued) {
-            batch.put(outbox_family, "q" + d.id, encode_delivery(d));
+        for (std::int32_t p = 0; p < offsets.partition_count(); ++p) {
+            offsets.put(batch, engine::partition_id{p}, offsets.next(engine::partition_id{p}));
         }
-        offsets.put(batch, p, next_offset);
-        // Synced only when it queues a delivery: the rest is derived from the (fsynced) events log again if a
-        // power cut takes it, and a later synced write makes this one durable too (the WAL is a prefix).
-        if (auto written = db->write(batch, !queued.empty()); !written) {
-            for (auto const& salon : touched) {
-                notifiers.erase(salon); // read back from the store on next use: what it holds is what was written
-            }
-            return std::unexpected(failure("writing the notifier's batch", written.error().message));
+        for (auto const& id : done) {
+            batch.erase(outbox_family, "s" + id);
         }
-        for (auto const& d : queued) {
-            pending.insert_or_assign(d.id, d);
+    }
+    void checkpointed() {
+        dirty.clear();
+        done.clear();
+        last_checkpoint = std::chrono::steady_clock::now();
+    }
+    [[nodiscard]] std::expected<void, std::string> checkpoint() {
+        auto batch = db->make_batch();
+        checkpoint_into(batch);
+        if (auto written = db->write(batch, false); !written) {
+            return std::unexpected(failure("writing the notifier's checkpoint", written.error().message)); // next time
         }
-        offsets.advance(p, next_offset);
+        checkpointed();
         return {};
+    }
+
+    // A write that failed: forget what was folded since the last checkpoint and read on from its offsets.
+    void fall_back() {
+        notifiers.clear();
+        dirty.clear();
+        if (auto stored = engine::runtime::consumer_offsets::load(*db, offsets_family, offsets.partition_count())) {
+            offsets = std::move(*stored);
+        }
     }
 
     [[nodiscard]] std::expected<void, std::string> load() {
@@ -231,6 +275,13 @@ struct notify_store::impl {
             settings.emplace(std::string{key.substr(1)}, std::move(*s));
             return true;
         });
+        auto markers = db->scan(outbox_family, "s", "t", [&](std::string_view key, std::string_view) {
+            done.emplace(key.substr(1));
+            return true;
+        });
+        if (!markers) {
+            return std::unexpected(failure("loading", markers.error().message));
+        }
         auto outbox = db->scan(outbox_family, "q", "r", [&](std::string_view, std::string_view value) {
             auto d = decode_delivery(value);
             if (!d) {
@@ -248,7 +299,14 @@ struct notify_store::impl {
 };
 
 notify_store::notify_store(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
-notify_store::~notify_store() = default;
+notify_store::~notify_store() {
+    std::lock_guard lock{impl_->mutex};
+    if (auto written = impl_->checkpoint(); !written) {
+        static logging::logger const log{"notify"};
+        log.error("the notifier's last checkpoint failed (the next start folds again from the one before): {}",
+                  written.error());
+    }
+}
 
 std::expected<std::unique_ptr<notify_store>, std::string> notify_store::open(std::filesystem::path const& dir,
                                                                              std::int32_t partition_count) {
@@ -275,9 +333,12 @@ std::expected<void, std::string> notify_store::put_settings(engine::salon_id con
     std::lock_guard lock{impl_->mutex};
     auto batch = impl_->db->make_batch();
     batch.put(salons_family, "r" + salon.value(), encode_settings(s));
+    // With a checkpoint: a crash must not fold the events before the settings again under them.
+    impl_->checkpoint_into(batch);
     if (auto written = impl_->db->write(batch, true); !written) {
         return std::unexpected(failure("writing settings", written.error().message));
     }
+    impl_->checkpointed();
     impl_->settings.insert_or_assign(salon.value(), s);
     return {};
 }
@@ -352,10 +413,12 @@ std::expected<void, std::string> notify_store::delivered(std::string const& id) 
     impl_->held.erase(id);
     auto batch = impl_->db->make_batch();
     batch.erase(outbox_family, "q" + id);
+    batch.put(outbox_family, "s" + id, {});
     if (auto written = impl_->db->write(batch, false); !written) {
         return std::unexpected(failure("removing a delivery", written.error().message));
     }
     impl_->pending.erase(id);
+    impl_->done.insert(id);
     return {};
 }
 
@@ -376,6 +439,7 @@ std::expected<void, std::string> notify_store::failed(std::string const& id, std
         batch.put(outbox_family, "q" + id, encode_delivery(d));
     } else {
         batch.erase(outbox_family, "q" + id);
+        batch.put(outbox_family, "s" + id, {});
         batch.put(dead_family, dead_prefix(d.salon) + id, encode_delivery(d));
     }
     if (auto written = impl_->db->write(batch, true); !written) {
@@ -385,6 +449,7 @@ std::expected<void, std::string> notify_store::failed(std::string const& id, std
         it->second = std::move(d);
     } else {
         impl_->pending.erase(it);
+        impl_->done.insert(id);
     }
     return {};
 }
