@@ -8,7 +8,8 @@
 # duty, and salon q with 20 waiting), then measures with wrk (bench/http/load.lua):
 #   1. /healthz (the limit), GET /v1/salons/q/queue (a dashboard token), POST /v1/salons/S/walk-ins (S at random
 #      among the salons, a pos token per 10 salons, a unique Idempotency-Key each): req/s, latency p50/p90/p99;
-#   2. each again paced at half of its maximum of the same run (p99 at half load);
+#   2. each again paced at half of its maximum of the same run (p99 at half load), then the disk's own fdatasync
+#      latency (bench/http/fsync_probe.py), the floor under an acknowledged walk-in;
 #   3. walk-ins with --durability relaxed, and with --workers 2 (two engine threads), each a fresh server, maximum only.
 # Then once: perf profile of the walk-in POST path (if perf works), and the live test (bench/ws_bench): as many
 # WebSockets as the open-file limit allows toward --ws-connections, memory per connection, change-to-client latency.
@@ -168,6 +169,10 @@ for run in $(seq "$runs"); do
       walkin) measure "$run" walkin-half "$post_conns" "$half" walkin "$dir/pos-tokens" "r$run-half" ;;
     esac
   done
+  # The floor under a durable walk-in's latency, in the same minute: the disk's own fdatasync.
+  read -r f50 f90 f99 < <(bench/http/fsync_probe.py "$dir" 3)
+  printf '  %-22s %9s        p50 %7s  p90 %7s  p99 %7s ms  (4 KiB append + fdatasync, the disk alone)\n' fsync - "$f50" "$f90" "$f99"
+  echo "$run fsync - $f50 $f90 $f99 0 -" >>"$dir/results"
   statuses "sync-$run"
   stop_server
   if $relaxed; then
@@ -195,7 +200,7 @@ if [ "$runs" -gt 0 ]; then
 echo
 echo "== medians of $runs runs =="
 printf '  %-22s %9s  %7s  %7s  %7s  %10s\n' "" "req/s" "p50 ms" "p90 ms" "p99 ms" "CPU us/req"
-for name in healthz queue walkin healthz-half queue-half walkin-half walkin-relaxed walkin-2workers; do
+for name in healthz queue walkin healthz-half queue-half walkin-half fsync walkin-relaxed walkin-2workers; do
   grep -q " $name " "$dir/results" || continue
   printf '  %-22s %9s  %7s  %7s  %7s  %10s\n' "$name" "$(median $name 3)" "$(median $name 4)" "$(median $name 5)" \
     "$(median $name 6)" "$(median $name 8)"
@@ -209,6 +214,8 @@ for name in healthz queue walkin; do
   p=$(median "$name-half" 6)
   echo "  $name at half its maximum: p99 $p ms  — target < 10 ms: $(verdict "$p" 10 '<')"
 done
+echo "  (the disk's own fdatasync in the same runs: p50 $(median fsync 4), p99 $(median fsync 6) ms; an acknowledged"
+echo "   walk-in waits for one, and for the batch being synced when it arrived)"
 echo "  (half-rate passes are paced by bench/http/load.lua's delay(): an absolute schedule per wrk thread with 1 ms"
 echo "   timer ticks, since wrk2 is not in Debian; latency counts from each request's send)"
 fi
