@@ -337,7 +337,7 @@ TEST_CASE("loyalty rebuild: while completions keep coming and a consumer folds t
     world w;
     std::int64_t expected_points = 0; // the default rate: 1000 cents a point
     auto const visit = [&](int i) {
-        auto const amount = std::int64_t{1000} + 137 * i;
+        auto const amount = std::int64_t{1000} + (std::int64_t{137} * i);
         w.visit("s" + std::to_string(1 + i % 3), regular("c-" + std::to_string(i % 4)), amount);
         expected_points += amount / 1000;
     };

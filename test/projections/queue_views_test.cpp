@@ -589,6 +589,32 @@ TEST_CASE("rebuild: a fresh generation folded beside live views, swapped in whil
     check_matches_log(*reopened, *engine);
 }
 
+TEST_CASE("rebuild: what the live views apply during the last stretch is in the swapped-in views at once") {
+    temp_dir dir;
+    auto engine = open_engine(dir / "engine");
+    runtime::generations const gens{dir / "views"};
+    auto live = open_views(gens.current().value());
+    simulate(*engine, 16,
+             [&](runtime::outcome const& o) { REQUIRE(live->apply(o.partition, o.first_offset, o.entries)); });
+    // Each time the fresh views have read all they were asked to, a walk-in arrives and the live views apply it: the
+    // first before the fresh views' unheld catch-up, the second after it, for the last stretch alone to bring over.
+    int arrivals = 0;
+    auto rebuilt =
+        runtime::rebuild(*live, gens, engine->events(), views_opener, [&](runtime::rebuild_progress const& p) {
+            if (p.read >= p.total && arrivals < 2) {
+                ++arrivals;
+                auto more = engine->submit_sync(
+                    make_command("late-" + std::to_string(arrivals), "salon-0002", walk_in("Late", {"HC"}), {}));
+                REQUIRE(more);
+                REQUIRE(live->apply(more->partition, more->first_offset, more->entries));
+            }
+            return true;
+        });
+    REQUIRE_MESSAGE(rebuilt.has_value(), rebuilt.error());
+    CHECK(arrivals == 2);
+    check_matches_log(*live, *engine); // no catch-up since the swap
+}
+
 TEST_CASE("rebuild: one that fails half-way leaves the live views as they were, and no half-built generation") {
     temp_dir dir;
     auto engine = open_engine(dir / "engine");
