@@ -1,9 +1,9 @@
 #pragma once
 
 // Embedded mode's loyalty consumer, wired beside the engine: the store in the current generation of <data>/loyalty
-// (engine::runtime::generations: <data>/loyalty.N after a rebuild), the consumer folding the
-// engine's events log into it, woken by the engine's commit hook. Kept out of embedded_stack so that the stack only
-// calls wake(), start() and stop().
+// (engine::runtime::generations: <data>/loyalty.N after a rebuild), the consumer folding the engine's events log into
+// it, woken by the engine's commit hook. Kept out of embedded_stack so that the stack only calls wake(), start() and
+// stop().
 //
 // Lifetime: a member of the stack that outlives the engine (the engine's hook calls wake(), which does nothing before
 // start() or after stop()). start() once the engine is open; stop() before the engine closes (the consumer reads its
