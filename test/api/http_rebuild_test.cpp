@@ -19,6 +19,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -180,6 +181,22 @@ TEST_CASE("http admin: stats and loyalty rebuilt while walk-ins and completions 
         served_points += balance;
     }
     CHECK(served_points == points); // every completion's points, once
+
+    // Once quiet, a rebuild of each serves the same bytes as the store it replaces.
+    auto const answers = [&] {
+        std::vector<std::string> out{admin.get(today_stats()).body};
+        for (int c = 0; c < 3; ++c) {
+            out.push_back(admin.get("/v1/customers/cust-" + std::to_string(c) + "/loyalty?limit=1000").body);
+        }
+        return out;
+    };
+    auto const before = answers();
+    REQUIRE(admin.post("/v1/admin/projections/stats/rebuild", "").status == 202);
+    REQUIRE(admin.post("/v1/admin/projections/loyalty/rebuild", "").status == 202);
+    listed.body = rebuilt(admin);
+    CHECK(text_at(listed.body, "/projections/1/directory") == "stats.2");
+    CHECK(text_at(listed.body, "/projections/2/directory") == "loyalty.2");
+    CHECK(answers() == before);
 
     auto const again = admin.post("/v1/admin/projections/nope/rebuild", "");
     CHECK(again.status == 404);
