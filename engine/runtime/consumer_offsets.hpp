@@ -9,7 +9,6 @@
 #include "engine/runtime/rebuild.hpp"
 #include "engine/store/rocks_store.hpp"
 
-#include <chrono>
 #include <cstdint>
 #include <expected>
 #include <functional>
@@ -79,12 +78,5 @@ using run_folder = std::function<std::expected<void, std::string>(decoded_run co
                                                               std::function<offset_t(partition_id)> const& next,
                                                               std::size_t max, undecodable const& bad,
                                                               run_folder const& fold, fold_progress const& progress);
-
-// The shortest time between the starts of two reads of the events log by a read-side consumer that the engine
-// wakes at every commit (stats, loyalty, the notifier). Under load the engine commits hundreds of batches a second;
-// paced, a consumer folds them in one read (one scan of the log, one RocksDB batch and, where it is synced, one
-// fsync) instead of one each. A wake after a quiet spell reads at once: the pace delays a fold only under load,
-// and by at most this.
-inline constexpr std::chrono::milliseconds read_gap{25};
 
 } // namespace salonq::engine::runtime

@@ -1,7 +1,6 @@
 #include "loyalty/run/loyalty_consumer.hpp"
 
 #include "engine/logging/logger.hpp"
-#include "engine/runtime/consumer_offsets.hpp"
 
 namespace salonq::loyalty {
 
@@ -35,13 +34,11 @@ void loyalty_consumer::consume() {
     while (!stopping_) {
         new_events_ = false;
         lock.unlock();
-        auto const started = std::chrono::steady_clock::now();
         if (auto caught = store_.catch_up(events_); !caught) {
             log.error("the loyalty consumer could not fold the events log (retrying): {}", caught.error());
         }
         lock.lock();
         wake_.wait_for(lock, poll_, [this] { return new_events_ || stopping_; });
-        wake_.wait_until(lock, started + engine::runtime::read_gap, [this] { return stopping_; });
     }
 }
 

@@ -1,7 +1,6 @@
 #include "notify/run/notifier_service.hpp"
 
 #include "engine/logging/logger.hpp"
-#include "engine/runtime/consumer_offsets.hpp"
 #include "notify/deliver/signature.hpp"
 #include "notify/deliver/webhook_client.hpp"
 
@@ -61,7 +60,6 @@ void notifier_service::stop() {
 
 void notifier_service::consume() {
     while (!stopping()) {
-        auto const started = std::chrono::steady_clock::now();
         auto caught = store_.catch_up(events_, options_.clock());
         if (!caught) {
             log().error("the notifier could not fold the events log (retrying): {}", caught.error());
@@ -74,7 +72,6 @@ void notifier_service::consume() {
         }
         std::unique_lock lock{mutex_};
         consumer_wake_.wait_for(lock, options_.poll, [this] { return new_events_ || stopping(); });
-        consumer_wake_.wait_until(lock, started + engine::runtime::read_gap, [this] { return stopping(); });
         new_events_ = false;
     }
 }

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <limits>
 #include <map>
@@ -132,6 +133,7 @@ struct notify_store::impl {
     std::set<std::string> done;  // ids delivered or dead since the last checkpoint (their "s" markers)
     std::chrono::steady_clock::time_point last_checkpoint = std::chrono::steady_clock::now();
     static constexpr std::chrono::seconds checkpoint_interval{1};
+    bool stale_offsets = false; // a fall-back could not read the checkpoint's offsets yet
 
     [[nodiscard]] std::expected<salon_notifier*, std::string> notifier(engine::salon_id const& salon) {
         if (auto it = notifiers.find(salon.value()); it != notifiers.end()) {
@@ -182,6 +184,12 @@ struct notify_store::impl {
     // Entries at their offsets (ascending), then the offset after the run: those below the partition's next offset
     // were folded before.
     [[nodiscard]] std::expected<void, std::string> fold(engine::runtime::decoded_run const& run, engine::instant now) {
+        if (stale_offsets) { // this run was read from offsets a fall-back has not replaced yet
+            if (auto reloaded = reload_offsets(); !reloaded) {
+                return reloaded;
+            }
+            return std::unexpected(std::string{"the notifier fell back to its last checkpoint: reading on from there"});
+        }
         auto const from = offsets.next(run.partition);
         std::set<std::string> touched;
         std::vector<delivery> queued;
@@ -220,9 +228,13 @@ struct notify_store::impl {
         }
         dirty.insert(touched.begin(), touched.end());
         offsets.advance(p, next_offset);
-        return std::chrono::steady_clock::now() - last_checkpoint >= checkpoint_interval
-                   ? checkpoint()
-                   : std::expected<void, std::string>{};
+        if (std::chrono::steady_clock::now() - last_checkpoint >= checkpoint_interval) {
+            if (auto written = checkpoint(); !written) { // the run is folded and its deliveries stored: retried later
+                static logging::logger const log{"notify"};
+                log.warn("{} (tried again at the next read)", written.error());
+            }
+        }
+        return {};
     }
 
     // The changed notifiers, every partition's offset and the removal of the done markers they now cover, in one
@@ -237,13 +249,33 @@ struct notify_store::impl {
             offsets.put(batch, engine::partition_id{p}, offsets.next(engine::partition_id{p}));
         }
         for (auto const& id : done) {
-            batch.erase(outbox_family, "s" + id);
+            if (covered(id)) {
+                batch.erase(outbox_family, "s" + id);
+            }
         }
     }
     void checkpointed() {
         dirty.clear();
-        done.clear();
+        std::erase_if(done, [this](std::string const& id) { return covered(id); });
         last_checkpoint = std::chrono::steady_clock::now();
+    }
+    // Whether the notifiers as this checkpoint writes them hold the event of a done notification (its id is
+    // salon:seq:kind:ticket), so that no fold from the checkpoint's offsets derives it again. Not so for a salon
+    // whose partition is still being read again after a restart or a fall-back: its marker stays.
+    [[nodiscard]] bool covered(std::string const& id) const {
+        auto const ticket = id.rfind(':');
+        auto const kind = ticket == std::string::npos || ticket == 0 ? std::string::npos : id.rfind(':', ticket - 1);
+        auto const at = kind == std::string::npos || kind == 0 ? std::string::npos : id.rfind(':', kind - 1);
+        if (at == std::string::npos) {
+            return true; // not an id this store derives: nothing would derive it again
+        }
+        std::uint64_t seq = 0;
+        auto const digits = std::string_view{id}.substr(at + 1, kind - at - 1);
+        if (std::from_chars(digits.data(), digits.data() + digits.size(), seq).ec != std::errc{}) {
+            return true;
+        }
+        auto const n = notifiers.find(std::string_view{id}.substr(0, at));
+        return n != notifiers.end() && n->second.queue().seq.value() >= seq;
     }
     [[nodiscard]] std::expected<void, std::string> checkpoint() {
         auto batch = db->make_batch();
@@ -259,9 +291,22 @@ struct notify_store::impl {
     void fall_back() {
         notifiers.clear();
         dirty.clear();
-        if (auto stored = engine::runtime::consumer_offsets::load(*db, offsets_family, offsets.partition_count())) {
-            offsets = std::move(*stored);
+        stale_offsets = true;
+        (void)reload_offsets();
+    }
+    // The offsets of the last checkpoint, again. Until that read succeeds nothing is folded: the notifiers read
+    // back from the store would miss the events between them and offsets still ahead.
+    [[nodiscard]] std::expected<void, std::string> reload_offsets() {
+        if (!stale_offsets) {
+            return {};
         }
+        auto stored = engine::runtime::consumer_offsets::load(*db, offsets_family, offsets.partition_count());
+        if (!stored) {
+            return std::unexpected(failure("reading the checkpoint's offsets again", stored.error().message));
+        }
+        offsets = std::move(*stored);
+        stale_offsets = false;
+        return {};
     }
 
     [[nodiscard]] std::expected<void, std::string> load() {

@@ -1,7 +1,6 @@
 #include "projections/stats_store/stats_consumer.hpp"
 
 #include "engine/logging/logger.hpp"
-#include "engine/runtime/consumer_offsets.hpp"
 
 namespace salonq::projections::stats_store {
 namespace {
@@ -43,13 +42,11 @@ void stats_consumer::stop() {
 
 void stats_consumer::consume() {
     for (;;) {
-        auto const started = std::chrono::steady_clock::now();
         if (auto caught = store_.catch_up(events_); !caught) {
             log().error("the stats could not fold the events log (retrying): {}", caught.error());
         }
         std::unique_lock lock{mutex_};
         woken_.wait_for(lock, poll_, [this] { return new_events_ || stopping_; });
-        woken_.wait_until(lock, started + engine::runtime::read_gap, [this] { return stopping_; });
         if (stopping_) {
             return;
         }

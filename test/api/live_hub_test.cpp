@@ -94,3 +94,25 @@ TEST_CASE("live hub: a load that raced a change does not stay as the latest") {
     REQUIRE(now);
     CHECK(now->seq == 2);
 }
+
+TEST_CASE("live hub: a change published while the first load of a salon is under way is not hidden by that load") {
+    std::map<std::string, std::pair<std::uint64_t, std::string>> views{{"a", {4, R"({"v":4})"}}};
+    live_hub* hub_ptr = nullptr;
+    bool raced = false;
+    live_hub hub{[&](std::string const& salon) -> frame_ptr {
+        auto const [seq, body] = views.at(salon);
+        if (!raced) { // the views move on while this load is under way, and nobody watches yet
+            raced = true;
+            views["a"] = {5, R"({"v":5})"};
+            hub_ptr->publish("a", 5, [] { return make_frame(5, R"({"v":5})"); });
+        }
+        return make_frame(seq, body);
+    }};
+    hub_ptr = &hub;
+    REQUIRE(hub.latest("a")); // e.g. the route's check that the salon exists
+    auto s = std::make_shared<screen>();
+    [[maybe_unused]] auto const id = hub.join("a", s);
+    auto const now = hub.latest("a");
+    REQUIRE(now);
+    CHECK(now->seq == 5);
+}
