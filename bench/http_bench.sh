@@ -191,7 +191,7 @@ done
 
 # median NAME FIELD: the median over the runs (field 3 req/s, 4 p50, 5 p90, 6 p99, 8 serve CPU us per request).
 median() {
-  awk -v n="$1" -v f="$2" '$2 == n { print $f }' "$dir/results" | sort -g |
+  awk -v n="$1" -v f="$2" '$2 == n && $f != "-" { print $f }' "$dir/results" | sort -g |
     awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 verdict() { if awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 '"$3"' b + 0) }'; then echo "met"; else echo "NOT met"; fi; }
