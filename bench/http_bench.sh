@@ -2,23 +2,25 @@
 # The HTTP API benchmark (issue 10), in one run on loopback: salonq serve (embedded mode, rate limits off) under wrk.
 #   bench/http_bench.sh [--runs 3] [--duration 8] [--salons 1000] [--conns 64] [--post-conns 128]
 #                       [--ws-connections 50000] [--ws-changes 500] [--no-relaxed] [--no-workers2] [--no-ws] [--no-perf]
-#                       [--salonq PATH]
+#                       [--salonq PATH] [--perf-rate N] [--perf-keep FILE]
 # Each run starts a fresh `salonq serve` (durability sync, the default: a walk-in is answered after fsync) over a
 # log set up with `salonq submit` (bench/http/setup.sh: --salons salons b0001... with maxWaiting 2600 and 4 staff on
 # duty, and salon q with 20 waiting), then measures with wrk (bench/http/load.lua):
 #   1. /healthz (the limit), GET /v1/salons/q/queue (a dashboard token), POST /v1/salons/S/walk-ins (S at random
 #      among the salons, a pos token per 10 salons, a unique Idempotency-Key each): req/s, latency p50/p90/p99;
-#   2. each again paced at half of its maximum of the same run (p99 at half load);
+#   2. each again paced at half of its maximum of the same run (p99 at half load), then the disk's own fdatasync
+#      latency (bench/http/fsync_probe.py), the floor under an acknowledged walk-in;
 #   3. walk-ins with --durability relaxed, and with --workers 2 (two engine threads), each a fresh server, maximum only.
 # Then once: perf profile of the walk-in POST path (if perf works), and the live test (bench/ws_bench): as many
 # WebSockets as the open-file limit allows toward --ws-connections, memory per connection, change-to-client latency.
 # Figures are printed per run, then the medians of the runs beside the issue's targets. --salonq runs another
 # build's binary (e.g. a copy of an earlier commit's, for a before/after in the same hour) instead of build/salonq.
+# --perf-rate profiles walk-ins paced at N/s instead of at the maximum; --perf-keep copies perf.data to FILE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runs=3 duration=8 salons=1000 conns=64 post_conns=128 ws_target=50000 ws_changes=500
-relaxed=true workers2=true ws=true perf=true salonq=./build/salonq
+relaxed=true workers2=true ws=true perf=true perf_rate=0 perf_keep= salonq=./build/salonq
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=$2; shift 2 ;;
@@ -33,6 +35,8 @@ while [ $# -gt 0 ]; do
     --no-ws) ws=false; shift ;;
     --no-perf) perf=false; shift ;;
     --salonq) salonq=$2; shift 2 ;;
+    --perf-rate) perf_rate=$2; shift 2 ;;
+    --perf-keep) perf_keep=$2; shift 2 ;;
     *) echo "bench/http_bench.sh: unknown option $1 (see the comment at the top)" >&2; exit 2 ;;
   esac
 done
@@ -165,6 +169,10 @@ for run in $(seq "$runs"); do
       walkin) measure "$run" walkin-half "$post_conns" "$half" walkin "$dir/pos-tokens" "r$run-half" ;;
     esac
   done
+  # The floor under a durable walk-in's latency, in the same minute: the disk's own fdatasync.
+  read -r f50 f90 f99 < <(bench/http/fsync_probe.py "$dir" 3)
+  printf '  %-22s %9s        p50 %7s  p90 %7s  p99 %7s ms  (4 KiB append + fdatasync, the disk alone)\n' fsync - "$f50" "$f90" "$f99"
+  echo "$run fsync - $f50 $f90 $f99 0 -" >>"$dir/results"
   statuses "sync-$run"
   stop_server
   if $relaxed; then
@@ -183,7 +191,7 @@ done
 
 # median NAME FIELD: the median over the runs (field 3 req/s, 4 p50, 5 p90, 6 p99, 8 serve CPU us per request).
 median() {
-  awk -v n="$1" -v f="$2" '$2 == n { print $f }' "$dir/results" | sort -g |
+  awk -v n="$1" -v f="$2" '$2 == n && $f != "-" { print $f }' "$dir/results" | sort -g |
     awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 verdict() { if awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 '"$3"' b + 0) }'; then echo "met"; else echo "NOT met"; fi; }
@@ -192,7 +200,7 @@ if [ "$runs" -gt 0 ]; then
 echo
 echo "== medians of $runs runs =="
 printf '  %-22s %9s  %7s  %7s  %7s  %10s\n' "" "req/s" "p50 ms" "p90 ms" "p99 ms" "CPU us/req"
-for name in healthz queue walkin healthz-half queue-half walkin-half walkin-relaxed walkin-2workers; do
+for name in healthz queue walkin healthz-half queue-half walkin-half fsync walkin-relaxed walkin-2workers; do
   grep -q " $name " "$dir/results" || continue
   printf '  %-22s %9s  %7s  %7s  %7s  %10s\n' "$name" "$(median $name 3)" "$(median $name 4)" "$(median $name 5)" \
     "$(median $name 6)" "$(median $name 8)"
@@ -206,6 +214,8 @@ for name in healthz queue walkin; do
   p=$(median "$name-half" 6)
   echo "  $name at half its maximum: p99 $p ms  — target < 10 ms: $(verdict "$p" 10 '<')"
 done
+echo "  (the disk's own fdatasync in the same runs: p50 $(median fsync 4), p99 $(median fsync 6) ms; an acknowledged"
+echo "   walk-in waits for one, and for the batch being synced when it arrived)"
 echo "  (half-rate passes are paced by bench/http/load.lua's delay(): an absolute schedule per wrk thread with 1 ms"
 echo "   timer ticks, since wrk2 is not in Debian; latency counts from each request's send)"
 fi
@@ -213,9 +223,9 @@ fi
 # --- profile of the walk-in path, once ---
 if $perf && command -v perf >/dev/null && perf record -o /dev/null -- true >/dev/null 2>&1; then
   echo
-  echo "== perf: POST walk-in at maximum, ${duration}s, serve sampled at 199 Hz with DWARF call graphs =="
+  echo "== perf: POST walk-in at $([ "$perf_rate" = 0 ] && echo maximum || echo "$perf_rate/s"), ${duration}s, serve sampled at 199 Hz with DWARF call graphs =="
   start_server perf "$dir/setup.jsonl"
-  wrk -t "$threads" -c "$post_conns" -d "$((duration + 2))s" -s bench/http/load.lua "$url" -- walkin 0 "$threads" "$dir/pos-tokens" perf >"$dir/wrk-perf.txt" 2>&1 &
+  wrk -t "$threads" -c "$post_conns" -d "$((duration + 2))s" -s bench/http/load.lua "$url" -- walkin "$perf_rate" "$threads" "$dir/pos-tokens" perf >"$dir/wrk-perf.txt" 2>&1 &
   load=$!
   sleep 1
   perf record -F 199 --call-graph dwarf,16384 -p "$server" -o "$dir/perf.data" -- sleep "$duration" >/dev/null 2>&1 || true
@@ -227,6 +237,7 @@ if $perf && command -v perf >/dev/null && perf record -o /dev/null -- true >/dev
   perf report -i "$dir/perf.data" --no-children --sort dso,sym --stdio -g none 2>/dev/null | grep '%' | head -15 | cut -c1-150 | sed 's/^/  /' || true
   echo "  top salonq frames including callees:"
   perf report -i "$dir/perf.data" --children --sort sym --stdio -g none 2>/dev/null | grep '%' | grep -E 'salonq::|rocksdb::' | head -15 | cut -c1-150 | sed 's/^/  /' || true
+  [ -z "$perf_keep" ] || cp "$dir/perf.data" "$perf_keep"
   stop_server
 fi
 

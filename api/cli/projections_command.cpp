@@ -1,10 +1,12 @@
 #include "api/cli/projections_command.hpp"
 
-#include "projections/queue/observed_estimator.hpp"
-#include "projections/store/rebuild.hpp"
+#include "api/serve/rebuild_targets.hpp"
+#include "engine/runtime/rebuild.hpp"
+#include "engine/store/rocks_store.hpp"
 #include "replay/run/progress.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <iostream>
 
@@ -16,15 +18,35 @@ int fail(std::string const& message, int code = 1) {
     return code;
 }
 
+// Why the store at `dir` did not open: a running serve holds it (its RocksDB LOCK), or what the open said.
+int not_opened(std::filesystem::path const& dir, std::string const& name, std::string const& why) {
+    engine::store::open_options probe;
+    probe.create_if_missing = false;
+    auto const held = engine::store::rocks_store::open(dir, probe);
+    if (held || held.error().code != engine::store::errc::busy) {
+        return fail(why);
+    }
+    return fail(fmt::format("{}\na running salonq serve has the {} open: rebuild through it, without downtime:\n"
+                            "  curl -X POST -H \"Authorization: Bearer $ADMIN_TOKEN\" "
+                            "http://HOST:PORT/v1/admin/projections/{}/rebuild",
+                            held.error().message, dir.filename().string(), name),
+                2);
+}
+
 } // namespace
 
 CLI::App* add_projections_command(CLI::App& app, projections_options& po) {
-    auto* projections = app.add_subcommand("projections", "The read models the server keeps (the queue views)");
+    auto* projections = app.add_subcommand(
+        "projections", "The read models the server keeps: the queue views, the stats and the loyalty ledger");
     projections->require_subcommand(1);
     auto* rebuild = projections->add_subcommand(
         "rebuild", "Fold the whole events log into a fresh store and make it current (with the server stopped; a "
-                   "running server: POST /v1/admin/projections/views/rebuild)");
-    rebuild->add_option("name", po.name, "Which projection: views (the queue views)")->check(CLI::IsMember({"views"}));
+                   "running server: POST /v1/admin/projections/{name}/rebuild)");
+    rebuild
+        ->add_option("name", po.name,
+                     "Which projection: views (the queue views), stats (GET .../stats and .../staffing) or loyalty "
+                     "(the points ledger); default views")
+        ->check(CLI::IsMember(rebuild_target_names()));
     rebuild->add_flag("--quiet,-q", po.quiet, "No progress on stderr");
     return rebuild;
 }
@@ -35,39 +57,33 @@ int run_projections_rebuild(store_options const& so, projections_options const& 
         return fail(view.error(), 2);
     }
     auto& events = (*view)->events();
-    projections::generations const gens{so.data / po.name};
+    auto const target = rebuild_target_named(po.name, events.partition_count());
+    if (!target) {
+        return fail(fmt::format("no projection named '{}' (one of {})", po.name, rebuild_target_names()));
+    }
+    engine::runtime::generations const gens{so.data / po.name};
     auto const dir = gens.current();
     if (!dir) {
         return fail(dir.error());
     }
-    auto live = projections::queue_views::open(*dir, events.partition_count(),
-                                               std::make_unique<projections::observed_estimator>());
+    auto live = target->open(*dir);
     if (!live) {
-        if (live.error().code == projections::errc::busy) {
-            return fail(fmt::format("{}\na running salonq serve has the {} open: rebuild through it, without "
-                                    "downtime:\n  curl -X POST -H \"Authorization: Bearer $ADMIN_TOKEN\" "
-                                    "http://HOST:PORT/v1/admin/projections/{}/rebuild",
-                                    live.error().message, po.name, po.name),
-                        2);
-        }
-        return fail(live.error().message);
+        return not_opened(*dir, po.name, live.error());
     }
     replay::progress shown{replay::progress::for_stderr(po.quiet), 0, stderr, "rebuild " + po.name};
     std::uint64_t folded = 0;
-    auto rebuilt = projections::rebuild_views(**live, gens, events, std::make_unique<projections::observed_estimator>(),
-                                              [&](projections::rebuild_progress const& p) {
-                                                  folded = p.read;
-                                                  shown.update(p.read, p.total);
-                                                  return true;
-                                              });
+    auto rebuilt =
+        engine::runtime::rebuild(**live, gens, events, target->open, [&](engine::runtime::rebuild_progress const& p) {
+            folded = p.read;
+            shown.update(p.read, p.total);
+            return true;
+        });
     if (!rebuilt) {
-        return fail(fmt::format("{} ({}); the views in {} are as they were", rebuilt.error().message,
-                                projections::to_string(rebuilt.error().code), dir->string()));
+        return fail(fmt::format("{}; {} in {} are as they were", rebuilt.error(), target->what, dir->string()));
     }
     shown.done(folded); // every entry read was folded into the fresh store
-    auto const health = (*live)->health();
-    std::cout << fmt::format("salonq projections rebuild: {} rebuilt into {}; {} broken salons\n", po.name,
-                             gens.current().value_or(*dir).string(), health.broken.size());
+    std::cout << fmt::format("salonq projections rebuild: {} rebuilt into {} from {} entries\n", po.name,
+                             gens.current().value_or(*dir).string(), folded);
     return 0;
 }
 

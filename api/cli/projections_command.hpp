@@ -13,8 +13,9 @@ struct projections_options {
     bool quiet = false;
 };
 
-// `salonq projections rebuild [NAME]`: rebuilds a projection from the whole events log into a fresh generation and
-// makes it current, with replay's progress output. Offline (no serve on the data directory); a running serve
+// `salonq projections rebuild [NAME]`: rebuilds a projection (views, stats or loyalty: api/serve/rebuild_targets)
+// from the whole events log into a fresh generation and makes it current (engine::runtime::rebuild), with replay's
+// progress output. Offline (no serve on the data directory); a running serve
 // rebuilds without downtime through POST /v1/admin/projections/{name}/rebuild, which this command points to when
 // the store is taken.
 CLI::App* add_projections_command(CLI::App& app, projections_options& po);

@@ -48,7 +48,7 @@ private:
 // The views' next offsets as the topic tail takes them.
 std::vector<std::int64_t> raw_next_offsets(projections::queue_views const& views) {
     std::vector<std::int64_t> next;
-    for (auto const offset : projections::next_offsets(views)) {
+    for (auto const offset : views.next_offsets()) {
         next.push_back(offset.value());
     }
     return next;

@@ -1,6 +1,6 @@
 #pragma once
 
-// The port the admin routes rebuild projections through (api/serve's views_rebuilder in embedded mode).
+// The port the admin routes rebuild projections through (api/serve's rebuilder in embedded mode).
 
 #include <chrono>
 #include <cstdint>
@@ -12,7 +12,7 @@ namespace salonq::api::http {
 
 // Where one projection's rebuild is.
 struct rebuild_status {
-    std::string name;      // "views"
+    std::string name;      // "views", "stats", "loyalty"
     std::string directory; // the current generation's directory name
     std::string state;     // idle, running, done, failed
     std::uint64_t read = 0;

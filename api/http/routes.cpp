@@ -50,7 +50,8 @@ std::array const routes{
     route{verb::get, "/v1/admin/projections", access::token, auth::action::read_stats, get_projections,
           "The read models this process keeps: their directories and last rebuilds (admin)"},
     route{verb::post, "/v1/admin/projections/{name}/rebuild", access::token, auth::action::read_stats,
-          post_projection_rebuild, "Rebuild a read model from the events log while it serves (admin; name: views)"},
+          post_projection_rebuild,
+          "Rebuild a read model from the events log while it serves (admin; name: views, stats or loyalty)"},
 
     route{verb::put, "/v1/salons/{salonId}", access::token, auth::action::register_salon, command_route<register_salon>,
           "Register a salon"},

@@ -35,7 +35,7 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
         return std::unexpected(started.error());
     }
 
-    projections::generations gens{opt.data / "views"};
+    engine::runtime::generations const gens{opt.data / "views"};
     auto const dir = gens.current();
     if (!dir) {
         return std::unexpected("the queue views: " + dir.error());
@@ -50,7 +50,6 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     if (auto removed = gens.remove_others(); !removed) { // what an earlier rebuild left behind
         return std::unexpected("the queue views: " + removed.error());
     }
-    s->rebuilder_ = std::make_unique<views_rebuilder>(*s->views_, s->engine_->events(), std::move(gens));
     s->hub_ = make_live_hub(*s->views_);
     if (auto attached = s->feed_.attach(*s->views_, s->engine_->events(), *s->hub_, opt.before_views_apply);
         !attached) {
@@ -62,6 +61,14 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
         !stats) {
         return std::unexpected(stats.error());
     }
+    s->rebuilder_ = std::make_unique<rebuilder>(s->engine_->events());
+    auto const rebuildable = [&](std::string_view name, engine::runtime::rebuildable& live) {
+        auto target = rebuild_target_named(name, s->engine_->partition_count());
+        s->rebuilder_->add(std::move(*target), live, engine::runtime::generations{opt.data / name});
+    };
+    rebuildable("views", *s->views_);
+    rebuildable("stats", *s->stats_.store());
+    rebuildable("loyalty", *s->loyalty_.store());
 
     auto auth = open_authenticator(opt.data, opt.keyring);
     if (!auth) {
@@ -99,7 +106,7 @@ embedded_stack::~embedded_stack() {
     // run() has returned: no thread runs the server's io_context any more. The engine goes before the server: its
     // last completions may still hold a POST's decision timer, which must be destroyed while that io_context exists
     // (they post to it; what they posted is destroyed with it).
-    rebuilder_.reset(); // a rebuild under way stops; the views serve on as they were
+    rebuilder_.reset(); // a rebuild under way stops; the stores serve on as they were
     feed_.detach();     // the engine's last batches no longer reach the views
     notify_.stop();     // nothing reads the events log after this; the hook's wake() does nothing now
     stats_.stop();      // nor the stats (the next start folds them from the log)

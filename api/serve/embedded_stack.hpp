@@ -3,9 +3,11 @@
 // Everything `salonq serve` runs in embedded mode, wired in one place: the engine over the data directory, the
 // queue views beside it (<data>/views) fed from the engine's commits, the live hub fed from the views, the
 // notifier (<data>/notify, woken by the commits too), the loyalty ledger (<data>/loyalty, api/serve/loyalty_wiring,
-// woken likewise), the authenticator (<data>/auth), the metrics and the HTTP server. Used by the command line and by
-// the tests, so they run the same process. Teardown (~embedded_stack): the views' feed is detached, the notifier and
-// the loyalty consumer stop, the engine finishes its last batch, then the server (its io_context) goes.
+// woken likewise), the stats (<data>/stats), the rebuilder of those three projections (POST
+// /v1/admin/projections/{name}/rebuild), the authenticator (<data>/auth), the metrics and the HTTP server. Used by the
+// command line and by the tests, so they run the same process. Teardown (~embedded_stack): the views' feed is detached,
+// the notifier and the loyalty consumer stop, the engine finishes its last batch, then the server (its io_context)
+// goes.
 
 #include "api/auth/authenticator.hpp"
 #include "api/gateway/embedded_feed.hpp"
@@ -17,8 +19,8 @@
 #include "api/http/services.hpp"
 #include "api/serve/loyalty_wiring.hpp"
 #include "api/serve/notify_wiring.hpp"
+#include "api/serve/rebuilder.hpp"
 #include "api/serve/stats_wiring.hpp"
-#include "api/serve/views_rebuilder.hpp"
 #include "engine/runtime/embedded_engine.hpp"
 #include "projections/store/queue_views.hpp"
 
@@ -66,7 +68,7 @@ private:
     std::unique_ptr<engine::runtime::embedded_engine> engine_;
     std::unique_ptr<embedded_gateway> gateway_;
     std::unique_ptr<projections::queue_views> views_;
-    std::unique_ptr<views_rebuilder> rebuilder_; // stopped before the views and the engine go
+    std::unique_ptr<rebuilder> rebuilder_; // of the views, stats and loyalty: stopped before they and the engine go
     std::unique_ptr<http::live_hub> hub_;
     std::unique_ptr<auth::authenticator> auth_;
     http::metrics metrics_;

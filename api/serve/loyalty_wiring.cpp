@@ -1,14 +1,24 @@
 #include "api/serve/loyalty_wiring.hpp"
 
+#include "engine/runtime/generations.hpp"
+
 namespace salonq::api {
 
 loyalty_wiring::~loyalty_wiring() { stop(); }
 
 std::expected<void, std::string> loyalty_wiring::start(std::filesystem::path const& data, engine::log::reader& events,
                                                        std::int32_t partition_count) {
-    auto store = loyalty::loyalty_store::open(data / "loyalty", partition_count);
+    engine::runtime::generations const gens{data / "loyalty"};
+    auto const dir = gens.current();
+    if (!dir) {
+        return std::unexpected("the loyalty ledger: " + dir.error());
+    }
+    auto store = loyalty::loyalty_store::open(*dir, partition_count);
     if (!store) {
         return std::unexpected("cannot open the loyalty ledger: " + store.error());
+    }
+    if (auto removed = gens.remove_others(); !removed) { // what an earlier rebuild left behind
+        return std::unexpected("the loyalty ledger: " + removed.error());
     }
     std::lock_guard lock{mutex_};
     store_ = std::move(*store);

@@ -1,8 +1,9 @@
 #pragma once
 
-// Embedded mode's loyalty consumer, wired beside the engine: the store at <data>/loyalty, the consumer folding the
-// engine's events log into it, woken by the engine's commit hook. Kept out of embedded_stack so that the stack only
-// calls wake(), start() and stop().
+// Embedded mode's loyalty consumer, wired beside the engine: the store in the current generation of <data>/loyalty
+// (engine::runtime::generations: <data>/loyalty.N after a rebuild), the consumer folding the engine's events log into
+// it, woken by the engine's commit hook. Kept out of embedded_stack so that the stack only calls wake(), start() and
+// stop().
 //
 // Lifetime: a member of the stack that outlives the engine (the engine's hook calls wake(), which does nothing before
 // start() or after stop()). start() once the engine is open; stop() before the engine closes (the consumer reads its
@@ -28,7 +29,8 @@ public:
     loyalty_wiring(loyalty_wiring const&) = delete;
     loyalty_wiring& operator=(loyalty_wiring const&) = delete;
 
-    // Opens <data>/loyalty and starts the consumer (it catches up with the log on its own thread).
+    // Opens <data>/loyalty's current generation (removing the others) and starts the consumer (it catches up with the
+    // log on its own thread).
     [[nodiscard]] std::expected<void, std::string> start(std::filesystem::path const& data, engine::log::reader& events,
                                                          std::int32_t partition_count);
     // From the engine's on_committed hook (any worker thread).

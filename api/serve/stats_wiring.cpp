@@ -1,15 +1,25 @@
 #include "api/serve/stats_wiring.hpp"
 
+#include "engine/runtime/generations.hpp"
+
 #include <fmt/format.h>
 
 namespace salonq::api {
 
-std::expected<void, std::string> stats_wiring::start(std::filesystem::path const& dir, engine::log::reader& events,
+std::expected<void, std::string> stats_wiring::start(std::filesystem::path const& base, engine::log::reader& events,
                                                      std::int32_t partition_count,
                                                      std::function<engine::instant()> clock) {
-    auto store = projections::stats_store::stats_store::open(dir, partition_count);
+    engine::runtime::generations const gens{base};
+    auto const dir = gens.current();
+    if (!dir) {
+        return std::unexpected("the stats: " + dir.error());
+    }
+    auto store = projections::stats_store::stats_store::open(*dir, partition_count);
     if (!store) {
-        return std::unexpected(fmt::format("cannot open the stats in {}: {}", dir.string(), store.error()));
+        return std::unexpected(fmt::format("cannot open the stats in {}: {}", dir->string(), store.error()));
+    }
+    if (auto removed = gens.remove_others(); !removed) { // what an earlier rebuild left behind
+        return std::unexpected("the stats: " + removed.error());
     }
     // Before serving: the first answers already hold the whole log (a long history is folded once, then stored).
     if (auto caught = (*store)->catch_up(events); !caught) {

@@ -13,14 +13,15 @@
 
 namespace salonq::api {
 
-// The stats projection in embedded `salonq serve`: its store at <data>/stats, caught up with the events log at
-// start, then kept up by a consumer that the engine's commits wake. Lives as long as the stack and is made before
-// the engine (whose on_committed hook calls wake(), which does nothing until start()); stop() must come before the
-// engine closes its log (and answers what the staffing advisor still has waiting). wake() may be called from any
-// thread, also during stop().
+// The stats projection in embedded `salonq serve`: its store in the current generation of <data>/stats
+// (engine::runtime::generations: <data>/stats.N after a rebuild), caught up with the events log at start, then kept up
+// by a consumer that the engine's commits wake. Lives as long as the stack and is made before the engine (whose
+// on_committed hook calls wake(), which does nothing until start()); stop() must come before the engine closes its log
+// (and answers what the staffing advisor still has waiting). wake() may be called from any thread, also during stop().
 class stats_wiring {
 public:
-    [[nodiscard]] std::expected<void, std::string> start(std::filesystem::path const& dir, engine::log::reader& events,
+    // `base`: <data>/stats; the generation it names is opened and the others removed.
+    [[nodiscard]] std::expected<void, std::string> start(std::filesystem::path const& base, engine::log::reader& events,
                                                          std::int32_t partition_count,
                                                          std::function<engine::instant()> clock);
     void wake();

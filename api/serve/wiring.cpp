@@ -9,7 +9,7 @@ engine::instant wall_clock() {
 std::unique_ptr<http::live_hub> make_live_hub(projections::queue_views const& views) {
     return std::make_unique<http::live_hub>([&views](std::string const& salon) -> http::frame_ptr {
         auto v = views.view(engine::salon_id{salon});
-        return v ? http::make_frame(v->seq.value(), v->json) : nullptr;
+        return v ? http::make_frame(v->seq.value(), v->json()) : nullptr;
     });
 }
 

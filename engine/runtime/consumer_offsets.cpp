@@ -5,7 +5,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
+#include <limits>
 
 namespace salonq::engine::runtime {
 namespace {
@@ -80,11 +82,21 @@ std::expected<decoded_run, std::string> handed_over(consumer_offsets const& offs
 std::expected<bool, std::string> catch_up(log::reader& events, std::int32_t partition_count,
                                           std::function<offset_t(partition_id)> const& next, std::size_t max,
                                           undecodable const& bad, run_folder const& fold) {
+    std::vector<offset_t> const ends(static_cast<std::size_t>(partition_count),
+                                     offset_t{std::numeric_limits<std::int64_t>::max()});
+    return catch_up_until(events, ends, next, max, bad, fold, {});
+}
+
+std::expected<bool, std::string> catch_up_until(log::reader& events, std::span<offset_t const> until,
+                                                std::function<offset_t(partition_id)> const& next, std::size_t max,
+                                                undecodable const& bad, run_folder const& fold,
+                                                fold_progress const& progress) {
     bool any = false;
-    for (std::int32_t n = 0; n < partition_count; ++n) {
-        auto const p = partition_id{n};
-        for (auto from = next(p);; from = next(p)) {
-            auto run = read_decoded(events, p, from, max, bad);
+    for (std::size_t n = 0; n < until.size(); ++n) {
+        auto const p = partition_id{static_cast<std::int32_t>(n)};
+        for (auto from = next(p); from.value() < until[n].value(); from = next(p)) {
+            auto const want = std::min(max, static_cast<std::size_t>(until[n].value() - from.value()));
+            auto run = read_decoded(events, p, from, want, bad);
             if (!run) {
                 return std::unexpected("reading the events log: " + run.error().message);
             }
@@ -95,6 +107,9 @@ std::expected<bool, std::string> catch_up(log::reader& events, std::int32_t part
                 return std::unexpected(folded.error());
             }
             any = true;
+            if (progress && !progress(static_cast<std::size_t>(run->end.value() - from.value()))) {
+                return std::unexpected("the fold was stopped");
+            }
         }
     }
     return any;

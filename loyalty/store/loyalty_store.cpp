@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -132,7 +133,9 @@ struct loyalty_store::impl {
             batch.put(state_family, "s" + salon, encode_fold(folds.salons().at(salon)));
         }
         offsets.put(batch, p, end);
-        if (auto written = db->write(batch, true); !written) {
+        // Synced only when someone earned: a batch of folds and offsets alone is folded again from the (fsynced)
+        // events log if a power cut takes it, and a later synced write makes it durable too (the WAL is a prefix).
+        if (auto written = db->write(batch, !b.earned.empty()); !written) {
             undo(b);
             return std::unexpected(failure("writing the loyalty batch", written.error().message));
         }
@@ -144,6 +147,28 @@ struct loyalty_store::impl {
     void undo(batch_state const& b) {
         for (auto const& [salon, before] : b.folds_before) {
             folds.restore(engine::salon_id{salon}, before.value_or(salon_fold{}));
+        }
+    }
+
+    // Each partition's next offset; under mutex.
+    [[nodiscard]] std::vector<engine::offset_t> next_offsets() const {
+        std::vector<engine::offset_t> out;
+        out.reserve(static_cast<std::size_t>(offsets.partition_count()));
+        for (std::int32_t p = 0; p < offsets.partition_count(); ++p) {
+            out.push_back(offsets.next(engine::partition_id{p}));
+        }
+        return out;
+    }
+
+    // What this store serves, exchanged with `other`'s; the caller holds both mutexes exclusively.
+    void swap_contents(impl& other) noexcept {
+        std::swap(db, other.db);
+        std::swap(offsets, other.offsets);
+        std::swap(folds, other.folds);
+        for (auto [mine, theirs] :
+             {std::pair{&counts.duplicates, &other.counts.duplicates}, std::pair{&counts.gaps, &other.counts.gaps},
+              std::pair{&counts.undecodable, &other.counts.undecodable}}) {
+            *theirs = mine->exchange(theirs->load());
         }
     }
 
@@ -195,18 +220,65 @@ std::expected<void, std::string> loyalty_store::apply(engine::partition_id p, en
 }
 
 std::expected<bool, std::string> loyalty_store::catch_up(engine::log::reader& events) {
+    std::vector<engine::offset_t> const ends(static_cast<std::size_t>(impl_->offsets.partition_count()),
+                                             engine::offset_t{std::numeric_limits<std::int64_t>::max()});
+    return catch_up_until(events, ends, {});
+}
+
+std::expected<bool, std::string> loyalty_store::catch_up_until(engine::log::reader& events,
+                                                               std::span<engine::offset_t const> until,
+                                                               engine::runtime::fold_progress const& progress) {
     auto const bad = [this](engine::partition_id p, engine::offset_t at, std::string const& why) {
         ++impl_->counts.undecodable;
         log().error("the events log's record at partition {} offset {} does not decode and is passed over: {}",
                     p.value(), at.value(), why);
     };
-    return engine::runtime::catch_up(
-        events, impl_->offsets.partition_count(), [this](engine::partition_id p) { return next_offset(p); }, read_batch,
-        bad,
+    return engine::runtime::catch_up_until(
+        events, until, [this](engine::partition_id p) { return next_offset(p); }, read_batch, bad,
         [this](engine::runtime::decoded_run const& run) {
             std::unique_lock lock{impl_->mutex};
             return impl_->fold_run(run);
-        });
+        },
+        progress);
+}
+
+std::expected<void, std::string> loyalty_store::fold_until(engine::log::reader& events,
+                                                           std::span<engine::offset_t const> until,
+                                                           engine::runtime::fold_progress const& progress) {
+    if (until.size() != static_cast<std::size_t>(impl_->offsets.partition_count())) {
+        return std::unexpected(
+            fmt::format("the log has {} partitions, the ledger {}", until.size(), impl_->offsets.partition_count()));
+    }
+    auto folded = catch_up_until(events, until, progress);
+    return folded ? std::expected<void, std::string>{} : std::unexpected(std::move(folded.error()));
+}
+
+std::vector<engine::offset_t> loyalty_store::next_offsets() const {
+    std::shared_lock lock{impl_->mutex};
+    return impl_->next_offsets();
+}
+
+std::expected<void, std::string> loyalty_store::swap_with(engine::runtime::rebuildable& other,
+                                                          engine::runtime::reach_offsets const& reach) {
+    auto* fresh = dynamic_cast<loyalty_store*>(&other);
+    if (fresh == nullptr || fresh->impl_->offsets.partition_count() != impl_->offsets.partition_count()) {
+        return std::unexpected("the fresh ledger is not made like this one");
+    }
+    std::unique_lock lock{impl_->mutex};
+    if (auto reached = reach(impl_->next_offsets()); !reached) {
+        return reached;
+    }
+    std::unique_lock theirs{fresh->impl_->mutex};
+    impl_->swap_contents(*fresh->impl_);
+    return {};
+}
+
+std::expected<void, std::string> loyalty_store::persist() {
+    std::shared_lock lock{impl_->mutex};
+    if (auto flushed = impl_->db->flush(true); !flushed) {
+        return std::unexpected(failure("flushing the ledger", flushed.error().message));
+    }
+    return {};
 }
 
 engine::offset_t loyalty_store::next_offset(engine::partition_id p) const {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/log/log.hpp"
+#include "engine/runtime/rebuild.hpp"
 #include "loyalty/core/ledger.hpp"
 
 #include <atomic>
@@ -37,13 +38,18 @@ struct fold_counts {
 // balances, salon folds, offsets), so after a crash the consumer reads on from the stored offsets and nothing is
 // applied twice or missed; the per-salon seq makes a repeated event a no-op even if it is handed over again.
 //
-// Thread rules: apply/catch_up from one thread (the consumer); page/all from any number of request threads. A read
-// sees a whole batch or none of it (a shared lock against the writer's exclusive one).
-class loyalty_store {
+// Rebuilt beside itself like the queue views (engine::runtime::rebuild, docs/loyalty.md): a fresh store folds the
+// log into the next generation, reaches this one's offsets under its exclusive lock and swaps contents with it, so
+// the ledger a reader sees is the fold of the same log prefix before and after, and no point is earned twice.
+//
+// Thread rules: apply/catch_up from one thread (the consumer); a rebuild's fold_until and swap_with beside it (a
+// run is folded under the exclusive lock from the partition's next offset on only); page/all from any number of
+// request threads. A read sees a whole batch or none of it (a shared lock against the writer's exclusive one).
+class loyalty_store final : public engine::runtime::rebuildable {
 public:
     [[nodiscard]] static std::expected<std::unique_ptr<loyalty_store>, std::string>
     open(std::filesystem::path const& dir, std::int32_t partition_count);
-    ~loyalty_store();
+    ~loyalty_store() override;
     loyalty_store(loyalty_store const&) = delete;
     loyalty_store& operator=(loyalty_store const&) = delete;
 
@@ -54,6 +60,16 @@ public:
     // Reads every partition from next_offset(p) to its end and folds what it finds. True if anything was new.
     [[nodiscard]] std::expected<bool, std::string> catch_up(engine::log::reader& events);
     [[nodiscard]] engine::offset_t next_offset(engine::partition_id p) const;
+
+    // The rebuild's side (engine::runtime::rebuildable): swap_with holds the exclusive lock (the consumer's folds and
+    // the readers wait) while the fresh store reaches this one's offsets; persist flushes, waiting for it.
+    [[nodiscard]] std::vector<engine::offset_t> next_offsets() const override;
+    [[nodiscard]] std::expected<void, std::string> fold_until(engine::log::reader& events,
+                                                              std::span<engine::offset_t const> until,
+                                                              engine::runtime::fold_progress const& progress) override;
+    [[nodiscard]] std::expected<void, std::string> swap_with(engine::runtime::rebuildable& fresh,
+                                                             engine::runtime::reach_offsets const& reach) override;
+    [[nodiscard]] std::expected<void, std::string> persist() override;
 
     // A page of the customer's ledger: the entries and balances of the salons in `scope` (every salon without
     // one) after `after`, at most `limit` entries. No salons when the customer earned nothing in scope.
@@ -70,6 +86,10 @@ public:
 private:
     struct impl;
     explicit loyalty_store(std::unique_ptr<impl> i);
+    // Reads every partition from next_offset(p) up to until[p] (or its end, if sooner) and folds what it finds.
+    [[nodiscard]] std::expected<bool, std::string> catch_up_until(engine::log::reader& events,
+                                                                  std::span<engine::offset_t const> until,
+                                                                  engine::runtime::fold_progress const& progress);
     std::unique_ptr<impl> impl_;
 };
 

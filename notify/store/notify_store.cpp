@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
+#include <chrono>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -26,7 +28,8 @@ using engine::store::family;
 constexpr family offsets_family = family::meta;    // "o" + partition -> next offset (engine::runtime::consumer_offsets)
 constexpr family salons_family = family::state;    // "v" + salon -> queue view; "c" + salon -> contacts and told;
                                                    // "r" + salon -> settings
-constexpr family outbox_family = family::commands; // "q" + id -> pending delivery
+constexpr family outbox_family = family::commands; // "q" + id -> pending delivery; "s" + id -> done since the last
+                                                   // checkpoint (delivered or dead: not to be queued again)
 constexpr family dead_family = family::events;     // "d" + salon + '\0' + id -> dead letter
 constexpr std::size_t read_batch = 4096;
 
@@ -126,6 +129,11 @@ struct notify_store::impl {
     std::map<std::string, salon_notifier, std::less<>> notifiers; // loaded on first use
     std::map<std::string, delivery> pending;                      // the outbox, by id
     std::set<std::string> held;                                   // taken by a sender
+    std::set<std::string> dirty; // salons whose notifier changed since the last checkpoint
+    std::set<std::string> done;  // ids delivered or dead since the last checkpoint (their "s" markers)
+    std::chrono::steady_clock::time_point last_checkpoint = std::chrono::steady_clock::now();
+    static constexpr std::chrono::seconds checkpoint_interval{1};
+    bool stale_offsets = false; // a fall-back could not read the checkpoint's offsets yet
 
     [[nodiscard]] std::expected<salon_notifier*, std::string> notifier(engine::salon_id const& salon) {
         if (auto it = notifiers.find(salon.value()); it != notifiers.end()) {
@@ -156,6 +164,9 @@ struct notify_store::impl {
         if (!n) {
             return std::unexpected(n.error());
         }
+        if (e.seq.value() <= (*n)->queue().seq.value()) {
+            return {}; // folded before the last checkpoint's offsets: read again after a crash
+        }
         auto const s = settings.find(e.salon.value());
         auto const told = (*n)->apply(e, s == settings.end() ? notify_rules{} : s->second.rules);
         touched.insert(e.salon.value());
@@ -163,7 +174,7 @@ struct notify_store::impl {
             return {};
         }
         for (auto const& t : told) {
-            if (!pending.contains(t.id)) {
+            if (!pending.contains(t.id) && !done.contains(t.id)) {
                 queued.push_back(delivery{t.id, t.salon, encode_notification(t), 0, now, {}});
             }
         }
@@ -173,6 +184,12 @@ struct notify_store::impl {
     // Entries at their offsets (ascending), then the offset after the run: those below the partition's next offset
     // were folded before.
     [[nodiscard]] std::expected<void, std::string> fold(engine::runtime::decoded_run const& run, engine::instant now) {
+        if (stale_offsets) { // this run was read from offsets a fall-back has not replaced yet
+            if (auto reloaded = reload_offsets(); !reloaded) {
+                return reloaded;
+            }
+            return std::unexpected(std::string{"the notifier fell back to its last checkpoint: reading on from there"});
+        }
         auto const from = offsets.next(run.partition);
         std::set<std::string> touched;
         std::vector<delivery> queued;
@@ -182,9 +199,7 @@ struct notify_store::impl {
             }
             if (auto const* e = std::get_if<engine::event>(&entry)) {
                 if (auto derived = derive(*e, now, touched, queued); !derived) {
-                    for (auto const& salon : touched) {
-                        notifiers.erase(salon); // folded in memory only: read back from the store on next use
-                    }
+                    fall_back();
                     return derived;
                 }
             }
@@ -193,28 +208,104 @@ struct notify_store::impl {
                                               : std::expected<void, std::string>{};
     }
 
+    // A run folded: its deliveries are written at once (fsynced: they must survive), the notifiers and the offsets
+    // at the next checkpoint. What a crash takes back is folded again from the stored offsets: events a notifier
+    // already holds are passed over (seq), and what was queued or done is not queued again (its id).
     std::expected<void, std::string> write(engine::partition_id p, engine::offset_t next_offset,
                                            std::set<std::string> const& touched, std::vector<delivery> const& queued) {
-        auto batch = db->make_batch();
-        for (auto const& salon : touched) {
+        if (!queued.empty()) {
+            auto batch = db->make_batch();
+            for (auto const& d : queued) {
+                batch.put(outbox_family, "q" + d.id, encode_delivery(d));
+            }
+            if (auto written = db->write(batch, true); !written) {
+                fall_back();
+                return std::unexpected(failure("writing the notifier's deliveries", written.error().message));
+            }
+            for (auto const& d : queued) {
+                pending.insert_or_assign(d.id, d);
+            }
+        }
+        dirty.insert(touched.begin(), touched.end());
+        offsets.advance(p, next_offset);
+        if (std::chrono::steady_clock::now() - last_checkpoint >= checkpoint_interval) {
+            if (auto written = checkpoint(); !written) { // the run is folded and its deliveries stored: retried later
+                static logging::logger const log{"notify"};
+                log.warn("{} (tried again at the next read)", written.error());
+            }
+        }
+        return {};
+    }
+
+    // The changed notifiers, every partition's offset and the removal of the done markers they now cover, in one
+    // batch (not fsynced: a power cut takes back to an earlier checkpoint, from which the same is folded again).
+    void checkpoint_into(engine::store::write_batch& batch) const {
+        for (auto const& salon : dirty) {
             auto const& n = notifiers.at(salon);
             batch.put(salons_family, "v" + salon, projections::encode_view(n.queue()));
             batch.put(salons_family, "c" + salon, encode_contacts(n));
         }
-        for (auto const& d : queued) {
-            batch.put(outbox_family, "q" + d.id, encode_delivery(d));
+        for (std::int32_t p = 0; p < offsets.partition_count(); ++p) {
+            offsets.put(batch, engine::partition_id{p}, offsets.next(engine::partition_id{p}));
         }
-        offsets.put(batch, p, next_offset);
-        if (auto written = db->write(batch, true); !written) {
-            for (auto const& salon : touched) {
-                notifiers.erase(salon); // read back from the store on next use: what it holds is what was written
+        for (auto const& id : done) {
+            if (covered(id)) {
+                batch.erase(outbox_family, "s" + id);
             }
-            return std::unexpected(failure("writing the notifier's batch", written.error().message));
         }
-        for (auto const& d : queued) {
-            pending.insert_or_assign(d.id, d);
+    }
+    void checkpointed() {
+        dirty.clear();
+        std::erase_if(done, [this](std::string const& id) { return covered(id); });
+        last_checkpoint = std::chrono::steady_clock::now();
+    }
+    // Whether the notifiers as this checkpoint writes them hold the event of a done notification (its id is
+    // salon:seq:kind:ticket), so that no fold from the checkpoint's offsets derives it again. Not so for a salon
+    // whose partition is still being read again after a restart or a fall-back: its marker stays.
+    [[nodiscard]] bool covered(std::string const& id) const {
+        auto const ticket = id.rfind(':');
+        auto const kind = ticket == std::string::npos || ticket == 0 ? std::string::npos : id.rfind(':', ticket - 1);
+        auto const at = kind == std::string::npos || kind == 0 ? std::string::npos : id.rfind(':', kind - 1);
+        if (at == std::string::npos) {
+            return true; // not an id this store derives: nothing would derive it again
         }
-        offsets.advance(p, next_offset);
+        std::uint64_t seq = 0;
+        auto const digits = std::string_view{id}.substr(at + 1, kind - at - 1);
+        if (std::from_chars(digits.data(), digits.data() + digits.size(), seq).ec != std::errc{}) {
+            return true;
+        }
+        auto const n = notifiers.find(std::string_view{id}.substr(0, at));
+        return n != notifiers.end() && n->second.queue().seq.value() >= seq;
+    }
+    [[nodiscard]] std::expected<void, std::string> checkpoint() {
+        auto batch = db->make_batch();
+        checkpoint_into(batch);
+        if (auto written = db->write(batch, false); !written) {
+            return std::unexpected(failure("writing the notifier's checkpoint", written.error().message)); // next time
+        }
+        checkpointed();
+        return {};
+    }
+
+    // A write that failed: forget what was folded since the last checkpoint and read on from its offsets.
+    void fall_back() {
+        notifiers.clear();
+        dirty.clear();
+        stale_offsets = true;
+        (void)reload_offsets();
+    }
+    // The offsets of the last checkpoint, again. Until that read succeeds nothing is folded: the notifiers read
+    // back from the store would miss the events between them and offsets still ahead.
+    [[nodiscard]] std::expected<void, std::string> reload_offsets() {
+        if (!stale_offsets) {
+            return {};
+        }
+        auto stored = engine::runtime::consumer_offsets::load(*db, offsets_family, offsets.partition_count());
+        if (!stored) {
+            return std::unexpected(failure("reading the checkpoint's offsets again", stored.error().message));
+        }
+        offsets = std::move(*stored);
+        stale_offsets = false;
         return {};
     }
 
@@ -229,6 +320,13 @@ struct notify_store::impl {
             settings.emplace(std::string{key.substr(1)}, std::move(*s));
             return true;
         });
+        auto markers = db->scan(outbox_family, "s", "t", [&](std::string_view key, std::string_view) {
+            done.emplace(key.substr(1));
+            return true;
+        });
+        if (!markers) {
+            return std::unexpected(failure("loading", markers.error().message));
+        }
         auto outbox = db->scan(outbox_family, "q", "r", [&](std::string_view, std::string_view value) {
             auto d = decode_delivery(value);
             if (!d) {
@@ -246,7 +344,14 @@ struct notify_store::impl {
 };
 
 notify_store::notify_store(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
-notify_store::~notify_store() = default;
+notify_store::~notify_store() {
+    std::lock_guard lock{impl_->mutex};
+    if (auto written = impl_->checkpoint(); !written) {
+        static logging::logger const log{"notify"};
+        log.error("the notifier's last checkpoint failed (the next start folds again from the one before): {}",
+                  written.error());
+    }
+}
 
 std::expected<std::unique_ptr<notify_store>, std::string> notify_store::open(std::filesystem::path const& dir,
                                                                              std::int32_t partition_count) {
@@ -273,9 +378,12 @@ std::expected<void, std::string> notify_store::put_settings(engine::salon_id con
     std::lock_guard lock{impl_->mutex};
     auto batch = impl_->db->make_batch();
     batch.put(salons_family, "r" + salon.value(), encode_settings(s));
+    // With a checkpoint: a crash must not fold the events before the settings again under them.
+    impl_->checkpoint_into(batch);
     if (auto written = impl_->db->write(batch, true); !written) {
         return std::unexpected(failure("writing settings", written.error().message));
     }
+    impl_->checkpointed();
     impl_->settings.insert_or_assign(salon.value(), s);
     return {};
 }
@@ -385,10 +493,12 @@ std::expected<void, std::string> notify_store::delivered(std::string const& id) 
     impl_->held.erase(id);
     auto batch = impl_->db->make_batch();
     batch.erase(outbox_family, "q" + id);
+    batch.put(outbox_family, "s" + id, {});
     if (auto written = impl_->db->write(batch, false); !written) {
         return std::unexpected(failure("removing a delivery", written.error().message));
     }
     impl_->pending.erase(id);
+    impl_->done.insert(id);
     return {};
 }
 
@@ -409,6 +519,7 @@ std::expected<void, std::string> notify_store::failed(std::string const& id, std
         batch.put(outbox_family, "q" + id, encode_delivery(d));
     } else {
         batch.erase(outbox_family, "q" + id);
+        batch.put(outbox_family, "s" + id, {});
         batch.put(dead_family, dead_prefix(d.salon) + id, encode_delivery(d));
     }
     if (auto written = impl_->db->write(batch, true); !written) {
@@ -418,6 +529,7 @@ std::expected<void, std::string> notify_store::failed(std::string const& id, std
         it->second = std::move(d);
     } else {
         impl_->pending.erase(it);
+        impl_->done.insert(id);
     }
     return {};
 }

@@ -13,8 +13,10 @@
 #include <algorithm>
 #include <chrono>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 
 namespace salonq::projections::stats_store {
 namespace {
@@ -101,6 +103,8 @@ std::optional<engine::local_day> first_stored_day(engine::store::rocks_store con
 struct stats_store::impl {
     std::unique_ptr<engine::store::rocks_store> db;
     std::int32_t partitions = 0;
+    // Held shared by a read from its first look at memory to its last read of db, exclusively by swap_with.
+    mutable std::shared_mutex generation_mutex;
     mutable std::mutex mutex;
     std::vector<std::int64_t> next; // per partition, under mutex
     std::map<std::string, salon_entry, std::less<>> salons;
@@ -301,6 +305,70 @@ struct stats_store::impl {
         return load_salons();
     }
 
+    // Reads partition p from its next offset up to `until` (or its end, if sooner) and folds what it reads,
+    // checkpointing when the last checkpoint is a second old; true if anything was read.
+    [[nodiscard]] std::expected<bool, std::string> fold_partition(engine::log::reader& events, engine::partition_id p,
+                                                                  std::int64_t until,
+                                                                  engine::runtime::fold_progress const& progress) {
+        bool any = false;
+        for (;;) {
+            std::int64_t from = 0;
+            {
+                std::lock_guard lock{mutex};
+                from = next.at(static_cast<std::size_t>(p.value()));
+            }
+            if (from >= until) {
+                return any;
+            }
+            auto const max = std::min(read_batch, static_cast<std::size_t>(until - from));
+            auto records = events.read(p, engine::offset_t{from}, max);
+            if (!records) {
+                return std::unexpected("reading the events log: " + records.error().message);
+            }
+            if (records->empty()) {
+                return any;
+            }
+            if (auto folded = fold_read(p, *records); !folded) {
+                return std::unexpected(folded.error());
+            }
+            any = true;
+            if (progress && !progress(records->size())) {
+                return std::unexpected("the stats' fold was stopped");
+            }
+        }
+    }
+
+    [[nodiscard]] std::expected<void, std::string> fold_read(engine::partition_id p,
+                                                             std::vector<engine::log::record> const& records) {
+        std::lock_guard lock{mutex};
+        fold_records(p, records);
+        return checkpoint_if_due();
+    }
+
+    [[nodiscard]] std::expected<void, std::string> checkpoint_if_due() {
+        bool const due = std::chrono::steady_clock::now() - last_checkpoint >= checkpoint_every;
+        return offsets_changed && due ? write_checkpoint() : std::expected<void, std::string>{};
+    }
+
+    // Each partition's next offset; under mutex.
+    [[nodiscard]] std::vector<engine::offset_t> offsets() const {
+        std::vector<engine::offset_t> out;
+        out.reserve(next.size());
+        for (auto const n : next) {
+            out.emplace_back(n);
+        }
+        return out;
+    }
+
+    // What this store serves, exchanged with `other`'s; the caller holds both mutexes and this generation lock.
+    void swap_contents(impl& other) noexcept {
+        std::swap(db, other.db);
+        std::swap(next, other.next);
+        std::swap(salons, other.salons);
+        std::swap(last_checkpoint, other.last_checkpoint);
+        std::swap(offsets_changed, other.offsets_changed);
+    }
+
     // The ended visits stored under the salon's days [first, last], into `visits` (what is there already wins).
     [[nodiscard]] std::expected<void, std::string> read_visits(std::string const& salon, engine::local_day first,
                                                                engine::local_day last,
@@ -352,32 +420,65 @@ std::expected<std::unique_ptr<stats_store>, std::string> stats_store::open(std::
 std::expected<bool, std::string> stats_store::catch_up(engine::log::reader& events) {
     bool any = false;
     for (std::int32_t p = 0; p < impl_->partitions; ++p) {
-        auto const part = engine::partition_id{p};
-        for (;;) {
-            auto records = events.read(part, next_offset(part), read_batch);
-            if (!records) {
-                return std::unexpected("reading the events log: " + records.error().message);
-            }
-            if (records->empty()) {
-                break;
-            }
-            std::lock_guard lock{impl_->mutex};
-            impl_->fold_records(part, *records);
-            any = true;
-            if (std::chrono::steady_clock::now() - impl_->last_checkpoint >= checkpoint_every) {
-                if (auto written = impl_->write_checkpoint(); !written) {
-                    return std::unexpected(written.error());
-                }
-            }
+        auto read =
+            impl_->fold_partition(events, engine::partition_id{p}, std::numeric_limits<std::int64_t>::max(), {});
+        if (!read) {
+            return read;
         }
+        any = any || *read;
     }
     std::lock_guard lock{impl_->mutex};
-    if (impl_->offsets_changed && std::chrono::steady_clock::now() - impl_->last_checkpoint >= checkpoint_every) {
-        if (auto written = impl_->write_checkpoint(); !written) {
-            return std::unexpected(written.error());
-        }
+    if (auto written = impl_->checkpoint_if_due(); !written) {
+        return std::unexpected(written.error());
     }
     return any;
+}
+
+std::expected<void, std::string> stats_store::fold_until(engine::log::reader& events,
+                                                         std::span<engine::offset_t const> until,
+                                                         engine::runtime::fold_progress const& progress) {
+    if (until.size() != static_cast<std::size_t>(impl_->partitions)) {
+        return std::unexpected(fmt::format("the log has {} partitions, the stats {}", until.size(), impl_->partitions));
+    }
+    for (std::int32_t p = 0; p < impl_->partitions; ++p) {
+        auto const end = until[static_cast<std::size_t>(p)].value();
+        if (auto read = impl_->fold_partition(events, engine::partition_id{p}, end, progress); !read) {
+            return std::unexpected(read.error());
+        }
+    }
+    return {};
+}
+
+std::vector<engine::offset_t> stats_store::next_offsets() const {
+    std::lock_guard lock{impl_->mutex};
+    return impl_->offsets();
+}
+
+std::expected<void, std::string> stats_store::swap_with(engine::runtime::rebuildable& other,
+                                                        engine::runtime::reach_offsets const& reach) {
+    auto* fresh = dynamic_cast<stats_store*>(&other);
+    if (fresh == nullptr || fresh->impl_->partitions != impl_->partitions) {
+        return std::unexpected("the fresh stats are not made like these");
+    }
+    std::unique_lock readers{impl_->generation_mutex};
+    std::scoped_lock folds{impl_->mutex};
+    if (auto reached = reach(impl_->offsets()); !reached) {
+        return reached;
+    }
+    std::scoped_lock theirs{fresh->impl_->mutex};
+    impl_->swap_contents(*fresh->impl_);
+    return {};
+}
+
+std::expected<void, std::string> stats_store::persist() {
+    std::lock_guard lock{impl_->mutex};
+    if (auto written = impl_->write_checkpoint(); !written) {
+        return written;
+    }
+    if (auto flushed = impl_->db->flush(true); !flushed) {
+        return std::unexpected("flushing the stats: " + flushed.error().message);
+    }
+    return {};
 }
 
 std::expected<void, std::string> stats_store::checkpoint() {
@@ -386,6 +487,7 @@ std::expected<void, std::string> stats_store::checkpoint() {
 }
 
 std::optional<salon_calendar> stats_store::calendar(engine::salon_id const& salon) const {
+    std::shared_lock generation{impl_->generation_mutex};
     salon_calendar c;
     {
         std::lock_guard lock{impl_->mutex};
@@ -410,6 +512,7 @@ std::optional<salon_calendar> stats_store::calendar(engine::salon_id const& salo
 
 std::expected<std::optional<stats::salon_history>, std::string>
 stats_store::history(engine::salon_id const& salon, engine::local_day first, engine::local_day last) const {
+    std::shared_lock generation{impl_->generation_mutex};
     stats::fold_state state;
     std::map<std::uint64_t, stats::visit> visits;
     std::map<engine::local_day, stats::day_counts> days;

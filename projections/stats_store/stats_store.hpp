@@ -2,6 +2,7 @@
 
 #include "engine/domain/events.hpp"
 #include "engine/log/log.hpp"
+#include "engine/runtime/rebuild.hpp"
 #include "projections/stats/summary.hpp"
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -46,13 +48,18 @@ struct salon_calendar {
 // resumes from the offsets with exactly what they reflect (nothing counted twice, nothing lost). Events at or below
 // a salon's applied seq are skipped.
 //
-// Thread rules: catch_up and checkpoint are for one thread (the consumer); stats() may be called from any thread at
-// any time; all of them take the store's mutex only for what is in memory.
-class stats_store {
+// Rebuilt beside itself like the queue views (engine::runtime::rebuild, docs/projections.md): a fresh store folds
+// the log into the next generation and swaps contents with this one, so the consumer and the readers keep it.
+//
+// Thread rules: catch_up and checkpoint are for one thread (the consumer); a rebuild's fold_until and swap_with may
+// run beside it (a record is folded under the mutex only if it is at the next offset). stats(), history() and
+// calendar() may be called from any thread at any time; they take the store's mutex only for what is in memory, and
+// hold the generation lock shared while they read, so a swap waits for them and they see one store whole.
+class stats_store final : public engine::runtime::rebuildable {
 public:
     [[nodiscard]] static std::expected<std::unique_ptr<stats_store>, std::string> open(std::filesystem::path const& dir,
                                                                                        std::int32_t partition_count);
-    ~stats_store();
+    ~stats_store() override;
     stats_store(stats_store const&) = delete;
     stats_store& operator=(stats_store const&) = delete;
 
@@ -73,6 +80,16 @@ public:
     [[nodiscard]] std::optional<salon_calendar> calendar(engine::salon_id const& salon) const;
 
     [[nodiscard]] engine::offset_t next_offset(engine::partition_id p) const;
+
+    // The rebuild's side (engine::runtime::rebuildable): swap_with holds the consumer's folds and the readers while
+    // the fresh store reaches this one's offsets; persist checkpoints and flushes, waiting for it.
+    [[nodiscard]] std::vector<engine::offset_t> next_offsets() const override;
+    [[nodiscard]] std::expected<void, std::string> fold_until(engine::log::reader& events,
+                                                              std::span<engine::offset_t const> until,
+                                                              engine::runtime::fold_progress const& progress) override;
+    [[nodiscard]] std::expected<void, std::string> swap_with(engine::runtime::rebuildable& fresh,
+                                                             engine::runtime::reach_offsets const& reach) override;
+    [[nodiscard]] std::expected<void, std::string> persist() override;
 
 private:
     struct impl;

@@ -125,12 +125,13 @@ struct salon_work {
     queue_view view;
     std::vector<event> events;
     std::vector<rejected_command> rejections;
+    bool estimated = false; // the view's estimates are for its current state (its last event was a walk-in's)
 };
 
 } // namespace
 
 struct queue_views::impl {
-    // Readers that go to RocksDB outside the applying locks (salon_events, outcome_of) hold this shared; adopt()
+    // Readers that go to RocksDB outside the applying locks (salon_events, outcome_of) hold this shared; swap_with()
     // holds it exclusively while it swaps the store.
     mutable std::shared_mutex db_mutex;
     std::unique_ptr<store::rocks_store> db;
@@ -203,7 +204,7 @@ std::expected<void, error> queue_views::impl::apply_positioned(partition_id p, p
         if (added) {
             auto before = find(s);
             auto view = before ? before->view : queue_view{};
-            work.push_back(salon_work{s, std::move(before), std::move(view), {}, {}});
+            work.push_back(salon_work{s, std::move(before), std::move(view), {}, {}, false});
         }
         return work[it->second];
     };
@@ -237,6 +238,7 @@ std::expected<void, error> queue_views::impl::apply_positioned(partition_id p, p
                     offset.value(), last);
         } else {
             apply_and_record_join(w.view, e, *estimator);
+            w.estimated = std::holds_alternative<evt::ticket_issued>(e.body); // it estimated the view after it
             w.events.push_back(e);
         }
     }
@@ -249,8 +251,9 @@ std::expected<void, error> queue_views::impl::apply_positioned(partition_id p, p
             made[i] = w.before;
             continue;
         }
-        estimator->estimate(w.view);
-        auto json = encode_view(w.view, view_form::served);
+        if (!w.estimated) {
+            estimator->estimate(w.view);
+        }
         slot.dirty.insert(w.salon); // the view itself is written at the next checkpoint
         for (auto const& e : w.events) {
             auto const encoded = codec::encode_event(e);
@@ -260,7 +263,7 @@ std::expected<void, error> queue_views::impl::apply_positioned(partition_id p, p
             }
         }
         auto const seq = w.view.seq;
-        made[i] = std::make_shared<snapshot const>(snapshot{std::move(w.view), seq, std::move(json)});
+        made[i] = std::make_shared<snapshot const>(std::move(w.view), seq);
     }
     for (auto const& b : found.broken) {
         batch.put(store::family::meta, broken_key(b.salon), encode_broken(b));
@@ -389,6 +392,11 @@ void queue_views::impl::deliver(partition_slot& slot) {
     slot.delivering = false;
 }
 
+std::string const& snapshot::json() const {
+    std::call_once(encoded_, [this] { json_ = encode_view(view, view_form::served); });
+    return json_;
+}
+
 queue_views::queue_views(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
 
 queue_views::~queue_views() {
@@ -461,9 +469,7 @@ std::expected<std::unique_ptr<queue_views>, error> queue_views::open(std::filesy
         }
         auto salon = v->salon;
         auto const seq = v->seq;
-        auto served = encode_view(*v, view_form::served);
-        i->views.emplace(std::move(salon),
-                         std::make_shared<snapshot const>(snapshot{std::move(*v), seq, std::move(served)}));
+        i->views.emplace(std::move(salon), std::make_shared<snapshot const>(std::move(*v), seq));
         return true;
     });
     if (!loaded) {
@@ -603,13 +609,19 @@ std::expected<void, error> queue_views::catch_up(log::reader& events, std::span<
     return {};
 }
 
-std::vector<offset_t> next_offsets(queue_views const& v) {
+std::vector<offset_t> queue_views::next_offsets() const {
     std::vector<offset_t> out;
-    out.reserve(static_cast<std::size_t>(v.partition_count()));
-    for (std::int32_t p = 0; p < v.partition_count(); ++p) {
-        out.push_back(v.next_offset(partition_id{p}));
+    out.reserve(impl_->partitions.size());
+    for (auto const& slot : impl_->partitions) {
+        out.push_back(offset_t{slot->next.load()});
     }
     return out;
+}
+
+std::expected<void, std::string> queue_views::fold_until(log::reader& events, std::span<offset_t const> until,
+                                                         runtime::fold_progress const& progress) {
+    auto caught = catch_up(events, until, progress);
+    return caught ? std::expected<void, std::string>{} : std::unexpected(std::move(caught.error().message));
 }
 
 void queue_views::impl::swap_contents(impl& other) {
@@ -640,40 +652,29 @@ void queue_views::impl::swap_contents(impl& other) {
     }
 }
 
-std::expected<void, error> queue_views::adopt(queue_views& fresh, log::reader& events,
-                                              catch_up_progress const& progress) {
-    if (fresh.partition_count() != partition_count() || fresh.impl_->index_outcomes != impl_->index_outcomes) {
-        return std::unexpected(error{errc::misconfigured, "the fresh views are not made like these"});
+std::expected<void, std::string> queue_views::swap_with(runtime::rebuildable& other,
+                                                        runtime::reach_offsets const& reach) {
+    auto* fresh = dynamic_cast<queue_views*>(&other);
+    if (fresh == nullptr || fresh->partition_count() != partition_count() ||
+        fresh->impl_->index_outcomes != impl_->index_outcomes) {
+        return std::unexpected("the fresh views are not made like these");
     }
-    // Most of the way without stopping anyone: to where these views are now.
-    if (auto caught = fresh.catch_up(events, next_offsets(*this), progress); !caught) {
-        return caught;
-    }
-    if (auto swapped = swap_in(fresh, events); !swapped) {
-        return swapped;
+    {
+        // The rest with every apply of these views held: the fresh ones reach exactly the same offsets.
+        std::scoped_lock checkpointing{impl_->checkpoint_mutex};
+        std::vector<std::unique_lock<std::mutex>> applying;
+        for (auto& slot : impl_->partitions) {
+            applying.emplace_back(slot->apply_mutex);
+        }
+        if (auto reached = reach(next_offsets()); !reached) {
+            return reached;
+        }
+        if (auto written = fresh->checkpoint(); !written) {
+            return std::unexpected(std::move(written.error().message));
+        }
+        impl_->swap_contents(*fresh->impl_);
     }
     republish();
-    return {};
-}
-
-std::expected<void, error> queue_views::swap_in(queue_views& fresh, log::reader& events) {
-    // The rest with every apply of these views held: the fresh ones reach exactly the same offsets.
-    std::scoped_lock checkpointing{impl_->checkpoint_mutex};
-    std::vector<std::unique_lock<std::mutex>> applying;
-    for (auto& slot : impl_->partitions) {
-        applying.emplace_back(slot->apply_mutex);
-    }
-    auto const target = next_offsets(*this);
-    if (auto caught = fresh.catch_up(events, target, {}); !caught) {
-        return caught;
-    }
-    if (next_offsets(fresh) != target) {
-        return std::unexpected(error{errc::log_read, "the log ends before the offsets these views reflect"});
-    }
-    if (auto written = fresh.checkpoint(); !written) {
-        return written;
-    }
-    impl_->swap_contents(*fresh.impl_);
     return {};
 }
 
@@ -704,13 +705,13 @@ void queue_views::republish() {
     }
 }
 
-std::expected<void, error> queue_views::persist() {
+std::expected<void, std::string> queue_views::persist() {
     if (auto written = impl_->checkpoint(false); !written) {
-        return written;
+        return std::unexpected(std::move(written.error().message));
     }
     std::shared_lock lock{impl_->db_mutex};
     if (auto flushed = impl_->db->flush(true); !flushed) {
-        return std::unexpected(store_error(flushed.error()));
+        return std::unexpected(std::move(flushed.error().message));
     }
     return {};
 }

@@ -3,6 +3,7 @@
 #include "engine/domain/events.hpp"
 #include "engine/log/log.hpp"
 #include "engine/runtime/outcome.hpp"
+#include "engine/runtime/rebuild.hpp"
 #include "projections/queue/queue_view.hpp"
 #include "projections/queue/wait_estimator.hpp"
 #include "projections/store/errc.hpp"
@@ -12,6 +13,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -19,13 +21,21 @@
 
 namespace salonq::projections {
 
-// One salon's queue view at one seq, with its served JSON (encode_view, view_form::served) made once when it
-// changed, not per request.
-// Immutable once published: readers share it.
-struct snapshot {
+// One salon's queue view at one seq. Immutable once published: readers share it. Its served JSON (encode_view,
+// view_form::served) is made by the first reader that asks and kept, so a change costs at most one encoding,
+// however many requests and screens read it, and none for a salon nobody reads before its next change (at a
+// thousand salons, most of them at any moment).
+class snapshot {
+public:
+    snapshot(queue_view v, engine::seq_t s) : view(std::move(v)), seq(s) {}
     queue_view view;
     engine::seq_t seq;
-    std::string json;
+    // The served JSON; thread-safe.
+    [[nodiscard]] std::string const& json() const;
+
+private:
+    mutable std::once_flag encoded_;
+    mutable std::string json_;
 };
 
 // A salon whose view stopped at a gap in its seq: the events after it are not applied, and /readyz should fail.
@@ -65,7 +75,7 @@ struct change {
 using subscriber = std::function<void(change const&)>;
 // Told the number of log records read after each chunk of a catch-up (for a progress display); false stops the
 // catch-up there (errc::cancelled).
-using catch_up_progress = std::function<bool(std::size_t records)>;
+using catch_up_progress = engine::runtime::fold_progress;
 using subscription_id = std::uint64_t;
 
 // The live queue views of every salon, fed from the events log and stored with the offsets they reflect in a
@@ -80,7 +90,7 @@ using subscription_id = std::uint64_t;
 // per partition and in seq order per salon; a callback may call view(), subscribe() or even apply(), should be
 // quick (hand the change to a queue), and an exception it throws is logged and ignored. After unsubscribe()
 // returns, a delivery already under way may still call the callback once.
-class queue_views {
+class queue_views final : public engine::runtime::rebuildable {
 public:
     // Opens (or creates) the store at dir for an events log of partition_count partitions; a directory made for
     // another count is errc::misconfigured. With index_outcomes (Kafka mode's api role) every apply also records
@@ -88,7 +98,7 @@ public:
     [[nodiscard]] static std::expected<std::unique_ptr<queue_views>, error>
     open(std::filesystem::path const& dir, std::int32_t partition_count, std::unique_ptr<wait_estimator> estimator,
          bool index_outcomes = false);
-    ~queue_views();
+    ~queue_views() override;
     queue_views(queue_views const&) = delete;
     queue_views& operator=(queue_views const&) = delete;
 
@@ -110,17 +120,19 @@ public:
     // The same up to `until` (an offset per partition; or each partition's end, if sooner), telling `progress`.
     [[nodiscard]] std::expected<void, error>
     catch_up(engine::log::reader& events, std::span<engine::offset_t const> until, catch_up_progress const& progress);
-    // Serves `fresh`'s views from now on (a rebuild: fresh views of the same log, made like these, not ahead of
-    // these): catches them up to the offsets these reflect (telling `progress`; false stops it), the last stretch
-    // with this object's applies held, then swaps the two objects' contents (store, views, estimator, health) in
-    // one step, and hands every salon's new view to the subscribers (a change with no events: a rebuilt view may
-    // differ at the same seq). `fresh` is left with the old contents: persist() these, then destroy `fresh` and
-    // remove its directory. Not while another adopt of these views runs.
-    [[nodiscard]] std::expected<void, error> adopt(queue_views& fresh, engine::log::reader& events,
-                                                   catch_up_progress const& progress = {});
-    // A checkpoint, then every family flushed to disk and waited for (the store has no WAL): before a rebuilt
-    // generation is made current.
-    [[nodiscard]] std::expected<void, error> persist();
+    // A rebuild (engine::runtime::rebuild) through the same locks as apply: fold_until is catch_up; swap_with
+    // reaches the offsets of these views with every apply of them held, checkpoints `fresh` (queue_views made like
+    // these) and swaps the two objects' contents (store, views, estimator, health) in one step, then hands every
+    // salon's new view to the subscribers (a change with no events: a rebuilt view may differ at the same seq);
+    // `fresh` is left with the old contents. persist: a checkpoint, then every family flushed to disk and waited
+    // for (the store has no WAL). Not while another swap of these views runs.
+    [[nodiscard]] std::vector<engine::offset_t> next_offsets() const override;
+    [[nodiscard]] std::expected<void, std::string> fold_until(engine::log::reader& events,
+                                                              std::span<engine::offset_t const> until,
+                                                              engine::runtime::fold_progress const& progress) override;
+    [[nodiscard]] std::expected<void, std::string> swap_with(engine::runtime::rebuildable& fresh,
+                                                             engine::runtime::reach_offsets const& reach) override;
+    [[nodiscard]] std::expected<void, std::string> persist() override;
 
     // The salon's latest snapshot, or null if it has no view.
     [[nodiscard]] std::shared_ptr<snapshot const> view(engine::salon_id const& salon) const;
@@ -145,13 +157,9 @@ public:
 
 private:
     struct impl;
-    [[nodiscard]] std::expected<void, error> swap_in(queue_views& fresh, engine::log::reader& events);
     void republish();
     explicit queue_views(std::unique_ptr<impl> i);
     std::unique_ptr<impl> impl_;
 };
-
-// Each partition's next offset, in partition order.
-[[nodiscard]] std::vector<engine::offset_t> next_offsets(queue_views const& views);
 
 } // namespace salonq::projections

@@ -352,7 +352,7 @@ TEST_CASE("http admin: the queue views rebuilt while walk-ins go on; every read 
     auto const queue = admin.get("/v1/salons/s1/queue");
     CHECK(waiting_count(queue.body) == static_cast<std::size_t>(posted.load())); // nothing lost on the way
 
-    auto unknown = admin.post("/v1/admin/projections/stats/rebuild", "");
+    auto unknown = admin.post("/v1/admin/projections/nope/rebuild", "");
     CHECK(unknown.status == 404);
     CHECK(text_at(unknown.body, "/error/field") == "name");
     http_client manager{server.port(), server.token(role::manager, "s1", "ana")};

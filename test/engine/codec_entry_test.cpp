@@ -10,6 +10,7 @@
 #include "engine/codec/state_codec.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <simdjson.h>
 
 #include <chrono>
@@ -135,6 +136,51 @@ TEST_CASE("codec: the writer escapes what JSON requires and nothing else") {
     std::string_view back;
     REQUIRE(parser.parse(w.str()).get_string().get(back) == simdjson::SUCCESS);
     CHECK(back == "q\" b\\ n\n r\r t\t c\x01\x1f / del\x7f Zoë Ağaoğlu 李雷 💇");
+}
+
+// The writer scans 8 bytes at a time: every byte value, at every place in and around a block, in strings of every
+// length up to three blocks, must come out as a byte-at-a-time escaper writes it.
+TEST_CASE("codec: the escaping of every byte value at every position matches a byte-by-byte escaper") {
+    auto const reference = [](std::string_view s) {
+        std::string out = "\"";
+        for (char const c : s) {
+            auto const ch = static_cast<unsigned char>(c);
+            if (ch == '"' || ch == '\\') {
+                out += '\\';
+                out += c;
+            } else if (ch == '\n') {
+                out += "\\n";
+            } else if (ch == '\r') {
+                out += "\\r";
+            } else if (ch == '\t') {
+                out += "\\t";
+            } else if (ch < 0x20) {
+                out += fmt::format("\\u{:04x}", static_cast<unsigned>(ch));
+            } else {
+                out += c;
+            }
+        }
+        return out + "\"";
+    };
+    int checked = 0;
+    for (std::size_t length = 1; length <= 24; ++length) {
+        for (std::size_t at = 0; at < length; ++at) {
+            for (int value = 0; value < 256; ++value) {
+                std::string s(length, 'a');
+                s[at] = static_cast<char>(value);
+                if (at + 1 < length) {
+                    s[length - 1] = static_cast<char>(0xc3); // a UTF-8 lead byte after it, as in "Zoë"
+                }
+                json_writer w;
+                w.string(s);
+                if (w.str() != reference(s)) {
+                    FAIL_CHECK("length " << length << ", byte " << value << " at " << at);
+                }
+                ++checked;
+            }
+        }
+    }
+    CHECK(checked == 256 * 300);
 }
 
 TEST_CASE("codec: names with quotes, backslashes and non-ASCII letters round-trip") {

@@ -4,6 +4,7 @@
 
 #include "engine/codec/event_codec.hpp"
 #include "engine/runtime/embedded_engine.hpp"
+#include "engine/runtime/rebuild.hpp"
 #include "engine/sim/day_simulator.hpp"
 #include "loyalty/run/loyalty_consumer.hpp"
 #include "loyalty/store/loyalty_store.hpp"
@@ -14,6 +15,7 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <thread>
 
 namespace salonq::test {
@@ -43,7 +45,7 @@ struct world {
         }
     }
     void open_store() {
-        auto s = loyalty::loyalty_store::open(dir / "loyalty", 4);
+        auto s = loyalty::loyalty_store::open(engine::runtime::generations{dir / "loyalty"}.current().value(), 4);
         REQUIRE_MESSAGE(s, s.error());
         store = std::move(*s);
     }
@@ -84,6 +86,33 @@ struct world {
         return *l;
     }
 };
+
+// How a rebuild opens a fresh ledger: as open_store does.
+engine::runtime::store_opener const ledger_opener =
+    [](std::filesystem::path const& dir) -> std::expected<std::unique_ptr<engine::runtime::rebuildable>, std::string> {
+    auto s = loyalty::loyalty_store::open(dir, 4);
+    if (!s) {
+        return std::unexpected(s.error());
+    }
+    return std::move(*s);
+};
+
+// Every customer's first page as the store answers it: balances per salon and entries.
+std::vector<loyalty::ledger_page> first_pages(loyalty::loyalty_store const& store, loyalty::ledger const& of) {
+    std::vector<loyalty::ledger_page> out;
+    for (auto const& [customer, entries] : of.customers()) {
+        auto page = store.page(customer_id{customer}, std::nullopt, std::nullopt, 100);
+        REQUIRE(page);
+        out.push_back(std::move(*page));
+    }
+    return out;
+}
+
+bool same_pages(std::vector<loyalty::ledger_page> const& a, std::vector<loyalty::ledger_page> const& b) {
+    return std::ranges::equal(a, b, [](auto const& x, auto const& y) {
+        return x.salons == y.salons && x.balance == y.balance && x.entries == y.entries && x.next == y.next;
+    });
+}
 
 } // namespace
 
@@ -238,6 +267,126 @@ TEST_CASE("loyalty consumer: woken by new events, it folds them without waiting 
     CHECK(now.balance(customer_id{"c-1"}) == 2);
     consumer.stop();
     consumer.wake(); // after stop: nothing, and no crash
+}
+
+} // namespace salonq::test
+
+namespace salonq::test {
+
+TEST_CASE("loyalty rebuild: a fresh generation folded from the log answers exactly what the incremental ledger did") {
+    world w;
+    w.visit("s1", regular("c-1"), 2500);
+    w.visit("s2", regular("c-2"), 1800);
+    w.submit("s2", set_loyalty_rate(100));
+    w.visit("s2", regular("c-1"), 1234);
+    w.visit("s3", regular("c-3"), 999); // under a point: no entry
+    auto const incremental = w.caught_up();
+    auto const pages = first_pages(*w.store, incremental);
+    auto const fold = w.store->fold();
+
+    engine::runtime::generations const gens{w.dir / "loyalty"};
+    std::vector<engine::runtime::rebuild_progress> told;
+    auto rebuilt = engine::runtime::rebuild(*w.store, gens, w.engine->events(), ledger_opener,
+                                            [&](engine::runtime::rebuild_progress const& p) {
+                                                told.push_back(p);
+                                                return true;
+                                            });
+    REQUIRE_MESSAGE(rebuilt, rebuilt.error());
+    CHECK(gens.current() == w.dir / "loyalty.1");
+    CHECK_FALSE(std::filesystem::exists(w.dir / "loyalty")); // the old generation is gone
+    REQUIRE_FALSE(told.empty());
+    CHECK(told.back().read == told.back().total);
+    CHECK(w.store->fold() == fold);
+    CHECK(same_pages(first_pages(*w.store, incremental), pages));
+    CHECK(w.caught_up() == incremental);
+    CHECK(incremental == w.from_scratch());
+
+    w.store.reset(); // a restart opens the rebuilt generation
+    w.open_store();
+    CHECK(same_pages(first_pages(*w.store, incremental), pages));
+    CHECK(w.caught_up() == incremental);
+}
+
+TEST_CASE("loyalty rebuild: completions folded by the live ledger during the last stretch are in the new one at once") {
+    world w;
+    w.visit("s1", regular("c-1"), 2500);
+    std::ignore = w.caught_up();
+    // Each time the fresh ledger has read all it was asked to, a completion arrives and the live ledger folds it:
+    // the first time before the fresh one's unheld catch-up, the second after it: only the last stretch, under the
+    // live ledger's lock, brings that one over.
+    int arrivals = 0;
+    auto rebuilt =
+        engine::runtime::rebuild(*w.store, engine::runtime::generations{w.dir / "loyalty"}, w.engine->events(),
+                                 ledger_opener, [&](engine::runtime::rebuild_progress const& p) {
+                                     if (p.read >= p.total && arrivals < 2) {
+                                         ++arrivals;
+                                         w.visit("s2", regular("c-1"), 3000);
+                                         REQUIRE(w.store->catch_up(w.engine->events()));
+                                     }
+                                     return true;
+                                 });
+    REQUIRE_MESSAGE(rebuilt, rebuilt.error());
+    CHECK(arrivals == 2);
+    auto const all = w.store->all(); // no catch-up: what the swap left
+    REQUIRE(all);
+    CHECK(all->balance(customer_id{"c-1"}) == 2 + 3 + 3);
+    CHECK(*all == w.from_scratch());
+}
+
+TEST_CASE("loyalty rebuild: while completions keep coming and a consumer folds them, every point counts once") {
+    world w;
+    std::int64_t expected_points = 0; // the default rate: 1000 cents a point
+    auto const visit = [&](int i) {
+        auto const amount = std::int64_t{1000} + (std::int64_t{137} * i);
+        w.visit("s" + std::to_string(1 + i % 3), regular("c-" + std::to_string(i % 4)), amount);
+        expected_points += amount / 1000;
+    };
+    for (int i = 0; i < 40; ++i) {
+        visit(i);
+    }
+    std::ignore = w.caught_up();
+    loyalty::loyalty_consumer consumer{*w.store, w.engine->events(), milliseconds{2}};
+    std::atomic<int> visits{0};
+    std::thread traffic{[&] {
+        for (int i = 40; i < 120; ++i) {
+            visit(i);
+            consumer.wake();
+            ++visits;
+        }
+    }};
+    std::atomic<bool> done{false};
+    std::atomic<int> went_down{0};
+    std::thread reader{[&] { // a customer's balance as screens read it never goes back, nor jumps past the log
+        std::int64_t last = 0;
+        while (!done.load()) {
+            auto page = w.store->page(customer_id{"c-1"}, std::nullopt, std::nullopt, 1);
+            auto const now = page && !page->salons.empty() ? page->balance : 0;
+            went_down += now < last ? 1 : 0;
+            last = now;
+        }
+    }};
+    while (visits.load() < 10) {
+        std::this_thread::sleep_for(milliseconds{1});
+    }
+    auto const before = visits.load();
+    auto rebuilt = engine::runtime::rebuild(*w.store, engine::runtime::generations{w.dir / "loyalty"},
+                                            w.engine->events(), ledger_opener);
+    CHECK_MESSAGE(visits.load() > before, "nothing came during the rebuild");
+    traffic.join();
+    done = true;
+    reader.join();
+    consumer.stop();
+    REQUIRE_MESSAGE(rebuilt, rebuilt.error());
+    CHECK(went_down == 0);
+    auto const after = w.caught_up();
+    CHECK(after == w.from_scratch());
+    std::int64_t total = 0;
+    for (auto const& [customer, entries] : after.customers()) {
+        total += after.balance(customer_id{customer});
+    }
+    CHECK(total == expected_points);
+    CHECK(w.store->counts().duplicates == 0);
+    CHECK(w.store->counts().gaps == 0);
 }
 
 } // namespace salonq::test

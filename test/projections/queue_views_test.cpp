@@ -4,11 +4,11 @@
 
 #include "engine/codec/event_codec.hpp"
 #include "engine/runtime/embedded_engine.hpp"
+#include "engine/runtime/rebuild.hpp"
 #include "engine/sim/day_simulator.hpp"
 #include "projections/queue/view_codec.hpp"
 #include "projections/store/outcome_index.hpp"
 #include "projections/store/queue_views.hpp"
-#include "projections/store/rebuild.hpp"
 #include "test/engine/scenario.hpp"
 #include "test/support/process.hpp"
 
@@ -107,8 +107,8 @@ void check_matches_log(queue_views const& views, embedded_engine& engine) {
         auto const expected = fold_view(events);
         CHECK(snap->view == expected);
         CHECK(snap->seq == expected.seq);
-        CHECK(snap->json == encode_view(expected, view_form::served));
-        CHECK(snap->json.find("\"observed\"") == std::string::npos); // staff speeds stay off screens
+        CHECK(snap->json() == encode_view(expected, view_form::served));
+        CHECK(snap->json().find("\"observed\"") == std::string::npos); // staff speeds stay off screens
         auto const state = engine.state(salon_id{salon});
         REQUIRE(state.has_value());
         REQUIRE(state->has_value());
@@ -248,8 +248,8 @@ TEST_CASE("queue_views: catch_up from the engine's events log, and rebuild == in
     check_matches_log(*rebuilt, *engine);
     for (auto const& [salon, events] : events_by_salon(engine->events())) {
         salon_id const id{salon};
-        CHECK(rebuilt->view(id)->json == incremental->view(id)->json);
-        CHECK(resumed->view(id)->json == incremental->view(id)->json);
+        CHECK(rebuilt->view(id)->json() == incremental->view(id)->json());
+        CHECK(resumed->view(id)->json() == incremental->view(id)->json());
     }
 
     // An apply that skips offsets is refused until a catch-up fills them in.
@@ -401,7 +401,7 @@ TEST_CASE("queue_views: many appliers and readers at once; changes arrive in seq
         std::uint64_t last = 0;
         while (!stop) {
             if (auto snap = views->view(salon_id{"p0-0"})) {
-                torn = torn || snap->seq.value() < last || snap->seq != snap->view.seq || snap->json.size() < 10;
+                torn = torn || snap->seq.value() < last || snap->seq != snap->view.seq || snap->json().size() < 10;
                 last = snap->seq.value();
             }
         }
@@ -518,12 +518,17 @@ private:
     int left_;
 };
 
+// How the rebuild opens fresh views: like open_views.
+runtime::store_opener const views_opener = [](std::filesystem::path const& dir) {
+    return std::expected<std::unique_ptr<runtime::rebuildable>, std::string>{open_views(dir)};
+};
+
 } // namespace
 
 TEST_CASE("rebuild: a fresh generation folded beside live views, swapped in while they apply and serve") {
     temp_dir dir;
     auto engine = open_engine(dir / "engine");
-    generations const gens{dir / "views"};
+    runtime::generations const gens{dir / "views"};
     auto live = open_views(gens.current().value());
     simulate(*engine, 13,
              [&](runtime::outcome const& o) { REQUIRE(live->apply(o.partition, o.first_offset, o.entries)); });
@@ -554,16 +559,16 @@ TEST_CASE("rebuild: a fresh generation folded beside live views, swapped in whil
             }
         }
     }};
-    std::vector<projections::rebuild_progress> told;
-    auto rebuilt = rebuild_views(*live, gens, engine->events(), std::make_unique<list_schedule_estimator>(),
-                                 [&](projections::rebuild_progress const& p) {
-                                     told.push_back(p);
-                                     return true;
-                                 });
+    std::vector<runtime::rebuild_progress> told;
+    auto rebuilt =
+        runtime::rebuild(*live, gens, engine->events(), views_opener, [&](runtime::rebuild_progress const& p) {
+            told.push_back(p);
+            return true;
+        });
     feeding.join();
     done = true;
     reading.join();
-    REQUIRE_MESSAGE(rebuilt.has_value(), rebuilt.error().message);
+    REQUIRE_MESSAGE(rebuilt.has_value(), rebuilt.error());
 
     CHECK(misses == 0);
     CHECK(republished == 6); // every salon's rebuilt view, the late ones' too
@@ -584,17 +589,43 @@ TEST_CASE("rebuild: a fresh generation folded beside live views, swapped in whil
     check_matches_log(*reopened, *engine);
 }
 
+TEST_CASE("rebuild: what the live views apply during the last stretch is in the swapped-in views at once") {
+    temp_dir dir;
+    auto engine = open_engine(dir / "engine");
+    runtime::generations const gens{dir / "views"};
+    auto live = open_views(gens.current().value());
+    simulate(*engine, 16,
+             [&](runtime::outcome const& o) { REQUIRE(live->apply(o.partition, o.first_offset, o.entries)); });
+    // Each time the fresh views have read all they were asked to, a walk-in arrives and the live views apply it: the
+    // first before the fresh views' unheld catch-up, the second after it, for the last stretch alone to bring over.
+    int arrivals = 0;
+    auto rebuilt =
+        runtime::rebuild(*live, gens, engine->events(), views_opener, [&](runtime::rebuild_progress const& p) {
+            if (p.read >= p.total && arrivals < 2) {
+                ++arrivals;
+                auto more = engine->submit_sync(
+                    make_command("late-" + std::to_string(arrivals), "salon-0002", walk_in("Late", {"HC"}), {}));
+                REQUIRE(more);
+                REQUIRE(live->apply(more->partition, more->first_offset, more->entries));
+            }
+            return true;
+        });
+    REQUIRE_MESSAGE(rebuilt.has_value(), rebuilt.error());
+    CHECK(arrivals == 2);
+    check_matches_log(*live, *engine); // no catch-up since the swap
+}
+
 TEST_CASE("rebuild: one that fails half-way leaves the live views as they were, and no half-built generation") {
     temp_dir dir;
     auto engine = open_engine(dir / "engine");
-    generations const gens{dir / "views"};
+    runtime::generations const gens{dir / "views"};
     auto live = open_views(gens.current().value());
     simulate(*engine, 15,
              [&](runtime::outcome const& o) { REQUIRE(live->apply(o.partition, o.first_offset, o.entries)); });
     failing_reader broken{engine->events(), 0}; // three salons: maybe in one partition, one read
-    auto rebuilt = rebuild_views(*live, gens, broken, std::make_unique<list_schedule_estimator>());
+    auto rebuilt = runtime::rebuild(*live, gens, broken, views_opener);
     REQUIRE_FALSE(rebuilt.has_value());
-    CHECK(rebuilt.error().code == errc::log_read);
+    CHECK(rebuilt.error().find("the disk went away") != std::string::npos);
     CHECK(gens.current() == dir / "views");
     CHECK_FALSE(std::filesystem::exists(dir / "views.1"));
     check_matches_log(*live, *engine);

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 
 namespace salonq::test {
 
@@ -17,6 +18,20 @@ namespace salonq::test {
 inline engine::local_day london_today() {
     auto const now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
     return engine::local_day_of("Europe/London", now);
+}
+
+// GET `target` of a read model that follows the log a little behind the queue views (stats): it answers 503
+// (not_ready) until it has folded a new salon's first events. The first answer that is not 503, or the 503 after
+// two seconds.
+inline http_answer get_when_folded(http_client& c, std::string const& target) {
+    auto const until = std::chrono::steady_clock::now() + std::chrono::seconds{2};
+    for (;;) {
+        auto answer = c.get(target);
+        if (answer.status != 503 || std::chrono::steady_clock::now() > until) {
+            return answer;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    }
 }
 
 inline void open_salon_over_http(http_client& c, std::string const& salon) {

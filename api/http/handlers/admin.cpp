@@ -6,6 +6,7 @@
 #include "engine/codec/json_writer.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace salonq::api::http {
 namespace {
@@ -39,6 +40,15 @@ std::string projections_json(projection_admin const& admin) {
     return w.str();
 }
 
+// "views, stats, loyalty": the names GET /v1/admin/projections lists.
+std::string projection_names(projection_admin const& admin) {
+    std::vector<std::string> names;
+    for (auto const& s : admin.status()) {
+        names.push_back(s.name);
+    }
+    return fmt::format("{}", fmt::join(names, ", "));
+}
+
 // Kafka mode's api instances fold the events topic into their own views; a rebuild there is a restart with the
 // views directory removed (docs/projections.md), not yet this route.
 response not_here() {
@@ -65,8 +75,9 @@ void post_projection_rebuild(services& ports, request const& req, replier reply)
     auto const name = std::string{req.param("name")};
     switch (ports.projections->start_rebuild(name)) {
     case projection_admin::start_result::unknown:
-        reply(error_response(status::not_found, "not_found",
-                             fmt::format("no projection named '{}': the queue views are 'views'", name), "name"));
+        reply(error_response(
+            status::not_found, "not_found",
+            fmt::format("no projection named '{}' (one of {})", name, projection_names(*ports.projections)), "name"));
         return;
     case projection_admin::start_result::running:
         reply(error_response(status::conflict, "rebuild_running",

@@ -68,7 +68,7 @@ void get_queue(services& ports, request const& req, replier reply) {
         reply(std::move(view.error()));
         return;
     }
-    auto r = cached_json(req, (*view)->json, "\"" + std::to_string((*view)->seq.value()) + "\"");
+    auto r = cached_json(req, (*view)->json(), "\"" + std::to_string((*view)->seq.value()) + "\"");
     r.salon_id = std::string{req.param("salonId")};
     reply(std::move(r));
 }

@@ -64,13 +64,14 @@ constexpr std::int64_t ms_per_minute = 60'000;
 struct request_info {
     std::string salon;
     bool gzip = false;
+    bool known_to_views = false;
 };
 
 response answer_of(staffing_result result, request_info const& req) {
     if (!result) {
         switch (result.error().why) {
         case staffing_failure::unknown_salon:
-            return error_response(status::not_found, "salon_not_found", "no salon with this id", "salonId");
+            return not_in_stats(req.known_to_views);
         case staffing_failure::busy: {
             auto r = error_response(status::service_unavailable, "busy", result.error().message);
             r.header("Retry-After", "1");
@@ -108,7 +109,7 @@ void get_staffing(services& ports, request const& req, replier reply) {
         reply(error_response(status::service_unavailable, "not_ready", "this process keeps no stats"));
         return;
     }
-    request_info info{std::string{salon}, accepts_gzip(req.header("Accept-Encoding"))};
+    request_info info{std::string{salon}, accepts_gzip(req.header("Accept-Encoding")), known_to_views(ports, salon)};
     ports.staffing->advise(std::move(*query),
                            [reply = std::move(reply), info = std::move(info)](staffing_result result) mutable {
                                reply(answer_of(std::move(result), info));

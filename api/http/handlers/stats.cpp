@@ -5,6 +5,7 @@
 #include "api/http/services.hpp"
 #include "engine/codec/json_reader.hpp"
 #include "projections/stats_store/stats_json.hpp"
+#include "projections/store/queue_views.hpp"
 
 #include <fmt/format.h>
 
@@ -88,7 +89,7 @@ void get_stats(services& ports, request const& req, replier reply) {
     }
     std::optional<projections::stats_store::salon_stats> const& found = *stats;
     if (!found) {
-        reply(error_response(status::not_found, "salon_not_found", "no salon with this id", "salonId"));
+        reply(not_in_stats(known_to_views(ports, salon)));
         return;
     }
     auto r = json_response(status::ok, projections::stats_store::encode_stats(*found));
@@ -99,6 +100,20 @@ void get_stats(services& ports, request const& req, replier reply) {
     }
     r.salon_id = std::string{salon};
     reply(std::move(r));
+}
+
+bool known_to_views(services& ports, std::string_view salon) {
+    return ports.views != nullptr && ports.views->view(engine::salon_id{std::string{salon}}) != nullptr;
+}
+
+response not_in_stats(bool known_to_views) {
+    if (known_to_views) {
+        auto r = error_response(status::service_unavailable, "not_ready",
+                                "the stats have not folded this salon's first events yet; retry in a moment");
+        r.header("Retry-After", "1");
+        return r;
+    }
+    return error_response(status::not_found, "salon_not_found", "no salon with this id", "salonId");
 }
 
 } // namespace salonq::api::http

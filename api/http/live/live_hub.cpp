@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace salonq::api::http {
@@ -14,11 +15,25 @@ frame_ptr make_frame(std::uint64_t seq, std::string_view view_json) {
     return f;
 }
 
+void live_hub::publish(std::string const& salon, std::uint64_t seq, std::function<frame_ptr()> const& make) {
+    {
+        std::lock_guard lock(mutex_);
+        auto& feed = feeds_[salon]; // recorded even if nobody asked yet: a load under way may be older
+        if (feed.subscribers.empty()) {
+            feed.published = std::max(feed.published, seq);
+            feed.latest = nullptr; // possibly older, or a view rebuilt at the same seq: latest() loads it
+            return;
+        }
+    }
+    publish(salon, make());
+}
+
 void live_hub::publish(std::string const& salon, frame_ptr const& frame) {
     std::vector<std::shared_ptr<live_subscriber>> targets;
     {
         std::lock_guard lock(mutex_);
         auto& feed = feeds_[salon];
+        feed.published = std::max(feed.published, frame->seq);
         // Already sent (a loader raced the publisher). The same seq with another view is a rebuilt view (a new
         // version of the views' code): screens get it.
         if (feed.latest &&
@@ -39,22 +54,31 @@ void live_hub::publish(std::string const& salon, frame_ptr const& frame) {
 }
 
 frame_ptr live_hub::latest(std::string const& salon) {
-    {
-        std::lock_guard lock(mutex_);
-        if (auto it = feeds_.find(salon); it != feeds_.end() && it->second.latest) {
-            return it->second.latest;
+    constexpr int attempts = 3;
+    frame_ptr loaded;
+    for (int attempt = 0; attempt < attempts; ++attempt) {
+        {
+            std::lock_guard lock(mutex_);
+            if (auto it = feeds_.find(salon);
+                it != feeds_.end() && it->second.latest && it->second.latest->seq >= it->second.published) {
+                return it->second.latest;
+            }
         }
+        loaded = load_ ? load_(salon) : nullptr; // outside the lock: it reads the store
+        if (!loaded) {
+            return nullptr;
+        }
+        std::lock_guard lock(mutex_);
+        auto& feed = feeds_[salon];
+        if (loaded->seq < feed.published) {
+            continue; // a change was published while this loaded: load it
+        }
+        if (!feed.latest || feed.latest->seq < loaded->seq) {
+            feed.latest = loaded;
+        }
+        return feed.latest;
     }
-    auto loaded = load_ ? load_(salon) : nullptr; // outside the lock: it reads the store
-    if (!loaded) {
-        return nullptr;
-    }
-    std::lock_guard lock(mutex_);
-    auto& feed = feeds_[salon];
-    if (!feed.latest || feed.latest->seq < loaded->seq) {
-        feed.latest = loaded;
-    }
-    return feed.latest;
+    return loaded; // changes keep coming: the newest this read; the next frame follows
 }
 
 std::uint64_t live_hub::join(std::string const& salon, std::weak_ptr<live_subscriber> s) {

@@ -45,6 +45,9 @@ public:
 
     // A salon's view changed: keep it as the latest and hand it to every subscriber of the salon.
     void publish(std::string const& salon, frame_ptr const& frame);
+    // The same, with the frame made by `make` only if the salon has subscribers: a change nobody watches costs no
+    // frame (latest() loads one when a screen joins). `seq` is the change's.
+    void publish(std::string const& salon, std::uint64_t seq, std::function<frame_ptr()> const& make);
     // The latest frame of a salon, loaded if need be; none if there is no such salon.
     [[nodiscard]] frame_ptr latest(std::string const& salon);
     // Registers a connection; returns its id for leave().
@@ -57,6 +60,7 @@ public:
 private:
     struct salon_feed {
         frame_ptr latest;
+        std::uint64_t published = 0; // the last seq published, with a frame or not: a latest below it is stale
         std::unordered_map<std::uint64_t, std::weak_ptr<live_subscriber>> subscribers;
     };
     loader load_;

@@ -5,13 +5,13 @@
 #include <string>
 #include <vector>
 
-namespace salonq::projections {
+namespace salonq::engine::runtime {
 
-// Where a projection's store lives when it can be rebuilt beside itself. The first store is the directory `base`
-// (e.g. <data>/views); a rebuild writes a new generation, `base`.N, and makes it current by writing its name to
-// `base`.current (written to a temporary file, synced, renamed over): a crash leaves either the old generation or
-// the new one current, never neither. Generations that are not current are leftovers (the old one after a
-// rebuild, or a rebuild that crashed) and are removed when the projection opens.
+// Where a projection's store lives when it can be rebuilt beside itself (runtime::rebuild). The first store is the
+// directory `base` (<data>/views, <data>/stats, <data>/loyalty); a rebuild writes a new generation, `base`.N, and makes
+// it current by writing its name to `base`.current (written to a temporary file, synced, renamed over): a crash leaves
+// either the old generation or the new one current, never neither. Generations that are not current are leftovers (the
+// old one after a rebuild, or a rebuild that crashed) and are removed when the projection opens.
 class generations {
 public:
     explicit generations(std::filesystem::path base) : base_(std::move(base)) {}
@@ -34,4 +34,4 @@ private:
     std::filesystem::path base_;
 };
 
-} // namespace salonq::projections
+} // namespace salonq::engine::runtime

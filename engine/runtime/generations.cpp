@@ -1,4 +1,4 @@
-#include "projections/store/generations.hpp"
+#include "engine/runtime/generations.hpp"
 
 #include <fmt/format.h>
 
@@ -13,7 +13,7 @@
 #include <sstream>
 #include <vector>
 
-namespace salonq::projections {
+namespace salonq::engine::runtime {
 namespace {
 
 namespace fs = std::filesystem;
@@ -129,4 +129,4 @@ std::expected<std::vector<fs::path>, std::string> generations::remove_others() c
     return removed;
 }
 
-} // namespace salonq::projections
+} // namespace salonq::engine::runtime
