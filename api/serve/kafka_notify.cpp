@@ -5,7 +5,7 @@ namespace salonq::api {
 kafka_notify::~kafka_notify() { stop(); }
 
 std::expected<void, std::string> kafka_notify::start(kafka_notify_options const& options, std::int32_t partitions) {
-    auto store = notify::notify_store::open(options.dir, partitions);
+    auto store = notify::notify_store::open(options.dir, partitions, notify::notify_store::feed::taken_in);
     if (!store) {
         return std::unexpected("the notifier's store: " + store.error());
     }

@@ -13,8 +13,20 @@ namespace salonq::engine::kafka {
 namespace {
 
 constexpr int committed_wait_ms = 15000;
-constexpr int stable_offset_attempts = 40; // of committed_wait_ms each: a stuck coordinator ends the consumer
+// Of committed_wait_ms each, 180 s in all (under librdkafka's max.poll.interval.ms, 300 s, as the wait is inside a
+// poll): a coordinator stuck that long ends the consumer.
+constexpr int stable_offset_attempts = 12;
 constexpr std::chrono::seconds leave_limit{15};
+
+// The first error a partition of `list` carries after a request that answers per partition; none: every one fine.
+rd_kafka_resp_err_t partition_error(rd_kafka_topic_partition_list_t const* list) {
+    for (int i = 0; i < list->cnt; ++i) {
+        if (list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            return list->elems[i].err;
+        }
+    }
+    return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
 
 logging::logger const& log() {
     static logging::logger const l{"kafka"};
@@ -27,9 +39,12 @@ void group_consumer::impl::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                         void* opaque) {
     auto* self = static_cast<impl*>(opaque);
     bool const cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    bool const closing = self->closing.load(std::memory_order_acquire);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         self->ever_assigned = true;
-        self->take(rk, parts);
+        if (!closing) {
+            self->take(rk, parts);
+        }
         if (cooperative) {
             detail::error_ptr e{rd_kafka_incremental_assign(rk, parts)};
         } else {
@@ -37,7 +52,7 @@ void group_consumer::impl::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
         }
         return;
     }
-    self->give(parts);
+    self->give(rk, parts, !closing);
     if (cooperative) {
         detail::error_ptr e{rd_kafka_incremental_unassign(rk, parts)};
     } else {
@@ -48,10 +63,17 @@ void group_consumer::impl::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
 // The committed offsets of the new partitions once stable (no transaction holds them), then where the listener
 // wants each read from.
 void group_consumer::impl::take(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* parts) {
-    auto e = rd_kafka_committed(rk, parts, committed_wait_ms);
-    for (int attempt = 1; e != RD_KAFKA_RESP_ERR_NO_ERROR && attempt < stable_offset_attempts; ++attempt) {
+    // A partition's own error (its offset then -1001, which reads as "none committed") is the whole answer's.
+    auto const committed = [&] {
+        auto err = rd_kafka_committed(rk, parts, committed_wait_ms);
+        return err != RD_KAFKA_RESP_ERR_NO_ERROR ? err : partition_error(parts);
+    };
+    auto e = committed();
+    for (int attempt = 1;
+         e != RD_KAFKA_RESP_ERR_NO_ERROR && attempt < stable_offset_attempts && !options.stop.stop_requested();
+         ++attempt) {
         log().info("{}: waiting for the committed offsets of new partitions: {}", options.topic, rd_kafka_err2str(e));
-        e = rd_kafka_committed(rk, parts, committed_wait_ms);
+        e = committed();
     }
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
         failure =
@@ -71,13 +93,45 @@ void group_consumer::impl::take(rd_kafka_t* rk, rd_kafka_topic_partition_list_t*
     }
 }
 
-void group_consumer::impl::give(rd_kafka_topic_partition_list_t const* parts) {
+// Partitions going: what is owed for them is committed first (their next owner reads on from there), then the
+// listener forgets them (unless the consumer is closing: the closing thread may outlive the listener).
+void group_consumer::impl::give(rd_kafka_t* rk, rd_kafka_topic_partition_list_t const* parts, bool tell) {
+    std::map<std::int32_t, std::int64_t> going;
+    for (int i = 0; i < parts->cnt; ++i) {
+        if (auto const found = owed.find(parts->elems[i].partition); found != owed.end()) {
+            going.insert(*found);
+            owed.erase(found);
+        }
+    }
+    if (auto err = commit_owed(rk, going); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        log().warn("{}: the offsets of partitions handed over were not committed ({}); their next owner reads again "
+                   "what this member had handled",
+                   options.topic, rd_kafka_err2str(err));
+    }
     for (int i = 0; i < parts->cnt; ++i) {
         auto const p = parts->elems[i].partition;
         owned.erase(p);
         moved.insert(p);
-        listener.revoked(p);
+        if (tell) {
+            listener.revoked(p);
+        }
     }
+}
+
+// A synchronous commit of `next`; the first error, of the request or of a partition.
+rd_kafka_resp_err_t group_consumer::impl::commit_owed(rd_kafka_t* rk,
+                                                      std::map<std::int32_t, std::int64_t> const& next) {
+    if (next.empty()) {
+        return RD_KAFKA_RESP_ERR_NO_ERROR;
+    }
+    detail::partition_list_ptr list{rd_kafka_topic_partition_list_new(static_cast<int>(next.size()))};
+    for (auto const& [p, offset] : next) {
+        rd_kafka_topic_partition_list_add(list.get(), options.topic.c_str(), p)->offset = offset;
+    }
+    if (auto err = rd_kafka_commit(rk, list.get(), 0); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return err;
+    }
+    return partition_error(list.get());
 }
 
 detail::partition_list_ptr group_consumer::impl::owned_list() const {
@@ -91,6 +145,7 @@ detail::partition_list_ptr group_consumer::impl::owned_list() const {
 group_consumer::group_consumer(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
 
 group_consumer::~group_consumer() {
+    impl_->closing.store(true, std::memory_order_release);
     if (impl_->consumer && !detail::leave_group(impl_->consumer, impl_->ever_assigned, leave_limit)) {
         log().warn("leaving the consumer group {} did not finish within 15 s; the group will notice by the session "
                    "timeout",
@@ -106,7 +161,8 @@ std::expected<std::unique_ptr<group_consumer>, error> group_consumer::open(group
     auto consumer = make_client(
         o.kafka, RD_KAFKA_CONSUMER,
         {{"group.id", o.group},
-         {"partition.assignment.strategy", "cooperative-sticky"},
+         {"partition.assignment.strategy",
+          o.moves == group_consumer_options::handover::eager ? "range" : "cooperative-sticky"},
          {"isolation.level", "read_committed"},
          {"enable.auto.commit", "false"},
          {"enable.auto.offset.store", "false"},
@@ -182,17 +238,16 @@ std::expected<std::vector<log::record>, error> group_consumer::poll(std::size_t 
 }
 
 std::expected<void, error> group_consumer::commit(std::map<std::int32_t, std::int64_t> const& next) {
-    if (next.empty()) {
-        return {};
-    }
-    detail::partition_list_ptr list{rd_kafka_topic_partition_list_new(static_cast<int>(next.size()))};
+    auto& owed = impl_->owed;
     for (auto const& [p, offset] : next) {
-        rd_kafka_topic_partition_list_add(list.get(), impl_->options.topic.c_str(), p)->offset = offset;
+        auto& o = owed[p];
+        o = std::max(o, offset);
     }
-    if (auto err = rd_kafka_commit(impl_->consumer.get(), list.get(), 0); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (auto err = impl_->commit_owed(impl_->consumer.get(), owed); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return std::unexpected(error{
             errc::retryable, fmt::format("committing offsets of {}: {}", impl_->options.topic, rd_kafka_err2str(err))});
     }
+    owed.clear();
     return {};
 }
 
@@ -201,8 +256,11 @@ std::expected<void, error> group_consumer::rewind() {
     if (list->cnt == 0) {
         return {};
     }
-    if (auto err = rd_kafka_committed(impl_->consumer.get(), list.get(), committed_wait_ms);
-        err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    auto err = rd_kafka_committed(impl_->consumer.get(), list.get(), committed_wait_ms);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        err = partition_error(list.get()); // its offset would read as "none committed": from the beginning
+    }
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return std::unexpected(error{errc::retryable, fmt::format("committed offsets: {}", rd_kafka_err2str(err))});
     }
     for (int i = 0; i < list->cnt; ++i) {
@@ -213,6 +271,9 @@ std::expected<void, error> group_consumer::rewind() {
     detail::error_ptr e{rd_kafka_seek_partitions(impl_->consumer.get(), list.get(), committed_wait_ms)};
     if (e) {
         return std::unexpected(error{errc::retryable, fmt::format("seek: {}", rd_kafka_error_string(e.get()))});
+    }
+    if (auto const seek = partition_error(list.get()); seek != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return std::unexpected(error{errc::retryable, fmt::format("seek: {}", rd_kafka_err2str(seek))});
     }
     return {};
 }

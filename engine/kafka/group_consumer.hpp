@@ -8,6 +8,7 @@
 #include <expected>
 #include <map>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -22,7 +23,8 @@ public:
     // if the owner stored more itself). An error is returned by poll(), once: p is then assigned but not read (the
     // owner should leave the group, destroying the consumer, so that the partition moves on).
     [[nodiscard]] virtual std::expected<std::int64_t, error> assigned(std::int32_t p, std::int64_t committed) = 0;
-    // Partition p is no longer this member's (handed over or lost): forget what was kept for it.
+    // Partition p is no longer this member's (handed over or lost): forget what was kept for it. Not told while the
+    // consumer is being destroyed (everything goes then).
     virtual void revoked(std::int32_t p) = 0;
 };
 
@@ -31,11 +33,22 @@ struct group_consumer_options {
     std::string group;
     std::string topic;
     std::chrono::milliseconds session_timeout{6000};
+    // How the group moves a partition. cooperative (cooperative-sticky): only the partitions that move stop; for
+    // owners whose offsets go with their transactions. eager (range): every member gives all its partitions back,
+    // inside its poll, before the group forms again: the moment a commit() of what was handled is sure to be taken,
+    // for owners that commit() (librdkafka 2.0.2 drops a cooperative member's assignment when a commit meets a
+    // rebalance, librdkafka#4059, and the next owner then reads again what this one had handled).
+    enum class handover { cooperative, eager };
+    handover moves = handover::cooperative;
+    // Asked to stop: a take-over waiting for the committed offsets gives up (poll() then fails) instead of waiting
+    // out a coordinator that does not answer.
+    std::stop_token stop;
 };
 
-// A member of a consumer group on one topic (read_committed, cooperative-sticky, nothing committed by itself): the
-// group gives it partitions, its owner reads them and commits offsets itself: with commit() once what it read is
-// durable elsewhere, or inside a transaction (transactional_producer::commit, exactly once). The rebalance callbacks
+// A member of a consumer group on one topic (read_committed, nothing committed by itself): the group gives it
+// partitions, its owner reads them and commits offsets itself: with commit() once what it read is durable elsewhere,
+// or inside a transaction (transactional_producer::commit, exactly once). Offsets commit() could not commit are
+// owed: committed with the next commit(), and before their partition is given back. The rebalance callbacks
 // run inside poll(), on the owner's thread, so a partition is never moved while the owner works on a batch. Not
 // thread-safe: one thread calls everything; the destructor leaves the group (bounded in time).
 class group_consumer {
@@ -52,7 +65,9 @@ public:
     // for the first, then takes what has arrived. Records of a partition the group moved during the call are left
     // out (they are read again by whoever owns it).
     [[nodiscard]] std::expected<std::vector<log::record>, error> poll(std::size_t max, std::chrono::milliseconds wait);
-    // Commits each partition's next offset (the one after the last record handled), synchronously.
+    // Commits each partition's next offset (the one after the last record handled), synchronously, with any owed
+    // before. On an error they are owed: the next commit() tries again, and so does the revoke that takes their
+    // partition away (with handover::eager, where it is taken), so that the next owner reads on from them.
     [[nodiscard]] std::expected<void, error> commit(std::map<std::int32_t, std::int64_t> const& next);
     // Reads the owned partitions again from the group's committed offsets (after an aborted transaction).
     [[nodiscard]] std::expected<void, error> rewind();

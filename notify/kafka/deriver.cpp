@@ -55,6 +55,7 @@ struct kafka_deriver::impl final : lk::partition_listener {
     std::map<std::string, held, std::less<>> notifiers; // only the deriving thread (callbacks run inside its poll)
     mutable std::mutex problem_mutex;
     std::optional<std::string> problem; // under problem_mutex
+    std::stop_source stopping;          // stop(): a take-over in the middle gives up
     std::jthread thread;                // last: stops first
 
     impl(deriver_options o, notify_store const& s)
@@ -73,6 +74,9 @@ struct kafka_deriver::impl final : lk::partition_listener {
         auto from = engine::offset_t{0};
         std::uint64_t folded = 0;
         while (from.value() < committed) {
+            if (stopping.stop_requested()) {
+                return std::unexpected(lk::error{lk::errc::retryable, "stopping"});
+            }
             auto run = engine::runtime::read_decoded(*events, engine::partition_id{p}, from, rebuild_read, nullptr);
             if (!run) {
                 return std::unexpected(
@@ -134,7 +138,9 @@ struct kafka_deriver::impl final : lk::partition_listener {
         }
         auto committed = producer->commit(lk::notifications_topic, out, *consumer, next);
         if (!committed) {
-            stats.aborts.fetch_add(1, std::memory_order_relaxed);
+            if (committed.error().code == lk::errc::retryable) { // aborted; the others end the producer
+                stats.aborts.fetch_add(1, std::memory_order_relaxed);
+            }
             put_back(before);
             return std::unexpected(committed.error());
         }
@@ -166,8 +172,9 @@ struct kafka_deriver::impl final : lk::partition_listener {
             return std::unexpected("the producer of salonq.notifications: " + p.error().message);
         }
         producer = std::move(*p);
-        auto c =
-            lk::group_consumer::open({options.kafka, options.group, lk::events_topic, options.session_timeout}, *this);
+        auto c = lk::group_consumer::open({options.kafka, options.group, lk::events_topic, options.session_timeout,
+                                           lk::group_consumer_options::handover::cooperative, stopping.get_token()},
+                                          *this);
         if (!c) {
             return std::unexpected("the consumer of salonq.events: " + c.error().message);
         }
@@ -229,6 +236,7 @@ kafka_deriver::kafka_deriver(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
 kafka_deriver::~kafka_deriver() { stop(); }
 
 void kafka_deriver::stop() {
+    impl_->stopping.request_stop();
     impl_->thread = {}; // joins: no batch is in flight after this
     impl_->consumer.reset();
 }

@@ -34,6 +34,7 @@ struct kafka_intake::impl final : lk::partition_listener {
     std::unique_ptr<lk::group_consumer> consumer;
     mutable std::mutex problem_mutex;
     std::optional<std::string> problem; // under problem_mutex
+    std::stop_source stopping;          // stop(): a take-over in the middle gives up
     std::jthread thread;                // last: stops first
 
     impl(intake_options o, notify_store& s, std::function<void()> q)
@@ -41,7 +42,14 @@ struct kafka_intake::impl final : lk::partition_listener {
           log("notify", {logging::kv("instance", options.instance)}) {}
 
     [[nodiscard]] std::expected<std::int64_t, lk::error> assigned(std::int32_t p, std::int64_t committed) override {
+        if (p < 0 || p >= store.partition_count()) { // partitions added to the topic after the start
+            return std::unexpected(lk::error{lk::errc::misconfigured, partitions_differ(p + 1)});
+        }
         return std::max(committed, store.next_offset(engine::partition_id{p}).value());
+    }
+    [[nodiscard]] std::string partitions_differ(std::int32_t topic) const {
+        return fmt::format("{} has {} partitions and the outbox {} (those of {}): they must agree",
+                           lk::notifications_topic, topic, store.partition_count(), lk::events_topic);
     }
     void revoked(std::int32_t /*p*/) override {} // what was taken in stays in the outbox and is delivered from here
 
@@ -56,9 +64,12 @@ struct kafka_intake::impl final : lk::partition_listener {
         return delivery{n->id, n->salon, r.value, 0, options.clock(), {}};
     }
 
-    // A batch read but not yet durable in the outbox: taken in again before anything else is read.
+    // A batch read but not yet durable in the outbox: taken in again before anything else is read, a second
+    // later, up to max_failed_takes times; then it is given up with the partitions (the group is left).
     std::vector<delivery> incoming;
     std::map<std::int32_t, std::int64_t> next;
+    int failed_takes = 0;
+    static constexpr int max_failed_takes = 30;
 
     [[nodiscard]] std::expected<void, std::string> read() {
         auto records = consumer->poll(poll_max, poll_wait);
@@ -77,10 +88,15 @@ struct kafka_intake::impl final : lk::partition_listener {
     }
 
     [[nodiscard]] std::expected<void, std::string> join() {
-        auto c = lk::group_consumer::open(
-            {options.kafka, options.group, lk::notifications_topic, options.session_timeout}, *this);
+        auto c =
+            lk::group_consumer::open({options.kafka, options.group, lk::notifications_topic, options.session_timeout,
+                                      lk::group_consumer_options::handover::eager, stopping.get_token()},
+                                     *this);
         if (!c) {
             return std::unexpected("the consumer of salonq.notifications: " + c.error().message);
+        }
+        if ((*c)->partition_count() != store.partition_count()) {
+            return std::unexpected(partitions_differ((*c)->partition_count()));
         }
         consumer = std::move(*c);
         return {};
@@ -97,13 +113,21 @@ struct kafka_intake::impl final : lk::partition_listener {
         }
         auto joined = store.take_in(incoming, next);
         if (!joined) {
+            if (++failed_takes == max_failed_takes) { // not polling that long would put it out of the group anyway
+                incoming.clear();
+                next.clear();
+                consumer.reset(); // its partitions move on from the committed offsets; joined again at the next step
+                failed_takes = 0;
+            }
             return std::unexpected(joined.error()); // kept: taken in again at the next step
         }
+        failed_takes = 0;
         stats.joined.fetch_add(*joined, std::memory_order_relaxed);
         if (*joined > 0) {
             queued();
         }
-        // Durable in the outbox: the group may move on. A failed commit is made good by the next one (and the
+        // Durable in the outbox: the group may move on. A commit refused (a rebalance under way) is owed: made good
+        // by the next one, or when the group takes the partition away, before the next owner reads it (and the
         // offsets stored with the outbox keep this instance from taking the records in twice).
         auto committed = consumer->commit(next);
         incoming.clear();
@@ -136,6 +160,7 @@ kafka_intake::kafka_intake(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
 kafka_intake::~kafka_intake() { stop(); }
 
 void kafka_intake::stop() {
+    impl_->stopping.request_stop();
     impl_->thread = {}; // joins
     impl_->consumer.reset();
 }

@@ -15,6 +15,7 @@ namespace {
 
 constexpr std::chrono::milliseconds poll_wait{200};
 constexpr std::size_t poll_max = 1024;
+constexpr int catch_up_limit = 3; // times the Kafka timeout, to read the topic to its end at the start
 
 } // namespace
 
@@ -50,19 +51,23 @@ struct settings_topic::impl {
         }
     }
 
-    [[nodiscard]] std::expected<std::size_t, std::string> poll_once() {
+    void take_all(engine::kafka::topic_tail::polled const& polled) {
+        for (std::size_t i = 0; i < polled.records.size(); ++i) {
+            take(polled.records[i], polled.tombstone[i]);
+        }
+        if (!polled.records.empty()) {
+            std::lock_guard lock{mutex};
+            read.notify_all();
+        }
+    }
+
+    [[nodiscard]] std::expected<void, std::string> poll_once() {
         auto polled = tail->poll(poll_max, poll_wait);
         if (!polled) {
             return std::unexpected(polled.error().message);
         }
-        for (std::size_t i = 0; i < polled->records.size(); ++i) {
-            take(polled->records[i], polled->tombstone[i]);
-        }
-        if (!polled->records.empty()) {
-            std::lock_guard lock{mutex};
-            read.notify_all();
-        }
-        return polled->records.size();
+        take_all(*polled);
+        return {};
     }
 
     void run(std::stop_token const& stop) {
@@ -92,15 +97,11 @@ std::expected<std::unique_ptr<settings_topic>, std::string> settings_topic::open
         return std::unexpected(producer.error().message);
     }
     i->producer = std::move(*producer);
-    auto const deadline = std::chrono::steady_clock::now() + s.timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        auto polled = i->poll_once();
-        if (!polled) {
-            return std::unexpected(polled.error());
-        }
-        if (*polled == 0 && i->tail->end_offsets().front() >= 0) {
-            break;
-        }
+    // Every salon's settings before deriving or delivering: one missing would derive nothing for its salon.
+    auto const read = i->tail->read_to_end([&](auto const& polled) { i->take_all(polled); },
+                                           std::chrono::steady_clock::now() + catch_up_limit * s.timeout);
+    if (!read) {
+        return std::unexpected(read.error().message);
     }
     i->thread = std::jthread{[self = i.get()](std::stop_token const& stop) { self->run(stop); }};
     return std::unique_ptr<settings_topic>(new settings_topic(std::move(i)));

@@ -162,7 +162,9 @@ void notifier_service::attempt(delivery const& d) {
                    why, result.error().detail);
     }
     auto policy = options_.retry;
-    policy.max_attempts = settings ? settings->max_attempts : 1;
+    // No settings: in embedded mode none were ever put (nothing to deliver to); senders only (Kafka mode), they may
+    // not have reached this instance from salonq.notify-settings yet, so the delivery waits with the default policy.
+    policy.max_attempts = settings ? settings->max_attempts : events_ != nullptr ? 1 : options_.retry.max_attempts;
     auto const delay = policy.after_failure(d.attempts + 1, std::uniform_real_distribution<double>{0, 1}(random));
     auto const retry_at = delay ? std::optional{options_.clock() + *delay} : std::nullopt;
     ++stats_.failed_attempts;

@@ -134,6 +134,7 @@ struct notify_store::impl {
     std::chrono::steady_clock::time_point last_checkpoint = std::chrono::steady_clock::now();
     static constexpr std::chrono::seconds checkpoint_interval{1};
     bool stale_offsets = false; // a fall-back could not read the checkpoint's offsets yet
+    bool marks_done = true;     // feed::events: a fold from the checkpoint must not queue again what was done
 
     [[nodiscard]] std::expected<salon_notifier*, std::string> notifier(engine::salon_id const& salon) {
         if (auto it = notifiers.find(salon.value()); it != notifiers.end()) {
@@ -354,8 +355,9 @@ notify_store::~notify_store() {
 }
 
 std::expected<std::unique_ptr<notify_store>, std::string> notify_store::open(std::filesystem::path const& dir,
-                                                                             std::int32_t partition_count) {
+                                                                             std::int32_t partition_count, feed from) {
     auto i = std::make_unique<impl>();
+    i->marks_done = from == feed::events;
     auto db = engine::store::rocks_store::open(dir, engine::store::open_options{});
     if (!db) {
         return std::unexpected(failure("opening " + dir.string(), db.error().message));
@@ -418,6 +420,11 @@ std::expected<bool, std::string> notify_store::catch_up(engine::log::reader& eve
 engine::offset_t notify_store::next_offset(engine::partition_id p) const {
     std::lock_guard lock{impl_->mutex};
     return impl_->offsets.next(p);
+}
+
+std::int32_t notify_store::partition_count() const {
+    std::lock_guard lock{impl_->mutex};
+    return impl_->offsets.partition_count();
 }
 
 std::expected<std::size_t, std::string>
@@ -493,12 +500,16 @@ std::expected<void, std::string> notify_store::delivered(std::string const& id) 
     impl_->held.erase(id);
     auto batch = impl_->db->make_batch();
     batch.erase(outbox_family, "q" + id);
-    batch.put(outbox_family, "s" + id, {});
+    if (impl_->marks_done) {
+        batch.put(outbox_family, "s" + id, {});
+    }
     if (auto written = impl_->db->write(batch, false); !written) {
         return std::unexpected(failure("removing a delivery", written.error().message));
     }
     impl_->pending.erase(id);
-    impl_->done.insert(id);
+    if (impl_->marks_done) {
+        impl_->done.insert(id);
+    }
     return {};
 }
 
@@ -519,7 +530,9 @@ std::expected<void, std::string> notify_store::failed(std::string const& id, std
         batch.put(outbox_family, "q" + id, encode_delivery(d));
     } else {
         batch.erase(outbox_family, "q" + id);
-        batch.put(outbox_family, "s" + id, {});
+        if (impl_->marks_done) {
+            batch.put(outbox_family, "s" + id, {});
+        }
         batch.put(dead_family, dead_prefix(d.salon) + id, encode_delivery(d));
     }
     if (auto written = impl_->db->write(batch, true); !written) {
@@ -529,7 +542,9 @@ std::expected<void, std::string> notify_store::failed(std::string const& id, std
         it->second = std::move(d);
     } else {
         impl_->pending.erase(it);
-        impl_->done.insert(id);
+        if (impl_->marks_done) {
+            impl_->done.insert(id);
+        }
     }
     return {};
 }

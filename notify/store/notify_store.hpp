@@ -42,8 +42,12 @@ struct delivery {
 // number of sender threads; settings and dead letters from request threads. Each call takes the store's mutex.
 class notify_store {
 public:
+    // Where the deliveries come from. events: derived here by folding the events log (apply, catch_up), with the
+    // done markers a fold from the checkpoint needs. taken_in: derived elsewhere and taken in (Kafka mode's
+    // take_in, whose offsets are those of salonq.notifications): no fold here, so no done markers.
+    enum class feed { events, taken_in };
     [[nodiscard]] static std::expected<std::unique_ptr<notify_store>, std::string>
-    open(std::filesystem::path const& dir, std::int32_t partition_count);
+    open(std::filesystem::path const& dir, std::int32_t partition_count, feed from = feed::events);
     ~notify_store();
     notify_store(notify_store const&) = delete;
     notify_store& operator=(notify_store const&) = delete;
@@ -60,6 +64,8 @@ public:
     // Reads every partition from next_offset(p) to its end and applies what it finds. True if anything was new.
     [[nodiscard]] std::expected<bool, std::string> catch_up(engine::log::reader& events, engine::instant now);
     [[nodiscard]] engine::offset_t next_offset(engine::partition_id p) const;
+    // The partitions whose offsets it keeps (0 .. count-1).
+    [[nodiscard]] std::int32_t partition_count() const;
 
     // Kafka mode, where the notifications come derived (salonq.notifications) instead of folded here: deliveries
     // read from the topic join the outbox, each id once (one already pending or a dead letter is passed over), with
