@@ -21,6 +21,10 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
 #include <map>
 #include <regex>
 #include <set>
@@ -42,6 +46,9 @@ std::vector<std::string> const salons{"k3", "k1", "k8", "k14"}; // one on each p
 constexpr std::size_t per_salon_1 = 4;
 constexpr std::size_t per_salon_2 = 2;
 constexpr std::size_t per_salon_3 = 2;
+// Phase 4 (called 4, almost 6, called 5, almost 7).
+constexpr std::size_t per_salon_4 = 4;
+constexpr std::size_t senders = 4; // serve's deliveries in flight at once: what a kill -9 may leave to post again
 
 std::string path(std::string const& salon) { return "/v1/salons/" + salon; }
 
@@ -105,6 +112,20 @@ std::map<std::string, int> topic_holds(kafka_broker const& broker, std::size_t n
 
 std::set<std::string> distinct(std::vector<std::string> const& ids) { return {ids.begin(), ids.end()}; }
 
+// Until the receiver has answered 2xx to `n` distinct ids, at most `limit`.
+bool wait_distinct(receiver const& hook, std::size_t n, std::chrono::seconds limit) {
+    auto const deadline = std::chrono::steady_clock::now() + limit;
+    while (distinct(hook.seen().ok).size() < n && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(50ms);
+    }
+    return distinct(hook.seen().ok).size() >= n;
+}
+
+std::string read_file(std::filesystem::path const& path) {
+    std::ifstream in{path};
+    return {std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
+}
+
 // Each id answered 2xx once at most.
 bool none_twice(receiver const& hook) {
     auto const seen = hook.seen();
@@ -129,9 +150,10 @@ TEST_CASE("kafka notify: derived once, delivered once, through a receiver outage
     auto const keyring = broker.dir() / "keyring.json";
     auto const admin = issue_token(broker.dir() / "cli", keyring, {"--role", "admin", "--all-salons"});
     receiver hook{secret};
-    auto a = std::make_unique<api_instance>(broker, "a", keyring,
-                                            std::vector<std::string>{"--webhook-allow-private", "--instance", "a"});
-    api_instance b{broker, "b", keyring, {"--webhook-allow-private", "--instance", "b"}};
+    auto const log_of = [&](std::string const& name) { return std::string{broker.dir() / (name + ".log")}; };
+    auto a = std::make_unique<api_instance>(
+        broker, "a", keyring, std::vector<std::string>{"--webhook-allow-private", "--instance", "a"}, log_of("a"));
+    api_instance b{broker, "b", keyring, {"--webhook-allow-private", "--instance", "b"}, log_of("b")};
     a->wait_ready(60s);
     b.wait_ready(60s);
     http_client ca{a->port(), admin};
@@ -198,14 +220,16 @@ TEST_CASE("kafka notify: derived once, delivered once, through a receiver outage
         walk_in(cb, s);
     }
     auto const third = second + per_salon_3 * salons.size();
-    a = std::make_unique<api_instance>(broker, "a", keyring,
-                                       std::vector<std::string>{"--webhook-allow-private", "--instance", "a"});
+    a = std::make_unique<api_instance>(
+        broker, "a", keyring, std::vector<std::string>{"--webhook-allow-private", "--instance", "a"}, log_of("a"));
     a->wait_ready(60s);
     hook.set_delay(0ms);
-    REQUIRE_MESSAGE(hook.wait_ok(third, 120s), hook.seen().ok.size());
+    REQUIRE_MESSAGE(wait_distinct(hook, third, 120s), hook.seen().ok.size());
     std::this_thread::sleep_for(2s); // a notification derived twice would be delivered by now
     auto const delivered = distinct(hook.seen().ok);
-    CHECK(delivered.size() == third); // none lost (one in flight at the kill may have come twice)
+    CHECK(delivered.size() == third); // none lost
+    // Posted again: only what A's senders had in flight at the kill (its outbox did not hear the 2xx).
+    CHECK(hook.seen().ok.size() - delivered.size() <= senders);
     CHECK(hook.seen().bad_signatures == 0);
 
     // salonq.notifications holds each notification exactly once, and they are the ones delivered.
@@ -218,8 +242,45 @@ TEST_CASE("kafka notify: derived once, delivered once, through a receiver outage
     }
     CHECK(in_topic == delivered);
 
+    // Phase 4: the groups move partitions twice while notifications flow (a third instance joins, then leaves with
+    // SIGTERM): each notification once; a repeat here is a rebalance's (the intake's eager hand-over with the
+    // offsets it owes committed at the revoke; without, 1 run in 10 repeated under load).
+    auto const after_kill = hook.seen().ok.size();
+    http_client ra{a->port(), admin}; // A as restarted
+    {
+        api_instance c{broker, "c", keyring, {"--webhook-allow-private", "--instance", "c"}, log_of("c")};
+        for (auto const& s : salons) {
+            complete(cb, s, 3);
+            start(ra, s, 4);
+        }
+        c.wait_ready(60s);
+        http_client cc{c.port(), admin};
+        for (auto const& s : salons) {
+            walk_in(cc, s);
+            complete(cc, s, 4);
+            start(cb, s, 5);
+        }
+        CHECK(c.stop() == 0);
+    }
+    for (auto const& s : salons) {
+        walk_in(ra, s);
+    }
+    auto const fourth = third + per_salon_4 * salons.size();
+    REQUIRE_MESSAGE(wait_distinct(hook, fourth, 120s), hook.seen().ok.size());
+    std::this_thread::sleep_for(2s);
+    CHECK(hook.seen().ok.size() - after_kill == per_salon_4 * salons.size());
+    CHECK(distinct(hook.seen().ok).size() == fourth);
+
     CHECK(a->stop() == 0);
     CHECK(b.stop() == 0);
+    // Neither a webhook's secret nor a token in any instance's log; the logs go to the test's output (shown on a
+    // failure).
+    for (auto const* name : {"a", "b", "c"}) {
+        auto const log = read_file(log_of(name));
+        CHECK_MESSAGE(log.find(secret) == std::string::npos, name);
+        CHECK_MESSAGE(log.find(admin) == std::string::npos, name);
+        std::cerr << "---- instance " << name << "'s log\n" << log;
+    }
     w1->kill(SIGTERM);
     CHECK(w1->wait() == 0);
 }

@@ -35,10 +35,11 @@ inline std::string issue_token(std::string const& data, std::string const& keyri
 // An api instance of the cluster: `salonq serve --brokers B --role api` on a free port.
 class api_instance {
 public:
-    // `extra`: more `serve` options (e.g. "--instance", "a").
+    // `extra`: more `serve` options (e.g. "--instance", "a"); `log_file`: its stderr goes there (appended), not to
+    // the test's.
     api_instance(kafka_broker const& broker, std::string const& name, std::string const& keyring,
-                 std::vector<std::string> const& extra = {})
-        : process_(std::make_unique<piped_process>(argv(broker, name, keyring, extra))) {
+                 std::vector<std::string> const& extra = {}, std::string const& log_file = {})
+        : process_(std::make_unique<piped_process>(argv(broker, name, keyring, extra), log_file)) {
         auto line = process_->read_line(std::chrono::seconds{60});
         REQUIRE_MESSAGE(line, "serve --role api printed no line");
         auto const colon = line->rfind(':', line->find(" ("));
