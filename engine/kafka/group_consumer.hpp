@@ -38,7 +38,7 @@ struct group_consumer_options {
     // inside its poll, before the group forms again: the moment a commit() of what was handled is sure to be taken,
     // for owners that commit() (librdkafka 2.0.2 drops a cooperative member's assignment when a commit meets a
     // rebalance, librdkafka#4059, and the next owner then reads again what this one had handled).
-    enum class handover { cooperative, eager };
+    enum class handover : std::uint8_t { cooperative, eager };
     handover moves = handover::cooperative;
     // Asked to stop: a take-over waiting for the committed offsets gives up (poll() then fails) instead of waiting
     // out a coordinator that does not answer.

@@ -214,6 +214,7 @@ TEST_CASE("kafka notify: derived once, delivered once, through a receiver outage
         complete(cb, s, 2);
         start(cb, s, 3);
     }
+    auto const folded_by_b = metric(cb, "salonq_notify_rebuilt_events_total");
     a->kill();
     for (auto const& s : salons) {
         walk_in(cb, s);
@@ -247,6 +248,11 @@ TEST_CASE("kafka notify: derived once, delivered once, through a receiver outage
     // offsets it owes committed at the revoke; without, 1 run in 10 repeated under load).
     auto const after_kill = hook.seen().ok.size();
     http_client ra{a->port(), admin}; // A as restarted
+    // The kill moved derivation: A's partitions were taken over (B, or A again) by folding their events up to the
+    // committed offsets.
+    CHECK(metric(cb, "salonq_notify_rebuilt_events_total") - folded_by_b +
+              metric(ra, "salonq_notify_rebuilt_events_total") >
+          0);
     {
         api_instance c{broker, "c", keyring, {"--webhook-allow-private", "--instance", "c"}, log_of("c")};
         for (auto const& s : salons) {
