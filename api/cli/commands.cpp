@@ -367,6 +367,7 @@ void print_layout(engine::kafka::topic_layout const& l) {
     show(engine::kafka::commands_topic, l.commands);
     show(engine::kafka::events_topic, l.events);
     show(engine::kafka::snapshots_topic, l.snapshots);
+    show(engine::kafka::notifications_topic, l.notifications);
     if (l.events_retention_ms) {
         std::cout << fmt::format("{:<18} {}\n", "events retention",
                                  *l.events_retention_ms < 0
@@ -397,11 +398,23 @@ int run_topics_create(kafka_options const& ko) {
         std::cerr << "salonq topics create: " << layout.error().message << "\n";
         return 1;
     }
-    if (auto made = engine::kafka::create_topic(s, engine::kafka::revocations_topic, 1,
-                                                static_cast<std::int16_t>(ko.replication), true);
-        !made) {
+    // The api role's: revocations and notification settings (compacted, one partition, read whole by every
+    // instance) and the notifications (one partition per events partition: a notification goes where its event is).
+    auto const replication = static_cast<std::int16_t>(ko.replication);
+    auto made = engine::kafka::create_topic(s, engine::kafka::revocations_topic, 1, replication, true);
+    if (made) {
+        made = engine::kafka::create_topic(s, engine::kafka::notify_settings_topic, 1, replication, true);
+    }
+    if (made) {
+        made = engine::kafka::create_topic(s, engine::kafka::notifications_topic,
+                                           layout->events.value_or(ko.partitions), replication);
+    }
+    if (!made) {
         std::cerr << "salonq topics create: " << made.error().message << "\n";
         return 1;
+    }
+    if (auto made_all = engine::kafka::describe_topics(s); made_all) {
+        layout->notifications = made_all->notifications; // made after the layout was read
     }
     print_layout(*layout);
     auto const asked = ko.events_retention_hours > 0 ? std::int64_t{ko.events_retention_hours} * 3'600'000 : -1;
@@ -426,6 +439,13 @@ int run_topics_describe(kafka_options const& ko) {
     }
     if (auto fits = engine::kafka::check_snapshot_record_limit(*layout); !fits) {
         std::cerr << "salonq topics describe: " << fits.error().message << "\n";
+        return 1;
+    }
+    if (auto const told = layout->notifications; told && told != layout->events) {
+        std::cerr << fmt::format("salonq topics describe: {} has {} partitions and {} {}: the api role's notifier "
+                                 "refuses to start\n",
+                                 engine::kafka::notifications_topic, told.value_or(0), engine::kafka::events_topic,
+                                 layout->events.value_or(0));
         return 1;
     }
     return 0;

@@ -227,7 +227,10 @@ void add_kafka_commands(CLI::App& app, options& o, commands& c) {
                    "Let salons' webhooks reach private, loopback and link-local addresses (refused by default: a "
                    "salon manager could otherwise probe this server's network)")
         ->envname("SALONQ_WEBHOOK_ALLOW_PRIVATE");
-    c.serve->add_option("--instance", o.ko.instance, "This worker's name, unique in the group (default host-pid)")
+    c.serve
+        ->add_option("--instance", o.ko.instance,
+                     "This process's name, unique among the workers and among the api instances: "
+                     "their transactional.ids come from it (default host-pid)")
         ->envname("SALONQ_INSTANCE");
     c.serve->add_option("--group", o.ko.group, "Consumer group of the engine workers")->envname("SALONQ_GROUP");
     c.serve

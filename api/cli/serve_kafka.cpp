@@ -27,6 +27,8 @@ int run_serve_kafka(store_options const& so, kafka_options const& ko, http_optio
     o.keyring = ao.keyring;
     o.http = *http;
     o.max_lag_events = ko.max_lag_events;
+    o.instance = worker_options_of(so, ko).instance; // --instance, or host-pid
+    o.notify.allow_private = ho.webhook_allow_private;
 
     // Role all: the worker decides in a thread of its own while the server runs here; a stop of the server (its
     // SIGTERM/SIGINT handlers) then stops the worker.

@@ -17,11 +17,13 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include <expected>
 #include <functional>
 #include <string>
 
 namespace salonq::notify {
 class notify_store;
+struct salon_settings;
 } // namespace salonq::notify
 namespace salonq::projections::stats_store {
 class stats_store;
@@ -46,6 +48,10 @@ struct services {
     projection_admin* projections = nullptr;       // rebuilds without downtime, where this process can
     notify::notify_store* notifications = nullptr; // webhook settings and dead letters, where a notifier runs here
     bool webhook_allow_private = false;            // the notifier may reach private addresses (serve's option)
+    // Kafka mode: a PUT of webhook settings goes to every instance through this (salonq.notify-settings), not
+    // straight into the local store.
+    std::function<std::expected<void, std::string>(engine::salon_id const&, notify::salon_settings const&)>
+        publish_notification_settings{};
     // The stats projection, where this process keeps it.
     projections::stats_store::stats_store* stats = nullptr;
     staffing_port* staffing = nullptr;         // staffing advice from the stats, where this process keeps them

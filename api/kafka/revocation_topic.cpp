@@ -17,6 +17,7 @@ namespace {
 
 constexpr std::chrono::milliseconds poll_wait{200};
 constexpr std::size_t poll_max = 1024;
+constexpr int catch_up_limit = 3; // times the Kafka timeout, to read the topic to its end at the start
 
 std::optional<std::int64_t> parse_seconds(std::string_view text) {
     std::int64_t v = 0;
@@ -104,16 +105,10 @@ topic_revocations::open(engine::kafka::settings const& s) {
     }
     i->tail = std::move(*tail);
     // What was revoked before this instance started is known before it serves: read up to the end first.
-    auto const deadline = std::chrono::steady_clock::now() + s.timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        auto polled = i->tail->poll(poll_max, poll_wait);
-        if (!polled) {
-            return std::unexpected(polled.error().message);
-        }
-        i->take(*polled);
-        if (polled->records.empty() && i->tail->end_offsets().front() >= 0) {
-            break;
-        }
+    auto const read = i->tail->read_to_end([&](auto const& polled) { i->take(polled); },
+                                           std::chrono::steady_clock::now() + catch_up_limit * s.timeout);
+    if (!read) {
+        return std::unexpected(read.error().message);
     }
     i->thread = std::jthread{[self = i.get()](std::stop_token const& stop) { self->run(stop); }};
     return std::unique_ptr<topic_revocations>(new topic_revocations(std::move(i)));

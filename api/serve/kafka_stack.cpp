@@ -47,6 +47,12 @@ std::optional<std::string> kafka_stack::open_read_side() {
     if (auto started = folds_.start(opt.data, opt.kafka, *partitions); !started) {
         return started.error();
     }
+    if (auto started = notify_.start(
+            {.dir = opt.data / "notify-kafka", .kafka = opt.kafka, .instance = opt.instance, .service = opt.notify},
+            *partitions);
+        !started) {
+        return started.error();
+    }
     // What the views fold, the stats and the ledger can read now: they need not wait for their next poll.
     folds_woken_ = views_->subscribe([folds = &folds_](projections::change const& /*c*/) { folds->wake(); });
     return std::nullopt;
@@ -82,6 +88,12 @@ std::expected<std::unique_ptr<kafka_stack>, std::string> kafka_stack::open(kafka
     s->ports_->stats = s->folds_.stats();
     s->ports_->staffing = s->folds_.staffing();
     s->ports_->loyalty = s->folds_.loyalty();
+    s->ports_->notifications = s->notify_.store();
+    s->ports_->webhook_allow_private = opt.notify.allow_private;
+    s->ports_->publish_notification_settings = [notify = &s->notify_](engine::salon_id const& salon,
+                                                                      notify::salon_settings const& settings) {
+        return notify->publish(salon, settings);
+    };
     s->add_gauges();
     auto server = http::server::open(opt.http, *s->ports_, http::served_routes());
     if (!server) {
@@ -101,6 +113,7 @@ void kafka_stack::add_gauges() {
     metrics_.gauge("salonq_projection_records_read", "Kafka mode: records of salonq.events read since start.",
                    [feed = feed_.get()] { return static_cast<double>(feed->records_read()); });
     folds_.add_metrics(metrics_);
+    notify_.add_metrics(metrics_);
 }
 
 kafka_stack::~kafka_stack() {
@@ -112,6 +125,7 @@ kafka_stack::~kafka_stack() {
         views_->unsubscribe(folds_woken_);
     }
     folds_.stop(); // the staffing advisor answers what waits while the server's io_context exists
+    notify_.stop();
     gateway_.reset();
     server_.reset();
 }

@@ -3,10 +3,11 @@
 // Everything `salonq serve --brokers --role api` runs, wired in one place (the counterpart of embedded_stack): the
 // queue views with their outcome index (<data>/views), fed from salonq.events by kafka_feed, the live hub fed from
 // the views, the stats (<data>/stats, with the staffing advisor) and the loyalty ledger (<data>/loyalty) folded from
-// salonq.events by kafka_folds, the kafka_gateway producing commands to salonq.commands, the authenticator
+// salonq.events by kafka_folds, the notifier (kafka_notify: <data>/notify-kafka), the kafka_gateway producing commands
+// to salonq.commands, the authenticator
 // (<data>/auth, and the cluster's salonq.revocations), the metrics and the HTTP server. No engine: workers decide
-// (role engine, or all). Teardown (~kafka_stack): the server has stopped; the feed, the stats and the ledger stop,
-// the gateway (its waiters answered), the revocations, the views go, then the server's io_context.
+// (role engine, or all). Teardown (~kafka_stack): the server has stopped; the feed, the stats and the ledger, the
+// notifier stop, the gateway (its waiters answered), the revocations, the views go, then the server's io_context.
 
 #include "api/auth/authenticator.hpp"
 #include "api/gateway/kafka_feed.hpp"
@@ -18,6 +19,7 @@
 #include "api/http/services.hpp"
 #include "api/kafka/revocation_topic.hpp"
 #include "api/serve/kafka_folds.hpp"
+#include "api/serve/kafka_notify.hpp"
 #include "engine/kafka/settings.hpp"
 #include "projections/store/queue_views.hpp"
 
@@ -35,6 +37,8 @@ struct kafka_stack_options {
     http::server_options http{};
     std::optional<std::filesystem::path> keyring{}; // default <data>/auth/keyring.json
     std::int64_t max_lag_events = 1000;             // /readyz fails beyond this
+    std::string instance = "api-1";                 // unique per running instance (the notifier's transactional.id)
+    notify::service_options notify{};               // the notifier's senders
 };
 
 class kafka_stack {
@@ -59,6 +63,7 @@ private:
     std::unique_ptr<http::live_hub> hub_;
     std::unique_ptr<kafka_feed> feed_;
     kafka_folds folds_;                            // the stats and the loyalty ledger
+    kafka_notify notify_;                          // the notification consumer
     projections::subscription_id folds_woken_ = 0; // the views' changes wake the folds
     std::unique_ptr<kafka_gateway> gateway_;
     std::unique_ptr<kafka::topic_revocations> revocations_;

@@ -36,6 +36,8 @@ using namespace detail;
             layout.events = count;
         } else if (std::strcmp(t.topic, snapshots_topic) == 0) {
             layout.snapshots = count;
+        } else if (std::strcmp(t.topic, notifications_topic) == 0) {
+            layout.notifications = count;
         }
     }
     return layout;
@@ -185,6 +187,14 @@ std::expected<topic_layout, error> describe_topics(settings const& s) {
         return std::unexpected(rk.error());
     }
     return describe_with_configs(rk->get(), s.timeout);
+}
+
+std::expected<std::int32_t, error> partitions_of(settings const& s, std::string const& topic) {
+    auto rk = make_client(s, RD_KAFKA_PRODUCER, {});
+    if (!rk) {
+        return std::unexpected(rk.error());
+    }
+    return detail::topic_partitions(rk->get(), topic, s.timeout);
 }
 
 std::expected<std::int32_t, error> check_layout(topic_layout const& layout) {

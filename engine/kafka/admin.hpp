@@ -14,6 +14,7 @@ struct topic_layout {
     std::optional<std::int32_t> commands;
     std::optional<std::int32_t> events;
     std::optional<std::int32_t> snapshots;
+    std::optional<std::int32_t> notifications; // the api role's notifier (must equal events)
     // salonq.events' retention.ms as the cluster reports it (-1: kept forever; nullopt: unknown or no topic).
     std::optional<std::int64_t> events_retention_ms;
     // salonq.snapshots' max.message.bytes (nullopt: unknown or no topic).
@@ -38,6 +39,10 @@ struct topic_layout {
 // Creates one topic if it does not exist (benchmarks, tests; salonq.revocations, compacted).
 [[nodiscard]] std::expected<void, error> create_topic(settings const& s, char const* name, std::int32_t partitions,
                                                       std::int16_t replication, bool compacted = false);
+
+// The partition count of one topic, waiting up to the settings' timeout for it to show (errc::retryable if it does
+// not: it may not exist, `salonq topics create` makes salonq's).
+[[nodiscard]] std::expected<std::int32_t, error> partitions_of(settings const& s, std::string const& topic);
 
 // The check every engine worker makes before it starts: the partition count its topics agree on.
 [[nodiscard]] std::expected<std::int32_t, error> check_layout(topic_layout const& layout);

@@ -14,6 +14,11 @@ inline constexpr char const* events_topic = "salonq.events";
 inline constexpr char const* snapshots_topic = "salonq.snapshots";
 // Compacted, one partition: key = a revoked token's jti, value = its expiry (docs/auth.md).
 inline constexpr char const* revocations_topic = "salonq.revocations";
+// What customers are told, derived once from salonq.events by the api role's notifier (docs/notify.md): as many
+// partitions as salonq.events, key = salonId, value = the webhook's JSON.
+inline constexpr char const* notifications_topic = "salonq.notifications";
+// Compacted, one partition: key = salonId, value = the salon's webhook settings, secret included (docs/notify.md).
+inline constexpr char const* notify_settings_topic = "salonq.notify-settings";
 
 // The largest record salonq produces: a salon's snapshot (a state of up to codec::limits::record bytes and its
 // envelope). The workers' producers and salonq.snapshots (max.message.bytes) accept records of this size, so a

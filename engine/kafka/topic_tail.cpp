@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <mutex>
 
 namespace salonq::engine::kafka {
@@ -122,6 +123,51 @@ std::expected<topic_tail::polled, error> topic_tail::poll(std::size_t max, std::
         out.tombstone.push_back(m->payload == nullptr);
     }
     return out;
+}
+
+std::expected<void, error> topic_tail::read_to_end(std::function<void(polled const&)> const& take,
+                                                   std::chrono::steady_clock::time_point deadline) {
+    auto const left_ms = [&] {
+        auto const left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        return static_cast<int>(std::max<std::int64_t>(left.count(), 1));
+    };
+    detail::partition_list_ptr ends{rd_kafka_topic_partition_list_new(impl_->partitions)};
+    for (std::int32_t p = 0; p < impl_->partitions; ++p) {
+        std::int64_t low = 0;
+        std::int64_t high = 0;
+        if (auto err = rd_kafka_query_watermark_offsets(impl_->consumer.get(), impl_->topic.c_str(), p, &low, &high,
+                                                        left_ms());
+            err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            return std::unexpected(
+                error{errc::retryable, fmt::format("the end of {}: {}", impl_->topic, rd_kafka_err2str(err))});
+        }
+        if (high > low) { // an empty partition is read to its end already
+            rd_kafka_topic_partition_list_add(ends.get(), impl_->topic.c_str(), p)->offset = high;
+        }
+    }
+    detail::partition_list_ptr at{rd_kafka_topic_partition_list_copy(ends.get())};
+    auto const reached = [&] {
+        (void)rd_kafka_position(impl_->consumer.get(), at.get()); // the last record read + 1, or -1001: none yet
+        for (int i = 0; i < at->cnt; ++i) {
+            if (at->elems[i].offset < ends->elems[i].offset) {
+                return false;
+            }
+        }
+        return true;
+    };
+    while (!reached()) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            return std::unexpected(
+                error{errc::retryable, fmt::format("{} was not read to its end in time", impl_->topic)});
+        }
+        auto got = poll(1024, std::chrono::milliseconds{200});
+        if (!got) {
+            return std::unexpected(got.error());
+        }
+        take(*got);
+    }
+    return {};
 }
 
 std::vector<std::int64_t> topic_tail::end_offsets() const {

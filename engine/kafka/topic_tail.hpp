@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,11 @@ public:
         std::vector<bool> tombstone; // per record
     };
     [[nodiscard]] std::expected<polled, error> poll(std::size_t max, std::chrono::milliseconds wait);
+    // Polls into `take` until every partition was read up to its end as the cluster tells it when called (the high
+    // watermark: for a topic without transactions, after its last record), or fails at `deadline`: what a topic held
+    // before its reader started is known before the reader's owner serves.
+    [[nodiscard]] std::expected<void, error> read_to_end(std::function<void(polled const&)> const& take,
+                                                         std::chrono::steady_clock::time_point deadline);
     // Each partition's end as last reported by the brokers (read_committed: the last stable offset), -1 if not
     // known yet. No request to the cluster.
     [[nodiscard]] std::vector<std::int64_t> end_offsets() const;

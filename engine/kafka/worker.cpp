@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <future>
 #include <thread>
 
 namespace salonq::engine::kafka {
@@ -178,28 +177,11 @@ worker::~worker() {
     // finish, the group notices by the session timeout instead, and the worker's state is left to the process
     // exit (the closing thread may still call back into it). RocksDB, which has no WAL, then keeps what it last
     // flushed, and the next start folds the events from there.
-    auto closed = std::make_shared<std::promise<void>>();
-    auto finished = closed->get_future();
-    std::thread closer([rk = impl_->consumer.get(), closed] {
-        (void)rd_kafka_consumer_close(rk);
-        closed->set_value();
-    });
-    if (finished.wait_for(std::chrono::seconds{15}) == std::future_status::ready) {
-        closer.join();
-        if (!impl_->ownership.ever_assigned() && rd_kafka_version() < 0x020300ff) {
-            // librdkafka before 2.3.0 aborts destroying a cooperative-sticky consumer that joined the group but
-            // got no assignment yet (assertion 'assignor_state' in rd_kafka_sticky_assignor_state_destroy:
-            // https://github.com/confluentinc/librdkafka/issues/4312, fixed in 2.3.0). It has left the group
-            // above; the handle is left to the process exit, which follows a stop. (An assignment sets that state
-            // before the rebalance callback sees it, so a worker that was assigned is destroyed as usual.)
-            (void)impl_->consumer.release();
-        }
+    if (kd::leave_group(impl_->consumer, impl_->ownership.ever_assigned(), std::chrono::seconds{15})) {
         return;
     }
     impl_->log.warn("leaving the consumer group did not finish within 15 s; the group will notice by the session "
                     "timeout");
-    closer.detach();
-    (void)impl_->consumer.release();
     (void)impl_.release();
 }
 

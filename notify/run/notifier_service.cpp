@@ -23,11 +23,22 @@ logging::logger const& log() {
 } // namespace
 
 notifier_service::notifier_service(notify_store& store, engine::log::reader& events, service_options options)
-    : store_(store), events_(events), options_(std::move(options)) {
+    : store_(store), events_(&events), options_(std::move(options)) {
+    start();
+}
+
+notifier_service::notifier_service(notify_store& store, service_options options)
+    : store_(store), events_(nullptr), options_(std::move(options)) {
+    start();
+}
+
+void notifier_service::start() {
     if (!options_.clock) {
         options_.clock = system_now;
     }
-    threads_.emplace_back([this] { consume(); });
+    if (events_ != nullptr) {
+        threads_.emplace_back([this] { consume(); });
+    }
     for (std::int32_t i = 0; i < std::max(1, options_.senders); ++i) {
         threads_.emplace_back([this] { send(); });
     }
@@ -41,6 +52,14 @@ void notifier_service::wake() {
         new_events_ = true;
     }
     consumer_wake_.notify_one();
+}
+
+void notifier_service::queued() {
+    {
+        std::lock_guard lock{mutex_};
+        ++new_work_;
+    }
+    sender_wake_.notify_all();
 }
 
 void notifier_service::stop() {
@@ -60,7 +79,7 @@ void notifier_service::stop() {
 
 void notifier_service::consume() {
     while (!stopping()) {
-        auto caught = store_.catch_up(events_, options_.clock());
+        auto caught = store_.catch_up(*events_, options_.clock());
         if (!caught) {
             log().error("the notifier could not fold the events log (retrying): {}", caught.error());
         } else if (*caught) {
@@ -143,7 +162,9 @@ void notifier_service::attempt(delivery const& d) {
                    why, result.error().detail);
     }
     auto policy = options_.retry;
-    policy.max_attempts = settings ? settings->max_attempts : 1;
+    // No settings: in embedded mode none were ever put (nothing to deliver to); senders only (Kafka mode), they may
+    // not have reached this instance from salonq.notify-settings yet, so the delivery waits with the default policy.
+    policy.max_attempts = settings ? settings->max_attempts : events_ != nullptr ? 1 : options_.retry.max_attempts;
     auto const delay = policy.after_failure(d.attempts + 1, std::uniform_real_distribution<double>{0, 1}(random));
     auto const retry_at = delay ? std::optional{options_.clock() + *delay} : std::nullopt;
     ++stats_.failed_attempts;

@@ -32,19 +32,24 @@ struct service_stats {
 // Runs the notifier: one consumer thread folds the events log into the store (deriving deliveries), sender threads
 // post what is due to the salons' webhooks, signed, and record each result (2xx: done; anything else: tried again
 // after the retry policy's delay, or a dead letter after the salon's max attempts). wake() after new events (the
-// engine's commit hook) makes the consumer read at once instead of at its next poll.
+// engine's commit hook) makes the consumer read at once instead of at its next poll. Without an events log (Kafka
+// mode, where deliveries come from salonq.notifications) it runs the senders only: queued() after deliveries were
+// put in the store wakes them.
 class notifier_service {
 public:
     notifier_service(notify_store& store, engine::log::reader& events, service_options options);
+    notifier_service(notify_store& store, service_options options);
     ~notifier_service();
     notifier_service(notifier_service const&) = delete;
     notifier_service& operator=(notifier_service const&) = delete;
 
     void wake();
+    void queued();
     void stop();
     [[nodiscard]] service_stats const& stats() const noexcept { return stats_; }
 
 private:
+    void start();
     void consume();
     void send();
     void deliver(delivery const& d);
@@ -52,7 +57,7 @@ private:
     [[nodiscard]] bool stopping() const noexcept { return stop_.load(std::memory_order_acquire); }
 
     notify_store& store_;
-    engine::log::reader& events_;
+    engine::log::reader* events_; // null: senders only
     service_options options_;
     service_stats stats_;
     std::atomic<bool> stop_{false};

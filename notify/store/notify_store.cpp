@@ -134,6 +134,7 @@ struct notify_store::impl {
     std::chrono::steady_clock::time_point last_checkpoint = std::chrono::steady_clock::now();
     static constexpr std::chrono::seconds checkpoint_interval{1};
     bool stale_offsets = false; // a fall-back could not read the checkpoint's offsets yet
+    bool marks_done = true;     // feed::events: a fold from the checkpoint must not queue again what was done
 
     [[nodiscard]] std::expected<salon_notifier*, std::string> notifier(engine::salon_id const& salon) {
         if (auto it = notifiers.find(salon.value()); it != notifiers.end()) {
@@ -354,8 +355,9 @@ notify_store::~notify_store() {
 }
 
 std::expected<std::unique_ptr<notify_store>, std::string> notify_store::open(std::filesystem::path const& dir,
-                                                                             std::int32_t partition_count) {
+                                                                             std::int32_t partition_count, feed from) {
     auto i = std::make_unique<impl>();
+    i->marks_done = from == feed::events;
     auto db = engine::store::rocks_store::open(dir, engine::store::open_options{});
     if (!db) {
         return std::unexpected(failure("opening " + dir.string(), db.error().message));
@@ -420,6 +422,46 @@ engine::offset_t notify_store::next_offset(engine::partition_id p) const {
     return impl_->offsets.next(p);
 }
 
+std::int32_t notify_store::partition_count() const {
+    std::lock_guard lock{impl_->mutex};
+    return impl_->offsets.partition_count();
+}
+
+std::expected<std::size_t, std::string>
+notify_store::take_in(std::span<delivery const> incoming, std::map<std::int32_t, std::int64_t> const& next_offsets) {
+    std::lock_guard lock{impl_->mutex};
+    auto batch = impl_->db->make_batch();
+    std::vector<delivery const*> joined;
+    for (auto const& d : incoming) {
+        if (impl_->pending.contains(d.id) ||
+            std::ranges::any_of(joined, [&](delivery const* j) { return j->id == d.id; })) {
+            continue;
+        }
+        auto dead = impl_->db->get(dead_family, dead_prefix(d.salon) + d.id);
+        if (!dead) {
+            return std::unexpected(failure("reading a dead letter", dead.error().message));
+        }
+        if (dead->has_value()) {
+            continue;
+        }
+        batch.put(outbox_family, "q" + d.id, encode_delivery(d));
+        joined.push_back(&d);
+    }
+    for (auto const& [p, next] : next_offsets) {
+        impl_->offsets.put(batch, engine::partition_id{p}, engine::offset_t{next});
+    }
+    if (auto written = impl_->db->write(batch, true); !written) {
+        return std::unexpected(failure("writing deliveries taken in", written.error().message));
+    }
+    for (auto const* d : joined) {
+        impl_->pending.insert_or_assign(d->id, *d);
+    }
+    for (auto const& [p, next] : next_offsets) {
+        impl_->offsets.advance(engine::partition_id{p}, engine::offset_t{next});
+    }
+    return joined.size();
+}
+
 std::vector<delivery> notify_store::take_due(engine::instant now, std::size_t max) {
     std::lock_guard lock{impl_->mutex};
     std::vector<delivery const*> due;
@@ -458,12 +500,16 @@ std::expected<void, std::string> notify_store::delivered(std::string const& id) 
     impl_->held.erase(id);
     auto batch = impl_->db->make_batch();
     batch.erase(outbox_family, "q" + id);
-    batch.put(outbox_family, "s" + id, {});
+    if (impl_->marks_done) {
+        batch.put(outbox_family, "s" + id, {});
+    }
     if (auto written = impl_->db->write(batch, false); !written) {
         return std::unexpected(failure("removing a delivery", written.error().message));
     }
     impl_->pending.erase(id);
-    impl_->done.insert(id);
+    if (impl_->marks_done) {
+        impl_->done.insert(id);
+    }
     return {};
 }
 
@@ -484,7 +530,9 @@ std::expected<void, std::string> notify_store::failed(std::string const& id, std
         batch.put(outbox_family, "q" + id, encode_delivery(d));
     } else {
         batch.erase(outbox_family, "q" + id);
-        batch.put(outbox_family, "s" + id, {});
+        if (impl_->marks_done) {
+            batch.put(outbox_family, "s" + id, {});
+        }
         batch.put(dead_family, dead_prefix(d.salon) + id, encode_delivery(d));
     }
     if (auto written = impl_->db->write(batch, true); !written) {
@@ -494,7 +542,9 @@ std::expected<void, std::string> notify_store::failed(std::string const& id, std
         it->second = std::move(d);
     } else {
         impl_->pending.erase(it);
-        impl_->done.insert(id);
+        if (impl_->marks_done) {
+            impl_->done.insert(id);
+        }
     }
     return {};
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <expected>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -41,8 +42,12 @@ struct delivery {
 // number of sender threads; settings and dead letters from request threads. Each call takes the store's mutex.
 class notify_store {
 public:
+    // Where the deliveries come from. events: derived here by folding the events log (apply, catch_up), with the
+    // done markers a fold from the checkpoint needs. taken_in: derived elsewhere and taken in (Kafka mode's
+    // take_in, whose offsets are those of salonq.notifications): no fold here, so no done markers.
+    enum class feed { events, taken_in };
     [[nodiscard]] static std::expected<std::unique_ptr<notify_store>, std::string>
-    open(std::filesystem::path const& dir, std::int32_t partition_count);
+    open(std::filesystem::path const& dir, std::int32_t partition_count, feed from = feed::events);
     ~notify_store();
     notify_store(notify_store const&) = delete;
     notify_store& operator=(notify_store const&) = delete;
@@ -59,6 +64,15 @@ public:
     // Reads every partition from next_offset(p) to its end and applies what it finds. True if anything was new.
     [[nodiscard]] std::expected<bool, std::string> catch_up(engine::log::reader& events, engine::instant now);
     [[nodiscard]] engine::offset_t next_offset(engine::partition_id p) const;
+    // The partitions whose offsets it keeps (0 .. count-1).
+    [[nodiscard]] std::int32_t partition_count() const;
+
+    // Kafka mode, where the notifications come derived (salonq.notifications) instead of folded here: deliveries
+    // read from the topic join the outbox, each id once (one already pending or a dead letter is passed over), with
+    // each partition's next offset, in one fsynced batch. The offsets are then the topic's (a store is fed from one
+    // log or the other, never both). How many joined.
+    [[nodiscard]] std::expected<std::size_t, std::string>
+    take_in(std::span<delivery const> incoming, std::map<std::int32_t, std::int64_t> const& next_offsets);
 
     // Deliveries due at `now` (at most max, oldest due first) that no sender holds; each is held until delivered()
     // or failed() is called with its id.

@@ -141,7 +141,17 @@ launch() {
       -Djava.awt.headless=true -Dlog4j.configuration="file:$d/log4j.properties" \
       -cp "$libs/*" kafka.Kafka "$d/server.properties" </dev/null >"$d/stdout.log" 2>&1
   ) &
-  echo $! >"$d/pid"
+  local pid=$!
+  echo "$pid" >"$d/pid"
+  # Until the subshell has become the JVM (node_pid matches) or is gone: before the exec its cmdline is this
+  # script's, and a wait_ready looking then took a starting broker for a dead one, and its clean-up SIGKILLed the
+  # JVM a moment later (the "exited during start" + "Killed" flake of loaded test runs).
+  local _
+  for _ in $(seq 400); do
+    node_pid "$d" >/dev/null && return 0
+    [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" = Z ] || [ ! -e "/proc/$pid" ] && return 0
+    sleep 0.05
+  done
 }
 
 format() { # NODEDIR CLUSTER_ID

@@ -296,6 +296,41 @@ TEST_CASE("notify: stored settings that today's input rules refuse still open th
     CHECK_FALSE(read_settings(encode_settings(old))); // the input path stays strict
 }
 
+TEST_CASE("notify: take_in (Kafka mode) puts each id in once, with the topic's offsets; a dead letter stays dead") {
+    temp_dir dir;
+    auto store = notify_store::open(dir / "notify", 4);
+    REQUIRE(store);
+    auto const now = engine::instant{milliseconds{1'700'000'000'000}};
+    auto const record = [&](std::string id) { return delivery{std::move(id), salon_id{"s1"}, "{}", 0, now, {}}; };
+
+    // A batch with a repeat in it: each id once, and partition 2's next offset in the same write.
+    std::vector<delivery> const first{record("s1:1:called:1"), record("s1:2:called:2"), record("s1:1:called:1")};
+    auto joined = (*store)->take_in(first, {{2, 7}});
+    REQUIRE(joined);
+    CHECK(*joined == 2);
+    CHECK((*store)->pending() == 2);
+    CHECK((*store)->next_offset(engine::partition_id{2}).value() == 7);
+
+    // One becomes a dead letter; the same records read again (a commit lost) put neither back, a new one joins.
+    auto due = (*store)->take_due(now, 10);
+    REQUIRE(due.size() == 2);
+    REQUIRE((*store)->failed(due[0].id, "http 500", std::nullopt));
+    std::vector<delivery> const again{record(due[0].id), record(due[1].id), record("s1:3:called:3")};
+    joined = (*store)->take_in(again, {{2, 9}});
+    REQUIRE(joined);
+    CHECK(*joined == 1);
+    CHECK((*store)->pending() == 2);
+    CHECK(*(*store)->dead_count(salon_id{"s1"}) == 1);
+
+    // Durable: a reopened store has the outbox and the offsets.
+    store->reset();
+    store = notify_store::open(dir / "notify", 4);
+    REQUIRE(store);
+    CHECK((*store)->pending() == 2);
+    CHECK((*store)->next_offset(engine::partition_id{2}).value() == 9);
+    CHECK((*store)->next_offset(engine::partition_id{1}).value() == 0);
+}
+
 } // namespace salonq::test
 
 namespace salonq::test {

@@ -35,13 +35,11 @@ inline std::string issue_token(std::string const& data, std::string const& keyri
 // An api instance of the cluster: `salonq serve --brokers B --role api` on a free port.
 class api_instance {
 public:
-    api_instance(kafka_broker const& broker, std::string const& name, std::string const& keyring)
-        : process_(std::make_unique<piped_process>(
-              std::vector<std::string>{salonq_binary(), "--data", broker.dir() / name,  "--log-level",
-                                       "warn",          "serve",  "--brokers",          broker.bootstrap(),
-                                       "--role",        "api",    "--listen",           "127.0.0.1:0",
-                                       "--keyring",     keyring,  "--client-rate",      "0",
-                                       "--token-rate",  "0",      "--decision-wait-ms", "30000"})) {
+    // `extra`: more `serve` options (e.g. "--instance", "a"); `log_file`: its stderr goes there (appended), not to
+    // the test's.
+    api_instance(kafka_broker const& broker, std::string const& name, std::string const& keyring,
+                 std::vector<std::string> const& extra = {}, std::string const& log_file = {})
+        : process_(std::make_unique<piped_process>(argv(broker, name, keyring, extra), log_file)) {
         auto line = process_->read_line(std::chrono::seconds{60});
         REQUIRE_MESSAGE(line, "serve --role api printed no line");
         auto const colon = line->rfind(':', line->find(" ("));
@@ -66,8 +64,24 @@ public:
         process_->kill(SIGTERM);
         return process_->wait();
     }
+    // kill -9: no goodbye to the group, a transaction may be left open.
+    void kill() {
+        process_->kill(SIGKILL);
+        (void)process_->wait();
+    }
 
 private:
+    static std::vector<std::string> argv(kafka_broker const& broker, std::string const& name,
+                                         std::string const& keyring, std::vector<std::string> const& extra) {
+        std::vector<std::string> v{salonq_binary(), "--data", broker.dir() / name,  "--log-level",
+                                   "warn",          "serve",  "--brokers",          broker.bootstrap(),
+                                   "--role",        "api",    "--listen",           "127.0.0.1:0",
+                                   "--keyring",     keyring,  "--client-rate",      "0",
+                                   "--token-rate",  "0",      "--decision-wait-ms", "30000"};
+        v.insert(v.end(), extra.begin(), extra.end());
+        return v;
+    }
+
     std::unique_ptr<piped_process> process_;
     std::uint16_t port_ = 0;
 };

@@ -2,7 +2,7 @@
 
 // A child process the test talks to over pipes: write lines to its stdin, read lines from its stdout with a
 // timeout (a test of something that must answer promptly fails instead of hanging), close its stdin, wait for it.
-// Its stderr is the test's own.
+// Its stderr is the test's own, or a file (appended to) when one is named.
 
 #include "test/support/process.hpp"
 
@@ -21,7 +21,7 @@ namespace salonq::test {
 
 class piped_process {
 public:
-    explicit piped_process(std::vector<std::string> const& argv) {
+    explicit piped_process(std::vector<std::string> const& argv, std::string const& stderr_to = {}) {
         std::signal(SIGPIPE, SIG_IGN); // a child that died makes write() fail instead of killing the test
         int in[2] = {-1, -1};
         int out[2] = {-1, -1};
@@ -32,6 +32,9 @@ public:
         posix_spawn_file_actions_init(&actions);
         posix_spawn_file_actions_adddup2(&actions, in[0], 0);
         posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+        if (!stderr_to.empty()) {
+            posix_spawn_file_actions_addopen(&actions, 2, stderr_to.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+        }
         pid_ = spawn(argv, &actions);
         posix_spawn_file_actions_destroy(&actions);
         ::close(in[0]);

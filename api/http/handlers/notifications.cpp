@@ -173,7 +173,9 @@ void put_notification_settings(services& ports, request const& req, replier repl
                              "a private, loopback or link-local address: this server does not deliver there", "url"));
         return;
     }
-    if (auto stored = store->put_settings(salon, *settings); !stored) {
+    auto stored = ports.publish_notification_settings ? ports.publish_notification_settings(salon, *settings)
+                                                      : store->put_settings(salon, *settings);
+    if (!stored) {
         reply(store_failure(stored.error()));
         return;
     }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <future>
+#include <memory>
 #include <thread>
 
 namespace salonq::engine::kafka {
@@ -70,6 +72,25 @@ std::expected<std::int32_t, error> topic_partitions(rd_kafka_t* rk, std::string 
         std::this_thread::sleep_for(std::chrono::milliseconds{200});
     }
     return std::unexpected(error{errc::retryable, fmt::format("topic {}: {}", topic, why)});
+}
+
+bool leave_group(handle_ptr& consumer, bool ever_assigned, std::chrono::seconds limit) {
+    auto closed = std::make_shared<std::promise<void>>();
+    auto finished = closed->get_future();
+    std::thread closer([rk = consumer.get(), closed] {
+        (void)rd_kafka_consumer_close(rk);
+        closed->set_value();
+    });
+    if (finished.wait_for(limit) != std::future_status::ready) {
+        closer.detach();
+        (void)consumer.release();
+        return false;
+    }
+    closer.join();
+    if (!ever_assigned && rd_kafka_version() < 0x020300ff) {
+        (void)consumer.release(); // it has left the group; the handle is left to the process exit
+    }
+    return true;
 }
 
 } // namespace detail

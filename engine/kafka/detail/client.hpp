@@ -25,6 +25,13 @@ namespace detail {
 [[nodiscard]] std::expected<std::int32_t, error> topic_partitions(rd_kafka_t* rk, std::string const& topic,
                                                                   std::chrono::milliseconds timeout);
 
+// Closes a group member's consumer (it leaves the group, so its partitions move at once) within `limit`: false if it
+// did not finish (librdkafka 2.0.2 can hang there after a cooperative assignment was lost); the closing thread is
+// then left running and the handle must not be destroyed (the group notices by the session timeout instead).
+// `ever_assigned`: librdkafka before 2.3.0 aborts destroying a cooperative-sticky consumer that joined but got no
+// assignment (https://github.com/confluentinc/librdkafka/issues/4312): such a handle is released, to the process exit.
+[[nodiscard]] bool leave_group(handle_ptr& consumer, bool ever_assigned, std::chrono::seconds limit);
+
 } // namespace detail
 
 } // namespace salonq::engine::kafka

@@ -9,6 +9,7 @@
 
 #include "engine/kafka/detail/batch.hpp"
 #include "engine/kafka/detail/snapshot.hpp"
+#include "engine/kafka/detail/transaction.hpp"
 #include "engine/kafka/detail/worker_log.hpp"
 #include "engine/kafka/worker.hpp"
 
@@ -45,12 +46,6 @@ struct committer_options {
     std::function<instant()> clock;
     std::string instance; // for the log
 };
-
-// Produces one record to (topic, partition); waits while the producer queue is full. The value is copied (a null
-// value.data() produces a tombstone). opaque goes to the delivery report.
-[[nodiscard]] std::expected<void, error> produce_record(rd_kafka_t* producer, char const* topic, std::int32_t partition,
-                                                        std::string_view key, std::string_view value,
-                                                        std::string_view type, void* opaque);
 
 class kafka_committer {
 public:

@@ -1,0 +1,135 @@
+#include "notify/kafka/settings_topic.hpp"
+
+#include "engine/codec/json_reader.hpp"
+#include "engine/kafka/producer.hpp"
+#include "engine/kafka/topic_tail.hpp"
+#include "engine/logging/logger.hpp"
+
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+
+namespace salonq::notify {
+namespace {
+
+constexpr std::chrono::milliseconds poll_wait{200};
+constexpr std::size_t poll_max = 1024;
+constexpr int catch_up_limit = 3; // times the Kafka timeout, to read the topic to its end at the start
+
+} // namespace
+
+struct settings_topic::impl {
+    notify_store& store;
+    std::chrono::milliseconds timeout{};
+    std::unique_ptr<engine::kafka::topic_tail> tail;
+    std::unique_ptr<engine::kafka::record_producer> producer;
+    logging::logger log{"notify"};
+    std::mutex mutex;
+    std::condition_variable read; // a batch of records was put in the store
+    std::jthread thread;          // last: stops first
+
+    explicit impl(notify_store& s) : store(s) {}
+
+    // One record into the store; a bad one is named by its offset only (its value holds a secret).
+    void take(engine::log::record const& r, bool tombstone) {
+        if (tombstone) {
+            return; // nothing deletes settings today; a salon's last PUT stays
+        }
+        auto s = decode_settings(r.value);
+        if (!engine::codec::is_valid_id(r.key) || !s) {
+            log.warn("{} offset {}: not a salon's settings, passed over", engine::kafka::notify_settings_topic,
+                     r.offset.value());
+            return;
+        }
+        auto const salon = engine::salon_id{r.key};
+        if (store.settings(salon) == *s) {
+            return; // read again at a start: already stored
+        }
+        if (auto stored = store.put_settings(salon, *s); !stored) {
+            log.error("{} offset {}: {}", engine::kafka::notify_settings_topic, r.offset.value(), stored.error());
+        }
+    }
+
+    void take_all(engine::kafka::topic_tail::polled const& polled) {
+        for (std::size_t i = 0; i < polled.records.size(); ++i) {
+            take(polled.records[i], polled.tombstone[i]);
+        }
+        if (!polled.records.empty()) {
+            std::lock_guard lock{mutex};
+            read.notify_all();
+        }
+    }
+
+    [[nodiscard]] std::expected<void, std::string> poll_once() {
+        auto polled = tail->poll(poll_max, poll_wait);
+        if (!polled) {
+            return std::unexpected(polled.error().message);
+        }
+        take_all(*polled);
+        return {};
+    }
+
+    void run(std::stop_token const& stop) {
+        while (!stop.stop_requested()) {
+            if (auto polled = poll_once(); !polled) {
+                log.error("{}", polled.error());
+                std::this_thread::sleep_for(std::chrono::seconds{1});
+            }
+        }
+    }
+};
+
+settings_topic::settings_topic(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
+settings_topic::~settings_topic() { impl_->thread = {}; }
+
+std::expected<std::unique_ptr<settings_topic>, std::string> settings_topic::open(engine::kafka::settings const& s,
+                                                                                 notify_store& store) {
+    auto i = std::make_unique<impl>(store);
+    i->timeout = s.timeout;
+    auto tail = engine::kafka::topic_tail::open(s, engine::kafka::notify_settings_topic, {});
+    if (!tail) {
+        return std::unexpected(tail.error().message);
+    }
+    i->tail = std::move(*tail);
+    auto producer = engine::kafka::record_producer::open(s, engine::kafka::notify_settings_topic);
+    if (!producer) {
+        return std::unexpected(producer.error().message);
+    }
+    i->producer = std::move(*producer);
+    // Every salon's settings before deriving or delivering: one missing would derive nothing for its salon.
+    auto const read = i->tail->read_to_end([&](auto const& polled) { i->take_all(polled); },
+                                           std::chrono::steady_clock::now() + catch_up_limit * s.timeout);
+    if (!read) {
+        return std::unexpected(read.error().message);
+    }
+    i->thread = std::jthread{[self = i.get()](std::stop_token const& stop) { self->run(stop); }};
+    return std::unique_ptr<settings_topic>(new settings_topic(std::move(i)));
+}
+
+std::expected<void, std::string> settings_topic::publish(engine::salon_id const& salon, salon_settings const& s) {
+    auto delivered = std::make_shared<std::promise<std::optional<engine::kafka::error>>>();
+    auto result = delivered->get_future();
+    auto produced = impl_->producer->produce(
+        0, salon.value(), encode_settings(s), "notify_settings",
+        [delivered](std::optional<engine::kafka::error> e) { delivered->set_value(std::move(e)); });
+    if (!produced) {
+        return std::unexpected(produced.error().message);
+    }
+    if (result.wait_for(impl_->timeout) != std::future_status::ready) {
+        return std::unexpected(std::string{"the cluster did not take the settings in time"});
+    }
+    if (auto failed = result.get()) {
+        return std::unexpected(failed->message);
+    }
+    // Read back by this instance's reader (a later PUT of another instance may have replaced it: then that one).
+    std::unique_lock lock{impl_->mutex};
+    if (!impl_->read.wait_for(lock, impl_->timeout, [&] { return impl_->store.settings(salon) == s; })) {
+        return std::unexpected(std::string{"the settings were sent but not read back in time"});
+    }
+    return {};
+}
+
+std::optional<std::string> settings_topic::problem() const { return impl_->tail->problem(); }
+
+} // namespace salonq::notify
