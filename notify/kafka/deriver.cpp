@@ -213,6 +213,11 @@ struct kafka_deriver::impl final : lk::partition_listener {
             set_problem(std::nullopt);
             return;
         }
+        if (done.error().code == lk::errc::fenced) { // a newer producer of the same transactional.id, or fatal
+            leave(fmt::format("{} (fenced: is another process running with --instance {}?)", done.error().message,
+                              options.instance));
+            return;
+        }
         if (done.error().code != lk::errc::retryable) {
             leave(done.error().message);
             return;

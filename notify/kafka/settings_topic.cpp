@@ -116,15 +116,18 @@ std::expected<void, std::string> settings_topic::publish(engine::salon_id const&
     if (!produced) {
         return std::unexpected(produced.error().message);
     }
-    if (result.wait_for(impl_->timeout) != std::future_status::ready) {
+    auto const deadline = std::chrono::steady_clock::now() + impl_->timeout; // for both waits: one HTTP thread's
+    if (result.wait_until(deadline) != std::future_status::ready) {
         return std::unexpected(std::string{"the cluster did not take the settings in time"});
     }
     if (auto failed = result.get()) {
         return std::unexpected(failed->message);
     }
-    // Read back by this instance's reader (a later PUT of another instance may have replaced it: then that one).
+    // Read back by this instance's reader. Known limit: a PUT of the same salon on another instance landing just
+    // after this one replaces it before it is seen, and this answers 503 though the write went through (a retry
+    // then writes these settings again); telling it apart needs the record's offset from the delivery report.
     std::unique_lock lock{impl_->mutex};
-    if (!impl_->read.wait_for(lock, impl_->timeout, [&] { return impl_->store.settings(salon) == s; })) {
+    if (!impl_->read.wait_until(lock, deadline, [&] { return impl_->store.settings(salon) == s; })) {
         return std::unexpected(std::string{"the settings were sent but not read back in time"});
     }
     return {};
