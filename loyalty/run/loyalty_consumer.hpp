@@ -1,19 +1,18 @@
 #pragma once
 
 #include "engine/log/log.hpp"
+#include "engine/runtime/read_pacer.hpp"
 #include "loyalty/store/loyalty_store.hpp"
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 
 namespace salonq::loyalty {
 
 // Runs the loyalty fold: one thread catches the store up with the events log (from the stored offsets, so a restart
-// resumes where the last fsynced batch ended), then waits for wake() (the engine's commit hook) or the poll
-// interval. Failures are logged and retried at the next poll; they never end the process.
+// resumes where the last fsynced batch ended), then waits for wake() (the engine's commit hook, paced by
+// engine::runtime::read_pacer: reads start at least read_gap apart) or the poll interval. Failures are logged and
+// retried at the next poll; they never end the process.
 //
 // Thread rules: wake() from any thread, at any time, even after stop() (it then does nothing); stop() once, before
 // the store or the log reader goes. The store and the reader must outlive the consumer.
@@ -33,11 +32,7 @@ private:
 
     loyalty_store& store_;
     engine::log::reader& events_;
-    std::chrono::milliseconds poll_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool new_events_ = false; // under mutex_
-    bool stopping_ = false;   // under mutex_
+    engine::runtime::read_pacer pacer_;
     std::thread thread_;
 };
 

@@ -23,12 +23,12 @@ logging::logger const& log() {
 } // namespace
 
 notifier_service::notifier_service(notify_store& store, engine::log::reader& events, service_options options)
-    : store_(store), events_(&events), options_(std::move(options)) {
+    : store_(store), events_(&events), options_(std::move(options)), pacer_(options_.poll) {
     start();
 }
 
 notifier_service::notifier_service(notify_store& store, service_options options)
-    : store_(store), events_(nullptr), options_(std::move(options)) {
+    : store_(store), events_(nullptr), options_(std::move(options)), pacer_(options_.poll) {
     start();
 }
 
@@ -46,13 +46,7 @@ void notifier_service::start() {
 
 notifier_service::~notifier_service() { stop(); }
 
-void notifier_service::wake() {
-    {
-        std::lock_guard lock{mutex_};
-        new_events_ = true;
-    }
-    consumer_wake_.notify_one();
-}
+void notifier_service::wake() { pacer_.wake(); }
 
 void notifier_service::queued() {
     {
@@ -67,7 +61,7 @@ void notifier_service::stop() {
         std::lock_guard lock{mutex_};
         stop_.store(true, std::memory_order_release);
     }
-    consumer_wake_.notify_all();
+    pacer_.stop();
     sender_wake_.notify_all();
     for (auto& t : threads_) {
         if (t.joinable()) {
@@ -79,6 +73,7 @@ void notifier_service::stop() {
 
 void notifier_service::consume() {
     while (!stopping()) {
+        auto const started = engine::runtime::read_pacer::clock::now();
         auto caught = store_.catch_up(*events_, options_.clock());
         if (!caught) {
             log().error("the notifier could not fold the events log (retrying): {}", caught.error());
@@ -89,9 +84,9 @@ void notifier_service::consume() {
             }
             sender_wake_.notify_all();
         }
-        std::unique_lock lock{mutex_};
-        consumer_wake_.wait_for(lock, options_.poll, [this] { return new_events_ || stopping(); });
-        new_events_ = false;
+        if (!pacer_.wait(started)) {
+            return;
+        }
     }
 }
 

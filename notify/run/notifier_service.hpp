@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/log/log.hpp"
+#include "engine/runtime/read_pacer.hpp"
 #include "notify/deliver/retry.hpp"
 #include "notify/store/notify_store.hpp"
 
@@ -32,9 +33,10 @@ struct service_stats {
 // Runs the notifier: one consumer thread folds the events log into the store (deriving deliveries), sender threads
 // post what is due to the salons' webhooks, signed, and record each result (2xx: done; anything else: tried again
 // after the retry policy's delay, or a dead letter after the salon's max attempts). wake() after new events (the
-// engine's commit hook) makes the consumer read at once instead of at its next poll. Without an events log (Kafka
-// mode, where deliveries come from salonq.notifications) it runs the senders only: queued() after deliveries were
-// put in the store wakes them.
+// engine's commit hook) makes the consumer read at once instead of at its next poll (paced by
+// engine::runtime::read_pacer: its reads start at least read_gap apart). Without an events log (Kafka mode, where
+// deliveries come from salonq.notifications) it runs the senders only: queued() after deliveries were put in the
+// store wakes them.
 class notifier_service {
 public:
     notifier_service(notify_store& store, engine::log::reader& events, service_options options);
@@ -60,11 +62,10 @@ private:
     engine::log::reader* events_; // null: senders only
     service_options options_;
     service_stats stats_;
+    engine::runtime::read_pacer pacer_; // the consumer's: when it reads the log next
     std::atomic<bool> stop_{false};
     std::mutex mutex_;
-    std::condition_variable consumer_wake_;
     std::condition_variable sender_wake_;
-    bool new_events_ = false;    // under mutex_: the consumer should read the log now
     std::uint64_t new_work_ = 0; // under mutex_: bumped when the consumer queued deliveries (senders wake on it)
     std::vector<std::thread> threads_;
 };

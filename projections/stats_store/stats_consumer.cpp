@@ -13,24 +13,14 @@ logging::logger const& log() {
 } // namespace
 
 stats_consumer::stats_consumer(stats_store& store, engine::log::reader& events, std::chrono::milliseconds poll)
-    : store_(store), events_(events), poll_(poll), thread_([this] { consume(); }) {}
+    : store_(store), events_(events), pacer_(poll), thread_([this] { consume(); }) {}
 
 stats_consumer::~stats_consumer() { stop(); }
 
-void stats_consumer::wake() {
-    {
-        std::lock_guard lock{mutex_};
-        new_events_ = true;
-    }
-    woken_.notify_one();
-}
+void stats_consumer::wake() { pacer_.wake(); }
 
 void stats_consumer::stop() {
-    {
-        std::lock_guard lock{mutex_};
-        stopping_ = true;
-    }
-    woken_.notify_one();
+    pacer_.stop();
     if (thread_.joinable()) {
         thread_.join();
         if (auto done = store_.checkpoint(); !done) {
@@ -42,15 +32,13 @@ void stats_consumer::stop() {
 
 void stats_consumer::consume() {
     for (;;) {
+        auto const started = engine::runtime::read_pacer::clock::now();
         if (auto caught = store_.catch_up(events_); !caught) {
             log().error("the stats could not fold the events log (retrying): {}", caught.error());
         }
-        std::unique_lock lock{mutex_};
-        woken_.wait_for(lock, poll_, [this] { return new_events_ || stopping_; });
-        if (stopping_) {
+        if (!pacer_.wait(started)) {
             return;
         }
-        new_events_ = false;
     }
 }
 

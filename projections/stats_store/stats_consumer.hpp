@@ -1,20 +1,19 @@
 #pragma once
 
 #include "engine/log/log.hpp"
+#include "engine/runtime/read_pacer.hpp"
 #include "projections/stats_store/stats_store.hpp"
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 
 namespace salonq::projections::stats_store {
 
 // Keeps a stats_store up with the events log: one thread catches up from the store's offsets whenever wake() is
-// called (the engine's commit hook) and at least every `poll`, so a committed event is in the stats within
-// milliseconds. stop() (or the destructor) ends the thread and writes the last checkpoint. wake() may be called
-// from any thread at any time, also before and after the thread runs.
+// called (the engine's commit hook, paced by engine::runtime::read_pacer: reads start at least read_gap apart) and
+// at least every `poll`, so a committed event is in the stats within milliseconds. stop() (or the destructor) ends the
+// thread and writes the last checkpoint. wake() may be called from any thread at any time, also before and after the
+// thread runs.
 class stats_consumer {
 public:
     stats_consumer(stats_store& store, engine::log::reader& events,
@@ -31,11 +30,7 @@ private:
 
     stats_store& store_;
     engine::log::reader& events_;
-    std::chrono::milliseconds poll_;
-    std::mutex mutex_;
-    std::condition_variable woken_;
-    bool new_events_ = false; // under mutex_
-    bool stopping_ = false;   // under mutex_
+    engine::runtime::read_pacer pacer_;
     std::thread thread_;
 };
 

@@ -32,7 +32,9 @@ constexpr family salons_family = family::state;    // "s" + salon -> fold state 
 constexpr family counts_family = family::commands; // salon + '\0' + day -> the day's counts
 constexpr family visits_family = family::events;   // salon + '\0' + day + ticket -> an ended visit
 constexpr std::size_t read_batch = 4096;
-constexpr auto checkpoint_every = std::chrono::seconds{1};
+// Each checkpoint writes every changed salon's fold state, open visits and view: with hundreds of salons busy, once a
+// second was 5-6 % of serve's CPU in walk-ins. A restart folds at most this much of the log again (docs/stats.md).
+constexpr auto checkpoint_every = std::chrono::seconds{5};
 // The store's format: 2 added each visit's join-time estimates, the salons' queue views and the days' staff time per
 // hour. A store of another format is emptied at open and folded again from the log (docs/stats.md).
 constexpr std::string_view format_key = "format";
@@ -306,7 +308,7 @@ struct stats_store::impl {
     }
 
     // Reads partition p from its next offset up to `until` (or its end, if sooner) and folds what it reads,
-    // checkpointing when the last checkpoint is a second old; true if anything was read.
+    // checkpointing when the last checkpoint is checkpoint_every old; true if anything was read.
     [[nodiscard]] std::expected<bool, std::string> fold_partition(engine::log::reader& events, engine::partition_id p,
                                                                   std::int64_t until,
                                                                   engine::runtime::fold_progress const& progress) {

@@ -43,7 +43,7 @@ struct salon_calendar {
 // reads those visits back and summarizes them with what is in memory, so a read costs the visits of its days, never
 // the salon's whole history. Design note: docs/stats.md.
 //
-// Stored at a checkpoint (at most once a second from catch_up, and on checkpoint()): the ended visits, the changed
+// Stored at a checkpoint (at most every 5 seconds from catch_up, and on checkpoint()): the ended visits, the changed
 // days' counts, the changed salons' fold state and every partition's next offset, in one WriteBatch, so a restart
 // resumes from the offsets with exactly what they reflect (nothing counted twice, nothing lost). Events at or below
 // a salon's applied seq are skipped.
@@ -64,7 +64,7 @@ public:
     stats_store& operator=(stats_store const&) = delete;
 
     // Reads every partition from next_offset(p) to its end and folds the events in; true if anything was read.
-    // Checkpoints when the last one is a second old.
+    // Checkpoints when the last one is 5 seconds old.
     [[nodiscard]] std::expected<bool, std::string> catch_up(engine::log::reader& events);
     [[nodiscard]] std::expected<void, std::string> checkpoint();
 
