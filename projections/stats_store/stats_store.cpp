@@ -321,7 +321,7 @@ struct stats_store::impl {
                 return any;
             }
             auto const max = std::min(read_batch, static_cast<std::size_t>(until - from));
-            auto records = events.read(p, engine::offset_t{from}, max);
+            auto records = engine::log::read_before(events, p, engine::offset_t{from}, engine::offset_t{until}, max);
             if (!records) {
                 return std::unexpected("reading the events log: " + records.error().message);
             }
