@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <set>
@@ -64,7 +65,7 @@ std::vector<std::string> customers_in(temp_dir const& dir) { return ids_in(dir, 
 
 // A walk-in of the live salon's customer, started by ana and completed for 25 euros (2 points); false if any step
 // was refused (called off the test's thread: no REQUIRE there).
-bool served(http_client& c, int ticket) {
+bool served(http_client& c, std::int64_t ticket) {
     auto const walk_in = c.post(live_salon + "/walk-ins", R"({"customer":{"name":"Ann","customerId":")" +
                                                               live_customer + R"("},"services":["HC"]})");
     if (walk_in.status != 201) {
@@ -230,7 +231,7 @@ TEST_CASE("kafka rebuild: views, stats and ledger rebuilt while walk-ins flow; e
 
     REQUIRE_MESSAGE(wait_verified(broker.bootstrap(), 180s, report), report);
     caught_up(ca);
-    auto const ticket_count = served_count.load();
+    auto const ticket_count = std::int64_t{served_count.load()};
     auto const ledger = ca.get("/v1/customers/" + live_customer + "/loyalty");
     CHECK_MESSAGE(int_at(ledger.body, "/balance") == 2 * ticket_count, ledger.body);
 
