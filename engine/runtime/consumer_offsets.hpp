@@ -72,8 +72,8 @@ using run_folder = std::function<std::expected<void, std::string>(decoded_run co
                                                         std::function<offset_t(partition_id)> const& next,
                                                         std::size_t max, undecodable const& bad,
                                                         run_folder const& fold);
-// The same up to until[p] (or the log's end, if sooner) for each partition p, telling `progress` the records read
-// after each run (false stops it there: an error).
+// The same up to until[p] (or the log's end, if sooner) for each partition p, telling `progress` the offsets each
+// run went past (false stops it there: an error).
 [[nodiscard]] std::expected<bool, std::string> catch_up_until(log::reader& events, std::span<offset_t const> until,
                                                               std::function<offset_t(partition_id)> const& next,
                                                               std::size_t max, undecodable const& bad,

@@ -332,7 +332,7 @@ struct stats_store::impl {
                 return std::unexpected(folded.error());
             }
             any = true;
-            if (progress && !progress(records->size())) {
+            if (progress && !progress(static_cast<std::size_t>(records->back().offset.value() + 1 - from))) {
                 return std::unexpected("the stats' fold was stopped");
             }
         }

@@ -575,7 +575,7 @@ std::expected<void, error> queue_views::impl::catch_up_partition(log::reader& ev
         if (auto written = checkpoint(true); !written) {
             return written;
         }
-        if (progress && !progress(records->size())) {
+        if (progress && !progress(static_cast<std::size_t>(records->back().offset.value() + 1 - from.value()))) {
             return std::unexpected(error{errc::cancelled, "the catch-up was stopped"});
         }
     }

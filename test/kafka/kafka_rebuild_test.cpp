@@ -226,6 +226,7 @@ TEST_CASE("kafka rebuild: views, stats and ledger rebuilt while walk-ins flow; e
         CHECK_MESSAGE(text_at(done.body, at + "/state") == "done", done.body);
         CHECK(text_at(done.body, at + "/directory") == text_at(done.body, at + "/name") + ".1");
         CHECK(int_at(done.body, at + "/total") > 1000);
+        CHECK(int_at(done.body, at + "/read") == int_at(done.body, at + "/total")); // offsets, markers too
     }
     MESSAGE("rebuilt while " << served_during << " walk-ins were served over HTTP: " << done.body);
 
