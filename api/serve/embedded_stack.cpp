@@ -2,7 +2,6 @@
 
 #include "api/http/routes.hpp"
 #include "api/serve/wiring.hpp"
-#include "projections/queue/observed_estimator.hpp"
 
 #include <fmt/format.h>
 
@@ -35,21 +34,11 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
         return std::unexpected(started.error());
     }
 
-    engine::runtime::generations const gens{opt.data / "views"};
-    auto const dir = gens.current();
-    if (!dir) {
-        return std::unexpected("the queue views: " + dir.error());
-    }
-    auto views = projections::queue_views::open(*dir, s->engine_->partition_count(),
-                                                std::make_unique<projections::observed_estimator>());
+    auto views = open_views(opt.data, s->engine_->partition_count(), false);
     if (!views) {
-        return std::unexpected(
-            fmt::format("cannot open the queue views in {}: {}", dir->string(), views.error().message));
+        return std::unexpected(views.error());
     }
     s->views_ = std::move(*views);
-    if (auto removed = gens.remove_others(); !removed) { // what an earlier rebuild left behind
-        return std::unexpected("the queue views: " + removed.error());
-    }
     s->hub_ = make_live_hub(*s->views_);
     if (auto attached = s->feed_.attach(*s->views_, s->engine_->events(), *s->hub_, opt.before_views_apply);
         !attached) {
@@ -61,14 +50,8 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
         !stats) {
         return std::unexpected(stats.error());
     }
-    s->rebuilder_ = std::make_unique<rebuilder>(s->engine_->events());
-    auto const rebuildable = [&](std::string_view name, engine::runtime::rebuildable& live) {
-        auto target = rebuild_target_named(name, s->engine_->partition_count());
-        s->rebuilder_->add(std::move(*target), live, engine::runtime::generations{opt.data / name});
-    };
-    rebuildable("views", *s->views_);
-    rebuildable("stats", *s->stats_.store());
-    rebuildable("loyalty", *s->loyalty_.store());
+    s->rebuilder_ = make_rebuilder(rebuilder::shared(s->engine_->events()), opt.data, s->engine_->partition_count(),
+                                   false, {*s->views_, *s->stats_.store(), *s->loyalty_.store()});
 
     auto auth = open_authenticator(opt.data, opt.keyring);
     if (!auth) {

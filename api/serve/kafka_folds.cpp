@@ -7,9 +7,8 @@
 #include <algorithm>
 
 namespace salonq::api {
-namespace {
 
-[[nodiscard]] std::expected<std::unique_ptr<engine::kafka::topic_log_reader>, std::string>
+std::expected<std::unique_ptr<engine::kafka::topic_log_reader>, std::string>
 events_reader(engine::kafka::settings const& kafka, std::int32_t partition_count, char const* whose) {
     auto reader = engine::kafka::topic_log_reader::open(kafka, engine::kafka::events_topic);
     if (!reader) {
@@ -21,6 +20,8 @@ events_reader(engine::kafka::settings const& kafka, std::int32_t partition_count
     }
     return std::move(*reader);
 }
+
+namespace {
 
 // Events of the log beyond each partition's next offset, by the reader's last learned ends; -1 if one is unknown.
 template <typename Next>

@@ -25,6 +25,11 @@
 
 namespace salonq::api {
 
+// A reader of every partition of salonq.events for `whose` fold ("stats", ...: named in its errors), which must
+// have partition_count partitions.
+[[nodiscard]] std::expected<std::unique_ptr<engine::kafka::topic_log_reader>, std::string>
+events_reader(engine::kafka::settings const& kafka, std::int32_t partition_count, char const* whose);
+
 class kafka_folds {
 public:
     kafka_folds() = default;

@@ -3,7 +3,6 @@
 #include "api/http/routes.hpp"
 #include "api/serve/wiring.hpp"
 #include "engine/kafka/admin.hpp"
-#include "projections/queue/observed_estimator.hpp"
 
 #include <fmt/format.h>
 
@@ -31,11 +30,9 @@ std::optional<std::string> kafka_stack::open_read_side() {
     if (!partitions) {
         return partitions.error();
     }
-    auto const dir = opt.data / "views";
-    auto views =
-        projections::queue_views::open(dir, *partitions, std::make_unique<projections::observed_estimator>(), true);
+    auto views = open_views(opt.data, *partitions, true); // with the outcome index the gateway reads
     if (!views) {
-        return fmt::format("cannot open the queue views in {}: {}", dir.string(), views.error().message);
+        return views.error();
     }
     views_ = std::move(*views);
     hub_ = make_live_hub(*views_);
@@ -55,6 +52,17 @@ std::optional<std::string> kafka_stack::open_read_side() {
     }
     // What the views fold, the stats and the ledger can read now: they need not wait for their next poll.
     folds_woken_ = views_->subscribe([folds = &folds_](projections::change const& /*c*/) { folds->wake(); });
+    // A rebuild reads salonq.events as the folds do, through a reader of its own (one thread each).
+    auto events = [kafka = opt.kafka,
+                   count = *partitions]() -> std::expected<std::shared_ptr<engine::log::reader>, std::string> {
+        auto reader = events_reader(kafka, count, "rebuilds");
+        if (!reader) {
+            return std::unexpected(reader.error());
+        }
+        return std::shared_ptr<engine::log::reader>{std::move(*reader)};
+    };
+    rebuilder_ =
+        make_rebuilder(std::move(events), opt.data, *partitions, true, {*views_, *folds_.stats(), *folds_.loyalty()});
     return std::nullopt;
 }
 
@@ -94,6 +102,7 @@ std::expected<std::unique_ptr<kafka_stack>, std::string> kafka_stack::open(kafka
                                                                       notify::salon_settings const& settings) {
         return notify->publish(salon, settings);
     };
+    s->ports_->projections = s->rebuilder_.get();
     s->add_gauges();
     auto server = http::server::open(opt.http, *s->ports_, http::served_routes());
     if (!server) {
@@ -117,9 +126,11 @@ void kafka_stack::add_gauges() {
 }
 
 kafka_stack::~kafka_stack() {
-    // run() has returned. The feed stops first (it joins its thread: a change already under way may still call the
+    // run() has returned. A rebuild under way stops first (the stores serve on as they were, until they go). The feed
+    // stops next (it joins its thread: a change already under way may still call the
     // gateway or wake the folds), then the folds stop, then the gateway answers its waiters while the server's
     // io_context (their timers') exists.
+    rebuilder_.reset();
     feed_.reset();
     if (views_) {
         views_->unsubscribe(folds_woken_);

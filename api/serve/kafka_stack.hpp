@@ -3,11 +3,12 @@
 // Everything `salonq serve --brokers --role api` runs, wired in one place (the counterpart of embedded_stack): the
 // queue views with their outcome index (<data>/views), fed from salonq.events by kafka_feed, the live hub fed from
 // the views, the stats (<data>/stats, with the staffing advisor) and the loyalty ledger (<data>/loyalty) folded from
-// salonq.events by kafka_folds, the notifier (kafka_notify: <data>/notify-kafka), the kafka_gateway producing commands
-// to salonq.commands, the authenticator
-// (<data>/auth, and the cluster's salonq.revocations), the metrics and the HTTP server. No engine: workers decide
-// (role engine, or all). Teardown (~kafka_stack): the server has stopped; the feed, the stats and the ledger, the
-// notifier stop, the gateway (its waiters answered), the revocations, the views go, then the server's io_context.
+// salonq.events by kafka_folds, the rebuilder of those three (each store in its generation, as in embedded mode),
+// the notifier (kafka_notify: <data>/notify-kafka), the kafka_gateway producing commands to salonq.commands, the
+// authenticator (<data>/auth, and the cluster's salonq.revocations), the metrics and the HTTP server. No engine:
+// workers decide (role engine, or all). Teardown (~kafka_stack): the server has stopped; a rebuild under way stops,
+// the feed, the stats and the ledger, the notifier stop, the gateway (its waiters answered), the revocations, the
+// views go, then the server's io_context.
 
 #include "api/auth/authenticator.hpp"
 #include "api/gateway/kafka_feed.hpp"
@@ -20,6 +21,7 @@
 #include "api/kafka/revocation_topic.hpp"
 #include "api/serve/kafka_folds.hpp"
 #include "api/serve/kafka_notify.hpp"
+#include "api/serve/rebuilder.hpp"
 #include "engine/kafka/settings.hpp"
 #include "projections/store/queue_views.hpp"
 
@@ -65,6 +67,7 @@ private:
     kafka_folds folds_;                            // the stats and the loyalty ledger
     kafka_notify notify_;                          // the notification consumer
     projections::subscription_id folds_woken_ = 0; // the views' changes wake the folds
+    std::unique_ptr<rebuilder> rebuilder_;         // of the views, stats and ledger: stopped before they go
     std::unique_ptr<kafka_gateway> gateway_;
     std::unique_ptr<kafka::topic_revocations> revocations_;
     std::unique_ptr<auth::authenticator> auth_;

@@ -27,12 +27,12 @@ template <class Store, class Error>
 
 } // namespace
 
-std::vector<rebuild_target> rebuild_targets(std::int32_t partition_count) {
+std::vector<rebuild_target> rebuild_targets(std::int32_t partition_count, bool index_outcomes) {
     return {
         {"views", "the queue views",
-         [partition_count](std::filesystem::path const& dir) {
-             return as_rebuildable(projections::queue_views::open(dir, partition_count,
-                                                                  std::make_unique<projections::observed_estimator>()));
+         [partition_count, index_outcomes](std::filesystem::path const& dir) {
+             return as_rebuildable(projections::queue_views::open(
+                 dir, partition_count, std::make_unique<projections::observed_estimator>(), index_outcomes));
          }},
         {"stats", "the stats",
          [partition_count](std::filesystem::path const& dir) {
@@ -45,8 +45,9 @@ std::vector<rebuild_target> rebuild_targets(std::int32_t partition_count) {
     };
 }
 
-std::optional<rebuild_target> rebuild_target_named(std::string_view name, std::int32_t partition_count) {
-    auto targets = rebuild_targets(partition_count);
+std::optional<rebuild_target> rebuild_target_named(std::string_view name, std::int32_t partition_count,
+                                                   bool index_outcomes) {
+    auto targets = rebuild_targets(partition_count, index_outcomes);
     auto it = std::ranges::find(targets, name, &rebuild_target::name);
     return it == targets.end() ? std::nullopt : std::optional<rebuild_target>{std::move(*it)};
 }

@@ -20,9 +20,11 @@ struct rebuild_target {
 };
 
 // The queue views (views), the stats (stats) and the loyalty ledger (loyalty), in that order, for an events log of
-// partition_count partitions. The one list the command line, the server and their help texts take the names from.
-[[nodiscard]] std::vector<rebuild_target> rebuild_targets(std::int32_t partition_count);
-[[nodiscard]] std::optional<rebuild_target> rebuild_target_named(std::string_view name, std::int32_t partition_count);
+// partition_count partitions; the views with their outcome index when index_outcomes (Kafka mode's api role). The
+// one list the command line, the server and their help texts take the names from.
+[[nodiscard]] std::vector<rebuild_target> rebuild_targets(std::int32_t partition_count, bool index_outcomes = false);
+[[nodiscard]] std::optional<rebuild_target> rebuild_target_named(std::string_view name, std::int32_t partition_count,
+                                                                 bool index_outcomes = false);
 // The names, in order: "views", "stats", "loyalty".
 [[nodiscard]] std::vector<std::string> rebuild_target_names();
 

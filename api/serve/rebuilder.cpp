@@ -9,6 +9,14 @@ constexpr auto log_every = std::chrono::seconds{5};
 
 } // namespace
 
+rebuilder::events_source rebuilder::shared(engine::log::reader& events) {
+    return [&events] {
+        // Aliasing an empty owner: the pointer is `events`, and nothing is deleted when the last copy goes.
+        return std::expected<std::shared_ptr<engine::log::reader>, std::string>{
+            std::shared_ptr<engine::log::reader>{std::shared_ptr<void>{}, &events}};
+    };
+}
+
 rebuilder::~rebuilder() {
     stopping_ = true;
     for (auto& p : projections_) {
@@ -76,8 +84,10 @@ bool rebuilder::record(projection& p, engine::runtime::rebuild_progress const& p
 
 void rebuilder::run(projection& p) {
     log_.info("rebuilding {} while serving", p.target.what);
-    auto rebuilt = engine::runtime::rebuild(p.live, p.gens, events_, p.target.open,
-                                            [this, &p](auto const& progress) { return record(p, progress); });
+    auto events = events_();
+    auto rebuilt = events ? engine::runtime::rebuild(p.live, p.gens, **events, p.target.open,
+                                                     [this, &p](auto const& progress) { return record(p, progress); })
+                          : std::unexpected("the events log's reader: " + events.error());
     std::scoped_lock lock{mutex_};
     p.status.finished = std::chrono::system_clock::now();
     if (rebuilt) {

@@ -9,8 +9,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <expected>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -19,11 +22,17 @@ namespace salonq::api {
 // Rebuilds the serving process's projections without downtime (engine::runtime::rebuild), each on a thread of its
 // own and one rebuild of a projection at a time, when an admin asks (POST /v1/admin/projections/{name}/rebuild).
 // Keeps where the last rebuild of each is for GET /v1/admin/projections and logs its progress every few seconds.
-// The projections are added before the server serves; their stores, the reader and the generations must outlive
-// it. Destroying it stops every rebuild under way (the stores serve on as they were).
+// Each rebuild reads the events log through a reader from `events`, asked once per rebuild: the process's own
+// reader where one may serve several threads (the embedded log), or one of its own (Kafka mode: a
+// topic_log_reader serves one thread, and three rebuilds may run together). The projections are added before the
+// server serves; their stores, what `events` hands out and the generations must outlive it. Destroying it stops
+// every rebuild under way (the stores serve on as they were).
 class rebuilder final : public http::projection_admin {
 public:
-    explicit rebuilder(engine::log::reader& events) : events_(events) {}
+    using events_source = std::function<std::expected<std::shared_ptr<engine::log::reader>, std::string>()>;
+    explicit rebuilder(events_source events) : events_(std::move(events)) {}
+    // A source that hands out `events` itself (not owned), for a reader that many threads may share.
+    [[nodiscard]] static events_source shared(engine::log::reader& events);
     ~rebuilder() override;
     rebuilder(rebuilder const&) = delete;
     rebuilder& operator=(rebuilder const&) = delete;
@@ -46,7 +55,7 @@ private:
     void run(projection& p);
     [[nodiscard]] bool record(projection& p, engine::runtime::rebuild_progress const& progress); // false: stopping
 
-    engine::log::reader& events_;
+    events_source events_;
     logging::logger log_{"projections"};
     std::atomic<bool> stopping_{false};
     mutable std::mutex mutex_;

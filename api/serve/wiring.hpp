@@ -9,8 +9,11 @@
 #include "api/http/metrics.hpp"
 #include "api/http/options.hpp"
 #include "api/http/services.hpp"
+#include "api/serve/rebuilder.hpp"
+#include "engine/runtime/rebuild.hpp"
 #include "projections/store/queue_views.hpp"
 
+#include <cstdint>
 #include <expected>
 #include <filesystem>
 #include <memory>
@@ -29,6 +32,23 @@ namespace salonq::api {
 [[nodiscard]] std::expected<std::unique_ptr<auth::authenticator>, std::string>
 open_authenticator(std::filesystem::path const& data, std::optional<std::filesystem::path> const& keyring,
                    auth::revocation_list* shared = nullptr);
+
+// The queue views in the current generation of <data>/views (engine::runtime::generations), the others (what an
+// earlier rebuild left behind) removed; with their outcome index when index_outcomes (Kafka mode's api role).
+[[nodiscard]] std::expected<std::unique_ptr<projections::queue_views>, std::string>
+open_views(std::filesystem::path const& data, std::int32_t partition_count, bool index_outcomes);
+
+// The stores both stacks rebuild while they serve (POST /v1/admin/projections/{name}/rebuild).
+struct rebuildable_stores {
+    engine::runtime::rebuildable& views;
+    engine::runtime::rebuildable& stats;
+    engine::runtime::rebuildable& loyalty;
+};
+// A rebuilder of the views, the stats and the loyalty ledger in their generations under <data>, reading through
+// `events`; index_outcomes as the views were opened with.
+[[nodiscard]] std::unique_ptr<rebuilder> make_rebuilder(rebuilder::events_source events,
+                                                        std::filesystem::path const& data, std::int32_t partition_count,
+                                                        bool index_outcomes, rebuildable_stores stores);
 
 // What the handlers use; the references must outlive it.
 [[nodiscard]] std::unique_ptr<http::services> make_services(http::server_options const& options,

@@ -1,6 +1,7 @@
 #include "engine/log/log.hpp"
 
 #include <algorithm>
+#include <vector>
 
 namespace salonq::engine::log {
 
@@ -22,6 +23,18 @@ std::expected<void, error> reader::visit(partition_id p, offset_t from, offset_t
         from = offset_t{records->back().offset.value() + 1};
     }
     return {};
+}
+
+std::expected<std::vector<record>, error> read_before(reader& events, partition_id p, offset_t from, offset_t to,
+                                                      std::size_t max) {
+    if (from >= to) {
+        return std::vector<record>{};
+    }
+    auto records = events.read(p, from, std::min(max, static_cast<std::size_t>(to.value() - from.value())));
+    if (records) {
+        std::erase_if(*records, [to](record const& r) { return r.offset >= to; });
+    }
+    return records;
 }
 
 } // namespace salonq::engine::log

@@ -50,4 +50,10 @@ public:
                                                            record_visitor const& see);
 };
 
+// Up to `max` records of p in [from, to). A reader may show records at or past `to` even when fewer than `max` lie
+// before it: a Kafka log's offsets have gaps (transaction markers and aborted records are not records). A fold that
+// must stop exactly at `to` (a rebuild reaching the offsets a live store reflects) reads through this.
+[[nodiscard]] std::expected<std::vector<record>, error> read_before(reader& events, partition_id p, offset_t from,
+                                                                    offset_t to, std::size_t max);
+
 } // namespace salonq::engine::log

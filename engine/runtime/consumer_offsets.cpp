@@ -46,9 +46,9 @@ void consumer_offsets::put(store::write_batch& batch, partition_id p, offset_t n
     batch.put(family_, offset_key(p), std::to_string(next.value()));
 }
 
-std::expected<decoded_run, log::error> read_decoded(log::reader& events, partition_id p, offset_t from, std::size_t max,
-                                                    undecodable const& bad) {
-    auto records = events.read(p, from, max);
+std::expected<decoded_run, log::error> read_decoded(log::reader& events, partition_id p, offset_t from, offset_t to,
+                                                    std::size_t max, undecodable const& bad) {
+    auto records = log::read_before(events, p, from, to, max);
     if (!records) {
         return std::unexpected(records.error());
     }
@@ -96,7 +96,7 @@ std::expected<bool, std::string> catch_up_until(log::reader& events, std::span<o
         auto const p = partition_id{static_cast<std::int32_t>(n)};
         for (auto from = next(p); from.value() < until[n].value(); from = next(p)) {
             auto const want = std::min(max, static_cast<std::size_t>(until[n].value() - from.value()));
-            auto run = read_decoded(events, p, from, want, bad);
+            auto run = read_decoded(events, p, from, until[n], want, bad);
             if (!run) {
                 return std::unexpected("reading the events log: " + run.error().message);
             }

@@ -54,9 +54,9 @@ struct decoded_run {
 // the events topic, are passed over silently).
 using undecodable = std::function<void(partition_id p, offset_t at, std::string const& why)>;
 
-// Up to `max` records of p from `from` on, decoded. Nothing there yet: a run with no entries and end == from.
+// Up to `max` records of p in [from, to), decoded. Nothing there yet: a run with no entries and end == from.
 [[nodiscard]] std::expected<decoded_run, log::error> read_decoded(log::reader& events, partition_id p, offset_t from,
-                                                                  std::size_t max, undecodable const& bad);
+                                                                  offset_t to, std::size_t max, undecodable const& bad);
 
 // Entries handed over at consecutive offsets from `first` (the embedded engine's hand-off), as a run; refused when
 // `first` is beyond p's next offset (entries were missed: read them from the log instead).
@@ -72,8 +72,8 @@ using run_folder = std::function<std::expected<void, std::string>(decoded_run co
                                                         std::function<offset_t(partition_id)> const& next,
                                                         std::size_t max, undecodable const& bad,
                                                         run_folder const& fold);
-// The same up to until[p] (or the log's end, if sooner) for each partition p, telling `progress` the records read
-// after each run (false stops it there: an error).
+// The same up to until[p] (or the log's end, if sooner) for each partition p, telling `progress` the offsets each
+// run went past (false stops it there: an error).
 [[nodiscard]] std::expected<bool, std::string> catch_up_until(log::reader& events, std::span<offset_t const> until,
                                                               std::function<offset_t(partition_id)> const& next,
                                                               std::size_t max, undecodable const& bad,

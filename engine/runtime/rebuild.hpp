@@ -19,15 +19,17 @@
 
 namespace salonq::engine::runtime {
 
-// How far a rebuild is: records of the events log read so far, of `total` (the log's length when it began).
+// How far a rebuild is: offsets of the events log read past so far, of `total` (the log's length when it began).
+// Offsets, not records: a Kafka topic's markers and aborted records take offsets too, and count as read.
 struct rebuild_progress {
     std::uint64_t read = 0;
     std::uint64_t total = 0;
 };
 // Told after each chunk; false stops the rebuild (the live store serves on as it was).
 using rebuild_observer = std::function<bool(rebuild_progress const&)>;
-// Told the records read after each chunk of a fold; false stops the fold there.
-using fold_progress = std::function<bool(std::size_t records)>;
+// Told the offsets a chunk of a fold went past (its records, and the markers between them), after each chunk;
+// false stops the fold there.
+using fold_progress = std::function<bool(std::size_t offsets)>;
 // What a store's swap_with runs with its folds held: the fresh store reaches exactly `offsets` (the live ones').
 using reach_offsets = std::function<std::expected<void, std::string>(std::span<offset_t const> offsets)>;
 

@@ -305,6 +305,9 @@ std::expected<ledger_page, std::string> loyalty_store::page(engine::customer_id 
     if (out.salons.empty()) {
         return out;
     }
+    // Stored in the order this store first folded an entry of each, which differs between a fold of the whole log
+    // (partition by partition) and one as it comes: the page shows them in an order of the log's alone.
+    std::ranges::sort(out.salons, {}, [](salon_balance const& b) -> std::string const& { return b.salon.value(); });
     auto const from = after ? entry_key(customer, *after) + '\0' : customer_first(customer);
     std::string problem;
     auto scanned =

@@ -77,7 +77,8 @@ struct kafka_deriver::impl final : lk::partition_listener {
             if (stopping.stop_requested()) {
                 return std::unexpected(lk::error{lk::errc::retryable, "stopping"});
             }
-            auto run = engine::runtime::read_decoded(*events, engine::partition_id{p}, from, rebuild_read, nullptr);
+            auto run = engine::runtime::read_decoded(*events, engine::partition_id{p}, from,
+                                                     engine::offset_t{committed}, rebuild_read, nullptr);
             if (!run) {
                 return std::unexpected(
                     lk::error{lk::errc::retryable, fmt::format("rebuilding partition {}: {}", p, run.error().message)});

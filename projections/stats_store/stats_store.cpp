@@ -323,7 +323,7 @@ struct stats_store::impl {
                 return any;
             }
             auto const max = std::min(read_batch, static_cast<std::size_t>(until - from));
-            auto records = events.read(p, engine::offset_t{from}, max);
+            auto records = engine::log::read_before(events, p, engine::offset_t{from}, engine::offset_t{until}, max);
             if (!records) {
                 return std::unexpected("reading the events log: " + records.error().message);
             }
@@ -334,7 +334,7 @@ struct stats_store::impl {
                 return std::unexpected(folded.error());
             }
             any = true;
-            if (progress && !progress(records->size())) {
+            if (progress && !progress(static_cast<std::size_t>(records->back().offset.value() + 1 - from))) {
                 return std::unexpected("the stats' fold was stopped");
             }
         }

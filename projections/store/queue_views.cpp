@@ -533,7 +533,7 @@ std::expected<void, error> queue_views::impl::catch_up_partition(log::reader& ev
     while (slot.next.load() < until.value()) {
         auto const from = offset_t{slot.next.load()};
         auto const chunk = std::min(read_chunk, static_cast<std::size_t>(until.value() - from.value()));
-        auto records = events.read(p, from, chunk);
+        auto records = log::read_before(events, p, from, until, chunk);
         if (!records) {
             return std::unexpected(error{errc::log_read, records.error().message});
         }
@@ -575,7 +575,7 @@ std::expected<void, error> queue_views::impl::catch_up_partition(log::reader& ev
         if (auto written = checkpoint(true); !written) {
             return written;
         }
-        if (progress && !progress(records->size())) {
+        if (progress && !progress(static_cast<std::size_t>(records->back().offset.value() + 1 - from.value()))) {
             return std::unexpected(error{errc::cancelled, "the catch-up was stopped"});
         }
     }

@@ -73,7 +73,7 @@ struct change {
     std::span<engine::rejected_command const> rejections;
 };
 using subscriber = std::function<void(change const&)>;
-// Told the number of log records read after each chunk of a catch-up (for a progress display); false stops the
+// Told the log offsets read past after each chunk of a catch-up (for a progress display); false stops the
 // catch-up there (errc::cancelled).
 using catch_up_progress = engine::runtime::fold_progress;
 using subscription_id = std::uint64_t;

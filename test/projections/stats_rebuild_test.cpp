@@ -93,6 +93,37 @@ TEST_SUITE("projections.stats_store") {
         CHECK(stored(**store, june3 - 1, june4 + 1) == expected(events, june3 - 1, june4 + 1)); // no catch-up since
     }
 
+    TEST_CASE("a rebuild over a log with gaps (Kafka's markers): the fresh store reaches the live offsets, not past") {
+        temp_dir dir;
+        auto const events = two_days();
+        memory_log log{2};
+        auto const head = events.size() - 2;
+        for (std::size_t i = 0; i < head; ++i) {
+            log.append(events[i]);
+        }
+        engine::runtime::generations const gens{dir.path / "stats"};
+        auto store = stats_store::open(gens.current().value(), 1);
+        REQUIRE(store);
+        REQUIRE((*store)->catch_up(log));
+        // Once the fresh store has read the log, two events arrive and the live store folds the first only: a read of
+        // the two offsets up to the live one's next shows both records, the second past it.
+        auto const live_next = offset_t{static_cast<std::int64_t>(2 * head + 1)};
+        bool arrived = false;
+        auto rebuilt = engine::runtime::rebuild(**store, gens, log, stats_opener, [&](auto const& p) {
+            if (!arrived && p.read >= head) {
+                arrived = true;
+                log.append(events[head]);
+                REQUIRE((*store)->catch_up(log));
+                log.append(events[head + 1]);
+            }
+            return true;
+        });
+        REQUIRE_MESSAGE(rebuilt, rebuilt.error());
+        CHECK((*store)->next_offsets() == std::vector<offset_t>{live_next});
+        REQUIRE((*store)->catch_up(log)); // the last event, after the swap
+        CHECK(stored(**store, june3 - 1, june4 + 1) == expected(events, june3 - 1, june4 + 1));
+    }
+
     TEST_CASE("a rebuild while events keep coming and the consumer folds them: nothing lost, nothing twice") {
         temp_dir dir;
         auto const events = steady_fortnight();

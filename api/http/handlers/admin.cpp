@@ -49,12 +49,9 @@ std::string projection_names(projection_admin const& admin) {
     return fmt::format("{}", fmt::join(names, ", "));
 }
 
-// Kafka mode's api instances fold the events topic into their own views; a rebuild there is a restart with the
-// views directory removed (docs/projections.md), not yet this route.
+// Both serve stacks (embedded and Kafka mode's api role) rebuild; a process wired without a rebuilder keeps none.
 response not_here() {
-    return error_response(status::not_implemented, "not_implemented",
-                          "this process rebuilds no projections without downtime (Kafka mode: stop the instance, "
-                          "remove its views directory and start it; it folds salonq.events again)");
+    return error_response(status::service_unavailable, "not_ready", "this process keeps no projections to rebuild");
 }
 
 } // namespace
