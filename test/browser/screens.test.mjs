@@ -231,13 +231,15 @@ test('the board recovers by itself after kill -9 and restart, and shows what hap
     assert.equal(r.status, 200, JSON.stringify(r.body));
   }
   const held = [];
-  await board.route('**/live', (route) => held.push(route)); // its reconnects wait until the walk-in is in
+  let release = false;
+  await board.route('**/live', (route) => (release ? route.continue() : held.push(route))); // its reconnects wait
   await server.kill9();
   await board.locator('#state[data-state="reconnecting"]').waitFor({timeout: 5000});
   await server.start(); // the same port and data
   const t = await walkIn('Kim'); // while the board is away
-  await board.unroute('**/live');
+  release = true; // then they go, before the route is removed (an unrouted request may be let go by playwright)
   for (const route of held) await route.continue();
+  await board.unroute('**/live');
   await board.locator('#state[data-state="live"]').waitFor({timeout: 10000});
   await board.locator('#next .token', {hasText: t.token}).waitFor({timeout: 3000});
   assert.equal(await board.evaluate(() => performance.getEntriesByType('navigation').length), 1, 'never reloaded');
