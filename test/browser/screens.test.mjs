@@ -193,6 +193,19 @@ test('a lost answer retried is decided once (same Idempotency-Key); another walk
   await consolePage.unroute('**/walk-ins');
 });
 
+test('a board whose token is not for its salon asks for another, in plain words', async () => {
+  const elsewhere = server.token('--role', 'dashboard', '--salon', 'elsewhere', '--ttl', '1h');
+  const tv = await open(browser.context, pageUrl('/board', elsewhere), {width: 1920, height: 1080});
+  await tv.locator('.signin .notice', {hasText: `Your token is not for this salon. Sign in with a token for salon "${salon}".`})
+    .waitFor({timeout: 5000});
+  assert.equal(await tv.evaluate(() => localStorage.getItem('salonq.token')), null, 'the wrong token is forgotten');
+  await tv.fill('#token', tokens.dashboard);
+  await tv.click('.signin button[type=submit]');
+  await tv.locator('#state[data-state="live"]').waitFor({timeout: 5000});
+  assert.deepEqual(tv.problems, []);
+  await tv.close();
+});
+
 test('the customer page follows its ticket from waiting to called', async () => {
   const t = await walkIn('Jo');
   const link = t.link.replace('/v1/public/tickets/', '/t/');
@@ -288,17 +301,24 @@ test('every page at both sizes: screenshots, and no A/AA violation by axe-core',
     ['owner', pageUrl('/owner', tokens.owner)],
     ['customer', server.url + t.link.replace('/v1/public/tickets/', '/t/')],
     ['signin', `${server.url}/console?salon=${salon}`],
+    ['board-signin', `${server.url}/board?salon=${salon}`], // dark page, light form: the label must stay readable
   ];
   const found = [];
+  const signedOut = async (page) => { // a board remembers its token on the device: forget it for this one
+    await page.evaluate(() => localStorage.clear());
+    await page.reload();
+  };
   for (const [name, url] of pages) {
     for (const viewport of [{width: 1366, height: 768}, {width: 1920, height: 1080}]) {
       const page = await open(browser.context, url, viewport);
+      if (name === 'board-signin') await signedOut(page);
       await settled(page);
       await screenshot(page, `${name}-${viewport.width}x${viewport.height}`);
       assert.deepEqual(page.problems, [], `${name}: no script errors`);
       await page.close();
     }
     const audited = await open(browser.audit, url);
+    if (name === 'board-signin') await signedOut(audited);
     await settled(audited);
     for (const v of await axe(audited)) found.push({page: name, ...v});
     await audited.close();

@@ -95,7 +95,9 @@ export function showSignIn(reason) {
     reason ? h('p', {class: 'notice', role: 'alert'}, reason) : null,
     h('label', {for: 'token'}, 'Your salonq token'),
     field,
-    h('p', {class: 'hint'}, 'Ask your manager for one, or run: salonq token issue --role staff --salon SALON --staff ID'),
+    h('p', {class: 'hint'}, document.body.classList.contains('board')
+      ? 'Ask your manager for one, or run: salonq token issue --role dashboard --salon SALON --sign-in URL-OF-THIS-PAGE'
+      : 'Ask your manager for one, or run: salonq token issue --role staff --salon SALON --staff ID'),
     h('button', {type: 'submit'}, 'Sign in'));
   main.replaceChildren(form);
   field.focus();
