@@ -193,6 +193,38 @@ test('a lost answer retried is decided once (same Idempotency-Key); another walk
   await consolePage.unroute('**/walk-ins');
 });
 
+test('skip (a blank reason refused in plain words), undo-skip and cancel; the customer page says each', async () => {
+  const t = await walkIn('Mo');
+  const phone = await open(browser.context, server.url + t.link.replace('/v1/public/tickets/', '/t/'), {width: 360, height: 740});
+  await phone.locator('#status', {hasText: 'in line'}).waitFor();
+  const button = (list, name) => row(consolePage, list, t.token).getByRole('button', {name: `${name} ${t.token}`, exact: true});
+  await button('waiting', 'Skip').click();
+  await consolePage.fill('#skip-reason', '   ');
+  await consolePage.click('#dialog-ok');
+  await consolePage.locator('#toast .error', {hasText: 'Give a reason.'}).waitFor({timeout: 3000});
+  assert.equal((await queue()).waiting.some((x) => x.ticketId === t.ticketId), true, 'still waiting');
+
+  await button('waiting', 'Skip').click();
+  await consolePage.fill('#skip-reason', 'Not here when called');
+  await consolePage.click('#dialog-ok');
+  await row(consolePage, 'skipped', t.token).waitFor({timeout: 3000});
+  await board.locator('#see-desk', {hasText: t.token}).waitFor({timeout: 2000});
+  await phone.locator('#status', {hasText: 'see the front desk'}).waitFor({timeout: 5000});
+
+  await button('skipped', 'Undo skip').click();
+  await row(consolePage, 'waiting', t.token).waitFor({timeout: 3000});
+  await board.locator('#see-desk', {hasText: t.token}).waitFor({state: 'detached', timeout: 2000});
+  await phone.locator('#status', {hasText: 'in line'}).waitFor({timeout: 5000});
+
+  await button('waiting', 'Cancel').click();
+  await consolePage.click('#dialog-ok');
+  await row(consolePage, 'waiting', t.token).waitFor({state: 'detached', timeout: 3000});
+  assert.equal((await queue()).recentlyEnded.find((x) => x.ticketId === t.ticketId)?.status, 'cancelled');
+  await phone.locator('#status', {hasText: 'cancelled'}).waitFor({timeout: 5000});
+  assert.deepEqual(phone.problems, []);
+  await phone.close();
+});
+
 test('a board whose token is not for its salon asks for another, in plain words', async () => {
   const elsewhere = server.token('--role', 'dashboard', '--salon', 'elsewhere', '--ttl', '1h');
   const tv = await open(browser.context, pageUrl('/board', elsewhere), {width: 1920, height: 1080});

@@ -398,6 +398,10 @@ export function rejectionText(err, view) {
     not_serving: 'That ticket is not being served.',
     not_skipped: 'That ticket is not skipped.',
     not_cancellable: 'Only a waiting or skipped ticket can be cancelled.',
+    invalid_amount: 'That amount is not possible. Check it and try again.',
+    invalid_reason: 'Give a reason.',
+    unknown_staff: 'That person is not on this salon\'s staff.',
+    salon_not_found: 'There is no such salon. Check the address.',
     ticket_not_found: 'That ticket is no longer active.',
     invalid_customer: 'Give the customer a name or a phone number.',
     unknown_service: 'Choose services from the catalogue.',
@@ -409,6 +413,8 @@ export function rejectionText(err, view) {
   };
   if (plain[err.code]) return plain[err.code];
   if (err.status === 412) return plain.seq_conflict;
+  if (err.status === 503) return 'The server is busy or restarting. Try again in a moment.';
+  if (err.status >= 500) return 'Something went wrong on the server. Try again; if it keeps happening, tell the manager.';
   if (err.status === 0 || err instanceof TypeError) return 'The server cannot be reached. Check the network and try again.';
   return err.field ? `${err.message} (${err.field})` : err.message;
 }
