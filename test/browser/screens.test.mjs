@@ -243,7 +243,9 @@ test('the customer page follows its ticket from waiting to called', async () => 
   const link = t.link.replace('/v1/public/tickets/', '/t/');
   const phone = await open(browser.context, server.url + link, {width: 360, height: 740});
   await phone.locator('#token', {hasText: t.token}).waitFor();
-  assert.match(await phone.locator('#status').textContent(), /in line|You are next/);
+  const status = await phone.locator('#status').textContent();
+  assert.equal(status, t.position === 1 ? 'You are next' : `Number ${t.position} in line`);
+  if (t.position > 1) assert.equal(await phone.locator('#ahead').textContent(), t.position === 2 ? '1 person' : `${t.position - 1} people`);
   const q = await queue();
   const free = q.staff.find((m) => m.onDuty && !m.serving);
   const started = await server.call(tokens.manager, 'POST', `/v1/salons/${salon}/tickets/${t.ticketId}/start`, {staffId: free.staffId});
@@ -254,6 +256,8 @@ test('the customer page follows its ticket from waiting to called', async () => 
   const done = await server.call(tokens.manager, 'POST', `/v1/salons/${salon}/tickets/${t.ticketId}/complete`, {});
   assert.equal(done.status, 200);
   await phone.locator('#status', {hasText: 'complete'}).waitFor({timeout: 5000});
+  assert.equal(await phone.locator('#state').isVisible(), false, 'no "Live" on an ended ticket');
+  assert.equal(await phone.locator('#updates').isVisible(), false, 'nor "This page updates by itself"');
   let asked = 0;
   phone.on('request', () => { asked += 1; });
   await sleep(4000);
