@@ -225,6 +225,49 @@ test('skip (a blank reason refused in plain words), undo-skip and cancel; the cu
   await phone.close();
 });
 
+test('clock-out and clock-in from the console; a stylist is offered no priority start, skip or cancel', async () => {
+  const onDuty = async (id) => (await queue()).staff.find((m) => m.staffId === id).onDuty;
+  const sam = consolePage.locator('#staff li[data-staff="sam"]');
+  await sam.getByRole('button', {name: 'Clock out Sam'}).click();
+  await sam.locator('.status', {hasText: 'off duty'}).waitFor({timeout: 3000});
+  assert.equal(await onDuty('sam'), false);
+  await sam.getByRole('button', {name: 'Clock in Sam'}).click();
+  await sam.locator('.status', {hasText: 'free'}).waitFor({timeout: 3000});
+  assert.equal(await onDuty('sam'), true);
+
+  const t = await walkIn('Ned');
+  const stylist = await open(browser.context, pageUrl('/console', server.token('--role', 'staff', '--salon', salon, '--staff', 'sam', '--ttl', '1h')));
+  const mine = row(stylist, 'waiting', t.token);
+  await mine.waitFor();
+  assert.equal(await mine.getByRole('button', {name: `Start ${t.token}`, exact: true}).count(), 1);
+  for (const name of ['Priority start', 'Skip', 'Cancel']) {
+    assert.equal(await mine.getByRole('button', {name: `${name} ${t.token}`}).count(), 0, `no ${name} for a stylist`);
+  }
+  assert.equal(await stylist.locator('#staff li[data-staff="max"] button').count(), 0, 'clocks only themselves');
+  assert.equal(await stylist.locator('#staff li[data-staff="sam"] button').count(), 1);
+  assert.deepEqual(stylist.problems, []);
+  await stylist.close();
+  const r = await server.call(tokens.manager, 'POST', `/v1/salons/${salon}/tickets/${t.ticketId}/cancel`, {});
+  assert.equal(r.status, 200);
+});
+
+test('the owner view shows the day, its charts, the priority audit, the accuracy and the staffing advice', async () => {
+  const page = await open(browser.context, pageUrl('/owner', tokens.owner));
+  await page.locator('#figures .figure').first().waitFor({timeout: 10000});
+  const walkIns = Number(await page.locator('#figures .figure', {hasText: 'walk-ins'}).locator('b').textContent());
+  assert.ok(walkIns >= 5, `walk-ins today: ${walkIns}`);
+  for (const chart of ['#arrivals', '#waits', '#staff']) await page.locator(`${chart} svg[role="img"]`).waitFor();
+  assert.match(await page.locator('#staff svg').getAttribute('aria-label'), /Served per staff member/);
+  const audit = page.locator('#audit tbody tr').first();
+  await audit.waitFor();
+  assert.match(await audit.textContent(), /Senior citizen.*Max \(manager\).*Sam/);
+  await page.locator('#accuracy table, #accuracy .empty').first().waitFor();
+  await page.locator('#staffing p, #staffing table').first().waitFor();
+  assert.doesNotMatch(await page.locator('#staffing').textContent(), /HTTP|undefined|null/);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
 test('a board whose token is not for its salon asks for another, in plain words', async () => {
   const elsewhere = server.token('--role', 'dashboard', '--salon', 'elsewhere', '--ttl', '1h');
   const tv = await open(browser.context, pageUrl('/board', elsewhere), {width: 1920, height: 1080});
