@@ -268,6 +268,42 @@ test('the owner view shows the day, its charts, the priority audit, the accuracy
   await page.close();
 });
 
+test('a full salon fits the board at 1366x768 and 1920x1080: every chair, eight waiting and "+ more"', async () => {
+  const wall = 'wall';
+  await openSalon(server, admin, wall);
+  const staff = ['ana', 'max', 'sam'];
+  for (const [staffId, name] of [['lee', 'Lee'], ['kim', 'Kim'], ['roy', 'Roy'], ['una', 'Una'], ['val', 'Valentina-Josephine']]) {
+    assert.ok((await server.call(admin, 'POST', `/v1/salons/${wall}/staff`, {staffId, name, role: 'staff'})).status < 300);
+    assert.ok((await server.call(admin, 'POST', `/v1/salons/${wall}/staff/${staffId}/clock-in`)).status < 300);
+    staff.push(staffId);
+  }
+  for (let i = 0; i < staff.length + 10; ++i) {
+    const r = await server.call(admin, 'POST', `/v1/salons/${wall}/walk-ins`, {customer: {name: `W${i}`}, services: ['HC']});
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+  }
+  for (const staffId of staff) {
+    const r = await server.call(admin, 'POST', `/v1/salons/${wall}/start-next`, {staffId});
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
+  const dashboard = server.token('--role', 'dashboard', '--salon', wall, '--ttl', '1h');
+  for (const viewport of [{width: 1366, height: 768}, {width: 1920, height: 1080}]) {
+    const tv = await open(browser.context, `${server.url}/board?salon=${wall}#token=${encodeURIComponent(dashboard)}`, viewport);
+    await tv.locator('#state[data-state="live"]').waitFor();
+    await tv.locator('#serving li').nth(staff.length - 1).waitFor();
+    await sleep(300);
+    assert.equal(await tv.locator('#next .token').count(), 8);
+    assert.match(await tv.locator('#next .more').textContent(), /\+ 2 more/);
+    const size = `${viewport.width}x${viewport.height}`;
+    const bottoms = await tv.evaluate(() => [...document.querySelectorAll('#serving li, #next li, footer')]
+      .map((el) => el.getBoundingClientRect().bottom));
+    assert.ok(Math.max(...bottoms) <= viewport.height, `${size}: everything on the screen (lowest at ${Math.max(...bottoms)} px)`);
+    assert.equal(await tv.evaluate(() => document.documentElement.scrollHeight <= innerHeight), true, `${size}: nothing to scroll`);
+    await screenshot(tv, `board-full-${size}`);
+    assert.deepEqual(tv.problems, []);
+    await tv.close();
+  }
+});
+
 test('a board whose token is not for its salon asks for another, in plain words', async () => {
   const elsewhere = server.token('--role', 'dashboard', '--salon', 'elsewhere', '--ttl', '1h');
   const tv = await open(browser.context, pageUrl('/board', elsewhere), {width: 1920, height: 1080});
