@@ -193,12 +193,138 @@ test('a lost answer retried is decided once (same Idempotency-Key); another walk
   await consolePage.unroute('**/walk-ins');
 });
 
+test('skip (a blank reason refused in plain words), undo-skip and cancel; the customer page says each', async () => {
+  const t = await walkIn('Mo');
+  const phone = await open(browser.context, server.url + t.link.replace('/v1/public/tickets/', '/t/'), {width: 360, height: 740});
+  await phone.locator('#status', {hasText: 'in line'}).waitFor();
+  const button = (list, name) => row(consolePage, list, t.token).getByRole('button', {name: `${name} ${t.token}`, exact: true});
+  await button('waiting', 'Skip').click();
+  await consolePage.fill('#skip-reason', '   ');
+  await consolePage.click('#dialog-ok');
+  await consolePage.locator('#toast .error', {hasText: 'Give a reason.'}).waitFor({timeout: 3000});
+  assert.equal((await queue()).waiting.some((x) => x.ticketId === t.ticketId), true, 'still waiting');
+
+  await button('waiting', 'Skip').click();
+  await consolePage.fill('#skip-reason', 'Not here when called');
+  await consolePage.click('#dialog-ok');
+  await row(consolePage, 'skipped', t.token).waitFor({timeout: 3000});
+  await board.locator('#see-desk', {hasText: t.token}).waitFor({timeout: 2000});
+  await phone.locator('#status', {hasText: 'see the front desk'}).waitFor({timeout: 5000});
+
+  await button('skipped', 'Undo skip').click();
+  await row(consolePage, 'waiting', t.token).waitFor({timeout: 3000});
+  await board.locator('#see-desk', {hasText: t.token}).waitFor({state: 'detached', timeout: 2000});
+  await phone.locator('#status', {hasText: 'in line'}).waitFor({timeout: 5000});
+
+  await button('waiting', 'Cancel').click();
+  await consolePage.click('#dialog-ok');
+  await row(consolePage, 'waiting', t.token).waitFor({state: 'detached', timeout: 3000});
+  assert.equal((await queue()).recentlyEnded.find((x) => x.ticketId === t.ticketId)?.status, 'cancelled');
+  await phone.locator('#status', {hasText: 'cancelled'}).waitFor({timeout: 5000});
+  assert.deepEqual(phone.problems, []);
+  await phone.close();
+});
+
+test('clock-out and clock-in from the console; a stylist is offered no priority start, skip or cancel', async () => {
+  const onDuty = async (id) => (await queue()).staff.find((m) => m.staffId === id).onDuty;
+  const sam = consolePage.locator('#staff li[data-staff="sam"]');
+  await sam.getByRole('button', {name: 'Clock out Sam'}).click();
+  await sam.locator('.status', {hasText: 'off duty'}).waitFor({timeout: 3000});
+  assert.equal(await onDuty('sam'), false);
+  await sam.getByRole('button', {name: 'Clock in Sam'}).click();
+  await sam.locator('.status', {hasText: 'free'}).waitFor({timeout: 3000});
+  assert.equal(await onDuty('sam'), true);
+
+  const t = await walkIn('Ned');
+  const stylist = await open(browser.context, pageUrl('/console', server.token('--role', 'staff', '--salon', salon, '--staff', 'sam', '--ttl', '1h')));
+  const mine = row(stylist, 'waiting', t.token);
+  await mine.waitFor();
+  assert.equal(await mine.getByRole('button', {name: `Start ${t.token}`, exact: true}).count(), 1);
+  for (const name of ['Priority start', 'Skip', 'Cancel']) {
+    assert.equal(await mine.getByRole('button', {name: `${name} ${t.token}`}).count(), 0, `no ${name} for a stylist`);
+  }
+  assert.equal(await stylist.locator('#staff li[data-staff="max"] button').count(), 0, 'clocks only themselves');
+  assert.equal(await stylist.locator('#staff li[data-staff="sam"] button').count(), 1);
+  assert.deepEqual(stylist.problems, []);
+  await stylist.close();
+  const r = await server.call(tokens.manager, 'POST', `/v1/salons/${salon}/tickets/${t.ticketId}/cancel`, {});
+  assert.equal(r.status, 200);
+});
+
+test('the owner view shows the day, its charts, the priority audit, the accuracy and the staffing advice', async () => {
+  const page = await open(browser.context, pageUrl('/owner', tokens.owner));
+  await page.locator('#figures .figure').first().waitFor({timeout: 10000});
+  const walkIns = Number(await page.locator('#figures .figure', {hasText: 'walk-ins'}).locator('b').textContent());
+  assert.ok(walkIns >= 5, `walk-ins today: ${walkIns}`);
+  for (const chart of ['#arrivals', '#waits', '#staff']) await page.locator(`${chart} svg[role="img"]`).waitFor();
+  assert.match(await page.locator('#staff svg').getAttribute('aria-label'), /Served per staff member/);
+  const audit = page.locator('#audit tbody tr').first();
+  await audit.waitFor();
+  assert.match(await audit.textContent(), /Senior citizen.*Max \(manager\).*Sam/);
+  await page.locator('#accuracy table, #accuracy .empty').first().waitFor();
+  await page.locator('#staffing p, #staffing table').first().waitFor();
+  assert.doesNotMatch(await page.locator('#staffing').textContent(), /HTTP|undefined|null/);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('a full salon fits the board at 1366x768 and 1920x1080: every chair, eight waiting and "+ more"', async () => {
+  const wall = 'wall';
+  await openSalon(server, admin, wall);
+  const staff = ['ana', 'max', 'sam'];
+  for (const [staffId, name] of [['lee', 'Lee'], ['kim', 'Kim'], ['roy', 'Roy'], ['una', 'Una'], ['val', 'Valentina-Josephine']]) {
+    assert.ok((await server.call(admin, 'POST', `/v1/salons/${wall}/staff`, {staffId, name, role: 'staff'})).status < 300);
+    assert.ok((await server.call(admin, 'POST', `/v1/salons/${wall}/staff/${staffId}/clock-in`)).status < 300);
+    staff.push(staffId);
+  }
+  for (let i = 0; i < staff.length + 10; ++i) {
+    const r = await server.call(admin, 'POST', `/v1/salons/${wall}/walk-ins`, {customer: {name: `W${i}`}, services: ['HC']});
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+  }
+  for (const staffId of staff) {
+    const r = await server.call(admin, 'POST', `/v1/salons/${wall}/start-next`, {staffId});
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
+  const dashboard = server.token('--role', 'dashboard', '--salon', wall, '--ttl', '1h');
+  for (const viewport of [{width: 1366, height: 768}, {width: 1920, height: 1080}]) {
+    const tv = await open(browser.context, `${server.url}/board?salon=${wall}#token=${encodeURIComponent(dashboard)}`, viewport);
+    await tv.locator('#state[data-state="live"]').waitFor();
+    await tv.locator('#serving li').nth(staff.length - 1).waitFor();
+    await sleep(300);
+    assert.equal(await tv.locator('#next .token').count(), 8);
+    assert.match(await tv.locator('#next .more').textContent(), /\+ 2 more/);
+    const size = `${viewport.width}x${viewport.height}`;
+    const bottoms = await tv.evaluate(() => [...document.querySelectorAll('#serving li, #next li, footer')]
+      .map((el) => el.getBoundingClientRect().bottom));
+    assert.ok(Math.max(...bottoms) <= viewport.height, `${size}: everything on the screen (lowest at ${Math.max(...bottoms)} px)`);
+    assert.equal(await tv.evaluate(() => document.documentElement.scrollHeight <= innerHeight), true, `${size}: nothing to scroll`);
+    await screenshot(tv, `board-full-${size}`);
+    assert.deepEqual(tv.problems, []);
+    await tv.close();
+  }
+});
+
+test('a board whose token is not for its salon asks for another, in plain words', async () => {
+  const elsewhere = server.token('--role', 'dashboard', '--salon', 'elsewhere', '--ttl', '1h');
+  const tv = await open(browser.context, pageUrl('/board', elsewhere), {width: 1920, height: 1080});
+  await tv.locator('.signin .notice', {hasText: `Your token is not for this salon. Sign in with a token for salon "${salon}".`})
+    .waitFor({timeout: 5000});
+  assert.equal(await tv.evaluate(() => localStorage.getItem('salonq.token')), null, 'the wrong token is forgotten');
+  await tv.fill('#token', tokens.dashboard);
+  await tv.click('.signin button[type=submit]');
+  await tv.locator('#state[data-state="live"]').waitFor({timeout: 5000});
+  assert.deepEqual(tv.problems, []);
+  await tv.close();
+});
+
 test('the customer page follows its ticket from waiting to called', async () => {
   const t = await walkIn('Jo');
   const link = t.link.replace('/v1/public/tickets/', '/t/');
   const phone = await open(browser.context, server.url + link, {width: 360, height: 740});
   await phone.locator('#token', {hasText: t.token}).waitFor();
-  assert.match(await phone.locator('#status').textContent(), /in line|You are next/);
+  const status = await phone.locator('#status').textContent();
+  assert.equal(status, t.position === 1 ? 'You are next' : `Number ${t.position} in line`);
+  if (t.position > 1) assert.equal(await phone.locator('#ahead').textContent(), t.position === 2 ? '1 person' : `${t.position - 1} people`);
   const q = await queue();
   const free = q.staff.find((m) => m.onDuty && !m.serving);
   const started = await server.call(tokens.manager, 'POST', `/v1/salons/${salon}/tickets/${t.ticketId}/start`, {staffId: free.staffId});
@@ -209,6 +335,8 @@ test('the customer page follows its ticket from waiting to called', async () => 
   const done = await server.call(tokens.manager, 'POST', `/v1/salons/${salon}/tickets/${t.ticketId}/complete`, {});
   assert.equal(done.status, 200);
   await phone.locator('#status', {hasText: 'complete'}).waitFor({timeout: 5000});
+  assert.equal(await phone.locator('#state').isVisible(), false, 'no "Live" on an ended ticket');
+  assert.equal(await phone.locator('#updates').isVisible(), false, 'nor "This page updates by itself"');
   let asked = 0;
   phone.on('request', () => { asked += 1; });
   await sleep(4000);
@@ -231,13 +359,15 @@ test('the board recovers by itself after kill -9 and restart, and shows what hap
     assert.equal(r.status, 200, JSON.stringify(r.body));
   }
   const held = [];
-  await board.route('**/live', (route) => held.push(route)); // its reconnects wait until the walk-in is in
+  let release = false;
+  await board.route('**/live', (route) => (release ? route.continue() : held.push(route))); // its reconnects wait
   await server.kill9();
   await board.locator('#state[data-state="reconnecting"]').waitFor({timeout: 5000});
   await server.start(); // the same port and data
   const t = await walkIn('Kim'); // while the board is away
-  await board.unroute('**/live');
+  release = true; // then they go, before the route is removed (an unrouted request may be let go by playwright)
   for (const route of held) await route.continue();
+  await board.unroute('**/live');
   await board.locator('#state[data-state="live"]').waitFor({timeout: 10000});
   await board.locator('#next .token', {hasText: t.token}).waitFor({timeout: 3000});
   assert.equal(await board.evaluate(() => performance.getEntriesByType('navigation').length), 1, 'never reloaded');
@@ -286,17 +416,24 @@ test('every page at both sizes: screenshots, and no A/AA violation by axe-core',
     ['owner', pageUrl('/owner', tokens.owner)],
     ['customer', server.url + t.link.replace('/v1/public/tickets/', '/t/')],
     ['signin', `${server.url}/console?salon=${salon}`],
+    ['board-signin', `${server.url}/board?salon=${salon}`], // dark page, light form: the label must stay readable
   ];
   const found = [];
+  const signedOut = async (page) => { // a board remembers its token on the device: forget it for this one
+    await page.evaluate(() => localStorage.clear());
+    await page.reload();
+  };
   for (const [name, url] of pages) {
     for (const viewport of [{width: 1366, height: 768}, {width: 1920, height: 1080}]) {
       const page = await open(browser.context, url, viewport);
+      if (name === 'board-signin') await signedOut(page);
       await settled(page);
       await screenshot(page, `${name}-${viewport.width}x${viewport.height}`);
       assert.deepEqual(page.problems, [], `${name}: no script errors`);
       await page.close();
     }
     const audited = await open(browser.audit, url);
+    if (name === 'board-signin') await signedOut(audited);
     await settled(audited);
     for (const v of await axe(audited)) found.push({page: name, ...v});
     await audited.close();

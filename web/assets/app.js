@@ -95,7 +95,9 @@ export function showSignIn(reason) {
     reason ? h('p', {class: 'notice', role: 'alert'}, reason) : null,
     h('label', {for: 'token'}, 'Your salonq token'),
     field,
-    h('p', {class: 'hint'}, 'Ask your manager for one, or run: salonq token issue --role staff --salon SALON --staff ID'),
+    h('p', {class: 'hint'}, document.body.classList.contains('board')
+      ? 'Ask your manager for one, or run: salonq token issue --role dashboard --salon SALON --sign-in URL-OF-THIS-PAGE'
+      : 'Ask your manager for one, or run: salonq token issue --role staff --salon SALON --staff ID'),
     h('button', {type: 'submit'}, 'Sign in'));
   main.replaceChildren(form);
   field.focus();
@@ -396,6 +398,10 @@ export function rejectionText(err, view) {
     not_serving: 'That ticket is not being served.',
     not_skipped: 'That ticket is not skipped.',
     not_cancellable: 'Only a waiting or skipped ticket can be cancelled.',
+    invalid_amount: 'That amount is not possible. Check it and try again.',
+    invalid_reason: 'Give a reason.',
+    unknown_staff: 'That person is not on this salon\'s staff.',
+    salon_not_found: 'There is no such salon. Check the address.',
     ticket_not_found: 'That ticket is no longer active.',
     invalid_customer: 'Give the customer a name or a phone number.',
     unknown_service: 'Choose services from the catalogue.',
@@ -407,6 +413,8 @@ export function rejectionText(err, view) {
   };
   if (plain[err.code]) return plain[err.code];
   if (err.status === 412) return plain.seq_conflict;
+  if (err.status === 503) return 'The server is busy or restarting. Try again in a moment.';
+  if (err.status >= 500) return 'Something went wrong on the server. Try again; if it keeps happening, tell the manager.';
   if (err.status === 0 || err instanceof TypeError) return 'The server cannot be reached. Check the network and try again.';
   return err.field ? `${err.message} (${err.field})` : err.message;
 }

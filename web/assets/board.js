@@ -1,7 +1,7 @@
 // The queue board: a TV on the salon's wall, read-only. Who is being served and by whom, who is next and how long
 // they wait, and what a walk-in would wait now. Customers appear by token only (the board is in a public room).
 // Live over the salon's stream; after a drop or a server restart it resumes by itself from the last seq.
-import {$, h, signedIn, followQueue, showState, waitText, waitLeft} from './app.js';
+import {$, h, signedIn, signOut, showSignIn, followQueue, showState, rejectionText, waitText, waitLeft} from './app.js';
 
 const shown = 8; // waiting tokens on the board: more do not fit across a room
 const session = signedIn();
@@ -48,10 +48,12 @@ if (session) {
     onView: render,
     onState: (state, err) => {
       showState($('#state'), state);
-      if (state === 'failed') {
-        $('#board').replaceChildren(h('p', {class: 'error', role: 'alert'}, err.status === 404
-          ? `There is no salon "${session.salon}". Check the address.`
-          : `${err.message}. Sign in with a token for this salon.`));
+      if (state === 'failed' && err.status === 404) {
+        $('#board').replaceChildren(h('p', {class: 'error', role: 'alert'},
+          `There is no salon "${session.salon}". Check the address.`));
+      } else if (state === 'failed') { // a token for another salon: a TV would keep it for good, so ask for another
+        signOut();
+        showSignIn(`${rejectionText(err, null)} Sign in with a token for salon "${session.salon}".`);
       }
     },
   });

@@ -4,7 +4,7 @@
 // what the worker saw carry If-Match with the view's seq: when the queue changed meanwhile (412), the console says
 // so and shows the fresh view instead of doing something else than what was meant.
 import {
-  $, h, signedIn, followQueue, showState, api, salonPath, newKey, rejectionText, waitText, clockTime, money,
+  $, h, signedIn, signOut, showSignIn, followQueue, showState, api, salonPath, newKey, rejectionText, waitText, clockTime, money,
   priorityReasons, staffName, serviceNames, waitLeft,
 } from './app.js';
 
@@ -360,8 +360,11 @@ if (session) {
     onView: show,
     onState: (state, err) => {
       showState($('#state'), state);
-      if (state === 'failed') {
-        toast(err.status === 404 ? `There is no salon "${session.salon}". Check the address.` : `${err.message}.`, 'error');
+      if (state === 'failed' && err.status === 404) {
+        toast(`There is no salon "${session.salon}". Check the address.`, 'error');
+      } else if (state === 'failed') {
+        signOut();
+        showSignIn(`${rejectionText(err, null)} Sign in with a token for salon "${session.salon}".`);
       }
     },
   });

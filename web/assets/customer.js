@@ -30,8 +30,10 @@ function render(t) {
   document.title = `${t.token} · ${t.salonName || t.salonId}`;
   const parts = [h('p', {class: 'hint'}, 'Your token'), h('span', {class: 'token', id: 'token'}, t.token)];
   if (t.status === 'waiting') {
-    parts.push(h('p', {class: 'big', id: 'status'}, t.position === 1 ? 'You are next' : `${t.position} in line`),
-      h('dl', {}, h('dt', {}, 'Estimated wait'), h('dd', {id: 'wait'}, waitText(waitLeft(t.estimatedWaitMs, t.updatedAt))),
+    const ahead = t.position - 1;
+    parts.push(h('p', {class: 'big', id: 'status'}, ahead === 0 ? 'You are next' : `Number ${t.position} in line`),
+      h('dl', {}, ahead > 0 ? [h('dt', {}, 'Ahead of you'), h('dd', {id: 'ahead'}, ahead === 1 ? '1 person' : `${ahead} people`)] : null,
+        h('dt', {}, 'Estimated wait'), h('dd', {id: 'wait'}, waitText(waitLeft(t.estimatedWaitMs, t.updatedAt))),
         t.estimatedStart ? [h('dt', {}, 'Around'), h('dd', {}, clockTime(t.estimatedStart))] : null));
   } else if (t.status === 'serving') {
     parts.push(h('p', {class: 'status-called', id: 'status', role: alert},
@@ -46,10 +48,15 @@ function render(t) {
   $('#ticket').replaceChildren(...parts);
 }
 
+// An ended ticket is not asked about again: the page stops saying it is live and updates by itself.
+function stopped() {
+  $('#state').hidden = true;
+  $('#updates').hidden = true;
+}
+
 function gone(text) {
   over = true;
   $('#ticket').replaceChildren(h('p', {class: 'status-over', id: 'status'}, text));
-  $('#state').textContent = '';
 }
 
 async function poll() {
@@ -72,7 +79,8 @@ async function poll() {
   } finally {
     busy = false;
   }
-  if (!over) timer = setTimeout(poll, Math.max(pause, document.hidden ? every * 4 : every));
+  if (over) stopped();
+  else timer = setTimeout(poll, Math.max(pause, document.hidden ? every * 4 : every));
   pause = 0;
 }
 
