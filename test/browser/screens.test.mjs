@@ -65,6 +65,20 @@ test('the token leaves the address bar and stays for the tab', async () => {
   assert.equal(await board.evaluate(() => sessionStorage.getItem('salonq.token') !== null), true);
 });
 
+test('the index names the salon and offers the screens its role may open', async () => {
+  const links = async (token) => {
+    const page = await open(browser.context, `${server.url}/#token=${encodeURIComponent(token)}`);
+    await page.locator('#main h2', {hasText: 'Browser Cuts'}).waitFor();
+    assert.equal(await page.locator('#main h2').textContent(), 'Browser Cuts (browser)');
+    const hrefs = await page.locator('nav.screens a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    assert.deepEqual(page.problems, []);
+    await page.close();
+    return hrefs.map((href) => href.split('?')[0]);
+  };
+  assert.deepEqual(await links(tokens.owner), ['/board', '/console', '/owner']);
+  assert.deepEqual(await links(tokens.dashboard), ['/board']);
+});
+
 test('a walk-in added in the console is on the board within a second, then started and completed', async () => {
   await consolePage.fill('#customer-name', 'Dana');
   await consolePage.check('#services input[value="HC"]');

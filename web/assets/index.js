@@ -1,5 +1,5 @@
 // The index: the screens this token may open, for the salon it is for. Without a token, the sign-in form.
-import {$, h, signedIn, signOut} from './app.js';
+import {$, api, h, salonPath, signedIn, signOut} from './app.js';
 
 const screens = [
   {path: '/board', name: 'Queue board', what: 'For the TV on the wall: who is served, who is next, how long.',
@@ -17,8 +17,15 @@ if (session) {
   const q = `?salon=${encodeURIComponent(salon)}`;
   const links = screens.filter((s) => s.roles.includes(claims.role)).map((s) =>
     h('a', {class: 'card', href: s.path + q}, h('strong', {}, s.name), h('p', {}, s.what)));
+  const title = h('h2', {}, `Salon ${salon}`);
   $('#main').replaceChildren(
-    h('h2', {}, `Salon ${salon}`),
+    title,
     h('nav', {class: 'screens', 'aria-label': 'Screens'}, links),
     h('p', {}, h('button', {class: 'secondary', type: 'button', onclick: () => { signOut(); location.reload(); }}, 'Sign out')));
+  // The salon's own name once its queue answers (the id stays if it does not: the links work either way).
+  api('GET', salonPath(salon, '/queue')).then((r) => {
+    if (r.body && r.body.name) {
+      title.textContent = `${r.body.name} (${salon})`;
+    }
+  }).catch(() => {});
 }
