@@ -88,6 +88,7 @@ void rebuilder::run(projection& p) {
     auto rebuilt = events ? engine::runtime::rebuild(p.live, p.gens, **events, p.target.open,
                                                      [this, &p](auto const& progress) { return record(p, progress); })
                           : std::unexpected("the events log's reader: " + events.error());
+    events = std::unexpected(std::string{}); // a Kafka reader closes here, not under the lock status() takes
     std::scoped_lock lock{mutex_};
     p.status.finished = std::chrono::system_clock::now();
     if (rebuilt) {

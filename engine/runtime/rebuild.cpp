@@ -9,6 +9,7 @@ namespace salonq::engine::runtime {
 namespace {
 
 namespace fs = std::filesystem;
+constexpr int unheld_passes = 2;
 
 // The fresh generation, folded from offset 0 to where the live store is (never ahead of it: the swap catches the
 // fresh store up to the live one, never back).
@@ -37,11 +38,15 @@ build(fs::path const& dir, rebuildable const& live, log::reader& events, store_o
 // (what arrived meanwhile) with `live`'s folds held, then the swap.
 [[nodiscard]] std::expected<void, std::string> swap_in(rebuildable& live, rebuildable& fresh, log::reader& events,
                                                        fold_progress const& keep_going) {
-    if (auto folded = fresh.fold_until(events, live.next_offsets(), keep_going); !folded) {
-        return folded;
+    // Twice unheld when the first pass was long enough for much to arrive: the held stretch is then only what came
+    // during the second, which matters when each read is a round trip to a broker (Kafka mode) and readers wait.
+    for (int pass = 0; pass < unheld_passes && fresh.next_offsets() != live.next_offsets(); ++pass) {
+        if (auto folded = fresh.fold_until(events, live.next_offsets(), keep_going); !folded) {
+            return folded;
+        }
     }
     return live.swap_with(fresh, [&](std::span<offset_t const> offsets) -> std::expected<void, std::string> {
-        if (auto folded = fresh.fold_until(events, offsets, {}); !folded) {
+        if (auto folded = fresh.fold_until(events, offsets, keep_going); !folded) {
             return folded;
         }
         if (!std::ranges::equal(fresh.next_offsets(), offsets)) {
@@ -72,7 +77,9 @@ std::expected<void, std::string> rebuild(rebuildable& live, generations const& g
     if (!ends) {
         return std::unexpected(ends.error());
     }
-    if (auto caught = live.fold_until(events, *ends, {}); !caught) {
+    rebuild_progress progress;
+    auto const keep_going = [&](std::size_t) { return !observe || observe(progress); }; // a stop still stops it
+    if (auto caught = live.fold_until(events, *ends, keep_going); !caught) {
         return caught;
     }
     auto const dir = gens.next();
@@ -84,12 +91,10 @@ std::expected<void, std::string> rebuild(rebuildable& live, generations const& g
         fs::remove_all(*dir, ignored);
         return std::unexpected(std::move(why));
     };
-    rebuild_progress progress;
     auto fresh = build(*dir, live, events, open, progress, observe);
     if (!fresh) {
         return discard(fresh.error());
     }
-    auto const keep_going = [&](std::size_t) { return !observe || observe(progress); }; // a stop still stops it
     if (auto swapped = swap_in(live, **fresh, events, keep_going); !swapped) {
         fresh->reset();
         return discard(swapped.error());
