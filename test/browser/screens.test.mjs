@@ -4,7 +4,8 @@
 // 1920x1080 go to $SALONQ_ARTIFACTS.
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
-import {Server, openSalon, launchBrowser, open, screenshot, axe, sleep} from './harness.mjs';
+import {execFileSync} from 'node:child_process';
+import {Server, openSalon, launchBrowser, open, screenshot, axe, sleep, binary} from './harness.mjs';
 
 const salon = 'browser';
 const server = new Server();
@@ -34,7 +35,13 @@ async function settled(page) {
 // The row of a ticket in one of the console's tables.
 const row = (page, list, token) => page.locator(`#${list} tr`, {has: page.locator('.token', {hasText: token})});
 
+// A salon with history: three simulated days from 2026-11-02 (engine/sim), written before the server starts.
+const past = 'past-0001';
+const pastDays = {from: '2026-11-01', to: '2026-11-05'};
+
 before(async () => {
+  execFileSync(binary, ['--data', server.data, 'simulate', '--salons', '1', '--days', '3', '--prefix', 'past', '--quiet'],
+    {stdio: 'ignore'});
   await server.start();
   admin = server.token('--role', 'admin', '--all-salons', '--ttl', '1h');
   await openSalon(server, admin, salon, {priorityDailyLimit: 1});
@@ -280,6 +287,88 @@ test('the owner view shows the day, its charts, the priority audit, the accuracy
   assert.doesNotMatch(await page.locator('#staffing').textContent(), /HTTP|undefined|null/);
   assert.deepEqual(page.problems, []);
   await page.close();
+});
+
+// What the owner view shows for a period, as the test reads it: each figure by its label, each chart's caption.
+async function ownerShows(page) {
+  const figures = Object.fromEntries(await page.locator('#figures .figure').evaluateAll((els) =>
+    els.map((el) => [el.querySelector('span').textContent, el.querySelector('b').textContent])));
+  const caption = (id) => page.locator(`${id} figcaption`).textContent();
+  return {figures, arrivals: await caption('#arrivals'), waits: await caption('#waits'), staff: await caption('#staff'),
+    arrivalsTitle: await page.locator('#arrivals svg').getAttribute('aria-label')};
+}
+
+// What it should show for the days /stats answers (the sums over the days with visits; charts by day).
+function ownerExpects(days, staffNames) {
+  const sum = (f) => days.reduce((acc, d) => acc + (d[f] || 0), 0);
+  const min = (ms) => (ms === null || ms === undefined ? null : Math.round(ms / 6000) / 10);
+  const fmt = (v) => (v === null ? '—' : `${v < 10 ? Math.round(v * 10) / 10 : Math.round(v)} min`);
+  const served = new Map();
+  for (const d of days) for (const x of d.staff) served.set(x.staffId, (served.get(x.staffId) || 0) + x.served);
+  return {
+    figures: {'walk-ins': String(sum('walkIns')), served: String(sum('served')), cancelled: String(sum('cancelled')),
+      'no-shows': String(sum('noShows')), skips: String(sum('skips')), 'priority starts': String(sum('priorityStarts')),
+      revenue: (sum('revenueCents') / 100).toFixed(2)},
+    arrivals: days.map((d) => `${d.day.slice(5)}: walk-ins ${d.walkIns}`).join('; '),
+    waits: days.map((d) => `${d.day.slice(5)}: median ${fmt(min(d.waitMs?.p50))}, 9 in 10 under ${fmt(min(d.waitMs?.p90))}`).join('; '),
+    staff: [...served].map(([id, n]) => `${staffNames.get(id) || id}: served ${n}`).join('; '),
+    arrivalsTitle: 'Walk-ins by day',
+  };
+}
+
+async function statsOf(salonId, from, to) {
+  const r = await server.call(admin, 'GET', `/v1/salons/${salonId}/stats?from=${from}&to=${to}`);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return r.body.days.filter((d) => d.walkIns > 0 || d.served > 0);
+}
+
+test('the owner view over a past range and over 7 days shows what /stats answers for that range', async () => {
+  const names = async (salonId) => new Map((await server.call(admin, 'GET', `/v1/salons/${salonId}/queue`)).body.staff
+    .map((m) => [m.staffId, m.name]));
+  // A range in the past, typed in: the simulated salon's days.
+  const owner = server.token('--role', 'owner', '--salon', past, '--staff', 'o1', '--ttl', '1h');
+  const page = await open(browser.audit, `${server.url}/owner?salon=${past}#token=${encodeURIComponent(owner)}`);
+  await page.locator('#period-title', {hasText: 'Figures for'}).waitFor({timeout: 10000});
+  await page.locator('#figures .empty', {hasText: 'No visits'}).waitFor(); // today: nothing yet
+  await page.fill('#from', pastDays.from);
+  await page.fill('#to', pastDays.to);
+  await page.click('#period button[type=submit]');
+  await page.locator('#period-title', {hasText: `Figures from ${pastDays.from} to ${pastDays.to}`}).waitFor();
+  await page.locator('#figures .figure').first().waitFor();
+  const days = await statsOf(past, pastDays.from, pastDays.to);
+  assert.ok(days.length >= 3, `simulated days with visits: ${days.length}`);
+  const shown = await ownerShows(page);
+  assert.deepEqual(shown, ownerExpects(days, await names(past)));
+  assert.doesNotMatch(await page.locator('#figures').textContent(), /null|undefined/);
+  assert.ok(Number(shown.figures['walk-ins']) > 50, 'three busy days');
+  assert.equal(await page.locator('#arrivals svg text', {hasText: days[0].day.slice(5)}).count(), 1, 'a bar per day');
+  assert.equal(await page.locator('#accuracy table').count(), 1);
+  await screenshot(page, 'owner-past-range');
+  const found = await axe(page);
+  assert.deepEqual(found, [], 'axe-core after switching to a past range');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+
+  // The 7 days button, on the salon of these tests: today and the six days before, in the salon's time zone.
+  const mine = await open(browser.context, pageUrl('/owner', tokens.owner));
+  await mine.locator('#period-title', {hasText: 'Figures for'}).waitFor({timeout: 10000});
+  const today = await ownerShows(mine);
+  await mine.click('#period [data-days="7"]');
+  await mine.locator('#period-title', {hasText: 'Figures from'}).waitFor();
+  await mine.locator('#arrivals svg[aria-label="Walk-ins by day"]').waitFor();
+  const from = await mine.inputValue('#from');
+  const to = await mine.inputValue('#to');
+  const localToday = new Intl.DateTimeFormat('en-CA', {timeZone: 'Europe/London'}).format(new Date());
+  assert.equal(to, localToday);
+  assert.equal((Date.parse(to) - Date.parse(from)) / 86400000, 6, `${from} to ${to}: seven days`);
+  const week = await ownerShows(mine);
+  assert.doesNotMatch(await mine.locator('#figures').textContent(), /null|undefined/);
+  assert.deepEqual(week, ownerExpects(await statsOf(salon, from, to), await names(salon)));
+  assert.notEqual(week.arrivals, today.arrivals, 'the charts changed with the period');
+  assert.equal(today.figures['median wait'] !== undefined && week.figures['median wait'] === undefined, true,
+    "a day's medians, not a period's");
+  assert.deepEqual(mine.problems, []);
+  await mine.close();
 });
 
 test('a full salon fits the board at 1366x768 and 1920x1080: every chair, eight waiting and "+ more"', async () => {
