@@ -102,7 +102,7 @@ export async function launchBrowser() {
   });
   const context = await browser.newContext({viewport: {width: 1366, height: 768}});
   const audit = await browser.newContext({viewport: {width: 1366, height: 768}, bypassCSP: true});
-  return {context, audit, close: () => browser.close()};
+  return {context, audit, newContext: (options) => browser.newContext(options), close: () => browser.close()};
 }
 
 // Opens a page, failing the test on any script error or any request the page's CSP refused.

@@ -510,6 +510,29 @@ test('an expired token shows the sign-in form with the reason, and a pasted toke
   await page.close();
 });
 
+test("on a touch screen the console's buttons are 44 px targets; with a mouse they stay compact", async () => {
+  const t = await walkIn('Pia');
+  const sizes = async (page) => page.locator('#waiting button, #serving button, #skipped button, #staff button')
+    .evaluateAll((bs) => bs.map((b) => ({name: b.getAttribute('aria-label') || b.textContent,
+      height: b.getBoundingClientRect().height, width: b.getBoundingClientRect().width})));
+  const tablet = await browser.newContext({viewport: {width: 1024, height: 768}, hasTouch: true, isMobile: true});
+  const touch = await open(tablet, pageUrl('/console', tokens.manager));
+  await row(touch, 'waiting', t.token).waitFor();
+  assert.equal(await touch.evaluate(() => matchMedia('(pointer: coarse)').matches), true, 'a touch screen');
+  const big = await sizes(touch);
+  assert.ok(big.length >= 7, `buttons: ${big.length}`);
+  for (const b of big) assert.ok(b.height >= 44 && b.width >= 44, `${b.name}: ${b.width}x${b.height} px`);
+  assert.ok(await touch.evaluate(() => document.documentElement.scrollWidth <= 1024), 'the larger buttons stay on the screen');
+  await screenshot(touch, 'console-touch-1024x768');
+  assert.deepEqual(touch.problems, []);
+  await tablet.close();
+  assert.equal(await consolePage.evaluate(() => matchMedia('(pointer: coarse)').matches), false, 'a mouse');
+  const small = await sizes(consolePage);
+  assert.ok(small.some((b) => b.height < 40), 'the rule is for touch screens only');
+  const r = await server.call(tokens.manager, 'POST', `/v1/salons/${salon}/tickets/${t.ticketId}/cancel`, {});
+  assert.equal(r.status, 200);
+});
+
 test('every page at both sizes: screenshots, and no A/AA violation by axe-core', async () => {
   const t = await walkIn('Lea');
   const pages = [
