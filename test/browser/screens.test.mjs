@@ -5,7 +5,7 @@
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
-import {Server, openSalon, launchBrowser, open, screenshot, axe, sleep, binary} from './harness.mjs';
+import {Server, DroppingRelay, openSalon, launchBrowser, open, screenshot, axe, sleep, binary} from './harness.mjs';
 
 const salon = 'browser';
 const server = new Server();
@@ -476,6 +476,47 @@ test('the board recovers by itself after kill -9 and restart, and shows what hap
   assert.equal(await board.evaluate(() => performance.getEntriesByType('navigation').length), 1, 'never reloaded');
   await consolePage.locator('#state[data-state="live"]').waitFor({timeout: 10000});
 });
+
+test('a silent network drop: the board notices the quiet stream, reconnects by itself and shows the walk-in', async () => {
+  for (const w of (await queue()).waiting) { // a short line: every token fits on the board
+    const r = await server.call(tokens.manager, 'POST', `/v1/salons/${salon}/tickets/${w.ticketId}/cancel`, {});
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
+  const relay = await new DroppingRelay(server.port).start();
+  try {
+    await silentDrop(relay);
+  } finally {
+    await relay.close(); // the dead connection too: nothing of the relay outlives the test
+  }
+});
+
+async function silentDrop(relay) {
+  const tv = await open(browser.context, `${relay.url}/board?salon=${salon}#token=${encodeURIComponent(tokens.dashboard)}`,
+    {width: 1920, height: 1080});
+  await tv.locator('#state[data-state="live"]').waitFor();
+  await sleep(500);
+  await tv.evaluate(() => { // every state the board shows from now on
+    window.states = [];
+    const el = document.querySelector('#state');
+    new MutationObserver(() => window.states.push(el.dataset.state)).observe(el, {attributes: true, attributeFilter: ['data-state']});
+  });
+  relay.dropSilently();
+  const dropped = Date.now();
+  const t = await walkIn('Oli'); // during the drop
+  relay.restore(); // the network is back; the stream's connection is not, and nothing says so
+  await sleep(2000);
+  assert.equal(await tv.locator('#next .token', {hasText: t.token}).count(), 0, 'the board cannot know yet');
+  assert.equal(await tv.locator('#state').getAttribute('data-state'), 'live', 'nothing told it');
+  await tv.locator('#next .token', {hasText: t.token}).waitFor({timeout: 30000});
+  const after = (Date.now() - dropped) / 1000;
+  console.log(`silent drop: the walk-in on the board ${after.toFixed(1)} s after the drop`);
+  assert.ok(after >= 15 && after <= 26, `caught by the silence check (20 s) and reconnected at once: ${after} s`);
+  await tv.locator('#state[data-state="live"]').waitFor();
+  assert.deepEqual(await tv.evaluate(() => window.states), ['reconnecting', 'live']);
+  assert.equal(await tv.evaluate(() => performance.getEntriesByType('navigation').length), 1, 'never reloaded');
+  assert.deepEqual(tv.problems, []);
+  await tv.close();
+}
 
 test('after a restart into another build, the board reloads itself once and goes on', async () => {
   const tv = await open(browser.context, pageUrl('/board', tokens.dashboard), {width: 1920, height: 1080});
