@@ -1,7 +1,8 @@
 // The screens in a real browser against a real server (label `browser`): the board and the console together,
-// the customer's page, a server killed and restarted under an open board, the console's stale-view and
-// double-click cases, sign-in, and axe-core over every page. Screenshots of every page at 1366x768 and
-// 1920x1080 go to $SALONQ_ARTIFACTS.
+// the customer's page, a server killed and restarted under an open board, a network that drops silently, the
+// console's stale-view and double-click cases, touch targets, the owner view over past periods, sign-in, and
+// axe-core over every page and the states that matter (dialogs, the customer's page in each state, a full board,
+// a past period). Screenshots of every page at 1366x768 and 1920x1080 go to $SALONQ_ARTIFACTS.
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
@@ -405,6 +406,12 @@ test('a full salon fits the board at 1366x768 and 1920x1080: every chair, eight 
     assert.deepEqual(tv.problems, []);
     await tv.close();
   }
+  const audited = await open(browser.audit, `${server.url}/board?salon=${wall}#token=${encodeURIComponent(dashboard)}`,
+    {width: 1920, height: 1080});
+  await audited.locator('#serving li').nth(staff.length - 1).waitFor();
+  await audited.locator('#next .more').waitFor();
+  assert.deepEqual(await axe(audited), [], 'axe-core on a full board');
+  await audited.close();
 });
 
 test('a board whose token is not for its salon asks for another, in plain words', async () => {
@@ -572,6 +579,51 @@ test("on a touch screen the console's buttons are 44 px targets; with a mouse th
   assert.ok(small.some((b) => b.height < 40), 'the rule is for touch screens only');
   const r = await server.call(tokens.manager, 'POST', `/v1/salons/${salon}/tickets/${t.ticketId}/cancel`, {});
   assert.equal(r.status, 200);
+});
+
+test("no A/AA violation in the other states: the console's dialogs, the customer page in each state at 360x740", async () => {
+  const found = [];
+  const audit = async (page, name) => { for (const v of await axe(page)) found.push({page: name, ...v}); };
+  // The console with the complete (amount) and skip (reason) dialogs open.
+  const serving = await walkIn('Quin');
+  const waiting = await walkIn('Rae');
+  const free = (await queue()).staff.find((m) => m.onDuty && !m.serving);
+  assert.equal((await server.call(tokens.manager, 'POST', `/v1/salons/${salon}/tickets/${serving.ticketId}/start`,
+    {staffId: free.staffId})).status, 200);
+  const desk = await open(browser.audit, pageUrl('/console', tokens.manager));
+  await row(desk, 'serving', serving.token).getByRole('button', {name: `Complete ${serving.token}`}).click();
+  await desk.locator('#dialog[open] #amount').waitFor();
+  await screenshot(desk, 'console-dialog-complete');
+  await audit(desk, 'console, complete dialog');
+  await desk.keyboard.press('Escape');
+  await desk.locator('#dialog[open]').waitFor({state: 'detached'});
+  await row(desk, 'waiting', waiting.token).getByRole('button', {name: `Skip ${waiting.token}`}).click();
+  await desk.locator('#dialog[open] #skip-reason').waitFor();
+  await screenshot(desk, 'console-dialog-skip');
+  await audit(desk, 'console, skip dialog');
+  await desk.keyboard.press('Escape');
+  assert.deepEqual(desk.problems, []);
+  await desk.close();
+
+  // The customer's page: waiting, called, skipped, over.
+  const skipped = await walkIn('Sol');
+  const over = await walkIn('Tom');
+  const call = (t, what, body) => server.call(tokens.manager, 'POST', `/v1/salons/${salon}/tickets/${t.ticketId}/${what}`, body);
+  assert.equal((await call(skipped, 'skip', {reason: 'Not here when called'})).status, 200);
+  assert.equal((await call(over, 'cancel', {})).status, 200);
+  const states = [[waiting, 'waiting', 'in line|You are next'], [serving, 'called', 'your turn'],
+    [skipped, 'skipped', 'see the front desk'], [over, 'over', 'cancelled']];
+  for (const [t, name, status] of states) {
+    const phone = await open(browser.audit, server.url + t.link.replace('/v1/public/tickets/', '/t/'), {width: 360, height: 740});
+    await phone.locator('#status', {hasText: new RegExp(status)}).waitFor({timeout: 5000});
+    await sleep(300);
+    await screenshot(phone, `customer-${name}-360x740`);
+    await audit(phone, `customer, ${name}`);
+    assert.deepEqual(phone.problems, []);
+    await phone.close();
+  }
+  assert.deepEqual(found, [], 'axe-core: no A/AA violations');
+  assert.equal((await call(serving, 'complete', {})).status, 200);
 });
 
 test('every page at both sizes: screenshots, and no A/AA violation by axe-core', async () => {
