@@ -4,6 +4,7 @@
 import {spawn, execFileSync} from 'node:child_process';
 import {mkdtempSync, rmSync, mkdirSync} from 'node:fs';
 import {tmpdir} from 'node:os';
+import net from 'node:net';
 import {join} from 'node:path';
 
 export const binary = process.env.SALONQ_BINARY;
@@ -102,7 +103,7 @@ export async function launchBrowser() {
   });
   const context = await browser.newContext({viewport: {width: 1366, height: 768}});
   const audit = await browser.newContext({viewport: {width: 1366, height: 768}, bypassCSP: true});
-  return {context, audit, close: () => browser.close()};
+  return {context, audit, newContext: (options) => browser.newContext(options), close: () => browser.close()};
 }
 
 // Opens a page, failing the test on any script error or any request the page's CSP refused.
@@ -133,6 +134,59 @@ export async function axe(page) {
       nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' '))}));
   });
   return result;
+}
+
+// A TCP relay in front of the server, whose network can drop silently: dropSilently() stops every connection open
+// then from carrying a byte either way, without a close or a reset (a Wi-Fi that reassociates, a router that
+// restarts); new connections meanwhile go nowhere. restore() brings the network back for new connections: the
+// connection that held a live stream (its last request was GET …/live) stays dead and silent, as it is after such a
+// drop; the others, idle in the browser's pool, are reset, so a reconnect is not a second silence on a reused one.
+export class DroppingRelay {
+  constructor(port) {
+    this.port = port;
+    this.links = new Set();
+    this.down = false;
+  }
+
+  async start() {
+    this.server = net.createServer((client) => this.link(client));
+    await new Promise((r) => this.server.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${this.server.address().port}`;
+    return this;
+  }
+
+  link(client) {
+    const link = {client, upstream: null, dead: this.down, live: false};
+    this.links.add(link);
+    client.on('error', () => {});
+    client.on('close', () => { link.upstream?.destroy(); this.links.delete(link); });
+    if (link.dead) return;
+    link.upstream = net.connect(this.port, '127.0.0.1');
+    link.upstream.on('error', () => {});
+    link.upstream.on('close', () => { if (!link.dead) client.destroy(); });
+    client.on('data', (d) => {
+      if (link.dead) return;
+      const request = /^[A-Z]+ (\S+) HTTP/.exec(d.toString('latin1', 0, 200));
+      if (request) link.live = /\/live(\?|$)/.test(request[1]);
+      link.upstream.write(d);
+    });
+    link.upstream.on('data', (d) => { if (!link.dead) client.write(d); });
+  }
+
+  dropSilently() {
+    this.down = true;
+    for (const link of this.links) link.dead = true;
+  }
+
+  restore() {
+    this.down = false;
+    for (const link of this.links) if (!link.live) link.client.destroy();
+  }
+
+  async close() {
+    for (const link of this.links) { link.client.destroy(); link.upstream?.destroy(); }
+    await new Promise((r) => this.server.close(r));
+  }
 }
 
 export {sleep};

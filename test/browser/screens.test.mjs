@@ -1,10 +1,12 @@
 // The screens in a real browser against a real server (label `browser`): the board and the console together,
-// the customer's page, a server killed and restarted under an open board, the console's stale-view and
-// double-click cases, sign-in, and axe-core over every page. Screenshots of every page at 1366x768 and
-// 1920x1080 go to $SALONQ_ARTIFACTS.
+// the customer's page, a server killed and restarted under an open board, a network that drops silently, the
+// console's stale-view and double-click cases, touch targets, the owner view over past periods, sign-in, and
+// axe-core over every page and the states that matter (dialogs, the customer's page in each state, a full board,
+// a past period). Screenshots of every page at 1366x768 and 1920x1080 go to $SALONQ_ARTIFACTS.
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
-import {Server, openSalon, launchBrowser, open, screenshot, axe, sleep} from './harness.mjs';
+import {execFileSync} from 'node:child_process';
+import {Server, DroppingRelay, openSalon, launchBrowser, open, screenshot, axe, sleep, binary} from './harness.mjs';
 
 const salon = 'browser';
 const server = new Server();
@@ -34,7 +36,13 @@ async function settled(page) {
 // The row of a ticket in one of the console's tables.
 const row = (page, list, token) => page.locator(`#${list} tr`, {has: page.locator('.token', {hasText: token})});
 
+// A salon with history: three simulated days from 2026-11-02 (engine/sim), written before the server starts.
+const past = 'past-0001';
+const pastDays = {from: '2026-11-01', to: '2026-11-05'};
+
 before(async () => {
+  execFileSync(binary, ['--data', server.data, 'simulate', '--salons', '1', '--days', '3', '--prefix', 'past', '--quiet'],
+    {stdio: 'ignore'});
   await server.start();
   admin = server.token('--role', 'admin', '--all-salons', '--ttl', '1h');
   await openSalon(server, admin, salon, {priorityDailyLimit: 1});
@@ -282,6 +290,88 @@ test('the owner view shows the day, its charts, the priority audit, the accuracy
   await page.close();
 });
 
+// What the owner view shows for a period, as the test reads it: each figure by its label, each chart's caption.
+async function ownerShows(page) {
+  const figures = Object.fromEntries(await page.locator('#figures .figure').evaluateAll((els) =>
+    els.map((el) => [el.querySelector('span').textContent, el.querySelector('b').textContent])));
+  const caption = (id) => page.locator(`${id} figcaption`).textContent();
+  return {figures, arrivals: await caption('#arrivals'), waits: await caption('#waits'), staff: await caption('#staff'),
+    arrivalsTitle: await page.locator('#arrivals svg').getAttribute('aria-label')};
+}
+
+// What it should show for the days /stats answers (the sums over the days with visits; charts by day).
+function ownerExpects(days, staffNames) {
+  const sum = (f) => days.reduce((acc, d) => acc + (d[f] || 0), 0);
+  const min = (ms) => (ms === null || ms === undefined ? null : Math.round(ms / 6000) / 10);
+  const fmt = (v) => (v === null ? '—' : `${v < 10 ? Math.round(v * 10) / 10 : Math.round(v)} min`);
+  const served = new Map();
+  for (const d of days) for (const x of d.staff) served.set(x.staffId, (served.get(x.staffId) || 0) + x.served);
+  return {
+    figures: {'walk-ins': String(sum('walkIns')), served: String(sum('served')), cancelled: String(sum('cancelled')),
+      'no-shows': String(sum('noShows')), skips: String(sum('skips')), 'priority starts': String(sum('priorityStarts')),
+      revenue: (sum('revenueCents') / 100).toFixed(2)},
+    arrivals: days.map((d) => `${d.day.slice(5)}: walk-ins ${d.walkIns}`).join('; '),
+    waits: days.map((d) => `${d.day.slice(5)}: median ${fmt(min(d.waitMs?.p50))}, 9 in 10 under ${fmt(min(d.waitMs?.p90))}`).join('; '),
+    staff: [...served].map(([id, n]) => `${staffNames.get(id) || id}: served ${n}`).join('; '),
+    arrivalsTitle: 'Walk-ins by day',
+  };
+}
+
+async function statsOf(salonId, from, to) {
+  const r = await server.call(admin, 'GET', `/v1/salons/${salonId}/stats?from=${from}&to=${to}`);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return r.body.days.filter((d) => d.walkIns > 0 || d.served > 0);
+}
+
+test('the owner view over a past range and over 7 days shows what /stats answers for that range', async () => {
+  const names = async (salonId) => new Map((await server.call(admin, 'GET', `/v1/salons/${salonId}/queue`)).body.staff
+    .map((m) => [m.staffId, m.name]));
+  // A range in the past, typed in: the simulated salon's days.
+  const owner = server.token('--role', 'owner', '--salon', past, '--staff', 'o1', '--ttl', '1h');
+  const page = await open(browser.audit, `${server.url}/owner?salon=${past}#token=${encodeURIComponent(owner)}`);
+  await page.locator('#period-title', {hasText: 'Figures for'}).waitFor({timeout: 10000});
+  await page.locator('#figures .empty', {hasText: 'No visits'}).waitFor(); // today: nothing yet
+  await page.fill('#from', pastDays.from);
+  await page.fill('#to', pastDays.to);
+  await page.click('#period button[type=submit]');
+  await page.locator('#period-title', {hasText: `Figures from ${pastDays.from} to ${pastDays.to}`}).waitFor();
+  await page.locator('#figures .figure').first().waitFor();
+  const days = await statsOf(past, pastDays.from, pastDays.to);
+  assert.ok(days.length >= 3, `simulated days with visits: ${days.length}`);
+  const shown = await ownerShows(page);
+  assert.deepEqual(shown, ownerExpects(days, await names(past)));
+  assert.doesNotMatch(await page.locator('#figures').textContent(), /null|undefined/);
+  assert.ok(Number(shown.figures['walk-ins']) > 50, 'three busy days');
+  assert.equal(await page.locator('#arrivals svg text', {hasText: days[0].day.slice(5)}).count(), 1, 'a bar per day');
+  assert.equal(await page.locator('#accuracy table').count(), 1);
+  await screenshot(page, 'owner-past-range');
+  const found = await axe(page);
+  assert.deepEqual(found, [], 'axe-core after switching to a past range');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+
+  // The 7 days button, on the salon of these tests: today and the six days before, in the salon's time zone.
+  const mine = await open(browser.context, pageUrl('/owner', tokens.owner));
+  await mine.locator('#period-title', {hasText: 'Figures for'}).waitFor({timeout: 10000});
+  const today = await ownerShows(mine);
+  await mine.click('#period [data-days="7"]');
+  await mine.locator('#period-title', {hasText: 'Figures from'}).waitFor();
+  await mine.locator('#arrivals svg[aria-label="Walk-ins by day"]').waitFor();
+  const from = await mine.inputValue('#from');
+  const to = await mine.inputValue('#to');
+  const localToday = new Intl.DateTimeFormat('en-CA', {timeZone: 'Europe/London'}).format(new Date());
+  assert.equal(to, localToday);
+  assert.equal((Date.parse(to) - Date.parse(from)) / 86400000, 6, `${from} to ${to}: seven days`);
+  const week = await ownerShows(mine);
+  assert.doesNotMatch(await mine.locator('#figures').textContent(), /null|undefined/);
+  assert.deepEqual(week, ownerExpects(await statsOf(salon, from, to), await names(salon)));
+  assert.notEqual(week.arrivals, today.arrivals, 'the charts changed with the period');
+  assert.equal(today.figures['median wait'] !== undefined && week.figures['median wait'] === undefined, true,
+    "a day's medians, not a period's");
+  assert.deepEqual(mine.problems, []);
+  await mine.close();
+});
+
 test('a full salon fits the board at 1366x768 and 1920x1080: every chair, eight waiting and "+ more"', async () => {
   const wall = 'wall';
   await openSalon(server, admin, wall);
@@ -316,6 +406,12 @@ test('a full salon fits the board at 1366x768 and 1920x1080: every chair, eight 
     assert.deepEqual(tv.problems, []);
     await tv.close();
   }
+  const audited = await open(browser.audit, `${server.url}/board?salon=${wall}#token=${encodeURIComponent(dashboard)}`,
+    {width: 1920, height: 1080});
+  await audited.locator('#serving li').nth(staff.length - 1).waitFor();
+  await audited.locator('#next .more').waitFor();
+  assert.deepEqual(await axe(audited), [], 'axe-core on a full board');
+  await audited.close();
 });
 
 test('a board whose token is not for its salon asks for another, in plain words', async () => {
@@ -388,6 +484,47 @@ test('the board recovers by itself after kill -9 and restart, and shows what hap
   await consolePage.locator('#state[data-state="live"]').waitFor({timeout: 10000});
 });
 
+test('a silent network drop: the board notices the quiet stream, reconnects by itself and shows the walk-in', async () => {
+  for (const w of (await queue()).waiting) { // a short line: every token fits on the board
+    const r = await server.call(tokens.manager, 'POST', `/v1/salons/${salon}/tickets/${w.ticketId}/cancel`, {});
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
+  const relay = await new DroppingRelay(server.port).start();
+  try {
+    await silentDrop(relay);
+  } finally {
+    await relay.close(); // the dead connection too: nothing of the relay outlives the test
+  }
+});
+
+async function silentDrop(relay) {
+  const tv = await open(browser.context, `${relay.url}/board?salon=${salon}#token=${encodeURIComponent(tokens.dashboard)}`,
+    {width: 1920, height: 1080});
+  await tv.locator('#state[data-state="live"]').waitFor();
+  await sleep(500);
+  await tv.evaluate(() => { // every state the board shows from now on
+    window.states = [];
+    const el = document.querySelector('#state');
+    new MutationObserver(() => window.states.push(el.dataset.state)).observe(el, {attributes: true, attributeFilter: ['data-state']});
+  });
+  relay.dropSilently();
+  const dropped = Date.now();
+  const t = await walkIn('Oli'); // during the drop
+  relay.restore(); // the network is back; the stream's connection is not, and nothing says so
+  await sleep(2000);
+  assert.equal(await tv.locator('#next .token', {hasText: t.token}).count(), 0, 'the board cannot know yet');
+  assert.equal(await tv.locator('#state').getAttribute('data-state'), 'live', 'nothing told it');
+  await tv.locator('#next .token', {hasText: t.token}).waitFor({timeout: 30000});
+  const after = (Date.now() - dropped) / 1000;
+  console.log(`silent drop: the walk-in on the board ${after.toFixed(1)} s after the drop`);
+  assert.ok(after >= 15 && after <= 26, `caught by the silence check (20 s) and reconnected at once: ${after} s`);
+  await tv.locator('#state[data-state="live"]').waitFor();
+  assert.deepEqual(await tv.evaluate(() => window.states), ['reconnecting', 'live']);
+  assert.equal(await tv.evaluate(() => performance.getEntriesByType('navigation').length), 1, 'never reloaded');
+  assert.deepEqual(tv.problems, []);
+  await tv.close();
+}
+
 test('after a restart into another build, the board reloads itself once and goes on', async () => {
   const tv = await open(browser.context, pageUrl('/board', tokens.dashboard), {width: 1920, height: 1080});
   await tv.locator('#state[data-state="live"]').waitFor();
@@ -419,6 +556,74 @@ test('an expired token shows the sign-in form with the reason, and a pasted toke
   await page.locator('#state[data-state="live"]').waitFor();
   assert.deepEqual(page.problems, []);
   await page.close();
+});
+
+test("on a touch screen the console's buttons are 44 px targets; with a mouse they stay compact", async () => {
+  const t = await walkIn('Pia');
+  const sizes = async (page) => page.locator('#waiting button, #serving button, #skipped button, #staff button')
+    .evaluateAll((bs) => bs.map((b) => ({name: b.getAttribute('aria-label') || b.textContent,
+      height: b.getBoundingClientRect().height, width: b.getBoundingClientRect().width})));
+  const tablet = await browser.newContext({viewport: {width: 1024, height: 768}, hasTouch: true, isMobile: true});
+  const touch = await open(tablet, pageUrl('/console', tokens.manager));
+  await row(touch, 'waiting', t.token).waitFor();
+  assert.equal(await touch.evaluate(() => matchMedia('(pointer: coarse)').matches), true, 'a touch screen');
+  const big = await sizes(touch);
+  assert.ok(big.length >= 7, `buttons: ${big.length}`);
+  for (const b of big) assert.ok(b.height >= 44 && b.width >= 44, `${b.name}: ${b.width}x${b.height} px`);
+  assert.ok(await touch.evaluate(() => document.documentElement.scrollWidth <= 1024), 'the larger buttons stay on the screen');
+  await screenshot(touch, 'console-touch-1024x768');
+  assert.deepEqual(touch.problems, []);
+  await tablet.close();
+  assert.equal(await consolePage.evaluate(() => matchMedia('(pointer: coarse)').matches), false, 'a mouse');
+  const small = await sizes(consolePage);
+  assert.ok(small.some((b) => b.height < 40), 'the rule is for touch screens only');
+  const r = await server.call(tokens.manager, 'POST', `/v1/salons/${salon}/tickets/${t.ticketId}/cancel`, {});
+  assert.equal(r.status, 200);
+});
+
+test("no A/AA violation in the other states: the console's dialogs, the customer page in each state at 360x740", async () => {
+  const found = [];
+  const audit = async (page, name) => { for (const v of await axe(page)) found.push({page: name, ...v}); };
+  // The console with the complete (amount) and skip (reason) dialogs open.
+  const serving = await walkIn('Quin');
+  const waiting = await walkIn('Rae');
+  const free = (await queue()).staff.find((m) => m.onDuty && !m.serving);
+  assert.equal((await server.call(tokens.manager, 'POST', `/v1/salons/${salon}/tickets/${serving.ticketId}/start`,
+    {staffId: free.staffId})).status, 200);
+  const desk = await open(browser.audit, pageUrl('/console', tokens.manager));
+  await row(desk, 'serving', serving.token).getByRole('button', {name: `Complete ${serving.token}`}).click();
+  await desk.locator('#dialog[open] #amount').waitFor();
+  await screenshot(desk, 'console-dialog-complete');
+  await audit(desk, 'console, complete dialog');
+  await desk.keyboard.press('Escape');
+  await desk.locator('#dialog[open]').waitFor({state: 'detached'});
+  await row(desk, 'waiting', waiting.token).getByRole('button', {name: `Skip ${waiting.token}`}).click();
+  await desk.locator('#dialog[open] #skip-reason').waitFor();
+  await screenshot(desk, 'console-dialog-skip');
+  await audit(desk, 'console, skip dialog');
+  await desk.keyboard.press('Escape');
+  assert.deepEqual(desk.problems, []);
+  await desk.close();
+
+  // The customer's page: waiting, called, skipped, over.
+  const skipped = await walkIn('Sol');
+  const over = await walkIn('Tom');
+  const call = (t, what, body) => server.call(tokens.manager, 'POST', `/v1/salons/${salon}/tickets/${t.ticketId}/${what}`, body);
+  assert.equal((await call(skipped, 'skip', {reason: 'Not here when called'})).status, 200);
+  assert.equal((await call(over, 'cancel', {})).status, 200);
+  const states = [[waiting, 'waiting', 'in line|You are next'], [serving, 'called', 'your turn'],
+    [skipped, 'skipped', 'see the front desk'], [over, 'over', 'cancelled']];
+  for (const [t, name, status] of states) {
+    const phone = await open(browser.audit, server.url + t.link.replace('/v1/public/tickets/', '/t/'), {width: 360, height: 740});
+    await phone.locator('#status', {hasText: new RegExp(status)}).waitFor({timeout: 5000});
+    await sleep(300);
+    await screenshot(phone, `customer-${name}-360x740`);
+    await audit(phone, `customer, ${name}`);
+    assert.deepEqual(phone.problems, []);
+    await phone.close();
+  }
+  assert.deepEqual(found, [], 'axe-core: no A/AA violations');
+  assert.equal((await call(serving, 'complete', {})).status, 200);
 });
 
 test('every page at both sizes: screenshots, and no A/AA violation by axe-core', async () => {

@@ -246,8 +246,9 @@ async function reloadIfUpgraded() {
 // Follows a salon's queue: onView(view) for the current view and every change, in seq order; onState('live' |
 // 'reconnecting' | 'signed-out' | 'failed', error). Server-Sent Events read with fetch (so the token goes in a
 // header, not the address); after a drop or a server restart it reconnects with Last-Event-ID, so nothing is
-// missed and the page never reloads. A connection that shows nothing for three heartbeats, before or after its
-// headers, is taken as dead. Answers that retrying cannot mend (401, 403, 404) end it with onState('failed').
+// missed and the page never reloads. A connection that shows nothing for 20 s (the server writes at least every
+// 15 s, a heartbeat), before or after its headers, is taken as dead: a board on the wall is frozen for 20 s at
+// most after a network that dropped without a reset. Answers that retrying cannot mend (401, 403, 404) end it with onState('failed').
 // Returns stop(); signing out stops it too.
 export function followQueue(salon, {onView, onState}) {
   let lastSeq = null;
@@ -255,7 +256,7 @@ export function followQueue(salon, {onView, onState}) {
   let controller = null;
   let watchdog = null;
   let wentLive = false; // this connection reached the stream
-  const quiet = 45000;
+  const quiet = 20000; // a heartbeat's 15 s and 5 s of slack
 
   const arm = () => {
     clearTimeout(watchdog);

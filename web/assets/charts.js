@@ -14,7 +14,7 @@ const svg = (tag, attrs = {}, text) => {
 export function barChart({labels, series, format = String, title}) {
   const width = 640;
   const height = 220;
-  const left = 48;
+  const left = 60; // room for the longest axis label, "110 min"
   const bottom = 28;
   const top = 10;
   const max = Math.max(1, ...series.flatMap((s) => s.values.filter((v) => v !== null && v !== undefined)));

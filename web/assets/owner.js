@@ -27,7 +27,7 @@ function figure(value, label) {
 function renderFigures(days, single) {
   const d = single ? days[0] : null;
   const walkIns = sum(days, (x) => x.walkIns);
-  $('#figures').replaceChildren(
+  $('#figures').replaceChildren(...[ // a day's medians and busy share only: replaceChildren would write null as "null"
     figure(walkIns, 'walk-ins'),
     figure(sum(days, (x) => x.served), 'served'),
     figure(sum(days, (x) => x.cancelled), 'cancelled'),
@@ -38,7 +38,7 @@ function renderFigures(days, single) {
     d ? figure(d.waitMs ? fmtMin(min(d.waitMs.p50)) : '—', 'median wait') : null,
     d ? figure(d.waitMs ? fmtMin(min(d.waitMs.p90)) : '—', 'wait, 9 in 10 under') : null,
     d ? figure(pct(d.utilisation), 'staff busy') : null,
-  );
+  ].filter(Boolean));
 }
 
 function renderCharts(days, single) {
