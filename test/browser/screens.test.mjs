@@ -571,6 +571,16 @@ test("on a touch screen the console's buttons are 44 px targets; with a mouse th
   assert.ok(big.length >= 7, `buttons: ${big.length}`);
   for (const b of big) assert.ok(b.height >= 44 && b.width >= 44, `${b.name}: ${b.width}x${b.height} px`);
   assert.ok(await touch.evaluate(() => document.documentElement.scrollWidth <= 1024), 'the larger buttons stay on the screen');
+  // Every row's buttons inside its card, none cut off at its edge: on the touch tablet, and with a mouse at 1024 px.
+  const outside = (page) => page.evaluate(() => [...document.querySelectorAll('#waiting button, #serving button, #skipped button')]
+    .filter((b) => b.getBoundingClientRect().right > b.closest('.card').getBoundingClientRect().right + 0.5)
+    .map((b) => b.textContent));
+  assert.deepEqual(await outside(touch), [], 'touch: buttons past their card');
+  const narrow = await browser.newContext({viewport: {width: 1024, height: 768}});
+  const mouse = await open(narrow, pageUrl('/console', tokens.manager));
+  await row(mouse, 'waiting', t.token).waitFor();
+  assert.deepEqual(await outside(mouse), [], 'mouse at 1024 px: buttons past their card');
+  await narrow.close();
   await screenshot(touch, 'console-touch-1024x768');
   assert.deepEqual(touch.problems, []);
   await tablet.close();
