@@ -121,6 +121,10 @@ TEST_CASE("notifications over HTTP: the webhook set over HTTP is called, signed;
         CHECK(h.find(",v1=") != std::string::npos);
     }
 
+    // The receiver counts a notification as it answers; the notifier marks it delivered (out of the outbox, then
+    // counted) only once that answer reaches it: wait for both, not a fixed time.
+    REQUIRE(
+        eventually(owner, std::string{settings_path}, [](std::string const& b) { return int_at(b, "/pending") == 0; }));
     auto const got = owner.get(std::string{settings_path});
     REQUIRE(got.status == 200);
     CHECK(got.body.find(R"("configured":true)") != std::string::npos);
@@ -133,7 +137,9 @@ TEST_CASE("notifications over HTTP: the webhook set over HTTP is called, signed;
         CHECK(a.status == 200);
         CHECK(a.body.find(secret) == std::string::npos);
     }
-    CHECK(admin.get("/metrics").body.find("salonq_notify_delivered_total 2") != std::string::npos);
+    CHECK(eventually(admin, "/metrics", [](std::string const& b) {
+        return b.find("salonq_notify_delivered_total 2") != std::string::npos;
+    }));
 
     // Those who may set the webhook read it whole; an analyst reads the scheme and host only (hooks carry secrets
     // in their paths).

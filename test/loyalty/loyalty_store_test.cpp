@@ -9,6 +9,7 @@
 #include "loyalty/run/loyalty_consumer.hpp"
 #include "loyalty/store/loyalty_store.hpp"
 #include "test/engine/scenario.hpp"
+#include "test/support/overlap.hpp"
 #include "test/support/process.hpp"
 
 #include <doctest/doctest.h>
@@ -347,8 +348,12 @@ TEST_CASE("loyalty rebuild: while completions keep coming and a consumer folds t
     std::ignore = w.caught_up();
     loyalty::loyalty_consumer consumer{*w.store, w.engine->events(), milliseconds{2}};
     std::atomic<int> visits{0};
+    rebuild_overlap overlap{[&] { return static_cast<std::size_t>(visits.load()); }};
     std::thread traffic{[&] {
         for (int i = 40; i < 120; ++i) {
+            if (i == 50) { // the rest during the rebuild, however late this thread is switched in
+                overlap.wait_for_rebuild();
+            }
             visit(i);
             consumer.wake();
             ++visits;
@@ -370,7 +375,7 @@ TEST_CASE("loyalty rebuild: while completions keep coming and a consumer folds t
     }
     auto const before = visits.load();
     auto rebuilt = engine::runtime::rebuild(*w.store, engine::runtime::generations{w.dir / "loyalty"},
-                                            w.engine->events(), ledger_opener);
+                                            w.engine->events(), ledger_opener, overlap.observer());
     CHECK_MESSAGE(visits.load() > before, "nothing came during the rebuild");
     traffic.join();
     done = true;

@@ -6,6 +6,7 @@
 #include "engine/runtime/rebuild.hpp"
 #include "projections/stats_store/stats_consumer.hpp"
 #include "test/projections/stats_fixture.hpp"
+#include "test/support/overlap.hpp"
 
 #include <doctest/doctest.h>
 
@@ -137,8 +138,12 @@ TEST_SUITE("projections.stats_store") {
         REQUIRE(store);
         projections::stats_store::stats_consumer consumer{**store, log, std::chrono::milliseconds{1}};
         std::atomic<std::size_t> appended{head};
+        rebuild_overlap overlap{[&] { return appended.load(); }};
         std::thread feed{[&] {
             for (std::size_t i = head; i < events.size(); ++i) {
+                if (i == head + 20) { // the rest during the rebuild, however late this thread is switched in
+                    overlap.wait_for_rebuild();
+                }
                 log.append(events[i]);
                 consumer.wake();
                 ++appended;
@@ -156,7 +161,7 @@ TEST_SUITE("projections.stats_store") {
             std::this_thread::yield();
         }
         auto const before = appended.load();
-        auto rebuilt = engine::runtime::rebuild(**store, gens, log, stats_opener);
+        auto rebuilt = engine::runtime::rebuild(**store, gens, log, stats_opener, overlap.observer());
         CHECK_MESSAGE(appended.load() > before, "nothing came during the rebuild");
         feed.join();
         done = true;
