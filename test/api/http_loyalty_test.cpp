@@ -64,6 +64,9 @@ TEST_CASE("http loyalty: points per salon, what each token may see, 404 that rev
     open_salon(admin, "s2", R"({"loyaltyCentsPerPoint":100,)" + catalogue.substr(1) + "}");
     open_salon(admin, "s3", catalogue + "}");
     served(admin, "s1", 1, "cust-1", 2500); // 2 points
+    // Entries are newest first by their time (ms); on a fast disk the next three requests can all fall in the same
+    // millisecond, and entries of one time are ordered by seq and salonId, not by arrival. A later one for s2.
+    std::this_thread::sleep_for(std::chrono::milliseconds{5});
     served(admin, "s2", 1, "cust-1", 1234); // 12 points
     served(admin, "s1", 2, "cust-1", 999);  // nothing: under a point
     served(admin, "s3", 1, "cust-2", 5000);
