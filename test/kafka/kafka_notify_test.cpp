@@ -296,17 +296,14 @@ TEST_CASE("kafka notify: derived once, delivered once, through a receiver outage
 }
 
 TEST_CASE("kafka notify: PUTs of one salon's settings on two instances at once both succeed; read your write") {
-    kafka_broker broker;
-    create_topics(broker.bootstrap(), partitions);
-    auto w1 = start_worker(broker, "w1", {"--session-timeout-ms", "3000"});
-    auto const keyring = broker.dir() / "keyring.json";
-    auto const admin = issue_token(broker.dir() / "cli", keyring, {"--role", "admin", "--all-salons"});
-    api_instance a{broker, "a", keyring, {"--webhook-allow-private", "--instance", "a"}};
-    api_instance b{broker, "b", keyring, {"--webhook-allow-private", "--instance", "b"}};
+    api_cluster cluster{partitions};
+    auto const& keyring = cluster.keyring;
+    api_instance a{cluster.broker, "a", keyring, {"--webhook-allow-private", "--instance", "a"}};
+    api_instance b{cluster.broker, "b", keyring, {"--webhook-allow-private", "--instance", "b"}};
     a.wait_ready(60s);
     b.wait_ready(60s);
-    http_client ca{a.port(), admin};
-    http_client cb{b.port(), admin};
+    http_client ca{a.port(), cluster.admin};
+    http_client cb{b.port(), cluster.admin};
     std::string const salon = "k3";
     open_salon_over_http(ca, path(salon));
     auto const put = [&salon](http_client& c, std::string const& url) {
@@ -361,6 +358,5 @@ TEST_CASE("kafka notify: PUTs of one salon's settings on two instances at once b
 
     CHECK(a.stop() == 0);
     CHECK(b.stop() == 0);
-    w1->kill(SIGTERM);
-    CHECK(w1->wait() == 0);
+    CHECK(cluster.stop_worker() == 0);
 }

@@ -344,13 +344,12 @@ TEST_CASE("kafka rebuild: views, stats and ledger rebuilt while walk-ins flow; e
 }
 
 TEST_CASE("kafka rebuild: the command line rebuilds a stopped api instance's stores from salonq.events") {
-    kafka_broker broker;
-    create_topics(broker.bootstrap(), partitions);
+    api_cluster cluster{partitions};
+    auto const& broker = cluster.broker;
+    auto const& keyring = cluster.keyring;
+    auto const& admin = cluster.admin;
     temp_dir history;
     simulated_commands(history, "--salons 12 --days 2 --seed 47 --prefix c");
-    auto w1 = start_worker(broker, "w1", {"--session-timeout-ms", "3000"});
-    auto const keyring = broker.dir() / "keyring.json";
-    auto const admin = issue_token(broker.dir() / "cli", keyring, {"--role", "admin", "--all-salons"});
     auto const data = broker.dir() / "a";
 
     auto a = std::make_unique<api_instance>(broker, "a", keyring);
@@ -432,6 +431,5 @@ TEST_CASE("kafka rebuild: the command line rebuilds a stopped api instance's sto
     CHECK(balance == 8);
 
     CHECK(a->stop() == 0);
-    w1->kill(SIGTERM);
-    CHECK(w1->wait() == 0);
+    CHECK(cluster.stop_worker() == 0);
 }
