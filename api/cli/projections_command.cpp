@@ -71,8 +71,8 @@ int rebuild_store(std::filesystem::path const& data, engine::log::reader& events
         return fail(dir.error());
     }
     if (must_exist && !std::filesystem::exists(*dir)) {
-        return fail(fmt::format("nothing to rebuild in {}: {} of an api instance are kept there once it has run "
-                                "(give that instance's --data)",
+        return fail(fmt::format("nothing to rebuild in {}: an api instance keeps {} there once it has run (give "
+                                "that instance's --data)",
                                 dir->string(), target->what),
                     2);
     }
@@ -104,7 +104,7 @@ int rebuild_from_kafka(store_options const& so, kafka_options const& ko, project
     if (!events) {
         return fail(fmt::format("cannot read {}: {}", engine::kafka::events_topic, events.error().message), 2);
     }
-    return rebuild_store(so.data, **events, true, true, po);
+    return rebuild_store(so.data, **events, /*index_outcomes=*/true, /*must_exist=*/true, po);
 }
 
 } // namespace
@@ -117,7 +117,7 @@ int run_projections_rebuild(store_options const& so, kafka_options const& ko, pr
     if (!view) {
         return fail(view.error(), 2);
     }
-    return rebuild_store(so.data, (*view)->events(), false, false, po);
+    return rebuild_store(so.data, (*view)->events(), /*index_outcomes=*/false, /*must_exist=*/false, po);
 }
 
 } // namespace salonq::api
