@@ -149,6 +149,7 @@ void add_embedded_commands(CLI::App& app, options& o, commands& c) {
     c.replay = add_replay_command(app, o.ro);
     add_cluster_options(c.replay, o.ko);
     c.projections_rebuild = add_projections_command(app, o.po);
+    add_cluster_options(c.projections_rebuild, o.ko);
     c.traffic = add_traffic_command(app, o.to);
 
     c.demo = app.add_subcommand("demo", "Open a demo salon, run a simulated day through the engine, show the queue");
@@ -379,7 +380,7 @@ int run(commands const& c, options& o) {
         return run_replay(o.so, o.ko, o.ro);
     }
     if (c.projections_rebuild->parsed()) {
-        return run_projections_rebuild(o.so, o.po);
+        return run_projections_rebuild(o.so, o.ko, o.po);
     }
     if (c.traffic->parsed()) {
         return run_traffic(o.so, o.to);

@@ -1,6 +1,8 @@
 #include "api/cli/projections_command.hpp"
 
 #include "api/serve/rebuild_targets.hpp"
+#include "engine/kafka/settings.hpp"
+#include "engine/kafka/topic_log_reader.hpp"
 #include "engine/runtime/rebuild.hpp"
 #include "engine/store/rocks_store.hpp"
 #include "replay/run/progress.hpp"
@@ -40,8 +42,9 @@ CLI::App* add_projections_command(CLI::App& app, projections_options& po) {
         "projections", "The read models the server keeps: the queue views, the stats and the loyalty ledger");
     projections->require_subcommand(1);
     auto* rebuild = projections->add_subcommand(
-        "rebuild", "Fold the whole events log into a fresh store and make it current (with the server stopped; a "
-                   "running server: POST /v1/admin/projections/{name}/rebuild)");
+        "rebuild", "Fold the whole events log into a fresh store and make it current, with the server stopped (a "
+                   "running server: POST /v1/admin/projections/{name}/rebuild); with --brokers, an api instance's "
+                   "store in its --data, from salonq.events");
     rebuild
         ->add_option("name", po.name,
                      "Which projection: views (the queue views), stats (GET .../stats and .../staffing) or loyalty "
@@ -51,20 +54,27 @@ CLI::App* add_projections_command(CLI::App& app, projections_options& po) {
     return rebuild;
 }
 
-int run_projections_rebuild(store_options const& so, projections_options const& po) {
-    auto view = open_view(so);
-    if (!view) {
-        return fail(view.error(), 2);
-    }
-    auto& events = (*view)->events();
-    auto const target = rebuild_target_named(po.name, events.partition_count());
+namespace {
+
+// Rebuilds the store po.name names in `data` from `events` (the whole log as of now) and makes the fresh generation
+// current; the exit code. `index_outcomes`: the views keep the outcome index (Kafka mode's api role). `must_exist`:
+// a store that is not there yet is an error (Kafka mode: `data` is an api instance's, which made all three at start).
+int rebuild_store(std::filesystem::path const& data, engine::log::reader& events, bool index_outcomes, bool must_exist,
+                  projections_options const& po) {
+    auto const target = rebuild_target_named(po.name, events.partition_count(), index_outcomes);
     if (!target) {
         return fail(fmt::format("no projection named '{}' (one of {})", po.name, rebuild_target_names()));
     }
-    engine::runtime::generations const gens{so.data / po.name};
+    engine::runtime::generations const gens{data / po.name};
     auto const dir = gens.current();
     if (!dir) {
         return fail(dir.error());
+    }
+    if (must_exist && !std::filesystem::exists(*dir)) {
+        return fail(fmt::format("nothing to rebuild in {}: an api instance keeps {} there once it has run (give "
+                                "that instance's --data)",
+                                dir->string(), target->what),
+                    2);
     }
     auto live = target->open(*dir);
     if (!live) {
@@ -85,6 +95,29 @@ int run_projections_rebuild(store_options const& so, projections_options const& 
     std::cout << fmt::format("salonq projections rebuild: {} rebuilt into {} from {} entries\n", po.name,
                              gens.current().value_or(*dir).string(), folded);
     return 0;
+}
+
+// Kafka mode: an api instance's store, from salonq.events (every partition, read_committed, no consumer group,
+// nothing committed), through the reader a running instance's rebuilds use.
+int rebuild_from_kafka(store_options const& so, kafka_options const& ko, projections_options const& po) {
+    auto events = engine::kafka::topic_log_reader::open(kafka_settings(ko), engine::kafka::events_topic);
+    if (!events) {
+        return fail(fmt::format("cannot read {}: {}", engine::kafka::events_topic, events.error().message), 2);
+    }
+    return rebuild_store(so.data, **events, /*index_outcomes=*/true, /*must_exist=*/true, po);
+}
+
+} // namespace
+
+int run_projections_rebuild(store_options const& so, kafka_options const& ko, projections_options const& po) {
+    if (!ko.brokers.empty()) {
+        return rebuild_from_kafka(so, ko, po);
+    }
+    auto view = open_view(so);
+    if (!view) {
+        return fail(view.error(), 2);
+    }
+    return rebuild_store(so.data, (*view)->events(), /*index_outcomes=*/false, /*must_exist=*/false, po);
 }
 
 } // namespace salonq::api

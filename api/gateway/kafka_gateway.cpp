@@ -151,9 +151,9 @@ void kafka_gateway::submit(engine::command c, completion done) {
     auto const partition = engine::log::partition_for(c.salon.value(), s.views.partition_count());
     auto produced = s.producer->produce(
         partition, c.salon.value(), engine::codec::encode_client_command(c), engine::type_name(c.body),
-        [self = impl_.get(), key](std::optional<engine::kafka::error> failed) {
-            if (failed) {
-                complete_all(self->waiters.take(key), std::unexpected(gateway_error{true, failed->message}));
+        [self = impl_.get(), key](std::expected<engine::offset_t, engine::kafka::error> const& written) {
+            if (!written) {
+                complete_all(self->waiters.take(key), std::unexpected(gateway_error{true, written.error().message}));
             }
         });
     if (!produced) {

@@ -40,9 +40,11 @@ std::expected<void, std::string> produce_revocation(engine::kafka::settings cons
     }
     std::promise<std::optional<engine::kafka::error>> delivered;
     auto result = delivered.get_future();
-    auto produced = (*producer)->produce(
-        0, jti, std::to_string(until.time_since_epoch().count()), "token_revoked",
-        [&delivered](std::optional<engine::kafka::error> e) { delivered.set_value(std::move(e)); });
+    auto produced =
+        (*producer)->produce(0, jti, std::to_string(until.time_since_epoch().count()), "token_revoked",
+                             [&delivered](std::expected<engine::offset_t, engine::kafka::error> const& written) {
+                                 delivered.set_value(written ? std::nullopt : std::optional{written.error()});
+                             });
     if (!produced) {
         return std::unexpected(produced.error().message);
     }

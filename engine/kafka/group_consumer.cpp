@@ -158,23 +158,10 @@ std::expected<std::unique_ptr<group_consumer>, error> group_consumer::open(group
                                                                            partition_listener& listener) {
     auto i = std::make_unique<impl>(std::move(options), listener);
     auto const& o = i->options;
-    auto consumer = make_client(
-        o.kafka, RD_KAFKA_CONSUMER,
-        {{"group.id", o.group},
-         {"partition.assignment.strategy",
-          o.moves == group_consumer_options::handover::eager ? "range" : "cooperative-sticky"},
-         {"isolation.level", "read_committed"},
-         {"enable.auto.commit", "false"},
-         {"enable.auto.offset.store", "false"},
-         {"auto.offset.reset", "earliest"},
-         {"session.timeout.ms", std::to_string(o.session_timeout.count())},
-         {"heartbeat.interval.ms", std::to_string(o.session_timeout.count() / 3)},
-         {"fetch.wait.max.ms", "100"}},
-        [](rd_kafka_conf_t* conf, void* opaque) {
-            rd_kafka_conf_set_rebalance_cb(conf, &impl::on_rebalance);
-            rd_kafka_conf_set_opaque(conf, opaque);
-        },
-        i.get());
+    auto consumer = detail::make_group_member(
+        o.kafka, o.group,
+        o.moves == group_consumer_options::handover::eager ? detail::handover::eager : detail::handover::cooperative,
+        o.session_timeout, &impl::on_rebalance, i.get());
     if (!consumer) {
         return std::unexpected(consumer.error());
     }

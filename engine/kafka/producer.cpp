@@ -31,15 +31,16 @@ struct record_producer::impl {
     static void on_delivery(rd_kafka_t* /*rk*/, rd_kafka_message_t const* m, void* opaque) {
         auto* self = static_cast<impl*>(opaque);
         std::unique_ptr<delivery> delivered{static_cast<delivery*>(m->_private)};
-        std::optional<error> failed;
+        std::expected<offset_t, error> written{offset_t{m->offset}};
         if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            failed = error{errc::retryable, fmt::format("{}: {}", self->topic, rd_kafka_err2str(m->err))};
-            self->set_problem("producing to " + failed->message);
+            written =
+                std::unexpected(error{errc::retryable, fmt::format("{}: {}", self->topic, rd_kafka_err2str(m->err))});
+            self->set_problem("producing to " + written.error().message);
         } else {
             self->set_problem(std::nullopt);
         }
         if (delivered && *delivered) {
-            (*delivered)(std::move(failed));
+            (*delivered)(std::move(written));
         }
     }
 

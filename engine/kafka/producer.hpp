@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/domain/strong.hpp"
 #include "engine/kafka/settings.hpp"
 
 #include <cstdint>
@@ -15,12 +16,13 @@ namespace salonq::engine::kafka {
 // Idempotent, non-transactional producer of keyed records to one topic: what an api instance uses to send
 // commands to salonq.commands and `token revoke --brokers` to send revocations. Idempotence keeps one key's
 // records in the order they were produced through retries (a walk-in never lands behind a later one of the same
-// terminal). A thread of its own serves the delivery reports; `delivered` runs there, once per record. A fatal
+// terminal). A thread of its own serves the delivery reports; `delivered` runs there, once per record, with the
+// record's offset in its partition or why it was not written (a caller can wait for its reader to pass it). A fatal
 // producer error (or a delivery that failed for good) is kept and reported by problem() until the next success.
 // Thread-safe: produce() from any thread; the destructor flushes for up to the settings' timeout.
 class record_producer {
 public:
-    using delivery = std::function<void(std::optional<error>)>;
+    using delivery = std::function<void(std::expected<offset_t, error>)>;
 
     [[nodiscard]] static std::expected<std::unique_ptr<record_producer>, error> open(settings const& s,
                                                                                      std::string topic);

@@ -258,24 +258,8 @@ std::expected<std::unique_ptr<worker>, error> worker::open(worker_options option
     state->committer = std::move(*committer);
 
     auto* self = state.get();
-    auto consumer = lk::make_client(
-        o.kafka, RD_KAFKA_CONSUMER,
-        {{"group.id", o.group},
-         {"partition.assignment.strategy", "cooperative-sticky"},
-         {"isolation.level", "read_committed"},
-         {"enable.auto.commit", "false"},
-         {"enable.auto.offset.store", "false"},
-         {"auto.offset.reset", "earliest"},
-         {"session.timeout.ms", std::to_string(o.session_timeout.count())},
-         {"heartbeat.interval.ms", std::to_string(o.session_timeout.count() / 3)},
-         // The broker answers a waiting fetch as soon as a command arrives, so a long wait adds no latency; a
-         // short one made an idle worker cost the broker 11 % of a core in empty fetches (5 ms: 14 % -> 6 %).
-         {"fetch.wait.max.ms", "100"}},
-        [](rd_kafka_conf_t* conf, void* opaque) {
-            rd_kafka_conf_set_rebalance_cb(conf, &impl::on_rebalance);
-            rd_kafka_conf_set_opaque(conf, opaque);
-        },
-        self);
+    auto consumer = kd::make_group_member(o.kafka, o.group, kd::handover::cooperative, o.session_timeout,
+                                          &impl::on_rebalance, self);
     if (!consumer) {
         return std::unexpected(consumer.error());
     }

@@ -5,6 +5,7 @@
 #include "engine/kafka/topic_tail.hpp"
 #include "engine/logging/logger.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -27,6 +28,7 @@ struct settings_topic::impl {
     logging::logger log{"notify"};
     std::mutex mutex;
     std::condition_variable read; // a batch of records was put in the store
+    std::int64_t next = 0;        // the offset after the last record put in the store; under mutex
     std::jthread thread;          // last: stops first
 
     explicit impl(notify_store& s) : store(s) {}
@@ -57,6 +59,7 @@ struct settings_topic::impl {
         }
         if (!polled.records.empty()) {
             std::lock_guard lock{mutex};
+            next = std::max(next, polled.records.back().offset.value() + 1);
             read.notify_all();
         }
     }
@@ -108,11 +111,11 @@ std::expected<std::unique_ptr<settings_topic>, std::string> settings_topic::open
 }
 
 std::expected<void, std::string> settings_topic::publish(engine::salon_id const& salon, salon_settings const& s) {
-    auto delivered = std::make_shared<std::promise<std::optional<engine::kafka::error>>>();
+    using written = std::expected<engine::offset_t, engine::kafka::error>;
+    auto delivered = std::make_shared<std::promise<written>>();
     auto result = delivered->get_future();
-    auto produced = impl_->producer->produce(
-        0, salon.value(), encode_settings(s), "notify_settings",
-        [delivered](std::optional<engine::kafka::error> e) { delivered->set_value(std::move(e)); });
+    auto produced = impl_->producer->produce(0, salon.value(), encode_settings(s), "notify_settings",
+                                             [delivered](written const& at) { delivered->set_value(at); });
     if (!produced) {
         return std::unexpected(produced.error().message);
     }
@@ -120,14 +123,14 @@ std::expected<void, std::string> settings_topic::publish(engine::salon_id const&
     if (result.wait_until(deadline) != std::future_status::ready) {
         return std::unexpected(std::string{"the cluster did not take the settings in time"});
     }
-    if (auto failed = result.get()) {
-        return std::unexpected(failed->message);
+    auto const at = result.get();
+    if (!at) {
+        return std::unexpected(at.error().message);
     }
-    // Read back by this instance's reader. Known limit: a PUT of the same salon on another instance landing just
-    // after this one replaces it before it is seen, and this answers 503 though the write went through (a retry
-    // then writes these settings again); telling it apart needs the record's offset from the delivery report.
+    // Read back by this instance's reader: it has passed the record's offset. Not "the store holds these settings":
+    // a PUT of the same salon on another instance landing just after this one may have replaced them already.
     std::unique_lock lock{impl_->mutex};
-    if (!impl_->read.wait_until(lock, deadline, [&] { return impl_->store.settings(salon) == s; })) {
+    if (!impl_->read.wait_until(lock, deadline, [&] { return impl_->next > at->value(); })) {
         return std::unexpected(std::string{"the settings were sent but not read back in time"});
     }
     return {};

@@ -6,6 +6,9 @@
 // one exactly once (derived in transactions with the consumed offsets). Checked failing on purpose: with the offsets
 // left out of the deriver's transaction the topic holds duplicates; with a take-over that does not fold the partition
 // first, extra "almost your turn" notifications (34 for 32).
+// A second case: PUTs of one salon's settings on A and on B at the same moment both answer 200 with what each wrote
+// (each waits until its instance's reader has passed its own record's offset, not until its store holds its
+// settings, which the other PUT may already have replaced), and a GET right after a PUT on the same instance shows it.
 
 #include "test/support/broker.hpp"
 #include "test/support/http_client.hpp"
@@ -20,6 +23,7 @@
 
 #include <fmt/format.h>
 
+#include <barrier>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -289,4 +293,70 @@ TEST_CASE("kafka notify: derived once, delivered once, through a receiver outage
     }
     w1->kill(SIGTERM);
     CHECK(w1->wait() == 0);
+}
+
+TEST_CASE("kafka notify: PUTs of one salon's settings on two instances at once both succeed; read your write") {
+    api_cluster cluster{partitions};
+    auto const& keyring = cluster.keyring;
+    api_instance a{cluster.broker, "a", keyring, {"--webhook-allow-private", "--instance", "a"}};
+    api_instance b{cluster.broker, "b", keyring, {"--webhook-allow-private", "--instance", "b"}};
+    a.wait_ready(60s);
+    b.wait_ready(60s);
+    http_client ca{a.port(), cluster.admin};
+    http_client cb{b.port(), cluster.admin};
+    std::string const salon = "k3";
+    open_salon_over_http(ca, path(salon));
+    auto const put = [&salon](http_client& c, std::string const& url) {
+        return c.request(bhttp::verb::put, path(salon) + "/notifications",
+                         fmt::format(R"({{"url":"{}","secret":"{}","almostAt":2}})", url, secret));
+    };
+
+    // Read your write: the PUT's answer and a GET right after it on the same instance show it.
+    for (int i = 0; i < 5; ++i) {
+        auto const url = fmt::format("http://127.0.0.1:9/own-{}", i);
+        auto const r = put(ca, url);
+        REQUIRE_MESSAGE(r.status == 200, r.body);
+        CHECK(text_at(r.body, "/url") == url);
+        CHECK(text_at(ca.get(path(salon) + "/notifications").body, "/url") == url);
+    }
+
+    // Both at once: neither answers 503, each answers what it wrote, and both instances end with the same settings.
+    constexpr int rounds = 20;
+    int succeeded = 0;
+    for (int i = 0; i < rounds; ++i) {
+        std::barrier ready{2};
+        http_answer on_a;
+        http_answer on_b;
+        auto const url_a = fmt::format("http://127.0.0.1:9/a-{}", i);
+        auto const url_b = fmt::format("http://127.0.0.1:9/b-{}", i);
+        std::thread other{[&] {
+            ready.arrive_and_wait();
+            on_b = put(cb, url_b);
+        }};
+        ready.arrive_and_wait();
+        on_a = put(ca, url_a);
+        other.join();
+        CHECK_MESSAGE(on_a.status == 200, on_a.body);
+        CHECK_MESSAGE(on_b.status == 200, on_b.body);
+        succeeded += on_a.status == 200 && on_b.status == 200 ? 1 : 0;
+        if (on_a.status == 200 && on_b.status == 200) {
+            CHECK(text_at(on_a.body, "/url") == url_a);
+            CHECK(text_at(on_b.body, "/url") == url_b);
+        }
+        auto const deadline = std::chrono::steady_clock::now() + 20s;
+        auto shown_a = text_at(ca.get(path(salon) + "/notifications").body, "/url");
+        auto shown_b = text_at(cb.get(path(salon) + "/notifications").body, "/url");
+        while (shown_a != shown_b && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(50ms);
+            shown_a = text_at(ca.get(path(salon) + "/notifications").body, "/url");
+            shown_b = text_at(cb.get(path(salon) + "/notifications").body, "/url");
+        }
+        CHECK(shown_a == shown_b);
+        CHECK((shown_a == url_a || shown_a == url_b));
+    }
+    CHECK(succeeded == rounds);
+
+    CHECK(a.stop() == 0);
+    CHECK(b.stop() == 0);
+    CHECK(cluster.stop_worker() == 0);
 }

@@ -9,6 +9,9 @@
 // - r1's customer has exactly 2 points per completion;
 // - A restarted resumes from the rebuilt generations (views.1, stats.1, loyalty.1) and their offsets: it reads no
 //   record of the history again, answers the same, and folds what comes next once.
+// And `salonq projections rebuild NAME --brokers B` (the command line, with the instance stopped) rebuilds each of
+// an instance's stores in its --data from salonq.events: restarted, it answers byte for byte as before and reads no
+// record again; while it runs, the command refuses and names the route.
 
 #include "test/support/broker.hpp"
 #include "test/support/http_client.hpp"
@@ -25,7 +28,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -141,6 +147,46 @@ std::string differences(std::map<std::string, std::string> const& a, std::map<st
     }
     return out;
 }
+
+// `salonq --data <data> projections rebuild <name> --brokers B`: its exit code and output (stdout and stderr).
+struct cli_result {
+    int code = -1;
+    std::string output;
+};
+cli_result cli_rebuild(kafka_broker const& broker, std::string const& data, std::string const& name) {
+    auto const out = broker.dir() / "rebuild.out";
+    child_process run{
+        {salonq_binary(), "--data", data, "projections", "rebuild", name, "--brokers", broker.bootstrap()}, out, true};
+    cli_result r;
+    r.code = run.wait();
+    std::ifstream in{out};
+    r.output.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    return r;
+}
+
+// The generation <data>/<name>.current names ("" without one).
+std::string current_generation(std::string const& data, std::string const& name) {
+    std::ifstream in{data + "/" + name + ".current"};
+    std::string line;
+    std::getline(in, line);
+    return line;
+}
+
+// What an instance answers for some simulated commands' outcomes (the views' outcome index in Kafka mode): the
+// simulator's commandIds are the salon's id and -c<n>.
+std::map<std::string, std::string> outcomes(http_client& c, std::vector<std::string> const& simulated_salons) {
+    std::map<std::string, std::string> out;
+    for (auto const& s : simulated_salons) {
+        for (auto const* n : {"-c1", "-c20"}) {
+            auto const target = "/v1/salons/" + s + "/commands/" + s + n;
+            auto const r = c.get(target);
+            out[target] = std::to_string(r.status) + " " + r.body;
+        }
+    }
+    return out;
+}
+
+bool has(std::string const& text, std::string const& part) { return text.find(part) != std::string::npos; }
 
 // GET /v1/admin/projections until no rebuild runs, at most `limit`; the last answer.
 http_answer rebuilds_finished(http_client& c, std::chrono::seconds limit) {
@@ -295,4 +341,95 @@ TEST_CASE("kafka rebuild: views, stats and ledger rebuilt while walk-ins flow; e
     CHECK(b.stop() == 0);
     w1->kill(SIGTERM);
     CHECK(w1->wait() == 0);
+}
+
+TEST_CASE("kafka rebuild: the command line rebuilds a stopped api instance's stores from salonq.events") {
+    api_cluster cluster{partitions};
+    auto const& broker = cluster.broker;
+    auto const& keyring = cluster.keyring;
+    auto const& admin = cluster.admin;
+    temp_dir history;
+    simulated_commands(history, "--salons 12 --days 2 --seed 47 --prefix c");
+    auto const data = broker.dir() / "a";
+
+    auto a = std::make_unique<api_instance>(broker, "a", keyring);
+    a->wait_ready(60s);
+    http_client ca{a->port(), admin};
+    kcat_produce(broker.bootstrap(), history / "keyed.tsv");
+    open_salon_over_http(ca, live_salon);
+    for (int ticket = 1; ticket <= 3; ++ticket) {
+        REQUIRE(served(ca, ticket));
+    }
+    std::string report;
+    REQUIRE_MESSAGE(wait_verified(broker.bootstrap(), 180s, report), report);
+    caught_up(ca);
+    auto salons = salons_in(history);
+    REQUIRE(salons.size() == 12);
+    salons.emplace_back("r1");
+    auto customers = customers_in(history);
+    REQUIRE(customers.size() > 10);
+    customers.push_back(live_customer);
+    auto before = answers(ca, salons, customers);
+    before.merge(outcomes(ca, salons_in(history)));
+    REQUIRE(before.size() == salons.size() * 2 + customers.size() + (salons.size() - 1) * 2);
+    CHECK(before.at("/v1/salons/" + salons[0] + "/commands/" + salons[0] + "-c20").starts_with("201 "));
+
+    // While the instance runs, its stores are taken: the command says to rebuild through it, and changes nothing.
+    for (std::string const name : {"views", "stats", "loyalty"}) {
+        CAPTURE(name);
+        auto const refused = cli_rebuild(broker, data, name);
+        CHECK(refused.code == 2);
+        CHECK_MESSAGE(has(refused.output, "a running salonq serve has the " + name + " open"), refused.output);
+        CHECK_MESSAGE(has(refused.output, "/v1/admin/projections/" + name + "/rebuild"), refused.output);
+        CHECK(current_generation(data, name).empty());
+    }
+    // A directory that holds no instance's stores is not made one.
+    auto const elsewhere = cli_rebuild(broker, broker.dir() / "nothing", "stats");
+    CHECK(elsewhere.code == 2);
+    CHECK_MESSAGE(has(elsewhere.output, "nothing to rebuild in "), elsewhere.output);
+    CHECK_FALSE(std::filesystem::exists(broker.dir() / "nothing"));
+
+    REQUIRE(a->stop() == 0);
+    for (std::string const name : {"views", "stats", "loyalty"}) {
+        CAPTURE(name);
+        auto const rebuilt = cli_rebuild(broker, data, name);
+        CHECK_MESSAGE(rebuilt.code == 0, rebuilt.output);
+        CHECK_MESSAGE(has(rebuilt.output, "rebuild " + name + ": "), rebuilt.output); // the progress lines
+        CHECK(has(rebuilt.output, " entries read, "));
+        CHECK_MESSAGE(has(rebuilt.output,
+                          "salonq projections rebuild: " + name + " rebuilt into " + data + "/" + name + ".1 from "),
+                      rebuilt.output);
+        CHECK(current_generation(data, name) == name + ".1");
+        CHECK_FALSE(std::filesystem::exists(data + "/" + name));
+    }
+
+    // Restarted, the instance opens the rebuilt generations, reads no record again and answers as before.
+    a = std::make_unique<api_instance>(broker, "a", keyring);
+    a->wait_ready(60s);
+    http_client ca2{a->port(), admin};
+    caught_up(ca2);
+    auto const listed = ca2.get("/v1/admin/projections");
+    for (int i = 0; i < 3; ++i) {
+        auto const at = "/projections/" + std::to_string(i);
+        CHECK_MESSAGE(text_at(listed.body, at + "/directory") == text_at(listed.body, at + "/name") + ".1",
+                      listed.body);
+    }
+    CHECK(metric(ca2, "salonq_projection_records_read") == 0);
+    CHECK(metric(ca2, "salonq_stats_records_read") == 0);
+    CHECK(metric(ca2, "salonq_loyalty_records_read") == 0);
+    auto after = answers(ca2, salons, customers);
+    after.merge(outcomes(ca2, salons_in(history)));
+    CHECK_MESSAGE(after == before, differences(before, after));
+    // What comes next is folded once.
+    REQUIRE(served(ca2, 4));
+    auto const deadline = std::chrono::steady_clock::now() + 20s;
+    auto balance = int_at(ca2.get("/v1/customers/" + live_customer + "/loyalty").body, "/balance");
+    while (balance != 8 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(50ms);
+        balance = int_at(ca2.get("/v1/customers/" + live_customer + "/loyalty").body, "/balance");
+    }
+    CHECK(balance == 8);
+
+    CHECK(a->stop() == 0);
+    CHECK(cluster.stop_worker() == 0);
 }

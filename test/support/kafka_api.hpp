@@ -86,6 +86,28 @@ private:
     std::uint16_t port_ = 0;
 };
 
+// What an api-role test starts from: a broker with salonq's topics of `partitions` partitions, an engine worker (w1)
+// deciding, the keyring the api instances share and an admin token signed with it.
+class api_cluster {
+public:
+    explicit api_cluster(int partitions) {
+        create_topics(broker.bootstrap(), partitions);
+        worker = start_worker(broker, "w1", {"--session-timeout-ms", "3000"});
+        keyring = broker.dir() / "keyring.json";
+        admin = issue_token(broker.dir() / "cli", keyring, {"--role", "admin", "--all-salons"});
+    }
+    // SIGTERM to the worker; its exit code.
+    int stop_worker() {
+        worker->kill(SIGTERM);
+        return worker->wait();
+    }
+
+    kafka_broker broker;
+    std::unique_ptr<child_process> worker;
+    std::string keyring;
+    std::string admin;
+};
+
 // A gauge of GET /metrics.
 inline double metric(http_client& c, std::string const& name) {
     auto const text = c.get("/metrics").body;

@@ -65,16 +65,18 @@ response store_failure(std::string const& why) {
     return std::string{url.substr(0, path)} + "/\u2026";
 }
 
-// The settings as GET shows them: everything but the secret (the address whole or redacted), and the salon's counts.
+// The settings `s` as GET shows them: everything but the secret (the address whole or redacted), and the salon's
+// counts from the store.
 [[nodiscard]] std::expected<std::string, std::string> settings_json(notify::notify_store& store,
-                                                                    engine::salon_id const& salon, bool whole_url) {
+                                                                    engine::salon_id const& salon,
+                                                                    std::optional<notify::salon_settings> const& s,
+                                                                    bool whole_url) {
     auto const dead = store.dead_count(salon);
     if (!dead) {
         return std::unexpected(dead.error());
     }
     json_writer w;
     w.begin_object().field("salonId", salon.value());
-    auto const s = store.settings(salon);
     w.field("configured", s.has_value());
     if (s) {
         w.field("url", whole_url ? s->url : redacted_url(s->url))
@@ -87,8 +89,10 @@ response store_failure(std::string const& why) {
     return w.str();
 }
 
-void answer_settings(notify::notify_store& store, engine::salon_id const& salon, bool whole_url, replier& reply) {
-    auto body = settings_json(store, salon, whole_url);
+// `s`: the salon's settings to show (a PUT's are what it wrote, though a later PUT may have replaced them already).
+void answer_settings(notify::notify_store& store, engine::salon_id const& salon,
+                     std::optional<notify::salon_settings> const& s, bool whole_url, replier& reply) {
+    auto body = settings_json(store, salon, s, whole_url);
     if (!body) {
         reply(store_failure(body.error()));
         return;
@@ -179,7 +183,7 @@ void put_notification_settings(services& ports, request const& req, replier repl
         reply(store_failure(stored.error()));
         return;
     }
-    answer_settings(*store, salon, true, reply);
+    answer_settings(*store, salon, *settings, true, reply);
 }
 
 void get_notification_settings(services& ports, request const& req, replier reply) {
@@ -188,7 +192,8 @@ void get_notification_settings(services& ports, request const& req, replier repl
         reply(std::move(target.error()));
         return;
     }
-    answer_settings(*target->first, target->second, sees_whole_url(req), reply);
+    auto& [store, salon] = *target;
+    answer_settings(*store, salon, store->settings(salon), sees_whole_url(req), reply);
 }
 
 void get_dead_letters(services& ports, request const& req, replier reply) {

