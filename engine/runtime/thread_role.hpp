@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+
 namespace salonq::engine::runtime {
 
 // What a thread of salonq does, for the operating system's scheduler. serve runs the request path (the HTTP threads,
@@ -9,7 +11,7 @@ namespace salonq::engine::runtime {
 // POST's latency grows by the fold's time slice. A background thread asks for a lower weight (nice 10: about a tenth
 // of a request-path thread's share while both want a core), so it runs on what the request path leaves and still
 // keeps up whenever there is any. It never starves: nice is a weight, not a priority class.
-enum class thread_role {
+enum class thread_role : std::uint8_t {
     request_path, // someone waits for its work: default weight
     background,   // folds and deliveries that may lag under load
 };
