@@ -6,6 +6,7 @@
 #include "engine/codec/json_writer.hpp"
 #include "engine/log/keys.hpp"
 #include "engine/logging/logger.hpp"
+#include "engine/runtime/thread_role.hpp"
 #include "engine/store/rocks_store.hpp"
 #include "projections/queue/view_codec.hpp"
 #include "projections/store/outcome_index.hpp"
@@ -15,12 +16,15 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <exception>
 #include <limits>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
+#include <stop_token>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -192,6 +196,16 @@ struct queue_views::impl {
     // Writes the views changed since the last checkpoint with their partitions' offsets; `due_only`: only if the
     // interval has passed (and no other checkpoint is under way).
     [[nodiscard]] std::expected<void, error> checkpoint(bool due_only);
+    // The checkpointer's loop: a checkpoint every checkpoint_interval until stopped.
+    void run_checkpointer(std::stop_token const& stop);
+
+    // Writes a checkpoint every checkpoint_interval on a thread of its own, so that no apply waits while the changed
+    // views are encoded (a thousand salons with long lines: tens of milliseconds once a second, straight into the
+    // answer time of the walk-ins behind it). Started by open(); stopped by the destructor before its last
+    // checkpoint. Last, so that it stops before anything it uses goes.
+    std::mutex checkpointer_mutex;
+    std::condition_variable_any checkpointer_wake;
+    std::jthread checkpointer;
 };
 
 namespace {
@@ -361,6 +375,9 @@ std::expected<void, error> queue_views::impl::checkpoint(bool due_only) {
     last_checkpoint = now;
     auto batch = db->make_batch();
     std::vector<std::pair<partition_slot*, std::vector<salon_id>>> taken;
+    // The partitions' views as of their offsets: immutable snapshots, so encoding them after the partition's lock is
+    // let go writes the same bytes, and applies go on meanwhile (a thousand long lines take tens of milliseconds).
+    std::vector<std::pair<salon_id, std::shared_ptr<snapshot const>>> views_taken;
     for (std::size_t i = 0; i < partitions.size(); ++i) {
         auto& slot = *partitions[i];
         std::scoped_lock applying{slot.apply_mutex}; // a consistent cut of the partition: its views and its offset
@@ -370,7 +387,7 @@ std::expected<void, error> queue_views::impl::checkpoint(bool due_only) {
         std::vector<salon_id> salons;
         for (auto const& salon : slot.dirty) {
             if (auto snap = find(salon)) {
-                batch.put(store::family::state, salon.value(), encode_view(snap->view)); // the stored form
+                views_taken.emplace_back(salon, std::move(snap)); // encoded below, once no apply waits for the lock
             }
             salons.push_back(salon);
         }
@@ -382,6 +399,10 @@ std::expected<void, error> queue_views::impl::checkpoint(bool due_only) {
         slot.next_dirty = false;
         taken.emplace_back(&slot, std::move(salons));
     }
+    for (auto const& [salon, snap] : views_taken) {
+        batch.put(store::family::state, salon.value(), encode_view(snap->view)); // the stored form
+    }
+    views_taken.clear(); // let go before the write: an apply may reuse their storage (partition_slot::spares)
     if (batch.count() == 0) {
         return {};
     }
@@ -400,6 +421,23 @@ std::expected<void, error> queue_views::impl::checkpoint(bool due_only) {
         }
     }
     return {};
+}
+
+void queue_views::impl::run_checkpointer(std::stop_token const& stop) {
+    runtime::set_thread_role("salonq-viewsave", runtime::thread_role::request_path); // it holds apply locks briefly
+    std::unique_lock lock{checkpointer_mutex};
+    while (!stop.stop_requested()) {
+        (void)checkpointer_wake.wait_for(lock, stop, checkpoint_interval, [] { return false; });
+        if (stop.stop_requested()) {
+            return;
+        }
+        lock.unlock();
+        if (auto written = checkpoint(false); !written) {
+            log.error("the queue views' checkpoint failed (the next one writes its views again): {}",
+                      written.error().message);
+        }
+        lock.lock();
+    }
 }
 
 void queue_views::impl::deliver(partition_slot& slot) {
@@ -439,6 +477,8 @@ std::string const& snapshot::json() const {
 queue_views::queue_views(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
 
 queue_views::~queue_views() {
+    impl_->checkpointer.request_stop();
+    impl_->checkpointer.join();
     if (auto written = impl_->checkpoint(false); !written) {
         impl_->log.error(
             "the queue views' last checkpoint failed (the next start catches up from the previous one): {}",
@@ -533,6 +573,7 @@ std::expected<std::unique_ptr<queue_views>, error> queue_views::open(std::filesy
     if (bad) {
         return std::unexpected(std::move(*bad));
     }
+    i->checkpointer = std::jthread{[self = i.get()](std::stop_token const& stop) { self->run_checkpointer(stop); }};
     return std::unique_ptr<queue_views>(new queue_views(std::move(i)));
 }
 
@@ -563,7 +604,7 @@ std::expected<void, error> queue_views::apply(partition_id p, offset_t first_off
         }
     }
     impl_->deliver(slot);
-    return impl_->checkpoint(true);
+    return {}; // the changed views are written by the checkpointer, off the applying thread
 }
 
 std::expected<void, error> queue_views::impl::catch_up_partition(log::reader& events, partition_id p, offset_t until,
