@@ -1,8 +1,7 @@
 #include "api/gateway/embedded_feed.hpp"
 
 #include "api/gateway/live_bridge.hpp"
-
-#include <pthread.h>
+#include "engine/runtime/thread_role.hpp"
 
 #include <algorithm>
 #include <iterator>
@@ -63,7 +62,7 @@ std::expected<void, projections::error> embedded_feed::attach(projections::queue
         handled(id, views.next_offset(id).value());
     }
     thread_ = std::thread([this] {
-        ::pthread_setname_np(::pthread_self(), "salonq-views"); // named for perf and top -H
+        engine::runtime::set_thread_role("salonq-views", engine::runtime::thread_role::request_path);
         feed_loop();
     });
     return caught;

@@ -8,9 +8,9 @@
 #include "engine/log/partitioner.hpp"
 #include "engine/runtime/dedupe.hpp"
 #include "engine/runtime/stored.hpp"
+#include "engine/runtime/thread_role.hpp"
 
 #include <fmt/format.h>
-#include <pthread.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -56,7 +56,7 @@ public:
         : db_(db), options_(options), partitions_(partitions), offsets_(offsets), committed_commands_(commands),
           committed_batches_(batches), committed_bytes_(bytes) {
         thread_ = std::thread([this] {
-            ::pthread_setname_np(::pthread_self(), "salonq-engine"); // named for perf and top -H
+            set_thread_role("salonq-engine", thread_role::request_path);
             run();
         });
     }

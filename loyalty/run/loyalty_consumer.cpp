@@ -1,11 +1,15 @@
 #include "loyalty/run/loyalty_consumer.hpp"
 
 #include "engine/logging/logger.hpp"
+#include "engine/runtime/thread_role.hpp"
 
 namespace salonq::loyalty {
 
 loyalty_consumer::loyalty_consumer(loyalty_store& store, engine::log::reader& events, std::chrono::milliseconds poll)
-    : store_(store), events_(events), pacer_(poll), thread_([this] { consume(); }) {}
+    : store_(store), events_(events), pacer_(poll), thread_([this] {
+          engine::runtime::set_thread_role("salonq-loyalty", engine::runtime::thread_role::background);
+          consume();
+      }) {}
 
 loyalty_consumer::~loyalty_consumer() { stop(); }
 

@@ -1,6 +1,7 @@
 #include "notify/run/notifier_service.hpp"
 
 #include "engine/logging/logger.hpp"
+#include "engine/runtime/thread_role.hpp"
 #include "notify/deliver/signature.hpp"
 #include "notify/deliver/webhook_client.hpp"
 
@@ -37,10 +38,16 @@ void notifier_service::start() {
         options_.clock = system_now;
     }
     if (events_ != nullptr) {
-        threads_.emplace_back([this] { consume(); });
+        threads_.emplace_back([this] {
+            engine::runtime::set_thread_role("salonq-notify", engine::runtime::thread_role::background);
+            consume();
+        });
     }
     for (std::int32_t i = 0; i < std::max(1, options_.senders); ++i) {
-        threads_.emplace_back([this] { send(); });
+        threads_.emplace_back([this] {
+            engine::runtime::set_thread_role("salonq-send", engine::runtime::thread_role::background);
+            send();
+        });
     }
 }
 

@@ -1,6 +1,7 @@
 #include "projections/stats_store/stats_consumer.hpp"
 
 #include "engine/logging/logger.hpp"
+#include "engine/runtime/thread_role.hpp"
 
 namespace salonq::projections::stats_store {
 namespace {
@@ -13,7 +14,10 @@ logging::logger const& log() {
 } // namespace
 
 stats_consumer::stats_consumer(stats_store& store, engine::log::reader& events, std::chrono::milliseconds poll)
-    : store_(store), events_(events), pacer_(poll), thread_([this] { consume(); }) {}
+    : store_(store), events_(events), pacer_(poll), thread_([this] {
+          engine::runtime::set_thread_role("salonq-stats", engine::runtime::thread_role::background);
+          consume();
+      }) {}
 
 stats_consumer::~stats_consumer() { stop(); }
 

@@ -110,9 +110,10 @@ public:
     // salon_events) are written at once; the changed views and the new next offset at the next checkpoint().
     [[nodiscard]] std::expected<void, error> apply(engine::partition_id p, engine::offset_t first_offset,
                                                    std::span<engine::log_entry const> entries);
-    // Writes the views changed since the last checkpoint together with their partitions' offsets. apply and
-    // catch_up do it themselves at most once a second, and the destructor at the end; a crash loses at most what
-    // came after the last one, which catch_up then folds again from the log.
+    // Writes the views changed since the last checkpoint together with their partitions' offsets. A thread of the
+    // views does it every second (never the applying thread: encoding a thousand long lines takes a while), catch_up
+    // at most once a second, and the destructor at the end; a crash loses at most what came after the last one,
+    // which catch_up then folds again from the log.
     [[nodiscard]] std::expected<void, error> checkpoint();
     // Reads every partition from next_offset(p) to its end offset as of the call, decodes and applies. Offsets
     // the reader skips (Kafka's transaction markers) are passed over. Used at start-up and after offset_ahead.

@@ -421,6 +421,37 @@ TEST_CASE("queue_views: many appliers and readers at once; changes arrive in seq
     CHECK(views->health().ok());
 }
 
+TEST_CASE("queue_views: a snapshot a reader holds never changes, though applies reuse the storage of dropped ones") {
+    temp_dir dir;
+    auto views = open_views(dir / "views");
+    auto s = open_salon("UTC", "held");
+    walk_ins(s, 30);
+    for (std::uint64_t t = 1; t <= 10; ++t) {
+        s.given(start("st1", t), complete(t));
+    }
+    std::vector<log_entry> const log(s.history().begin(), s.history().end());
+    // One entry per apply; every third snapshot is kept as a screen would keep it, the others dropped at once, so
+    // the next apply builds in their storage.
+    std::vector<std::pair<std::shared_ptr<snapshot const>, queue_view>> held;
+    for (std::size_t k = 0; k < log.size(); ++k) {
+        REQUIRE(views->apply(partition_id{0}, offset_t{static_cast<std::int64_t>(k)}, std::span{log}.subspan(k, 1)));
+        auto snap = views->view(salon_id{"held"});
+        REQUIRE(snap != nullptr);
+        if (k % 3 == 0) {
+            held.emplace_back(snap, snap->view);
+        }
+    }
+    REQUIRE(held.size() > 10);
+    for (auto const& [snap, then] : held) {
+        CHECK(snap->view == then);
+        CHECK(snap->view.seq == snap->seq);
+    }
+    CHECK(views->view(salon_id{"held"})->view == fold_view(s.history()));
+    REQUIRE(views->checkpoint()); // a checkpoint keeps the busy salon's spare; the view is unchanged by it
+    REQUIRE(views->checkpoint()); // a second one, the salon idle since: its spare goes
+    CHECK(views->view(salon_id{"held"})->view == fold_view(s.history()));
+}
+
 std::string encoded(std::vector<log_entry> const& entries) {
     std::string out;
     for (auto const& e : entries) {
