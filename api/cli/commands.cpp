@@ -96,6 +96,7 @@ runtime::engine_options engine_options_of(store_options const& so) {
     options.partitions = so.partitions;
     options.workers = so.workers;
     options.mode = so.durability == "relaxed" ? runtime::durability::relaxed : runtime::durability::sync;
+    options.state_checkpoint_interval = std::chrono::milliseconds{so.state_checkpoint_ms};
     return options;
 }
 
@@ -336,6 +337,10 @@ int run_demo(store_options const& so) {
     auto const started = std::chrono::steady_clock::now();
     auto summary = simulator.run(engine_executor(**engine, failed));
     auto const seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (auto written = (*engine)->checkpoint(); !written) { // the new salons' states are in the store from here on
+        std::cerr << "salonq demo: " << written.error().message << "\n";
+        return 1;
+    }
     auto const after = count_salons((*engine)->db());
     if (failed || !after) {
         return 1;

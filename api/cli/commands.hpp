@@ -24,6 +24,7 @@ struct store_options {
     std::optional<std::int32_t> partitions;
     std::int32_t workers = 1;
     std::string durability = "sync";
+    std::int64_t state_checkpoint_ms = 1000; // how often the engine writes its changed salon states
 };
 
 struct events_options {

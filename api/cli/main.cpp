@@ -94,6 +94,9 @@ void add_global_options(CLI::App& app, options& o) {
     app.add_option("--workers", o.so.workers, "Engine worker threads (single writers)")->check(CLI::Range(1, 64));
     app.add_option("--durability", o.so.durability, "sync: acknowledge after fsync; relaxed: after the OS write")
         ->check(CLI::IsMember({"sync", "relaxed"}));
+    app.add_option("--state-checkpoint-ms", o.so.state_checkpoint_ms,
+                   "How often the engine writes the salon states it changed (the log is written with every batch)")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{3'600'000}));
 
     app.add_option("--log-level", o.log_level, "Least level logged: debug, info, warn, error")
         ->envname("SALONQ_LOG_LEVEL")

@@ -62,7 +62,7 @@ std::expected<void, error> worker::impl::flush() {
     forget_stored();
     auto const changed = sweep.take_all(); // the sweep is given up: every changed salon is written now
     if (done) { // even with no salon changed: the offsets may have moved (command_invalid records)
-        done = committer->checkpoint(kd::encoded_states(states, changed));
+        done = committer->checkpoint(runtime::encoded_states(states, changed));
         if (done) {
             sweep.checkpointed(steady::now());
         }

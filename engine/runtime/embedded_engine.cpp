@@ -1,256 +1,24 @@
 #include "engine/runtime/embedded_engine.hpp"
 
-#include "engine/codec/command_codec.hpp"
-#include "engine/codec/event_codec.hpp"
-#include "engine/codec/state_codec.hpp"
-#include "engine/domain/decide.hpp"
 #include "engine/log/keys.hpp"
 #include "engine/log/partitioner.hpp"
-#include "engine/runtime/dedupe.hpp"
+#include "engine/runtime/engine_worker.hpp"
+#include "engine/runtime/state_checkpoint.hpp"
 #include "engine/runtime/stored.hpp"
-#include "engine/runtime/thread_role.hpp"
 
 #include <fmt/format.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <future>
-#include <mutex>
-#include <thread>
-#include <unordered_map>
-#include <unordered_set>
 
 namespace salonq::engine::runtime {
 namespace {
 
 error storage_error(store::error const& e) { return error{errc::local_store, e.message}; }
 
-struct pending {
-    command cmd;
-    completion done;
-};
-
-struct partition_offsets {
-    std::int64_t next_command = 0;
-    std::int64_t next_event = 0;
-};
-
-std::string encode_offsets(partition_offsets const& o) {
-    std::string out;
-    log::put_u64(out, static_cast<std::uint64_t>(o.next_command));
-    log::put_u64(out, static_cast<std::uint64_t>(o.next_event));
-    return out;
-}
-
 } // namespace
 
 std::string meta_partition_key(partition_id p) { return "p/" + log::partition_prefix(p); }
-
-// One single writer: owns a set of partitions, their offsets and the cached states of their salons. Runs on
-// its own thread; the queue is the only shared part.
-class worker {
-public:
-    worker(store::rocks_store& db, engine_options const& options, std::int32_t partitions,
-           std::vector<partition_offsets>& offsets, std::atomic<std::uint64_t>& commands,
-           std::atomic<std::uint64_t>& batches, std::atomic<std::uint64_t>& bytes)
-        : db_(db), options_(options), partitions_(partitions), offsets_(offsets), committed_commands_(commands),
-          committed_batches_(batches), committed_bytes_(bytes) {
-        thread_ = std::thread([this] {
-            set_thread_role("salonq-engine", thread_role::request_path);
-            run();
-        });
-    }
-
-    ~worker() {
-        {
-            std::lock_guard lock{mutex_};
-            stopping_ = true;
-        }
-        wake_.notify_one();
-        thread_.join();
-    }
-
-    void enqueue(pending p) {
-        {
-            std::lock_guard lock{mutex_};
-            queue_.push_back(std::move(p));
-        }
-        wake_.notify_one();
-    }
-
-private:
-    void run() {
-        std::vector<pending> batch;
-        for (;;) {
-            {
-                std::unique_lock lock{mutex_};
-                wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-                if (queue_.empty()) {
-                    return; // stopping, and everything submitted is done
-                }
-                // Group commit: take everything that queued up while the last batch was being synced.
-                auto const n = std::min(queue_.size(), options_.max_batch);
-                batch.assign(std::make_move_iterator(queue_.begin()),
-                             std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
-                queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
-            }
-            process(batch);
-            batch.clear();
-        }
-    }
-
-    // A previous outcome of this commandId, if it is still within the retention window.
-    [[nodiscard]] std::expected<std::optional<outcome>, error> previous(command const& c, std::string const& dkey) {
-        return stored_outcome(db_, c.salon, c.id, dkey, c.received_at, options_.dedupe_retention);
-    }
-
-    void process(std::vector<pending>& batch) {
-        auto wb = db_.make_batch();
-        std::vector<std::expected<outcome, error>> results;
-        results.reserve(batch.size());
-        std::unordered_map<std::string, std::size_t> seen;          // dedupe key -> index of its result in this batch
-        std::unordered_set<std::string> dirty;                      // salons whose state changed
-        std::unordered_map<std::int32_t, partition_offsets> before; // offsets to restore if the write fails
-        codec::json_writer w;
-        std::uint64_t decided_count = 0;
-
-        for (auto& p : batch) {
-            auto const& c = p.cmd;
-            auto const part = partition_id{log::partition_for(c.salon.value(), partitions_)};
-            auto dkey = log::dedupe_key(c.salon, c.id);
-            if (auto it = seen.find(dkey); it != seen.end()) {
-                auto copy = results[it->second];
-                if (copy) {
-                    copy->duplicate = true;
-                }
-                results.push_back(std::move(copy));
-                continue;
-            }
-            auto prior = previous(c, dkey);
-            if (!prior) {
-                results.push_back(std::unexpected(prior.error()));
-                continue;
-            }
-            if (auto& decided = *prior) { // decided before: the same outcome again
-                results.push_back(std::move(*decided));
-                continue;
-            }
-            auto loaded = load_state(db_, states_, c.salon);
-            if (!loaded) {
-                results.push_back(std::unexpected(loaded.error()));
-                continue;
-            }
-            salon_state* state = *loaded;
-            std::optional<salon_state> unregistered; // a salon not in the log yet: decided against a fresh state
-            if (state == nullptr) {
-                state = &unregistered.emplace();
-                state->id = c.salon;
-            }
-
-            auto& offsets = offsets_[static_cast<std::size_t>(part.value())];
-            before.try_emplace(part.value(), offsets);
-            wb.put(store::family::commands, log::record_key(part, offset_t{offsets.next_command++}),
-                   codec::encode_command(c));
-
-            outcome out{c.id, c.salon, false, part, offset_t{offsets.next_event}, {}};
-            out.entries = decide_and_apply(*state, c);
-            if (out.accepted()) {
-                if (unregistered) {
-                    // A registration: from now on the salon lives in the cache.
-                    state = &states_.insert_or_assign(c.salon.value(), std::move(*unregistered)).first->second;
-                }
-                dirty.insert(c.salon.value());
-            }
-            for (auto const& entry : out.entries) {
-                w.clear();
-                std::visit(
-                    [&](auto const& e) {
-                        if constexpr (std::is_same_v<std::decay_t<decltype(e)>, event>) {
-                            codec::write_event(w, e);
-                        } else {
-                            codec::write_rejected(w, e);
-                        }
-                    },
-                    entry);
-                wb.put(store::family::events, log::record_key(part, offset_t{offsets.next_event++}), w.view());
-            }
-            wb.put(store::family::dedupe, dkey,
-                   dedupe_entry{c.received_at, part, out.first_offset, static_cast<std::uint32_t>(out.entries.size())}
-                       .encode());
-            seen.emplace(std::move(dkey), results.size());
-            results.push_back(std::move(out));
-            ++decided_count;
-        }
-
-        for (auto const& salon : dirty) {
-            wb.put(store::family::state, salon, codec::encode_state(states_.at(salon)));
-        }
-        for (auto const& [part, old] : before) {
-            wb.put(store::family::meta, meta_partition_key(partition_id{part}),
-                   encode_offsets(offsets_[static_cast<std::size_t>(part)]));
-        }
-
-        if (wb.count() > 0) {
-            auto written = db_.write(wb, options_.mode == durability::sync);
-            if (!written) {
-                // Nothing of this batch happened: forget the folded states and rewind the offsets.
-                for (auto const& salon : dirty) {
-                    states_.erase(salon);
-                }
-                for (auto const& [part, old] : before) {
-                    offsets_[static_cast<std::size_t>(part)] = old;
-                }
-                for (auto& r : results) {
-                    r = std::unexpected(storage_error(written.error()));
-                }
-            } else {
-                committed_commands_.fetch_add(decided_count, std::memory_order_relaxed);
-                committed_batches_.fetch_add(1, std::memory_order_relaxed);
-                committed_bytes_.fetch_add(wb.bytes(), std::memory_order_relaxed);
-                if (options_.on_batch_written) {
-                    options_.on_batch_written(wb.data());
-                }
-                report_committed(results);
-            }
-        }
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-            if (batch[i].done) {
-                batch[i].done(std::move(results[i]));
-            }
-        }
-    }
-
-    // Hands the outcomes this batch decided (not the repeats) to the on_committed hook, before any completion runs.
-    void report_committed(std::vector<std::expected<outcome, error>> const& results) const {
-        if (!options_.on_committed) {
-            return;
-        }
-        std::vector<outcome const*> fresh;
-        for (auto const& r : results) {
-            if (r && !r->duplicate) {
-                fresh.push_back(&*r);
-            }
-        }
-        if (!fresh.empty()) {
-            options_.on_committed(fresh);
-        }
-    }
-
-    store::rocks_store& db_;
-    engine_options const& options_;
-    std::int32_t partitions_;
-    std::vector<partition_offsets>& offsets_; // shared vector; this worker touches only its own partitions
-    std::atomic<std::uint64_t>& committed_commands_;
-    std::atomic<std::uint64_t>& committed_batches_;
-    std::atomic<std::uint64_t>& committed_bytes_;
-    state_cache states_;
-
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    std::vector<pending> queue_;
-    bool stopping_ = false;
-    std::thread thread_;
-};
 
 struct embedded_engine::impl {
     engine_options options;
@@ -262,13 +30,14 @@ struct embedded_engine::impl {
     std::atomic<std::uint64_t> committed_bytes{0};
     std::unique_ptr<log::embedded_reader> events;
     std::unique_ptr<log::embedded_reader> commands;
-    std::vector<std::unique_ptr<worker>> workers;
+    std::uint64_t recovered_events = 0;
+    std::vector<std::unique_ptr<engine_worker>> workers;
 };
 
 embedded_engine::embedded_engine(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
 
 embedded_engine::~embedded_engine() {
-    impl_->workers.clear(); // each worker drains its queue before its thread ends
+    impl_->workers.clear(); // each worker drains its queue and writes a last checkpoint before its thread ends
 }
 
 std::expected<std::unique_ptr<embedded_engine>, error> embedded_engine::open(std::filesystem::path const& dir,
@@ -329,12 +98,36 @@ std::expected<std::unique_ptr<embedded_engine>, error> embedded_engine::open(std
         }
     }
 
+    // The states are a checkpoint: fold what the log holds past it (a run that did not stop cleanly), so that each
+    // worker starts with exact states.
+    state_cache recovered;
+    std::vector<std::int64_t> ends;
+    for (auto const& o : state->offsets) {
+        ends.push_back(o.next_event);
+    }
+    auto folded = recover_states(*state->db, ends, recovered);
+    if (!folded) {
+        return std::unexpected(folded.error());
+    }
+    state->recovered_events = *folded;
+
     state->events = std::make_unique<log::embedded_reader>(*state->db, store::family::events, state->partitions);
     state->commands = std::make_unique<log::embedded_reader>(*state->db, store::family::commands, state->partitions);
+    worker_shared const shared{*state->db,
+                               state->options,
+                               state->partitions,
+                               state->offsets,
+                               state->committed_commands,
+                               state->committed_batches,
+                               state->committed_bytes};
+    std::vector<state_cache> caches(static_cast<std::size_t>(state->options.workers));
+    for (auto& [salon, s] : recovered) {
+        auto const p = log::partition_for(salon, state->partitions);
+        caches[static_cast<std::size_t>(p % state->options.workers)].emplace(salon, std::move(s));
+    }
     for (std::int32_t i = 0; i < state->options.workers; ++i) {
-        state->workers.push_back(std::make_unique<worker>(*state->db, state->options, state->partitions, state->offsets,
-                                                          state->committed_commands, state->committed_batches,
-                                                          state->committed_bytes));
+        state->workers.push_back(
+            std::make_unique<engine_worker>(shared, i, std::move(caches[static_cast<std::size_t>(i)])));
     }
     return std::unique_ptr<embedded_engine>(new embedded_engine(std::move(state)));
 }
@@ -345,7 +138,7 @@ void embedded_engine::submit(command c, completion done) {
     }
     auto const part = log::partition_for(c.salon.value(), impl_->partitions);
     auto& w = *impl_->workers[static_cast<std::size_t>(part % impl_->options.workers)];
-    w.enqueue(pending{std::move(c), std::move(done)});
+    w.enqueue(engine_worker::pending{std::move(c), std::move(done)});
 }
 
 std::expected<outcome, error> embedded_engine::submit_sync(command c) {
@@ -364,7 +157,16 @@ std::expected<std::optional<outcome>, error> embedded_engine::outcome_of(salon_i
 std::int32_t embedded_engine::partition_count() const noexcept { return impl_->partitions; }
 
 std::expected<std::optional<salon_state>, error> embedded_engine::state(salon_id const& id) const {
-    return read_state(*impl_->db, id);
+    return current_state(*impl_->db, id, impl_->partitions);
+}
+
+std::expected<void, error> embedded_engine::checkpoint() {
+    for (auto& w : impl_->workers) {
+        if (auto written = w->checkpoint(); !written) {
+            return written;
+        }
+    }
+    return {};
 }
 
 log::reader& embedded_engine::events() noexcept { return *impl_->events; }
@@ -373,5 +175,6 @@ store::rocks_store& embedded_engine::db() noexcept { return *impl_->db; }
 std::uint64_t embedded_engine::committed_commands() const noexcept { return impl_->committed_commands.load(); }
 std::uint64_t embedded_engine::committed_batches() const noexcept { return impl_->committed_batches.load(); }
 std::uint64_t embedded_engine::committed_bytes() const noexcept { return impl_->committed_bytes.load(); }
+std::uint64_t embedded_engine::recovered_events() const noexcept { return impl_->recovered_events; }
 
 } // namespace salonq::engine::runtime

@@ -37,21 +37,29 @@ struct engine_options {
     // repeats of earlier commandIds left out), before their completions run: a read model fed from here is up to
     // date when a submitter hears its outcome. It must not block for long: the worker waits for it.
     std::function<void(std::span<outcome const* const> decided)> on_committed;
+    // How often each worker's changed salon states catch up with the log in RocksDB (a checkpoint, spread over a
+    // few batches; docs/design.md, "Checkpointed states"). The log itself is written with every batch, as durable
+    // as `mode` says; a restart after a crash folds the events after the last checkpoint into the states.
+    std::chrono::milliseconds state_checkpoint_interval{1000};
+    // Tests only: every Nth batch write of each worker fails as a RocksDB write would (nothing of it is written).
+    std::uint64_t inject_write_failure_every = 0;
 };
 
 using completion = std::function<void(std::expected<outcome, error>)>;
 
 // The whole engine in one process over the embedded log: single-writer workers, each owning the partitions
 // p with p % workers == index, decide and fold commands and make each batch durable in one RocksDB
-// WriteBatch (commands, events, states, dedupe index and offsets), so the embedded mode is exactly-once by
-// construction. Thread-safe: submit from any thread; completions run on the owning worker's thread.
+// WriteBatch (commands, events, dedupe index and offsets), so the embedded mode is exactly-once by
+// construction. The salon states are a checkpoint of the events log, written every state_checkpoint_interval and
+// at stop; open folds the events after the last one. Thread-safe: submit from any thread; completions run on the
+// owning worker's thread.
 class embedded_engine {
 public:
     static constexpr std::int32_t default_partitions = 12;
 
     [[nodiscard]] static std::expected<std::unique_ptr<embedded_engine>, error> open(std::filesystem::path const& dir,
                                                                                      engine_options options = {});
-    ~embedded_engine(); // finishes what was submitted, then stops the workers
+    ~embedded_engine(); // finishes what was submitted, writes a last checkpoint, then stops the workers
 
     embedded_engine(embedded_engine const&) = delete;
     embedded_engine& operator=(embedded_engine const&) = delete;
@@ -66,8 +74,11 @@ public:
                                                                           command_id const& command) const;
 
     [[nodiscard]] std::int32_t partition_count() const noexcept;
-    // The committed state of a salon (none if it was never registered).
+    // The committed state of a salon (none if it was never registered): the stored checkpoint with the salon's
+    // events after it folded in.
     [[nodiscard]] std::expected<std::optional<salon_state>, error> state(salon_id const& id) const;
+    // Writes every changed salon state and the offsets they reflect now; returns once every worker has.
+    [[nodiscard]] std::expected<void, error> checkpoint();
     [[nodiscard]] log::reader& events() noexcept;
     [[nodiscard]] log::reader& commands() noexcept;
     [[nodiscard]] store::rocks_store& db() noexcept;
@@ -76,6 +87,8 @@ public:
     [[nodiscard]] std::uint64_t committed_commands() const noexcept;
     [[nodiscard]] std::uint64_t committed_batches() const noexcept;
     [[nodiscard]] std::uint64_t committed_bytes() const noexcept; // WriteBatch payload bytes written
+    // Events open folded into the states: those after the last checkpoint of a run that did not stop cleanly.
+    [[nodiscard]] std::uint64_t recovered_events() const noexcept;
 
 private:
     struct impl;

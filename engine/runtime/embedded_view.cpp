@@ -1,5 +1,6 @@
 #include "engine/runtime/embedded_view.hpp"
 
+#include "engine/runtime/state_checkpoint.hpp"
 #include "engine/runtime/stored.hpp"
 
 #include <fmt/format.h>
@@ -31,7 +32,7 @@ embedded_view::embedded_view(std::unique_ptr<store::rocks_store> db, std::int32_
       commands_(*db_, store::family::commands, partitions) {}
 
 std::expected<std::optional<salon_state>, error> embedded_view::state(salon_id const& id) const {
-    return read_state(*db_, id);
+    return current_state(*db_, id, partitions_);
 }
 
 } // namespace salonq::engine::runtime

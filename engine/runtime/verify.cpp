@@ -6,6 +6,7 @@
 #include "engine/domain/decide.hpp"
 #include "engine/log/keys.hpp"
 #include "engine/runtime/embedded_engine.hpp"
+#include "engine/runtime/state_checkpoint.hpp"
 
 #include <fmt/format.h>
 
@@ -73,6 +74,35 @@ public:
             problem(fmt::format("partition {}: meta offsets ({}, {}) but logs end at ({}, {})", p, meta_commands,
                                 meta_events, commands_end, events_end));
         }
+        if (auto const states = states_offsets_[static_cast<std::size_t>(p)]; states > events_end) {
+            problem(
+                fmt::format("partition {}: states offset {} is past the events log's end {}", p, states, events_end));
+        }
+        return {};
+    }
+
+    // The stored states and each partition's states offset, read before the events are folded: each stored state
+    // is compared with the fold of its salon's events when that reaches the state's seq.
+    [[nodiscard]] std::expected<void, error> load_states(std::int32_t partitions) {
+        for (std::int32_t p = 0; p < partitions; ++p) {
+            auto offset = read_states_offset(db_, partition_id{p});
+            if (!offset) {
+                return std::unexpected(offset.error());
+            }
+            states_offsets_.push_back(*offset);
+        }
+        auto scanned = db_.scan(store::family::state, "", "", [&](std::string_view key, std::string_view value) {
+            auto decoded = codec::decode_state(value);
+            if (!decoded) {
+                problem(fmt::format("salon {}: stored state does not decode: {}", key, decoded.error().message));
+                return true;
+            }
+            stored_.emplace(std::string{key}, stored_state{std::move(*decoded), false});
+            return true;
+        });
+        if (!scanned) {
+            return std::unexpected(error{errc::local_store, scanned.error().message});
+        }
         return {};
     }
 
@@ -91,29 +121,20 @@ public:
         }
     }
 
-    // Every stored state decodes and equals the fold of its salon's events, and every folded salon has one.
-    [[nodiscard]] std::expected<void, error> compare_states() {
-        std::uint64_t stored_salons = 0;
-        auto scanned = db_.scan(store::family::state, "", "", [&](std::string_view key, std::string_view value) {
-            ++stored_salons;
-            auto stored = codec::decode_state(value);
-            auto it = folded_.find(std::string{key});
-            if (!stored) {
-                problem(fmt::format("salon {}: stored state does not decode: {}", key, stored.error().message));
-            } else if (it == folded_.end()) {
-                problem(fmt::format("salon {}: a stored state but no events", key));
-            } else if (!(*stored == it->second)) {
-                problem(fmt::format("salon {}: stored state differs from the fold of its events", key));
+    // Every stored state equals the fold of its salon's events up to its seq (checked as they were folded), and has
+    // events to be compared with.
+    void compare_states() {
+        for (auto const& [salon, stored] : stored_) {
+            if (stored.compared) {
+                continue;
             }
-            return true;
-        });
-        if (!scanned) {
-            return std::unexpected(error{errc::local_store, scanned.error().message});
+            if (!folded_.contains(salon)) {
+                problem(fmt::format("salon {}: a stored state but no events", salon));
+            } else {
+                problem(fmt::format("salon {}: stored state (seq {}) is ahead of its events (seq {})", salon,
+                                    stored.state.seq.value(), folded_.at(salon).seq.value()));
+            }
         }
-        if (stored_salons != folded_.size()) {
-            problem(fmt::format("{} stored states but {} salons in the events log", stored_salons, folded_.size()));
-        }
-        return {};
     }
 
     [[nodiscard]] verify_report finish() {
@@ -183,10 +204,43 @@ private:
             problem(fmt::format("salon {}: seq {} follows {}", e.salon.value(), e.seq.value(), it->second.seq.value()));
         }
         evolve(it->second, e);
+        compare_state(p, offset, it->second);
     }
+
+    // The salon's stored state against its fold at `offset` of partition p: equal once the fold reaches the state's
+    // seq, and not older than an event below the partition's states offset (every such event is in the states).
+    void compare_state(std::int32_t p, std::int64_t offset, salon_state const& folded) {
+        auto const& salon = folded.id.value();
+        auto it = stored_.find(salon);
+        if (it == stored_.end()) {
+            if (offset < states_offsets_[static_cast<std::size_t>(p)] && missing_.insert(salon).second) {
+                problem(fmt::format("salon {}: no stored state, but events below the states offset", salon));
+            }
+            return;
+        }
+        auto& stored = it->second;
+        if (stored.state.seq == folded.seq) {
+            stored.compared = true;
+            if (!(stored.state == folded)) {
+                problem(fmt::format("salon {}: stored state differs from the fold of its events", salon));
+            }
+        } else if (stored.state.seq.value() < folded.seq.value() &&
+                   offset < states_offsets_[static_cast<std::size_t>(p)] && missing_.insert(salon).second) {
+            problem(fmt::format("salon {}: stored state (seq {}) misses events below the states offset", salon,
+                                stored.state.seq.value()));
+        }
+    }
+
+    struct stored_state {
+        salon_state state;
+        bool compared = false; // the fold reached its seq
+    };
 
     store::rocks_store const& db_;
     verify_report report_;
+    std::vector<std::int64_t> states_offsets_;   // per partition
+    std::map<std::string, stored_state> stored_; // decoded stored states
+    std::unordered_set<std::string> missing_;    // salons reported behind the states offset
     std::map<std::string, salon_state> folded_;
     std::unordered_set<std::string> answered_; // dedupe keys with an outcome
     std::unordered_map<std::string, std::uint64_t> command_count_;
@@ -196,6 +250,9 @@ private:
 
 std::expected<verify_report, error> verify(store::rocks_store const& db, std::int32_t partitions) {
     checker check{db};
+    if (auto states = check.load_states(partitions); !states) {
+        return std::unexpected(states.error());
+    }
     for (std::int32_t p = 0; p < partitions; ++p) {
         auto const commands_end = check.scan_commands(p);
         if (!commands_end) {
@@ -210,9 +267,7 @@ std::expected<verify_report, error> verify(store::rocks_store const& db, std::in
         }
     }
     check.compare_outcomes();
-    if (auto states = check.compare_states(); !states) {
-        return std::unexpected(states.error());
-    }
+    check.compare_states();
     return check.finish();
 }
 

@@ -23,7 +23,8 @@ struct verify_report {
 
 // Re-folds every event of the embedded log from scratch and checks it against what is stored: each salon's
 // seq is gapless from 1, every command has exactly one outcome (no commandId answered twice), the offsets in
-// meta match the logs, and every stored state equals the fold of its salon's events.
+// meta match the logs, and every stored state equals the fold of its salon's events up to the state's seq and
+// holds every event below its partition's states offset (the states are a checkpoint of the log).
 [[nodiscard]] std::expected<verify_report, error> verify(store::rocks_store const& db, std::int32_t partitions);
 
 } // namespace salonq::engine::runtime

@@ -14,6 +14,7 @@ namespace {
 using namespace salonq::engine;
 using namespace salonq::engine::kafka::detail;
 using salonq::engine::kafka::state_cache;
+using salonq::engine::runtime::checkpoint_sweep;
 using namespace std::chrono_literals;
 using clock_type = batch_pipeline::clock;
 

@@ -1,20 +1,6 @@
 #include "engine/kafka/detail/batch_pipeline.hpp"
 
-#include "engine/codec/state_codec.hpp"
-
 namespace salonq::engine::kafka::detail {
-
-std::vector<std::pair<std::string, std::string>> encoded_states(state_cache const& states,
-                                                                std::vector<std::string> const& salons) {
-    std::vector<std::pair<std::string, std::string>> out;
-    out.reserve(salons.size());
-    for (auto const& salon : salons) {
-        if (auto it = states.find(salon); it != states.end() && it->second.registered) {
-            out.emplace_back(salon, codec::encode_state(it->second));
-        }
-    }
-    return out;
-}
 
 void batch_pipeline::keep_prior(std::string const& salon, salon_state const* before) {
     if (!open_prior_.contains(salon)) {

@@ -1,10 +1,10 @@
 #pragma once
 
 #include "engine/kafka/detail/batch.hpp"
-#include "engine/kafka/detail/checkpoint_sweep.hpp"
 #include "engine/kafka/detail/pending_outcomes.hpp"
 #include "engine/kafka/detail/runtime_shared.hpp"
 #include "engine/kafka/errc.hpp"
+#include "engine/runtime/checkpoint_sweep.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -17,10 +17,6 @@
 #include <vector>
 
 namespace salonq::engine::kafka::detail {
-
-// The encoded states of these salons still in the cache (one handed over or abandoned is not), for RocksDB.
-[[nodiscard]] std::vector<std::pair<std::string, std::string>> encoded_states(state_cache const& states,
-                                                                              std::vector<std::string> const& salons);
 
 // The deciding thread's side of the batch pipeline: the open batch, being decided, and whether the committer has
 // the one before (in flight). Each keeps the salons' states as they were before it changed them, so that a batch

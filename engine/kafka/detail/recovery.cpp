@@ -442,24 +442,13 @@ private:
     }
 
     [[nodiscard]] std::expected<void, error> fold(event const& e) {
-        auto loaded = load_state(c_.db, c_.states, e.salon);
-        if (!loaded) {
-            return std::unexpected(from_runtime(loaded.error()));
+        auto folded = fold_into(c_.db, c_.states, e);
+        if (!folded) {
+            return std::unexpected(from_runtime(folded.error()));
         }
-        auto* state = *loaded;
-        if (state == nullptr) {
-            state = &c_.states.emplace(e.salon.value(), salon_state{}).first->second;
-            state->id = e.salon;
-        }
-        if (e.seq.value() <= state->seq.value()) {
+        if (!*folded) {
             return {}; // already folded into the stored state
         }
-        if (e.seq.value() != state->seq.value() + 1) {
-            return std::unexpected(
-                error{errc::corrupt_record, fmt::format("salon {}: event seq {} after {}", e.salon.value(),
-                                                        e.seq.value(), state->seq.value())});
-        }
-        evolve(*state, e);
         changed_.insert(e.salon.value());
         c_.stats.recovered_events.fetch_add(1, std::memory_order_relaxed);
         return {};

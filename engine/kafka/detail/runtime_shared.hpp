@@ -4,12 +4,17 @@
 // its RocksDB. Those helpers report runtime errors; in Kafka mode each comes from the worker's local store.
 
 #include "engine/kafka/errc.hpp"
+#include "engine/runtime/checkpoint_sweep.hpp"
 #include "engine/runtime/dedupe.hpp"
+#include "engine/runtime/state_checkpoint.hpp"
 #include "engine/runtime/stored.hpp"
 
 namespace salonq::engine::kafka {
 
+using runtime::checkpoint_sweep;
 using runtime::dedupe_entry;
+using runtime::encoded_states;
+using runtime::fold_into;
 using runtime::load_state;
 using runtime::recent_outcome;
 using runtime::state_cache;

@@ -7,7 +7,6 @@
 #include "engine/codec/json_writer.hpp"
 #include "engine/kafka/detail/batch.hpp"
 #include "engine/kafka/detail/batch_pipeline.hpp"
-#include "engine/kafka/detail/checkpoint_sweep.hpp"
 #include "engine/kafka/detail/committer.hpp"
 #include "engine/kafka/detail/handles.hpp"
 #include "engine/kafka/detail/ownership.hpp"
@@ -15,6 +14,7 @@
 #include "engine/kafka/detail/runtime_shared.hpp"
 #include "engine/kafka/detail/worker_log.hpp"
 #include "engine/kafka/worker.hpp"
+#include "engine/runtime/checkpoint_sweep.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -60,7 +60,7 @@ struct worker::impl {
     detail::partition_ownership ownership; // the partitions decided, and what the rebalance callbacks leave
     state_cache states;                    // salons of owned partitions: as committed, plus the batches in flight
     detail::pending_outcomes pending;      // decided, not yet in RocksDB: a repeat is a duplicate
-    detail::checkpoint_sweep sweep{options.state_checkpoint_interval}; // which salon states go with which batch
+    runtime::checkpoint_sweep sweep{options.state_checkpoint_interval}; // which salon states go with which batch
     // The open batch and the one in flight (the pipeline works on the three members above).
     detail::batch_pipeline pipeline{{options.commit_interval, options.max_batch}, states, pending, sweep};
     // While idle, the committer is asked this often for the snapshot rounds due by age.

@@ -3,11 +3,12 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
-namespace salonq::engine::kafka::detail {
+namespace salonq::engine::runtime {
 
 // Which salon states go to RocksDB with which batch: the worker's checkpoints, spread over batches. Salons change
 // in the state cache as batches are decided (`changed`); once `interval` has passed since the last checkpoint, a
@@ -16,7 +17,8 @@ namespace salonq::engine::kafka::detail {
 // salon of a busy worker at once. The batch that ends the sweep writes the offsets of the batch that began it:
 // every salon changed before then is in the sweep, or written. A failed batch puts its share back and gives the
 // sweep up; a drain writes all changed salons at once (`take_all`). Plain bookkeeping on the deciding thread: no
-// I/O, no locks.
+// I/O, no locks. The Kafka worker and the embedded engine's workers each keep one (docs/design.md, "Checkpointed
+// states").
 class checkpoint_sweep {
 public:
     using clock = std::chrono::steady_clock;
@@ -49,6 +51,8 @@ public:
 
     // An idle worker writes a checkpoint when one is due and RocksDB is behind (changed salons, or offsets moved).
     [[nodiscard]] bool due_when_idle(clock::time_point now) const;
+    // When that is (none: RocksDB is not behind), for a worker that sleeps until then.
+    [[nodiscard]] std::optional<clock::time_point> idle_due() const;
 
     // Salons handed over to another worker are not written by this one.
     void forget_if(std::function<bool(std::string const&)> const& handed_over);
@@ -68,4 +72,4 @@ private:
     bool behind_ = false; // a batch was submitted since the last checkpoint: RocksDB's offsets are behind
 };
 
-} // namespace salonq::engine::kafka::detail
+} // namespace salonq::engine::runtime

@@ -1,8 +1,8 @@
-// The worker's checkpoint sweep (engine/kafka/detail/checkpoint_sweep.hpp), as a property: over random runs of
+// The worker's checkpoint sweep (engine/runtime/checkpoint_sweep.hpp), as a property: over random runs of
 // changes, batches that commit or fail, and drains, every checkpoint that ends has written every salon changed
 // before it began (no salon is left behind RocksDB's offsets), and nothing changed is ever forgotten.
 
-#include "engine/kafka/detail/checkpoint_sweep.hpp"
+#include "engine/runtime/checkpoint_sweep.hpp"
 
 #include <doctest/doctest.h>
 
@@ -13,7 +13,7 @@
 
 namespace {
 
-using salonq::engine::kafka::detail::checkpoint_sweep;
+using salonq::engine::runtime::checkpoint_sweep;
 using namespace std::chrono_literals;
 
 struct model {

@@ -1,8 +1,8 @@
-#include "engine/kafka/detail/checkpoint_sweep.hpp"
+#include "engine/runtime/checkpoint_sweep.hpp"
 
 #include <algorithm>
 
-namespace salonq::engine::kafka::detail {
+namespace salonq::engine::runtime {
 
 checkpoint_sweep::share checkpoint_sweep::next_batch(clock::time_point now) {
     share out;
@@ -57,11 +57,19 @@ void checkpoint_sweep::checkpointed(clock::time_point now) {
 }
 
 bool checkpoint_sweep::due_when_idle(clock::time_point now) const {
-    return (behind_ || !changed_.empty()) && now >= last_ + interval_;
+    auto const due = idle_due();
+    return due && now >= *due;
+}
+
+std::optional<checkpoint_sweep::clock::time_point> checkpoint_sweep::idle_due() const {
+    if (!behind_ && changed_.empty()) {
+        return std::nullopt;
+    }
+    return last_ + interval_;
 }
 
 void checkpoint_sweep::forget_if(std::function<bool(std::string const&)> const& handed_over) {
     std::erase_if(changed_, handed_over);
 }
 
-} // namespace salonq::engine::kafka::detail
+} // namespace salonq::engine::runtime
