@@ -12,7 +12,7 @@ namespace salonq::engine::runtime {
 // of a request-path thread's share while both want a core), so it runs on what the request path leaves and still
 // keeps up whenever there is any. It never starves: nice is a weight, not a priority class.
 enum class thread_role : std::uint8_t {
-    request_path, // someone waits for its work: default weight
+    request_path, // someone waits for its work: the process's weight, whatever the creating thread's
     background,   // folds and deliveries that may lag under load
 };
 

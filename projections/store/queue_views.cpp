@@ -158,6 +158,7 @@ struct queue_views::impl {
     std::uint64_t gaps = 0;
     std::uint64_t undecodable = 0;
     std::map<salon_id, broken_salon> broken;
+    std::optional<std::string> checkpoint_failure; // the last checkpoint's error, until one succeeds
 
     std::mutex checkpoint_mutex; // one checkpoint at a time; guards last_checkpoint
     std::chrono::steady_clock::time_point last_checkpoint = std::chrono::steady_clock::now();
@@ -196,6 +197,10 @@ struct queue_views::impl {
     // Writes the views changed since the last checkpoint with their partitions' offsets; `due_only`: only if the
     // interval has passed (and no other checkpoint is under way).
     [[nodiscard]] std::expected<void, error> checkpoint(bool due_only);
+    // checkpoint's work, with checkpoint_mutex held.
+    [[nodiscard]] std::expected<void, error> write_checkpoint(std::chrono::steady_clock::time_point now);
+    // Stops the checkpointer (once; later calls do nothing).
+    void stop_checkpointer();
     // The checkpointer's loop: a checkpoint every checkpoint_interval until stopped.
     void run_checkpointer(std::stop_token const& stop);
 
@@ -373,6 +378,13 @@ std::expected<void, error> queue_views::impl::checkpoint(bool due_only) {
         lock.lock();
     }
     last_checkpoint = now;
+    auto written = write_checkpoint(now);
+    std::scoped_lock health{health_mutex};
+    checkpoint_failure = written ? std::nullopt : std::optional{written.error().message};
+    return written;
+}
+
+std::expected<void, error> queue_views::impl::write_checkpoint(std::chrono::steady_clock::time_point now) {
     auto batch = db->make_batch();
     std::vector<std::pair<partition_slot*, std::vector<salon_id>>> taken;
     // The partitions' views as of their offsets: immutable snapshots, so encoding them after the partition's lock is
@@ -381,6 +393,8 @@ std::expected<void, error> queue_views::impl::checkpoint(bool due_only) {
     for (std::size_t i = 0; i < partitions.size(); ++i) {
         auto& slot = *partitions[i];
         std::scoped_lock applying{slot.apply_mutex}; // a consistent cut of the partition: its views and its offset
+        // Spares only for the salons busy since the last checkpoint (a quiet partition's included).
+        std::erase_if(slot.spares, [&](auto const& spare) { return !slot.dirty.contains(spare.first); });
         if (!slot.next_dirty && slot.dirty.empty()) {
             continue;
         }
@@ -394,7 +408,6 @@ std::expected<void, error> queue_views::impl::checkpoint(bool due_only) {
         std::string offset_value;
         log::put_u64(offset_value, static_cast<std::uint64_t>(slot.next.load()));
         batch.put(store::family::meta, next_key(partition_id{static_cast<std::int32_t>(i)}), offset_value);
-        std::erase_if(slot.spares, [&](auto const& spare) { return !slot.dirty.contains(spare.first); });
         slot.dirty.clear();
         slot.next_dirty = false;
         taken.emplace_back(&slot, std::move(salons));
@@ -421,6 +434,13 @@ std::expected<void, error> queue_views::impl::checkpoint(bool due_only) {
         }
     }
     return {};
+}
+
+void queue_views::impl::stop_checkpointer() {
+    if (checkpointer.joinable()) {
+        checkpointer.request_stop();
+        checkpointer.join();
+    }
 }
 
 void queue_views::impl::run_checkpointer(std::stop_token const& stop) {
@@ -477,8 +497,7 @@ std::string const& snapshot::json() const {
 queue_views::queue_views(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
 
 queue_views::~queue_views() {
-    impl_->checkpointer.request_stop();
-    impl_->checkpointer.join();
+    impl_->stop_checkpointer();
     if (auto written = impl_->checkpoint(false); !written) {
         impl_->log.error(
             "the queue views' last checkpoint failed (the next start catches up from the previous one): {}",
@@ -652,9 +671,6 @@ std::expected<void, error> queue_views::impl::catch_up_partition(log::reader& ev
             }
         }
         deliver(slot);
-        if (auto written = checkpoint(true); !written) {
-            return written;
-        }
         if (progress && !progress(static_cast<std::size_t>(records->back().offset.value() + 1 - from.value()))) {
             return std::unexpected(error{errc::cancelled, "the catch-up was stopped"});
         }
@@ -720,6 +736,7 @@ void queue_views::impl::swap_contents(impl& other) {
         std::swap(gaps, other.gaps);
         std::swap(undecodable, other.undecodable);
         std::swap(broken, other.broken);
+        std::swap(checkpoint_failure, other.checkpoint_failure);
     }
     for (std::size_t i = 0; i < partitions.size(); ++i) {
         auto& mine = *partitions[i];
@@ -739,6 +756,9 @@ std::expected<void, std::string> queue_views::swap_with(runtime::rebuildable& ot
         fresh->impl_->index_outcomes != impl_->index_outcomes) {
         return std::unexpected("the fresh views are not made like these");
     }
+    // The fresh views' own checkpointer would write them while their contents are swapped with these (and with no lock
+    // of theirs held): stop it; from the swap on, these views' checkpointer writes what they had.
+    fresh->impl_->stop_checkpointer();
     {
         // The rest with every apply of these views held: the fresh ones reach exactly the same offsets.
         std::scoped_lock checkpointing{impl_->checkpoint_mutex};
@@ -835,11 +855,20 @@ std::expected<std::vector<std::string>, error> queue_views::salon_events(salon_i
 
 projection_health queue_views::health() const {
     std::scoped_lock lock{impl_->health_mutex};
-    projection_health h{impl_->duplicates, impl_->gaps, impl_->undecodable, {}};
+    projection_health h{impl_->duplicates, impl_->gaps, impl_->undecodable, {}, impl_->checkpoint_failure};
     for (auto const& [salon, b] : impl_->broken) {
         h.broken.push_back(b);
     }
     return h;
+}
+
+std::size_t queue_views::spare_views() const {
+    std::size_t n = 0;
+    for (auto const& slot : impl_->partitions) {
+        std::scoped_lock lock{slot->apply_mutex};
+        n += slot->spares.size();
+    }
+    return n;
 }
 
 offset_t queue_views::next_offset(partition_id p) const {

@@ -57,6 +57,9 @@ struct projection_health {
     std::uint64_t undecodable = 0;    // records of the events log that did not decode (skipped; their salon's next
                                       // event then shows the gap)
     std::vector<broken_salon> broken; // every broken salon, stored ones included
+    // The last checkpoint's error, until one succeeds: the views in memory are current, but a restart would catch up
+    // from an older point, and a store that stopped taking writes (a full disk) should not go unnoticed.
+    std::optional<std::string> checkpoint_failure;
     [[nodiscard]] bool ok() const noexcept { return broken.empty(); }
 };
 
@@ -148,6 +151,9 @@ public:
     // change that carries the command's entries is delivered to subscribers, so a subscriber finds it.
     [[nodiscard]] std::expected<std::optional<engine::runtime::outcome>, error>
     outcome_of(engine::salon_id const& salon, engine::command_id const& command) const;
+    // How many views are kept to build busy salons' next views in (memory: at most one per salon changed since the
+    // checkpoint before the last).
+    [[nodiscard]] std::size_t spare_views() const;
     // The first offset of partition p not yet applied.
     [[nodiscard]] engine::offset_t next_offset(engine::partition_id p) const;
     [[nodiscard]] std::int32_t partition_count() const noexcept;

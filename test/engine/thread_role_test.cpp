@@ -48,6 +48,15 @@ TEST_CASE("thread roles: a background fold runs at a lower weight than the reque
     CHECK(request.name == "salonq-engine");
     CHECK(request.nice == inherited);
 
+    // A request-path thread started by a background one gets the process's weight back, not its creator's.
+    seen nested;
+    std::thread creator{[&] {
+        set_thread_role("salonq-stats", thread_role::background);
+        nested = run_as("salonq-viewsave", thread_role::request_path);
+    }};
+    creator.join();
+    CHECK(nested.nice == inherited);
+
     // The calling thread is the one changed, never the process: this thread keeps its weight.
     CHECK(::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid())) == inherited);
 }

@@ -447,8 +447,12 @@ TEST_CASE("queue_views: a snapshot a reader holds never changes, though applies 
         CHECK(snap->view.seq == snap->seq);
     }
     CHECK(views->view(salon_id{"held"})->view == fold_view(s.history()));
-    REQUIRE(views->checkpoint()); // a checkpoint keeps the busy salon's spare; the view is unchanged by it
-    REQUIRE(views->checkpoint()); // a second one, the salon idle since: its spare goes
+    // The last replaced snapshot nobody held (gone only after two checkpoints, a second or more apart, without an
+    // apply between them).
+    CHECK(views->spare_views() == 1);
+    REQUIRE(views->checkpoint()); // one that keeps the busy salon's spare (or the views' own thread just did)
+    REQUIRE(views->checkpoint()); // one after which the salon has been idle: its spare goes
+    CHECK(views->spare_views() == 0);
     CHECK(views->view(salon_id{"held"})->view == fold_view(s.history()));
 }
 

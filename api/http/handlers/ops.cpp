@@ -25,6 +25,12 @@ void get_readyz(services& ports, request const& /*req*/, replier reply) {
                                              first.seen.value())));
             return;
         }
+        if (auto health = ports.views->health(); health.checkpoint_failure) {
+            reply(error_response(status::service_unavailable, "views_not_saved",
+                                 "the queue views cannot be saved (a restart would catch up from an older point): " +
+                                     *health.checkpoint_failure));
+            return;
+        }
     }
     reply(json_response(status::ok, R"({"status":"ready"})"));
 }
