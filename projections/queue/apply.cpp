@@ -90,6 +90,7 @@ struct folder {
         if (auto* m = v.find_staff(id)) {
             m->on_duty = on_duty;
         }
+        observe_clock(v.observed, id);
     }
 
     void operator()(evt::salon_registered const& r) {

@@ -50,6 +50,11 @@ staff_pace& staff_entry(observed_durations& o, staff_id const& id) {
     return o.staff.back();
 }
 
+staff_pace* find_member(observed_durations& o, staff_id const& id) {
+    auto it = std::find_if(o.staff.begin(), o.staff.end(), [&](staff_pace const& s) { return s.staff == id; });
+    return it == o.staff.end() ? nullptr : &*it;
+}
+
 service_pace* service_entry(observed_durations& o, std::vector<service_def> const& catalogue, std::string const& code,
                             std::int64_t fallback) {
     auto it = std::find_if(o.services.begin(), o.services.end(), [&](service_pace const& s) { return s.code == code; });
@@ -182,6 +187,12 @@ void observe_start(observed_durations& o, staff_id const& staff, instant at, std
         member.freed_at.reset();
     }
     add_outcome(o.leaving, waited, false);
+}
+
+void observe_clock(observed_durations& o, staff_id const& staff) {
+    if (auto* member = find_member(o, staff)) {
+        member->freed_at.reset();
+    }
 }
 
 void observe_left(observed_durations& o, std::chrono::milliseconds waited) { add_outcome(o.leaving, waited, true); }

@@ -93,6 +93,9 @@ void observe_completion(observed_durations& o, std::vector<engine::service_def> 
 // completion, if any; adds the ticket's time in the queue to the exposure of the leave bands.
 void observe_start(observed_durations& o, engine::staff_id const& staff, engine::instant at,
                    std::chrono::milliseconds waited);
+// A staff member clocked in or out: a changeover never spans it (the first start of a shift is not a changeover
+// from the last completion of the previous one).
+void observe_clock(observed_durations& o, engine::staff_id const& staff);
 // A queued ticket that left without service (cancelled or a no-show) after `waited` in the queue.
 void observe_left(observed_durations& o, std::chrono::milliseconds waited);
 // The chance, of ratio_one, that a ticket aged `age` in the queue is still there `ahead` later (no leave on the way).

@@ -184,6 +184,22 @@ TEST_SUITE("projections.wait_prediction") {
         CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{5});
     }
 
+    TEST_CASE("a shift's first start is not a changeover from the previous shift's last completion") {
+        auto s = open_salon();
+        s.given(clock_out("st2"));
+        walk_ins(s, 3);
+        s.given(start("st1", 1));
+        s.after(minutes{30}).given(complete(1)); // others waiting: a changeover would start here,
+        s.given(clock_out("st1"));               // but st1 goes home
+        s.after(std::chrono::hours{13}).given(clock_in("st1"));
+        s.given(start("st1", 2)); // the next morning: 13 hours later, no changeover
+        auto const v = predicted_view(s);
+        CHECK(v.observed.changeovers == 0);
+        CHECK(v.observed.changeover_ms == 0);
+        // Ticket 3 waits for ticket 2's cut alone: one cut's median (27.85 minutes), no changeover on top.
+        CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{27});
+    }
+
     TEST_CASE("tickets that tend to leave are waited for less") {
         auto const line = [](scenario& s) {
             s.given(clock_out("st2"));
