@@ -104,10 +104,14 @@ event make_event(salon_id const& salon, std::uint64_t seq, instant at, event_bod
 int run_cost(std::int32_t waiting, std::int32_t rounds) {
     queue_view v;
     v.salon = salon_id{"cost"};
+    v.timezone = "Europe/London";
     v.services = {{"HC", "Haircut", 2500, 30}, {"BT", "Beard trim", 1200, 15}, {"CL", "Colour", 6000, 60}};
     for (int i = 1; i <= 8; ++i) {
         v.staff.push_back(staff_member{staff_id{fmt::format("s{}", i)}, "S", role::staff, true, std::nullopt});
         v.observed.services.push_back(service_pace{"HC", std::int64_t{31} * 60'000, 40});
+        // Usual shifts learned (09:00-19:00, the last from 15:00), so the estimate reads the local time of day.
+        v.observed.staff.push_back(staff_pace{v.staff.back().id, ratio_one, 40, std::nullopt, 9 * 60, 5,
+                                              (i == 8 ? 15 : 19) * 60, 5, 20759});
     }
     auto const t0 = instant{std::chrono::hours{24 * 20759 + 10}};
     std::uint64_t seq = 0;

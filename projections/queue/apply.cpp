@@ -90,7 +90,7 @@ struct folder {
         if (auto* m = v.find_staff(id)) {
             m->on_duty = on_duty;
         }
-        observe_clock(v.observed, id);
+        observe_clock(v.observed, id, on_duty, local_clock_of(v.timezone, e.at));
     }
 
     void operator()(evt::salon_registered const& r) {

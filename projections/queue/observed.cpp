@@ -14,6 +14,8 @@ using namespace salonq::engine;
 constexpr std::int64_t service_weight_floor = 800;
 constexpr std::int64_t staff_weight_floor = 500;
 constexpr std::int64_t changeover_weight_floor = 1000;
+// A shift's times follow the last week or so of clock-ins and clock-outs.
+constexpr std::int64_t shift_weight_floor = 1500;
 // Every outcome keeps (1 - 1/leave_memory) of the leave statistics: they weigh roughly the last few hundred tickets.
 constexpr std::int64_t leave_memory = 400;
 // An observed duration counts at most 2.5x and at least a third of what was expected: a ticket completed hours
@@ -46,13 +48,8 @@ staff_pace& staff_entry(observed_durations& o, staff_id const& id) {
     if (it != o.staff.end()) {
         return *it;
     }
-    o.staff.push_back(staff_pace{id, ratio_one, 0, std::nullopt});
+    o.staff.push_back(staff_pace{id, ratio_one, 0, std::nullopt, 0, 0, 0, 0, 0});
     return o.staff.back();
-}
-
-staff_pace* find_member(observed_durations& o, staff_id const& id) {
-    auto it = std::find_if(o.staff.begin(), o.staff.end(), [&](staff_pace const& s) { return s.staff == id; });
-    return it == o.staff.end() ? nullptr : &*it;
 }
 
 service_pace* service_entry(observed_durations& o, std::vector<service_def> const& catalogue, std::string const& code,
@@ -189,9 +186,15 @@ void observe_start(observed_durations& o, staff_id const& staff, instant at, std
     add_outcome(o.leaving, waited, false);
 }
 
-void observe_clock(observed_durations& o, staff_id const& staff) {
-    if (auto* member = find_member(o, staff)) {
-        member->freed_at.reset();
+void observe_clock(observed_durations& o, staff_id const& staff, bool in, local_clock local) {
+    auto& member = staff_entry(o, staff);
+    member.freed_at.reset();
+    auto& minute = in ? member.clock_in_min : member.clock_out_min;
+    auto& count = in ? member.clock_ins : member.clock_outs;
+    minute = static_cast<std::int32_t>(blend(minute, local.minute, weight(count, shift_weight_floor, 0)));
+    ++count;
+    if (in) {
+        member.last_in_day = local.day;
     }
 }
 

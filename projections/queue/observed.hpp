@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/domain/calendar.hpp"
 #include "engine/domain/events.hpp"
 
 #include <array>
@@ -30,6 +31,14 @@ struct staff_pace {
     std::uint32_t count = 0;
     // When they completed a ticket with others waiting, until they start the next one: measures the changeover.
     std::optional<engine::instant> freed_at;
+    // Their usual shift: the recency-weighted salon-local time of day (minutes since midnight) of their clock-ins and
+    // of their clock-outs, how many of each were seen, and the local day of the last clock-in (0: never), so that
+    // the estimator can expect them later today (or not: they already came today) and expect them to leave.
+    std::int32_t clock_in_min = 0;
+    std::uint32_t clock_ins = 0;
+    std::int32_t clock_out_min = 0;
+    std::uint32_t clock_outs = 0;
+    engine::local_day last_in_day = 0;
     friend bool operator==(staff_pace const&, staff_pace const&) = default;
 };
 
@@ -93,9 +102,9 @@ void observe_completion(observed_durations& o, std::vector<engine::service_def> 
 // completion, if any; adds the ticket's time in the queue to the exposure of the leave bands.
 void observe_start(observed_durations& o, engine::staff_id const& staff, engine::instant at,
                    std::chrono::milliseconds waited);
-// A staff member clocked in or out: a changeover never spans it (the first start of a shift is not a changeover
-// from the last completion of the previous one).
-void observe_clock(observed_durations& o, engine::staff_id const& staff);
+// A staff member clocked in or out at `local` (salon-local day and minute): learns their usual shift, and ends a
+// pending changeover (the first start of a shift is not a changeover from the last completion of the previous one).
+void observe_clock(observed_durations& o, engine::staff_id const& staff, bool in, engine::local_clock local);
 // A queued ticket that left without service (cancelled or a no-show) after `waited` in the queue.
 void observe_left(observed_durations& o, std::chrono::milliseconds waited);
 // The chance, of ratio_one, that a ticket aged `age` in the queue is still there `ahead` later (no leave on the way).

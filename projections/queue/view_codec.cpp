@@ -16,6 +16,7 @@ using namespace salonq::engine::codec;
 
 constexpr std::int64_t max_place = INT64_MAX;
 constexpr std::int64_t max_wait_ms = std::int64_t{1} << 50;
+constexpr std::int64_t minutes_per_day = std::int64_t{24} * 60;
 
 // The fields every kind of ticket in the view shares.
 void write_head(json_writer& w, ticket_card const& t) {
@@ -64,6 +65,10 @@ void write_observed(json_writer& w, observed_durations const& o) {
         w.begin_object().field("staffId", s.staff.value()).field("speed", s.speed).field("count", s.count);
         if (s.freed_at) {
             w.key("freedAt").time(*s.freed_at);
+        }
+        if (s.clock_ins > 0 || s.clock_outs > 0) {
+            w.field("clockInMin", s.clock_in_min).field("clockIns", s.clock_ins);
+            w.field("clockOutMin", s.clock_out_min).field("clockOuts", s.clock_outs).field("lastInDay", s.last_in_day);
         }
         w.end_object();
     }
@@ -114,6 +119,14 @@ observed_durations read_observed(object_view& o) {
         p.speed = s.integer("speed", ratio_one / 4, ratio_one * 4);
         p.count = read_count(s, "count");
         p.freed_at = s.opt_time("freedAt");
+        // A view stored before shifts were learned has none: they are learned from the next clock-ins and -outs.
+        if (auto const in = s.opt_integer("clockInMin", 0, minutes_per_day - 1)) {
+            p.clock_in_min = static_cast<std::int32_t>(*in);
+            p.clock_ins = read_count(s, "clockIns");
+            p.clock_out_min = static_cast<std::int32_t>(s.integer("clockOutMin", 0, minutes_per_day - 1));
+            p.clock_outs = read_count(s, "clockOuts");
+            p.last_in_day = static_cast<local_day>(s.integer("lastInDay", INT32_MIN, INT32_MAX));
+        }
         d.staff.push_back(std::move(p));
     });
     d.changeover_ms = o.integer("changeoverMs", 0, max_wait_ms);

@@ -49,6 +49,16 @@ void serve_cuts(scenario& s, std::string const& staff, std::uint64_t first, int 
     }
 }
 
+// open_salon's staff, none clocked in yet (their clock-ins and -outs teach their usual shifts).
+scenario staffed_salon() {
+    scenario s;
+    s.given(register_salon(), set_services(catalogue()));
+    s.by(system_actor()).given(add_staff("own", role::owner));
+    s.by(staff_actor("own")).given(add_staff("mgr", role::manager));
+    s.given(add_staff("st1", role::staff), add_staff("st2", role::staff));
+    return s;
+}
+
 TEST_SUITE("projections.wait_prediction") {
     TEST_CASE("by hand: two staff, one 10 minutes into a 30-minute cut, two cuts waiting") {
         auto s = open_salon();
@@ -198,6 +208,68 @@ TEST_SUITE("projections.wait_prediction") {
         CHECK(v.observed.changeover_ms == 0);
         // Ticket 3 waits for ticket 2's cut alone: one cut's median (27.85 minutes), no changeover on top.
         CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{27});
+    }
+
+    TEST_CASE("usual shifts: a stylist who comes in at 11 every day is expected at 11") {
+        // Europe/London in June: 10:00 UTC is 11:00 local. st1 works 09-19 local, st2 11-17, two days running.
+        auto const history = [](bool st2_came_before) {
+            auto s = staffed_salon();
+            for (unsigned day = 3; day <= 4; ++day) {
+                s.at(utc(2024, 6, day, 8)).given(clock_in("st1"));
+                if (st2_came_before) {
+                    s.at(utc(2024, 6, day, 10)).given(clock_in("st2"));
+                    s.at(utc(2024, 6, day, 16)).given(clock_out("st2"));
+                }
+                s.at(utc(2024, 6, day, 18)).given(clock_out("st1"));
+            }
+            // The third day, 10:30 local: st1 alone starts a cut, two more wait; st2 is due in 30 minutes.
+            s.at(utc(2024, 6, 5, 8)).given(clock_in("st1"));
+            s.at(utc(2024, 6, 5, 9, 30));
+            walk_ins(s, 3);
+            s.given(start("st1", 1));
+            return predicted_view(s);
+        };
+        auto const usual = history(true);
+        auto const* st2 = usual.observed.find_staff(sid("st2"));
+        REQUIRE(st2 != nullptr);
+        CHECK(st2->clock_in_min == 11 * 60);
+        CHECK(st2->clock_out_min == 17 * 60);
+        CHECK(st2->clock_ins == 2);
+        // Ticket 2 goes to whichever of st1 (the cut's end: 27.85 minutes in the median) and st2 (30) is first;
+        // ticket 3 to the other one: in most runs st2 at 30 minutes, in the rest st1's end if it comes later.
+        auto const w = waits_min(usual);
+        REQUIRE(w.size() == 2);
+        CHECK(w[0] == 27);
+        CHECK(w[1] == 30);
+        // Without that history, ticket 3 waits for two of st1's cuts.
+        CHECK(waits_min(history(false)) == std::vector<std::optional<std::int64_t>>{27, 57});
+    }
+
+    TEST_CASE("usual shifts: who leaves before the others takes no ticket after their usual end") {
+        auto s = staffed_salon();
+        for (unsigned day = 3; day <= 4; ++day) { // st1 works 09-19 local, st2 09-15
+            s.at(utc(2024, 6, day, 8)).given(clock_in("st1"), clock_in("st2"));
+            s.at(utc(2024, 6, day, 14)).given(clock_out("st2"));
+            s.at(utc(2024, 6, day, 18)).given(clock_out("st1"));
+        }
+        s.at(utc(2024, 6, 5, 8)).given(clock_in("st1"), clock_in("st2"));
+        // 14:40 and 14:50 local: st1 and st2 start a cut, one more waits. st2's cut ends after 15:00 in every run
+        // (its shortest draw is 13 minutes), and st2 usually goes home at 15:00.
+        s.at(utc(2024, 6, 5, 13, 40));
+        walk_ins(s, 3);
+        s.given(start("st1", 1));
+        s.after(minutes{10}).given(start("st2", 2));
+        auto const v = predicted_view(s);
+        CHECK(v.observed.find_staff(sid("st2"))->clock_out_min == 15 * 60);
+        // Ticket 3 waits for st1's cut alone: its median end, 27.85 minutes after 14:40, is 17 minutes from now.
+        CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{17});
+        // Nobody is sent home before the line is served: at 18:40, st1 (usually until 19:00) is the last one, and
+        // a newcomer behind st1's cut is expected after it (the median of a cut as learned from the 30 and 25 minutes
+        // seen), not never.
+        s.at(utc(2024, 6, 5, 14, 10)).given(cancel(3), complete(1));
+        s.at(utc(2024, 6, 5, 14, 15)).given(complete(2), clock_out("st2"));
+        s.at(utc(2024, 6, 5, 17, 40)).given(walk_in("last"), start("st1", 4), walk_in("late"));
+        CHECK(waits_min(predicted_view(s)) == std::vector<std::optional<std::int64_t>>{26});
     }
 
     TEST_CASE("tickets that tend to leave are waited for less") {
