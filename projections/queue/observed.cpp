@@ -24,6 +24,8 @@ constexpr std::int64_t leave_memory = 400;
 constexpr std::int64_t min_ratio = ratio_one / 3;
 constexpr std::int64_t max_ratio = ratio_one * 5 / 2;
 constexpr std::int64_t max_changeover_ms = std::int64_t{15} * 60'000;
+// The pick-up's running median moves by at most this, or a sixteenth of itself, per start.
+constexpr std::int64_t pickup_step_ms = 3'000;
 
 // The weight of the next observation: 1/(count + 1 + prior), where the prior counts as `prior` observations.
 std::int64_t weight(std::uint32_t count, std::int64_t floor, std::int64_t prior = 1) {
@@ -182,6 +184,16 @@ void observe_start(observed_durations& o, staff_id const& staff, instant at, std
                                 weight(o.changeovers, changeover_weight_floor, 0));
         ++o.changeovers;
         member.freed_at.reset();
+    } else {
+        auto const seen = std::clamp<std::int64_t>(waited.count(), 0, max_changeover_ms);
+        if (o.pickups == 0) {
+            o.pickup_ms = seen;
+        } else if (seen != o.pickup_ms) {
+            auto const step = std::max(pickup_step_ms, o.pickup_ms / 16);
+            o.pickup_ms +=
+                seen > o.pickup_ms ? std::min(step, seen - o.pickup_ms) : -std::min(step, o.pickup_ms - seen);
+        }
+        ++o.pickups;
     }
     add_outcome(o.leaving, waited, false);
 }

@@ -67,6 +67,11 @@ struct observed_durations {
     std::vector<staff_pace> staff;      // in the order first observed
     std::int64_t changeover_ms = 0;
     std::uint32_t changeovers = 0;
+    // The pick-up: from a walk-in's join to its start when a staff member was free (no changeover pending) when it
+    // joined: noticing, calling, walking to the chair. A running median (steps of pickup_step_ms), robust to the
+    // odd start long after the join (a staff member who clocked in to a waiting line).
+    std::int64_t pickup_ms = 0;
+    std::uint32_t pickups = 0;
     leave_bands leaving;
     friend bool operator==(observed_durations const&, observed_durations const&) = default;
 
@@ -100,6 +105,7 @@ void observe_completion(observed_durations& o, std::vector<engine::service_def> 
                         completed_service const& c);
 // A start by a staff member of a ticket that had waited `waited`: closes the changeover opened by their last
 // completion, if any; adds the ticket's time in the queue to the exposure of the leave bands.
+// A start by an idle staff member (none pending) measures the pick-up.
 void observe_start(observed_durations& o, engine::staff_id const& staff, engine::instant at,
                    std::chrono::milliseconds waited);
 // A staff member clocked in or out at `local` (salon-local day and minute): learns their usual shift, and ends a

@@ -209,9 +209,18 @@ void observed_estimator::estimate(queue_view& view) const {
             }
         }
     };
+    // No ticket starts sooner than the salon's pick-up after its join.
+    auto const picked_up = [&](std::int64_t age_ms) {
+        auto const lower =
+            static_cast<run_ms>(std::clamp<std::int64_t>(view.observed.pickup_ms - age_ms, 0, max_add_ms));
+        for (std::size_t p = 0; p < lanes; ++p) {
+            first[p] = std::max(first[p], lower);
+        }
+    };
     for (auto& t : view.waiting) {
         // Each ticket, in line order, goes to whoever is free first in each run.
         earliest();
+        picked_up(std::chrono::duration_cast<milliseconds>(now - t.joined_at).count());
         auto const wait = median(first);
         t.expected = predicted(wait);
         // It keeps them busy for a drawn duration plus the changeover, in the runs where it is still there when
@@ -231,13 +240,14 @@ void observed_estimator::estimate(queue_view& view) const {
         }
         for (std::uint32_t j = 0; j < free.size(); ++j) {
             for (std::size_t p = 0; p < lanes; ++p) {
-                auto const later = std::min(free[j][p] + busy[p], run_cap);
+                auto const later = std::min(first[p] + busy[p], run_cap);
                 free[j][p] = who[p] == j ? later : free[j][p];
             }
         }
     }
     // A newcomer starts when the first staff member is free after the whole line.
     earliest();
+    picked_up(0);
     view.join_now = predicted(median(first));
 }
 

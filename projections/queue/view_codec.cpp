@@ -72,7 +72,11 @@ void write_observed(json_writer& w, observed_durations const& o) {
         }
         w.end_object();
     }
-    w.end_array().field("changeoverMs", o.changeover_ms).field("changeovers", o.changeovers).key("leaving");
+    w.end_array().field("changeoverMs", o.changeover_ms).field("changeovers", o.changeovers);
+    if (o.pickups > 0) {
+        w.field("pickupMs", o.pickup_ms).field("pickups", o.pickups);
+    }
+    w.key("leaving");
     w.begin_array();
     for (auto const& band : o.leaving) {
         w.begin_object().field("leaves", band.leaves).field("exposureMs", band.exposure_ms).end_object();
@@ -131,6 +135,11 @@ observed_durations read_observed(object_view& o) {
     });
     d.changeover_ms = o.integer("changeoverMs", 0, max_wait_ms);
     d.changeovers = read_count(o, "changeovers");
+    // A view stored before the pick-up was learned has none: it is learned from the next starts.
+    if (auto const pickup = o.opt_integer("pickupMs", 0, max_wait_ms)) {
+        d.pickup_ms = *pickup;
+        d.pickups = read_count(o, "pickups");
+    }
     std::size_t band = 0;
     for_each_object(o, "leaving", d.leaving.size(), [&](object_view& b) {
         d.leaving[band].leaves = b.integer("leaves", 0, max_wait_ms);

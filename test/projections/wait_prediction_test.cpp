@@ -194,6 +194,27 @@ TEST_SUITE("projections.wait_prediction") {
         CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{5});
     }
 
+    TEST_CASE("the pick-up: a walk-in with a free stylist still waits for them to call") {
+        auto s = open_salon();
+        s.given(clock_out("st2"));
+        for (std::uint64_t t = 1; t <= 5; ++t) { // st1 is free each time; each walk-in is called 2 minutes later
+            s.given(walk_in("c" + std::to_string(t)));
+            s.after(minutes{2}).given(start("st1", t));
+            s.after(minutes{30}).given(complete(t));
+        }
+        s.given(walk_in("next"));
+        auto v = predicted_view(s);
+        CHECK(v.observed.pickups == 5);
+        CHECK(v.observed.pickup_ms == 2 * minute_ms);
+        CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{2}); // not 0
+        CHECK(*v.waiting[0].join_wait_ms == 2 * minute_ms);
+        // A minute later, one is left; and a second walk-in waits for st1's cut after the first, not 2 minutes more.
+        s.after(minutes{1}).given(walk_in("second"));
+        v = predicted_view(s);
+        CHECK(waits_min(v)[0] == 1);
+        CHECK(waits_min(v)[1] >= 27);
+    }
+
     TEST_CASE("a shift's first start is not a changeover from the previous shift's last completion") {
         auto s = open_salon();
         s.given(clock_out("st2"));
