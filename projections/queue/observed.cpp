@@ -24,6 +24,8 @@ constexpr std::int64_t leave_memory = 400;
 constexpr std::int64_t min_ratio = ratio_one / 3;
 constexpr std::int64_t max_ratio = ratio_one * 5 / 2;
 constexpr std::int64_t max_changeover_ms = std::int64_t{15} * 60'000;
+// A day whose last start came earlier than the usual moves it down by this much (a later one moves it up at once).
+constexpr std::int64_t last_start_weight = 1000;
 // The pick-up's running median moves by at most this, or a sixteenth of itself, per start.
 constexpr std::int64_t pickup_step_ms = 3'000;
 
@@ -177,6 +179,7 @@ std::int64_t stay_chance(leave_bands const& bands, std::chrono::milliseconds age
 }
 
 void observe_start(observed_durations& o, staff_id const& staff, instant at, std::chrono::milliseconds waited) {
+    o.latest_start = at;
     auto& member = staff_entry(o, staff);
     if (member.freed_at) {
         auto const gap = std::chrono::duration_cast<std::chrono::milliseconds>(at - *member.freed_at).count();
@@ -208,6 +211,18 @@ void observe_clock(observed_durations& o, staff_id const& staff, bool in, local_
     if (in) {
         member.last_in_day = local.day;
     }
+}
+
+void observe_day_closed(observed_durations& o, std::string_view timezone) {
+    if (!o.latest_start) {
+        return;
+    }
+    auto const minute = local_clock_of(timezone, *o.latest_start).minute;
+    o.last_start_min = o.days == 0 || minute > o.last_start_min
+                           ? minute
+                           : static_cast<std::int32_t>(blend(o.last_start_min, minute, last_start_weight));
+    ++o.days;
+    o.latest_start.reset();
 }
 
 void observe_left(observed_durations& o, std::chrono::milliseconds waited) { add_outcome(o.leaving, waited, true); }

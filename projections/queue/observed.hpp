@@ -73,6 +73,11 @@ struct observed_durations {
     std::int64_t pickup_ms = 0;
     std::uint32_t pickups = 0;
     leave_bands leaving;
+    // The salon's usual last start of a day (local minute; its upper envelope over recent days), and the latest
+    // start of the day so far.
+    std::int32_t last_start_min = 0;
+    std::uint32_t days = 0;
+    std::optional<engine::instant> latest_start;
     friend bool operator==(observed_durations const&, observed_durations const&) = default;
 
     [[nodiscard]] service_pace const* find_service(std::string_view code) const noexcept;
@@ -113,6 +118,8 @@ void observe_start(observed_durations& o, engine::staff_id const& staff, engine:
 void observe_clock(observed_durations& o, engine::staff_id const& staff, bool in, engine::local_clock local);
 // A queued ticket that left without service (cancelled or a no-show) after `waited` in the queue.
 void observe_left(observed_durations& o, std::chrono::milliseconds waited);
+// The day was closed: its latest start (local) teaches the usual last start.
+void observe_day_closed(observed_durations& o, std::string_view timezone);
 // The chance, of ratio_one, that a ticket aged `age` in the queue is still there `ahead` later (no leave on the way).
 [[nodiscard]] std::int64_t stay_chance(leave_bands const& bands, std::chrono::milliseconds age,
                                        std::chrono::milliseconds ahead);

@@ -76,6 +76,12 @@ void write_observed(json_writer& w, observed_durations const& o) {
     if (o.pickups > 0) {
         w.field("pickupMs", o.pickup_ms).field("pickups", o.pickups);
     }
+    if (o.days > 0) {
+        w.field("lastStartMin", o.last_start_min).field("days", o.days);
+    }
+    if (o.latest_start) {
+        w.key("latestStart").time(*o.latest_start);
+    }
     w.key("leaving");
     w.begin_array();
     for (auto const& band : o.leaving) {
@@ -140,6 +146,12 @@ observed_durations read_observed(object_view& o) {
         d.pickup_ms = *pickup;
         d.pickups = read_count(o, "pickups");
     }
+    // Likewise the usual last start of a day.
+    if (auto const last = o.opt_integer("lastStartMin", 0, minutes_per_day - 1)) {
+        d.last_start_min = static_cast<std::int32_t>(*last);
+        d.days = read_count(o, "days");
+    }
+    d.latest_start = o.opt_time("latestStart");
     std::size_t band = 0;
     for_each_object(o, "leaving", d.leaving.size(), [&](object_view& b) {
         d.leaving[band].leaves = b.integer("leaves", 0, max_wait_ms);

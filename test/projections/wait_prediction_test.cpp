@@ -293,6 +293,25 @@ TEST_SUITE("projections.wait_prediction") {
         CHECK(waits_min(predicted_view(s)) == std::vector<std::optional<std::int64_t>>{26});
     }
 
+    TEST_CASE("the usual last start: no estimate goes past it") {
+        auto s = staffed_salon();
+        std::uint64_t ticket = 0;
+        for (unsigned day = 3; day <= 4; ++day) { // the last start of each day is at 19:00 local (18:00 UTC)
+            s.at(utc(2024, 6, day, 8)).given(clock_in("st1"));
+            s.at(utc(2024, 6, day, 18)).given(walk_in("last"), start("st1", ++ticket));
+            s.after(minutes{30}).given(complete(ticket), clock_out("st1"), close_day());
+        }
+        // The third day at 18:30 local: st1 starts a cut, two more wait.
+        s.at(utc(2024, 6, 5, 8)).given(clock_in("st1"));
+        s.at(utc(2024, 6, 5, 17, 30)).given(walk_in("a"), walk_in("b"), walk_in("c"), start("st1", ticket + 1));
+        auto const v = predicted_view(s);
+        CHECK(v.observed.last_start_min == 19 * 60);
+        CHECK(v.observed.days == 2);
+        // b: after a's cut (its median, 27.85 minutes, is before 19:00); c: after two cuts, past 19:00 in most runs:
+        // if c is served today, it is by 19:00, 30 minutes from now.
+        CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{27, 30});
+    }
+
     TEST_CASE("tickets that tend to leave are waited for less") {
         auto const line = [](scenario& s) {
             s.given(clock_out("st2"));
