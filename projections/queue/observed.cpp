@@ -225,6 +225,8 @@ void observe_day_closed(observed_durations& o, std::string_view timezone) {
     o.latest_start.reset();
 }
 
+void observe_stayed(observed_durations& o, std::chrono::milliseconds waited) { add_outcome(o.leaving, waited, false); }
+
 void observe_left(observed_durations& o, std::chrono::milliseconds waited) { add_outcome(o.leaving, waited, true); }
 
 } // namespace salonq::projections

@@ -120,6 +120,8 @@ void observe_clock(observed_durations& o, engine::staff_id const& staff, bool in
 void observe_left(observed_durations& o, std::chrono::milliseconds waited);
 // The day was closed: its latest start (local) teaches the usual last start.
 void observe_day_closed(observed_durations& o, std::string_view timezone);
+// A queued ticket still there when the queue ended (the day was closed): time in the queue, no leave.
+void observe_stayed(observed_durations& o, std::chrono::milliseconds waited);
 // The chance, of ratio_one, that a ticket aged `age` in the queue is still there `ahead` later (no leave on the way).
 [[nodiscard]] std::int64_t stay_chance(leave_bands const& bands, std::chrono::milliseconds age,
                                        std::chrono::milliseconds ahead);

@@ -312,6 +312,26 @@ TEST_SUITE("projections.wait_prediction") {
         CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{27, 30});
     }
 
+    TEST_CASE("tickets still waiting when the day is closed did not leave the line") {
+        auto const leaves = [](queue_view const& v) {
+            std::int64_t n = 0;
+            for (auto const& band : v.observed.leaving) {
+                n += band.leaves;
+            }
+            return n;
+        };
+        auto s = open_salon();
+        walk_ins(s, 4);
+        s.given(start("st1", 1));
+        s.after(minutes{20}).given(cancel(2));   // one leaves
+        s.after(minutes{60}).given(close_day()); // two are still waiting at closing: no-shows, but not leaves
+        auto const v = predicted_view(s);
+        // One leave (decayed a little by the outcomes after it), where the no-shows made three.
+        CHECK(leaves(v) == doctest::Approx(ratio_one).epsilon(0.01));
+        CHECK(v.observed.leaving[2].exposure_ms > 0); // their time in the queue counts (80 minutes: bands 1-4)
+        CHECK(v.observed.leaving[3].exposure_ms > 0);
+    }
+
     TEST_CASE("tickets that tend to leave are waited for less") {
         auto const line = [](scenario& s) {
             s.given(clock_out("st2"));
