@@ -56,7 +56,8 @@ inline constexpr std::array<std::int64_t, 4> leave_band_edges_min{15, 30, 60, 12
 using leave_bands = std::array<leave_band, leave_band_edges_min.size() + 1>;
 
 // What a salon's own history says about its pace, for the wait predictor: service durations per service and per
-// staff member, the changeover between a completion and the next start, and how queued tickets leave without
+// staff member, each staff member's usual shift, the changeover between a completion and the next start, the
+// pick-up of a walk-in by a free staff member, the usual last start of a day, and how queued tickets leave without
 // service (cancelled or no-shows), by their age. Derived from events only (a started -> completed pair gives a
 // duration) and updated by apply, so it is part of the view's state: it survives a restart with the stored view
 // and a rebuild from the log gives the same numbers. Every mean is an exponentially weighted one whose weight is
