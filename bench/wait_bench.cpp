@@ -3,11 +3,12 @@
 //
 //   accuracy (default): simulated days (engine/sim with varied service times: lognormal per service, per-stylist
 //     speed, a daily pace; hourly arrival peaks, shifts, skips, cancellations, no-shows) for salons of each size;
-//     every ticket's estimate at join time against its actual wait (join to start), for the predictor
+//     every ticket's estimate at join time against its actual wait (join to first call: its start, or its skip if
+//     absent when called; --until-start: join to start), for the predictor
 //     (observed_estimator), the interim catalogue list schedule, and the estimators of the literature: the old
 //     system's sum of durations ahead, QL (queue length x mean service time / staff on duty), LES (the wait of the
-//     last customer to enter service) and HOL (the head of the line's wait so far). Tickets never served and tickets
-//     that joined with nobody on duty are left out (counted).
+//     last customer to enter service) and HOL (the head of the line's wait so far). Tickets never called (cancelled,
+//     no-shows) and tickets that joined with nobody on duty are left out (counted).
 //   --cost: apply + estimate for a salon with --waiting tickets in line and 8 staff, per event.
 
 #include "bench/wait_scoring.hpp"
@@ -34,6 +35,7 @@ struct accuracy_options {
     std::int32_t days = 7;
     std::uint64_t seed = 42;
     double utilisation = 0.9;
+    salonq::bench::actual_wait until = salonq::bench::actual_wait::until_called;
 };
 
 // The simulator's load for a salon of `staff` stylists at the given utilisation: its shift hours (the simulator's
@@ -73,8 +75,10 @@ std::map<std::string, std::vector<event>> simulate(accuracy_options const& o, st
 }
 
 int run_accuracy(accuracy_options const& o) {
-    fmt::print("wait_bench accuracy: {} salons x {} days per size, seed {}, utilisation {:.2f}\n\n", o.salons, o.days,
-               o.seed, o.utilisation);
+    fmt::print(
+        "wait_bench accuracy: {} salons x {} days per size, seed {}, utilisation {:.2f}, actual wait until {}\n\n",
+        o.salons, o.days, o.seed, o.utilisation,
+        o.until == salonq::bench::actual_wait::until_called ? "called" : "start");
     fmt::print("| staff | tickets (left out) | measure | {} |\n", fmt::join(salonq::bench::estimator_names, " | "));
     fmt::print("|---|---|---|");
     for (std::size_t i = 0; i < salonq::bench::estimator_names.size(); ++i) {
@@ -82,7 +86,7 @@ int run_accuracy(accuracy_options const& o) {
     }
     fmt::print("\n");
     for (auto const size : o.sizes) {
-        scorer score;
+        scorer score{o.until};
         for (auto const& [salon, events] : simulate(o, size)) {
             score.salon(events);
         }
@@ -104,10 +108,14 @@ event make_event(salon_id const& salon, std::uint64_t seq, instant at, event_bod
 int run_cost(std::int32_t waiting, std::int32_t rounds) {
     queue_view v;
     v.salon = salon_id{"cost"};
+    v.timezone = "Europe/London";
     v.services = {{"HC", "Haircut", 2500, 30}, {"BT", "Beard trim", 1200, 15}, {"CL", "Colour", 6000, 60}};
     for (int i = 1; i <= 8; ++i) {
         v.staff.push_back(staff_member{staff_id{fmt::format("s{}", i)}, "S", role::staff, true, std::nullopt});
         v.observed.services.push_back(service_pace{"HC", std::int64_t{31} * 60'000, 40});
+        // Usual shifts learned (09:00-19:00, the last from 15:00), so the estimate reads the local time of day.
+        v.observed.staff.push_back(
+            staff_pace{v.staff.back().id, ratio_one, 40, std::nullopt, 9 * 60, 5, (i == 8 ? 15 : 19) * 60, 5, 20759});
     }
     auto const t0 = instant{std::chrono::hours{24 * 20759 + 10}};
     std::uint64_t seq = 0;
@@ -166,9 +174,16 @@ int main(int argc, char** argv) {
     app.add_option("--days", o.days, "simulated days");
     app.add_option("--seed", o.seed, "simulation seed");
     app.add_option("--utilisation", o.utilisation, "offered load over shift capacity");
+    bool until_start = false;
+    app.add_flag("--until-start", until_start,
+                 "actual wait until the start (a skipped ticket's time away included; never back: left out) instead "
+                 "of until first called");
     app.add_flag("--cost", cost, "measure the cost per apply instead");
     app.add_option("--waiting", waiting, "line length for --cost");
     app.add_option("--rounds", rounds, "event pairs for --cost");
     CLI11_PARSE(app, argc, argv);
+    if (until_start) {
+        o.until = salonq::bench::actual_wait::until_start;
+    }
     return cost ? run_cost(waiting, rounds) : run_accuracy(o);
 }

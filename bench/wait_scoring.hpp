@@ -1,7 +1,7 @@
 #pragma once
 
 // The scoring of wait_bench: folds a salon's events into queue views, takes every estimator's estimate for each
-// ticket at the moment it joins, and scores it against the ticket's actual wait once it starts.
+// ticket at the moment it joins, and scores it against the ticket's actual wait once it is called (actual_wait).
 
 #include "projections/queue/observed_estimator.hpp"
 
@@ -99,9 +99,22 @@ inline std::int64_t hindsight(projections::queue_view const& v, std::map<std::ui
     return std::chrono::duration_cast<milliseconds>(*std::min_element(free_at.begin(), free_at.end()) - now).count();
 }
 
+// What a ticket's actual wait is: from its join to its first call (default), or to its start.
+enum class actual_wait : std::uint8_t {
+    // Until it was first called: its start (or priority start), or the skip of a customer absent when called. The
+    // estimate tells a walk-in when they will be called; the time a skipped customer stays away (and whether they
+    // come back at all) is theirs, not the queue's.
+    until_called,
+    // Until its start, with a skipped ticket's time away included and one that never came back left out (the
+    // benchmark's first definition, kept to compare with the figures recorded before).
+    until_start,
+};
+
 // Scores the estimators of one group of salons (one size).
 class scorer {
 public:
+    explicit scorer(actual_wait until = actual_wait::until_called) : until_(until) {}
+
     // Folds one salon's events, in seq order.
     void salon(std::vector<engine::event> const& events) {
         projections::queue_view measured;
@@ -134,7 +147,7 @@ public:
                 baselines(measured, in, est);
                 est[6] = hindsight(measured, durations);
                 open.emplace(r->ticket.value(), std::pair{e.at, est});
-            } else if (auto const id = started(e)) {
+            } else if (auto const id = called(e)) {
                 auto it = open.find(*id);
                 if (it == open.end()) {
                     continue;
@@ -149,7 +162,7 @@ public:
                 in.mean_service_ms = completed_ms / ++completed;
             }
         }
-        left_out_ += open.size(); // never served: cancelled, no-show
+        left_out_ += open.size(); // never called: cancelled, no-show
     }
 
     void print_rows(std::int32_t staff) {
@@ -164,12 +177,17 @@ public:
     }
 
 private:
-    static std::optional<std::uint64_t> started(engine::event const& e) {
+    // The ticket whose wait ends with this event, if any.
+    [[nodiscard]] std::optional<std::uint64_t> called(engine::event const& e) const {
         if (auto const* s = std::get_if<engine::evt::service_started>(&e.body)) {
             return s->ticket.value();
         }
         if (auto const* p = std::get_if<engine::evt::priority_started>(&e.body)) {
             return p->ticket.value();
+        }
+        if (auto const* k = std::get_if<engine::evt::ticket_skipped>(&e.body);
+            k != nullptr && until_ == actual_wait::until_called) {
+            return k->ticket.value();
         }
         return std::nullopt;
     }
@@ -207,6 +225,7 @@ private:
     std::array<std::vector<double>, estimator_names.size()> errors_;
     std::array<std::vector<double>, estimator_names.size()> signed_;
     std::uint64_t left_out_ = 0;
+    actual_wait until_;
 };
 
 } // namespace salonq::bench

@@ -54,11 +54,17 @@ void record_end(queue_view& v, ticket_card const& t, ticket_status status, insta
     }
 }
 
-// Ends a waiting or skipped ticket (a cancel or a no-show).
-void end_queued(queue_view& v, ticket_id id, ticket_status status, instant at) {
+// Ends a waiting or skipped ticket (a cancel or a no-show). For the leave statistics, a skipped ticket left the line
+// when it was called and was not there; a ticket still waiting when the day is closed did not leave: the salon
+// closed (it counts as time in the queue without a leave).
+void end_queued(queue_view& v, ticket_id id, ticket_status status, instant at, bool closing = false) {
     if (auto t = take_waiting(v, id)) {
         record_end(v, *t, status, at);
-        observe_left(v.observed, at - t->joined_at);
+        if (closing) {
+            observe_stayed(v.observed, at - t->joined_at);
+        } else {
+            observe_left(v.observed, at - t->joined_at);
+        }
     } else if (auto it = find_by_id(v.skipped, id); it != v.skipped.end()) {
         record_end(v, *it, status, at);
         observe_left(v.observed, at - it->joined_at);
@@ -90,6 +96,7 @@ struct folder {
         if (auto* m = v.find_staff(id)) {
             m->on_duty = on_duty;
         }
+        observe_clock(v.observed, id, on_duty, local_clock_of(v.timezone, e.at));
     }
 
     void operator()(evt::salon_registered const& r) {
@@ -145,8 +152,9 @@ struct folder {
     }
     void operator()(evt::ticket_cancelled const& r) { end_queued(v, r.ticket, ticket_status::cancelled, e.at); }
     void operator()(evt::day_closed const& r) {
+        observe_day_closed(v.observed, v.timezone);
         for (auto const& id : r.no_shows) {
-            end_queued(v, id, ticket_status::no_show, e.at);
+            end_queued(v, id, ticket_status::no_show, e.at, true);
         }
         v.priority_day = r.day;
         v.priority_used = 0;

@@ -14,6 +14,8 @@ using namespace salonq::engine;
 constexpr std::int64_t service_weight_floor = 800;
 constexpr std::int64_t staff_weight_floor = 500;
 constexpr std::int64_t changeover_weight_floor = 1000;
+// A shift's times follow the last week or so of clock-ins and clock-outs.
+constexpr std::int64_t shift_weight_floor = 1500;
 // Every outcome keeps (1 - 1/leave_memory) of the leave statistics: they weigh roughly the last few hundred tickets.
 constexpr std::int64_t leave_memory = 400;
 // An observed duration counts at most 2.5x and at least a third of what was expected: a ticket completed hours
@@ -22,6 +24,10 @@ constexpr std::int64_t leave_memory = 400;
 constexpr std::int64_t min_ratio = ratio_one / 3;
 constexpr std::int64_t max_ratio = ratio_one * 5 / 2;
 constexpr std::int64_t max_changeover_ms = std::int64_t{15} * 60'000;
+// A day whose last start came earlier than the usual moves it down by this much (a later one moves it up at once).
+constexpr std::int64_t last_start_weight = 1000;
+// The pick-up's running median moves by at most this, or a sixteenth of itself, per start.
+constexpr std::int64_t pickup_step_ms = 3'000;
 
 // The weight of the next observation: 1/(count + 1 + prior), where the prior counts as `prior` observations.
 std::int64_t weight(std::uint32_t count, std::int64_t floor, std::int64_t prior = 1) {
@@ -46,7 +52,7 @@ staff_pace& staff_entry(observed_durations& o, staff_id const& id) {
     if (it != o.staff.end()) {
         return *it;
     }
-    o.staff.push_back(staff_pace{id, ratio_one, 0, std::nullopt});
+    o.staff.push_back(staff_pace{id, ratio_one, 0, std::nullopt, 0, 0, 0, 0, 0});
     return o.staff.back();
 }
 
@@ -173,6 +179,7 @@ std::int64_t stay_chance(leave_bands const& bands, std::chrono::milliseconds age
 }
 
 void observe_start(observed_durations& o, staff_id const& staff, instant at, std::chrono::milliseconds waited) {
+    o.latest_start = at;
     auto& member = staff_entry(o, staff);
     if (member.freed_at) {
         auto const gap = std::chrono::duration_cast<std::chrono::milliseconds>(at - *member.freed_at).count();
@@ -180,9 +187,45 @@ void observe_start(observed_durations& o, staff_id const& staff, instant at, std
                                 weight(o.changeovers, changeover_weight_floor, 0));
         ++o.changeovers;
         member.freed_at.reset();
+    } else {
+        auto const seen = std::clamp<std::int64_t>(waited.count(), 0, max_changeover_ms);
+        if (o.pickups == 0) {
+            o.pickup_ms = seen;
+        } else if (seen != o.pickup_ms) {
+            auto const step = std::max(pickup_step_ms, o.pickup_ms / 16);
+            o.pickup_ms +=
+                seen > o.pickup_ms ? std::min(step, seen - o.pickup_ms) : -std::min(step, o.pickup_ms - seen);
+        }
+        ++o.pickups;
     }
     add_outcome(o.leaving, waited, false);
 }
+
+void observe_clock(observed_durations& o, staff_id const& staff, bool in, local_clock local) {
+    auto& member = staff_entry(o, staff);
+    member.freed_at.reset();
+    auto& minute = in ? member.clock_in_min : member.clock_out_min;
+    auto& count = in ? member.clock_ins : member.clock_outs;
+    minute = static_cast<std::int32_t>(blend(minute, local.minute, weight(count, shift_weight_floor, 0)));
+    ++count;
+    if (in) {
+        member.last_in_day = local.day;
+    }
+}
+
+void observe_day_closed(observed_durations& o, std::string_view timezone) {
+    if (!o.latest_start) {
+        return;
+    }
+    auto const minute = local_clock_of(timezone, *o.latest_start).minute;
+    o.last_start_min = o.days == 0 || minute > o.last_start_min
+                           ? minute
+                           : static_cast<std::int32_t>(blend(o.last_start_min, minute, last_start_weight));
+    ++o.days;
+    o.latest_start.reset();
+}
+
+void observe_stayed(observed_durations& o, std::chrono::milliseconds waited) { add_outcome(o.leaving, waited, false); }
 
 void observe_left(observed_durations& o, std::chrono::milliseconds waited) { add_outcome(o.leaving, waited, true); }
 

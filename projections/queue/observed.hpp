@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/domain/calendar.hpp"
 #include "engine/domain/events.hpp"
 
 #include <array>
@@ -30,6 +31,14 @@ struct staff_pace {
     std::uint32_t count = 0;
     // When they completed a ticket with others waiting, until they start the next one: measures the changeover.
     std::optional<engine::instant> freed_at;
+    // Their usual shift: the recency-weighted salon-local time of day (minutes since midnight) of their clock-ins and
+    // of their clock-outs, how many of each were seen, and the local day of the last clock-in (0: never), so that
+    // the estimator can expect them later today (or not: they already came today) and expect them to leave.
+    std::int32_t clock_in_min = 0;
+    std::uint32_t clock_ins = 0;
+    std::int32_t clock_out_min = 0;
+    std::uint32_t clock_outs = 0;
+    engine::local_day last_in_day = 0;
     friend bool operator==(staff_pace const&, staff_pace const&) = default;
 };
 
@@ -47,7 +56,8 @@ inline constexpr std::array<std::int64_t, 4> leave_band_edges_min{15, 30, 60, 12
 using leave_bands = std::array<leave_band, leave_band_edges_min.size() + 1>;
 
 // What a salon's own history says about its pace, for the wait predictor: service durations per service and per
-// staff member, the changeover between a completion and the next start, and how queued tickets leave without
+// staff member, each staff member's usual shift, the changeover between a completion and the next start, the
+// pick-up of a walk-in by a free staff member, the usual last start of a day, and how queued tickets leave without
 // service (cancelled or no-shows), by their age. Derived from events only (a started -> completed pair gives a
 // duration) and updated by apply, so it is part of the view's state: it survives a restart with the stored view
 // and a rebuild from the log gives the same numbers. Every mean is an exponentially weighted one whose weight is
@@ -58,7 +68,17 @@ struct observed_durations {
     std::vector<staff_pace> staff;      // in the order first observed
     std::int64_t changeover_ms = 0;
     std::uint32_t changeovers = 0;
+    // The pick-up: from a walk-in's join to its start when a staff member was free (no changeover pending) when it
+    // joined: noticing, calling, walking to the chair. A running median (steps of pickup_step_ms), robust to the
+    // odd start long after the join (a staff member who clocked in to a waiting line).
+    std::int64_t pickup_ms = 0;
+    std::uint32_t pickups = 0;
     leave_bands leaving;
+    // The salon's usual last start of a day (local minute; its upper envelope over recent days), and the latest
+    // start of the day so far.
+    std::int32_t last_start_min = 0;
+    std::uint32_t days = 0;
+    std::optional<engine::instant> latest_start;
     friend bool operator==(observed_durations const&, observed_durations const&) = default;
 
     [[nodiscard]] service_pace const* find_service(std::string_view code) const noexcept;
@@ -91,10 +111,18 @@ void observe_completion(observed_durations& o, std::vector<engine::service_def> 
                         completed_service const& c);
 // A start by a staff member of a ticket that had waited `waited`: closes the changeover opened by their last
 // completion, if any; adds the ticket's time in the queue to the exposure of the leave bands.
+// A start by an idle staff member (none pending) measures the pick-up.
 void observe_start(observed_durations& o, engine::staff_id const& staff, engine::instant at,
                    std::chrono::milliseconds waited);
+// A staff member clocked in or out at `local` (salon-local day and minute): learns their usual shift, and ends a
+// pending changeover (the first start of a shift is not a changeover from the last completion of the previous one).
+void observe_clock(observed_durations& o, engine::staff_id const& staff, bool in, engine::local_clock local);
 // A queued ticket that left without service (cancelled or a no-show) after `waited` in the queue.
 void observe_left(observed_durations& o, std::chrono::milliseconds waited);
+// The day was closed: its latest start (local) teaches the usual last start.
+void observe_day_closed(observed_durations& o, std::string_view timezone);
+// A queued ticket still there when the queue ended (the day was closed): time in the queue, no leave.
+void observe_stayed(observed_durations& o, std::chrono::milliseconds waited);
 // The chance, of ratio_one, that a ticket aged `age` in the queue is still there `ahead` later (no leave on the way).
 [[nodiscard]] std::int64_t stay_chance(leave_bands const& bands, std::chrono::milliseconds age,
                                        std::chrono::milliseconds ahead);

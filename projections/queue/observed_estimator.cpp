@@ -1,5 +1,7 @@
 #include "projections/queue/observed_estimator.hpp"
 
+#include "engine/domain/calendar.hpp"
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -100,6 +102,54 @@ run_times free_at(queue_view const& v, staff_member const& m, std::int64_t speed
     return at;
 }
 
+// Servers not on duty now, and the end of the day of those who are, from their usual shifts (view.observed.staff):
+// per staff member of view.staff, when they are expected to clock in today (ms from now; never: not expected) and
+// after when they take no ticket (never: no end foreseen). Only with a shift seen twice; a staff member is expected
+// in if their usual clock-in is later today and they have not come in today yet, and to leave at their usual
+// clock-out only if someone else is expected to stay at least `stays_on` longer (whoever closes the salon serves
+// the line to the end: a closing time is not an estimate).
+constexpr run_ms never = run_cap;
+constexpr std::int32_t shifts_seen = 2;
+constexpr std::int64_t stays_on_ms = std::int64_t{30} * 60'000;
+
+struct shift_plan {
+    std::vector<run_ms> arrives;
+    std::vector<run_ms> leaves;
+};
+
+shift_plan usual_shifts(queue_view const& v) {
+    shift_plan plan{std::vector<run_ms>(v.staff.size(), never), std::vector<run_ms>(v.staff.size(), never)};
+    auto const known = [&](staff_pace const* p) { return p != nullptr && p->clock_outs >= shifts_seen; };
+    if (std::none_of(v.observed.staff.begin(), v.observed.staff.end(),
+                     [&](staff_pace const& p) { return known(&p); })) {
+        return plan;
+    }
+    auto const local = local_clock_of(v.timezone, v.updated_at);
+    auto const from_now = [&](std::int32_t minute) { return std::int64_t{minute - local.minute} * 60'000; };
+    std::int64_t last_leaves = 0; // the latest end of anyone serving today
+    std::vector<std::int64_t> ends(v.staff.size(), -1);
+    for (std::size_t i = 0; i < v.staff.size(); ++i) {
+        auto const& m = v.staff[i];
+        auto const* p = v.observed.find_staff(m.id);
+        if (!m.on_duty) {
+            if (!known(p) || p->clock_ins < shifts_seen || p->last_in_day == local.day ||
+                p->clock_in_min <= local.minute || p->clock_out_min <= p->clock_in_min) {
+                continue;
+            }
+            plan.arrives[i] = static_cast<run_ms>(std::min(from_now(p->clock_in_min), max_add_ms));
+        }
+        // An end already past (overtime) or unknown is no end: they are here.
+        ends[i] = known(p) && p->clock_out_min > local.minute ? from_now(p->clock_out_min) : max_add_ms;
+        last_leaves = std::max(last_leaves, ends[i]);
+    }
+    for (std::size_t i = 0; i < v.staff.size(); ++i) {
+        if (ends[i] >= 0 && ends[i] + stays_on_ms <= last_leaves) {
+            plan.leaves[i] = static_cast<run_ms>(ends[i]);
+        }
+    }
+    return plan;
+}
+
 std::int64_t median(run_times const& runs) {
     std::array<run_ms, paths> v{};
     std::copy_n(runs.begin(), paths, v.begin());
@@ -114,40 +164,81 @@ void observed_estimator::estimate(queue_view& view) const {
     auto const now = view.updated_at;
     auto const changeover = view.observed.changeover_ms;
     std::vector<std::int64_t> speeds;
-    std::vector<run_times> free; // per on-duty staff member, in view.staff order (which breaks ties)
-    for (auto const& m : view.staff) {
-        if (m.on_duty) {
-            speeds.push_back(view.observed.speed_of(m.id));
-            free.push_back(free_at(view, m, speeds.back()));
-        }
-    }
+    std::vector<run_times> free; // per server, in view.staff order (which breaks ties): on duty, then expected
+    std::vector<run_ms> leaves;  // per server: no start at or after this (ms from now)
     auto const predicted = [&](std::int64_t wait) { return predicted_start{wait, now + milliseconds{wait}}; };
-    if (free.empty()) {
+    if (std::none_of(view.staff.begin(), view.staff.end(), [](staff_member const& m) { return m.on_duty; })) {
         for (auto& t : view.waiting) {
             t.expected.reset();
         }
         view.join_now.reset();
         return;
     }
+    auto const shifts = usual_shifts(view);
+    for (std::size_t i = 0; i < view.staff.size(); ++i) {
+        auto const& m = view.staff[i];
+        if (m.on_duty) {
+            speeds.push_back(view.observed.speed_of(m.id));
+            free.push_back(free_at(view, m, speeds.back()));
+        } else if (shifts.arrives[i] != never) {
+            speeds.push_back(view.observed.speed_of(m.id));
+            run_times at{};
+            at.fill(static_cast<run_ms>(std::min<std::int64_t>(shifts.arrives[i] + changeover, max_add_ms)));
+            free.push_back(at);
+        } else {
+            continue;
+        }
+        leaves.push_back(shifts.leaves[i]);
+    }
     run_times first{};                             // per run: when the first staff member is free
     std::array<std::uint32_t, lanes> who{};        // per run: who that is
     run_times busy{};                              // per run: how long the ticket keeps them
     std::vector<std::int64_t> mean(speeds.size()); // the ticket's expected duration with each staff member
     auto const earliest = [&] {
-        first = free[0];
+        // A server who would be free only after they usually leave takes no more tickets.
+        for (std::size_t p = 0; p < lanes; ++p) {
+            first[p] = free[0][p] >= leaves[0] ? never : free[0][p];
+        }
         who.fill(0);
         for (std::uint32_t j = 1; j < free.size(); ++j) {
             for (std::size_t p = 0; p < lanes; ++p) {
-                auto const sooner = free[j][p] < first[p];
-                first[p] = sooner ? free[j][p] : first[p];
+                auto const at = free[j][p] >= leaves[j] ? never : free[j][p];
+                auto const sooner = at < first[p];
+                first[p] = sooner ? at : first[p];
                 who[p] = sooner ? j : who[p];
             }
         }
     };
+    // No ticket starts sooner than the salon's pick-up after its join.
+    auto const picked_up = [&](std::int64_t age_ms) {
+        auto const lower =
+            static_cast<run_ms>(std::clamp<std::int64_t>(view.observed.pickup_ms - age_ms, 0, max_add_ms));
+        for (std::size_t p = 0; p < lanes; ++p) {
+            first[p] = std::max(first[p], lower);
+        }
+    };
+    // No start after the salon's usual last start of the day (seen on two closed days at least): a run that would
+    // start a ticket later does not serve it today, and counts as the last start in its median (a ticket served at
+    // all today is served by then; one that is not has no wait to predict).
+    run_ms closes = never;
+    if (view.observed.days >= shifts_seen) {
+        auto const minute = local_clock_of(view.timezone, now).minute;
+        if (view.observed.last_start_min > minute) {
+            closes = static_cast<run_ms>(std::int64_t{view.observed.last_start_min - minute} * 60'000);
+        }
+    }
+    auto const until_close = [&] {
+        run_times capped{};
+        for (std::size_t p = 0; p < lanes; ++p) {
+            capped[p] = std::min(first[p], closes);
+        }
+        return median(capped);
+    };
     for (auto& t : view.waiting) {
         // Each ticket, in line order, goes to whoever is free first in each run.
         earliest();
-        auto const wait = median(first);
+        picked_up(std::chrono::duration_cast<milliseconds>(now - t.joined_at).count());
+        auto const wait = until_close();
         t.expected = predicted(wait);
         // It keeps them busy for a drawn duration plus the changeover, in the runs where it is still there when
         // called: as many as its chance to stay (the salon's leave rate by age in the queue) says.
@@ -166,14 +257,15 @@ void observed_estimator::estimate(queue_view& view) const {
         }
         for (std::uint32_t j = 0; j < free.size(); ++j) {
             for (std::size_t p = 0; p < lanes; ++p) {
-                auto const later = std::min(free[j][p] + busy[p], run_cap);
+                auto const later = std::min(first[p] + busy[p], run_cap);
                 free[j][p] = who[p] == j ? later : free[j][p];
             }
         }
     }
     // A newcomer starts when the first staff member is free after the whole line.
     earliest();
-    view.join_now = predicted(median(first));
+    picked_up(0);
+    view.join_now = predicted(until_close());
 }
 
 } // namespace salonq::projections

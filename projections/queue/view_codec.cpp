@@ -16,6 +16,7 @@ using namespace salonq::engine::codec;
 
 constexpr std::int64_t max_place = INT64_MAX;
 constexpr std::int64_t max_wait_ms = std::int64_t{1} << 50;
+constexpr std::int64_t minutes_per_day = std::int64_t{24} * 60;
 
 // The fields every kind of ticket in the view shares.
 void write_head(json_writer& w, ticket_card const& t) {
@@ -65,9 +66,23 @@ void write_observed(json_writer& w, observed_durations const& o) {
         if (s.freed_at) {
             w.key("freedAt").time(*s.freed_at);
         }
+        if (s.clock_ins > 0 || s.clock_outs > 0) {
+            w.field("clockInMin", s.clock_in_min).field("clockIns", s.clock_ins);
+            w.field("clockOutMin", s.clock_out_min).field("clockOuts", s.clock_outs).field("lastInDay", s.last_in_day);
+        }
         w.end_object();
     }
-    w.end_array().field("changeoverMs", o.changeover_ms).field("changeovers", o.changeovers).key("leaving");
+    w.end_array().field("changeoverMs", o.changeover_ms).field("changeovers", o.changeovers);
+    if (o.pickups > 0) {
+        w.field("pickupMs", o.pickup_ms).field("pickups", o.pickups);
+    }
+    if (o.days > 0) {
+        w.field("lastStartMin", o.last_start_min).field("days", o.days);
+    }
+    if (o.latest_start) {
+        w.key("latestStart").time(*o.latest_start);
+    }
+    w.key("leaving");
     w.begin_array();
     for (auto const& band : o.leaving) {
         w.begin_object().field("leaves", band.leaves).field("exposureMs", band.exposure_ms).end_object();
@@ -114,10 +129,29 @@ observed_durations read_observed(object_view& o) {
         p.speed = s.integer("speed", ratio_one / 4, ratio_one * 4);
         p.count = read_count(s, "count");
         p.freed_at = s.opt_time("freedAt");
+        // A view stored before shifts were learned has none: they are learned from the next clock-ins and -outs.
+        if (auto const in = s.opt_integer("clockInMin", 0, minutes_per_day - 1)) {
+            p.clock_in_min = static_cast<std::int32_t>(*in);
+            p.clock_ins = read_count(s, "clockIns");
+            p.clock_out_min = static_cast<std::int32_t>(s.integer("clockOutMin", 0, minutes_per_day - 1));
+            p.clock_outs = read_count(s, "clockOuts");
+            p.last_in_day = static_cast<local_day>(s.integer("lastInDay", INT32_MIN, INT32_MAX));
+        }
         d.staff.push_back(std::move(p));
     });
     d.changeover_ms = o.integer("changeoverMs", 0, max_wait_ms);
     d.changeovers = read_count(o, "changeovers");
+    // A view stored before the pick-up was learned has none: it is learned from the next starts.
+    if (auto const pickup = o.opt_integer("pickupMs", 0, max_wait_ms)) {
+        d.pickup_ms = *pickup;
+        d.pickups = read_count(o, "pickups");
+    }
+    // Likewise the usual last start of a day.
+    if (auto const last = o.opt_integer("lastStartMin", 0, minutes_per_day - 1)) {
+        d.last_start_min = static_cast<std::int32_t>(*last);
+        d.days = read_count(o, "days");
+    }
+    d.latest_start = o.opt_time("latestStart");
     std::size_t band = 0;
     for_each_object(o, "leaving", d.leaving.size(), [&](object_view& b) {
         d.leaving[band].leaves = b.integer("leaves", 0, max_wait_ms);

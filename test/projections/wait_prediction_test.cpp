@@ -49,6 +49,16 @@ void serve_cuts(scenario& s, std::string const& staff, std::uint64_t first, int 
     }
 }
 
+// open_salon's staff, none clocked in yet (their clock-ins and -outs teach their usual shifts).
+scenario staffed_salon() {
+    scenario s;
+    s.given(register_salon(), set_services(catalogue()));
+    s.by(system_actor()).given(add_staff("own", role::owner));
+    s.by(staff_actor("own")).given(add_staff("mgr", role::manager));
+    s.given(add_staff("st1", role::staff), add_staff("st2", role::staff));
+    return s;
+}
+
 TEST_SUITE("projections.wait_prediction") {
     TEST_CASE("by hand: two staff, one 10 minutes into a 30-minute cut, two cuts waiting") {
         auto s = open_salon();
@@ -182,6 +192,144 @@ TEST_SUITE("projections.wait_prediction") {
         CHECK(v.observed.changeover_ms == doctest::Approx(5 * minute_ms).epsilon(0.01));
         // As of the last completion, ticket 6 waits for st1's changeover.
         CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{5});
+    }
+
+    TEST_CASE("the pick-up: a walk-in with a free stylist still waits for them to call") {
+        auto s = open_salon();
+        s.given(clock_out("st2"));
+        for (std::uint64_t t = 1; t <= 5; ++t) { // st1 is free each time; each walk-in is called 2 minutes later
+            s.given(walk_in("c" + std::to_string(t)));
+            s.after(minutes{2}).given(start("st1", t));
+            s.after(minutes{30}).given(complete(t));
+        }
+        s.given(walk_in("next"));
+        auto v = predicted_view(s);
+        CHECK(v.observed.pickups == 5);
+        CHECK(v.observed.pickup_ms == 2 * minute_ms);
+        CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{2}); // not 0
+        CHECK(*v.waiting[0].join_wait_ms == 2 * minute_ms);
+        // A minute later, one is left; and a second walk-in waits for st1's cut after the first, not 2 minutes more.
+        s.after(minutes{1}).given(walk_in("second"));
+        v = predicted_view(s);
+        CHECK(waits_min(v)[0] == 1);
+        CHECK(waits_min(v)[1] >= 27);
+    }
+
+    TEST_CASE("a shift's first start is not a changeover from the previous shift's last completion") {
+        auto s = open_salon();
+        s.given(clock_out("st2"));
+        walk_ins(s, 3);
+        s.given(start("st1", 1));
+        s.after(minutes{30}).given(complete(1)); // others waiting: a changeover would start here,
+        s.given(clock_out("st1"));               // but st1 goes home
+        s.after(std::chrono::hours{13}).given(clock_in("st1"));
+        s.given(start("st1", 2)); // the next morning: 13 hours later, no changeover
+        auto const v = predicted_view(s);
+        CHECK(v.observed.changeovers == 0);
+        CHECK(v.observed.changeover_ms == 0);
+        // Ticket 3 waits for ticket 2's cut alone: one cut's median (27.85 minutes), no changeover on top.
+        CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{27});
+    }
+
+    TEST_CASE("usual shifts: a stylist who comes in at 11 every day is expected at 11") {
+        // Europe/London in June: 10:00 UTC is 11:00 local. st1 works 09-19 local, st2 11-17, two days running.
+        auto const history = [](bool st2_came_before) {
+            auto s = staffed_salon();
+            for (unsigned day = 3; day <= 4; ++day) {
+                s.at(utc(2024, 6, day, 8)).given(clock_in("st1"));
+                if (st2_came_before) {
+                    s.at(utc(2024, 6, day, 10)).given(clock_in("st2"));
+                    s.at(utc(2024, 6, day, 16)).given(clock_out("st2"));
+                }
+                s.at(utc(2024, 6, day, 18)).given(clock_out("st1"));
+            }
+            // The third day, 10:30 local: st1 alone starts a cut, two more wait; st2 is due in 30 minutes.
+            s.at(utc(2024, 6, 5, 8)).given(clock_in("st1"));
+            s.at(utc(2024, 6, 5, 9, 30));
+            walk_ins(s, 3);
+            s.given(start("st1", 1));
+            return predicted_view(s);
+        };
+        auto const usual = history(true);
+        auto const* st2 = usual.observed.find_staff(sid("st2"));
+        REQUIRE(st2 != nullptr);
+        CHECK(st2->clock_in_min == 11 * 60);
+        CHECK(st2->clock_out_min == 17 * 60);
+        CHECK(st2->clock_ins == 2);
+        // Ticket 2 goes to whichever of st1 (the cut's end: 27.85 minutes in the median) and st2 (30) is first;
+        // ticket 3 to the other one: in most runs st2 at 30 minutes, in the rest st1's end if it comes later.
+        auto const w = waits_min(usual);
+        REQUIRE(w.size() == 2);
+        CHECK(w[0] == 27);
+        CHECK(w[1] == 30);
+        // Without that history, ticket 3 waits for two of st1's cuts.
+        CHECK(waits_min(history(false)) == std::vector<std::optional<std::int64_t>>{27, 57});
+    }
+
+    TEST_CASE("usual shifts: who leaves before the others takes no ticket after their usual end") {
+        auto s = staffed_salon();
+        for (unsigned day = 3; day <= 4; ++day) { // st1 works 09-19 local, st2 09-15
+            s.at(utc(2024, 6, day, 8)).given(clock_in("st1"), clock_in("st2"));
+            s.at(utc(2024, 6, day, 14)).given(clock_out("st2"));
+            s.at(utc(2024, 6, day, 18)).given(clock_out("st1"));
+        }
+        s.at(utc(2024, 6, 5, 8)).given(clock_in("st1"), clock_in("st2"));
+        // 14:40 and 14:50 local: st1 and st2 start a cut, one more waits. st2's cut ends after 15:00 in every run
+        // (its shortest draw is 13 minutes), and st2 usually goes home at 15:00.
+        s.at(utc(2024, 6, 5, 13, 40));
+        walk_ins(s, 3);
+        s.given(start("st1", 1));
+        s.after(minutes{10}).given(start("st2", 2));
+        auto const v = predicted_view(s);
+        CHECK(v.observed.find_staff(sid("st2"))->clock_out_min == 15 * 60);
+        // Ticket 3 waits for st1's cut alone: its median end, 27.85 minutes after 14:40, is 17 minutes from now.
+        CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{17});
+        // Nobody is sent home before the line is served: at 18:40, st1 (usually until 19:00) is the last one, and
+        // a newcomer behind st1's cut is expected after it (the median of a cut as learned from the 30 and 25 minutes
+        // seen), not never.
+        s.at(utc(2024, 6, 5, 14, 10)).given(cancel(3), complete(1));
+        s.at(utc(2024, 6, 5, 14, 15)).given(complete(2), clock_out("st2"));
+        s.at(utc(2024, 6, 5, 17, 40)).given(walk_in("last"), start("st1", 4), walk_in("late"));
+        CHECK(waits_min(predicted_view(s)) == std::vector<std::optional<std::int64_t>>{26});
+    }
+
+    TEST_CASE("the usual last start: no estimate goes past it") {
+        auto s = staffed_salon();
+        std::uint64_t ticket = 0;
+        for (unsigned day = 3; day <= 4; ++day) { // the last start of each day is at 19:00 local (18:00 UTC)
+            s.at(utc(2024, 6, day, 8)).given(clock_in("st1"));
+            s.at(utc(2024, 6, day, 18)).given(walk_in("last"), start("st1", ++ticket));
+            s.after(minutes{30}).given(complete(ticket), clock_out("st1"), close_day());
+        }
+        // The third day at 18:30 local: st1 starts a cut, two more wait.
+        s.at(utc(2024, 6, 5, 8)).given(clock_in("st1"));
+        s.at(utc(2024, 6, 5, 17, 30)).given(walk_in("a"), walk_in("b"), walk_in("c"), start("st1", ticket + 1));
+        auto const v = predicted_view(s);
+        CHECK(v.observed.last_start_min == 19 * 60);
+        CHECK(v.observed.days == 2);
+        // b: after a's cut (its median, 27.85 minutes, is before 19:00); c: after two cuts, past 19:00 in most runs:
+        // if c is served today, it is by 19:00, 30 minutes from now.
+        CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{27, 30});
+    }
+
+    TEST_CASE("tickets still waiting when the day is closed did not leave the line") {
+        auto const leaves = [](queue_view const& v) {
+            std::int64_t n = 0;
+            for (auto const& band : v.observed.leaving) {
+                n += band.leaves;
+            }
+            return n;
+        };
+        auto s = open_salon();
+        walk_ins(s, 4);
+        s.given(start("st1", 1));
+        s.after(minutes{20}).given(cancel(2));   // one leaves
+        s.after(minutes{60}).given(close_day()); // two are still waiting at closing: no-shows, but not leaves
+        auto const v = predicted_view(s);
+        // One leave (decayed a little by the outcomes after it), where the no-shows made three.
+        CHECK(leaves(v) == doctest::Approx(ratio_one).epsilon(0.01));
+        CHECK(v.observed.leaving[2].exposure_ms > 0); // their time in the queue counts (80 minutes: bands 1-4)
+        CHECK(v.observed.leaving[3].exposure_ms > 0);
     }
 
     TEST_CASE("tickets that tend to leave are waited for less") {
