@@ -111,7 +111,7 @@ std::expected<std::unique_ptr<settings_topic>, std::string> settings_topic::open
 }
 
 std::expected<void, std::string> settings_topic::publish(engine::salon_id const& salon, salon_settings const& s) {
-    using written = std::expected<engine::offset_t, engine::kafka::error>;
+    using written = engine::kafka::record_producer::delivered_at;
     auto delivered = std::make_shared<std::promise<written>>();
     auto result = delivered->get_future();
     auto produced = impl_->producer->produce(0, salon.value(), encode_settings(s), "notify_settings",
@@ -129,8 +129,13 @@ std::expected<void, std::string> settings_topic::publish(engine::salon_id const&
     }
     // Read back by this instance's reader: it has passed the record's offset. Not "the store holds these settings":
     // a PUT of the same salon on another instance landing just after this one may have replaced them already.
+    // Without the record's offset (the delivery report did not say) that comparison is all there is: a PUT landing
+    // just after this one then makes this one 503, though written.
+    auto const offset = *at;
     std::unique_lock lock{impl_->mutex};
-    if (!impl_->read.wait_until(lock, deadline, [&] { return impl_->next > at->value(); })) {
+    if (!impl_->read.wait_until(lock, deadline, [&] {
+            return offset ? impl_->next > offset->value() : impl_->store.settings(salon) == s;
+        })) {
         return std::unexpected(std::string{"the settings were sent but not read back in time"});
     }
     return {};

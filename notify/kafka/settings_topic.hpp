@@ -16,8 +16,8 @@ namespace salonq::notify {
 // no consumer group and puts what it reads into its own notify_store, so the instance that derives a salon's
 // notifications and the one that delivers them both know where and how. Neither a record's value nor a secret is
 // ever logged. publish() from any thread (it blocks until this instance's reader has passed the record's offset, as
-// the delivery report tells it, so a GET after the PUT shows it or a later PUT's); a thread of its own follows the
-// topic until the object goes.
+// the delivery report tells it, or without one until its store holds the settings written, so a GET after the PUT
+// shows it or a later PUT's); a thread of its own follows the topic until the object goes.
 class settings_topic {
 public:
     // Opens the reader and reads up to the topic's end before answering (what was set before this instance started
