@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
 
 namespace salonq::api {
@@ -107,14 +109,37 @@ int rebuild_from_kafka(store_options const& so, kafka_options const& ko, project
     return rebuild_store(so.data, **events, /*index_outcomes=*/true, /*must_exist=*/true, po);
 }
 
+// Whether `data` holds any of the projections' stores (a generation made current, or the first one's directory).
+bool holds_projection_stores(std::filesystem::path const& data) {
+    return std::ranges::any_of(rebuild_target_names(), [&](std::string const& name) {
+        auto const dir = engine::runtime::generations{data / name}.current();
+        std::error_code ignored;
+        return dir && std::filesystem::exists(*dir, ignored);
+    });
+}
+
 } // namespace
 
 int run_projections_rebuild(store_options const& so, kafka_options const& ko, projections_options const& po) {
+    // An embedded serve's data directory holds the engine's own log (a RocksDB with the partition layout, what
+    // open_view reads) beside the same three stores an api instance keeps: each mode's stores fold its own log only.
+    auto view = open_view(so);
     if (!ko.brokers.empty()) {
+        if (view) {
+            return fail(fmt::format("{} holds an embedded engine's log (serve, submit or demo without --brokers "
+                                    "wrote it): its projections fold that log, not {}; rebuild them without --brokers",
+                                    so.data.string(), engine::kafka::events_topic),
+                        2);
+        }
         return rebuild_from_kafka(so, ko, po);
     }
-    auto view = open_view(so);
     if (!view) {
+        if (holds_projection_stores(so.data)) {
+            return fail(fmt::format("{} holds no embedded engine's log but an api instance's stores (Kafka mode): "
+                                    "they fold {}; rebuild them from it with --brokers H:P",
+                                    so.data.string(), engine::kafka::events_topic),
+                        2);
+        }
         return fail(view.error(), 2);
     }
     return rebuild_store(so.data, (*view)->events(), /*index_outcomes=*/false, /*must_exist=*/false, po);

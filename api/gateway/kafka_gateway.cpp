@@ -151,7 +151,7 @@ void kafka_gateway::submit(engine::command c, completion done) {
     auto const partition = engine::log::partition_for(c.salon.value(), s.views.partition_count());
     auto produced = s.producer->produce(
         partition, c.salon.value(), engine::codec::encode_client_command(c), engine::type_name(c.body),
-        [self = impl_.get(), key](std::expected<engine::offset_t, engine::kafka::error> const& written) {
+        [self = impl_.get(), key](engine::kafka::record_producer::delivered_at const& written) {
             if (!written) {
                 complete_all(self->waiters.take(key), std::unexpected(gateway_error{true, written.error().message}));
             }

@@ -42,7 +42,7 @@ std::expected<void, std::string> produce_revocation(engine::kafka::settings cons
     auto result = delivered.get_future();
     auto produced =
         (*producer)->produce(0, jti, std::to_string(until.time_since_epoch().count()), "token_revoked",
-                             [&delivered](std::expected<engine::offset_t, engine::kafka::error> const& written) {
+                             [&delivered](engine::kafka::record_producer::delivered_at const& written) {
                                  delivered.set_value(written ? std::nullopt : std::optional{written.error()});
                              });
     if (!produced) {

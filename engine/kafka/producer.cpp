@@ -31,7 +31,7 @@ struct record_producer::impl {
     static void on_delivery(rd_kafka_t* /*rk*/, rd_kafka_message_t const* m, void* opaque) {
         auto* self = static_cast<impl*>(opaque);
         std::unique_ptr<delivery> delivered{static_cast<delivery*>(m->_private)};
-        std::expected<offset_t, error> written{offset_t{m->offset}};
+        delivered_at written{reported_offset(m->offset)};
         if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
             written =
                 std::unexpected(error{errc::retryable, fmt::format("{}: {}", self->topic, rd_kafka_err2str(m->err))});
@@ -126,6 +126,10 @@ std::expected<void, error> record_producer::flush(std::chrono::milliseconds time
             error{errc::retryable, fmt::format("flushing {}: {}", impl_->topic, rd_kafka_err2str(err))});
     }
     return {};
+}
+
+std::optional<offset_t> record_producer::reported_offset(std::int64_t reported) noexcept {
+    return reported >= 0 ? std::optional{offset_t{reported}} : std::nullopt;
 }
 
 std::optional<std::string> record_producer::problem() const {

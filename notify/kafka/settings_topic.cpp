@@ -4,12 +4,13 @@
 #include "engine/kafka/producer.hpp"
 #include "engine/kafka/topic_tail.hpp"
 #include "engine/logging/logger.hpp"
+#include "notify/kafka/settings_reads.hpp"
 
-#include <algorithm>
 #include <condition_variable>
 #include <future>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace salonq::notify {
 namespace {
@@ -27,39 +28,56 @@ struct settings_topic::impl {
     std::unique_ptr<engine::kafka::record_producer> producer;
     logging::logger log{"notify"};
     std::mutex mutex;
-    std::condition_variable read; // a batch of records was put in the store
-    std::int64_t next = 0;        // the offset after the last record put in the store; under mutex
+    std::condition_variable read; // a batch of records was read (and what it could, put in the store)
+    settings_reads reads;         // what publish() waits for; under mutex
     std::jthread thread;          // last: stops first
 
     explicit impl(notify_store& s) : store(s) {}
 
+    // A salon's record read, and whether its settings are in the store now.
+    struct taken {
+        std::string salon;
+        std::int64_t offset = 0;
+        bool stored = false;
+    };
+
     // One record into the store; a bad one is named by its offset only (its value holds a secret).
-    void take(engine::log::record const& r, bool tombstone) {
+    [[nodiscard]] std::optional<taken> take(engine::log::record const& r, bool tombstone) {
         if (tombstone) {
-            return; // nothing deletes settings today; a salon's last PUT stays
+            return std::nullopt; // nothing deletes settings today; a salon's last PUT stays
         }
         auto s = decode_settings(r.value);
         if (!engine::codec::is_valid_id(r.key) || !s) {
             log.warn("{} offset {}: not a salon's settings, passed over", engine::kafka::notify_settings_topic,
                      r.offset.value());
-            return;
+            return std::nullopt;
         }
         auto const salon = engine::salon_id{r.key};
         if (store.settings(salon) == *s) {
-            return; // read again at a start: already stored
+            return taken{r.key, r.offset.value(), true}; // read again at a start, or the same settings again
         }
         if (auto stored = store.put_settings(salon, *s); !stored) {
+            // A PUT waiting for this record answers 503: the store (what a GET here shows) does not hold it.
             log.error("{} offset {}: {}", engine::kafka::notify_settings_topic, r.offset.value(), stored.error());
+            return taken{r.key, r.offset.value(), false};
         }
+        return taken{r.key, r.offset.value(), true};
     }
 
     void take_all(engine::kafka::topic_tail::polled const& polled) {
+        std::vector<taken> batch;
+        batch.reserve(polled.records.size());
         for (std::size_t i = 0; i < polled.records.size(); ++i) {
-            take(polled.records[i], polled.tombstone[i]);
+            if (auto t = take(polled.records[i], polled.tombstone[i])) {
+                batch.push_back(std::move(*t));
+            }
         }
         if (!polled.records.empty()) {
             std::lock_guard lock{mutex};
-            next = std::max(next, polled.records.back().offset.value() + 1);
+            for (auto const& t : batch) {
+                reads.read(t.salon, t.offset, t.stored);
+            }
+            reads.passed(polled.records.back().offset.value() + 1);
             read.notify_all();
         }
     }
@@ -111,7 +129,7 @@ std::expected<std::unique_ptr<settings_topic>, std::string> settings_topic::open
 }
 
 std::expected<void, std::string> settings_topic::publish(engine::salon_id const& salon, salon_settings const& s) {
-    using written = std::expected<engine::offset_t, engine::kafka::error>;
+    using written = engine::kafka::record_producer::delivered_at;
     auto delivered = std::make_shared<std::promise<written>>();
     auto result = delivered->get_future();
     auto produced = impl_->producer->produce(0, salon.value(), encode_settings(s), "notify_settings",
@@ -127,11 +145,22 @@ std::expected<void, std::string> settings_topic::publish(engine::salon_id const&
     if (!at) {
         return std::unexpected(at.error().message);
     }
-    // Read back by this instance's reader: it has passed the record's offset. Not "the store holds these settings":
-    // a PUT of the same salon on another instance landing just after this one may have replaced them already.
+    // Read back into this instance's store: the store holds the record's settings, or a later record's of the same
+    // salon. Not "the store holds these settings": a PUT of the same salon on another instance landing just after
+    // this one may have replaced them already. Without the record's offset (the delivery report did not say), that
+    // comparison is all there is: a PUT landing just after this one then makes this one 503, though written.
+    auto const offset = at->transform([](engine::offset_t o) { return o.value(); });
+    auto stands = settings_reads::outcome::waiting;
     std::unique_lock lock{impl_->mutex};
-    if (!impl_->read.wait_until(lock, deadline, [&] { return impl_->next > at->value(); })) {
+    if (!impl_->read.wait_until(lock, deadline, [&] {
+            stands = impl_->reads.of(salon.value(), offset, !offset && impl_->store.settings(salon) == s);
+            return stands != settings_reads::outcome::waiting;
+        })) {
         return std::unexpected(std::string{"the settings were sent but not read back in time"});
+    }
+    if (stands == settings_reads::outcome::not_stored) {
+        return std::unexpected(std::string{"the settings were sent but this instance could not store them (see its "
+                                           "log); a GET here shows what it had"});
     }
     return {};
 }

@@ -15,9 +15,10 @@ namespace salonq::notify {
 // (secret included). A PUT on any instance produces to it (publish); every instance reads it from the beginning with
 // no consumer group and puts what it reads into its own notify_store, so the instance that derives a salon's
 // notifications and the one that delivers them both know where and how. Neither a record's value nor a secret is
-// ever logged. publish() from any thread (it blocks until this instance's reader has passed the record's offset, as
-// the delivery report tells it, so a GET after the PUT shows it or a later PUT's); a thread of its own follows the
-// topic until the object goes.
+// ever logged. publish() from any thread: it blocks until this instance's store holds the record's settings or a
+// later record's of the same salon (by the offset the delivery report tells; without one, until the store holds the
+// settings written), so a GET after the PUT shows it or a later PUT's, and fails when the reader passed the record but
+// the store could not take it (settings_reads). A thread of its own follows the topic until the object goes.
 class settings_topic {
 public:
     // Opens the reader and reads up to the topic's end before answering (what was set before this instance started

@@ -126,6 +126,7 @@ struct notify_store::impl {
     engine::runtime::consumer_offsets offsets;
     mutable std::mutex mutex;
     std::map<std::string, salon_settings, std::less<>> settings;
+    bool fail_settings_writes = false;                            // inject_settings_write_failure
     std::map<std::string, salon_notifier, std::less<>> notifiers; // loaded on first use
     std::map<std::string, delivery> pending;                      // the outbox, by id
     std::set<std::string> held;                                   // taken by a sender
@@ -378,6 +379,9 @@ std::expected<std::unique_ptr<notify_store>, std::string> notify_store::open(std
 
 std::expected<void, std::string> notify_store::put_settings(engine::salon_id const& salon, salon_settings const& s) {
     std::lock_guard lock{impl_->mutex};
+    if (impl_->fail_settings_writes) {
+        return std::unexpected(failure("writing settings", "injected failure (tests only)"));
+    }
     auto batch = impl_->db->make_batch();
     batch.put(salons_family, "r" + salon.value(), encode_settings(s));
     // With a checkpoint: a crash must not fold the events before the settings again under them.
@@ -388,6 +392,11 @@ std::expected<void, std::string> notify_store::put_settings(engine::salon_id con
     impl_->checkpointed();
     impl_->settings.insert_or_assign(salon.value(), s);
     return {};
+}
+
+void notify_store::inject_settings_write_failure(bool on) {
+    std::lock_guard lock{impl_->mutex};
+    impl_->fail_settings_writes = on;
 }
 
 std::optional<salon_settings> notify_store::settings(engine::salon_id const& salon) const {

@@ -55,6 +55,8 @@ public:
     // Settings: a salon without settings is folded (its queue kept) but gets no deliveries.
     [[nodiscard]] std::expected<void, std::string> put_settings(engine::salon_id const& salon, salon_settings const& s);
     [[nodiscard]] std::optional<salon_settings> settings(engine::salon_id const& salon) const;
+    // Tests only (kafka_notify_tests): while on, put_settings fails, writing nothing, as a failed RocksDB write would.
+    void inject_settings_write_failure(bool on);
 
     // Entries of events-log partition p from first_offset on (consecutive); those before next_offset(p) are skipped,
     // a first_offset beyond it is refused (read from a reader instead: catch_up).

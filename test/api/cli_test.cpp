@@ -1,7 +1,8 @@
 // The salonq command line in child processes (embedded mode): submit as a conversation over a pipe, its line
 // numbers, the read-only commands (events, state, verify) beside a running submit and on a mistyped --data;
 // `projections rebuild [views|stats|loyalty]` with the server stopped (progress lines, a bar on a terminal, the new
-// generation current) and refused, naming the route, while a `salonq serve` holds the store.
+// generation current) and refused, naming the route, while a `salonq serve` holds the store; with --brokers (Kafka
+// mode, an api instance's stores) refused on an embedded engine's data directory.
 
 #include "test/support/piped_process.hpp"
 #include "test/support/process.hpp"
@@ -233,4 +234,19 @@ TEST_CASE("cli: projections rebuild refuses while a salonq serve holds the store
     CHECK(current(dir, "stats") == "stats.1"); // nothing changed
     CHECK(std::filesystem::exists(dir / "data/stats.1"));
     CHECK(rebuild(dir, "loyalty").code == 0); // and with the server stopped it goes on
+}
+
+TEST_CASE("cli: projections rebuild --brokers refuses an embedded engine's data directory before reaching Kafka") {
+    temp_dir dir;
+    REQUIRE(run(dir, {salonq_binary(), "--data", dir / "data", "demo"}).code == 0);
+    // Nothing listens there: the refusal comes before any broker is asked (which would take the Kafka timeout).
+    auto const started = std::chrono::steady_clock::now();
+    auto const r = rebuild(dir, "stats", {"--brokers", "127.0.0.1:9"});
+    CHECK(r.code == 2);
+    CHECK_MESSAGE(has(r.output, dir / "data" + " holds an embedded engine's log"), r.output);
+    CHECK_MESSAGE(has(r.output, "rebuild them without --brokers"), r.output);
+    CHECK(std::chrono::steady_clock::now() - started < 5s);
+    CHECK(current(dir, "stats").empty()); // nothing changed
+    CHECK_FALSE(std::filesystem::exists(dir / "data/stats.1"));
+    CHECK(rebuild(dir, "stats").code == 0); // without --brokers it goes on
 }

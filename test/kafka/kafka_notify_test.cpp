@@ -9,6 +9,9 @@
 // A second case: PUTs of one salon's settings on A and on B at the same moment both answer 200 with what each wrote
 // (each waits until its instance's reader has passed its own record's offset, not until its store holds its
 // settings, which the other PUT may already have replaced), and a GET right after a PUT on the same instance shows it.
+// A third, in this process (notify::settings_topic over two notify_stores): a PUT whose record its own instance
+// could not store (its store's write failing, injected) fails, though the other instance stored it, and the store
+// still holds the settings before it; with the writes back, it succeeds.
 
 #include "test/support/broker.hpp"
 #include "test/support/http_client.hpp"
@@ -17,7 +20,10 @@
 #include "test/support/kafka_api.hpp"
 #include "test/support/webhook_receiver.hpp"
 
+#include "engine/kafka/settings.hpp"
 #include "engine/log/partitioner.hpp"
+#include "notify/kafka/settings_topic.hpp"
+#include "notify/store/notify_store.hpp"
 
 #include <doctest/doctest.h>
 
@@ -359,4 +365,70 @@ TEST_CASE("kafka notify: PUTs of one salon's settings on two instances at once b
     CHECK(a.stop() == 0);
     CHECK(b.stop() == 0);
     CHECK(cluster.stop_worker() == 0);
+}
+
+TEST_CASE("kafka notify: a settings PUT its own instance could not store fails, and the store keeps the old ones") {
+    using salonq::notify::notify_store;
+    using salonq::notify::salon_settings;
+    using salonq::notify::settings_topic;
+    kafka_broker broker;
+    create_topics(broker.bootstrap(), partitions);
+    salonq::engine::kafka::settings cluster;
+    cluster.brokers = broker.bootstrap();
+    auto const open_store = [&](std::string const& name) {
+        auto store = notify_store::open(broker.dir() / name, partitions, notify_store::feed::taken_in);
+        REQUIRE_MESSAGE(store, store.error());
+        return std::move(*store);
+    };
+    auto const open_topic = [&](notify_store& store) {
+        auto topic = settings_topic::open(cluster, store);
+        REQUIRE_MESSAGE(topic, topic.error());
+        return std::move(*topic);
+    };
+    // Instance A's and B's stores, and their readers and producers of salonq.notify-settings.
+    auto const store_a = open_store("notify-a");
+    auto const store_b = open_store("notify-b");
+    auto const topic_a = open_topic(*store_a);
+    auto const topic_b = open_topic(*store_b);
+    auto const settings_at = [](std::string const& name) {
+        salon_settings s;
+        s.url = "http://127.0.0.1:9/" + name;
+        s.secret = secret;
+        return s;
+    };
+    salonq::engine::salon_id const salon{"k3"};
+    auto const first = settings_at("first");
+    auto const second = settings_at("second");
+    auto const third = settings_at("third");
+    auto const published = topic_a->publish(salon, first);
+    REQUIRE_MESSAGE(published, published.error());
+    CHECK(store_a->settings(salon) == first);
+
+    // A's store refuses the write: the PUT on A fails (503 over HTTP) once A's reader has passed its record, not at
+    // the deadline, and a GET on A would show the first settings; B stored them.
+    store_a->inject_settings_write_failure(true);
+    auto const started = std::chrono::steady_clock::now();
+    auto const refused = topic_a->publish(salon, second);
+    CHECK_FALSE(refused);
+    if (!refused) {
+        CHECK_MESSAGE(refused.error().find("could not store them") != std::string::npos, refused.error());
+    }
+    CHECK(std::chrono::steady_clock::now() - started < cluster.timeout);
+    CHECK(store_a->settings(salon) == first);
+    auto const deadline = std::chrono::steady_clock::now() + 20s;
+    while (store_b->settings(salon) != second && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(20ms);
+    }
+    CHECK(store_b->settings(salon) == second);
+    // A PUT on B meanwhile: B stored it, so it succeeds there; A still shows the first.
+    auto const on_b = topic_b->publish(salon, third);
+    CHECK_MESSAGE(on_b, on_b.error());
+    CHECK(store_b->settings(salon) == third);
+    CHECK(store_a->settings(salon) == first);
+
+    // The writes back: the client's retry of the refused PUT succeeds, and A shows it.
+    store_a->inject_settings_write_failure(false);
+    auto const retried = topic_a->publish(salon, second);
+    CHECK_MESSAGE(retried, retried.error());
+    CHECK(store_a->settings(salon) == second);
 }

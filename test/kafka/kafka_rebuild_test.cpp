@@ -11,7 +11,8 @@
 //   record of the history again, answers the same, and folds what comes next once.
 // And `salonq projections rebuild NAME --brokers B` (the command line, with the instance stopped) rebuilds each of
 // an instance's stores in its --data from salonq.events: restarted, it answers byte for byte as before and reads no
-// record again; while it runs, the command refuses and names the route.
+// record again; while it runs, the command refuses and names the route; without --brokers it refuses the
+// instance's directory (no embedded engine's log there) and says to give them.
 
 #include "test/support/broker.hpp"
 #include "test/support/http_client.hpp"
@@ -153,10 +154,15 @@ struct cli_result {
     int code = -1;
     std::string output;
 };
-cli_result cli_rebuild(kafka_broker const& broker, std::string const& data, std::string const& name) {
+// Without `with_brokers`, the embedded mode's command (no --brokers).
+cli_result cli_rebuild(kafka_broker const& broker, std::string const& data, std::string const& name,
+                       bool with_brokers = true) {
     auto const out = broker.dir() / "rebuild.out";
-    child_process run{
-        {salonq_binary(), "--data", data, "projections", "rebuild", name, "--brokers", broker.bootstrap()}, out, true};
+    std::vector<std::string> argv{salonq_binary(), "--data", data, "projections", "rebuild", name};
+    if (with_brokers) {
+        argv.insert(argv.end(), {"--brokers", broker.bootstrap()});
+    }
+    child_process run{argv, out, true};
     cli_result r;
     r.code = run.wait();
     std::ifstream in{out};
@@ -390,6 +396,15 @@ TEST_CASE("kafka rebuild: the command line rebuilds a stopped api instance's sto
     CHECK_FALSE(std::filesystem::exists(broker.dir() / "nothing"));
 
     REQUIRE(a->stop() == 0);
+    // Without --brokers the command would fold an embedded engine's log: the instance's directory has none, and the
+    // refusal says to give --brokers.
+    auto const embedded = cli_rebuild(broker, data, "stats", false);
+    CHECK(embedded.code == 2);
+    CHECK_MESSAGE(has(embedded.output, data + " holds no embedded engine's log but an api instance's stores"),
+                  embedded.output);
+    CHECK_MESSAGE(has(embedded.output, "with --brokers H:P"), embedded.output);
+    CHECK(current_generation(data, "stats").empty());
+
     for (std::string const name : {"views", "stats", "loyalty"}) {
         CAPTURE(name);
         auto const rebuilt = cli_rebuild(broker, data, name);
