@@ -255,6 +255,9 @@ void queue_views::impl::keep_spares(partition_slot& slot, std::vector<salon_work
 std::expected<void, error> queue_views::impl::apply_positioned(partition_id p, partition_slot& slot,
                                                                std::span<positioned const> entries, offset_t new_next) {
     std::vector<salon_work> work;
+    // At most one per entry, and never reallocated: salon_work cannot be moved noexcept (queue_view holds a deque),
+    // so a reallocation would copy every view taken so far.
+    work.reserve(entries.size());
     std::unordered_map<salon_id, std::size_t> index;
     auto const work_of = [&](salon_id const& s) -> salon_work& {
         auto [it, added] = index.try_emplace(s, work.size());
