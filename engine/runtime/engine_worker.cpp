@@ -73,6 +73,15 @@ std::expected<void, error> engine_worker::checkpoint() {
     return done.get();
 }
 
+bool engine_worker::on_its_thread() const noexcept { return std::this_thread::get_id() == thread_.get_id(); }
+
+void engine_worker::answer(std::vector<std::promise<std::expected<void, error>>>& asked,
+                           std::expected<void, error> const& written) {
+    for (auto& a : asked) {
+        a.set_value(written);
+    }
+}
+
 std::optional<engine_worker::clock::time_point> engine_worker::idle_due() const {
     auto const due = sweep_.idle_due();
     if (!due) {
@@ -94,8 +103,10 @@ void engine_worker::run() {
             } else {
                 wake_.wait(lock, ready);
             }
+            // Checkpoints asked for are written after the batch taken with them (at once if there is none): a
+            // steady stream of commands does not keep them waiting.
+            asked = std::exchange(asked_, {});
             if (queue_.empty()) {
-                asked = std::exchange(asked_, {});
                 stop = stopping_;
             } else {
                 // Group commit: take everything that queued up while the last batch was being synced.
@@ -108,15 +119,15 @@ void engine_worker::run() {
         if (!batch.empty()) {
             process(batch);
             batch.clear();
+            if (!asked.empty()) {
+                answer(asked, write_checkpoint());
+            }
             continue;
         }
         // Idle: a checkpoint asked for, the last one, or one due (RocksDB's states are behind the log).
         auto const due = idle_due();
         if (stop || !asked.empty() || (due && clock::now() >= *due)) {
-            auto const written = write_checkpoint();
-            for (auto& a : asked) {
-                a.set_value(written);
-            }
+            answer(asked, write_checkpoint());
         }
         if (stop) {
             return; // everything submitted is decided, and the states are written

@@ -57,8 +57,10 @@ public:
     };
     void enqueue(pending p);
     // Writes every changed state of the worker's partitions and their events offsets now (after the batch under
-    // way); returns once written.
+    // way, or the next one); returns once written. Never on the worker's own thread (it would wait for itself).
     [[nodiscard]] std::expected<void, error> checkpoint();
+    // True on the worker's thread: in a completion or on_committed.
+    [[nodiscard]] bool on_its_thread() const noexcept;
 
 private:
     using clock = checkpoint_sweep::clock;
@@ -72,6 +74,8 @@ private:
     };
 
     void run();
+    static void answer(std::vector<std::promise<std::expected<void, error>>>& asked,
+                       std::expected<void, error> const& written);
     [[nodiscard]] std::optional<clock::time_point> idle_due() const;
     void process(std::vector<pending>& batch);
     [[nodiscard]] decided_batch decide(std::vector<pending>& batch, store::write_batch& wb);

@@ -25,6 +25,7 @@
 #include <atomic>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <latch>
 #include <limits>
 #include <map>
@@ -573,4 +574,84 @@ TEST_CASE("checkpoint: a sweep over many batches writes the offsets of the batch
             CHECK_MESSAGE(interval != 80ms, "no sweep took several batches (or none failed in the middle)");
         }
     }
+}
+
+// checkpoint() is served after the batch under way, not only when a worker's queue is empty: under a steady stream
+// of commands it returns, with s/<p> at least where the events log ended when it was called. The queue never empties:
+// each batch takes 16 commands and a millisecond (on_committed sleeps), the submitter keeps 4,000 queued. From a
+// completion (on the worker's thread) it fails at once.
+TEST_CASE("checkpoint: checkpoint() returns while commands keep coming, and fails at once from a completion") {
+    temp_dir dir;
+    runtime::engine_options options;
+    options.workers = 2;
+    options.mode = runtime::durability::relaxed;
+    options.max_batch = 16;
+    options.on_committed = [](std::span<runtime::outcome const* const>) { std::this_thread::sleep_for(1ms); };
+    options.state_checkpoint_interval = std::chrono::hours{1}; // only the checkpoints asked for
+    auto engine = embedded_engine::open(dir.path(), options).value();
+    std::vector<std::string> const salons{"k1", "k2", "k3", "k4", "k5", "k6"};
+    for (auto const& s : salons) {
+        for (auto const& c : salon_day(s, 0)) {
+            REQUIRE(engine->submit_sync(c)->accepted());
+        }
+    }
+
+    std::atomic<bool> stop{false};
+    std::atomic<std::int64_t> queued{0};
+    std::atomic<std::uint64_t> submitted{0};
+    std::atomic<std::uint64_t> failed{0};
+    std::thread submitter{[&] {
+        for (std::uint64_t n = 0; !stop; ++n) {
+            while (queued.load() >= 4'000 && !stop) {
+                std::this_thread::yield();
+            }
+            auto const& salon = salons[n % salons.size()];
+            ++queued;
+            engine->submit(
+                make_command(fmt::format("{}-w{}", salon, n), salon, walk_in("C" + std::to_string(n), {"HC"}), at(10)),
+                [&](std::expected<runtime::outcome, runtime::error> const& r) {
+                    failed += r ? 0 : 1;
+                    --queued;
+                });
+            ++submitted;
+        }
+    }};
+    while (engine->committed_commands() < 2'000) {
+        std::this_thread::sleep_for(1ms);
+    }
+    std::vector<std::int64_t> ends;
+    ends.reserve(static_cast<std::size_t>(engine->partition_count()));
+    for (std::int32_t p = 0; p < engine->partition_count(); ++p) {
+        ends.push_back(engine->events().end_offset(partition_id{p})->value());
+    }
+    auto asked = std::async(std::launch::async, [&] { return engine->checkpoint(); });
+    bool const returned = asked.wait_for(20s) == std::future_status::ready;
+    auto const submitted_then = submitted.load();
+    std::this_thread::sleep_for(20ms);
+    CHECK(submitted.load() > submitted_then); // the stream went on after it returned
+    stop = true;
+    submitter.join();
+    while (queued > 0) { // their completions use this frame
+        std::this_thread::sleep_for(1ms);
+    }
+    CHECK_MESSAGE(returned, "checkpoint() did not return within 20 s while commands kept coming");
+    CHECK(asked.get().has_value());
+    CHECK(failed == 0);
+    for (std::int32_t p = 0; p < engine->partition_count(); ++p) {
+        CAPTURE(p);
+        CHECK(runtime::read_states_offset(engine->db(), partition_id{p}).value() >= ends[static_cast<std::size_t>(p)]);
+    }
+    CHECK(ends != std::vector<std::int64_t>(ends.size(), 0));
+
+    std::promise<std::expected<void, runtime::error>> from_completion;
+    auto inside = from_completion.get_future();
+    engine->submit(make_command("k1-inside", "k1", walk_in("Ina", {"HC"}), at(11)),
+                   [&](std::expected<runtime::outcome, runtime::error> const&) {
+                       from_completion.set_value(engine->checkpoint());
+                   });
+    REQUIRE(inside.wait_for(20s) == std::future_status::ready);
+    auto const refused = inside.get();
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().code == runtime::errc::misconfigured);
+    CHECK(engine->checkpoint().has_value()); // from another thread, still served
 }
