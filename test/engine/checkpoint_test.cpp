@@ -10,6 +10,7 @@
 #include "engine/domain/decide.hpp"
 #include "engine/log/keys.hpp"
 #include "engine/log/partitioner.hpp"
+#include "engine/logging/logger.hpp"
 #include "engine/runtime/embedded_engine.hpp"
 #include "engine/runtime/embedded_view.hpp"
 #include "engine/runtime/state_checkpoint.hpp"
@@ -23,6 +24,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <cstdio>
 #include <fstream>
 #include <functional>
 #include <future>
@@ -785,4 +787,49 @@ TEST_CASE("checkpoint: reads beside two workers ending sweeps are exact and neve
     CHECK(wrong == 0);
     CHECK(reads.size() > salons.size());
     CHECK(verify_problems(engine->db(), engine->partition_count()).empty());
+}
+
+// A stale salon (a write failed) whose state cannot be folded again (here its stored state does not decode) keeps
+// the checkpoints from moving the states offsets: the tail every read and open fold grows. That is said in the log,
+// naming the salon, at most once a minute.
+TEST_CASE("checkpoint: offsets held back by a salon that cannot be folded again are said once a minute") {
+    temp_dir dir;
+    std::FILE* out = std::tmpfile();
+    REQUIRE(out != nullptr);
+    salonq::logging::configure(salonq::logging::level::info, salonq::logging::format::text, out);
+    {
+        runtime::engine_options options;
+        options.state_checkpoint_interval = std::chrono::hours{1}; // only the checkpoints asked for
+        options.inject_write_failure_every = 2;
+        auto engine = embedded_engine::open(dir.path(), options).value();
+        auto const day = salon_day("x1", 0);
+        REQUIRE(engine->submit_sync(day[0])->accepted()); // write 1
+        REQUIRE(engine->checkpoint());
+        auto wb = engine->db().make_batch();
+        wb.put(store::family::state, "x1", "not a state");
+        REQUIRE(engine->db().write(wb, true));
+        CHECK_FALSE(engine->submit_sync(day[1]).has_value());            // write 2 fails: x1 is stale
+        REQUIRE(engine->submit_sync(salon_day("y1", 0)[0])->accepted()); // write 3
+        auto const p = partition_id{log::partition_for("y1", engine->partition_count())};
+        auto const held = runtime::read_states_offset(engine->db(), p).value();
+        for (int i = 0; i < 3; ++i) {
+            auto const written = engine->checkpoint();
+            REQUIRE_FALSE(written.has_value());
+            CHECK(written.error().message.find("salon x1") != std::string::npos);
+        }
+        CHECK(runtime::read_states_offset(engine->db(), p).value() == held);
+        CHECK(held < engine->events().end_offset(p)->value());
+    }
+    salonq::logging::configure(salonq::logging::level::info, salonq::logging::format::text, stderr);
+    REQUIRE(std::fseek(out, 0, SEEK_SET) == 0);
+    std::string text;
+    for (int ch = std::fgetc(out); ch != EOF; ch = std::fgetc(out)) {
+        text.push_back(static_cast<char>(ch));
+    }
+    std::fclose(out);
+    INFO(text);
+    std::string const said = "salon x1: its state cannot be folded again";
+    auto const first = text.find(said);
+    CHECK(first != std::string::npos);
+    CHECK(text.find(said, first + 1) == std::string::npos); // four checkpoints (the last at stop), one line
 }
