@@ -161,6 +161,15 @@ std::expected<std::optional<salon_state>, error> embedded_engine::state(salon_id
 }
 
 std::expected<void, error> embedded_engine::checkpoint() {
+    // A worker serves a checkpoint between two batches: asked on a worker's thread (a completion), it would wait for
+    // itself, or for a worker waiting for it.
+    for (auto const& w : impl_->workers) {
+        if (w->on_its_thread()) {
+            return std::unexpected(error{errc::misconfigured,
+                                         "checkpoint() called from a completion or on_committed "
+                                         "(on an engine worker's thread): it would wait for itself"});
+        }
+    }
     for (auto& w : impl_->workers) {
         if (auto written = w->checkpoint(); !written) {
             return written;

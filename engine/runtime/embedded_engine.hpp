@@ -77,7 +77,9 @@ public:
     // The committed state of a salon (none if it was never registered): the stored checkpoint with the salon's
     // events after it folded in.
     [[nodiscard]] std::expected<std::optional<salon_state>, error> state(salon_id const& id) const;
-    // Writes every changed salon state and the offsets they reflect now; returns once every worker has.
+    // Writes every changed salon state and the offsets they reflect now; returns once every worker has (each after
+    // the batch it is deciding, however many commands keep coming). Not from a completion or on_committed: they run
+    // on a worker's thread, which would wait for itself; there it fails at once (misconfigured).
     [[nodiscard]] std::expected<void, error> checkpoint();
     [[nodiscard]] log::reader& events() noexcept;
     [[nodiscard]] log::reader& commands() noexcept;

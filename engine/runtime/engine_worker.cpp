@@ -9,6 +9,8 @@
 #include "engine/runtime/state_checkpoint.hpp"
 #include "engine/runtime/thread_role.hpp"
 
+#include <fmt/format.h>
+
 namespace salonq::engine::runtime {
 namespace {
 
@@ -39,7 +41,8 @@ void put_entry(store::write_batch& wb, codec::json_writer& w, partition_id part,
 } // namespace
 
 engine_worker::engine_worker(worker_shared const& shared, std::int32_t index, state_cache states)
-    : shared_(shared), index_(index), states_(std::move(states)), sweep_(shared.options.state_checkpoint_interval) {
+    : shared_(shared), index_(index), states_(std::move(states)), sweep_(shared.options.state_checkpoint_interval),
+      log_("engine", {logging::kv("worker", index)}) {
     thread_ = std::thread([this] {
         set_thread_role("salonq-engine", thread_role::request_path);
         run();
@@ -73,6 +76,15 @@ std::expected<void, error> engine_worker::checkpoint() {
     return done.get();
 }
 
+bool engine_worker::on_its_thread() const noexcept { return std::this_thread::get_id() == thread_.get_id(); }
+
+void engine_worker::answer(std::vector<std::promise<std::expected<void, error>>>& asked,
+                           std::expected<void, error> const& written) {
+    for (auto& a : asked) {
+        a.set_value(written);
+    }
+}
+
 std::optional<engine_worker::clock::time_point> engine_worker::idle_due() const {
     auto const due = sweep_.idle_due();
     if (!due) {
@@ -94,8 +106,10 @@ void engine_worker::run() {
             } else {
                 wake_.wait(lock, ready);
             }
+            // Checkpoints asked for are written after the batch taken with them (at once if there is none): a
+            // steady stream of commands does not keep them waiting.
+            asked = std::exchange(asked_, {});
             if (queue_.empty()) {
-                asked = std::exchange(asked_, {});
                 stop = stopping_;
             } else {
                 // Group commit: take everything that queued up while the last batch was being synced.
@@ -108,15 +122,15 @@ void engine_worker::run() {
         if (!batch.empty()) {
             process(batch);
             batch.clear();
+            if (!asked.empty()) {
+                answer(asked, write_checkpoint());
+            }
             continue;
         }
         // Idle: a checkpoint asked for, the last one, or one due (RocksDB's states are behind the log).
         auto const due = idle_due();
         if (stop || !asked.empty() || (due && clock::now() >= *due)) {
-            auto const written = write_checkpoint();
-            for (auto& a : asked) {
-                a.set_value(written);
-            }
+            answer(asked, write_checkpoint());
         }
         if (stop) {
             return; // everything submitted is decided, and the states are written
@@ -144,15 +158,34 @@ std::expected<salon_state*, error> engine_worker::state_of(salon_id const& id) {
     return &states_.insert_or_assign(id.value(), std::move(*found)).first->second;
 }
 
-bool engine_worker::load_all(std::vector<std::string> const& salons) {
-    bool all = true;
+std::optional<engine_worker::unfolded> engine_worker::load_all(std::vector<std::string> const& salons) {
+    std::optional<unfolded> first;
     for (auto const& salon : salons) {
-        if (stale_.contains(salon) && !state_of(salon_id{salon})) {
+        if (!stale_.contains(salon)) {
+            continue;
+        }
+        if (auto loaded = state_of(salon_id{salon}); !loaded) {
             sweep_.changed(salon); // still to be written: the next checkpoint tries again
-            all = false;
+            if (!first) {
+                first = unfolded{salon, std::move(loaded.error().message)};
+            }
         }
     }
-    return all;
+    return first;
+}
+
+// A checkpoint that cannot fold a stale salon again leaves the states offsets where they are: the tail that every
+// read and the next open fold grows until it can. Said at most once a minute, naming the salon.
+void engine_worker::warn_offsets_held(unfolded const& missed) {
+    auto const now = clock::now();
+    if (warned_ && now < *warned_ + std::chrono::minutes{1}) {
+        return;
+    }
+    warned_ = now;
+    log_.warn("salon {}: its state cannot be folded again from the store and the log ({}); until it can, the "
+              "checkpoints of this worker's partitions do not move their states offsets, and every state read and "
+              "the next open fold the log from there (said at most once a minute)",
+              missed.salon, missed.why);
 }
 
 engine_worker::decided_batch engine_worker::decide(std::vector<pending>& batch, store::write_batch& wb) {
@@ -251,14 +284,18 @@ void engine_worker::put_share(store::write_batch& wb, std::unordered_set<std::st
     auto const share = sweep_.next_batch(clock::now());
     if (share.begins) {
         sweep_ends_ = events_ends();
-        sweep_whole_ = true;
+        sweep_missed_.reset();
     }
     if (share.salons.empty() && !share.ends) {
         return;
     }
-    sweep_whole_ = load_all(share.salons) && sweep_whole_;
+    if (auto missed = load_all(share.salons); missed && !sweep_missed_) {
+        sweep_missed_ = std::move(missed);
+    }
     put_states(wb, share.salons);
-    if (share.ends && sweep_whole_) {
+    if (share.ends && sweep_missed_) {
+        warn_offsets_held(*sweep_missed_);
+    } else if (share.ends) {
         put_offsets(wb, sweep_ends_);
     }
 }
@@ -341,9 +378,12 @@ void engine_worker::report_committed(std::vector<std::expected<outcome, error>> 
 // batch. A sweep under way is given up: what it has not written yet is among the changed salons.
 std::expected<void, error> engine_worker::write_checkpoint() {
     auto const salons = sweep_.take_all();
-    if (!load_all(salons)) {
+    if (auto missed = load_all(salons)) {
+        warn_offsets_held(*missed);
         retry_idle_ = clock::now() + shared_.options.state_checkpoint_interval;
-        return std::unexpected(error{errc::local_store, "checkpoint: a salon's state could not be folded again"});
+        return std::unexpected(
+            error{errc::local_store, fmt::format("checkpoint: the state of salon {} could not be folded again: {}",
+                                                 missed->salon, missed->why)});
     }
     auto wb = shared_.db.make_batch();
     put_states(wb, salons);

@@ -2,6 +2,7 @@
 
 // The embedded engine's single writer (private to engine/runtime: embedded_engine starts them).
 
+#include "engine/logging/logger.hpp"
 #include "engine/runtime/checkpoint_sweep.hpp"
 #include "engine/runtime/embedded_engine.hpp"
 #include "engine/runtime/stored.hpp"
@@ -12,6 +13,8 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -57,8 +60,10 @@ public:
     };
     void enqueue(pending p);
     // Writes every changed state of the worker's partitions and their events offsets now (after the batch under
-    // way); returns once written.
+    // way, or the next one); returns once written. Never on the worker's own thread (it would wait for itself).
     [[nodiscard]] std::expected<void, error> checkpoint();
+    // True on the worker's thread: in a completion or on_committed.
+    [[nodiscard]] bool on_its_thread() const noexcept;
 
 private:
     using clock = checkpoint_sweep::clock;
@@ -72,12 +77,21 @@ private:
     };
 
     void run();
+    static void answer(std::vector<std::promise<std::expected<void, error>>>& asked,
+                       std::expected<void, error> const& written);
     [[nodiscard]] std::optional<clock::time_point> idle_due() const;
     void process(std::vector<pending>& batch);
     [[nodiscard]] decided_batch decide(std::vector<pending>& batch, store::write_batch& wb);
     [[nodiscard]] std::expected<std::optional<outcome>, error> previous(command const& c, std::string const& dkey);
     [[nodiscard]] std::expected<salon_state*, error> state_of(salon_id const& id);
-    [[nodiscard]] bool load_all(std::vector<std::string> const& salons);
+    // A stale salon whose state could not be folded again, and why.
+    struct unfolded {
+        std::string salon;
+        std::string why;
+    };
+    // Folds the stale ones among `salons` again; the first that could not be (each such stays changed).
+    [[nodiscard]] std::optional<unfolded> load_all(std::vector<std::string> const& salons);
+    void warn_offsets_held(unfolded const& missed);
     void put_share(store::write_batch& wb, std::unordered_set<std::string> const& dirty);
     void put_states(store::write_batch& wb, std::vector<std::string> const& salons) const;
     void put_offsets(store::write_batch& wb, std::map<std::int32_t, std::int64_t> const& ends) const;
@@ -95,9 +109,11 @@ private:
     std::unordered_set<std::string> stale_;
     checkpoint_sweep sweep_;
     std::map<std::int32_t, std::int64_t> sweep_ends_; // the events offsets as of the batch that began the sweep
-    bool sweep_whole_ = false;                        // every salon of the sweep so far was written
+    std::optional<unfolded> sweep_missed_;            // a salon of the sweep so far that could not be written
     clock::time_point retry_idle_{};                  // an idle checkpoint that failed is tried again from then
     std::uint64_t writes_ = 0;                        // batch writes tried (for inject_write_failure_every)
+    std::optional<clock::time_point> warned_;         // when offsets last were held back and that was said
+    logging::logger log_;
 
     std::mutex mutex_;
     std::condition_variable wake_;

@@ -12,7 +12,8 @@ namespace salonq::engine::runtime {
 enum class errc : std::uint8_t {
     local_store,    // RocksDB failed to read or write (a full disk, an I/O error): fix the store, submit again
     corrupt_record, // a stored record (a state, an event, a dedupe entry) does not decode: stop and investigate
-    misconfigured,  // the data directory does not fit the request (another partition count, not a salonq log)
+    misconfigured,  // the data directory does not fit the request (another partition count, not a salonq log), or
+                    // a call the engine cannot serve where it was made (checkpoint() from a completion)
 };
 
 [[nodiscard]] std::string_view to_string(errc c) noexcept;

@@ -115,7 +115,13 @@ std::vector<std::pair<std::string, std::string>> encoded_states(state_cache cons
 std::expected<std::optional<salon_state>, error> current_state(store::rocks_store const& db, salon_id const& id,
                                                                std::int32_t partitions) {
     auto const p = partition_id{log::partition_for(id.value(), partitions)};
-    // The offset before the state: a checkpoint that ends in between leaves a state as new or newer than it says.
+    // The order of these two reads is load-bearing: s/<p> first, then the state. They are two reads, not one
+    // snapshot, and a sweep may end in between, moving s/<p> on past events whose states it wrote. At every moment a
+    // stored state holds every event below its partition's s/<p> as it stands, and s/<p> only moves forward, so the
+    // state read after the offset holds every event below that offset: folding from it, skipping by seq what the
+    // state holds, misses nothing. Read the other way round, an old state could meet an offset moved past events it
+    // lacks, and the fold would skip them (a seq gap, or a read behind what was acknowledged); checkpoint_test's
+    // "reads beside two workers" catches that order.
     auto from = read_states_offset(db, p);
     if (!from) {
         return std::unexpected(std::move(from.error()));
