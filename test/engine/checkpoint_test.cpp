@@ -41,8 +41,6 @@ using namespace std::chrono_literals;
 using runtime::embedded_engine;
 using namespace salonq::test;
 
-instant at(int minutes) { return from_unix_ms(1'795'000'000'000) + std::chrono::minutes{minutes}; } // Nov 2026
-
 // A salon with one service and two stylists on duty, then `walk_ins` walk-ins and a start: the commands in order.
 std::vector<command> salon_day(std::string const& salon, int walk_ins, int from = 0) {
     std::vector<command> out;

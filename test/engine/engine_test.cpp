@@ -24,8 +24,6 @@ using namespace std::chrono_literals;
 using runtime::embedded_engine;
 using namespace salonq::test;
 
-instant at(int minutes) { return from_unix_ms(1'795'000'000'000) + std::chrono::minutes{minutes}; } // Nov 2026
-
 // Registers `salon` on a live engine with two services (HC, BT) and `staff` stylists s1..sN, clocked in.
 void set_up_salon(embedded_engine& e, std::string const& salon, int staff = 2) {
     REQUIRE(e.submit_sync(make_command(salon + "-reg", salon, register_salon("Europe/London", "Fade & Co"), at(0))));

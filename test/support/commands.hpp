@@ -18,6 +18,9 @@ using namespace salonq::engine;
 
 // ---- ids and actors ---------------------------------------------------------------------------------------------
 
+// A fixed moment in November 2026 plus `minutes`: commands' received_at in tests that need real-looking times.
+inline instant at(int minutes) { return from_unix_ms(1'795'000'000'000) + std::chrono::minutes{minutes}; }
+
 inline ticket_id tid(std::uint64_t n) { return ticket_id{n}; }
 inline staff_id sid(std::string s) { return staff_id{std::move(s)}; }
 
