@@ -75,7 +75,7 @@ struct observed_durations {
     std::uint32_t pickups = 0;
     leave_bands leaving;
     // The salon's usual last start of a day (local minute; its upper envelope over recent days), and the latest
-    // start of the day so far.
+    // start of the day so far. Not used by the estimator (no estimate is cut at it): for a screen's "maybe not today".
     std::int32_t last_start_min = 0;
     std::uint32_t days = 0;
     std::optional<engine::instant> latest_start;

@@ -217,28 +217,11 @@ void observed_estimator::estimate(queue_view& view) const {
             first[p] = std::max(first[p], lower);
         }
     };
-    // No start after the salon's usual last start of the day (seen on two closed days at least): a run that would
-    // start a ticket later does not serve it today, and counts as the last start in its median (a ticket served at
-    // all today is served by then; one that is not has no wait to predict).
-    run_ms closes = never;
-    if (view.observed.days >= shifts_seen) {
-        auto const minute = local_clock_of(view.timezone, now).minute;
-        if (view.observed.last_start_min > minute) {
-            closes = static_cast<run_ms>(std::int64_t{view.observed.last_start_min - minute} * 60'000);
-        }
-    }
-    auto const until_close = [&] {
-        run_times capped{};
-        for (std::size_t p = 0; p < lanes; ++p) {
-            capped[p] = std::min(first[p], closes);
-        }
-        return median(capped);
-    };
     for (auto& t : view.waiting) {
         // Each ticket, in line order, goes to whoever is free first in each run.
         earliest();
         picked_up(std::chrono::duration_cast<milliseconds>(now - t.joined_at).count());
-        auto const wait = until_close();
+        auto const wait = median(first);
         t.expected = predicted(wait);
         // It keeps them busy for a drawn duration plus the changeover, in the runs where it is still there when
         // called: as many as its chance to stay (the salon's leave rate by age in the queue) says.
@@ -265,7 +248,7 @@ void observed_estimator::estimate(queue_view& view) const {
     // A newcomer starts when the first staff member is free after the whole line.
     earliest();
     picked_up(0);
-    view.join_now = predicted(until_close());
+    view.join_now = predicted(median(first));
 }
 
 } // namespace salonq::projections
