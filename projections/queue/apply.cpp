@@ -96,7 +96,7 @@ struct folder {
         if (auto* m = v.find_staff(id)) {
             m->on_duty = on_duty;
         }
-        observe_clock(v.observed, id, on_duty, local_clock_of(v.timezone, e.at));
+        observe_clock(v.observed, id, on_duty, e.at, v.timezone);
     }
 
     void operator()(evt::salon_registered const& r) {
@@ -152,7 +152,13 @@ struct folder {
     }
     void operator()(evt::ticket_cancelled const& r) { end_queued(v, r.ticket, ticket_status::cancelled, e.at); }
     void operator()(evt::day_closed const& r) {
-        observe_day_closed(v.observed, v.timezone);
+        std::vector<staff_id> on_duty;
+        for (auto const& m : v.staff) {
+            if (m.on_duty) {
+                on_duty.push_back(m.id);
+            }
+        }
+        observe_day_closed(v.observed, v.timezone, on_duty);
         for (auto const& id : r.no_shows) {
             end_queued(v, id, ticket_status::no_show, e.at, true);
         }

@@ -70,6 +70,12 @@ void write_observed(json_writer& w, observed_durations const& o) {
             w.field("clockInMin", s.clock_in_min).field("clockIns", s.clock_ins);
             w.field("clockOutMin", s.clock_out_min).field("clockOuts", s.clock_outs).field("lastInDay", s.last_in_day);
         }
+        if (s.out_pending) {
+            w.key("clockOutPending").time(*s.out_pending);
+        }
+        if (s.last_out_day != 0) {
+            w.field("lastOutDay", s.last_out_day);
+        }
         w.end_object();
     }
     w.end_array().field("changeoverMs", o.changeover_ms).field("changeovers", o.changeovers);
@@ -137,6 +143,9 @@ observed_durations read_observed(object_view& o) {
             p.clock_outs = read_count(s, "clockOuts");
             p.last_in_day = static_cast<local_day>(s.integer("lastInDay", INT32_MIN, INT32_MAX));
         }
+        // Nor one stored before a shift was learned per business day (first clock-in, last clock-out).
+        p.out_pending = s.opt_time("clockOutPending");
+        p.last_out_day = static_cast<local_day>(s.opt_integer("lastOutDay", INT32_MIN, INT32_MAX).value_or(0));
         d.staff.push_back(std::move(p));
     });
     d.changeover_ms = o.integer("changeoverMs", 0, max_wait_ms);
