@@ -150,6 +150,7 @@ void observe_completion(observed_durations& o, std::vector<service_def> const& c
     auto const base = base_duration_ms(o, catalogue, c.services, c.duration_min);
     auto& member = staff_entry(o, c.staff);
     member.freed_at = c.others_waiting ? std::optional{c.at} : std::nullopt;
+    member.idle_since = c.others_waiting ? std::nullopt : std::optional{c.at};
     if (base <= 0 || c.duration_ms <= 0) {
         return;
     }
@@ -193,8 +194,10 @@ void observe_start(observed_durations& o, staff_id const& staff, instant at, std
                                 weight(o.changeovers, changeover_weight_floor, 0));
         ++o.changeovers;
         member.freed_at.reset();
-    } else {
-        auto const seen = std::clamp<std::int64_t>(waited.count(), 0, max_changeover_ms);
+    } else if (member.idle_since) {
+        // From when both were there: the later of the join and the staff member's idle start.
+        auto const idle = std::chrono::duration_cast<std::chrono::milliseconds>(at - *member.idle_since).count();
+        auto const seen = std::clamp<std::int64_t>(std::min(waited.count(), idle), 0, max_changeover_ms);
         if (o.pickups == 0) {
             o.pickup_ms = seen;
         } else if (seen != o.pickup_ms) {
@@ -204,6 +207,7 @@ void observe_start(observed_durations& o, staff_id const& staff, instant at, std
         }
         ++o.pickups;
     }
+    member.idle_since.reset();
     add_outcome(o.leaving, waited, false);
 }
 
@@ -260,6 +264,7 @@ void observe_clock(observed_durations& o, staff_id const& staff, bool in, instan
     }
     auto& member = staff_entry(o, staff);
     member.freed_at.reset();
+    member.idle_since = in ? std::optional{at} : std::nullopt;
     if (!in) {
         member.out_pending = at; // the latest so far of its day (a lunch break's is replaced by the evening's)
         return;

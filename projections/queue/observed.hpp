@@ -15,6 +15,8 @@ namespace salonq::projections {
 // Fixed-point scale of the ratios below: 10,000 is 1.0. Integers, so the statistics round-trip through the view's
 // JSON bit for bit and a fold gives the same numbers on any machine.
 inline constexpr std::int64_t ratio_one = 10'000;
+// The pick-up is used by the estimator once it has this many samples (one early start says little).
+inline constexpr std::uint32_t min_pickups = 5;
 
 // A service's recency-weighted mean duration, learned from the tickets that had it.
 struct service_pace {
@@ -31,6 +33,9 @@ struct staff_pace {
     std::uint32_t count = 0;
     // When they completed a ticket with others waiting, until they start the next one: measures the changeover.
     std::optional<engine::instant> freed_at;
+    // Since when they have been idle with nobody waiting (their clock-in, or a completion with the line empty), until
+    // their next start or clock-out: measures the pick-up.
+    std::optional<engine::instant> idle_since;
     // Their usual shift: the recency-weighted salon-local time of day (minutes since midnight) of the first clock-in
     // and of the last clock-out of each business day they worked (a lunch break's clock-out and -in are neither), how
     // many such days were seen, and the business day of the last clock-in (0: never), so that the estimator can
@@ -75,9 +80,9 @@ struct observed_durations {
     std::vector<staff_pace> staff;      // in the order first observed
     std::int64_t changeover_ms = 0;
     std::uint32_t changeovers = 0;
-    // The pick-up: from a walk-in's join to its start when a staff member was free (no changeover pending) when it
-    // joined: noticing, calling, walking to the chair. A running median (steps of pickup_step_ms), robust to the
-    // odd start long after the join (a staff member who clocked in to a waiting line).
+    // The pick-up: from when a walk-in and its staff member were both there, the one waiting and the other idle (the
+    // later of its join and their idle_since), to its start: noticing, calling, walking to the chair. A running median
+    // (steps of pickup_step_ms), robust to the odd slow start; the estimator uses it from min_pickups samples on.
     std::int64_t pickup_ms = 0;
     std::uint32_t pickups = 0;
     leave_bands leaving;
@@ -118,7 +123,8 @@ void observe_completion(observed_durations& o, std::vector<engine::service_def> 
                         completed_service const& c);
 // A start by a staff member of a ticket that had waited `waited`: closes the changeover opened by their last
 // completion, if any; adds the ticket's time in the queue to the exposure of the leave bands.
-// A start by an idle staff member (none pending) measures the pick-up.
+// A start by an idle staff member (staff_pace::idle_since) measures the pick-up: from the later of the join and
+// their idle_since (a line formed before their clock-in is not 15 minutes of pick-up).
 void observe_start(observed_durations& o, engine::staff_id const& staff, engine::instant at,
                    std::chrono::milliseconds waited);
 // The business day of `t` (a local day that starts at 04:00) and the minutes since its start (0 to 1439).

@@ -226,10 +226,10 @@ void observed_estimator::estimate(queue_view& view) const {
             }
         }
     };
-    // No ticket starts sooner than the salon's pick-up after its join.
+    // No ticket starts sooner than the salon's pick-up after its join (once it has been seen min_pickups times).
+    auto const pickup = view.observed.pickups >= min_pickups ? view.observed.pickup_ms : 0;
     auto const picked_up = [&](std::int64_t age_ms) {
-        auto const lower =
-            static_cast<run_ms>(std::clamp<std::int64_t>(view.observed.pickup_ms - age_ms, 0, max_add_ms));
+        auto const lower = static_cast<run_ms>(std::clamp<std::int64_t>(pickup - age_ms, 0, max_add_ms));
         for (std::size_t p = 0; p < lanes; ++p) {
             first[p] = std::max(first[p], lower);
         }

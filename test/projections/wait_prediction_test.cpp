@@ -215,6 +215,34 @@ TEST_SUITE("projections.wait_prediction") {
         CHECK(waits_min(v)[1] >= 27);
     }
 
+    TEST_CASE("the pick-up: a clock-in to a line formed before opening is not a 15-minute pick-up") {
+        auto s = staffed_salon();
+        s.at(utc(2024, 6, 3, 7, 45)).given(walk_in("early")); // a line before opening
+        s.at(utc(2024, 6, 3, 8)).given(clock_in("st1"), start("st1", 1));
+        auto v = predicted_view(s);
+        CHECK(v.observed.pickups == 1);
+        CHECK(v.observed.pickup_ms == 0); // from st1's clock-in, not from the join 15 minutes before
+        // st2 comes in; the next walk-in, with st2 free, is told 0 minutes, not 15.
+        s.after(minutes{5}).given(clock_in("st2"));
+        s.after(minutes{1}).given(walk_in("next"));
+        v = predicted_view(s);
+        CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{0});
+        CHECK(*v.waiting[0].join_wait_ms == 0);
+    }
+
+    TEST_CASE("the pick-up: one sample is not used (five are)") {
+        auto s = open_salon();
+        s.given(clock_out("st2"));
+        s.given(walk_in("c1"));
+        s.after(minutes{4}).given(start("st1", 1)); // st1 free: a 4-minute pick-up
+        s.after(minutes{30}).given(complete(1));
+        s.given(walk_in("next"));
+        auto const v = predicted_view(s);
+        CHECK(v.observed.pickups == 1);
+        CHECK(v.observed.pickup_ms == 4 * minute_ms);
+        CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{0}); // not 4
+    }
+
     TEST_CASE("a shift's first start is not a changeover from the previous shift's last completion") {
         auto s = open_salon();
         s.given(clock_out("st2"));
