@@ -54,9 +54,10 @@ void record_end(queue_view& v, ticket_card const& t, ticket_status status, insta
     }
 }
 
-// Ends a waiting or skipped ticket (a cancel or a no-show). For the leave statistics, a skipped ticket left the line
-// when it was called and was not there; a ticket still waiting when the day is closed did not leave: the salon
-// closed (it counts as time in the queue without a leave).
+// Ends a waiting or skipped ticket (a cancel or a no-show). For the leave statistics, a skipped ticket left when it
+// was cancelled or the day was closed (`at`: its time from join to then counts, though it was called and absent
+// before); a ticket still waiting when the day is closed did not leave: the salon closed (it counts as time in the
+// queue without a leave).
 void end_queued(queue_view& v, ticket_id id, ticket_status status, instant at, bool closing = false) {
     if (auto t = take_waiting(v, id)) {
         record_end(v, *t, status, at);
