@@ -114,8 +114,15 @@ int run_cost(std::int32_t waiting, std::int32_t rounds) {
         v.staff.push_back(staff_member{staff_id{fmt::format("s{}", i)}, "S", role::staff, true, std::nullopt});
         v.observed.services.push_back(service_pace{"HC", std::int64_t{31} * 60'000, 40});
         // Usual shifts learned (09:00-19:00, the last from 15:00), so the estimate reads the local time of day.
-        v.observed.staff.push_back(
-            staff_pace{v.staff.back().id, ratio_one, 40, std::nullopt, 9 * 60, 5, (i == 8 ? 15 : 19) * 60, 5, 20759});
+        staff_pace pace;
+        pace.staff = v.staff.back().id;
+        pace.count = 40;
+        pace.clock_in_min = 9 * 60;
+        pace.clock_ins = 5;
+        pace.clock_out_min = (i == 8 ? 15 : 19) * 60;
+        pace.clock_outs = 5;
+        pace.last_in_day = 20759;
+        v.observed.staff.push_back(pace);
     }
     auto const t0 = instant{std::chrono::hours{24 * 20759 + 10}};
     std::uint64_t seq = 0;

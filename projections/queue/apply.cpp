@@ -54,9 +54,10 @@ void record_end(queue_view& v, ticket_card const& t, ticket_status status, insta
     }
 }
 
-// Ends a waiting or skipped ticket (a cancel or a no-show). For the leave statistics, a skipped ticket left the line
-// when it was called and was not there; a ticket still waiting when the day is closed did not leave: the salon
-// closed (it counts as time in the queue without a leave).
+// Ends a waiting or skipped ticket (a cancel or a no-show). For the leave statistics, a skipped ticket left when it
+// was cancelled or the day was closed (`at`: its time from join to then counts, though it was called and absent
+// before); a ticket still waiting when the day is closed did not leave: the salon closed (it counts as time in the
+// queue without a leave).
 void end_queued(queue_view& v, ticket_id id, ticket_status status, instant at, bool closing = false) {
     if (auto t = take_waiting(v, id)) {
         record_end(v, *t, status, at);
@@ -96,7 +97,7 @@ struct folder {
         if (auto* m = v.find_staff(id)) {
             m->on_duty = on_duty;
         }
-        observe_clock(v.observed, id, on_duty, local_clock_of(v.timezone, e.at));
+        observe_clock(v.observed, id, on_duty, e.at, v.timezone);
     }
 
     void operator()(evt::salon_registered const& r) {
@@ -152,7 +153,13 @@ struct folder {
     }
     void operator()(evt::ticket_cancelled const& r) { end_queued(v, r.ticket, ticket_status::cancelled, e.at); }
     void operator()(evt::day_closed const& r) {
-        observe_day_closed(v.observed, v.timezone);
+        std::vector<staff_id> on_duty;
+        for (auto const& m : v.staff) {
+            if (m.on_duty) {
+                on_duty.push_back(m.id);
+            }
+        }
+        observe_day_closed(v.observed, v.timezone, on_duty);
         for (auto const& id : r.no_shows) {
             end_queued(v, id, ticket_status::no_show, e.at, true);
         }

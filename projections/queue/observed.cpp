@@ -29,6 +29,10 @@ constexpr std::int64_t last_start_weight = 1000;
 // The pick-up's running median moves by at most this, or a sixteenth of itself, per start.
 constexpr std::int64_t pickup_step_ms = 3'000;
 
+// A business day starts at 04:00 local: a shift that ends after midnight belongs to the day it started.
+constexpr std::int32_t business_day_start_min = 4 * 60;
+constexpr std::int32_t day_min = 24 * 60;
+
 // The weight of the next observation: 1/(count + 1 + prior), where the prior counts as `prior` observations.
 std::int64_t weight(std::uint32_t count, std::int64_t floor, std::int64_t prior = 1) {
     return std::max(ratio_one / (static_cast<std::int64_t>(count) + 1 + prior), floor);
@@ -52,7 +56,9 @@ staff_pace& staff_entry(observed_durations& o, staff_id const& id) {
     if (it != o.staff.end()) {
         return *it;
     }
-    o.staff.push_back(staff_pace{id, ratio_one, 0, std::nullopt, 0, 0, 0, 0, 0});
+    staff_pace p;
+    p.staff = id;
+    o.staff.push_back(std::move(p));
     return o.staff.back();
 }
 
@@ -144,6 +150,7 @@ void observe_completion(observed_durations& o, std::vector<service_def> const& c
     auto const base = base_duration_ms(o, catalogue, c.services, c.duration_min);
     auto& member = staff_entry(o, c.staff);
     member.freed_at = c.others_waiting ? std::optional{c.at} : std::nullopt;
+    member.idle_since = c.others_waiting ? std::nullopt : std::optional{c.at};
     if (base <= 0 || c.duration_ms <= 0) {
         return;
     }
@@ -187,8 +194,10 @@ void observe_start(observed_durations& o, staff_id const& staff, instant at, std
                                 weight(o.changeovers, changeover_weight_floor, 0));
         ++o.changeovers;
         member.freed_at.reset();
-    } else {
-        auto const seen = std::clamp<std::int64_t>(waited.count(), 0, max_changeover_ms);
+    } else if (member.idle_since) {
+        // From when both were there: the later of the join and the staff member's idle start.
+        auto const idle = std::chrono::duration_cast<std::chrono::milliseconds>(at - *member.idle_since).count();
+        auto const seen = std::clamp<std::int64_t>(std::min(waited.count(), idle), 0, max_changeover_ms);
         if (o.pickups == 0) {
             o.pickup_ms = seen;
         } else if (seen != o.pickup_ms) {
@@ -198,22 +207,80 @@ void observe_start(observed_durations& o, staff_id const& staff, instant at, std
         }
         ++o.pickups;
     }
+    member.idle_since.reset();
     add_outcome(o.leaving, waited, false);
 }
 
-void observe_clock(observed_durations& o, staff_id const& staff, bool in, local_clock local) {
-    auto& member = staff_entry(o, staff);
-    member.freed_at.reset();
-    auto& minute = in ? member.clock_in_min : member.clock_out_min;
-    auto& count = in ? member.clock_ins : member.clock_outs;
-    minute = static_cast<std::int32_t>(blend(minute, local.minute, weight(count, shift_weight_floor, 0)));
-    ++count;
-    if (in) {
-        member.last_in_day = local.day;
+local_clock business_clock_of(std::string_view timezone, instant t) noexcept {
+    auto c = local_clock_of(timezone, t);
+    if (c.minute < business_day_start_min) {
+        --c.day;
+        c.minute += day_min;
+    }
+    c.minute -= business_day_start_min;
+    return c;
+}
+
+std::int32_t business_minute(std::int32_t local_minute) noexcept {
+    return (local_minute - business_day_start_min + day_min) % day_min;
+}
+
+std::int32_t local_minute(std::int32_t business_minute) noexcept {
+    return (business_minute + business_day_start_min) % day_min;
+}
+
+namespace {
+
+// Learns one shift day's time (minutes since the business day's start) into a usual time of day (local minutes).
+void learn_shift_time(std::int32_t& usual, std::uint32_t& days, std::int32_t minute) {
+    usual = local_minute(
+        static_cast<std::int32_t>(blend(business_minute(usual), minute, weight(days, shift_weight_floor, 0))));
+    ++days;
+}
+
+// The pending clock-out is the last of its business day: learn it (once per business day).
+void commit_clock_out(staff_pace& member, std::string_view timezone) {
+    if (!member.out_pending) {
+        return;
+    }
+    auto const out = business_clock_of(timezone, *member.out_pending);
+    member.out_pending.reset();
+    if (out.day > member.last_out_day) {
+        learn_shift_time(member.clock_out_min, member.clock_outs, out.minute);
+        member.last_out_day = out.day;
     }
 }
 
-void observe_day_closed(observed_durations& o, std::string_view timezone) {
+} // namespace
+
+void observe_clock(observed_durations& o, staff_id const& staff, bool in, instant at, std::string_view timezone) {
+    auto const now = business_clock_of(timezone, at);
+    // A clock event on a later business day than a pending clock-out's (anyone's: a staff member who does not come in
+    // the next day has still gone home): that was its day's last.
+    for (auto& other : o.staff) {
+        if (other.out_pending && business_clock_of(timezone, *other.out_pending).day < now.day) {
+            commit_clock_out(other, timezone);
+        }
+    }
+    auto& member = staff_entry(o, staff);
+    member.freed_at.reset();
+    member.idle_since = in ? std::optional{at} : std::nullopt;
+    if (!in) {
+        member.out_pending = at; // the latest so far of its day (a lunch break's is replaced by the evening's)
+        return;
+    }
+    if (member.last_in_day != now.day) { // only the first clock-in of a business day (not the one after lunch)
+        learn_shift_time(member.clock_in_min, member.clock_ins, now.minute);
+        member.last_in_day = now.day;
+    }
+}
+
+void observe_day_closed(observed_durations& o, std::string_view timezone, std::vector<staff_id> const& on_duty) {
+    for (auto& member : o.staff) {
+        if (std::find(on_duty.begin(), on_duty.end(), member.staff) == on_duty.end()) {
+            commit_clock_out(member, timezone);
+        }
+    }
     if (!o.latest_start) {
         return;
     }

@@ -15,6 +15,8 @@ namespace salonq::projections {
 // Fixed-point scale of the ratios below: 10,000 is 1.0. Integers, so the statistics round-trip through the view's
 // JSON bit for bit and a fold gives the same numbers on any machine.
 inline constexpr std::int64_t ratio_one = 10'000;
+// The pick-up is used by the estimator once it has this many samples (one early start says little).
+inline constexpr std::uint32_t min_pickups = 5;
 
 // A service's recency-weighted mean duration, learned from the tickets that had it.
 struct service_pace {
@@ -31,14 +33,24 @@ struct staff_pace {
     std::uint32_t count = 0;
     // When they completed a ticket with others waiting, until they start the next one: measures the changeover.
     std::optional<engine::instant> freed_at;
-    // Their usual shift: the recency-weighted salon-local time of day (minutes since midnight) of their clock-ins and
-    // of their clock-outs, how many of each were seen, and the local day of the last clock-in (0: never), so that
-    // the estimator can expect them later today (or not: they already came today) and expect them to leave.
+    // Since when they have been idle with nobody waiting (their clock-in, or a completion with the line empty), until
+    // their next start or clock-out: measures the pick-up.
+    std::optional<engine::instant> idle_since;
+    // Their usual shift: the recency-weighted salon-local time of day (minutes since midnight) of the first clock-in
+    // and of the last clock-out of each business day they worked (a lunch break's clock-out and -in are neither), how
+    // many such days were seen, and the business day of the last clock-in (0: never), so that the estimator can
+    // expect them later today (or not: they already came today) and expect them to leave. A business day runs from
+    // 04:00 local to 04:00 the next day, and the means are taken in minutes from 04:00, so that a shift ending after
+    // midnight does not wrap (23:50 and 00:10 average to midnight, not noon).
     std::int32_t clock_in_min = 0;
     std::uint32_t clock_ins = 0;
     std::int32_t clock_out_min = 0;
     std::uint32_t clock_outs = 0;
     engine::local_day last_in_day = 0;
+    // The latest clock-out of a business day not learned yet: it is the day's last when they next clock in on a later
+    // business day, or when the day is closed with them off duty; and the business day of the last one learned.
+    std::optional<engine::instant> out_pending;
+    engine::local_day last_out_day = 0;
     friend bool operator==(staff_pace const&, staff_pace const&) = default;
 };
 
@@ -68,14 +80,14 @@ struct observed_durations {
     std::vector<staff_pace> staff;      // in the order first observed
     std::int64_t changeover_ms = 0;
     std::uint32_t changeovers = 0;
-    // The pick-up: from a walk-in's join to its start when a staff member was free (no changeover pending) when it
-    // joined: noticing, calling, walking to the chair. A running median (steps of pickup_step_ms), robust to the
-    // odd start long after the join (a staff member who clocked in to a waiting line).
+    // The pick-up: from when a walk-in and its staff member were both there, the one waiting and the other idle (the
+    // later of its join and their idle_since), to its start: noticing, calling, walking to the chair. A running median
+    // (steps of pickup_step_ms), robust to the odd slow start; the estimator uses it from min_pickups samples on.
     std::int64_t pickup_ms = 0;
     std::uint32_t pickups = 0;
     leave_bands leaving;
     // The salon's usual last start of a day (local minute; its upper envelope over recent days), and the latest
-    // start of the day so far.
+    // start of the day so far. Not used by the estimator (no estimate is cut at it): for a screen's "maybe not today".
     std::int32_t last_start_min = 0;
     std::uint32_t days = 0;
     std::optional<engine::instant> latest_start;
@@ -111,16 +123,25 @@ void observe_completion(observed_durations& o, std::vector<engine::service_def> 
                         completed_service const& c);
 // A start by a staff member of a ticket that had waited `waited`: closes the changeover opened by their last
 // completion, if any; adds the ticket's time in the queue to the exposure of the leave bands.
-// A start by an idle staff member (none pending) measures the pick-up.
+// A start by an idle staff member (staff_pace::idle_since) measures the pick-up: from the later of the join and
+// their idle_since (a line formed before their clock-in is not 15 minutes of pick-up).
 void observe_start(observed_durations& o, engine::staff_id const& staff, engine::instant at,
                    std::chrono::milliseconds waited);
-// A staff member clocked in or out at `local` (salon-local day and minute): learns their usual shift, and ends a
-// pending changeover (the first start of a shift is not a changeover from the last completion of the previous one).
-void observe_clock(observed_durations& o, engine::staff_id const& staff, bool in, engine::local_clock local);
+// The business day of `t` (a local day that starts at 04:00) and the minutes since its start (0 to 1439).
+[[nodiscard]] engine::local_clock business_clock_of(std::string_view timezone, engine::instant t) noexcept;
+// A local time of day (minutes since midnight) in minutes since the start of a business day (04:00), and back.
+[[nodiscard]] std::int32_t business_minute(std::int32_t local_minute) noexcept;
+[[nodiscard]] std::int32_t local_minute(std::int32_t business_minute) noexcept;
+// A staff member clocked in or out at `at`: learns their usual shift (the first clock-in of a business day, and
+// its last clock-out: see staff_pace), and ends a pending changeover (the first start of a shift is not a
+// changeover from the last completion of the previous one).
+void observe_clock(observed_durations& o, engine::staff_id const& staff, bool in, engine::instant at,
+                   std::string_view timezone);
 // A queued ticket that left without service (cancelled or a no-show) after `waited` in the queue.
 void observe_left(observed_durations& o, std::chrono::milliseconds waited);
-// The day was closed: its latest start (local) teaches the usual last start.
-void observe_day_closed(observed_durations& o, std::string_view timezone);
+// The day was closed: its latest start (local) teaches the usual last start, and the pending clock-out of each
+// staff member off duty (not in `on_duty`) is their day's last.
+void observe_day_closed(observed_durations& o, std::string_view timezone, std::vector<engine::staff_id> const& on_duty);
 // A queued ticket still there when the queue ended (the day was closed): time in the queue, no leave.
 void observe_stayed(observed_durations& o, std::chrono::milliseconds waited);
 // The chance, of ratio_one, that a ticket aged `age` in the queue is still there `ahead` later (no leave on the way).

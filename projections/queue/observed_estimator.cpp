@@ -104,8 +104,8 @@ run_times free_at(queue_view const& v, staff_member const& m, std::int64_t speed
 
 // Servers not on duty now, and the end of the day of those who are, from their usual shifts (view.observed.staff):
 // per staff member of view.staff, when they are expected to clock in today (ms from now; never: not expected) and
-// after when they take no ticket (never: no end foreseen). Only with a shift seen twice; a staff member is expected
-// in if their usual clock-in is later today and they have not come in today yet, and to leave at their usual
+// after when they take no ticket (never: no end foreseen). Only with a shift seen on two days; a staff member is
+// expected in if their usual clock-in is later today and they have not come in today yet, and to leave at their usual
 // clock-out only if someone else is expected to stay at least `stays_on` longer (whoever closes the salon serves
 // the line to the end: a closing time is not an estimate).
 constexpr run_ms never = run_cap;
@@ -124,23 +124,40 @@ shift_plan usual_shifts(queue_view const& v) {
                      [&](staff_pace const& p) { return known(&p); })) {
         return plan;
     }
-    auto const local = local_clock_of(v.timezone, v.updated_at);
+    // Times of day in minutes since the business day's start (04:00), so that a shift past midnight does not wrap.
+    auto const local = business_clock_of(v.timezone, v.updated_at);
     auto const from_now = [&](std::int32_t minute) { return std::int64_t{minute - local.minute} * 60'000; };
-    std::int64_t last_leaves = 0; // the latest end of anyone serving today
+    constexpr std::int64_t unknown = -2; // serving today, with no usual end known
+    std::int64_t latest_known = -1;      // the latest known end of anyone serving today
     std::vector<std::int64_t> ends(v.staff.size(), -1);
     for (std::size_t i = 0; i < v.staff.size(); ++i) {
         auto const& m = v.staff[i];
         auto const* p = v.observed.find_staff(m.id);
         if (!m.on_duty) {
-            if (!known(p) || p->clock_ins < shifts_seen || p->last_in_day == local.day ||
-                p->clock_in_min <= local.minute || p->clock_out_min <= p->clock_in_min) {
+            if (!known(p) || p->clock_ins < shifts_seen || p->last_in_day == local.day) {
                 continue;
             }
-            plan.arrives[i] = static_cast<run_ms>(std::min(from_now(p->clock_in_min), max_add_ms));
+            auto const in = business_minute(p->clock_in_min);
+            if (in <= local.minute || business_minute(p->clock_out_min) <= in) {
+                continue;
+            }
+            plan.arrives[i] = static_cast<run_ms>(std::min(from_now(in), max_add_ms));
         }
-        // An end already past (overtime) or unknown is no end: they are here.
-        ends[i] = known(p) && p->clock_out_min > local.minute ? from_now(p->clock_out_min) : max_add_ms;
-        last_leaves = std::max(last_leaves, ends[i]);
+        if (!known(p)) {
+            ends[i] = unknown;
+            continue;
+        }
+        // An end already past (overtime) is no end: they are here.
+        auto const out = business_minute(p->clock_out_min);
+        ends[i] = out > local.minute ? from_now(out) : max_add_ms;
+        latest_known = std::max(latest_known, ends[i]);
+    }
+    // Someone whose end is unknown is expected to stay as long as the last known one: not forever, which would send
+    // everyone with a known end home at it.
+    std::int64_t last_leaves = 0;
+    for (auto& end : ends) {
+        end = end == unknown ? (latest_known >= 0 ? latest_known : max_add_ms) : end;
+        last_leaves = std::max(last_leaves, end);
     }
     for (std::size_t i = 0; i < v.staff.size(); ++i) {
         if (ends[i] >= 0 && ends[i] + stays_on_ms <= last_leaves) {
@@ -209,36 +226,19 @@ void observed_estimator::estimate(queue_view& view) const {
             }
         }
     };
-    // No ticket starts sooner than the salon's pick-up after its join.
+    // No ticket starts sooner than the salon's pick-up after its join (once it has been seen min_pickups times).
+    auto const pickup = view.observed.pickups >= min_pickups ? view.observed.pickup_ms : 0;
     auto const picked_up = [&](std::int64_t age_ms) {
-        auto const lower =
-            static_cast<run_ms>(std::clamp<std::int64_t>(view.observed.pickup_ms - age_ms, 0, max_add_ms));
+        auto const lower = static_cast<run_ms>(std::clamp<std::int64_t>(pickup - age_ms, 0, max_add_ms));
         for (std::size_t p = 0; p < lanes; ++p) {
             first[p] = std::max(first[p], lower);
         }
-    };
-    // No start after the salon's usual last start of the day (seen on two closed days at least): a run that would
-    // start a ticket later does not serve it today, and counts as the last start in its median (a ticket served at
-    // all today is served by then; one that is not has no wait to predict).
-    run_ms closes = never;
-    if (view.observed.days >= shifts_seen) {
-        auto const minute = local_clock_of(view.timezone, now).minute;
-        if (view.observed.last_start_min > minute) {
-            closes = static_cast<run_ms>(std::int64_t{view.observed.last_start_min - minute} * 60'000);
-        }
-    }
-    auto const until_close = [&] {
-        run_times capped{};
-        for (std::size_t p = 0; p < lanes; ++p) {
-            capped[p] = std::min(first[p], closes);
-        }
-        return median(capped);
     };
     for (auto& t : view.waiting) {
         // Each ticket, in line order, goes to whoever is free first in each run.
         earliest();
         picked_up(std::chrono::duration_cast<milliseconds>(now - t.joined_at).count());
-        auto const wait = until_close();
+        auto const wait = median(first);
         t.expected = predicted(wait);
         // It keeps them busy for a drawn duration plus the changeover, in the runs where it is still there when
         // called: as many as its chance to stay (the salon's leave rate by age in the queue) says.
@@ -265,7 +265,7 @@ void observed_estimator::estimate(queue_view& view) const {
     // A newcomer starts when the first staff member is free after the whole line.
     earliest();
     picked_up(0);
-    view.join_now = predicted(until_close());
+    view.join_now = predicted(median(first));
 }
 
 } // namespace salonq::projections

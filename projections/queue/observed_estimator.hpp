@@ -15,7 +15,7 @@ namespace salonq::projections {
 // changeover, unless it has left by then (tickets cancel or do not show: in as many runs as the salon's leave rate
 // by age in the queue, view.observed.leaving, says), and no sooner than the salon's pick-up after its join. Staff
 // usually due later today count as servers from then; one who usually leaves before the others takes no ticket
-// after that; a start after the salon's usual last start of a day counts as that last start in the median. A
+// after that. A
 // newcomer starts when the first staff member is free after the whole line. Nobody on duty means no estimate.
 // Stateless: everything it knows is in the view, so it is safe to share between threads, and the same view always gives
 // the same estimates.

@@ -66,9 +66,18 @@ void write_observed(json_writer& w, observed_durations const& o) {
         if (s.freed_at) {
             w.key("freedAt").time(*s.freed_at);
         }
+        if (s.idle_since) {
+            w.key("idleSince").time(*s.idle_since);
+        }
         if (s.clock_ins > 0 || s.clock_outs > 0) {
             w.field("clockInMin", s.clock_in_min).field("clockIns", s.clock_ins);
             w.field("clockOutMin", s.clock_out_min).field("clockOuts", s.clock_outs).field("lastInDay", s.last_in_day);
+        }
+        if (s.out_pending) {
+            w.key("clockOutPending").time(*s.out_pending);
+        }
+        if (s.last_out_day != 0) {
+            w.field("lastOutDay", s.last_out_day);
         }
         w.end_object();
     }
@@ -129,6 +138,7 @@ observed_durations read_observed(object_view& o) {
         p.speed = s.integer("speed", ratio_one / 4, ratio_one * 4);
         p.count = read_count(s, "count");
         p.freed_at = s.opt_time("freedAt");
+        p.idle_since = s.opt_time("idleSince");
         // A view stored before shifts were learned has none: they are learned from the next clock-ins and -outs.
         if (auto const in = s.opt_integer("clockInMin", 0, minutes_per_day - 1)) {
             p.clock_in_min = static_cast<std::int32_t>(*in);
@@ -137,6 +147,9 @@ observed_durations read_observed(object_view& o) {
             p.clock_outs = read_count(s, "clockOuts");
             p.last_in_day = static_cast<local_day>(s.integer("lastInDay", INT32_MIN, INT32_MAX));
         }
+        // Nor one stored before a shift was learned per business day (first clock-in, last clock-out).
+        p.out_pending = s.opt_time("clockOutPending");
+        p.last_out_day = static_cast<local_day>(s.opt_integer("lastOutDay", INT32_MIN, INT32_MAX).value_or(0));
         d.staff.push_back(std::move(p));
     });
     d.changeover_ms = o.integer("changeoverMs", 0, max_wait_ms);

@@ -215,6 +215,34 @@ TEST_SUITE("projections.wait_prediction") {
         CHECK(waits_min(v)[1] >= 27);
     }
 
+    TEST_CASE("the pick-up: a clock-in to a line formed before opening is not a 15-minute pick-up") {
+        auto s = staffed_salon();
+        s.at(utc(2024, 6, 3, 7, 45)).given(walk_in("early")); // a line before opening
+        s.at(utc(2024, 6, 3, 8)).given(clock_in("st1"), start("st1", 1));
+        auto v = predicted_view(s);
+        CHECK(v.observed.pickups == 1);
+        CHECK(v.observed.pickup_ms == 0); // from st1's clock-in, not from the join 15 minutes before
+        // st2 comes in; the next walk-in, with st2 free, is told 0 minutes, not 15.
+        s.after(minutes{5}).given(clock_in("st2"));
+        s.after(minutes{1}).given(walk_in("next"));
+        v = predicted_view(s);
+        CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{0});
+        CHECK(*v.waiting[0].join_wait_ms == 0);
+    }
+
+    TEST_CASE("the pick-up: one sample is not used (five are)") {
+        auto s = open_salon();
+        s.given(clock_out("st2"));
+        s.given(walk_in("c1"));
+        s.after(minutes{4}).given(start("st1", 1)); // st1 free: a 4-minute pick-up
+        s.after(minutes{30}).given(complete(1));
+        s.given(walk_in("next"));
+        auto const v = predicted_view(s);
+        CHECK(v.observed.pickups == 1);
+        CHECK(v.observed.pickup_ms == 4 * minute_ms);
+        CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{0}); // not 4
+    }
+
     TEST_CASE("a shift's first start is not a changeover from the previous shift's last completion") {
         auto s = open_salon();
         s.given(clock_out("st2"));
@@ -293,7 +321,68 @@ TEST_SUITE("projections.wait_prediction") {
         CHECK(waits_min(predicted_view(s)) == std::vector<std::optional<std::int64_t>>{26});
     }
 
-    TEST_CASE("the usual last start: no estimate goes past it") {
+    TEST_CASE("usual shifts: a lunch break's clock-out and -in are not a shift's end and start") {
+        // st1 and st2 work 09-19 local (08-18 UTC), st2 with a lunch break 12-13, four days running.
+        auto s = staffed_salon();
+        for (unsigned day = 1; day <= 4; ++day) {
+            s.at(utc(2024, 6, day, 8)).given(clock_in("st1"), clock_in("st2"));
+            s.at(utc(2024, 6, day, 11)).given(clock_out("st2"));
+            s.at(utc(2024, 6, day, 12)).given(clock_in("st2"));
+            s.at(utc(2024, 6, day, 18)).given(clock_out("st1"), clock_out("st2"));
+        }
+        // The fifth day, 14:00 local, after st2's lunch: a line of eight cuts, nobody in service.
+        s.at(utc(2024, 6, 5, 8)).given(clock_in("st1"), clock_in("st2"));
+        s.at(utc(2024, 6, 5, 11)).given(clock_out("st2"));
+        s.at(utc(2024, 6, 5, 12)).given(clock_in("st2"));
+        s.at(utc(2024, 6, 5, 13));
+        walk_ins(s, 8);
+        auto const v = predicted_view(s);
+        auto const* st2 = v.observed.find_staff(sid("st2"));
+        REQUIRE(st2 != nullptr);
+        CHECK(st2->clock_in_min == 9 * 60);
+        CHECK(st2->clock_out_min == 19 * 60);
+        CHECK(st2->clock_ins == 5); // shift days, not clock events
+        CHECK(st2->clock_outs == 4);
+        CHECK(st2->out_pending == utc(2024, 6, 5, 11)); // the lunch break's, until a later one replaces it
+        auto back = decode_view(encode_view(v));
+        REQUIRE(back.has_value());
+        CHECK(*back == v);
+        // Both stay to 19:00: two chairs all along (st2 was thought to leave at 15:02, and st1 to serve the rest).
+        CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{0, 0, 22, 31, 49, 64, 79, 92});
+    }
+
+    TEST_CASE("usual shifts: a shift past midnight does not wrap") {
+        // st1 clocks out at 23:50 local one day and 00:10 the next night: its usual end is midnight, not noon.
+        auto s = staffed_salon();
+        s.at(utc(2024, 6, 3, 15)).given(clock_in("st1"));
+        s.at(utc(2024, 6, 3, 22, 50)).given(clock_out("st1"));
+        s.at(utc(2024, 6, 4, 15)).given(clock_in("st1"));
+        s.at(utc(2024, 6, 4, 23, 10)).given(clock_out("st1"), close_day());
+        auto const v = predicted_view(s);
+        auto const* st1 = v.observed.find_staff(sid("st1"));
+        REQUIRE(st1 != nullptr);
+        CHECK(st1->clock_outs == 2);
+        CHECK(st1->clock_out_min == 0);
+        CHECK(st1->clock_in_min == 16 * 60);
+    }
+
+    TEST_CASE("usual shifts: a staff member with no known end does not send the others home") {
+        auto s = staffed_salon();
+        for (unsigned day = 3; day <= 4; ++day) { // st1 works 09-15 local; st2 has never clocked in
+            s.at(utc(2024, 6, day, 8)).given(clock_in("st1"));
+            s.at(utc(2024, 6, day, 14)).given(clock_out("st1"));
+        }
+        // The third day, 14:40 local: st1 and st2 on duty, four cuts waiting. st2 is expected to stay as long as
+        // st1 (the latest known end), not forever, so st1 is the last to leave and serves to the end.
+        s.at(utc(2024, 6, 5, 8)).given(clock_in("st1"), clock_in("st2"));
+        s.at(utc(2024, 6, 5, 13, 40));
+        walk_ins(s, 4);
+        // Two chairs: the third cut waits for the first of two ends, the fourth for the second (st1 was sent home at
+        // 15:00, 20 minutes from now, and st2 served the rest alone).
+        CHECK(waits_min(predicted_view(s)) == std::vector<std::optional<std::int64_t>>{0, 0, 22, 31});
+    }
+
+    TEST_CASE("the usual last start does not cut an estimate: a later day is served later, and told so") {
         auto s = staffed_salon();
         std::uint64_t ticket = 0;
         for (unsigned day = 3; day <= 4; ++day) { // the last start of each day is at 19:00 local (18:00 UTC)
@@ -305,11 +394,24 @@ TEST_SUITE("projections.wait_prediction") {
         s.at(utc(2024, 6, 5, 8)).given(clock_in("st1"));
         s.at(utc(2024, 6, 5, 17, 30)).given(walk_in("a"), walk_in("b"), walk_in("c"), start("st1", ticket + 1));
         auto const v = predicted_view(s);
-        CHECK(v.observed.last_start_min == 19 * 60);
+        CHECK(v.observed.last_start_min == 19 * 60); // still learned, for a screen's "maybe not today"
         CHECK(v.observed.days == 2);
-        // b: after a's cut (its median, 27.85 minutes, is before 19:00); c: after two cuts, past 19:00 in most runs:
-        // if c is served today, it is by 19:00, 30 minutes from now.
-        CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{27, 30});
+        // b: after a's cut; c: after two cuts, past 19:00, and told so (it used to be told "by 19:00", 30 minutes).
+        auto const w = waits_min(v);
+        CHECK(w == std::vector<std::optional<std::int64_t>>{27, 56});
+        auto const join = join_min(v);
+        REQUIRE(join.has_value());
+        CHECK(*join > 80);
+        // No jump when now passes the usual last start: c's start moves by about the minutes that went by.
+        auto const start_of = [](queue_view const& view) { return view.waiting.back().expected->start; };
+        s.at(utc(2024, 6, 5, 17, 59)).given(walk_in("d"));
+        auto const before = predicted_view(s);
+        s.at(utc(2024, 6, 5, 18, 1)).given(walk_in("e"));
+        auto after = predicted_view(s);
+        after.waiting.pop_back();
+        REQUIRE(after.waiting.back().id == before.waiting.back().id);
+        CHECK(start_of(after) - start_of(before) < minutes{3});
+        CHECK(start_of(before) - start_of(after) < minutes{3});
     }
 
     TEST_CASE("tickets still waiting when the day is closed did not leave the line") {
