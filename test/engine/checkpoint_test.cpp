@@ -41,6 +41,17 @@ using namespace std::chrono_literals;
 using runtime::embedded_engine;
 using namespace salonq::test;
 
+// Two workers, no fsync, `max_batch` commands a batch, a state checkpoint every `interval`: the set-up of the cases
+// that race readers or checkpoint() against sweeps.
+runtime::engine_options two_workers(std::size_t max_batch, std::chrono::milliseconds interval) {
+    runtime::engine_options options;
+    options.workers = 2;
+    options.mode = runtime::durability::relaxed;
+    options.max_batch = max_batch;
+    options.state_checkpoint_interval = interval;
+    return options;
+}
+
 // A salon with one service and two stylists on duty, then `walk_ins` walk-ins and a start: the commands in order.
 std::vector<command> salon_day(std::string const& salon, int walk_ins, int from = 0) {
     std::vector<command> out;
@@ -582,12 +593,8 @@ TEST_CASE("checkpoint: a sweep over many batches writes the offsets of the batch
 // completion (on the worker's thread) it fails at once.
 TEST_CASE("checkpoint: checkpoint() returns while commands keep coming, and fails at once from a completion") {
     temp_dir dir;
-    runtime::engine_options options;
-    options.workers = 2;
-    options.mode = runtime::durability::relaxed;
-    options.max_batch = 16;
+    auto options = two_workers(16, std::chrono::hours{1}); // only the checkpoints asked for
     options.on_committed = [](std::span<runtime::outcome const* const>) { std::this_thread::sleep_for(1ms); };
-    options.state_checkpoint_interval = std::chrono::hours{1}; // only the checkpoints asked for
     auto engine = embedded_engine::open(dir.path(), options).value();
     std::vector<std::string> const salons{"k1", "k2", "k3", "k4", "k5", "k6"};
     for (auto const& s : salons) {
@@ -688,11 +695,7 @@ std::map<std::string, std::vector<salon_state>> fold_history(log::reader& events
 // before s/<p> failed this case in each of 8 runs: reads behind what was acknowledged, seq gaps in the fold.)
 TEST_CASE("checkpoint: reads beside two workers ending sweeps are exact and never go back") {
     temp_dir dir;
-    runtime::engine_options options;
-    options.workers = 2;
-    options.mode = runtime::durability::relaxed;
-    options.max_batch = 4;
-    options.state_checkpoint_interval = 2ms;
+    auto const options = two_workers(4, 2ms);
     auto engine = embedded_engine::open(dir.path(), options).value();
     auto const salons = salon_names(200);
     auto const commands = interleaved(salons, 24);
