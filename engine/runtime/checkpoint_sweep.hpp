@@ -16,9 +16,10 @@ namespace salonq::engine::runtime {
 // (at least min_step, enough to end within about `batches` batches), so the deciding thread never encodes every
 // salon of a busy worker at once. The batch that ends the sweep writes the offsets of the batch that began it:
 // every salon changed before then is in the sweep, or written. A failed batch puts its share back and gives the
-// sweep up; a drain writes all changed salons at once (`take_all`). Plain bookkeeping on the deciding thread: no
-// I/O, no locks. The Kafka worker and the embedded engine's workers each keep one (docs/design.md, "Checkpointed
-// states").
+// sweep up; a drain writes all changed salons at once (`take_all`). The embedded engine's idle worker goes on with a
+// sweep between batches, a share at a time (next_batch for a batch of no commands). Plain bookkeeping on the deciding
+// thread: no I/O, no locks. The Kafka worker and the embedded engine's workers each keep one (docs/design.md,
+// "Checkpointed states").
 class checkpoint_sweep {
 public:
     using clock = std::chrono::steady_clock;

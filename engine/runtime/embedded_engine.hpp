@@ -43,6 +43,9 @@ struct engine_options {
     std::chrono::milliseconds state_checkpoint_interval{1000};
     // Tests only: every Nth batch write of each worker fails as a RocksDB write would (nothing of it is written).
     std::uint64_t inject_write_failure_every = 0;
+    // Tests only: called on the worker's thread with the number of salon states each share of a checkpoint that an
+    // idle worker wrote (between batches) held.
+    std::function<void(std::size_t salons)> on_idle_share;
 };
 
 using completion = std::function<void(std::expected<outcome, error>)>;

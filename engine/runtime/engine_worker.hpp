@@ -92,7 +92,8 @@ private:
     // Folds the stale ones among `salons` again; the first that could not be (each such stays changed).
     [[nodiscard]] std::optional<unfolded> load_all(std::vector<std::string> const& salons);
     void warn_offsets_held(unfolded const& missed);
-    void put_share(store::write_batch& wb, std::unordered_set<std::string> const& dirty);
+    // Returns how many salons the share held.
+    std::size_t put_share(store::write_batch& wb, std::unordered_set<std::string> const& dirty);
     void put_states(store::write_batch& wb, std::vector<std::string> const& salons) const;
     void put_offsets(store::write_batch& wb, std::map<std::int32_t, std::int64_t> const& ends) const;
     [[nodiscard]] std::map<std::int32_t, std::int64_t> events_ends() const;
@@ -100,6 +101,7 @@ private:
     void forget(decided_batch const& d);
     void report_committed(std::vector<std::expected<outcome, error>> const& results) const;
     [[nodiscard]] std::expected<void, error> write_checkpoint();
+    void write_idle_share();
 
     worker_shared shared_;
     std::int32_t index_;

@@ -11,6 +11,7 @@
 #include "engine/log/keys.hpp"
 #include "engine/log/partitioner.hpp"
 #include "engine/logging/logger.hpp"
+#include "engine/runtime/checkpoint_sweep.hpp"
 #include "engine/runtime/embedded_engine.hpp"
 #include "engine/runtime/embedded_view.hpp"
 #include "engine/runtime/state_checkpoint.hpp"
@@ -31,6 +32,7 @@
 #include <latch>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -584,6 +586,63 @@ TEST_CASE("checkpoint: a sweep over many batches writes the offsets of the batch
             }
             CHECK_MESSAGE(interval != 80ms, "no sweep took several batches (or none failed in the middle)");
         }
+    }
+}
+
+// An idle worker writes a checkpoint that fell due a share at a time (at most min_step salons each for 1,000
+// salons), not every changed salon at once: a command arriving meanwhile waits for one share. The shares together
+// are the whole checkpoint: every stored state is the fold of the log and the states offsets are at its end.
+TEST_CASE("checkpoint: an idle worker writes a due checkpoint a share at a time") {
+    temp_dir dir;
+    runtime::engine_options options;
+    options.mode = runtime::durability::relaxed;
+    options.state_checkpoint_interval = 1500ms; // due only once every command is decided and the worker idle
+    std::mutex mutex;
+    std::vector<std::size_t> shares;
+    options.on_idle_share = [&](std::size_t salons) {
+        std::lock_guard lock{mutex};
+        shares.push_back(salons);
+    };
+    auto engine = embedded_engine::open(dir.path(), options).value();
+    auto const salons = salon_names(1000);
+    auto const commands = interleaved(salons, 0);
+    std::latch decided{static_cast<std::ptrdiff_t>(commands.size())};
+    for (auto const& c : commands) {
+        engine->submit(c, [&](std::expected<runtime::outcome, runtime::error> const& r) {
+            CHECK(r.has_value());
+            decided.count_down();
+        });
+    }
+    decided.wait();
+    auto const caught_up = [&] {
+        for (std::int32_t p = 0; p < engine->partition_count(); ++p) {
+            if (runtime::read_states_offset(engine->db(), partition_id{p}).value() !=
+                engine->events().end_offset(partition_id{p}).value().value()) {
+                return false;
+            }
+        }
+        return true;
+    };
+    for (auto const until = std::chrono::steady_clock::now() + 20s;
+         !caught_up() && std::chrono::steady_clock::now() < until;) {
+        std::this_thread::sleep_for(20ms);
+    }
+    REQUIRE(caught_up());
+    {
+        std::lock_guard lock{mutex};
+        CHECK(shares.size() >= 2);
+        std::size_t total = 0;
+        for (auto const n : shares) {
+            CHECK(n <= runtime::checkpoint_sweep::min_step);
+            total += n;
+        }
+        CHECK(total == salons.size());
+    }
+    for (auto const& s : salons) {
+        CAPTURE(s);
+        auto const stored = runtime::read_state(engine->db(), salon_id{s}).value();
+        REQUIRE(stored);
+        CHECK(stored == engine->state(salon_id{s}).value()); // the cache is exact (the cases above)
     }
 }
 
