@@ -133,7 +133,7 @@ struct notify_store::impl {
     std::set<std::string> dirty; // salons whose notifier changed since the last checkpoint
     std::set<std::string> done;  // ids delivered or dead since the last checkpoint (their "s" markers)
     std::chrono::steady_clock::time_point last_checkpoint = std::chrono::steady_clock::now();
-    static constexpr std::chrono::seconds checkpoint_interval{1};
+    static constexpr std::chrono::seconds checkpoint_interval{5};
     bool stale_offsets = false; // a fall-back could not read the checkpoint's offsets yet
     bool marks_done = true;     // feed::events: a fold from the checkpoint must not queue again what was done
 

@@ -31,12 +31,12 @@ struct delivery {
 // The notifier's durable state in a RocksDB directory of its own (<data>/notify, private): each salon's notifier
 // (derive state), each salon's settings, the outbox of pending deliveries, the dead letters, and the events-log
 // offsets they reflect. apply() writes the new deliveries of its entries at once (fsynced) and the notifiers with
-// the offsets at a checkpoint, at most once a second (a notifier holds the whole line: writing it per commit was
-// the largest cost of a walk-in). After a crash, entries are folded again from the checkpoint's offsets: those a
-// notifier holds are passed over by seq, and a notification derived again is not queued again if it is pending or
-// was done (delivered or dead) since the checkpoint, by its id. A delivery is removed once its webhook said 2xx; a
-// crash between the two sends it again with the same id (the receiver's idempotency key), the one repeat that is
-// not on purpose.
+// the offsets at a checkpoint, at most every 5 seconds (a notifier holds the whole line: writing it per commit was
+// the largest cost of a walk-in; docs/notify.md says why 5). After a crash, entries are folded again from the
+// checkpoint's offsets: those a notifier holds are passed over by seq, and a notification derived again is not queued
+// again if it is pending or was done (delivered or dead) since the checkpoint, by its id. A delivery is removed once
+// its webhook said 2xx; a crash between the two sends it again with the same id (the receiver's idempotency key), the
+// one repeat that is not on purpose.
 //
 // Thread rules: apply/catch_up from one thread (the consumer); the delivery calls (due, delivered, failed) from any
 // number of sender threads; settings and dead letters from request threads. Each call takes the store's mutex.

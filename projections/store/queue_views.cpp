@@ -42,8 +42,9 @@ constexpr std::string_view next_prefix = "next:";
 constexpr std::string_view broken_prefix = "broken:";
 constexpr std::size_t read_chunk = 1024;
 constexpr std::size_t block_cache_bytes = std::size_t{16} << 20; // the views are read from RocksDB at open only
-// How often the changed views and the offsets they reflect are written (and at close).
-constexpr std::chrono::milliseconds checkpoint_interval{1000};
+// How often the changed views and the offsets they reflect are written (and at close); docs/projections.md says why
+// not every second.
+constexpr std::chrono::milliseconds checkpoint_interval{5000};
 // Without a WAL the views reach the disk when RocksDB flushes its memtables, which a quiet server may not do for
 // hours: a checkpoint starts a flush when the last one is this old, so a kill -9 costs at most this much catch-up.
 constexpr std::chrono::seconds flush_interval{30};
@@ -205,7 +206,7 @@ struct queue_views::impl {
     void run_checkpointer(std::stop_token const& stop);
 
     // Writes a checkpoint every checkpoint_interval on a thread of its own, so that no apply waits while the changed
-    // views are encoded (a thousand salons with long lines: tens of milliseconds once a second, straight into the
+    // views are encoded (a thousand salons with long lines: tens of milliseconds each time, straight into the
     // answer time of the walk-ins behind it). Started by open(); stopped by the destructor before its last
     // checkpoint. Last, so that it stops before anything it uses goes.
     std::mutex checkpointer_mutex;

@@ -114,8 +114,8 @@ public:
     [[nodiscard]] std::expected<void, error> apply(engine::partition_id p, engine::offset_t first_offset,
                                                    std::span<engine::log_entry const> entries);
     // Writes the views changed since the last checkpoint together with their partitions' offsets. A thread of the
-    // views does it every second (never the applying thread: encoding a thousand long lines takes a while), catch_up
-    // at most once a second, and the destructor at the end; a crash loses at most what came after the last one,
+    // views does it every 5 seconds (never the applying thread: encoding a thousand long lines takes a while),
+    // catch_up at most that often, and the destructor at the end; a crash loses at most what came after the last one,
     // which catch_up then folds again from the log.
     [[nodiscard]] std::expected<void, error> checkpoint();
     // Reads every partition from next_offset(p) to its end offset as of the call, decodes and applies. Offsets
