@@ -39,14 +39,16 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
         return std::unexpected(views.error());
     }
     s->views_ = std::move(*views);
+    auto joins = std::make_shared<projections::join_board>(); // the views' join-time estimates, for the stats
+    s->views_->post_joins_to(joins);
     s->hub_ = make_live_hub(*s->views_);
     if (auto attached = s->feed_.attach(*s->views_, s->engine_->events(), *s->hub_, opt.before_views_apply);
         !attached) {
         return std::unexpected("the queue views could not catch up with the log: " + attached.error().message);
     }
 
-    if (auto stats =
-            s->stats_.start(opt.data / "stats", s->engine_->events(), s->engine_->partition_count(), wall_clock);
+    if (auto stats = s->stats_.start(opt.data / "stats", s->engine_->events(), s->engine_->partition_count(),
+                                     wall_clock, std::move(joins));
         !stats) {
         return std::unexpected(stats.error());
     }

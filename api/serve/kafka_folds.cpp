@@ -45,8 +45,8 @@ template <typename Next>
 kafka_folds::~kafka_folds() { stop(); }
 
 std::expected<void, std::string> kafka_folds::start(std::filesystem::path const& data,
-                                                    engine::kafka::settings const& kafka,
-                                                    std::int32_t partition_count) {
+                                                    engine::kafka::settings const& kafka, std::int32_t partition_count,
+                                                    std::shared_ptr<projections::join_board> joins) {
     auto stats_reader = events_reader(kafka, partition_count, "stats");
     if (!stats_reader) {
         return std::unexpected(stats_reader.error());
@@ -57,7 +57,8 @@ std::expected<void, std::string> kafka_folds::start(std::filesystem::path const&
         return std::unexpected(loyalty_reader.error());
     }
     loyalty_events_ = std::move(*loyalty_reader);
-    if (auto started = stats_.start(data / "stats", *stats_events_, partition_count, wall_clock); !started) {
+    if (auto started = stats_.start(data / "stats", *stats_events_, partition_count, wall_clock, std::move(joins));
+        !started) {
         return std::unexpected(started.error());
     }
     return loyalty_.start(data, *loyalty_events_, partition_count);

@@ -39,8 +39,10 @@ public:
 
     // Opens the readers and the stores; the stats catch up before this returns (the first answers hold the log),
     // the loyalty ledger on its consumer's thread.
-    [[nodiscard]] std::expected<void, std::string>
-    start(std::filesystem::path const& data, engine::kafka::settings const& kafka, std::int32_t partition_count);
+    [[nodiscard]] std::expected<void, std::string> start(std::filesystem::path const& data,
+                                                         engine::kafka::settings const& kafka,
+                                                         std::int32_t partition_count,
+                                                         std::shared_ptr<projections::join_board> joins);
     void wake();
     void stop();
 

@@ -35,13 +35,15 @@ std::optional<std::string> kafka_stack::open_read_side() {
         return views.error();
     }
     views_ = std::move(*views);
+    auto joins = std::make_shared<projections::join_board>(); // the views' join-time estimates, for the stats
+    views_->post_joins_to(joins);
     hub_ = make_live_hub(*views_);
     auto feed = kafka_feed::open({.kafka = opt.kafka, .max_lag_events = opt.max_lag_events}, *views_, *hub_);
     if (!feed) {
         return "the queue views' reader of salonq.events: " + feed.error();
     }
     feed_ = std::move(*feed);
-    if (auto started = folds_.start(opt.data, opt.kafka, *partitions); !started) {
+    if (auto started = folds_.start(opt.data, opt.kafka, *partitions, std::move(joins)); !started) {
         return started.error();
     }
     if (auto started = notify_.start(

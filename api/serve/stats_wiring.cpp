@@ -8,7 +8,8 @@ namespace salonq::api {
 
 std::expected<void, std::string> stats_wiring::start(std::filesystem::path const& base, engine::log::reader& events,
                                                      std::int32_t partition_count,
-                                                     std::function<engine::instant()> clock) {
+                                                     std::function<engine::instant()> clock,
+                                                     std::shared_ptr<projections::join_board> joins) {
     engine::runtime::generations const gens{base};
     auto const dir = gens.current();
     if (!dir) {
@@ -21,6 +22,7 @@ std::expected<void, std::string> stats_wiring::start(std::filesystem::path const
     if (auto removed = gens.remove_others(); !removed) { // what an earlier rebuild left behind
         return std::unexpected("the stats: " + removed.error());
     }
+    (*store)->take_joins_from(std::move(joins));
     // Before serving: the first answers already hold the whole log (a long history is folded once, then stored).
     if (auto caught = (*store)->catch_up(events); !caught) {
         return std::unexpected("the stats could not catch up with the log: " + caught.error());

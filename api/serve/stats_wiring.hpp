@@ -20,10 +20,12 @@ namespace salonq::api {
 // (and answers what the staffing advisor still has waiting). wake() may be called from any thread, also during stop().
 class stats_wiring {
 public:
-    // `base`: <data>/stats; the generation it names is opened and the others removed.
+    // `base`: <data>/stats; the generation it names is opened and the others removed. `joins`: where the queue
+    // views of this process post their join-time estimates (projections/queue/join_board.hpp).
     [[nodiscard]] std::expected<void, std::string> start(std::filesystem::path const& base, engine::log::reader& events,
                                                          std::int32_t partition_count,
-                                                         std::function<engine::instant()> clock);
+                                                         std::function<engine::instant()> clock,
+                                                         std::shared_ptr<projections::join_board> joins);
     void wake();
     void stop();
     // The store, for the HTTP handler; null before start().

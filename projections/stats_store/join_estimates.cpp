@@ -22,15 +22,50 @@ std::optional<std::int64_t> sum_ahead_ms(queue_view const& view, engine::ticket_
     return ahead;
 }
 
-void apply_with_estimates(stats::salon_history& history, queue_view& view, engine::event const& e) {
+namespace {
+
+// The join-time estimate of the ticket `issued` that the queue views posted, folded into the view with it; false if
+// none was posted (the event is not folded then).
+bool apply_posted(queue_view& view, engine::event const& e, engine::evt::ticket_issued const& issued,
+                  join_board& told) {
+    auto const posted = told.take(e.salon, e.seq.value());
+    if (!posted) {
+        return false;
+    }
+    apply(view, e);
+    auto const t = std::ranges::find_if(view.waiting, [&](auto const& w) { return w.id == issued.ticket; });
+    if (t != view.waiting.end()) {
+        t->join_wait_ms = *posted;
+    }
+    return true;
+}
+
+// The predictor's starts, which nothing here reads: dropped, so that the view stored is the same whether a join-time
+// estimate was worked out or taken.
+void forget_estimates(queue_view& view) {
+    for (auto& t : view.waiting) {
+        t.expected.reset();
+    }
+    view.join_now.reset();
+}
+
+} // namespace
+
+void apply_with_estimates(stats::salon_history& history, queue_view& view, engine::event const& e, join_board* told) {
     static observed_estimator const predictor;
     if (view.salon.value().empty()) {
         view.salon = e.salon;
     }
-    apply_and_record_join(view, e, predictor);
+    auto const* issued = std::get_if<engine::evt::ticket_issued>(&e.body);
+    if (issued == nullptr || told == nullptr || !apply_posted(view, e, *issued, *told)) {
+        apply_and_record_join(view, e, predictor);
+        if (issued != nullptr) {
+            forget_estimates(view);
+        }
+    }
     view.recently_ended.clear();
     history.apply(e);
-    if (auto const* issued = std::get_if<engine::evt::ticket_issued>(&e.body)) {
+    if (issued != nullptr) {
         auto const* t = view.find_waiting(issued->ticket);
         if (t != nullptr && t->join_wait_ms) {
             history.record_join_estimate(issued->ticket, t->join_wait_ms, sum_ahead_ms(view, issued->ticket));

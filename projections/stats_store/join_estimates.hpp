@@ -4,6 +4,7 @@
 // join time (docs/stats.md, "Prediction accuracy").
 
 #include "engine/domain/events.hpp"
+#include "projections/queue/join_board.hpp"
 #include "projections/queue/queue_view.hpp"
 #include "projections/stats/history.hpp"
 
@@ -18,8 +19,13 @@ namespace salonq::projections::stats_store {
 
 // Folds one event of the salon into its history and into `view` (apply_and_record_join with the queue views'
 // predictor, observed_estimator), and for a ticket_issued records on the visit the view's join-time estimate and
-// the old estimator's. Pure and deterministic like both folds: the same events give the same estimates as the
-// queue views gave the walk-ins. The view's recently ended tickets are dropped (the predictor never reads them).
-void apply_with_estimates(stats::salon_history& history, queue_view& view, engine::event const& e);
+// the old estimator's. Deterministic like both folds: the same events give the same estimates as the queue views
+// gave the walk-ins. With `told`, a join-time estimate the queue views posted there is taken instead of running
+// the predictor again (the same number: the same fold and predictor over the same events). The view keeps no
+// per-ticket estimates either way (the predictor writes them, nothing here reads them), so what the stats store
+// is the same whether an estimate was taken or worked out; its recently ended tickets are dropped (the predictor
+// never reads them).
+void apply_with_estimates(stats::salon_history& history, queue_view& view, engine::event const& e,
+                          join_board* told = nullptr);
 
 } // namespace salonq::projections::stats_store

@@ -110,6 +110,7 @@ struct stats_store::impl {
     mutable std::mutex mutex;
     std::vector<std::int64_t> next; // per partition, under mutex
     std::map<std::string, salon_entry, std::less<>> salons;
+    std::shared_ptr<join_board> joins; // set before the first catch_up; not swapped
     std::chrono::steady_clock::time_point last_checkpoint = std::chrono::steady_clock::now();
     bool offsets_changed = false;
 
@@ -126,7 +127,7 @@ struct stats_store::impl {
             log().warn("salon {}: seq {} follows {} (a gap in its events); the stats go on", e.salon.value(),
                        e.seq.value(), s.seq);
         }
-        apply_with_estimates(s.history, s.view, e);
+        apply_with_estimates(s.history, s.view, e, joins.get());
         s.seq = e.seq.value();
         s.changed = true;
     }
@@ -455,6 +456,8 @@ std::vector<engine::offset_t> stats_store::next_offsets() const {
     std::lock_guard lock{impl_->mutex};
     return impl_->offsets();
 }
+
+void stats_store::take_joins_from(std::shared_ptr<join_board> board) { impl_->joins = std::move(board); }
 
 std::expected<void, std::string> stats_store::swap_with(engine::runtime::rebuildable& other,
                                                         engine::runtime::reach_offsets const& reach) {

@@ -3,6 +3,7 @@
 #include "engine/domain/events.hpp"
 #include "engine/log/log.hpp"
 #include "engine/runtime/rebuild.hpp"
+#include "projections/queue/join_board.hpp"
 #include "projections/stats/summary.hpp"
 
 #include <cstdint>
@@ -67,6 +68,10 @@ public:
     // Checkpoints when the last one is 5 seconds old.
     [[nodiscard]] std::expected<bool, std::string> catch_up(engine::log::reader& events);
     [[nodiscard]] std::expected<void, std::string> checkpoint();
+    // Takes the join-time estimates the queue views of the same process post to `board` instead of running the
+    // predictor for them again (join_estimates.hpp). Before the first catch_up; it stays with this store through a
+    // swap_with (a rebuild's fresh store works every estimate out).
+    void take_joins_from(std::shared_ptr<join_board> board);
 
     // The salon's local days [first, last]; none for a salon the log has not registered. Reads RocksDB.
     [[nodiscard]] std::expected<std::optional<salon_stats>, std::string>

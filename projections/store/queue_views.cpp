@@ -147,6 +147,7 @@ struct queue_views::impl {
     mutable std::shared_mutex db_mutex;
     std::unique_ptr<store::rocks_store> db;
     std::unique_ptr<wait_estimator> estimator;
+    std::shared_ptr<join_board> joins; // set before the first apply; not swapped
     bool index_outcomes = false;
     std::vector<std::unique_ptr<partition_slot>> partitions;
     logging::logger log{"projections"};
@@ -298,7 +299,13 @@ std::expected<void, error> queue_views::impl::apply_positioned(partition_id p, p
                     offset.value(), last);
         } else {
             apply_and_record_join(w.view, e, *estimator);
-            w.estimated = std::holds_alternative<evt::ticket_issued>(e.body); // it estimated the view after it
+            auto const* issued = std::get_if<evt::ticket_issued>(&e.body);
+            w.estimated = issued != nullptr; // it estimated the view after it
+            if (issued != nullptr && joins) {
+                if (auto const* t = w.view.find_waiting(issued->ticket); t != nullptr) {
+                    joins->post(e.salon, e.seq.value(), t->join_wait_ms);
+                }
+            }
             w.events.push_back(e);
         }
     }
@@ -884,6 +891,8 @@ std::int32_t queue_views::partition_count() const noexcept {
 }
 
 bool queue_views::indexes_outcomes() const noexcept { return impl_->index_outcomes; }
+
+void queue_views::post_joins_to(std::shared_ptr<join_board> board) { impl_->joins = std::move(board); }
 
 subscription_id queue_views::subscribe(subscriber callback) {
     std::scoped_lock lock{impl_->subscribers_mutex};

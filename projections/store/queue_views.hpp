@@ -4,6 +4,7 @@
 #include "engine/log/log.hpp"
 #include "engine/runtime/outcome.hpp"
 #include "engine/runtime/rebuild.hpp"
+#include "projections/queue/join_board.hpp"
 #include "projections/queue/queue_view.hpp"
 #include "projections/queue/wait_estimator.hpp"
 #include "projections/store/errc.hpp"
@@ -160,6 +161,10 @@ public:
     [[nodiscard]] bool indexes_outcomes() const noexcept; // opened with index_outcomes
 
     subscription_id subscribe(subscriber callback);
+    // Posts each ticket_issued's join-time estimate to `board` from now on, for the stats' fold of the same process
+    // (projections/queue/join_board.hpp; it runs observed_estimator, so these views must too). Before the first
+    // apply: the board is read by applies without a lock. It stays with these views through a swap_with.
+    void post_joins_to(std::shared_ptr<join_board> board);
     void unsubscribe(subscription_id id);
 
 private:

@@ -3,7 +3,9 @@
 // stored between (ended visits leave memory at a checkpoint), across a visit that crosses midnight, and after a
 // restart from the stored offsets (nothing counted twice, nothing lost).
 
+#include "projections/queue/observed_estimator.hpp"
 #include "projections/staffing/planner.hpp"
+#include "projections/store/queue_views.hpp"
 #include "test/projections/stats_fixture.hpp"
 
 #include <doctest/doctest.h>
@@ -69,6 +71,37 @@ TEST_SUITE("projections.stats_store") {
         CHECK(third.days[0].skips == 1);
         CHECK(third.days[0].undo_skips == 1);
         CHECK(third.days[0].priority_starts() == 1);
+    }
+
+    // serve's set-up: the queue views post each walk-in's join-time estimate, the stats take it instead of running
+    // the predictor again. Then the stats are exactly those the stats work out alone, and every estimate was taken.
+    // Fails if the stats ignore the board (none taken), or if what they take differs from what they would work out.
+    TEST_CASE("given the queue views' join-time estimates on a board, then the stats are those worked out alone") {
+        temp_dir dir;
+        auto const events = two_days();
+        auto const joins = std::make_shared<projections::join_board>();
+        auto views =
+            projections::queue_views::open(dir.path / "views", 1, std::make_unique<projections::observed_estimator>());
+        REQUIRE(views);
+        (*views)->post_joins_to(joins);
+        auto store = stats_store::open(dir.path / "stats", 1);
+        REQUIRE(store);
+        (*store)->take_joins_from(joins);
+        memory_log log;
+        std::uint64_t issued = 0;
+        for (std::size_t i = 0; i < events.size(); ++i) {
+            std::vector<log_entry> const entry{events[i]};
+            REQUIRE((*views)->apply(partition_id{0}, offset_t{static_cast<std::int64_t>(i)}, entry));
+            log.append(events[i]);
+            issued += std::holds_alternative<evt::ticket_issued>(events[i].body) ? 1 : 0;
+            if (i % 5 == 0) {
+                REQUIRE((*store)->catch_up(log));
+            }
+        }
+        REQUIRE((*store)->catch_up(log));
+        CHECK(issued > 0);
+        CHECK(joins->taken() == issued);
+        CHECK(stored(**store, june3 - 1, june4 + 1) == expected(events, june3 - 1, june4 + 1));
     }
 
     TEST_CASE("a restart resumes from the stored offsets: nothing counted twice, nothing lost") {
