@@ -5,7 +5,9 @@ namespace salonq::projections {
 void join_board::post(engine::salon_id const& salon, std::uint64_t seq, wait_ms wait) {
     std::lock_guard lock{mutex_};
     auto k = key{salon.value(), seq};
-    entries_.insert_or_assign(k, wait);
+    if (!entries_.insert_or_assign(k, wait).second) {
+        return; // posted again (an apply retried): one place in the order, so that pushing out erases it once
+    }
     order_.push_back(std::move(k));
     while (order_.size() > capacity_) {
         entries_.erase(order_.front());

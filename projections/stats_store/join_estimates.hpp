@@ -21,10 +21,10 @@ namespace salonq::projections::stats_store {
 // predictor, observed_estimator), and for a ticket_issued records on the visit the view's join-time estimate and
 // the old estimator's. Deterministic like both folds: the same events give the same estimates as the queue views
 // gave the walk-ins. With `told`, a join-time estimate the queue views posted there is taken instead of running
-// the predictor again (the same number: the same fold and predictor over the same events). The view keeps no
-// per-ticket estimates either way (the predictor writes them, nothing here reads them), so what the stats store
-// is the same whether an estimate was taken or worked out; its recently ended tickets are dropped (the predictor
-// never reads them).
+// the predictor again (the same number when both views were folded from the same events by the same code;
+// otherwise the views' one, which the walk-in was told). The view keeps no per-ticket estimates either way (the
+// predictor writes them, nothing here reads them); its recently ended tickets are dropped (the predictor never
+// reads them).
 void apply_with_estimates(stats::salon_history& history, queue_view& view, engine::event const& e,
                           join_board* told = nullptr);
 
