@@ -8,7 +8,8 @@
 #   4. clang-format --dry-run -Werror over the sources, and ops/check_nodiscard.py (every function returning
 #      std::expected is [[nodiscard]]),
 #   5. clang-tidy-19 (.clang-tidy, every finding an error) over the sources (ops/tidy.py: in parallel, and only
-#      the files whose content, project headers, flags or config changed since the last run).
+#      the files whose content, headers, flags or config changed since the last run here or since the clean run
+#      recorded in ops/tidy-clean.txt: docs/design.md, "Build time").
 # Ends with one line "tests: N passed, M failed": every ctest test (each kafka test case is one, kafka_tests/<name>),
 # the sanitizer runs' (and, for each, one check that no process wrote a sanitizer report), clang-format as one,
 # the [[nodiscard]] check as one and clang-tidy as one. Exit status is non-zero if anything failed.

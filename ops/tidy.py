@@ -2,12 +2,20 @@
 """Runs clang-tidy-19 (config: .clang-tidy, every finding an error) over the C++ sources of build/.
 
     ops/tidy.py [--jobs N] [--no-cache] [file.cpp...]     (after ops/build.sh; default: every source)
+    ops/tidy.py --record                                  (a full run; then writes ops/tidy-clean.txt)
 
 Each source is checked in its own clang-tidy process, --jobs at a time (default: nproc). A result is kept in
-build/tidy-cache/ under a hash of what can change it: clang-tidy's version, the .clang-tidy files, the file's compile
-command, its content and the content of every project header it includes (from ninja's dependency log; every
-project header when that log is missing or older than the file). An unchanged file is not checked again; its
-stored findings are printed again. Each finding is printed once (a header's shows up in every file including it).
+build/tidy-cache/ under a key, a hash of everything that can change it: clang-tidy's version, the .clang-tidy files,
+the file's compile command, its content and the content of every header it includes, the project's and the
+system's (from ninja's dependency log; when that log is missing or older than the file, every project header, and
+the versions of the packages ops/install-deps.sh installs). Paths inside the checkout are hashed relative to it, so
+a key is the same in any clone. An unchanged file is not checked again; its stored findings are printed again.
+Each finding is printed once (a header's shows up in every file including it).
+
+ops/tidy-clean.txt, committed, lists the keys of files found clean by a full run (--record writes it when the run
+is clean). A file whose key is listed is clean without a check: a fresh clone (CI) checks only what changed since
+the list was recorded. A key covers all its file's inputs, so a stale list costs time, never a missed finding:
+docs/design.md, "clang-tidy results travel with the sources".
 Exit status 1 if there is any finding (or clang-tidy fails), 0 otherwise.
 """
 import argparse
@@ -26,6 +34,12 @@ TIDY = os.environ.get("SALONQ_CLANG_TIDY", "clang-tidy-19")
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build"
 CACHE = BUILD / "tidy-cache"
+TIDY_DB = BUILD / "tidy"
+RECORD = ROOT / "ops" / "tidy-clean.txt"
+# Packages whose headers or checks a result depends on: in a key only when a file's dependency log is missing.
+PACKAGES = ["clang-tidy-19", "libstdc++-12-dev", "libboost1.81-dev", "librdkafka-dev", "librocksdb-dev",
+            "libsimdjson-dev", "libfmt-dev", "doctest-dev", "libcli11-dev", "libssl-dev", "libjwt-dev",
+            "libqrencode-dev", "libhowardhinnant-date-dev"]
 # Sources that only another configuration compiles, so build/'s compile database lacks them: the ThreadSanitizer
 # build's shim for librdkafka's C11 threads (build-tsan/). Any other source missing from it is a failure.
 OTHER_BUILDS = {str(ROOT / "test/support/tsan_c11_threads.cpp")}
@@ -36,6 +50,34 @@ def git_files(*patterns):
     out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", *patterns],
                          cwd=ROOT, check=True, capture_output=True, text=True).stdout
     return [ROOT / p for p in out.split()]
+
+
+def rel(text):
+    """A key is the same in every clone: paths inside the checkout are hashed relative to it."""
+    return text.replace(str(ROOT) + os.sep, "@/").replace(str(ROOT), "@")
+
+
+UNITY = re.compile(r"/Unity/unity_\d+_cxx\.cxx$")
+UNITY_INCLUDE = re.compile(r'^#include "(.+)"$', re.M)
+
+
+def per_source(db):
+    """build/'s compile database with each unity file (CMAKE_UNITY_BUILD) split into its sources: a source gets the
+    unity file's command on itself, and keeps the unity object as its output, whose dependency log covers it."""
+    out = []
+    for e in db:
+        f = os.path.normpath(Path(e["directory"]) / e["file"])
+        if not UNITY.search(f):
+            out.append(e)
+            continue
+        for src in UNITY_INCLUDE.findall(Path(f).read_text()):
+            c = dict(e, file=src)
+            if "command" in c:
+                c["command"] = c["command"].replace(f" -c {f}", f" -c {src}")
+            else:
+                c["arguments"] = [src if a == f else a for a in c["arguments"]]
+            out.append(c)
+    return out
 
 
 def ninja_deps():
@@ -90,8 +132,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--no-cache", action="store_true")
+    ap.add_argument("--record", action="store_true", help="after a clean full run, write " + str(RECORD.name))
     ap.add_argument("files", nargs="*")
     opt = ap.parse_args()
+    if opt.record and opt.files:
+        ap.error("--record takes no files: it records a full run")
 
     db_path = BUILD / "compile_commands.json"
     if not db_path.exists():
@@ -105,8 +150,11 @@ def main():
     wanted = {str(p) for p in (map(lambda f: Path(f).resolve(), opt.files) if opt.files else git_files("*.cpp"))}
     if not opt.files:
         wanted -= OTHER_BUILDS
+    db = per_source(json.load(db_path.open()))
+    TIDY_DB.mkdir(parents=True, exist_ok=True)  # clang-tidy -p: one entry per source
+    (TIDY_DB / "compile_commands.json").write_text(json.dumps(db, indent=1))
     entries = {}
-    for e in json.load(db_path.open()):
+    for e in db:
         f = os.path.normpath(Path(e["directory"]) / e["file"])
         if f in wanted:
             entries[f] = e
@@ -120,31 +168,46 @@ def main():
     common = hashlib.sha256()
     common.update(version.stdout.encode())
     for config in sorted(str(p) for p in git_files(".clang-tidy", "*/.clang-tidy")):
-        common.update(config.encode() + h.file(config).encode())
+        common.update(rel(config).encode() + h.file(config).encode())
     common = common.hexdigest()
+
+    packages = None
+
+    def package_versions():
+        nonlocal packages
+        if packages is None:
+            packages = subprocess.run(["dpkg-query", "-W", *PACKAGES], capture_output=True, text=True).stdout
+        return packages
 
     def key(f, e):
         k = hashlib.sha256()
         k.update(common.encode())
-        k.update(e.get("command", json.dumps(e.get("arguments"))).encode())
-        k.update(f.encode() + h.file(f).encode())
+        k.update(rel(e.get("command", json.dumps(e.get("arguments")))).encode())
+        k.update(rel(f).encode() + h.file(f).encode())
         obj = output_of(e)
         headers = deps.get(obj) if obj else None
         if headers is None or not os.path.exists(obj) or os.path.getmtime(obj) < os.path.getmtime(f):
-            headers = all_headers  # no (fresh) dependency information: every project header counts
+            # no (fresh) dependency information: every project header counts, and the system's by package version
+            headers = all_headers
+            k.update(package_versions().encode())
         for d in sorted(set(headers)):
-            if d.startswith(str(ROOT) + os.sep) and d != f:
-                k.update(d.encode() + h.file(d).encode())
+            if d != f and not d.endswith((".cpp", ".cxx")):  # a unity object's deps list its batch's sources
+                k.update(rel(d).encode() + h.file(d).encode())
         return k.hexdigest()
 
     CACHE.mkdir(parents=True, exist_ok=True)
     keys = {f: key(f, e) for f, e in entries.items()}
+    recorded = set() if opt.no_cache or not RECORD.exists() else set(RECORD.read_text().split())
+    clean = json.dumps({"rc": 0, "out": "", "err": ""})
+    for f in entries:  # a recorded key is a clean result: into the cache, as if checked here
+        if keys[f] in recorded and not (CACHE / keys[f]).exists():
+            (CACHE / keys[f]).write_text(clean)
     todo = [f for f in entries if opt.no_cache or not (CACHE / keys[f]).exists()]
     todo.sort(key=lambda f: -os.path.getsize(f))  # the biggest first: the last one to finish is a short one
 
     def check(f):
         t = time.monotonic()
-        r = subprocess.run([TIDY, "-p", str(BUILD), "--quiet", f], cwd=ROOT, capture_output=True, text=True)
+        r = subprocess.run([TIDY, "-p", str(TIDY_DB), "--quiet", f], cwd=ROOT, capture_output=True, text=True)
         result = {"rc": r.returncode, "out": r.stdout, "err": r.stderr if r.returncode else ""}
         tmp = CACHE / f"{keys[f]}.{os.getpid()}.tmp"
         tmp.write_text(json.dumps(result))
@@ -179,6 +242,11 @@ def main():
         for p in CACHE.iterdir():
             if p.name not in used and not p.name.endswith(".tmp"):
                 p.unlink()
+    if opt.record and not (findings or failed or missing):
+        RECORD.write_text("".join(f"{k}\n" for k in sorted(set(keys.values()))))
+        print(f"tidy: recorded {len(entries)} clean files in {os.path.relpath(RECORD, ROOT)}")
+    elif opt.record:
+        print("tidy: not recorded: the run is not clean")
     cached = len(entries) - len(todo)
     print(f"tidy: {len(entries)} files ({cached} unchanged, from the cache), {len(findings)} findings, "
           f"{time.monotonic() - start:.0f} s")

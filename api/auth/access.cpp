@@ -23,26 +23,27 @@ constexpr action_set set_of(std::initializer_list<action> actions) {
     return s;
 }
 
-constexpr action_set reads = set_of({action::read_queue});
-constexpr action_set pos = reads | set_of({action::walk_in, action::read_loyalty});
-constexpr action_set staff = reads | set_of({action::walk_in, action::start, action::complete, action::clock_in_out});
-constexpr action_set manager =
-    staff | set_of({action::skip, action::undo_skip, action::start_priority, action::cancel, action::manage_staff,
-                    action::configure, action::close_day, action::read_events, action::read_stats,
-                    action::read_notifications, action::manage_notifications, action::read_loyalty});
-constexpr action_set analyst =
-    reads | set_of({action::read_events, action::read_stats, action::read_notifications, action::read_loyalty});
-constexpr action_set everything = (action_set{1} << action_count) - 1;
+constexpr action_set reads_may = set_of({action::read_queue});
+constexpr action_set pos_may = reads_may | set_of({action::walk_in, action::read_loyalty});
+constexpr action_set staff_may =
+    reads_may | set_of({action::walk_in, action::start, action::complete, action::clock_in_out});
+constexpr action_set manager_may =
+    staff_may | set_of({action::skip, action::undo_skip, action::start_priority, action::cancel, action::manage_staff,
+                        action::configure, action::close_day, action::read_events, action::read_stats,
+                        action::read_notifications, action::manage_notifications, action::read_loyalty});
+constexpr action_set analyst_may =
+    reads_may | set_of({action::read_events, action::read_stats, action::read_notifications, action::read_loyalty});
+constexpr action_set everything_may = (action_set{1} << action_count) - 1;
 
 // The role table, in one place (docs/auth.md shows it). Indexed by role.
 constexpr std::array<action_set, role_count> table{
-    pos,        // pos
-    staff,      // staff
-    manager,    // manager
-    manager,    // owner
-    reads,      // dashboard
-    analyst,    // analyst
-    everything, // admin
+    pos_may,        // pos
+    staff_may,      // staff
+    manager_may,    // manager
+    manager_may,    // owner
+    reads_may,      // dashboard
+    analyst_may,    // analyst
+    everything_may, // admin
 };
 
 constexpr std::array<std::string_view, action_count> action_names{"read_queue",

@@ -25,11 +25,11 @@ std::string label(std::string_view v) {
 
 } // namespace
 
-void metrics::request_done(std::string_view route, std::string_view method, int status,
+void metrics::request_done(std::string_view route, std::string_view method, int status_code,
                            std::chrono::microseconds took) {
     auto const seconds = std::chrono::duration<double>(took).count();
     std::lock_guard lock(mutex_);
-    ++requests_[{std::string{route}, std::string{method}, status}];
+    ++requests_[{std::string{route}, std::string{method}, status_code}];
     auto& h = latency_[std::string{route}];
     std::size_t b = 0;
     while (b < buckets.size() && seconds > buckets[b]) {
@@ -67,9 +67,9 @@ std::string metrics::render() const {
         fmt::format_to(it, "# HELP salonq_http_requests_total HTTP requests answered, by route, method and status.\n"
                            "# TYPE salonq_http_requests_total counter\n");
         for (auto const& [key, n] : requests_) {
-            auto const& [route, method, status] = key;
+            auto const& [route, method, status_code] = key;
             fmt::format_to(it, "salonq_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n",
-                           label(route), label(method), status, n);
+                           label(route), label(method), status_code, n);
         }
         fmt::format_to(it, "# HELP salonq_http_request_duration_seconds Time from a request's first byte to its "
                            "answer, by route.\n"

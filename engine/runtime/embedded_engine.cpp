@@ -12,11 +12,6 @@
 #include <future>
 
 namespace salonq::engine::runtime {
-namespace {
-
-error storage_error(store::error const& e) { return error{errc::local_store, e.message}; }
-
-} // namespace
 
 std::string meta_partition_key(partition_id p) { return "p/" + log::partition_prefix(p); }
 

@@ -14,8 +14,6 @@
 namespace salonq::engine::runtime {
 namespace {
 
-error storage_error(store::error const& e) { return error{errc::local_store, e.message}; }
-
 std::string encode_offsets(partition_offsets const& o) {
     std::string out;
     log::put_u64(out, static_cast<std::uint64_t>(o.next_command));

@@ -9,6 +9,8 @@
 
 namespace salonq::engine::runtime {
 
+error storage_error(store::error const& e) { return error{errc::local_store, e.message}; }
+
 std::expected<std::optional<std::int32_t>, error> stored_partition_count(store::rocks_store const& db) {
     auto layout = db.get(store::family::meta, meta_layout_key);
     if (!layout) {

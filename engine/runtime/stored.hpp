@@ -18,6 +18,9 @@ namespace salonq::engine::runtime {
 
 using state_cache = std::unordered_map<std::string, salon_state>;
 
+// A RocksDB failure as the engine's error: errc::local_store, with the store's message.
+[[nodiscard]] error storage_error(store::error const& e);
+
 // The partition count of the embedded log, fixed when it was created (none: the store holds no embedded log).
 [[nodiscard]] std::expected<std::optional<std::int32_t>, error> stored_partition_count(store::rocks_store const& db);
 

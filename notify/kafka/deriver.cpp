@@ -20,7 +20,7 @@ namespace {
 
 namespace lk = engine::kafka;
 constexpr std::size_t rebuild_read = 4096;
-constexpr std::chrono::milliseconds poll_wait{100};
+constexpr std::chrono::milliseconds deriver_poll_wait{100};
 
 // A notification goes to the partition number of its event: the topics must agree.
 [[nodiscard]] std::expected<void, std::string> same_partitions(lk::settings const& s) {
@@ -201,7 +201,7 @@ struct kafka_deriver::impl final : lk::partition_listener {
             }
             return;
         }
-        auto records = consumer->poll(options.max_batch, poll_wait);
+        auto records = consumer->poll(options.max_batch, deriver_poll_wait);
         if (!records) {
             leave(records.error().message);
             return;

@@ -16,8 +16,8 @@ namespace salonq::notify {
 namespace {
 
 namespace lk = engine::kafka;
-constexpr std::size_t poll_max = 1000;
-constexpr std::chrono::milliseconds poll_wait{200};
+constexpr std::size_t intake_poll_max = 1000;
+constexpr std::chrono::milliseconds intake_poll_wait{200};
 
 engine::instant system_now() {
     return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
@@ -72,7 +72,7 @@ struct kafka_intake::impl final : lk::partition_listener {
     static constexpr int max_failed_takes = 30;
 
     [[nodiscard]] std::expected<void, std::string> read() {
-        auto records = consumer->poll(poll_max, poll_wait);
+        auto records = consumer->poll(intake_poll_max, intake_poll_wait);
         if (!records) {
             consumer.reset(); // leaves the group (its partitions move on); joined again at the next step
             return std::unexpected(records.error().message);

@@ -15,8 +15,8 @@
 namespace salonq::notify {
 namespace {
 
-constexpr std::chrono::milliseconds poll_wait{200};
-constexpr std::size_t poll_max = 1024;
+constexpr std::chrono::milliseconds settings_poll_wait{200};
+constexpr std::size_t settings_poll_max = 1024;
 constexpr int catch_up_limit = 3; // times the Kafka timeout, to read the topic to its end at the start
 
 } // namespace
@@ -83,7 +83,7 @@ struct settings_topic::impl {
     }
 
     [[nodiscard]] std::expected<void, std::string> poll_once() {
-        auto polled = tail->poll(poll_max, poll_wait);
+        auto polled = tail->poll(settings_poll_max, settings_poll_wait);
         if (!polled) {
             return std::unexpected(polled.error().message);
         }

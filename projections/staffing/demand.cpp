@@ -9,7 +9,6 @@ namespace {
 
 constexpr std::array<std::string_view, 7> weekdays{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
 constexpr std::int64_t ms_per_minute = 60'000;
-constexpr double ms_per_hour = 3'600'000.0;
 
 bool chosen(learning_days const& days, engine::local_day d) noexcept {
     return (!days.first || d >= *days.first) && (!days.last || d <= *days.last);

@@ -13,6 +13,7 @@ namespace salonq::projections::staffing {
 
 // The hours of a week, Monday 00:00 (local) being hour 0.
 inline constexpr std::size_t hours_per_week = 168;
+inline constexpr std::int64_t ms_per_hour = 3'600'000;
 template <class T>
 using weekly = std::array<T, hours_per_week>;
 

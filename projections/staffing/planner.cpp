@@ -8,8 +8,6 @@
 namespace salonq::projections::staffing {
 namespace {
 
-constexpr double ms_per_hour = 3'600'000.0;
-
 // Whether `after` is no worse than `before`: every hour that met the target still does, and no hour that missed
 // it waits longer at p90 (when some hour cannot be met at all, the others are still made minimal).
 bool no_worse(weekly<hour_advice> const& before, weekly<hour_advice> const& after) {
@@ -53,11 +51,10 @@ std::optional<std::size_t> worst_hour(weekly<hour_advice> const& hours, roster c
 } // namespace
 
 weekly<hour_advice> evaluate(std::span<arrival const> arrivals, roster const& staff, std::int64_t target_p90_ms) {
-    constexpr std::int64_t ms_per_hour_int = 3'600'000;
     auto const waits = simulate_waits(arrivals, staff);
     weekly<std::vector<std::int64_t>> by_hour{};
     for (std::size_t i = 0; i < arrivals.size(); ++i) {
-        by_hour.at(static_cast<std::size_t>(arrivals[i].at_ms / ms_per_hour_int) % hours_per_week).push_back(waits[i]);
+        by_hour.at(static_cast<std::size_t>(arrivals[i].at_ms / ms_per_hour) % hours_per_week).push_back(waits[i]);
     }
     weekly<hour_advice> out{};
     for (std::size_t h = 0; h < hours_per_week; ++h) {

@@ -8,8 +8,6 @@
 namespace salonq::projections::staffing {
 namespace {
 
-constexpr std::int64_t ms_per_hour = 3'600'000;
-
 std::size_t hour_at(std::int64_t t_ms) noexcept {
     return static_cast<std::size_t>(t_ms / ms_per_hour) % hours_per_week;
 }

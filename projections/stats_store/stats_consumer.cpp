@@ -1,17 +1,9 @@
 #include "projections/stats_store/stats_consumer.hpp"
 
-#include "engine/logging/logger.hpp"
 #include "engine/runtime/thread_role.hpp"
+#include "projections/stats_store/stats_log.hpp"
 
 namespace salonq::projections::stats_store {
-namespace {
-
-logging::logger const& log() {
-    static logging::logger const l{"stats"};
-    return l;
-}
-
-} // namespace
 
 stats_consumer::stats_consumer(stats_store& store, engine::log::reader& events, std::chrono::milliseconds poll)
     : store_(store), events_(events), pacer_(poll), thread_([this] {
@@ -28,8 +20,9 @@ void stats_consumer::stop() {
     if (thread_.joinable()) {
         thread_.join();
         if (auto done = store_.checkpoint(); !done) {
-            log().error("the stats' last checkpoint failed (the next start folds the log from the one before): {}",
-                        done.error());
+            stats_log().error(
+                "the stats' last checkpoint failed (the next start folds the log from the one before): {}",
+                done.error());
         }
     }
 }
@@ -38,7 +31,7 @@ void stats_consumer::consume() {
     for (;;) {
         auto const started = engine::runtime::read_pacer::clock::now();
         if (auto caught = store_.catch_up(events_); !caught) {
-            log().error("the stats could not fold the events log (retrying): {}", caught.error());
+            stats_log().error("the stats could not fold the events log (retrying): {}", caught.error());
         }
         if (!pacer_.wait(started)) {
             return;

@@ -7,6 +7,7 @@
 #include "projections/queue/view_codec.hpp"
 #include "projections/stats_store/join_estimates.hpp"
 #include "projections/stats_store/record_codec.hpp"
+#include "projections/stats_store/stats_log.hpp"
 
 #include <fmt/format.h>
 
@@ -40,11 +41,6 @@ constexpr auto checkpoint_every = std::chrono::seconds{5};
 constexpr std::string_view format_key = "format";
 constexpr std::string_view store_format = "2";
 constexpr std::array all_families{family::commands, family::events, family::state, family::meta};
-
-logging::logger const& log() {
-    static logging::logger const l{"stats"};
-    return l;
-}
 
 void put_be(std::string& out, std::uint64_t v, int bytes) {
     for (int i = bytes - 1; i >= 0; --i) {
@@ -102,6 +98,11 @@ std::optional<engine::local_day> first_stored_day(engine::store::rocks_store con
 
 } // namespace
 
+logging::logger const& stats_log() {
+    static logging::logger const l{"stats"};
+    return l;
+}
+
 struct stats_store::impl {
     std::unique_ptr<engine::store::rocks_store> db;
     std::int32_t partitions = 0;
@@ -124,8 +125,8 @@ struct stats_store::impl {
             return; // folded before (a duplicate in the log)
         }
         if (e.seq.value() != s.seq + 1) {
-            log().warn("salon {}: seq {} follows {} (a gap in its events); the stats go on", e.salon.value(),
-                       e.seq.value(), s.seq);
+            stats_log().warn("salon {}: seq {} follows {} (a gap in its events); the stats go on", e.salon.value(),
+                             e.seq.value(), s.seq);
         }
         apply_with_estimates(s.history, s.view, e, joins.get());
         s.seq = e.seq.value();
@@ -145,8 +146,9 @@ struct stats_store::impl {
                     fold(*e);
                 }
             } else if (!codec::decode_command_invalid(r.value)) {
-                log().error("the events log's record at partition {} offset {} does not decode and is passed over: {}",
-                            p.value(), r.offset.value(), entry.error().message);
+                stats_log().error(
+                    "the events log's record at partition {} offset {} does not decode and is passed over: {}",
+                    p.value(), r.offset.value(), entry.error().message);
             }
             next_offset = r.offset.value() + 1;
             offsets_changed = true;
@@ -289,8 +291,8 @@ struct stats_store::impl {
             }
         }
         if (batch.count() > 0) {
-            log().warn("the stats store in {} has an older format: folding the events log again from the start",
-                       db->path().string());
+            stats_log().warn("the stats store in {} has an older format: folding the events log again from the start",
+                             db->path().string());
         }
         batch.put(format_family, format_key, store_format);
         if (auto written = db->write(batch, true); !written) {
@@ -397,8 +399,8 @@ struct stats_store::impl {
 stats_store::stats_store(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
 stats_store::~stats_store() {
     if (auto done = checkpoint(); !done) {
-        log().error("the last stats checkpoint failed (the next start folds the log from the one before): {}",
-                    done.error());
+        stats_log().error("the last stats checkpoint failed (the next start folds the log from the one before): {}",
+                          done.error());
     }
 }
 

@@ -22,7 +22,7 @@ consteval std::size_t col(std::string_view name) {
     throw "no such column"; // a compile error: every name used below is in the table
 }
 
-using row = std::array<std::string, csv_columns.size()>;
+using csv_row = std::array<std::string, csv_columns.size()>;
 
 template <typename T>
 std::string joined(std::vector<T> const& items, auto&& text) {
@@ -34,14 +34,14 @@ std::string joined(std::vector<T> const& items, auto&& text) {
     return out;
 }
 
-void actor_of(row& r, engine::actor const& a) {
+void actor_of(csv_row& r, engine::actor const& a) {
     r[col("actorKind")] = engine::to_string(a.kind);
     r[col("actorId")] = a.id;
 }
 
 // Each event type's payload into its columns.
 struct payload_columns {
-    row& r;
+    csv_row& r;
 
     void operator()(evt::salon_registered const& e) const {
         r[col("name")] = e.name;
@@ -113,7 +113,7 @@ struct payload_columns {
     }
 };
 
-void fill(row& r, engine::event const& e) {
+void fill(csv_row& r, engine::event const& e) {
     r[col("type")] = engine::type_name(e.body);
     r[col("salonId")] = e.salon.value();
     r[col("seq")] = std::to_string(e.seq.value());
@@ -123,7 +123,7 @@ void fill(row& r, engine::event const& e) {
     std::visit(payload_columns{r}, e.body);
 }
 
-void fill(row& r, engine::rejected_command const& e) {
+void fill(csv_row& r, engine::rejected_command const& e) {
     r[col("type")] = "command_rejected";
     r[col("salonId")] = e.salon.value();
     r[col("atSeq")] = std::to_string(e.at_seq.value());
