@@ -61,22 +61,30 @@ UNITY = re.compile(r"/Unity/unity_\d+_cxx\.cxx$")
 UNITY_INCLUDE = re.compile(r'^#include "(.+)"$', re.M)
 
 
+# GCC's own options in build/'s commands that clang does not know (an error under -Werror): CMakeLists.txt's
+# unity-build warning switch.
+GCC_ONLY = {"-Wno-subobject-linkage"}
+
+
 def per_source(db):
-    """build/'s compile database with each unity file (CMAKE_UNITY_BUILD) split into its sources: a source gets the
-    unity file's command on itself, and keeps the unity object as its output, whose dependency log covers it."""
+    """build/'s compile database as arguments, one entry per source, without GCC-only options: a unity file
+    (CMAKE_UNITY_BUILD) is split into its sources, each given the unity file's command on itself and keeping the unity
+    object as its output, whose dependency log covers it."""
     out = []
     for e in db:
+        args = [a for a in (shlex.split(e["command"]) if "command" in e else e["arguments"]) if a not in GCC_ONLY]
         f = os.path.normpath(Path(e["directory"]) / e["file"])
         if not UNITY.search(f):
-            out.append(e)
+            out.append({"directory": e["directory"], "file": e["file"], "arguments": args})
             continue
+        at = [i for i, a in enumerate(args) if a == "-c" and i + 1 < len(args) and os.path.normpath(
+            Path(e["directory"]) / args[i + 1]) == f]
+        if len(at) != 1:
+            raise SystemExit(f"tidy: no single '-c {f}' in its compile command: {args}")
         for src in UNITY_INCLUDE.findall(Path(f).read_text()):
-            c = dict(e, file=src)
-            if "command" in c:
-                c["command"] = c["command"].replace(f" -c {f}", f" -c {src}")
-            else:
-                c["arguments"] = [src if a == f else a for a in c["arguments"]]
-            out.append(c)
+            a = list(args)
+            a[at[0] + 1] = src
+            out.append({"directory": e["directory"], "file": src, "arguments": a})
     return out
 
 
@@ -109,11 +117,16 @@ class Hasher:
 
 
 def output_of(entry):
-    args = shlex.split(entry["command"]) if "command" in entry else entry["arguments"]
+    args = entry["arguments"]
     for i, a in enumerate(args[:-1]):
         if a == "-o":
             return os.path.normpath(Path(entry["directory"]) / args[i + 1])
     return None
+
+
+def without_output(args):
+    """The arguments less "-o OBJECT": a unity object's name changes when a batch is renumbered, the check does not."""
+    return [a for i, a in enumerate(args) if a != "-o" and (i == 0 or args[i - 1] != "-o")]
 
 
 def blocks(text):
@@ -182,7 +195,7 @@ def main():
     def key(f, e):
         k = hashlib.sha256()
         k.update(common.encode())
-        k.update(rel(e.get("command", json.dumps(e.get("arguments")))).encode())
+        k.update(rel(json.dumps(without_output(e["arguments"]))).encode())
         k.update(rel(f).encode() + h.file(f).encode())
         obj = output_of(e)
         headers = deps.get(obj) if obj else None
@@ -190,7 +203,7 @@ def main():
             # no (fresh) dependency information: every project header counts, and the system's by package version
             headers = all_headers
             k.update(package_versions().encode())
-        for d in sorted(set(headers)):
+        for d in sorted(set(headers), key=rel):  # in the same order in every clone
             if d != f and not d.endswith((".cpp", ".cxx")):  # a unity object's deps list its batch's sources
                 k.update(rel(d).encode() + h.file(d).encode())
         return k.hexdigest()
