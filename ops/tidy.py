@@ -15,7 +15,7 @@ Each finding is printed once (a header's shows up in every file including it).
 ops/tidy-clean.txt, committed, lists the keys of files found clean by a full run (--record writes it when the run
 is clean). A file whose key is listed is clean without a check: a fresh clone (CI) checks only what changed since
 the list was recorded. A key covers all its file's inputs, so a stale list costs time, never a missed finding:
-docs/design.md, "clang-tidy results travel with the sources".
+docs/design.md, "Build time".
 Exit status 1 if there is any finding (or clang-tidy fails), 0 otherwise.
 """
 import argparse
