@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <expected>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace salonq::engine::kafka {
@@ -46,6 +47,35 @@ using rebalance_callback = void (*)(rd_kafka_t*, rd_kafka_resp_err_t, rd_kafka_t
 // `ever_assigned`: librdkafka before 2.3.0 aborts destroying a cooperative-sticky consumer that joined but got no
 // assignment (https://github.com/confluentinc/librdkafka/issues/4312): such a handle is released, to the process exit.
 [[nodiscard]] bool leave_group(handle_ptr& consumer, bool ever_assigned, std::chrono::seconds limit);
+
+// The end of a partition as a take-over's read_committed reader finds it. That reader ends at the last stable
+// offset: a transaction still open on the partition (a zombie's, or one committed whose marker this partition has
+// not got yet: the coordinator writes the markers partition by partition, and KIP-447 makes only the committed
+// offsets wait for them) holds it below the high watermark, and a fold that stopped there would miss events whose
+// commands' offsets are already committed: the next walk-in would get a token already handed out. So an end counts
+// once the last fetch saw nothing past it; until then the read goes on (the marker brings the records, or a new end
+// past the aborted ones), for `limit` at most: a transaction left open is aborted within transaction.timeout.ms plus
+// the broker's check for timed-out ones (10 s each by default).
+class settled_end {
+public:
+    static constexpr std::chrono::seconds limit{30};
+
+    settled_end(rd_kafka_t* reader, char const* topic, std::int32_t partition)
+        : reader_(reader), topic_(topic), partition_(partition) {}
+
+    // At an end-of-partition message for `offset`: true when the read is done, false to read on; errc::retryable
+    // once the end has stayed short of the high watermark longer than `limit`.
+    [[nodiscard]] std::expected<bool, error> reached(std::int64_t offset);
+    // After a poll that brought nothing: the same error once the end has stayed short too long.
+    [[nodiscard]] std::expected<void, error> idle() const;
+
+private:
+    rd_kafka_t* reader_;
+    char const* topic_;
+    std::int32_t partition_;
+    std::int64_t end_ = -1, high_ = -1;                                // as last found short
+    std::optional<std::chrono::steady_clock::time_point> short_since_; // set while the end is short
+};
 
 } // namespace detail
 

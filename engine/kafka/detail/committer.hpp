@@ -126,6 +126,8 @@ private:
     produce_round(round_plan& r, rd_kafka_consumer_group_metadata_t const* fence,
                   std::map<std::int32_t, std::vector<chunk_ref>>& added);
     void record_round(round_plan& r, std::map<std::int32_t, std::vector<chunk_ref>> const& added);
+    void log_round(round_plan const& r, std::uint64_t snapshots,
+                   std::map<std::int32_t, std::vector<chunk_ref>> const& added) const;
     // A round that failed but does not stop the worker: logged and counted, it is retried later.
     void report_round_failure(round_plan const& r, error const& e);
     // The snapshot of `salon`, or the injected failure of the round it is in.

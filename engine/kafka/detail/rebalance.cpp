@@ -96,6 +96,9 @@ void worker::impl::wait_for_stable_offsets(rd_kafka_t* rk, rd_kafka_topic_partit
 
 std::expected<void, error> worker::impl::take_over(std::int32_t p) {
     kd::recovery_context const context{options, *db, states, stats, partitions, trace};
+    if (trace) {
+        log.info("taking partition {} over", p);
+    }
     auto recovered = kd::recover_partition(context, p);
     // A cluster that is electing leaders (a broker restarting) fails reads for a few seconds: retried for a while
     // before the worker gives up. A state that cannot be completed (errc::corrupt_record) stops it at once.

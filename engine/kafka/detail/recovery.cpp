@@ -216,8 +216,8 @@ error deleted_by_retention(std::int32_t p, std::int64_t from, std::int64_t first
     return out;
 }
 
-// Reads salonq.events[p] from `from` up to `to` (exclusive) or its last stable offset, whichever comes first, and
-// hands each outcome to `on`; returns the offset after the last message read (`from` if none).
+// Reads salonq.events[p] from `from` up to `to` (exclusive) or its settled end (see settled_end), whichever comes
+// first, and hands each outcome to `on`; returns the offset after the last message read (`from` if none).
 template <typename On>
 [[nodiscard]] std::expected<std::int64_t, error> read_events(handle_ptr const& reader, std::int32_t p,
                                                              std::int64_t from, std::int64_t to, On on) {
@@ -227,13 +227,24 @@ template <typename On>
         return std::unexpected(error{errc::retryable, fmt::format("recovery assign: {}", rd_kafka_err2str(err))});
     }
     auto next = from;
+    settled_end end{reader.get(), lk::events_topic, p};
     while (next < to) {
         message_ptr m{rd_kafka_consumer_poll(reader.get(), 1000)};
-        if (!m) {
-            continue; // nothing yet: the partition end is signalled by an EOF message
+        if (!m) { // nothing yet: the partition end is signalled by an EOF message
+            if (auto waited = end.idle(); !waited) {
+                return std::unexpected(waited.error());
+            }
+            continue;
         }
         if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            break;
+            auto done = end.reached(m->offset);
+            if (!done) {
+                return std::unexpected(done.error());
+            }
+            if (*done) {
+                break;
+            }
+            continue;
         }
         if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
             return std::unexpected(error{errc::retryable, fmt::format("recovery read of {}[{}]: {}", lk::events_topic,

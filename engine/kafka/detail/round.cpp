@@ -12,6 +12,7 @@
 #include "engine/store/rocks_store.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -58,7 +59,24 @@ std::expected<void, error> kafka_committer::snapshot_if_due(rd_kafka_consumer_gr
     }
     stats_.snapshots_written.fetch_add(*written, std::memory_order_relaxed);
     record_round(*plan, added);
+    if (options_.trace) {
+        log_round(*plan, *written, added);
+    }
     return {};
+}
+
+// One line per committed round (with SALONQ_TRACE_TXN): which partitions, how many salon snapshots, dedupe chunks
+// and tombstones.
+void kafka_committer::log_round(round_plan const& r, std::uint64_t snapshots,
+                                std::map<std::int32_t, std::vector<chunk_ref>> const& added) const {
+    std::size_t chunks = 0;
+    std::size_t tombstones = 0;
+    for (auto p : r.partitions) {
+        chunks += added.contains(p) ? added.at(p).size() : 0;
+        tombstones += r.old.contains(p) ? r.old.at(p).size() : 0;
+    }
+    log_.info("snapshot round of partition(s) {}: {} salon snapshots, {} dedupe chunks, {} tombstones",
+              fmt::join(r.partitions, ","), snapshots, chunks, tombstones);
 }
 
 // Which partitions get a round now, and what it writes: each one's committed end (where its dedupe chunk ends),

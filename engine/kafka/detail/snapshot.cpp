@@ -185,12 +185,23 @@ std::expected<partition_snapshots, error> read_latest_snapshots(lk::settings con
     std::map<std::string, dedupe_chunk> chunks;    // by key
     std::map<std::string, instant> keys;           // every chunk not removed, expired or not
     std::map<std::string, std::string> raw_salons; // the latest snapshot record of each salon, decoded at the end
+    settled_end end{reader->get(), lk::snapshots_topic, p}; // a round whose marker is not here yet is waited for
     for (;;) {
         message_ptr m{rd_kafka_consumer_poll(reader->get(), 1000)};
         if (!m) {
+            if (auto waited = end.idle(); !waited) {
+                return std::unexpected(waited.error());
+            }
             continue;
         }
         if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            auto done = end.reached(m->offset);
+            if (!done) {
+                return std::unexpected(done.error());
+            }
+            if (!*done) {
+                continue;
+            }
             if (auto decoded = decode_latest(raw_salons, p, latest.salons); !decoded) {
                 return std::unexpected(decoded.error());
             }
