@@ -503,6 +503,7 @@ engine::kafka::worker_options worker_options_of(store_options const& so, kafka_o
     options.session_timeout = std::chrono::milliseconds{ko.session_timeout_ms};
     options.snapshot_every = ko.snapshot_every;
     options.snapshot_max_age = std::chrono::seconds{ko.snapshot_max_age_seconds};
+    options.state_checkpoint_interval = std::chrono::milliseconds{so.state_checkpoint_ms};
     options.inject_abort_every = ko.inject_abort_every;
     options.inject_round_failure_every = ko.inject_round_failure_every;
     if (ko.clock_offset_hours != 0) {

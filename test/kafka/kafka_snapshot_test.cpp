@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -93,7 +94,37 @@ TEST_CASE("kafka snapshots: a worker without local state restores the latest rou
     CHECK_MESSAGE(wait_verified(broker.bootstrap(), 60s, report, "--worker-data '" + (dir / "c") + "'"), report);
 }
 
-TEST_CASE("kafka snapshots: dedupe chunks past the retention are skipped at restore and tombstoned by a round") {
+namespace {
+
+// Every chunk record of salonq.snapshots (committed): "~dedupe/<to>/<newest ms> <value size, -1 for a tombstone>".
+// a's chunks carry today's times, b's the times 200 h ahead.
+struct chunks {
+    std::set<std::string> a, b, tombstoned;
+};
+chunks read_chunks(std::string const& bootstrap) {
+    std::istringstream lines{run_capture("kcat -b " + bootstrap +
+                                         " -C -t salonq.snapshots -e -q -X isolation.level=read_committed"
+                                         " -Z -f '%k %S\\n' | grep '^~dedupe/'")};
+    auto const now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    chunks c;
+    for (std::string key, size; lines >> key >> size;) {
+        if (size == "-1") {
+            c.tombstoned.insert(key);
+        } else if (std::stoll(key.substr(key.rfind('/') + 1)) < now_ms + 100LL * 3600 * 1000) {
+            c.a.insert(key);
+        } else {
+            c.b.insert(key);
+        }
+    }
+    return c;
+}
+
+// Worker a (global options `a_global`; with `rounds_before_checkpoint` its rounds hold no salon snapshot) decides
+// the first half of a day and writes rounds; then b, whose clock runs 200 h ahead (every chunk a wrote is past the
+// 7-day retention), restores, decides the second half and writes rounds, which tombstone a's chunks.
+void expire_a_s_chunks(std::vector<std::string> const& a_global, bool rounds_before_checkpoint) {
     kafka_broker broker;
     auto const& dir = broker.dir();
     create_topics(broker.bootstrap(), 2);
@@ -101,56 +132,45 @@ TEST_CASE("kafka snapshots: dedupe chunks past the retention are skipped at rest
     auto const halves = split_commands(dir, total, 2);
 
     // The workers log their rounds and take-overs: shown if the check at the end fails.
-    REQUIRE(::setenv("SALONQ_TRACE_TXN", "1", 1) == 0);
-    auto a = start_worker(broker, "a", {"--snapshot-every", "50"});
+    auto const traced = [&](std::string const& name, std::vector<std::string> const& args,
+                            std::vector<std::string> const& global = {}) {
+        REQUIRE(::setenv("SALONQ_TRACE_TXN", "1", 1) == 0);
+        auto w = start_worker(broker, name, args, "", global);
+        REQUIRE(::unsetenv("SALONQ_TRACE_TXN") == 0);
+        return w;
+    };
+    auto a = traced("a", {"--snapshot-every", "50"}, a_global);
     kcat_produce(broker.bootstrap(), halves[0]);
     std::string report;
-    REQUIRE_MESSAGE(wait_verified(broker.bootstrap(), 120s, report), report);
+    REQUIRE_MESSAGE(wait_verified(broker.bootstrap(), 120s, report),
+                    report << run_capture("grep -v '^%' '" + (dir / "a.log") + "' | tail -20 || true"));
     a->kill(SIGTERM);
     REQUIRE(a->wait() == 0);
+    auto const a_salon_snapshots = std::stoul(run_capture(
+        "kcat -b " + broker.bootstrap() +
+        " -C -t salonq.snapshots -e -q -X isolation.level=read_committed -f '%k\\n' | grep -vc '^~' || true"));
+    MESSAGE("a's rounds hold " << a_salon_snapshots << " salon snapshots");
+    if (rounds_before_checkpoint) { // (with a checkpoint every second, the first round may come before it too)
+        CHECK(a_salon_snapshots == 0);
+    }
 
-    // Eight days later (the worker's clock runs 200 h ahead): every chunk a wrote is past the 7-day retention.
     // Every partition with events after its restore gets a round within a second or two, also when idle: which of
     // them reach 50 events depends on how the salons fall on the partitions (once, b rounded only the partition
     // holding none of a's chunks, and none was tombstoned).
-    auto b = start_worker(broker, "b",
-                          {"--snapshot-every", "50", "--clock-offset-hours", "200", "--snapshot-max-age-seconds", "1"});
+    auto b = traced("b", {"--snapshot-every", "50", "--clock-offset-hours", "200", "--snapshot-max-age-seconds", "1"});
     kcat_produce(broker.bootstrap(), halves[1]);
     REQUIRE_MESSAGE(wait_verified(broker.bootstrap(), 120s, report), report);
 
-    // Every chunk record: "~dedupe/<to>/<newest ms> <value size, -1 for a tombstone>". a's chunks carry today's
-    // times, b's the times 200 h ahead.
-    struct chunks {
-        std::set<std::string> a, b, tombstoned;
-    };
-    auto const read_chunks = [&] {
-        std::istringstream lines{run_capture("kcat -b " + broker.bootstrap() +
-                                             " -C -t salonq.snapshots -e -q -X isolation.level=read_committed"
-                                             " -Z -f '%k %S\\n' | grep '^~dedupe/'")};
-        auto const now_ms =
-            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-                .count();
-        chunks c;
-        for (std::string key, size; lines >> key >> size;) {
-            if (size == "-1") {
-                c.tombstoned.insert(key);
-            } else if (std::stoll(key.substr(key.rfind('/') + 1)) < now_ms + 100LL * 3600 * 1000) {
-                c.a.insert(key);
-            } else {
-                c.b.insert(key);
-            }
-        }
-        return c;
-    };
     // The idle rounds by age come within a second or two; on a loaded machine later: wait for them (30 s at most).
-    auto c = read_chunks();
+    auto c = read_chunks(broker.bootstrap());
     for (auto const until = std::chrono::steady_clock::now() + 30s;
-         (c.tombstoned != c.a || c.b.empty()) && std::chrono::steady_clock::now() < until; c = read_chunks()) {
+         (c.tombstoned != c.a || c.b.empty()) && std::chrono::steady_clock::now() < until;
+         c = read_chunks(broker.bootstrap())) {
         std::this_thread::sleep_for(500ms);
     }
     b->kill(SIGTERM);
     REQUIRE(b->wait() == 0);
-    c = read_chunks();                                                    // with whatever b wrote as it stopped
+    c = read_chunks(broker.bootstrap());                                  // with whatever b wrote as it stopped
     CHECK(worker_stat(dir / "b.log", "commandIds_restored") == 0);        // skipped unparsed, by their keys
     CHECK(worker_stat(dir / "b.log", "events_read_for_commandIds") == 0); // nothing of the window is uncovered
     MESSAGE("a wrote " << c.a.size() << " dedupe chunks, b " << c.b.size() << "; b's rounds wrote "
@@ -159,7 +179,21 @@ TEST_CASE("kafka snapshots: dedupe chunks past the retention are skipped at rest
     CHECK_FALSE(c.b.empty());
     // All of a's, none of b's. (Aborted rounds are not read: their chunks are in no restore.)
     CHECK_MESSAGE(c.tombstoned == c.a, run_capture("grep -h 'round\\|partition' '" + (dir / "a.log") + "' '" +
-                                                   (dir / "b.log") + "' | grep -v '^%'"));
+                                                   (dir / "b.log") + "' | grep -v '^%' || true"));
+}
+
+} // namespace
+
+TEST_CASE("kafka snapshots: dedupe chunks past the retention are skipped at restore and tombstoned by a round") {
+    expire_a_s_chunks({}, false);
+}
+
+// A round right after a's first batches, before its first state checkpoint, holds only dedupe chunks: RocksDB has
+// no salon state yet. b's restore then finds no salon to restore and folds from the start, and it must still learn
+// the chunk keys to tombstone them. (Found in CI: a's first batch held all of the first half, the checkpoint came
+// after the round, and b tombstoned none of a's chunks.)
+TEST_CASE("kafka snapshots: the chunks of a round that holds no salon yet are tombstoned too") {
+    expire_a_s_chunks({"--state-checkpoint-ms", "3600000"}, true);
 }
 
 TEST_CASE("kafka snapshots: a round that cannot produce its snapshots is logged and counted, and the worker goes on") {

@@ -131,12 +131,17 @@ inline std::vector<std::string> split_commands(temp_dir const& dir, std::size_t 
 }
 
 // An engine worker (`salonq serve`) named `name`, with its data dir under the broker's temp dir and its output
-// (stdout and stderr) in `log` (default <name>.log).
+// (stdout and stderr) in `log` (default <name>.log); `extra` options of serve, `global` ones of salonq.
 inline std::unique_ptr<child_process> start_worker(kafka_broker const& broker, std::string const& name,
                                                    std::vector<std::string> const& extra = {},
-                                                   std::string const& log = "") {
-    std::vector<std::string> argv{salonq_binary(), "--data",           broker.dir() / name, "serve",
-                                  "--brokers",     broker.bootstrap(), "--instance",        name};
+                                                   std::string const& log = "",
+                                                   std::vector<std::string> const& global = {}) {
+    std::vector<std::string> argv{salonq_binary(), "--data", broker.dir() / name};
+    argv.insert(argv.end(), global.begin(), global.end());
+    for (auto const& arg :
+         {std::string{"serve"}, std::string{"--brokers"}, broker.bootstrap(), std::string{"--instance"}, name}) {
+        argv.push_back(arg);
+    }
     argv.insert(argv.end(), extra.begin(), extra.end());
     return std::make_unique<child_process>(argv, log.empty() ? broker.dir() / (name + ".log") : log, true);
 }

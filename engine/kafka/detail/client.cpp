@@ -121,17 +121,33 @@ bool leave_group(handle_ptr& consumer, bool ever_assigned, std::chrono::seconds 
     return true;
 }
 
-} // namespace detail
+std::expected<bool, error> settled_end::done(rd_kafka_message_t const* m) {
+    if (m != nullptr && (m->offset >= bound_ || settled(m->offset))) {
+        short_since_.reset();
+        return true;
+    }
+    if (!short_since_) {
+        return false; // nothing yet, and no end found short: the partition's end comes as a message
+    }
+    if (stopping_ != nullptr && stopping_->load()) {
+        return std::unexpected(error{errc::retryable, "the worker is stopping"});
+    }
+    if (std::chrono::steady_clock::now() - *short_since_ >= limit) {
+        return std::unexpected(
+            error{errc::retryable, fmt::format("{}[{}]: a transaction has held the stable end at {} below the high "
+                                               "watermark {} for {} s",
+                                               topic_, partition_, end_, high_, limit.count())});
+    }
+    return false;
+}
 
-namespace detail {
-
-std::expected<bool, error> settled_end::reached(std::int64_t offset) {
+// Whether the end at `offset` is the high watermark of the fetch that brought it (no fetch: nothing is known past
+// it); if not, the wait for it starts.
+bool settled_end::settled(std::int64_t offset) {
     std::int64_t low = 0;
     std::int64_t high = 0;
-    // The watermarks of the fetch that brought this end (no fetch: nothing is known past it).
     if (rd_kafka_get_watermark_offsets(reader_, topic_, partition_, &low, &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
         high <= offset) {
-        short_since_.reset();
         return true;
     }
     end_ = offset;
@@ -139,20 +155,7 @@ std::expected<bool, error> settled_end::reached(std::int64_t offset) {
     if (!short_since_) {
         short_since_ = std::chrono::steady_clock::now();
     }
-    if (auto waited = idle(); !waited) {
-        return std::unexpected(waited.error());
-    }
     return false;
-}
-
-std::expected<void, error> settled_end::idle() const {
-    if (short_since_ && std::chrono::steady_clock::now() - *short_since_ >= limit) {
-        return std::unexpected(
-            error{errc::retryable, fmt::format("{}[{}]: a transaction has held the stable end at {} below the high "
-                                               "watermark {} for {} s",
-                                               topic_, partition_, end_, high_, limit.count())});
-    }
-    return {};
 }
 
 } // namespace detail

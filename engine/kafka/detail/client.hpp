@@ -5,7 +5,9 @@
 #include "engine/kafka/detail/handles.hpp"
 #include "engine/kafka/settings.hpp"
 
+#include <atomic>
 #include <chrono>
+#include <climits>
 #include <cstdint>
 #include <expected>
 #include <map>
@@ -60,19 +62,25 @@ class settled_end {
 public:
     static constexpr std::chrono::seconds limit{30};
 
-    settled_end(rd_kafka_t* reader, char const* topic, std::int32_t partition)
-        : reader_(reader), topic_(topic), partition_(partition) {}
+    // A read of partition `partition` of `topic` by `reader` that ends at `bound` (exclusive) if it gets there first.
+    // `stopping` (may be null) ends a wait at once.
+    settled_end(rd_kafka_t* reader, char const* topic, std::int32_t partition, std::atomic<bool> const* stopping,
+                std::int64_t bound = INT64_MAX)
+        : reader_(reader), topic_(topic), partition_(partition), stopping_(stopping), bound_(bound) {}
 
-    // At an end-of-partition message for `offset`: true when the read is done, false to read on; errc::retryable
-    // once the end has stayed short of the high watermark longer than `limit`.
-    [[nodiscard]] std::expected<bool, error> reached(std::int64_t offset);
-    // After a poll that brought nothing: the same error once the end has stayed short too long.
-    [[nodiscard]] std::expected<void, error> idle() const;
+    // After a poll that brought nothing (`m` null) or the partition's end: true when the read is done (a settled end,
+    // or one at or past the bound), false to poll again; errc::retryable once the end has stayed short of the high
+    // watermark for `limit`, or when the worker stops meanwhile.
+    [[nodiscard]] std::expected<bool, error> done(rd_kafka_message_t const* m);
 
 private:
+    [[nodiscard]] bool settled(std::int64_t offset);
+
     rd_kafka_t* reader_;
     char const* topic_;
     std::int32_t partition_;
+    std::atomic<bool> const* stopping_;
+    std::int64_t bound_;
     std::int64_t end_ = -1, high_ = -1;                                // as last found short
     std::optional<std::chrono::steady_clock::time_point> short_since_; // set while the end is short
 };

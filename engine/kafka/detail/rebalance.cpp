@@ -58,7 +58,8 @@ void worker::impl::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafk
         auto const assigned_at = steady::now();
         self->wait_for_stable_offsets(rk, parts);
         for (int i = 0; i < parts->cnt; ++i) {
-            if (auto ok = self->take_over(parts->elems[i].partition); !ok) {
+            // A take-over cut short by a stop is no failure: the partition is not owned, nothing is decided for it.
+            if (auto ok = self->take_over(parts->elems[i].partition); !ok && !self->stopping.load()) {
                 self->ownership.fail(ok.error());
             }
         }
@@ -95,7 +96,7 @@ void worker::impl::wait_for_stable_offsets(rd_kafka_t* rk, rd_kafka_topic_partit
 }
 
 std::expected<void, error> worker::impl::take_over(std::int32_t p) {
-    kd::recovery_context const context{options, *db, states, stats, partitions, trace};
+    kd::recovery_context const context{options, *db, states, stats, partitions, trace, &stopping};
     if (trace) {
         log.info("taking partition {} over", p);
     }

@@ -192,17 +192,22 @@ error deleted_by_retention(std::int32_t p, std::int64_t from, std::int64_t first
         return std::unexpected(latest.error());
     }
     restored out;
+    auto wb = c.db.make_batch();
+    // The chunk keys, to tombstone once expired, also when the round holds no salon (a round written before the
+    // worker's first checkpoint has only its chunks: the fold then starts at 0 and reads every commandId itself).
+    out.chunks = std::move(latest->chunk_keys);
+    wb.put(store::family::meta, chunk_keys_key(p), encode_chunk_refs(out.chunks));
     if (latest->salons.empty()) {
+        if (auto written = c.db.write(wb, false); !written) {
+            return std::unexpected(error{errc::local_store, written.error().message});
+        }
         return out;
     }
-    auto wb = c.db.make_batch();
     out.from = snapshots_from(*latest);
     for (auto& [salon, snap] : latest->salons) {
         wb.put(store::family::state, salon, codec::encode_state(snap.state));
         c.states.insert_or_assign(salon, std::move(snap.state));
     }
-    out.chunks = std::move(latest->chunk_keys);
-    wb.put(store::family::meta, chunk_keys_key(p), encode_chunk_refs(out.chunks));
     auto const entries = load_dedupe_entries(c.db, latest->chunks, oldest, out.from);
     if (!entries) {
         return std::unexpected(entries.error());
@@ -220,24 +225,19 @@ error deleted_by_retention(std::int32_t p, std::int64_t from, std::int64_t first
 // first, and hands each outcome to `on`; returns the offset after the last message read (`from` if none).
 template <typename On>
 [[nodiscard]] std::expected<std::int64_t, error> read_events(handle_ptr const& reader, std::int32_t p,
-                                                             std::int64_t from, std::int64_t to, On on) {
+                                                             std::int64_t from, std::int64_t to,
+                                                             std::atomic<bool> const* stopping, On on) {
     partition_list_ptr list{rd_kafka_topic_partition_list_new(1)};
     rd_kafka_topic_partition_list_add(list.get(), lk::events_topic, p)->offset = from;
     if (auto err = rd_kafka_assign(reader.get(), list.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return std::unexpected(error{errc::retryable, fmt::format("recovery assign: {}", rd_kafka_err2str(err))});
     }
     auto next = from;
-    settled_end end{reader.get(), lk::events_topic, p};
+    settled_end end{reader.get(), lk::events_topic, p, stopping, to};
     while (next < to) {
         message_ptr m{rd_kafka_consumer_poll(reader.get(), 1000)};
-        if (!m) { // nothing yet: the partition end is signalled by an EOF message
-            if (auto waited = end.idle(); !waited) {
-                return std::unexpected(waited.error());
-            }
-            continue;
-        }
-        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            auto done = end.reached(m->offset);
+        if (!m || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) { // the partition's end comes as an EOF message
+            auto done = end.done(m.get());
             if (!done) {
                 return std::unexpected(done.error());
             }
@@ -335,7 +335,7 @@ private:
         auto const oldest = c_.options.clock() - c_.options.dedupe_retention;
         std::optional<std::expected<partition_snapshots, error>> latest; // read only without a usable local state
         if (local && !foldable(*local, first_)) {
-            latest = read_latest_snapshots(c_.options.kafka, c_.options.group, p_, oldest);
+            latest = read_latest_snapshots(c_.options.kafka, c_.options.group, p_, oldest, c_.stopping);
             if (auto given_up = give_up_stale(*local, *latest); !given_up) {
                 return given_up;
             }
@@ -350,7 +350,7 @@ private:
             out_.chunks = std::move(*known);
         } else if (c_.options.restore_from_snapshots) {
             if (!latest) {
-                latest = read_latest_snapshots(c_.options.kafka, c_.options.group, p_, oldest);
+                latest = read_latest_snapshots(c_.options.kafka, c_.options.group, p_, oldest, c_.stopping);
             }
             if (auto restored = restore(oldest, std::move(*latest)); !restored) {
                 return restored;
@@ -430,7 +430,7 @@ private:
     // The events before the snapshot round that no dedupe chunk covers: only their commandIds are needed.
     [[nodiscard]] std::expected<void, error> read_gaps() {
         for (auto const& [a, b] : gaps_) {
-            auto read = read_events(reader_, p_, a, b, [&](std::int64_t offset, log_entry const& entry) {
+            auto read = read_events(reader_, p_, a, b, c_.stopping, [&](std::int64_t offset, log_entry const& entry) {
                 remember(offset, entry);
                 c_.stats.dedupe_events_read.fetch_add(1, std::memory_order_relaxed);
                 return std::expected<void, error>{};
@@ -444,7 +444,7 @@ private:
 
     // Folds every committed event from `from` on into the state cache; the offset after the last one.
     [[nodiscard]] std::expected<std::int64_t, error> fold_from(std::int64_t from) {
-        return read_events(reader_, p_, from, INT64_MAX,
+        return read_events(reader_, p_, from, INT64_MAX, c_.stopping,
                            [&](std::int64_t offset, log_entry const& entry) -> std::expected<void, error> {
                                remember(offset, entry);
                                auto const* e = std::get_if<event>(&entry);

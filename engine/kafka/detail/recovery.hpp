@@ -7,6 +7,7 @@
 #include "engine/kafka/detail/snapshot.hpp"
 #include "engine/kafka/worker.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <expected>
 #include <string>
@@ -30,6 +31,7 @@ struct recovery_context {
     worker_stats& stats;
     std::int32_t partitions = 0; // of salonq.commands and salonq.events
     bool trace = false;
+    std::atomic<bool> const* stopping = nullptr; // set: a take-over waiting for an open transaction gives up
 };
 
 struct recovered_partition {
@@ -38,10 +40,10 @@ struct recovered_partition {
 };
 
 // Loads partition p's states from RocksDB (or, without local state, from the latest snapshot round), folds the
-// events after them up to the last stable offset (read_committed), and records the dedupe entries they carry.
-// Folding is idempotent by seq: a state already ahead of an event (a snapshot newer than the smallest offset a
-// restore starts from) skips it. A restore from snapshots also takes the commandIds of the retention window before the
-// round from the dedupe chunks, and reads back, for their commandIds only, the events no chunk covers.
+// events after them up to the partition's settled end (read_committed; see settled_end), and records the dedupe entries
+// they carry. Folding is idempotent by seq: a state already ahead of an event (a snapshot newer than the smallest
+// offset a restore starts from) skips it. A restore from snapshots also takes the commandIds of the retention window
+// before the round from the dedupe chunks, and reads back, for their commandIds only, the events no chunk covers.
 [[nodiscard]] std::expected<recovered_partition, error> recover_partition(recovery_context const& c, std::int32_t p);
 
 } // namespace salonq::engine::kafka::detail

@@ -167,7 +167,8 @@ namespace {
 } // namespace
 
 std::expected<partition_snapshots, error> read_latest_snapshots(lk::settings const& kafka, std::string const& group,
-                                                                std::int32_t p, instant oldest) {
+                                                                std::int32_t p, instant oldest,
+                                                                std::atomic<bool> const* stopping) {
     auto reader = lk::make_client(kafka, RD_KAFKA_CONSUMER, recovery_reader_properties(group));
     if (!reader) {
         // The worker's own clients were built from the same settings: a client that fails now (threads, files)
@@ -185,17 +186,12 @@ std::expected<partition_snapshots, error> read_latest_snapshots(lk::settings con
     std::map<std::string, dedupe_chunk> chunks;    // by key
     std::map<std::string, instant> keys;           // every chunk not removed, expired or not
     std::map<std::string, std::string> raw_salons; // the latest snapshot record of each salon, decoded at the end
-    settled_end end{reader->get(), lk::snapshots_topic, p}; // a round whose marker is not here yet is waited for
+    settled_end end{reader->get(), lk::snapshots_topic, p,
+                    stopping}; // a round whose marker is not in yet is waited for
     for (;;) {
         message_ptr m{rd_kafka_consumer_poll(reader->get(), 1000)};
-        if (!m) {
-            if (auto waited = end.idle(); !waited) {
-                return std::unexpected(waited.error());
-            }
-            continue;
-        }
-        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            auto done = end.reached(m->offset);
+        if (!m || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            auto done = end.done(m.get());
             if (!done) {
                 return std::unexpected(done.error());
             }

@@ -8,6 +8,7 @@
 #include "engine/kafka/settings.hpp"
 #include "engine/runtime/outcome.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <expected>
 #include <map>
@@ -58,14 +59,17 @@ struct chunk_ref {
 
 // What a partition of salonq.snapshots holds (read_committed): the latest snapshot of every salon, the dedupe
 // chunks not yet removed by a tombstone whose newest entry is at or after `oldest` (by `to`), and the keys of all
-// chunks not yet removed (expired ones included, to be tombstoned).
+// chunks not yet removed (expired ones included, to be tombstoned). Read to the partition's settled end (a round
+// whose commit marker is not in yet is waited for; `stopping` as in settled_end).
 struct partition_snapshots {
     std::map<std::string, salon_snapshot> salons;
     std::vector<dedupe_chunk> chunks;
     std::vector<chunk_ref> chunk_keys;
 };
-[[nodiscard]] std::expected<partition_snapshots, error>
-read_latest_snapshots(kafka::settings const& kafka, std::string const& group, std::int32_t p, instant oldest);
+[[nodiscard]] std::expected<partition_snapshots, error> read_latest_snapshots(kafka::settings const& kafka,
+                                                                              std::string const& group, std::int32_t p,
+                                                                              instant oldest,
+                                                                              std::atomic<bool> const* stopping);
 
 // The offset ranges of [from, to) that no chunk covers, in order.
 [[nodiscard]] std::vector<std::pair<std::int64_t, std::int64_t>> uncovered(std::int64_t from, std::int64_t to,
