@@ -5,9 +5,8 @@
 // outcome of a command in a transaction that commits while the new owner takes the partition over. The new owner
 // waits for it, folds it, and appends nothing for the command when it comes.
 
-#include "engine/kafka/detail/client.hpp"
-#include "engine/kafka/kafka.hpp"
 #include "test/support/broker.hpp"
+#include "test/support/txn_producer.hpp"
 
 #include <doctest/doctest.h>
 
@@ -24,37 +23,6 @@ namespace {
 
 using namespace salonq::test;
 using namespace std::chrono_literals;
-namespace ek = salonq::engine::kafka;
-
-// An outcome written as a worker writes it: in a transaction on salonq.events, left open until commit().
-class open_transaction {
-public:
-    open_transaction(std::string const& bootstrap, std::string const& salon, std::string const& outcome) {
-        ek::settings s;
-        s.brokers = bootstrap;
-        // Open for as long as the test may need before commit() (the broker aborts it after this).
-        auto p = ek::make_client(s, RD_KAFKA_PRODUCER,
-                                 {{"transactional.id", "late-worker"}, {"transaction.timeout.ms", "300000"}});
-        REQUIRE_MESSAGE(p, (p ? "" : p.error().message));
-        handle_ = std::move(*p);
-        check(rd_kafka_init_transactions(handle_.get(), 30'000));
-        check(rd_kafka_begin_transaction(handle_.get()));
-        REQUIRE(rd_kafka_producev(handle_.get(), RD_KAFKA_V_TOPIC(ek::events_topic), RD_KAFKA_V_PARTITION(0),
-                                  RD_KAFKA_V_KEY(salon.data(), salon.size()),
-                                  RD_KAFKA_V_VALUE(const_cast<char*>(outcome.data()), outcome.size()),
-                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                  RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR);
-        REQUIRE(rd_kafka_flush(handle_.get(), 10'000) == RD_KAFKA_RESP_ERR_NO_ERROR);
-    }
-    void commit() { check(rd_kafka_commit_transaction(handle_.get(), 30'000)); }
-
-private:
-    static void check(rd_kafka_error_t* raw) {
-        ek::detail::error_ptr e{raw};
-        REQUIRE_MESSAGE(!e, (e ? rd_kafka_error_string(e.get()) : ""));
-    }
-    ek::detail::handle_ptr handle_;
-};
 
 // Whether `file` has a line with `text` by `limit`.
 bool wait_for_line(std::string const& file, std::string const& text, std::chrono::seconds limit) {
@@ -77,7 +45,7 @@ struct late_outcome {
     kafka_broker broker;
     temp_dir const& dir = broker.dir();
     std::string salon, command;
-    std::optional<open_transaction> late;
+    std::optional<txn_producer> late; // an outcome written as a worker writes it, left open
     std::unique_ptr<child_process> b;
 
     late_outcome() {
@@ -94,11 +62,15 @@ struct late_outcome {
         auto const now = run_capture("date -u +%Y-%m-%dT%H:%M:%S.000Z | tr -d '\\n'"); // within the dedupe window
         command = R"({"type":"cancel","v":1,"commandId":"late-1","salonId":")" + salon +
                   R"(","actor":{"kind":"terminal","id":"pos-1"},"payload":{"ticketId":9999,"reason":"left"}})";
-        late.emplace(broker.bootstrap(), salon,
-                     R"({"type":"command_rejected","v":1,"salonId":")" + salon +
-                         R"(","atSeq":1,"commandId":"late-1","actor":{"kind":"terminal","id":"pos-1"},"at":")" + now +
-                         R"(","commandType":"cancel",)"
-                         R"("payload":{"code":"ticket_not_found","message":"there is no ticket 9999"}})");
+        // Open for as long as the test may need before commit() (the broker aborts it after this).
+        late.emplace(broker.bootstrap(), "late-worker", 300'000);
+        late->begin();
+        late->send(0,
+                   R"({"type":"command_rejected","v":1,"salonId":")" + salon +
+                       R"(","atSeq":1,"commandId":"late-1","actor":{"kind":"terminal","id":"pos-1"},"at":")" + now +
+                       R"(","commandType":"cancel",)"
+                       R"("payload":{"code":"ticket_not_found","message":"there is no ticket 9999"}})",
+                   salon);
 
         REQUIRE(::setenv("SALONQ_TRACE_TXN", "1", 1) == 0); // b logs the start and the end of its take-over
         b = start_worker(broker, "b");

@@ -8,6 +8,7 @@
 #include "engine/kafka/detail/client.hpp"
 #include "engine/kafka/topic_log_reader.hpp"
 #include "test/support/broker.hpp"
+#include "test/support/txn_producer.hpp"
 
 #include <doctest/doctest.h>
 
@@ -30,50 +31,6 @@ ek::settings settings_of(std::string const& bootstrap) {
     return s;
 }
 
-// A transactional producer of salonq.events, librdkafka's own (the test makes markers and aborted records).
-class txn_producer {
-public:
-    explicit txn_producer(std::string const& bootstrap) {
-        auto p = ek::make_client(settings_of(bootstrap), RD_KAFKA_PRODUCER,
-                                 {{"transactional.id", "reader-test"}, {"enable.idempotence", "true"}});
-        REQUIRE_MESSAGE(p, (p ? "" : p.error().message));
-        handle_ = std::move(*p);
-        check(rd_kafka_init_transactions(handle_.get(), 30'000));
-    }
-    void begin() { check(rd_kafka_begin_transaction(handle_.get())); }
-    void send(std::int32_t p, std::string const& value) {
-        std::string const key = "s1";
-        REQUIRE(rd_kafka_producev(handle_.get(), RD_KAFKA_V_TOPIC(ek::events_topic), RD_KAFKA_V_PARTITION(p),
-                                  RD_KAFKA_V_KEY(key.data(), key.size()),
-                                  RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                  RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR);
-        REQUIRE(rd_kafka_flush(handle_.get(), 10'000) == RD_KAFKA_RESP_ERR_NO_ERROR);
-    }
-    void commit() { check(rd_kafka_commit_transaction(handle_.get(), 30'000)); }
-    // What a retention that has run does: p's records before `before` deleted (the DeleteRecords API).
-    void delete_before(std::int32_t p, std::int64_t before) {
-        ek::detail::partition_list_ptr list{rd_kafka_topic_partition_list_new(1)};
-        rd_kafka_topic_partition_list_add(list.get(), ek::events_topic, p)->offset = before;
-        auto* records = rd_kafka_DeleteRecords_new(list.get());
-        ek::detail::queue_ptr queue{rd_kafka_queue_new(handle_.get())};
-        rd_kafka_DeleteRecords(handle_.get(), &records, 1, nullptr, queue.get());
-        rd_kafka_DeleteRecords_destroy(records);
-        ek::detail::event_ptr ev{rd_kafka_queue_poll(queue.get(), 30'000)};
-        REQUIRE(ev);
-        REQUIRE_MESSAGE(rd_kafka_event_error(ev.get()) == RD_KAFKA_RESP_ERR_NO_ERROR,
-                        rd_kafka_event_error_string(ev.get()));
-    }
-    void abort() { check(rd_kafka_abort_transaction(handle_.get(), 30'000)); }
-
-private:
-    static void check(rd_kafka_error_t* raw) {
-        ek::detail::error_ptr e{raw};
-        REQUIRE_MESSAGE(!e, (e ? rd_kafka_error_string(e.get()) : ""));
-    }
-    ek::detail::handle_ptr handle_;
-};
-
 std::vector<std::int64_t> offsets_of(std::vector<salonq::engine::log::record> const& records) {
     std::vector<std::int64_t> out;
     out.reserve(records.size());
@@ -91,7 +48,7 @@ TEST_CASE("topic log reader: committed records with their gaps, the stable end, 
           "transactions") {
     kafka_broker broker;
     create_topics(broker.bootstrap(), 3);
-    txn_producer producer{broker.bootstrap()};
+    txn_producer producer{broker.bootstrap(), "reader-test"};
     // Partition 0: [0,1,2] committed (marker 3), [4,5] aborted (marker 6), [7,8] committed (marker 9).
     producer.begin();
     for (auto const* v : {"a0", "a1", "a2"}) {
