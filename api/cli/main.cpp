@@ -95,7 +95,8 @@ void add_global_options(CLI::App& app, options& o) {
     app.add_option("--durability", o.so.durability, "sync: acknowledge after fsync; relaxed: after the OS write")
         ->check(CLI::IsMember({"sync", "relaxed"}));
     app.add_option("--state-checkpoint-ms", o.so.state_checkpoint_ms,
-                   "How often the engine writes the salon states it changed (the log is written with every batch)")
+                   "How often the engine writes the salon states it changed (the log is written with every batch); in "
+                   "Kafka mode keep the default: a snapshot round follows the checkpoints")
         ->check(CLI::Range(std::int64_t{1}, std::int64_t{3'600'000}));
 
     app.add_option("--log-level", o.log_level, "Least level logged: debug, info, warn, error")

@@ -126,11 +126,11 @@ std::expected<bool, error> settled_end::done(rd_kafka_message_t const* m) {
         short_since_.reset();
         return true;
     }
-    if (!short_since_) {
-        return false; // nothing yet, and no end found short: the partition's end comes as a message
-    }
     if (stopping_ != nullptr && stopping_->load()) {
         return std::unexpected(error{errc::retryable, "the worker is stopping"});
+    }
+    if (!short_since_) {
+        return false; // nothing yet, and no end found short: the partition's end comes as a message
     }
     if (std::chrono::steady_clock::now() - *short_since_ >= limit) {
         return std::unexpected(

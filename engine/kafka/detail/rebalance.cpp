@@ -57,8 +57,9 @@ void worker::impl::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafk
         self->ownership.assigned();
         auto const assigned_at = steady::now();
         self->wait_for_stable_offsets(rk, parts);
-        for (int i = 0; i < parts->cnt; ++i) {
-            // A take-over cut short by a stop is no failure: the partition is not owned, nothing is decided for it.
+        // A take-over cut short by a stop is no failure: the partition is not owned, nothing is decided for it, and
+        // the partitions after it are not taken over.
+        for (int i = 0; i < parts->cnt && !self->stopping.load(); ++i) {
             if (auto ok = self->take_over(parts->elems[i].partition); !ok && !self->stopping.load()) {
                 self->ownership.fail(ok.error());
             }
