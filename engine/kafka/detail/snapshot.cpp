@@ -186,8 +186,8 @@ std::expected<partition_snapshots, error> read_latest_snapshots(lk::settings con
     std::map<std::string, dedupe_chunk> chunks;    // by key
     std::map<std::string, instant> keys;           // every chunk not removed, expired or not
     std::map<std::string, std::string> raw_salons; // the latest snapshot record of each salon, decoded at the end
-    settled_end end{reader->get(), lk::snapshots_topic, p,
-                    stopping}; // a round whose marker is not in yet is waited for
+    // A round whose commit marker is not in yet is waited for.
+    settled_end end{reader->get(), lk::snapshots_topic, p, stopping};
     for (;;) {
         message_ptr m{rd_kafka_consumer_poll(reader->get(), 1000)};
         if (!m || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
