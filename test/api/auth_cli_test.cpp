@@ -16,6 +16,9 @@
 #include <string>
 #include <vector>
 
+// In its own namespace: the program is a unity build, and its files' file-local names must not meet.
+namespace auth_cli_test {
+
 namespace {
 
 namespace auth = salonq::api::auth;
@@ -175,3 +178,5 @@ TEST_CASE("cli: a newcomer's mistakes are named, with nothing on stdout") {
         CHECK_MESSAGE(has(r.err, message), r.err);
     }
 }
+
+} // namespace auth_cli_test

@@ -20,6 +20,9 @@
 #include <utility>
 #include <vector>
 
+// In its own namespace: the program is a unity build, and its files' file-local names must not meet.
+namespace cli_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -250,3 +253,5 @@ TEST_CASE("cli: projections rebuild --brokers refuses an embedded engine's data 
     CHECK_FALSE(std::filesystem::exists(dir / "data/stats.1"));
     CHECK(rebuild(dir, "stats").code == 0); // without --brokers it goes on
 }
+
+} // namespace cli_test

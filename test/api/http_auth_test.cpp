@@ -14,6 +14,9 @@
 #include <thread>
 #include <vector>
 
+// In its own namespace: the program is a unity build, and its files' file-local names must not meet.
+namespace http_auth_test {
+
 namespace {
 
 using salonq::api::auth::role;
@@ -199,3 +202,5 @@ TEST_CASE("http auth: many managers starting priority tickets at once cannot pas
     CHECK(accepted.load() == 2);
     CHECK(limit_reached.load() == 6);
 }
+
+} // namespace http_auth_test

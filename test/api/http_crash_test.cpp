@@ -16,6 +16,9 @@
 #include <thread>
 #include <vector>
 
+// In its own namespace: the program is a unity build, and its files' file-local names must not meet.
+namespace http_crash_test {
+
 namespace {
 
 using salonq::test::http_client;
@@ -128,3 +131,5 @@ TEST_CASE("http crash: SIGTERM answers the request in flight, then exits 0") {
     CHECK(serve.wait() == 0);
     CHECK(idle.closed_by_server());
 }
+
+} // namespace http_crash_test

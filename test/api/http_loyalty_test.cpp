@@ -12,6 +12,9 @@
 #include <string>
 #include <thread>
 
+// In its own namespace: the program is a unity build, and its files' file-local names must not meet.
+namespace http_loyalty_test {
+
 namespace {
 
 using salonq::test::int_at;
@@ -138,3 +141,5 @@ TEST_CASE("http loyalty: points per salon, what each token may see, 404 that rev
     CHECK(text_at(second.body, "/entries/0/salonId") == "s1");
     CHECK(text_at(second.body, "/nextAfter") == "<none>");
 }
+
+} // namespace http_loyalty_test

@@ -20,6 +20,9 @@
 #include <string_view>
 #include <thread>
 
+// In its own namespace: the program is a unity build, and its files' file-local names must not meet.
+namespace http_notify_crash_test {
+
 namespace {
 
 using salonq::test::child_process;
@@ -161,3 +164,5 @@ TEST_CASE("notifications survive kill -9: every expected id arrives, repeats onl
         CHECK(text.find(secret) == std::string::npos);
     }
 }
+
+} // namespace http_notify_crash_test

@@ -17,6 +17,9 @@
 #include <string>
 #include <thread>
 
+// In its own namespace: the program is a unity build, and its files' file-local names must not meet.
+namespace http_notify_test {
+
 namespace {
 
 using salonq::test::int_at;
@@ -308,3 +311,5 @@ TEST_CASE("notifications over HTTP: a token of another salon, or a role without 
     CHECK(manager.request(bhttp::verb::put, std::string{settings_path}, s.settings()).status == 200);
     CHECK(http_client{s.server.port()}.get(std::string{settings_path}).status == 401);
 }
+
+} // namespace http_notify_test

@@ -14,6 +14,9 @@
 #include <algorithm>
 #include <string>
 
+// In its own namespace: the program is a unity build, and its files' file-local names must not meet.
+namespace http_pages_test {
+
 namespace {
 
 using salonq::api::auth::role;
@@ -124,3 +127,5 @@ TEST_CASE("http pages: the page routes are served but are not the API's contract
         CHECK(has(served, r.pattern));
     }
 }
+
+} // namespace http_pages_test

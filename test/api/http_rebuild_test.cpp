@@ -21,6 +21,9 @@
 #include <thread>
 #include <vector>
 
+// In its own namespace: the program is a unity build, and its files' file-local names must not meet.
+namespace http_rebuild_test {
+
 namespace {
 
 using salonq::api::auth::role;
@@ -222,3 +225,5 @@ TEST_CASE("http admin: stats and loyalty rebuilt while walk-ins and completions 
     CHECK(again.status == 404);
     CHECK(text_at(again.body, "/error/message") == "no projection named 'nope' (one of views, stats, loyalty)");
 }
+
+} // namespace http_rebuild_test

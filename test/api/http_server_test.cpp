@@ -16,6 +16,9 @@
 #include <string>
 #include <thread>
 
+// In its own namespace: the program is a unity build, and its files' file-local names must not meet.
+namespace http_server_test {
+
 namespace {
 
 using salonq::test::http_answer;
@@ -494,3 +497,5 @@ TEST_CASE("http: request ids are unique across requests and threads: r- and 32 h
     other.join();
     CHECK(ids.size() == 200);
 }
+
+} // namespace http_server_test

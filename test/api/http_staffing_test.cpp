@@ -18,6 +18,9 @@
 #include <string>
 #include <thread>
 
+// In its own namespace: the program is a unity build, and its files' file-local names must not meet.
+namespace http_staffing_test {
+
 namespace {
 
 using salonq::test::int_at;
@@ -131,3 +134,5 @@ TEST_CASE("http staffing: a bad query is 400 naming the parameter; an unknown sa
           403);
     CHECK(http_client{server.port(), ""}.get("/v1/salons/s1/staffing").status == 401);
 }
+
+} // namespace http_staffing_test

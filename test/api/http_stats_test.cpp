@@ -16,6 +16,9 @@
 #include <string>
 #include <thread>
 
+// In its own namespace: the program is a unity build, and its files' file-local names must not meet.
+namespace http_stats_test {
+
 namespace {
 
 using salonq::test::int_at;
@@ -111,3 +114,5 @@ TEST_CASE("http stats: a bad query is 400 naming the field; an unknown salon 404
               .status == 403);
     CHECK(http_client{server.port(), ""}.get("/v1/salons/s1/stats?day=2026-11-01").status == 401);
 }
+
+} // namespace http_stats_test

@@ -17,6 +17,9 @@
 #include <string>
 #include <thread>
 
+// In its own namespace: the program is a unity build, and its files' file-local names must not meet.
+namespace http_views_test {
+
 namespace {
 
 using salonq::test::int_at;
@@ -359,3 +362,5 @@ TEST_CASE("http admin: the queue views rebuilt while walk-ins go on; every read 
     CHECK(manager.post("/v1/admin/projections/views/rebuild", "").status == 403);
     CHECK(manager.get("/v1/admin/projections").status == 403);
 }
+
+} // namespace http_views_test

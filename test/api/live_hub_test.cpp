@@ -10,6 +10,9 @@
 #include <string>
 #include <vector>
 
+// In its own namespace: the program is a unity build, and its files' file-local names must not meet.
+namespace live_hub_test {
+
 namespace {
 
 using namespace salonq::api::http;
@@ -116,3 +119,5 @@ TEST_CASE("live hub: a change published while the first load of a salon is under
     REQUIRE(now);
     CHECK(now->seq == 5);
 }
+
+} // namespace live_hub_test

@@ -16,6 +16,9 @@
 #include <thread>
 #include <vector>
 
+// In its own namespace: the program is a unity build, and its files' file-local names must not meet.
+namespace loyalty_crash_test {
+
 namespace {
 
 using salonq::test::http_client;
@@ -172,3 +175,5 @@ TEST_CASE("loyalty crash: kill -9 while folding completes, restart: the ledger i
     CHECK(entries >= static_cast<std::size_t>(completed.load())); // every acknowledged complete earned (>= 1 point)
     CHECK((*store)->counts().duplicates == 0);
 }
+
+} // namespace loyalty_crash_test

@@ -5,6 +5,9 @@
 
 #include <doctest/doctest.h>
 
+// In its own namespace: the program is a unity build, and its files' file-local names must not meet.
+namespace outcome_waiters_test {
+
 namespace {
 
 using salonq::api::command_gateway;
@@ -40,3 +43,5 @@ TEST_CASE("outcome_waiters: a key's waiters are taken together; expiry hands bac
     CHECK(w.expire(now + 2s).size() == 1);
     CHECK(w.empty());
 }
+
+} // namespace outcome_waiters_test

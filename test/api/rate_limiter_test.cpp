@@ -4,6 +4,9 @@
 
 #include <doctest/doctest.h>
 
+// In its own namespace: the program is a unity build, and its files' file-local names must not meet.
+namespace rate_limiter_test {
+
 using salonq::api::http::rate_limiter;
 using namespace std::chrono_literals;
 
@@ -38,3 +41,5 @@ TEST_CASE("rate limiter: a rate of zero is off; idle keys are dropped") {
     }
     CHECK(limit.tracked_keys() == 200);
 }
+
+} // namespace rate_limiter_test

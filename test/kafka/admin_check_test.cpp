@@ -7,6 +7,9 @@
 
 #include <string>
 
+// In its own namespace: the program is a unity build, and its files' file-local names must not meet.
+namespace admin_check_test {
+
 namespace {
 
 using namespace salonq::engine::kafka;
@@ -63,3 +66,5 @@ TEST_CASE("snapshot record limit: a snapshots topic not created yet passes") {
     l.events = 2;
     CHECK(check_snapshot_record_limit(l));
 }
+
+} // namespace admin_check_test

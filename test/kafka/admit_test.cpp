@@ -11,6 +11,9 @@
 #include <optional>
 #include <string>
 
+// In its own namespace: the program is a unity build, and its files' file-local names must not meet.
+namespace admit_test {
+
 namespace {
 
 using namespace salonq::engine;
@@ -131,3 +134,5 @@ TEST_CASE("kafka admit: a command_invalid quoting a long or odd field name still
     CHECK(back->why.path.size() <= 256);
     CHECK(back->why.path.find('\x01') == std::string::npos);
 }
+
+} // namespace admit_test

@@ -9,6 +9,9 @@
 #include <chrono>
 #include <string>
 
+// In its own namespace: the program is a unity build, and its files' file-local names must not meet.
+namespace batch_pipeline_test {
+
 namespace {
 
 using namespace salonq::engine;
@@ -124,3 +127,5 @@ TEST_CASE("batch pipeline: the open batch is due by age or when full, and closes
     CHECK_FALSE(f.pipeline.due(t0 + 14ms));
     CHECK(f.pipeline.due(t0 + 15ms));
 }
+
+} // namespace batch_pipeline_test

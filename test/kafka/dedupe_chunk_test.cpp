@@ -6,6 +6,9 @@
 
 #include <doctest/doctest.h>
 
+// In its own namespace: the program is a unity build, and its files' file-local names must not meet.
+namespace dedupe_chunk_test {
+
 namespace {
 
 using namespace salonq::engine;
@@ -119,3 +122,5 @@ TEST_CASE("dedupe chunk: a restore reads back only the events no chunk covers") 
         CHECK(uncovered(r.from, r.to, r.chunks) == r.expected);
     }
 }
+
+} // namespace dedupe_chunk_test

@@ -9,6 +9,9 @@
 
 #include <string>
 
+// In its own namespace: the program is a unity build, and its files' file-local names must not meet.
+namespace ownership_test {
+
 namespace {
 
 using namespace salonq::engine::kafka;
@@ -58,3 +61,5 @@ TEST_CASE("partition ownership: what a callback leaves for the loop") {
     o.close();
     CHECK(o.closing());
 }
+
+} // namespace ownership_test

@@ -5,6 +5,9 @@
 
 #include <doctest/doctest.h>
 
+// In its own namespace: the program is a unity build, and its files' file-local names must not meet.
+namespace pending_outcomes_test {
+
 using salonq::engine::kafka::detail::pending_outcomes;
 
 TEST_CASE("pending outcomes: a batch's commands are pending from decided until stored") {
@@ -38,3 +41,5 @@ TEST_CASE("pending outcomes: an abandoned batch's commands are forgotten, a comm
     p.stored_through(2);
     CHECK_FALSE(p.contains("k1"));
 }
+
+} // namespace pending_outcomes_test

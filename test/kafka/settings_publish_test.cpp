@@ -13,6 +13,9 @@
 #include <cstdint>
 #include <optional>
 
+// In its own namespace: the program is a unity build, and its files' file-local names must not meet.
+namespace settings_publish_test {
+
 namespace {
 
 using salonq::notify::settings_reads;
@@ -78,3 +81,5 @@ TEST_CASE("delivery report: a negative offset is unknown, not an offset every re
     CHECK_FALSE(record_producer::reported_offset(-1).has_value());
     CHECK_FALSE(record_producer::reported_offset(-1001).has_value()); // RD_KAFKA_OFFSET_INVALID
 }
+
+} // namespace settings_publish_test
