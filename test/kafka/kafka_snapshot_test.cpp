@@ -223,3 +223,39 @@ TEST_CASE("kafka snapshots: a round that cannot produce its snapshots is logged 
     CHECK(worker_stat(dir / "a.log", "snapshots_written") > 0); // the other rounds
     CHECK_MESSAGE(wait_verified(broker.bootstrap(), 60s, report, "--worker-data '" + (dir / "a") + "'"), report);
 }
+
+// A round holds the states of the last checkpoint, which may lag the committed end by many events (here by the
+// whole run: one checkpoint an hour). Counting those events again after each round made every later batch due for
+// a round of its own; the count starts at the round's end, so rounds stay about one per 100 events.
+TEST_CASE("kafka snapshots: a checkpoint far behind does not make every batch a round") {
+    kafka_broker broker;
+    auto const& dir = broker.dir();
+    create_topics(broker.bootstrap(), 2);
+    auto const total = simulated_commands(dir, "--salons 10 --days 1 --seed 12");
+    auto const parts = split_commands(dir, total, 60); // one batch or more each: fed a part at a time
+    REQUIRE(::setenv("SALONQ_TRACE_TXN", "1", 1) == 0);
+    auto a = start_worker(broker, "a", {"--snapshot-every", "100"}, "", {"--state-checkpoint-ms", "3600000"});
+    REQUIRE(::unsetenv("SALONQ_TRACE_TXN") == 0);
+    for (auto const& part : parts) {
+        kcat_produce(broker.bootstrap(), part);
+        std::this_thread::sleep_for(100ms);
+    }
+    std::string report;
+    REQUIRE_MESSAGE(wait_verified(broker.bootstrap(), 120s, report), report);
+    a->kill(SIGTERM);
+    REQUIRE(a->wait() == 0);
+    auto const count = [&](std::string const& pattern) {
+        return std::stoul(run_capture("grep -c '" + pattern + "' '" + (dir / "a.log") + "' || true"));
+    };
+    auto const batches = count("txn at .* commands");
+    auto const rounds = count("snapshot round of partition");
+    auto const events = std::stoul(run_capture("kcat -b " + broker.bootstrap() +
+                                               " -C -t salonq.events -e -q -X isolation.level=read_committed | wc -l"));
+    MESSAGE(total << " commands, " << events << " events in " << batches << " batches; " << rounds
+                  << " snapshot rounds");
+    CHECK(batches >= 30); // (the first parts may share one, before the take-over ends)
+    CHECK(rounds > 0);
+    // A round is due once a partition has 100 events since its last one, and starts that partition's count again:
+    // at most one round per 100 events (the 2 for a round by age or one in flight at the stop).
+    CHECK_MESSAGE(rounds <= events / 100 + 2, run_capture("grep 'round' '" + (dir / "a.log") + "' | head -40"));
+}

@@ -190,6 +190,8 @@ void kafka_committer::adopt(std::int32_t partition, std::int64_t events_end, std
     committed_end[partition] = events_end;
     since_snapshot[partition] = 0;
     last_round[partition] = steady::now();
+    checkpoint_end_[partition] = events_end;
+    round_state_end_[partition] = events_end;
     // The first round's chunk starts here: the commandIds before it are in earlier chunks, or (between the previous
     // owner's last round and this offset) read back from the events by whoever restores from these snapshots.
     pending_chunk[partition] = dedupe_chunk{events_end, events_end, {}};
@@ -201,6 +203,8 @@ void kafka_committer::release(std::int32_t partition) {
     committed_end.erase(partition);
     since_snapshot.erase(partition);
     last_round.erase(partition);
+    checkpoint_end_.erase(partition);
+    round_state_end_.erase(partition);
     commands_committed.erase(partition);
     sweep_ends_.erase(partition);
     pending_chunk.erase(partition);
@@ -408,6 +412,11 @@ std::expected<void, error> kafka_committer::commit(kafka_batch& batch, std::uint
     }
     if (job.batch.checkpoint) {
         job.checkpoint_ends = sweep_ends_;
+        for (auto const& [p, end] : sweep_ends_) {
+            if (committed_end.contains(p)) { // still owned
+                checkpoint_end_[p] = end;
+            }
+        }
     }
     changed_.wait(lock, [&] { return to_store_.size() < 2 || store_error_.has_value(); });
     to_store_.push_back(std::move(job));

@@ -144,8 +144,13 @@ private:
     std::vector<std::int64_t> offsets_; // delivered offset of each record of the batch in hand (-1: not delivered)
     std::map<std::int32_t, std::int64_t> committed_end;   // events end offset of each owned partition
     std::map<std::int32_t, std::int64_t> sweep_ends_;     // committed_end after the last checkpoint_begin batch
-    std::map<std::int32_t, std::uint64_t> since_snapshot; // events after what the partition's last round holds
+    std::map<std::int32_t, std::uint64_t> since_snapshot; // events committed since the partition's last round
     std::map<std::int32_t, std::chrono::steady_clock::time_point> last_round; // (or the take-over)
+    // A round holds the states of the last checkpoint, which lags the committed end: each partition's events end of
+    // the last checkpoint committed, and of the states its last round (or the take-over) holds. An idle partition
+    // whose checkpoint has moved past its last round gets a round by age.
+    std::map<std::int32_t, std::int64_t> checkpoint_end_;
+    std::map<std::int32_t, std::int64_t> round_state_end_;
     std::map<std::int32_t, std::int64_t> commands_committed; // next commands offset committed, since the take-over
     std::map<std::int32_t, dedupe_chunk> pending_chunk;      // commandIds committed since the last round (or adoption)
     std::map<std::int32_t, std::vector<chunk_ref>> chunks_written; // to tombstone once past the retention

@@ -90,16 +90,22 @@ kafka_committer::plan_round(rd_kafka_consumer_group_metadata_t const* fence) {
     // A round reads every salon state of the worker (one scan), whichever partitions it is for: once one is
     // due, the partitions at least half-way to their next round come along. Evenly loaded partitions then share
     // one scan instead of one each (with 20,000 salons the scans were most of the committing thread at 25,000
-    // commands/s).
+    // commands/s). A partition is due by what a round would add: the commandIds committed since its last round
+    // (`count`, events), or the states of a checkpoint that has moved past the last round's (`gain`, in offsets:
+    // a round right after a burst holds the checkpoint before it, and the next one comes once a checkpoint holds
+    // the burst, not after every batch while the checkpoint lags).
     auto const now_steady = steady::now();
     bool due = false;
     for (auto const& [p, count] : since_snapshot) {
         if (!pending_chunk.contains(p)) {
             continue; // adopted partitions only
         }
-        auto const old_round = count > 0 && now_steady >= last_round[p] + options_.snapshot_max_age;
-        due = due || count >= options_.snapshot_every || old_round;
-        if (2 * count >= options_.snapshot_every || old_round) {
+        auto const gain =
+            static_cast<std::uint64_t>(std::max<std::int64_t>(0, checkpoint_end_[p] - round_state_end_[p]));
+        auto const adds = std::max(count, gain);
+        auto const old_round = adds > 0 && now_steady >= last_round[p] + options_.snapshot_max_age;
+        due = due || adds >= options_.snapshot_every || old_round;
+        if (2 * adds >= options_.snapshot_every || old_round) {
             r.partitions.push_back(p);
         }
     }
@@ -231,9 +237,12 @@ void kafka_committer::record_round(round_plan& r, std::map<std::int32_t, std::ve
         if (!pending_chunk.contains(p)) {
             continue; // not expected: partitions are released only when drained, and drain() waits for rounds
         }
-        // The round holds the states up to the last checkpoint: what came after is still to be in a round.
-        since_snapshot[p] = static_cast<std::uint64_t>(std::max<std::int64_t>(0, r.ends[p] - r.state_ends[p]));
+        // Counted from the round's end, not its states' (the last checkpoint's): with a checkpoint that lags by more
+        // than snapshot_every events, counting those again made every batch after a round due for the next one. The
+        // states after the checkpoint come once a checkpoint holds them (plan_round's `gain`).
+        since_snapshot[p] = 0;
         last_round[p] = steady::now();
+        round_state_end_[p] = r.state_ends[p];
         pending_chunk[p] = dedupe_chunk{r.ends[p], r.ends[p], {}};
         auto& known = chunks_written[p];
         std::erase_if(known, [&](chunk_ref const& c) {
