@@ -180,6 +180,9 @@ std::expected<void, error> kafka_committer::checkpoint(std::vector<std::pair<std
     if (auto written = db_.write(wb, false); !written) {
         return std::unexpected(error{errc::local_store, "checkpoint: " + written.error().message});
     }
+    for (auto const& [p, end] : committed_end) {
+        checkpoint_end_[p] = end;
+    }
     unflushed_ = true;
     return {};
 }
@@ -413,7 +416,7 @@ std::expected<void, error> kafka_committer::commit(kafka_batch& batch, std::uint
     if (job.batch.checkpoint) {
         job.checkpoint_ends = sweep_ends_;
         for (auto const& [p, end] : sweep_ends_) {
-            if (committed_end.contains(p)) { // still owned
+            if (pending_chunk.contains(p)) { // still owned
                 checkpoint_end_[p] = end;
             }
         }

@@ -147,8 +147,8 @@ private:
     std::map<std::int32_t, std::uint64_t> since_snapshot; // events committed since the partition's last round
     std::map<std::int32_t, std::chrono::steady_clock::time_point> last_round; // (or the take-over)
     // A round holds the states of the last checkpoint, which lags the committed end: each partition's events end of
-    // the last checkpoint committed, and of the states its last round (or the take-over) holds. An idle partition
-    // whose checkpoint has moved past its last round gets a round by age.
+    // the last checkpoint (a sweep's, or checkpoint()'s at idle, drain and stop), and of the states its last round
+    // holds (at a take-over: the take-over's end, as if a round held it).
     std::map<std::int32_t, std::int64_t> checkpoint_end_;
     std::map<std::int32_t, std::int64_t> round_state_end_;
     std::map<std::int32_t, std::int64_t> commands_committed; // next commands offset committed, since the take-over

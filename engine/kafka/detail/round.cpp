@@ -91,9 +91,10 @@ kafka_committer::plan_round(rd_kafka_consumer_group_metadata_t const* fence) {
     // due, the partitions at least half-way to their next round come along. Evenly loaded partitions then share
     // one scan instead of one each (with 20,000 salons the scans were most of the committing thread at 25,000
     // commands/s). A partition is due by what a round would add: the commandIds committed since its last round
-    // (`count`, events), or the states of a checkpoint that has moved past the last round's (`gain`, in offsets:
-    // a round right after a burst holds the checkpoint before it, and the next one comes once a checkpoint holds
-    // the burst, not after every batch while the checkpoint lags).
+    // (`count`, events), or the states of a checkpoint that has moved past the last round's (`gain`, in offsets, so
+    // a transaction's commit marker counts too): a round right after a burst holds the checkpoint before it, and the
+    // next comes once a checkpoint holds the burst, not after every batch while the checkpoint lags. By age: any
+    // committed event its last round does not hold (the round then holds the latest checkpoint).
     auto const now_steady = steady::now();
     bool due = false;
     for (auto const& [p, count] : since_snapshot) {
@@ -103,7 +104,8 @@ kafka_committer::plan_round(rd_kafka_consumer_group_metadata_t const* fence) {
         auto const gain =
             static_cast<std::uint64_t>(std::max<std::int64_t>(0, checkpoint_end_[p] - round_state_end_[p]));
         auto const adds = std::max(count, gain);
-        auto const old_round = adds > 0 && now_steady >= last_round[p] + options_.snapshot_max_age;
+        auto const lacks = count > 0 || committed_end[p] > round_state_end_[p];
+        auto const old_round = lacks && now_steady >= last_round[p] + options_.snapshot_max_age;
         due = due || adds >= options_.snapshot_every || old_round;
         if (2 * adds >= options_.snapshot_every || old_round) {
             r.partitions.push_back(p);
