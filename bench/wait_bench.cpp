@@ -35,6 +35,7 @@ struct accuracy_options {
     std::int32_t days = 7;
     std::uint64_t seed = 42;
     double utilisation = 0.9;
+    bool weekly = false; // sim_options::weekly
     salonq::bench::actual_wait until = salonq::bench::actual_wait::until_called;
 };
 
@@ -57,6 +58,7 @@ std::map<std::string, std::vector<event>> simulate(accuracy_options const& o, st
     options.load = load_for(staff, o.utilisation);
     options.staff_counts = {staff};
     options.varied_service_times = true;
+    options.weekly = o.weekly;
     options.salon_prefix = fmt::format("size{}", staff);
     sim::memory_executor executor;
     std::map<std::string, std::vector<event>> events;
@@ -76,9 +78,9 @@ std::map<std::string, std::vector<event>> simulate(accuracy_options const& o, st
 
 int run_accuracy(accuracy_options const& o) {
     fmt::print(
-        "wait_bench accuracy: {} salons x {} days per size, seed {}, utilisation {:.2f}, actual wait until {}\n\n",
+        "wait_bench accuracy: {} salons x {} days per size, seed {}, utilisation {:.2f}, actual wait until {}{}\n\n",
         o.salons, o.days, o.seed, o.utilisation,
-        o.until == salonq::bench::actual_wait::until_called ? "called" : "start");
+        o.until == salonq::bench::actual_wait::until_called ? "called" : "start", o.weekly ? ", weekly" : "");
     fmt::print("| staff | tickets (left out) | measure | {} |\n", fmt::join(salonq::bench::estimator_names, " | "));
     fmt::print("|---|---|---|");
     for (std::size_t i = 0; i < salonq::bench::estimator_names.size(); ++i) {
@@ -181,6 +183,7 @@ int main(int argc, char** argv) {
     app.add_option("--days", o.days, "simulated days");
     app.add_option("--seed", o.seed, "simulation seed");
     app.add_option("--utilisation", o.utilisation, "offered load over shift capacity");
+    app.add_flag("--weekly", o.weekly, "a week's rhythm: busy and quiet weekdays, Sundays closed, days off");
     bool until_start = false;
     app.add_flag("--until-start", until_start,
                  "actual wait until the start (a skipped ticket's time away included; never back: left out) instead "

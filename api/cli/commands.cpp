@@ -231,6 +231,7 @@ int run_simulate(store_options const& so, simulate_options const& opts) {
     options.days = opts.days;
     options.seed = opts.seed;
     options.load = opts.load;
+    options.weekly = opts.weekly;
     options.salon_prefix = opts.prefix;
     sim::day_simulator simulator{options};
     auto const started = std::chrono::steady_clock::now();

@@ -40,6 +40,7 @@ struct simulate_options {
     std::int32_t days = 1;
     std::uint64_t seed = 42;
     double load = 1.0;
+    bool weekly = false; // sim_options::weekly
     std::string prefix = "salon";
     std::optional<std::filesystem::path> emit; // dry run: write the command stream (client form) here
     bool quiet = false;

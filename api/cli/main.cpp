@@ -146,6 +146,8 @@ void add_embedded_commands(CLI::App& app, options& o, commands& c) {
     c.simulate->add_option("--seed", o.sim.seed, "Random seed");
     c.simulate->add_option("--load", o.sim.load, "Arrival rate factor (1.0 = ~60 walk-ins a salon a day)")
         ->check(CLI::Range(0.01, 100.0));
+    c.simulate->add_flag("--weekly", o.sim.weekly,
+                         "A week's rhythm: quiet Mondays to busy Saturdays, closed Sundays, stylists' days off");
     c.simulate->add_option("--prefix", o.sim.prefix, "Salon id prefix");
     c.simulate->add_option("--emit", o.sim.emit, "Dry run: no engine; write the command stream to this file");
     c.simulate->add_flag("--quiet", o.sim.quiet, "Only the summary line");

@@ -48,6 +48,7 @@ struct salon_model {
     std::map<std::string, std::pair<double, double>> service_time;
     std::vector<double> speed;
     double pace = 1.0;
+    unsigned weekday = 1; // today's, as date's c_encoding (0 = Sunday)
 };
 
 instant local_time(std::string const& zone, local_day day, int hour) {
@@ -138,7 +139,8 @@ struct day_simulator::impl {
             if (member == nullptr) {
                 continue;
             }
-            bool const should_work = hour >= sh.from_hour && hour < sh.to_hour && now < s.close;
+            bool const day_off = options.weekly && sim::day_off(i) == s.weekday;
+            bool const should_work = hour >= sh.from_hour && hour < sh.to_hour && now < s.close && !day_off;
             if (should_work && !member->on_duty) {
                 out.push_back(make(s, now, cmd::clock_in{id}, {id.value(), actor_kind::staff}));
                 busy_now.insert(id.value());
@@ -150,7 +152,8 @@ struct day_simulator::impl {
         // Arrivals.
         if (now < s.close) {
             auto const slot = static_cast<std::size_t>(std::clamp(hour - open_hour, 0, 9));
-            std::poisson_distribution<int> arrivals{hourly_rate[slot] * options.load / 60.0};
+            auto const weekday = options.weekly ? weekday_load.at(s.weekday) : 1.0;
+            std::poisson_distribution<int> arrivals{hourly_rate[slot] * options.load * weekday / 60.0};
             for (int n = arrivals(rng); n > 0; --n) {
                 walk_in(out, s, now);
             }
@@ -354,7 +357,8 @@ struct day_simulator::impl {
             for (auto& s : salons) {
                 s.open = local_time(s.zone, day, open_hour);
                 s.close = local_time(s.zone, day, close_hour);
-                s.closed = false;
+                s.weekday = date::weekday{date::sys_days{date::days{day}}}.c_encoding();
+                s.closed = options.weekly && weekday_load.at(s.weekday) == 0.0; // nobody comes in
                 if (options.varied_service_times) {
                     s.pace = std::lognormal_distribution<double>{0.0, 0.08}(rng);
                 }

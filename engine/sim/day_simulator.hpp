@@ -3,6 +3,7 @@
 #include "engine/domain/commands.hpp"
 #include "engine/domain/events.hpp"
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -27,7 +28,20 @@ struct sim_options {
     // benchmark): each salon has, per service, a lognormal with its own mean (off the catalogue by up to about
     // +-40 %) and spread (sigma 0.2-0.5), per stylist a speed factor (sigma 0.2), and per day a pace (sigma 0.08).
     bool varied_service_times = false;
+    // A week's rhythm (for the staffing report and the wait predictor's benchmark): walk-ins scaled by weekday
+    // (weekday_load: quiet Mondays, busy Saturdays), closed on Sundays, and every stylist but s1 off one weekday
+    // (s2 Monday, s3 Tuesday, s4 Wednesday, s5 Thursday, s6 Monday again...; all hands on Fridays and Saturdays).
+    bool weekly = false;
 };
+
+// Walk-ins by weekday with `weekly`, as a factor of the hourly rates, by date's c_encoding (0 = Sunday: closed).
+// Their mean over the six open days is 1.0.
+inline constexpr std::array<double, 7> weekday_load{0.0, 0.6, 0.8, 0.9, 1.0, 1.2, 1.5};
+
+// The weekday (date's c_encoding, 1 = Monday) stylist `number` (s1 = 1) has off with `weekly`; 0: none (s1).
+[[nodiscard]] constexpr unsigned day_off(std::int32_t number) {
+    return number < 2 ? 0U : 1U + static_cast<unsigned>(number - 2) % 4U;
+}
 
 // What the simulator learns back from executing a command: the entries of its outcome.
 using executor = std::function<std::vector<std::vector<log_entry>>(std::vector<command> const&)>;

@@ -251,6 +251,25 @@ void commit_clock_out(staff_pace& member, std::string_view timezone) {
     }
 }
 
+// At the salon's first clock-in of business day `today`: who did not come in on the last business day anyone did.
+// Staff never seen clocking in are left alone (new, or not serving).
+void count_absences(observed_durations& o, local_day today) {
+    local_day previous = 0;
+    for (auto const& member : o.staff) {
+        previous = member.clock_ins > 0 ? std::max(previous, member.last_in_day) : previous;
+    }
+    if (previous == 0 || previous >= today) {
+        return; // nobody came in before, or someone already came in today
+    }
+    auto const weekday = weekday_index(previous);
+    for (auto& member : o.staff) {
+        if (member.clock_ins > 0) {
+            auto& row = member.absent_in_row.at(weekday);
+            row = member.last_in_day == previous ? 0 : std::min<std::uint8_t>(row + 1, absent_cap);
+        }
+    }
+}
+
 } // namespace
 
 void observe_clock(observed_durations& o, staff_id const& staff, bool in, instant at, std::string_view timezone) {
@@ -261,6 +280,9 @@ void observe_clock(observed_durations& o, staff_id const& staff, bool in, instan
         if (other.out_pending && business_clock_of(timezone, *other.out_pending).day < now.day) {
             commit_clock_out(other, timezone);
         }
+    }
+    if (in) {
+        count_absences(o, now.day);
     }
     auto& member = staff_entry(o, staff);
     member.freed_at.reset();

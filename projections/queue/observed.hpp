@@ -51,8 +51,19 @@ struct staff_pace {
     // business day, or when the day is closed with them off duty; and the business day of the last one learned.
     std::optional<engine::instant> out_pending;
     engine::local_day last_out_day = 0;
+    // Per weekday (Monday first), the business days of that weekday in a row the salon opened and they did not come
+    // in (at most absent_cap), counted at the salon's first clock-in of each later business day: from
+    // day_off_after in a row, that weekday is their day off and they are not expected on it, until they come in
+    // on one.
+    std::array<std::uint8_t, 7> absent_in_row{};
     friend bool operator==(staff_pace const&, staff_pace const&) = default;
 };
+inline constexpr std::uint8_t absent_cap = 3;
+inline constexpr std::uint8_t day_off_after = 2;
+// The weekday of a business day, Monday = 0 (1970-01-01 was a Thursday).
+[[nodiscard]] constexpr std::size_t weekday_index(engine::local_day day) noexcept {
+    return static_cast<std::size_t>(((day % 7) + 7 + 3) % 7);
+}
 
 // How queued tickets leave without service (cancelled, no-show), by how long they had been in the queue: per age
 // band, the leaves and the time tickets spent in the queue at that age (exposure). leaves / exposure is the
@@ -134,7 +145,8 @@ void observe_start(observed_durations& o, engine::staff_id const& staff, engine:
 [[nodiscard]] std::int32_t local_minute(std::int32_t business_minute) noexcept;
 // A staff member clocked in or out at `at`: learns their usual shift (the first clock-in of a business day, and
 // its last clock-out: see staff_pace), and ends a pending changeover (the first start of a shift is not a
-// changeover from the last completion of the previous one).
+// changeover from the last completion of the previous one). The salon's first clock-in of a business day counts
+// who did not come in on its previous one (staff_pace::absent_in_row).
 void observe_clock(observed_durations& o, engine::staff_id const& staff, bool in, engine::instant at,
                    std::string_view timezone);
 // A queued ticket that left without service (cancelled or a no-show) after `waited` in the queue.

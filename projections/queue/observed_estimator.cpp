@@ -105,7 +105,8 @@ run_times free_at(queue_view const& v, staff_member const& m, std::int64_t speed
 // Servers not on duty now, and the end of the day of those who are, from their usual shifts (view.observed.staff):
 // per staff member of view.staff, when they are expected to clock in today (ms from now; never: not expected) and
 // after when they take no ticket (never: no end foreseen). Only with a shift seen on two days; a staff member is
-// expected in if their usual clock-in is later today and they have not come in today yet, and to leave at their usual
+// expected in if their usual clock-in is later today, they have not come in today yet and today's weekday is not
+// their day off (staff_pace::absent_in_row), and to leave at their usual
 // clock-out only if someone else is expected to stay at least `stays_on` longer (whoever closes the salon serves
 // the line to the end: a closing time is not an estimate).
 constexpr run_ms never = run_cap;
@@ -134,7 +135,8 @@ shift_plan usual_shifts(queue_view const& v) {
         auto const& m = v.staff[i];
         auto const* p = v.observed.find_staff(m.id);
         if (!m.on_duty) {
-            if (!known(p) || p->clock_ins < shifts_seen || p->last_in_day == local.day) {
+            if (!known(p) || p->clock_ins < shifts_seen || p->last_in_day == local.day ||
+                p->absent_in_row.at(weekday_index(local.day)) >= day_off_after) {
                 continue;
             }
             auto const in = business_minute(p->clock_in_min);

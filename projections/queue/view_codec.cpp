@@ -79,6 +79,13 @@ void write_observed(json_writer& w, observed_durations const& o) {
         if (s.last_out_day != 0) {
             w.field("lastOutDay", s.last_out_day);
         }
+        if (s.absent_in_row != decltype(s.absent_in_row){}) {
+            w.key("absentInRow").begin_array();
+            for (auto const n : s.absent_in_row) {
+                w.number(std::uint32_t{n});
+            }
+            w.end_array();
+        }
         w.end_object();
     }
     w.end_array().field("changeoverMs", o.changeover_ms).field("changeovers", o.changeovers);
@@ -104,6 +111,26 @@ std::uint32_t read_count(object_view& o, std::string_view key) {
 }
 
 observed_durations read_observed(object_view& o);
+
+// A staff member's absences in a row per weekday: seven counts of 0 to absent_cap, or none (all 0).
+std::array<std::uint8_t, 7> read_absences(object_view& s) {
+    std::array<std::uint8_t, 7> out{};
+    auto const key = "absentInRow";
+    auto const days = s.opt_array(key, out.size());
+    if (!days) {
+        return out;
+    }
+    if (days->size() != out.size()) {
+        fail(errc::invalid_value, s.path_of(key), "seven counts, Monday first");
+    }
+    std::size_t i = 0;
+    for (auto e : *days) {
+        out.at(i) = static_cast<std::uint8_t>(
+            as_integer(e, fmt::format("{}[{}]", s.path_of(key), i), 0, projections::absent_cap));
+        ++i;
+    }
+    return out;
+}
 
 ticket_status read_status(object_view& o, std::string_view key) {
     auto status = parse_ticket_status(o.string(key, 16));
@@ -150,6 +177,8 @@ observed_durations read_observed(object_view& o) {
         // Nor one stored before a shift was learned per business day (first clock-in, last clock-out).
         p.out_pending = s.opt_time("clockOutPending");
         p.last_out_day = static_cast<local_day>(s.opt_integer("lastOutDay", INT32_MIN, INT32_MAX).value_or(0));
+        // Nor one stored before days off were learned: counted from the next business day on.
+        p.absent_in_row = read_absences(s);
         d.staff.push_back(std::move(p));
     });
     d.changeover_ms = o.integer("changeoverMs", 0, max_wait_ms);

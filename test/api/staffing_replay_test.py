@@ -1,13 +1,15 @@
 #!/usr/bin/python3
 """GET /v1/salons/{salonId}/staffing gives the advice `salonq replay --report staffing` gives, on the same log.
 
-A data directory gets `salonq simulate` (one salon over fourteen days: two of each weekday, shifts, day closes) and
+A data directory gets `salonq simulate --weekly` (one salon over fourteen days: two of each weekday, busy Saturdays,
+quiet Mondays, closed Sundays, stylists' days off, shifts, day closes) and
 `salonq demo` (three salons, one day). A real `salonq serve` on a loopback port then answers each salon's advice
 for the simulated fortnight (`from`/`to`, the demo salons with one busy day and quiet ones) at two target waits,
 for the demo salons' own day (too little history: `not_enough_history`, no hours), and for the last weeks before
 today (`weeks`) where those reach the data; every row must be the report's row for the same days and target, in
 the report's units (minutes to 0.1). The
 server is stopped and started again (the stats come back from their store, the cache is gone): the same answers.
+The simulated week's rhythm is in the advice: more staff-hours on Saturdays than on Mondays, no hours on Sundays.
 
 Run by ctest (test staffing_replay, labels embedded and http) with Debian's /usr/bin/python3.
 """
@@ -58,6 +60,18 @@ def days_of(binary, data):
     return days
 
 
+def check_week(rows):
+    """The advice follows the simulated week: Saturday (1.5x Monday's 0.6 walk-ins) gets more, Sunday nothing."""
+    by_day = defaultdict(lambda: {"arrivals": 0.0, "staff": 0})
+    for row in rows:
+        by_day[row["weekday"]]["arrivals"] += row["arrivalsPerHour"]
+        by_day[row["weekday"]]["staff"] += row["staff"]
+    assert "Sun" not in by_day, by_day["Sun"]
+    assert by_day["Sat"]["arrivals"] > 1.8 * by_day["Mon"]["arrivals"], dict(by_day)
+    assert by_day["Sat"]["staff"] > by_day["Mon"]["staff"], dict(by_day)
+    print(f"staffing_replay: staff-hours advised Mon {by_day['Mon']['staff']}, Sat {by_day['Sat']['staff']}")
+
+
 def check(server, token, binary, data, days, reports):
     compared = 0
     for (first, last, target), by_salon in reports.items():
@@ -93,7 +107,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="salonq-staffing-") as tmp:
         data = Path(tmp) / "data"
         salonq(args.salonq, data, "simulate", "--salons", "1", "--days", "14", "--seed", "11", "--prefix", "sim",
-               "--quiet")
+               "--weekly", "--quiet")
         salonq(args.salonq, data, "demo")
         days = days_of(args.salonq, data)
         assert len(days) == 4, sorted(days)
@@ -101,6 +115,7 @@ def main():
         reports = {}
         for target in (15, 8):
             reports[(sim_first, sim_last, target)] = staffing_report(args.salonq, data, sim_first, sim_last, target)
+        check_week(reports[(sim_first, sim_last, 15)]["sim-0001"])
         for salon, (first, last) in days.items():  # the demo salons' own day
             if salon != "sim-0001":
                 reports[(first, last, 15)] = staffing_report(args.salonq, data, first, last, 15)

@@ -7,6 +7,7 @@
 #include "projections/queue/view_codec.hpp"
 #include "test/engine/scenario.hpp"
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -292,6 +293,44 @@ TEST_SUITE("projections.wait_prediction") {
         CHECK(w[1] == 30);
         // Without that history, ticket 3 waits for two of st1's cuts.
         CHECK(waits_min(history(false)) == std::vector<std::optional<std::int64_t>>{27, 57});
+    }
+
+    TEST_CASE(
+        "usual shifts: a stylist off on the last two Tuesdays is not expected on a Tuesday; once is not a day off") {
+        // Europe/London in June 2024 (3 June a Monday): st1 works 09-19 local every open day, st2 11-17 but not on
+        // Tuesdays (or, in the second history, only not on the last one). The third Tuesday, 10:30 local, st1 alone
+        // starts a cut with two more waiting.
+        auto const history = [](bool off_both_tuesdays) {
+            auto s = staffed_salon();
+            for (unsigned day : {3U, 4U, 5U, 10U, 11U}) {
+                s.at(utc(2024, 6, day, 8)).given(clock_in("st1"));
+                bool const tuesday = day == 4 || day == 11;
+                if (!tuesday || (day == 4 && !off_both_tuesdays)) {
+                    s.at(utc(2024, 6, day, 10)).given(clock_in("st2"));
+                    s.at(utc(2024, 6, day, 16)).given(clock_out("st2"));
+                }
+                s.at(utc(2024, 6, day, 18)).given(clock_out("st1"));
+            }
+            s.at(utc(2024, 6, 18, 8)).given(clock_in("st1"));
+            s.at(utc(2024, 6, 18, 9, 30));
+            walk_ins(s, 3);
+            s.given(start("st1", 1));
+            return predicted_view(s);
+        };
+        auto const off = history(true);
+        auto const* st2 = off.observed.find_staff(sid("st2"));
+        REQUIRE(st2 != nullptr);
+        CHECK(st2->absent_in_row == std::array<std::uint8_t, 7>{0, 2, 0, 0, 0, 0, 0});
+        CHECK(off.observed.find_staff(sid("st1"))->absent_in_row == std::array<std::uint8_t, 7>{});
+        // Nobody else comes: ticket 3 waits for two of st1's cuts.
+        CHECK(waits_min(off) == std::vector<std::optional<std::int64_t>>{27, 57});
+        auto back = decode_view(encode_view(off));
+        REQUIRE_MESSAGE(back.has_value(), back.error().path << ": " << back.error().message);
+        CHECK(back->observed == off.observed);
+        // Off one Tuesday only (ill, say): still expected at 11, as in "a stylist who comes in at 11 every day".
+        auto const once = history(false);
+        CHECK(once.observed.find_staff(sid("st2"))->absent_in_row == std::array<std::uint8_t, 7>{0, 1, 0, 0, 0, 0, 0});
+        CHECK(waits_min(once) == std::vector<std::optional<std::int64_t>>{27, 30});
     }
 
     TEST_CASE("usual shifts: who leaves before the others takes no ticket after their usual end") {
