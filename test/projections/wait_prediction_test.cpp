@@ -8,6 +8,7 @@
 #include "test/engine/scenario.hpp"
 
 #include <array>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +59,26 @@ scenario staffed_salon() {
     s.by(staff_actor("own")).given(add_staff("mgr", role::manager));
     s.given(add_staff("st1", role::staff), add_staff("st2", role::staff));
     return s;
+}
+
+// Europe/London in June 2024 (10:00 UTC is 11:00 local): st1 works 09-19 local on each of June `days`, st2 11-17 on
+// those where `st2_works`. Then on June `today` at 10:30 local st1 alone starts a cut, and two more wait.
+queue_view half_past_ten(std::vector<unsigned> const& days, std::function<bool(unsigned)> const& st2_works,
+                         unsigned today) {
+    auto s = staffed_salon();
+    for (auto const day : days) {
+        s.at(utc(2024, 6, day, 8)).given(clock_in("st1"));
+        if (st2_works(day)) {
+            s.at(utc(2024, 6, day, 10)).given(clock_in("st2"));
+            s.at(utc(2024, 6, day, 16)).given(clock_out("st2"));
+        }
+        s.at(utc(2024, 6, day, 18)).given(clock_out("st1"));
+    }
+    s.at(utc(2024, 6, today, 8)).given(clock_in("st1"));
+    s.at(utc(2024, 6, today, 9, 30));
+    walk_ins(s, 3);
+    s.given(start("st1", 1));
+    return predicted_view(s);
 }
 
 TEST_SUITE("projections.wait_prediction") {
@@ -261,23 +282,10 @@ TEST_SUITE("projections.wait_prediction") {
     }
 
     TEST_CASE("usual shifts: a stylist who comes in at 11 every day is expected at 11") {
-        // Europe/London in June: 10:00 UTC is 11:00 local. st1 works 09-19 local, st2 11-17, two days running.
+        // st1 works 09-19 local, st2 11-17, two days running; the third day, st2 is due in 30 minutes.
         auto const history = [](bool st2_came_before) {
-            auto s = staffed_salon();
-            for (unsigned day = 3; day <= 4; ++day) {
-                s.at(utc(2024, 6, day, 8)).given(clock_in("st1"));
-                if (st2_came_before) {
-                    s.at(utc(2024, 6, day, 10)).given(clock_in("st2"));
-                    s.at(utc(2024, 6, day, 16)).given(clock_out("st2"));
-                }
-                s.at(utc(2024, 6, day, 18)).given(clock_out("st1"));
-            }
-            // The third day, 10:30 local: st1 alone starts a cut, two more wait; st2 is due in 30 minutes.
-            s.at(utc(2024, 6, 5, 8)).given(clock_in("st1"));
-            s.at(utc(2024, 6, 5, 9, 30));
-            walk_ins(s, 3);
-            s.given(start("st1", 1));
-            return predicted_view(s);
+            return half_past_ten(
+                {3, 4}, [&](unsigned) { return st2_came_before; }, 5);
         };
         auto const usual = history(true);
         auto const* st2 = usual.observed.find_staff(sid("st2"));
@@ -297,25 +305,12 @@ TEST_SUITE("projections.wait_prediction") {
 
     TEST_CASE(
         "usual shifts: a stylist off on the last two Tuesdays is not expected on a Tuesday; once is not a day off") {
-        // Europe/London in June 2024 (3 June a Monday): st1 works 09-19 local every open day, st2 11-17 but not on
-        // Tuesdays (or, in the second history, only not on the last one). The third Tuesday, 10:30 local, st1 alone
-        // starts a cut with two more waiting.
+        // 3 June 2024 is a Monday. st1 works every open day, st2 too but not on Tuesdays (or, in the second history,
+        // only not on the last one); then the third Tuesday.
         auto const history = [](bool off_both_tuesdays) {
-            auto s = staffed_salon();
-            for (unsigned day : {3U, 4U, 5U, 10U, 11U}) {
-                s.at(utc(2024, 6, day, 8)).given(clock_in("st1"));
-                bool const tuesday = day == 4 || day == 11;
-                if (!tuesday || (day == 4 && !off_both_tuesdays)) {
-                    s.at(utc(2024, 6, day, 10)).given(clock_in("st2"));
-                    s.at(utc(2024, 6, day, 16)).given(clock_out("st2"));
-                }
-                s.at(utc(2024, 6, day, 18)).given(clock_out("st1"));
-            }
-            s.at(utc(2024, 6, 18, 8)).given(clock_in("st1"));
-            s.at(utc(2024, 6, 18, 9, 30));
-            walk_ins(s, 3);
-            s.given(start("st1", 1));
-            return predicted_view(s);
+            auto const tuesday = [](unsigned day) { return day == 4 || day == 11; };
+            return half_past_ten(
+                {3, 4, 5, 10, 11}, [&](unsigned day) { return !tuesday(day) || (day == 4 && !off_both_tuesdays); }, 18);
         };
         auto const off = history(true);
         auto const* st2 = off.observed.find_staff(sid("st2"));
