@@ -109,9 +109,10 @@ struct day_simulator::impl {
             return;
         }
         auto const& st = s.state;
-        // With varied service times, the day is closed once the last service is over (a long colour can run
-        // past the hour after closing; it is completed, not left open overnight).
-        if (now >= s.close + 60min && !(options.varied_service_times && anyone_served(st))) {
+        // With varied service times or a week's rhythm, the day is closed once the last service is over (a long
+        // colour can run past the hour after closing; it is completed, not left open overnight, or over a closed
+        // Sunday).
+        if (now >= s.close + 60min && !(finishes_services() && anyone_served(st))) {
             out.push_back(make(s, now, cmd::close_day{}, manager()));
             s.closed = true;
             return;
@@ -216,6 +217,8 @@ struct day_simulator::impl {
             plan_service(s, *t, member.id, now);
         }
     }
+
+    [[nodiscard]] bool finishes_services() const { return options.varied_service_times || options.weekly; }
 
     static bool anyone_served(salon_state const& st) {
         return std::any_of(st.tickets.begin(), st.tickets.end(),
@@ -363,7 +366,7 @@ struct day_simulator::impl {
                     s.pace = std::lognormal_distribution<double>{0.0, 0.08}(rng);
                 }
                 first = std::min(first, s.open);
-                last = std::max(last, s.close + (options.varied_service_times ? 241min : 61min));
+                last = std::max(last, s.close + (finishes_services() ? 241min : 61min));
             }
             for (auto now = first; now <= last; now += 1min) {
                 for (auto& s : salons) {

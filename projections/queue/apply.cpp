@@ -94,10 +94,21 @@ struct folder {
     event const& e;
 
     void set_on_duty(staff_id const& id, bool on_duty) {
+        auto const others = on_duty_now();
         if (auto* m = v.find_staff(id)) {
             m->on_duty = on_duty;
         }
-        observe_clock(v.observed, id, on_duty, e.at, v.timezone);
+        observe_clock(v.observed, id, on_duty, e.at, v.timezone, others);
+    }
+
+    [[nodiscard]] std::vector<staff_id> on_duty_now() const {
+        std::vector<staff_id> on_duty;
+        for (auto const& m : v.staff) {
+            if (m.on_duty) {
+                on_duty.push_back(m.id);
+            }
+        }
+        return on_duty;
     }
 
     void operator()(evt::salon_registered const& r) {
@@ -153,13 +164,7 @@ struct folder {
     }
     void operator()(evt::ticket_cancelled const& r) { end_queued(v, r.ticket, ticket_status::cancelled, e.at); }
     void operator()(evt::day_closed const& r) {
-        std::vector<staff_id> on_duty;
-        for (auto const& m : v.staff) {
-            if (m.on_duty) {
-                on_duty.push_back(m.id);
-            }
-        }
-        observe_day_closed(v.observed, v.timezone, on_duty);
+        observe_day_closed(v.observed, v.timezone, on_duty_now());
         for (auto const& id : r.no_shows) {
             end_queued(v, id, ticket_status::no_show, e.at, true);
         }

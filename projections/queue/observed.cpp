@@ -251,9 +251,10 @@ void commit_clock_out(staff_pace& member, std::string_view timezone) {
     }
 }
 
-// At the salon's first clock-in of business day `today`: who did not come in on the last business day anyone did.
+// At the salon's first clock-in of business day `today`: who did not work on the last business day anyone came in
+// (no clock-in or learned clock-out on it, and not on duty since before it: a forgotten clock-out, a night shift).
 // Staff never seen clocking in are left alone (new, or not serving).
-void count_absences(observed_durations& o, local_day today) {
+void count_absences(observed_durations& o, local_day today, std::vector<staff_id> const& on_duty) {
     local_day previous = 0;
     for (auto const& member : o.staff) {
         previous = member.clock_ins > 0 ? std::max(previous, member.last_in_day) : previous;
@@ -265,14 +266,17 @@ void count_absences(observed_durations& o, local_day today) {
     for (auto& member : o.staff) {
         if (member.clock_ins > 0) {
             auto& row = member.absent_in_row.at(weekday);
-            row = member.last_in_day == previous ? 0 : std::min<std::uint8_t>(row + 1, absent_cap);
+            bool const worked = member.last_in_day == previous || member.last_out_day >= previous ||
+                                std::find(on_duty.begin(), on_duty.end(), member.staff) != on_duty.end();
+            row = worked ? 0 : std::min<std::uint8_t>(row + 1, absent_cap);
         }
     }
 }
 
 } // namespace
 
-void observe_clock(observed_durations& o, staff_id const& staff, bool in, instant at, std::string_view timezone) {
+void observe_clock(observed_durations& o, staff_id const& staff, bool in, instant at, std::string_view timezone,
+                   std::vector<staff_id> const& on_duty) {
     auto const now = business_clock_of(timezone, at);
     // A clock event on a later business day than a pending clock-out's (anyone's: a staff member who does not come in
     // the next day has still gone home): that was its day's last.
@@ -282,7 +286,7 @@ void observe_clock(observed_durations& o, staff_id const& staff, bool in, instan
         }
     }
     if (in) {
-        count_absences(o, now.day);
+        count_absences(o, now.day, on_duty);
     }
     auto& member = staff_entry(o, staff);
     member.freed_at.reset();

@@ -146,9 +146,10 @@ void observe_start(observed_durations& o, engine::staff_id const& staff, engine:
 // A staff member clocked in or out at `at`: learns their usual shift (the first clock-in of a business day, and
 // its last clock-out: see staff_pace), and ends a pending changeover (the first start of a shift is not a
 // changeover from the last completion of the previous one). The salon's first clock-in of a business day counts
-// who did not come in on its previous one (staff_pace::absent_in_row).
+// who did not work on its previous one (staff_pace::absent_in_row): neither clocked in nor out that day, and not
+// on duty across it (`on_duty`: who was on duty before this event).
 void observe_clock(observed_durations& o, engine::staff_id const& staff, bool in, engine::instant at,
-                   std::string_view timezone);
+                   std::string_view timezone, std::vector<engine::staff_id> const& on_duty);
 // A queued ticket that left without service (cancelled or a no-show) after `waited` in the queue.
 void observe_left(observed_durations& o, std::chrono::milliseconds waited);
 // The day was closed: its latest start (local) teaches the usual last start, and the pending clock-out of each

@@ -328,6 +328,19 @@ TEST_SUITE("projections.wait_prediction") {
         CHECK(waits_min(once) == std::vector<std::optional<std::int64_t>>{27, 30});
     }
 
+    TEST_CASE("usual shifts: on duty across a day (a forgotten clock-out, a night shift) is not an absence") {
+        auto s = staffed_salon();
+        s.at(utc(2024, 6, 3, 8)).given(clock_in("st1"), clock_in("st2"));
+        s.at(utc(2024, 6, 3, 18)).given(clock_out("st1")); // st2 forgets to clock out on Monday
+        s.at(utc(2024, 6, 4, 8)).given(clock_in("st1"));
+        s.at(utc(2024, 6, 4, 18)).given(clock_out("st1"), clock_out("st2")); // on Tuesday evening st2 does
+        s.at(utc(2024, 6, 5, 8)).given(clock_in("st1"));
+        auto const v = predicted_view(s);
+        auto const* st2 = v.observed.find_staff(sid("st2"));
+        REQUIRE(st2 != nullptr);
+        CHECK(st2->absent_in_row == std::array<std::uint8_t, 7>{}); // Tuesday was worked
+    }
+
     TEST_CASE("usual shifts: who leaves before the others takes no ticket after their usual end") {
         auto s = staffed_salon();
         for (unsigned day = 3; day <= 4; ++day) { // st1 works 09-19 local, st2 09-15

@@ -385,6 +385,12 @@ class Checker:
             ("an estimate without its start", lambda m: m["waiting"][1].pop("estimatedStart"), "missing_field", True),
             ("a bad token", lambda m: m["serving"][0].update(token="l89"), "invalid_value", True),
             ("a gap in the positions", lambda m: m["waiting"][1].update(position=3), "invalid_value", False),
+            ("absences for six weekdays", lambda m: m["observed"]["staff"][0].update(absentInRow=[0] * 6),
+             "invalid_value", True),
+            ("an absence count of 4", lambda m: m["observed"]["staff"][0].update(absentInRow=[4, 0, 0, 0, 0, 0, 0]),
+             "out_of_range", True),
+            ("an absence count of 1.5",
+             lambda m: m["observed"]["staff"][0].update(absentInRow=[1.5, 0, 0, 0, 0, 0, 0]), "wrong_type", True),
         ]
         for what, change, code, schema_sees in cases:
             msg = broken(change)
