@@ -76,9 +76,10 @@ TEST_CASE("store: (child of the read-only test) holds the database and keeps wri
             (void)(*db)->flush(); // explicit ignore: a flush that fails only means fewer flushes
         }
         // Now and then a quiet moment, as a real engine has between flushes seconds apart, in which an open that
-        // takes long (under a sanitizer, or on a loaded machine) fits.
+        // takes long (under a sanitizer, or on a loaded machine) fits. (150 ms was too short once: ASan on a machine
+        // at load 5 kept every open of 10 s overlapping a flush.)
         if (i % 1000 == 0) {
-            std::this_thread::sleep_for(std::chrono::milliseconds{150});
+            std::this_thread::sleep_for(std::chrono::milliseconds{500});
         }
         std::this_thread::sleep_for(std::chrono::microseconds{100}); // a busy salon engine, not a bulk load
     }
