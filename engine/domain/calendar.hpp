@@ -2,6 +2,7 @@
 
 #include "engine/domain/time.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -20,5 +21,11 @@ struct local_clock {
     friend bool operator==(local_clock const&, local_clock const&) = default;
 };
 [[nodiscard]] local_clock local_clock_of(std::string_view timezone, instant t) noexcept;
+
+// The weekday of a local day, Monday = 0. 1970-01-01 was a Thursday (3); ((x % 7) + 7) % 7 keeps days before 1970
+// in range.
+[[nodiscard]] constexpr std::size_t weekday_of(local_day day) noexcept {
+    return static_cast<std::size_t>((((day + 3) % 7) + 7) % 7);
+}
 
 } // namespace salonq::engine

@@ -262,7 +262,7 @@ void count_absences(observed_durations& o, local_day today, std::vector<staff_id
     if (previous == 0 || previous >= today) {
         return; // nobody came in before, or someone already came in today
     }
-    auto const weekday = weekday_index(previous);
+    auto const weekday = weekday_of(previous);
     for (auto& member : o.staff) {
         if (member.clock_ins > 0) {
             auto& row = member.absent_in_row.at(weekday);

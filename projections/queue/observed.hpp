@@ -60,10 +60,6 @@ struct staff_pace {
 };
 inline constexpr std::uint8_t absent_cap = 3;
 inline constexpr std::uint8_t day_off_after = 2;
-// The weekday of a business day, Monday = 0 (1970-01-01 was a Thursday).
-[[nodiscard]] constexpr std::size_t weekday_index(engine::local_day day) noexcept {
-    return static_cast<std::size_t>(((day % 7) + 7 + 3) % 7);
-}
 
 // How queued tickets leave without service (cancelled, no-show), by how long they had been in the queue: per age
 // band, the leaves and the time tickets spent in the queue at that age (exposure). leaves / exposure is the

@@ -136,7 +136,7 @@ shift_plan usual_shifts(queue_view const& v) {
         auto const* p = v.observed.find_staff(m.id);
         if (!m.on_duty) {
             if (!known(p) || p->clock_ins < shifts_seen || p->last_in_day == local.day ||
-                p->absent_in_row.at(weekday_index(local.day)) >= day_off_after) {
+                p->absent_in_row.at(engine::weekday_of(local.day)) >= day_off_after) {
                 continue;
             }
             auto const in = business_minute(p->clock_in_min);

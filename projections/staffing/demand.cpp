@@ -1,5 +1,7 @@
 #include "projections/staffing/demand.hpp"
 
+#include "engine/domain/calendar.hpp"
+
 #include <algorithm>
 #include <array>
 #include <numeric>
@@ -18,7 +20,7 @@ bool chosen(learning_days const& days, engine::local_day d) noexcept {
 weekly<std::uint32_t> hours_spanned(engine::local_day first, engine::local_day last) {
     weekly<std::uint32_t> seen{};
     for (auto d = first; d <= last; ++d) {
-        auto const base = weekday_of(d) * 24;
+        auto const base = engine::weekday_of(d) * 24;
         for (std::size_t h = 0; h < 24; ++h) {
             ++seen.at(base + h);
         }
@@ -35,7 +37,7 @@ weekly<double> staff_ms_by_hour(stats::salon_history const& h, learning_days con
         if (!chosen(days, day)) {
             continue;
         }
-        auto const base = weekday_of(day) * 24;
+        auto const base = engine::weekday_of(day) * 24;
         for (std::size_t hour = 0; hour < 24; ++hour) {
             ms.at(base + hour) += static_cast<double>(counts.on_duty_ms_by_hour.at(hour));
         }
@@ -45,13 +47,8 @@ weekly<double> staff_ms_by_hour(stats::salon_history const& h, learning_days con
 
 } // namespace
 
-std::size_t weekday_of(engine::local_day day) noexcept {
-    // 1970-01-01 was a Thursday (3 with Monday as 0); ((x % 7) + 7) % 7 keeps days before 1970 in range.
-    return static_cast<std::size_t>((((day + 3) % 7) + 7) % 7);
-}
-
 std::size_t hour_of_week(engine::local_clock c) noexcept {
-    return (weekday_of(c.day) * 24) + static_cast<std::size_t>(std::clamp(c.minute / 60, 0, 23));
+    return (engine::weekday_of(c.day) * 24) + static_cast<std::size_t>(std::clamp(c.minute / 60, 0, 23));
 }
 
 std::string_view weekday_name(std::size_t hour_of_week) noexcept { return weekdays.at((hour_of_week / 24) % 7); }

@@ -18,7 +18,6 @@ template <class T>
 using weekly = std::array<T, hours_per_week>;
 
 [[nodiscard]] std::size_t hour_of_week(engine::local_clock c) noexcept;
-[[nodiscard]] std::size_t weekday_of(engine::local_day day) noexcept; // 0 = Monday
 [[nodiscard]] std::string_view weekday_name(std::size_t hour_of_week) noexcept;
 
 // What a salon's history says its customers ask of it in a typical week, the input of the staffing planner: the

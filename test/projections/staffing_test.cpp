@@ -93,6 +93,9 @@ TEST_SUITE("projections.staffing") {
         CHECK(d.observed_staff.at(12) == doctest::Approx(0));
         CHECK(weekday_name(9) == "Mon");
         CHECK(weekday_name(std::size_t{24} * 6) == "Sun");
+        CHECK(engine::weekday_of(0) == 3);                              // 1970-01-01, a Thursday (Monday is 0)
+        CHECK(engine::weekday_of(-1) == 2);                             // before 1970 too
+        CHECK(engine::weekday_of(20'788) == 1);                         // 2026-12-01, a Tuesday
         CHECK(demand_of(h, {.first = 19'878, .last = {}}).visits == 0); // from the next day on: nothing
     }
 
