@@ -2,19 +2,65 @@
 
 #include <zlib.h>
 
+#include <algorithm>
+#include <optional>
 #include <stdexcept>
+#include <string_view>
 
 namespace salonq::api::http {
 
-bool accepts_gzip(std::string_view accept_encoding) noexcept {
-    // "gzip", "gzip;q=1.0", "br, gzip"; a "gzip;q=0" refuses it.
-    auto const at = accept_encoding.find("gzip");
-    if (at == std::string_view::npos) {
-        return false;
+namespace {
+
+constexpr auto npos = std::string_view::npos;
+
+std::string_view trimmed(std::string_view s) noexcept {
+    auto const first = s.find_first_not_of(" \t");
+    return first == npos ? std::string_view{} : s.substr(first, s.find_last_not_of(" \t") - first + 1);
+}
+
+bool same_letters(std::string_view a, std::string_view b) noexcept {
+    auto const lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
+}
+
+// Whether a coding's parameters (after its first ';') leave it acceptable: a qvalue of zero ("0", "0.0", "0.000";
+// RFC 9110, 12.4.2) refuses it; no q, or any other, accepts it.
+bool acceptable(std::string_view params) noexcept {
+    while (!params.empty()) {
+        auto const semi = params.find(';');
+        auto const param = trimmed(params.substr(0, semi));
+        params = semi == npos ? std::string_view{} : params.substr(semi + 1);
+        auto const eq = param.find('=');
+        if (eq != npos && same_letters(trimmed(param.substr(0, eq)), "q")) {
+            auto const value = trimmed(param.substr(eq + 1));
+            return value.find_first_of("123456789") != npos;
+        }
     }
-    auto const rest = accept_encoding.substr(at + 4);
-    auto const params = rest.substr(0, rest.find(','));
-    return params.find("q=0") == std::string_view::npos || params.find("q=0.") != std::string_view::npos;
+    return true;
+}
+
+} // namespace
+
+bool accepts_gzip(std::string_view accept_encoding) noexcept {
+    // "gzip", "GZIP;q=1.0", "br, gzip", "*"; "gzip;q=0" (or 0.0, 0.00...) refuses it, and so does "*;q=0" unless
+    // gzip is named. Codings are case-insensitive.
+    std::optional<bool> gzip;
+    std::optional<bool> any;
+    while (!accept_encoding.empty()) {
+        auto const comma = accept_encoding.find(',');
+        auto const item = accept_encoding.substr(0, comma);
+        accept_encoding = comma == npos ? std::string_view{} : accept_encoding.substr(comma + 1);
+        auto const semi = item.find(';');
+        auto const coding = trimmed(item.substr(0, semi));
+        auto const ok = semi == npos || acceptable(item.substr(semi + 1));
+        if (same_letters(coding, "gzip") || same_letters(coding, "x-gzip")) {
+            gzip = ok;
+        } else if (coding == "*") {
+            any = ok;
+        }
+    }
+    return gzip.value_or(any.value_or(false));
 }
 
 std::string gzip(std::string_view data) {

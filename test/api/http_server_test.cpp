@@ -101,6 +101,62 @@ TEST_CASE("http: a walk-in is answered with its ticket once the engine decided i
     }
 }
 
+TEST_CASE("http: an Idempotency-Key sent again for another command is refused, and nothing is done") {
+    http_fixture server;
+    http_client c{server.port(), server.admin_token()};
+    open_salon_over_http(c);
+    auto const issued = walk_in(c, "k1");
+    REQUIRE(issued.status == 201);
+    auto const ticket = std::to_string(json_int(issued.body, "/ticket/ticketId"));
+    // The walk-in's key on a cancel: not the walk-in's answer (a POS would think the cancel worked).
+    auto const cancel = c.post(salon + "/tickets/" + ticket + "/cancel", "{}", {{"Idempotency-Key", "k1"}});
+    CHECK(cancel.status == 422);
+    CHECK(json_string(cancel.body, "/error/code") == "idempotency_key_reused");
+    CHECK(json_string(cancel.body, "/error/field") == "Idempotency-Key");
+    CHECK(json_string(cancel.body, "/error/message").find("walk_in") != std::string::npos);
+    // The same walk-in from another terminal with the same key: not the first terminal's ticket either.
+    http_client pos{server.port(), server.token(salonq::api::auth::role::pos, "s1")};
+    auto const other = walk_in(pos, "k1");
+    CHECK(other.status == 422);
+    CHECK(json_string(other.body, "/error/code") == "idempotency_key_reused");
+    // A refused command's key is its own too.
+    auto const refused =
+        c.post(salon + "/tickets/" + ticket + "/complete", R"({"amountCents":1})", {{"Idempotency-Key", "k2"}});
+    REQUIRE(refused.status == 409);
+    CHECK(walk_in(c, "k2").status == 422);
+    CHECK(
+        c.post(salon + "/tickets/" + ticket + "/complete", R"({"amountCents":1})", {{"Idempotency-Key", "k2"}}).body ==
+        refused.body);
+    // Nothing was done: the ticket still waits, and the retry of the walk-in is its first answer.
+    CHECK(json_string(c.get(salon + "/tickets/" + ticket).body, "/status") == "waiting");
+    CHECK(walk_in(c, "k1").body == issued.body);
+}
+
+TEST_CASE("http: a command's outcome shows the customer's phone only to the sender and to roles reading events") {
+    http_fixture server;
+    http_client c{server.port(), server.admin_token()};
+    open_salon_over_http(c);
+    auto const issued =
+        c.post(salon + "/walk-ins",
+               R"({"customer":{"name":"Bo","phone":"+44 7700 900123","customerId":"cust-9"},"services":["HC"]})",
+               {{"Idempotency-Key", "pos-7"}});
+    REQUIRE(issued.status == 201);
+    CHECK(json_string(issued.body, "/events/0/payload/customer/phone") == "+44 7700 900123");
+    using salonq::api::auth::role;
+    for (auto const r : {role::dashboard, role::pos, role::staff}) {
+        CAPTURE(static_cast<int>(r));
+        http_client reader{server.port(),
+                           server.token(r, "s1", r == role::staff ? std::optional<std::string>{"ana"} : std::nullopt)};
+        auto const got = reader.get(salon + "/commands/pos-7");
+        CHECK(got.status == 201);
+        CHECK(json_string(got.body, "/events/0/payload/customer/name") == "Bo");
+        CHECK(got.body.find("7700") == std::string::npos);
+        CHECK(got.body.find("cust-9") == std::string::npos);
+    }
+    http_client manager{server.port(), server.token(role::manager, "s1", "ana")};
+    CHECK(manager.get(salon + "/commands/pos-7").body == issued.body);
+}
+
 TEST_CASE("http: a refused command carries the rejection code and its status") {
     http_fixture server;
     http_client c{server.port(), server.admin_token()};
@@ -169,6 +225,12 @@ TEST_CASE("http: bad input gets a clear error naming the field, and nothing is w
             c.post(salon + "/walk-ins", R"({"customer":{"name":"Bo"},"services":["HC"]})", {{"If-Match", seq}});
         CHECK(a.status == 400);
         CHECK(json_string(a.body, "/error/field") == "If-Match");
+    }
+    for (auto const* nothing : {"{}", "", " { } "}) { // a configuration change that changes nothing
+        CAPTURE(nothing);
+        auto const a = c.request(bhttp::verb::patch, salon + "/config", nothing);
+        CHECK(a.status == 422);
+        CHECK(json_string(a.body, "/error/code") == "missing_field");
     }
     auto const text =
         c.request(bhttp::verb::post, salon + "/walk-ins", "name=Bo", {{"Content-Type", "text/plain"}}, false);

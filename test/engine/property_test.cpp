@@ -6,6 +6,7 @@
 #include "engine/codec/command_codec.hpp"
 #include "engine/codec/event_codec.hpp"
 #include "engine/codec/state_codec.hpp"
+#include "engine/domain/names.hpp"
 #include "test/engine/scenario.hpp"
 
 #include <algorithm>
@@ -495,6 +496,10 @@ std::string run_sequence(std::uint64_t seed, tally& counts) {
             continue;
         }
         ++counts.accepted[std::string{type_name(c.body)}];
+        // One event of the command's own kind: the HTTP API tells a reused Idempotency-Key by it.
+        if (d->size() != 1 || command_type_of(d->front().body) != type_name(c.body)) {
+            return where + describe(d) + ": not one event of the command's kind";
+        }
         if (auto bad = wrong_outcome(state, c, *d); !bad.empty()) {
             return where + describe(d) + ": " + bad;
         }

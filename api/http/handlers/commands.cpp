@@ -1,11 +1,13 @@
 #include "api/http/handlers/commands.hpp"
 
+#include "api/auth/access.hpp"
 #include "api/http/error.hpp"
 #include "api/http/handlers/outcome_response.hpp"
 #include "api/http/services.hpp"
 #include "engine/codec/command_codec.hpp"
 #include "engine/codec/json_reader.hpp"
 #include "engine/codec/json_writer.hpp"
+#include "engine/domain/names.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -109,6 +111,15 @@ bool is_ticket_number(std::string_view s) noexcept {
         body = "{}";
     }
     auto decoded = engine::codec::decode_payload(type, body);
+    if (auto const* config = decoded ? std::get_if<engine::cmd::configure_salon>(&*decoded) : nullptr;
+        config != nullptr && !config->priority_daily_limit && !config->max_waiting && !config->services &&
+        !config->loyalty_cents_per_point) {
+        // It would change nothing, yet append an event: a new seq (every If-Match stale) and a frame to every screen.
+        return std::unexpected(
+            refusal{error_response(status::unprocessable_entity, "missing_field",
+                                   "a configuration change names at least one of "
+                                   "priorityDailyLimit, maxWaiting, services, loyaltyCentsPerPoint")});
+    }
     if (!decoded) {
         auto e = std::move(decoded.error());
         if (!path_field.empty() && e.path == path_field && e.code == engine::codec::errc::duplicate_field) {
@@ -170,6 +181,33 @@ response gateway_failure(gateway_error const& e) {
     return error_response(status::internal_server_error, "internal", "the command was not decided: " + e.message);
 }
 
+// Whether a stored outcome is the decision of this request's command: the same type, from the same actor. A
+// commandId is an Idempotency-Key, and a key sent again for another command (a cancel with a walk-in's key, another
+// terminal's key) would otherwise be answered with the first command's success, and nothing done.
+bool same_command(engine::runtime::outcome const& o, std::string_view type, engine::actor const& by) {
+    if (o.entries.empty()) {
+        return false;
+    }
+    if (auto const* r = std::get_if<engine::rejected_command>(&o.entries.front())) {
+        return r->command_type == type && r->by == by;
+    }
+    auto const& e = std::get<engine::event>(o.entries.front());
+    return engine::command_type_of(e.body) == type && e.by == by;
+}
+
+response key_reused(engine::runtime::outcome const& o) {
+    auto const& first = o.entries.front();
+    auto const* r = std::get_if<engine::rejected_command>(&first);
+    auto const type =
+        r != nullptr ? std::string_view{r->command_type} : engine::command_type_of(std::get<engine::event>(first).body);
+    auto const& by = r != nullptr ? r->by : std::get<engine::event>(first).by;
+    return error_response(status::unprocessable_entity, "idempotency_key_reused",
+                          fmt::format("this Idempotency-Key was used for another command (a {} by {}); send a new "
+                                      "command with a new key",
+                                      type, by.id),
+                          "Idempotency-Key");
+}
+
 // Whichever comes first answers: the engine's decision, or the decision_wait timer (202). Both run on one strand,
 // so the first one takes the replier and the other finds it gone.
 class decision_race : public std::enable_shared_from_this<decision_race> {
@@ -179,6 +217,8 @@ public:
           metrics_(ports.metrics), type_(type) {}
 
     void start(std::chrono::milliseconds wait, engine::command const& c) {
+        sent_type_ = engine::type_name(c.body);
+        sent_by_ = c.by;
         timer_.expires_after(wait);
         timer_.async_wait(
             [self = shared_from_this(), pending = pending_response(c)](boost::system::error_code ec) mutable {
@@ -193,7 +233,10 @@ public:
             auto const* refused = std::get_if<engine::rejected_command>(&result->entries.front());
             metrics_.command_decided(type_, refused != nullptr ? engine::to_string(refused->why.code) : "");
         }
-        auto r = result ? outcome_response(*result, ports_) : gateway_failure(result.error());
+        auto r = !result ? gateway_failure(result.error())
+                 : result->duplicate && !same_command(*result, sent_type_, sent_by_)
+                     ? key_reused(*result)
+                     : outcome_response(*result, ports_);
         boost::asio::post(strand_, [self = shared_from_this(), r = std::move(r)]() mutable {
             self->timer_.cancel();
             self->answer(std::move(r));
@@ -214,7 +257,9 @@ private:
     std::optional<replier> reply_;
     services& ports_;
     http::metrics& metrics_;
-    std::string_view type_; // the route's command type (static storage)
+    std::string_view type_;      // the route's command type (static storage)
+    std::string_view sent_type_; // what was sent (set by start, before the engine has it): type_name's
+    engine::actor sent_by_;
 };
 
 } // namespace
@@ -249,7 +294,8 @@ void get_command(services& ports, request const& req, replier reply) {
                              "window)",
                              "commandId"));
     } else {
-        reply(outcome_response(*o, ports));
+        auto const contact = req.who && auth::allowed(req.who->role, auth::action::read_events);
+        reply(outcome_response(*o, ports, contact ? outcome_reader::with_contact : outcome_reader::without_contact));
     }
 }
 

@@ -31,7 +31,19 @@ void write_ticket(json_writer& w, engine::evt::ticket_issued const& t, services&
     w.field("link", ticket_link(ports, salon, t.ticket)).end_object();
 }
 
-response accepted(engine::runtime::outcome const& o, services& ports) {
+// The event as a reader without the customer's contact sees it: no phone, no customerId (the name stays: the queue
+// view shows it too).
+engine::event without_contact(engine::event e) {
+    if (auto* issued = std::get_if<engine::evt::ticket_issued>(&e.body)) {
+        issued->who.phone.clear();
+        issued->who.id.reset();
+    } else if (auto* completed = std::get_if<engine::evt::service_completed>(&e.body)) {
+        completed->customer.reset();
+    }
+    return e;
+}
+
+response accepted(engine::runtime::outcome const& o, services& ports, outcome_reader reader) {
     auto const& last = std::get<engine::event>(o.entries.back());
     json_writer w;
     w.begin_object()
@@ -44,7 +56,7 @@ response accepted(engine::runtime::outcome const& o, services& ports) {
     engine::evt::ticket_issued const* issued = nullptr;
     for (auto const& entry : o.entries) {
         auto const& e = std::get<engine::event>(entry);
-        engine::codec::write_event(w, e);
+        engine::codec::write_event(w, reader == outcome_reader::without_contact ? without_contact(e) : e);
         created = created || creates(e.body);
         if (issued == nullptr) {
             issued = std::get_if<engine::evt::ticket_issued>(&e.body);
@@ -77,8 +89,8 @@ response refused(engine::runtime::outcome const& o) {
 
 } // namespace
 
-response outcome_response(engine::runtime::outcome const& o, services& ports) {
-    auto r = o.accepted() ? accepted(o, ports) : refused(o);
+response outcome_response(engine::runtime::outcome const& o, services& ports, outcome_reader reader) {
+    auto r = o.accepted() ? accepted(o, ports, reader) : refused(o);
     r.salon_id = o.salon.value();
     r.command_id = o.command.value();
     return r;
