@@ -92,10 +92,11 @@ staffing_answer(projections::stats_store::stats_store const& store, http::staffi
     if (!history) {
         return std::unexpected(history.error());
     }
-    std::optional<projections::stats::salon_history> const& found = *history;
+    std::optional<projections::stats::salon_history>& found = *history;
     if (!found) {
         return std::nullopt;
     }
+    found->close_open_shifts(); // as the stats and the replay's report: open shifts count until the latest event
     auto const demand = sf::demand_of(*found, sf::learning_days{w.first, w.last});
     if (demand.empty()) { // nobody came, or no durations to simulate with: nothing to plan
         out.field("status", std::string_view{"no_demand"}).key("hours").begin_array().end_array().end_object();

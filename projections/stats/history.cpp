@@ -127,9 +127,13 @@ struct salon_history::folder {
 salon_history::salon_history(engine::salon_id salon, fold_state state, std::map<std::uint64_t, visit> visits,
                              std::map<engine::local_day, day_counts> days)
     : salon_(std::move(salon)), timezone_(std::move(state.timezone)), priority_limit_(state.priority_limit),
-      visits_(std::move(visits)), days_(std::move(days)), on_duty_since_(std::move(state.on_duty_since)) {}
+      visits_(std::move(visits)), days_(std::move(days)), on_duty_since_(std::move(state.on_duty_since)),
+      last_event_at_(state.last_event_at) {}
 
-void salon_history::apply(engine::event const& e) { std::visit(folder{*this, e}, e.body); }
+void salon_history::apply(engine::event const& e) {
+    std::visit(folder{*this, e}, e.body);
+    last_event_at_ = last_event_at_ ? std::max(*last_event_at_, e.at) : e.at;
+}
 
 void salon_history::record_join_estimate(engine::ticket_id ticket, std::optional<std::int64_t> estimated_ms,
                                          std::optional<std::int64_t> sum_ahead_ms) {
@@ -139,7 +143,9 @@ void salon_history::record_join_estimate(engine::ticket_id ticket, std::optional
     }
 }
 
-fold_state salon_history::state() const { return fold_state{timezone_, priority_limit_, on_duty_since_}; }
+fold_state salon_history::state() const {
+    return fold_state{timezone_, priority_limit_, on_duty_since_, last_event_at_};
+}
 
 std::vector<visit> salon_history::retire_ended() {
     std::vector<visit> ended;
@@ -162,8 +168,22 @@ void salon_history::clock_out(std::string const& staff, engine::instant at) {
         return;
     }
     shifts_.push_back({staff, it->second, at});
+    credit_shift(staff, it->second, at);
+    on_duty_since_.erase(it);
+}
+
+void salon_history::close_open_shifts() {
+    if (last_event_at_) {
+        for (auto const& [staff, since] : on_duty_since_) {
+            credit_shift(staff, since, *last_event_at_);
+        }
+    }
+    on_duty_since_.clear();
+}
+
+void salon_history::credit_shift(std::string const& staff, engine::instant since, engine::instant at) {
     // Each local day gets its part of the shift.
-    for (auto from = it->second; from < at;) {
+    for (auto from = since; from < at;) {
         auto const midnight = next_local_midnight(timezone_, from);
         auto const until = std::min(midnight, at);
         days_[engine::local_day_of(timezone_, from)].staff[staff].on_duty_ms += (until - from).count();
@@ -171,7 +191,7 @@ void salon_history::clock_out(std::string const& staff, engine::instant at) {
     }
     // And each local hour its part: pieces end at the next local full hour, so zones with half-hour offsets and
     // clock changes count right.
-    for (auto from = it->second; from < at;) {
+    for (auto from = since; from < at;) {
         auto const local = engine::local_clock_of(timezone_, from);
         auto const into_hour = minutes{local.minute % 60} + (from - std::chrono::floor<minutes>(from));
         auto const until = std::min(at, from + (std::chrono::hours{1} - into_hour));
@@ -179,7 +199,6 @@ void salon_history::clock_out(std::string const& staff, engine::instant at) {
         days_[local.day].on_duty_ms_by_hour.at(hour) += (until - from).count();
         from = until;
     }
-    on_duty_since_.erase(it);
 }
 
 } // namespace salonq::projections::stats

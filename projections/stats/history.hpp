@@ -89,6 +89,7 @@ struct fold_state {
     std::string timezone = "UTC";
     std::int32_t priority_limit = 0;
     std::map<std::string, engine::instant> on_duty_since; // by staffId
+    std::optional<engine::instant> last_event_at;         // the latest event's time so far
 };
 
 // A salon's history folded from its events (in seq order), the ground every stats figure and report is computed
@@ -120,9 +121,18 @@ public:
     [[nodiscard]] std::vector<visit> retire_ended();
     [[nodiscard]] std::vector<shift> const& shifts() const noexcept { return shifts_; } // ended ones, in order
 
+    // Counts every shift still open as worked until the salon's latest event and ends it there: for a history that
+    // answers one question (a query's copy, a replay's end), so that today's on-duty time is there before anyone
+    // clocks out (without it a day's utilisation was none until the first clock-out, then every staff member's busy
+    // time over that one shift). As of the latest event, not of a clock: the answer is a function of the events, the
+    // same from GET .../stats and from a replay of the log. Not for a history that folds on: the shifts are closed.
+    void close_open_shifts();
+
 private:
     struct folder;
     void clock_out(std::string const& staff, engine::instant at);
+    // A shift's on-duty time, into the local days and hours it spans.
+    void credit_shift(std::string const& staff, engine::instant from, engine::instant until);
 
     engine::salon_id salon_;
     std::string timezone_ = "UTC";
@@ -132,6 +142,7 @@ private:
     std::vector<priority_record> priority_;
     std::vector<shift> shifts_;
     std::map<std::string, engine::instant> on_duty_since_; // staff clocked in now
+    std::optional<engine::instant> last_event_at_;
 };
 
 } // namespace salonq::projections::stats

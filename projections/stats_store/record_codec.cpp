@@ -171,7 +171,11 @@ std::string encode_salon(stats::salon_history const& h, std::uint64_t seq) {
     for (auto const& [staff, since] : state.on_duty_since) {
         w.begin_object().field("staffId", staff).key("since").time(since).end_object();
     }
-    w.end_array().key("open").begin_array();
+    w.end_array();
+    if (state.last_event_at) {
+        w.key("lastEventAt").time(*state.last_event_at);
+    }
+    w.key("open").begin_array();
     for (auto const& [id, v] : h.visits()) {
         write_visit(w, v);
     }
@@ -191,6 +195,7 @@ std::expected<salon_record, std::string> decode_salon(std::string_view json) {
             r.state.on_duty_since.emplace(staff, s.time("since"));
             s.finish();
         }
+        r.state.last_event_at = o.opt_time("lastEventAt"); // none in a record stored before session 21
         for (auto e : o.array("open", max_items)) {
             auto v = read_visit(codec::as_object(e, "open[]"));
             r.open.emplace(v.ticket.value(), std::move(v));

@@ -547,11 +547,12 @@ stats_store::stats(engine::salon_id const& salon, engine::local_day first, engin
     if (!ranged) {
         return std::unexpected(ranged.error());
     }
-    std::optional<stats::salon_history> const& found = *ranged;
+    std::optional<stats::salon_history>& found = *ranged;
     if (!found) {
         return std::nullopt;
     }
-    stats::salon_history const& h = *found;
+    stats::salon_history& h = *found;
+    h.close_open_shifts();
     salon_stats out{salon, h.timezone(), first, last, {}, {}, {}};
     auto const in_range = [&](engine::local_day d) { return d >= first && d <= last; };
     auto summaries = stats::summarize_days(h);

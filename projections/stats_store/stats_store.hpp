@@ -73,7 +73,8 @@ public:
     // swap_with (a rebuild's fresh store works every estimate out).
     void take_joins_from(std::shared_ptr<join_board> board);
 
-    // The salon's local days [first, last]; none for a salon the log has not registered. Reads RocksDB.
+    // The salon's local days [first, last]; none for a salon the log has not registered. Reads RocksDB. The shifts
+    // still open count as worked until the salon's latest event (salon_history::close_open_shifts).
     [[nodiscard]] std::expected<std::optional<salon_stats>, std::string>
     stats(engine::salon_id const& salon, engine::local_day first, engine::local_day last) const;
 

@@ -274,6 +274,9 @@ bool day_window::holds(std::string_view day) const noexcept {
 }
 
 bool report_sink::finish() {
+    for (auto& [salon, h] : salons_) {
+        h.close_open_shifts(); // as GET .../stats does: the shifts still open count until the salon's latest event
+    }
     auto t = make_report(kind_, salons_, settings_);
     auto const& days = settings_.days;
     if (kind_ != report_kind::staffing && (days.first || days.last)) {

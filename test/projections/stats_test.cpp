@@ -111,6 +111,30 @@ TEST_SUITE("projections.stats") {
         CHECK(services[0].planned_min == 30);
     }
 
+    TEST_CASE("before anyone clocks out, the shifts so far count until the salon's latest event") {
+        auto s = open_salon(); // 08:00Z = 09:00 local, st1 and st2 clocked in
+        s.given(walk_in("c1"), start("st1"));
+        s.after(minutes{40}).given(complete(1)); // 08:40Z: st1 busy 40 minutes
+        auto h = history_of(s);
+        CHECK(summarize_days(h).front().on_duty_ms == 0); // the fold alone counts a shift when it ends
+        h.close_open_shifts();
+        auto const days = summarize_days(h);
+        REQUIRE(days.size() == 1);
+        CHECK(days.front().on_duty_ms == 2 * 40 * min_ms); // both since 08:00Z, until the completion
+        CHECK(*days.front().utilisation() == doctest::Approx(0.5));
+        auto const staff = summarize_staff(h);
+        REQUIRE(staff.size() == 2);
+        CHECK(*staff[0].utilisation() == doctest::Approx(1.0)); // st1 served all 40 minutes
+        CHECK(*staff[1].utilisation() == doctest::Approx(0.0));
+        CHECK(days.front().busy_ms == 40 * min_ms);
+        h.close_open_shifts(); // closed: nothing counted twice
+        CHECK(summarize_days(h).front().on_duty_ms == 2 * 40 * min_ms);
+        // A closed shift is not counted again either: the worked day's figures stay.
+        auto worked = history_of(worked_day());
+        worked.close_open_shifts();
+        CHECK(summarize_days(worked).front().on_duty_ms == min_ms * 2 * 8 * 60);
+    }
+
     TEST_CASE("a shift over midnight is cut at the salon's midnight, also on the nights the clocks change") {
         struct shift {
             instant in, out;
