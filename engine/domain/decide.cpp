@@ -69,12 +69,17 @@ staff_member const* acting_staff(salon_state const& s, command const& c) {
 
 // Managing commands (configure, staff, skip, undo, cancel, close-day) are refused to staff members whose role
 // is plain staff, and to staff actors who do not work at this salon. Terminals and the system may do them.
+constexpr std::string_view not_on_staff = "the acting staff member is not on this salon's staff";
+
 std::optional<rejection> check_manager(salon_state const& s, command const& c) {
     if (c.by.kind != actor_kind::staff) {
         return std::nullopt;
     }
     auto const* who = acting_staff(s, c);
-    if (who == nullptr || who->staff_role == role::staff) {
+    if (who == nullptr) {
+        return reject(rejection_code::forbidden_role, not_on_staff);
+    }
+    if (who->staff_role == role::staff) {
         return reject(rejection_code::forbidden_role);
     }
     return std::nullopt;
@@ -82,7 +87,7 @@ std::optional<rejection> check_manager(salon_state const& s, command const& c) {
 
 std::optional<rejection> check_actor_belongs(salon_state const& s, command const& c) {
     if (c.by.kind == actor_kind::staff && acting_staff(s, c) == nullptr) {
-        return reject(rejection_code::forbidden_role);
+        return reject(rejection_code::forbidden_role, not_on_staff);
     }
     return std::nullopt;
 }
@@ -193,7 +198,8 @@ struct decider {
         if (r.staff_role != role::staff && c.by.kind != actor_kind::system) {
             auto const* who = acting_staff(s, c);
             if (who == nullptr || who->staff_role != role::owner) {
-                return std::unexpected(reject(rejection_code::forbidden_role));
+                return std::unexpected(
+                    reject(rejection_code::forbidden_role, "only the salon's owner may add an owner or a manager"));
             }
         }
         if (s.find_staff(r.staff) != nullptr) {
@@ -344,7 +350,8 @@ struct decider {
             return std::unexpected(reject(rejection_code::not_waiting));
         }
         if (blank(r.reason)) {
-            return std::unexpected(reject(rejection_code::invalid_reason));
+            return std::unexpected(reject(rejection_code::invalid_reason,
+                                          "a skip needs a reason, in words (e.g. \"not here when called\")"));
         }
         return out.one(evt::ticket_skipped{t->id, r.reason, s.position_of(t->place)});
     }
@@ -370,7 +377,9 @@ struct decider {
         }
         auto const reason = parse_priority_reason(r.reason);
         if (!reason) {
-            return std::unexpected(reject(rejection_code::invalid_reason));
+            return std::unexpected(reject(rejection_code::invalid_reason,
+                                          "a priority start's reason is senior_citizen, medical_urgency, child or "
+                                          "system_exception"));
         }
         auto const* t = s.find_ticket(r.ticket);
         if (t == nullptr && !ever_issued(s, r.ticket)) {

@@ -66,7 +66,11 @@ TEST_SUITE("domain.priority") {
             CAPTURE(reason);
             auto s = open_salon();
             walk_ins(s, 2);
-            s.by(staff_actor("mgr")).when(priority(2, "st1", reason)).then_rejected(rc::invalid_reason);
+            s.by(staff_actor("mgr"))
+                .when(priority(2, "st1", reason))
+                .then_rejected(rc::invalid_reason,
+                               "a priority start's reason is senior_citizen, medical_urgency, child or "
+                               "system_exception");
         }
     }
 

@@ -269,7 +269,9 @@ TEST_SUITE("domain.start") {
         }
         SUBCASE("a staff actor from elsewhere is forbidden_role") {
             walk_ins(s, 1);
-            s.by(staff_actor("stranger")).when(start("st1")).then_rejected(rc::forbidden_role);
+            s.by(staff_actor("stranger"))
+                .when(start("st1"))
+                .then_rejected(rc::forbidden_role, "the acting staff member is not on this salon's staff");
         }
     }
 }
@@ -348,8 +350,10 @@ TEST_SUITE("domain.skip") {
         s.when(skip(1)).then_rejected(rc::not_waiting);
         s.when(skip(2)).then_rejected(rc::not_waiting);
         s.when(skip(9)).then_rejected(rc::ticket_not_found);
-        s.when(skip(3, "")).then_rejected(rc::invalid_reason);
-        s.when(skip(3, "  ")).then_rejected(rc::invalid_reason);
+        s.when(skip(3, ""))
+            .then_rejected(rc::invalid_reason, "a skip needs a reason, in words (e.g. \"not here when called\")");
+        s.when(skip(3, "  "))
+            .then_rejected(rc::invalid_reason, "a skip needs a reason, in words (e.g. \"not here when called\")");
         s.by(staff_actor("st2")).when(skip(3)).then_rejected(rc::forbidden_role);
         s.by(staff_actor("mgr")).when(skip(3)).then_events({evt::ticket_skipped{tid(3), "not here", 1}});
     }

@@ -163,7 +163,10 @@ TEST_SUITE("domain.salon") {
 
     TEST_CASE("configure: only owners, managers, terminals and the system may configure") {
         open_salon().by(staff_actor("st1")).when(set_priority_limit(3)).then_rejected(rc::forbidden_role);
-        open_salon().by(staff_actor("nobody")).when(set_priority_limit(3)).then_rejected(rc::forbidden_role);
+        open_salon()
+            .by(staff_actor("nobody"))
+            .when(set_priority_limit(3))
+            .then_rejected(rc::forbidden_role, "the acting staff member is not on this salon's staff");
         open_salon().by(staff_actor("mgr")).when(set_priority_limit(3)).then_event<evt::salon_configured>();
         open_salon().by(staff_actor("own")).when(set_priority_limit(3)).then_event<evt::salon_configured>();
         open_salon().by(system_actor()).when(set_priority_limit(3)).then_event<evt::salon_configured>();
@@ -207,9 +210,15 @@ TEST_SUITE("domain.staff") {
 
     TEST_CASE("only the system or an owner appoints owners and managers") {
         auto s = open_salon();
-        s.when(add_staff("m2", role::manager)).then_rejected(rc::forbidden_role); // a front-desk terminal
-        s.by(staff_actor("mgr")).when(add_staff("m2", role::manager)).then_rejected(rc::forbidden_role);
-        s.by(staff_actor("mgr")).when(add_staff("o2", role::owner)).then_rejected(rc::forbidden_role);
+        s.when(add_staff("m2", role::manager))
+            .then_rejected(rc::forbidden_role,
+                           "only the salon's owner may add an owner or a manager"); // a front-desk terminal
+        s.by(staff_actor("mgr"))
+            .when(add_staff("m2", role::manager))
+            .then_rejected(rc::forbidden_role, "only the salon's owner may add an owner or a manager");
+        s.by(staff_actor("mgr"))
+            .when(add_staff("o2", role::owner))
+            .then_rejected(rc::forbidden_role, "only the salon's owner may add an owner or a manager");
         s.when(add_staff("st9", role::staff)).then_event<evt::staff_added>(); // plain staff: the front desk may
         s.by(staff_actor("own")).when(add_staff("o2", role::owner)).then_event<evt::staff_added>();
         s.by(system_actor()).when(add_staff("m2", role::manager)).then_event<evt::staff_added>();
@@ -222,7 +231,9 @@ TEST_SUITE("domain.staff") {
         s.when(clock_in("mgr")).then_rejected(rc::staff_already_on_duty);
         s.when(clock_in("ghost")).then_rejected(rc::unknown_staff);
         // a staff actor must work here; a stranger cannot clock people in
-        s.by(staff_actor("stranger")).when(clock_in("own")).then_rejected(rc::forbidden_role);
+        s.by(staff_actor("stranger"))
+            .when(clock_in("own"))
+            .then_rejected(rc::forbidden_role, "the acting staff member is not on this salon's staff");
         s.by(staff_actor("own")).when(clock_in("own")).then_events({evt::staff_clocked_in{sid("own")}});
     }
 
