@@ -1,5 +1,8 @@
 #include "notify/deliver/address_policy.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <array>
 #include <cstdint>
 #include <string>
@@ -88,7 +91,14 @@ bool is_private_literal(std::string_view host) noexcept {
     }
     boost::system::error_code ec;
     auto const a = boost::asio::ip::make_address(std::string{host}, ec);
-    return !ec && !is_public_address(a);
+    if (!ec) {
+        return !is_public_address(a);
+    }
+    // The older IPv4 spellings the resolver also takes ("127.1", "0x7f000001", "2130706433", "0177.0.0.1"):
+    // inet_aton reads them as getaddrinfo will.
+    in_addr v4{};
+    return inet_aton(std::string{host}.c_str(), &v4) != 0 &&
+           !is_public_address(boost::asio::ip::address_v4{ntohl(v4.s_addr)});
 }
 
 } // namespace salonq::notify

@@ -8,6 +8,7 @@
 #include "test/support/json_at.hpp"
 #include "test/support/webhook_receiver.hpp"
 
+#include <boost/asio/ip/host_name.hpp>
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -174,11 +175,20 @@ TEST_CASE("notifications over HTTP: private webhook addresses are refused unless
     }
     CHECK(owner.get(std::string{settings_path}).body.find(R"("configured":false)") != std::string::npos);
 
-    // A name that resolves to the loopback passes the PUT; the resolved address is refused when connecting.
+    // The older spellings of the loopback are literals too (the resolver reads them as 127.0.0.1).
+    for (auto const* host : {"127.1", "0x7f000001", "2130706433"}) {
+        CAPTURE(host);
+        CHECK(owner
+                  .request(bhttp::verb::put, std::string{settings_path},
+                           fmt::format(R"({{"url":"http://{}:{}/hooks/salonq","secret":"{}"}})", host, port, secret))
+                  .status == 422);
+    }
+    // A name passes the PUT; the address it resolves to is refused when connecting. The machine's own name: /etc/hosts
+    // maps it to the loopback (Debian: 127.0.1.1), a container's to its private address.
     REQUIRE(owner
                 .request(bhttp::verb::put, std::string{settings_path},
-                         fmt::format(R"({{"url":"http://127.1:{}/hooks/salonq","secret":"{}","maxAttempts":2}})", port,
-                                     secret))
+                         fmt::format(R"({{"url":"http://{}:{}/hooks/salonq","secret":"{}","maxAttempts":2}})",
+                                     boost::asio::ip::host_name(), port, secret))
                 .status == 200);
     s.walk_in(1);
     REQUIRE(eventually(owner, std::string{settings_path}, [](std::string const& b) {

@@ -65,6 +65,14 @@ TEST_CASE("address policy: literals in a URL's host; names are judged when resol
     CHECK(is_private_literal("api.localhost"));
     CHECK_FALSE(is_private_literal("8.8.8.8"));
     CHECK_FALSE(is_private_literal("hooks.example.com"));
+    // The older spellings of an IPv4 address that the resolver takes too.
+    for (auto const* loopback : {"127.1", "0x7f000001", "2130706433", "0177.0.0.1", "0x7f.1"}) {
+        CAPTURE(loopback);
+        CHECK(is_private_literal(loopback));
+    }
+    CHECK(is_private_literal("0xa9fea9fe")); // 169.254.169.254, the cloud metadata address
+    CHECK_FALSE(is_private_literal("0x08080808"));
+    CHECK_FALSE(is_private_literal("8.8.8.8.example.com"));
 }
 
 TEST_CASE("webhook failures are recorded coarsely") {
