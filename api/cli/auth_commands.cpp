@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <string_view>
 
 namespace salonq::api {
 namespace {
@@ -84,6 +85,13 @@ std::string role_list() {
     return r;
 }
 
+// A jti as `token issue` makes it: 32 lowercase hex digits (api/auth/token.cpp).
+bool issued_jti(std::string_view jti) noexcept {
+    constexpr std::size_t jti_digits = 32;
+    return jti.size() == jti_digits &&
+           std::ranges::all_of(jti, [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
 } // namespace
 
 int run_token_issue(store_options const& so, auth_options const& ao) {
@@ -142,8 +150,11 @@ int run_token_revoke(store_options const& so, auth_options const& ao, kafka_opti
         }
         jti = p->jti;
         until = std::max(p->expires, t);
-    } else if (!auth::valid_jti(jti)) {
-        std::cerr << "salonq token revoke: '" << jti << "' is neither a jti (as `token issue` prints it) nor a token\n";
+    } else if (!issued_jti(jti)) {
+        // Only `token issue` makes tokens for this keyring: anything else is a typo, and "revoked" would be a lie
+        // (the token the operator meant would stay valid).
+        std::cerr << "salonq token revoke: '" << jti
+                  << "' is neither a jti (as `token issue` prints it: 32 hex digits) nor a token\n";
         return 2;
     }
     auto list = auth::file_revocations::open(auth::default_revocations_path(so.data));

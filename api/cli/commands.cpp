@@ -264,8 +264,8 @@ int run_simulate(store_options const& so, simulate_options const& opts) {
         }
     }
     auto const seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::cout << fmt::format("simulated {} salons x {} days{}\n", opts.salons, opts.days,
-                             opts.emit ? " (dry run)" : "");
+    std::cout << fmt::format("simulated {} salon{} x {} day{}{}\n", opts.salons, opts.salons == 1 ? "" : "s", opts.days,
+                             opts.days == 1 ? "" : "s", opts.emit ? " (dry run)" : "");
     std::cout << (opts.quiet ? summary_line(summary, seconds).substr(0, summary_line(summary, seconds).find('\n') + 1)
                              : summary_line(summary, seconds));
     return 0;

@@ -158,7 +158,8 @@ void add_embedded_commands(CLI::App& app, options& o, commands& c) {
     add_cluster_options(c.projections_rebuild, o.ko);
     c.traffic = add_traffic_command(app, o.to);
 
-    c.demo = app.add_subcommand("demo", "Open a demo salon, run a simulated day through the engine, show the queue");
+    c.demo =
+        app.add_subcommand("demo", "Open three demo salons, run a simulated day through the engine, show the queues");
 
     // The HTTP API's route table as JSON lines, for the OpenAPI test (hidden from --help).
     c.routes = app.add_subcommand("routes", "Print the HTTP API's routes as JSON lines");

@@ -169,6 +169,8 @@ TEST_CASE("cli: a newcomer's mistakes are named, with nothing on stdout") {
         {"token issue --role dashboard --salon s1 --salon s2 --all-salons --ttl 8h", "not both"},
         {"token issue --role pos --sub 'two words' --salon s1 --ttl 8h", "--sub"},
         {"token revoke 'a b'", "neither a jti"},
+        {"token revoke nonsense", "neither a jti"},
+        {"token revoke 0123456789ABCDEF0123456789ABCDEF", "32 hex digits"},
     };
     for (auto const& [args, message] : mistakes) {
         CAPTURE(args);
