@@ -591,6 +591,23 @@ test("on a touch screen the console's buttons are 44 px targets; with a mouse th
   assert.equal(r.status, 200);
 });
 
+test('on a tablet in portrait and on a phone the console and the owner view fit the width: one column', async () => {
+  const t = await walkIn('Tia');
+  for (const viewport of [{width: 768, height: 1024}, {width: 390, height: 844}]) {
+    for (const [path, token] of [['/console', tokens.manager], ['/owner', tokens.owner]]) {
+      const page = await open(browser.context, pageUrl(path, token), viewport);
+      await settled(page);
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(wide <= viewport.width, `${path} at ${viewport.width} px: the page is ${wide} px wide`);
+      await screenshot(page, `${path.slice(1)}-${viewport.width}x${viewport.height}`);
+      assert.deepEqual(page.problems, []);
+      await page.close();
+    }
+  }
+  const r = await server.call(tokens.manager, 'POST', `/v1/salons/${salon}/tickets/${t.ticketId}/cancel`, {});
+  assert.equal(r.status, 200);
+});
+
 test("no A/AA violation in the other states: the console's dialogs, the customer page in each state at 360x740", async () => {
   const found = [];
   const audit = async (page, name) => { for (const v of await axe(page)) found.push({page: name, ...v}); };
