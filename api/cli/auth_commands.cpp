@@ -85,11 +85,17 @@ std::string role_list() {
     return r;
 }
 
-// A jti as `token issue` makes it: 32 lowercase hex digits (api/auth/token.cpp).
+// A jti as `token issue` makes it: 32 lowercase hex digits (api/auth/token.cpp), or as it made them until
+// 2026-11-29, 22 base64url characters (such tokens live up to 30 days, and a lost device's is revoked by its jti).
 bool issued_jti(std::string_view jti) noexcept {
-    constexpr std::size_t jti_digits = 32;
-    return jti.size() == jti_digits &&
-           std::ranges::all_of(jti, [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+    constexpr std::size_t hex_digits = 32;
+    constexpr std::size_t base64url_chars = 22;
+    auto const hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
+    auto const base64url = [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
+    };
+    return (jti.size() == hex_digits && std::ranges::all_of(jti, hex)) ||
+           (jti.size() == base64url_chars && std::ranges::all_of(jti, base64url));
 }
 
 } // namespace

@@ -95,6 +95,9 @@ TEST_CASE("cli: an issued token verifies with the library; revoked, a running se
 
     auto revoked = run_salonq(dir, "token revoke " + p->jti);
     REQUIRE_MESSAGE(revoked.code == 0, revoked.err);
+    // A jti of the older form (22 base64url characters, before 2026-11-29) is still taken.
+    auto const older = run_salonq(dir, "token revoke Ab-_0123456789abcdefgh");
+    CHECK_MESSAGE(older.code == 0, older.err);
     CHECK(revoked.out.empty());
     CHECK(has(revoked.err, p->jti));
     CHECK(verifier.verify(token, now())); // before the server's refresh
@@ -171,6 +174,7 @@ TEST_CASE("cli: a newcomer's mistakes are named, with nothing on stdout") {
         {"token revoke 'a b'", "neither a jti"},
         {"token revoke nonsense", "neither a jti"},
         {"token revoke 0123456789ABCDEF0123456789ABCDEF", "32 hex digits"},
+        {"token revoke abcdefghijklmnopqrstu", "neither a jti"}, // 21 characters: not the older form either
     };
     for (auto const& [args, message] : mistakes) {
         CAPTURE(args);

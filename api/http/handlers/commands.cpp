@@ -196,6 +196,11 @@ bool same_command(engine::runtime::outcome const& o, std::string_view type, engi
 }
 
 response key_reused(engine::runtime::outcome const& o) {
+    if (o.entries.empty()) {
+        return error_response(status::unprocessable_entity, "idempotency_key_reused",
+                              "this Idempotency-Key was used for another command; send a new command with a new key",
+                              "Idempotency-Key");
+    }
     auto const& first = o.entries.front();
     auto const* r = std::get_if<engine::rejected_command>(&first);
     auto const type =
@@ -233,10 +238,11 @@ public:
             auto const* refused = std::get_if<engine::rejected_command>(&result->entries.front());
             metrics_.command_decided(type_, refused != nullptr ? engine::to_string(refused->why.code) : "");
         }
-        auto r = !result ? gateway_failure(result.error())
-                 : result->duplicate && !same_command(*result, sent_type_, sent_by_)
-                     ? key_reused(*result)
-                     : outcome_response(*result, ports_);
+        // Every outcome, not only a duplicate's: in Kafka mode two requests with one key in flight at once are both
+        // completed by the first one's events, neither marked a duplicate.
+        auto r = !result                                        ? gateway_failure(result.error())
+                 : !same_command(*result, sent_type_, sent_by_) ? key_reused(*result)
+                                                                : outcome_response(*result, ports_);
         boost::asio::post(strand_, [self = shared_from_this(), r = std::move(r)]() mutable {
             self->timer_.cancel();
             self->answer(std::move(r));
