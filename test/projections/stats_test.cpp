@@ -120,7 +120,7 @@ TEST_SUITE("projections.stats") {
         h.close_open_shifts();
         auto const days = summarize_days(h);
         REQUIRE(days.size() == 1);
-        CHECK(days.front().on_duty_ms == 2 * 40 * min_ms); // both since 08:00Z, until the completion
+        CHECK(days.front().on_duty_ms == min_ms * 2 * 40); // both since 08:00Z, until the completion
         CHECK(*days.front().utilisation() == doctest::Approx(0.5));
         auto const staff = summarize_staff(h);
         REQUIRE(staff.size() == 2);
@@ -128,7 +128,7 @@ TEST_SUITE("projections.stats") {
         CHECK(*staff[1].utilisation() == doctest::Approx(0.0));
         CHECK(days.front().busy_ms == 40 * min_ms);
         h.close_open_shifts(); // closed: nothing counted twice
-        CHECK(summarize_days(h).front().on_duty_ms == 2 * 40 * min_ms);
+        CHECK(summarize_days(h).front().on_duty_ms == min_ms * 2 * 40);
         // A closed shift is not counted again either: the worked day's figures stay.
         auto worked = history_of(worked_day());
         worked.close_open_shifts();
