@@ -17,6 +17,7 @@
 #include <charconv>
 #include <expected>
 #include <memory>
+#include <optional>
 
 namespace salonq::api::http {
 namespace {
@@ -181,35 +182,25 @@ response gateway_failure(gateway_error const& e) {
     return error_response(status::internal_server_error, "internal", "the command was not decided: " + e.message);
 }
 
-// Whether a stored outcome is the decision of this request's command: the same type, from the same actor. A
-// commandId is an Idempotency-Key, and a key sent again for another command (a cancel with a walk-in's key, another
-// terminal's key) would otherwise be answered with the first command's success, and nothing done.
-bool same_command(engine::runtime::outcome const& o, std::string_view type, engine::actor const& by) {
+// The 422 for an outcome that is not the decision of this request's command (another type, or another actor); none
+// when it is. A commandId is an Idempotency-Key, and a key sent again for another command (a cancel with a walk-in's
+// key, another terminal's key) would otherwise be answered with the first command's success, and nothing done. Each
+// outcome's first entry names its command: a refusal its type, an event by its kind (engine::command_type_of).
+std::optional<response> reused_key(engine::runtime::outcome const& o, std::string_view type, engine::actor const& by) {
     if (o.entries.empty()) {
-        return false;
+        return std::nullopt; // nothing to tell by (an outcome always has an entry)
     }
-    if (auto const* r = std::get_if<engine::rejected_command>(&o.entries.front())) {
-        return r->command_type == type && r->by == by;
+    auto const* r = std::get_if<engine::rejected_command>(&o.entries.front());
+    auto const* e = std::get_if<engine::event>(&o.entries.front());
+    auto const first_type = r != nullptr ? std::string_view{r->command_type} : engine::command_type_of(e->body);
+    auto const& first_by = r != nullptr ? r->by : e->by;
+    if (first_type == type && first_by == by) {
+        return std::nullopt;
     }
-    auto const& e = std::get<engine::event>(o.entries.front());
-    return engine::command_type_of(e.body) == type && e.by == by;
-}
-
-response key_reused(engine::runtime::outcome const& o) {
-    if (o.entries.empty()) {
-        return error_response(status::unprocessable_entity, "idempotency_key_reused",
-                              "this Idempotency-Key was used for another command; send a new command with a new key",
-                              "Idempotency-Key");
-    }
-    auto const& first = o.entries.front();
-    auto const* r = std::get_if<engine::rejected_command>(&first);
-    auto const type =
-        r != nullptr ? std::string_view{r->command_type} : engine::command_type_of(std::get<engine::event>(first).body);
-    auto const& by = r != nullptr ? r->by : std::get<engine::event>(first).by;
     return error_response(status::unprocessable_entity, "idempotency_key_reused",
                           fmt::format("this Idempotency-Key was used for another command (a {} by {}); send a new "
                                       "command with a new key",
-                                      type, by.id),
+                                      first_type, first_by.id),
                           "Idempotency-Key");
 }
 
@@ -240,9 +231,10 @@ public:
         }
         // Every outcome, not only a duplicate's: in Kafka mode two requests with one key in flight at once are both
         // completed by the first one's events, neither marked a duplicate.
-        auto r = !result                                        ? gateway_failure(result.error())
-                 : !same_command(*result, sent_type_, sent_by_) ? key_reused(*result)
-                                                                : outcome_response(*result, ports_);
+        auto reused = result ? reused_key(*result, sent_type_, sent_by_) : std::nullopt;
+        auto r = !result  ? gateway_failure(result.error())
+                 : reused ? std::move(*reused)
+                          : outcome_response(*result, ports_);
         boost::asio::post(strand_, [self = shared_from_this(), r = std::move(r)]() mutable {
             self->timer_.cancel();
             self->answer(std::move(r));
