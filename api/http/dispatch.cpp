@@ -90,7 +90,10 @@ std::expected<auth::principal, response> authenticate(route const& r, services& 
     if (!who) {
         auto answer = error_response(status::unauthorized, auth::to_string(who.error().code), who.error().message,
                                      "Authorization");
-        answer.header("WWW-Authenticate", R"(Bearer realm="salonq", error="invalid_token")");
+        // RFC 6750 section 3.1: a request without credentials gets the challenge alone, no error attribute.
+        answer.header("WWW-Authenticate", who.error().code == auth::errc::token_missing
+                                              ? R"(Bearer realm="salonq")"
+                                              : R"(Bearer realm="salonq", error="invalid_token")");
         return std::unexpected(std::move(answer));
     }
     auto const salon = req.param("salonId");

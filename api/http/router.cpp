@@ -46,6 +46,8 @@ router::router(std::span<route const> routes) : routes_(routes) {
 }
 
 match_result router::match(verb method, std::string_view path) const {
+    // HEAD is GET without the body (RFC 9110 9.3.2): every GET route takes it, the session sends no body.
+    auto const wanted = method == verb::head ? verb::get : method;
     auto const segments = split_path(path);
     std::string allow;
     for (auto const& c : compiled_) {
@@ -66,9 +68,10 @@ match_result router::match(verb method, std::string_view path) const {
         if (!fits) {
             continue;
         }
-        if (c.r->method != method) {
+        if (c.r->method != wanted) {
             allow += allow.empty() ? "" : ", ";
             allow += boost::beast::http::to_string(c.r->method);
+            allow += c.r->method == verb::get ? ", HEAD" : "";
             continue;
         }
         for (auto& [name, value] : params) {

@@ -104,6 +104,7 @@ void session::on_first_bytes(beast::error_code ec, std::size_t n) {
 
 void session::read_request() {
     busy_ = true;
+    method_.clear(); // set again by handle(); an answer to a request that fails before that is not a HEAD's
     started_ = std::chrono::steady_clock::now();
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(state_.options().max_header_bytes));
@@ -167,7 +168,7 @@ void session::handle() {
         return;
     }
     auto& [found, bound] = std::get<admitted>(verdict);
-    if (found->live && take_over(bound, reply)) {
+    if (found->live && raw.method() != bhttp::verb::head && take_over(bound, reply)) {
         return;
     }
     run_handler(*found, state_.ports(), bound, std::move(reply));
@@ -222,8 +223,16 @@ void session::send(response r) {
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>(r.code, 11);
     finish_headers(*res, r, request_id_, state_.options(), origin_);
     res->keep_alive(keep_alive);
-    res->body() = std::move(r.body);
-    res->prepare_payload();
+    if (method_ == "HEAD") {
+        // What a GET would send, without the body; none for the statuses that never have one (RFC 9110 8.6).
+        auto const code = static_cast<unsigned>(r.code);
+        if (code >= 200 && r.code != status::no_content && r.code != status::not_modified) {
+            res->content_length(r.body.size());
+        }
+    } else {
+        res->body() = std::move(r.body);
+        res->prepare_payload();
+    }
     log_access(r, static_cast<int>(r.code));
     out_ = res;
     stream_.expires_after(state_.options().write_timeout);

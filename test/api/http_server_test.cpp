@@ -232,6 +232,14 @@ TEST_CASE("http: bad input gets a clear error naming the field, and nothing is w
         CHECK(a.status == 422);
         CHECK(json_string(a.body, "/error/code") == "missing_field");
     }
+    for (auto const* out_of_range : {R"({"loyaltyCentsPerPoint":0})", R"({"maxWaiting":2601})",
+                                     R"({"priorityDailyLimit":-1})", R"({"maxWaiting":10,"priorityDailyLimit":21})"}) {
+        CAPTURE(out_of_range); // the engine would refuse (and record) it: refused here, with the field, unwritten
+        auto const a = c.request(bhttp::verb::patch, salon + "/config", out_of_range);
+        CHECK(a.status == 422);
+        CHECK(json_string(a.body, "/error/code") == "invalid_value");
+        CHECK_FALSE(json_string(a.body, "/error/field").empty());
+    }
     auto const text =
         c.request(bhttp::verb::post, salon + "/walk-ins", "name=Bo", {{"Content-Type", "text/plain"}}, false);
     CHECK(text.status == 415);
@@ -253,6 +261,21 @@ TEST_CASE("http: routes, methods and limits") {
     auto const wrong = c.request(bhttp::verb::delete_, salon + "/walk-ins");
     CHECK(wrong.status == 405);
     CHECK(wrong.header("Allow") == "POST");
+    CHECK(c.request(bhttp::verb::head, salon + "/walk-ins").header("Allow") == "POST");
+    CHECK(c.request(bhttp::verb::post, "/healthz", "{}").header("Allow") == "GET, HEAD");
+
+    SUBCASE("HEAD is a GET without the body, on the same connection") {
+        auto const got = c.get("/healthz");
+        auto const head = c.request(bhttp::verb::head, "/healthz");
+        CHECK(head.status == 200);
+        CHECK(head.body.empty());
+        CHECK(head.header("Content-Length") == std::to_string(got.body.size()));
+        CHECK(head.header("Content-Type") == got.header("Content-Type"));
+        auto const unknown = c.request(bhttp::verb::head, "/v1/nothing");
+        CHECK(unknown.status == 404);
+        CHECK(unknown.body.empty());
+        CHECK(c.get("/healthz").status == 200); // the connection is still in step
+    }
 
     SUBCASE("a body over the limit is 413 and the connection closes") {
         auto const big = c.post(salon + "/walk-ins", std::string(2000, ' ') + "{}");

@@ -144,6 +144,9 @@ TEST_CASE("http views: a ticket by id, and a customer's own ticket through its l
     CHECK(text_at(by_id.body, "/status") == "waiting");
     CHECK(int_at(by_id.body, "/position") == 2);
     CHECK(pos.get("/v1/salons/s1/tickets/99").status == 404);
+    auto const not_a_number = pos.get("/v1/salons/s1/tickets/abc");
+    CHECK(not_a_number.status == 400); // as the command routes answer a ticketId that is not a number
+    CHECK(text_at(not_a_number.body, "/error/field") == "ticketId");
 
     http_client phone{server.port()};
     auto const mine = phone.get(link);

@@ -57,7 +57,7 @@ public:
         req.body() = std::move(body);
         req.prepare_payload();
         boost::beast::http::write(socket_, req);
-        return read_answer();
+        return read_answer(method == boost::beast::http::verb::head);
     }
     http_answer get(std::string const& target, header_list const& headers = {}) {
         return request(boost::beast::http::verb::get, target, {}, headers);
@@ -113,9 +113,11 @@ public:
         return static_cast<bool>(ec);
     }
 
-    http_answer read_answer() {
+    // `head`: the answer to a HEAD, whose Content-Length announces a body that does not follow.
+    http_answer read_answer(bool head = false) {
         boost::beast::http::response_parser<boost::beast::http::string_body> parser;
         parser.body_limit(std::uint64_t{64} * 1024 * 1024);
+        parser.skip(head);
         boost::beast::http::read(socket_, buffer_, parser);
         auto& res = parser.get();
         http_answer out;

@@ -77,6 +77,34 @@ bool is_ticket_number(std::string_view s) noexcept {
            std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// A configuration change the engine would refuse for its numbers (or one that changes nothing), answered here with
+// the field at fault and nothing written: the engine's own check (decide) stays the authority for every other way
+// in (the CLI, Kafka producers), where the refusal is recorded.
+[[nodiscard]] std::optional<response> config_problem(engine::cmd::configure_salon const& c) {
+    if (!c.priority_daily_limit && !c.max_waiting && !c.services && !c.loyalty_cents_per_point) {
+        // It would change nothing, yet append an event: a new seq (every If-Match stale) and a frame to every screen.
+        return error_response(status::unprocessable_entity, "missing_field",
+                              "a configuration change names at least one of "
+                              "priorityDailyLimit, maxWaiting, services, loyaltyCentsPerPoint");
+    }
+    struct range {
+        std::optional<std::int32_t> value;
+        std::int32_t least, most;
+        char const* field;
+    };
+    for (auto const& [value, least, most, field] :
+         {range{c.priority_daily_limit, 0, engine::salon_config::max_priority_limit, "priorityDailyLimit"},
+          range{c.max_waiting, 1, engine::token::pool_size, "maxWaiting"},
+          range{c.loyalty_cents_per_point, 1, engine::salon_config::max_loyalty_cents_per_point,
+                "loyaltyCentsPerPoint"}}) {
+        if (value && (*value < least || *value > most)) {
+            return error_response(status::unprocessable_entity, "invalid_value",
+                                  fmt::format("{}: from {} to {}", field, least, most), field);
+        }
+    }
+    return std::nullopt;
+}
+
 // The payload: the body's object, with the path's id put in front when the route has one. A body that names it
 // too is refused by name (rather than as a field given twice).
 [[nodiscard]] std::expected<engine::command_body, refusal> payload_of(request const& req, std::string_view type,
@@ -112,14 +140,10 @@ bool is_ticket_number(std::string_view s) noexcept {
         body = "{}";
     }
     auto decoded = engine::codec::decode_payload(type, body);
-    if (auto const* config = decoded ? std::get_if<engine::cmd::configure_salon>(&*decoded) : nullptr;
-        config != nullptr && !config->priority_daily_limit && !config->max_waiting && !config->services &&
-        !config->loyalty_cents_per_point) {
-        // It would change nothing, yet append an event: a new seq (every If-Match stale) and a frame to every screen.
-        return std::unexpected(
-            refusal{error_response(status::unprocessable_entity, "missing_field",
-                                   "a configuration change names at least one of "
-                                   "priorityDailyLimit, maxWaiting, services, loyaltyCentsPerPoint")});
+    if (auto const* config = decoded ? std::get_if<engine::cmd::configure_salon>(&*decoded) : nullptr) {
+        if (auto problem = config_problem(*config)) {
+            return std::unexpected(refusal{std::move(*problem)});
+        }
     }
     if (!decoded) {
         auto e = std::move(decoded.error());

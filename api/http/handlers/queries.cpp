@@ -35,7 +35,11 @@ namespace {
     return view;
 }
 
+// A ticket number as the command routes take it: digits, no leading zero, not 0.
 std::optional<engine::ticket_id> ticket_of(std::string_view text) {
+    if (text.starts_with('0')) {
+        return std::nullopt;
+    }
     std::uint64_t n = 0;
     auto const [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
     if (ec != std::errc{} || end != text.data() + text.size() || n == 0) {
@@ -80,7 +84,11 @@ void get_ticket(services& ports, request const& req, replier reply) {
         return;
     }
     auto const ticket = ticket_of(req.param("ticketId"));
-    auto body = ticket ? projections::encode_ticket((*view)->view, *ticket) : std::nullopt;
+    if (!ticket) { // as the command routes answer it
+        reply(error_response(status::bad_request, "invalid_value", "ticketId: a ticket number, e.g. 12", "ticketId"));
+        return;
+    }
+    auto body = projections::encode_ticket((*view)->view, *ticket);
     if (!body) {
         reply(error_response(status::not_found, "ticket_not_found",
                              "no ticket with this id in the queue or among the recently ended ones", "ticketId"));
