@@ -52,7 +52,7 @@ private:
 // expiry is not known, is kept this long: every token issued before it has expired by then.
 inline constexpr std::chrono::hours longest_token_life{24 * 30};
 
-// A jti: 1 to 128 printable ASCII characters, no space (what the issuer makes is 22 base64url characters).
+// A jti: 1 to 128 printable ASCII characters, no space (what the issuer makes: is_issued_jti, api/auth/token.hpp).
 [[nodiscard]] bool valid_jti(std::string_view jti) noexcept;
 
 // The revocation list of one machine: an append-only file, <data>/auth/revoked, of "jti expiry-seconds" lines

@@ -230,6 +230,17 @@ struct claims {
 
 } // namespace
 
+bool is_issued_jti(std::string_view jti) noexcept {
+    constexpr std::size_t hex_digits = jti_bytes * 2;
+    constexpr std::size_t base64url_chars = 22; // 16 bytes, unpadded
+    auto const hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
+    auto const base64url = [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
+    };
+    return (jti.size() == hex_digits && std::ranges::all_of(jti, hex)) ||
+           (jti.size() == base64url_chars && std::ranges::all_of(jti, base64url));
+}
+
 std::expected<issued_token, error> issue_token(keyring const& keys, token_request const& request,
                                                std::chrono::sys_seconds now) {
     auto invalid = [](std::string message) {

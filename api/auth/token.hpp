@@ -30,7 +30,7 @@ struct token_request {
 
 struct issued_token {
     std::string token; // header.payload.signature
-    std::string jti;   // 16 random bytes, base64url
+    std::string jti;   // 16 random bytes, 32 lowercase hex digits
     std::string kid;
     std::chrono::sys_seconds expires;
 };
@@ -38,6 +38,11 @@ struct issued_token {
 // Signs a token (HS256, libjwt) with the keyring's current key; claims sub, role, salons, staff, iat, exp, jti.
 [[nodiscard]] std::expected<issued_token, error> issue_token(keyring const& keys, token_request const& request,
                                                              std::chrono::sys_seconds now);
+
+// Whether `jti` is one issue_token makes: 32 lowercase hex digits, or (as it made them until 2026-11-29, for tokens
+// that live up to 30 days) 22 base64url characters. `salonq token revoke` takes nothing else: anything else is a
+// typo, and "revoked" would be a lie. (A token's own jti claim is checked by the looser valid_jti.)
+[[nodiscard]] bool is_issued_jti(std::string_view jti) noexcept;
 
 // "8h", "30m", "90s", "7d": a token's lifetime for `salonq token issue --ttl`.
 [[nodiscard]] std::expected<std::chrono::seconds, error> parse_ttl(std::string_view text);

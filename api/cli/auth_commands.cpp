@@ -85,19 +85,6 @@ std::string role_list() {
     return r;
 }
 
-// A jti as `token issue` makes it: 32 lowercase hex digits (api/auth/token.cpp), or as it made them until
-// 2026-11-29, 22 base64url characters (such tokens live up to 30 days, and a lost device's is revoked by its jti).
-bool issued_jti(std::string_view jti) noexcept {
-    constexpr std::size_t hex_digits = 32;
-    constexpr std::size_t base64url_chars = 22;
-    auto const hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
-    auto const base64url = [](char c) {
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
-    };
-    return (jti.size() == hex_digits && std::ranges::all_of(jti, hex)) ||
-           (jti.size() == base64url_chars && std::ranges::all_of(jti, base64url));
-}
-
 } // namespace
 
 int run_token_issue(store_options const& so, auth_options const& ao) {
@@ -156,7 +143,7 @@ int run_token_revoke(store_options const& so, auth_options const& ao, kafka_opti
         }
         jti = p->jti;
         until = std::max(p->expires, t);
-    } else if (!issued_jti(jti)) {
+    } else if (!auth::is_issued_jti(jti)) {
         // Only `token issue` makes tokens for this keyring: anything else is a typo, and "revoked" would be a lie
         // (the token the operator meant would stay valid).
         std::cerr << "salonq token revoke: '" << jti

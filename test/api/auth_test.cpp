@@ -86,6 +86,13 @@ TEST_SUITE("auth.token") {
             REQUIRE(issued->jti.size() == 32);
             REQUIRE(std::ranges::all_of(issued->jti,
                                         [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }));
+            REQUIRE(a::is_issued_jti(issued->jti));
+        }
+        CHECK(a::is_issued_jti("Zm9vYmFyYmF6cXV4LXF1dQ")); // 22 base64url: what the issuer made until 2026-11-29
+        for (auto const* not_ours : {"", "nonsense", "0123456789abcdef0123456789ABCDEF",
+                                     "0123456789abcdef0123456789abcde", "Zm9vYmFyYmF6cXV4LXF1d=", "jti-1"}) {
+            CAPTURE(not_ours);
+            CHECK_FALSE(a::is_issued_jti(not_ours));
         }
     }
 
