@@ -413,7 +413,13 @@ int main(int argc, char** argv) {
     add_embedded_commands(app, o, c);
     add_kafka_commands(app, o, c);
     add_auth_commands(app, o, c);
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (CLI::ParseError const& e) {
+        // CLI11 prints the help or the error; a wrong option or value exits 2 (CLI11's own codes are 105, 106, ...
+        // by kind of mistake), as every command's own refusals of its options do.
+        return app.exit(e) == 0 ? 0 : 2;
+    }
     // (both checked by CLI11 against the names parse_* know)
     salonq::logging::configure(salonq::logging::parse_level(o.log_level).value_or(salonq::logging::level::info),
                                salonq::logging::parse_format(o.log_format).value_or(salonq::logging::format::text));

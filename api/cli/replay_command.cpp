@@ -160,16 +160,29 @@ struct chosen_entries {
     return *chosen;
 }
 
+// Says so on stderr (even with --quiet) when the selection matched no event: an empty output is a valid answer,
+// but a misspelt salon id or a window on the wrong day should not look like a quiet salon.
+void note_nothing_matched(replay_options const& ro) {
+    auto const salons = ro.salons.empty() ? std::string{} : fmt::format(" of salon {}", fmt::join(ro.salons, ", "));
+    auto const ranged = ro.from || ro.to || !ro.from_offsets.empty() || !ro.to_offsets.empty();
+    auto const types = ro.types.empty() ? "" : " of the types asked";
+    std::cerr << fmt::format("salonq replay: note: no event{}{} {}\n", salons, types,
+                             ranged ? "in the range asked" : "in the log");
+}
+
 // Runs the scan into the output and finishes: the exit code.
 int finish(std::expected<replay::scan_result, std::string> const& result, replay::sink& sink, replay::output& out,
-           replay::progress& shown) {
+           replay::progress& shown, replay_options const& ro) {
     if (!result) {
         return fail(result.error());
     }
     if (!sink.finish()) {
         return fail("writing the output failed: " + out.error());
     }
-    shown.done(result->written);
+    shown.done(result->written, ro.report ? "folded into the report" : "written");
+    if (result->written == 0) {
+        note_nothing_matched(ro);
+    }
     if (result->undecodable > 0) {
         return fail(fmt::format("{} entries did not decode and were skipped", result->undecodable));
     }
@@ -194,7 +207,7 @@ int run_replay_kafka(kafka_options const& ko, replay_options const& ro) {
     auto const sink = sink_for(ro, out, chosen->days);
     replay::progress shown{replay::progress::for_stderr(ro.quiet), 0}; // the end is known only when reached
     auto const result = replay::scan_kafka(settings, chosen->entries, *sink, shown);
-    return finish(result, *sink, out, shown);
+    return finish(result, *sink, out, shown, ro);
 }
 
 } // namespace
@@ -224,7 +237,7 @@ int run_replay(store_options const& so, kafka_options const& ko, replay_options 
     auto const sink = sink_for(ro, out, chosen->days);
     replay::progress shown{replay::progress::for_stderr(ro.quiet), plan->total()};
     auto const result = replay::scan(log, *plan, chosen->entries, *sink, shown);
-    return finish(result, *sink, out, shown);
+    return finish(result, *sink, out, shown, ro);
 }
 
 } // namespace salonq::api

@@ -64,7 +64,7 @@ void progress::show(bool final) {
     std::fflush(out_);
 }
 
-void progress::done(std::uint64_t written) {
+void progress::done(std::uint64_t written, std::string_view outcome) {
     if (style_ == style::quiet) {
         return;
     }
@@ -72,7 +72,7 @@ void progress::done(std::uint64_t written) {
         show(true);
     }
     auto const elapsed = seconds_since(started_);
-    fmt::print(out_, "{}: {} entries read, {} written in {:.2f} s ({:.0f} entries/s)\n", label_, read_, written,
+    fmt::print(out_, "{}: {} entries read, {} {} in {:.2f} s ({:.0f} entries/s)\n", label_, read_, written, outcome,
                elapsed, elapsed > 0 ? static_cast<double>(read_) / elapsed : 0.0);
     std::fflush(out_);
 }

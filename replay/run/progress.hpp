@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <string_view>
 
 namespace salonq::replay {
 
@@ -32,8 +33,9 @@ public:
         total_ = total;
         maybe_show();
     }
-    // The summary line: entries read and written, time, rate.
-    void done(std::uint64_t written);
+    // The summary line: entries read and written (`outcome`: "written", or "folded" for a report, whose rows are
+    // not entries), time, rate.
+    void done(std::uint64_t written, std::string_view outcome = "written");
 
 private:
     void maybe_show();
