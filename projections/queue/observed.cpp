@@ -99,9 +99,13 @@ void add_outcome(leave_bands& bands, std::chrono::milliseconds waited, bool left
         auto& band = bands[b];
         band.leaves -= band.leaves / leave_memory;
         band.exposure_ms -= band.exposure_ms / leave_memory;
+        band.entered -= band.entered / leave_memory;
         auto const to = b < leave_band_edges_min.size() ? leave_band_edges_min[b] * 60'000 : INT64_MAX;
         if (age > from) {
             band.exposure_ms += std::min(age, to) - from;
+        }
+        if (age >= from) {
+            band.entered += ratio_one;
         }
         if (left && age >= from && age < to) {
             band.leaves += ratio_one;
@@ -175,9 +179,13 @@ std::int64_t stay_chance(leave_bands const& bands, std::chrono::milliseconds age
         auto const overlap = std::min(end, to) - std::max(start, from);
         auto const& band = bands[b];
         if (overlap > 0 && band.exposure_ms > 0) {
-            // 1 - hazard x time in the band, with the hazard = leaves / exposure (a linear survival per band).
-            auto const leave = std::min<std::int64_t>(
-                ratio_one, band.leaves * (overlap / 1000) / std::max<std::int64_t>(1, band.exposure_ms / 1000));
+            // 1 - hazard x time in the band, with the hazard = leaves / exposure (a linear survival per band), and
+            // never more leaving than the band's share of those who reached it: tickets seen in a band for
+            // seconds (served quickly, or a demo's time lapse) say nothing of its later minutes.
+            auto const share = band.entered > 0 ? band.leaves * ratio_one / band.entered : ratio_one;
+            auto const leave = std::min<std::int64_t>(std::min(ratio_one, share),
+                                                      band.leaves * (overlap / 1000) /
+                                                          std::max<std::int64_t>(1, band.exposure_ms / 1000));
             chance = chance * (ratio_one - leave) / ratio_one;
         }
         from = to;

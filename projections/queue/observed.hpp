@@ -62,12 +62,15 @@ inline constexpr std::uint8_t absent_cap = 3;
 inline constexpr std::uint8_t day_off_after = 2;
 
 // How queued tickets leave without service (cancelled, no-show), by how long they had been in the queue: per age
-// band, the leaves and the time tickets spent in the queue at that age (exposure). leaves / exposure is the
-// band's hazard: the chance per unit of time that a ticket of that age leaves. Both decay a little with every
-// outcome, so the salon's recent behaviour counts most.
+// band, the leaves, the time tickets spent in the queue at that age (exposure) and how many reached that age
+// (entered). leaves / exposure is the band's hazard: the chance per unit of time that a ticket of that age leaves;
+// leaves / entered caps the chance of leaving within the band, so that a hazard seen over the seconds tickets
+// spent in a band is not stretched over all of it. All decay a little with every outcome, so the salon's recent
+// behaviour counts most.
 struct leave_band {
     std::int64_t leaves = 0;      // in ratio_one units (decayed)
     std::int64_t exposure_ms = 0; // decayed alike
+    std::int64_t entered = 0;     // in ratio_one units (decayed); 0 in a view stored before it was kept: no cap
     friend bool operator==(leave_band const&, leave_band const&) = default;
 };
 // The upper edges of the age bands, in minutes (the last is open).

@@ -101,7 +101,11 @@ void write_observed(json_writer& w, observed_durations const& o) {
     w.key("leaving");
     w.begin_array();
     for (auto const& band : o.leaving) {
-        w.begin_object().field("leaves", band.leaves).field("exposureMs", band.exposure_ms).end_object();
+        w.begin_object()
+            .field("leaves", band.leaves)
+            .field("exposureMs", band.exposure_ms)
+            .field("entered", band.entered)
+            .end_object();
     }
     w.end_array().end_object();
 }
@@ -197,7 +201,9 @@ observed_durations read_observed(object_view& o) {
     std::size_t band = 0;
     for_each_object(o, "leaving", d.leaving.size(), [&](object_view& b) {
         d.leaving[band].leaves = b.integer("leaves", 0, max_wait_ms);
-        d.leaving[band++].exposure_ms = b.integer("exposureMs", 0, max_wait_ms);
+        d.leaving[band].exposure_ms = b.integer("exposureMs", 0, max_wait_ms);
+        // A view stored before `entered` was kept has none: no cap until outcomes count it again.
+        d.leaving[band++].entered = b.opt_integer("entered", 0, max_wait_ms).value_or(0);
     });
     if (band != d.leaving.size()) {
         fail(errc::invalid_value, o.path_of("leaving"), fmt::format("expected {} age bands", d.leaving.size()));

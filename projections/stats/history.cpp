@@ -92,12 +92,15 @@ struct salon_history::folder {
                                               r.position_before, r.used_today, h.priority_limit_, r.waited_ms});
     }
     void operator()(evt::service_completed const& r) const {
-        if (auto* v = find(r.ticket)) {
+        auto* v = find(r.ticket);
+        if (v != nullptr) {
             v->service_ms = r.duration_ms;
             v->amount_cents = r.amount_cents;
             v->end = visit_end::served;
         }
-        auto& staff = h.days_[today()].staff[r.staff.value()];
+        // The work counts on the day it started, as the visit does (a cut begun at 23:50 is that day's work).
+        auto const started = v != nullptr && v->started ? *v->started : e.at - milliseconds{r.duration_ms};
+        auto& staff = h.days_[engine::local_day_of(h.timezone_, started)].staff[r.staff.value()];
         ++staff.served;
         staff.busy_ms += r.duration_ms;
         staff.revenue_cents += r.amount_cents;

@@ -37,9 +37,10 @@ constexpr std::size_t read_batch = 4096;
 // second was 5-6 % of serve's CPU in walk-ins. A restart folds at most this much of the log again (docs/stats.md).
 constexpr auto checkpoint_every = std::chrono::seconds{5};
 // The store's format: 2 added each visit's join-time estimates, the salons' queue views and the days' staff time per
-// hour. A store of another format is emptied at open and folded again from the log (docs/stats.md).
+// hour; 3 books a service's staff work on the day it started (was: completed) and keeps the leave bands' `entered`
+// in the queue views. A store of another format is emptied at open and folded again from the log (docs/stats.md).
 constexpr std::string_view format_key = "format";
-constexpr std::string_view store_format = "2";
+constexpr std::string_view store_format = "3";
 constexpr std::array all_families{family::commands, family::events, family::state, family::meta};
 
 void put_be(std::string& out, std::uint64_t v, int bytes) {

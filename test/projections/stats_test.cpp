@@ -111,6 +111,23 @@ TEST_SUITE("projections.stats") {
         CHECK(services[0].planned_min == 30);
     }
 
+    TEST_CASE("a service over midnight is the work of the day it started, for the staff as for the day") {
+        auto s = open_salon(); // 2024-06-03, London: midnight is 23:00Z
+        s.at(utc(2024, 6, 3, 22, 50)).given(walk_in("late"), start("st1"));
+        s.at(utc(2024, 6, 3, 23, 20)).given(complete(1, 4000)); // 00:20 local on the 4th
+        auto const h = history_of(s);
+        auto const day = local_day_of("Europe/London", utc(2024, 6, 3, 22, 50));
+        auto const& st1 = h.days().at(day).staff.at("st1");
+        CHECK(st1.served == 1);
+        CHECK(st1.busy_ms == 30 * min_ms);
+        CHECK(st1.revenue_cents == 4000);
+        CHECK_FALSE(h.days().contains(day + 1)); // nothing of it on the 4th
+        auto const days = summarize_days(h);
+        REQUIRE(days.size() == 1);
+        CHECK(days.front().served == 1); // the day's row and its staff rows agree
+        CHECK(days.front().revenue_cents == 4000);
+    }
+
     TEST_CASE("before anyone clocks out, the shifts so far count until the salon's latest event") {
         auto s = open_salon(); // 08:00Z = 09:00 local, st1 and st2 clocked in
         s.given(walk_in("c1"), start("st1"));
