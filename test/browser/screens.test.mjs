@@ -427,6 +427,19 @@ test('a board whose token is not for its salon asks for another, in plain words'
   await tv.close();
 });
 
+test('a board opened without a salon, with a token for two, asks which one before it connects', async () => {
+  const two = server.token('--role', 'dashboard', '--salon', salon, '--salon', 'elsewhere', '--ttl', '1h');
+  const tv = await open(browser.context, `${server.url}/board#token=${encodeURIComponent(two)}`,
+    {width: 1920, height: 1080});
+  await tv.locator('.signin h2', {hasText: 'Which salon?'}).waitFor({timeout: 5000});
+  assert.equal(await tv.locator('#state').isVisible(), false, 'no "Connecting…" while nothing is being connected to');
+  await tv.fill('#salon', salon);
+  await tv.click('.signin button[type=submit]');
+  await tv.locator('#state[data-state="live"]').waitFor({timeout: 5000});
+  assert.deepEqual(tv.problems, []);
+  await tv.close();
+});
+
 test('the customer page follows its ticket from waiting to called', async () => {
   const t = await walkIn('Jo');
   const link = t.link.replace('/v1/public/tickets/', '/t/');

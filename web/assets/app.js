@@ -131,6 +131,8 @@ export function signedIn() {
 }
 
 function showSalonChoice(c) {
+  const state = $('#state');
+  if (state) state.hidden = true; // nothing to connect to until a salon is chosen
   const field = h('input', {id: 'salon', required: true, autocomplete: 'off'});
   const choices = Array.isArray(c.salons) ? c.salons : [];
   $('main').replaceChildren(h('form', {class: 'card signin', onsubmit: (e) => {
