@@ -705,8 +705,13 @@ TEST_CASE("checkpoint: checkpoint() returns while commands keep coming, and fail
     auto asked = std::async(std::launch::async, [&] { return engine->checkpoint(); });
     bool const returned = asked.wait_for(20s) == std::future_status::ready;
     auto const submitted_then = submitted.load();
-    std::this_thread::sleep_for(20ms);
-    CHECK(submitted.load() > submitted_then); // the stream went on after it returned
+    // The stream goes on after it returned (within 5 s: a loaded machine may not run the submitter for a while; a
+    // checkpoint that held the engine would stop it for good).
+    for (auto const until = std::chrono::steady_clock::now() + 5s;
+         submitted.load() == submitted_then && std::chrono::steady_clock::now() < until;) {
+        std::this_thread::sleep_for(1ms);
+    }
+    CHECK(submitted.load() > submitted_then);
     stop = true;
     submitter.join();
     while (queued > 0) { // their completions use this frame
