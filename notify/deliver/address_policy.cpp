@@ -3,7 +3,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdint>
 #include <string>
 
@@ -85,20 +87,22 @@ bool is_public_address(boost::asio::ip::address const& a) noexcept {
     return a.is_v4() ? is_public_v4(a.to_v4().to_uint()) : is_public_v6(a.to_v6());
 }
 
-bool is_private_literal(std::string_view host) noexcept {
+bool is_private_literal(std::string_view written) noexcept {
+    // Host names are case-insensitive and may end in the root's dot: LOCALHOST and localhost. are localhost.
+    std::string host{written.ends_with('.') ? written.substr(0, written.size() - 1) : written};
+    std::ranges::transform(host, host.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (host == "localhost" || host.ends_with(".localhost")) { // RFC 6761: always the loopback
         return true;
     }
     boost::system::error_code ec;
-    auto const a = boost::asio::ip::make_address(std::string{host}, ec);
+    auto const a = boost::asio::ip::make_address(host, ec);
     if (!ec) {
         return !is_public_address(a);
     }
     // The older IPv4 spellings the resolver also takes ("127.1", "0x7f000001", "2130706433", "0177.0.0.1"):
     // inet_aton reads them as getaddrinfo will.
     in_addr v4{};
-    return inet_aton(std::string{host}.c_str(), &v4) != 0 &&
-           !is_public_address(boost::asio::ip::address_v4{ntohl(v4.s_addr)});
+    return inet_aton(host.c_str(), &v4) != 0 && !is_public_address(boost::asio::ip::address_v4{ntohl(v4.s_addr)});
 }
 
 } // namespace salonq::notify

@@ -42,4 +42,14 @@ struct notify_rules {
     friend bool operator==(notify_rules const&, notify_rules const&) = default;
 };
 
+// What a notification's id names: salon:seq:kind:ticket (a salon id may hold ':' itself: read from the right).
+struct notification_key {
+    std::string_view salon;
+    std::uint64_t seq = 0;
+    std::string_view kind;
+    std::uint64_t ticket = 0;
+};
+// The parts of an id as the notifier makes it, or none for any other string.
+[[nodiscard]] std::optional<notification_key> parse_notification_id(std::string_view id) noexcept;
+
 } // namespace salonq::notify

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 namespace salonq::notify {
 namespace {
 
@@ -21,6 +23,33 @@ std::string_view to_string(notification_kind k) noexcept {
         return "restored";
     }
     return "called";
+}
+
+std::optional<notification_key> parse_notification_id(std::string_view id) noexcept {
+    auto const number = [](std::string_view digits) -> std::optional<std::uint64_t> {
+        std::uint64_t n = 0;
+        auto const [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+        return ec == std::errc{} && end == digits.data() + digits.size() && !digits.empty() ? std::optional{n}
+                                                                                            : std::nullopt;
+    };
+    auto const ticket_at = id.rfind(':');
+    if (ticket_at == std::string_view::npos || ticket_at == 0) {
+        return std::nullopt;
+    }
+    auto const kind_at = id.rfind(':', ticket_at - 1);
+    if (kind_at == std::string_view::npos || kind_at == 0) {
+        return std::nullopt;
+    }
+    auto const seq_at = id.rfind(':', kind_at - 1);
+    if (seq_at == std::string_view::npos || seq_at == 0) {
+        return std::nullopt;
+    }
+    auto const seq = number(id.substr(seq_at + 1, kind_at - seq_at - 1));
+    auto const ticket = number(id.substr(ticket_at + 1));
+    if (!seq || !ticket) {
+        return std::nullopt;
+    }
+    return notification_key{id.substr(0, seq_at), *seq, id.substr(kind_at + 1, ticket_at - kind_at - 1), *ticket};
 }
 
 // The event's own notifications, and what it changes in the contacts and the told set.

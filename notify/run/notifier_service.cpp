@@ -162,6 +162,8 @@ void notifier_service::attempt(delivery const& d) {
     if (!result) {
         log().warn("notification {} to salon {}: attempt {} failed: {} ({})", d.id, d.salon.value(), d.attempts + 1,
                    why, result.error().detail);
+    } else {
+        log().warn("notification {} to salon {}: attempt {} failed: {}", d.id, d.salon.value(), d.attempts + 1, why);
     }
     auto policy = options_.retry;
     // No settings: in embedded mode none were ever put (nothing to deliver to); senders only (Kafka mode), they may

@@ -17,6 +17,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <tuple>
 
 namespace salonq::notify {
 namespace {
@@ -130,6 +131,24 @@ struct notify_store::impl {
     std::map<std::string, salon_notifier, std::less<>> notifiers; // loaded on first use
     std::map<std::string, delivery> pending;                      // the outbox, by id
     std::set<std::string> held;                                   // taken by a sender
+
+    // The pending deliveries a sender may take, whenever due: not held, and of a salon with none held (see
+    // take_due).
+    [[nodiscard]] std::vector<delivery const*> takeable() const {
+        std::set<std::string_view> busy;
+        for (auto const& id : held) {
+            if (auto it = pending.find(id); it != pending.end()) {
+                busy.insert(it->second.salon.value());
+            }
+        }
+        std::vector<delivery const*> out;
+        for (auto const& [id, d] : pending) {
+            if (!held.contains(id) && !busy.contains(d.salon.value())) {
+                out.push_back(&d);
+            }
+        }
+        return out;
+    }
     std::set<std::string> dirty; // salons whose notifier changed since the last checkpoint
     std::set<std::string> done;  // ids delivered or dead since the last checkpoint (their "s" markers)
     std::chrono::steady_clock::time_point last_checkpoint = std::chrono::steady_clock::now();
@@ -265,19 +284,12 @@ struct notify_store::impl {
     // salon:seq:kind:ticket), so that no fold from the checkpoint's offsets derives it again. Not so for a salon
     // whose partition is still being read again after a restart or a fall-back: its marker stays.
     [[nodiscard]] bool covered(std::string const& id) const {
-        auto const ticket = id.rfind(':');
-        auto const kind = ticket == std::string::npos || ticket == 0 ? std::string::npos : id.rfind(':', ticket - 1);
-        auto const at = kind == std::string::npos || kind == 0 ? std::string::npos : id.rfind(':', kind - 1);
-        if (at == std::string::npos) {
+        auto const key = parse_notification_id(id);
+        if (!key) {
             return true; // not an id this store derives: nothing would derive it again
         }
-        std::uint64_t seq = 0;
-        auto const digits = std::string_view{id}.substr(at + 1, kind - at - 1);
-        if (std::from_chars(digits.data(), digits.data() + digits.size(), seq).ec != std::errc{}) {
-            return true;
-        }
-        auto const n = notifiers.find(std::string_view{id}.substr(0, at));
-        return n != notifiers.end() && n->second.queue().seq.value() >= seq;
+        auto const n = notifiers.find(key->salon);
+        return n != notifiers.end() && n->second.queue().seq.value() >= key->seq;
     }
     [[nodiscard]] std::expected<void, std::string> checkpoint() {
         auto batch = db->make_batch();
@@ -473,22 +485,28 @@ notify_store::take_in(std::span<delivery const> incoming, std::map<std::int32_t,
 
 std::vector<delivery> notify_store::take_due(engine::instant now, std::size_t max) {
     std::lock_guard lock{impl_->mutex};
-    std::vector<delivery const*> due;
-    for (auto const& [id, d] : impl_->pending) {
-        if (d.due <= now && !impl_->held.contains(id)) {
-            due.push_back(&d);
-        }
-    }
-    std::ranges::sort(due, [](auto const* a, auto const* b) {
-        return std::pair{a->due, a->id} < std::pair{b->due, b->id};
+    auto due = impl_->takeable();
+    std::erase_if(due, [now](delivery const* d) { return d->due > now; });
+    // Due first, then in the order of the events (a fold's notifications are all due at once, and "s1:10:..." sorts
+    // before "s1:9:..." as text).
+    auto const seq_of = [](delivery const* d) {
+        auto const key = parse_notification_id(d->id);
+        return key ? key->seq : 0;
+    };
+    std::ranges::sort(due, [&](auto const* a, auto const* b) {
+        return std::tuple{a->due, seq_of(a), std::string_view{a->id}} <
+               std::tuple{b->due, seq_of(b), std::string_view{b->id}};
     });
     std::vector<delivery> out;
+    std::set<std::string_view> taken; // salons: one delivery each in flight
     for (auto const* d : due) {
         if (out.size() == max) {
             break;
         }
-        impl_->held.insert(d->id);
-        out.push_back(*d);
+        if (taken.insert(d->salon.value()).second) {
+            impl_->held.insert(d->id);
+            out.push_back(*d);
+        }
     }
     return out;
 }
@@ -496,10 +514,8 @@ std::vector<delivery> notify_store::take_due(engine::instant now, std::size_t ma
 std::optional<engine::instant> notify_store::next_due() const {
     std::lock_guard lock{impl_->mutex};
     std::optional<engine::instant> first;
-    for (auto const& [id, d] : impl_->pending) {
-        if (!impl_->held.contains(id) && (!first || d.due < *first)) {
-            first = d.due;
-        }
+    for (auto const* d : impl_->takeable()) {
+        first = first ? std::min(*first, d->due) : d->due;
     }
     return first;
 }

@@ -76,9 +76,11 @@ public:
     [[nodiscard]] std::expected<std::size_t, std::string>
     take_in(std::span<delivery const> incoming, std::map<std::int32_t, std::int64_t> const& next_offsets);
 
-    // Deliveries due at `now` (at most max, oldest due first) that no sender holds; each is held until delivered()
-    // or failed() is called with its id.
+    // Deliveries due at `now` (at most max; oldest due first, then in event order) that a sender may take: one per
+    // salon, and none of a salon that has one held (a salon whose receiver is slow or down keeps one sender busy,
+    // never all of them from the other salons). Each is held until delivered() or failed() is called with its id.
     [[nodiscard]] std::vector<delivery> take_due(engine::instant now, std::size_t max);
+    // When the first delivery take_due could take falls due (none while every salon with some has one held).
     [[nodiscard]] std::optional<engine::instant> next_due() const;
     [[nodiscard]] std::expected<void, std::string> delivered(std::string const& id);
     // A failed attempt: tried again at `retry_at`, or moved to the dead letters when there is none.

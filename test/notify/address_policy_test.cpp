@@ -63,6 +63,9 @@ TEST_CASE("address policy: literals in a URL's host; names are judged when resol
     CHECK(is_private_literal("10.0.0.1"));
     CHECK(is_private_literal("localhost"));
     CHECK(is_private_literal("api.localhost"));
+    CHECK(is_private_literal("LOCALHOST")); // names are case-insensitive, and may end in the root's dot
+    CHECK(is_private_literal("localhost."));
+    CHECK(is_private_literal("Api.LocalHost."));
     CHECK_FALSE(is_private_literal("8.8.8.8"));
     CHECK_FALSE(is_private_literal("hooks.example.com"));
     // The older spellings of an IPv4 address that the resolver takes too.
