@@ -179,10 +179,13 @@ std::int64_t stay_chance(leave_bands const& bands, std::chrono::milliseconds age
         auto const overlap = std::min(end, to) - std::max(start, from);
         auto const& band = bands[b];
         if (overlap > 0 && band.exposure_ms > 0) {
-            // 1 - hazard x time in the band, with the hazard = leaves / exposure (a linear survival per band), and
-            // never more leaving than the band's share of those who reached it: tickets seen in a band for
-            // seconds (served quickly, or a demo's time lapse) say nothing of its later minutes.
-            auto const share = band.entered > 0 ? band.leaves * ratio_one / band.entered : ratio_one;
+            // 1 - hazard x time in the band, with the hazard = leaves / exposure (a linear survival per band). In
+            // the first band, never more leaving than its share of those who reached it: every ticket passes
+            // through it, most called within seconds or minutes (or a demo's time lapse), and a hazard seen over
+            // that says nothing of its later minutes. Not in the later bands, where the patient leave: there a
+            // ticket waiting through the band leaves more often than those who reached it and were soon called
+            // (capped there too, the weekly 8-staff MAE went from 6.3 to 6.5 minutes; docs/wait-prediction.md).
+            auto const share = b == 0 && band.entered > 0 ? band.leaves * ratio_one / band.entered : ratio_one;
             auto const leave = std::min<std::int64_t>(std::min(ratio_one, share),
                                                       band.leaves * (overlap / 1000) /
                                                           std::max<std::int64_t>(1, band.exposure_ms / 1000));
