@@ -9,6 +9,9 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace salonq::api::http {
 
@@ -64,6 +67,23 @@ response preflight(router const& routes, request const& req) {
         .header("Access-Control-Max-Age", "600")
         .header("Cache-Control", "max-age=600");
     return r;
+}
+
+// The name of a query parameter given more than once (?day=A&day=B), if any: request::query_param would take the
+// first and drop the other without a word.
+std::optional<std::string> repeated_param(std::string_view query) {
+    std::vector<std::string_view> names;
+    for (std::string_view rest = query; !rest.empty();) {
+        auto const amp = rest.find('&');
+        auto const pair = rest.substr(0, amp);
+        rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+        auto const name = pair.substr(0, pair.find('='));
+        if (std::ranges::find(names, name) != names.end()) {
+            return std::string{name};
+        }
+        names.push_back(name);
+    }
+    return std::nullopt;
 }
 
 response too_many(std::chrono::milliseconds wait, std::string_view whose) {
@@ -143,6 +163,13 @@ admission admit(router const& routes, services& ports, request const& req) {
         r.route = pattern;
         return r;
     };
+    if (pattern.starts_with("/v1/")) { // (a page reads its own address)
+        if (auto const twice = repeated_param(req.query)) {
+            return refuse(error_response(status::bad_request, "invalid_value",
+                                         fmt::format("the query parameter {} is given more than once", *twice),
+                                         *twice));
+        }
+    }
     if (!req.raw.body().empty() || req.raw.method() == verb::post) {
         auto const type = req.header("Content-Type");
         auto const media = type.substr(0, type.find(';'));

@@ -262,6 +262,9 @@ TEST_CASE("http: routes, methods and limits") {
     CHECK(wrong.status == 405);
     CHECK(wrong.header("Allow") == "POST");
     CHECK(c.request(bhttp::verb::head, salon + "/walk-ins").header("Allow") == "POST");
+    auto const twice = c.get(salon + "/events?after=1&limit=5&after=2"); // which one would count?
+    CHECK(twice.status == 400);
+    CHECK(json_string(twice.body, "/error/field") == "after");
     CHECK(c.request(bhttp::verb::post, "/healthz", "{}").header("Allow") == "GET, HEAD");
 
     SUBCASE("HEAD is a GET without the body, on the same connection") {
