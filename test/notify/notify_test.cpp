@@ -140,6 +140,8 @@ TEST_SUITE("notify.deliver") {
         auto const header = sign("secret-1", 1'800'000'000, body);
         CHECK(header.starts_with("t=1800000000,v1="));
         CHECK(header.size() == std::string_view{"t=1800000000,v1="}.size() + 64);
+        // The recipe docs/notify.md gives receivers (Python's hmac over "<t>.<body>"), computed there.
+        CHECK(header == "t=1800000000,v1=ce4b3f9f455a76db7711b3489e7b091a5adc5268231f7795975bcdcad54ce0af");
         CHECK(verify_signature("secret-1", header, body, 1'800'000'100) == signature_check::ok);
         CHECK(verify_signature("secret-1", header, body + " ", 1'800'000'100) == signature_check::mismatch);
         CHECK(verify_signature("secret-2", header, body, 1'800'000'100) == signature_check::mismatch);
