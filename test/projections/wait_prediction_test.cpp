@@ -537,7 +537,7 @@ TEST_SUITE("projections.wait_prediction") {
         // A view stored before `entered` was kept reads as none: no cap (and the waits of before).
         auto old = encode_view(v);
         for (auto at = old.find(",\"entered\":"); at != std::string::npos; at = old.find(",\"entered\":")) {
-            old.erase(at, old.find_first_of("}", at) - at);
+            old.erase(at, old.find('}', at) - at);
         }
         auto const back = decode_view(old);
         REQUIRE_MESSAGE(back.has_value(), back.error().path << ": " << back.error().message);
