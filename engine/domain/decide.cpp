@@ -12,10 +12,15 @@ constexpr std::int64_t max_amount_cents = 100'000'000'00; // 100 million in any 
 constexpr std::int32_t max_waiting_limit = token::pool_size;
 constexpr std::int64_t max_price_cents = 10'000'000;
 constexpr std::int32_t max_duration_min = 24 * 60;
+static_assert(salon_config::max_priority_limit == 20 && max_waiting_limit == 2600 &&
+              salon_config::max_loyalty_cents_per_point == 1'000'000); // the messages below name them
 
 // invalid_config covers every limit of the configuration; a blank name is named as such.
 constexpr std::string_view blank_salon_name = "the salon's name is empty (or only spaces)";
 constexpr std::string_view blank_staff_name = "the staff member's name is empty (or only spaces)";
+constexpr std::string_view bad_priority_limit = "priorityDailyLimit is out of range (0 to 20)";
+constexpr std::string_view bad_max_waiting = "maxWaiting is out of range (1 to 2600)";
+constexpr std::string_view bad_loyalty_rate = "loyaltyCentsPerPoint is out of range (1 to 1000000)";
 
 // splitmix64: a small, well-mixed generator; seeded from the command so decide stays deterministic.
 std::uint64_t splitmix64(std::uint64_t x) noexcept {
@@ -165,20 +170,20 @@ struct decider {
         salon_config config = s.config;
         if (r.priority_daily_limit) {
             if (*r.priority_daily_limit < 0 || *r.priority_daily_limit > salon_config::max_priority_limit) {
-                return std::unexpected(reject(rejection_code::invalid_config));
+                return std::unexpected(reject(rejection_code::invalid_config, bad_priority_limit));
             }
             config.priority_daily_limit = *r.priority_daily_limit;
         }
         if (r.max_waiting) {
             if (*r.max_waiting < 1 || *r.max_waiting > max_waiting_limit) {
-                return std::unexpected(reject(rejection_code::invalid_config));
+                return std::unexpected(reject(rejection_code::invalid_config, bad_max_waiting));
             }
             config.max_waiting = *r.max_waiting;
         }
         if (r.loyalty_cents_per_point) {
             if (*r.loyalty_cents_per_point < 1 ||
                 *r.loyalty_cents_per_point > salon_config::max_loyalty_cents_per_point) {
-                return std::unexpected(reject(rejection_code::invalid_config));
+                return std::unexpected(reject(rejection_code::invalid_config, bad_loyalty_rate));
             }
             config.loyalty_cents_per_point = *r.loyalty_cents_per_point;
         }

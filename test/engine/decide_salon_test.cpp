@@ -96,7 +96,9 @@ TEST_SUITE("domain.salon") {
         }
         for (std::int32_t n : {-1, 21, 100, -100}) {
             CAPTURE(n);
-            open_salon().when(set_priority_limit(n)).then_rejected(rc::invalid_config);
+            open_salon()
+                .when(set_priority_limit(n))
+                .then_rejected(rc::invalid_config, "priorityDailyLimit is out of range (0 to 20)");
         }
     }
 
@@ -109,7 +111,9 @@ TEST_SUITE("domain.salon") {
         s.when(set_max_waiting(40)).then_events({evt::salon_configured{salon_config{3, 40, 250}, catalogue()}});
         for (std::int32_t n : {0, -1, 1'000'001}) {
             CAPTURE(n);
-            open_salon().when(set_loyalty_rate(n)).then_rejected(rc::invalid_config);
+            open_salon()
+                .when(set_loyalty_rate(n))
+                .then_rejected(rc::invalid_config, "loyaltyCentsPerPoint is out of range (1 to 1000000)");
         }
         open_salon()
             .when(set_loyalty_rate(1'000'000))
@@ -123,7 +127,9 @@ TEST_SUITE("domain.salon") {
             .then_events({evt::salon_configured{salon_config{5, 2600}, catalogue()}});
         for (std::int32_t n : {0, -5, 2601}) {
             CAPTURE(n);
-            open_salon().when(set_max_waiting(n)).then_rejected(rc::invalid_config);
+            open_salon()
+                .when(set_max_waiting(n))
+                .then_rejected(rc::invalid_config, "maxWaiting is out of range (1 to 2600)");
         }
     }
 
