@@ -180,8 +180,11 @@ int finish(std::expected<replay::scan_result, std::string> const& result, replay
         return fail("writing the output failed: " + out.error());
     }
     shown.done(result->written, ro.report ? "folded into the report" : "written");
+    auto const* report = dynamic_cast<replay::report_sink const*>(&sink);
     if (result->written == 0) {
         note_nothing_matched(ro);
+    } else if (report != nullptr && report->rows() == 0) {
+        std::cerr << "salonq replay: note: the report has no rows: its salons have no day in the range asked\n";
     }
     if (result->undecodable > 0) {
         return fail(fmt::format("{} entries did not decode and were skipped", result->undecodable));

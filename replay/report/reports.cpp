@@ -286,6 +286,7 @@ bool report_sink::finish() {
             return day == nullptr || !days.holds(*day);
         });
     }
+    rows_ = t.rows.size();
     write_table(out_, t, format_);
     return out_.flush();
 }

@@ -4,6 +4,7 @@
 #include "replay/report/table.hpp"
 #include "replay/write/sink.hpp"
 
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -44,8 +45,11 @@ public:
     [[nodiscard]] bool needs_entry() const noexcept override { return true; }
     void take(replayed const& r, engine::log_entry const* entry) override;
     [[nodiscard]] bool finish() override;
+    // The rows finish() wrote (0 before it).
+    [[nodiscard]] std::size_t rows() const noexcept { return rows_; }
 
 private:
+    std::size_t rows_ = 0;
     report_kind kind_;
     output& out_;
     table_format format_;

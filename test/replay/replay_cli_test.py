@@ -88,6 +88,9 @@ def check_selections(binary, data, records):
     # A salon with no events (a misspelt id): an empty output, exit 0, and a note on stderr even with -q.
     nosuch = salonq(binary, data, "replay", "--salon", "nosuch", "-q")
     assert nosuch.stdout == "" and "no event of salon nosuch in the log" in nosuch.stderr, nosuch.stderr
+    # A report whose window holds none of the salons' days: its header only, and a note.
+    empty = salonq(binary, data, "replay", "--report", "daily", "--from", "2090-01-01", "-q")
+    assert len(empty.stdout.splitlines()) == 1 and "the report has no rows" in empty.stderr, (empty.stdout, empty.stderr)
     issued = salonq(binary, data, "replay", "--type", "ticket_issued", "-q").stdout.splitlines()
     assert len(issued) == sum(1 for r in records if r["type"] == "ticket_issued")
     times = sorted(r["at"] for r in records)
