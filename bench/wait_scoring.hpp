@@ -125,6 +125,7 @@ public:
         std::int64_t completed_ms = 0;
         std::int64_t completed = 0;
         std::map<std::uint64_t, std::pair<engine::instant, estimates>> open;
+        std::map<std::uint64_t, std::pair<std::int64_t, std::int64_t>> ranges; // the predictor's, at join
         std::map<std::uint64_t, std::int64_t> durations; // every served ticket's, for the hindsight bound
         for (auto const& e : events) {
             if (auto const* c = std::get_if<engine::evt::service_completed>(&e.body)) {
@@ -147,6 +148,7 @@ public:
                 baselines(measured, in, est);
                 est[6] = hindsight(measured, durations);
                 open.emplace(r->ticket.value(), std::pair{e.at, est});
+                ranges.emplace(r->ticket.value(), std::pair{t->expected->low_ms, t->expected->high_ms});
             } else if (auto const id = called(e)) {
                 auto it = open.find(*id);
                 if (it == open.end()) {
@@ -155,6 +157,9 @@ public:
                 auto const actual =
                     std::chrono::duration_cast<std::chrono::milliseconds>(e.at - it->second.first).count();
                 score(it->second.second, actual);
+                auto const range = ranges.at(*id);
+                ++(actual < range.first ? below_ : actual > range.second ? above_ : within_);
+                width_ms_ += range.second - range.first;
                 in.last_start_wait_ms = actual;
                 open.erase(it);
             } else if (auto const* c = std::get_if<engine::evt::service_completed>(&e.body)) {
@@ -174,6 +179,12 @@ public:
             staff, "", "p90 abs. error, min", [](std::vector<double>& v) { return p90(v); }, errors_);
         row(
             staff, "", "bias (mean est. - actual), min", [](std::vector<double>& v) { return mean(v); }, signed_);
+        auto const scored = static_cast<double>(below_ + within_ + above_);
+        fmt::print("| {} |  | the predictor's range: actual within / below / above, mean width | {:.0f} % / {:.0f} % / "
+                   "{:.0f} %, "
+                   "{:.1f} min |\n",
+                   staff, 100.0 * static_cast<double>(within_) / scored, 100.0 * static_cast<double>(below_) / scored,
+                   100.0 * static_cast<double>(above_) / scored, static_cast<double>(width_ms_) / 60'000.0 / scored);
     }
 
 private:
@@ -225,6 +236,10 @@ private:
     std::array<std::vector<double>, estimator_names.size()> errors_;
     std::array<std::vector<double>, estimator_names.size()> signed_;
     std::uint64_t left_out_ = 0;
+    std::uint64_t below_ = 0; // scored tickets whose actual wait was below the predictor's range at join
+    std::uint64_t within_ = 0;
+    std::uint64_t above_ = 0;
+    std::int64_t width_ms_ = 0; // the ranges' total width
     actual_wait until_;
 };
 

@@ -16,6 +16,10 @@ namespace salonq::projections {
 struct predicted_start {
     std::int64_t wait_ms = 0; // from updated_at to start
     engine::instant start{};
+    // The likely range of the wait (low <= wait_ms <= high), in ms from updated_at: equal to it where the estimator
+    // sees no spread.
+    std::int64_t low_ms = 0;
+    std::int64_t high_ms = 0;
     friend bool operator==(predicted_start const&, predicted_start const&) = default;
 };
 

@@ -41,7 +41,11 @@ void read_head(object_view& o, ticket_card& t) {
 
 void write_estimate(json_writer& w, std::optional<predicted_start> const& e) {
     if (e) {
-        w.field("estimatedWaitMs", e->wait_ms).key("estimatedStart").time(e->start);
+        w.field("estimatedWaitMs", e->wait_ms)
+            .key("estimatedStart")
+            .time(e->start)
+            .field("estimatedWaitLowMs", e->low_ms)
+            .field("estimatedWaitHighMs", e->high_ms);
     }
 }
 
@@ -52,7 +56,24 @@ std::optional<predicted_start> read_estimate(object_view& o) {
         fail(errc::missing_field, o.path_of(wait ? "estimatedStart" : "estimatedWaitMs"),
              "estimatedWaitMs and estimatedStart come together");
     }
-    return wait ? std::optional{predicted_start{*wait, *start}} : std::nullopt;
+    if (!wait) {
+        for (auto const* bound : {"estimatedWaitLowMs", "estimatedWaitHighMs"}) {
+            if (o.opt_integer(bound, 0, max_wait_ms)) {
+                fail(errc::missing_field, o.path_of("estimatedWaitMs"), fmt::format("{} needs estimatedWaitMs", bound));
+            }
+        }
+        return std::nullopt;
+    }
+    // A view stored before the range was kept has none: its bounds are the estimate until the next event's.
+    auto const low = o.opt_integer("estimatedWaitLowMs", 0, max_wait_ms).value_or(*wait);
+    auto const high = o.opt_integer("estimatedWaitHighMs", 0, max_wait_ms).value_or(*wait);
+    if (low > *wait) {
+        fail(errc::invalid_value, o.path_of("estimatedWaitLowMs"), "must not be above estimatedWaitMs");
+    }
+    if (high < *wait) {
+        fail(errc::invalid_value, o.path_of("estimatedWaitHighMs"), "must not be below estimatedWaitMs");
+    }
+    return predicted_start{*wait, *start, low, high};
 }
 
 void write_observed(json_writer& w, observed_durations const& o) {

@@ -26,7 +26,8 @@ void list_schedule_estimator::estimate(queue_view& view) const {
         free_at.push(at);
     }
     auto const predicted = [&](instant start) {
-        return predicted_start{std::chrono::duration_cast<std::chrono::milliseconds>(start - now).count(), start};
+        auto const wait = std::chrono::duration_cast<std::chrono::milliseconds>(start - now).count();
+        return predicted_start{wait, start, wait, wait};
     };
     for (auto& t : view.waiting) {
         if (free_at.empty()) {

@@ -440,11 +440,33 @@ test('a board opened without a salon, with a token for two, asks which one befor
   await tv.close();
 });
 
+test("a wait's likely range in words: within, between, over an hour, or nothing where it adds nothing", async () => {
+  const min = 60000;
+  const cases = [
+    [null, null, null], [undefined, 5 * min, null], [0, 0, null], [0, 0.4 * min, null], [12 * min, 12.2 * min, null],
+    [0, 9 * min, 'likely within 9 min'], [14.6 * min, 40 * min, 'likely 15–40 min'],
+    [45 * min, 80 * min, 'likely 45 min – 1 h 20 min'], [60 * min, 125 * min, 'likely 1 h – 2 h 5 min'],
+    [0, 90 * min, 'likely within 1 h 30 min'],
+  ];
+  const got = await board.evaluate(async (all) => {
+    const {rangeText} = await import('/assets/app.js');
+    return all.map(([low, high]) => rangeText(low, high));
+  }, cases);
+  assert.deepEqual(got, cases.map((c) => c[2]));
+});
+
 test('the customer page follows its ticket from waiting to called', async () => {
   const t = await walkIn('Jo');
   const link = t.link.replace('/v1/public/tickets/', '/t/');
   const phone = await open(browser.context, server.url + link, {width: 360, height: 740});
   await phone.locator('#token', {hasText: t.token}).waitFor();
+  // The likely range under the estimate, where it is wider than a minute (the ticket's own answer says).
+  const own = await (await fetch(server.url + t.link)).json();
+  if (own.estimatedWaitHighMs - own.estimatedWaitLowMs >= 2 * 60000) {
+    assert.match(await phone.locator('#wait-range').textContent(), /^likely (within )?\d+(–\d+)? (min|h)/);
+  } else {
+    assert.equal(await phone.locator('#wait-range').count(), 0);
+  }
   const status = await phone.locator('#status').textContent();
   assert.equal(status, t.position === 1 ? 'You are next' : `Number ${t.position} in line`);
   if (t.position > 1) assert.equal(await phone.locator('#ahead').textContent(), t.position === 2 ? '1 person' : `${t.position - 1} people`);

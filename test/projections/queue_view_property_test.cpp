@@ -4,7 +4,8 @@
 // folding a prefix, encoding and decoding the view, and folding the rest ("rebuild == resume"); and the final
 // view's line agrees with the engine's own state; with the wait predictor's estimates (observed_estimator), a later
 // ticket is never expected to start before an earlier one (so estimates for identical services never decrease
-// with position) and a newcomer not before the last in line. Odd seeds use the simulator's varied service times
+// with position) and a newcomer not before the last in line; each estimate's likely range holds it, and neither end
+// of it moves earlier along the line. Odd seeds use the simulator's varied service times
 // and salons of 1 and 8 stylists. SALONQ_PROPERTY_SEED=<seed> reruns one history.
 
 #include "engine/sim/day_simulator.hpp"
@@ -66,8 +67,34 @@ history simulate(std::uint64_t seed) {
     return h;
 }
 
+// An estimate's likely range holds it, and a later ticket's range (or a newcomer's) is no earlier at either end.
+std::string broken_range(std::optional<predicted_start> const& before, std::optional<predicted_start> const& e,
+                         std::string const& what) {
+    if (!e) {
+        return {};
+    }
+    if (e->low_ms > e->wait_ms || e->high_ms < e->wait_ms) {
+        return "the likely range does not hold the estimate " + what;
+    }
+    if (before && (before->low_ms > e->low_ms || before->high_ms > e->high_ms)) {
+        return "a later ticket's likely range starts or ends earlier " + what;
+    }
+    return {};
+}
+
 // What must hold of any view. Returns what is broken, or an empty string.
 std::string broken_view(queue_view const& v) {
+    std::optional<predicted_start> before;
+    for (auto const& t : v.waiting) {
+        if (auto broken = broken_range(before, t.expected, "at position " + std::to_string(t.position));
+            !broken.empty()) {
+            return broken;
+        }
+        before = t.expected;
+    }
+    if (auto broken = broken_range(before, v.join_now, "for a newcomer"); !broken.empty()) {
+        return broken;
+    }
     for (std::size_t i = 0; i < v.waiting.size(); ++i) {
         if (v.waiting[i].position != i + 1) {
             return "position " + std::to_string(v.waiting[i].position) + " at index " + std::to_string(i);

@@ -310,7 +310,8 @@ TEST_SUITE("projections.queue_view") {
               R"("ticketId":2,"token":")" +
                   bo +
                   R"(","status":"waiting","position":1,"estimatedWaitMs":1800000,)"
-                  R"("estimatedStart":"2024-06-03T08:35:00.000Z"})");
+                  R"("estimatedStart":"2024-06-03T08:35:00.000Z","estimatedWaitLowMs":1800000,)"
+                  R"("estimatedWaitHighMs":1800000})");
         auto const serving = encode_ticket(v, tid(1));
         REQUIRE(serving.has_value());
         CHECK(serving->find(R"("status":"serving","staffName":"Name of st1","startedAt":"2024-06-03T08:05:00.000Z",)"
@@ -361,6 +362,27 @@ TEST_SUITE("projections.queue_view") {
         REQUIRE(wait_at != std::string::npos);
         half.erase(wait_at, std::string_view{R"(,"estimatedStart":"2024-06-03T08:00:00.000Z")"}.size());
         refused(half, codec::errc::missing_field);
+
+        // The likely range: its low end above the estimate is refused, with the field's path.
+        auto const low_at = json.find(R"("estimatedWaitLowMs":)");
+        REQUIRE(low_at != std::string::npos);
+        auto const number_at = low_at + std::string_view{R"("estimatedWaitLowMs":)"}.size();
+        auto high_low = json;
+        high_low.replace(number_at, json.find(',', number_at) - number_at, "99999999999");
+        CHECK(refused(high_low, codec::errc::invalid_value) == "waiting[0].estimatedWaitLowMs");
+        // A view stored before the range was kept reads back with the estimate as both ends.
+        auto old = json;
+        for (auto from = old.find(R"(,"estimatedWaitLowMs")"); from != std::string::npos;
+             from = old.find(R"(,"estimatedWaitLowMs")")) {
+            auto const high_end = old.find(R"("estimatedWaitHighMs":)", from);
+            REQUIRE(high_end != std::string::npos);
+            auto const end = old.find_first_of(",}", high_end + std::string_view{R"("estimatedWaitHighMs":)"}.size());
+            old.erase(from, end - from);
+        }
+        REQUIRE(old.find("estimatedWaitHighMs") == std::string::npos);
+        auto const before_ranges = decode_view(old);
+        REQUIRE(before_ranges.has_value());
+        CHECK(*before_ranges == v);
     }
 }
 

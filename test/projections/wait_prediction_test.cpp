@@ -118,6 +118,40 @@ TEST_SUITE("projections.wait_prediction") {
         }
     }
 
+    TEST_CASE("the likely range: the runs' 11th to 89th percentile, wider further back") {
+        auto s = open_salon();
+        s.given(clock_out("st2"));
+        walk_ins(s, 6);
+        auto const v = predicted_view(s);
+        REQUIRE(v.waiting.size() == 6);
+        // The first is called at once in every run: no spread.
+        CHECK(v.waiting[0].expected == predicted_start{0, v.updated_at, 0, 0});
+        // One cut ahead: its durations in the 23 runs are the 23 quantiles of the spread; the range is the 3rd and
+        // the 21st of them.
+        auto const& second = *v.waiting[1].expected;
+        CHECK(second.low_ms == 30 * minute_ms * 5773 / 10'000);
+        CHECK(second.high_ms == 30 * minute_ms * 14933 / 10'000);
+        // Further back the sum of more cuts: each range holds its estimate, both ends move later, and it widens
+        // (in minutes: 17-45 for one cut ahead, 120-197 for five; with 23 runs the width itself wobbles from one
+        // position to the next: 51.9 minutes for three ahead, 50.7 for four).
+        for (std::size_t n = 1; n < v.waiting.size(); ++n) {
+            auto const& e = *v.waiting[n].expected;
+            CHECK(e.low_ms < e.wait_ms);
+            CHECK(e.wait_ms < e.high_ms);
+            if (n > 1) {
+                CHECK(e.low_ms > v.waiting[n - 1].expected->low_ms);
+                CHECK(e.high_ms > v.waiting[n - 1].expected->high_ms);
+            }
+        }
+        auto const& last = *v.waiting[5].expected;
+        CHECK(last.low_ms / minute_ms == 120);
+        CHECK(last.high_ms / minute_ms == 197);
+        CHECK(last.high_ms - last.low_ms > 2 * (second.high_ms - second.low_ms));
+        REQUIRE(v.join_now.has_value());
+        CHECK(v.join_now->low_ms > last.low_ms);
+        CHECK(v.join_now->high_ms > last.high_ms);
+    }
+
     TEST_CASE("an overdue service is expected to end soon, not at once: drawn among the longer durations") {
         auto const overdue_by = [](minutes in_service) {
             auto s = open_salon();

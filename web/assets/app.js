@@ -364,6 +364,18 @@ export function waitText(ms) {
   return `about ${hours} h ${rest ? `${rest} min` : ''}`.trim();
 }
 
+// The likely range of a wait (the estimate's low and high ends, already counted down), or null where it adds
+// nothing to the estimate: no range from the server, or one that rounds to a single minute count.
+export function rangeText(lowMs, highMs) {
+  if (lowMs === undefined || lowMs === null || highMs === undefined || highMs === null) return null;
+  const lo = Math.round(lowMs / 60000);
+  const hi = Math.round(highMs / 60000);
+  if (hi < 1 || lo >= hi) return null;
+  const span = (min) => (min < 60 ? `${min} min` : `${Math.floor(min / 60)} h${min % 60 ? ` ${min % 60} min` : ''}`);
+  if (lo < 1) return `likely within ${span(hi)}`;
+  return hi < 60 ? `likely ${lo}–${hi} min` : `likely ${span(lo)} – ${span(hi)}`;
+}
+
 export function minutes(ms) {
   return ms === undefined || ms === null ? '—' : `${Math.max(0, Math.round(ms / 60000))} min`;
 }

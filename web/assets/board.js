@@ -1,7 +1,8 @@
 // The queue board: a TV on the salon's wall, read-only. Who is being served and by whom, who is next and how long
 // they wait, and what a walk-in would wait now. Customers appear by token only (the board is in a public room).
 // Live over the salon's stream; after a drop or a server restart it resumes by itself from the last seq.
-import {$, h, signedIn, signOut, showSignIn, followQueue, showState, rejectionText, waitText, waitLeft} from './app.js';
+import {$, h, signedIn, signOut, showSignIn, followQueue, showState, rejectionText, waitText, waitLeft,
+  rangeText} from './app.js';
 
 const shown = 8; // waiting tokens on the board: more do not fit across a room
 const session = signedIn();
@@ -11,6 +12,13 @@ let known = null; // the tickets in service on the last view (none before the fi
 
 function tick() {
   $('#clock').textContent = new Date().toLocaleTimeString([], {hour: '2-digit', minute: '2-digit', timeZone});
+}
+
+// A newcomer's likely range beside their estimate, if it says more than the estimate.
+function joinRange(view) {
+  const text = rangeText(waitLeft(view.joinNow.estimatedWaitLowMs, view.updatedAt),
+    waitLeft(view.joinNow.estimatedWaitHighMs, view.updatedAt));
+  return text ? h('span', {class: 'range'}, ` (${text})`) : '';
 }
 
 function render(view) {
@@ -33,7 +41,8 @@ function render(view) {
 
   const onDuty = view.staff.filter((s) => s.onDuty).length;
   $('#join-now').replaceChildren(...(view.joinNow
-    ? ['Walk in now: ', h('strong', {}, waitText(waitLeft(view.joinNow.estimatedWaitMs, view.updatedAt)))]
+    ? ['Walk in now: ', h('strong', {}, waitText(waitLeft(view.joinNow.estimatedWaitMs, view.updatedAt))),
+      joinRange(view)]
     : [onDuty ? '' : 'No one is on duty right now']));
   const skipped = view.skipped.map((t) => t.token);
   $('#see-desk').textContent = skipped.length ? `Please see the front desk: ${skipped.join(', ')}` : '';

@@ -1,7 +1,7 @@
 // A customer's own page, from the link their walk-in gave (no sign-in): their token, their place and estimated
 // wait, and, clearly, when they are called, skipped or done. It asks the server every few seconds with the
 // last answer's ETag, so an unchanged queue costs a 304 (docs/screens.md says why polling, not a stream, here).
-import {$, h, api, showState, waitText, waitLeft, clockTime} from './app.js';
+import {$, h, api, showState, waitText, waitLeft, rangeText, clockTime} from './app.js';
 
 const every = 3000;
 // The link's parts stay as the address has them (already escaped for a path).
@@ -21,6 +21,12 @@ const ended = {
   no_show: 'This ticket has ended: you were not there when called.',
 };
 
+// The wait's likely range under the estimate (about four customers in five are called within it), if it says more.
+function likely(t) {
+  const text = rangeText(waitLeft(t.estimatedWaitLowMs, t.updatedAt), waitLeft(t.estimatedWaitHighMs, t.updatedAt));
+  return text ? h('span', {class: 'range', id: 'wait-range'}, text) : null;
+}
+
 function render(t) {
   last = t;
   const changed = t.status !== shownStatus;
@@ -33,7 +39,8 @@ function render(t) {
     const ahead = t.position - 1;
     parts.push(h('p', {class: 'big', id: 'status'}, ahead === 0 ? 'You are next' : `Number ${t.position} in line`),
       h('dl', {}, ahead > 0 ? [h('dt', {}, 'Ahead of you'), h('dd', {id: 'ahead'}, ahead === 1 ? '1 person' : `${ahead} people`)] : null,
-        h('dt', {}, 'Estimated wait'), h('dd', {id: 'wait'}, waitText(waitLeft(t.estimatedWaitMs, t.updatedAt))),
+        h('dt', {}, 'Estimated wait'), h('dd', {id: 'wait'}, waitText(waitLeft(t.estimatedWaitMs, t.updatedAt)),
+          likely(t)),
         t.estimatedStart ? [h('dt', {}, 'Around'), h('dd', {}, clockTime(t.estimatedStart))] : null));
   } else if (t.status === 'serving') {
     parts.push(h('p', {class: 'status-called', id: 'status', role: alert},
