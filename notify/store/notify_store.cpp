@@ -6,6 +6,7 @@
 #include "engine/runtime/consumer_offsets.hpp"
 #include "engine/store/rocks_store.hpp"
 #include "notify/deliver/payload.hpp"
+#include "notify/store/outbox.hpp"
 #include "projections/queue/view_codec.hpp"
 
 #include <fmt/format.h>
@@ -13,11 +14,11 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <functional>
 #include <limits>
 #include <map>
 #include <mutex>
 #include <set>
-#include <tuple>
 
 namespace salonq::notify {
 namespace {
@@ -129,25 +130,20 @@ struct notify_store::impl {
     std::map<std::string, salon_settings, std::less<>> settings;
     bool fail_settings_writes = false;                            // inject_settings_write_failure
     std::map<std::string, salon_notifier, std::less<>> notifiers; // loaded on first use
-    std::map<std::string, delivery> pending;                      // the outbox, by id
+    outbox pending;                                               // the outbox, by id and in due order
     std::set<std::string> held;                                   // taken by a sender
 
-    // The pending deliveries a sender may take, whenever due: not held, and of a salon with none held (see
-    // take_due).
-    [[nodiscard]] std::vector<delivery const*> takeable() const {
+    // Calls `visit` with the pending deliveries a sender may take, in the order they are taken, until it returns
+    // false: not held, and of a salon with none held (see take_due).
+    void takeable(std::function<bool(delivery const&)> const& visit) const {
         std::set<std::string_view> busy;
         for (auto const& id : held) {
-            if (auto it = pending.find(id); it != pending.end()) {
-                busy.insert(it->second.salon.value());
+            if (auto const* d = pending.find(id)) {
+                busy.insert(d->salon.value());
             }
         }
-        std::vector<delivery const*> out;
-        for (auto const& [id, d] : pending) {
-            if (!held.contains(id) && !busy.contains(d.salon.value())) {
-                out.push_back(&d);
-            }
-        }
-        return out;
+        pending.in_due_order(
+            [&](delivery const& d) { return held.contains(d.id) || busy.contains(d.salon.value()) || visit(d); });
     }
     std::set<std::string> dirty; // salons whose notifier changed since the last checkpoint
     std::set<std::string> done;  // ids delivered or dead since the last checkpoint (their "s" markers)
@@ -244,7 +240,7 @@ struct notify_store::impl {
                 return std::unexpected(failure("writing the notifier's deliveries", written.error().message));
             }
             for (auto const& d : queued) {
-                pending.insert_or_assign(d.id, d);
+                pending.put(d);
             }
         }
         dirty.insert(touched.begin(), touched.end());
@@ -347,7 +343,7 @@ struct notify_store::impl {
                 problem = failure("a stored delivery", d.error());
                 return false;
             }
-            pending.emplace(d->id, std::move(*d));
+            pending.put(std::move(*d));
             return true;
         });
         if (!scanned || !outbox) {
@@ -475,7 +471,7 @@ notify_store::take_in(std::span<delivery const> incoming, std::map<std::int32_t,
         return std::unexpected(failure("writing deliveries taken in", written.error().message));
     }
     for (auto const* d : joined) {
-        impl_->pending.insert_or_assign(d->id, *d);
+        impl_->pending.put(*d);
     }
     for (auto const& [p, next] : next_offsets) {
         impl_->offsets.advance(engine::partition_id{p}, engine::offset_t{next});
@@ -485,36 +481,28 @@ notify_store::take_in(std::span<delivery const> incoming, std::map<std::int32_t,
 
 std::vector<delivery> notify_store::take_due(engine::instant now, std::size_t max) {
     std::lock_guard lock{impl_->mutex};
-    // Due first, then in the order of the events (a fold's notifications are all due at once, and "s1:10:..." sorts
-    // before "s1:9:..." as text): each id read once, not at every comparison.
-    std::vector<std::tuple<engine::instant, std::uint64_t, std::string_view, delivery const*>> due;
-    for (auto const* d : impl_->takeable()) {
-        if (d->due <= now) {
-            auto const key = parse_notification_id(d->id);
-            due.emplace_back(d->due, key ? key->seq : 0, d->id, d);
-        }
-    }
-    std::ranges::sort(due);
     std::vector<delivery> out;
     std::set<std::string_view> taken; // salons: one delivery each in flight
-    for (auto const& [at, seq, id, d] : due) {
-        if (out.size() == max) {
-            break;
+    impl_->takeable([&](delivery const& d) {
+        if (d.due > now || out.size() == max) {
+            return false; // the rest is due later
         }
-        if (taken.insert(d->salon.value()).second) {
-            impl_->held.insert(d->id);
-            out.push_back(*d);
+        if (taken.insert(d.salon.value()).second) {
+            impl_->held.insert(d.id);
+            out.push_back(d);
         }
-    }
+        return true;
+    });
     return out;
 }
 
 std::optional<engine::instant> notify_store::next_due() const {
     std::lock_guard lock{impl_->mutex};
     std::optional<engine::instant> first;
-    for (auto const* d : impl_->takeable()) {
-        first = first ? std::min(*first, d->due) : d->due;
-    }
+    impl_->takeable([&](delivery const& d) {
+        first = d.due;
+        return false;
+    });
     return first;
 }
 
@@ -540,11 +528,11 @@ std::expected<void, std::string> notify_store::failed(std::string const& id, std
                                                       std::optional<engine::instant> retry_at) {
     std::lock_guard lock{impl_->mutex};
     impl_->held.erase(id);
-    auto it = impl_->pending.find(id);
-    if (it == impl_->pending.end()) {
+    auto const* pending = impl_->pending.find(id);
+    if (pending == nullptr) {
         return {};
     }
-    auto d = it->second;
+    auto d = *pending;
     ++d.attempts;
     d.last_error = why;
     auto batch = impl_->db->make_batch();
@@ -562,9 +550,9 @@ std::expected<void, std::string> notify_store::failed(std::string const& id, std
         return std::unexpected(failure("recording a failed delivery", written.error().message));
     }
     if (retry_at) {
-        it->second = std::move(d);
+        impl_->pending.put(std::move(d));
     } else {
-        impl_->pending.erase(it);
+        impl_->pending.erase(id);
         if (impl_->marks_done) {
             impl_->done.insert(id);
         }
@@ -579,8 +567,7 @@ std::size_t notify_store::pending() const {
 
 std::size_t notify_store::pending(engine::salon_id const& salon) const {
     std::lock_guard lock{impl_->mutex};
-    return static_cast<std::size_t>(
-        std::ranges::count_if(impl_->pending, [&](auto const& entry) { return entry.second.salon == salon; }));
+    return impl_->pending.count(salon);
 }
 
 std::expected<std::vector<delivery>, std::string>
@@ -650,7 +637,7 @@ std::expected<bool, std::string> notify_store::redrive(engine::salon_id const& s
     if (auto written = impl_->db->write(batch, true); !written) {
         return std::unexpected(failure("re-driving a dead letter", written.error().message));
     }
-    impl_->pending.insert_or_assign(id, std::move(*d));
+    impl_->pending.put(std::move(*d));
     return true;
 }
 
@@ -696,7 +683,7 @@ notify_store::redrive_all(engine::salon_id const& salon, engine::instant now, st
         return std::unexpected(failure("re-driving dead letters", written.error().message));
     }
     for (auto& d : taken) {
-        impl_->pending.insert_or_assign(d.id, std::move(d));
+        impl_->pending.put(std::move(d));
     }
     count.redriven = taken.size();
     return count;
