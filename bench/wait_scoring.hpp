@@ -138,17 +138,17 @@ public:
             if (auto const* r = std::get_if<engine::evt::ticket_issued>(&e.body)) {
                 auto const* t = measured.find_waiting(r->ticket);
                 auto const* i = interim.find_waiting(r->ticket);
-                if (t == nullptr || !t->join_wait_ms || i == nullptr || !i->join_wait_ms) {
+                if (t == nullptr || !t->join_wait || i == nullptr || !i->join_wait) {
                     ++left_out_;
                     continue;
                 }
                 estimates est{};
-                est[0] = *t->join_wait_ms;
-                est[1] = *i->join_wait_ms;
+                est[0] = t->join_wait->wait_ms;
+                est[1] = i->join_wait->wait_ms;
                 baselines(measured, in, est);
                 est[6] = hindsight(measured, durations);
                 open.emplace(r->ticket.value(), std::pair{e.at, est});
-                ranges.emplace(r->ticket.value(), std::pair{t->expected->low_ms, t->expected->high_ms});
+                ranges.emplace(r->ticket.value(), std::pair{t->join_wait->low_ms, t->join_wait->high_ms});
             } else if (auto const id = called(e)) {
                 auto it = open.find(*id);
                 if (it == open.end()) {

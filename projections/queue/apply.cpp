@@ -48,7 +48,7 @@ std::optional<waiting_ticket> take_waiting(queue_view& v, ticket_id id) {
 }
 
 void record_end(queue_view& v, ticket_card const& t, ticket_status status, instant at) {
-    v.recently_ended.push_back(ended_ticket{t.id, t.tok, status, at, t.join_wait_ms});
+    v.recently_ended.push_back(ended_ticket{t.id, t.tok, status, at, t.join_wait});
     while (v.recently_ended.size() > queue_view::max_recently_ended) {
         v.recently_ended.pop_front();
     }

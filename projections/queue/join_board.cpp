@@ -2,7 +2,7 @@
 
 namespace salonq::projections {
 
-void join_board::post(engine::salon_id const& salon, std::uint64_t seq, wait_ms wait) {
+void join_board::post(engine::salon_id const& salon, std::uint64_t seq, told wait) {
     std::lock_guard lock{mutex_};
     auto k = key{salon.value(), seq};
     if (!entries_.insert_or_assign(k, wait).second) {
@@ -15,7 +15,7 @@ void join_board::post(engine::salon_id const& salon, std::uint64_t seq, wait_ms 
     }
 }
 
-std::optional<join_board::wait_ms> join_board::take(engine::salon_id const& salon, std::uint64_t seq) {
+std::optional<join_board::told> join_board::take(engine::salon_id const& salon, std::uint64_t seq) {
     std::lock_guard lock{mutex_};
     auto const it = entries_.find(key{salon.value(), seq});
     if (it == entries_.end()) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/domain/strong.hpp"
+#include "projections/queue/told_wait.hpp"
 
 #include <atomic>
 #include <cstddef>
@@ -23,13 +24,13 @@ namespace salonq::projections {
 // never another event's. Bounded: past `capacity` entries the oldest go. Thread-safe.
 class join_board {
 public:
-    using wait_ms = std::optional<std::int64_t>; // none: no estimate (nobody on duty)
+    using told = std::optional<told_wait>; // none: no estimate (nobody on duty)
 
     explicit join_board(std::size_t capacity = std::size_t{1} << 16) : capacity_(capacity) {}
 
-    void post(engine::salon_id const& salon, std::uint64_t seq, wait_ms wait);
+    void post(engine::salon_id const& salon, std::uint64_t seq, told wait);
     // The estimate posted for the salon's event `seq`, removed from the board; none if it was not posted (or went).
-    [[nodiscard]] std::optional<wait_ms> take(engine::salon_id const& salon, std::uint64_t seq);
+    [[nodiscard]] std::optional<told> take(engine::salon_id const& salon, std::uint64_t seq);
 
     // Estimates taken so far (for tests and a metric).
     [[nodiscard]] std::uint64_t taken() const noexcept { return taken_.load(std::memory_order_relaxed); }
@@ -39,8 +40,8 @@ private:
 
     std::size_t capacity_;
     std::mutex mutex_;
-    std::map<key, wait_ms> entries_; // under mutex_
-    std::deque<key> order_;          // under mutex_: posted keys, oldest first (taken ones too, until pushed out)
+    std::map<key, told> entries_; // under mutex_
+    std::deque<key> order_;       // under mutex_: posted keys, oldest first (taken ones too, until pushed out)
     std::atomic<std::uint64_t> taken_{0};
 };
 

@@ -2,6 +2,7 @@
 
 #include "engine/domain/state.hpp"
 #include "projections/queue/observed.hpp"
+#include "projections/queue/told_wait.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -34,7 +35,7 @@ struct ticket_card {
     engine::instant joined_at{};
     // The wait the estimator predicted right after the ticket was issued (none: nobody was on duty). Set by the
     // runtime (queue_views), not by apply; kept for the ticket's life so a walk-in's answer is the same on retry.
-    std::optional<std::int64_t> join_wait_ms;
+    std::optional<told_wait> join_wait;
     friend bool operator==(ticket_card const&, ticket_card const&) = default;
 };
 
@@ -67,7 +68,7 @@ struct ended_ticket {
     engine::token tok;
     engine::ticket_status status = engine::ticket_status::completed;
     engine::instant at{};
-    std::optional<std::int64_t> join_wait_ms; // as on its ticket_card
+    std::optional<told_wait> join_wait; // as on its ticket_card
     friend bool operator==(ended_ticket const&, ended_ticket const&) = default;
 };
 

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <climits>
 #include <utility>
 
@@ -18,14 +19,49 @@ constexpr std::int64_t max_place = INT64_MAX;
 constexpr std::int64_t max_wait_ms = std::int64_t{1} << 50;
 constexpr std::int64_t minutes_per_day = std::int64_t{24} * 60;
 
+// The likely range beside an estimate `wait` read from `wait_name`: both ends, or, in a view stored before the range
+// was kept, the estimate as both ends. Refused: an end without the estimate, a low end above it, a high end below.
+std::pair<std::int64_t, std::int64_t> read_range(object_view& o, std::optional<std::int64_t> wait,
+                                                 char const* wait_name, std::array<char const*, 2> names) {
+    auto const low = o.opt_integer(names[0], 0, max_wait_ms);
+    auto const high = o.opt_integer(names[1], 0, max_wait_ms);
+    if (!wait) {
+        if (low || high) {
+            fail(errc::missing_field, o.path_of(wait_name),
+                 fmt::format("{} needs {}", low ? names[0] : names[1], wait_name));
+        }
+        return {};
+    }
+    if (low.value_or(*wait) > *wait) {
+        fail(errc::invalid_value, o.path_of(names[0]), fmt::format("must not be above {}", wait_name));
+    }
+    if (high.value_or(*wait) < *wait) {
+        fail(errc::invalid_value, o.path_of(names[1]), fmt::format("must not be below {}", wait_name));
+    }
+    return {low.value_or(*wait), high.value_or(*wait)};
+}
+
+void write_told(json_writer& w, std::optional<told_wait> const& t) {
+    if (t) {
+        w.field("estimatedWaitAtJoinMs", t->wait_ms)
+            .field("estimatedWaitAtJoinLowMs", t->low_ms)
+            .field("estimatedWaitAtJoinHighMs", t->high_ms);
+    }
+}
+
+std::optional<told_wait> read_told(object_view& o) {
+    auto const wait = o.opt_integer("estimatedWaitAtJoinMs", 0, max_wait_ms);
+    auto const range =
+        read_range(o, wait, "estimatedWaitAtJoinMs", {"estimatedWaitAtJoinLowMs", "estimatedWaitAtJoinHighMs"});
+    return wait.transform([&](std::int64_t w) { return told_wait{w, range.first, range.second}; });
+}
+
 // The fields every kind of ticket in the view shares.
 void write_head(json_writer& w, ticket_card const& t) {
     w.begin_object().field("ticketId", t.id.value()).field("token", t.tok.str()).field("name", t.name).key("services");
     write_codes(w, t.services);
     w.field("durationMin", t.duration_min).key("joinedAt").time(t.joined_at);
-    if (t.join_wait_ms) {
-        w.field("estimatedWaitAtJoinMs", *t.join_wait_ms);
-    }
+    write_told(w, t.join_wait);
 }
 
 void read_head(object_view& o, ticket_card& t) {
@@ -36,7 +72,7 @@ void read_head(object_view& o, ticket_card& t) {
     t.duration_min =
         static_cast<std::int32_t>(o.integer("durationMin", 0, std::int64_t{24} * 60 * max_ticket_services));
     t.joined_at = o.time("joinedAt");
-    t.join_wait_ms = o.opt_integer("estimatedWaitAtJoinMs", 0, max_wait_ms);
+    t.join_wait = read_told(o);
 }
 
 void write_estimate(json_writer& w, std::optional<predicted_start> const& e) {
@@ -56,24 +92,8 @@ std::optional<predicted_start> read_estimate(object_view& o) {
         fail(errc::missing_field, o.path_of(wait ? "estimatedStart" : "estimatedWaitMs"),
              "estimatedWaitMs and estimatedStart come together");
     }
-    if (!wait) {
-        for (auto const* bound : {"estimatedWaitLowMs", "estimatedWaitHighMs"}) {
-            if (o.opt_integer(bound, 0, max_wait_ms)) {
-                fail(errc::missing_field, o.path_of("estimatedWaitMs"), fmt::format("{} needs estimatedWaitMs", bound));
-            }
-        }
-        return std::nullopt;
-    }
-    // A view stored before the range was kept has none: its bounds are the estimate until the next event's.
-    auto const low = o.opt_integer("estimatedWaitLowMs", 0, max_wait_ms).value_or(*wait);
-    auto const high = o.opt_integer("estimatedWaitHighMs", 0, max_wait_ms).value_or(*wait);
-    if (low > *wait) {
-        fail(errc::invalid_value, o.path_of("estimatedWaitLowMs"), "must not be above estimatedWaitMs");
-    }
-    if (high < *wait) {
-        fail(errc::invalid_value, o.path_of("estimatedWaitHighMs"), "must not be below estimatedWaitMs");
-    }
-    return predicted_start{*wait, *start, low, high};
+    auto const range = read_range(o, wait, "estimatedWaitMs", {"estimatedWaitLowMs", "estimatedWaitHighMs"});
+    return wait ? std::optional{predicted_start{*wait, *start, range.first, range.second}} : std::nullopt;
 }
 
 void write_observed(json_writer& w, observed_durations const& o) {
@@ -287,7 +307,7 @@ queue_view read_view(object_view o) {
         e.tok = read_token(t, "token");
         e.status = read_status(t, "status");
         e.at = t.time("at");
-        e.join_wait_ms = t.opt_integer("estimatedWaitAtJoinMs", 0, max_wait_ms);
+        e.join_wait = read_told(t);
         v.recently_ended.push_back(e);
     });
     // Absent from views stored before the predictor: they start with the catalogue's durations.
@@ -350,9 +370,7 @@ void write_view(json_writer& w, queue_view const& v, view_form form) {
             .field("status", to_string(t.status))
             .key("at")
             .time(t.at);
-        if (t.join_wait_ms) {
-            w.field("estimatedWaitAtJoinMs", *t.join_wait_ms);
-        }
+        write_told(w, t.join_wait);
         w.end_object();
     }
     w.end_array();

@@ -52,7 +52,9 @@ void apply_and_record_join(queue_view& view, engine::event const& e, wait_estima
     auto it = std::find_if(view.waiting.begin(), view.waiting.end(),
                            [&](waiting_ticket const& t) { return t.id == issued->ticket; });
     if (it != view.waiting.end()) {
-        it->join_wait_ms = it->expected.transform([](predicted_start const& p) { return p.wait_ms; });
+        it->join_wait = it->expected.transform([](predicted_start const& p) {
+            return told_wait{p.wait_ms, p.low_ms, p.high_ms};
+        });
     }
 }
 

@@ -28,7 +28,7 @@ public:
 };
 
 // apply(), and for a ticket_issued the estimator's prediction for that ticket right after it, kept on the ticket
-// (join_wait_ms): what its walk-in was told, the same wherever and however often the events are folded (the
+// (join_wait): what its walk-in was told, the same wherever and however often the events are folded (the
 // runtime's fold, queue_views, uses it). Pure, like apply.
 void apply_and_record_join(queue_view& view, engine::event const& e, wait_estimator const& estimator);
 

@@ -35,7 +35,7 @@ bool apply_posted(queue_view& view, engine::event const& e, engine::evt::ticket_
     apply(view, e);
     auto const t = std::ranges::find_if(view.waiting, [&](auto const& w) { return w.id == issued.ticket; });
     if (t != view.waiting.end()) {
-        t->join_wait_ms = *posted;
+        t->join_wait = *posted;
     }
     return true;
 }
@@ -67,8 +67,8 @@ void apply_with_estimates(stats::salon_history& history, queue_view& view, engin
     history.apply(e);
     if (issued != nullptr) {
         auto const* t = view.find_waiting(issued->ticket);
-        if (t != nullptr && t->join_wait_ms) {
-            history.record_join_estimate(issued->ticket, t->join_wait_ms, sum_ahead_ms(view, issued->ticket));
+        if (t != nullptr && t->join_wait) {
+            history.record_join_estimate(issued->ticket, t->join_wait->wait_ms, sum_ahead_ms(view, issued->ticket));
         }
     }
 }

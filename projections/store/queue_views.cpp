@@ -303,7 +303,7 @@ std::expected<void, error> queue_views::impl::apply_positioned(partition_id p, p
             w.estimated = issued != nullptr; // it estimated the view after it
             if (issued != nullptr && joins) {
                 if (auto const* t = w.view.find_waiting(issued->ticket); t != nullptr) {
-                    joins->post(e.salon, e.seq.value(), t->join_wait_ms);
+                    joins->post(e.salon, e.seq.value(), t->join_wait);
                 }
             }
             w.events.push_back(e);

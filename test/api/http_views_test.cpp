@@ -114,8 +114,10 @@ TEST_CASE("http views: the queue answers with its seq as ETag, 304 when unchange
     CHECK(q.header("ETag") == "\"9\"");
     CHECK(q.body.find("\"observed\"") == std::string::npos); // the learned pace (staff speeds) is not served
     CHECK(int_at(q.body, "/waiting/4/position") == 5);
-    CHECK(int_at(q.body, "/waiting/1/estimatedWaitMs") == 1'671'300); // a 30-minute haircut's median
-    CHECK(q.body.find("+44") == std::string::npos);                   // a phone number never reaches a screen
+    CHECK(int_at(q.body, "/waiting/1/estimatedWaitMs") == 1'671'300);    // a 30-minute haircut's median
+    CHECK(int_at(q.body, "/waiting/1/estimatedWaitLowMs") == 1'039'140); // and its likely range
+    CHECK(int_at(q.body, "/waiting/1/estimatedWaitHighMs") == 2'687'940);
+    CHECK(q.body.find("+44") == std::string::npos); // a phone number never reaches a screen
 
     CHECK(board.get("/v1/salons/s1/queue", {{"If-None-Match", "\"9\""}}).status == 304);
     auto const zipped = board.get("/v1/salons/s1/queue", {{"Accept-Encoding", "gzip"}});

@@ -336,7 +336,9 @@ TEST_SUITE("projections.queue_view") {
         s.given(start("st1"), skip(3));
         s.by(staff_actor("own")).given(priority(2, "st2"));
         s.given(walk_in("Di"), complete(1));
-        auto const v = view_of(s);
+        auto v = view_of(s);
+        REQUIRE_FALSE(v.waiting.empty());
+        v.waiting[0].join_wait = told_wait{600'000, 300'000, 900'000}; // set by the runtime, not by apply
         auto const json = encode_view(v);
         auto back = decode_view(json);
         REQUIRE_MESSAGE(back.has_value(), back.error().path << ": " << back.error().message);
@@ -370,19 +372,28 @@ TEST_SUITE("projections.queue_view") {
         auto high_low = json;
         high_low.replace(number_at, json.find(',', number_at) - number_at, "99999999999");
         CHECK(refused(high_low, codec::errc::invalid_value) == "waiting[0].estimatedWaitLowMs");
+        auto const told_at = json.find(R"("estimatedWaitAtJoinHighMs":900000)");
+        REQUIRE(told_at != std::string::npos);
+        auto told_below = json;
+        told_below.replace(told_at, std::string_view{R"("estimatedWaitAtJoinHighMs":900000)"}.size(),
+                           R"("estimatedWaitAtJoinHighMs":599999)");
+        CHECK(refused(told_below, codec::errc::invalid_value) == "waiting[0].estimatedWaitAtJoinHighMs");
         // A view stored before the range was kept reads back with the estimate as both ends.
         auto old = json;
-        for (auto from = old.find(R"(,"estimatedWaitLowMs")"); from != std::string::npos;
-             from = old.find(R"(,"estimatedWaitLowMs")")) {
-            auto const high_end = old.find(R"("estimatedWaitHighMs":)", from);
-            REQUIRE(high_end != std::string::npos);
-            auto const end = old.find_first_of(",}", high_end + std::string_view{R"("estimatedWaitHighMs":)"}.size());
-            old.erase(from, end - from);
+        for (std::string const name :
+             {"estimatedWaitLowMs", "estimatedWaitHighMs", "estimatedWaitAtJoinLowMs", "estimatedWaitAtJoinHighMs"}) {
+            auto const field = ",\"" + name + "\":";
+            for (auto from = old.find(field); from != std::string::npos; from = old.find(field)) {
+                old.erase(from, old.find_first_of(",}", from + field.size()) - from);
+            }
         }
-        REQUIRE(old.find("estimatedWaitHighMs") == std::string::npos);
+        REQUIRE(old.find("LowMs") == std::string::npos);
+        REQUIRE(old.find("estimatedWaitAtJoinMs") != std::string::npos);
         auto const before_ranges = decode_view(old);
         REQUIRE(before_ranges.has_value());
-        CHECK(*before_ranges == v);
+        auto collapsed = v; // list_schedule_estimator's ranges are the estimate already
+        collapsed.waiting[0].join_wait = told_wait{600'000, 600'000, 600'000};
+        CHECK(*before_ranges == collapsed);
     }
 }
 

@@ -96,8 +96,8 @@ TEST_SUITE("projections.wait_prediction") {
         CHECK(join_min(v) == 45);
         // What c3 and c4 were told when they walked in at 08:00, before anyone started: the first and the second of
         // two cuts' ends (the earlier of two random ends comes before one cut's median).
-        CHECK(*v.waiting[0].join_wait_ms / minute_ms == 22);
-        CHECK(*v.waiting[1].join_wait_ms / minute_ms == 31);
+        CHECK(v.waiting[0].join_wait->wait_ms / minute_ms == 22);
+        CHECK(v.waiting[1].join_wait->wait_ms / minute_ms == 31);
     }
 
     TEST_CASE("the median, not the mean: one chair, a line of cuts") {
@@ -263,7 +263,7 @@ TEST_SUITE("projections.wait_prediction") {
         CHECK(v.observed.pickups == 5);
         CHECK(v.observed.pickup_ms == 2 * minute_ms);
         CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{2}); // not 0
-        CHECK(*v.waiting[0].join_wait_ms == 2 * minute_ms);
+        CHECK(v.waiting[0].join_wait->wait_ms == 2 * minute_ms);
         // A minute later, one is left; and a second walk-in waits for st1's cut after the first, not 2 minutes more.
         s.after(minutes{1}).given(walk_in("second"));
         v = predicted_view(s);
@@ -283,7 +283,7 @@ TEST_SUITE("projections.wait_prediction") {
         s.after(minutes{1}).given(walk_in("next"));
         v = predicted_view(s);
         CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{0});
-        CHECK(*v.waiting[0].join_wait_ms == 0);
+        CHECK(v.waiting[0].join_wait->wait_ms == 0);
     }
 
     TEST_CASE("the pick-up: one sample is not used (five are)") {
@@ -586,7 +586,7 @@ TEST_SUITE("projections.wait_prediction") {
         auto const v = predicted_view(s);
         CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{std::nullopt, std::nullopt});
         CHECK_FALSE(v.join_now.has_value());
-        CHECK_FALSE(v.waiting[0].join_wait_ms.has_value());
+        CHECK_FALSE(v.waiting[0].join_wait.has_value());
     }
 
     TEST_CASE("restart: the learned pace round-trips through the view's JSON, and so does the view") {

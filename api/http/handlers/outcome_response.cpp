@@ -24,9 +24,12 @@ void write_ticket(json_writer& w, engine::evt::ticket_issued const& t, services&
         .field("token", t.tok.str())
         .field("position", t.position)
         .field("durationMin", t.duration_min);
-    // The wait predicted when it was issued (kept by the views with the ticket, so a retry reads the same).
-    if (auto wait = join_wait_of(ports, salon, t.ticket)) {
-        w.field("estimatedWaitMs", *wait);
+    // The wait predicted when it was issued and its likely range (kept by the views with the ticket, so a retry
+    // reads the same).
+    if (auto told = join_wait_of(ports, salon, t.ticket)) {
+        w.field("estimatedWaitMs", told->wait_ms)
+            .field("estimatedWaitLowMs", told->low_ms)
+            .field("estimatedWaitHighMs", told->high_ms);
     }
     w.field("link", ticket_link(ports, salon, t.ticket)).end_object();
 }

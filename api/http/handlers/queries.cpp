@@ -189,23 +189,24 @@ void get_priority_log(services& ports, request const& req, replier reply) {
     page_of_events(ports, req, std::move(reply), true);
 }
 
-std::optional<std::int64_t> join_wait_of(services& ports, engine::salon_id const& salon, engine::ticket_id ticket) {
+std::optional<projections::told_wait> join_wait_of(services& ports, engine::salon_id const& salon,
+                                                   engine::ticket_id ticket) {
     auto view = ports.views != nullptr ? ports.views->view(salon) : nullptr;
     if (!view) {
         return std::nullopt;
     }
     auto const& v = view->view;
     if (auto const* t = v.find_waiting(ticket)) {
-        return t->join_wait_ms;
+        return t->join_wait;
     }
     if (auto const* t = v.find_serving(ticket)) {
-        return t->join_wait_ms;
+        return t->join_wait;
     }
     if (auto const* t = v.find_skipped(ticket)) {
-        return t->join_wait_ms;
+        return t->join_wait;
     }
     if (auto const* t = v.find_ended(ticket)) {
-        return t->join_wait_ms;
+        return t->join_wait;
     }
     return std::nullopt;
 }

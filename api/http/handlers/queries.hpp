@@ -24,8 +24,8 @@ inline constexpr std::size_t default_page = 100;
 void get_ticket_by_link(services& ports, request const& req, replier reply);
 
 // The wait predicted for a ticket when it was issued, if the views know the ticket and someone was on duty.
-[[nodiscard]] std::optional<std::int64_t> join_wait_of(services& ports, engine::salon_id const& salon,
-                                                       engine::ticket_id ticket);
+[[nodiscard]] std::optional<projections::told_wait> join_wait_of(services& ports, engine::salon_id const& salon,
+                                                                 engine::ticket_id ticket);
 
 // The path of a ticket's link (what a walk-in's answer carries).
 [[nodiscard]] std::string ticket_link(services& ports, engine::salon_id const& salon, engine::ticket_id ticket);
