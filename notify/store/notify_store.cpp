@@ -134,7 +134,7 @@ struct notify_store::impl {
     std::set<std::string> held;                                   // taken by a sender
 
     // Calls `visit` with the pending deliveries a sender may take, in the order they are taken, until it returns
-    // false: not held, and of a salon with none held (see take_due).
+    // false: the first of each salon with none held (see take_due). Skips at most a salon per sender.
     void takeable(std::function<bool(delivery const&)> const& visit) const {
         std::set<std::string_view> busy;
         for (auto const& id : held) {
@@ -142,8 +142,7 @@ struct notify_store::impl {
                 busy.insert(d->salon.value());
             }
         }
-        pending.in_due_order(
-            [&](delivery const& d) { return held.contains(d.id) || busy.contains(d.salon.value()) || visit(d); });
+        pending.firsts_in_order([&](delivery const& d) { return busy.contains(d.salon.value()) || visit(d); });
     }
     std::set<std::string> dirty; // salons whose notifier changed since the last checkpoint
     std::set<std::string> done;  // ids delivered or dead since the last checkpoint (their "s" markers)

@@ -11,9 +11,14 @@ outbox::order_key outbox::key_of(delivery const& d) {
 
 void outbox::put(delivery d) {
     erase(d.id);
-    ++per_salon_[d.salon.value()];
-    auto const [at, added] = by_id_.emplace(d.id, std::move(d));
-    due_order_.insert(key_of(at->second)); // its id views the stored delivery's
+    auto const at = by_id_.emplace(d.id, std::move(d)).first;
+    auto const key = key_of(at->second);
+    auto& line = per_salon_[at->second.salon.value()];
+    if (!line.empty() && key < *line.begin()) {
+        firsts_.erase(*line.begin());
+    }
+    line.insert(key);
+    firsts_.insert(*line.begin());
 }
 
 void outbox::erase(std::string const& id) {
@@ -21,12 +26,22 @@ void outbox::erase(std::string const& id) {
     if (it == by_id_.end()) {
         return;
     }
-    due_order_.erase(key_of(it->second));
-    if (auto const salon = per_salon_.find(it->second.salon.value());
-        salon != per_salon_.end() && --salon->second == 0) {
+    auto const key = key_of(it->second);
+    auto const salon = per_salon_.find(it->second.salon.value());
+    auto& line = salon->second;
+    if (key == *line.begin()) {
+        firsts_.erase(key);
+        line.erase(line.begin());
+        if (!line.empty()) {
+            firsts_.insert(*line.begin());
+        }
+    } else {
+        line.erase(key);
+    }
+    if (line.empty()) {
         per_salon_.erase(salon);
     }
-    by_id_.erase(it);
+    by_id_.erase(it); // last: the keys above view its id
 }
 
 delivery const* outbox::find(std::string const& id) const {
@@ -36,11 +51,11 @@ delivery const* outbox::find(std::string const& id) const {
 
 std::size_t outbox::count(engine::salon_id const& salon) const {
     auto const it = per_salon_.find(salon.value());
-    return it == per_salon_.end() ? 0 : it->second;
+    return it == per_salon_.end() ? 0 : it->second.size();
 }
 
-void outbox::in_due_order(std::function<bool(delivery const&)> const& visit) const {
-    for (auto const& key : due_order_) {
+void outbox::firsts_in_order(std::function<bool(delivery const&)> const& visit) const {
+    for (auto const& key : firsts_) {
         if (!visit(by_id_.find(std::get<2>(key))->second)) {
             return;
         }

@@ -13,11 +13,12 @@
 
 namespace salonq::notify {
 
-// The pending deliveries in memory: by id, and in the order senders take them (due first, then the event's seq, so
-// a fold's notifications, all due at once, go in event order: "s1:10:..." after "s1:9:..."). notify_store keeps it
-// in step with the outbox on disk. The order is kept as deliveries come and go, so a sender's pass reads only what
-// is due, and the next due time is the first entry a sender may take: with a dead receiver's thousands of retries
-// waiting, every pass once copied, parsed and sorted all of them under the store's lock.
+// The pending deliveries in memory: by id, each salon's in the order senders take them (due first, then the event's
+// seq, so a fold's notifications, all due at once, go in event order: "s1:10:..." after "s1:9:..."), and the first of
+// each salon in that order. notify_store keeps it in step with the outbox on disk. A salon has one delivery in flight
+// at a time, so a sender only ever takes a salon's first: a pass walks the salons' firsts, not their lines. With a
+// dead receiver's thousands of retries waiting (one of them in flight), every pass once copied, parsed and sorted
+// all of them under the store's lock.
 //
 // Not thread-safe: notify_store holds its lock around every call.
 class outbox {
@@ -30,16 +31,17 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return by_id_.size(); }
     [[nodiscard]] std::size_t count(engine::salon_id const& salon) const;
 
-    // Calls `visit` with each delivery in the order senders take them, until it returns false.
-    void in_due_order(std::function<bool(delivery const&)> const& visit) const;
+    // Calls `visit` with each salon's first delivery, in the order senders take them, until it returns false.
+    void firsts_in_order(std::function<bool(delivery const&)> const& visit) const;
 
 private:
-    using order_key = std::tuple<engine::instant, std::uint64_t, std::string_view>; // due, seq, id
+    // due, seq, id; the id views the stored delivery's own (map nodes stay put until erased)
+    using order_key = std::tuple<engine::instant, std::uint64_t, std::string_view>;
     [[nodiscard]] static order_key key_of(delivery const& d);
 
     std::map<std::string, delivery, std::less<>> by_id_;
-    std::set<order_key> due_order_; // its ids view the keys of by_id_
-    std::map<std::string, std::size_t, std::less<>> per_salon_;
+    std::map<std::string, std::set<order_key>, std::less<>> per_salon_; // no empty sets
+    std::set<order_key> firsts_;                                        // each salon's first
 };
 
 } // namespace salonq::notify

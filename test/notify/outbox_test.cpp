@@ -1,5 +1,6 @@
-// notify::outbox, the pending deliveries in memory: the order senders take them in (due, then the event's seq, then
-// the id) kept as deliveries come, are retried and go; and notify_store's take_due / next_due over a large outbox.
+// notify::outbox, the pending deliveries in memory: each salon's first in the order senders take them (due, then the
+// event's seq, then the id), kept as deliveries come, are retried and go; and notify_store's take_due / next_due
+// over a large outbox with one of its deliveries in flight.
 
 #include "notify/store/outbox.hpp"
 #include "test/support/process.hpp"
@@ -26,9 +27,9 @@ delivery due_at(std::string salon, std::uint64_t seq, engine::instant due) {
     return delivery{std::move(id), salon_id{std::move(salon)}, "{}", 0, due, {}};
 }
 
-std::vector<std::string> ids_in_order(outbox const& o) {
+std::vector<std::string> firsts(outbox const& o) {
     std::vector<std::string> out;
-    o.in_due_order([&](delivery const& d) {
+    o.firsts_in_order([&](delivery const& d) {
         out.push_back(d.id);
         return true;
     });
@@ -37,35 +38,37 @@ std::vector<std::string> ids_in_order(outbox const& o) {
 
 } // namespace
 
-TEST_CASE("notify outbox: due first, then the event's seq as a number; a retry moves back, a delivery goes") {
+TEST_CASE("notify outbox: each salon's first, due first, then the event's seq as a number; kept through retries") {
     outbox o;
     o.put(due_at("s1", 10, t0));
     o.put(due_at("s1", 9, t0));
     o.put(due_at("s2", 3, t0 + seconds{1}));
-    o.put(due_at("s2", 2, t0));
-    CHECK(ids_in_order(o) ==
-          std::vector<std::string>{"s2:2:called:2", "s1:9:called:9", "s1:10:called:10", "s2:3:called:3"});
-    CHECK(o.size() == 4);
+    o.put(due_at("s3", 1, t0 + seconds{2}));
+    CHECK(firsts(o) == std::vector<std::string>{"s1:9:called:9", "s2:3:called:3", "s3:1:called:1"});
+    o.put(due_at("s2", 2, t0)); // due now, before s2's first: s2's new first, and ahead of s1's (seq 2 < 9)
+    CHECK(firsts(o) == std::vector<std::string>{"s2:2:called:2", "s1:9:called:9", "s3:1:called:1"});
+    CHECK(o.size() == 5);
     CHECK(o.count(salon_id{"s1"}) == 2);
 
     auto retry = *o.find("s1:9:called:9");
     retry.due = t0 + seconds{5};
     ++retry.attempts;
-    o.put(retry); // replaces, and moves to its new place
-    CHECK(ids_in_order(o) ==
-          std::vector<std::string>{"s2:2:called:2", "s1:10:called:10", "s2:3:called:3", "s1:9:called:9"});
-    CHECK(o.size() == 4);
+    o.put(retry); // replaces it, and s1's next becomes its first
+    CHECK(firsts(o) == std::vector<std::string>{"s2:2:called:2", "s1:10:called:10", "s3:1:called:1"});
+    CHECK(o.size() == 5);
     CHECK(o.find("s1:9:called:9")->attempts == 1);
 
+    o.erase("s1:10:called:10"); // a first goes: the salon's next is its first
+    CHECK(firsts(o) == std::vector<std::string>{"s2:2:called:2", "s3:1:called:1", "s1:9:called:9"});
+    o.erase("s2:3:called:3"); // not a first
     o.erase("s2:2:called:2");
-    o.erase("s2:3:called:3");
     o.erase("no-such-id");
-    CHECK(ids_in_order(o) == std::vector<std::string>{"s1:10:called:10", "s1:9:called:9"});
+    CHECK(firsts(o) == std::vector<std::string>{"s3:1:called:1", "s1:9:called:9"});
     CHECK(o.count(salon_id{"s2"}) == 0);
     CHECK_FALSE(o.contains("s2:3:called:3"));
 
     std::size_t visited = 0; // a visit returning false stops the walk
-    o.in_due_order([&](delivery const&) { return ++visited < 1; });
+    o.firsts_in_order([&](delivery const&) { return ++visited < 1; });
     CHECK(visited == 1);
 }
 
