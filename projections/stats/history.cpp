@@ -138,11 +138,12 @@ void salon_history::apply(engine::event const& e) {
     last_event_at_ = last_event_at_ ? std::max(*last_event_at_, e.at) : e.at;
 }
 
-void salon_history::record_join_estimate(engine::ticket_id ticket, std::optional<std::int64_t> estimated_ms,
-                                         std::optional<std::int64_t> sum_ahead_ms) {
+void salon_history::record_join_estimate(engine::ticket_id ticket, join_estimate const& told) {
     if (auto it = visits_.find(ticket.value()); it != visits_.end()) {
-        it->second.estimated_wait_ms = estimated_ms;
-        it->second.sum_ahead_wait_ms = sum_ahead_ms;
+        it->second.estimated_wait_ms = told.wait_ms;
+        it->second.estimated_low_ms = told.low_ms;
+        it->second.estimated_high_ms = told.high_ms;
+        it->second.sum_ahead_wait_ms = told.sum_ahead_ms;
     }
 }
 

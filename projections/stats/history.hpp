@@ -40,6 +40,9 @@ struct visit {
     // duty) or the fold that made the visit ran no predictor (salonq replay's). Set by record_join_estimate.
     std::optional<std::int64_t> estimated_wait_ms;
     std::optional<std::int64_t> sum_ahead_wait_ms;
+    // The likely range told with the estimate (none in a store folded before ranges were kept).
+    std::optional<std::int64_t> estimated_low_ms;
+    std::optional<std::int64_t> estimated_high_ms;
 };
 
 // One staff member's day: time on duty (clock-in to clock-out, cut at the salon's local midnights) and work.
@@ -95,6 +98,15 @@ struct fold_state {
 // A salon's history folded from its events (in seq order), the ground every stats figure and report is computed
 // from: its visits by ticket, its days' counts, its priority starts. A pure fold, like evolve: no clock, no I/O;
 // the salon's time zone (from salon_registered) places each event on the salon's local day.
+// What a walk-in was told when it joined (the queue view's estimate and its likely range: none where nobody was on
+// duty) and what the old system's sum of the durations ahead would have said. Milliseconds from the join.
+struct join_estimate {
+    std::optional<std::int64_t> wait_ms;
+    std::optional<std::int64_t> low_ms;
+    std::optional<std::int64_t> high_ms;
+    std::optional<std::int64_t> sum_ahead_ms;
+};
+
 class salon_history {
 public:
     explicit salon_history(engine::salon_id salon) : salon_(std::move(salon)) {}
@@ -105,8 +117,7 @@ public:
     void apply(engine::event const& e);
     // The estimates a walk-in got when it joined, from a fold that runs the queue view's predictor beside this one
     // (the stats store's); nothing for a ticket the history does not hold.
-    void record_join_estimate(engine::ticket_id ticket, std::optional<std::int64_t> estimated_ms,
-                              std::optional<std::int64_t> sum_ahead_ms);
+    void record_join_estimate(engine::ticket_id ticket, join_estimate const& told);
 
     [[nodiscard]] engine::salon_id const& salon() const noexcept { return salon_; }
     [[nodiscard]] std::string const& timezone() const noexcept { return timezone_; }

@@ -38,6 +38,12 @@ void add_visits(salon_history const& h, std::map<engine::local_day, day_summary>
                 ++d.prediction.scored;
                 auto& [predictor, sum_ahead] = errors[v.joined_local.day];
                 predictor.push_back(*v.estimated_wait_ms - *v.waited_ms);
+                if (v.estimated_low_ms && v.estimated_high_ms) {
+                    auto& p = d.prediction;
+                    ++(*v.waited_ms < *v.estimated_low_ms    ? p.before_range
+                       : *v.waited_ms > *v.estimated_high_ms ? p.after_range
+                                                             : p.in_range);
+                }
                 sum_ahead.push_back(*v.sum_ahead_wait_ms - *v.waited_ms);
             } else {
                 ++d.prediction.unscored;

@@ -33,6 +33,11 @@ struct estimate_errors {
 struct prediction_accuracy {
     std::uint32_t scored = 0;
     std::uint32_t unscored = 0;
+    // Of the scored visits told a likely range (all but those folded before ranges were kept), how many started
+    // within it, before it and after it.
+    std::uint32_t in_range = 0;
+    std::uint32_t before_range = 0;
+    std::uint32_t after_range = 0;
     estimate_errors predictor;
     estimate_errors sum_ahead;
 };

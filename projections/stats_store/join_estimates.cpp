@@ -68,7 +68,10 @@ void apply_with_estimates(stats::salon_history& history, queue_view& view, engin
     if (issued != nullptr) {
         auto const* t = view.find_waiting(issued->ticket);
         if (t != nullptr && t->join_wait) {
-            history.record_join_estimate(issued->ticket, t->join_wait->wait_ms, sum_ahead_ms(view, issued->ticket));
+            auto const& at_join = *t->join_wait;
+            history.record_join_estimate(issued->ticket,
+                                         stats::join_estimate{at_join.wait_ms, at_join.low_ms, at_join.high_ms,
+                                                              sum_ahead_ms(view, issued->ticket)});
         }
     }
 }

@@ -59,6 +59,9 @@ void write_visit(codec::json_writer& w, stats::visit const& v) {
     if (v.sum_ahead_wait_ms) {
         w.field("sumAheadWaitMs", *v.sum_ahead_wait_ms);
     }
+    if (v.estimated_low_ms && v.estimated_high_ms) {
+        w.field("estimatedWaitLowMs", *v.estimated_low_ms).field("estimatedWaitHighMs", *v.estimated_high_ms);
+    }
     w.end_object();
 }
 
@@ -91,6 +94,8 @@ stats::visit read_visit(codec::object_view o) {
     v.end = end_of(o.string("end", 20), o.path_of("end"));
     v.estimated_wait_ms = o.opt_integer("estimatedWaitMs", INT64_MIN, most);
     v.sum_ahead_wait_ms = o.opt_integer("sumAheadWaitMs", INT64_MIN, most);
+    v.estimated_low_ms = o.opt_integer("estimatedWaitLowMs", INT64_MIN, most);
+    v.estimated_high_ms = o.opt_integer("estimatedWaitHighMs", INT64_MIN, most);
     o.finish();
     return v;
 }

@@ -39,6 +39,12 @@ void write_prediction(json_writer& w, stats::prediction_accuracy const& p) {
     w.key("prediction").begin_object().field("scored", p.scored).field("unscored", p.unscored);
     write_errors(w, "predictor", p.predictor);
     write_errors(w, "sumAhead", p.sum_ahead);
+    w.key("likelyRange")
+        .begin_object()
+        .field("within", p.in_range)
+        .field("before", p.before_range)
+        .field("after", p.after_range)
+        .end_object();
     w.end_object();
 }
 

@@ -344,6 +344,11 @@ test('the owner view over a past range and over 7 days shows what /stats answers
   assert.ok(Number(shown.figures['walk-ins']) > 50, 'three busy days');
   assert.equal(await page.locator('#arrivals svg text', {hasText: days[0].day.slice(5)}).count(), 1, 'a bar per day');
   assert.equal(await page.locator('#accuracy table').count(), 1);
+  const range = (field) => days.reduce((acc, d) => acc + d.prediction.likelyRange[field], 0);
+  const ranged = range('within') + range('before') + range('after');
+  assert.ok(ranged > 50, `walk-ins told a range: ${ranged}`);
+  assert.match(await page.locator('#range-held').textContent(),
+    new RegExp(`^Called within the likely range they were told: ${range('within')} of ${ranged} `));
   await screenshot(page, 'owner-past-range');
   const found = await axe(page);
   assert.deepEqual(found, [], 'axe-core after switching to a past range');
@@ -443,7 +448,7 @@ test('a board opened without a salon, with a token for two, asks which one befor
 test("a wait's likely range in words: within, between, over an hour, or nothing where it adds nothing", async () => {
   const min = 60000;
   const cases = [
-    [null, null, null], [undefined, 5 * min, null], [0, 0, null], [0, 0.4 * min, null], [12 * min, 12.2 * min, null],
+    [null, null, null], [undefined, 5 * min, null], [0, 0, null], [0, 0.4 * min, null], [0, 1.2 * min, null], [12 * min, 12.2 * min, null],
     [0, 9 * min, 'likely within 9 min'], [14.6 * min, 40 * min, 'likely 15–40 min'],
     [45 * min, 80 * min, 'likely 45 min – 1 h 20 min'], [60 * min, 125 * min, 'likely 1 h – 2 h 5 min'],
     [0, 90 * min, 'likely within 1 h 30 min'],

@@ -191,6 +191,12 @@ TEST_SUITE("projections.stats_store") {
         CHECK(p.predictor.mean_abs_ms == -error_c3 / 3);
         CHECK(p.predictor.p90_abs_ms == -error_c3);
         CHECK(p.predictor.bias_ms == error_c3 / 3);
+        // Their likely ranges: t1 and t2 [0, 0], started at once: within; c3's the 3rd to the 21st of the
+        // seeded runs' first chair free (the earlier of two cuts' ends is seldom past 30 minutes), and it waited 36:
+        // after its range.
+        CHECK(p.in_range == 2);
+        CHECK(p.before_range == 0);
+        CHECK(p.after_range == 1);
         // The old sum of durations ahead: 0, +30 and +24 minutes.
         CHECK(p.sum_ahead.mean_abs_ms == 18 * minute_ms);
         CHECK(p.sum_ahead.p90_abs_ms == 30 * minute_ms);

@@ -370,7 +370,7 @@ export function rangeText(lowMs, highMs) {
   if (lowMs === undefined || lowMs === null || highMs === undefined || highMs === null) return null;
   const lo = Math.round(lowMs / 60000);
   const hi = Math.round(highMs / 60000);
-  if (hi < 1 || lo >= hi) return null;
+  if (hi <= 1 || lo >= hi) return null; // under "any moment now", "within 1 min" says nothing more
   const span = (min) => (min < 60 ? `${min} min` : `${Math.floor(min / 60)} h${min % 60 ? ` ${min % 60} min` : ''}`);
   if (lo < 1) return `likely within ${span(hi)}`;
   return hi < 60 ? `likely ${lo}–${hi} min` : `likely ${span(lo)} – ${span(hi)}`;

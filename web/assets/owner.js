@@ -167,7 +167,18 @@ function renderAccuracy(days, single) {
       h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, 'Estimate'), h('th', {scope: 'col'}, 'Off by, on average'),
         single ? h('th', {scope: 'col'}, '9 in 10 within') : null, h('th', {scope: 'col'}, 'Told too long (+) or short (−)'))),
       h('tbody', {}, row('salonq', 'predictor'), row('Sum of the services ahead (the old way)', 'sumAhead'))),
-    h('p', {class: 'hint'}, `Over ${scored} walk-ins served in this period, the wait they were told when they joined against the wait they had.`));
+    h('p', {class: 'hint'}, `Over ${scored} walk-ins served in this period, the wait they were told when they joined against the wait they had.`),
+    rangeLine(days));
+}
+
+// How often the likely range told with the estimate held the actual wait (it is meant to hold about four in five).
+function rangeLine(days) {
+  const count = (field) => sum(days, (d) => d.prediction?.likelyRange?.[field]);
+  const within = count('within');
+  const ranged = within + count('before') + count('after');
+  if (!ranged) return null;
+  return h('p', {id: 'range-held'}, `Called within the likely range they were told: ${within} of ${ranged} `
+    + `(${Math.round((100 * within) / ranged)} %; ${count('before')} sooner, ${count('after')} later).`);
 }
 
 // The staffing advice for the week ahead: per weekday and hour, the fewest staff whose simulated weeks keep 9 in
