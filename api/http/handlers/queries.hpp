@@ -4,6 +4,7 @@
 // customer's own ticket through its unguessable link (no token: the link is the credential).
 
 #include "api/http/router.hpp"
+#include "projections/queue/told_wait.hpp"
 
 #include <cstdint>
 #include <optional>
