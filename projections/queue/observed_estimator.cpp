@@ -177,7 +177,7 @@ struct run_quantiles { // ms from now
 
 // The likely range of a wait: the 3rd and the 21st of the 23 runs' starts, their 11th and 89th percentiles (a 78 %
 // interval if the runs' spread were the only uncertainty). On the benchmark it holds 71-84 % of the actual waits
-// (median 78 %) at every salon size, flat and weekly (bench/RESULTS.md): about four walk-ins in five are called
+// (median 79 %) at every salon size, flat and weekly (bench/RESULTS.md): about four walk-ins in five are called
 // within it.
 constexpr std::size_t low_rank = 2;
 constexpr std::size_t high_rank = paths - 1 - low_rank;
