@@ -1,21 +1,24 @@
 #include "engine/runtime/checkpoint_sweep.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace salonq::engine::runtime {
 
-checkpoint_sweep::share checkpoint_sweep::next_batch(clock::time_point now) {
+checkpoint_sweep::share checkpoint_sweep::next_batch(clock::time_point now, std::size_t most) {
     share out;
     if (!sweeping_ && now >= last_ + interval_) {
         sweeping_ = true;
         sweep_.assign(changed_.begin(), changed_.end());
         changed_.clear();
-        step_ = std::max(min_step, (sweep_.size() + batches - 1) / batches);
+        total_ = sweep_.size();
         out.begins = true;
         last_ = now;
     }
     if (sweeping_) {
-        for (auto n = std::min(sweep_.size(), step_); n > 0; --n) {
+        auto const handed = total_ - sweep_.size();
+        auto const due = due_by(now);
+        for (auto n = std::min(due > handed ? due - handed : 0, most); n > 0; --n) {
             out.salons.push_back(sweep_.back());
             in_flight_.insert(std::move(sweep_.back()));
             sweep_.pop_back();
@@ -28,6 +31,30 @@ checkpoint_sweep::share checkpoint_sweep::next_batch(clock::time_point now) {
     // Only a checkpoint begun and ended in this batch writes its committed offsets.
     behind_ = !(out.begins && out.ends);
     return out;
+}
+
+// The k-th salon (from 1) is due once (k - 1) / total of the spread has passed, in whole microseconds (a total of
+// millions over an hour's spread still fits 64 bits).
+std::size_t checkpoint_sweep::due_by(clock::time_point now) const {
+    using std::chrono::microseconds;
+    auto const spread = std::chrono::duration_cast<microseconds>(spread_).count();
+    auto const elapsed = std::chrono::duration_cast<microseconds>(now - last_).count();
+    if (spread <= 0 || elapsed >= spread) {
+        return total_;
+    }
+    auto const total = static_cast<std::int64_t>(total_);
+    return static_cast<std::size_t>((total * std::max<std::int64_t>(elapsed, 0) + spread - 1) / spread);
+}
+
+checkpoint_sweep::clock::time_point checkpoint_sweep::share_due() const {
+    using std::chrono::microseconds;
+    auto const next = static_cast<std::int64_t>(std::min(total_, total_ - sweep_.size() + idle_step));
+    auto const spread = std::chrono::duration_cast<microseconds>(spread_).count();
+    if (next == 0 || spread <= 0) {
+        return last_;
+    }
+    auto const after = microseconds{spread * (next - 1) / static_cast<std::int64_t>(total_) + 1};
+    return last_ + std::min(after, microseconds{spread});
 }
 
 void checkpoint_sweep::give_up() {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -10,24 +11,26 @@
 
 namespace salonq::engine::runtime {
 
-// Which salon states go to RocksDB with which batch: the worker's checkpoints, spread over batches. Salons change
-// in the state cache as batches are decided (`changed`); once `interval` has passed since the last checkpoint, a
-// sweep begins with the next batch: it takes every changed salon so far and hands a share of them to each batch
-// (at least min_step, enough to end within about `batches` batches), so the deciding thread never encodes every
-// salon of a busy worker at once. The batch that ends the sweep writes the offsets of the batch that began it:
-// every salon changed before then is in the sweep, or written. A failed batch puts its share back and gives the
-// sweep up; a drain writes all changed salons at once (`take_all`). The embedded engine's idle worker goes on with a
-// sweep between batches, a share at a time (next_batch for a batch of no commands). Plain bookkeeping on the deciding
-// thread: no I/O, no locks. The Kafka worker and the embedded engine's workers each keep one (docs/design.md,
-// "Checkpointed states").
+// Which salon states go to RocksDB with which batch: the worker's checkpoints, spread over time. Salons change in the
+// state cache as batches are decided (`changed`); once `interval` has passed since the last checkpoint, a sweep
+// begins with the next batch: it takes every changed salon so far and hands them out by the clock, evenly over half
+// the interval (`spread`): each batch takes the salons whose turn has come since the last one, so the deciding
+// thread never encodes many salons at once, whatever the rate of batches. (Until session 24 a sweep was handed out in
+// about 16 batches of at least 64: at a few thousand walk-ins a second, 1,000 salons in ~100 ms, a stretch once a
+// second in which every answer waited several milliseconds more; bench/RESULTS.md.) The batch that ends the sweep
+// writes the offsets of the batch that began it: every salon changed before then is in the sweep, or written. A
+// failed batch puts its share back and gives the sweep up; a drain writes all changed salons at once (`take_all`).
+// An idle worker goes on with a sweep between batches, at most min_step salons a write, when share_due says. Plain
+// bookkeeping on the deciding thread: no I/O, no locks. The Kafka worker and the embedded engine's workers each keep
+// one (docs/design.md, "Checkpointed states").
 class checkpoint_sweep {
 public:
     using clock = std::chrono::steady_clock;
-    static constexpr std::size_t batches = 16;
-    static constexpr std::size_t min_step = 64;
+    // The most an idle worker's share holds (a command arriving meanwhile waits for one share at most).
+    static constexpr std::size_t idle_step = 16;
 
     explicit checkpoint_sweep(clock::duration interval, clock::time_point now = clock::now())
-        : interval_(interval), last_(now) {}
+        : interval_(interval), spread_(interval / 2), last_(now) {}
 
     // A salon's cached state differs from RocksDB's now.
     void changed(std::string const& salon) { changed_.insert(salon); }
@@ -39,7 +42,8 @@ public:
         bool begins = false;
         bool ends = false;
     };
-    [[nodiscard]] share next_batch(clock::time_point now);
+    // At most `most` salons: an idle worker's share (idle_step).
+    [[nodiscard]] share next_batch(clock::time_point now, std::size_t most = SIZE_MAX);
 
     // The batch handed over with the last share committed and was stored: its salons are written.
     void batch_committed() { in_flight_.clear(); }
@@ -59,16 +63,21 @@ public:
     void forget_if(std::function<bool(std::string const&)> const& handed_over);
 
     [[nodiscard]] bool sweeping() const noexcept { return sweeping_; }
+    // While sweeping: when an idle worker's next share is due (idle_step more salons, or the rest at the spread's end).
+    [[nodiscard]] clock::time_point share_due() const;
 
 private:
     void give_up();
+    // How many of the sweep's salons are due by `now`: a share of the whole by the time since it began.
+    [[nodiscard]] std::size_t due_by(clock::time_point now) const;
 
     clock::duration interval_;
-    clock::time_point last_;
+    clock::duration spread_; // a sweep is handed out evenly over this long
+    clock::time_point last_; // when the last checkpoint began (or was written whole)
     std::unordered_set<std::string> changed_;
     std::unordered_set<std::string> in_flight_; // handed out with the batch the committer has
     std::vector<std::string> sweep_;            // still to hand out
-    std::size_t step_ = 0;
+    std::size_t total_ = 0;                     // the sweep's salons, handed out or not
     bool sweeping_ = false;
     bool behind_ = false; // a batch was submitted since the last checkpoint: RocksDB's offsets are behind
 };

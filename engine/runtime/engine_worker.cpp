@@ -85,7 +85,7 @@ void engine_worker::answer(std::vector<std::promise<std::expected<void, error>>>
 
 std::optional<engine_worker::clock::time_point> engine_worker::idle_due() const {
     if (sweep_.sweeping()) {
-        return retry_idle_; // a sweep under way goes on at once between batches
+        return std::max(sweep_.share_due(), retry_idle_); // a sweep under way goes on between batches, by the clock
     }
     auto const due = sweep_.idle_due();
     if (!due) {
@@ -281,11 +281,12 @@ void engine_worker::put_offsets(store::write_batch& wb, std::map<std::int32_t, s
 // The batch's share of the checkpoint: the salons it changed join the sweep; the batch that begins one takes the
 // offsets it will end with (this batch's events included), the one that ends it writes them, if every salon of the
 // sweep could be written.
-std::size_t engine_worker::put_share(store::write_batch& wb, std::unordered_set<std::string> const& dirty) {
+std::size_t engine_worker::put_share(store::write_batch& wb, std::unordered_set<std::string> const& dirty,
+                                     std::size_t most) {
     for (auto const& salon : dirty) {
         sweep_.changed(salon);
     }
-    auto const share = sweep_.next_batch(clock::now());
+    auto const share = sweep_.next_batch(clock::now(), most);
     if (share.begins) {
         sweep_ends_ = events_ends();
         sweep_missed_.reset();
@@ -384,7 +385,7 @@ void engine_worker::report_committed(std::vector<std::expected<outcome, error>> 
 // share at a time, between batches, they wait for one share at most. Not synced: the next batch's sync covers it.
 void engine_worker::write_idle_share() {
     auto wb = shared_.db.make_batch();
-    auto const salons = put_share(wb, {});
+    auto const salons = put_share(wb, {}, checkpoint_sweep::idle_step);
     if (auto written = shared_.db.write(wb, false); !written) {
         sweep_.batch_failed();
         retry_idle_ = clock::now() + shared_.options.state_checkpoint_interval;

@@ -93,7 +93,8 @@ private:
     [[nodiscard]] std::optional<unfolded> load_all(std::vector<std::string> const& salons);
     void warn_offsets_held(unfolded const& missed);
     // Returns how many salons the share held.
-    std::size_t put_share(store::write_batch& wb, std::unordered_set<std::string> const& dirty);
+    std::size_t put_share(store::write_batch& wb, std::unordered_set<std::string> const& dirty,
+                          std::size_t most = SIZE_MAX);
     void put_states(store::write_batch& wb, std::vector<std::string> const& salons) const;
     void put_offsets(store::write_batch& wb, std::map<std::int32_t, std::int64_t> const& ends) const;
     [[nodiscard]] std::map<std::int32_t, std::int64_t> events_ends() const;

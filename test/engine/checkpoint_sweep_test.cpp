@@ -91,24 +91,70 @@ TEST_CASE("checkpoint sweep: a checkpoint that ends has written every salon chan
     }
 }
 
-TEST_CASE("checkpoint sweep: shares are at least min_step salons and a sweep ends within about 16 batches") {
+TEST_CASE("checkpoint sweep: a sweep is handed out by the clock, evenly over half the interval") {
     auto now = checkpoint_sweep::clock::time_point{};
     checkpoint_sweep sweep{1s, now};
     for (int i = 0; i < 3200; ++i) {
         sweep.changed("s" + std::to_string(i));
     }
     now += 2s;
+    auto const began = now;
+    // A batch every 10 ms: each takes the 64 salons whose turn came in its 10 ms (3200 over 500 ms).
+    std::size_t handed = 0;
     int batches = 0;
-    for (bool ended = false; !ended; ++batches) {
+    for (bool ended = false; !ended; ++batches, now += 10ms) {
         auto const share = sweep.next_batch(now);
         CHECK(share.begins == (batches == 0));
-        CHECK(share.salons.size() >= (share.ends ? 1 : checkpoint_sweep::min_step));
+        CHECK(share.salons.size() == (batches == 0 ? 0 : 64));
+        handed += share.salons.size();
         sweep.batch_committed();
         ended = share.ends;
+        CHECK(ended == (now - began >= 500ms));
     }
-    CHECK(batches == 16); // 3200 salons, 200 a batch
+    CHECK(handed == 3200);
+    CHECK(batches == 51); // at +0 ms (none due yet) to +500 ms
     CHECK_FALSE(sweep.due_when_idle(now));
     sweep.changed("late");
-    CHECK_FALSE(sweep.due_when_idle(now + 500ms));
-    CHECK(sweep.due_when_idle(now + 1s));
+    CHECK_FALSE(sweep.due_when_idle(began + 900ms));
+    CHECK(sweep.due_when_idle(began + 1s));
+}
+
+TEST_CASE("checkpoint sweep: an idle worker's shares are at most idle_step, each when its turn comes") {
+    auto now = checkpoint_sweep::clock::time_point{};
+    checkpoint_sweep sweep{1s, now};
+    for (int i = 0; i < 320; ++i) {
+        sweep.changed("s" + std::to_string(i));
+    }
+    now += 1s;
+    auto const began = now;
+    CHECK(sweep.next_batch(now, checkpoint_sweep::idle_step).begins);
+    sweep.batch_committed();
+    // 320 salons over 500 ms: the next 16 are due once 15/320 of it has passed (23.4 ms), not before.
+    auto const due = sweep.share_due();
+    CHECK(due > began + 23ms);
+    CHECK(due <= began + 24ms);
+    CHECK(sweep.next_batch(due - 1ms, checkpoint_sweep::idle_step).salons.size() == 15);
+    sweep.batch_committed();
+    CHECK(sweep.next_batch(due, checkpoint_sweep::idle_step).salons.size() == 1);
+    sweep.batch_committed();
+    // Late (the worker was busy): what is due comes a share at a time, each due at once.
+    now = began + 400ms;
+    CHECK(sweep.share_due() <= now);
+    auto const share = sweep.next_batch(now, checkpoint_sweep::idle_step);
+    CHECK(share.salons.size() == checkpoint_sweep::idle_step);
+    CHECK_FALSE(share.ends);
+    sweep.batch_committed();
+    // At the spread's end the rest is due; the last share ends the sweep.
+    now = began + 500ms;
+    std::size_t rest = 0;
+    for (bool ended = false; !ended;) {
+        CHECK(sweep.share_due() <= now);
+        auto const s = sweep.next_batch(now, checkpoint_sweep::idle_step);
+        CHECK(s.salons.size() <= checkpoint_sweep::idle_step);
+        rest += s.salons.size();
+        sweep.batch_committed();
+        ended = s.ends;
+    }
+    CHECK(rest == 320 - 16 - 16);
+    CHECK_FALSE(sweep.sweeping());
 }

@@ -589,9 +589,9 @@ TEST_CASE("checkpoint: a sweep over many batches writes the offsets of the batch
     }
 }
 
-// An idle worker writes a checkpoint that fell due a share at a time (at most min_step salons each for 1,000
-// salons), not every changed salon at once: a command arriving meanwhile waits for one share. The shares together
-// are the whole checkpoint: every stored state is the fold of the log and the states offsets are at its end.
+// An idle worker writes a checkpoint that fell due a share at a time (at most idle_step salons each for 1,000
+// salons, by the clock), not every changed salon at once: a command arriving meanwhile waits for one share. The shares
+// together are the whole checkpoint: every stored state is the fold of the log and the states offsets are at its end.
 TEST_CASE("checkpoint: an idle worker writes a due checkpoint a share at a time") {
     temp_dir dir;
     runtime::engine_options options;
@@ -645,9 +645,9 @@ TEST_CASE("checkpoint: an idle worker writes a due checkpoint a share at a time"
     CHECK(shared() == salons.size());
     {
         std::lock_guard lock{mutex};
-        CHECK(shares.size() >= salons.size() / runtime::checkpoint_sweep::min_step);
+        CHECK(shares.size() >= salons.size() / runtime::checkpoint_sweep::idle_step);
         for (auto const n : shares) {
-            CHECK(n <= runtime::checkpoint_sweep::min_step);
+            CHECK(n <= runtime::checkpoint_sweep::idle_step);
         }
     }
     for (auto const& s : salons) {
