@@ -76,16 +76,8 @@ keyring=$dir/keyring.json
 token() { "$salonq" --data "$dir/tokens" token issue --keyring "$keyring" --ttl 2h "$@" 2>/dev/null; }
 admin=$(token --role admin --all-salons)
 dashboard=$(token --role dashboard --salon q)
-# A pos token per 10 salons ("TOKEN SALON..." lines), issued 8 at a time.
-seq 0 $(((salons + 9) / 10 - 1)) | xargs -P 8 -I{} sh -c '
-  g={}; args=""; names=""
-  for i in $(seq $((g * 10 + 1)) $((g * 10 + 10))); do
-    [ "$i" -le '"$salons"' ] || break
-    s=$(printf "b%04d" "$i"); args="$args --salon $s"; names="$names $s"
-  done
-  t=$('"$salonq"' --data '"$dir"'/tokens token issue --keyring '"$keyring"' --ttl 2h --role pos --sub "pos$g" $args 2>/dev/null)
-  echo "$t$names" >'"$dir"'/pos-$g'
-cat "$dir"/pos-* >"$dir/pos-tokens"
+# A pos token per 10 salons ("TOKEN SALON..." lines).
+bench/http/pos_tokens.sh "$salonq" "$dir/tokens" "$keyring" "$salons" >"$dir/pos-tokens"
 echo "setup: $salons salons b0001.. (maxWaiting 2600, 4 staff on duty) + salon q (20 waiting); $(wc -l <"$dir/pos-tokens") pos tokens of 10 salons each"
 
 # start_server NAME SETUP [global options...]: a fresh data directory from the setup log, then serve on a free port.
