@@ -401,6 +401,7 @@ std::optional<std::string> encode_ticket(queue_view const& v, ticket_id id) {
             .field("v", schema_version)
             .field("salonId", v.salon.value())
             .field("salonName", v.name)
+            .field("timezone", v.timezone)
             .field("seq", v.seq.value())
             .key("updatedAt")
             .time(v.updated_at);

@@ -460,6 +460,31 @@ test("a wait's likely range in words: within, between, over an hour, or nothing 
   assert.deepEqual(got, cases.map((c) => c[2]));
 });
 
+// A phone set to another zone than the salon's (Tokyo, against the salon's London) shows the salon's clock: the
+// customer is at or near the salon, whose clock on the wall is the one that counts.
+test("the customer page's 'Around' time is the salon's clock, whatever zone the phone is set to", async () => {
+  const t = await walkIn('Kai');
+  const own = await (await fetch(server.url + t.link)).json();
+  assert.equal(own.timezone, 'Europe/London');
+  assert.ok(own.estimatedStart, JSON.stringify(own));
+  const context = await browser.newContext({timezoneId: 'Asia/Tokyo'});
+  try {
+    const phone = await open(context, server.url + t.link.replace('/v1/public/tickets/', '/t/'), {width: 360, height: 740});
+    await phone.locator('#around').waitFor();
+    const [salonClock, phoneClock] = await phone.evaluate((at) => [
+      new Date(at).toLocaleTimeString([], {hour: '2-digit', minute: '2-digit', timeZone: 'Europe/London'}),
+      new Date(at).toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'}),
+    ], own.estimatedStart);
+    assert.notEqual(salonClock, phoneClock, 'the two zones must differ for this test to mean anything');
+    assert.equal(await phone.locator('#around').textContent(), salonClock);
+    assert.deepEqual(phone.problems, []);
+  } finally {
+    await context.close();
+  }
+  const cancelled = await server.call(tokens.manager, 'POST', `/v1/salons/${salon}/tickets/${t.ticketId}/cancel`, {});
+  assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+});
+
 test('the customer page follows its ticket from waiting to called', async () => {
   const t = await walkIn('Jo');
   const link = t.link.replace('/v1/public/tickets/', '/t/');

@@ -306,7 +306,8 @@ TEST_SUITE("projections.queue_view") {
         auto v = view_of(s);
         auto const bo = s.ticket_of(2).tok.str();
         CHECK(encode_ticket(v, tid(2)) ==
-              R"({"v":1,"salonId":"s1","salonName":"Salon One","seq":12,"updatedAt":"2024-06-03T08:05:00.000Z",)"
+              R"({"v":1,"salonId":"s1","salonName":"Salon One","timezone":"Europe/London","seq":12,)"
+              R"("updatedAt":"2024-06-03T08:05:00.000Z",)"
               R"("ticketId":2,"token":")" +
                   bo +
                   R"(","status":"waiting","position":1,"estimatedWaitMs":1800000,)"

@@ -41,7 +41,7 @@ function render(t) {
       h('dl', {}, ahead > 0 ? [h('dt', {}, 'Ahead of you'), h('dd', {id: 'ahead'}, ahead === 1 ? '1 person' : `${ahead} people`)] : null,
         h('dt', {}, 'Estimated wait'), h('dd', {id: 'wait'}, waitText(waitLeft(t.estimatedWaitMs, t.updatedAt)),
           likely(t)),
-        t.estimatedStart ? [h('dt', {}, 'Around'), h('dd', {}, clockTime(t.estimatedStart))] : null));
+        t.estimatedStart ? [h('dt', {}, 'Around'), h('dd', {id: 'around'}, clockTime(t.estimatedStart, t.timezone))] : null));
   } else if (t.status === 'serving') {
     parts.push(h('p', {class: 'status-called', id: 'status', role: alert},
       `It's your turn! Please go to ${t.staffName || 'the front desk'}.`));
