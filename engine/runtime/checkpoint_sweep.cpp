@@ -18,7 +18,8 @@ checkpoint_sweep::share checkpoint_sweep::next_batch(clock::time_point now, std:
     if (sweeping_) {
         auto const handed = total_ - sweep_.size();
         auto const due = due_by(now);
-        for (auto n = std::min(due > handed ? due - handed : 0, most); n > 0; --n) {
+        auto const cap = std::min(most, std::max(batch_step, (total_ + 15) / 16));
+        for (auto n = std::min(due > handed ? due - handed : 0, cap); n > 0; --n) {
             out.salons.push_back(sweep_.back());
             in_flight_.insert(std::move(sweep_.back()));
             sweep_.pop_back();
@@ -33,8 +34,8 @@ checkpoint_sweep::share checkpoint_sweep::next_batch(clock::time_point now, std:
     return out;
 }
 
-// The k-th salon (from 1) is due once (k - 1) / total of the spread has passed, in whole microseconds (a total of
-// millions over an hour's spread still fits 64 bits).
+// The k-th salon (from 1) is due once more than (k - 1) / total of the spread has passed (none at the moment the sweep
+// begins), in whole microseconds: a million salons over an interval of an hour (the CLI's longest) still fit 64 bits.
 std::size_t checkpoint_sweep::due_by(clock::time_point now) const {
     using std::chrono::microseconds;
     auto const spread = std::chrono::duration_cast<microseconds>(spread_).count();

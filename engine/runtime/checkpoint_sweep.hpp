@@ -14,20 +14,23 @@ namespace salonq::engine::runtime {
 // Which salon states go to RocksDB with which batch: the worker's checkpoints, spread over time. Salons change in the
 // state cache as batches are decided (`changed`); once `interval` has passed since the last checkpoint, a sweep
 // begins with the next batch: it takes every changed salon so far and hands them out by the clock, evenly over half
-// the interval (`spread`): each batch takes the salons whose turn has come since the last one, so the deciding
-// thread never encodes many salons at once, whatever the rate of batches. (Until session 24 a sweep was handed out in
-// about 16 batches of at least 64: at a few thousand walk-ins a second, 1,000 salons in ~100 ms, a stretch once a
-// second in which every answer waited several milliseconds more; bench/RESULTS.md.) The batch that ends the sweep
-// writes the offsets of the batch that began it: every salon changed before then is in the sweep, or written. A
-// failed batch puts its share back and gives the sweep up; a drain writes all changed salons at once (`take_all`).
-// An idle worker goes on with a sweep between batches, at most min_step salons a write, when share_due says. Plain
-// bookkeeping on the deciding thread: no I/O, no locks. The Kafka worker and the embedded engine's workers each keep
-// one (docs/design.md, "Checkpointed states").
+// the interval (`spread`): each later batch takes the salons whose turn has come since the one before (none are due
+// yet at the moment a sweep begins), at most max(batch_step, a sixteenth of the sweep), so a batch after a lull
+// catches up over a few batches rather than at once. (Until session 24 every batch took at least 64 and a sweep ended
+// within about 16 batches: at a few thousand walk-ins a second, 1,000 salons in ~100 ms, a stretch once a second in
+// which every answer waited several milliseconds more; bench/RESULTS.md.) The batch that ends the sweep writes the
+// offsets of the batch that began it: every salon changed before then is in the sweep, or written. A failed batch
+// puts its share back and gives the sweep up; a drain writes all changed salons at once (`take_all`). An idle
+// embedded worker goes on with a sweep between batches, at most idle_step salons a write, when share_due says (the
+// Kafka worker, idle, writes the rest with its flush). Plain bookkeeping on the deciding thread: no I/O, no locks.
+// The Kafka worker and the embedded engine's workers each keep one (docs/design.md, "Checkpointed states").
 class checkpoint_sweep {
 public:
     using clock = std::chrono::steady_clock;
     // The most an idle worker's share holds (a command arriving meanwhile waits for one share at most).
     static constexpr std::size_t idle_step = 16;
+    // A batch's share is at most the larger of this and a sixteenth of the sweep (what every batch took before).
+    static constexpr std::size_t batch_step = 64;
 
     explicit checkpoint_sweep(clock::duration interval, clock::time_point now = clock::now())
         : interval_(interval), spread_(interval / 2), last_(now) {}
@@ -42,7 +45,7 @@ public:
         bool begins = false;
         bool ends = false;
     };
-    // At most `most` salons: an idle worker's share (idle_step).
+    // At most `most` salons (an idle worker's share: idle_step), and never more than a batch's cap.
     [[nodiscard]] share next_batch(clock::time_point now, std::size_t most = SIZE_MAX);
 
     // The batch handed over with the last share committed and was stored: its salons are written.

@@ -386,6 +386,10 @@ void engine_worker::report_committed(std::vector<std::expected<outcome, error>> 
 void engine_worker::write_idle_share() {
     auto wb = shared_.db.make_batch();
     auto const salons = put_share(wb, {}, checkpoint_sweep::idle_step);
+    if (wb.count() == 0) { // the share that begins a sweep: none of its salons are due yet
+        sweep_.batch_committed();
+        return;
+    }
     if (auto written = shared_.db.write(wb, false); !written) {
         sweep_.batch_failed();
         retry_idle_ = clock::now() + shared_.options.state_checkpoint_interval;

@@ -1,15 +1,17 @@
 // The worker's checkpoint sweep (engine/runtime/checkpoint_sweep.hpp), as a property: over random runs of
-// changes, batches that commit or fail, and drains, every checkpoint that ends has written every salon changed
-// before it began (no salon is left behind RocksDB's offsets), and nothing changed is ever forgotten.
+// changes, batches and idle shares that commit or fail, and drains, every checkpoint that ends has written every salon
+// changed before it began (no salon is left behind RocksDB's offsets), and nothing changed is ever forgotten.
 
 #include "engine/runtime/checkpoint_sweep.hpp"
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -58,7 +60,13 @@ TEST_CASE("checkpoint sweep: a checkpoint that ends has written every salon chan
                 began_at = -1;
                 continue;
             }
-            auto const share = sweep.next_batch(now);
+            // A batch's share, or an idle worker's (at most idle_step), sometimes at its share_due.
+            auto const idle = chance(0.3);
+            if (idle && sweep.sweeping() && chance(0.5)) {
+                now = std::max(now, sweep.share_due());
+            }
+            auto const share = idle ? sweep.next_batch(now, checkpoint_sweep::idle_step) : sweep.next_batch(now);
+            CHECK(share.salons.size() <= (idle ? checkpoint_sweep::idle_step : std::size_t{400}));
             if (share.begins) {
                 began_at = step;
             }
@@ -157,4 +165,34 @@ TEST_CASE("checkpoint sweep: an idle worker's shares are at most idle_step, each
     }
     CHECK(rest == 320 - 16 - 16);
     CHECK_FALSE(sweep.sweeping());
+}
+
+TEST_CASE("checkpoint sweep: a batch after a lull takes at most a sixteenth of the sweep, and the rest catches up") {
+    auto now = checkpoint_sweep::clock::time_point{};
+    checkpoint_sweep sweep{1s, now};
+    for (int i = 0; i < 3200; ++i) {
+        sweep.changed("s" + std::to_string(i));
+    }
+    now += 1s;
+    auto const began = now;
+    CHECK(sweep.next_batch(now).begins);
+    sweep.batch_committed();
+    // 400 ms later 2,560 are due: each batch takes 200 (3,200 / 16), not all of them at once, until it has caught up
+    // with the clock (13 full batches a millisecond apart, then the 44 left); then each takes the ~6 whose turn came in
+    // its millisecond.
+    std::vector<std::size_t> sizes;
+    for (bool ended = false; !ended;) {
+        now = now == began ? began + 400ms : now + 1ms;
+        auto const share = sweep.next_batch(now);
+        sizes.push_back(share.salons.size());
+        sweep.batch_committed();
+        ended = share.ends;
+        CHECK(ended == (now - began >= 500ms));
+    }
+    REQUIRE(sizes.size() > 14);
+    for (std::size_t i = 0; i < 13; ++i) {
+        CHECK(sizes[i] == 200);
+    }
+    CHECK(sizes[13] == 44);
+    CHECK(sizes[14] <= 7);
 }

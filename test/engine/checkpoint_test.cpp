@@ -530,13 +530,14 @@ private:
 
 } // namespace
 
-// A sweep of more than 64 salons takes several batches, and other salons change between the batch that begins it
-// and the one that ends it: s/<p> must be the events offsets as of the first, or the salons changed meanwhile, left
-// for the next sweep, would have stored states older than s/<p> says (the fold at open and every read would skip
-// their events). With 200 salons changing in turns, four commands a batch and a checkpoint every 5 ms, most sweeps
-// take several batches; the stored states are checked after every batch. If a slow machine decides too few batches
-// in 5 ms for a sweep to take several, the case runs again with a longer interval. The second run fails every
-// seventh write, some in the middle of a sweep (the sweep is given up; its salons are written by a later one).
+// A sweep takes several batches (none of its salons are due in the one that begins it), and other salons change
+// between the batch that begins it and the one that ends it: s/<p> must be the events offsets as of the first, or the
+// salons changed meanwhile, left for the next sweep, would have stored states older than s/<p> says (the fold at open
+// and every read would skip their events). With 200 salons changing in turns, four commands a batch and a checkpoint
+// every 5 ms, most sweeps take several batches; the stored states are checked after every batch. If a slow machine
+// decides too few batches in 5 ms for a sweep to take several, the case runs again with a longer interval. The second
+// run fails every seventh write, some in the middle of a sweep (the sweep is given up; its salons are written by a
+// later one).
 TEST_CASE("checkpoint: a sweep over many batches writes the offsets of the batch that began it") {
     for (std::uint64_t const fail_every : {0, 7}) {
         CAPTURE(fail_every);
