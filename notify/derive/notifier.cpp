@@ -111,6 +111,8 @@ struct salon_notifier::deriver {
 std::vector<notification> salon_notifier::apply(engine::event const& e, notify_rules const& rules) {
     std::vector<notification> out;
     projections::apply(queue_, e);
+    // Ended tickets are nothing to the rules: kept, each checkpoint would write up to 500 of them again per salon.
+    queue_.recently_ended.clear();
     std::visit(deriver{*this, e, rules, out}, e.body);
     if (rules.almost_at == 0) {
         return out;

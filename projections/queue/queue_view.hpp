@@ -78,6 +78,10 @@ struct ended_ticket {
 // Plain data: copyable, comparable.
 struct queue_view {
     static constexpr std::size_t max_recently_ended = 500;
+    // What a served view (GET .../queue, live frames) shows of them: the latest few, for a console's "just left" and
+    // a client following a ticket. The 500 are for the ticket links (encode_ticket); a busy salon reaches them in a
+    // few days, and in every served view they were ~95 kB of each frame and answer (session 24).
+    static constexpr std::size_t served_recently_ended = 20;
 
     engine::salon_id salon;
     std::string name;

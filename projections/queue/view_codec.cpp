@@ -5,8 +5,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <climits>
+#include <ranges>
 #include <utility>
 
 namespace salonq::projections {
@@ -363,7 +365,9 @@ void write_view(json_writer& w, queue_view const& v, view_form form) {
         w.end_object();
     }
     w.key("recentlyEnded").begin_array();
-    for (auto const& t : v.recently_ended) {
+    auto const shown = form == view_form::served ? std::min(v.recently_ended.size(), queue_view::served_recently_ended)
+                                                 : v.recently_ended.size();
+    for (auto const& t : v.recently_ended | std::views::drop(v.recently_ended.size() - shown)) {
         w.begin_object()
             .field("ticketId", t.id.value())
             .field("token", t.tok.str())

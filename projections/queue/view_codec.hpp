@@ -13,7 +13,8 @@ namespace salonq::projections {
 
 // Which JSON of a view: the stored one is complete, so that decode_view(encode_view(v)) == v (what queue_views and
 // the notifier keep); the served one (GET .../queue, live streams) leaves out `observed`, the salon's learned pace,
-// which screens do not need and which holds each staff member's measured speed.
+// which screens do not need and which holds each staff member's measured speed, and shows only the latest
+// queue_view::served_recently_ended of the recently ended tickets.
 enum class view_form : std::uint8_t { stored, served };
 
 // The queue view as JSON (schemas/views/queue_view.schema.json).

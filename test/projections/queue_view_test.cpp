@@ -297,6 +297,12 @@ TEST_SUITE("projections.queue_view") {
         CHECK_FALSE(encode_ticket(v, tid(10)).has_value());
         CHECK(encode_ticket(v, tid(11)).has_value());
         CHECK_FALSE(encode_ticket(v, tid(511)).has_value());
+        // The stored JSON keeps all 500 (the ticket links after a restart); a served one shows the latest 20.
+        CHECK(decode_view(encode_view(v)).value().recently_ended == v.recently_ended);
+        auto const served = decode_view(encode_view(v, view_form::served)).value().recently_ended;
+        REQUIRE(served.size() == queue_view::served_recently_ended);
+        CHECK(served.front().id == tid(491));
+        CHECK(served.back().id == tid(510));
     }
 
     TEST_CASE("a ticket's own status: position and wait, and nothing about other customers") {
