@@ -80,6 +80,7 @@ dashboard=$(token --role dashboard --salon q)
 bench/http/pos_tokens.sh "$salonq" "$dir/tokens" "$keyring" "$salons" >"$dir/pos-tokens"
 echo "setup: $salons salons b0001.. (maxWaiting 2600, 4 staff on duty) + salon q (20 waiting); $(wc -l <"$dir/pos-tokens") pos tokens of 10 salons each"
 
+source bench/http/serve.sh # serve_bench
 # start_server NAME SETUP [global options...]: a fresh data directory from the setup log, then serve on a free port.
 start_server() {
   local name=$1 setup=$2
@@ -91,15 +92,7 @@ start_server() {
     grep -v '"status":"accepted"' "$dir/$name.submit" | head -3 >&2
     exit 1
   fi
-  "$salonq" --data "$dir/$name" --log-level warn "$@" serve --listen 127.0.0.1:0 --client-rate 0 --token-rate 0 \
-    --keyring "$keyring" >"$dir/$name.out" 2>"$dir/$name.err" &
-  server=$!
-  for _ in $(seq 300); do
-    grep -q "serving http://" "$dir/$name.out" && break
-    kill -0 "$server" 2>/dev/null || { echo "bench/http_bench.sh: salonq serve did not start" >&2; cat "$dir/$name.err" >&2; exit 1; }
-    sleep 0.1
-  done
-  url=$(head -1 "$dir/$name.out" | grep -o "http://[^ ]*")
+  serve_bench "$dir/$name" "$dir/$name.out" "$dir/$name.err" warn "$@"
 }
 
 # cpu_ticks: serve's user + system time so far, in clock ticks (/proc/PID/stat fields 14 and 15).

@@ -29,15 +29,8 @@ bench/http/setup.sh "$salons" 4 20 0 >"$dir/setup.jsonl"
 keyring=$dir/keyring.json
 bench/http/pos_tokens.sh "$salonq" "$dir/tokens" "$keyring" "$salons" >"$dir/pos-tokens"
 "$salonq" --data "$dir/data" submit "$dir/setup.jsonl" >/dev/null
-"$salonq" --data "$dir/data" --log-level info "$@" serve --listen 127.0.0.1:0 --client-rate 0 --token-rate 0 \
-  --keyring "$keyring" >"$dir/out" 2>"$dir/access.log" &
-server=$!
-for _ in $(seq 300); do
-  grep -q "serving http://" "$dir/out" && break
-  kill -0 "$server" 2>/dev/null || { echo "bench/http_timeline.sh: salonq serve did not start" >&2; cat "$dir/access.log" >&2; exit 1; }
-  sleep 0.1
-done
-url=$(head -1 "$dir/out" | grep -o "http://[^ ]*")
+source bench/http/serve.sh # serve_bench
+serve_bench "$dir/data" "$dir/out" "$dir/access.log" info "$@"
 echo "walk-ins paced at $rate/s for ${duration}s on a fresh server ($salonq $*), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 wrk -t "$threads" -c 128 -d "${duration}s" --latency -s bench/http/load.lua "$url" -- walkin "$rate" "$threads" \
   "$dir/pos-tokens" timeline >"$dir/wrk.txt"

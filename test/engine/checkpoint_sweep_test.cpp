@@ -28,6 +28,15 @@ struct model {
     }
 };
 
+// A sweep with `salons` salons s0.. changed, made at time zero with a one-second interval.
+checkpoint_sweep with_changed(int salons) {
+    checkpoint_sweep sweep{1s, checkpoint_sweep::clock::time_point{}};
+    for (int i = 0; i < salons; ++i) {
+        sweep.changed("s" + std::to_string(i));
+    }
+    return sweep;
+}
+
 } // namespace
 
 TEST_CASE("checkpoint sweep: a checkpoint that ends has written every salon changed before it began") {
@@ -101,10 +110,7 @@ TEST_CASE("checkpoint sweep: a checkpoint that ends has written every salon chan
 
 TEST_CASE("checkpoint sweep: a sweep is handed out by the clock, evenly over half the interval") {
     auto now = checkpoint_sweep::clock::time_point{};
-    checkpoint_sweep sweep{1s, now};
-    for (int i = 0; i < 3200; ++i) {
-        sweep.changed("s" + std::to_string(i));
-    }
+    auto sweep = with_changed(3200);
     now += 2s;
     auto const began = now;
     // A batch every 10 ms: each takes the 64 salons whose turn came in its 10 ms (3200 over 500 ms).
@@ -129,10 +135,7 @@ TEST_CASE("checkpoint sweep: a sweep is handed out by the clock, evenly over hal
 
 TEST_CASE("checkpoint sweep: an idle worker's shares are at most idle_step, each when its turn comes") {
     auto now = checkpoint_sweep::clock::time_point{};
-    checkpoint_sweep sweep{1s, now};
-    for (int i = 0; i < 320; ++i) {
-        sweep.changed("s" + std::to_string(i));
-    }
+    auto sweep = with_changed(320);
     now += 1s;
     auto const began = now;
     CHECK(sweep.next_batch(now, checkpoint_sweep::idle_step).begins);
@@ -169,10 +172,7 @@ TEST_CASE("checkpoint sweep: an idle worker's shares are at most idle_step, each
 
 TEST_CASE("checkpoint sweep: a batch after a lull takes at most a sixteenth of the sweep, and the rest catches up") {
     auto now = checkpoint_sweep::clock::time_point{};
-    checkpoint_sweep sweep{1s, now};
-    for (int i = 0; i < 3200; ++i) {
-        sweep.changed("s" + std::to_string(i));
-    }
+    auto sweep = with_changed(3200);
     now += 1s;
     auto const began = now;
     CHECK(sweep.next_batch(now).begins);
