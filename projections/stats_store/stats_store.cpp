@@ -3,6 +3,7 @@
 #include "engine/codec/event_codec.hpp"
 #include "engine/codec/invalid_codec.hpp"
 #include "engine/logging/logger.hpp"
+#include "engine/runtime/checkpoint_sweep.hpp"
 #include "engine/store/rocks_store.hpp"
 #include "projections/queue/view_codec.hpp"
 #include "projections/stats_store/join_estimates.hpp"
@@ -33,9 +34,6 @@ constexpr family salons_family = family::state;    // "s" + salon -> fold state 
 constexpr family counts_family = family::commands; // salon + '\0' + day -> the day's counts
 constexpr family visits_family = family::events;   // salon + '\0' + day + ticket -> an ended visit
 constexpr std::size_t read_batch = 4096;
-// Each checkpoint writes every changed salon's fold state, open visits and view: with hundreds of salons busy, once a
-// second was 5-6 % of serve's CPU in walk-ins. A restart folds at most this much of the log again (docs/stats.md).
-constexpr auto checkpoint_every = std::chrono::seconds{5};
 // The store's format: 2 added each visit's join-time estimates, the salons' queue views and the days' staff time per
 // hour; 3 books a service's staff work on the day it started (was: completed) and keeps the leave bands' `entered`
 // in the queue views; 4 keeps the likely range each walk-in was told. A store of another format is emptied at open
@@ -81,7 +79,6 @@ engine::local_day day_of_key(std::string_view key) {
 struct salon_entry {
     stats::salon_history history;
     std::uint64_t seq = 0;
-    bool changed = false;
     std::map<engine::local_day, std::string> stored_counts; // the encoded counts the store holds
     projections::queue_view view;
 };
@@ -114,13 +111,19 @@ struct stats_store::impl {
     std::vector<std::int64_t> next; // per partition, under mutex
     std::map<std::string, salon_entry, std::less<>> salons;
     std::shared_ptr<join_board> joins; // set before the first catch_up; not swapped
-    std::chrono::steady_clock::time_point last_checkpoint = std::chrono::steady_clock::now();
-    bool offsets_changed = false;
+    std::chrono::milliseconds checkpoint_interval;
+    // Which changed salons the next writes take: handed out by the clock, evenly over half the interval, so that a
+    // checkpoint of a thousand busy salons is a few salons every read instead of one burst (docs/stats.md).
+    engine::runtime::checkpoint_sweep sweep;
+    std::vector<std::int64_t> sweep_next; // each partition's next offset when the sweep under way began
+    bool offsets_changed = false;         // folded since the last sweep began (or whole checkpoint)
+
+    explicit impl(std::chrono::milliseconds interval) : checkpoint_interval(interval), sweep(interval) {}
 
     void fold(engine::event const& e) {
         auto it = salons.find(e.salon.value());
         if (it == salons.end()) {
-            it = salons.emplace(e.salon.value(), salon_entry{stats::salon_history{e.salon}, 0, false, {}, {}}).first;
+            it = salons.emplace(e.salon.value(), salon_entry{stats::salon_history{e.salon}, 0, {}, {}}).first;
         }
         auto& s = it->second;
         if (e.seq.value() <= s.seq) {
@@ -132,7 +135,7 @@ struct stats_store::impl {
         }
         apply_with_estimates(s.history, s.view, e, joins.get());
         s.seq = e.seq.value();
-        s.changed = true;
+        sweep.changed(e.salon.value());
     }
 
     // Records of partition p at their offsets: those below its next offset were folded before.
@@ -180,21 +183,24 @@ struct stats_store::impl {
         batch.put(salons_family, "v" + id, projections::encode_view(s.view));
     }
 
-    [[nodiscard]] std::expected<void, std::string> write_checkpoint() {
+    // Writes the salons' states as they stand and, if given, each partition's next offset, in one WriteBatch. A
+    // failed write reloads the store (the ended visits left memory with the batch).
+    [[nodiscard]] std::expected<void, std::string> write_salons(std::vector<std::string> const& ids,
+                                                                std::vector<std::int64_t> const* offsets) {
         auto batch = db->make_batch();
         std::map<std::string, std::vector<std::pair<engine::local_day, std::string>>> counts_written;
-        for (auto& [id, s] : salons) {
-            if (s.changed) {
-                put_salon(batch, id, s, counts_written[id]);
+        for (auto const& id : ids) {
+            if (auto it = salons.find(id); it != salons.end()) {
+                put_salon(batch, id, it->second, counts_written[id]);
             }
         }
-        for (std::int32_t p = 0; p < partitions; ++p) {
-            batch.put(offsets_family, offset_key(engine::partition_id{p}),
-                      std::to_string(next.at(static_cast<std::size_t>(p))));
+        if (offsets != nullptr) {
+            for (std::int32_t p = 0; p < partitions; ++p) {
+                batch.put(offsets_family, offset_key(engine::partition_id{p}),
+                          std::to_string(offsets->at(static_cast<std::size_t>(p))));
+            }
         }
-        last_checkpoint = std::chrono::steady_clock::now();
         if (auto written = db->write(batch, false); !written) {
-            // The ended visits left memory with the batch that failed: start again from what the store holds.
             auto const why = "writing the stats checkpoint: " + written.error().message;
             if (auto reloaded = load(); !reloaded) {
                 return std::unexpected(why + "; then reloading: " + reloaded.error());
@@ -206,9 +212,41 @@ struct stats_store::impl {
             for (auto& [day, json] : written) {
                 s.stored_counts.insert_or_assign(day, std::move(json));
             }
-            s.changed = false;
         }
+        return {};
+    }
+
+    // Every changed salon and the offsets now, at once (closing, a rebuild's persist, checkpoint()).
+    [[nodiscard]] std::expected<void, std::string> write_checkpoint() {
+        if (auto written = write_salons(sweep.take_all(), &next); !written) {
+            return written;
+        }
+        sweep.checkpointed(std::chrono::steady_clock::now());
         offsets_changed = false;
+        return {};
+    }
+
+    // The share of the sweep that is due by now. A sweep begins once the interval has passed since the last one
+    // began, with every salon changed so far; its last share writes the offsets of that moment, so that each salon
+    // stored since holds at least what they reflect: a restart folds again from there and skips by seq what a
+    // salon's stored state already has (docs/stats.md).
+    [[nodiscard]] std::expected<void, std::string> write_share() {
+        if (!offsets_changed && !sweep.sweeping()) {
+            return {};
+        }
+        auto const share = sweep.next_batch(std::chrono::steady_clock::now());
+        if (share.begins) {
+            sweep_next = next;
+            offsets_changed = false;
+        }
+        if (share.salons.empty() && !share.ends) {
+            sweep.batch_committed();
+            return {};
+        }
+        if (auto written = write_salons(share.salons, share.ends ? &sweep_next : nullptr); !written) {
+            return written;
+        }
+        sweep.batch_committed();
         return {};
     }
 
@@ -263,7 +301,7 @@ struct stats_store::impl {
             }
             salons.insert_or_assign(id, salon_entry{stats::salon_history{engine::salon_id{id}, std::move(r->state),
                                                                          std::move(r->open), std::move(days)},
-                                                    r->seq, false, std::move(counts[id]), std::move(views[id])});
+                                                    r->seq, std::move(counts[id]), std::move(views[id])});
             return true;
         });
         if (!scanned || !salons_scanned) {
@@ -305,6 +343,7 @@ struct stats_store::impl {
 
     [[nodiscard]] std::expected<void, std::string> load() {
         salons.clear();
+        sweep = engine::runtime::checkpoint_sweep{checkpoint_interval};
         offsets_changed = false;
         if (auto offsets = load_offsets(); !offsets) {
             return offsets;
@@ -313,7 +352,7 @@ struct stats_store::impl {
     }
 
     // Reads partition p from its next offset up to `until` (or its end, if sooner) and folds what it reads,
-    // checkpointing when the last checkpoint is checkpoint_every old; true if anything was read.
+    // writing the checkpoint's share that is due; true if anything was read.
     [[nodiscard]] std::expected<bool, std::string> fold_partition(engine::log::reader& events, engine::partition_id p,
                                                                   std::int64_t until,
                                                                   engine::runtime::fold_progress const& progress) {
@@ -349,12 +388,7 @@ struct stats_store::impl {
                                                              std::vector<engine::log::record> const& records) {
         std::lock_guard lock{mutex};
         fold_records(p, records);
-        return checkpoint_if_due();
-    }
-
-    [[nodiscard]] std::expected<void, std::string> checkpoint_if_due() {
-        bool const due = std::chrono::steady_clock::now() - last_checkpoint >= checkpoint_every;
-        return offsets_changed && due ? write_checkpoint() : std::expected<void, std::string>{};
+        return write_share();
     }
 
     // Each partition's next offset; under mutex.
@@ -372,7 +406,8 @@ struct stats_store::impl {
         std::swap(db, other.db);
         std::swap(next, other.next);
         std::swap(salons, other.salons);
-        std::swap(last_checkpoint, other.last_checkpoint);
+        std::swap(sweep, other.sweep);
+        std::swap(sweep_next, other.sweep_next);
         std::swap(offsets_changed, other.offsets_changed);
     }
 
@@ -406,9 +441,10 @@ stats_store::~stats_store() {
     }
 }
 
-std::expected<std::unique_ptr<stats_store>, std::string> stats_store::open(std::filesystem::path const& dir,
-                                                                           std::int32_t partition_count) {
-    auto i = std::make_unique<impl>();
+std::expected<std::unique_ptr<stats_store>, std::string>
+stats_store::open(std::filesystem::path const& dir, std::int32_t partition_count,
+                  std::chrono::milliseconds checkpoint_interval) {
+    auto i = std::make_unique<impl>(checkpoint_interval);
     auto db = engine::store::rocks_store::open(dir, engine::store::open_options{});
     if (!db) {
         return std::unexpected(fmt::format("opening {}: {}", dir.string(), db.error().message));
@@ -435,7 +471,7 @@ std::expected<bool, std::string> stats_store::catch_up(engine::log::reader& even
         any = any || *read;
     }
     std::lock_guard lock{impl_->mutex};
-    if (auto written = impl_->checkpoint_if_due(); !written) {
+    if (auto written = impl_->write_share(); !written) {
         return std::unexpected(written.error());
     }
     return any;
@@ -492,7 +528,8 @@ std::expected<void, std::string> stats_store::persist() {
 
 std::expected<void, std::string> stats_store::checkpoint() {
     std::lock_guard lock{impl_->mutex};
-    return impl_->offsets_changed ? impl_->write_checkpoint() : std::expected<void, std::string>{};
+    return impl_->offsets_changed || impl_->sweep.sweeping() ? impl_->write_checkpoint()
+                                                             : std::expected<void, std::string>{};
 }
 
 std::optional<salon_calendar> stats_store::calendar(engine::salon_id const& salon) const {

@@ -6,6 +6,7 @@
 #include "projections/queue/join_board.hpp"
 #include "projections/stats/summary.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <expected>
 #include <filesystem>
@@ -44,10 +45,12 @@ struct salon_calendar {
 // reads those visits back and summarizes them with what is in memory, so a read costs the visits of its days, never
 // the salon's whole history. Design note: docs/stats.md.
 //
-// Stored at a checkpoint (at most every 5 seconds from catch_up, and on checkpoint()): the ended visits, the changed
-// days' counts, the changed salons' fold state and every partition's next offset, in one WriteBatch, so a restart
-// resumes from the offsets with exactly what they reflect (nothing counted twice, nothing lost). Events at or below
-// a salon's applied seq are skipped.
+// Stored at a checkpoint: a salon's ended visits, changed days' counts and fold state together, in one WriteBatch.
+// catch_up writes a checkpoint every 5 seconds a share at a time: the salons changed by then, handed out by the
+// clock over the next 2.5 seconds (engine::runtime::checkpoint_sweep), the last share with every partition's next
+// offset as of the sweep's start; checkpoint() writes every changed salon and the offsets at once. A restart resumes
+// from the stored offsets and skips the events at or below a salon's stored seq: nothing counted twice, nothing
+// lost.
 //
 // Rebuilt beside itself like the queue views (engine::runtime::rebuild, docs/projections.md): a fresh store folds
 // the log into the next generation and swaps contents with this one, so the consumer and the readers keep it.
@@ -58,14 +61,16 @@ struct salon_calendar {
 // hold the generation lock shared while they read, so a swap waits for them and they see one store whole.
 class stats_store final : public engine::runtime::rebuildable {
 public:
-    [[nodiscard]] static std::expected<std::unique_ptr<stats_store>, std::string> open(std::filesystem::path const& dir,
-                                                                                       std::int32_t partition_count);
+    // The checkpoints' interval (5 seconds unless a test wants its sweeps quicker).
+    [[nodiscard]] static std::expected<std::unique_ptr<stats_store>, std::string>
+    open(std::filesystem::path const& dir, std::int32_t partition_count,
+         std::chrono::milliseconds checkpoint_interval = std::chrono::seconds{5});
     ~stats_store() override;
     stats_store(stats_store const&) = delete;
     stats_store& operator=(stats_store const&) = delete;
 
     // Reads every partition from next_offset(p) to its end and folds the events in; true if anything was read.
-    // Checkpoints when the last one is 5 seconds old.
+    // Writes the share of a checkpoint that is due (see above).
     [[nodiscard]] std::expected<bool, std::string> catch_up(engine::log::reader& events);
     [[nodiscard]] std::expected<void, std::string> checkpoint();
     // Takes the join-time estimates the queue views of the same process post to `board` instead of running the

@@ -67,8 +67,8 @@ struct temp_dir {
 };
 
 // The whole history at once, folded as the store folds it (with the predictor's join-time estimates).
-inline st::salon_history history_of(std::vector<event> const& events) {
-    st::salon_history h{salon_id{"s1"}};
+inline st::salon_history history_of(std::vector<event> const& events, std::string const& salon = "s1") {
+    st::salon_history h{salon_id{salon}};
     projections::queue_view view;
     for (auto const& e : events) {
         projections::stats_store::apply_with_estimates(h, view, e);
@@ -77,16 +77,17 @@ inline st::salon_history history_of(std::vector<event> const& events) {
 }
 
 // The store's answer for [first, last] in JSON, and the whole history's, summarized at once and cut to the range.
-inline std::string stored(stats_store const& store, local_day first, local_day last) {
-    auto s = store.stats(salon_id{"s1"}, first, last);
+inline std::string stored(stats_store const& store, local_day first, local_day last, std::string const& salon = "s1") {
+    auto s = store.stats(salon_id{salon}, first, last);
     REQUIRE(s);
     REQUIRE(*s);
     return projections::stats_store::encode_stats(**s);
 }
-inline std::string expected(std::vector<event> const& events, local_day first, local_day last) {
-    auto h = history_of(events);
+inline std::string expected(std::vector<event> const& events, local_day first, local_day last,
+                            std::string const& salon = "s1") {
+    auto h = history_of(events, salon);
     h.close_open_shifts(); // as the store's answers: the shifts still open count until the latest event
-    projections::stats_store::salon_stats s{salon_id{"s1"}, h.timezone(), first, last, {}, {}, {}};
+    projections::stats_store::salon_stats s{salon_id{salon}, h.timezone(), first, last, {}, {}, {}};
     auto const all = st::summarize_days(h);
     for (auto d = first; d <= last; ++d) {
         auto it = std::ranges::find(all, d, &st::day_summary::day);
