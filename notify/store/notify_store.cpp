@@ -3,6 +3,7 @@
 #include "engine/codec/json_reader.hpp"
 #include "engine/codec/json_writer.hpp"
 #include "engine/logging/logger.hpp"
+#include "engine/runtime/checkpoint_sweep.hpp"
 #include "engine/runtime/consumer_offsets.hpp"
 #include "engine/store/rocks_store.hpp"
 #include "notify/deliver/payload.hpp"
@@ -144,10 +145,13 @@ struct notify_store::impl {
         }
         pending.firsts_in_order([&](delivery const& d) { return busy.contains(d.salon.value()) || visit(d); });
     }
-    std::set<std::string> dirty; // salons whose notifier changed since the last checkpoint
-    std::set<std::string> done;  // ids delivered or dead since the last checkpoint (their "s" markers)
-    std::chrono::steady_clock::time_point last_checkpoint = std::chrono::steady_clock::now();
-    static constexpr std::chrono::seconds checkpoint_interval{5};
+    std::set<std::string> done; // ids delivered or dead that no stored notifier covers yet (their "s" markers)
+    std::chrono::milliseconds checkpoint_interval{std::chrono::seconds{5}};
+    // The salons whose notifier changed, written a share at a time by the clock (docs/notify.md), and each
+    // partition's offset when the sweep under way began (its last share writes them).
+    engine::runtime::checkpoint_sweep sweep{checkpoint_interval};
+    engine::runtime::consumer_offsets sweep_offsets;
+    std::map<std::string, std::uint64_t, std::less<>> stored_seq; // the seq of each notifier as the store holds it
     bool stale_offsets = false; // a fall-back could not read the checkpoint's offsets yet
     bool marks_done = true;     // feed::events: a fold from the checkpoint must not queue again what was done
 
@@ -169,6 +173,7 @@ struct notify_store::impl {
                 return std::unexpected(failure("a stored notifier of " + salon.value(), decoded.error()));
             }
             n = std::move(*decoded);
+            stored_seq.insert_or_assign(salon.value(), n.queue().seq.value());
         }
         return &notifiers.emplace(salon.value(), std::move(n)).first->second;
     }
@@ -242,64 +247,123 @@ struct notify_store::impl {
                 pending.put(d);
             }
         }
-        dirty.insert(touched.begin(), touched.end());
+        for (auto const& salon : touched) {
+            sweep.changed(salon);
+        }
         offsets.advance(p, next_offset);
-        if (std::chrono::steady_clock::now() - last_checkpoint >= checkpoint_interval) {
-            if (auto written = checkpoint(); !written) { // the run is folded and its deliveries stored: retried later
-                static logging::logger const log{"notify"};
-                log.warn("{} (tried again at the next read)", written.error());
-            }
+        if (auto written = write_share(); !written) { // the run is folded and its deliveries stored: retried later
+            static logging::logger const log{"notify"};
+            log.warn("{} (tried again at the next read)", written.error());
         }
         return {};
     }
 
-    // The changed notifiers, every partition's offset and the removal of the done markers they now cover, in one
-    // batch (not fsynced: a power cut takes back to an earlier checkpoint, from which the same is folded again).
-    void checkpoint_into(engine::store::write_batch& batch) const {
-        for (auto const& salon : dirty) {
+    // The salons' notifiers as they stand into the batch; their seqs, for checkpointed().
+    [[nodiscard]] std::vector<std::pair<std::string, std::uint64_t>>
+    put_notifiers(engine::store::write_batch& batch, std::vector<std::string> const& salons) const {
+        std::vector<std::pair<std::string, std::uint64_t>> written;
+        for (auto const& salon : salons) {
             auto const& n = notifiers.at(salon);
             batch.put(salons_family, "v" + salon, projections::encode_view(n.queue()));
             batch.put(salons_family, "c" + salon, encode_contacts(n));
+            written.emplace_back(salon, n.queue().seq.value());
         }
-        for (std::int32_t p = 0; p < offsets.partition_count(); ++p) {
-            offsets.put(batch, engine::partition_id{p}, offsets.next(engine::partition_id{p}));
-        }
+        return written;
+    }
+    // The done markers that the store's notifiers, with `written` stored, hold the events of.
+    void erase_covered(engine::store::write_batch& batch,
+                       std::vector<std::pair<std::string, std::uint64_t>> const& written) const {
         for (auto const& id : done) {
-            if (covered(id)) {
+            if (covered(id, written)) {
                 batch.erase(outbox_family, "s" + id);
             }
         }
     }
-    void checkpointed() {
-        dirty.clear();
-        std::erase_if(done, [this](std::string const& id) { return covered(id); });
-        last_checkpoint = std::chrono::steady_clock::now();
+
+    // The share of the checkpoint due by now (engine::runtime::checkpoint_sweep: the salons changed when it began,
+    // handed out by the clock over half the interval); its last share writes the offsets of its beginning: every
+    // notifier changed before then is stored by then, at that state or a later one. A fold from those offsets after a
+    // crash passes over by seq what a stored notifier holds.
+    [[nodiscard]] std::expected<void, std::string> write_share() {
+        auto const share = sweep.next_batch(std::chrono::steady_clock::now());
+        if (share.begins) {
+            sweep_offsets = offsets;
+        }
+        if (share.salons.empty() && !share.ends) {
+            sweep.batch_committed();
+            return {};
+        }
+        auto batch = db->make_batch();
+        auto const written = put_notifiers(batch, share.salons);
+        if (share.ends) {
+            for (std::int32_t p = 0; p < sweep_offsets.partition_count(); ++p) {
+                sweep_offsets.put(batch, engine::partition_id{p}, sweep_offsets.next(engine::partition_id{p}));
+            }
+        }
+        erase_covered(batch, written);
+        if (auto stored = db->write(batch, false); !stored) {
+            sweep.batch_failed();
+            return std::unexpected(failure("writing the notifier's checkpoint", stored.error().message));
+        }
+        sweep.batch_committed();
+        stored(written);
+        return {};
     }
-    // Whether the notifiers as this checkpoint writes them hold the event of a done notification (its id is
-    // salon:seq:kind:ticket), so that no fold from the checkpoint's offsets derives it again. Not so for a salon
-    // whose partition is still being read again after a restart or a fall-back: its marker stays.
-    [[nodiscard]] bool covered(std::string const& id) const {
+
+    // A whole checkpoint: every changed notifier (a sweep under way is given up), every partition's offset now and
+    // the removal of the done markers they then cover, in one batch (not fsynced: a power cut takes back to an
+    // earlier checkpoint, from which the same is folded again). checkpointed() with what it returns once written.
+    [[nodiscard]] std::vector<std::pair<std::string, std::uint64_t>>
+    checkpoint_into(engine::store::write_batch& batch) {
+        auto const written = put_notifiers(batch, sweep.take_all());
+        for (std::int32_t p = 0; p < offsets.partition_count(); ++p) {
+            offsets.put(batch, engine::partition_id{p}, offsets.next(engine::partition_id{p}));
+        }
+        erase_covered(batch, written);
+        return written;
+    }
+    void checkpointed(std::vector<std::pair<std::string, std::uint64_t>> const& written) {
+        sweep.checkpointed(std::chrono::steady_clock::now());
+        stored(written);
+    }
+    // The notifiers `written` are in the store: the done markers they cover went with them.
+    void stored(std::vector<std::pair<std::string, std::uint64_t>> const& written) {
+        for (auto const& [salon, seq] : written) {
+            stored_seq.insert_or_assign(salon, seq);
+        }
+        std::erase_if(done, [&](std::string const& id) { return covered(id, {}); });
+    }
+    // Whether the store's notifiers (with `written` stored too) hold the event of a done notification (its id is
+    // salon:seq:kind:ticket), so that no fold from the stored offsets derives it again: a fold passes over by seq
+    // what a stored notifier holds. Not so for a salon whose stored notifier is older: its marker stays.
+    [[nodiscard]] bool covered(std::string const& id,
+                               std::vector<std::pair<std::string, std::uint64_t>> const& written) const {
         auto const key = parse_notification_id(id);
         if (!key) {
             return true; // not an id this store derives: nothing would derive it again
         }
-        auto const n = notifiers.find(key->salon);
-        return n != notifiers.end() && n->second.queue().seq.value() >= key->seq;
+        auto const w = std::ranges::find(written, key->salon, &std::pair<std::string, std::uint64_t>::first);
+        if (w != written.end()) {
+            return w->second >= key->seq;
+        }
+        auto const s = stored_seq.find(key->salon);
+        return s != stored_seq.end() && s->second >= key->seq;
     }
     [[nodiscard]] std::expected<void, std::string> checkpoint() {
         auto batch = db->make_batch();
-        checkpoint_into(batch);
-        if (auto written = db->write(batch, false); !written) {
-            return std::unexpected(failure("writing the notifier's checkpoint", written.error().message)); // next time
+        auto const written = checkpoint_into(batch);
+        if (auto stored = db->write(batch, false); !stored) {
+            return std::unexpected(failure("writing the notifier's checkpoint", stored.error().message)); // next time
         }
-        checkpointed();
+        checkpointed(written);
         return {};
     }
 
     // A write that failed: forget what was folded since the last checkpoint and read on from its offsets.
     void fall_back() {
         notifiers.clear();
-        dirty.clear();
+        stored_seq.clear(); // read again with each notifier
+        sweep = engine::runtime::checkpoint_sweep{checkpoint_interval};
         stale_offsets = true;
         (void)reload_offsets();
     }
@@ -362,9 +426,12 @@ notify_store::~notify_store() {
     }
 }
 
-std::expected<std::unique_ptr<notify_store>, std::string> notify_store::open(std::filesystem::path const& dir,
-                                                                             std::int32_t partition_count, feed from) {
+std::expected<std::unique_ptr<notify_store>, std::string>
+notify_store::open(std::filesystem::path const& dir, std::int32_t partition_count, feed from,
+                   std::chrono::milliseconds checkpoint_interval) {
     auto i = std::make_unique<impl>();
+    i->checkpoint_interval = checkpoint_interval;
+    i->sweep = engine::runtime::checkpoint_sweep{checkpoint_interval};
     i->marks_done = from == feed::events;
     auto db = engine::store::rocks_store::open(dir, engine::store::open_options{});
     if (!db) {
@@ -392,11 +459,11 @@ std::expected<void, std::string> notify_store::put_settings(engine::salon_id con
     auto batch = impl_->db->make_batch();
     batch.put(salons_family, "r" + salon.value(), encode_settings(s));
     // With a checkpoint: a crash must not fold the events before the settings again under them.
-    impl_->checkpoint_into(batch);
+    auto const notifiers = impl_->checkpoint_into(batch);
     if (auto written = impl_->db->write(batch, true); !written) {
         return std::unexpected(failure("writing settings", written.error().message));
     }
-    impl_->checkpointed();
+    impl_->checkpointed(notifiers);
     impl_->settings.insert_or_assign(salon.value(), s);
     return {};
 }
@@ -424,13 +491,23 @@ std::expected<bool, std::string> notify_store::catch_up(engine::log::reader& eve
     auto const bad = [](engine::partition_id p, engine::offset_t at, std::string const& why) {
         skipped(p.value(), at.value(), why);
     };
-    return engine::runtime::catch_up(
+    auto read = engine::runtime::catch_up(
         events, impl_->offsets.partition_count(), [this](engine::partition_id p) { return next_offset(p); }, read_batch,
         bad,
         [this, now](engine::runtime::decoded_run const& run) {
             std::lock_guard lock{impl_->mutex};
             return impl_->fold(run, now);
         });
+    if (read && !*read) { // a quiet log: a sweep under way goes on by the clock all the same
+        std::lock_guard lock{impl_->mutex};
+        if (impl_->sweep.sweeping()) {
+            if (auto written = impl_->write_share(); !written) {
+                static logging::logger const log{"notify"};
+                log.warn("{} (tried again at the next read)", written.error());
+            }
+        }
+    }
+    return read;
 }
 
 engine::offset_t notify_store::next_offset(engine::partition_id p) const {

@@ -4,6 +4,7 @@
 #include "notify/derive/notifier.hpp"
 #include "notify/store/settings.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <expected>
 #include <filesystem>
@@ -31,12 +32,13 @@ struct delivery {
 // The notifier's durable state in a RocksDB directory of its own (<data>/notify, private): each salon's notifier
 // (derive state), each salon's settings, the outbox of pending deliveries, the dead letters, and the events-log
 // offsets they reflect. apply() writes the new deliveries of its entries at once (fsynced) and the notifiers with
-// the offsets at a checkpoint, at most every 5 seconds (a notifier holds the whole line: writing it per commit was
-// the largest cost of a walk-in; docs/notify.md says why 5). After a crash, entries are folded again from the
-// checkpoint's offsets: those a notifier holds are passed over by seq, and a notification derived again is not queued
-// again if it is pending or was done (delivered or dead) since the checkpoint, by its id. A delivery is removed once
-// its webhook said 2xx; a crash between the two sends it again with the same id (the receiver's idempotency key), the
-// one repeat that is not on purpose.
+// the offsets at a checkpoint every 5 seconds (a notifier holds the whole line: writing it per commit was the largest
+// cost of a walk-in; docs/notify.md says why 5), a share at a time: the changed notifiers handed out by the clock
+// over 2.5 seconds, the offsets of the sweep's beginning with its last share. After a crash, entries are folded again
+// from the stored offsets: those a stored notifier holds are passed over by seq, and a notification derived again is
+// not queued again if it is pending or was done (delivered or dead) since its notifier was stored, by its id. A
+// delivery is removed once its webhook said 2xx; a crash between the two sends it again with the same id (the
+// receiver's idempotency key), the one repeat that is not on purpose.
 //
 // Thread rules: apply/catch_up from one thread (the consumer); the delivery calls (due, delivered, failed) from any
 // number of sender threads; settings and dead letters from request threads. Each call takes the store's mutex.
@@ -47,7 +49,8 @@ public:
     // take_in, whose offsets are those of salonq.notifications): no fold here, so no done markers.
     enum class feed { events, taken_in };
     [[nodiscard]] static std::expected<std::unique_ptr<notify_store>, std::string>
-    open(std::filesystem::path const& dir, std::int32_t partition_count, feed from = feed::events);
+    open(std::filesystem::path const& dir, std::int32_t partition_count, feed from = feed::events,
+         std::chrono::milliseconds checkpoint_interval = std::chrono::seconds{5});
     ~notify_store();
     notify_store(notify_store const&) = delete;
     notify_store& operator=(notify_store const&) = delete;

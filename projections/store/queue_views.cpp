@@ -6,6 +6,7 @@
 #include "engine/codec/json_writer.hpp"
 #include "engine/log/keys.hpp"
 #include "engine/logging/logger.hpp"
+#include "engine/runtime/checkpoint_sweep.hpp"
 #include "engine/runtime/thread_role.hpp"
 #include "engine/store/rocks_store.hpp"
 #include "projections/queue/view_codec.hpp"
@@ -40,14 +41,13 @@ namespace store = salonq::engine::store;
 constexpr std::string_view partitions_key = "partitions";
 constexpr std::string_view next_prefix = "next:";
 constexpr std::string_view broken_prefix = "broken:";
+constexpr std::string_view through_prefix = "through:"; // + salonId -> the partition's next offset its view reflects
 constexpr std::size_t read_chunk = 1024;
 constexpr std::size_t block_cache_bytes = std::size_t{16} << 20; // the views are read from RocksDB at open only
-// How often the changed views and the offsets they reflect are written (and at close); docs/projections.md says why
-// not every second.
-constexpr std::chrono::milliseconds checkpoint_interval{5000};
 // Without a WAL the views reach the disk when RocksDB flushes its memtables, which a quiet server may not do for
-// hours: a checkpoint starts a flush when the last one is this old, so a kill -9 costs at most this much catch-up.
-constexpr std::chrono::seconds flush_interval{30};
+// hours: a checkpoint (or a share of one) starts a flush when the last one is this many checkpoint intervals old (30
+// seconds at 5), so a kill -9 costs at most that much catch-up, and the sweep under way (up to 7.5 seconds more).
+constexpr int flush_every_checkpoints = 6;
 
 std::string next_key(partition_id p) {
     std::string key{next_prefix};
@@ -56,6 +56,7 @@ std::string next_key(partition_id p) {
 }
 
 std::string broken_key(salon_id const& s) { return std::string{broken_prefix} + s.value(); }
+std::string through_key(std::string_view salon) { return std::string{through_prefix}.append(salon); }
 
 // A salon's events in the store's `events` family, for GET .../events and .../priority-log: 'e' (every event) or
 // 'p' (priority starts), the salonId, a 0 byte (never in an id), the seq big-endian, so a scan reads them in order.
@@ -162,9 +163,21 @@ struct queue_views::impl {
     std::map<salon_id, broken_salon> broken;
     std::optional<std::string> checkpoint_failure; // the last checkpoint's error, until one succeeds
 
-    std::mutex checkpoint_mutex; // one checkpoint at a time; guards last_checkpoint
-    std::chrono::steady_clock::time_point last_checkpoint = std::chrono::steady_clock::now();
-    std::chrono::steady_clock::time_point last_flush = std::chrono::steady_clock::now(); // under checkpoint_mutex
+    // The stored views newer than their partition's stored offset (a checkpoint's sweep writes them before it writes
+    // the offsets): the partition's next offset each reflects, as stored. An event below it that a catch-up reads
+    // again is in the view already: skipped, not counted as a duplicate. Loaded at open; read by applies only (a
+    // swap holds them all).
+    std::unordered_map<salon_id, std::int64_t> stored_through;
+
+    // How often the changed views and the offsets they reflect are written; docs/projections.md says why not every
+    // second, and why a share at a time.
+    std::chrono::milliseconds checkpoint_interval{std::chrono::seconds{5}};
+    std::mutex checkpoint_mutex; // one checkpoint (or share of one) at a time; guards what follows
+    std::chrono::steady_clock::time_point last_flush = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point next_sweep = std::chrono::steady_clock::now(); // when the next one begins
+    runtime::checkpoint_sweep sweep{checkpoint_interval};         // its salons, handed out by the clock
+    std::unordered_map<std::string, std::size_t> sweep_partition; // each swept salon's partition
+    std::vector<std::optional<std::int64_t>> sweep_offsets;       // per partition: its next offset when it began
 
     std::mutex subscribers_mutex;
     subscription_id next_subscription = 1;
@@ -196,14 +209,29 @@ struct queue_views::impl {
                                                                 catch_up_progress const& progress);
     // Swaps what this impl serves with `other`'s (store, views, estimator, health); the caller holds every lock.
     void swap_contents(impl& other);
-    // Writes the views changed since the last checkpoint with their partitions' offsets; `due_only`: only if the
-    // interval has passed (and no other checkpoint is under way).
-    [[nodiscard]] std::expected<void, error> checkpoint(bool due_only);
+    // Writes every view changed since the last checkpoint with their partitions' offsets, at once (a sweep under way
+    // is given up: its salons are among them).
+    [[nodiscard]] std::expected<void, error> checkpoint();
     // checkpoint's work, with checkpoint_mutex held.
     [[nodiscard]] std::expected<void, error> write_checkpoint(std::chrono::steady_clock::time_point now);
+    // The checkpointer's turn, with checkpoint_mutex held: begins a sweep when one is due and writes its share that
+    // is due; returns when to come back.
+    [[nodiscard]] std::chrono::steady_clock::time_point sweep_turn(std::chrono::steady_clock::time_point now);
+    // Takes each partition's changed salons and next offset into the sweep, a consistent cut under its apply lock.
+    void begin_sweep();
+    // Writes the share of the sweep due by `now`: those salons' latest views, and the offsets of its beginning with
+    // its last share; true if it was the last.
+    [[nodiscard]] std::expected<bool, error> write_share(std::chrono::steady_clock::time_point now);
+    // Gives the sweep up: what it has not written is changed again in its partition.
+    void give_up_sweep(std::chrono::steady_clock::time_point now);
+    // Puts each view with the next offset it reflects into `batch`.
+    static void put_views(store::write_batch& batch,
+                          std::vector<std::pair<std::shared_ptr<snapshot const>, std::int64_t>> const& views);
+    // Flushes the memtables when the last flush is flush_every_checkpoints intervals old.
+    [[nodiscard]] std::expected<void, error> flush_if_due(std::chrono::steady_clock::time_point now);
     // Stops the checkpointer (once; later calls do nothing).
     void stop_checkpointer();
-    // The checkpointer's loop: a checkpoint every checkpoint_interval until stopped.
+    // The checkpointer's loop: a sweep every checkpoint_interval, a share at a time, until stopped.
     void run_checkpointer(std::stop_token const& stop);
 
     // Writes a checkpoint every checkpoint_interval on a thread of its own, so that no apply waits while the changed
@@ -285,6 +313,9 @@ std::expected<void, error> queue_views::impl::apply_positioned(partition_id p, p
         if (broken_now(e.salon)) {
             ++found.gaps;
         } else if (e.seq.value() <= last) {
+            if (auto const t = stored_through.find(e.salon); t != stored_through.end() && offset.value() < t->second) {
+                continue; // read again after a restart: the stored view has it (a checkpoint's sweep wrote it)
+            }
             ++found.duplicates;
             log.log(logging::level::warn,
                     {logging::kv("salonId", e.salon.value()), logging::kv("partition", p.value())},
@@ -378,21 +409,35 @@ std::expected<void, error> queue_views::impl::apply_positioned(partition_id p, p
     return {};
 }
 
-std::expected<void, error> queue_views::impl::checkpoint(bool due_only) {
-    std::unique_lock lock{checkpoint_mutex, std::defer_lock};
+std::expected<void, error> queue_views::impl::checkpoint() {
+    std::scoped_lock lock{checkpoint_mutex};
     auto const now = std::chrono::steady_clock::now();
-    if (due_only) {
-        if (!lock.try_lock() || now - last_checkpoint < checkpoint_interval) {
-            return {};
-        }
-    } else {
-        lock.lock();
-    }
-    last_checkpoint = now;
+    give_up_sweep(now);
     auto written = write_checkpoint(now);
     std::scoped_lock health{health_mutex};
     checkpoint_failure = written ? std::nullopt : std::optional{written.error().message};
     return written;
+}
+
+void queue_views::impl::put_views(store::write_batch& batch,
+                                  std::vector<std::pair<std::shared_ptr<snapshot const>, std::int64_t>> const& views) {
+    for (auto const& [snap, through] : views) {
+        batch.put(store::family::state, snap->view.salon.value(), encode_view(snap->view)); // the stored form
+        std::string value;
+        log::put_u64(value, static_cast<std::uint64_t>(through));
+        batch.put(store::family::meta, through_key(snap->view.salon.value()), value);
+    }
+}
+
+std::expected<void, error> queue_views::impl::flush_if_due(std::chrono::steady_clock::time_point now) {
+    if (now - last_flush < flush_every_checkpoints * checkpoint_interval) {
+        return {};
+    }
+    last_flush = now;
+    if (auto flushed = db->flush(); !flushed) {
+        return std::unexpected(store_error(flushed.error()));
+    }
+    return {};
 }
 
 std::expected<void, error> queue_views::impl::write_checkpoint(std::chrono::steady_clock::time_point now) {
@@ -400,7 +445,7 @@ std::expected<void, error> queue_views::impl::write_checkpoint(std::chrono::stea
     std::vector<std::pair<partition_slot*, std::vector<salon_id>>> taken;
     // The partitions' views as of their offsets: immutable snapshots, so encoding them after the partition's lock is
     // let go writes the same bytes, and applies go on meanwhile (a thousand long lines take tens of milliseconds).
-    std::vector<std::pair<salon_id, std::shared_ptr<snapshot const>>> views_taken;
+    std::vector<std::pair<std::shared_ptr<snapshot const>, std::int64_t>> views_taken;
     for (std::size_t i = 0; i < partitions.size(); ++i) {
         auto& slot = *partitions[i];
         std::scoped_lock applying{slot.apply_mutex}; // a consistent cut of the partition: its views and its offset
@@ -412,7 +457,7 @@ std::expected<void, error> queue_views::impl::write_checkpoint(std::chrono::stea
         std::vector<salon_id> salons;
         for (auto const& salon : slot.dirty) {
             if (auto snap = find(salon)) {
-                views_taken.emplace_back(salon, std::move(snap)); // encoded below, once no apply waits for the lock
+                views_taken.emplace_back(std::move(snap), slot.next.load()); // encoded once no apply waits
             }
             salons.push_back(salon);
         }
@@ -423,9 +468,7 @@ std::expected<void, error> queue_views::impl::write_checkpoint(std::chrono::stea
         slot.next_dirty = false;
         taken.emplace_back(&slot, std::move(salons));
     }
-    for (auto const& [salon, snap] : views_taken) {
-        batch.put(store::family::state, salon.value(), encode_view(snap->view)); // the stored form
-    }
+    put_views(batch, views_taken);
     views_taken.clear(); // let go before the write: an apply may reuse their storage (partition_slot::spares)
     if (batch.count() == 0) {
         return {};
@@ -438,13 +481,108 @@ std::expected<void, error> queue_views::impl::write_checkpoint(std::chrono::stea
         }
         return std::unexpected(store_error(written.error()));
     }
-    if (now - last_flush >= flush_interval) {
-        last_flush = now;
-        if (auto flushed = db->flush(); !flushed) {
-            return std::unexpected(store_error(flushed.error()));
+    return flush_if_due(now);
+}
+
+void queue_views::impl::begin_sweep() {
+    sweep_offsets.resize(partitions.size()); // a partition taken before, for a sweep that has not begun, stays taken
+    for (std::size_t i = 0; i < partitions.size(); ++i) {
+        auto& slot = *partitions[i];
+        std::scoped_lock applying{slot.apply_mutex};
+        std::erase_if(slot.spares, [&](auto const& spare) { return !slot.dirty.contains(spare.first); });
+        if (!slot.next_dirty && slot.dirty.empty()) {
+            continue;
+        }
+        for (auto const& salon : slot.dirty) {
+            sweep.changed(salon.value());
+            sweep_partition.insert_or_assign(salon.value(), i);
+        }
+        sweep_offsets[i] = slot.next.load();
+        slot.dirty.clear();
+        slot.next_dirty = false;
+    }
+}
+
+std::expected<bool, error> queue_views::impl::write_share(std::chrono::steady_clock::time_point now) {
+    auto const share = sweep.next_batch(now, runtime::checkpoint_sweep::idle_step);
+    std::vector<std::pair<std::shared_ptr<snapshot const>, std::int64_t>> views_taken;
+    for (auto const& salon : share.salons) {
+        auto& slot = *partitions[sweep_partition.at(salon)];
+        std::scoped_lock applying{slot.apply_mutex}; // the view and the offset it reflects, together
+        if (auto snap = find(salon_id{salon})) {
+            views_taken.emplace_back(std::move(snap), slot.next.load());
         }
     }
-    return {};
+    auto batch = db->make_batch();
+    put_views(batch, views_taken);
+    views_taken.clear();
+    if (share.ends) {
+        for (std::size_t i = 0; i < sweep_offsets.size(); ++i) {
+            if (auto const& next = sweep_offsets[i]; next.has_value()) {
+                std::string value;
+                log::put_u64(value, static_cast<std::uint64_t>(next.value()));
+                batch.put(store::family::meta, next_key(partition_id{static_cast<std::int32_t>(i)}), value);
+            }
+        }
+    }
+    if (batch.count() > 0) {
+        if (auto written = db->write(batch, false); !written) {
+            sweep.batch_failed();
+            give_up_sweep(now);
+            return std::unexpected(store_error(written.error()));
+        }
+    }
+    sweep.batch_committed();
+    if (share.ends) {
+        sweep_partition.clear();
+        sweep_offsets.clear();
+    }
+    if (auto flushed = flush_if_due(now); !flushed) { // mid-sweep too: a restart skips what a stored view holds
+        return std::unexpected(std::move(flushed.error()));
+    }
+    return share.ends;
+}
+
+void queue_views::impl::give_up_sweep(std::chrono::steady_clock::time_point now) {
+    for (auto const& salon : sweep.take_all()) {
+        auto& slot = *partitions[sweep_partition.at(salon)];
+        std::scoped_lock applying{slot.apply_mutex};
+        slot.dirty.insert(salon_id{salon});
+    }
+    for (std::size_t i = 0; i < sweep_offsets.size(); ++i) {
+        if (sweep_offsets[i]) {
+            std::scoped_lock applying{partitions[i]->apply_mutex};
+            partitions[i]->next_dirty = true;
+        }
+    }
+    sweep.checkpointed(now); // its bookkeeping emptied: the partitions hold what is still to write
+    next_sweep = now + checkpoint_interval;
+    sweep_partition.clear();
+    sweep_offsets.clear();
+}
+
+std::chrono::steady_clock::time_point queue_views::impl::sweep_turn(std::chrono::steady_clock::time_point now) {
+    if (!sweep.sweeping()) {
+        if (now < next_sweep) {
+            return next_sweep;
+        }
+        next_sweep = now + checkpoint_interval;
+        begin_sweep();
+    }
+    auto written = write_share(now);
+    {
+        std::scoped_lock health{health_mutex};
+        if (!written) {
+            checkpoint_failure = written.error().message;
+        } else if (*written) { // a sweep ended: everything before its beginning is stored
+            checkpoint_failure.reset();
+        }
+    }
+    if (!written) {
+        log.error("the queue views' checkpoint failed (the next one writes its views again): {}",
+                  written.error().message);
+    }
+    return sweep.sweeping() ? sweep.share_due() : next_sweep;
 }
 
 void queue_views::impl::stop_checkpointer() {
@@ -456,16 +594,17 @@ void queue_views::impl::stop_checkpointer() {
 
 void queue_views::impl::run_checkpointer(std::stop_token const& stop) {
     runtime::set_thread_role("salonq-viewsave", runtime::thread_role::request_path); // it holds apply locks briefly
+    auto next = std::chrono::steady_clock::now() + checkpoint_interval;
     std::unique_lock lock{checkpointer_mutex};
     while (!stop.stop_requested()) {
-        (void)checkpointer_wake.wait_for(lock, stop, checkpoint_interval, [] { return false; });
+        (void)checkpointer_wake.wait_until(lock, stop, next, [] { return false; });
         if (stop.stop_requested()) {
             return;
         }
         lock.unlock();
-        if (auto written = checkpoint(false); !written) {
-            log.error("the queue views' checkpoint failed (the next one writes its views again): {}",
-                      written.error().message);
+        {
+            std::scoped_lock checkpointing{checkpoint_mutex};
+            next = sweep_turn(std::chrono::steady_clock::now());
         }
         lock.lock();
     }
@@ -509,19 +648,20 @@ queue_views::queue_views(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
 
 queue_views::~queue_views() {
     impl_->stop_checkpointer();
-    if (auto written = impl_->checkpoint(false); !written) {
+    if (auto written = impl_->checkpoint(); !written) {
         impl_->log.error(
             "the queue views' last checkpoint failed (the next start catches up from the previous one): {}",
             written.error().message);
     }
 }
 
-std::expected<void, error> queue_views::checkpoint() { return impl_->checkpoint(false); }
+std::expected<void, error> queue_views::checkpoint() { return impl_->checkpoint(); }
 
 std::expected<std::unique_ptr<queue_views>, error> queue_views::open(std::filesystem::path const& dir,
                                                                      std::int32_t partition_count,
                                                                      std::unique_ptr<wait_estimator> estimator,
-                                                                     bool index_outcomes) {
+                                                                     bool index_outcomes,
+                                                                     std::chrono::milliseconds checkpoint_interval) {
     if (partition_count < 1) {
         return std::unexpected(error{errc::misconfigured, "the events log has at least one partition"});
     }
@@ -538,6 +678,10 @@ std::expected<std::unique_ptr<queue_views>, error> queue_views::open(std::filesy
     i->db = std::move(*db);
     i->estimator = std::move(estimator);
     i->index_outcomes = index_outcomes;
+    auto const now = std::chrono::steady_clock::now();
+    i->checkpoint_interval = checkpoint_interval;
+    i->sweep = runtime::checkpoint_sweep{checkpoint_interval, now};
+    i->next_sweep = now + checkpoint_interval;
 
     auto stored_count = i->db->get(store::family::meta, partitions_key);
     if (!stored_count) {
@@ -599,6 +743,20 @@ std::expected<std::unique_ptr<queue_views>, error> queue_views::open(std::filesy
         });
     if (!marks) {
         return std::unexpected(store_error(marks.error()));
+    }
+    std::string through_end{through_prefix};
+    through_end.back() += 1;
+    auto throughs = i->db->scan(
+        store::family::meta, through_prefix, through_end, [&](std::string_view key, std::string_view value) {
+            if (value.size() != sizeof(std::uint64_t)) {
+                return true; // not one of ours: the duplicate it would excuse is counted, nothing worse
+            }
+            i->stored_through.insert_or_assign(salon_id{std::string{key.substr(through_prefix.size())}},
+                                               static_cast<std::int64_t>(log::get_u64(value)));
+            return true;
+        });
+    if (!throughs) {
+        return std::unexpected(store_error(throughs.error()));
     }
     if (bad) {
         return std::unexpected(std::move(*bad));
@@ -732,6 +890,12 @@ std::expected<void, std::string> queue_views::fold_until(log::reader& events, st
 }
 
 void queue_views::impl::swap_contents(impl& other) {
+    // A sweep under way belongs with the store and the partitions' changed salons it was taken from.
+    std::swap(sweep, other.sweep);
+    std::swap(next_sweep, other.next_sweep);
+    std::swap(sweep_partition, other.sweep_partition);
+    std::swap(sweep_offsets, other.sweep_offsets);
+    std::swap(stored_through, other.stored_through);
     {
         std::scoped_lock lock{db_mutex, other.db_mutex};
         std::swap(db, other.db);
@@ -817,7 +981,7 @@ void queue_views::republish() {
 }
 
 std::expected<void, std::string> queue_views::persist() {
-    if (auto written = impl_->checkpoint(false); !written) {
+    if (auto written = impl_->checkpoint(); !written) {
         return std::unexpected(std::move(written.error().message));
     }
     std::shared_lock lock{impl_->db_mutex};

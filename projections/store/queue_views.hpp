@@ -9,6 +9,7 @@
 #include "projections/queue/wait_estimator.hpp"
 #include "projections/store/errc.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <expected>
 #include <filesystem>
@@ -101,7 +102,7 @@ public:
     // each command's outcome by salonId and commandId, in the same WriteBatch (see outcome_of).
     [[nodiscard]] static std::expected<std::unique_ptr<queue_views>, error>
     open(std::filesystem::path const& dir, std::int32_t partition_count, std::unique_ptr<wait_estimator> estimator,
-         bool index_outcomes = false);
+         bool index_outcomes = false, std::chrono::milliseconds checkpoint_interval = std::chrono::seconds{5});
     ~queue_views() override;
     queue_views(queue_views const&) = delete;
     queue_views& operator=(queue_views const&) = delete;
@@ -111,13 +112,15 @@ public:
     // and applies nothing (entries were missed: catch_up from a reader, then apply again). A rejected_command takes
     // an offset and changes no view. A salon event whose seq is not the view's seq + 1 is not applied: a duplicate
     // is skipped, a gap marks the salon broken (see health()); both are counted and logged. The salons' events (for
-    // salon_events) are written at once; the changed views and the new next offset at the next checkpoint().
+    // salon_events) are written at once; the changed views and the new next offset by the next checkpoint.
     [[nodiscard]] std::expected<void, error> apply(engine::partition_id p, engine::offset_t first_offset,
                                                    std::span<engine::log_entry const> entries);
-    // Writes the views changed since the last checkpoint together with their partitions' offsets. A thread of the
-    // views does it every 5 seconds (never the applying thread: encoding a thousand long lines takes a while),
-    // catch_up at most that often, and the destructor at the end; a crash loses at most what came after the last one,
-    // which catch_up then folds again from the log.
+    // Writes the views changed since the last checkpoint together with their partitions' offsets, at once (the
+    // destructor does too). A thread of the views writes a checkpoint every `checkpoint_interval` (never the applying
+    // thread: encoding a thousand long lines takes a while) a share at a time: the salons changed by then, handed out
+    // by the clock over half the interval, each view stored with the offset it reflects, and the partitions' offsets
+    // of the sweep's beginning with its last share. A crash loses at most what came after the last offsets stored,
+    // which catch_up folds again from the log, skipping what a stored view already holds (not a duplicate).
     [[nodiscard]] std::expected<void, error> checkpoint();
     // Reads every partition from next_offset(p) to its end offset as of the call, decodes and applies. Offsets
     // the reader skips (Kafka's transaction markers) are passed over. Used at start-up and after offset_ahead.

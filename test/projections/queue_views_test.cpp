@@ -13,6 +13,7 @@
 #include "test/support/process.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -222,6 +223,93 @@ TEST_CASE("queue_views: killed between checkpoints, the views reopen at a consis
         }
     }
     REQUIRE(views->catch_up(engine->events()));
+    check_matches_log(*views, *engine);
+}
+
+// The views' side of the sweep crash test below, in a process of its own. With a 10 ms checkpoint interval (a sweep
+// every 10 ms, its salons handed out over 5 ms, a flush after a share every 60 ms) it applies the engine's log a few
+// records at a time, round the partitions, and dies after SALONQ_VIEWS_SWEEP_MS milliseconds without closing, as
+// kill -9 leaves it: the store holds what the last flush took, often views of a sweep whose offsets are not stored.
+TEST_CASE("queue_views: (child of the sweep crash test) applies a few records at a time and dies") {
+    char const* dir = std::getenv("SALONQ_VIEWS_SWEEP_DIR");
+    char const* after = std::getenv("SALONQ_VIEWS_SWEEP_MS");
+    if (dir == nullptr || after == nullptr) {
+        return;
+    }
+    std::thread{[ms = std::stoi(after)] {
+        std::this_thread::sleep_for(std::chrono::milliseconds{ms});
+        ::_exit(0);
+    }}.detach();
+    auto engine = open_engine(std::string{dir} + "/engine");
+    auto views = queue_views::open(std::string{dir} + "/views", partitions, std::make_unique<list_schedule_estimator>(),
+                                   false, std::chrono::milliseconds{10});
+    if (!views || (*views)->health().duplicates != 0) {
+        ::_exit(2);
+    }
+    for (bool more = true; more;) {
+        more = false;
+        for (std::int32_t p = 0; p < partitions; ++p) {
+            auto records = engine->events().read(partition_id{p}, (*views)->next_offset(partition_id{p}), 4);
+            if (!records) {
+                ::_exit(3);
+            }
+            std::vector<log_entry> entries;
+            for (auto const& r : *records) {
+                auto entry = codec::decode_entry(r.value);
+                if (!entry) {
+                    ::_exit(4);
+                }
+                entries.push_back(std::move(*entry));
+            }
+            if (!entries.empty() && !(*views)->apply(partition_id{p}, records->front().offset, entries)) {
+                ::_exit(5);
+            }
+            // A record applied again after a restart is in a stored view already: never counted as a duplicate.
+            if ((*views)->health().duplicates != 0) {
+                ::_exit(6);
+            }
+            more = more || !entries.empty();
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds{300});
+    }
+    std::this_thread::sleep_for(std::chrono::hours{1}); // the whole log applied: wait for the end
+}
+
+// A checkpoint is written a share at a time (queue_views::checkpoint): views stored before the offsets of the sweep
+// they belong to. Forty salons' day in the log; a process applies it slowly and is killed, again and again, each
+// starting from what the last one left. Then the views are the log's, and no record read again was counted as a
+// duplicate. Fails if a stored view's offset is not honoured (duplicates) or the sweep stores the offsets of its end
+// (events lost between its beginning and end).
+TEST_CASE("queue_views: killed during a checkpoint's sweep, again and again: the views are the log's, no duplicate") {
+    temp_dir dir;
+    {
+        auto engine = open_engine(dir / "engine");
+        sim::sim_options options;
+        options.salons = 40;
+        options.seed = 5;
+        sim::day_simulator{options}.run([&](std::vector<command> const& batch) {
+            std::vector<std::vector<log_entry>> out;
+            for (auto const& c : batch) {
+                auto done = engine->submit_sync(c);
+                REQUIRE_MESSAGE(done.has_value(), done.error().message);
+                out.push_back(done->entries);
+            }
+            return out;
+        });
+    }
+    for (int run = 0; run < 8; ++run) {
+        child_process child({"/usr/bin/env", "SALONQ_VIEWS_SWEEP_DIR=" + dir.path(),
+                             "SALONQ_VIEWS_SWEEP_MS=" + std::to_string(150 + 37 * run),
+                             std::filesystem::read_symlink("/proc/self/exe").string(),
+                             "--test-case=queue_views: (child of the sweep crash test)*"},
+                            dir / "child.log", true);
+        CAPTURE(run);
+        REQUIRE(child.wait() == 0);
+    }
+    auto engine = open_engine(dir / "engine");
+    auto views = open_views(dir / "views");
+    REQUIRE(views->catch_up(engine->events()));
+    CHECK(views->health().duplicates == 0);
     check_matches_log(*views, *engine);
 }
 
