@@ -498,9 +498,9 @@ std::expected<bool, std::string> notify_store::catch_up(engine::log::reader& eve
             std::lock_guard lock{impl_->mutex};
             return impl_->fold(run, now);
         });
-    if (read && !*read) { // a quiet log: a sweep under way goes on by the clock all the same
+    if (read && !*read) { // a quiet log: a sweep goes on (or begins, if one is due) by the clock all the same
         std::lock_guard lock{impl_->mutex};
-        if (impl_->sweep.sweeping()) {
+        if (impl_->sweep.sweeping() || impl_->sweep.due_when_idle(std::chrono::steady_clock::now())) {
             if (auto written = impl_->write_share(); !written) {
                 static logging::logger const log{"notify"};
                 log.warn("{} (tried again at the next read)", written.error());

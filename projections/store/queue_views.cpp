@@ -433,10 +433,10 @@ std::expected<void, error> queue_views::impl::flush_if_due(std::chrono::steady_c
     if (now - last_flush < flush_every_checkpoints * checkpoint_interval) {
         return {};
     }
-    last_flush = now;
     if (auto flushed = db->flush(); !flushed) {
-        return std::unexpected(store_error(flushed.error()));
+        return std::unexpected(store_error(flushed.error())); // tried again with the next write, until one succeeds
     }
+    last_flush = now;
     return {};
 }
 

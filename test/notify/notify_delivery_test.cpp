@@ -531,4 +531,46 @@ TEST_CASE("notify: killed during a checkpoint's sweep, the re-read queues exactl
     }
 }
 
+// An events log that has nothing more to read: partition 0 ends at `end` (what the test applied itself).
+class read_to_the_end final : public engine::log::reader {
+public:
+    explicit read_to_the_end(std::int64_t end) : end_(end) {}
+    [[nodiscard]] std::int32_t partition_count() const override { return 1; }
+    std::expected<std::vector<engine::log::record>, engine::log::error> read(partition_id /*p*/, offset_t /*from*/,
+                                                                             std::size_t /*max*/) override {
+        return std::vector<engine::log::record>{};
+    }
+    std::expected<offset_t, engine::log::error> end_offset(partition_id /*p*/) override { return offset_t{end_}; }
+
+private:
+    std::int64_t end_;
+};
+
+// A lull after a burst: the notifier's consumer keeps reading and finds nothing. The notifiers and offsets the burst
+// changed are still checkpointed by the clock, so a crash during the lull folds nothing again. Failed when only a
+// read that found records wrote a share (the copy's offset stayed at 0).
+TEST_CASE("notify: a quiet log still gets its checkpoint, by the clock") {
+    temp_dir dir;
+    receiver hook{std::string{secret}};
+    auto s = open_salon("Europe/London", "n1");
+    walk_ins(s, 5);
+    auto const entries = entries_of(s);
+    auto const now = utc(2026, 11, 30, 9, 0);
+    {
+        auto live = notify_store::open(dir / "live", 1, notify_store::feed::events, std::chrono::milliseconds{12});
+        REQUIRE_MESSAGE(live, live.error());
+        REQUIRE((*live)->put_settings(salon_id{"n1"}, salon_settings{hook.url(), std::string{secret}, {}, 3}));
+        REQUIRE((*live)->apply(partition_id{0}, offset_t{0}, entries, now));
+        read_to_the_end quiet{static_cast<std::int64_t>(entries.size())};
+        for (int i = 0; i < 40; ++i) { // 80 ms of a consumer that finds nothing new
+            REQUIRE((*live)->catch_up(quiet, now));
+            std::this_thread::sleep_for(std::chrono::milliseconds{2});
+        }
+        std::filesystem::copy(dir / "live", dir / "crashed", std::filesystem::copy_options::recursive);
+    }
+    auto crashed = notify_store::open(dir / "crashed", 1);
+    REQUIRE_MESSAGE(crashed, crashed.error());
+    CHECK((*crashed)->next_offset(partition_id{0}) == offset_t{static_cast<std::int64_t>(entries.size())});
+}
+
 } // namespace salonq::test
