@@ -46,6 +46,12 @@ void consumer_offsets::put(store::write_batch& batch, partition_id p, offset_t n
     batch.put(family_, offset_key(p), std::to_string(next.value()));
 }
 
+void consumer_offsets::put_all(store::write_batch& batch) const {
+    for (std::int32_t p = 0; p < partition_count(); ++p) {
+        put(batch, partition_id{p}, next(partition_id{p}));
+    }
+}
+
 std::expected<decoded_run, log::error> read_decoded(log::reader& events, partition_id p, offset_t from, offset_t to,
                                                     std::size_t max, undecodable const& bad) {
     auto records = log::read_before(events, p, from, to, max);

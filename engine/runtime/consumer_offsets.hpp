@@ -32,6 +32,8 @@ public:
     [[nodiscard]] offset_t next(partition_id p) const { return offset_t{next_.at(index(p))}; }
     // Writes p's next offset into the batch that holds what was folded before it; advance() once it is written.
     void put(store::write_batch& batch, partition_id p, offset_t next) const;
+    // Writes every partition's next offset as held here (a checkpoint's).
+    void put_all(store::write_batch& batch) const;
     void advance(partition_id p, offset_t next) { next_.at(index(p)) = next.value(); }
 
 private:

@@ -296,9 +296,7 @@ struct notify_store::impl {
         auto batch = db->make_batch();
         auto const written = put_notifiers(batch, share.salons);
         if (share.ends) {
-            for (std::int32_t p = 0; p < sweep_offsets.partition_count(); ++p) {
-                sweep_offsets.put(batch, engine::partition_id{p}, sweep_offsets.next(engine::partition_id{p}));
-            }
+            sweep_offsets.put_all(batch);
         }
         erase_covered(batch, written);
         if (auto stored = db->write(batch, false); !stored) {
@@ -316,9 +314,7 @@ struct notify_store::impl {
     [[nodiscard]] std::vector<std::pair<std::string, std::uint64_t>>
     checkpoint_into(engine::store::write_batch& batch) {
         auto const written = put_notifiers(batch, sweep.take_all());
-        for (std::int32_t p = 0; p < offsets.partition_count(); ++p) {
-            offsets.put(batch, engine::partition_id{p}, offsets.next(engine::partition_id{p}));
-        }
+        offsets.put_all(batch);
         erase_covered(batch, written);
         return written;
     }

@@ -58,6 +58,13 @@ std::string next_key(partition_id p) {
 std::string broken_key(salon_id const& s) { return std::string{broken_prefix} + s.value(); }
 std::string through_key(std::string_view salon) { return std::string{through_prefix}.append(salon); }
 
+// Partition p's next offset into the batch.
+void put_next(store::write_batch& batch, std::size_t p, std::int64_t next) {
+    std::string value;
+    log::put_u64(value, static_cast<std::uint64_t>(next));
+    batch.put(store::family::meta, next_key(partition_id{static_cast<std::int32_t>(p)}), value);
+}
+
 // A salon's events in the store's `events` family, for GET .../events and .../priority-log: 'e' (every event) or
 // 'p' (priority starts), the salonId, a 0 byte (never in an id), the seq big-endian, so a scan reads them in order.
 std::string salon_event_key(char kind, salon_id const& s, std::uint64_t seq) {
@@ -461,9 +468,7 @@ std::expected<void, error> queue_views::impl::write_checkpoint(std::chrono::stea
             }
             salons.push_back(salon);
         }
-        std::string offset_value;
-        log::put_u64(offset_value, static_cast<std::uint64_t>(slot.next.load()));
-        batch.put(store::family::meta, next_key(partition_id{static_cast<std::int32_t>(i)}), offset_value);
+        put_next(batch, i, slot.next.load());
         slot.dirty.clear();
         slot.next_dirty = false;
         taken.emplace_back(&slot, std::move(salons));
@@ -519,9 +524,7 @@ std::expected<bool, error> queue_views::impl::write_share(std::chrono::steady_cl
     if (share.ends) {
         for (std::size_t i = 0; i < sweep_offsets.size(); ++i) {
             if (auto const& next = sweep_offsets[i]; next.has_value()) {
-                std::string value;
-                log::put_u64(value, static_cast<std::uint64_t>(next.value()));
-                batch.put(store::family::meta, next_key(partition_id{static_cast<std::int32_t>(i)}), value);
+                put_next(batch, i, next.value());
             }
         }
     }
