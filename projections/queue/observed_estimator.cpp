@@ -68,13 +68,13 @@ std::int64_t expected_ms(queue_view const& v, ticket_card const& t, std::int64_t
     return base_duration_ms(v.observed, v.services, t.services, t.duration_min) * speed / ratio_one;
 }
 
-using run_times = std::array<run_ms, lanes>;
+using run_times = schedule_cache::lane_times;
+static_assert(schedule_cache::lanes == lanes);
 
 // When an on-duty staff member is free, in each run: at the end of their current ticket, drawn among the durations
 // longer than what has already elapsed (an overdue one: a share of its mean left), plus the changeover; or at the
 // end of the changeover of a ticket they have just completed; or now.
-run_times free_at(queue_view const& v, staff_member const& m, std::int64_t speed) {
-    auto const now = v.updated_at;
+run_times free_at(queue_view const& v, instant now, staff_member const& m, std::int64_t speed) {
     auto const changeover = v.observed.changeover_ms;
     run_times at{};
     auto const* t = m.serving ? v.find_serving(*m.serving) : nullptr;
@@ -118,7 +118,7 @@ struct shift_plan {
     std::vector<run_ms> leaves;
 };
 
-shift_plan usual_shifts(queue_view const& v) {
+shift_plan usual_shifts(queue_view const& v, instant now) {
     shift_plan plan{std::vector<run_ms>(v.staff.size(), never), std::vector<run_ms>(v.staff.size(), never)};
     auto const known = [&](staff_pace const* p) { return p != nullptr && p->clock_outs >= shifts_seen; };
     if (std::none_of(v.observed.staff.begin(), v.observed.staff.end(),
@@ -126,7 +126,7 @@ shift_plan usual_shifts(queue_view const& v) {
         return plan;
     }
     // Times of day in minutes since the business day's start (04:00), so that a shift past midnight does not wrap.
-    auto const local = business_clock_of(v.timezone, v.updated_at);
+    auto const local = business_clock_of(v.timezone, now);
     auto const from_now = [&](std::int32_t minute) { return std::int64_t{minute - local.minute} * 60'000; };
     constexpr std::int64_t unknown = -2; // serving today, with no usual end known
     std::int64_t latest_known = -1;      // the latest known end of anyone serving today
@@ -195,100 +195,200 @@ run_quantiles quantiles(run_times const& runs) {
     return {*low, *mid, *high};
 }
 
-} // namespace
-
-void observed_estimator::estimate(queue_view& view) const {
-    auto const now = view.updated_at;
-    auto const changeover = view.observed.changeover_ms;
-    std::vector<std::int64_t> speeds;
-    std::vector<run_times> free; // per server, in view.staff order (which breaks ties): on duty, then expected
-    std::vector<run_ms> leaves;  // per server: no start at or after this (ms from now)
-    auto const predicted = [&](run_quantiles const& q) {
-        return predicted_start{q.median, now + milliseconds{q.median}, q.low, q.high};
-    };
-    if (std::none_of(view.staff.begin(), view.staff.end(), [](staff_member const& m) { return m.on_duty; })) {
-        for (auto& t : view.waiting) {
-            t.expected.reset();
-        }
-        view.join_now.reset();
+// The schedule as of `now` before the line: the servers (on duty, then expected later today) and when each is free
+// in each run, ms from now. No server when nobody is on duty: no estimate then.
+void begin_schedule(queue_view const& v, instant now, schedule_cache& s) {
+    s.placed = 0;
+    s.speeds.clear();
+    s.free.clear();
+    s.leaves.clear();
+    if (std::none_of(v.staff.begin(), v.staff.end(), [](staff_member const& m) { return m.on_duty; })) {
         return;
     }
-    auto const shifts = usual_shifts(view);
-    for (std::size_t i = 0; i < view.staff.size(); ++i) {
-        auto const& m = view.staff[i];
+    auto const shifts = usual_shifts(v, now);
+    for (std::size_t i = 0; i < v.staff.size(); ++i) {
+        auto const& m = v.staff[i];
         if (m.on_duty) {
-            speeds.push_back(view.observed.speed_of(m.id));
-            free.push_back(free_at(view, m, speeds.back()));
+            s.speeds.push_back(v.observed.speed_of(m.id));
+            s.free.push_back(free_at(v, now, m, s.speeds.back()));
         } else if (shifts.arrives[i] != never) {
-            speeds.push_back(view.observed.speed_of(m.id));
+            s.speeds.push_back(v.observed.speed_of(m.id));
             run_times at{};
-            at.fill(static_cast<run_ms>(std::min<std::int64_t>(shifts.arrives[i] + changeover, max_add_ms)));
-            free.push_back(at);
+            at.fill(
+                static_cast<run_ms>(std::min<std::int64_t>(shifts.arrives[i] + v.observed.changeover_ms, max_add_ms)));
+            s.free.push_back(at);
         } else {
             continue;
         }
-        leaves.push_back(shifts.leaves[i]);
+        s.leaves.push_back(shifts.leaves[i]);
     }
-    run_times first{};                             // per run: when the first staff member is free
-    std::array<std::uint32_t, lanes> who{};        // per run: who that is
-    run_times busy{};                              // per run: how long the ticket keeps them
-    std::vector<std::int64_t> mean(speeds.size()); // the ticket's expected duration with each staff member
-    auto const earliest = [&] {
-        // A server who would be free only after they usually leave takes no more tickets.
-        for (std::size_t p = 0; p < lanes; ++p) {
-            first[p] = free[0][p] >= leaves[0] ? never : free[0][p];
+}
+
+// Places tickets in a schedule, one after the other in line order: in each run a ticket goes to whoever is free first
+// and keeps them busy for its drawn duration. Times are in ms from the schedule's origin; each ticket's estimate is
+// as of its own "now": the origin for a line placed at once, its join for a chain's later walk-in.
+class placer {
+public:
+    placer(queue_view const& v, schedule_cache& s, instant origin)
+        : v_(v), s_(s), origin_(origin), mean_(s.speeds.size()),
+          pickup_(v.observed.pickups >= min_pickups ? v.observed.pickup_ms : 0) {}
+
+    // Places `t`; its predicted start as of `now`, or none without a server.
+    std::optional<predicted_start> place(ticket_card const& t, instant now) {
+        ++s_.placed;
+        if (s_.free.empty()) {
+            return std::nullopt;
         }
-        who.fill(0);
-        for (std::uint32_t j = 1; j < free.size(); ++j) {
-            for (std::size_t p = 0; p < lanes; ++p) {
-                auto const at = free[j][p] >= leaves[j] ? never : free[j][p];
-                auto const sooner = at < first[p];
-                first[p] = sooner ? at : first[p];
-                who[p] = sooner ? j : who[p];
-            }
-        }
-    };
-    // No ticket starts sooner than the salon's pick-up after its join (once it has been seen min_pickups times).
-    auto const pickup = view.observed.pickups >= min_pickups ? view.observed.pickup_ms : 0;
-    auto const picked_up = [&](std::int64_t age_ms) {
-        auto const lower = static_cast<run_ms>(std::clamp<std::int64_t>(pickup - age_ms, 0, max_add_ms));
-        for (std::size_t p = 0; p < lanes; ++p) {
-            first[p] = std::max(first[p], lower);
-        }
-    };
-    for (auto& t : view.waiting) {
-        // Each ticket, in line order, goes to whoever is free first in each run.
         earliest();
-        picked_up(std::chrono::duration_cast<milliseconds>(now - t.joined_at).count());
-        auto const q = quantiles(first);
-        auto const wait = q.median;
-        t.expected = predicted(q);
+        // No ticket starts sooner than the salon's pick-up after its join (once it has been seen min_pickups times).
+        picked_up(pickup_ + ms_between(origin_, t.joined_at));
+        auto const from = ms_between(origin_, now);
+        auto const q = quantiles(first_);
+        auto const wait = q.median - from;
         // It keeps them busy for a drawn duration plus the changeover, in the runs where it is still there when
         // called: as many as its chance to stay (the salon's leave rate by age in the queue) says.
-        auto const stays = stay_chance(view.observed.leaving, now - t.joined_at, milliseconds{wait});
+        auto const stays = stay_chance(v_.observed.leaving, now - t.joined_at, milliseconds{wait});
         auto const staying = static_cast<std::size_t>((stays * std::int64_t{paths} + ratio_one / 2) / ratio_one);
-        auto const base =
-            std::min(base_duration_ms(view.observed, view.services, t.services, t.duration_min), max_add_ms);
-        for (std::size_t j = 0; j < speeds.size(); ++j) {
-            mean[j] = base * speeds[j] / ratio_one;
+        auto const base = std::min(base_duration_ms(v_.observed, v_.services, t.services, t.duration_min), max_add_ms);
+        for (std::size_t j = 0; j < s_.speeds.size(); ++j) {
+            mean_[j] = base * s_.speeds[j] / ratio_one;
         }
+        auto const changeover = v_.observed.changeover_ms;
         auto const duration = strata_of(t.id, draw::duration);
         auto const leave = strata_of(t.id, draw::leave);
         for (std::size_t p = 0, d = duration.b, l = leave.b; p < paths; ++p, d = duration.next(d), l = leave.next(l)) {
-            auto const keeps = mean[who[p]] * duration_factor[d] / ratio_one + changeover;
-            busy[p] = l < staying ? static_cast<run_ms>(std::min(keeps, max_add_ms)) : 0;
+            auto const keeps = mean_[who_[p]] * duration_factor[d] / ratio_one + changeover;
+            busy_[p] = l < staying ? static_cast<run_ms>(std::min(keeps, max_add_ms)) : 0;
         }
-        for (std::uint32_t j = 0; j < free.size(); ++j) {
+        for (std::uint32_t j = 0; j < s_.free.size(); ++j) {
             for (std::size_t p = 0; p < lanes; ++p) {
-                auto const later = std::min(first[p] + busy[p], run_cap);
-                free[j][p] = who[p] == j ? later : free[j][p];
+                auto const later = std::min(first_[p] + busy_[p], run_cap);
+                s_.free[j][p] = who_[p] == j ? later : s_.free[j][p];
+            }
+        }
+        return predicted(q, now, from);
+    }
+
+    // When a newcomer at `now` would start: when the first staff member is free after the whole line.
+    std::optional<predicted_start> newcomer(instant now) {
+        if (s_.free.empty()) {
+            return std::nullopt;
+        }
+        earliest();
+        auto const from = ms_between(origin_, now);
+        picked_up(pickup_ + from);
+        return predicted(quantiles(first_), now, from);
+    }
+
+private:
+    static std::int64_t ms_between(instant from, instant to) {
+        return std::chrono::duration_cast<milliseconds>(to - from).count();
+    }
+
+    static predicted_start predicted(run_quantiles const& q, instant now, std::int64_t from) {
+        auto const wait = std::max<std::int64_t>(0, q.median - from);
+        return predicted_start{wait, now + milliseconds{wait}, std::max<std::int64_t>(0, q.low - from),
+                               std::max<std::int64_t>(0, q.high - from)};
+    }
+
+    // Per run, who is free first and when. A server who would be free only after they usually leave takes no more
+    // tickets.
+    void earliest() {
+        auto const& free = s_.free;
+        auto const& leaves = s_.leaves;
+        for (std::size_t p = 0; p < lanes; ++p) {
+            first_[p] = free[0][p] >= leaves[0] ? never : free[0][p];
+        }
+        who_.fill(0);
+        for (std::uint32_t j = 1; j < free.size(); ++j) {
+            for (std::size_t p = 0; p < lanes; ++p) {
+                auto const at = free[j][p] >= leaves[j] ? never : free[j][p];
+                auto const sooner = at < first_[p];
+                first_[p] = sooner ? at : first_[p];
+                who_[p] = sooner ? j : who_[p];
             }
         }
     }
-    // A newcomer starts when the first staff member is free after the whole line.
-    earliest();
-    picked_up(0);
-    view.join_now = predicted(quantiles(first));
+
+    // No start sooner than `lower` (ms from the origin) in any run.
+    void picked_up(std::int64_t lower_ms) {
+        auto const lower = static_cast<run_ms>(std::clamp<std::int64_t>(lower_ms, 0, max_add_ms));
+        for (std::size_t p = 0; p < lanes; ++p) {
+            first_[p] = std::max(first_[p], lower);
+        }
+    }
+
+    queue_view const& v_;
+    schedule_cache& s_;
+    instant origin_;
+    std::vector<std::int64_t> mean_; // the ticket's expected duration with each server
+    std::int64_t pickup_;
+    run_times first_{};                      // per run: when the first staff member is free
+    std::array<std::uint32_t, lanes> who_{}; // per run: who that is
+    run_times busy_{};                       // per run: how long the ticket keeps them
+};
+
+// The whole line placed as of the view's now, every estimate filled in; the schedule left in view.schedule.
+void place_line(queue_view& view) {
+    auto const now = view.updated_at;
+    auto& s = view.schedule;
+    begin_schedule(view, now, s);
+    placer line{view, s, now};
+    for (auto& t : view.waiting) {
+        t.expected = line.place(t, now);
+    }
+    view.join_now = line.newcomer(now);
+}
+
+// The chain's schedule before its latest walk-in, worked out again from the view (a view read from the store, or a
+// stats fold that took the views' estimates): the line at the chain's first walk-in placed as of then, and each
+// later walk-in as of its join, as they were when they joined.
+void rebuild_chain(queue_view& view) {
+    auto const& b = view.basis;
+    auto& s = view.schedule;
+    begin_schedule(view, b.full_at, s);
+    placer line{view, s, b.full_at};
+    for (std::size_t i = 0; i + 1 < view.waiting.size(); ++i) {
+        auto const& t = view.waiting[i];
+        (void)line.place(t, i < b.line ? b.full_at : t.joined_at);
+    }
+    s.first = b.first;
+}
+
+// An estimate made `passed` ms ago, as of now: the same start, that much sooner.
+void count_down(std::optional<predicted_start>& e, std::int64_t passed) {
+    if (e) {
+        e->wait_ms = std::max<std::int64_t>(0, e->wait_ms - passed);
+        e->low_ms = std::max<std::int64_t>(0, e->low_ms - passed);
+        e->high_ms = std::max<std::int64_t>(0, e->high_ms - passed);
+    }
+}
+
+} // namespace
+
+void observed_estimator::estimate(queue_view& view) const {
+    place_line(view);
+    view.schedule.first = seq_t{0}; // not a chain's: the next walk-in begins one
+}
+
+void observed_estimator::estimate_walk_in(queue_view& view, std::optional<instant> chained) const {
+    if (!chained) {
+        place_line(view); // the chain's first walk-in
+        view.schedule.first = view.basis.first;
+        return;
+    }
+    auto& s = view.schedule;
+    if (s.first != view.basis.first || s.placed + 1 != view.waiting.size()) {
+        rebuild_chain(view);
+    }
+    auto const now = view.updated_at;
+    auto const passed = std::chrono::duration_cast<milliseconds>(now - *chained).count();
+    for (std::size_t i = 0; i + 1 < view.waiting.size(); ++i) {
+        count_down(view.waiting[i].expected, passed);
+    }
+    placer line{view, s, view.basis.full_at};
+    view.waiting.back().expected = line.place(view.waiting.back(), now);
+    view.join_now = line.newcomer(now);
 }
 
 } // namespace salonq::projections

@@ -15,13 +15,14 @@ namespace salonq::projections {
 // changeover, unless it has left by then (tickets cancel or do not show: in as many runs as the salon's leave rate
 // by age in the queue, view.observed.leaving, says), and no sooner than the salon's pick-up after its join. Staff
 // usually due later today count as servers from then; one who usually leaves before the others takes no ticket
-// after that. A
-// newcomer starts when the first staff member is free after the whole line. Nobody on duty means no estimate.
-// Stateless: everything it knows is in the view, so it is safe to share between threads, and the same view always gives
-// the same estimates.
+// after that. A newcomer starts when the first staff member is free after the whole line. Nobody on duty means no
+// estimate. Walk-ins in a row are placed after the line's schedule as it stood (estimate_basis), not run over the
+// whole line again. Stateless: everything it knows is in the view (its schedule cache is rebuilt from the view when
+// missing), so it is safe to share between threads, and the same view always gives the same estimates.
 class observed_estimator final : public wait_estimator {
 public:
     void estimate(queue_view& view) const override;
+    void estimate_walk_in(queue_view& view, std::optional<engine::instant> chained) const override;
 };
 
 } // namespace salonq::projections

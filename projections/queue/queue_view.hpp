@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/domain/state.hpp"
+#include "projections/queue/estimate_basis.hpp"
 #include "projections/queue/observed.hpp"
 #include "projections/queue/told_wait.hpp"
 
@@ -99,6 +100,8 @@ struct queue_view {
     std::deque<ended_ticket> recently_ended; // the latest last, at most max_recently_ended
     std::optional<predicted_start> join_now; // for a customer who walks in now
     observed_durations observed;             // the salon's pace so far, for the estimator
+    estimate_basis basis;                    // the walk-ins in a row the estimates continue (stored)
+    schedule_cache schedule;                 // the estimator's, for the next walk-in of the chain (not stored)
 
     friend bool operator==(queue_view const&, queue_view const&) = default;
 

@@ -254,6 +254,35 @@ observed_durations read_observed(object_view& o) {
     return d;
 }
 
+void write_basis(json_writer& w, estimate_basis const& b) {
+    if (b.seq.value() == 0) {
+        return;
+    }
+    w.key("estimateBasis")
+        .begin_object()
+        .field("seq", b.seq.value())
+        .key("at")
+        .time(b.at)
+        .field("first", b.first.value())
+        .key("fullAt")
+        .time(b.full_at)
+        .field("line", b.line)
+        .end_object();
+}
+
+estimate_basis read_basis(object_view& o) {
+    estimate_basis b;
+    b.seq = seq_t{static_cast<std::uint64_t>(o.integer("seq", 1, INT64_MAX))};
+    b.at = o.time("at");
+    b.first = seq_t{static_cast<std::uint64_t>(o.integer("first", 1, INT64_MAX))};
+    b.full_at = o.time("fullAt");
+    b.line = static_cast<std::uint32_t>(o.integer("line", 0, token::pool_size));
+    if (b.first.value() > b.seq.value() || b.full_at > b.at) {
+        fail(errc::invalid_value, o.path_of("first"), "the chain's first walk-in comes after its last");
+    }
+    return b;
+}
+
 queue_view read_view(object_view o) {
     queue_view v;
     read_version(o);
@@ -316,6 +345,11 @@ queue_view read_view(object_view o) {
     if (auto observed = o.opt_object("observed")) {
         v.observed = read_observed(*observed);
         observed->finish();
+    }
+    // Absent from views stored before walk-ins were chained, or without a chain: the next walk-in begins one.
+    if (auto basis = o.opt_object("estimateBasis")) {
+        v.basis = read_basis(*basis);
+        basis->finish();
     }
     o.finish();
     return v;
@@ -380,6 +414,7 @@ void write_view(json_writer& w, queue_view const& v, view_form form) {
     w.end_array();
     if (form == view_form::stored) {
         write_observed(w, v.observed);
+        write_basis(w, v.basis);
     }
     w.end_object();
 }

@@ -48,7 +48,7 @@ void apply_and_record_join(queue_view& view, engine::event const& e, wait_estima
     if (issued == nullptr) {
         return;
     }
-    estimator.estimate(view);
+    estimator.estimate_walk_in(view, continue_chain(view, issued->ticket));
     auto it = std::find_if(view.waiting.begin(), view.waiting.end(),
                            [&](waiting_ticket const& t) { return t.id == issued->ticket; });
     if (it != view.waiting.end()) {

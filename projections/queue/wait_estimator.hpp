@@ -2,6 +2,8 @@
 
 #include "projections/queue/queue_view.hpp"
 
+#include <optional>
+
 namespace salonq::projections {
 
 // Fills in the predicted starts of a queue view: every waiting ticket's `expected` and the view's `join_now`, as
@@ -14,6 +16,13 @@ class wait_estimator {
 public:
     virtual ~wait_estimator() = default;
     virtual void estimate(queue_view& view) const = 0;
+    // The estimates right after a walk-in (apply_and_record_join), which has moved view.basis on: `chained` is the
+    // time of the walk-in before it when this one continues their chain (estimate_basis). The same as estimate()
+    // unless an implementation places a chain's walk-ins after the last (observed_estimator).
+    virtual void estimate_walk_in(queue_view& view, std::optional<engine::instant> chained) const {
+        (void)chained;
+        estimate(view);
+    }
 };
 
 // The interim formula: a list schedule over the staff on duty. Each on-duty staff member is free at the expected

@@ -33,6 +33,8 @@ bool apply_posted(queue_view& view, engine::event const& e, engine::evt::ticket_
         return false;
     }
     apply(view, e);
+    // The chain of walk-ins moves on as the views' did, so that an estimate worked out here later in it is theirs.
+    (void)continue_chain(view, issued.ticket);
     auto const t = std::ranges::find_if(view.waiting, [&](auto const& w) { return w.id == issued.ticket; });
     if (t != view.waiting.end()) {
         t->join_wait = *posted;
