@@ -43,9 +43,10 @@ void embedded_feed::on_committed(std::span<engine::runtime::outcome const* const
 
 std::expected<void, projections::error> embedded_feed::attach(projections::queue_views& views,
                                                               engine::log::reader& events, http::live_hub& hub,
-                                                              apply_hook before_apply) {
+                                                              apply_hook before_apply, apply_hook after_apply) {
     events_ = &events;
     before_apply_ = std::move(before_apply);
+    after_apply_ = std::move(after_apply);
     subscription_ = publish_changes(views, hub);
     auto const partitions = static_cast<std::size_t>(views.partition_count());
     {
@@ -141,6 +142,9 @@ void embedded_feed::feed_loop() {
             for (auto const& r : list) {
                 apply(r);
             }
+        }
+        if (after_apply_) {
+            after_apply_();
         }
     }
 }

@@ -45,10 +45,13 @@ public:
     // The engine's on_committed hook: call it from engine_options (it does nothing until attach()).
     void on_committed(std::span<engine::runtime::outcome const* const> decided);
 
-    // Starts feeding `views` (first catching up from `events`) and publishing their changes to `hub`.
+    // Starts feeding `views` (first catching up from `events`) and publishing their changes to `hub`. `after_apply`
+    // runs on the feed's thread after each round of applies (the stats, which read no further than the views, are
+    // woken by it).
     [[nodiscard]] std::expected<void, projections::error> attach(projections::queue_views& views,
                                                                  engine::log::reader& events, http::live_hub& hub,
-                                                                 apply_hook before_apply = {});
+                                                                 apply_hook before_apply = {},
+                                                                 apply_hook after_apply = {});
     // Applies what is queued, stops feeding (before the views or the hub go) and releases every waiter.
     void detach();
 
@@ -82,6 +85,7 @@ private:
     engine::log::reader* events_ = nullptr;
     projections::subscription_id subscription_ = 0;
     apply_hook before_apply_;
+    apply_hook after_apply_;
     logging::logger log_{"views"};
 
     std::mutex mutex_;

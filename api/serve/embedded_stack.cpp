@@ -12,11 +12,11 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     s->options_ = std::move(o);
     auto& opt = s->options_;
 
-    opt.engine.on_committed = [feed = &s->feed_, notifier = &s->notify_, stats = &s->stats_,
+    // The stats are woken by the views' feed instead: they read no further than the views (below).
+    opt.engine.on_committed = [feed = &s->feed_, notifier = &s->notify_,
                                loyalty = &s->loyalty_](std::span<engine::runtime::outcome const* const> decided) {
         feed->on_committed(decided);
         notifier->wake();
-        stats->wake();
         loyalty->wake();
     };
     auto engine = engine::runtime::embedded_engine::open(opt.data, opt.engine);
@@ -42,13 +42,16 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     auto joins = std::make_shared<projections::join_board>(); // the views' join-time estimates, for the stats
     s->views_->post_joins_to(joins);
     s->hub_ = make_live_hub(*s->views_);
-    if (auto attached = s->feed_.attach(*s->views_, s->engine_->events(), *s->hub_, opt.before_views_apply);
+    if (auto attached = s->feed_.attach(*s->views_, s->engine_->events(), *s->hub_, opt.before_views_apply,
+                                        [stats = &s->stats_] { stats->wake(); });
         !attached) {
         return std::unexpected("the queue views could not catch up with the log: " + attached.error().message);
     }
 
+    // Behind the views, so that each walk-in's join-time estimate is on the board when the stats read its event.
+    auto behind = [views = s->views_.get()](engine::partition_id p) { return views->next_offset(p); };
     if (auto stats = s->stats_.start(opt.data / "stats", s->engine_->events(), s->engine_->partition_count(),
-                                     wall_clock, std::move(joins));
+                                     wall_clock, std::move(joins), std::move(behind));
         !stats) {
         return std::unexpected(stats.error());
     }

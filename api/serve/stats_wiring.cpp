@@ -9,7 +9,8 @@ namespace salonq::api {
 std::expected<void, std::string> stats_wiring::start(std::filesystem::path const& base, engine::log::reader& events,
                                                      std::int32_t partition_count,
                                                      std::function<engine::instant()> clock,
-                                                     std::shared_ptr<projections::join_board> joins) {
+                                                     std::shared_ptr<projections::join_board> joins,
+                                                     std::function<engine::offset_t(engine::partition_id)> behind) {
     engine::runtime::generations const gens{base};
     auto const dir = gens.current();
     if (!dir) {
@@ -23,6 +24,9 @@ std::expected<void, std::string> stats_wiring::start(std::filesystem::path const
         return std::unexpected("the stats: " + removed.error());
     }
     (*store)->take_joins_from(std::move(joins));
+    if (behind) {
+        (*store)->fold_behind(std::move(behind));
+    }
     // Before serving: the first answers already hold the whole log (a long history is folded once, then stored).
     if (auto caught = (*store)->catch_up(events); !caught) {
         return std::unexpected("the stats could not catch up with the log: " + caught.error());

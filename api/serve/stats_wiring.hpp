@@ -15,17 +15,18 @@ namespace salonq::api {
 
 // The stats projection in embedded `salonq serve`: its store in the current generation of <data>/stats
 // (engine::runtime::generations: <data>/stats.N after a rebuild), caught up with the events log at start, then kept up
-// by a consumer that the engine's commits wake. Lives as long as the stack and is made before the engine (whose
-// on_committed hook calls wake(), which does nothing until start()); stop() must come before the engine closes its log
+// by a consumer that wake() wakes (the views' feed after each round of applies, in embedded mode). Lives as long as
+// the stack (wake() does nothing until start()); stop() must come before the engine closes its log
 // (and answers what the staffing advisor still has waiting). wake() may be called from any thread, also during stop().
 class stats_wiring {
 public:
     // `base`: <data>/stats; the generation it names is opened and the others removed. `joins`: where the queue
-    // views of this process post their join-time estimates (projections/queue/join_board.hpp).
-    [[nodiscard]] std::expected<void, std::string> start(std::filesystem::path const& base, engine::log::reader& events,
-                                                         std::int32_t partition_count,
-                                                         std::function<engine::instant()> clock,
-                                                         std::shared_ptr<projections::join_board> joins);
+    // views of this process post their join-time estimates (projections/queue/join_board.hpp); `behind`, if set,
+    // how far the stats may read in each partition (stats_store::fold_behind).
+    [[nodiscard]] std::expected<void, std::string>
+    start(std::filesystem::path const& base, engine::log::reader& events, std::int32_t partition_count,
+          std::function<engine::instant()> clock, std::shared_ptr<projections::join_board> joins,
+          std::function<engine::offset_t(engine::partition_id)> behind = {});
     void wake();
     void stop();
     // The store, for the HTTP handler; null before start().

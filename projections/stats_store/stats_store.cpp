@@ -110,7 +110,8 @@ struct stats_store::impl {
     mutable std::mutex mutex;
     std::vector<std::int64_t> next; // per partition, under mutex
     std::map<std::string, salon_entry, std::less<>> salons;
-    std::shared_ptr<join_board> joins; // set before the first catch_up; not swapped
+    std::shared_ptr<join_board> joins;                           // set before the first catch_up; not swapped
+    std::function<engine::offset_t(engine::partition_id)> limit; // likewise
     std::chrono::milliseconds checkpoint_interval;
     // Which changed salons the next writes take: handed out by the clock, evenly over half the interval, so that a
     // checkpoint of a thousand busy salons is a few salons every read instead of one burst (docs/stats.md).
@@ -463,8 +464,9 @@ stats_store::open(std::filesystem::path const& dir, std::int32_t partition_count
 std::expected<bool, std::string> stats_store::catch_up(engine::log::reader& events) {
     bool any = false;
     for (std::int32_t p = 0; p < impl_->partitions; ++p) {
-        auto read =
-            impl_->fold_partition(events, engine::partition_id{p}, std::numeric_limits<std::int64_t>::max(), {});
+        auto const partition = engine::partition_id{p};
+        auto const until = impl_->limit ? impl_->limit(partition).value() : std::numeric_limits<std::int64_t>::max();
+        auto read = impl_->fold_partition(events, partition, until, {});
         if (!read) {
             return read;
         }
@@ -498,6 +500,10 @@ std::vector<engine::offset_t> stats_store::next_offsets() const {
 }
 
 void stats_store::take_joins_from(std::shared_ptr<join_board> board) { impl_->joins = std::move(board); }
+
+void stats_store::fold_behind(std::function<engine::offset_t(engine::partition_id)> limit) {
+    impl_->limit = std::move(limit);
+}
 
 std::expected<void, std::string> stats_store::swap_with(engine::runtime::rebuildable& other,
                                                         engine::runtime::reach_offsets const& reach) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <expected>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -77,6 +78,11 @@ public:
     // predictor for them again (join_estimates.hpp). Before the first catch_up; it stays with this store through a
     // swap_with (a rebuild's fresh store works every estimate out).
     void take_joins_from(std::shared_ptr<join_board> board);
+    // Folds no further than `limit(p)` in each partition p (unset: to its end). In one process, the queue views' next
+    // offsets: a walk-in's join-time estimate is then on the board before the stats read its event, where they raced
+    // the views and often worked the estimate out again. Before the first catch_up; stays with this store through a
+    // swap_with, like the board.
+    void fold_behind(std::function<engine::offset_t(engine::partition_id)> limit);
 
     // The salon's local days [first, last]; none for a salon the log has not registered. Reads RocksDB. The shifts
     // still open count as worked until the salon's latest event (salon_history::close_open_shifts).
