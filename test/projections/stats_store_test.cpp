@@ -33,6 +33,26 @@ std::vector<event> predicted_morning() {
     return s.history();
 }
 
+// serve's set-up: queue views that post each walk-in's join-time estimate on a board, and stats that take them.
+struct views_and_stats {
+    temp_dir dir;
+    std::shared_ptr<projections::join_board> joins = std::make_shared<projections::join_board>();
+    std::unique_ptr<projections::queue_views> views;
+    std::unique_ptr<stats_store> store;
+
+    views_and_stats() {
+        auto v =
+            projections::queue_views::open(dir.path / "views", 1, std::make_unique<projections::observed_estimator>());
+        REQUIRE(v);
+        views = std::move(*v);
+        views->post_joins_to(joins);
+        auto s = stats_store::open(dir.path / "stats", 1);
+        REQUIRE(s);
+        store = std::move(*s);
+        store->take_joins_from(joins);
+    }
+};
+
 } // namespace
 
 TEST_SUITE("projections.stats_store") {
@@ -79,69 +99,53 @@ TEST_SUITE("projections.stats_store") {
     // the predictor again. Then the stats are exactly those the stats work out alone, and every estimate was taken.
     // Fails if the stats ignore the board (none taken), or if what they take differs from what they would work out.
     TEST_CASE("given the queue views' join-time estimates on a board, then the stats are those worked out alone") {
-        temp_dir dir;
+        views_and_stats f;
         auto const events = two_days();
-        auto const joins = std::make_shared<projections::join_board>();
-        auto views =
-            projections::queue_views::open(dir.path / "views", 1, std::make_unique<projections::observed_estimator>());
-        REQUIRE(views);
-        (*views)->post_joins_to(joins);
-        auto store = stats_store::open(dir.path / "stats", 1);
-        REQUIRE(store);
-        (*store)->take_joins_from(joins);
         memory_log log;
         std::uint64_t issued = 0;
         for (std::size_t i = 0; i < events.size(); ++i) {
             std::vector<log_entry> const entry{events[i]};
-            REQUIRE((*views)->apply(partition_id{0}, offset_t{static_cast<std::int64_t>(i)}, entry));
+            REQUIRE(f.views->apply(partition_id{0}, offset_t{static_cast<std::int64_t>(i)}, entry));
             log.append(events[i]);
             issued += std::holds_alternative<evt::ticket_issued>(events[i].body) ? 1 : 0;
             if (i % 5 == 0) {
-                REQUIRE((*store)->catch_up(log));
+                REQUIRE(f.store->catch_up(log));
             }
         }
-        REQUIRE((*store)->catch_up(log));
+        REQUIRE(f.store->catch_up(log));
         CHECK(issued > 0);
-        CHECK(joins->taken() == issued);
-        CHECK(stored(**store, june3 - 1, june4 + 1) == expected(events, june3 - 1, june4 + 1));
+        CHECK(f.joins->taken() == issued);
+        CHECK(stored(*f.store, june3 - 1, june4 + 1) == expected(events, june3 - 1, june4 + 1));
     }
 
     // serve's set-up in embedded mode: the stats read no further than the queue views have applied, so that every
     // walk-in's estimate is on the board when they read its event (they raced the views and often lost). Fails if the
     // limit is ignored (the first catch_up reads everything; nothing is taken from the board).
     TEST_CASE("folding behind the views: no further than their offsets, every join-time estimate taken") {
-        temp_dir dir;
+        views_and_stats f;
         auto const events = two_days();
-        auto const joins = std::make_shared<projections::join_board>();
-        auto views =
-            projections::queue_views::open(dir.path / "views", 1, std::make_unique<projections::observed_estimator>());
-        REQUIRE(views);
-        (*views)->post_joins_to(joins);
-        auto store = stats_store::open(dir.path / "stats", 1);
-        REQUIRE(store);
-        (*store)->take_joins_from(joins);
-        (*store)->fold_behind([&](partition_id p) { return (*views)->next_offset(p); });
+        f.store->fold_behind([&](partition_id p) { return f.views->next_offset(p); });
         memory_log log;
         for (auto const& e : events) {
             log.append(e); // committed, not yet applied by the views
         }
-        REQUIRE((*store)->catch_up(log));
-        CHECK((*store)->next_offset(partition_id{0}).value() == 0);
+        REQUIRE(f.store->catch_up(log));
+        CHECK(f.store->next_offset(partition_id{0}).value() == 0);
         std::uint64_t issued = 0;
         for (std::size_t i = 0; i < events.size(); ++i) {
             std::vector<log_entry> const entry{events[i]};
-            REQUIRE((*views)->apply(partition_id{0}, offset_t{static_cast<std::int64_t>(i)}, entry));
+            REQUIRE(f.views->apply(partition_id{0}, offset_t{static_cast<std::int64_t>(i)}, entry));
             issued += std::holds_alternative<evt::ticket_issued>(events[i].body) ? 1 : 0;
             if (i % 7 == 0) {
-                REQUIRE((*store)->catch_up(log));
-                CHECK((*store)->next_offset(partition_id{0}).value() == static_cast<std::int64_t>(i + 1));
+                REQUIRE(f.store->catch_up(log));
+                CHECK(f.store->next_offset(partition_id{0}).value() == static_cast<std::int64_t>(i + 1));
             }
         }
-        REQUIRE((*store)->catch_up(log));
-        CHECK((*store)->next_offset(partition_id{0}).value() == static_cast<std::int64_t>(events.size()));
+        REQUIRE(f.store->catch_up(log));
+        CHECK(f.store->next_offset(partition_id{0}).value() == static_cast<std::int64_t>(events.size()));
         CHECK(issued > 0);
-        CHECK(joins->taken() == issued);
-        CHECK(stored(**store, june3 - 1, june4 + 1) == expected(events, june3 - 1, june4 + 1));
+        CHECK(f.joins->taken() == issued);
+        CHECK(stored(*f.store, june3 - 1, june4 + 1) == expected(events, june3 - 1, june4 + 1));
     }
 
     TEST_CASE("a restart resumes from the stored offsets: nothing counted twice, nothing lost") {
