@@ -63,7 +63,7 @@ private:
     embedded_stack_options options_;
     embedded_feed feed_;     // outlives the engine: the engine's hook points at it
     notify_wiring notify_;   // outlives the engine too (the hook wakes it); stopped before the engine closes
-    stats_wiring stats_;     // likewise; stopped before the engine goes
+    stats_wiring stats_;     // stopped before the engine and the views go (it reads no further than the views)
     loyalty_wiring loyalty_; // likewise
     std::unique_ptr<engine::runtime::embedded_engine> engine_;
     std::unique_ptr<embedded_gateway> gateway_;

@@ -16,7 +16,8 @@ namespace salonq::api {
 // The stats projection in embedded `salonq serve`: its store in the current generation of <data>/stats
 // (engine::runtime::generations: <data>/stats.N after a rebuild), caught up with the events log at start, then kept up
 // by a consumer that wake() wakes (the views' feed after each round of applies, in embedded mode). Lives as long as
-// the stack (wake() does nothing until start()); stop() must come before the engine closes its log
+// the stack (wake() does nothing until start()); stop() must come before the engine closes its log and before
+// whatever `behind` reads goes
 // (and answers what the staffing advisor still has waiting). wake() may be called from any thread, also during stop().
 class stats_wiring {
 public:

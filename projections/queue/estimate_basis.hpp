@@ -19,7 +19,8 @@ struct queue_view;
 // lines of a hundred that was the largest share of serve's CPU per walk-in (bench/RESULTS.md, session 26). A walk-in
 // changes nothing ahead of it, only the clock moves; so while the events are walk-ins, one after the other and within
 // `walk_in_chain_span` of the chain's first, each new ticket is placed after the schedule's last (kept in
-// schedule_cache) and the earlier tickets keep their expected starts, their waits counted down by the time passed.
+// schedule_cache) and the earlier tickets keep their expected starts, their waits counted down by the time passed (a
+// start passed meanwhile becomes now).
 // The chain is a function of the events alone: the same at a seq wherever and however often they are folded, and
 // whether or not an estimate was worked out at each step (the stats take most of theirs from the views).
 struct estimate_basis {

@@ -355,10 +355,11 @@ void rebuild_chain(queue_view& view) {
     s.first = b.first;
 }
 
-// An estimate made `passed` ms ago, as of now: the same start, that much sooner.
-void count_down(std::optional<predicted_start>& e, std::int64_t passed) {
+// An estimate made `passed` ms ago, as of `now`: the same start, that much sooner; a start passed meanwhile is now.
+void count_down(std::optional<predicted_start>& e, std::int64_t passed, instant now) {
     if (e) {
         e->wait_ms = std::max<std::int64_t>(0, e->wait_ms - passed);
+        e->start = now + milliseconds{e->wait_ms};
         e->low_ms = std::max<std::int64_t>(0, e->low_ms - passed);
         e->high_ms = std::max<std::int64_t>(0, e->high_ms - passed);
     }
@@ -384,7 +385,7 @@ void observed_estimator::estimate_walk_in(queue_view& view, std::optional<instan
     auto const now = view.updated_at;
     auto const passed = std::chrono::duration_cast<milliseconds>(now - *chained).count();
     for (std::size_t i = 0; i + 1 < view.waiting.size(); ++i) {
-        count_down(view.waiting[i].expected, passed);
+        count_down(view.waiting[i].expected, passed, now);
     }
     placer line{view, s, view.basis.full_at};
     view.waiting.back().expected = line.place(view.waiting.back(), now);

@@ -10,10 +10,10 @@
 namespace salonq::projections::stats_store {
 
 // Keeps a stats_store up with the events log: one thread catches up from the store's offsets whenever wake() is
-// called (the engine's commit hook, paced by engine::runtime::read_pacer: reads start at least read_gap apart) and
-// at least every `poll`, so a committed event is in the stats within milliseconds. stop() (or the destructor) ends the
-// thread and writes the last checkpoint. wake() may be called from any thread at any time, also before and after the
-// thread runs.
+// called (in embedded serve, the views' feed after each round of applies; paced by engine::runtime::read_pacer: reads
+// start at least read_gap apart) and at least every `poll`, so a committed event is in the stats within milliseconds.
+// stop() (or the destructor) ends the thread and writes the last checkpoint. wake() may be called from any thread at
+// any time, also before and after the thread runs.
 class stats_consumer {
 public:
     stats_consumer(stats_store& store, engine::log::reader& events,

@@ -78,10 +78,11 @@ public:
     // predictor for them again (join_estimates.hpp). Before the first catch_up; it stays with this store through a
     // swap_with (a rebuild's fresh store works every estimate out).
     void take_joins_from(std::shared_ptr<join_board> board);
-    // Folds no further than `limit(p)` in each partition p (unset: to its end). In one process, the queue views' next
-    // offsets: a walk-in's join-time estimate is then on the board before the stats read its event, where they raced
-    // the views and often worked the estimate out again. Before the first catch_up; stays with this store through a
-    // swap_with, like the board.
+    // catch_up folds no further than `limit(p)` in each partition p (unset: to its end). In one process, the queue
+    // views' next offsets: a walk-in's join-time estimate is then on the board before the stats read its event, where
+    // they raced the views and often worked the estimate out again. The stats then stop wherever the views stop (a
+    // store that keeps failing). A rebuild's fold_until is not limited. Before the first catch_up; stays with this
+    // store through a swap_with, like the board.
     void fold_behind(std::function<engine::offset_t(engine::partition_id)> limit);
 
     // The salon's local days [first, last]; none for a salon the log has not registered. Reads RocksDB. The shifts

@@ -6,6 +6,7 @@
 #include "engine/runtime/embedded_engine.hpp"
 #include "engine/runtime/rebuild.hpp"
 #include "engine/sim/day_simulator.hpp"
+#include "projections/queue/observed_estimator.hpp"
 #include "projections/queue/view_codec.hpp"
 #include "projections/store/outcome_index.hpp"
 #include "projections/store/queue_views.hpp"
@@ -350,6 +351,53 @@ TEST_CASE("queue_views: catch_up from the engine's events log, and rebuild == in
     REQUIRE(incremental->catch_up(engine->events()));
     REQUIRE(incremental->apply(two->partition, two->first_offset, two->entries));
     check_matches_log(*incremental, *engine);
+}
+
+// Walk-ins in a row (docs/wait-prediction.md): the measured predictor's estimates are a function of the events, not of
+// how the runtime batched them or whether it was closed and reopened between them (a reopened view has no schedule
+// cache and works it out again).
+TEST_CASE("queue_views: walk-ins in a row give the same views in batches of any size, and across a reopen") {
+    auto s = open_salon();
+    walk_ins(s, 5);
+    s.given(start("st1", 1), start("st2", 2));
+    for (int burst = 0; burst < 4; ++burst) {
+        for (int i = 0; i < 6; ++i) {
+            s.after(std::chrono::seconds{4}).given(walk_in("b" + std::to_string(burst) + "-" + std::to_string(i)));
+        }
+        s.after(std::chrono::seconds{20}).given(cancel(static_cast<std::uint64_t>(6 + burst)));
+    }
+    std::vector<log_entry> const entries(s.history().begin(), s.history().end());
+    auto const fold_in = [&](std::filesystem::path const& dir, std::size_t batch, std::size_t reopen_at) {
+        std::unique_ptr<queue_views> views;
+        auto const reopen = [&] {
+            views.reset();
+            auto opened = queue_views::open(dir, 1, std::make_unique<observed_estimator>());
+            REQUIRE_MESSAGE(opened.has_value(), opened.error().message);
+            views = std::move(*opened);
+        };
+        reopen();
+        for (std::size_t at = 0; at < entries.size(); at += batch) {
+            if (at <= reopen_at && reopen_at < at + batch) {
+                reopen();
+            }
+            auto const n = std::min(batch, entries.size() - at);
+            REQUIRE(views->apply(partition_id{0}, offset_t{static_cast<std::int64_t>(at)},
+                                 std::span{entries}.subspan(at, n)));
+        }
+        auto const held = views->view(salon_id{"s1"});
+        REQUIRE(held != nullptr);
+        return encode_view(held->view);
+    };
+    temp_dir dir;
+    auto const one_by_one = fold_in(dir / "1", 1, entries.size());
+    CHECK(one_by_one.find("estimateBasis") != std::string::npos);
+    for (auto const& [batch, reopen_at] :
+         {std::pair{std::size_t{3}, entries.size()}, std::pair{std::size_t{7}, 26uz}, std::pair{std::size_t{1}, 20uz},
+          std::pair{std::size_t{1}, 27uz}, std::pair{entries.size(), 0uz}}) {
+        CAPTURE(batch);
+        CAPTURE(reopen_at);
+        CHECK(fold_in(dir / (std::to_string(batch) + "-" + std::to_string(reopen_at)), batch, reopen_at) == one_by_one);
+    }
 }
 
 TEST_CASE("queue_views: a duplicate is skipped, a gap breaks the salon; both counted, never applied") {
