@@ -360,11 +360,11 @@ TEST_CASE("queue_views: walk-ins in a row give the same views in batches of any 
     auto s = open_salon();
     walk_ins(s, 5);
     s.given(start("st1", 1), start("st2", 2));
-    for (int burst = 0; burst < 4; ++burst) {
+    for (std::uint64_t burst = 0; burst < 4; ++burst) {
         for (int i = 0; i < 6; ++i) {
             s.after(std::chrono::seconds{4}).given(walk_in("b" + std::to_string(burst) + "-" + std::to_string(i)));
         }
-        s.after(std::chrono::seconds{20}).given(cancel(static_cast<std::uint64_t>(6 + burst)));
+        s.after(std::chrono::seconds{20}).given(cancel(6 + burst));
     }
     std::vector<log_entry> const entries(s.history().begin(), s.history().end());
     auto const fold_in = [&](std::filesystem::path const& dir, std::size_t batch, std::size_t reopen_at) {
