@@ -155,6 +155,29 @@ int run_cost(std::int32_t waiting, std::int32_t rounds) {
     };
     auto const interim_us = time_per_event(interim);
     auto const predictor_us = time_per_event(predictor);
+    // Walk-ins in a row (docs/wait-prediction.md): chains of 24, a second apart, each from the same line (the view is
+    // put back after each chain, untimed); the first of a chain places the whole line, the rest only themselves.
+    constexpr int chain = 24;
+    auto const before_chains = v;
+    std::chrono::duration<double, std::micro> chained{};
+    for (std::int32_t r = 0; r < rounds; r += chain) {
+        v = before_chains;
+        auto const start = std::chrono::steady_clock::now();
+        for (int i = 0; i < chain; ++i) {
+            apply_and_record_join(v, issue(), predictor);
+        }
+        chained += std::chrono::steady_clock::now() - start;
+    }
+    auto const chain_us = chained.count() / (std::max(1, rounds / chain) * chain);
+    v = before_chains;
+    // What the runtime does before each change of a salon: a copy of its view into the storage of an older one.
+    auto spare = v;
+    auto const copy_start = std::chrono::steady_clock::now();
+    for (std::int32_t r = 0; r < rounds; ++r) {
+        spare = v;
+    }
+    auto const copy_us =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - copy_start).count() / rounds;
     auto const start = std::chrono::steady_clock::now();
     std::size_t bytes = 0;
     for (std::int32_t r = 0; r < rounds; ++r) {
@@ -172,6 +195,8 @@ int run_cost(std::int32_t waiting, std::int32_t rounds) {
     fmt::print("wait_bench cost: {} waiting, 8 staff on duty, {} rounds\n", v.waiting.size(), rounds);
     fmt::print("  apply + estimate per event, interim list schedule: {:.1f} us\n", interim_us);
     fmt::print("  apply + estimate per event, observed_estimator:    {:.1f} us\n", predictor_us);
+    fmt::print("  walk-ins in a row (chains of {}), observed_estimator: {:.1f} us per walk-in\n", chain, chain_us);
+    fmt::print("  a copy of the view into a spare (queue_views, before each change): {:.1f} us\n", copy_us);
     fmt::print("  for scale, encode_view of that view, stored form (checkpoints; {} recently ended): {:.1f} us ({} "
                "bytes)\n",
                v.recently_ended.size(), encode_us, bytes / static_cast<std::size_t>(rounds));

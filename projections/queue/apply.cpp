@@ -48,10 +48,7 @@ std::optional<waiting_ticket> take_waiting(queue_view& v, ticket_id id) {
 }
 
 void record_end(queue_view& v, ticket_card const& t, ticket_status status, instant at) {
-    v.recently_ended.push_back(ended_ticket{t.id, t.tok, status, at, t.join_wait});
-    while (v.recently_ended.size() > queue_view::max_recently_ended) {
-        v.recently_ended.pop_front();
-    }
+    v.recently_ended.push_back(ended_ticket{t.id, t.tok, status, at, t.join_wait}, queue_view::max_recently_ended);
 }
 
 // Ends a waiting or skipped ticket (a cancel or a no-show). For the leave statistics, a skipped ticket left when it
@@ -187,6 +184,20 @@ void apply(queue_view& view, event const& e) {
         view.priority_day = today;
         view.priority_used = 0;
     }
+}
+
+void ended_tickets::push_back(ended_ticket t, std::size_t keep) {
+    auto next = items_ ? std::make_shared<list>(*items_) : std::make_shared<list>();
+    next->push_back(t);
+    while (next->size() > keep) {
+        next->pop_front();
+    }
+    items_ = std::move(next);
+}
+
+ended_tickets::list const& ended_tickets::items() const noexcept {
+    static list const none;
+    return items_ ? *items_ : none;
 }
 
 waiting_ticket const* queue_view::find_waiting(ticket_id id) const noexcept { return pointer_to(waiting, id); }

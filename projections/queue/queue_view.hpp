@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -73,6 +74,40 @@ struct ended_ticket {
     friend bool operator==(ended_ticket const&, ended_ticket const&) = default;
 };
 
+// The latest ended tickets of a view, shared by its copies until one of them records an end. The runtime copies a
+// salon's view for every change (queue_views: readers keep the one they hold), and a salon with a few days of
+// history has the full 500: their copy came with every walk-in, start and clock event, where now only an end copies
+// them. Value semantics: copies compare and read as the list itself.
+class ended_tickets {
+public:
+    using list = std::deque<ended_ticket>;
+
+    ended_tickets() = default;
+    explicit ended_tickets(list items) : items_(std::make_shared<list const>(std::move(items))) {}
+
+    [[nodiscard]] std::size_t size() const noexcept { return items().size(); }
+    [[nodiscard]] bool empty() const noexcept { return items().empty(); }
+    [[nodiscard]] list::const_iterator begin() const noexcept { return items().begin(); }
+    [[nodiscard]] list::const_iterator end() const noexcept { return items().end(); }
+    [[nodiscard]] list::const_reverse_iterator rbegin() const noexcept { return items().rbegin(); }
+    [[nodiscard]] list::const_reverse_iterator rend() const noexcept { return items().rend(); }
+    [[nodiscard]] ended_ticket const& front() const { return items().front(); }
+    [[nodiscard]] ended_ticket const& back() const { return items().back(); }
+
+    // Appends `t` and keeps the latest `keep`, in a list of its own (the copies that shared the old one keep it).
+    void push_back(ended_ticket t, std::size_t keep);
+    void clear() noexcept { items_.reset(); }
+
+    friend bool operator==(ended_tickets const& a, ended_tickets const& b) {
+        return a.items_ == b.items_ || a.items() == b.items();
+    }
+
+private:
+    [[nodiscard]] list const& items() const noexcept;
+
+    std::shared_ptr<list const> items_; // none: empty
+};
+
 // The live queue of one salon, as a screen, a staff console or a customer's phone shows it. A pure function of
 // the salon's events (apply) and of the estimator run over it: every time in it comes from event times, never a
 // clock, so the view at a seq is always the same and its JSON can be cached per seq (the HTTP ETag is the seq).
@@ -97,7 +132,7 @@ struct queue_view {
     std::vector<skipped_ticket> skipped;     // in the order they were skipped
     engine::local_day priority_day = 0;      // the salon-local day of updated_at
     std::int32_t priority_used = 0;          // priority starts that day; the limit is config.priority_daily_limit
-    std::deque<ended_ticket> recently_ended; // the latest last, at most max_recently_ended
+    ended_tickets recently_ended;            // the latest last, at most max_recently_ended
     std::optional<predicted_start> join_now; // for a customer who walks in now
     observed_durations observed;             // the salon's pace so far, for the estimator
     estimate_basis basis;                    // the walk-ins in a row the estimates continue (stored)

@@ -332,6 +332,7 @@ queue_view read_view(object_view o) {
         v.join_now = read_estimate(*join);
         join->finish();
     }
+    ended_tickets::list ended;
     for_each_object(o, "recentlyEnded", queue_view::max_recently_ended, [&](object_view& t) {
         ended_ticket e;
         e.id = read_ticket(t, "ticketId");
@@ -339,8 +340,11 @@ queue_view read_view(object_view o) {
         e.status = read_status(t, "status");
         e.at = t.time("at");
         e.join_wait = read_told(t);
-        v.recently_ended.push_back(e);
+        ended.push_back(e);
     });
+    if (!ended.empty()) {
+        v.recently_ended = ended_tickets{std::move(ended)};
+    }
     // Absent from views stored before the predictor: they start with the catalogue's durations.
     if (auto observed = o.opt_object("observed")) {
         v.observed = read_observed(*observed);

@@ -305,6 +305,30 @@ TEST_SUITE("projections.queue_view") {
         CHECK(served.back().id == tid(510));
     }
 
+    TEST_CASE("recently ended tickets: a view's copies share them until one records an end") {
+        auto s = open_salon();
+        for (int i = 1; i <= 3; ++i) {
+            s.given(walk_in("c" + std::to_string(i)), cancel(static_cast<std::uint64_t>(i)));
+        }
+        s.given(walk_in("c4"));
+        auto const v = view_of(s);
+        auto copy = v;
+        REQUIRE(copy.recently_ended.size() == 3);
+        CHECK(&copy.recently_ended.front() == &v.recently_ended.front()); // shared, not copied
+        s.given(walk_in("c5"));
+        apply(copy, s.history().back()); // any event but an end: still shared
+        CHECK(&copy.recently_ended.front() == &v.recently_ended.front());
+        s.given(cancel(4));
+        apply(copy, s.history().back());
+        CHECK(copy.recently_ended.size() == 4);
+        CHECK(v.recently_ended.size() == 3); // the original is as it was
+        CHECK(copy.recently_ended.back().id == tid(4));
+        CHECK(copy != v);
+        copy.recently_ended.clear();
+        CHECK(copy.recently_ended.empty());
+        CHECK(v.recently_ended.size() == 3);
+    }
+
     TEST_CASE("a ticket's own status: position and wait, and nothing about other customers") {
         auto s = open_salon();
         s.given(clock_out("st2"), walk_in("Ann"), walk_in("Bo"));
