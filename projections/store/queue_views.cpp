@@ -26,6 +26,7 @@
 #include <shared_mutex>
 #include <stop_token>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -292,8 +293,8 @@ void queue_views::impl::keep_spares(partition_slot& slot, std::vector<salon_work
 std::expected<void, error> queue_views::impl::apply_positioned(partition_id p, partition_slot& slot,
                                                                std::span<positioned const> entries, offset_t new_next) {
     std::vector<salon_work> work;
-    // At most one per entry, and never reallocated: salon_work cannot be moved noexcept (queue_view holds a deque),
-    // so a reallocation would copy every view taken so far.
+    // At most one per entry, and never reallocated (a reallocation would move every view taken so far).
+    static_assert(std::is_nothrow_move_constructible_v<queue_view>);
     work.reserve(entries.size());
     std::unordered_map<salon_id, std::size_t> index;
     auto const work_of = [&](salon_id const& s) -> salon_work& {
