@@ -54,6 +54,8 @@ struct schedule_cache {
     std::vector<std::int64_t> speeds; // per server
     std::vector<std::int32_t> leaves; // per server: no start at or after this
     std::vector<lane_times> free;     // per server
+    static constexpr std::int64_t no_close = INT64_MAX;
+    std::int64_t closes = no_close; // no start at or after this (the salon's usual last start), ms from full_at
     friend bool operator==(schedule_cache const&, schedule_cache const&) noexcept { return true; }
 };
 

@@ -321,10 +321,11 @@ void observe_day_closed(observed_durations& o, std::string_view timezone, std::v
     if (!o.latest_start) {
         return;
     }
-    auto const minute = local_clock_of(timezone, *o.latest_start).minute;
-    o.last_start_min = o.days == 0 || minute > o.last_start_min
-                           ? minute
-                           : static_cast<std::int32_t>(blend(o.last_start_min, minute, last_start_weight));
+    // In minutes since the business day's start, so that a last start past midnight is later, not earlier.
+    auto const minute = business_clock_of(timezone, *o.latest_start).minute;
+    auto const usual = business_minute(o.last_start_min);
+    o.last_start_min = local_minute(
+        o.days == 0 || minute > usual ? minute : static_cast<std::int32_t>(blend(usual, minute, last_start_weight)));
     ++o.days;
     o.latest_start.reset();
 }

@@ -96,8 +96,9 @@ struct observed_durations {
     std::int64_t pickup_ms = 0;
     std::uint32_t pickups = 0;
     leave_bands leaving;
-    // The salon's usual last start of a day (local minute; its upper envelope over recent days), and the latest
-    // start of the day so far. Not used by the estimator (no estimate is cut at it): for a screen's "maybe not today".
+    // The salon's usual last start of a day (local minute; its upper envelope over recent days, in business minutes),
+    // and the latest start of the day so far. The estimator's close: a start is told as one before it, with the chance
+    // of that (predicted_start::today_pct).
     std::int32_t last_start_min = 0;
     std::uint32_t days = 0;
     std::optional<engine::instant> latest_start;

@@ -14,6 +14,8 @@ namespace {
 using namespace salonq::engine;
 using std::chrono::milliseconds;
 
+constexpr std::int64_t no_close = schedule_cache::no_close;
+
 // A ticket in service for longer than expected still has something left: this share of its expected duration.
 constexpr std::int64_t overdue_share = ratio_one / 16;
 
@@ -173,6 +175,7 @@ struct run_quantiles { // ms from now
     std::int64_t low = 0;
     std::int64_t median = 0;
     std::int64_t high = 0;
+    std::int32_t today_pct = 100; // the share of the runs they were taken from
 };
 
 // The likely range of a wait: the 3rd and the 21st of the 23 runs' starts, their 11th and 89th percentiles (a 78 %
@@ -195,6 +198,45 @@ run_quantiles quantiles(run_times const& runs) {
     return {*low, *mid, *high};
 }
 
+// The median of the runs and the likely range around it, given a start before `closes` (ms from the origin), the
+// salon's usual last start: among the runs that start before it, with their share as the chance of a start today;
+// none does: the close itself, with no chance. A walk-in who is served at all is served before closing, so that is
+// the start to tell them, with the chance beside it (docs/wait-prediction.md, "Maybe not today").
+run_quantiles quantiles(run_times const& runs, std::int64_t closes) {
+    std::array<run_ms, paths> today{};
+    std::size_t k = 0;
+    for (std::size_t p = 0; p < paths; ++p) {
+        if (runs[p] < closes) {
+            today[k++] = runs[p];
+        }
+    }
+    if (k == paths) {
+        return quantiles(runs);
+    }
+    auto const pct = static_cast<std::int32_t>((k * 100 + paths / 2) / paths);
+    if (k == 0) {
+        return {closes, closes, closes, pct};
+    }
+    std::sort(today.begin(), today.begin() + static_cast<std::ptrdiff_t>(k));
+    // The same ranks among k runs: the low one rounded down, the high one up (so that it holds the median).
+    auto const high = ((k - 1) * high_rank + paths - 2) / (paths - 1);
+    return {today[(k - 1) * low_rank / (paths - 1)], today[k / 2], today[high], pct};
+}
+
+// When the salon usually stops starting services today (the end of the minute of its usual last start), ms from
+// `now`; none before it has been seen on `closes_seen` days, or once it has passed (a salon serving later than usual is
+// still serving: no close is foreseen then).
+constexpr std::uint32_t closes_seen = 2;
+
+std::int64_t closing(queue_view const& v, instant now) {
+    if (v.observed.days < closes_seen) {
+        return no_close;
+    }
+    auto const minute = business_clock_of(v.timezone, now).minute;
+    auto const left = std::int64_t{business_minute(v.observed.last_start_min) + 1 - minute} * 60'000;
+    return left > 0 ? left : no_close;
+}
+
 // The schedule as of `now` before the line: the servers (on duty, then expected later today) and when each is free
 // in each run, ms from now. No server when nobody is on duty: no estimate then.
 void begin_schedule(queue_view const& v, instant now, schedule_cache& s) {
@@ -206,6 +248,7 @@ void begin_schedule(queue_view const& v, instant now, schedule_cache& s) {
         return;
     }
     auto const shifts = usual_shifts(v, now);
+    s.closes = closing(v, now);
     for (std::size_t i = 0; i < v.staff.size(); ++i) {
         auto const& m = v.staff[i];
         if (m.on_duty) {
@@ -243,7 +286,7 @@ public:
         // No ticket starts sooner than the salon's pick-up after its join (once it has been seen min_pickups times).
         picked_up(pickup_ + ms_between(origin_, t.joined_at));
         auto const from = ms_between(origin_, now);
-        auto const q = quantiles(first_);
+        auto const q = quantiles(first_, s_.closes);
         auto const wait = q.median - from;
         // It keeps them busy for a drawn duration plus the changeover, in the runs where it is still there when
         // called: as many as its chance to stay (the salon's leave rate by age in the queue) says.
@@ -277,7 +320,7 @@ public:
         earliest();
         auto const from = ms_between(origin_, now);
         picked_up(pickup_ + from);
-        return predicted(quantiles(first_), now, from);
+        return predicted(quantiles(first_, s_.closes), now, from);
     }
 
 private:
@@ -288,7 +331,7 @@ private:
     static predicted_start predicted(run_quantiles const& q, instant now, std::int64_t from) {
         auto const wait = std::max<std::int64_t>(0, q.median - from);
         return predicted_start{wait, now + milliseconds{wait}, std::max<std::int64_t>(0, q.low - from),
-                               std::max<std::int64_t>(0, q.high - from)};
+                               std::max<std::int64_t>(0, q.high - from), q.today_pct};
     }
 
     // Per run, who is free first and when. A server who would be free only after they usually leave takes no more
@@ -328,16 +371,39 @@ private:
     run_times busy_{};                       // per run: how long the ticket keeps them
 };
 
+// An estimate, and either end of its range, no sooner than those of the ticket ahead of it. Each run keeps the
+// line's order, so the quantiles of all the runs do too; those of the runs that start before closing need not (a
+// later ticket starts before it in fewer runs, the quicker ones).
+void not_before(std::optional<predicted_start>& e, std::optional<predicted_start> const& ahead) {
+    if (!e || !ahead) {
+        return;
+    }
+    if (e->wait_ms < ahead->wait_ms) {
+        e->wait_ms = ahead->wait_ms;
+        e->start = ahead->start;
+    }
+    e->low_ms = std::max(e->low_ms, ahead->low_ms);
+    e->high_ms = std::max(e->high_ms, ahead->high_ms);
+}
+
 // The whole line placed as of the view's now, every estimate filled in; the schedule left in view.schedule.
 void place_line(queue_view& view) {
     auto const now = view.updated_at;
     auto& s = view.schedule;
     begin_schedule(view, now, s);
     placer line{view, s, now};
+    std::optional<predicted_start> const* ahead = nullptr;
     for (auto& t : view.waiting) {
         t.expected = line.place(t, now);
+        if (ahead != nullptr) {
+            not_before(t.expected, *ahead);
+        }
+        ahead = &t.expected;
     }
     view.join_now = line.newcomer(now);
+    if (ahead != nullptr) {
+        not_before(view.join_now, *ahead);
+    }
 }
 
 // The chain's schedule before its latest walk-in, worked out again from the view (a view read from the store, or a
@@ -388,8 +454,13 @@ void observed_estimator::estimate_walk_in(queue_view& view, std::optional<instan
         count_down(view.waiting[i].expected, passed, now);
     }
     placer line{view, s, view.basis.full_at};
-    view.waiting.back().expected = line.place(view.waiting.back(), now);
+    auto& last = view.waiting.back().expected;
+    last = line.place(view.waiting.back(), now);
+    if (view.waiting.size() > 1) {
+        not_before(last, view.waiting[view.waiting.size() - 2].expected);
+    }
     view.join_now = line.newcomer(now);
+    not_before(view.join_now, last);
 }
 
 } // namespace salonq::projections

@@ -23,6 +23,10 @@ struct predicted_start {
     // sees no spread.
     std::int64_t low_ms = 0;
     std::int64_t high_ms = 0;
+    // The chance, in percent, of a start before the salon's usual last start of the day (docs/wait-prediction.md,
+    // "Maybe not today"): 100 when no close is foreseen. Below 100 the estimate and its range are those of the runs
+    // that start before it (the close itself when none does).
+    std::int32_t today_pct = 100;
     friend bool operator==(predicted_start const&, predicted_start const&) = default;
 };
 

@@ -11,6 +11,7 @@ struct told_wait {
     std::int64_t wait_ms = 0;
     std::int64_t low_ms = 0;
     std::int64_t high_ms = 0;
+    std::int32_t today_pct = 100; // the chance told of a start before the salon's usual last start (predicted_start)
     friend bool operator==(told_wait const&, told_wait const&) = default;
 };
 

@@ -48,6 +48,9 @@ void write_told(json_writer& w, std::optional<told_wait> const& t) {
         w.field("estimatedWaitAtJoinMs", t->wait_ms)
             .field("estimatedWaitAtJoinLowMs", t->low_ms)
             .field("estimatedWaitAtJoinHighMs", t->high_ms);
+        if (t->today_pct < 100) {
+            w.field("servedTodayPctAtJoin", t->today_pct);
+        }
     }
 }
 
@@ -55,7 +58,14 @@ std::optional<told_wait> read_told(object_view& o) {
     auto const wait = o.opt_integer("estimatedWaitAtJoinMs", 0, max_wait_ms);
     auto const range =
         read_range(o, wait, "estimatedWaitAtJoinMs", {"estimatedWaitAtJoinLowMs", "estimatedWaitAtJoinHighMs"});
-    return wait.transform([&](std::int64_t w) { return told_wait{w, range.first, range.second}; });
+    auto const today = o.opt_integer("servedTodayPctAtJoin", 0, 99);
+    if (today && !wait) {
+        fail(errc::missing_field, o.path_of("estimatedWaitAtJoinMs"),
+             "servedTodayPctAtJoin needs estimatedWaitAtJoinMs");
+    }
+    return wait.transform([&](std::int64_t w) {
+        return told_wait{w, range.first, range.second, static_cast<std::int32_t>(today.value_or(100))};
+    });
 }
 
 // The fields every kind of ticket in the view shares.
@@ -84,6 +94,9 @@ void write_estimate(json_writer& w, std::optional<predicted_start> const& e) {
             .time(e->start)
             .field("estimatedWaitLowMs", e->low_ms)
             .field("estimatedWaitHighMs", e->high_ms);
+        if (e->today_pct < 100) {
+            w.field("servedTodayPct", e->today_pct);
+        }
     }
 }
 
@@ -95,7 +108,13 @@ std::optional<predicted_start> read_estimate(object_view& o) {
              "estimatedWaitMs and estimatedStart come together");
     }
     auto const range = read_range(o, wait, "estimatedWaitMs", {"estimatedWaitLowMs", "estimatedWaitHighMs"});
-    return wait ? std::optional{predicted_start{*wait, *start, range.first, range.second}} : std::nullopt;
+    auto const today = o.opt_integer("servedTodayPct", 0, 99);
+    if (today && !wait) {
+        fail(errc::missing_field, o.path_of("estimatedWaitMs"), "servedTodayPct needs estimatedWaitMs");
+    }
+    return wait ? std::optional{predicted_start{*wait, *start, range.first, range.second,
+                                                static_cast<std::int32_t>(today.value_or(100))}}
+                : std::nullopt;
 }
 
 void write_observed(json_writer& w, observed_durations const& o) {

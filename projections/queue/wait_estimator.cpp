@@ -53,7 +53,7 @@ void apply_and_record_join(queue_view& view, engine::event const& e, wait_estima
                            [&](waiting_ticket const& t) { return t.id == issued->ticket; });
     if (it != view.waiting.end()) {
         it->join_wait = it->expected.transform([](predicted_start const& p) {
-            return told_wait{p.wait_ms, p.low_ms, p.high_ms};
+            return told_wait{p.wait_ms, p.low_ms, p.high_ms, p.today_pct};
         });
     }
 }

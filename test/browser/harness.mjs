@@ -107,9 +107,11 @@ export async function launchBrowser() {
 }
 
 // Opens a page, failing the test on any script error or any request the page's CSP refused.
-export async function open(context, url, viewport) {
+// `prepare(page)` runs before the page loads (routes, say).
+export async function open(context, url, viewport, prepare) {
   const page = await context.newPage();
   if (viewport) await page.setViewportSize(viewport);
+  if (prepare) await prepare(page);
   page.problems = [];
   page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {

@@ -460,6 +460,69 @@ test("a wait's likely range in words: within, between, over an hour, or nothing 
   assert.deepEqual(got, cases.map((c) => c[2]));
 });
 
+test('the chance of a start today in words: nothing when certain, a chance, or "likely not today" below 1 in 10', async () => {
+  const cases = [[undefined, null, false], [null, null, false], [100, null, false],
+    [99, 'may not be today: about 10 in 10 chance before closing', false],
+    [61, 'may not be today: about 6 in 10 chance before closing', false],
+    [12, 'may not be today: about 1 in 10 chance before closing', false],
+    [9, 'likely not today: the salon usually stops starting services before then', true],
+    [0, 'likely not today: the salon usually stops starting services before then', true]];
+  const got = await board.evaluate(async (all) => {
+    const {todayText, notToday} = await import('/assets/app.js');
+    return all.map(([pct]) => [todayText(pct), notToday(pct)]);
+  }, cases);
+  assert.deepEqual(got, cases.map((c) => [c[1], c[2]]));
+});
+
+// Late in a busy day the wait may run past the salon's usual last start: the view says so with servedTodayPct
+// (docs/wait-prediction.md, "Maybe not today"). The real view and the real ticket answer, with the chances a late
+// afternoon gives (a live salon's clock cannot be moved to one).
+test('a wait that may be too late for today: the board, the console and the customer page say so', async () => {
+  const t = await walkIn('Lou');
+  const late = await queue();
+  const head = late.waiting[0]; // on the board whatever the earlier tests left waiting (it shows eight)
+  head.servedTodayPct = 0;
+  late.joinNow.servedTodayPct = 40;
+  const frame = `id: ${late.seq}\nevent: view\ndata: ${JSON.stringify(late)}\n\n`;
+  const pages = [];
+  try {
+    for (const path of ['/board', '/console']) {
+      const page = await browser.context.newPage();
+      page.problems = [];
+      page.on('pageerror', (e) => page.problems.push(e.message));
+      await page.route('**/live', (route) => route.fulfill({status: 200, contentType: 'text/event-stream', body: frame}));
+      await page.goto(pageUrl(path, path === '/board' ? tokens.dashboard : tokens.manager));
+      pages.push(page);
+    }
+    const [wall, desk] = pages;
+    await wall.locator('#next li', {hasText: head.token}).waitFor();
+    assert.equal(await wall.locator('#next li', {hasText: head.token}).locator('.wait').textContent(), 'likely not today');
+    assert.match(await wall.locator('#join-now').textContent(), /; may not be today: 4 in 10 before closing\)$/);
+    await row(desk, 'waiting', head.token).waitFor();
+    assert.match(await row(desk, 'waiting', head.token).textContent(), /likely not today/);
+    for (const page of pages) assert.deepEqual(page.problems, []);
+    await screenshot(wall, 'board-not-today');
+
+    const own = await (await fetch(server.url + t.link)).json();
+    own.servedTodayPct = 5;
+    const phone = await open(browser.context, server.url + t.link.replace('/v1/public/tickets/', '/t/'), {width: 360, height: 740},
+      async (page) => page.route('**/v1/public/tickets/**', (route) => route.fulfill({status: 200, contentType: 'application/json',
+        body: JSON.stringify(own)})));
+    pages.push(phone);
+    await phone.locator('#today').waitFor();
+    assert.equal(await phone.locator('#wait').textContent(), 'Likely not today');
+    assert.equal(await phone.locator('#around').count(), 0);
+    assert.equal(await phone.locator('#today').textContent(),
+      'The salon usually stops starting services before your turn would come. Please ask at the front desk.');
+    assert.deepEqual(phone.problems, []);
+    await screenshot(phone, 'customer-not-today');
+  } finally {
+    for (const page of pages) await page.close();
+  }
+  const cancelled = await server.call(tokens.manager, 'POST', `/v1/salons/${salon}/tickets/${t.ticketId}/cancel`, {});
+  assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+});
+
 // A phone set to another zone than the salon's (Tokyo, against the salon's London) shows the salon's clock: the
 // customer is at or near the salon, whose clock on the wall is the one that counts.
 test("the customer page's 'Around' time is the salon's clock, whatever zone the phone is set to", async () => {

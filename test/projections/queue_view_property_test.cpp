@@ -45,7 +45,7 @@ history simulate(std::uint64_t seed) {
     history h;
     sim::sim_options options;
     options.salons = 3;
-    options.days = 2;
+    options.days = 3; // from the third, the estimates know the usual last start (servedTodayPct)
     options.seed = seed;
     options.load = 0.5 + static_cast<double>(seed % 4); // from a quiet day to a line out of the door
     if (seed % 2 == 1) {

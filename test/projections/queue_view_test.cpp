@@ -369,7 +369,9 @@ TEST_SUITE("projections.queue_view") {
         s.given(walk_in("Di"), complete(1));
         auto v = view_of(s);
         REQUIRE_FALSE(v.waiting.empty());
-        v.waiting[0].join_wait = told_wait{600'000, 300'000, 900'000}; // set by the runtime, not by apply
+        v.waiting[0].join_wait = told_wait{600'000, 300'000, 900'000, 40}; // set by the runtime, not by apply
+        REQUIRE(v.waiting[0].expected.has_value());
+        v.waiting[0].expected->today_pct = 7; // set by observed_estimator past the usual last start (not this one)
         auto const json = encode_view(v);
         auto back = decode_view(json);
         REQUIRE_MESSAGE(back.has_value(), back.error().path << ": " << back.error().message);
@@ -409,6 +411,12 @@ TEST_SUITE("projections.queue_view") {
         told_below.replace(told_at, std::string_view{R"("estimatedWaitAtJoinHighMs":900000)"}.size(),
                            R"("estimatedWaitAtJoinHighMs":599999)");
         CHECK(refused(told_below, codec::errc::invalid_value) == "waiting[0].estimatedWaitAtJoinHighMs");
+        // The chance of a start today: a percentage below 100 (100 is its absence), only beside an estimate.
+        REQUIRE(json.find(R"("servedTodayPct":7)") != std::string::npos);
+        REQUIRE(json.find(R"("servedTodayPctAtJoin":40)") != std::string::npos);
+        auto certain = json;
+        certain.replace(certain.find(R"("servedTodayPct":7)"), 18, R"("servedTodayPct":100)");
+        CHECK(refused(certain, codec::errc::out_of_range) == "waiting[0].servedTodayPct");
         // A view stored before the range was kept reads back with the estimate as both ends.
         auto old = json;
         for (std::string const name :
@@ -423,7 +431,7 @@ TEST_SUITE("projections.queue_view") {
         auto const before_ranges = decode_view(old);
         REQUIRE(before_ranges.has_value());
         auto collapsed = v; // list_schedule_estimator's ranges are the estimate already
-        collapsed.waiting[0].join_wait = told_wait{600'000, 600'000, 600'000};
+        collapsed.waiting[0].join_wait = told_wait{600'000, 600'000, 600'000, 40};
         CHECK(*before_ranges == collapsed);
     }
 }

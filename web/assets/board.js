@@ -2,7 +2,7 @@
 // they wait, and what a walk-in would wait now. Customers appear by token only (the board is in a public room).
 // Live over the salon's stream; after a drop or a server restart it resumes by itself from the last seq.
 import {$, h, signedIn, signOut, showSignIn, followQueue, showState, rejectionText, waitText, waitLeft,
-  rangeText} from './app.js';
+  rangeText, notToday, waitOrNotToday} from './app.js';
 
 const shown = 8; // waiting tokens on the board: more do not fit across a room
 const session = signedIn();
@@ -14,11 +14,21 @@ function tick() {
   $('#clock').textContent = new Date().toLocaleTimeString([], {hour: '2-digit', minute: '2-digit', timeZone});
 }
 
-// A newcomer's likely range beside their estimate, if it says more than the estimate.
+// A newcomer's likely range beside their estimate, if it says more than the estimate, and whether it may be too late
+// for today.
 function joinRange(view) {
+  const pct = view.joinNow.servedTodayPct;
   const text = rangeText(waitLeft(view.joinNow.estimatedWaitLowMs, view.updatedAt),
     waitLeft(view.joinNow.estimatedWaitHighMs, view.updatedAt));
-  return text ? h('span', {class: 'range'}, ` (${text})`) : '';
+  const today = pct !== undefined ? `may not be today: ${Math.max(1, Math.round(pct / 10))} in 10 before closing` : null;
+  const said = [text, today].filter(Boolean).join('; ');
+  return said ? h('span', {class: 'range'}, ` (${said})`) : '';
+}
+
+function joinNow(view) {
+  if (notToday(view.joinNow.servedTodayPct)) return ['Walk in now: ', h('strong', {}, 'likely not served today')];
+  return ['Walk in now: ', h('strong', {}, waitText(waitLeft(view.joinNow.estimatedWaitMs, view.updatedAt))),
+    joinRange(view)];
 }
 
 function render(view) {
@@ -35,15 +45,12 @@ function render(view) {
 
   const next = view.waiting.slice(0, shown).map((t) => h('li', {dataset: {ticket: t.ticketId}},
     h('span', {class: 'token'}, t.token),
-    h('span', {class: 'wait'}, waitText(waitLeft(t.estimatedWaitMs, view.updatedAt)))));
+    h('span', {class: 'wait'}, waitOrNotToday(t, view.updatedAt))));
   if (view.waiting.length > shown) next.push(h('li', {class: 'more'}, h('span', {}, `+ ${view.waiting.length - shown} more`)));
   $('#next').replaceChildren(...(next.length ? next : [h('li', {class: 'empty'}, 'No one waiting')]));
 
   const onDuty = view.staff.filter((s) => s.onDuty).length;
-  $('#join-now').replaceChildren(...(view.joinNow
-    ? ['Walk in now: ', h('strong', {}, waitText(waitLeft(view.joinNow.estimatedWaitMs, view.updatedAt))),
-      joinRange(view)]
-    : [onDuty ? '' : 'No one is on duty right now']));
+  $('#join-now').replaceChildren(...(view.joinNow ? joinNow(view) : [onDuty ? '' : 'No one is on duty right now']));
   const skipped = view.skipped.map((t) => t.token);
   $('#see-desk').textContent = skipped.length ? `Please see the front desk: ${skipped.join(', ')}` : '';
   tick();

@@ -5,7 +5,7 @@
 // so and shows the fresh view instead of doing something else than what was meant.
 import {
   $, h, signedIn, signOut, showSignIn, followQueue, showState, api, salonPath, newKey, rejectionText, waitText, clockTime, money,
-  priorityReasons, staffName, serviceNames, waitLeft,
+  priorityReasons, staffName, serviceNames, todayText, waitOrNotToday,
 } from './app.js';
 
 const session = signedIn();
@@ -245,6 +245,7 @@ async function walkIn(e) {
   $('#issued').replaceChildren(h('div', {class: 'ok'},
     'Ticket ', h('span', {class: 'token'}, t.token),
     `Position ${t.position}, wait ${waitText(t.estimatedWaitMs)}.`,
+    todayText(t.servedTodayPct) ? h('p', {class: 'warn', id: 'issued-today'}, `Tell them: ${todayText(t.servedTodayPct)}.`) : null,
     h('img', {class: 'qr', src: `${page}/qr.svg`, width: 176, height: 176,
       alt: `QR code of ticket ${t.token}'s page: the customer scans it to follow their place in line`}),
     h('p', {class: 'hint'}, 'The customer scans this to follow their place in line on their phone.'),
@@ -268,7 +269,7 @@ function waitingRow(t) {
   }
   return h('tr', {dataset: {ticket: t.ticketId}},
     h('td', {class: 'num'}, t.position), h('td', {class: 'token'}, t.token), h('td', {}, t.name || '(phone)'),
-    h('td', {}, serviceNames(view, t.services)), h('td', {}, waitText(waitLeft(t.estimatedWaitMs, view.updatedAt))),
+    h('td', {}, serviceNames(view, t.services)), h('td', {}, waitOrNotToday(t, view.updatedAt)),
     h('td', {}, h('div', {class: 'actions'}, acts)));
 }
 

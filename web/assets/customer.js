@@ -1,7 +1,7 @@
 // A customer's own page, from the link their walk-in gave (no sign-in): their token, their place and estimated
 // wait, and, clearly, when they are called, skipped or done. It asks the server every few seconds with the
 // last answer's ETag, so an unchanged queue costs a 304 (docs/screens.md says why polling, not a stream, here).
-import {$, h, api, showState, waitText, waitLeft, rangeText, clockTime} from './app.js';
+import {$, h, api, showState, waitText, waitLeft, rangeText, clockTime, notToday, todayText} from './app.js';
 
 const every = 3000;
 // The link's parts stay as the address has them (already escaped for a path).
@@ -27,6 +27,13 @@ function likely(t) {
   return text ? h('span', {class: 'range', id: 'wait-range'}, text) : null;
 }
 
+// Whether the salon is likely to start this ticket today, when that is in doubt, and what to do about it.
+function todaySentence(pct) {
+  const ask = 'Please ask at the front desk.';
+  if (notToday(pct)) return `The salon usually stops starting services before your turn would come. ${ask}`;
+  return `${todayText(pct).replace(/^./, (c) => c.toUpperCase())}. ${ask}`;
+}
+
 function render(t) {
   last = t;
   const changed = t.status !== shownStatus;
@@ -39,9 +46,12 @@ function render(t) {
     const ahead = t.position - 1;
     parts.push(h('p', {class: 'big', id: 'status'}, ahead === 0 ? 'You are next' : `Number ${t.position} in line`),
       h('dl', {}, ahead > 0 ? [h('dt', {}, 'Ahead of you'), h('dd', {id: 'ahead'}, ahead === 1 ? '1 person' : `${ahead} people`)] : null,
-        h('dt', {}, 'Estimated wait'), h('dd', {id: 'wait'}, waitText(waitLeft(t.estimatedWaitMs, t.updatedAt)),
-          likely(t)),
-        t.estimatedStart ? [h('dt', {}, 'Around'), h('dd', {id: 'around'}, clockTime(t.estimatedStart, t.timezone))] : null));
+        h('dt', {}, 'Estimated wait'), notToday(t.servedTodayPct)
+          ? h('dd', {id: 'wait'}, 'Likely not today')
+          : h('dd', {id: 'wait'}, waitText(waitLeft(t.estimatedWaitMs, t.updatedAt)), likely(t)),
+        t.estimatedStart && !notToday(t.servedTodayPct)
+          ? [h('dt', {}, 'Around'), h('dd', {id: 'around'}, clockTime(t.estimatedStart, t.timezone))] : null,
+        todayText(t.servedTodayPct) ? [h('dt', {}, 'Today'), h('dd', {id: 'today'}, todaySentence(t.servedTodayPct))] : null));
   } else if (t.status === 'serving') {
     parts.push(h('p', {class: 'status-called', id: 'status', role: alert},
       `It's your turn! Please go to ${t.staffName || 'the front desk'}.`));

@@ -30,6 +30,9 @@ void write_ticket(json_writer& w, engine::evt::ticket_issued const& t, services&
         w.field("estimatedWaitMs", told->wait_ms)
             .field("estimatedWaitLowMs", told->low_ms)
             .field("estimatedWaitHighMs", told->high_ms);
+        if (told->today_pct < 100) {
+            w.field("servedTodayPct", told->today_pct);
+        }
     }
     w.field("link", ticket_link(ports, salon, t.ticket)).end_object();
 }
