@@ -6,6 +6,7 @@
 #include "projections/queue/observed_estimator.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <array>
@@ -15,13 +16,16 @@
 #include <map>
 #include <numeric>
 #include <optional>
+#include <random>
+#include <string>
 #include <string_view>
 #include <vector>
 
 namespace salonq::bench {
 
-inline constexpr std::array<std::string_view, 7> estimator_names{
-    "**predictor**", "interim (catalogue)", "old: sum ahead", "QL", "LES", "HOL", "(hindsight bound)"};
+inline constexpr std::array<std::string_view, 8> estimator_names{
+    "**predictor**", "interim (catalogue)", "old: sum ahead",     "QL", "LES",
+    "HOL",           "(hindsight bound)",   "(durations' oracle)"};
 using estimates = std::array<std::int64_t, estimator_names.size()>; // ms, by estimator_names
 
 // The established estimators, from the view right after the newcomer joined (the last of view.waiting) and what
@@ -99,6 +103,83 @@ inline std::int64_t hindsight(projections::queue_view const& v, std::map<std::ui
     return std::chrono::duration_cast<milliseconds>(*std::min_element(free_at.begin(), free_at.end()) - now).count();
 }
 
+// Not an estimator but a bound on what any estimator that does not see the future durations could do: the hindsight
+// schedule above (who is served, by whom), with each duration drawn again from the ones the same staff member took for
+// the same services over the whole run (the durations' distribution known exactly, as no salon can learn it; the one
+// in service drawn among those longer than its elapsed time), `draws` times; the median of the draws' waits. What it
+// misses of the actual waits is the service times' own randomness, which the events cannot tell in advance.
+class durations_oracle {
+public:
+    void learn(engine::evt::ticket_issued const& t) {
+        services_[t.ticket.value()] = fmt::format("{}", fmt::join(t.services, "+"));
+    }
+    void learn(engine::evt::service_completed const& c) {
+        auto const key = pool_key(c.ticket, c.staff);
+        staff_[c.ticket.value()] = c.staff.value();
+        pools_[key].push_back(c.duration_ms);
+    }
+
+    [[nodiscard]] std::int64_t estimate(projections::queue_view const& v,
+                                        std::map<std::uint64_t, std::int64_t> const& actual) const {
+        constexpr std::size_t draws = 41;
+        std::mt19937_64 rng{v.waiting.empty() ? 0 : v.waiting.back().id.value()};
+        std::vector<std::int64_t> waits;
+        waits.reserve(draws);
+        auto const now = v.updated_at;
+        for (std::size_t k = 0; k < draws; ++k) {
+            std::map<std::uint64_t, std::int64_t> drawn; // those in service and ahead that are served
+            for (auto const& t : v.serving) {
+                if (actual.contains(t.id.value())) {
+                    auto const elapsed =
+                        std::chrono::duration_cast<std::chrono::milliseconds>(now - t.started_at).count();
+                    drawn[t.id.value()] = draw(t.id, rng, elapsed, actual.at(t.id.value()));
+                }
+            }
+            for (std::size_t i = 0; i + 1 < v.waiting.size(); ++i) {
+                auto const id = v.waiting[i].id;
+                if (actual.contains(id.value())) {
+                    drawn[id.value()] = draw(id, rng, 0, actual.at(id.value()));
+                }
+            }
+            waits.push_back(hindsight(v, drawn));
+        }
+        std::nth_element(waits.begin(), waits.begin() + draws / 2, waits.end());
+        return waits[draws / 2];
+    }
+
+private:
+    [[nodiscard]] std::string pool_key(engine::ticket_id t, engine::staff_id const& s) const {
+        auto it = services_.find(t.value());
+        return (it == services_.end() ? std::string{} : it->second) + "@" + s.value();
+    }
+
+    // A duration for `t` from its pool, longer than `elapsed` if any is (else its actual one).
+    std::int64_t draw(engine::ticket_id t, std::mt19937_64& rng, std::int64_t elapsed, std::int64_t actual) const {
+        auto const staff = staff_.find(t.value());
+        if (staff == staff_.end()) {
+            return actual;
+        }
+        auto const pool = pools_.find(pool_key(t, engine::staff_id{staff->second}));
+        if (pool == pools_.end()) {
+            return actual;
+        }
+        std::vector<std::int64_t> longer;
+        for (auto const d : pool->second) {
+            if (d > elapsed) {
+                longer.push_back(d);
+            }
+        }
+        if (longer.empty()) {
+            return actual;
+        }
+        return longer[std::uniform_int_distribution<std::size_t>{0, longer.size() - 1}(rng)];
+    }
+
+    std::map<std::uint64_t, std::string> services_;
+    std::map<std::uint64_t, std::string> staff_;
+    std::map<std::string, std::vector<std::int64_t>> pools_;
+};
+
 // What a ticket's actual wait is: from its join to its first call (default), or to its start.
 enum class actual_wait : std::uint8_t {
     // Until it was first called: its start (or priority start), or the skip of a customer absent when called. The
@@ -127,9 +208,13 @@ public:
         std::map<std::uint64_t, std::pair<engine::instant, estimates>> open;
         std::map<std::uint64_t, std::pair<std::int64_t, std::int64_t>> ranges; // the predictor's, at join
         std::map<std::uint64_t, std::int64_t> durations; // every served ticket's, for the hindsight bound
+        durations_oracle oracle;
         for (auto const& e : events) {
-            if (auto const* c = std::get_if<engine::evt::service_completed>(&e.body)) {
+            if (auto const* t = std::get_if<engine::evt::ticket_issued>(&e.body)) {
+                oracle.learn(*t);
+            } else if (auto const* c = std::get_if<engine::evt::service_completed>(&e.body)) {
                 durations[c->ticket.value()] = c->duration_ms;
+                oracle.learn(*c);
             }
         }
         for (auto const& e : events) {
@@ -147,6 +232,7 @@ public:
                 est[1] = i->join_wait->wait_ms;
                 baselines(measured, in, est);
                 est[6] = hindsight(measured, durations);
+                est[7] = oracle.estimate(measured, durations);
                 open.emplace(r->ticket.value(), std::pair{e.at, est});
                 ranges.emplace(r->ticket.value(), std::pair{t->join_wait->low_ms, t->join_wait->high_ms});
             } else if (auto const id = called(e)) {
