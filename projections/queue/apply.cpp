@@ -63,6 +63,9 @@ void end_queued(queue_view& v, ticket_id id, ticket_status status, instant at, b
         } else {
             observe_left(v.observed, at - t->joined_at);
         }
+        if (v.waiting.empty()) {
+            observe_line_empty(v.observed, at);
+        }
     } else if (auto it = find_by_id(v.skipped, id); it != v.skipped.end()) {
         record_end(v, *it, status, at);
         observe_left(v.observed, at - it->joined_at);
@@ -77,6 +80,9 @@ void start_serving(queue_view& v, ticket_id id, staff_id const& staff, instant a
         return;
     }
     observe_start(v.observed, staff, at, at - t->joined_at);
+    if (v.waiting.empty()) {
+        observe_line_empty(v.observed, at);
+    }
     std::string staff_name;
     if (auto* m = v.find_staff(staff)) {
         m->serving = id;

@@ -48,6 +48,14 @@ std::optional<engine::instant> continue_chain(queue_view& view, engine::ticket_i
 struct schedule_cache {
     static constexpr std::size_t lanes = 24; // the runs, as the estimator keeps them
     using lane_times = std::array<std::int32_t, lanes>;
+    // A ticket's start over the runs: the median and the likely range's ends, and the share of the runs they were
+    // taken from (those before the close).
+    struct start_quantiles {
+        std::int64_t low = 0;
+        std::int64_t median = 0;
+        std::int64_t high = 0;
+        std::int32_t today_pct = 100;
+    };
 
     engine::seq_t first{0};           // the chain it belongs to (estimate_basis::first)
     std::size_t placed = 0;           // tickets of the line placed in it; every time below is in ms from full_at
@@ -55,7 +63,8 @@ struct schedule_cache {
     std::vector<std::int32_t> leaves; // per server: no start at or after this
     std::vector<lane_times> free;     // per server
     static constexpr std::int64_t no_close = INT64_MAX;
-    std::int64_t closes = no_close; // no start at or after this (the salon's usual last start), ms from full_at
+    std::int64_t closes = no_close;       // no start at or after this (the salon's usual last start), ms from full_at
+    std::optional<start_quantiles> ahead; // the last placed ticket's, in ms from full_at: the next starts no sooner
     friend bool operator==(schedule_cache const&, schedule_cache const&) noexcept { return true; }
 };
 

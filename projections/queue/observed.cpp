@@ -330,6 +330,15 @@ void observe_day_closed(observed_durations& o, std::string_view timezone, std::v
     o.latest_start.reset();
 }
 
+void observe_line_empty(observed_durations& o, instant at) {
+    for (auto& member : o.staff) {
+        if (member.freed_at) {
+            member.freed_at.reset();
+            member.idle_since = at;
+        }
+    }
+}
+
 void observe_stayed(observed_durations& o, std::chrono::milliseconds waited) { add_outcome(o.leaving, waited, false); }
 
 void observe_left(observed_durations& o, std::chrono::milliseconds waited) { add_outcome(o.leaving, waited, true); }

@@ -150,6 +150,10 @@ void observe_start(observed_durations& o, engine::staff_id const& staff, engine:
 // on duty across it (`on_duty`: who was on duty before this event).
 void observe_clock(observed_durations& o, engine::staff_id const& staff, bool in, engine::instant at,
                    std::string_view timezone, std::vector<engine::staff_id> const& on_duty);
+// The line became empty at `at` (a start or a leave took its last ticket): a staff member still between a completion
+// and their next start is idle from then, not in a changeover (the others took the line; the next walk-in's wait for
+// them is a pick-up, and a gap until it is not a changeover).
+void observe_line_empty(observed_durations& o, engine::instant at);
 // A queued ticket that left without service (cancelled or a no-show) after `waited` in the queue.
 void observe_left(observed_durations& o, std::chrono::milliseconds waited);
 // The day was closed: its latest start (local) teaches the usual last start, and the pending clock-out of each

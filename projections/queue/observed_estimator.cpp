@@ -171,12 +171,7 @@ shift_plan usual_shifts(queue_view const& v, instant now) {
     return plan;
 }
 
-struct run_quantiles { // ms from now
-    std::int64_t low = 0;
-    std::int64_t median = 0;
-    std::int64_t high = 0;
-    std::int32_t today_pct = 100; // the share of the runs they were taken from
-};
+using run_quantiles = schedule_cache::start_quantiles; // ms from the schedule's origin
 
 // The likely range of a wait: the 3rd and the 21st of the 23 runs' starts, their 11th and 89th percentiles (a 78 %
 // interval if the runs' spread were the only uncertainty). On the benchmark it holds 71-84 % of the actual waits
@@ -225,7 +220,7 @@ run_quantiles quantiles(run_times const& runs, std::int64_t closes) {
 
 // When the salon usually stops starting services today (the end of the minute of its usual last start), ms from
 // `now`; none before it has been seen on `closes_seen` days, or once it has passed (a salon serving later than usual is
-// still serving: no close is foreseen then).
+// still serving: no close is foreseen then; a chain's later walk-in past it likewise, in placer::close).
 constexpr std::uint32_t closes_seen = 2;
 
 std::int64_t closing(queue_view const& v, instant now) {
@@ -233,7 +228,9 @@ std::int64_t closing(queue_view const& v, instant now) {
         return no_close;
     }
     auto const minute = business_clock_of(v.timezone, now).minute;
-    auto const left = std::int64_t{business_minute(v.observed.last_start_min) + 1 - minute} * 60'000;
+    auto const into_minute = std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count() % 60'000;
+    auto const left = std::int64_t{business_minute(v.observed.last_start_min) + 1 - minute} * 60'000 -
+                      (into_minute + 60'000) % 60'000;
     return left > 0 ? left : no_close;
 }
 
@@ -249,6 +246,7 @@ void begin_schedule(queue_view const& v, instant now, schedule_cache& s) {
     }
     auto const shifts = usual_shifts(v, now);
     s.closes = closing(v, now);
+    s.ahead.reset();
     for (std::size_t i = 0; i < v.staff.size(); ++i) {
         auto const& m = v.staff[i];
         if (m.on_duty) {
@@ -286,10 +284,11 @@ public:
         // No ticket starts sooner than the salon's pick-up after its join (once it has been seen min_pickups times).
         picked_up(pickup_ + ms_between(origin_, t.joined_at));
         auto const from = ms_between(origin_, now);
-        auto const q = quantiles(first_, s_.closes);
-        auto const wait = q.median - from;
+        auto const q = after_ahead(quantiles(first_, close(from)));
         // It keeps them busy for a drawn duration plus the changeover, in the runs where it is still there when
-        // called: as many as its chance to stay (the salon's leave rate by age in the queue) says.
+        // called: as many as its chance to stay (the salon's leave rate by age in the queue) says, over its wait in all
+        // of them (not only those before the close: the runs are of the whole line).
+        auto const wait = (q.today_pct < 100 ? quantiles(first_).median : q.median) - from;
         auto const stays = stay_chance(v_.observed.leaving, now - t.joined_at, milliseconds{wait});
         auto const staying = static_cast<std::size_t>((stays * std::int64_t{paths} + ratio_one / 2) / ratio_one);
         auto const base = std::min(base_duration_ms(v_.observed, v_.services, t.services, t.duration_min), max_add_ms);
@@ -309,6 +308,7 @@ public:
                 s_.free[j][p] = who_[p] == j ? later : s_.free[j][p];
             }
         }
+        s_.ahead = q;
         return predicted(q, now, from);
     }
 
@@ -320,10 +320,25 @@ public:
         earliest();
         auto const from = ms_between(origin_, now);
         picked_up(pickup_ + from);
-        return predicted(quantiles(first_, s_.closes), now, from);
+        return predicted(after_ahead(quantiles(first_, close(from))), now, from);
     }
 
 private:
+    // The close as of `from` (ms from the origin): none once it has passed (a chain's walk-in after it).
+    [[nodiscard]] std::int64_t close(std::int64_t from) const { return from < s_.closes ? s_.closes : no_close; }
+
+    // Quantiles no sooner than those of the ticket placed before (schedule_cache::ahead). Each run keeps the line's
+    // order, so the quantiles of all the runs do too; those of the runs that start before closing need not (a later
+    // ticket starts before it in fewer runs, the quicker ones).
+    [[nodiscard]] run_quantiles after_ahead(run_quantiles q) const {
+        if (s_.ahead) {
+            q.low = std::max(q.low, s_.ahead->low);
+            q.median = std::max(q.median, s_.ahead->median);
+            q.high = std::max(q.high, s_.ahead->high);
+        }
+        return q;
+    }
+
     static std::int64_t ms_between(instant from, instant to) {
         return std::chrono::duration_cast<milliseconds>(to - from).count();
     }
@@ -371,39 +386,16 @@ private:
     run_times busy_{};                       // per run: how long the ticket keeps them
 };
 
-// An estimate, and either end of its range, no sooner than those of the ticket ahead of it. Each run keeps the
-// line's order, so the quantiles of all the runs do too; those of the runs that start before closing need not (a
-// later ticket starts before it in fewer runs, the quicker ones).
-void not_before(std::optional<predicted_start>& e, std::optional<predicted_start> const& ahead) {
-    if (!e || !ahead) {
-        return;
-    }
-    if (e->wait_ms < ahead->wait_ms) {
-        e->wait_ms = ahead->wait_ms;
-        e->start = ahead->start;
-    }
-    e->low_ms = std::max(e->low_ms, ahead->low_ms);
-    e->high_ms = std::max(e->high_ms, ahead->high_ms);
-}
-
 // The whole line placed as of the view's now, every estimate filled in; the schedule left in view.schedule.
 void place_line(queue_view& view) {
     auto const now = view.updated_at;
     auto& s = view.schedule;
     begin_schedule(view, now, s);
     placer line{view, s, now};
-    std::optional<predicted_start> const* ahead = nullptr;
     for (auto& t : view.waiting) {
         t.expected = line.place(t, now);
-        if (ahead != nullptr) {
-            not_before(t.expected, *ahead);
-        }
-        ahead = &t.expected;
     }
     view.join_now = line.newcomer(now);
-    if (ahead != nullptr) {
-        not_before(view.join_now, *ahead);
-    }
 }
 
 // The chain's schedule before its latest walk-in, worked out again from the view (a view read from the store, or a
@@ -454,13 +446,8 @@ void observed_estimator::estimate_walk_in(queue_view& view, std::optional<instan
         count_down(view.waiting[i].expected, passed, now);
     }
     placer line{view, s, view.basis.full_at};
-    auto& last = view.waiting.back().expected;
-    last = line.place(view.waiting.back(), now);
-    if (view.waiting.size() > 1) {
-        not_before(last, view.waiting[view.waiting.size() - 2].expected);
-    }
+    view.waiting.back().expected = line.place(view.waiting.back(), now);
     view.join_now = line.newcomer(now);
-    not_before(view.join_now, last);
 }
 
 } // namespace salonq::projections

@@ -462,7 +462,7 @@ test("a wait's likely range in words: within, between, over an hour, or nothing 
 
 test('the chance of a start today in words: nothing when certain, a chance, or "likely not today" below 1 in 10', async () => {
   const cases = [[undefined, null, false], [null, null, false], [100, null, false],
-    [99, 'may not be today: about 10 in 10 chance before closing', false],
+    [96, 'may not be today: about 9 in 10 chance before closing', false],
     [61, 'may not be today: about 6 in 10 chance before closing', false],
     [12, 'may not be today: about 1 in 10 chance before closing', false],
     [9, 'likely not today: the salon usually stops starting services before then', true],

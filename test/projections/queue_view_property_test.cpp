@@ -5,8 +5,9 @@
 // view's line agrees with the engine's own state; with the wait predictor's estimates (observed_estimator), a later
 // ticket is never expected to start before an earlier one (so estimates for identical services never decrease
 // with position) and a newcomer not before the last in line; each estimate's likely range holds it, and neither end
-// of it moves earlier along the line. Odd seeds use the simulator's varied service times
-// and salons of 1 and 8 stylists. SALONQ_PROPERTY_SEED=<seed> reruns one history.
+// of it moves earlier along the line; nor is a later ticket likelier to start before the usual last start. Odd seeds
+// use the simulator's varied service times and salons of 1 and 8 stylists. SALONQ_PROPERTY_SEED=<seed> reruns one
+// history.
 
 #include "engine/sim/day_simulator.hpp"
 #include "engine/sim/memory_executor.hpp"
@@ -78,6 +79,9 @@ std::string broken_range(std::optional<predicted_start> const& before, std::opti
     }
     if (before && (before->low_ms > e->low_ms || before->high_ms > e->high_ms)) {
         return "a later ticket's likely range starts or ends earlier " + what;
+    }
+    if (before && before->today_pct < e->today_pct) {
+        return "a later ticket is likelier to start today " + what;
     }
     return {};
 }

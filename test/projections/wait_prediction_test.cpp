@@ -315,6 +315,22 @@ TEST_SUITE("projections.wait_prediction") {
         CHECK(waits_min(v) == std::vector<std::optional<std::int64_t>>{27});
     }
 
+    TEST_CASE("a stylist whose line the others took is idle, not in a changeover, until the next walk-in") {
+        auto s = open_salon();
+        walk_ins(s, 3);
+        s.given(start("st1", 1), start("st2", 2));
+        s.after(minutes{29}).given(complete(2));      // ticket 3 waiting: st2's changeover begins
+        s.after(minutes{1}).given(complete(1));       // and st1's,
+        s.after(minutes{1}).given(start("st2", 3));   // but st2 takes the last one (a 2-minute changeover)
+        s.after(minutes{10}).given(walk_in("later")); // st1 idle meanwhile
+        s.after(minutes{2}).given(start("st1", 4));   // 13 minutes after st1's completion: 2 a pick-up
+        auto const v = predicted_view(s);
+        CHECK(v.observed.changeovers == 1); // st2's; not st1's 13 minutes
+        CHECK(v.observed.changeover_ms == 2 * minute_ms);
+        CHECK(v.observed.pickups == 3); // tickets 1 and 2 at once, then ticket 4's: a running median's step up
+        CHECK(v.observed.pickup_ms == 3'000);
+    }
+
     TEST_CASE("usual shifts: a stylist who comes in at 11 every day is expected at 11") {
         // st1 works 09-19 local, st2 11-17, two days running; the third day, st2 is due in 30 minutes.
         auto const history = [](bool st2_came_before) {

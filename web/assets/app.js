@@ -364,8 +364,6 @@ export function waitText(ms) {
   return `about ${hours} h ${rest ? `${rest} min` : ''}`.trim();
 }
 
-// The likely range of a wait (the estimate's low and high ends, already counted down), or null where it adds
-// nothing to the estimate: no range from the server, or one that rounds to a single minute count.
 // A wait told with the chance of a start before the salon's usual last start (servedTodayPct; absent: no close in
 // sight). Below one in ten the wait is the close itself, so it says so instead of a number (docs/wait-prediction.md,
 // "Maybe not today").
@@ -373,11 +371,16 @@ export function notToday(pct) {
   return pct !== undefined && pct !== null && pct < 10;
 }
 
+// The chance as "N in 10", N from 1 to 9 (96 %, the most below 100, is not "10 in 10").
+export function inTen(pct) {
+  return Math.min(9, Math.max(1, Math.round(pct / 10)));
+}
+
 // The chance in words, or null when there is nothing to say.
 export function todayText(pct) {
   if (pct === undefined || pct === null || pct >= 100) return null;
   if (notToday(pct)) return 'likely not today: the salon usually stops starting services before then';
-  return `may not be today: about ${Math.max(1, Math.round(pct / 10))} in 10 chance before closing`;
+  return `may not be today: about ${inTen(pct)} in 10 chance before closing`;
 }
 
 // A wait for a list: the estimate, or "likely not today".
@@ -385,6 +388,8 @@ export function waitOrNotToday(e, updatedAt) {
   return notToday(e.servedTodayPct) ? 'likely not today' : waitText(waitLeft(e.estimatedWaitMs, updatedAt));
 }
 
+// The likely range of a wait (the estimate's low and high ends, already counted down), or null where it adds
+// nothing to the estimate: no range from the server, or one that rounds to a single minute count.
 export function rangeText(lowMs, highMs) {
   if (lowMs === undefined || lowMs === null || highMs === undefined || highMs === null) return null;
   const lo = Math.round(lowMs / 60000);

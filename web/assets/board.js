@@ -2,7 +2,7 @@
 // they wait, and what a walk-in would wait now. Customers appear by token only (the board is in a public room).
 // Live over the salon's stream; after a drop or a server restart it resumes by itself from the last seq.
 import {$, h, signedIn, signOut, showSignIn, followQueue, showState, rejectionText, waitText, waitLeft,
-  rangeText, notToday, waitOrNotToday} from './app.js';
+  rangeText, notToday, waitOrNotToday, inTen} from './app.js';
 
 const shown = 8; // waiting tokens on the board: more do not fit across a room
 const session = signedIn();
@@ -20,7 +20,7 @@ function joinRange(view) {
   const pct = view.joinNow.servedTodayPct;
   const text = rangeText(waitLeft(view.joinNow.estimatedWaitLowMs, view.updatedAt),
     waitLeft(view.joinNow.estimatedWaitHighMs, view.updatedAt));
-  const today = pct !== undefined ? `may not be today: ${Math.max(1, Math.round(pct / 10))} in 10 before closing` : null;
+  const today = pct !== undefined ? `may not be today: ${inTen(pct)} in 10 before closing` : null;
   const said = [text, today].filter(Boolean).join('; ');
   return said ? h('span', {class: 'range'}, ` (${said})`) : '';
 }

@@ -5,7 +5,7 @@
 // so and shows the fresh view instead of doing something else than what was meant.
 import {
   $, h, signedIn, signOut, showSignIn, followQueue, showState, api, salonPath, newKey, rejectionText, waitText, clockTime, money,
-  priorityReasons, staffName, serviceNames, todayText, waitOrNotToday,
+  priorityReasons, staffName, serviceNames, todayText, notToday, waitOrNotToday,
 } from './app.js';
 
 const session = signedIn();
@@ -244,7 +244,7 @@ async function walkIn(e) {
   const copy = h('input', {id: 'issued-link', readonly: true, value: address, onfocus: (e) => e.target.select()});
   $('#issued').replaceChildren(h('div', {class: 'ok'},
     'Ticket ', h('span', {class: 'token'}, t.token),
-    `Position ${t.position}, wait ${waitText(t.estimatedWaitMs)}.`,
+    `Position ${t.position}, ${notToday(t.servedTodayPct) ? 'likely not today' : `wait ${waitText(t.estimatedWaitMs)}`}.`,
     todayText(t.servedTodayPct) ? h('p', {class: 'warn', id: 'issued-today'}, `Tell them: ${todayText(t.servedTodayPct)}.`) : null,
     h('img', {class: 'qr', src: `${page}/qr.svg`, width: 176, height: 176,
       alt: `QR code of ticket ${t.token}'s page: the customer scans it to follow their place in line`}),
