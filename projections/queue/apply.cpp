@@ -167,7 +167,7 @@ struct folder {
     }
     void operator()(evt::ticket_cancelled const& r) { end_queued(v, r.ticket, ticket_status::cancelled, e.at); }
     void operator()(evt::day_closed const& r) {
-        observe_day_closed(v.observed, v.timezone, on_duty_now());
+        observe_day_closed(v.observed, v.timezone, on_duty_now(), !v.waiting.empty());
         for (auto const& id : r.no_shows) {
             end_queued(v, id, ticket_status::no_show, e.at, true);
         }

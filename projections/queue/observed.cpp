@@ -312,7 +312,8 @@ void observe_clock(observed_durations& o, staff_id const& staff, bool in, instan
     }
 }
 
-void observe_day_closed(observed_durations& o, std::string_view timezone, std::vector<staff_id> const& on_duty) {
+void observe_day_closed(observed_durations& o, std::string_view timezone, std::vector<staff_id> const& on_duty,
+                        bool line_left) {
     for (auto& member : o.staff) {
         if (std::find(on_duty.begin(), on_duty.end(), member.staff) == on_duty.end()) {
             commit_clock_out(member, timezone);
@@ -324,8 +325,11 @@ void observe_day_closed(observed_durations& o, std::string_view timezone, std::v
     // In minutes since the business day's start, so that a last start past midnight is later, not earlier.
     auto const minute = business_clock_of(timezone, *o.latest_start).minute;
     auto const usual = business_minute(o.last_start_min);
-    o.last_start_min = local_minute(
-        o.days == 0 || minute > usual ? minute : static_cast<std::int32_t>(blend(usual, minute, last_start_weight)));
+    auto const later = o.days == 0 || minute > usual;
+    if (later || line_left) { // a day with nobody left waiting says when customers stopped coming, not the salon
+        o.last_start_min =
+            local_minute(later ? minute : static_cast<std::int32_t>(blend(usual, minute, last_start_weight)));
+    }
     ++o.days;
     o.latest_start.reset();
 }

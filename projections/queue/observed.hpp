@@ -96,7 +96,8 @@ struct observed_durations {
     std::int64_t pickup_ms = 0;
     std::uint32_t pickups = 0;
     leave_bands leaving;
-    // The salon's usual last start of a day (local minute; its upper envelope over recent days, in business minutes),
+    // The salon's usual last start of a day (local minute; its upper envelope over recent days, in business minutes,
+    // brought down only by days that ended with a line),
     // and the latest start of the day so far. The estimator's close: a start is told as one before it, with the chance
     // of that (predicted_start::today_pct).
     std::int32_t last_start_min = 0;
@@ -156,9 +157,11 @@ void observe_clock(observed_durations& o, engine::staff_id const& staff, bool in
 void observe_line_empty(observed_durations& o, engine::instant at);
 // A queued ticket that left without service (cancelled or a no-show) after `waited` in the queue.
 void observe_left(observed_durations& o, std::chrono::milliseconds waited);
-// The day was closed: its latest start (local) teaches the usual last start, and the pending clock-out of each
-// staff member off duty (not in `on_duty`) is their day's last.
-void observe_day_closed(observed_durations& o, std::string_view timezone, std::vector<engine::staff_id> const& on_duty);
+// The day was closed: its latest start (local) teaches the usual last start (a later one at once; an earlier one only
+// if the day ended with a line still waiting, `line_left`: the salon stopped starting, the customers did not stop
+// coming), and the pending clock-out of each staff member off duty (not in `on_duty`) is their day's last.
+void observe_day_closed(observed_durations& o, std::string_view timezone, std::vector<engine::staff_id> const& on_duty,
+                        bool line_left);
 // A queued ticket still there when the queue ended (the day was closed): time in the queue, no leave.
 void observe_stayed(observed_durations& o, std::chrono::milliseconds waited);
 // The chance, of ratio_one, that a ticket aged `age` in the queue is still there `ahead` later (no leave on the way).

@@ -511,6 +511,28 @@ TEST_SUITE("projections.wait_prediction") {
         CHECK(today(past.join_now) == 100);
     }
 
+    TEST_CASE("the usual last start: a quiet evening does not bring it forward; a day that ends with a line does") {
+        auto s = staffed_salon();
+        std::uint64_t ticket = 0;
+        auto const day = [&](unsigned d, int last_start_utc_hour, bool line_left) {
+            s.at(utc(2024, 6, d, 8)).given(clock_in("st1"));
+            s.at(utc(2024, 6, d, last_start_utc_hour)).given(walk_in("last"), start("st1", ++ticket));
+            if (line_left) {
+                s.given(walk_in("too late"));
+                ++ticket;
+            }
+            s.after(minutes{30}).given(complete(line_left ? ticket - 1 : ticket), clock_out("st1"), close_day());
+        };
+        day(3, 18, false); // 19:00 local
+        day(4, 18, false);
+        day(5, 13, false); // 14:00: nobody came after, the salon did not stop early
+        CHECK(predicted_view(s).observed.last_start_min == 19 * 60);
+        day(6, 14, true); // 15:00, and one left waiting at the close: the salon stopped; a tenth of the way down
+        CHECK(predicted_view(s).observed.last_start_min == 19 * 60 - 24);
+        day(7, 19, false); // 20:00: a later one moves it up at once, line or not
+        CHECK(predicted_view(s).observed.last_start_min == 20 * 60);
+    }
+
     TEST_CASE("tickets still waiting when the day is closed did not leave the line") {
         auto const leaves = [](queue_view const& v) {
             std::int64_t n = 0;
