@@ -47,6 +47,15 @@ std::optional<waiting_ticket> take_waiting(queue_view& v, ticket_id id) {
     return t;
 }
 
+// After a ticket left the line (started, skipped, cancelled, a no-show): if it was the last, a staff member between a
+// completion and their next start is idle from now (observe_line_empty). Called after a start's observe_start, so the
+// staff member who took it keeps their changeover.
+void after_leaving_line(queue_view& v, instant at) {
+    if (v.waiting.empty()) {
+        observe_line_empty(v.observed, at);
+    }
+}
+
 void record_end(queue_view& v, ticket_card const& t, ticket_status status, instant at) {
     v.recently_ended.push_back(ended_ticket{t.id, t.tok, status, at, t.join_wait}, queue_view::max_recently_ended);
 }
@@ -63,9 +72,7 @@ void end_queued(queue_view& v, ticket_id id, ticket_status status, instant at, b
         } else {
             observe_left(v.observed, at - t->joined_at);
         }
-        if (v.waiting.empty()) {
-            observe_line_empty(v.observed, at);
-        }
+        after_leaving_line(v, at);
     } else if (auto it = find_by_id(v.skipped, id); it != v.skipped.end()) {
         record_end(v, *it, status, at);
         observe_left(v.observed, at - it->joined_at);
@@ -80,9 +87,7 @@ void start_serving(queue_view& v, ticket_id id, staff_id const& staff, instant a
         return;
     }
     observe_start(v.observed, staff, at, at - t->joined_at);
-    if (v.waiting.empty()) {
-        observe_line_empty(v.observed, at);
-    }
+    after_leaving_line(v, at);
     std::string staff_name;
     if (auto* m = v.find_staff(staff)) {
         m->serving = id;
@@ -156,6 +161,7 @@ struct folder {
         if (auto t = take_waiting(v, r.ticket)) {
             auto const place = t->place;
             v.skipped.push_back(skipped_ticket{std::move(*t), place, e.at});
+            after_leaving_line(v, e.at);
         }
     }
     void operator()(evt::skip_undone const& r) {

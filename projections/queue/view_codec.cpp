@@ -9,6 +9,7 @@
 #include <array>
 #include <climits>
 #include <ranges>
+#include <string_view>
 #include <utility>
 
 namespace salonq::projections {
@@ -43,14 +44,28 @@ std::pair<std::int64_t, std::int64_t> read_range(object_view& o, std::optional<s
     return {low.value_or(*wait), high.value_or(*wait)};
 }
 
+// The chance of a start today (predicted_start::today_pct) under `name`: written below 100 only, read as 0..99 (absent:
+// 100) and only beside the estimate it qualifies (`wait_name`).
+void write_today(json_writer& w, std::string_view name, std::int32_t pct) {
+    if (pct < 100) {
+        w.field(name, pct);
+    }
+}
+
+std::int32_t read_today(object_view& o, std::string_view name, bool estimated, std::string_view wait_name) {
+    auto const today = o.opt_integer(name, 0, 99);
+    if (today && !estimated) {
+        fail(errc::missing_field, o.path_of(wait_name), fmt::format("{} needs {}", name, wait_name));
+    }
+    return static_cast<std::int32_t>(today.value_or(100));
+}
+
 void write_told(json_writer& w, std::optional<told_wait> const& t) {
     if (t) {
         w.field("estimatedWaitAtJoinMs", t->wait_ms)
             .field("estimatedWaitAtJoinLowMs", t->low_ms)
             .field("estimatedWaitAtJoinHighMs", t->high_ms);
-        if (t->today_pct < 100) {
-            w.field("servedTodayPctAtJoin", t->today_pct);
-        }
+        write_today(w, "servedTodayPctAtJoin", t->today_pct);
     }
 }
 
@@ -58,14 +73,8 @@ std::optional<told_wait> read_told(object_view& o) {
     auto const wait = o.opt_integer("estimatedWaitAtJoinMs", 0, max_wait_ms);
     auto const range =
         read_range(o, wait, "estimatedWaitAtJoinMs", {"estimatedWaitAtJoinLowMs", "estimatedWaitAtJoinHighMs"});
-    auto const today = o.opt_integer("servedTodayPctAtJoin", 0, 99);
-    if (today && !wait) {
-        fail(errc::missing_field, o.path_of("estimatedWaitAtJoinMs"),
-             "servedTodayPctAtJoin needs estimatedWaitAtJoinMs");
-    }
-    return wait.transform([&](std::int64_t w) {
-        return told_wait{w, range.first, range.second, static_cast<std::int32_t>(today.value_or(100))};
-    });
+    auto const today = read_today(o, "servedTodayPctAtJoin", wait.has_value(), "estimatedWaitAtJoinMs");
+    return wait.transform([&](std::int64_t w) { return told_wait{w, range.first, range.second, today}; });
 }
 
 // The fields every kind of ticket in the view shares.
@@ -94,9 +103,7 @@ void write_estimate(json_writer& w, std::optional<predicted_start> const& e) {
             .time(e->start)
             .field("estimatedWaitLowMs", e->low_ms)
             .field("estimatedWaitHighMs", e->high_ms);
-        if (e->today_pct < 100) {
-            w.field("servedTodayPct", e->today_pct);
-        }
+        write_today(w, "servedTodayPct", e->today_pct);
     }
 }
 
@@ -108,13 +115,8 @@ std::optional<predicted_start> read_estimate(object_view& o) {
              "estimatedWaitMs and estimatedStart come together");
     }
     auto const range = read_range(o, wait, "estimatedWaitMs", {"estimatedWaitLowMs", "estimatedWaitHighMs"});
-    auto const today = o.opt_integer("servedTodayPct", 0, 99);
-    if (today && !wait) {
-        fail(errc::missing_field, o.path_of("estimatedWaitMs"), "servedTodayPct needs estimatedWaitMs");
-    }
-    return wait ? std::optional{predicted_start{*wait, *start, range.first, range.second,
-                                                static_cast<std::int32_t>(today.value_or(100))}}
-                : std::nullopt;
+    auto const today = read_today(o, "servedTodayPct", wait.has_value(), "estimatedWaitMs");
+    return wait ? std::optional{predicted_start{*wait, *start, range.first, range.second, today}} : std::nullopt;
 }
 
 void write_observed(json_writer& w, observed_durations const& o) {

@@ -329,6 +329,16 @@ TEST_SUITE("projections.wait_prediction") {
         CHECK(v.observed.changeover_ms == 2 * minute_ms);
         CHECK(v.observed.pickups == 3); // tickets 1 and 2 at once, then ticket 4's: a running median's step up
         CHECK(v.observed.pickup_ms == 3'000);
+
+        // The same when the last one waiting is skipped (absent when called): nobody is left to change over to.
+        auto k = open_salon();
+        walk_ins(k, 3);
+        k.given(start("st1", 1), start("st2", 2));
+        k.after(minutes{30}).given(complete(1)); // ticket 3 waiting: st1's changeover begins,
+        k.after(minutes{1}).given(skip(3));      // but ticket 3 is not there
+        k.after(minutes{10}).given(walk_in("later"));
+        k.after(minutes{2}).given(start("st1", 4));
+        CHECK(predicted_view(k).observed.changeovers == 0);
     }
 
     TEST_CASE("usual shifts: a stylist who comes in at 11 every day is expected at 11") {
