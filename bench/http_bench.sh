@@ -15,8 +15,8 @@
 #      walk-ins at half of the run's maximum again on a fresh server (walkin-half-fresh): in step 2 the half pass
 #      follows the maximum one on the same server, whose salons each got ~40 walk-ins longer lines from it (every
 #      walk-in's fold and checkpoint work grows with the line) and whose read side may still be folding its backlog.
-# Then once: perf profile of the walk-in POST path (if perf works), and the live test (bench/ws_bench): as many
-# WebSockets as the open-file limit allows toward --ws-connections, memory per connection, change-to-client latency.
+# Then once: perf profile of the walk-in POST path (if perf works), and the live test (bench/ws_bench):
+# --ws-connections WebSockets held by serve, memory per connection, change-to-client latency.
 # Figures are printed per run, then the medians of the runs beside the issue's targets. --salonq runs another
 # build's binary (e.g. a copy of an earlier commit's, for a before/after in the same hour) instead of build/salonq.
 # --perf-rate profiles walk-ins paced at N/s instead of at the maximum; --perf-keep copies perf.data to FILE.
@@ -247,15 +247,9 @@ if $ws; then
   echo
   echo "== live: WebSocket screens (bench/ws_bench), each of the $salons salons with 20 waiting =="
   start_server ws "$dir/setup-ws.jsonl"
-  fds=$(ls "/proc/$server/fd" | wc -l)
-  # One descriptor per connection in each process, some spare (the log's files, the POSTs, the epoll).
-  limit=$(($(ulimit -n) - fds - 64))
+  # Both ends hold the screens' sockets in io_uring tables (docs/live-rings.md), not a descriptor each: the open-file
+  # limit ($(ulimit -n) here) does not cap them.
   n=$ws_target
-  if [ "$n" -gt "$limit" ]; then
-    n=$limit
-    echo "  open-file limit $(ulimit -n) (hard; raising it needs CAP_SYS_RESOURCE) and $fds descriptors open in serve:" \
-      "$n connections, not $ws_target"
-  fi
   sources=$(((n + 19999) / 20000 + 1))
   build/bench/ws_bench --port "${url##*:}" --tokens "$dir/pos-tokens" --connections "$n" --server-pid "$server" \
     --sources "$sources" --changes "$ws_changes" --interval-ms 20 | sed 's/^/  /'

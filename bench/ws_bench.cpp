@@ -11,6 +11,8 @@
 //      latency (POST to its 201).
 // Prints "key: value" lines that the script picks up.
 
+#include "api/uring/socket.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -25,6 +27,7 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -36,6 +39,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -90,15 +94,17 @@ std::uint64_t seq_of(std::string_view frame) {
     return seq;
 }
 
+// One screen. It connects a TCP socket; with rings, the socket then moves into them (no descriptor: 50,000 screens
+// fit in a process capped at 20,000 descriptors, as on the server's side) and the WebSocket runs over the ring.
 class screen : public std::enable_shared_from_this<screen> {
 public:
-    screen(net::io_context& ioc, watch& w, std::size_t salon, tcp::endpoint server, net::ip::address source,
-           std::function<void()> on_settled)
-        : ws_(ioc), watch_(w), salon_(salon), server_(std::move(server)), source_(std::move(source)),
+    screen(net::io_context& ioc, salonq::uring::rings* rings, watch& w, std::size_t salon, tcp::endpoint server,
+           net::ip::address source, std::function<void()> on_settled)
+        : conn_(ioc), rings_(rings), watch_(w), salon_(salon), server_(std::move(server)), source_(std::move(source)),
           on_settled_(std::move(on_settled)) {}
 
     void start() {
-        auto& sock = beast::get_lowest_layer(ws_).socket();
+        auto& sock = conn_.socket();
         beast::error_code ec;
         (void)sock.open(tcp::v4(), ec);
         if (!ec) {
@@ -109,18 +115,40 @@ public:
         if (ec) {
             return fail("open/bind", ec);
         }
-        beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds{30});
-        beast::get_lowest_layer(ws_).async_connect(
-            server_, [self = shared_from_this()](beast::error_code e) { self->on_connect(e); });
+        conn_.expires_after(std::chrono::seconds{30});
+        conn_.async_connect(server_, [self = shared_from_this()](beast::error_code e) { self->on_connect(e); });
     }
 
 private:
+    template <class F>
+    void on_ws(F&& f) {
+        if (ring_ws_) {
+            f(*ring_ws_);
+        } else if (tcp_ws_) {
+            f(*tcp_ws_);
+        }
+    }
+
     void on_connect(beast::error_code ec) {
         if (ec) {
             return fail("connect", ec);
         }
-        beast::get_lowest_layer(ws_).expires_never();
-        ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
+        conn_.expires_never();
+        if (rings_ != nullptr) {
+            auto executor = conn_.get_executor();
+            int const fd = conn_.release_socket().release(ec);
+            if (ec) {
+                return fail("release", ec);
+            }
+            auto where = rings_->adopt(fd);
+            if (!where) {
+                (void)::close(fd);
+                return fail("adopt", net::error::no_buffer_space);
+            }
+            ring_ws_.emplace(salonq::uring::socket{executor, *where});
+        } else {
+            tcp_ws_.emplace(std::move(conn_));
+        }
         std::string token;
         std::string target;
         {
@@ -128,10 +156,13 @@ private:
             token = watch_.salons[salon_].token;
             target = "/v1/salons/" + watch_.salons[salon_].id + "/live";
         }
-        ws_.set_option(websocket::stream_base::decorator(
-            [token](websocket::request_type& req) { req.set(http::field::authorization, "Bearer " + token); }));
-        ws_.async_handshake(fmt::format("127.0.0.1:{}", server_.port()), target,
-                            [self = shared_from_this()](beast::error_code e) { self->on_handshake(e); });
+        on_ws([&](auto& ws) {
+            ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
+            ws.set_option(websocket::stream_base::decorator(
+                [token](websocket::request_type& req) { req.set(http::field::authorization, "Bearer " + token); }));
+            ws.async_handshake(fmt::format("127.0.0.1:{}", server_.port()), target,
+                               [self = shared_from_this()](beast::error_code e) { self->on_handshake(e); });
+        });
     }
 
     void on_handshake(beast::error_code ec) {
@@ -144,7 +175,10 @@ private:
     }
 
     void read() {
-        ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+        on_ws([&](auto& ws) {
+            ws.async_read(buffer_,
+                          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+        });
     }
 
     void on_read(beast::error_code ec) {
@@ -191,7 +225,10 @@ private:
         }
     }
 
-    websocket::stream<beast::tcp_stream> ws_;
+    beast::tcp_stream conn_; // until connected
+    salonq::uring::rings* rings_;
+    std::optional<websocket::stream<salonq::uring::socket>> ring_ws_;
+    std::optional<websocket::stream<beast::tcp_stream>> tcp_ws_;
     watch& watch_;
     std::size_t salon_;
     tcp::endpoint server_;
@@ -247,6 +284,7 @@ int main(int argc, char** argv) {
     std::size_t changes = 500;
     int interval_ms = 20;
     int threads = 1;
+    bool use_rings = true;
     app.add_option("--port", port, "The server's port on 127.0.0.1")->required();
     app.add_option("--tokens", tokens_file, "Lines 'TOKEN SALON SALON ...': tokens that may read and walk in")
         ->required();
@@ -257,6 +295,9 @@ int main(int argc, char** argv) {
     app.add_option("--changes", changes, "Walk-ins POSTed and timed to their frames");
     app.add_option("--interval-ms", interval_ms, "Time between two POSTs");
     app.add_option("--threads", threads, "Client I/O threads");
+    app.add_flag("--rings,!--no-rings", use_rings,
+                 "Hold the client's sockets in io_uring tables (default), so more screens than this process's "
+                 "open-file limit");
     CLI11_PARSE(app, argc, argv);
 
     watch w;
@@ -279,6 +320,16 @@ int main(int argc, char** argv) {
         return 2;
     }
 
+    std::unique_ptr<salonq::uring::rings> rings;
+    if (use_rings) {
+        auto opened = salonq::uring::rings::open();
+        if (!opened) {
+            fmt::print(stderr, "ws_bench: no io_uring ({}); --no-rings holds a descriptor per screen\n",
+                       opened.error());
+            return 2;
+        }
+        rings = std::move(*opened);
+    }
     net::io_context ioc;
     auto guard = net::make_work_guard(ioc);
     std::vector<std::thread> pool;
@@ -305,7 +356,7 @@ int main(int argc, char** argv) {
         auto const salon = i % w.salons.size();
         auto const source = net::ip::make_address_v4(
             static_cast<net::ip::address_v4::uint_type>((127U << 24) + 2U + (i % static_cast<std::size_t>(sources))));
-        auto s = std::make_shared<screen>(ioc, w, salon, server, net::ip::address{source}, [&] {
+        auto s = std::make_shared<screen>(ioc, rings.get(), w, salon, server, net::ip::address{source}, [&] {
             settled.fetch_add(1);
             net::post(ioc, open_next);
         });

@@ -212,6 +212,13 @@ void add_kafka_commands(CLI::App& app, options& o, commands& c) {
     c.serve->add_option("--max-connections", o.ho.max_connections, "Open connections held at most (then 503)")
         ->check(CLI::Range(1, 1'000'000));
     c.serve
+        ->add_option("--live-sockets", o.ho.live_sockets,
+                     "Where live WebSockets are held: 'rings' (io_uring tables, no file descriptor each, so more "
+                     "screens than the open-file limit; descriptors when the kernel has no io_uring) or "
+                     "'descriptors'")
+        ->envname("SALONQ_LIVE_SOCKETS")
+        ->check(CLI::IsMember({"rings", "descriptors"}));
+    c.serve
         ->add_option("--cors-origin", o.ho.cors_origins,
                      "An origin whose pages may call the API ('*': any); repeatable")
         ->envname("SALONQ_CORS_ORIGINS");

@@ -32,6 +32,8 @@ struct server::impl {
     server_options options;
     int threads;
     net::io_context ioc;
+    // After ioc (so destroyed before it: the operations it abandons hold work on ioc), before state.
+    std::unique_ptr<uring::rings> rings;
     shared_state state;
     tcp::acceptor acceptor;
     net::steady_timer drain_timer;
@@ -137,6 +139,17 @@ std::expected<std::unique_ptr<server>, std::string> server::open(server_options 
                                                                  std::span<route const> routes) {
     auto i = std::make_unique<impl>(std::move(options), ports, routes);
     ports.executor = i->ioc.get_executor();
+    if (i->options.live_rings) {
+        if (auto opened = uring::rings::open()) {
+            i->rings = std::move(*opened);
+            i->state.use_rings(i->rings.get());
+            ports.metrics.gauge("salonq_live_ring_sockets",
+                                "Live connections held in io_uring tables (no file descriptor each).",
+                                [rings = i->rings.get()] { return static_cast<double>(rings->held()); });
+        } else {
+            ports.log.warn("live WebSockets get a file descriptor each: no io_uring ({})", opened.error());
+        }
+    }
     ports.metrics.gauge("salonq_http_connections", "Open HTTP connections.",
                         [state = &i->state] { return static_cast<double>(state->open_sessions()); });
     boost::system::error_code ec;

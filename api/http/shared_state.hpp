@@ -6,6 +6,7 @@
 #include "api/http/options.hpp"
 #include "api/http/router.hpp"
 #include "api/http/services.hpp"
+#include "api/uring/rings.hpp"
 
 #include <atomic>
 #include <cstddef>
@@ -25,6 +26,9 @@ public:
     [[nodiscard]] server_options const& options() const noexcept { return options_; }
     [[nodiscard]] services& ports() noexcept { return ports_; }
     [[nodiscard]] router const& routes() const noexcept { return routes_; }
+    // Where WebSockets are held without a descriptor each; null when off or the kernel has no io_uring.
+    [[nodiscard]] uring::rings* live_rings() const noexcept { return rings_; }
+    void use_rings(uring::rings* rings) noexcept { rings_ = rings; }
 
     // Registers a session; false when the server is at its connection cap (the caller refuses the connection).
     bool join(std::shared_ptr<session> const& s);
@@ -37,6 +41,7 @@ private:
     server_options const& options_;
     services& ports_;
     router routes_;
+    uring::rings* rings_ = nullptr;
     mutable std::mutex mutex_;
     std::unordered_map<session const*, std::weak_ptr<session>> sessions_;
 };

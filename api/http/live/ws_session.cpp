@@ -4,15 +4,18 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <unistd.h>
+
 namespace salonq::api::http {
 
 namespace beast = boost::beast;
 namespace net = boost::asio;
 namespace websocket = boost::beast::websocket;
 
-ws_session::ws_session(net::ip::tcp::socket&& socket, live_hub& hub, std::string salon, std::uint64_t after,
-                       std::chrono::seconds idle_timeout)
-    : ws_(std::move(socket)), hub_(hub), salon_(std::move(salon)), sent_seq_(after) {
+template <class NextLayer>
+basic_ws_session<NextLayer>::basic_ws_session(NextLayer&& next, live_hub& hub, std::string salon, std::uint64_t after,
+                                              std::chrono::seconds idle_timeout)
+    : ws_(std::move(next)), hub_(hub), salon_(std::move(salon)), sent_seq_(after) {
     auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
     timeouts.idle_timeout = idle_timeout; // a ping goes out at half of it; silence past it closes
     timeouts.keep_alive_pings = true;
@@ -22,48 +25,53 @@ ws_session::ws_session(net::ip::tcp::socket&& socket, live_hub& hub, std::string
     ws_.read_message_max(4096); // a screen has nothing to say beyond control frames
 }
 
-ws_session::~ws_session() {
+template <class NextLayer>
+basic_ws_session<NextLayer>::~basic_ws_session() {
     if (id_ != 0) {
         hub_.leave(salon_, id_);
     }
 }
 
-void ws_session::run(beast::http::request<beast::http::string_body> upgrade) {
-    auto req = std::make_shared<beast::http::request<beast::http::string_body>>(std::move(upgrade));
-    net::dispatch(ws_.get_executor(), [self = shared_from_this(), req] {
+template <class NextLayer>
+void basic_ws_session<NextLayer>::run(upgrade_request upgrade) {
+    auto req = std::make_shared<upgrade_request>(std::move(upgrade));
+    net::dispatch(ws_.get_executor(), [self = this->shared_from_this(), req] {
         self->ws_.async_accept(*req, [self, req](beast::error_code ec) { self->on_accept(ec); });
     });
 }
 
-void ws_session::on_accept(beast::error_code ec) {
+template <class NextLayer>
+void basic_ws_session<NextLayer>::on_accept(beast::error_code ec) {
     if (ec) {
         return;
     }
     open_ = true;
-    id_ = hub_.join(salon_, weak_from_this());
+    id_ = hub_.join(salon_, this->weak_from_this());
     if (auto current = hub_.latest(salon_)) {
         enqueue(current);
     }
     read_next();
 }
 
-void ws_session::deliver(frame_ptr const& frame) {
-    net::post(ws_.get_executor(), [self = shared_from_this(), frame] { self->enqueue(frame); });
+template <class NextLayer>
+void basic_ws_session<NextLayer>::deliver(frame_ptr const& frame) {
+    net::post(ws_.get_executor(), [self = this->shared_from_this(), frame] { self->enqueue(frame); });
 }
 
-void ws_session::close() {
-    net::post(ws_.get_executor(), [self = shared_from_this()] {
+template <class NextLayer>
+void basic_ws_session<NextLayer>::close() {
+    net::post(ws_.get_executor(), [self = this->shared_from_this()] {
         if (!self->open_) {
             return;
         }
         self->open_ = false;
         // Closing the socket ends the pending read and write at once; a screen reconnects by itself.
-        beast::error_code ignored;
-        (void)beast::get_lowest_layer(self->ws_).socket().close(ignored); // errors go to `ignored`
+        beast::close_socket(beast::get_lowest_layer(self->ws_));
     });
 }
 
-void ws_session::enqueue(frame_ptr const& frame) {
+template <class NextLayer>
+void basic_ws_session<NextLayer>::enqueue(frame_ptr const& frame) {
     if (!open_ || frame->seq <= sent_seq_) {
         return;
     }
@@ -78,28 +86,31 @@ void ws_session::enqueue(frame_ptr const& frame) {
     }
 }
 
-void ws_session::write_next() {
+template <class NextLayer>
+void basic_ws_session<NextLayer>::write_next() {
     writing_ = true;
     ws_.text(true);
-    ws_.async_write(net::buffer(queue_.front()->ws), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-        self->queue_.pop_front();
-        if (ec) {
-            self->open_ = false;
-            self->queue_.clear();
-            self->writing_ = false;
-            return;
-        }
-        if (self->queue_.empty()) {
-            self->writing_ = false;
-        } else {
-            self->write_next();
-        }
-    });
+    ws_.async_write(net::buffer(queue_.front()->ws),
+                    [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->queue_.pop_front();
+                        if (ec) {
+                            self->open_ = false;
+                            self->queue_.clear();
+                            self->writing_ = false;
+                            return;
+                        }
+                        if (self->queue_.empty()) {
+                            self->writing_ = false;
+                        } else {
+                            self->write_next();
+                        }
+                    });
 }
 
 // Reads (and drops) what the peer sends, so control frames (pong, close) are processed and a gone peer is seen.
-void ws_session::read_next() {
-    ws_.async_read(in_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+template <class NextLayer>
+void basic_ws_session<NextLayer>::read_next() {
+    ws_.async_read(in_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
         if (ec) {
             self->open_ = false;
             return;
@@ -107,6 +118,36 @@ void ws_session::read_next() {
         self->in_.consume(self->in_.size());
         self->read_next();
     });
+}
+
+template class basic_ws_session<beast::tcp_stream>;
+template class basic_ws_session<uring::socket>;
+
+void open_ws_session(net::ip::tcp::socket&& socket, uring::rings* rings, live_hub& hub, std::string salon,
+                     std::uint64_t after, std::chrono::seconds idle_timeout, upgrade_request upgrade) {
+    if (rings != nullptr) {
+        auto executor = socket.get_executor();
+        beast::error_code ec;
+        auto const protocol = socket.local_endpoint(ec).protocol();
+        int const fd = ec ? -1 : socket.release(ec);
+        if (!ec) {
+            if (auto where = rings->adopt(fd)) {
+                std::make_shared<basic_ws_session<uring::socket>>(uring::socket{executor, *where}, hub,
+                                                                  std::move(salon), after, idle_timeout)
+                    ->run(std::move(upgrade));
+                return;
+            }
+            socket = net::ip::tcp::socket{executor}; // no ring took it: back to a descriptor of its own
+            (void)socket.assign(protocol, fd, ec);   // the error is in `ec`
+            if (ec) {
+                (void)::close(fd);
+                return;
+            }
+        }
+    }
+    std::make_shared<basic_ws_session<beast::tcp_stream>>(beast::tcp_stream{std::move(socket)}, hub, std::move(salon),
+                                                          after, idle_timeout)
+        ->run(std::move(upgrade));
 }
 
 } // namespace salonq::api::http

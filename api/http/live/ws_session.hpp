@@ -5,8 +5,11 @@
 // queued after the one being written and keeps only the newest (each frame is the whole view, so skipping loses
 // nothing), so a slow screen never slows the others. Pings keep idle connections honest: a peer silent past
 // the idle timeout is closed. Runs on its own strand; frames arrive from the publisher's thread by post.
+// Over a plain TCP stream, or over a socket held in an io_uring table (uring::socket), which needs no file
+// descriptor: open_ws_session picks (docs/live-rings.md).
 
 #include "api/http/live/live_hub.hpp"
+#include "api/uring/socket.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -22,16 +25,19 @@
 
 namespace salonq::api::http {
 
-class ws_session : public live_subscriber, public std::enable_shared_from_this<ws_session> {
+using upgrade_request = boost::beast::http::request<boost::beast::http::string_body>;
+
+template <class NextLayer>
+class basic_ws_session : public live_subscriber, public std::enable_shared_from_this<basic_ws_session<NextLayer>> {
 public:
-    ws_session(boost::asio::ip::tcp::socket&& socket, live_hub& hub, std::string salon, std::uint64_t after,
-               std::chrono::seconds idle_timeout);
-    ~ws_session() override;
-    ws_session(ws_session const&) = delete;
-    ws_session& operator=(ws_session const&) = delete;
+    basic_ws_session(NextLayer&& next, live_hub& hub, std::string salon, std::uint64_t after,
+                     std::chrono::seconds idle_timeout);
+    ~basic_ws_session() override;
+    basic_ws_session(basic_ws_session const&) = delete;
+    basic_ws_session& operator=(basic_ws_session const&) = delete;
 
     // Completes the upgrade this request asked for, then streams.
-    void run(boost::beast::http::request<boost::beast::http::string_body> upgrade);
+    void run(upgrade_request upgrade);
     void deliver(frame_ptr const& frame) override;
     void close() override;
 
@@ -43,7 +49,7 @@ private:
     void write_next();
     void read_next();
 
-    boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+    boost::beast::websocket::stream<NextLayer> ws_;
     boost::beast::flat_buffer in_;
     live_hub& hub_;
     std::string salon_;
@@ -53,5 +59,13 @@ private:
     bool writing_ = false;
     bool open_ = false;
 };
+
+extern template class basic_ws_session<boost::beast::tcp_stream>;
+extern template class basic_ws_session<uring::socket>;
+
+// Hands an upgraded connection to a WebSocket session: its socket moves into `rings` when there are some and one
+// has room (the descriptor is closed), else it stays a plain TCP stream.
+void open_ws_session(boost::asio::ip::tcp::socket&& socket, uring::rings* rings, live_hub& hub, std::string salon,
+                     std::uint64_t after, std::chrono::seconds idle_timeout, upgrade_request upgrade);
 
 } // namespace salonq::api::http

@@ -1,0 +1,160 @@
+// More live screens than the server has file descriptors (labels embedded, http): `salonq serve` runs under an
+// open-file limit of 256 (it uses ~70 itself) and holds 700 WebSockets, which live in its io_uring tables
+// (docs/live-rings.md). Every screen gets the view, then each change; plain requests still work beside them; screens
+// that close give their places back, and new ones take them.
+
+#include "test/support/http_client.hpp"
+#include "test/support/json_at.hpp"
+#include "test/support/serve_process.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket.hpp>
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+// In its own namespace: the program is a unity build, and its files' file-local names must not meet.
+namespace live_rings_test {
+
+namespace {
+
+using salonq::test::http_client;
+using salonq::test::int_at;
+using salonq::test::piped_process;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace websocket = boost::beast::websocket;
+namespace net = boost::asio;
+
+constexpr std::size_t screen_count = 700;
+
+using screen = websocket::stream<beast::tcp_stream>;
+
+// Screens of salon s1, driven together on one io_context with a time limit on each step.
+class screens {
+public:
+    screens(std::uint16_t port, std::string token) : port_(port), token_(std::move(token)) {}
+
+    // Opens n more; how many completed the handshake within the limit.
+    std::size_t open(std::size_t n) {
+        std::size_t opened = 0;
+        std::vector<std::unique_ptr<screen>> more;
+        for (std::size_t i = 0; i < n; ++i) {
+            auto& ws = *more.emplace_back(std::make_unique<screen>(io_));
+            net::ip::tcp::endpoint const server{net::ip::make_address("127.0.0.1"), port_};
+            beast::get_lowest_layer(ws).async_connect(server, [this, &ws, &opened](beast::error_code ec) {
+                if (!ec) {
+                    ws.async_handshake("127.0.0.1", "/v1/salons/s1/live?access_token=" + token_,
+                                       [&opened](beast::error_code e) { opened += e ? 0 : 1; });
+                }
+            });
+        }
+        io_.restart();
+        io_.run_for(std::chrono::seconds{30});
+        for (auto& ws : more) {
+            open_.push_back(std::move(ws));
+        }
+        return opened;
+    }
+
+    // One frame from every open screen: each one's seq (0: none came within the limit).
+    std::vector<std::int64_t> next_frames() {
+        std::vector<std::int64_t> seqs(open_.size(), 0);
+        std::vector<beast::flat_buffer> buffers(open_.size());
+        for (std::size_t i = 0; i < open_.size(); ++i) {
+            open_[i]->async_read(buffers[i], [&seqs, &buffers, i](beast::error_code ec, std::size_t) {
+                if (!ec) {
+                    seqs[i] = int_at(beast::buffers_to_string(buffers[i].data()), "/seq");
+                }
+            });
+        }
+        io_.restart();
+        io_.run_for(std::chrono::seconds{20});
+        return seqs;
+    }
+
+    // Closes the first n screens with the close handshake.
+    void close(std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) {
+            open_[i]->async_close(websocket::close_code::normal, [](beast::error_code) {});
+        }
+        io_.restart();
+        io_.run_for(std::chrono::seconds{10});
+        open_.erase(open_.begin(), open_.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+
+    [[nodiscard]] std::size_t size() const noexcept { return open_.size(); }
+
+private:
+    net::io_context io_;
+    std::uint16_t port_;
+    std::string token_;
+    std::vector<std::unique_ptr<screen>> open_;
+};
+
+std::size_t with_seq(std::vector<std::int64_t> const& seqs, std::int64_t seq) {
+    return static_cast<std::size_t>(std::count(seqs.begin(), seqs.end(), seq));
+}
+
+double metric(http_client& c, std::string const& name) {
+    auto const body = c.get("/metrics").body;
+    auto const at = body.find("\n" + name + " ");
+    return at == std::string::npos ? -1 : std::stod(body.substr(at + name.size() + 2));
+}
+
+} // namespace
+
+TEST_CASE("live rings: a server with 256 descriptors holds 700 WebSockets, and each gets every change") {
+    salonq::test::temp_dir dir;
+    auto const data = dir / "data";
+    auto const admin = salonq::test::admin_token(data);
+    auto argv = salonq::test::serve_argv(data);
+    argv.insert(argv.begin(), {"/usr/bin/prlimit", "--nofile=256:256", "--"});
+    piped_process serve{argv};
+    auto const port = salonq::test::start_serve(serve);
+    http_client c{port, admin};
+    REQUIRE(c.request(bhttp::verb::put, "/v1/salons/s1", R"({"name":"Cuts","timezone":"Europe/London"})").status ==
+            201);
+    REQUIRE(c.request(bhttp::verb::patch, "/v1/salons/s1/config",
+                      R"({"services":[{"code":"HC","name":"Cut","priceCents":2000,"durationMin":30}]})")
+                .status == 200);
+    std::int64_t seq = 2;
+
+    screens tv{port, admin};
+    REQUIRE(tv.open(screen_count) == screen_count);
+    CHECK(with_seq(tv.next_frames(), seq) == screen_count); // the view
+    CHECK(metric(c, "salonq_live_ring_sockets") == static_cast<double>(screen_count));
+
+    for (int change = 0; change < 3; ++change) {
+        REQUIRE(c.post("/v1/salons/s1/walk-ins", R"({"customer":{"name":"Bo"},"services":["HC"]})").status == 201);
+        ++seq;
+        CHECK(with_seq(tv.next_frames(), seq) == screen_count);
+    }
+    CHECK(c.get("/v1/salons/s1/queue").status == 200); // plain requests beside them
+
+    SUBCASE("screens that close give their places back") {
+        tv.close(screen_count / 2);
+        for (int i = 0; i < 100 && metric(c, "salonq_live_ring_sockets") != screen_count / 2.0; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds{20});
+        }
+        CHECK(metric(c, "salonq_live_ring_sockets") == screen_count / 2.0);
+        REQUIRE(tv.open(screen_count / 2) == screen_count / 2);
+        REQUIRE(c.post("/v1/salons/s1/walk-ins", R"({"customer":{"name":"Cy"},"services":["HC"]})").status == 201);
+        ++seq;
+        auto const seqs = tv.next_frames();
+        // The new screens get the view at seq and then the change; the others the change alone.
+        CHECK(with_seq(seqs, seq) + with_seq(seqs, seq - 1) == screen_count);
+    }
+    SUBCASE("a stopped server closes them and exits 0") {
+        serve.kill(SIGTERM);
+        CHECK(serve.wait() == 0);
+    }
+}
+
+} // namespace live_rings_test
