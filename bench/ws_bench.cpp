@@ -145,7 +145,7 @@ private:
                 (void)::close(fd);
                 return fail("adopt", net::error::no_buffer_space);
             }
-            ring_ws_.emplace(salonq::uring::socket{executor, *where});
+            ring_ws_.emplace(salonq::uring::socket{executor, std::move(*where)});
         } else {
             tcp_ws_.emplace(std::move(conn_));
         }
@@ -320,7 +320,8 @@ int main(int argc, char** argv) {
         return 2;
     }
 
-    std::unique_ptr<salonq::uring::rings> rings;
+    net::io_context ioc;
+    std::unique_ptr<salonq::uring::rings> rings; // after ioc: goes first
     if (use_rings) {
         auto opened = salonq::uring::rings::open();
         if (!opened) {
@@ -330,7 +331,6 @@ int main(int argc, char** argv) {
         }
         rings = std::move(*opened);
     }
-    net::io_context ioc;
     auto guard = net::make_work_guard(ioc);
     std::vector<std::thread> pool;
     pool.reserve(static_cast<std::size_t>(threads));

@@ -213,6 +213,7 @@ bool session::take_over(request const& bound, replier& reply) {
     std::ostringstream text;
     text << head.base();
     stream_.expires_never();
+    live_socket_options(stream_.socket());
     std::make_shared<sse_session>(std::move(stream_), *hub, salon, *after, state_.options().write_timeout)
         ->run(text.str());
     return true;

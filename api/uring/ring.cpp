@@ -5,7 +5,9 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <mutex>
 #include <thread>
@@ -17,13 +19,15 @@ namespace salonq::uring {
 namespace {
 
 // A completion's user_data: an operation's address (8-aligned), or one of these tags.
-constexpr std::uint64_t ignored_tag = 0; // the shutdown before a close
-constexpr std::uint64_t stop_tag = 1;    // the reaper's last completion
+constexpr std::uint64_t ignored_tag = 0; // a cancel; a shutdown that failed (a successful one posts nothing)
 constexpr std::uint64_t closed_tag = 2;  // | slot << 2: the slot's close completed
 
 constexpr unsigned submission_entries = 512;
+constexpr unsigned most_completions = 65'536; // the kernel's cap (IORING_MAX_CQ_ENTRIES)
+constexpr auto reaper_tick = std::chrono::milliseconds{50};
+constexpr auto shut_down_wait = std::chrono::seconds{1};
 
-std::uint64_t closed(unsigned slot) { return closed_tag | (std::uint64_t{slot} << 2); }
+std::uint64_t closed_slot(unsigned slot) { return closed_tag | (std::uint64_t{slot} << 2); }
 
 } // namespace
 
@@ -32,10 +36,13 @@ struct ring::impl {
     unsigned capacity = 0;
     mutable std::mutex mutex; // the submission queue, the slots and the list of operations in flight
     std::vector<unsigned> free_slots;
-    unsigned never_used = 0; // slots [never_used, capacity) have never held a socket
+    std::vector<unsigned> to_release; // releases that found the submission queue full: the reaper retries
+    unsigned never_used = 0;          // slots [never_used, capacity) have never held a socket
     unsigned held = 0;
     operation* in_flight = nullptr;
-    bool closed = false; // the ring is being destroyed: nothing more is submitted
+    bool stopping = false; // shut_down began: no new operations or sockets
+    bool closed = false;   // the reaper is gone: nothing more is submitted
+    std::chrono::steady_clock::time_point give_up{};
     std::thread reaper;
 
     // Under the mutex: a free submission entry, making room by submitting what is queued.
@@ -71,10 +78,10 @@ struct ring::impl {
 
     void submit(unsigned slot, operation& op, bool reading) {
         std::unique_lock lock{mutex};
-        auto* sqe = closed ? nullptr : entry();
+        auto* sqe = stopping ? nullptr : entry();
         if (sqe == nullptr) {
             lock.unlock();
-            op.complete(closed ? -ECANCELED : -EBUSY);
+            op.complete(stopping ? -ECANCELED : -EBUSY);
             return;
         }
         if (reading) {
@@ -88,30 +95,49 @@ struct ring::impl {
         (void)io_uring_submit(&uring); // on failure the entry stays queued and the reaper submits it
     }
 
-    // The reaper's loop: completions in batches, each handed to its operation outside the mutex.
+    // Under the mutex: a shutdown hard-linked to the slot's close (the close runs even when the shutdown fails, on
+    // a peer already gone); false when the submission queue has no room for the pair.
+    bool queue_release(unsigned slot) {
+        if (io_uring_sq_space_left(&uring) < 2) {
+            (void)io_uring_submit(&uring);
+            if (io_uring_sq_space_left(&uring) < 2) {
+                return false;
+            }
+        }
+        auto* shut = io_uring_get_sqe(&uring);
+        io_uring_prep_shutdown(shut, static_cast<int>(slot), SHUT_RDWR);
+        shut->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK | IOSQE_CQE_SKIP_SUCCESS;
+        io_uring_sqe_set_data64(shut, ignored_tag);
+        auto* close = io_uring_get_sqe(&uring);
+        io_uring_prep_close_direct(close, slot);
+        io_uring_sqe_set_data64(close, closed_slot(slot));
+        return true;
+    }
+
+    // The reaper's loop: completions in batches, each handed to its operation outside the mutex. It also wakes
+    // every tick, to submit what a failed submit left queued and the releases that found no room.
     void reap() {
         std::vector<std::pair<operation*, int>> done;
         for (;;) {
             io_uring_cqe* cqe = nullptr;
-            if (int const r = io_uring_wait_cqe(&uring, &cqe); r < 0) {
-                if (r != -EINTR && r != -EAGAIN) {
-                    std::this_thread::sleep_for(std::chrono::milliseconds{1}); // never seen; do not spin
-                }
-                continue;
+            __kernel_timespec tick{0, std::chrono::nanoseconds{reaper_tick}.count()};
+            int const r = io_uring_wait_cqe_timeout(&uring, &cqe, &tick);
+            if (r < 0 && r != -ETIME && r != -EINTR) {
+                std::this_thread::sleep_for(std::chrono::milliseconds{1}); // never seen; do not spin
             }
-            bool const stop = take_completions(done);
+            bool const finished = take_completions(done);
             for (auto const& [op, result] : done) {
                 op->complete(result);
             }
             done.clear();
-            if (stop) {
+            if (finished) {
                 return;
             }
         }
     }
 
+    // True once shutting down and nothing is left in flight (or the wait for it has run out).
     bool take_completions(std::vector<std::pair<operation*, int>>& done) {
-        bool stop = false;
         std::scoped_lock lock{mutex};
         unsigned head = 0;
         unsigned seen = 0;
@@ -119,9 +145,7 @@ struct ring::impl {
         io_uring_for_each_cqe(&uring, head, cqe) {
             ++seen;
             auto const data = cqe->user_data;
-            if (data == stop_tag) {
-                stop = true;
-            } else if ((data & 3U) == closed_tag) {
+            if ((data & 3U) == closed_tag) {
                 free_slots.push_back(static_cast<unsigned>(data >> 2));
             } else if (data != ignored_tag) {
                 auto* op = reinterpret_cast<operation*>(data); // NOLINT: the address we set as user_data
@@ -130,10 +154,14 @@ struct ring::impl {
             }
         }
         io_uring_cq_advance(&uring, seen);
+        while (!to_release.empty() && queue_release(to_release.back())) {
+            to_release.pop_back();
+        }
         if (io_uring_sq_ready(&uring) > 0) {
             (void)io_uring_submit(&uring);
         }
-        return stop;
+        return stopping &&
+               ((in_flight == nullptr && to_release.empty()) || std::chrono::steady_clock::now() >= give_up);
     }
 };
 
@@ -144,43 +172,61 @@ ring::ring(std::unique_ptr<impl> i) : impl_(std::move(i)) {
     });
 }
 
-std::expected<std::unique_ptr<ring>, std::string> ring::open(unsigned slots) {
+std::expected<std::shared_ptr<ring>, std::string> ring::open(unsigned slots) {
     auto i = std::make_unique<impl>();
     io_uring_params params{};
-    params.flags = IORING_SETUP_CQSIZE;
-    // At most a read and a write in flight per socket, plus the closes: the completion queue never overflows.
-    params.cq_entries = 2 * slots + submission_entries;
+    params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP;
+    // A read, a write and a close per socket, and a read of the slot's previous socket: room for all of them (a
+    // full queue is not lost, the kernel keeps the rest, but that costs memory at the worst time).
+    params.cq_entries = std::min(most_completions, 4 * slots + submission_entries);
     if (int const r = io_uring_queue_init_params(submission_entries, &i->uring, &params); r < 0) {
         return std::unexpected(std::string{"io_uring_setup: "} + std::strerror(-r));
+    }
+    // The reaper waits with a timeout while others submit: only safe when the wait takes no submission entry.
+    if ((params.features & IORING_FEAT_EXT_ARG) == 0) {
+        io_uring_queue_exit(&i->uring);
+        return std::unexpected("io_uring without IORING_FEAT_EXT_ARG (Linux before 5.11)");
     }
     if (int const r = io_uring_register_files_sparse(&i->uring, slots); r < 0) {
         io_uring_queue_exit(&i->uring);
         return std::unexpected(std::string{"a table of "} + std::to_string(slots) + " sockets: " + std::strerror(-r));
     }
     i->capacity = slots;
-    return std::unique_ptr<ring>(new ring(std::move(i)));
+    return std::shared_ptr<ring>(new ring(std::move(i)));
 }
 
 ring::~ring() {
+    shut_down();
+    io_uring_queue_exit(&impl_->uring); // closes every slot still held
+}
+
+void ring::shut_down() {
     auto& i = *impl_;
-    {
+    for (;;) {
         std::scoped_lock lock{i.mutex};
-        io_uring_sqe* sqe = nullptr;
-        while ((sqe = i.entry()) == nullptr) {
-            std::this_thread::yield(); // the kernel has not taken the queue yet
+        if (i.stopping) {
+            break;
         }
-        io_uring_prep_nop(sqe);
-        io_uring_sqe_set_data64(sqe, stop_tag);
-        (void)io_uring_submit(&i.uring);
+        if (auto* sqe = i.entry()) {
+            // Every operation in flight ends with -ECANCELED; the cancel's own completion wakes the reaper.
+            io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
+            io_uring_sqe_set_data64(sqe, ignored_tag);
+            (void)io_uring_submit(&i.uring);
+            i.stopping = true;
+            i.give_up = std::chrono::steady_clock::now() + shut_down_wait;
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds{1}); // the queue is full: let the reaper drain it
     }
-    i.reaper.join();
+    if (i.reaper.joinable()) {
+        i.reaper.join();
+    }
     operation* left = nullptr;
     {
         std::scoped_lock lock{i.mutex};
         i.closed = true;
         left = std::exchange(i.in_flight, nullptr);
     }
-    io_uring_queue_exit(&i.uring); // cancels what is still in flight and closes every slot
     while (left != nullptr) {
         auto* next = left->next_;
         left->abandon(); // may release a slot of this ring: a no-op now
@@ -191,7 +237,7 @@ ring::~ring() {
 std::optional<unsigned> ring::adopt(int fd) {
     auto& i = *impl_;
     std::scoped_lock lock{i.mutex};
-    if (i.closed) {
+    if (i.stopping) {
         return std::nullopt;
     }
     unsigned slot = 0;
@@ -220,24 +266,14 @@ void ring::release(unsigned slot) {
     auto& i = *impl_;
     std::scoped_lock lock{i.mutex};
     if (i.closed) {
+        return; // the ring's end closes it
+    }
+    --i.held;
+    if (!i.queue_release(slot)) {
+        i.to_release.push_back(slot);
         return;
     }
-    if (io_uring_sq_space_left(&i.uring) < 2) {
-        (void)io_uring_submit(&i.uring);
-        if (io_uring_sq_space_left(&i.uring) < 2) {
-            return; // never seen: the kernel takes the whole queue at every submit
-        }
-    }
-    auto* shut = io_uring_get_sqe(&i.uring);
-    auto* close = io_uring_get_sqe(&i.uring);
-    // A hard link: the close runs even when the shutdown fails (a peer already gone).
-    io_uring_prep_shutdown(shut, static_cast<int>(slot), SHUT_RDWR);
-    shut->flags |= IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK;
-    io_uring_sqe_set_data64(shut, ignored_tag);
-    io_uring_prep_close_direct(close, slot);
-    io_uring_sqe_set_data64(close, closed(slot));
     (void)io_uring_submit(&i.uring);
-    --i.held;
 }
 
 unsigned ring::capacity() const noexcept { return impl_->capacity; }

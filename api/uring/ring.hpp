@@ -43,20 +43,24 @@ private:
 class ring {
 public:
     // A ring whose table has `slots` places (at most the process's soft RLIMIT_NOFILE); an error says why the
-    // kernel refused (no io_uring, too many slots, out of memory).
-    [[nodiscard]] static std::expected<std::unique_ptr<ring>, std::string> open(unsigned slots);
+    // kernel refused (no io_uring, too old for it, too many slots, out of memory). Shared: each socket in it holds
+    // it, so a socket outliving its rings (a handler the io_context destroys last) still finds it.
+    [[nodiscard]] static std::expected<std::shared_ptr<ring>, std::string> open(unsigned slots);
     ~ring();
     ring(ring const&) = delete;
     ring& operator=(ring const&) = delete;
 
-    // Moves a connected socket into a free slot and closes `fd`; nothing when the table is full or the kernel
-    // refuses (then `fd` is still the caller's).
+    // Moves a connected socket into a free slot and closes `fd`; nothing when the table is full, the ring is shut
+    // down or the kernel refuses (then `fd` is still the caller's).
     [[nodiscard]] std::optional<unsigned> adopt(int fd);
     // recvmsg / sendmsg (MSG_NOSIGNAL) of op.message on the socket in `slot`.
     void receive(unsigned slot, operation& op);
     void send(unsigned slot, operation& op);
     // Shuts the socket down (a pending read completes with 0) and closes its slot.
     void release(unsigned slot);
+    // Takes no more work, cancels what is in flight and waits (up to a second) for it to complete, stops the
+    // reaper; an operation still in flight then is abandoned. Idempotent; the destructor does it too.
+    void shut_down();
 
     [[nodiscard]] unsigned capacity() const noexcept;
     // Sockets adopted and not yet released (a released one's slot may still be closing).

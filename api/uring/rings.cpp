@@ -29,11 +29,17 @@ std::expected<std::unique_ptr<rings>, std::string> rings::open(unsigned slots_pe
     return r;
 }
 
+rings::~rings() {
+    for (auto& r : rings_) {
+        r->shut_down();
+    }
+}
+
 std::optional<place> rings::adopt(int fd) {
     std::scoped_lock lock{mutex_};
     for (auto& r : rings_) {
         if (auto slot = r->adopt(fd)) {
-            return place{r.get(), *slot};
+            return place{r, *slot};
         }
     }
     if (rings_.size() >= max_rings) {
@@ -45,7 +51,7 @@ std::optional<place> rings::adopt(int fd) {
     }
     rings_.push_back(std::move(*more));
     if (auto slot = rings_.back()->adopt(fd)) {
-        return place{rings_.back().get(), *slot};
+        return place{rings_.back(), *slot};
     }
     return std::nullopt;
 }

@@ -66,6 +66,8 @@ public:
             finish(boost::system::error_code{-result, boost::system::system_category()}, 0);
         } else if (result == 0 && reading_) {
             finish(boost::asio::error::eof, 0); // reads are only asked with room to read
+        } else if (result == 0) {
+            finish(boost::asio::error::broken_pipe, 0); // a write that moved nothing: Asio's loop would stop quietly
         } else {
             finish({}, static_cast<std::size_t>(result));
         }
@@ -94,9 +96,11 @@ class socket {
 public:
     using executor_type = boost::asio::any_io_executor;
 
-    socket(executor_type executor, place where) : executor_(std::move(executor)), where_(where), open_(true) {}
+    socket(executor_type executor, place where)
+        : executor_(std::move(executor)), where_(std::move(where)), open_(true) {}
     socket(socket&& other) noexcept
-        : executor_(std::move(other.executor_)), where_(other.where_), open_(std::exchange(other.open_, false)) {}
+        : executor_(std::move(other.executor_)), where_(std::move(other.where_)),
+          open_(std::exchange(other.open_, false)) {}
     socket& operator=(socket&&) = delete;
     socket(socket const&) = delete;
     socket& operator=(socket const&) = delete;

@@ -123,8 +123,14 @@ void basic_ws_session<NextLayer>::read_next() {
 template class basic_ws_session<beast::tcp_stream>;
 template class basic_ws_session<uring::socket>;
 
+void live_socket_options(net::ip::tcp::socket& socket) {
+    beast::error_code ignored;
+    (void)socket.set_option(net::ip::tcp::no_delay(true), ignored); // the error is in `ignored`
+}
+
 void open_ws_session(net::ip::tcp::socket&& socket, uring::rings* rings, live_hub& hub, std::string salon,
                      std::uint64_t after, std::chrono::seconds idle_timeout, upgrade_request upgrade) {
+    live_socket_options(socket);
     if (rings != nullptr) {
         auto executor = socket.get_executor();
         beast::error_code ec;
@@ -132,7 +138,7 @@ void open_ws_session(net::ip::tcp::socket&& socket, uring::rings* rings, live_hu
         int const fd = ec ? -1 : socket.release(ec);
         if (!ec) {
             if (auto where = rings->adopt(fd)) {
-                std::make_shared<basic_ws_session<uring::socket>>(uring::socket{executor, *where}, hub,
+                std::make_shared<basic_ws_session<uring::socket>>(uring::socket{executor, std::move(*where)}, hub,
                                                                   std::move(salon), after, idle_timeout)
                     ->run(std::move(upgrade));
                 return;
