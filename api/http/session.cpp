@@ -213,9 +213,8 @@ bool session::take_over(request const& bound, replier& reply) {
     std::ostringstream text;
     text << head.base();
     stream_.expires_never();
-    live_socket_options(stream_.socket());
-    std::make_shared<sse_session>(std::move(stream_), *hub, salon, *after, state_.options().write_timeout)
-        ->run(text.str());
+    open_sse_session(stream_.release_socket(), state_.live_rings(), *hub, salon, *after, state_.options().write_timeout,
+                     text.str());
     return true;
 }
 

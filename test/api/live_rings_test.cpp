@@ -8,6 +8,8 @@
 #include "test/support/serve_process.hpp"
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket.hpp>
@@ -108,22 +110,94 @@ double metric(http_client& c, std::string const& name) {
     return at == std::string::npos ? -1 : std::stod(body.substr(at + name.size() + 2));
 }
 
+// `salonq serve` under an open-file limit of 256, with salon s1 (a service, no staff yet: seq 2).
+struct limited_server {
+    salonq::test::temp_dir dir;
+    std::string admin = salonq::test::admin_token(dir / "data");
+    piped_process serve{limited_argv(dir / "data")};
+    std::uint16_t port = salonq::test::start_serve(serve);
+    http_client client{port, admin};
+
+    limited_server() {
+        REQUIRE(
+            client.request(bhttp::verb::put, "/v1/salons/s1", R"({"name":"Cuts","timezone":"Europe/London"})").status ==
+            201);
+        REQUIRE(client
+                    .request(bhttp::verb::patch, "/v1/salons/s1/config",
+                             R"({"services":[{"code":"HC","name":"Cut","priceCents":2000,"durationMin":30}]})")
+                    .status == 200);
+    }
+
+    static std::vector<std::string> limited_argv(std::string const& data) {
+        auto argv = salonq::test::serve_argv(data);
+        argv.insert(argv.begin(), {"/usr/bin/prlimit", "--nofile=256:256", "--"});
+        return argv;
+    }
+};
+
+// An EventSource's connection; each read has a time limit (a frame that never comes is an empty string).
+class event_stream {
+public:
+    event_stream(net::io_context& io, std::uint16_t port, std::string const& token) : io_(io), socket_(io) {
+        socket_.connect({net::ip::make_address("127.0.0.1"), port});
+        net::write(socket_, net::buffer("GET /v1/salons/s1/live HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n"
+                                        "Authorization: Bearer " +
+                                        token + "\r\n\r\n"));
+    }
+    // The text up to the next blank line: the response head ("\r\n\r\n"), an event or a heartbeat.
+    std::string next(std::string const& end = "\n\n") {
+        std::string out;
+        net::async_read_until(socket_, net::dynamic_buffer(buffer_), end,
+                              [this, &out](boost::system::error_code ec, std::size_t n) {
+                                  if (!ec) {
+                                      out = buffer_.substr(0, n);
+                                      buffer_.erase(0, n);
+                                  }
+                              });
+        io_.restart();
+        io_.run_for(std::chrono::seconds{10});
+        if (out.empty()) { // give the read up, and the connection with it
+            boost::system::error_code ignored;
+            (void)socket_.close(ignored); // the error is in `ignored`
+            io_.restart();
+            io_.run();
+        }
+        return out;
+    }
+
+private:
+    net::io_context& io_;
+    net::ip::tcp::socket socket_;
+    std::string buffer_;
+};
+
 } // namespace
 
-TEST_CASE("live rings: a server with 256 descriptors holds 700 WebSockets, and each gets every change") {
-    salonq::test::temp_dir dir;
-    auto const data = dir / "data";
-    auto const admin = salonq::test::admin_token(data);
-    auto argv = salonq::test::serve_argv(data);
-    argv.insert(argv.begin(), {"/usr/bin/prlimit", "--nofile=256:256", "--"});
-    piped_process serve{argv};
-    auto const port = salonq::test::start_serve(serve);
-    http_client c{port, admin};
-    REQUIRE(c.request(bhttp::verb::put, "/v1/salons/s1", R"({"name":"Cuts","timezone":"Europe/London"})").status ==
+TEST_CASE("live rings: Server-Sent Events are held in the rings too") {
+    limited_server server;
+    net::io_context io;
+    std::vector<std::unique_ptr<event_stream>> streams;
+    for (std::size_t i = 0; i < 400; ++i) {
+        auto& s = *streams.emplace_back(std::make_unique<event_stream>(io, server.port, server.admin));
+        INFO("stream ", i);
+        REQUIRE(s.next("\r\n\r\n").starts_with("HTTP/1.1 200"));
+        REQUIRE(s.next().starts_with("id: 2\nevent: view\n"));
+    }
+    CHECK(metric(server.client, "salonq_live_ring_sockets") == 400);
+    REQUIRE(server.client.post("/v1/salons/s1/walk-ins", R"({"customer":{"name":"Bo"},"services":["HC"]})").status ==
             201);
-    REQUIRE(c.request(bhttp::verb::patch, "/v1/salons/s1/config",
-                      R"({"services":[{"code":"HC","name":"Cut","priceCents":2000,"durationMin":30}]})")
-                .status == 200);
+    std::size_t told = 0;
+    for (auto& s : streams) {
+        told += s->next().starts_with("id: 3\nevent: view\n") ? 1 : 0;
+    }
+    CHECK(told == 400);
+}
+
+TEST_CASE("live rings: a server with 256 descriptors holds 700 WebSockets, and each gets every change") {
+    limited_server server;
+    auto const port = server.port;
+    auto& c = server.client;
+    auto const& admin = server.admin;
     std::int64_t seq = 2;
 
     screens tv{port, admin};
@@ -152,8 +226,8 @@ TEST_CASE("live rings: a server with 256 descriptors holds 700 WebSockets, and e
         CHECK(with_seq(seqs, seq) + with_seq(seqs, seq - 1) == screen_count);
     }
     SUBCASE("a stopped server closes them and exits 0") {
-        serve.kill(SIGTERM);
-        CHECK(serve.wait() == 0);
+        server.serve.kill(SIGTERM);
+        CHECK(server.serve.wait() == 0);
     }
 }
 

@@ -1,27 +1,33 @@
 #include "api/http/live/sse_session.hpp"
 
+#include "api/http/live/live_socket.hpp"
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/stream_traits.hpp>
 
 namespace salonq::api::http {
 
 namespace beast = boost::beast;
 namespace net = boost::asio;
 
-sse_session::sse_session(beast::tcp_stream&& stream, live_hub& hub, std::string salon, std::uint64_t after,
-                         std::chrono::milliseconds write_timeout)
-    : stream_(std::move(stream)), heartbeat_timer_(stream_.get_executor()), hub_(hub), salon_(std::move(salon)),
-      sent_seq_(after), write_timeout_(write_timeout) {}
+template <class Stream>
+basic_sse_session<Stream>::basic_sse_session(Stream&& stream, live_hub& hub, std::string salon, std::uint64_t after,
+                                             std::chrono::milliseconds write_timeout)
+    : stream_(std::move(stream)), heartbeat_timer_(stream_.get_executor()), write_timer_(stream_.get_executor()),
+      hub_(hub), salon_(std::move(salon)), sent_seq_(after), write_timeout_(write_timeout) {}
 
-sse_session::~sse_session() {
+template <class Stream>
+basic_sse_session<Stream>::~basic_sse_session() {
     if (id_ != 0) {
         hub_.leave(salon_, id_);
     }
 }
 
-void sse_session::run(std::string header) {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this(), header = std::move(header)]() mutable {
+template <class Stream>
+void basic_sse_session<Stream>::run(std::string header) {
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this(), header = std::move(header)]() mutable {
         self->queue_.push_back(std::make_shared<std::string const>(std::move(header)));
         self->write_next();
         self->id_ = self->hub_.join(self->salon_, self->weak_from_this());
@@ -33,13 +39,15 @@ void sse_session::run(std::string header) {
     });
 }
 
-void sse_session::deliver(frame_ptr const& frame) {
-    net::post(stream_.get_executor(), [self = shared_from_this(), frame] {
+template <class Stream>
+void basic_sse_session<Stream>::deliver(frame_ptr const& frame) {
+    net::post(stream_.get_executor(), [self = this->shared_from_this(), frame] {
         self->enqueue(std::shared_ptr<std::string const>(frame, &frame->sse), frame->seq);
     });
 }
 
-void sse_session::enqueue(std::shared_ptr<std::string const> bytes, std::uint64_t seq) {
+template <class Stream>
+void basic_sse_session<Stream>::enqueue(std::shared_ptr<std::string const> bytes, std::uint64_t seq) {
     if (!open_ || (seq != 0 && seq <= sent_seq_)) {
         return;
     }
@@ -55,11 +63,17 @@ void sse_session::enqueue(std::shared_ptr<std::string const> bytes, std::uint64_
     }
 }
 
-void sse_session::write_next() {
+template <class Stream>
+void basic_sse_session<Stream>::write_next() {
     writing_ = true;
-    stream_.expires_after(write_timeout_);
+    write_timer_.expires_after(write_timeout_);
+    write_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+        if (!ec && self->writing_) {
+            self->end(); // too slow a reader
+        }
+    });
     net::async_write(stream_, net::buffer(*queue_.front()),
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                          self->queue_.pop_front();
                          if (ec) {
                              self->end();
@@ -67,31 +81,34 @@ void sse_session::write_next() {
                          }
                          if (self->queue_.empty()) {
                              self->writing_ = false;
+                             self->write_timer_.cancel();
                          } else {
                              self->write_next();
                          }
                      });
 }
 
-void sse_session::close() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] { self->end(); });
+template <class Stream>
+void basic_sse_session<Stream>::close() {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] { self->end(); });
 }
 
 // A browser sends nothing after its request: any read that ends means it went away.
-void sse_session::watch_peer() {
-    stream_.socket().async_read_some(net::buffer(sink_),
-                                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                                         if (ec) {
-                                             self->end();
-                                         } else {
-                                             self->watch_peer();
-                                         }
-                                     });
+template <class Stream>
+void basic_sse_session<Stream>::watch_peer() {
+    stream_.async_read_some(net::buffer(sink_), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+        if (ec) {
+            self->end();
+        } else {
+            self->watch_peer();
+        }
+    });
 }
 
-void sse_session::beat() {
+template <class Stream>
+void basic_sse_session<Stream>::beat() {
     heartbeat_timer_.expires_after(heartbeat);
-    heartbeat_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    heartbeat_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
         if (ec || !self->open_) {
             return;
         }
@@ -101,15 +118,36 @@ void sse_session::beat() {
     });
 }
 
-void sse_session::end() {
+template <class Stream>
+void basic_sse_session<Stream>::end() {
     if (!open_) {
         return;
     }
     open_ = false;
     queue_.erase(queue_.begin() + (writing_ ? 1 : 0), queue_.end()); // the one being written is popped by its handler
     heartbeat_timer_.cancel();
-    beast::error_code ignored;
-    (void)stream_.socket().close(ignored); // errors go to `ignored`
+    write_timer_.cancel();
+    beast::close_socket(stream_); // ends the pending read and write
+}
+
+template class basic_sse_session<net::ip::tcp::socket>;
+template class basic_sse_session<uring::socket>;
+
+void open_sse_session(net::ip::tcp::socket&& socket, uring::rings* rings, live_hub& hub, std::string salon,
+                      std::uint64_t after, std::chrono::milliseconds write_timeout, std::string header) {
+    live_socket_options(socket);
+    if (auto held = into_rings(socket, rings)) {
+        std::make_shared<basic_sse_session<uring::socket>>(std::move(*held), hub, std::move(salon), after,
+                                                           write_timeout)
+            ->run(std::move(header));
+        return;
+    }
+    if (!socket.is_open()) {
+        return;
+    }
+    std::make_shared<basic_sse_session<net::ip::tcp::socket>>(std::move(socket), hub, std::move(salon), after,
+                                                              write_timeout)
+        ->run(std::move(header));
 }
 
 } // namespace salonq::api::http

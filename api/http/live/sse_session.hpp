@@ -5,11 +5,14 @@
 // left off. The same queue rule as ws_session (a connection behind skips to the newest frame); a comment line
 // every heartbeat keeps proxies and the client's idea of the connection alive; a write that does not finish
 // within the write timeout drops the connection. Runs on the strand it inherits from the HTTP session.
+// Over a plain TCP socket, or over one held in an io_uring table (uring::socket): open_sse_session picks, as
+// open_ws_session does (docs/live-rings.md).
 
 #include "api/http/live/live_hub.hpp"
+#include "api/uring/socket.hpp"
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include <array>
 #include <chrono>
@@ -19,13 +22,14 @@
 
 namespace salonq::api::http {
 
-class sse_session : public live_subscriber, public std::enable_shared_from_this<sse_session> {
+template <class Stream>
+class basic_sse_session : public live_subscriber, public std::enable_shared_from_this<basic_sse_session<Stream>> {
 public:
-    sse_session(boost::beast::tcp_stream&& stream, live_hub& hub, std::string salon, std::uint64_t after,
-                std::chrono::milliseconds write_timeout);
-    ~sse_session() override;
-    sse_session(sse_session const&) = delete;
-    sse_session& operator=(sse_session const&) = delete;
+    basic_sse_session(Stream&& stream, live_hub& hub, std::string salon, std::uint64_t after,
+                      std::chrono::milliseconds write_timeout);
+    ~basic_sse_session() override;
+    basic_sse_session(basic_sse_session const&) = delete;
+    basic_sse_session& operator=(basic_sse_session const&) = delete;
 
     // Writes `header` (the HTTP response head, already serialized), then streams.
     void run(std::string header);
@@ -42,8 +46,9 @@ private:
     void beat();
     void end();
 
-    boost::beast::tcp_stream stream_;
+    Stream stream_;
     boost::asio::steady_timer heartbeat_timer_;
+    boost::asio::steady_timer write_timer_; // a write still going when it fires ends the connection
     live_hub& hub_;
     std::string salon_;
     std::uint64_t sent_seq_;
@@ -54,5 +59,12 @@ private:
     bool writing_ = false;
     bool open_ = true;
 };
+
+extern template class basic_sse_session<boost::asio::ip::tcp::socket>;
+extern template class basic_sse_session<uring::socket>;
+
+// Hands a connection whose request asked for an event stream to an SSE session, in the rings when it can.
+void open_sse_session(boost::asio::ip::tcp::socket&& socket, uring::rings* rings, live_hub& hub, std::string salon,
+                      std::uint64_t after, std::chrono::milliseconds write_timeout, std::string header);
 
 } // namespace salonq::api::http

@@ -1,10 +1,10 @@
 #include "api/http/live/ws_session.hpp"
 
+#include "api/http/live/live_socket.hpp"
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/websocket.hpp>
-
-#include <unistd.h>
 
 namespace salonq::api::http {
 
@@ -123,33 +123,16 @@ void basic_ws_session<NextLayer>::read_next() {
 template class basic_ws_session<beast::tcp_stream>;
 template class basic_ws_session<uring::socket>;
 
-void live_socket_options(net::ip::tcp::socket& socket) {
-    beast::error_code ignored;
-    (void)socket.set_option(net::ip::tcp::no_delay(true), ignored); // the error is in `ignored`
-}
-
 void open_ws_session(net::ip::tcp::socket&& socket, uring::rings* rings, live_hub& hub, std::string salon,
                      std::uint64_t after, std::chrono::seconds idle_timeout, upgrade_request upgrade) {
     live_socket_options(socket);
-    if (rings != nullptr) {
-        auto executor = socket.get_executor();
-        beast::error_code ec;
-        auto const protocol = socket.local_endpoint(ec).protocol();
-        int const fd = ec ? -1 : socket.release(ec);
-        if (!ec) {
-            if (auto where = rings->adopt(fd)) {
-                std::make_shared<basic_ws_session<uring::socket>>(uring::socket{executor, std::move(*where)}, hub,
-                                                                  std::move(salon), after, idle_timeout)
-                    ->run(std::move(upgrade));
-                return;
-            }
-            socket = net::ip::tcp::socket{executor}; // no ring took it: back to a descriptor of its own
-            (void)socket.assign(protocol, fd, ec);   // the error is in `ec`
-            if (ec) {
-                (void)::close(fd);
-                return;
-            }
-        }
+    if (auto held = into_rings(socket, rings)) {
+        std::make_shared<basic_ws_session<uring::socket>>(std::move(*held), hub, std::move(salon), after, idle_timeout)
+            ->run(std::move(upgrade));
+        return;
+    }
+    if (!socket.is_open()) {
+        return;
     }
     std::make_shared<basic_ws_session<beast::tcp_stream>>(beast::tcp_stream{std::move(socket)}, hub, std::move(salon),
                                                           after, idle_timeout)

@@ -63,10 +63,6 @@ private:
 extern template class basic_ws_session<boost::beast::tcp_stream>;
 extern template class basic_ws_session<uring::socket>;
 
-// A live connection sends each frame at once: without TCP_NODELAY, a frame that follows one not yet acknowledged
-// waits for the peer's delayed ACK (40 ms on Linux).
-void live_socket_options(boost::asio::ip::tcp::socket& socket);
-
 // Hands an upgraded connection to a WebSocket session: its socket moves into `rings` when there are some and one
 // has room (the descriptor is closed), else it stays a plain TCP stream.
 void open_ws_session(boost::asio::ip::tcp::socket&& socket, uring::rings* rings, live_hub& hub, std::string salon,
