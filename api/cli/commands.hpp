@@ -78,6 +78,7 @@ struct http_options {
     int threads = 0; // one per core
     std::int64_t decision_wait_ms = 2000;
     std::size_t max_connections = 60'000;
+    std::size_t max_live_streams = 100'000;
     std::string live_sockets = "rings"; // rings: WebSockets held in io_uring tables (docs/live-rings.md); descriptors
     std::vector<std::string> cors_origins;
     std::string public_url;

@@ -212,6 +212,10 @@ void add_kafka_commands(CLI::App& app, options& o, commands& c) {
     c.serve->add_option("--max-connections", o.ho.max_connections, "Open connections held at most (then 503)")
         ->check(CLI::Range(1, 1'000'000));
     c.serve
+        ->add_option("--max-live-streams", o.ho.max_live_streams,
+                     "Live screens (WebSocket and SSE) held at most (then 503 too_many_streams)")
+        ->check(CLI::Range(1, 10'000'000));
+    c.serve
         ->add_option("--live-sockets", o.ho.live_sockets,
                      "Where live WebSockets are held: 'rings' (io_uring tables, no file descriptor each, so more "
                      "screens than the open-file limit; descriptors when the kernel has no io_uring) or "

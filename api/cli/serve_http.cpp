@@ -40,6 +40,7 @@ std::expected<http::server_options, std::string> server_options_of(http_options 
     o.threads = ho.threads;
     o.decision_wait = std::chrono::milliseconds{ho.decision_wait_ms};
     o.max_connections = ho.max_connections;
+    o.max_live_streams = ho.max_live_streams;
     o.live_rings = ho.live_sockets == "rings";
     o.cors_origins = ho.cors_origins;
     if (!ho.public_url.empty() && !ho.public_url.starts_with("http://") && !ho.public_url.starts_with("https://")) {

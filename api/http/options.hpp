@@ -17,6 +17,8 @@ struct server_options {
     std::size_t max_body_bytes = std::size_t{64} * 1024; // the codec's limit on what a client sends
     std::size_t max_header_bytes = std::size_t{16} * 1024;
     std::size_t max_connections = 60'000;
+    // Live streams (WebSocket and SSE) held at most, then 503: each costs ~7 KiB and a socket in the kernel.
+    std::size_t max_live_streams = 100'000;
     // Live WebSockets held in io_uring tables, not one descriptor each (when the kernel has io_uring).
     bool live_rings = true;
     std::chrono::milliseconds idle_timeout{30'000};    // a kept-alive connection with no request coming

@@ -192,6 +192,12 @@ bool session::take_over(request const& bound, replier& reply) {
         reply(error_response(status::not_found, "salon_not_found", "no salon with this id", "salonId"));
         return true;
     }
+    if (hub->connections() >= state_.options().max_live_streams) {
+        reply(error_response(status::service_unavailable, "too_many_streams",
+                             "the server holds as many live streams as it may; try again shortly")
+                  .header("Retry-After", "5"));
+        return true;
+    }
     reply.dismiss();
     response opened;
     opened.code = upgrade ? status::switching_protocols : status::ok;

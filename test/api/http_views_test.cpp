@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -240,6 +241,42 @@ TEST_CASE("http live: a screen that stops reading does not delay the others") {
         seen = seq;
     }
     CHECK(seen == 404);
+}
+
+TEST_CASE("http live: past --max-live-streams a new stream is 503 too_many_streams; a closed one frees its place") {
+    auto options = salonq::test::unlimited();
+    options.max_live_streams = 2;
+    http_fixture server{options};
+    open_salon_over_http(server);
+    auto const token = server.token(role::dashboard, "s1");
+    auto first = std::make_unique<live_client>(server.port(), token);
+    CHECK(int_at(first->next(), "/seq") == 4);
+    live_client second{server.port(), token}; // the two kinds count together
+    CHECK(int_at(second.next(), "/seq") == 4);
+    bool ws_refused = false;
+    try {
+        live_client third{server.port(), token};
+    } catch (std::exception const&) {
+        ws_refused = true;
+    }
+    REQUIRE(ws_refused); // (else the event stream below would be accepted, and never end)
+    http_client c{server.port(), token};
+    auto const refused = c.get("/v1/salons/s1/live", {{"Accept", "text/event-stream"}});
+    CHECK(refused.status == 503);
+    CHECK(text_at(refused.body, "/error/code") == "too_many_streams");
+    CHECK(refused.header("Retry-After") == "5");
+
+    first.reset(); // its place comes back once the server sees it gone
+    std::unique_ptr<live_client> third;
+    for (int i = 0; i < 100 && !third; ++i) {
+        try {
+            third = std::make_unique<live_client>(server.port(), token);
+        } catch (std::exception const&) {
+            std::this_thread::sleep_for(std::chrono::milliseconds{20});
+        }
+    }
+    REQUIRE(third);
+    CHECK(int_at(third->next(), "/seq") == 4);
 }
 
 TEST_CASE("http live: a plain GET is told how to ask for a stream; an unknown salon is 404") {
