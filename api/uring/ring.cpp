@@ -276,8 +276,6 @@ void ring::release(unsigned slot) {
     (void)io_uring_submit(&i.uring);
 }
 
-unsigned ring::capacity() const noexcept { return impl_->capacity; }
-
 unsigned ring::held() const noexcept {
     std::scoped_lock lock{impl_->mutex};
     return impl_->held;

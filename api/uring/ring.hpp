@@ -62,7 +62,6 @@ public:
     // reaper; an operation still in flight then is abandoned. Idempotent; the destructor does it too.
     void shut_down();
 
-    [[nodiscard]] unsigned capacity() const noexcept;
     // Sockets adopted and not yet released (a released one's slot may still be closing).
     [[nodiscard]] unsigned held() const noexcept;
 

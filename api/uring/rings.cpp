@@ -65,9 +65,4 @@ std::size_t rings::held() const {
     return n;
 }
 
-std::size_t rings::count() const {
-    std::scoped_lock lock{mutex_};
-    return rings_.size();
-}
-
 } // namespace salonq::uring

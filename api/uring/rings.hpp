@@ -35,7 +35,6 @@ public:
     // Takes a connected socket's descriptor (closed on success); nothing when no ring can take it.
     [[nodiscard]] std::optional<place> adopt(int fd);
     [[nodiscard]] std::size_t held() const;
-    [[nodiscard]] std::size_t count() const;
 
     static constexpr std::size_t max_rings = 64;
 

@@ -19,4 +19,16 @@ void live_socket_options(boost::asio::ip::tcp::socket& socket);
 // none has room or the socket is already gone, and then `socket` is as it was.
 [[nodiscard]] std::optional<uring::socket> into_rings(boost::asio::ip::tcp::socket& socket, uring::rings* rings);
 
+// Calls start(stream) once with the upgraded connection's socket, set for live frames: a uring::socket when a ring
+// took it, else the tcp::socket itself (not at all if the peer is already gone). `start` takes either (auto&&).
+template <class Start>
+void start_live(boost::asio::ip::tcp::socket&& socket, uring::rings* rings, Start&& start) {
+    live_socket_options(socket);
+    if (auto held = into_rings(socket, rings)) {
+        start(std::move(*held));
+    } else if (socket.is_open()) {
+        start(std::move(socket));
+    }
+}
+
 } // namespace salonq::api::http

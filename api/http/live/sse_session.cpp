@@ -135,19 +135,12 @@ template class basic_sse_session<uring::socket>;
 
 void open_sse_session(net::ip::tcp::socket&& socket, uring::rings* rings, live_hub& hub, std::string salon,
                       std::uint64_t after, std::chrono::milliseconds write_timeout, std::string header) {
-    live_socket_options(socket);
-    if (auto held = into_rings(socket, rings)) {
-        std::make_shared<basic_sse_session<uring::socket>>(std::move(*held), hub, std::move(salon), after,
-                                                           write_timeout)
+    start_live(std::move(socket), rings, [&](auto&& stream) {
+        using stream_type = std::decay_t<decltype(stream)>;
+        std::make_shared<basic_sse_session<stream_type>>(std::forward<decltype(stream)>(stream), hub, std::move(salon),
+                                                         after, write_timeout)
             ->run(std::move(header));
-        return;
-    }
-    if (!socket.is_open()) {
-        return;
-    }
-    std::make_shared<basic_sse_session<net::ip::tcp::socket>>(std::move(socket), hub, std::move(salon), after,
-                                                              write_timeout)
-        ->run(std::move(header));
+    });
 }
 
 } // namespace salonq::api::http

@@ -120,23 +120,17 @@ void basic_ws_session<NextLayer>::read_next() {
     });
 }
 
-template class basic_ws_session<beast::tcp_stream>;
+template class basic_ws_session<net::ip::tcp::socket>;
 template class basic_ws_session<uring::socket>;
 
 void open_ws_session(net::ip::tcp::socket&& socket, uring::rings* rings, live_hub& hub, std::string salon,
                      std::uint64_t after, std::chrono::seconds idle_timeout, upgrade_request upgrade) {
-    live_socket_options(socket);
-    if (auto held = into_rings(socket, rings)) {
-        std::make_shared<basic_ws_session<uring::socket>>(std::move(*held), hub, std::move(salon), after, idle_timeout)
+    start_live(std::move(socket), rings, [&](auto&& stream) {
+        using stream_type = std::decay_t<decltype(stream)>;
+        std::make_shared<basic_ws_session<stream_type>>(std::forward<decltype(stream)>(stream), hub, std::move(salon),
+                                                        after, idle_timeout)
             ->run(std::move(upgrade));
-        return;
-    }
-    if (!socket.is_open()) {
-        return;
-    }
-    std::make_shared<basic_ws_session<beast::tcp_stream>>(beast::tcp_stream{std::move(socket)}, hub, std::move(salon),
-                                                          after, idle_timeout)
-        ->run(std::move(upgrade));
+    });
 }
 
 } // namespace salonq::api::http

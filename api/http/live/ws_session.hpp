@@ -5,15 +5,14 @@
 // queued after the one being written and keeps only the newest (each frame is the whole view, so skipping loses
 // nothing), so a slow screen never slows the others. Pings keep idle connections honest: a peer silent past
 // the idle timeout is closed. Runs on its own strand; frames arrive from the publisher's thread by post.
-// Over a plain TCP stream, or over a socket held in an io_uring table (uring::socket), which needs no file
-// descriptor: open_ws_session picks (docs/live-rings.md).
+// Over a plain TCP socket (the WebSocket's own timeouts apply), or over a socket held in an io_uring table
+// (uring::socket), which needs no file descriptor: open_ws_session picks (docs/live-rings.md).
 
 #include "api/http/live/live_hub.hpp"
 #include "api/uring/socket.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
@@ -60,7 +59,7 @@ private:
     bool open_ = false;
 };
 
-extern template class basic_ws_session<boost::beast::tcp_stream>;
+extern template class basic_ws_session<boost::asio::ip::tcp::socket>;
 extern template class basic_ws_session<uring::socket>;
 
 // Hands an upgraded connection to a WebSocket session: its socket moves into `rings` when there are some and one
