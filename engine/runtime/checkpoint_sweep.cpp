@@ -7,8 +7,10 @@ namespace salonq::engine::runtime {
 
 checkpoint_sweep::share checkpoint_sweep::next_batch(clock::time_point now, std::size_t most) {
     share out;
-    if (!sweeping_ && now >= last_ + interval_) {
+    if (!sweeping_ && now >= last_ + interval_ && affordable()) {
         sweeping_ = true;
+        logged_ = 0;
+        written_ = 0;
         sweep_.assign(changed_.begin(), changed_.end());
         changed_.clear();
         total_ = sweep_.size();
@@ -80,6 +82,8 @@ std::vector<std::string> checkpoint_sweep::take_all() {
 
 void checkpoint_sweep::checkpointed(clock::time_point now) {
     changed_.clear();
+    logged_ = 0;
+    written_ = 0;
     last_ = now;
     behind_ = false;
 }
@@ -90,8 +94,8 @@ bool checkpoint_sweep::due_when_idle(clock::time_point now) const {
 }
 
 std::optional<checkpoint_sweep::clock::time_point> checkpoint_sweep::idle_due() const {
-    if (!behind_ && changed_.empty()) {
-        return std::nullopt;
+    if ((!behind_ && changed_.empty()) || !affordable()) {
+        return std::nullopt; // nothing to write, or not before more log
     }
     return last_ + interval_;
 }

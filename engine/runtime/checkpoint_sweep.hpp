@@ -24,6 +24,14 @@ namespace salonq::engine::runtime {
 // embedded worker goes on with a sweep between batches, at most idle_step salons a write, when share_due says (the
 // Kafka worker, idle, writes the rest with its flush). Plain bookkeeping on the deciding thread: no I/O, no locks.
 // The Kafka worker and the embedded engine's workers each keep one (docs/design.md, "Checkpointed states").
+//
+// A budget ties the checkpoints to the log, not to the clock alone: with `bytes_per_event` set, a sweep begins only
+// once the events logged (or folded) since the last one began number at least the bytes that sweep wrote divided by
+// it. A checkpoint writes whole salon states, so its cost grows with the lines while the log's grows with the
+// traffic: 1,000 salons with ~150 waiting each wrote ~27 MB of states every second against ~8 MB of log, and the
+// read side's stores as much again every five, most of serve's CPU at half load (docs/checkpoint-budget.md). With
+// the budget a restart folds at most one event per bytes_per_event of the states it loads; the interval stays the
+// shortest time between sweeps.
 class checkpoint_sweep {
 public:
     using clock = std::chrono::steady_clock;
@@ -32,8 +40,23 @@ public:
     // A batch's share is at most the larger of this and a sixteenth of the sweep (what every batch took before).
     static constexpr std::size_t batch_step = 64;
 
+    // The budget the stores use: an event folded again costs about as much as decoding this many bytes of state.
+    static constexpr std::size_t default_bytes_per_event = 256;
+
     explicit checkpoint_sweep(clock::duration interval, clock::time_point now = clock::now())
         : interval_(interval), spread_(interval / 2), last_(now) {}
+    // With a budget (0: none, the clock alone); keep its account with logged() and wrote().
+    checkpoint_sweep(clock::duration interval, std::size_t bytes_per_event, clock::time_point now = clock::now())
+        : interval_(interval), spread_(interval / 2), last_(now), bytes_per_event_(bytes_per_event) {}
+
+    // Events appended to the log (or folded from it) that the next checkpoint covers.
+    void logged(std::size_t events) { logged_ += events; }
+    // Bytes a share of the sweep under way wrote.
+    void wrote(std::size_t bytes) { written_ += bytes; }
+    // Whether the budget lets a sweep begin (the interval aside).
+    [[nodiscard]] bool affordable() const noexcept {
+        return bytes_per_event_ == 0 || logged_ >= (written_ + bytes_per_event_ - 1) / bytes_per_event_;
+    }
 
     // A salon's cached state differs from RocksDB's now.
     void changed(std::string const& salon) { changed_.insert(salon); }
@@ -82,7 +105,10 @@ private:
     std::vector<std::string> sweep_;            // still to hand out
     std::size_t total_ = 0;                     // the sweep's salons, handed out or not
     bool sweeping_ = false;
-    bool behind_ = false; // a batch was submitted since the last checkpoint: RocksDB's offsets are behind
+    bool behind_ = false;             // a batch was submitted since the last checkpoint: RocksDB's offsets are behind
+    std::size_t bytes_per_event_ = 0; // the budget (0: none)
+    std::size_t logged_ = 0;          // events since the last sweep began
+    std::size_t written_ = 0;         // bytes the sweeps since then wrote (the one under way, or the last one)
 };
 
 } // namespace salonq::engine::runtime

@@ -3,6 +3,7 @@
 #include "engine/domain/commands.hpp"
 #include "engine/domain/state.hpp"
 #include "engine/log/embedded_log.hpp"
+#include "engine/runtime/checkpoint_sweep.hpp"
 #include "engine/runtime/outcome.hpp"
 #include "engine/store/rocks_store.hpp"
 
@@ -41,6 +42,9 @@ struct engine_options {
     // few batches; docs/design.md, "Checkpointed states"). The log itself is written with every batch, as durable
     // as `mode` says; a restart after a crash folds the events after the last checkpoint into the states.
     std::chrono::milliseconds state_checkpoint_interval{1000};
+    // And no more often than the log pays for: a sweep of the states begins only once the commands since the last one
+    // began number at least the bytes it wrote / this (checkpoint_sweep's budget; 0: the interval alone).
+    std::size_t state_checkpoint_bytes_per_command = checkpoint_sweep::default_bytes_per_event;
     // Tests only: every Nth batch write of each worker fails as a RocksDB write would (nothing of it is written).
     std::uint64_t inject_write_failure_every = 0;
     // Tests only: called on the worker's thread with the number of salon states each share of a checkpoint that an

@@ -39,7 +39,8 @@ void put_entry(store::write_batch& wb, codec::json_writer& w, partition_id part,
 } // namespace
 
 engine_worker::engine_worker(worker_shared const& shared, std::int32_t index, state_cache states)
-    : shared_(shared), index_(index), states_(std::move(states)), sweep_(shared.options.state_checkpoint_interval),
+    : shared_(shared), index_(index), states_(std::move(states)),
+      sweep_(shared.options.state_checkpoint_interval, shared.options.state_checkpoint_bytes_per_command),
       log_("engine", {logging::kv("worker", index)}) {
     thread_ = std::thread([this] {
         set_thread_role("salonq-engine", thread_role::request_path);
@@ -286,6 +287,7 @@ std::size_t engine_worker::put_share(store::write_batch& wb, std::unordered_set<
     for (auto const& salon : dirty) {
         sweep_.changed(salon);
     }
+    auto const before = wb.bytes();
     auto const share = sweep_.next_batch(clock::now(), most);
     if (share.begins) {
         sweep_ends_ = events_ends();
@@ -298,6 +300,7 @@ std::size_t engine_worker::put_share(store::write_batch& wb, std::unordered_set<
         sweep_missed_ = std::move(missed);
     }
     put_states(wb, share.salons);
+    sweep_.wrote(wb.bytes() - before);
     if (share.ends && sweep_missed_) {
         warn_offsets_held(*sweep_missed_);
     } else if (share.ends) {
@@ -334,6 +337,7 @@ void engine_worker::forget(decided_batch const& d) {
 void engine_worker::process(std::vector<pending>& batch) {
     auto wb = shared_.db.make_batch();
     auto d = decide(batch, wb);
+    sweep_.logged(d.count);
     for (auto const& [part, old] : d.before) {
         wb.put(store::family::meta, meta_partition_key(partition_id{part}),
                encode_offsets(shared_.offsets[static_cast<std::size_t>(part)]));

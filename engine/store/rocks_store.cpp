@@ -3,6 +3,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
@@ -18,6 +19,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -64,7 +66,23 @@ private:
     std::chrono::milliseconds retention_;
 };
 
+// RocksDB's flushes and compactions run at the lowest CPU priority (nice 19), process-wide and once: they are
+// bursts of a whole core (a 64 MB memtable's flush with its compression, ~0.2-0.3 s), and on a machine as busy as its
+// cores, answers waited behind them (walk-ins at half load: p99 11-12 ms with them at the process's priority, 8-9
+// ms without; docs/checkpoint-budget.md). They only need the CPU the request path leaves: a flush that falls behind
+// stalls the writes, which frees the CPU it needs.
+void lower_background_priority() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        auto* env = rocksdb::Env::Default();
+        for (auto const pool : {rocksdb::Env::Priority::HIGH, rocksdb::Env::Priority::LOW}) {
+            (void)env->LowerThreadPoolCPUPriority(pool, rocksdb::CpuPriority::kLow); // best effort: a nice value
+        }
+    });
+}
+
 rocksdb::Options db_options(open_options const& options) {
+    lower_background_priority();
     rocksdb::Options o;
     o.create_if_missing = options.create_if_missing;
     o.create_missing_column_families = true;

@@ -147,9 +147,14 @@ struct notify_store::impl {
     }
     std::set<std::string> done; // ids delivered or dead that no stored notifier covers yet (their "s" markers)
     std::chrono::milliseconds checkpoint_interval{std::chrono::seconds{5}};
+    // Budgeted by the log (checkpoint_sweep): a notifier's stored form holds the salon's queue view.
+    [[nodiscard]] engine::runtime::checkpoint_sweep new_sweep() const {
+        return engine::runtime::checkpoint_sweep{checkpoint_interval,
+                                                 engine::runtime::checkpoint_sweep::default_bytes_per_event};
+    }
     // The salons whose notifier changed, written a share at a time by the clock (docs/notify.md), and each
     // partition's offset when the sweep under way began (its last share writes them).
-    engine::runtime::checkpoint_sweep sweep{checkpoint_interval};
+    engine::runtime::checkpoint_sweep sweep = new_sweep();
     engine::runtime::consumer_offsets sweep_offsets;
     std::map<std::string, std::uint64_t, std::less<>> stored_seq; // the seq of each notifier as the store holds it
     bool stale_offsets = false; // a fall-back could not read the checkpoint's offsets yet
@@ -218,6 +223,7 @@ struct notify_store::impl {
             if (offset.value() < from.value()) {
                 continue;
             }
+            sweep.logged(1);
             if (auto const* e = std::get_if<engine::event>(&entry)) {
                 if (auto derived = derive(*e, now, touched, queued); !derived) {
                     fall_back();
@@ -299,10 +305,12 @@ struct notify_store::impl {
             sweep_offsets.put_all(batch);
         }
         erase_covered(batch, written);
+        auto const bytes = batch.bytes();
         if (auto stored = db->write(batch, false); !stored) {
             sweep.batch_failed();
             return std::unexpected(failure("writing the notifier's checkpoint", stored.error().message));
         }
+        sweep.wrote(bytes);
         sweep.batch_committed();
         stored(written);
         return {};
@@ -359,7 +367,7 @@ struct notify_store::impl {
     void fall_back() {
         notifiers.clear();
         stored_seq.clear(); // read again with each notifier
-        sweep = engine::runtime::checkpoint_sweep{checkpoint_interval};
+        sweep = new_sweep();
         stale_offsets = true;
         (void)reload_offsets();
     }
@@ -427,7 +435,7 @@ notify_store::open(std::filesystem::path const& dir, std::int32_t partition_coun
                    std::chrono::milliseconds checkpoint_interval) {
     auto i = std::make_unique<impl>();
     i->checkpoint_interval = checkpoint_interval;
-    i->sweep = engine::runtime::checkpoint_sweep{checkpoint_interval};
+    i->sweep = i->new_sweep();
     i->marks_done = from == feed::events;
     auto db = engine::store::rocks_store::open(dir, engine::store::open_options{});
     if (!db) {

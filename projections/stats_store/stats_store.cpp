@@ -119,7 +119,13 @@ struct stats_store::impl {
     std::vector<std::int64_t> sweep_next; // each partition's next offset when the sweep under way began
     bool offsets_changed = false;         // folded since the last sweep began (or whole checkpoint)
 
-    explicit impl(std::chrono::milliseconds interval) : checkpoint_interval(interval), sweep(interval) {}
+    explicit impl(std::chrono::milliseconds interval) : checkpoint_interval(interval), sweep(new_sweep()) {}
+
+    // Budgeted by the log (checkpoint_sweep): each salon's stored form holds its queue view and its open visits.
+    [[nodiscard]] engine::runtime::checkpoint_sweep new_sweep() const {
+        return engine::runtime::checkpoint_sweep{checkpoint_interval,
+                                                 engine::runtime::checkpoint_sweep::default_bytes_per_event};
+    }
 
     void fold(engine::event const& e) {
         auto it = salons.find(e.salon.value());
@@ -158,6 +164,7 @@ struct stats_store::impl {
             }
             next_offset = r.offset.value() + 1;
             offsets_changed = true;
+            sweep.logged(1);
         }
     }
 
@@ -184,10 +191,10 @@ struct stats_store::impl {
         batch.put(salons_family, "v" + id, projections::encode_view(s.view));
     }
 
-    // Writes the salons' states as they stand and, if given, each partition's next offset, in one WriteBatch. A
-    // failed write reloads the store (the ended visits left memory with the batch).
-    [[nodiscard]] std::expected<void, std::string> write_salons(std::vector<std::string> const& ids,
-                                                                std::vector<std::int64_t> const* offsets) {
+    // Writes the salons' states as they stand and, if given, each partition's next offset, in one WriteBatch, and
+    // returns its bytes. A failed write reloads the store (the ended visits left memory with the batch).
+    [[nodiscard]] std::expected<std::size_t, std::string> write_salons(std::vector<std::string> const& ids,
+                                                                       std::vector<std::int64_t> const* offsets) {
         auto batch = db->make_batch();
         std::map<std::string, std::vector<std::pair<engine::local_day, std::string>>> counts_written;
         for (auto const& id : ids) {
@@ -214,13 +221,13 @@ struct stats_store::impl {
                 s.stored_counts.insert_or_assign(day, std::move(json));
             }
         }
-        return {};
+        return batch.bytes();
     }
 
     // Every changed salon and the offsets now, at once (closing, a rebuild's persist, checkpoint()).
     [[nodiscard]] std::expected<void, std::string> write_checkpoint() {
         if (auto written = write_salons(sweep.take_all(), &next); !written) {
-            return written;
+            return std::unexpected(written.error());
         }
         sweep.checkpointed(std::chrono::steady_clock::now());
         offsets_changed = false;
@@ -244,9 +251,11 @@ struct stats_store::impl {
             sweep.batch_committed();
             return {};
         }
-        if (auto written = write_salons(share.salons, share.ends ? &sweep_next : nullptr); !written) {
-            return written;
+        auto written = write_salons(share.salons, share.ends ? &sweep_next : nullptr);
+        if (!written) {
+            return std::unexpected(written.error());
         }
+        sweep.wrote(*written);
         sweep.batch_committed();
         return {};
     }
@@ -344,7 +353,7 @@ struct stats_store::impl {
 
     [[nodiscard]] std::expected<void, std::string> load() {
         salons.clear();
-        sweep = engine::runtime::checkpoint_sweep{checkpoint_interval};
+        sweep = new_sweep();
         offsets_changed = false;
         if (auto offsets = load_offsets(); !offsets) {
             return offsets;

@@ -183,7 +183,9 @@ struct queue_views::impl {
     std::mutex checkpoint_mutex; // one checkpoint (or share of one) at a time; guards what follows
     std::chrono::steady_clock::time_point last_flush = std::chrono::steady_clock::now();
     std::chrono::steady_clock::time_point next_sweep = std::chrono::steady_clock::now(); // when the next one begins
-    runtime::checkpoint_sweep sweep{checkpoint_interval};         // its salons, handed out by the clock
+    // Its salons, handed out by the clock, once the events applied since the last sweep pay for another.
+    runtime::checkpoint_sweep sweep{checkpoint_interval, runtime::checkpoint_sweep::default_bytes_per_event};
+    std::atomic<std::size_t> applied_events{0};                   // by the applies, for the sweep's budget
     std::unordered_map<std::string, std::size_t> sweep_partition; // each swept salon's partition
     std::vector<std::optional<std::int64_t>> sweep_offsets;       // per partition: its next offset when it began
 
@@ -348,6 +350,7 @@ std::expected<void, error> queue_views::impl::apply_positioned(partition_id p, p
             w.events.push_back(e);
         }
     }
+    applied_events.fetch_add(entries.size(), std::memory_order_relaxed);
 
     auto batch = db->make_batch();
     std::vector<std::shared_ptr<snapshot const>> made(work.size());
@@ -522,6 +525,7 @@ std::expected<bool, error> queue_views::impl::write_share(std::chrono::steady_cl
     auto batch = db->make_batch();
     put_views(batch, views_taken);
     views_taken.clear();
+    sweep.wrote(batch.bytes());
     if (share.ends) {
         for (std::size_t i = 0; i < sweep_offsets.size(); ++i) {
             if (auto const& next = sweep_offsets[i]; next.has_value()) {
@@ -568,6 +572,11 @@ void queue_views::impl::give_up_sweep(std::chrono::steady_clock::time_point now)
 std::chrono::steady_clock::time_point queue_views::impl::sweep_turn(std::chrono::steady_clock::time_point now) {
     if (!sweep.sweeping()) {
         if (now < next_sweep) {
+            return next_sweep;
+        }
+        sweep.logged(applied_events.exchange(0, std::memory_order_relaxed));
+        if (!sweep.affordable()) { // the log since the last sweep has not paid for another yet: look again soon
+            next_sweep = now + checkpoint_interval / 5;
             return next_sweep;
         }
         next_sweep = now + checkpoint_interval;
@@ -684,7 +693,7 @@ std::expected<std::unique_ptr<queue_views>, error> queue_views::open(std::filesy
     i->index_outcomes = index_outcomes;
     auto const now = std::chrono::steady_clock::now();
     i->checkpoint_interval = checkpoint_interval;
-    i->sweep = runtime::checkpoint_sweep{checkpoint_interval, now};
+    i->sweep = runtime::checkpoint_sweep{checkpoint_interval, runtime::checkpoint_sweep::default_bytes_per_event, now};
     i->next_sweep = now + checkpoint_interval;
 
     auto stored_count = i->db->get(store::family::meta, partitions_key);

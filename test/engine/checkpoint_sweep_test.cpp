@@ -45,18 +45,21 @@ TEST_CASE("checkpoint sweep: a checkpoint that ends has written every salon chan
         std::mt19937 rng{seed};
         auto const chance = [&](double p) { return std::bernoulli_distribution{p}(rng); };
         auto now = checkpoint_sweep::clock::time_point{};
-        checkpoint_sweep sweep{1s, now};
+        // Half the runs with a budget, so that sweeps also wait for the log.
+        checkpoint_sweep sweep{1s, seed % 2 == 0 ? checkpoint_sweep::default_bytes_per_event : 0, now};
         model m;
         int step = 0;
         int began_at = -1;
         for (int i = 0; i < 400; ++i) {
             ++step;
             now += std::chrono::milliseconds{std::uniform_int_distribution{0, 300}(rng)};
-            for (int n = std::uniform_int_distribution{0, 120}(rng); n > 0; --n) { // the batch's decisions
+            auto const decisions = std::uniform_int_distribution{0, 120}(rng);
+            for (int n = decisions; n > 0; --n) { // the batch's decisions
                 auto salon = "s" + std::to_string(std::uniform_int_distribution{0, 400}(rng));
                 m.changed_at[salon] = step;
                 sweep.changed(salon);
             }
+            sweep.logged(static_cast<std::size_t>(decisions));
             ++step;
             if (chance(0.03)) { // a drain: every changed salon written at once
                 for (auto const& salon : sweep.take_all()) {
@@ -85,6 +88,7 @@ TEST_CASE("checkpoint sweep: a checkpoint that ends has written every salon chan
                 continue;
             }
             sweep.batch_committed();
+            sweep.wrote(share.salons.size() * 2000); // ~2 kB a salon state
             for (auto const& salon : share.salons) {
                 m.written_at[salon] = step;
             }
@@ -195,4 +199,51 @@ TEST_CASE("checkpoint sweep: a batch after a lull takes at most a sixteenth of t
     }
     CHECK(sizes[13] == 44);
     CHECK(sizes[14] <= 7);
+}
+
+TEST_CASE("checkpoint sweep: with a budget, a sweep waits until the log since the last one pays for what it wrote") {
+    auto now = checkpoint_sweep::clock::time_point{};
+    checkpoint_sweep sweep{1s, 100, now}; // 100 bytes of states per event logged
+    sweep.changed("a");
+    sweep.logged(1);
+    now += 1s;
+    auto const began = now;
+    auto first = sweep.next_batch(now); // the first sweep: nothing written yet, so the clock alone decides
+    CHECK(first.begins);
+    sweep.batch_committed();
+    now += 500ms;
+    auto const rest = sweep.next_batch(now);
+    CHECK(rest.ends);
+    CHECK(first.salons.size() + rest.salons.size() == 1);
+    sweep.wrote(30'000); // the sweep's states: 300 events pay for the next one
+    sweep.batch_committed();
+
+    sweep.changed("b");
+    sweep.logged(299);
+    now += 5s; // long past the interval
+    CHECK_FALSE(sweep.next_batch(now).begins);
+    sweep.batch_committed();
+    CHECK_FALSE(sweep.affordable());
+    CHECK_FALSE(sweep.idle_due().has_value()); // an idle worker waits for more log, not for the clock
+    CHECK_FALSE(sweep.due_when_idle(now));
+
+    sweep.logged(1);
+    CHECK(sweep.affordable());
+    CHECK(sweep.idle_due() == began + 1s); // due by the clock since long ago
+    CHECK(sweep.next_batch(now).begins);
+    sweep.batch_committed();
+    sweep.wrote(100); // the account begins again with the new sweep: its own bytes against the log after it
+    CHECK_FALSE(sweep.affordable());
+    sweep.logged(1);
+    CHECK(sweep.affordable());
+}
+
+TEST_CASE("checkpoint sweep: without a budget, the clock alone begins a sweep") {
+    auto now = checkpoint_sweep::clock::time_point{};
+    checkpoint_sweep sweep{1s, 0, now};
+    sweep.changed("a");
+    sweep.wrote(1'000'000);
+    now += 1s;
+    CHECK(sweep.affordable());
+    CHECK(sweep.next_batch(now).begins);
 }

@@ -911,3 +911,48 @@ TEST_CASE("checkpoint: offsets held back by a salon that cannot be folded again 
     CHECK(first != std::string::npos);
     CHECK(text.find(said, first + 1) == std::string::npos); // four checkpoints (the last at stop), one line
 }
+
+// The checkpoint budget (checkpoint_sweep, docs/checkpoint-budget.md) in the engine: with it, a salon whose state is
+// large against the commands since the last sweep is not written again however much time passes; without it, the
+// clock alone writes it. The stored state is read from RocksDB while the engine runs.
+TEST_CASE("checkpoint: with a budget, states wait for the log to pay for them; without one, for the clock") {
+    for (std::size_t const bytes_per_command : {std::size_t{0}, std::size_t{1}}) { // 1: a command per byte
+        CAPTURE(bytes_per_command);
+        temp_dir dir;
+        runtime::engine_options options;
+        options.mode = runtime::durability::relaxed;
+        options.state_checkpoint_interval = 5ms;
+        options.state_checkpoint_bytes_per_command = bytes_per_command;
+        auto engine = embedded_engine::open(dir.path(), options).value();
+        auto const stored_seq = [&] {
+            auto s = runtime::read_state(engine->db(), salon_id{"a"}).value();
+            return s ? s->seq.value() : 0;
+        };
+        auto const wait_for = [&](auto const& done) {
+            for (auto deadline = std::chrono::steady_clock::now() + 10s; !done();) {
+                REQUIRE(std::chrono::steady_clock::now() < deadline);
+                std::this_thread::sleep_for(5ms);
+            }
+        };
+        for (auto const& c : salon_day("a", 10)) {
+            REQUIRE(engine->submit_sync(c));
+        }
+        auto const first = engine->state(salon_id{"a"}).value()->seq.value();
+        wait_for([&] { return stored_seq() == first; }); // the first sweep: nothing written before, the clock decides
+        for (auto const& c : salon_day("a", 10, 10)) {
+            REQUIRE(engine->submit_sync(c));
+        }
+        auto const last = engine->state(salon_id{"a"}).value()->seq.value();
+        REQUIRE(last > first);
+        if (bytes_per_command == 0) {
+            wait_for([&] { return stored_seq() == last; });
+        } else {
+            std::this_thread::sleep_for(200ms); // forty intervals
+            CHECK(stored_seq() == first);
+        }
+        engine.reset(); // a clean stop writes every changed state, budget or not
+        engine = embedded_engine::open(dir.path(), options).value();
+        CHECK(engine->recovered_events() == 0);
+        CHECK(stored_seq() == last);
+    }
+}
