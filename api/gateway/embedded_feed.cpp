@@ -138,9 +138,12 @@ void embedded_feed::feed_loop() {
             }
         }
         todo.clear();
-        for (auto const& [p, list] : merged) {
-            for (auto const& r : list) {
+        for (auto& [p, list] : merged) {
+            for (auto& r : list) {
                 apply(r);
+                if (tail_ != nullptr) {
+                    tail_->append(r.partition, r.first, std::move(r.entries));
+                }
             }
         }
         if (after_apply_) {

@@ -16,6 +16,7 @@
 #include "api/http/live/live_hub.hpp"
 #include "engine/log/log.hpp"
 #include "engine/logging/logger.hpp"
+#include "engine/runtime/decoded_tail.hpp"
 #include "engine/runtime/outcome.hpp"
 #include "projections/store/queue_views.hpp"
 
@@ -52,6 +53,9 @@ public:
                                                                  engine::log::reader& events, http::live_hub& hub,
                                                                  apply_hook before_apply = {},
                                                                  apply_hook after_apply = {});
+    // Hands each run to `tail` once the views applied it (before after_apply), for the read side's other consumers;
+    // call before attach(). The tail outlives the feed's thread (detach()).
+    void feed_tail(engine::runtime::decoded_tail& tail) { tail_ = &tail; }
     // Applies what is queued, stops feeding (before the views or the hub go) and releases every waiter.
     void detach();
 
@@ -83,6 +87,7 @@ private:
 
     std::atomic<projections::queue_views*> views_{nullptr};
     engine::log::reader* events_ = nullptr;
+    engine::runtime::decoded_tail* tail_ = nullptr;
     projections::subscription_id subscription_ = 0;
     apply_hook before_apply_;
     apply_hook after_apply_;

@@ -12,25 +12,23 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     s->options_ = std::move(o);
     auto& opt = s->options_;
 
-    // The stats are woken by the views' feed instead: they read no further than the views (below).
-    opt.engine.on_committed = [feed = &s->feed_, notifier = &s->notify_,
-                               loyalty = &s->loyalty_](std::span<engine::runtime::outcome const* const> decided) {
+    // The read side's other consumers are woken by the views' feed, once it has applied a round and handed it to the
+    // decoded tail they read (the stats read no further than the views, below).
+    opt.engine.on_committed = [feed = &s->feed_](std::span<engine::runtime::outcome const* const> decided) {
         feed->on_committed(decided);
-        notifier->wake();
-        loyalty->wake();
     };
     auto engine = engine::runtime::embedded_engine::open(opt.data, opt.engine);
     if (!engine) {
         return std::unexpected(fmt::format("cannot open {}: {}", opt.data.string(), engine.error().message));
     }
     s->engine_ = std::move(*engine);
+    s->tail_ = std::make_unique<engine::runtime::decoded_tail>(s->engine_->events());
     s->gateway_ = std::make_unique<embedded_gateway>(*s->engine_, &s->feed_);
-    if (auto started =
-            s->notify_.start(opt.data / "notify", s->engine_->partition_count(), s->engine_->events(), opt.notify);
+    if (auto started = s->notify_.start(opt.data / "notify", s->engine_->partition_count(), *s->tail_, opt.notify);
         !started) {
         return std::unexpected(started.error());
     }
-    if (auto started = s->loyalty_.start(opt.data, s->engine_->events(), s->engine_->partition_count()); !started) {
+    if (auto started = s->loyalty_.start(opt.data, *s->tail_, s->engine_->partition_count()); !started) {
         return std::unexpected(started.error());
     }
 
@@ -42,16 +40,21 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
     auto joins = std::make_shared<projections::join_board>(); // the views' join-time estimates, for the stats
     s->views_->post_joins_to(joins);
     s->hub_ = make_live_hub(*s->views_);
+    s->feed_.feed_tail(*s->tail_);
     if (auto attached = s->feed_.attach(*s->views_, s->engine_->events(), *s->hub_, opt.before_views_apply,
-                                        [stats = &s->stats_] { stats->wake(); });
+                                        [stack = s.get()] {
+                                            stack->stats_.wake();
+                                            stack->notify_.wake();
+                                            stack->loyalty_.wake();
+                                        });
         !attached) {
         return std::unexpected("the queue views could not catch up with the log: " + attached.error().message);
     }
 
     // Behind the views, so that each walk-in's join-time estimate is on the board when the stats read its event.
     auto behind = [views = s->views_.get()](engine::partition_id p) { return views->next_offset(p); };
-    if (auto stats = s->stats_.start(opt.data / "stats", s->engine_->events(), s->engine_->partition_count(),
-                                     wall_clock, std::move(joins), std::move(behind));
+    if (auto stats = s->stats_.start(opt.data / "stats", *s->tail_, s->engine_->partition_count(), wall_clock,
+                                     std::move(joins), std::move(behind));
         !stats) {
         return std::unexpected(stats.error());
     }

@@ -2,8 +2,9 @@
 
 // Everything `salonq serve` runs in embedded mode, wired in one place: the engine over the data directory, the
 // queue views beside it (<data>/views) fed from the engine's commits, the live hub fed from the views, the
-// notifier (<data>/notify, woken by the commits too), the loyalty ledger (<data>/loyalty, api/serve/loyalty_wiring,
-// woken likewise), the stats (<data>/stats), the rebuilder of those three projections (POST
+// notifier (<data>/notify), the loyalty ledger (<data>/loyalty, api/serve/loyalty_wiring) and the stats (<data>/stats),
+// each woken by the views' feed after a round and reading the log's latest entries as the feed applied them
+// (engine::runtime::decoded_tail), the rebuilder of those three projections (POST
 // /v1/admin/projections/{name}/rebuild), the authenticator (<data>/auth), the metrics and the HTTP server. Used by the
 // command line and by the tests, so they run the same process. Teardown (~embedded_stack): the views' feed is detached,
 // the notifier and the loyalty consumer stop, the engine finishes its last batch, then the server (its io_context)
@@ -21,6 +22,7 @@
 #include "api/serve/notify_wiring.hpp"
 #include "api/serve/rebuilder.hpp"
 #include "api/serve/stats_wiring.hpp"
+#include "engine/runtime/decoded_tail.hpp"
 #include "engine/runtime/embedded_engine.hpp"
 #include "projections/store/queue_views.hpp"
 
@@ -62,10 +64,12 @@ private:
 
     embedded_stack_options options_;
     embedded_feed feed_;     // outlives the engine: the engine's hook points at it
-    notify_wiring notify_;   // outlives the engine too (the hook wakes it); stopped before the engine closes
+    notify_wiring notify_;   // outlives the engine too (the feed wakes it); stopped before the engine closes
     stats_wiring stats_;     // stopped before the engine and the views go (it reads no further than the views)
     loyalty_wiring loyalty_; // likewise
     std::unique_ptr<engine::runtime::embedded_engine> engine_;
+    // The log's latest entries as the feed applied them, read by the notifier, the stats and loyalty (stopped first).
+    std::unique_ptr<engine::runtime::decoded_tail> tail_;
     std::unique_ptr<embedded_gateway> gateway_;
     std::unique_ptr<projections::queue_views> views_;
     std::unique_ptr<rebuilder> rebuilder_; // of the views, stats and loyalty: stopped before they and the engine go

@@ -2,10 +2,10 @@
 
 // Embedded mode's loyalty consumer, wired beside the engine: the store in the current generation of <data>/loyalty
 // (engine::runtime::generations: <data>/loyalty.N after a rebuild), the consumer folding the engine's events log into
-// it, woken by the engine's commit hook. Kept out of embedded_stack so that the stack only calls wake(), start() and
-// stop().
+// it, woken by the views' feed after each round it applied. Kept out of embedded_stack so that the stack only calls
+// wake(), start() and stop().
 //
-// Lifetime: a member of the stack that outlives the engine (the engine's hook calls wake(), which does nothing before
+// Lifetime: a member of the stack that outlives the engine (the feed calls wake(), which does nothing before
 // start() or after stop()). start() once the engine is open; stop() before the engine closes (the consumer reads its
 // log); the store and the stopped consumer go with the wiring.
 

@@ -15,9 +15,9 @@ namespace salonq::api {
 
 // The notification consumer inside `salonq serve` (embedded mode): the notifier's store (<data>/notify) and its
 // service, folding the engine's events log and posting to the salons' webhooks. Kept apart from embedded_stack so
-// the stack only holds it, wakes it from the engine's commit hook and stops it.
+// the stack only holds it, wakes it from the views' feed and stops it.
 //
-// Lifetime and threads: default-constructed before the engine (the commit hook points at it, so it must outlive
+// Lifetime and threads: default-constructed before the engine (the feed's hook points at it, so it must outlive
 // the engine), start()ed once the engine is open, stop()ped before the engine closes its log; the store stays open
 // until the wiring goes, for the HTTP handlers. wake() may be called from any thread at any time: before start()
 // and after stop() it does nothing.

@@ -54,6 +54,11 @@ void consumer_offsets::put_all(store::write_batch& batch) const {
 
 std::expected<decoded_run, log::error> read_decoded(log::reader& events, partition_id p, offset_t from, offset_t to,
                                                     std::size_t max, undecodable const& bad) {
+    if (auto* tail = dynamic_cast<decoded_reader*>(&events)) {
+        if (auto held = tail->decoded(p, from, to, max)) {
+            return std::move(*held);
+        }
+    }
     auto records = log::read_before(events, p, from, to, max);
     if (!records) {
         return std::unexpected(records.error());

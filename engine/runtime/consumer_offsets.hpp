@@ -52,11 +52,21 @@ struct decoded_run {
     offset_t end;
 };
 
+// A reader of the events log that also holds some of its latest entries decoded (decoded_tail): read_decoded takes
+// them from it rather than read and decode the records again.
+class decoded_reader : public log::reader {
+public:
+    // Up to `max` entries of p from `from` on and before `to`, if `from` is among those it holds; none otherwise.
+    [[nodiscard]] virtual std::optional<decoded_run> decoded(partition_id p, offset_t from, offset_t to,
+                                                             std::size_t max) = 0;
+};
+
 // Told of each record passed over because it does not decode (Kafka mode's command_invalid answers, expected in
 // the events topic, are passed over silently).
 using undecodable = std::function<void(partition_id p, offset_t at, std::string const& why)>;
 
-// Up to `max` records of p in [from, to), decoded. Nothing there yet: a run with no entries and end == from.
+// Up to `max` records of p in [from, to), decoded (taken as they are from a decoded_reader that holds them). Nothing
+// there yet: a run with no entries and end == from.
 [[nodiscard]] std::expected<decoded_run, log::error> read_decoded(log::reader& events, partition_id p, offset_t from,
                                                                   offset_t to, std::size_t max, undecodable const& bad);
 

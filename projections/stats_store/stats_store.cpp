@@ -1,9 +1,8 @@
 #include "projections/stats_store/stats_store.hpp"
 
-#include "engine/codec/event_codec.hpp"
-#include "engine/codec/invalid_codec.hpp"
 #include "engine/logging/logger.hpp"
 #include "engine/runtime/checkpoint_sweep.hpp"
+#include "engine/runtime/consumer_offsets.hpp"
 #include "engine/store/rocks_store.hpp"
 #include "projections/queue/view_codec.hpp"
 #include "projections/stats_store/join_estimates.hpp"
@@ -23,7 +22,6 @@
 namespace salonq::projections::stats_store {
 namespace {
 
-namespace codec = engine::codec;
 using engine::store::family;
 
 // Which of rocks_store's families holds what (the names are the engine's; the stats' own meanings here).
@@ -145,26 +143,21 @@ struct stats_store::impl {
         sweep.changed(e.salon.value());
     }
 
-    // Records of partition p at their offsets: those below its next offset were folded before.
-    void fold_records(engine::partition_id p, std::vector<engine::log::record> const& records) {
-        auto& next_offset = next.at(static_cast<std::size_t>(p.value()));
-        for (auto const& r : records) {
-            if (r.offset.value() < next_offset) {
+    // A run of partition p's entries (engine::runtime::read_decoded): those below its next offset were folded before.
+    void fold_run(engine::runtime::decoded_run const& run) {
+        auto& next_offset = next.at(static_cast<std::size_t>(run.partition.value()));
+        for (auto const& [offset, entry] : run.entries) {
+            if (offset.value() < next_offset) {
                 continue;
             }
-            auto entry = codec::decode_entry(r.value);
-            if (entry) {
-                if (auto const* e = std::get_if<engine::event>(&*entry)) {
-                    fold(*e);
-                }
-            } else if (!codec::decode_command_invalid(r.value)) {
-                stats_log().error(
-                    "the events log's record at partition {} offset {} does not decode and is passed over: {}",
-                    p.value(), r.offset.value(), entry.error().message);
+            if (auto const* e = std::get_if<engine::event>(&entry)) {
+                fold(*e);
             }
-            next_offset = r.offset.value() + 1;
-            offsets_changed = true;
             sweep.logged(1);
+        }
+        if (run.end.value() > next_offset) {
+            next_offset = run.end.value(); // past a record that did not decode too (read_decoded logs it)
+            offsets_changed = true;
         }
     }
 
@@ -377,28 +370,32 @@ struct stats_store::impl {
                 return any;
             }
             auto const max = std::min(read_batch, static_cast<std::size_t>(until - from));
-            auto records = engine::log::read_before(events, p, engine::offset_t{from}, engine::offset_t{until}, max);
-            if (!records) {
-                return std::unexpected("reading the events log: " + records.error().message);
+            auto run = engine::runtime::read_decoded(events, p, engine::offset_t{from}, engine::offset_t{until}, max,
+                                                     passed_over);
+            if (!run) {
+                return std::unexpected("reading the events log: " + run.error().message);
             }
-            if (records->empty()) {
+            if (run->end.value() == from) {
                 return any;
             }
-            if (auto folded = fold_read(p, *records); !folded) {
-                return std::unexpected(folded.error());
+            {
+                std::lock_guard lock{mutex};
+                fold_run(*run);
+                if (auto written = write_share(); !written) {
+                    return std::unexpected(written.error());
+                }
             }
             any = true;
-            if (progress && !progress(static_cast<std::size_t>(records->back().offset.value() + 1 - from))) {
+            if (progress && !progress(static_cast<std::size_t>(run->end.value() - from))) {
                 return std::unexpected("the stats' fold was stopped");
             }
         }
     }
 
-    [[nodiscard]] std::expected<void, std::string> fold_read(engine::partition_id p,
-                                                             std::vector<engine::log::record> const& records) {
-        std::lock_guard lock{mutex};
-        fold_records(p, records);
-        return write_share();
+    // A record of the log that does not decode: logged, and passed over (one bad record stops no salon).
+    static void passed_over(engine::partition_id p, engine::offset_t at, std::string const& why) {
+        stats_log().error("the events log's record at partition {} offset {} does not decode and is passed over: {}",
+                          p.value(), at.value(), why);
     }
 
     // Each partition's next offset; under mutex.

@@ -1,0 +1,61 @@
+#pragma once
+
+#include "engine/runtime/consumer_offsets.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+namespace salonq::engine::runtime {
+
+// The latest entries of the embedded events log, decoded, for the read side's consumers of one process (the stats,
+// the notifier, loyalty). The engine commits each batch's entries decoded and the views' feed applies them as they
+// are; every other consumer then read the same records back from RocksDB and decoded them once more: the reads and
+// decode_entry were ~7 % of embedded serve's CPU at the walk-in maximum (bench/RESULTS.md, session 29). The feed
+// appends each run it applied; a consumer's read_decoded copies what is held, and reads from the log what is not
+// (older than the tail, or not appended yet). It is a reader of the log as well (every other call passes through),
+// so a consumer given it in place of the log needs nothing else.
+//
+// Exactly the log: a run is appended at the offsets the engine wrote it at, and one that does not follow what a
+// partition holds replaces it (nothing is ever served out of order or with a gap). Bounded: the latest `capacity`
+// entries of each partition. Thread-safe: append() from one thread, reads from any.
+class decoded_tail final : public decoded_reader {
+public:
+    static constexpr std::size_t default_capacity = 4096;
+
+    explicit decoded_tail(log::reader& log, std::size_t capacity = default_capacity);
+
+    // Entries of p committed at consecutive offsets from `first`.
+    void append(partition_id p, offset_t first, std::vector<log_entry> entries);
+
+    [[nodiscard]] std::optional<decoded_run> decoded(partition_id p, offset_t from, offset_t to,
+                                                     std::size_t max) override;
+
+    [[nodiscard]] std::int32_t partition_count() const override { return log_.partition_count(); }
+    [[nodiscard]] std::expected<std::vector<log::record>, log::error> read(partition_id p, offset_t from,
+                                                                           std::size_t max) override {
+        return log_.read(p, from, max);
+    }
+    [[nodiscard]] std::expected<offset_t, log::error> end_offset(partition_id p) override { return log_.end_offset(p); }
+    [[nodiscard]] std::expected<void, log::error> visit(partition_id p, offset_t from, offset_t to,
+                                                        log::record_visitor const& see) override {
+        return log_.visit(p, from, to, see);
+    }
+
+private:
+    struct held {
+        std::mutex mutex;
+        std::int64_t first = 0; // the offset of entries.front()
+        std::deque<log_entry> entries;
+    };
+
+    log::reader& log_;
+    std::size_t capacity_;
+    std::vector<std::unique_ptr<held>> partitions_;
+};
+
+} // namespace salonq::engine::runtime
