@@ -97,6 +97,7 @@ runtime::engine_options engine_options_of(store_options const& so) {
     options.workers = so.workers;
     options.mode = so.durability == "relaxed" ? runtime::durability::relaxed : runtime::durability::sync;
     options.state_checkpoint_interval = std::chrono::milliseconds{so.state_checkpoint_ms};
+    options.state_checkpoint_bytes_per_command = so.state_checkpoint_bytes;
     return options;
 }
 

@@ -25,6 +25,8 @@ struct store_options {
     std::int32_t workers = 1;
     std::string durability = "sync";
     std::int64_t state_checkpoint_ms = 1000; // how often the engine writes its changed salon states
+    // and no more often than the log pays for (embedded engine; 0: the interval alone)
+    std::size_t state_checkpoint_bytes = engine::runtime::checkpoint_sweep::default_bytes_per_event;
 };
 
 struct events_options {

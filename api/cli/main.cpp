@@ -98,6 +98,11 @@ void add_global_options(CLI::App& app, options& o) {
                    "How often the engine writes the salon states it changed (the log is written with every batch); in "
                    "Kafka mode keep the default: a snapshot round follows the checkpoints")
         ->check(CLI::Range(std::int64_t{1}, std::int64_t{3'600'000}));
+    app.add_option("--state-checkpoint-bytes", o.so.state_checkpoint_bytes,
+                   "Embedded mode: bytes of salon states each command pays for; a checkpoint waits until the commands "
+                   "since the last one pay for what it wrote, so that a restart folds at most one command per this "
+                   "many bytes it loads (default 256; 0: the interval alone)")
+        ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 30U));
 
     app.add_option("--log-level", o.log_level, "Least level logged: debug, info, warn, error")
         ->envname("SALONQ_LOG_LEVEL")

@@ -1,7 +1,6 @@
 #include "engine/runtime/decoded_tail.hpp"
 
 #include <algorithm>
-#include <iterator>
 
 namespace salonq::engine::runtime {
 
@@ -19,37 +18,57 @@ void decoded_tail::append(partition_id p, offset_t first, std::vector<log_entry>
     if (i >= partitions_.size() || entries.empty()) {
         return;
     }
+    run added{first.value(), std::make_shared<std::vector<log_entry> const>(std::move(entries))};
+    std::deque<run> dropped; // freed after the lock is let go
     auto& h = *partitions_[i];
-    std::scoped_lock lock{h.mutex};
-    if (h.entries.empty() || h.first + static_cast<std::int64_t>(h.entries.size()) != first.value()) {
-        h.entries.clear(); // not the continuation of what is held: begin again here
-        h.first = first.value();
-    }
-    std::ranges::move(entries, std::back_inserter(h.entries));
-    if (auto const over = h.entries.size() > capacity_ ? h.entries.size() - capacity_ : 0; over > 0) {
-        h.entries.erase(h.entries.begin(), h.entries.begin() + static_cast<std::ptrdiff_t>(over));
-        h.first += static_cast<std::int64_t>(over);
+    {
+        std::scoped_lock lock{h.mutex};
+        if (!h.runs.empty() && h.runs.back().end() != added.first) {
+            dropped.swap(h.runs); // not the continuation of what is held: begin again here
+            h.count = 0;
+        }
+        h.count += added.entries->size();
+        h.runs.push_back(std::move(added));
+        while (h.count - h.runs.front().entries->size() >= capacity_) {
+            h.count -= h.runs.front().entries->size();
+            dropped.push_back(std::move(h.runs.front()));
+            h.runs.pop_front();
+        }
     }
 }
 
 std::optional<decoded_run> decoded_tail::decoded(partition_id p, offset_t from, offset_t to, std::size_t max) {
     auto const i = static_cast<std::size_t>(p.value());
-    if (i >= partitions_.size() || max == 0) {
+    if (i >= partitions_.size() || max == 0 || to.value() <= from.value()) {
         return std::nullopt;
     }
-    auto& h = *partitions_[i];
-    std::scoped_lock lock{h.mutex};
-    auto const end = h.first + static_cast<std::int64_t>(h.entries.size());
-    if (from.value() < h.first || from.value() >= end || to.value() <= from.value()) {
-        return std::nullopt; // not held (or nothing asked): the log answers
+    auto const most = static_cast<std::int64_t>(std::min<std::size_t>(max, std::size_t{1} << 30U));
+    auto last = std::min(to.value(), from.value() + most);
+    std::vector<run> taken; // the runs that hold [from, last), taken under the lock and read after it
+    {
+        auto& h = *partitions_[i];
+        std::scoped_lock lock{h.mutex};
+        if (h.runs.empty() || from.value() < h.runs.front().first || from.value() >= h.runs.back().end()) {
+            return std::nullopt; // not held: the log answers
+        }
+        last = std::min(last, h.runs.back().end());
+        for (auto const& r : h.runs) {
+            if (r.end() > from.value() && r.first < last) {
+                taken.push_back(r);
+            }
+        }
     }
-    auto const last = std::min({end, to.value(), from.value() + static_cast<std::int64_t>(max)});
-    decoded_run run{p, {}, offset_t{last}};
-    run.entries.reserve(static_cast<std::size_t>(last - from.value()));
-    for (auto o = from.value(); o < last; ++o) {
-        run.entries.emplace_back(offset_t{o}, h.entries[static_cast<std::size_t>(o - h.first)]);
+    decoded_run out{p, {}, from};
+    out.entries.reserve(static_cast<std::size_t>(last - from.value()));
+    for (auto const& r : taken) {
+        auto const begin = std::max(from.value(), r.first);
+        auto const end = std::min(last, r.end());
+        for (auto o = begin; o < end; ++o) {
+            out.entries.emplace_back(offset_t{o}, (*r.entries)[static_cast<std::size_t>(o - r.first)]);
+        }
+        out.end = offset_t{end};
     }
-    return run;
+    return out;
 }
 
 } // namespace salonq::engine::runtime

@@ -21,8 +21,10 @@ namespace salonq::engine::runtime {
 // so a consumer given it in place of the log needs nothing else.
 //
 // Exactly the log: a run is appended at the offsets the engine wrote it at, and one that does not follow what a
-// partition holds replaces it (nothing is ever served out of order or with a gap). Bounded: the latest `capacity`
-// entries of each partition. Thread-safe: append() from one thread, reads from any.
+// partition holds replaces it (nothing is ever served out of order or with a gap). Bounded: each partition keeps its
+// latest runs while the others hold at least `capacity` entries. Thread-safe: append() from one thread, reads from
+// any. A run is kept as it was appended, immutable and shared, and the lock guards only the list of runs: a read
+// copies its entries after letting it go, so the feed (request path) never waits while a background consumer copies.
 class decoded_tail final : public decoded_reader {
 public:
     static constexpr std::size_t default_capacity = 4096;
@@ -47,10 +49,15 @@ public:
     }
 
 private:
+    struct run {
+        std::int64_t first = 0; // the offset of entries->front()
+        std::shared_ptr<std::vector<log_entry> const> entries;
+        [[nodiscard]] std::int64_t end() const { return first + static_cast<std::int64_t>(entries->size()); }
+    };
     struct held {
         std::mutex mutex;
-        std::int64_t first = 0; // the offset of entries.front()
-        std::deque<log_entry> entries;
+        std::deque<run> runs;  // consecutive: each begins where the one before ends
+        std::size_t count = 0; // their entries
     };
 
     log::reader& log_;

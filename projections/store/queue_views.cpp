@@ -575,7 +575,19 @@ std::chrono::steady_clock::time_point queue_views::impl::sweep_turn(std::chrono:
             return next_sweep;
         }
         sweep.logged(applied_events.exchange(0, std::memory_order_relaxed));
-        if (!sweep.affordable()) { // the log since the last sweep has not paid for another yet: look again soon
+        bool failed = false;
+        {
+            std::scoped_lock health{health_mutex};
+            failed = checkpoint_failure.has_value();
+        }
+        // The log since the last sweep has not paid for another yet (after a failure the next one is due all the
+        // same: only a sweep that ends clears it): look again soon. The memtables still reach the disk as often as
+        // flush_every_checkpoints says, a quiet server's too.
+        if (!failed && !sweep.affordable()) {
+            if (auto flushed = flush_if_due(now); !flushed) {
+                std::scoped_lock health{health_mutex};
+                checkpoint_failure = flushed.error().message;
+            }
             next_sweep = now + checkpoint_interval / 5;
             return next_sweep;
         }

@@ -51,6 +51,7 @@ runtime::engine_options two_workers(std::size_t max_batch, std::chrono::millisec
     options.mode = runtime::durability::relaxed;
     options.max_batch = max_batch;
     options.state_checkpoint_interval = interval;
+    options.state_checkpoint_bytes_per_command = 0; // sweeps by the clock alone: they race what these cases race
     return options;
 }
 
@@ -282,7 +283,8 @@ TEST_CASE("checkpoint: failed writes leave the worker's cache exact") {
         CAPTURE(interval.count());
         temp_dir dir;
         runtime::engine_options options;
-        options.state_checkpoint_interval = interval; // 0: every batch sweeps; an hour: only asked-for checkpoints
+        options.state_checkpoint_interval = interval;   // 0: every batch sweeps; an hour: only asked-for checkpoints
+        options.state_checkpoint_bytes_per_command = 0; // (by the clock alone)
         options.inject_write_failure_every = 3;
         std::vector<std::string> const salons{"s1", "s2", "s3", "s4"};
         std::vector<command> commands; // the registrations first, then each salon's day
@@ -549,6 +551,7 @@ TEST_CASE("checkpoint: a sweep over many batches writes the offsets of the batch
             options.mode = runtime::durability::relaxed;
             options.max_batch = 4;
             options.state_checkpoint_interval = interval;
+            options.state_checkpoint_bytes_per_command = 0; // sweeps by the clock alone, so that some span batches
             options.inject_write_failure_every = fail_every;
             options.on_batch_written = [&checks](std::string_view) { checks.after_batch(); };
             auto engine = embedded_engine::open(dir.path(), options).value();
@@ -597,7 +600,8 @@ TEST_CASE("checkpoint: an idle worker writes a due checkpoint a share at a time"
     temp_dir dir;
     runtime::engine_options options;
     options.mode = runtime::durability::relaxed;
-    options.state_checkpoint_interval = 3000ms; // due only once every command is decided and the worker idle
+    options.state_checkpoint_interval = 3000ms;     // due only once every command is decided and the worker idle
+    options.state_checkpoint_bytes_per_command = 0; // and then due by the clock alone
     std::mutex mutex;
     std::vector<std::size_t> shares;
     options.on_idle_share = [&](std::size_t salons) {

@@ -106,15 +106,15 @@ TEST_CASE("crash: kill -9 during 100k+ commands loses and duplicates nothing") {
     int kills = 0;
     for (int round = 0; round < 8; ++round) {
         auto const out = dir / ("run" + std::to_string(round) + ".out");
-        // The salon states are a checkpoint of the log: even rounds sweep every 20 ms, so a kill lands in the middle
-        // of a sweep; odd ones write none while they run (only at open, after folding what the kill left), so the
-        // kill lands between two checkpoints and the next open folds everything since the last. Rounds 2, 3, 6 and 7
-        // run two workers (each sweeps its own partitions, and s/<p> of one may be ahead of the other's); the next
-        // round opens the log with one again.
+        // The salon states are a checkpoint of the log: even rounds sweep every 20 ms (by the clock alone, no budget),
+        // so a kill lands in the middle of a sweep; odd ones write none while they run (only at open, after folding
+        // what the kill left), so the kill lands between two checkpoints and the next open folds everything since the
+        // last. Rounds 2, 3, 6 and 7 run two workers (each sweeps its own partitions, and s/<p> of one may be ahead of
+        // the other's); the next round opens the log with one again.
         std::string const interval = round % 2 == 0 ? "20" : "3600000";
         std::string const workers = round % 4 >= 2 ? "2" : "1";
         child_process run({salonq_binary(), "--data", data, "--workers", workers, "--state-checkpoint-ms", interval,
-                           "submit", commands},
+                           "--state-checkpoint-bytes", "0", "submit", commands},
                           out);
         REQUIRE(run.started());
         // Killed once it has answered a random share of the commands: a kill by the clock missed the run on a

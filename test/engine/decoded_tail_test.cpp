@@ -132,7 +132,7 @@ TEST_CASE("decoded tail: reads through it are the log's, whatever it holds") {
     }
 }
 
-TEST_CASE("decoded tail: it keeps the latest entries of each partition, and begins again after a gap") {
+TEST_CASE("decoded tail: it keeps the latest runs of each partition, and begins again after a gap") {
     temp_dir dir;
     auto engine = filled(dir);
     auto& log = engine->events();
@@ -148,8 +148,10 @@ TEST_CASE("decoded tail: it keeps the latest entries of each partition, and begi
         return out;
     };
     runtime::decoded_tail tail{log, 8};
-    tail.append(p, offset_t{0}, entries(0, 10));
-    CHECK_FALSE(tail.decoded(p, offset_t{1}, offset_t{5}, 10)); // only the latest 8: 2..9
+    for (std::int64_t first = 0; first < 10; first += 2) {
+        tail.append(p, offset_t{first}, entries(first, first + 2));
+    }
+    CHECK_FALSE(tail.decoded(p, offset_t{1}, offset_t{5}, 10)); // the latest runs of at least 8: 2..9
     auto const held = tail.decoded(p, offset_t{2}, offset_t{100}, 100);
     REQUIRE(held);
     CHECK(held->entries.size() == 8);
