@@ -147,10 +147,10 @@ struct notify_store::impl {
     }
     std::set<std::string> done; // ids delivered or dead that no stored notifier covers yet (their "s" markers)
     std::chrono::milliseconds checkpoint_interval{std::chrono::seconds{5}};
+    std::size_t checkpoint_bytes_per_event = engine::runtime::checkpoint_sweep::default_bytes_per_event;
     // Budgeted by the log (checkpoint_sweep): a notifier's stored form holds the salon's queue view.
     [[nodiscard]] engine::runtime::checkpoint_sweep new_sweep() const {
-        return engine::runtime::checkpoint_sweep{checkpoint_interval,
-                                                 engine::runtime::checkpoint_sweep::default_bytes_per_event};
+        return engine::runtime::checkpoint_sweep{checkpoint_interval, checkpoint_bytes_per_event};
     }
     // The salons whose notifier changed, written a share at a time by the clock (docs/notify.md), and each
     // partition's offset when the sweep under way began (its last share writes them).
@@ -432,9 +432,10 @@ notify_store::~notify_store() {
 
 std::expected<std::unique_ptr<notify_store>, std::string>
 notify_store::open(std::filesystem::path const& dir, std::int32_t partition_count, feed from,
-                   std::chrono::milliseconds checkpoint_interval) {
+                   std::chrono::milliseconds checkpoint_interval, std::size_t checkpoint_bytes_per_event) {
     auto i = std::make_unique<impl>();
     i->checkpoint_interval = checkpoint_interval;
+    i->checkpoint_bytes_per_event = checkpoint_bytes_per_event;
     i->sweep = i->new_sweep();
     i->marks_done = from == feed::events;
     auto db = engine::store::rocks_store::open(dir, engine::store::open_options{});

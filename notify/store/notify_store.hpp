@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/log/log.hpp"
+#include "engine/runtime/checkpoint_sweep.hpp"
 #include "notify/derive/notifier.hpp"
 #include "notify/store/settings.hpp"
 
@@ -50,7 +51,8 @@ public:
     enum class feed { events, taken_in };
     [[nodiscard]] static std::expected<std::unique_ptr<notify_store>, std::string>
     open(std::filesystem::path const& dir, std::int32_t partition_count, feed from = feed::events,
-         std::chrono::milliseconds checkpoint_interval = std::chrono::seconds{5});
+         std::chrono::milliseconds checkpoint_interval = std::chrono::seconds{5},
+         std::size_t checkpoint_bytes_per_event = engine::runtime::checkpoint_sweep::default_bytes_per_event);
     ~notify_store();
     notify_store(notify_store const&) = delete;
     notify_store& operator=(notify_store const&) = delete;

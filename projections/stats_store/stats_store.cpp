@@ -111,18 +111,19 @@ struct stats_store::impl {
     std::shared_ptr<join_board> joins;                           // set before the first catch_up; not swapped
     std::function<engine::offset_t(engine::partition_id)> limit; // likewise
     std::chrono::milliseconds checkpoint_interval;
+    std::size_t checkpoint_bytes_per_event; // the sweeps' budget (checkpoint_sweep; 0: the clock alone)
     // Which changed salons the next writes take: handed out by the clock, evenly over half the interval, so that a
     // checkpoint of a thousand busy salons is a few salons every read instead of one burst (docs/stats.md).
     engine::runtime::checkpoint_sweep sweep;
     std::vector<std::int64_t> sweep_next; // each partition's next offset when the sweep under way began
     bool offsets_changed = false;         // folded since the last sweep began (or whole checkpoint)
 
-    explicit impl(std::chrono::milliseconds interval) : checkpoint_interval(interval), sweep(new_sweep()) {}
+    impl(std::chrono::milliseconds interval, std::size_t bytes_per_event)
+        : checkpoint_interval(interval), checkpoint_bytes_per_event(bytes_per_event), sweep(new_sweep()) {}
 
     // Budgeted by the log (checkpoint_sweep): each salon's stored form holds its queue view and its open visits.
     [[nodiscard]] engine::runtime::checkpoint_sweep new_sweep() const {
-        return engine::runtime::checkpoint_sweep{checkpoint_interval,
-                                                 engine::runtime::checkpoint_sweep::default_bytes_per_event};
+        return engine::runtime::checkpoint_sweep{checkpoint_interval, checkpoint_bytes_per_event};
     }
 
     void fold(engine::event const& e) {
@@ -450,8 +451,8 @@ stats_store::~stats_store() {
 
 std::expected<std::unique_ptr<stats_store>, std::string>
 stats_store::open(std::filesystem::path const& dir, std::int32_t partition_count,
-                  std::chrono::milliseconds checkpoint_interval) {
-    auto i = std::make_unique<impl>(checkpoint_interval);
+                  std::chrono::milliseconds checkpoint_interval, std::size_t checkpoint_bytes_per_event) {
+    auto i = std::make_unique<impl>(checkpoint_interval, checkpoint_bytes_per_event);
     auto db = engine::store::rocks_store::open(dir, engine::store::open_options{});
     if (!db) {
         return std::unexpected(fmt::format("opening {}: {}", dir.string(), db.error().message));

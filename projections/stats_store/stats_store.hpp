@@ -2,6 +2,7 @@
 
 #include "engine/domain/events.hpp"
 #include "engine/log/log.hpp"
+#include "engine/runtime/checkpoint_sweep.hpp"
 #include "engine/runtime/rebuild.hpp"
 #include "projections/queue/join_board.hpp"
 #include "projections/stats/summary.hpp"
@@ -62,10 +63,12 @@ struct salon_calendar {
 // hold the generation lock shared while they read, so a swap waits for them and they see one store whole.
 class stats_store final : public engine::runtime::rebuildable {
 public:
-    // The checkpoints' interval (5 seconds unless a test wants its sweeps quicker).
+    // The checkpoints' interval (5 seconds unless a test wants its sweeps quicker) and budget (checkpoint_sweep; 0: the
+    // clock alone, for a test of the sweeps).
     [[nodiscard]] static std::expected<std::unique_ptr<stats_store>, std::string>
     open(std::filesystem::path const& dir, std::int32_t partition_count,
-         std::chrono::milliseconds checkpoint_interval = std::chrono::seconds{5});
+         std::chrono::milliseconds checkpoint_interval = std::chrono::seconds{5},
+         std::size_t checkpoint_bytes_per_event = engine::runtime::checkpoint_sweep::default_bytes_per_event);
     ~stats_store() override;
     stats_store(stats_store const&) = delete;
     stats_store& operator=(stats_store const&) = delete;

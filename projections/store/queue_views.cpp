@@ -682,11 +682,10 @@ queue_views::~queue_views() {
 
 std::expected<void, error> queue_views::checkpoint() { return impl_->checkpoint(); }
 
-std::expected<std::unique_ptr<queue_views>, error> queue_views::open(std::filesystem::path const& dir,
-                                                                     std::int32_t partition_count,
-                                                                     std::unique_ptr<wait_estimator> estimator,
-                                                                     bool index_outcomes,
-                                                                     std::chrono::milliseconds checkpoint_interval) {
+std::expected<std::unique_ptr<queue_views>, error>
+queue_views::open(std::filesystem::path const& dir, std::int32_t partition_count,
+                  std::unique_ptr<wait_estimator> estimator, bool index_outcomes,
+                  std::chrono::milliseconds checkpoint_interval, std::size_t checkpoint_bytes_per_event) {
     if (partition_count < 1) {
         return std::unexpected(error{errc::misconfigured, "the events log has at least one partition"});
     }
@@ -705,7 +704,7 @@ std::expected<std::unique_ptr<queue_views>, error> queue_views::open(std::filesy
     i->index_outcomes = index_outcomes;
     auto const now = std::chrono::steady_clock::now();
     i->checkpoint_interval = checkpoint_interval;
-    i->sweep = runtime::checkpoint_sweep{checkpoint_interval, runtime::checkpoint_sweep::default_bytes_per_event, now};
+    i->sweep = runtime::checkpoint_sweep{checkpoint_interval, checkpoint_bytes_per_event, now};
     i->next_sweep = now + checkpoint_interval;
 
     auto stored_count = i->db->get(store::family::meta, partitions_key);

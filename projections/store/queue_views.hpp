@@ -2,6 +2,7 @@
 
 #include "engine/domain/events.hpp"
 #include "engine/log/log.hpp"
+#include "engine/runtime/checkpoint_sweep.hpp"
 #include "engine/runtime/outcome.hpp"
 #include "engine/runtime/rebuild.hpp"
 #include "projections/queue/join_board.hpp"
@@ -99,10 +100,12 @@ class queue_views final : public engine::runtime::rebuildable {
 public:
     // Opens (or creates) the store at dir for an events log of partition_count partitions; a directory made for
     // another count is errc::misconfigured. With index_outcomes (Kafka mode's api role) every apply also records
-    // each command's outcome by salonId and commandId, in the same WriteBatch (see outcome_of).
+    // each command's outcome by salonId and commandId, in the same WriteBatch (see outcome_of). Checkpoints every
+    // checkpoint_interval at most, once the events since pay for them (checkpoint_sweep's budget; 0: the clock alone).
     [[nodiscard]] static std::expected<std::unique_ptr<queue_views>, error>
     open(std::filesystem::path const& dir, std::int32_t partition_count, std::unique_ptr<wait_estimator> estimator,
-         bool index_outcomes = false, std::chrono::milliseconds checkpoint_interval = std::chrono::seconds{5});
+         bool index_outcomes = false, std::chrono::milliseconds checkpoint_interval = std::chrono::seconds{5},
+         std::size_t checkpoint_bytes_per_event = engine::runtime::checkpoint_sweep::default_bytes_per_event);
     ~queue_views() override;
     queue_views(queue_views const&) = delete;
     queue_views& operator=(queue_views const&) = delete;

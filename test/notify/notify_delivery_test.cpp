@@ -472,7 +472,7 @@ TEST_CASE("notify: killed during a checkpoint's sweep, the re-read queues exactl
     }
     auto const now = utc(2026, 11, 30, 9, 0);
     auto const open = [&](std::string const& name, std::chrono::milliseconds interval) {
-        auto store = notify_store::open(dir / name, 1, notify_store::feed::events, interval);
+        auto store = notify_store::open(dir / name, 1, notify_store::feed::events, interval, 0); // by the clock alone
         REQUIRE_MESSAGE(store, store.error());
         for (int k = 0; k < 6; ++k) {
             REQUIRE((*store)->put_settings(salon_id{"n" + std::to_string(k)}, settings));
@@ -557,7 +557,7 @@ TEST_CASE("notify: a quiet log still gets its checkpoint, by the clock") {
     auto const entries = entries_of(s);
     auto const now = utc(2026, 11, 30, 9, 0);
     {
-        auto live = notify_store::open(dir / "live", 1, notify_store::feed::events, std::chrono::milliseconds{12});
+        auto live = notify_store::open(dir / "live", 1, notify_store::feed::events, std::chrono::milliseconds{12}, 0);
         REQUIRE_MESSAGE(live, live.error());
         REQUIRE((*live)->put_settings(salon_id{"n1"}, salon_settings{hook.url(), std::string{secret}, {}, 3}));
         REQUIRE((*live)->apply(partition_id{0}, offset_t{0}, entries, now));

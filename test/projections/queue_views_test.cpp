@@ -243,7 +243,7 @@ TEST_CASE("queue_views: (child of the sweep crash test) applies a few records at
     }}.detach();
     auto engine = open_engine(std::string{dir} + "/engine");
     auto views = queue_views::open(std::string{dir} + "/views", partitions, std::make_unique<list_schedule_estimator>(),
-                                   false, std::chrono::milliseconds{10});
+                                   false, std::chrono::milliseconds{10}, 0); // sweeps by the clock alone
     if (!views || (*views)->health().duplicates != 0) {
         ::_exit(2);
     }

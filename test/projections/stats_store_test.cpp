@@ -189,7 +189,7 @@ TEST_SUITE("projections.stats_store") {
         std::vector<std::string> const salons{"s1", "s2", "s3", "s4", "s5", "s6"};
         memory_log log;
         std::vector<std::vector<event>> of(salons.size()); // each salon's events, as in the log
-        auto store = stats_store::open(dir.path / "live", 1, std::chrono::milliseconds{12});
+        auto store = stats_store::open(dir.path / "live", 1, std::chrono::milliseconds{12}, 0); // by the clock alone
         REQUIRE(store);
         std::vector<std::filesystem::path> images;
         for (std::size_t i = 0; i < one.size(); ++i) {
