@@ -41,6 +41,7 @@ authenticator::authenticator(std::filesystem::path keyring_file, keyring keys,
                              verify_options options, std::size_t cache_entries)
     : keyring_file_(std::move(keyring_file)), file_revocations_(std::move(revocations)),
       revocations_(*file_revocations_, shared), verifier_(std::move(keys), revocations_, options),
+      links_(std::make_shared<link_signer const>(verifier_.keys()->link_secret())),
       cache_(cache_entries, options.leeway) {}
 
 std::expected<principal, error> authenticator::authenticate(std::string_view authorization,
@@ -64,11 +65,11 @@ std::expected<principal, error> authenticator::authenticate(std::string_view aut
 }
 
 bool authenticator::check_link(engine::salon_id const& salon, engine::ticket_id ticket, std::string_view code) const {
-    return check_ticket_link(verifier_.keys()->link_secret(), salon, ticket, code);
+    return links_.load()->check(salon, ticket, code);
 }
 
 std::string authenticator::link_code(engine::salon_id const& salon, engine::ticket_id ticket) const {
-    return ticket_link_code(verifier_.keys()->link_secret(), salon, ticket);
+    return links_.load()->code(salon, ticket);
 }
 
 std::expected<void, error> authenticator::refresh() {
@@ -79,6 +80,7 @@ std::expected<void, error> authenticator::refresh() {
         if (!keys) {
             return std::unexpected(std::move(keys.error()));
         }
+        links_.store(std::make_shared<link_signer const>(keys->link_secret()));
         verifier_.replace_keys(std::move(*keys));
         cache_.clear(); // a retired key's tokens must fail from now on
         keyring_stamp_ = stamp;

@@ -7,6 +7,7 @@
 #include "api/auth/token_cache.hpp"
 #include "engine/domain/strong.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <expected>
@@ -17,6 +18,8 @@
 #include <string_view>
 
 namespace salonq::api::auth {
+
+class link_signer;
 
 struct authenticator_options {
     std::filesystem::path data{}; // the data directory: <data>/auth/revoked, and the keyring's default
@@ -59,6 +62,8 @@ private:
     std::unique_ptr<file_revocations> file_revocations_;
     either_revoked revocations_; // the file's, and the shared list's if any
     verifier verifier_;
+    // The link codes of the keyring in use: replaced with it (a reload may bring another link secret).
+    std::atomic<std::shared_ptr<link_signer const>> links_;
     mutable token_cache cache_;
     // The keyring file as last loaded: every change is a rename, so a new inode; its change time and size too, in
     // case two rotations between refreshes reuse the inode.

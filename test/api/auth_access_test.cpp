@@ -8,8 +8,11 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include <atomic>
 #include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace salonq::test::auth {
 namespace {
@@ -183,6 +186,41 @@ TEST_SUITE("auth.ticket_link") {
         codes.insert(a::ticket_link_code(one, engine::salon_id{"s1"}, engine::ticket_id{17}));
         codes.insert(a::ticket_link_code(one, engine::salon_id{"s11"}, engine::ticket_id{7}));
         CHECK(codes.size() == 6);
+    }
+
+    TEST_CASE("a code is HMAC-SHA256 of the labelled, length-prefixed salon and ticket, cut to 144 bits") {
+        // Links printed on tickets must keep working across releases: the value is pinned (Python's hmac module:
+        // hmac.new(b"x" * 32, b"salonq ticket link v1\n2:s1\n7", sha256).digest()[:18], base64url).
+        a::secret const key{std::string(32, 'x')};
+        CHECK(a::ticket_link_code(key, engine::salon_id{"s1"}, engine::ticket_id{7}) == "PysV80wQcHxfj6GDdgxwYict");
+    }
+
+    TEST_CASE("one signer gives the same codes from many threads at once") {
+        a::link_signer const signer{a::secret{std::string(32, 'x')}};
+        engine::salon_id const s1{"s1"};
+        std::vector<std::string> expected;
+        expected.reserve(200);
+        for (std::uint64_t t = 1; t <= 200; ++t) {
+            expected.push_back(a::ticket_link_code(a::secret{std::string(32, 'x')}, s1, engine::ticket_id{t}));
+        }
+        std::atomic<int> wrong{0};
+        std::vector<std::thread> threads;
+        threads.reserve(4);
+        for (int i = 0; i < 4; ++i) {
+            threads.emplace_back([&] {
+                for (std::uint64_t t = 1; t <= 200; ++t) {
+                    auto const at = static_cast<std::size_t>(t - 1);
+                    if (signer.code(s1, engine::ticket_id{t}) != expected[at] ||
+                        !signer.check(s1, engine::ticket_id{t}, expected[at])) {
+                        ++wrong;
+                    }
+                }
+            });
+        }
+        for (auto& t : threads) {
+            t.join();
+        }
+        CHECK(wrong.load() == 0);
     }
 
     TEST_CASE("check_ticket_link takes the code and nothing else") {
