@@ -273,7 +273,7 @@ queue_view queue_views::impl::copy_of(partition_slot& slot, salon_id const& s, s
         return before->view;
     }
     auto& view = spare.mapped();
-    view = before->view; // every member assigned: what the spare held before does not matter
+    catch_up_view(view, before->view); // an earlier view of the salon: the tickets both hold keep their cards
     return std::move(view);
 }
 
@@ -945,6 +945,10 @@ void queue_views::impl::swap_contents(impl& other) {
         theirs.next.store(next);
         std::swap(mine.dirty, theirs.dirty);
         std::swap(mine.next_dirty, theirs.next_dirty);
+        // A spare is caught up on the assumption that its tickets' cards are the view's (catch_up_view): not so
+        // across generations (a rebuild may have told the same tickets other join-time estimates).
+        mine.spares.clear();
+        theirs.spares.clear();
     }
 }
 

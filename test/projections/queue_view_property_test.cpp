@@ -7,7 +7,7 @@
 // with position) and a newcomer not before the last in line; each estimate's likely range holds it, and neither end
 // of it moves earlier along the line; nor is a later ticket likelier to start before the usual last start. Odd seeds
 // use the simulator's varied service times and salons of 1 and 8 stylists. SALONQ_PROPERTY_SEED=<seed> reruns one
-// history.
+// history. Caught up (catch_up_view), a view of one to three events before equals the view.
 
 #include "engine/sim/day_simulator.hpp"
 #include "engine/sim/memory_executor.hpp"
@@ -142,11 +142,21 @@ void check_history(std::uint64_t seed) {
         CAPTURE(count);
         total_events += events.size();
         queue_view step;
+        std::vector<queue_view> earlier; // the last few views, as the runtime keeps its spares
         for (auto const& e : events) {
             apply(step, e);
             estimator.estimate(step);
             auto const broken = broken_view(step);
             REQUIRE_MESSAGE(broken.empty(), "after seq " << e.seq.value() << ": " << broken);
+            for (auto const& before : earlier) { // the runtime's copy of a spare made one or a few events earlier
+                auto spare = before;
+                catch_up_view(spare, step);
+                REQUIRE_MESSAGE(spare == step, "caught up from seq " << before.seq.value() << " to " << e.seq.value());
+            }
+            if (earlier.size() == 3) {
+                earlier.erase(earlier.begin());
+            }
+            earlier.push_back(step);
         }
         auto const whole = fold_view(events);
         CHECK(whole == step);

@@ -139,6 +139,44 @@ TEST_SUITE("projections.queue_view") {
         }
     }
 
+    TEST_CASE("an earlier view caught up equals the later one, whatever moved in the line") {
+        std::vector<std::pair<char const*, std::vector<command_body>>> const cases{
+            {"a walk-in at the end", {walk_in("Dana")}},
+            {"the first starts", {start("st1")}},
+            {"a ticket in the middle starts", {start("st1", 3)}},
+            {"a skip, then an undo-skip back to its place", {skip(2), undo_skip(2)}},
+            {"a cancel and two walk-ins", {cancel(1), walk_in("Eve"), walk_in("Finn")}},
+            {"the day closes: the line empties", {close_day()}},
+        };
+        for (auto const& [name, steps] : cases) {
+            CAPTURE(std::string{name});
+            auto s = open_salon();
+            walk_ins(s, 4);
+            auto const before = view_of(s);
+            for (auto const& step : steps) {
+                s.after(minutes{1}).given(step);
+            }
+            auto const after = view_of(s);
+            auto caught = before;
+            catch_up_view(caught, after);
+            CHECK(caught == after);
+            CHECK(encode_view(caught) == encode_view(after));
+        }
+    }
+
+    TEST_CASE("catching up copies a ticket that is not the same one at the same place") {
+        auto s = open_salon();
+        walk_ins(s, 3);
+        auto const later = view_of(s);
+        auto earlier = later;
+        earlier.waiting[1].id = engine::ticket_id{99}; // another ticket at place 2, with another card
+        earlier.waiting[1].name = "Someone else";
+        earlier.waiting[2].joined_at += minutes{5}; // the same id joined at another time: not the same ticket either
+        earlier.waiting[2].services = {"XX"};
+        catch_up_view(earlier, later);
+        CHECK(earlier == later);
+    }
+
     TEST_CASE("a served ticket names its staff member, its start and its expected end") {
         auto s = open_salon();
         s.given(walk_in("Ann", {"cut", "beard"}));

@@ -1,0 +1,58 @@
+#include "projections/queue/queue_view.hpp"
+
+#include <algorithm>
+#include <iterator>
+
+namespace salonq::projections {
+namespace {
+
+// One ticket in both lines: the same place (unique in a salon's line), id and join time.
+bool same_ticket(waiting_ticket const& a, waiting_ticket const& b) noexcept {
+    return a.place == b.place && a.id == b.id && a.joined_at == b.joined_at;
+}
+
+// What changes of a ticket while it waits.
+void take_numbers(waiting_ticket& into, waiting_ticket const& from) {
+    into.position = from.position;
+    into.expected = from.expected;
+}
+
+// Brings line[from..] up to later[from..]: both ascending by place, so one pass pairs the tickets they share; those
+// are moved and renumbered, the others copied.
+void merge_rest(std::vector<waiting_ticket>& line, std::vector<waiting_ticket> const& later, std::size_t from) {
+    std::vector<waiting_ticket> rest;
+    rest.reserve(later.size() - from);
+    auto j = from;
+    for (auto k = from; k < later.size(); ++k) {
+        auto const& t = later[k];
+        while (j < line.size() && line[j].place < t.place) {
+            ++j;
+        }
+        if (j < line.size() && same_ticket(line[j], t)) {
+            rest.push_back(std::move(line[j]));
+            take_numbers(rest.back(), t);
+            ++j;
+        } else {
+            rest.push_back(t);
+        }
+    }
+    line.erase(line.begin() + static_cast<std::ptrdiff_t>(from), line.end());
+    std::ranges::move(rest, std::back_inserter(line));
+}
+
+} // namespace
+
+void catch_up_view(queue_view& earlier, queue_view const& later) {
+    static_cast<queue_view_header&>(earlier) = static_cast<queue_view_header const&>(later);
+    auto& line = earlier.waiting;
+    // Walk-ins join at the end: the lines usually agree ticket for ticket up to where the earlier one ends.
+    std::size_t i = 0;
+    for (; i < line.size() && i < later.waiting.size() && same_ticket(line[i], later.waiting[i]); ++i) {
+        take_numbers(line[i], later.waiting[i]);
+    }
+    if (i < line.size() || i < later.waiting.size()) {
+        merge_rest(line, later.waiting, i);
+    }
+}
+
+} // namespace salonq::projections
