@@ -24,25 +24,37 @@ std::expected<std::unique_ptr<authenticator>, error> authenticator::open(authent
     if (!keys) {
         return std::unexpected(std::move(keys.error()));
     }
+    auto links = links_of(*keys);
+    if (!links) {
+        return std::unexpected(std::move(links.error()));
+    }
     auto revocations = file_revocations::open(default_revocations_path(options.data));
     if (!revocations) {
         return std::unexpected(std::move(revocations.error()));
     }
     auto const stamp = stamp_of(file);
-    std::unique_ptr<authenticator> a{new authenticator{std::move(file), std::move(*keys), std::move(*revocations),
-                                                       options.shared_revocations, options.verify,
-                                                       options.token_cache_entries}};
+    std::unique_ptr<authenticator> a{new authenticator{std::move(file), std::move(*keys), std::move(*links),
+                                                       std::move(*revocations), options.shared_revocations,
+                                                       options.verify, options.token_cache_entries}};
     a->keyring_stamp_ = stamp;
     return a;
 }
 
-authenticator::authenticator(std::filesystem::path keyring_file, keyring keys,
+authenticator::authenticator(std::filesystem::path keyring_file, keyring keys, std::shared_ptr<link_signer const> links,
                              std::unique_ptr<file_revocations> revocations, revocation_list* shared,
                              verify_options options, std::size_t cache_entries)
     : keyring_file_(std::move(keyring_file)), file_revocations_(std::move(revocations)),
       revocations_(*file_revocations_, shared), verifier_(std::move(keys), revocations_, options),
-      links_(std::make_shared<link_signer const>(verifier_.keys()->link_secret())),
-      cache_(cache_entries, options.leeway) {}
+      links_(std::move(links)), cache_(cache_entries, options.leeway) {}
+
+std::expected<std::shared_ptr<link_signer const>, error> authenticator::links_of(keyring const& keys) {
+    auto links = std::make_shared<link_signer const>(keys.link_secret());
+    if (!links->valid()) {
+        return std::unexpected(error{errc::keyring_invalid, "OpenSSL could not key HMAC-SHA256 with the keyring's "
+                                                            "link secret: no customer link could be made or checked"});
+    }
+    return links;
+}
 
 std::expected<principal, error> authenticator::authenticate(std::string_view authorization,
                                                             std::chrono::sys_seconds now) const {
@@ -80,7 +92,11 @@ std::expected<void, error> authenticator::refresh() {
         if (!keys) {
             return std::unexpected(std::move(keys.error()));
         }
-        links_.store(std::make_shared<link_signer const>(keys->link_secret()));
+        auto links = links_of(*keys);
+        if (!links) {
+            return std::unexpected(std::move(links.error())); // the keyring in use stays, its links with it
+        }
+        links_.store(std::move(*links));
         verifier_.replace_keys(std::move(*keys));
         cache_.clear(); // a retired key's tokens must fail from now on
         keyring_stamp_ = stamp;

@@ -55,8 +55,11 @@ public:
     [[nodiscard]] std::expected<void, error> refresh();
 
 private:
-    authenticator(std::filesystem::path keyring_file, keyring keys, std::unique_ptr<file_revocations> revocations,
-                  revocation_list* shared, verify_options options, std::size_t cache_entries);
+    authenticator(std::filesystem::path keyring_file, keyring keys, std::shared_ptr<link_signer const> links,
+                  std::unique_ptr<file_revocations> revocations, revocation_list* shared, verify_options options,
+                  std::size_t cache_entries);
+    // The link signer of a keyring, or why OpenSSL could not make it.
+    [[nodiscard]] static std::expected<std::shared_ptr<link_signer const>, error> links_of(keyring const& keys);
 
     std::filesystem::path keyring_file_;
     std::unique_ptr<file_revocations> file_revocations_;

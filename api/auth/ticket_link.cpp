@@ -2,6 +2,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
@@ -25,6 +26,7 @@ using mac_context = std::unique_ptr<EVP_MAC_CTX, mac_deleter>;
 mac_context keyed_context(secret const& link_secret) {
     mac_ptr const mac{EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_HMAC, nullptr)};
     if (!mac) {
+        ERR_clear_error(); // not left for a later TLS call on this thread to misread
         return nullptr;
     }
     mac_context context{EVP_MAC_CTX_new(mac.get())};
@@ -34,6 +36,7 @@ mac_context keyed_context(secret const& link_secret) {
     auto const key = link_secret.bytes();
     if (!context || EVP_MAC_init(context.get(), reinterpret_cast<unsigned char const*>(key.data()), key.size(),
                                  params.data()) != 1) {
+        ERR_clear_error();
         return nullptr;
     }
     return context;
@@ -50,8 +53,10 @@ link_signer::~link_signer() = default;
 link_signer::link_signer(link_signer&&) noexcept = default;
 link_signer& link_signer::operator=(link_signer&&) noexcept = default;
 
+bool link_signer::valid() const noexcept { return impl_ && impl_->keyed; }
+
 std::string link_signer::code(engine::salon_id const& salon, engine::ticket_id ticket) const {
-    if (!impl_ || !impl_->keyed) {
+    if (!valid()) {
         return {};
     }
     // Length-prefixed, so that no two (salon, ticket) pairs give the same message; the label keeps this use of the
@@ -64,6 +69,7 @@ std::string link_signer::code(engine::salon_id const& salon, engine::ticket_id t
     if (!context ||
         EVP_MAC_update(context.get(), reinterpret_cast<unsigned char const*>(message.data()), message.size()) != 1 ||
         EVP_MAC_final(context.get(), mac.data(), &mac_length, mac.size()) != 1 || mac_length < code_bytes) {
+        ERR_clear_error();
         return {}; // never matches: check refuses an empty code
     }
     return base64url_encode(std::string_view{reinterpret_cast<char const*>(mac.data()), code_bytes});

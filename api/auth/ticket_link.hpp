@@ -29,6 +29,9 @@ public:
     link_signer(link_signer&&) noexcept;
     link_signer& operator=(link_signer&&) noexcept;
 
+    // False if OpenSSL could not key the HMAC: every code is then empty and every check false (a server refuses to
+    // start, or keeps the keyring it had, with such a signer: authenticator).
+    [[nodiscard]] bool valid() const noexcept;
     // The ticket's code; empty if OpenSSL failed (no code matches an empty one).
     [[nodiscard]] std::string code(engine::salon_id const& salon, engine::ticket_id ticket) const;
     // Whether `code` is the ticket's code, compared in constant time (CRYPTO_memcmp).

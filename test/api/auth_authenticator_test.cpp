@@ -4,6 +4,7 @@
 #include "api/auth/authenticator.hpp"
 #include "api/auth/keyring_file.hpp"
 #include "api/auth/revocation.hpp"
+#include "api/auth/ticket_link.hpp"
 #include "test/api/auth_support.hpp"
 #include "test/support/process.hpp"
 
@@ -151,6 +152,20 @@ TEST_SUITE("auth.authenticator") {
         REQUIRE(a::rotate_keyring(s.keyring_file, now));
         REQUIRE(s.gate->refresh());
         CHECK(s.gate->check_link(engine::salon_id{"s1"}, engine::ticket_id{3}, code));
+    }
+
+    TEST_CASE("a keyring replaced with another link secret makes and checks the links of the new one") {
+        server s;
+        engine::salon_id const s1{"s1"};
+        auto const old_code = s.gate->link_code(s1, engine::ticket_id{3});
+        std::filesystem::remove(s.keyring_file);
+        auto const fresh = must(a::load_or_create_keyring(s.keyring_file, now)); // a new file, new secrets
+        REQUIRE(s.gate->refresh());
+        auto const new_code = a::ticket_link_code(fresh.link_secret(), s1, engine::ticket_id{3});
+        CHECK(new_code != old_code);
+        CHECK(s.gate->link_code(s1, engine::ticket_id{3}) == new_code);
+        CHECK(s.gate->check_link(s1, engine::ticket_id{3}, new_code));
+        CHECK_FALSE(s.gate->check_link(s1, engine::ticket_id{3}, old_code));
     }
 }
 
