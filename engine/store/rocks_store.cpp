@@ -66,12 +66,12 @@ private:
     std::chrono::milliseconds retention_;
 };
 
-// A stream's records are appended in order under one prefix: the key without its last 8 bytes, a big-endian position.
-// The log's records are a 4-byte partition then its offset (log::record_key); the queue views' copies of the events
-// are a kind, the salon and a NUL, then the salon's seq. A memtable insert hint per stream starts each insert where
-// the last one of its stream ended instead of searching the skip list from the top. (A fixed 4-byte prefix was right
-// for the log only: the views' 1,000 salons b0001.. shared ten prefixes, and a hint was almost never where the next
-// insert of its prefix went.)
+// The queue views' copies of the events are keyed a kind, the salon and a NUL, then the salon's seq (8 bytes, big
+// endian): each salon's are appended in order under the key without its last 8 bytes. A memtable insert hint per salon
+// starts each insert where the salon's last one ended instead of searching the skip list from the top; the 4-byte
+// prefix of the log's keys put the 1,000 salons b0001.. under ten prefixes, whose hints were almost never where the
+// next insert went (open_options::salon_streams). Only there: in the other stores' families a key's last 8 bytes are
+// no position, and a hint per distinct prefix (~250 bytes of the memtable each) would be one per key.
 class stream_of_key final : public rocksdb::SliceTransform {
 public:
     static constexpr std::size_t position_bytes = 8;
@@ -127,13 +127,17 @@ std::vector<rocksdb::ColumnFamilyDescriptor> family_descriptors(open_options con
 
     std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
     descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
-    // Memtable insert hints per stream (stream_of_key). Memtable inserts in walk-ins: 7.7 -> 5.4 % of serve with
-    // hints for the log's partitions; the views' 5.7 -> 2.3 % with a hint per salon (session 30).
-    std::shared_ptr<rocksdb::SliceTransform const> const by_stream = std::make_shared<stream_of_key>();
+    // The logs' keys are a 4-byte partition then its offset (log::record_key), and each partition's records are
+    // appended in order: a memtable insert hint per partition starts each insert where the last one of its partition
+    // ended instead of searching the skip list from the top (memtable inserts: 7.7 -> 5.4 % of serve in walk-ins).
+    // The queue views' events: one per salon (stream_of_key; their memtable inserts 5.7 -> 2.3 %, session 30).
+    std::shared_ptr<rocksdb::SliceTransform const> const by_partition{rocksdb::NewFixedPrefixTransform(4)};
+    std::shared_ptr<rocksdb::SliceTransform const> const by_salon = std::make_shared<stream_of_key>();
     for (std::size_t i = 0; i < family_count; ++i) {
         auto opts = cf_options;
         if (auto const f = static_cast<family>(i); f == family::commands || f == family::events) {
-            opts.memtable_insert_with_hint_prefix_extractor = by_stream;
+            opts.memtable_insert_with_hint_prefix_extractor =
+                f == family::events && options.salon_streams ? by_salon : by_partition;
         }
         if (static_cast<family>(i) == family::dedupe) {
             // Nearly every lookup is a miss (a new commandId): a memtable bloom filter answers it cheaply.

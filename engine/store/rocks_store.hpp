@@ -65,6 +65,9 @@ struct open_options {
     bool cache_of_log = false;
     // RocksDB's block cache (uncompressed blocks), shared by the families.
     std::size_t block_cache_bytes = std::size_t{256} << 20;
+    // The events family holds each salon's events in seq order under its own prefix (the queue views' copies: kind,
+    // salon, NUL, 8-byte seq): a memtable insert hint per salon instead of per 4-byte prefix (rocks_store.cpp).
+    bool salon_streams = false;
 };
 
 // RAII owner of the RocksDB instance. Thread-safe as RocksDB is: concurrent readers and writers are fine;

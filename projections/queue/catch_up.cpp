@@ -11,7 +11,8 @@ bool same_ticket(waiting_ticket const& a, waiting_ticket const& b) noexcept {
     return a.place == b.place && a.id == b.id && a.joined_at == b.joined_at;
 }
 
-// What changes of a ticket while it waits.
+// What changes of a ticket while it waits (renumber, and the estimators). A field added to waiting_ticket or
+// ticket_card that changes too must be taken here (queue_views asserts the copy equal in builds with assertions).
 void take_numbers(waiting_ticket& into, waiting_ticket const& from) {
     into.position = from.position;
     into.expected = from.expected;

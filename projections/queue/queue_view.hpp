@@ -45,6 +45,8 @@ struct ticket_card {
     friend bool operator==(ticket_card const&, ticket_card const&) = default;
 };
 
+// While it waits only its position and its expected start change; its card and place are fixed once a view holds it
+// (catch_up_view relies on it).
 struct waiting_ticket : ticket_card {
     std::uint64_t place = 0;    // line order, kept by the engine across skip and undo-skip
     std::uint32_t position = 0; // 1-based, gapless: its index in queue_view::waiting + 1

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -274,6 +275,7 @@ queue_view queue_views::impl::copy_of(partition_slot& slot, salon_id const& s, s
     }
     auto& view = spare.mapped();
     catch_up_view(view, before->view); // an earlier view of the salon: the tickets both hold keep their cards
+    assert(view == before->view);      // a field that changes while a ticket waits would break it (catch_up.cpp)
     return std::move(view);
 }
 
@@ -694,6 +696,7 @@ queue_views::open(std::filesystem::path const& dir, std::int32_t partition_count
     // A cache of the events log: no WAL (it was 8 % of the views' thread under walk-in load), the families flushed
     // together, so a crash leaves an earlier consistent point and catch_up folds the log forward from there.
     options.cache_of_log = true;
+    options.salon_streams = true; // the events family: each salon's events by seq (salon_event_key)
     auto db = store::rocks_store::open(dir, options);
     if (!db) {
         return std::unexpected(store_error(db.error()));
