@@ -942,7 +942,11 @@ TEST_CASE("checkpoint: with a budget, states wait for the log to pay for them; w
             REQUIRE(engine->submit_sync(c));
         }
         auto const first = engine->state(salon_id{"a"}).value()->seq.value();
-        wait_for([&] { return stored_seq() == first; }); // the first sweep: nothing written before, the clock decides
+        // The first sweep: nothing written before, the clock decides. Without a budget every later one writes the
+        // latest state; with one, the first sweep (on a loaded machine, begun before the day's last command) leaves
+        // the state it wrote, whatever it held.
+        wait_for([&] { return bytes_per_command == 0 ? stored_seq() == first : stored_seq() > 0; });
+        auto const swept = stored_seq();
         for (auto const& c : salon_day("a", 10, 10)) {
             REQUIRE(engine->submit_sync(c));
         }
@@ -952,7 +956,7 @@ TEST_CASE("checkpoint: with a budget, states wait for the log to pay for them; w
             wait_for([&] { return stored_seq() == last; });
         } else {
             std::this_thread::sleep_for(200ms); // forty intervals
-            CHECK(stored_seq() == first);
+            CHECK(stored_seq() == swept);
         }
         engine.reset(); // a clean stop writes every changed state, budget or not
         engine = embedded_engine::open(dir.path(), options).value();
