@@ -48,8 +48,11 @@ std::optional<decoded_run> decoded_tail::decoded(partition_id p, offset_t from, 
     {
         auto& h = *partitions_[i];
         std::scoped_lock lock{h.mutex};
-        if (h.runs.empty() || from.value() < h.runs.front().first || from.value() >= h.runs.back().end()) {
+        if (h.runs.empty() || from.value() < h.runs.front().first || from.value() > h.runs.back().end()) {
             return std::nullopt; // not held: the log answers
+        }
+        if (from.value() == h.runs.back().end()) {
+            return decoded_run{p, {}, from}; // nothing past what the feed handed on: its next run wakes the reader
         }
         last = std::min(last, h.runs.back().end());
         for (auto const& r : h.runs) {

@@ -16,15 +16,20 @@ namespace salonq::engine::runtime {
 // the notifier, loyalty). The engine commits each batch's entries decoded and the views' feed applies them as they
 // are; every other consumer then read the same records back from RocksDB and decoded them once more: the reads and
 // decode_entry were ~7 % of embedded serve's CPU at the walk-in maximum (bench/RESULTS.md, session 29). The feed
-// appends each run it applied; a consumer's read_decoded copies what is held, and reads from the log what is not
-// (older than the tail, or not appended yet). It is a reader of the log as well (every other call passes through),
-// so a consumer given it in place of the log needs nothing else.
+// appends each run it applied; a consumer's read_decoded copies what is held, and reads from the log what is older
+// than the tail. It is a reader of the log as well (every other call passes through), so a consumer given it in place
+// of the log needs nothing else.
 //
-// Exactly the log: a run is appended at the offsets the engine wrote it at, and one that does not follow what a
-// partition holds replaces it (nothing is ever served out of order or with a gap). Bounded: each partition keeps its
-// latest runs while the others hold at least `capacity` entries. Thread-safe: append() from one thread, reads from
-// any. A run is kept as it was appended, immutable and shared, and the lock guards only the list of runs: a read
-// copies its entries after letting it go, so the feed (request path) never waits while a background consumer copies.
+// The log as far as the feed handed it on: a run is appended at the offsets the engine wrote it at, and one that does
+// not follow what a partition holds replaces it (nothing is ever served out of order or with a gap). A read from the
+// end of what a partition holds gets nothing, though the engine may have committed more: the feed appends that next
+// and then wakes the consumers (embedded_stack), as it wakes them for everything. Reading on from the log there cost
+// each consumer a RocksDB seek per partition at every wake-up, and the decoding of entries the tail was about to hand
+// it (~2-3 % of serve in walk-ins, session 30). Before the feed's first run, and after a gap, the log answers. Bounded:
+// each partition keeps its latest runs while the others hold at least `capacity` entries. Thread-safe: append() from
+// one thread, reads from any. A run is kept as it was appended, immutable and shared, and the lock guards only the list
+// of runs: a read copies its entries after letting it go, so the feed (request path) never waits while a background
+// consumer copies.
 class decoded_tail final : public decoded_reader {
 public:
     static constexpr std::size_t default_capacity = 4096;
