@@ -56,8 +56,9 @@ public:
 private:
     struct run {
         std::int64_t first = 0; // the offset of entries->front()
+        std::int64_t last = 0;  // the offset after entries->back(), kept here: a search reads no entries
         std::shared_ptr<std::vector<log_entry> const> entries;
-        [[nodiscard]] std::int64_t end() const { return first + static_cast<std::int64_t>(entries->size()); }
+        [[nodiscard]] std::int64_t end() const { return last; }
     };
     struct held {
         std::mutex mutex;
