@@ -7,7 +7,7 @@ packages=(
   build-essential g++ cmake ninja-build ccache pkg-config git
   clang-format-14 clang-tidy-19
   librdkafka-dev librocksdb-dev libboost1.81-dev libsimdjson-dev libfmt-dev
-  doctest-dev libcli11-dev libssl-dev libjwt-dev libqrencode-dev libhowardhinnant-date-dev liburing-dev tzdata
+  doctest-dev libcli11-dev libssl-dev libjwt-dev libqrencode-dev libhowardhinnant-date-dev liburing-dev libjemalloc-dev tzdata
   python3 python3-jsonschema python3-yaml python3-venv kcat
   prometheus wrk curl
 )
