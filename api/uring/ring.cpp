@@ -25,6 +25,9 @@ constexpr std::uint64_t closed_tag = 2;  // | slot << 2: the slot's close comple
 constexpr unsigned submission_entries = 512;
 constexpr unsigned most_completions = 65'536; // the kernel's cap (IORING_MAX_CQ_ENTRIES)
 constexpr auto reaper_tick = std::chrono::milliseconds{50};
+// While completions keep coming, the reaper waits for a batch of them or this long, whichever is first (see reap()).
+constexpr unsigned gather_count = 64;
+constexpr auto gather_time = std::chrono::milliseconds{1};
 constexpr auto shut_down_wait = std::chrono::seconds{1};
 
 std::uint64_t closed_slot(unsigned slot) { return closed_tag | (std::uint64_t{slot} << 2); }
@@ -115,17 +118,24 @@ struct ring::impl {
     }
 
     // The reaper's loop: completions in batches, each handed to its operation outside the mutex. It also wakes
-    // every tick, to submit what a failed submit left queued and the releases that found no room.
+    // every tick, to submit what a failed submit left queued and the releases that found no room. Idle, it wakes at
+    // the first completion. Once a wake found some, it waits for gather_count of them or gather_time: each frame
+    // of a change fanned out to a salon's screens completes a send, and waking the reaper for each one (then the
+    // session's thread for its handler) was most of the context switches of a busy live server. A completion only
+    // lets its session write its next frame or read on, so holding it a millisecond delays nothing a screen shows.
     void reap() {
         std::vector<std::pair<operation*, int>> done;
+        bool gathering = false;
         for (;;) {
             io_uring_cqe* cqe = nullptr;
-            __kernel_timespec tick{0, std::chrono::nanoseconds{reaper_tick}.count()};
-            int const r = io_uring_wait_cqe_timeout(&uring, &cqe, &tick);
+            auto const wait = gathering ? gather_time : reaper_tick;
+            __kernel_timespec timeout{0, std::chrono::nanoseconds{wait}.count()};
+            int const r = io_uring_wait_cqes(&uring, &cqe, gathering ? gather_count : 1, &timeout, nullptr);
             if (r < 0 && r != -ETIME && r != -EINTR) {
                 std::this_thread::sleep_for(std::chrono::milliseconds{1}); // never seen; do not spin
             }
             bool const finished = take_completions(done);
+            gathering = !done.empty();
             for (auto const& [op, result] : done) {
                 op->complete(result);
             }
