@@ -55,10 +55,10 @@ public:
 
 private:
     struct run {
-        std::int64_t first = 0; // the offset of entries->front()
-        std::int64_t last = 0;  // the offset after entries->back(), kept here: a search reads no entries
+        std::int64_t first = 0;      // the offset of entries->front()
+        std::int64_t end_offset = 0; // the offset after entries->back(), kept here: a search reads no entries
         std::shared_ptr<std::vector<log_entry> const> entries;
-        [[nodiscard]] std::int64_t end() const { return last; }
+        [[nodiscard]] std::int64_t end() const { return end_offset; }
     };
     struct held {
         std::mutex mutex;

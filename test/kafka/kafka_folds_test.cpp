@@ -67,21 +67,23 @@ http_answer stats_of(http_client& c, std::int64_t walk_ins, std::int64_t served)
     });
 }
 
-// Until both folds of the instance say 0 events behind salonq.events and have read as many records. Call it once
-// the stats show the last event: a fold's lag is measured against the ends its reader last learned, so a fold that
-// has not polled since the last event still says 0; the count of records it read does not.
+// Until both folds of the instance have read as many records and then say 0 events behind salonq.events. Call it
+// once the stats show the last event: a fold's lag is measured against the ends its reader last learned, so a fold
+// that has not read since the last event still says 0; the count of records it read does not. The counts come
+// first: a reader learns the ends before it counts a read's records, so once the counts agree the ends are past the
+// last event, and a lag of 0 read after that means it is folded.
 void caught_up(http_client& c) {
     auto const deadline = std::chrono::steady_clock::now() + 20s;
     auto const done = [&c] {
-        return metric(c, "salonq_stats_lag_events") == 0 && metric(c, "salonq_loyalty_lag_events") == 0 &&
-               metric(c, "salonq_stats_records_read") == metric(c, "salonq_loyalty_records_read");
+        return metric(c, "salonq_stats_records_read") == metric(c, "salonq_loyalty_records_read") &&
+               metric(c, "salonq_stats_lag_events") == 0 && metric(c, "salonq_loyalty_lag_events") == 0;
     };
     while (!done() && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(50ms);
     }
+    CHECK(metric(c, "salonq_stats_records_read") == metric(c, "salonq_loyalty_records_read"));
     CHECK(metric(c, "salonq_stats_lag_events") == 0);
     CHECK(metric(c, "salonq_loyalty_lag_events") == 0);
-    CHECK(metric(c, "salonq_stats_records_read") == metric(c, "salonq_loyalty_records_read"));
 }
 
 } // namespace
