@@ -51,7 +51,11 @@ void catch_up_view(queue_view& earlier, queue_view const& later) {
     for (; i < line.size() && i < later.waiting.size() && same_ticket(line[i], later.waiting[i]); ++i) {
         take_numbers(line[i], later.waiting[i]);
     }
-    if (i < line.size() || i < later.waiting.size()) {
+    if (i == line.size()) { // walk-ins: the new tickets at the end, nothing to merge
+        line.insert(line.end(), later.waiting.begin() + static_cast<std::ptrdiff_t>(i), later.waiting.end());
+    } else if (i == later.waiting.size()) { // the last tickets left
+        line.erase(line.begin() + static_cast<std::ptrdiff_t>(i), line.end());
+    } else {
         merge_rest(line, later.waiting, i);
     }
 }
