@@ -41,6 +41,38 @@ void merge_rest(std::vector<waiting_ticket>& line, std::vector<waiting_ticket> c
     std::ranges::move(rest, std::back_inserter(line));
 }
 
+// True when later[from..] is line[from..] less some tickets: tickets only left the line (a start, a skip, a cancel).
+bool only_left(std::vector<waiting_ticket> const& line, std::vector<waiting_ticket> const& later, std::size_t from) {
+    auto j = from;
+    for (auto k = from; k < later.size(); ++k) {
+        while (j < line.size() && line[j].place < later[k].place) {
+            ++j;
+        }
+        if (j == line.size() || !same_ticket(line[j], later[k])) {
+            return false;
+        }
+        ++j;
+    }
+    return true;
+}
+
+// Brings line[from..] up to later[from..] when only_left() holds: the tickets that stay move up over those that left
+// and are renumbered; nothing is allocated (merge_rest built a new vector of the rest, at every start at the head).
+void drop_left(std::vector<waiting_ticket>& line, std::vector<waiting_ticket> const& later, std::size_t from) {
+    auto kept = from;
+    auto j = from;
+    for (auto k = from; k < later.size(); ++k, ++kept, ++j) {
+        while (line[j].place < later[k].place) {
+            ++j;
+        }
+        if (kept != j) {
+            line[kept] = std::move(line[j]);
+        }
+        take_numbers(line[kept], later[k]);
+    }
+    line.erase(line.begin() + static_cast<std::ptrdiff_t>(kept), line.end());
+}
+
 } // namespace
 
 void catch_up_view(queue_view& earlier, queue_view const& later) {
@@ -55,6 +87,8 @@ void catch_up_view(queue_view& earlier, queue_view const& later) {
         line.insert(line.end(), later.waiting.begin() + static_cast<std::ptrdiff_t>(i), later.waiting.end());
     } else if (i == later.waiting.size()) { // the last tickets left
         line.erase(line.begin() + static_cast<std::ptrdiff_t>(i), line.end());
+    } else if (only_left(line, later.waiting, i)) {
+        drop_left(line, later.waiting, i);
     } else {
         merge_rest(line, later.waiting, i);
     }
