@@ -85,9 +85,7 @@ void catch_up_view(queue_view& earlier, queue_view const& later) {
     }
     if (i == line.size()) { // walk-ins: the new tickets at the end, nothing to merge
         line.insert(line.end(), later.waiting.begin() + static_cast<std::ptrdiff_t>(i), later.waiting.end());
-    } else if (i == later.waiting.size()) { // the last tickets left
-        line.erase(line.begin() + static_cast<std::ptrdiff_t>(i), line.end());
-    } else if (only_left(line, later.waiting, i)) {
+    } else if (only_left(line, later.waiting, i)) { // a start, a skip, a cancel: the rest move up
         drop_left(line, later.waiting, i);
     } else {
         merge_rest(line, later.waiting, i);

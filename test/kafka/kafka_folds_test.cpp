@@ -129,6 +129,7 @@ TEST_CASE("kafka folds: stats, staffing and loyalty on any api instance, resumed
     caught_up(cb); // the stats' four walk-ins include Bo's, the last event
     auto const read_before = metric(cb, "salonq_loyalty_records_read");
     CHECK(read_before >= 12); // the salon's set-up, four walk-ins, three starts and completions
+    CHECK(metric(cb, "salonq_stats_records_read") == read_before);
     CHECK(cb.get("/readyz").status == 200);
 
     // B restarts: the stores resume from their offsets, nothing of the history is read again, nothing is doubled.
