@@ -59,7 +59,7 @@ struct serve_process {
             auto const text = read_file(log);
             auto const at = text.find(serving);
             auto const end = at == std::string::npos ? at : text.find(' ', at + serving.size());
-            if (end != std::string::npos) { // std::regex here trips GCC's maybe-uninitialized at -O1 (ASan build)
+            if (end != std::string::npos) { // not std::regex: test/support/text_scan.hpp says why
                 port =
                     static_cast<std::uint16_t>(std::stoi(text.substr(at + serving.size(), end - at - serving.size())));
             }

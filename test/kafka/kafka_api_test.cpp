@@ -11,8 +11,6 @@
 
 #include <doctest/doctest.h>
 
-#include <regex>
-
 namespace {
 
 using namespace salonq::test;

@@ -18,6 +18,7 @@
 #include "test/support/http_salon.hpp"
 #include "test/support/json_at.hpp"
 #include "test/support/kafka_api.hpp"
+#include "test/support/text_scan.hpp"
 #include "test/support/webhook_receiver.hpp"
 
 #include "engine/kafka/settings.hpp"
@@ -36,7 +37,6 @@
 #include <iostream>
 #include <iterator>
 #include <map>
-#include <regex>
 #include <set>
 #include <string>
 #include <thread>
@@ -98,12 +98,10 @@ std::map<std::string, int> ids_in_topic(kafka_broker const& broker) {
                                   " -t salonq.notifications -X isolation.level=read_committed -o beginning -e -q "
                                   "-f '%s\\n'");
     std::map<std::string, int> ids;
-    std::regex const id{R"re("id":"([^"]+)")re"};
     std::istringstream in{text};
     for (std::string line; std::getline(in, line);) {
-        std::smatch m;
-        if (std::regex_search(line, m, id)) {
-            ++ids[m[1]];
+        if (auto id = quoted_field(line, "id"); id && !id->empty()) {
+            ++ids[*id];
         }
     }
     return ids;

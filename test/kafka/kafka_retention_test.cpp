@@ -6,11 +6,11 @@
 
 #include "engine/kafka/detail/handles.hpp"
 #include "test/support/broker.hpp"
+#include "test/support/text_scan.hpp"
 
 #include <doctest/doctest.h>
 
 #include <map>
-#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -89,12 +89,10 @@ void delete_all_events(rd_kafka_t* rk, int partitions) {
 std::vector<std::pair<std::string, std::uint64_t>> read_outcomes(std::string const& bootstrap) {
     std::istringstream lines{run_capture("kcat -b " + bootstrap +
                                          " -C -t salonq.events -e -q -X isolation.level=read_committed -f '%s\\n'")};
-    std::regex const salon{"\"salonId\":\"([^\"]*)\""}, seq{"\"seq\":([0-9]+)"};
     std::vector<std::pair<std::string, std::uint64_t>> out;
     for (std::string line; std::getline(lines, line);) {
-        std::smatch s, q;
-        std::regex_search(line, s, salon);
-        out.emplace_back(s.size() > 1 ? s[1].str() : "", std::regex_search(line, q, seq) ? std::stoull(q[1]) : 0);
+        auto const seq = number_field(line, "seq");
+        out.emplace_back(quoted_field(line, "salonId").value_or(""), seq ? std::stoull(*seq) : 0);
     }
     return out;
 }
@@ -114,13 +112,11 @@ bool snapshots_reach(std::map<std::int32_t, std::int64_t> const& snapshots,
 // The highest eventsOffset among the salon snapshots of each partition of salonq.snapshots.
 std::map<std::int32_t, std::int64_t> snapshot_offsets(std::string const& bootstrap) {
     std::istringstream lines{run_capture("kcat -b " + bootstrap + " -C -t salonq.snapshots -e -q -f '%p %s\\n'")};
-    std::regex const offset{"\"eventsOffset\":([0-9]+)"};
     std::map<std::int32_t, std::int64_t> out;
     for (std::string line; std::getline(lines, line);) {
-        std::smatch m;
-        if (std::regex_search(line, m, offset)) {
+        if (auto offset = number_field(line, "eventsOffset")) {
             auto const p = std::stoi(line.substr(0, line.find(' ')));
-            out[p] = std::max<std::int64_t>(out[p], std::stoll(m[1]));
+            out[p] = std::max<std::int64_t>(out[p], std::stoll(*offset));
         }
     }
     return out;

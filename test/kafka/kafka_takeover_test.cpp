@@ -6,6 +6,7 @@
 // waits for it, folds it, and appends nothing for the command when it comes.
 
 #include "test/support/broker.hpp"
+#include "test/support/text_scan.hpp"
 #include "test/support/txn_producer.hpp"
 
 #include <doctest/doctest.h>
@@ -15,7 +16,6 @@
 #include <fstream>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <thread>
 
@@ -95,7 +95,7 @@ TEST_CASE("kafka take-over: an outcome committed while the partition is taken ov
     // once it has its outcome (verify fails until then), b has dealt with late-1 (one partition, in order).
     auto const keyed = t.dir / "late.tsv";
     std::ofstream{keyed} << t.salon << '\t' << t.command << '\n'
-                         << t.salon << '\t' << std::regex_replace(t.command, std::regex{"late-1"}, "late-2") << '\n';
+                         << t.salon << '\t' << replace_all(t.command, "late-1", "late-2") << '\n';
     kcat_produce(t.broker.bootstrap(), keyed);
     std::string report;
     CHECK_MESSAGE(wait_verified(t.broker.bootstrap(), 60s, report, "--worker-data '" + (t.dir / "b") + "'"), report);

@@ -4,6 +4,7 @@
 // loopback ports in a temp dir, killed and removed when the fixture goes.
 
 #include "test/support/process.hpp"
+#include "test/support/text_scan.hpp"
 
 #include <doctest/doctest.h>
 
@@ -13,7 +14,6 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -167,9 +167,8 @@ inline std::string log_tail(std::string const& text, std::size_t n = 20) {
 inline std::uint64_t worker_stat(std::string const& log, std::string const& field) {
     std::ifstream in{log};
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::smatch m;
-    if (std::regex_search(text, m, std::regex{"[ (]" + field + "=([0-9]+)[ )]"})) {
-        return std::stoull(m[1]);
+    if (auto value = token_after(text, field + "=", digits, " (", " )")) {
+        return std::stoull(*value);
     }
     FAIL("no \"" << field << "=<n>\" in " << log << ", which ends:\n" << log_tail(text));
     return 0; // not reached: FAIL ends the test case

@@ -6,13 +6,13 @@
 #include "test/support/broker.hpp"
 #include "test/support/http_client.hpp"
 #include "test/support/piped_process.hpp"
+#include "test/support/text_scan.hpp"
 
 #include <doctest/doctest.h>
 
 #include <chrono>
 #include <csignal>
 #include <memory>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -111,9 +111,9 @@ public:
 // A gauge of GET /metrics.
 inline double metric(http_client& c, std::string const& name) {
     auto const text = c.get("/metrics").body;
-    std::smatch m;
-    REQUIRE_MESSAGE(std::regex_search(text, m, std::regex{"\n" + name + " ([-0-9.e+]+)"}), text);
-    return std::stod(m[1]);
+    auto const value = token_after(text, "\n" + name + " ", "-0123456789.e+");
+    REQUIRE_MESSAGE(value, text);
+    return std::stod(*value);
 }
 
 } // namespace salonq::test
