@@ -4,6 +4,7 @@
 // until session 32, and GCC 12 at -O1 (the ASan build) warns that its compiled automaton "may be used uninitialized",
 // an error under -Werror: the Kafka test programs could not be built with the sanitizers.
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,8 +49,11 @@ inline std::optional<std::string> number_field(std::string_view json, std::strin
     return token_after(json, "\"" + std::string{name} + "\":", digits);
 }
 
-// `text` with every `from` replaced by `to`.
+// `text` with every `from` replaced by `to` (unchanged when `from` is empty).
 inline std::string replace_all(std::string text, std::string_view from, std::string_view to) {
+    if (from.empty()) {
+        return text;
+    }
     for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
         text.replace(at, from.size(), to);
     }

@@ -19,6 +19,8 @@ TEST_CASE("token_after: the first key that stands where wanted, with a non-empty
     CHECK_FALSE(token_after(" lag=7", "lag=", digits, " (", " )"));  // no character after the run
     CHECK_FALSE(token_after(" lag= 7 ", "lag=", digits));            // an empty run
     CHECK(token_after("\nsalonq_lag -1.5e+2\n", "\nsalonq_lag ", "-0123456789.e+") == "-1.5e+2");
+    CHECK(token_after("xlag=1 (lag=7)", "lag=", digits, " (", " )") == "7"); // a later key when the first is not
+    CHECK(token_after("lag=3 ", "lag=", digits, " (", " )") == "3");         // at the text's start
 }
 
 TEST_CASE("JSON fields by name") {
@@ -28,11 +30,14 @@ TEST_CASE("JSON fields by name") {
     CHECK_FALSE(quoted_field(line, "ticketId"));
     CHECK(number_field(line, "seq") == "42");
     CHECK(number_field(line, "eventsOffset") == "7");
-    CHECK_FALSE(number_field(line, "salonId")); // a string, not a number
+    CHECK_FALSE(number_field(line, "salonId"));                  // a string, not a number
+    CHECK(number_field(R"({"atSeq":1,"seq":2})", "seq") == "2"); // whole names only
+    CHECK_FALSE(quoted_field(R"({"salonId":"b"})", "Id"));
 }
 
 TEST_CASE("replace_all replaces every one, and not in what it wrote") {
     CHECK(replace_all("late-1 then late-1", "late-1", "late-2") == "late-2 then late-2");
     CHECK(replace_all("aa", "a", "aa") == "aaaa");
     CHECK(replace_all("none here", "late-1", "late-2") == "none here");
+    CHECK(replace_all("abc", "", "x") == "abc");
 }
