@@ -14,6 +14,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <expected>
 #include <sstream>
@@ -32,21 +33,22 @@ std::optional<std::uint64_t> seq_of(std::string_view text) {
     return seq;
 }
 
-// Where a stream resumes: ?after=SEQ, else EventSource's Last-Event-ID (an empty one is none), else 0 (from the
-// current view on); or the name of the one that is not a seq (refused even where the other one wins).
+// Where a stream resumes: the later of ?after=SEQ and EventSource's Last-Event-ID (an empty one is none), else 0
+// (from the current view on); or the name of the one that is not a seq. Both say "I have up to here": an EventSource
+// opened at ?after=100 reconnects to that same address with the id of the last event it got, and resuming from 100
+// would send that event again.
 [[nodiscard]] std::expected<std::uint64_t, std::string_view> resume_point(request const& req) {
     auto const header = req.header("Last-Event-ID");
     auto const from_header = header.empty() ? std::optional<std::uint64_t>{0} : seq_of(header);
     if (!from_header) {
         return std::unexpected("Last-Event-ID");
     }
-    if (auto const after = req.query_param("after")) {
-        if (auto const seq = seq_of(*after)) {
-            return *seq;
-        }
+    auto const after = req.query_param("after");
+    auto const from_query = after ? seq_of(*after) : std::optional<std::uint64_t>{0};
+    if (!from_query) {
         return std::unexpected("after");
     }
-    return *from_header;
+    return std::max(*from_query, *from_header);
 }
 
 } // namespace

@@ -216,6 +216,28 @@ TEST_CASE("http live: Server-Sent Events with ids, for EventSource") {
     CHECK(next.find("id: 5\nevent: view\n") == 0);
 }
 
+TEST_CASE("http live: an EventSource reconnecting to its ?after address resumes from its Last-Event-ID") {
+    http_fixture server;
+    open_salon_over_http(server); // seq 4
+    auto const token = server.token(role::dashboard, "s1");
+    // Opened at ?after=2, it got 3 and 4, then lost the connection: it comes back to the same address with the id of
+    // the last event it got. Either way round, the later of the two is where it resumes: nothing until seq 5.
+    for (auto const& [after, last_id] : {std::pair<std::string, std::string>{"2", "4"}, {"4", "2"}}) {
+        CAPTURE(after);
+        http_client sse{server.port(), token};
+        sse.send_raw("GET /v1/salons/s1/live?after=" + after +
+                     " HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nAuthorization: Bearer " + token +
+                     "\r\nLast-Event-ID: " + last_id + "\r\n\r\n");
+        auto const head = sse.read_some_text(std::chrono::seconds{5}, "\r\n\r\n", 1);
+        REQUIRE(head.find("HTTP/1.1 200") == 0);
+        http_client pos{server.port(), server.token(role::pos, "s1")};
+        REQUIRE(pos.post("/v1/salons/s1/walk-ins", walk_in_body).status == 201);
+        auto const next = head + sse.read_some_text(std::chrono::seconds{5}, "event: view", 1);
+        CHECK(next.find("id: 5\nevent: view\n") != std::string::npos);
+        CHECK(next.find("id: 4\n") == std::string::npos); // not the last event it had, again
+    }
+}
+
 TEST_CASE("http live: a screen that stops reading does not delay the others") {
     http_fixture server;
     open_salon_over_http(server);
