@@ -120,4 +120,42 @@ TEST_CASE("live hub: a change published while the first load of a salon is under
     CHECK(now->seq == 5);
 }
 
+TEST_CASE("live hub: two screens loading at once, the later load in first: the change still reaches both") {
+    std::map<std::string, std::pair<std::uint64_t, std::string>> views{{"a", {4, R"({"v":4})"}}};
+    live_hub* hub_ptr = nullptr;
+    int loads = 0;
+    frame_ptr first_screens;
+    live_hub hub{[&](std::string const& salon) -> frame_ptr {
+        if (loads++ == 0) {                       // B's load is under way...
+            first_screens = hub_ptr->latest("a"); // ...while A's runs from start to end: seq 4
+            views["a"] = {5, R"({"v":5})"};       // then the views apply seq 5; its publish is still on its way
+        }
+        auto const [seq, body] = views.at(salon);
+        return make_frame(seq, body);
+    }};
+    hub_ptr = &hub;
+    auto a = std::make_shared<screen>();
+    auto b = std::make_shared<screen>();
+    [[maybe_unused]] auto const ida = hub.join("a", a);
+    [[maybe_unused]] auto const idb = hub.join("a", b);
+    auto const second_screens = hub.latest("a");
+    REQUIRE(first_screens);
+    REQUIRE(second_screens);
+    CHECK(first_screens->seq == 4);  // what A sends
+    CHECK(second_screens->seq == 5); // what B sends
+    hub.publish("a", 5, [] { return make_frame(5, R"({"v":5})"); });
+    CHECK(a->seen == std::vector<std::uint64_t>{5}); // A would stay at 4 until the next change
+    CHECK(b->seen == std::vector<std::uint64_t>{5}); // B passes over it (newer_frame)
+}
+
+TEST_CASE("live hub: a connection sends a later seq, or its seq again only as another view") {
+    std::string const sent = R"({"v":"old"})";
+    CHECK(newer_frame(8, sent, 7, &sent));
+    CHECK(newer_frame(8, sent, 7, nullptr));
+    CHECK_FALSE(newer_frame(6, R"({"v":"x"})", 7, &sent));
+    CHECK_FALSE(newer_frame(7, sent, 7, &sent));                   // a race's repeat
+    CHECK(newer_frame(7, R"({"v":"rebuilt"})", 7, &sent));         // a view rebuilt at the same seq
+    CHECK_FALSE(newer_frame(7, R"({"v":"rebuilt"})", 7, nullptr)); // at its resume point it has that seq
+}
+
 } // namespace live_hub_test

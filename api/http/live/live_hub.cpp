@@ -28,19 +28,25 @@ void live_hub::publish(std::string const& salon, std::uint64_t seq, std::functio
     publish(salon, make());
 }
 
+bool newer_frame(std::uint64_t seq, std::string_view text, std::uint64_t sent_seq, std::string const* sent) noexcept {
+    return seq > sent_seq || (seq == sent_seq && sent != nullptr && *sent != text);
+}
+
 void live_hub::publish(std::string const& salon, frame_ptr const& frame) {
     std::vector<std::shared_ptr<live_subscriber>> targets;
     {
         std::lock_guard lock(mutex_);
         auto& feed = feeds_[salon];
         feed.published = std::max(feed.published, frame->seq);
-        // Already sent (a loader raced the publisher). The same seq with another view is a rebuilt view (a new
-        // version of the views' code): screens get it.
-        if (feed.latest &&
-            (feed.latest->seq > frame->seq || (feed.latest->seq == frame->seq && feed.latest->ws == frame->ws))) {
-            return;
+        if (feed.latest && feed.latest->seq > frame->seq) {
+            return; // a newer view is out (a loader raced the publisher): its own publish follows
         }
-        feed.latest = frame;
+        // At the latest's seq it is handed on all the same: two screens that loaded at once may hold different
+        // seqs (one before this change, one after it), and the sessions pass over what they sent already
+        // (newer_frame). The same seq with another view is a rebuilt view (a new version of the views' code).
+        if (!feed.latest || feed.latest->seq < frame->seq || feed.latest->ws != frame->ws) {
+            feed.latest = frame;
+        }
         targets.reserve(feed.subscribers.size());
         for (auto const& [id, weak] : feed.subscribers) {
             if (auto s = weak.lock()) {

@@ -27,6 +27,12 @@ using frame_ptr = std::shared_ptr<live_frame const>;
 
 [[nodiscard]] frame_ptr make_frame(std::uint64_t seq, std::string_view view_json);
 
+// Whether a connection that sent `sent` (at `sent_seq`; none at its resume point) sends a frame of `seq` with `text`:
+// a later seq, or the same seq with another view (a rebuilt one). The hub may hand a connection a frame it has, at
+// its seq, when screens loading at once raced a change (live_hub::publish).
+[[nodiscard]] bool newer_frame(std::uint64_t seq, std::string_view text, std::uint64_t sent_seq,
+                               std::string const* sent) noexcept;
+
 // What a live connection does with a frame: called on the publisher's thread, so it only queues (posts).
 class live_subscriber {
 public:

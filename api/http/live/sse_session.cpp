@@ -48,11 +48,12 @@ void basic_sse_session<Stream>::deliver(frame_ptr const& frame) {
 
 template <class Stream>
 void basic_sse_session<Stream>::enqueue(std::shared_ptr<std::string const> bytes, std::uint64_t seq) {
-    if (!open_ || (seq != 0 && seq <= sent_seq_)) {
+    if (!open_ || (seq != 0 && !newer_frame(seq, *bytes, sent_seq_, sent_.get()))) {
         return;
     }
     if (seq != 0) {
         sent_seq_ = seq;
+        sent_ = bytes;
         if (queue_.size() >= max_queued) { // behind: keep what is being written, jump to the newest
             queue_.erase(queue_.begin() + (writing_ ? 1 : 0), queue_.end());
         }

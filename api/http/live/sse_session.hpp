@@ -52,6 +52,7 @@ private:
     live_hub& hub_;
     std::string salon_;
     std::uint64_t sent_seq_;
+    std::shared_ptr<std::string const> sent_; // that seq's text (none at a resume point)
     std::uint64_t id_ = 0;
     std::chrono::milliseconds write_timeout_;
     std::deque<std::shared_ptr<std::string const>> queue_; // the header, frames' sse text, heartbeats

@@ -72,10 +72,11 @@ void basic_ws_session<NextLayer>::close() {
 
 template <class NextLayer>
 void basic_ws_session<NextLayer>::enqueue(frame_ptr const& frame) {
-    if (!open_ || frame->seq <= sent_seq_) {
+    if (!open_ || !newer_frame(frame->seq, frame->ws, sent_seq_, sent_ ? &sent_->ws : nullptr)) {
         return;
     }
     sent_seq_ = frame->seq;
+    sent_ = frame;
     if (queue_.size() >= max_queued) {
         // Behind: keep the frame being written and jump to the newest.
         queue_.erase(queue_.begin() + (writing_ ? 1 : 0), queue_.end());

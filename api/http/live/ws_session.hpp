@@ -53,6 +53,7 @@ private:
     live_hub& hub_;
     std::string salon_;
     std::uint64_t sent_seq_; // the newest seq queued or sent: older frames are skipped
+    frame_ptr sent_;         // that frame (none at a resume point): one at its seq is sent only if it differs
     std::uint64_t id_ = 0;   // in the hub, once joined
     std::deque<frame_ptr> queue_;
     bool writing_ = false;
