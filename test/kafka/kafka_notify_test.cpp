@@ -18,7 +18,6 @@
 #include "test/support/http_salon.hpp"
 #include "test/support/json_at.hpp"
 #include "test/support/kafka_api.hpp"
-#include "test/support/text_scan.hpp"
 #include "test/support/webhook_receiver.hpp"
 
 #include "engine/kafka/settings.hpp"
@@ -100,8 +99,8 @@ std::map<std::string, int> ids_in_topic(kafka_broker const& broker) {
     std::map<std::string, int> ids;
     std::istringstream in{text};
     for (std::string line; std::getline(in, line);) {
-        if (auto id = quoted_field(line, "id"); id && !id->empty()) {
-            ++ids[*id];
+        if (auto const id = text_at(line, "/id"); id != "<none>" && !id.empty()) {
+            ++ids[id];
         }
     }
     return ids;

@@ -6,7 +6,7 @@
 
 #include "engine/kafka/detail/handles.hpp"
 #include "test/support/broker.hpp"
-#include "test/support/text_scan.hpp"
+#include "test/support/json_at.hpp"
 
 #include <doctest/doctest.h>
 
@@ -91,8 +91,9 @@ std::vector<std::pair<std::string, std::uint64_t>> read_outcomes(std::string con
                                          " -C -t salonq.events -e -q -X isolation.level=read_committed -f '%s\\n'")};
     std::vector<std::pair<std::string, std::uint64_t>> out;
     for (std::string line; std::getline(lines, line);) {
-        auto const seq = number_field(line, "seq");
-        out.emplace_back(quoted_field(line, "salonId").value_or(""), seq ? std::stoull(*seq) : 0);
+        auto const salon = text_at(line, "/salonId");
+        auto const seq = int_at(line, "/seq");
+        out.emplace_back(salon == "<none>" ? "" : salon, seq < 0 ? 0 : static_cast<std::uint64_t>(seq));
     }
     return out;
 }
@@ -114,9 +115,10 @@ std::map<std::int32_t, std::int64_t> snapshot_offsets(std::string const& bootstr
     std::istringstream lines{run_capture("kcat -b " + bootstrap + " -C -t salonq.snapshots -e -q -f '%p %s\\n'")};
     std::map<std::int32_t, std::int64_t> out;
     for (std::string line; std::getline(lines, line);) {
-        if (auto offset = number_field(line, "eventsOffset")) {
-            auto const p = std::stoi(line.substr(0, line.find(' ')));
-            out[p] = std::max<std::int64_t>(out[p], std::stoll(*offset));
+        auto const space = line.find(' ');
+        if (auto const offset = int_at(line.substr(space + 1), "/eventsOffset"); offset >= 0) {
+            auto const p = std::stoi(line.substr(0, space));
+            out[p] = std::max<std::int64_t>(out[p], offset);
         }
     }
     return out;

@@ -1,8 +1,8 @@
 #pragma once
 
-// Values pulled out of a log line, a kcat line or a /metrics text in tests, by plain search. std::regex did this
-// until session 32, and GCC 12 at -O1 (the ASan build) warns that its compiled automaton "may be used uninitialized",
-// an error under -Werror: the Kafka test programs could not be built with the sanitizers.
+// Values pulled out of a log line or a /metrics text in tests, by plain search (JSON is read by test/support/json_at).
+// std::regex did this until session 32, and GCC 12 at -O1 (the ASan build) warns that its compiled automaton "may be
+// used uninitialized", an error under -Werror: the Kafka test programs could not be built with the sanitizers.
 
 #include <algorithm>
 #include <optional>
@@ -30,23 +30,6 @@ inline std::optional<std::string> token_after(std::string_view text, std::string
         return std::string{text.substr(from, to - from)};
     }
     return std::nullopt;
-}
-
-// A JSON string field's value (without escapes), e.g. quoted_field(line, "salonId").
-inline std::optional<std::string> quoted_field(std::string_view json, std::string_view name) {
-    auto const key = "\"" + std::string{name} + "\":\"";
-    auto const at = json.find(key);
-    if (at == std::string_view::npos) {
-        return std::nullopt;
-    }
-    auto const from = at + key.size();
-    auto const to = json.find('"', from);
-    return to == std::string_view::npos ? std::nullopt : std::optional{std::string{json.substr(from, to - from)}};
-}
-
-// A JSON number field's digits, e.g. number_field(line, "seq").
-inline std::optional<std::string> number_field(std::string_view json, std::string_view name) {
-    return token_after(json, "\"" + std::string{name} + "\":", digits);
 }
 
 // `text` with every `from` replaced by `to` (unchanged when `from` is empty).

@@ -1,13 +1,14 @@
 // The tests' own text search (test/support/text_scan.hpp): the Kafka tests read their figures through it, so a value
 // it misreads would pass or fail them for the wrong reason.
+#include "test/support/json_at.hpp"
 #include "test/support/text_scan.hpp"
 
 #include <doctest/doctest.h>
 
 using salonq::test::digits;
-using salonq::test::number_field;
-using salonq::test::quoted_field;
+using salonq::test::int_at;
 using salonq::test::replace_all;
+using salonq::test::text_at;
 using salonq::test::token_after;
 
 TEST_CASE("token_after: the first key that stands where wanted, with a non-empty run") {
@@ -23,16 +24,16 @@ TEST_CASE("token_after: the first key that stands where wanted, with a non-empty
     CHECK(token_after("lag=3 ", "lag=", digits, " (", " )") == "3");         // at the text's start
 }
 
-TEST_CASE("JSON fields by name") {
-    std::string_view const line = R"({"salonId":"b0001","seq":42,"eventsOffset":7,"note":""})";
-    CHECK(quoted_field(line, "salonId") == "b0001");
-    CHECK(quoted_field(line, "note") == "");
-    CHECK_FALSE(quoted_field(line, "ticketId"));
-    CHECK(number_field(line, "seq") == "42");
-    CHECK(number_field(line, "eventsOffset") == "7");
-    CHECK_FALSE(number_field(line, "salonId"));                  // a string, not a number
-    CHECK(number_field(R"({"atSeq":1,"seq":2})", "seq") == "2"); // whole names only
-    CHECK_FALSE(quoted_field(R"({"salonId":"b"})", "Id"));
+TEST_CASE("JSON fields by name (json_at, as the Kafka tests read records)") {
+    std::string const line = R"({"salonId":"b0001","seq":42,"eventsOffset":7,"note":""})";
+    CHECK(text_at(line, "/salonId") == "b0001");
+    CHECK(text_at(line, "/note").empty());
+    CHECK(text_at(line, "/ticketId") == "<none>");
+    CHECK(int_at(line, "/seq") == 42);
+    CHECK(int_at(line, "/eventsOffset") == 7);
+    CHECK(int_at(line, "/salonId") == -1);                // a string, not a number
+    CHECK(int_at(R"({"atSeq":1,"seq":2})", "/seq") == 2); // whole names only
+    CHECK(text_at(R"({"salonId":"b"})", "/Id") == "<none>");
 }
 
 TEST_CASE("replace_all replaces every one, and not in what it wrote") {
