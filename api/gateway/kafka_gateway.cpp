@@ -40,8 +40,11 @@ struct kafka_gateway::impl {
     impl(kafka_gateway_options o, projections::queue_views& v, kafka_feed& f)
         : options(std::move(o)), views(v), feed(f) {}
 
-    [[nodiscard]] found_outcome find(engine::salon_id const& salon, engine::command_id const& command) const {
-        auto found = views.outcome_of(salon, command);
+    // The command's outcome as the engine would still answer it for a command received at `now` (none once the
+    // engine's dedupe window has passed: it decides that commandId anew).
+    [[nodiscard]] found_outcome find(engine::salon_id const& salon, engine::command_id const& command,
+                                     engine::instant now) const {
+        auto found = views.outcome_of(salon, command, now);
         if (!found) {
             return std::unexpected(gateway_error{false, "the outcome index: " + found.error().message});
         }
@@ -49,12 +52,12 @@ struct kafka_gateway::impl {
     }
 
     // Completes the key's waiters if its outcome is in the index (or the index cannot be read).
-    void settle(engine::salon_id const& salon, engine::command_id const& command, bool duplicate) {
+    void settle(engine::salon_id const& salon, engine::command_id const& command, engine::instant now, bool duplicate) {
         auto const key = outcome_waiters::key(salon, command);
         if (!waiters.waiting(key)) {
             return;
         }
-        auto found = find(salon, command);
+        auto found = find(salon, command, now);
         if (!found) {
             complete_all(waiters.take(key), std::unexpected(found.error()));
             return;
@@ -79,8 +82,9 @@ struct kafka_gateway::impl {
         for (auto const& r : c.rejections) {
             causes.insert(r.cause.value());
         }
+        auto const now = options.clock();
         for (auto const& cause : causes) {
-            settle(c.salon, engine::command_id{cause}, false);
+            settle(c.salon, engine::command_id{cause}, now, false);
         }
     }
 
@@ -135,7 +139,7 @@ kafka_gateway::open(kafka_gateway_options options, projections::queue_views& vie
 void kafka_gateway::submit(engine::command c, completion done) {
     auto& s = *impl_;
     // Decided before (a retry, or a POST of an Idempotency-Key already used): the original outcome, nothing sent.
-    auto found = s.find(c.salon, c.id);
+    auto found = s.find(c.salon, c.id, c.received_at);
     if (!found) {
         done(std::unexpected(found.error()));
         return;
@@ -147,7 +151,7 @@ void kafka_gateway::submit(engine::command c, completion done) {
     }
     auto const key = outcome_waiters::key(c.salon, c.id);
     s.waiters.add(key, std::move(done), outcome_waiters::clock::now() + s.options.give_up);
-    s.settle(c.salon, c.id, true); // applied between the look-up and the wait
+    s.settle(c.salon, c.id, c.received_at, true); // applied between the look-up and the wait
     auto const partition = engine::log::partition_for(c.salon.value(), s.views.partition_count());
     auto produced = s.producer->produce(
         partition, c.salon.value(), engine::codec::encode_client_command(c), engine::type_name(c.body),
@@ -163,7 +167,7 @@ void kafka_gateway::submit(engine::command c, completion done) {
 
 std::expected<std::optional<engine::runtime::outcome>, gateway_error>
 kafka_gateway::outcome_of(engine::salon_id const& salon, engine::command_id const& command) {
-    return impl_->find(salon, command);
+    return impl_->find(salon, command, impl_->options.clock());
 }
 
 std::optional<std::string> kafka_gateway::not_ready() {

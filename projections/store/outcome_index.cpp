@@ -117,8 +117,10 @@ std::expected<void, store::error> index_outcomes(store::rocks_store const& db, s
     return {};
 }
 
-std::expected<std::optional<runtime::outcome>, std::string>
-stored_outcome(store::rocks_store const& db, salon_id const& salon, command_id const& command) {
+std::expected<std::optional<runtime::outcome>, std::string> stored_outcome(store::rocks_store const& db,
+                                                                           salon_id const& salon,
+                                                                           command_id const& command, instant now,
+                                                                           std::chrono::hours retention) {
     auto stored = db.get(store::family::dedupe, outcome_key(salon, command));
     if (!stored) {
         return std::unexpected(stored.error().message);
@@ -130,6 +132,9 @@ stored_outcome(store::rocks_store const& db, salon_id const& salon, command_id c
     auto o = decode(salon, command, *value);
     if (!o) {
         return std::unexpected(std::move(o.error()));
+    }
+    if (now - header_of(*value).received_at > retention) {
+        return std::optional<runtime::outcome>{}; // forgotten by the engine: the commandId is new again
     }
     return std::optional<runtime::outcome>{std::move(*o)};
 }

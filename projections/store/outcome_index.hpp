@@ -9,6 +9,7 @@
 #include "engine/runtime/outcome.hpp"
 #include "engine/store/rocks_store.hpp"
 
+#include <chrono>
 #include <expected>
 #include <optional>
 #include <span>
@@ -32,8 +33,11 @@ struct positioned {
                                                                        engine::partition_id p,
                                                                        std::span<positioned const> entries);
 
-// The stored outcome under outcome_key(salon, command); none if there is none; an error if it does not decode.
+// The stored outcome under outcome_key(salon, command); none if there is none, or if its command was received more
+// than `retention` before `now` (the engine has forgotten that commandId and decides it anew; the store's filter drops
+// such an entry only at a compaction); an error if it does not decode.
 [[nodiscard]] std::expected<std::optional<engine::runtime::outcome>, std::string>
-stored_outcome(engine::store::rocks_store const& db, engine::salon_id const& salon, engine::command_id const& command);
+stored_outcome(engine::store::rocks_store const& db, engine::salon_id const& salon, engine::command_id const& command,
+               engine::instant now, std::chrono::hours retention);
 
 } // namespace salonq::projections::detail

@@ -159,6 +159,7 @@ struct queue_views::impl {
     std::unique_ptr<wait_estimator> estimator;
     std::shared_ptr<join_board> joins; // set before the first apply; not swapped
     bool index_outcomes = false;
+    std::chrono::hours outcome_retention{}; // the engine's dedupe window, after which an outcome is forgotten
     std::vector<std::unique_ptr<partition_slot>> partitions;
     logging::logger log{"projections"};
 
@@ -705,6 +706,7 @@ queue_views::open(std::filesystem::path const& dir, std::int32_t partition_count
     i->db = std::move(*db);
     i->estimator = std::move(estimator);
     i->index_outcomes = index_outcomes;
+    i->outcome_retention = options.dedupe_retention;
     auto const now = std::chrono::steady_clock::now();
     i->checkpoint_interval = checkpoint_interval;
     i->sweep = runtime::checkpoint_sweep{checkpoint_interval, checkpoint_bytes_per_event, now};
@@ -1024,13 +1026,13 @@ std::expected<void, std::string> queue_views::persist() {
 
 std::shared_ptr<snapshot const> queue_views::view(salon_id const& salon) const { return impl_->find(salon); }
 
-std::expected<std::optional<runtime::outcome>, error> queue_views::outcome_of(salon_id const& salon,
-                                                                              command_id const& command) const {
+std::expected<std::optional<runtime::outcome>, error>
+queue_views::outcome_of(salon_id const& salon, command_id const& command, instant now) const {
     if (!impl_->index_outcomes) {
         return std::unexpected(error{errc::misconfigured, "these views keep no outcome index"});
     }
     std::shared_lock lock{impl_->db_mutex};
-    auto found = detail::stored_outcome(*impl_->db, salon, command);
+    auto found = detail::stored_outcome(*impl_->db, salon, command, now, impl_->outcome_retention);
     if (!found) {
         return std::unexpected(error{errc::corrupt_record, std::move(found.error())});
     }

@@ -154,10 +154,11 @@ public:
                                                                               engine::seq_t after, std::size_t limit,
                                                                               bool priority_only = false) const;
     // The outcome of the salon's command as applied (its events or its rejection, where they are in the log); none if
-    // no entry of it has been applied. Only with index_outcomes. Reads RocksDB; any thread. Written before the
-    // change that carries the command's entries is delivered to subscribers, so a subscriber finds it.
+    // no entry of it has been applied, or if the command was received longer than the engine's dedupe window before
+    // `now` (the engine decides that commandId anew). Only with index_outcomes. Reads RocksDB; any thread. Written
+    // before the change that carries the command's entries is delivered to subscribers, so a subscriber finds it.
     [[nodiscard]] std::expected<std::optional<engine::runtime::outcome>, error>
-    outcome_of(engine::salon_id const& salon, engine::command_id const& command) const;
+    outcome_of(engine::salon_id const& salon, engine::command_id const& command, engine::instant now) const;
     // How many views are kept to build busy salons' next views in (memory: at most one per salon changed since the
     // checkpoint before the last).
     [[nodiscard]] std::size_t spare_views() const;

@@ -611,20 +611,23 @@ TEST_CASE("queue_views: the outcome index holds every applied outcome by salon a
         decided.push_back(o);
     });
     for (auto const& o : decided) {
-        auto found = views.value()->outcome_of(o.salon, o.command);
+        auto const received = std::visit([](auto const& x) { return x.at; }, o.entries.front());
+        auto found = views.value()->outcome_of(o.salon, o.command, received);
         REQUIRE_MESSAGE(found.has_value(), found.error().message);
         REQUIRE(found->has_value());
         CHECK((*found)->partition == o.partition);
         CHECK((*found)->first_offset == o.first_offset);
         CHECK(encoded((*found)->entries) == encoded(o.entries));
     }
-    auto none = views.value()->outcome_of(salon_id{"salon-0001"}, command_id{"never-sent"});
+    auto none = views.value()->outcome_of(salon_id{"salon-0001"}, command_id{"never-sent"}, instant{});
     REQUIRE(none.has_value());
     CHECK_FALSE(none->has_value());
     // Views opened without the index say so rather than answer "no outcome".
     auto plain = open_views(dir / "plain");
-    CHECK_FALSE(plain->outcome_of(salon_id{"salon-0001"}, command_id{"x"}).has_value());
+    CHECK_FALSE(plain->outcome_of(salon_id{"salon-0001"}, command_id{"x"}, instant{}).has_value());
 }
+
+constexpr std::chrono::hours week{24 * 7};
 
 TEST_CASE("outcome index: a command's events applied in two parts are one outcome; a later decision replaces it") {
     temp_dir dir;
@@ -645,7 +648,7 @@ TEST_CASE("outcome index: a command's events applied in two parts are one outcom
         REQUIRE((*db)->write(batch, false));
     };
     auto const stored = [&](std::string const& cause) {
-        auto found = projections::detail::stored_outcome(**db, salon_id{"s1"}, command_id{cause});
+        auto found = projections::detail::stored_outcome(**db, salon_id{"s1"}, command_id{cause}, instant{}, week);
         REQUIRE(found.has_value());
         REQUIRE(found->has_value());
         return **found;
@@ -660,6 +663,27 @@ TEST_CASE("outcome index: a command's events applied in two parts are one outcom
     index({{40, ev(20, "c1")}});
     CHECK(stored("c1").first_offset == offset_t{40});
     CHECK(stored("c1").entries.size() == 1);
+}
+
+TEST_CASE("outcome index: an outcome older than the dedupe window is forgotten, as the engine forgets it") {
+    temp_dir dir;
+    auto db = store::rocks_store::open(dir / "db", {});
+    REQUIRE(db.has_value());
+    auto const received = instant{std::chrono::hours{24 * 400}};
+    log_entry const e{event{salon_id{"s1"}, seq_t{3}, command_id{"c1"}, system_actor(), received,
+                            evt::day_closed{day_number(2024, 6, 3), {}}}};
+    std::vector<projections::detail::positioned> const entries{{offset_t{7}, &e}};
+    auto batch = (*db)->make_batch();
+    REQUIRE(projections::detail::index_outcomes(**db, batch, partition_id{0}, entries));
+    REQUIRE((*db)->write(batch, false));
+    auto const known_at = [&](instant now) {
+        auto found = projections::detail::stored_outcome(**db, salon_id{"s1"}, command_id{"c1"}, now, week);
+        REQUIRE(found.has_value());
+        return found->has_value();
+    };
+    CHECK(known_at(received));
+    CHECK(known_at(received + week)); // the engine still deduplicates a retry at the window's last millisecond
+    CHECK_FALSE(known_at(received + week + std::chrono::milliseconds{1})); // after it, decided anew
 }
 
 } // namespace
