@@ -11,6 +11,7 @@
 #include "engine/store/rocks_store.hpp"
 #include "projections/queue/view_codec.hpp"
 #include "projections/store/outcome_index.hpp"
+#include "projections/store/told_index.hpp"
 
 #include <fmt/format.h>
 
@@ -140,6 +141,13 @@ struct partition_slot {
 };
 
 // One salon's work in one apply: its view as it goes, and what was applied to it.
+// What a walk-in was told at join time, to keep by its ticket (told_index.hpp).
+struct told_entry {
+    ticket_id ticket;
+    instant at;
+    told_wait told;
+};
+
 struct salon_work {
     salon_id salon;
     std::shared_ptr<snapshot const> before;
@@ -147,6 +155,7 @@ struct salon_work {
     std::vector<event> events;
     std::vector<rejected_command> rejections;
     bool estimated = false; // the view's estimates are for its current state (its last event was a walk-in's)
+    std::vector<told_entry> told;
 };
 
 } // namespace
@@ -306,7 +315,7 @@ std::expected<void, error> queue_views::impl::apply_positioned(partition_id p, p
         auto [it, added] = index.try_emplace(s, work.size());
         if (added) {
             auto before = find(s);
-            work.push_back(salon_work{s, before, copy_of(slot, s, before.get()), {}, {}, false});
+            work.push_back(salon_work{s, before, copy_of(slot, s, before.get()), {}, {}, false, {}});
         }
         return work[it->second];
     };
@@ -345,9 +354,12 @@ std::expected<void, error> queue_views::impl::apply_positioned(partition_id p, p
             apply_and_record_join(w.view, e, *estimator);
             auto const* issued = std::get_if<evt::ticket_issued>(&e.body);
             w.estimated = issued != nullptr; // it estimated the view after it
-            if (issued != nullptr && joins) {
-                if (auto const* t = w.view.find_waiting(issued->ticket); t != nullptr) {
+            if (auto const* t = issued != nullptr ? w.view.find_waiting(issued->ticket) : nullptr; t != nullptr) {
+                if (joins) {
                     joins->post(e.salon, e.seq.value(), t->join_wait);
+                }
+                if (t->join_wait) {
+                    w.told.push_back(told_entry{t->id, e.at, *t->join_wait});
                 }
             }
             w.events.push_back(e);
@@ -373,6 +385,9 @@ std::expected<void, error> queue_views::impl::apply_positioned(partition_id p, p
             if (std::holds_alternative<evt::priority_started>(e.body)) {
                 batch.put(store::family::events, salon_event_key('p', e.salon, e.seq.value()), encoded);
             }
+        }
+        for (auto const& t : w.told) {
+            detail::put_told(batch, w.salon, t.ticket, t.at, t.told);
         }
         auto const seq = w.view.seq;
         made[i] = std::make_shared<snapshot>(std::move(w.view), seq); // not const: see keep_spares
@@ -1025,6 +1040,43 @@ std::expected<void, std::string> queue_views::persist() {
 }
 
 std::shared_ptr<snapshot const> queue_views::view(salon_id const& salon) const { return impl_->find(salon); }
+
+namespace {
+
+// The ticket's join-time estimate as the view has it (none inside: it had none); none outside if the view no longer
+// has the ticket.
+std::optional<std::optional<told_wait>> told_in_view(queue_view const& v, ticket_id ticket) {
+    if (auto const* t = v.find_waiting(ticket)) {
+        return t->join_wait;
+    }
+    if (auto const* t = v.find_serving(ticket)) {
+        return t->join_wait;
+    }
+    if (auto const* t = v.find_skipped(ticket)) {
+        return t->join_wait;
+    }
+    if (auto const* t = v.find_ended(ticket)) {
+        return t->join_wait;
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+std::expected<std::optional<told_wait>, error> queue_views::told_at_join(salon_id const& salon,
+                                                                         ticket_id ticket) const {
+    if (auto const v = impl_->find(salon)) {
+        if (auto told = told_in_view(v->view, ticket)) {
+            return *told;
+        }
+    }
+    std::shared_lock lock{impl_->db_mutex};
+    auto stored = detail::stored_told(*impl_->db, salon, ticket);
+    if (!stored) {
+        return std::unexpected(store_error(stored.error()));
+    }
+    return *stored;
+}
 
 std::expected<std::optional<runtime::outcome>, error>
 queue_views::outcome_of(salon_id const& salon, command_id const& command, instant now) const {

@@ -159,6 +159,11 @@ public:
     // before the change that carries the command's entries is delivered to subscribers, so a subscriber finds it.
     [[nodiscard]] std::expected<std::optional<engine::runtime::outcome>, error>
     outcome_of(engine::salon_id const& salon, engine::command_id const& command, engine::instant now) const;
+    // What the walk-in of `ticket` was told at join time (the estimated wait on its first response): from the view
+    // while it has the ticket, then from the store until the engine's dedupe window has passed; none if it was told
+    // no estimate or is not known. Any thread.
+    [[nodiscard]] std::expected<std::optional<told_wait>, error> told_at_join(engine::salon_id const& salon,
+                                                                              engine::ticket_id ticket) const;
     // How many views are kept to build busy salons' next views in (memory: at most one per salon changed since the
     // checkpoint before the last).
     [[nodiscard]] std::size_t spare_views() const;

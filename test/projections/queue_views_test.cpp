@@ -600,6 +600,60 @@ std::string encoded(std::vector<log_entry> const& entries) {
     return out;
 }
 
+// What each walk-in was told at join time, by salon and ticket, folding the events as the views do.
+std::map<std::pair<std::string, std::uint64_t>, std::optional<told_wait>> told_at_join_by_ticket(log::reader& events) {
+    std::map<std::pair<std::string, std::uint64_t>, std::optional<told_wait>> out;
+    list_schedule_estimator const estimator;
+    for (auto const& [salon, list] : events_by_salon(events)) {
+        queue_view v;
+        for (auto const& e : list) {
+            apply_and_record_join(v, e, estimator);
+            if (auto const* issued = std::get_if<evt::ticket_issued>(&e.body)) {
+                out[{salon, issued->ticket.value()}] = v.find_waiting(issued->ticket)->join_wait;
+            }
+        }
+    }
+    return out;
+}
+
+TEST_CASE("queue_views: what each walk-in was told is kept after its ticket leaves the view, and over a restart") {
+    temp_dir dir;
+    auto engine = open_engine(dir / "engine");
+    auto const check_all = [&](queue_views const& views) {
+        std::size_t gone = 0;
+        std::size_t told = 0;
+        for (auto const& [key, expected] : told_at_join_by_ticket(engine->events())) {
+            auto const& [salon, ticket] = key;
+            CAPTURE(salon);
+            CAPTURE(ticket);
+            auto const view = views.view(salon_id{salon});
+            REQUIRE(view != nullptr);
+            bool const in_view = view->view.find_waiting(ticket_id{ticket}) != nullptr ||
+                                 view->view.find_serving(ticket_id{ticket}) != nullptr ||
+                                 view->view.find_skipped(ticket_id{ticket}) != nullptr ||
+                                 view->view.find_ended(ticket_id{ticket}) != nullptr;
+            gone += in_view ? 0 : 1;
+            told += expected ? 1 : 0;
+            auto const found = views.told_at_join(salon_id{salon}, ticket_id{ticket});
+            REQUIRE_MESSAGE(found.has_value(), found.error().message);
+            CHECK(*found == expected);
+        }
+        CHECK(gone > 100); // tickets past the view's last ended ones: answered from the store
+        CHECK(told > gone);
+    };
+    {
+        auto views = open_views(dir / "views");
+        simulate(
+            *engine, 5,
+            [&](runtime::outcome const& o) { REQUIRE(views->apply(o.partition, o.first_offset, o.entries)); },
+            12); // ~60 walk-ins a salon a day; its view keeps the last 500 ends
+        check_all(*views);
+        REQUIRE(views->checkpoint());
+    }
+    check_all(*open_views(dir / "views"));
+    CHECK_FALSE(open_views(dir / "views")->told_at_join(salon_id{"salon-0001"}, ticket_id{999'999}).value());
+}
+
 TEST_CASE("queue_views: the outcome index holds every applied outcome by salon and commandId") {
     temp_dir dir;
     auto engine = open_engine(dir / "engine");
