@@ -11,6 +11,7 @@
 #include "api/http/projection_admin.hpp"
 #include "api/http/rate_limiter.hpp"
 #include "api/http/staffing_port.hpp"
+#include "api/http/unsettled_commands.hpp"
 #include "engine/domain/time.hpp"
 #include "engine/logging/logger.hpp"
 #include "projections/store/queue_views.hpp"
@@ -43,6 +44,8 @@ struct services {
     logging::logger log{"http"};
     rate_limiter per_client{options.client_rate, options.client_burst};
     rate_limiter per_token{options.token_rate, options.token_burst};
+    // Commands answered 202 and not decided yet, or failed since (GET .../commands/{id}).
+    unsettled_commands unsettled{100'000, std::chrono::minutes{60}};
     live_hub* live = nullptr;                      // the live streams' fan-out, where a read model feeds one
     projections::queue_views* views = nullptr;     // the queue views, where this process keeps them
     projection_admin* projections = nullptr;       // rebuilds without downtime, where this process can

@@ -16,6 +16,35 @@
 
 namespace salonq::test {
 
+// A token signed with the keyring of the data directory `data` (made there if there is none), for one salon or, for
+// admin, all.
+inline api::auth::issued_token issue_token_for(std::string const& data, api::auth::role role, std::string const& salon,
+                                               std::optional<std::string> staff, std::chrono::seconds ttl,
+                                               std::chrono::sys_seconds issued_at) {
+    auto keys =
+        api::auth::load_or_create_keyring(api::auth::default_keyring_path(data),
+                                          std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+    if (!keys) {
+        throw std::runtime_error("keyring: " + keys.error().message);
+    }
+    api::auth::token_request r;
+    r.subject = staff.value_or(std::string{api::auth::to_string(role)});
+    r.role = role;
+    r.all_salons = role == api::auth::role::admin;
+    if (!r.all_salons) {
+        r.salons.push_back(engine::salon_id{salon});
+    }
+    if (staff) {
+        r.staff = engine::staff_id{*staff};
+    }
+    r.ttl = ttl;
+    auto issued = api::auth::issue_token(*keys, r, issued_at);
+    if (!issued) {
+        throw std::runtime_error("token: " + issued.error().message);
+    }
+    return *issued;
+}
+
 // The server's defaults without the rate limits: tests send far more from one address than a client would.
 inline api::http::server_options unlimited() {
     api::http::server_options o;
@@ -72,26 +101,7 @@ public:
     issue(api::auth::role role, std::string const& salon = "s1", std::optional<std::string> staff = std::nullopt,
           std::chrono::seconds ttl = std::chrono::hours{1},
           std::optional<std::chrono::sys_seconds> issued_at = std::nullopt) const {
-        auto keys = api::auth::load_or_create_keyring(api::auth::default_keyring_path(dir_.path()), now());
-        if (!keys) {
-            throw std::runtime_error("keyring: " + keys.error().message);
-        }
-        api::auth::token_request r;
-        r.subject = staff.value_or(std::string{api::auth::to_string(role)});
-        r.role = role;
-        r.all_salons = role == api::auth::role::admin;
-        if (!r.all_salons) {
-            r.salons.push_back(engine::salon_id{salon});
-        }
-        if (staff) {
-            r.staff = engine::staff_id{*staff};
-        }
-        r.ttl = ttl;
-        auto issued = api::auth::issue_token(*keys, r, issued_at.value_or(now()));
-        if (!issued) {
-            throw std::runtime_error("token: " + issued.error().message);
-        }
-        return *issued;
+        return issue_token_for(dir_.path(), role, salon, std::move(staff), ttl, issued_at.value_or(now()));
     }
     [[nodiscard]] std::string admin_token() const { return token(api::auth::role::admin); }
 

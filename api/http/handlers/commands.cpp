@@ -239,10 +239,14 @@ public:
     void start(std::chrono::milliseconds wait, engine::command const& c) {
         sent_type_ = engine::type_name(c.body);
         sent_by_ = c.by;
+        salon_ = c.salon.value();
+        command_ = c.id.value();
         timer_.expires_after(wait);
         timer_.async_wait(
             [self = shared_from_this(), pending = pending_response(c)](boost::system::error_code ec) mutable {
-                if (!ec) {
+                if (!ec && self->reply_) {
+                    self->ports_.unsettled.pending(self->salon_, self->command_, unsettled_commands::clock::now());
+                    self->answered_pending_ = true;
                     self->answer(std::move(pending));
                 }
             });
@@ -259,10 +263,16 @@ public:
         auto r = !result  ? gateway_failure(result.error())
                  : reused ? std::move(*reused)
                           : outcome_response(*result, ports_);
-        boost::asio::post(strand_, [self = shared_from_this(), r = std::move(r)]() mutable {
-            self->timer_.cancel();
-            self->answer(std::move(r));
-        });
+        auto failure = result ? std::nullopt : std::optional<gateway_error>{result.error()};
+        boost::asio::post(
+            strand_, [self = shared_from_this(), r = std::move(r), failure = std::move(failure)]() mutable {
+                self->timer_.cancel();
+                if (self->answered_pending_) { // its terminal polls GET .../commands/{id}: tell it how this ended
+                    self->ports_.unsettled.settled(self->salon_, self->command_, std::move(failure),
+                                                   unsettled_commands::clock::now());
+                }
+                self->answer(std::move(r));
+            });
     }
 
 private:
@@ -282,6 +292,9 @@ private:
     std::string_view type_;      // the route's command type (static storage)
     std::string_view sent_type_; // what was sent (set by start, before the engine has it): type_name's
     engine::actor sent_by_;
+    std::string salon_;
+    std::string command_;
+    bool answered_pending_ = false; // on the strand: the 202 went out
 };
 
 } // namespace
@@ -298,6 +311,29 @@ void submit_command(services& ports, request const& req, replier reply, std::str
     ports.commands.submit(std::move(*c), [race](auto const& result) { race->decided(result); });
 }
 
+namespace {
+
+// GET .../commands/{id} of a command without an outcome: pending or failed if this process answered it 202 (see
+// unsettled_commands), else not found.
+response no_outcome(services& ports, engine::salon_id const& salon, std::string_view id) {
+    auto const known = ports.unsettled.find(salon.value(), id, unsettled_commands::clock::now());
+    if (!known) {
+        return error_response(status::not_found, "command_not_found",
+                              "no decided command with this id (not received here, still pending on another "
+                              "instance, or older than the dedupe window)",
+                              "commandId");
+    }
+    if (known->failure) {
+        return gateway_failure(*known->failure);
+    }
+    engine::command c;
+    c.salon = salon;
+    c.id = engine::command_id{std::string{id}};
+    return pending_response(c);
+}
+
+} // namespace
+
 void get_command(services& ports, request const& req, replier reply) {
     auto salon = salon_of(req);
     auto const id = req.param("commandId");
@@ -311,10 +347,7 @@ void get_command(services& ports, request const& req, replier reply) {
     if (!found) {
         reply(gateway_failure(found.error()));
     } else if (auto const& o = *found; !o) {
-        reply(error_response(status::not_found, "command_not_found",
-                             "no decided command with this id (it may still be pending, or older than the dedupe "
-                             "window)",
-                             "commandId"));
+        reply(no_outcome(ports, *salon, id));
     } else {
         auto const contact = req.who && auth::allowed(req.who->role, auth::action::read_events);
         reply(outcome_response(*o, ports, contact ? outcome_reader::with_contact : outcome_reader::without_contact));
