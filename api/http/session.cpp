@@ -209,7 +209,8 @@ bool session::take_over(request const& bound, replier& reply) {
     busy_ = false;
     if (upgrade && parser_) {
         auto const idle = std::chrono::duration_cast<std::chrono::seconds>(state_.options().idle_timeout);
-        open_ws_session(stream_.release_socket(), state_.live_rings(), *hub, salon, *after, idle, parser_->release());
+        open_ws_session(stream_.release_socket(), state_.live_rings(), *hub, salon, *after, idle,
+                        state_.options().write_timeout, parser_->release());
         return true;
     }
     bhttp::response<bhttp::empty_body> head{bhttp::status::ok, 11};

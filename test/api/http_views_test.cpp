@@ -13,6 +13,7 @@
 #include <simdjson.h>
 #include <zlib.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -263,6 +264,56 @@ TEST_CASE("http live: a screen that stops reading does not delay the others") {
         seen = seq;
     }
     CHECK(seen == 404);
+}
+
+TEST_CASE("http live: a WebSocket peer that sends but never reads is closed past the write timeout") {
+    auto options = salonq::test::unlimited();
+    options.write_timeout = std::chrono::milliseconds{300};
+    http_fixture server{options};
+    open_salon_over_http(server);
+    auto const token = server.token(role::dashboard, "s1");
+    // A small receive buffer, so that the server's socket buffer fills (and its write stops) sooner.
+    net::io_context io;
+    websocket::stream<net::ip::tcp::socket> deaf{io};
+    deaf.next_layer().open(net::ip::tcp::v4());
+    deaf.next_layer().set_option(net::socket_base::receive_buffer_size{4096});
+    deaf.next_layer().connect({net::ip::make_address("127.0.0.1"), server.port()});
+    deaf.handshake("127.0.0.1", "/v1/salons/s1/live?access_token=" + token);
+    live_client fast{server.port(), token};
+    CHECK(int_at(fast.next(), "/seq") == 4);
+    std::atomic<std::int64_t> fast_seen{4};
+    std::thread reading{[&] { // the screen that reads, all along
+        for (auto frame = fast.next(std::chrono::milliseconds{1500}); !frame.empty();
+             frame = fast.next(std::chrono::milliseconds{1500})) {
+            fast_seen = int_at(frame, "/seq");
+        }
+    }};
+    http_client pos{server.port(), server.token(role::pos, "s1")};
+    http_client admin{server.port(), server.admin_token()};
+    auto const live_streams = [&] {
+        auto const body = admin.get("/metrics").body;
+        auto const at = body.find("\nsalonq_live_connections ");
+        return at == std::string::npos ? -1.0 : std::stod(body.substr(at + 25));
+    };
+    CHECK(live_streams() == 2);
+    // A change every few ms (each frame the whole, growing view) until the deaf one's socket buffers are full and it
+    // is closed: ~200 changes, 1.6 s, here.
+    std::int64_t seq = 4;
+    double open = 2;
+    for (int i = 0; i < 1200 && open == 2; ++i) { // (the line holds fewer than 1,300: 409 line_full then)
+        auto const posted = pos.post("/v1/salons/s1/walk-ins", walk_in_body).status;
+        CHECK(posted == 201);
+        seq += posted == 201 ? 1 : 0;
+        std::this_thread::sleep_for(std::chrono::milliseconds{5});
+        if (i % 20 == 0) {
+            boost::beast::error_code ignored; // (once the server has closed it, a ping fails)
+            deaf.ping({}, ignored);           // never idle: it talks, it just does not read
+            open = live_streams();
+        }
+    }
+    CHECK(open == 1);
+    reading.join();
+    CHECK(fast_seen == seq); // the reading screen was never dropped, and has the last change
 }
 
 TEST_CASE("http live: past --max-live-streams a new stream is 503 too_many_streams; a closed one frees its place") {

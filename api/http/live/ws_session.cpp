@@ -14,8 +14,9 @@ namespace websocket = boost::beast::websocket;
 
 template <class NextLayer>
 basic_ws_session<NextLayer>::basic_ws_session(NextLayer&& next, live_hub& hub, std::string salon, std::uint64_t after,
-                                              std::chrono::seconds idle_timeout)
-    : ws_(std::move(next)), hub_(hub), salon_(std::move(salon)), sent_seq_(after) {
+                                              std::chrono::seconds idle_timeout,
+                                              std::chrono::milliseconds write_timeout)
+    : ws_(std::move(next)), hub_(hub), salon_(std::move(salon)), sent_seq_(after), write_timeout_(write_timeout) {
     auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
     timeouts.idle_timeout = idle_timeout; // a ping goes out at half of it; silence past it closes
     timeouts.keep_alive_pings = true;
@@ -75,6 +76,13 @@ void basic_ws_session<NextLayer>::enqueue(frame_ptr const& frame) {
     if (!open_ || !newer_frame(frame->seq, frame->ws, sent_seq_, sent_ ? &sent_->ws : nullptr)) {
         return;
     }
+    if (writing_ && std::chrono::steady_clock::now() - write_started_ > write_timeout_) {
+        // A peer that does not read: checked as a change comes rather than by a timer per write (a timer armed and
+        // cancelled for each of 50,000 screens at every change). The pending write ends with the socket.
+        open_ = false;
+        beast::close_socket(beast::get_lowest_layer(ws_));
+        return;
+    }
     sent_seq_ = frame->seq;
     sent_ = frame;
     if (queue_.size() >= max_queued) {
@@ -90,6 +98,7 @@ void basic_ws_session<NextLayer>::enqueue(frame_ptr const& frame) {
 template <class NextLayer>
 void basic_ws_session<NextLayer>::write_next() {
     writing_ = true;
+    write_started_ = std::chrono::steady_clock::now();
     ws_.text(true);
     ws_.async_write(net::buffer(queue_.front()->ws),
                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
@@ -125,11 +134,12 @@ template class basic_ws_session<net::ip::tcp::socket>;
 template class basic_ws_session<uring::socket>;
 
 void open_ws_session(net::ip::tcp::socket&& socket, uring::rings* rings, live_hub& hub, std::string salon,
-                     std::uint64_t after, std::chrono::seconds idle_timeout, upgrade_request upgrade) {
+                     std::uint64_t after, std::chrono::seconds idle_timeout, std::chrono::milliseconds write_timeout,
+                     upgrade_request upgrade) {
     start_live(std::move(socket), rings, [&](auto&& stream) {
         using stream_type = std::decay_t<decltype(stream)>;
         std::make_shared<basic_ws_session<stream_type>>(std::forward<decltype(stream)>(stream), hub, std::move(salon),
-                                                        after, idle_timeout)
+                                                        after, idle_timeout, write_timeout)
             ->run(std::move(upgrade));
     });
 }

@@ -4,9 +4,11 @@
 // frame, then every newer one. Frames wait in a short queue; a connection that falls behind drops the frames
 // queued after the one being written and keeps only the newest (each frame is the whole view, so skipping loses
 // nothing), so a slow screen never slows the others. Pings keep idle connections honest: a peer silent past
-// the idle timeout is closed. Runs on its own strand; frames arrive from the publisher's thread by post.
-// Over a plain TCP socket (the WebSocket's own timeouts apply), or over a socket held in an io_uring table
-// (uring::socket), which needs no file descriptor: open_ws_session picks (docs/live-rings.md).
+// the idle timeout is closed. A peer that sends but does not read is never idle: a change that finds a frame still
+// being written after the write timeout closes it (it holds a socket buffer full of old views). Runs on its own strand;
+// frames arrive from the publisher's thread by post. Over a plain TCP socket (the WebSocket's own timeouts apply), or
+// over a socket held in an io_uring table (uring::socket), which needs no file descriptor: open_ws_session picks
+// (docs/live-rings.md).
 
 #include "api/http/live/live_hub.hpp"
 #include "api/uring/socket.hpp"
@@ -30,7 +32,7 @@ template <class NextLayer>
 class basic_ws_session : public live_subscriber, public std::enable_shared_from_this<basic_ws_session<NextLayer>> {
 public:
     basic_ws_session(NextLayer&& next, live_hub& hub, std::string salon, std::uint64_t after,
-                     std::chrono::seconds idle_timeout);
+                     std::chrono::seconds idle_timeout, std::chrono::milliseconds write_timeout);
     ~basic_ws_session() override;
     basic_ws_session(basic_ws_session const&) = delete;
     basic_ws_session& operator=(basic_ws_session const&) = delete;
@@ -58,6 +60,8 @@ private:
     std::deque<frame_ptr> queue_;
     bool writing_ = false;
     bool open_ = false;
+    std::chrono::milliseconds write_timeout_;
+    std::chrono::steady_clock::time_point write_started_{}; // of the frame being written
 };
 
 extern template class basic_ws_session<boost::asio::ip::tcp::socket>;
@@ -66,6 +70,7 @@ extern template class basic_ws_session<uring::socket>;
 // Hands an upgraded connection to a WebSocket session: its socket moves into `rings` when there are some and one
 // has room (the descriptor is closed), else it stays a plain TCP stream.
 void open_ws_session(boost::asio::ip::tcp::socket&& socket, uring::rings* rings, live_hub& hub, std::string salon,
-                     std::uint64_t after, std::chrono::seconds idle_timeout, upgrade_request upgrade);
+                     std::uint64_t after, std::chrono::seconds idle_timeout, std::chrono::milliseconds write_timeout,
+                     upgrade_request upgrade);
 
 } // namespace salonq::api::http
