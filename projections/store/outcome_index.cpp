@@ -55,11 +55,13 @@ instant received_at(log_entry const& e) {
     return o;
 }
 
-// Whether `first` continues the stored outcome: same partition, and an event following the stored last event by
-// seq (a commandId decided again after its dedupe window has its own, later, outcome, which replaces the old one).
+// Whether `first` continues the stored outcome: same decision (every entry of one carries its command's receive
+// time), same partition, and an event following the stored last event by seq. A commandId decided again after its
+// dedupe window has its own, later, outcome, which replaces the old one, even when its first event follows the old
+// one's last (a salon whose last command used that key).
 bool continues(std::string_view stored, partition_id p, log_entry const& first) {
     auto const* next = std::get_if<event>(&first);
-    if (next == nullptr) {
+    if (next == nullptr || header_of(stored).received_at != next->at) {
         return false;
     }
     auto const old = decode(next->salon, next->cause, stored);

@@ -144,7 +144,6 @@ struct partition_slot {
 // What a walk-in was told at join time, to keep by its ticket (told_index.hpp).
 struct told_entry {
     ticket_id ticket;
-    instant at;
     told_wait told;
 };
 
@@ -359,7 +358,7 @@ std::expected<void, error> queue_views::impl::apply_positioned(partition_id p, p
                     joins->post(e.salon, e.seq.value(), t->join_wait);
                 }
                 if (t->join_wait) {
-                    w.told.push_back(told_entry{t->id, e.at, *t->join_wait});
+                    w.told.push_back(told_entry{t->id, *t->join_wait});
                 }
             }
             w.events.push_back(e);
@@ -387,7 +386,7 @@ std::expected<void, error> queue_views::impl::apply_positioned(partition_id p, p
             }
         }
         for (auto const& t : w.told) {
-            detail::put_told(batch, w.salon, t.ticket, t.at, t.told);
+            detail::put_told(batch, w.salon, t.ticket, t.told);
         }
         auto const seq = w.view.seq;
         made[i] = std::make_shared<snapshot>(std::move(w.view), seq); // not const: see keep_spares

@@ -160,7 +160,7 @@ public:
     [[nodiscard]] std::expected<std::optional<engine::runtime::outcome>, error>
     outcome_of(engine::salon_id const& salon, engine::command_id const& command, engine::instant now) const;
     // What the walk-in of `ticket` was told at join time (the estimated wait on its first response): from the view
-    // while it has the ticket, then from the store until the engine's dedupe window has passed; none if it was told
+    // while it has the ticket, then from the store (kept like the salon's events); none if it was told
     // no estimate or is not known. Any thread.
     [[nodiscard]] std::expected<std::optional<told_wait>, error> told_at_join(engine::salon_id const& salon,
                                                                               engine::ticket_id ticket) const;

@@ -10,9 +10,8 @@ namespace {
 
 namespace store = salonq::engine::store;
 
-// The value: the issue time (8 bytes, native little-endian, as the retention filter reads it), the wait and its
-// range (8 bytes each), the share served today (4 bytes), all native little-endian.
-constexpr std::size_t value_bytes = 8 * 4 + 4;
+// The value: the wait and its range (8 bytes each), the share served today (4 bytes), native little-endian.
+constexpr std::size_t value_bytes = 8 * 3 + 4;
 
 template <class T>
 void put(std::string& out, T v) {
@@ -41,21 +40,20 @@ std::string told_key(engine::salon_id const& salon, engine::ticket_id ticket) {
     return key;
 }
 
-void put_told(store::write_batch& batch, engine::salon_id const& salon, engine::ticket_id ticket, engine::instant at,
+void put_told(store::write_batch& batch, engine::salon_id const& salon, engine::ticket_id ticket,
               told_wait const& told) {
     std::string value;
     value.reserve(value_bytes);
-    put<std::int64_t>(value, engine::to_unix_ms(at));
     put(value, told.wait_ms);
     put(value, told.low_ms);
     put(value, told.high_ms);
     put(value, told.today_pct);
-    batch.put(store::family::dedupe, told_key(salon, ticket), value);
+    batch.put(store::family::events, told_key(salon, ticket), value);
 }
 
 std::expected<std::optional<told_wait>, store::error>
 stored_told(store::rocks_store const& db, engine::salon_id const& salon, engine::ticket_id ticket) {
-    auto stored = db.get(store::family::dedupe, told_key(salon, ticket));
+    auto stored = db.get(store::family::events, told_key(salon, ticket));
     if (!stored) {
         return std::unexpected(stored.error());
     }
@@ -67,7 +65,6 @@ stored_told(store::rocks_store const& db, engine::salon_id const& salon, engine:
         return std::unexpected(store::error{store::errc::corruption, "a told wait of the wrong size"});
     }
     std::string_view in = *value;
-    in.remove_prefix(8); // the issue time, for the retention filter
     told_wait t;
     t.wait_ms = take<std::int64_t>(in);
     t.low_ms = take<std::int64_t>(in);

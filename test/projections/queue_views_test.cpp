@@ -687,8 +687,8 @@ TEST_CASE("outcome index: a command's events applied in two parts are one outcom
     temp_dir dir;
     auto db = store::rocks_store::open(dir / "db", {});
     REQUIRE(db.has_value());
-    auto const ev = [](std::uint64_t seq, std::string cause) {
-        return log_entry{event{salon_id{"s1"}, seq_t{seq}, command_id{std::move(cause)}, system_actor(), instant{},
+    auto const ev = [](std::uint64_t seq, std::string cause, instant at = instant{}) {
+        return log_entry{event{salon_id{"s1"}, seq_t{seq}, command_id{std::move(cause)}, system_actor(), at,
                                evt::day_closed{day_number(2024, 6, 3), {}}}};
     };
     auto const index = [&](std::vector<std::pair<std::int64_t, log_entry>> const& at) {
@@ -701,8 +701,8 @@ TEST_CASE("outcome index: a command's events applied in two parts are one outcom
         REQUIRE(projections::detail::index_outcomes(**db, batch, partition_id{1}, entries));
         REQUIRE((*db)->write(batch, false));
     };
-    auto const stored = [&](std::string const& cause) {
-        auto found = projections::detail::stored_outcome(**db, salon_id{"s1"}, command_id{cause}, instant{}, week);
+    auto const stored = [&](std::string const& cause, instant now = instant{}) {
+        auto found = projections::detail::stored_outcome(**db, salon_id{"s1"}, command_id{cause}, now, week);
         REQUIRE(found.has_value());
         REQUIRE(found->has_value());
         return **found;
@@ -714,9 +714,14 @@ TEST_CASE("outcome index: a command's events applied in two parts are one outcom
     CHECK(encoded(c1.entries) == encoded({ev(5, "c1"), ev(6, "c1")}));
     CHECK(stored("c2").first_offset == offset_t{12});
     // c1 decided again after its dedupe window: a new outcome, not a continuation of the old one.
-    index({{40, ev(20, "c1")}});
-    CHECK(stored("c1").first_offset == offset_t{40});
-    CHECK(stored("c1").entries.size() == 1);
+    auto const later = instant{} + week + std::chrono::hours{1};
+    index({{40, ev(20, "c1", later)}});
+    CHECK(stored("c1", later).first_offset == offset_t{40});
+    CHECK(stored("c1", later).entries.size() == 1);
+    // Even when its first event follows the old outcome's last (nothing else happened in the salon in between).
+    index({{41, ev(8, "c2", later)}});
+    CHECK(stored("c2", later).first_offset == offset_t{41});
+    CHECK(encoded(stored("c2", later).entries) == encoded({ev(8, "c2", later)}));
 }
 
 TEST_CASE("outcome index: an outcome older than the dedupe window is forgotten, as the engine forgets it") {
