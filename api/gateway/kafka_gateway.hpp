@@ -26,9 +26,7 @@ struct kafka_gateway_options {
     engine::kafka::settings kafka;
     std::chrono::milliseconds give_up{30'000}; // a waiter that hears nothing this long fails (retryable)
     // The time an outcome's age is measured at (a submitted command's own received_at is used for it).
-    std::function<engine::instant()> clock = [] {
-        return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-    };
+    std::function<engine::instant()> clock = engine::wall_now;
     // Why the rest of the read side is not ready (the stats', the loyalty ledger's lag), asked by not_ready() after
     // the producer and the feed; none when fine. Called from the server's threads.
     std::function<std::optional<std::string>()> read_side_problem{};

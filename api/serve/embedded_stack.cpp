@@ -53,7 +53,7 @@ std::expected<std::unique_ptr<embedded_stack>, std::string> embedded_stack::open
 
     // Behind the views, so that each walk-in's join-time estimate is on the board when the stats read its event.
     auto behind = [views = s->views_.get()](engine::partition_id p) { return views->next_offset(p); };
-    if (auto stats = s->stats_.start(opt.data / "stats", *s->tail_, s->engine_->partition_count(), wall_clock,
+    if (auto stats = s->stats_.start(opt.data / "stats", *s->tail_, s->engine_->partition_count(), engine::wall_now,
                                      std::move(joins), std::move(behind));
         !stats) {
         return std::unexpected(stats.error());

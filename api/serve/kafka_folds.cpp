@@ -57,7 +57,8 @@ std::expected<void, std::string> kafka_folds::start(std::filesystem::path const&
         return std::unexpected(loyalty_reader.error());
     }
     loyalty_events_ = std::move(*loyalty_reader);
-    if (auto started = stats_.start(data / "stats", *stats_events_, partition_count, wall_clock, std::move(joins));
+    if (auto started =
+            stats_.start(data / "stats", *stats_events_, partition_count, engine::wall_now, std::move(joins));
         !started) {
         return std::unexpected(started.error());
     }

@@ -77,7 +77,6 @@ std::expected<std::unique_ptr<kafka_stack>, std::string> kafka_stack::open(kafka
     }
     auto gateway = kafka_gateway::open(
         {.kafka = opt.kafka,
-         .clock = wall_clock,
          .read_side_problem = [folds = &s->folds_, max = opt.max_lag_events] { return folds->problem(max); }},
         *s->views_, *s->feed_);
     if (!gateway) {

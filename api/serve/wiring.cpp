@@ -7,10 +7,6 @@
 
 namespace salonq::api {
 
-engine::instant wall_clock() {
-    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-}
-
 std::unique_ptr<http::live_hub> make_live_hub(projections::queue_views const& views) {
     return std::make_unique<http::live_hub>([&views](std::string const& salon) -> http::frame_ptr {
         auto v = views.view(engine::salon_id{salon});
@@ -70,7 +66,7 @@ std::unique_ptr<http::services> make_services(http::server_options const& option
                            .commands = commands,
                            .auth = auth,
                            .metrics = metrics,
-                           .clock = wall_clock,
+                           .clock = engine::wall_now,
                            .log = logging::logger{"http"},
                            .live = &hub,
                            .views = &views,

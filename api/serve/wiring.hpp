@@ -22,9 +22,6 @@
 
 namespace salonq::api {
 
-// The time now, to the millisecond: the handlers' clock (and the staffing advisor's "today").
-[[nodiscard]] engine::instant wall_clock();
-
 // A hub whose new subscribers get the salon's current view first.
 [[nodiscard]] std::unique_ptr<http::live_hub> make_live_hub(projections::queue_views const& views);
 

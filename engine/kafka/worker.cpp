@@ -203,9 +203,7 @@ template <typename Ready>
 
 std::expected<std::unique_ptr<worker>, error> worker::open(worker_options options) {
     if (!options.clock) {
-        options.clock = [] {
-            return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-        };
+        options.clock = wall_now;
     }
     auto state = std::make_unique<impl>(std::move(options));
     auto const& o = state->options;

@@ -39,9 +39,7 @@ std::expected<std::unique_ptr<embedded_engine>, error> embedded_engine::open(std
                                                                              engine_options options) {
     auto state = std::make_unique<impl>();
     if (!options.clock) {
-        options.clock = [] {
-            return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-        };
+        options.clock = wall_now;
     }
     options.workers = std::max(1, options.workers);
     options.max_batch = std::max<std::size_t>(1, options.max_batch);

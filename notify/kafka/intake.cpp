@@ -19,10 +19,6 @@ namespace lk = engine::kafka;
 constexpr std::size_t intake_poll_max = 1000;
 constexpr std::chrono::milliseconds intake_poll_wait{200};
 
-engine::instant system_now() {
-    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-}
-
 } // namespace
 
 struct kafka_intake::impl final : lk::partition_listener {
@@ -168,7 +164,7 @@ void kafka_intake::stop() {
 std::expected<std::unique_ptr<kafka_intake>, std::string>
 kafka_intake::open(intake_options options, notify_store& store, std::function<void()> queued) {
     if (!options.clock) {
-        options.clock = system_now;
+        options.clock = engine::wall_now;
     }
     auto i = std::make_unique<impl>(std::move(options), store, std::move(queued));
     if (auto joined = i->join(); !joined) {

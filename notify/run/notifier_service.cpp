@@ -12,10 +12,6 @@
 namespace salonq::notify {
 namespace {
 
-engine::instant system_now() {
-    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-}
-
 logging::logger const& log() {
     static logging::logger const l{"notify"};
     return l;
@@ -35,7 +31,7 @@ notifier_service::notifier_service(notify_store& store, service_options options)
 
 void notifier_service::start() {
     if (!options_.clock) {
-        options_.clock = system_now;
+        options_.clock = engine::wall_now;
     }
     if (events_ != nullptr) {
         threads_.emplace_back([this] {

@@ -140,13 +140,13 @@ struct partition_slot {
     bool delivering = false;            // under notify_mutex
 };
 
-// One salon's work in one apply: its view as it goes, and what was applied to it.
 // What a walk-in was told at join time, to keep by its ticket (told_index.hpp).
 struct told_entry {
     ticket_id ticket;
     told_wait told;
 };
 
+// One salon's work in one apply: its view as it goes, and what was applied to it.
 struct salon_work {
     salon_id salon;
     std::shared_ptr<snapshot const> before;

@@ -105,7 +105,7 @@ TEST_CASE("http: GET .../commands/{id} after a 202: pending while out, then why 
                                       .commands = gateway,
                                       .auth = **auth,
                                       .metrics = metrics,
-                                      .clock = salonq::api::wall_clock,
+                                      .clock = salonq::engine::wall_now,
                                       .log = salonq::logging::logger{"http"},
                                       .executor = {}};
     auto server = salonq::api::http::server::open(options, ports, salonq::api::http::api_routes());

@@ -180,18 +180,14 @@ bool is_ticket_number(std::string_view s) noexcept {
     return c;
 }
 
-response pending_response(engine::command const& c) {
+response pending_response(std::string_view salon, std::string_view command) {
     json_writer w;
-    w.begin_object()
-        .field("commandId", c.id.value())
-        .field("salonId", c.salon.value())
-        .field("status", "pending")
-        .end_object();
+    w.begin_object().field("commandId", command).field("salonId", salon).field("status", "pending").end_object();
     auto r = json_response(status::accepted, w.str());
-    r.header("Location", fmt::format("/v1/salons/{}/commands/{}", c.salon.value(), c.id.value()));
+    r.header("Location", fmt::format("/v1/salons/{}/commands/{}", salon, command));
     r.header("Retry-After", "1");
-    r.salon_id = c.salon.value();
-    r.command_id = c.id.value();
+    r.salon_id = salon;
+    r.command_id = command;
     return r;
 }
 
@@ -242,14 +238,14 @@ public:
         salon_ = c.salon.value();
         command_ = c.id.value();
         timer_.expires_after(wait);
-        timer_.async_wait(
-            [self = shared_from_this(), pending = pending_response(c)](boost::system::error_code ec) mutable {
-                if (!ec && self->reply_) {
-                    self->ports_.unsettled.pending(self->salon_, self->command_, unsettled_commands::clock::now());
-                    self->answered_pending_ = true;
-                    self->answer(std::move(pending));
-                }
-            });
+        timer_.async_wait([self = shared_from_this(),
+                           pending = pending_response(salon_, command_)](boost::system::error_code ec) mutable {
+            if (!ec && self->reply_) {
+                self->ports_.unsettled.pending(self->salon_, self->command_, unsettled_commands::clock::now());
+                self->answered_pending_ = true;
+                self->answer(std::move(pending));
+            }
+        });
     }
     // From the engine's thread.
     void decided(std::expected<engine::runtime::outcome, gateway_error> const& result) {
@@ -326,10 +322,7 @@ response no_outcome(services& ports, engine::salon_id const& salon, std::string_
     if (known->failure) {
         return gateway_failure(*known->failure);
     }
-    engine::command c;
-    c.salon = salon;
-    c.id = engine::command_id{std::string{id}};
-    return pending_response(c);
+    return pending_response(salon.value(), id);
 }
 
 } // namespace
