@@ -47,6 +47,10 @@ public:
     // The principal of an Authorization header's value ("Bearer <token>").
     [[nodiscard]] std::expected<principal, error> authenticate(std::string_view authorization,
                                                                std::chrono::sys_seconds now) const;
+    // Whether a principal's token is still good at now (verifier::still_valid): a live stream's, while it lasts.
+    [[nodiscard]] bool still_valid(token_lease const& lease, std::chrono::sys_seconds now) const {
+        return verifier_.still_valid(lease, now);
+    }
     // Whether code is the customer link code of this ticket.
     [[nodiscard]] bool check_link(engine::salon_id const& salon, engine::ticket_id ticket, std::string_view code) const;
     // The link code to print on a ticket.

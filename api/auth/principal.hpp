@@ -29,6 +29,15 @@ inline constexpr std::size_t role_count = 7;
 // staff, manager and owner: a person who acts as one of the salon's staff (the token's `staff` claim).
 [[nodiscard]] bool acts_as_staff(role r) noexcept;
 
+// What a token still has to hold after the request it came with: a live stream outlasts its opening request, so the
+// server checks its lease again about every second (verifier::still_valid) and ends the stream once the token is
+// revoked, expired or signed by a key the server no longer holds, as the next request with it would be refused.
+struct token_lease {
+    std::string jti;
+    std::string kid;
+    std::chrono::sys_seconds expires{};
+};
+
 // The bearer of a verified token: made only by verifier::verify (or by tests). Cheap to copy.
 struct principal {
     std::string subject; // sub: who the token was issued to (a terminal's or a person's name)
@@ -38,6 +47,10 @@ struct principal {
     std::optional<engine::staff_id> staff; // staff: for staff, manager and owner
     std::string jti;                       // the token's id, for revocation and audit logs
     std::chrono::sys_seconds expires;      // exp
+    std::string kid;                       // the key that signed it
+
+    // What a stream opened with this token is checked against while it lasts.
+    [[nodiscard]] token_lease lease() const { return token_lease{jti, kid, expires}; }
 };
 
 } // namespace salonq::api::auth

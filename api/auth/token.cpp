@@ -420,7 +420,13 @@ std::expected<principal, error> verifier::verify(std::string_view token, std::ch
     if (revocations_.revoked(c->who.jti)) {
         return std::unexpected(refuse(errc::token_revoked, "the token has been revoked"));
     }
+    c->who.kid = std::move(*kid);
     return std::move(c->who);
+}
+
+bool verifier::still_valid(token_lease const& lease, std::chrono::sys_seconds now) const {
+    return now <= lease.expires + options_.leeway && !revocations_.revoked(lease.jti) &&
+           keys_.load()->find(lease.kid) != nullptr;
 }
 
 } // namespace salonq::api::auth

@@ -67,6 +67,9 @@ public:
     verifier(keyring keys, revocation_list const& revocations, verify_options options = {});
 
     [[nodiscard]] std::expected<principal, error> verify(std::string_view token, std::chrono::sys_seconds now) const;
+    // Whether the token a principal came from would still verify at now, short of its signature: not expired (with
+    // the leeway), not revoked, its key still held.
+    [[nodiscard]] bool still_valid(token_lease const& lease, std::chrono::sys_seconds now) const;
     void replace_keys(keyring keys);
     // The keys in use now (also for the link secret); kept alive by the pointer across a replace_keys.
     [[nodiscard]] std::shared_ptr<keyring const> keys() const { return keys_.load(); }

@@ -27,14 +27,16 @@ struct server::impl {
         : options(std::move(o)),
           threads(options.threads > 0 ? options.threads
                                       : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))),
-          ioc(threads), state(options, ports, routes), acceptor(ioc), drain_timer(ioc), signals(ioc) {}
+          state(options, ports, routes), ioc(threads), acceptor(ioc), drain_timer(ioc), signals(ioc) {}
 
     server_options options;
     int threads;
-    net::io_context ioc;
-    // After ioc (so destroyed before it: the operations it abandons hold work on ioc), before state.
-    std::unique_ptr<uring::rings> rings;
+    // Before ioc, so destroyed after it: a stop at the drain deadline leaves handlers that hold sessions, and the
+    // io_context destroys them, and each session leaves the state as it goes.
     shared_state state;
+    net::io_context ioc;
+    // After ioc (so destroyed before it: the operations it abandons hold work on ioc).
+    std::unique_ptr<uring::rings> rings;
     tcp::acceptor acceptor;
     net::steady_timer drain_timer;
     net::steady_timer housekeeping{ioc};
@@ -59,15 +61,25 @@ struct server::impl {
         });
     }
 
-    // Once a second: the authenticator re-reads revocations and a rotated keyring.
+    // Once a second: the authenticator re-reads revocations and a rotated keyring, and the live streams whose token
+    // no longer holds end (a request with it would be refused now).
     void keep_house() {
         housekeeping.expires_after(std::chrono::seconds{1});
         housekeeping.async_wait([this](boost::system::error_code ec) {
             if (ec || stopping) {
                 return;
             }
-            if (auto refreshed = state.ports().auth.refresh(); !refreshed) {
-                state.ports().log.warn("auth refresh: {}", refreshed.error().message);
+            auto& ports = state.ports();
+            if (auto refreshed = ports.auth.refresh(); !refreshed) {
+                ports.log.warn("auth refresh: {}", refreshed.error().message);
+            }
+            if (ports.live != nullptr) {
+                auto const now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+                auto const ended = ports.live->end_lapsed(
+                    [&](auth::token_lease const& lease) { return !ports.auth.still_valid(lease, now); });
+                if (ended > 0) {
+                    ports.log.info("ended {} live streams: their token was revoked, expired or its key retired", ended);
+                }
             }
             keep_house();
         });
@@ -111,14 +123,16 @@ struct server::impl {
         });
     }
 
-    // Until every session has gone (its last response written) or the drain deadline passes.
+    // Until every session and live stream has gone (its last response written, its socket closed) or the drain
+    // deadline passes.
     void watch_drain() {
-        if (state.open_sessions() == 0) {
+        auto const* live = state.ports().live;
+        auto const open = state.open_sessions() + (live != nullptr ? live->connections() : 0);
+        if (open == 0) {
             return; // nothing left: run() returns once the threads are out of work
         }
         if (std::chrono::steady_clock::now() >= drain_deadline) {
-            state.ports().log.warn("{} connections still open after the drain timeout: closing them",
-                                   state.open_sessions());
+            state.ports().log.warn("{} connections still open after the drain timeout: closing them", open);
             ioc.stop();
             return;
         }

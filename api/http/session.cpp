@@ -180,8 +180,8 @@ bool session::take_over(request const& bound, replier& reply) {
     auto* hub = state_.ports().live;
     bool const upgrade = beast::websocket::is_upgrade(bound.raw);
     bool const event_stream = bound.header("Accept").find("text/event-stream") != std::string_view::npos;
-    if (hub == nullptr || (!upgrade && !event_stream)) {
-        return false; // the route's handler answers (how to ask for a stream)
+    if (hub == nullptr || (!upgrade && !event_stream) || !bound.who) {
+        return false; // the route's handler answers (how to ask for a stream); a live route always has a token
     }
     auto const salon = std::string{bound.param("salonId")};
     auto const after = resume_point(bound);
@@ -201,6 +201,7 @@ bool session::take_over(request const& bound, replier& reply) {
         return true;
     }
     reply.dismiss();
+    auto lease = bound.who->lease();
     response opened;
     opened.code = upgrade ? status::switching_protocols : status::ok;
     opened.route = bound.route;
@@ -209,7 +210,7 @@ bool session::take_over(request const& bound, replier& reply) {
     busy_ = false;
     if (upgrade && parser_) {
         auto const idle = std::chrono::duration_cast<std::chrono::seconds>(state_.options().idle_timeout);
-        open_ws_session(stream_.release_socket(), state_.live_rings(), *hub, salon, *after, idle,
+        open_ws_session(stream_.release_socket(), state_.live_rings(), *hub, salon, std::move(lease), *after, idle,
                         state_.options().write_timeout, parser_->release());
         return true;
     }
@@ -222,8 +223,8 @@ bool session::take_over(request const& bound, replier& reply) {
     std::ostringstream text;
     text << head.base();
     stream_.expires_never();
-    open_sse_session(stream_.release_socket(), state_.live_rings(), *hub, salon, *after, state_.options().write_timeout,
-                     text.str());
+    open_sse_session(stream_.release_socket(), state_.live_rings(), *hub, salon, std::move(lease), *after,
+                     state_.options().write_timeout, text.str());
     return true;
 }
 

@@ -103,6 +103,35 @@ TEST_SUITE("auth.authenticator") {
         CHECK(s.refusal(other) == a::errc::unknown_key);
     }
 
+    TEST_CASE("a stream's lease holds while its token would verify: not past exp + leeway, revoked or key retired") {
+        server s;
+        auto const keys = must(a::load_keyring(s.keyring_file));
+        auto const token = server::pos_token(keys);
+        auto const who = must(s.gate->authenticate("Bearer " + token.token, now));
+        auto const lease = who.lease();
+        CHECK(lease.jti == token.jti);
+        CHECK(lease.kid == keys.current().kid);
+        CHECK(lease.expires == token.expires);
+        CHECK(s.gate->still_valid(lease, now));
+        CHECK(s.gate->still_valid(lease, now + 8h + 30s)); // the leeway, as a request has it
+        CHECK_FALSE(s.gate->still_valid(lease, now + 8h + 31s));
+
+        auto const other = server::pos_token(keys);
+        auto const other_lease = must(s.gate->authenticate("Bearer " + other.token, now)).lease();
+        auto cli = must(a::file_revocations::open(a::default_revocations_path(s.dir / "data")));
+        REQUIRE(cli->revoke(token.jti, token.expires, now));
+        REQUIRE(s.gate->refresh());
+        CHECK_FALSE(s.gate->still_valid(lease, now));
+        CHECK(s.gate->still_valid(other_lease, now)); // another token of the same key and bearer
+
+        REQUIRE(a::rotate_keyring(s.keyring_file, now));
+        REQUIRE(s.gate->refresh());
+        CHECK(s.gate->still_valid(other_lease, now)); // the old key is still held after a rotation
+        REQUIRE(a::retire_key(s.keyring_file, keys.current().kid));
+        REQUIRE(s.gate->refresh());
+        CHECK_FALSE(s.gate->still_valid(other_lease, now));
+    }
+
     TEST_CASE("the token cache: keyed by the token, bounded, entries end at exp + leeway, cleared entries stay out") {
         a::token_cache cache{2, 30s};
         a::principal who;

@@ -2,6 +2,7 @@
 // and the live streams (WebSocket and Server-Sent Events): order, resume, and a slow screen that does not delay
 // a fast one.
 
+#include "api/auth/revocation.hpp"
 #include "test/support/http_client.hpp"
 #include "test/support/http_server.hpp"
 #include "test/support/json_at.hpp"
@@ -15,6 +16,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -92,6 +94,32 @@ public:
             ioc_.run();
         }
         return out;
+    }
+
+    // Whether the server ends the stream within `limit` (frames before that are read and dropped).
+    bool ends_within(std::chrono::milliseconds limit) {
+        boost::beast::flat_buffer buffer;
+        bool ended = false;
+        std::function<void()> read = [&] {
+            ws_.async_read(buffer, [&](boost::beast::error_code ec, std::size_t) {
+                if (ec) {
+                    ended = true;
+                    return;
+                }
+                buffer.consume(buffer.size());
+                read();
+            });
+        };
+        read();
+        ioc_.restart();
+        ioc_.run_for(limit);
+        bool const in_time = ended;
+        if (!in_time) { // the read given up ends too (aborted): not the server's doing
+            boost::beast::get_lowest_layer(ws_).close();
+            ioc_.restart();
+            ioc_.run();
+        }
+        return in_time;
     }
 
 private:
@@ -237,6 +265,37 @@ TEST_CASE("http live: an EventSource reconnecting to its ?after address resumes 
         CHECK(next.find("id: 5\nevent: view\n") != std::string::npos);
         CHECK(next.find("id: 4\n") == std::string::npos); // not the last event it had, again
     }
+}
+
+TEST_CASE("http live: a stream ends once its token is revoked; another token's stream goes on") {
+    http_fixture server;
+    open_salon_over_http(server); // seq 4
+    auto const revoked = server.issue(role::dashboard, "s1");
+    live_client ws{server.port(), revoked.token};
+    REQUIRE(int_at(ws.next(), "/seq") == 4);
+    live_client other{server.port(), server.token(role::dashboard, "s1")};
+    REQUIRE(int_at(other.next(), "/seq") == 4);
+    http_client sse{server.port()};
+    sse.send_raw("GET /v1/salons/s1/live HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nAuthorization: Bearer " +
+                 revoked.token + "\r\n\r\n");
+    REQUIRE(sse.read_some_text(std::chrono::seconds{5}, "event: view", 1).find("HTTP/1.1 200") == 0);
+
+    auto list = salonq::api::auth::file_revocations::open(salonq::api::auth::default_revocations_path(server.data()));
+    REQUIRE(list);
+    REQUIRE((*list)->revoke(revoked.jti, revoked.expires, http_fixture::now()));
+    auto const t0 = std::chrono::steady_clock::now();
+    CHECK(ws.ends_within(std::chrono::seconds{5}));                       // the server checks about every second
+    (void)sse.read_some_text(std::chrono::seconds{5}, "no such text", 1); // reads until the server closes it
+    CHECK(sse.closed_by_server());
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds{5});
+
+    http_client pos{server.port(), server.token(role::pos, "s1")};
+    REQUIRE(pos.post("/v1/salons/s1/walk-ins", walk_in_body).status == 201);
+    CHECK(int_at(other.next(), "/seq") == 5);
+    http_client again{server.port(), revoked.token}; // a reconnect with it is refused
+    auto const refused = again.get("/v1/salons/s1/live", {{"Accept", "text/event-stream"}});
+    CHECK(refused.status == 401);
+    CHECK(text_at(refused.body, "/error/code") == "token_revoked");
 }
 
 TEST_CASE("http live: a screen that stops reading does not delay the others") {

@@ -21,8 +21,9 @@ using namespace salonq::api::http;
 class screen final : public live_subscriber {
 public:
     void deliver(frame_ptr const& frame) override { seen.push_back(frame->seq); }
-    void close() override {}
+    void close() override { ++closed; }
     std::vector<std::uint64_t> seen;
+    int closed = 0;
 };
 
 // The read model the hub loads from: a view (its seq and body) per salon.
@@ -58,7 +59,7 @@ TEST_CASE("live hub: unwatched changes make no frame; a screen joining later sta
     CHECK(m.frames_made == 0);
 
     auto s = std::make_shared<screen>();
-    auto const id = m.hub.join("a", s);
+    auto const id = m.hub.join("a", s, {});
     auto const now = m.hub.latest("a");
     REQUIRE(now);
     CHECK(now->seq == 3); // not the frame of seq 1 kept from before
@@ -79,7 +80,7 @@ TEST_CASE("live hub: a view rebuilt at the same seq while nobody watches is what
     REQUIRE(m.hub.latest("a"));
     m.change("a", 7, R"({"v":"rebuilt"})"); // a rebuild hands every salon's view again, at its seq
     auto s = std::make_shared<screen>();
-    [[maybe_unused]] auto const id = m.hub.join("a", s);
+    [[maybe_unused]] auto const id = m.hub.join("a", s, {});
     auto const now = m.hub.latest("a");
     REQUIRE(now);
     CHECK(now->ws.find("rebuilt") != std::string::npos);
@@ -114,7 +115,7 @@ TEST_CASE("live hub: a change published while the first load of a salon is under
     hub_ptr = &hub;
     REQUIRE(hub.latest("a")); // e.g. the route's check that the salon exists
     auto s = std::make_shared<screen>();
-    [[maybe_unused]] auto const id = hub.join("a", s);
+    [[maybe_unused]] auto const id = hub.join("a", s, {});
     auto const now = hub.latest("a");
     REQUIRE(now);
     CHECK(now->seq == 5);
@@ -136,8 +137,8 @@ TEST_CASE("live hub: two screens loading at once, the later load in first: the c
     hub_ptr = &hub;
     auto a = std::make_shared<screen>();
     auto b = std::make_shared<screen>();
-    [[maybe_unused]] auto const ida = hub.join("a", a);
-    [[maybe_unused]] auto const idb = hub.join("a", b);
+    [[maybe_unused]] auto const ida = hub.join("a", a, {});
+    [[maybe_unused]] auto const idb = hub.join("a", b, {});
     auto const second_screens = hub.latest("a");
     REQUIRE(first_screens);
     REQUIRE(second_screens);
@@ -156,6 +157,38 @@ TEST_CASE("live hub: a connection sends a later seq, or its seq again only as an
     CHECK_FALSE(newer_frame(7, sent, 7, &sent));                   // a race's repeat
     CHECK(newer_frame(7, R"({"v":"rebuilt"})", 7, &sent));         // a view rebuilt at the same seq
     CHECK_FALSE(newer_frame(7, R"({"v":"rebuilt"})", 7, nullptr)); // at its resume point it has that seq
+}
+
+TEST_CASE("live hub: the screens whose token lapsed are ended, in every salon; the others stay") {
+    read_model m;
+    m.change("a", 1, R"({"v":1})");
+    m.change("b", 1, R"({"v":1})");
+    using salonq::api::auth::token_lease;
+    std::chrono::sys_seconds const noon{std::chrono::hours{12}};
+    auto revoked = std::make_shared<screen>();
+    auto expired = std::make_shared<screen>();
+    auto fine = std::make_shared<screen>();
+    auto elsewhere = std::make_shared<screen>();
+    [[maybe_unused]] auto const id1 = m.hub.join("a", revoked, token_lease{"j-revoked", "k1", noon});
+    [[maybe_unused]] auto const id2 =
+        m.hub.join("a", expired, token_lease{"j-expired", "k1", noon - std::chrono::hours{1}});
+    [[maybe_unused]] auto const id3 = m.hub.join("a", fine, token_lease{"j-fine", "k1", noon});
+    [[maybe_unused]] auto const id4 =
+        m.hub.join("b", elsewhere, token_lease{"j-b", "k1", noon - std::chrono::hours{2}});
+    std::vector<std::string> asked;
+    auto const ended = m.hub.end_lapsed([&](token_lease const& lease) {
+        asked.push_back(lease.jti);
+        return lease.jti == "j-revoked" || lease.expires < noon;
+    });
+    CHECK(ended == 3);
+    CHECK(asked.size() == 4); // every screen's lease was asked about, once
+    CHECK(revoked->closed == 1);
+    CHECK(expired->closed == 1);
+    CHECK(elsewhere->closed == 1);
+    CHECK(fine->closed == 0);
+    m.change("a", 2, R"({"v":2})");
+    CHECK(fine->seen == std::vector<std::uint64_t>{2});
+    CHECK(m.hub.end_lapsed([](token_lease const&) { return false; }) == 0);
 }
 
 } // namespace live_hub_test

@@ -48,8 +48,8 @@ void live_hub::publish(std::string const& salon, frame_ptr const& frame) {
             feed.latest = frame;
         }
         targets.reserve(feed.subscribers.size());
-        for (auto const& [id, weak] : feed.subscribers) {
-            if (auto s = weak.lock()) {
+        for (auto const& [id, sub] : feed.subscribers) {
+            if (auto s = sub.session.lock()) {
                 targets.push_back(std::move(s));
             }
         }
@@ -87,11 +87,21 @@ frame_ptr live_hub::latest(std::string const& salon) {
     return loaded; // changes keep coming: the newest this read; the next frame follows
 }
 
-std::uint64_t live_hub::join(std::string const& salon, std::weak_ptr<live_subscriber> s) {
-    std::lock_guard lock(mutex_);
-    auto const id = next_id_++;
-    feeds_[salon].subscribers.emplace(id, std::move(s));
-    ++connections_;
+std::uint64_t live_hub::join(std::string const& salon, std::weak_ptr<live_subscriber> s, auth::token_lease lease) {
+    std::shared_ptr<live_subscriber> late; // joined as the server stops: close_all() has gone by
+    std::uint64_t id = 0;
+    {
+        std::lock_guard lock(mutex_);
+        id = next_id_++;
+        if (closed_) {
+            late = s.lock();
+        }
+        feeds_[salon].subscribers.emplace(id, subscriber{std::move(s), std::move(lease)});
+        ++connections_;
+    }
+    if (late) {
+        late->close();
+    }
     return id;
 }
 
@@ -111,9 +121,10 @@ void live_hub::close_all() {
     std::vector<std::shared_ptr<live_subscriber>> all;
     {
         std::lock_guard lock(mutex_);
+        closed_ = true;
         for (auto const& [salon, feed] : feeds_) {
-            for (auto const& [id, weak] : feed.subscribers) {
-                if (auto s = weak.lock()) {
+            for (auto const& [id, sub] : feed.subscribers) {
+                if (auto s = sub.session.lock()) {
                     all.push_back(std::move(s));
                 }
             }
@@ -122,6 +133,37 @@ void live_hub::close_all() {
     for (auto const& s : all) {
         s->close();
     }
+}
+
+std::size_t live_hub::end_lapsed(std::function<bool(auth::token_lease const&)> const& lapsed) {
+    std::vector<std::string> watched;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto const& [salon, feed] : feeds_) {
+            if (!feed.subscribers.empty()) {
+                watched.push_back(salon);
+            }
+        }
+    }
+    std::vector<std::shared_ptr<live_subscriber>> ending;
+    for (auto const& salon : watched) {
+        std::lock_guard lock(mutex_);
+        auto const it = feeds_.find(salon);
+        if (it == feeds_.end()) {
+            continue;
+        }
+        for (auto const& [id, sub] : it->second.subscribers) {
+            if (lapsed(sub.lease)) {
+                if (auto s = sub.session.lock()) {
+                    ending.push_back(std::move(s));
+                }
+            }
+        }
+    }
+    for (auto const& s : ending) {
+        s->close(); // it leaves the hub as it goes
+    }
+    return ending.size();
 }
 
 } // namespace salonq::api::http

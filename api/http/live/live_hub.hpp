@@ -6,6 +6,8 @@
 // frame without losing anything (a frame is complete on its own). Thread-safe: the read model publishes from
 // its thread; connections subscribe and leave from theirs; delivery happens outside the lock.
 
+#include "api/auth/principal.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -56,24 +58,34 @@ public:
     void publish(std::string const& salon, std::uint64_t seq, std::function<frame_ptr()> const& make);
     // The latest frame of a salon, loaded if need be; none if there is no such salon.
     [[nodiscard]] frame_ptr latest(std::string const& salon);
-    // Registers a connection; returns its id for leave().
-    [[nodiscard]] std::uint64_t join(std::string const& salon, std::weak_ptr<live_subscriber> s);
+    // Registers a connection opened with a token whose lease it keeps; returns its id for leave().
+    [[nodiscard]] std::uint64_t join(std::string const& salon, std::weak_ptr<live_subscriber> s,
+                                     auth::token_lease lease);
     void leave(std::string const& salon, std::uint64_t id);
     [[nodiscard]] std::size_t connections() const;
-    // Ends every live connection (a graceful stop).
+    // Ends every live connection (a graceful stop), and any that joins after.
     void close_all();
+    // Ends the connections whose token `lapsed` says no longer holds (revoked, expired, its key retired): the server
+    // asks about every second, as every request is checked. Salon by salon, so a publish waits for one salon's
+    // screens at most. Returns how many it ended.
+    std::size_t end_lapsed(std::function<bool(auth::token_lease const&)> const& lapsed);
 
 private:
+    struct subscriber {
+        std::weak_ptr<live_subscriber> session;
+        auth::token_lease lease;
+    };
     struct salon_feed {
         frame_ptr latest;
         std::uint64_t published = 0; // the last seq published, with a frame or not: a latest below it is stale
-        std::unordered_map<std::uint64_t, std::weak_ptr<live_subscriber>> subscribers;
+        std::unordered_map<std::uint64_t, subscriber> subscribers;
     };
     loader load_;
     mutable std::mutex mutex_;
     std::unordered_map<std::string, salon_feed> feeds_;
     std::uint64_t next_id_ = 1;
     std::size_t connections_ = 0;
+    bool closed_ = false; // close_all() was called: the server is stopping
 };
 
 } // namespace salonq::api::http

@@ -13,10 +13,10 @@ namespace beast = boost::beast;
 namespace net = boost::asio;
 
 template <class Stream>
-basic_sse_session<Stream>::basic_sse_session(Stream&& stream, live_hub& hub, std::string salon, std::uint64_t after,
-                                             std::chrono::milliseconds write_timeout)
+basic_sse_session<Stream>::basic_sse_session(Stream&& stream, live_hub& hub, std::string salon, auth::token_lease lease,
+                                             std::uint64_t after, std::chrono::milliseconds write_timeout)
     : stream_(std::move(stream)), heartbeat_timer_(stream_.get_executor()), write_timer_(stream_.get_executor()),
-      hub_(hub), salon_(std::move(salon)), sent_seq_(after), write_timeout_(write_timeout) {}
+      hub_(hub), salon_(std::move(salon)), lease_(std::move(lease)), sent_seq_(after), write_timeout_(write_timeout) {}
 
 template <class Stream>
 basic_sse_session<Stream>::~basic_sse_session() {
@@ -30,7 +30,7 @@ void basic_sse_session<Stream>::run(std::string header) {
     net::dispatch(stream_.get_executor(), [self = this->shared_from_this(), header = std::move(header)]() mutable {
         self->queue_.push_back(std::make_shared<std::string const>(std::move(header)));
         self->write_next();
-        self->id_ = self->hub_.join(self->salon_, self->weak_from_this());
+        self->id_ = self->hub_.join(self->salon_, self->weak_from_this(), std::move(self->lease_));
         if (auto current = self->hub_.latest(self->salon_)) {
             self->enqueue(std::shared_ptr<std::string const>(current, &current->sse), current->seq);
         }
@@ -67,9 +67,12 @@ void basic_sse_session<Stream>::enqueue(std::shared_ptr<std::string const> bytes
 template <class Stream>
 void basic_sse_session<Stream>::write_next() {
     writing_ = true;
+    // The timer is for this write only: one that fired as the last write ended has its handler queued already, and
+    // arming the timer again does not cancel it, so it checks which write it was armed for.
+    auto const write = ++writes_;
     write_timer_.expires_after(write_timeout_);
-    write_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
-        if (!ec && self->writing_) {
+    write_timer_.async_wait([self = this->shared_from_this(), write](beast::error_code ec) {
+        if (!ec && self->writing_ && self->writes_ == write) {
             self->end(); // too slow a reader
         }
     });
@@ -135,11 +138,12 @@ template class basic_sse_session<net::ip::tcp::socket>;
 template class basic_sse_session<uring::socket>;
 
 void open_sse_session(net::ip::tcp::socket&& socket, uring::rings* rings, live_hub& hub, std::string salon,
-                      std::uint64_t after, std::chrono::milliseconds write_timeout, std::string header) {
+                      auth::token_lease lease, std::uint64_t after, std::chrono::milliseconds write_timeout,
+                      std::string header) {
     start_live(std::move(socket), rings, [&](auto&& stream) {
         using stream_type = std::decay_t<decltype(stream)>;
         std::make_shared<basic_sse_session<stream_type>>(std::forward<decltype(stream)>(stream), hub, std::move(salon),
-                                                         after, write_timeout)
+                                                         std::move(lease), after, write_timeout)
             ->run(std::move(header));
     });
 }

@@ -25,7 +25,7 @@ namespace salonq::api::http {
 template <class Stream>
 class basic_sse_session : public live_subscriber, public std::enable_shared_from_this<basic_sse_session<Stream>> {
 public:
-    basic_sse_session(Stream&& stream, live_hub& hub, std::string salon, std::uint64_t after,
+    basic_sse_session(Stream&& stream, live_hub& hub, std::string salon, auth::token_lease lease, std::uint64_t after,
                       std::chrono::milliseconds write_timeout);
     ~basic_sse_session() override;
     basic_sse_session(basic_sse_session const&) = delete;
@@ -51,12 +51,14 @@ private:
     boost::asio::steady_timer write_timer_; // a write still going when it fires ends the connection
     live_hub& hub_;
     std::string salon_;
+    auth::token_lease lease_; // handed to the hub, which ends the stream when the token lapses
     std::uint64_t sent_seq_;
     std::shared_ptr<std::string const> sent_; // that seq's text (none at a resume point)
     std::uint64_t id_ = 0;
     std::chrono::milliseconds write_timeout_;
     std::deque<std::shared_ptr<std::string const>> queue_; // the header, frames' sse text, heartbeats
     std::array<char, 512> sink_{};                         // what the peer sends after its request: ignored
+    std::uint64_t writes_ = 0; // started: the write timer's handler checks it is still its write's
     bool writing_ = false;
     bool open_ = true;
 };
@@ -66,6 +68,7 @@ extern template class basic_sse_session<uring::socket>;
 
 // Hands a connection whose request asked for an event stream to an SSE session, in the rings when it can.
 void open_sse_session(boost::asio::ip::tcp::socket&& socket, uring::rings* rings, live_hub& hub, std::string salon,
-                      std::uint64_t after, std::chrono::milliseconds write_timeout, std::string header);
+                      auth::token_lease lease, std::uint64_t after, std::chrono::milliseconds write_timeout,
+                      std::string header);
 
 } // namespace salonq::api::http

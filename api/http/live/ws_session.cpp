@@ -13,10 +13,12 @@ namespace net = boost::asio;
 namespace websocket = boost::beast::websocket;
 
 template <class NextLayer>
-basic_ws_session<NextLayer>::basic_ws_session(NextLayer&& next, live_hub& hub, std::string salon, std::uint64_t after,
+basic_ws_session<NextLayer>::basic_ws_session(NextLayer&& next, live_hub& hub, std::string salon,
+                                              auth::token_lease lease, std::uint64_t after,
                                               std::chrono::seconds idle_timeout,
                                               std::chrono::milliseconds write_timeout)
-    : ws_(std::move(next)), hub_(hub), salon_(std::move(salon)), sent_seq_(after), write_timeout_(write_timeout) {
+    : ws_(std::move(next)), hub_(hub), salon_(std::move(salon)), lease_(std::move(lease)), sent_seq_(after),
+      write_timeout_(write_timeout) {
     auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
     timeouts.idle_timeout = idle_timeout; // a ping goes out at half of it; silence past it closes
     timeouts.keep_alive_pings = true;
@@ -47,7 +49,7 @@ void basic_ws_session<NextLayer>::on_accept(beast::error_code ec) {
         return;
     }
     open_ = true;
-    id_ = hub_.join(salon_, this->weak_from_this());
+    id_ = hub_.join(salon_, this->weak_from_this(), std::move(lease_));
     if (auto current = hub_.latest(salon_)) {
         enqueue(current);
     }
@@ -61,14 +63,17 @@ void basic_ws_session<NextLayer>::deliver(frame_ptr const& frame) {
 
 template <class NextLayer>
 void basic_ws_session<NextLayer>::close() {
-    net::post(ws_.get_executor(), [self = this->shared_from_this()] {
-        if (!self->open_) {
-            return;
-        }
-        self->open_ = false;
-        // Closing the socket ends the pending read and write at once; a screen reconnects by itself.
-        beast::close_socket(beast::get_lowest_layer(self->ws_));
-    });
+    net::post(ws_.get_executor(), [self = this->shared_from_this()] { self->end(); });
+}
+
+// Closing the socket ends the pending read and write at once; a screen reconnects by itself. Also after a failed
+// read or write: Beast marks the stream failed but leaves the socket open, and its timer then sends no more pings,
+// so a screen whose write failed would hang on, frozen, until its peer next said something.
+template <class NextLayer>
+void basic_ws_session<NextLayer>::end() {
+    open_ = false;
+    queue_.erase(queue_.begin() + (writing_ ? 1 : 0), queue_.end()); // the one being written is popped by its handler
+    beast::close_socket(beast::get_lowest_layer(ws_));
 }
 
 template <class NextLayer>
@@ -79,8 +84,7 @@ void basic_ws_session<NextLayer>::enqueue(frame_ptr const& frame) {
     if (writing_ && std::chrono::steady_clock::now() - write_started_ > write_timeout_) {
         // A peer that does not read: checked as a change comes rather than by a timer per write (a timer armed and
         // cancelled for each of 50,000 screens at every change). The pending write ends with the socket.
-        open_ = false;
-        beast::close_socket(beast::get_lowest_layer(ws_));
+        end();
         return;
     }
     sent_seq_ = frame->seq;
@@ -104,9 +108,8 @@ void basic_ws_session<NextLayer>::write_next() {
                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                         self->queue_.pop_front();
                         if (ec) {
-                            self->open_ = false;
-                            self->queue_.clear();
                             self->writing_ = false;
+                            self->end();
                             return;
                         }
                         if (self->queue_.empty()) {
@@ -122,7 +125,7 @@ template <class NextLayer>
 void basic_ws_session<NextLayer>::read_next() {
     ws_.async_read(in_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
         if (ec) {
-            self->open_ = false;
+            self->end();
             return;
         }
         self->in_.consume(self->in_.size());
@@ -134,12 +137,12 @@ template class basic_ws_session<net::ip::tcp::socket>;
 template class basic_ws_session<uring::socket>;
 
 void open_ws_session(net::ip::tcp::socket&& socket, uring::rings* rings, live_hub& hub, std::string salon,
-                     std::uint64_t after, std::chrono::seconds idle_timeout, std::chrono::milliseconds write_timeout,
-                     upgrade_request upgrade) {
+                     auth::token_lease lease, std::uint64_t after, std::chrono::seconds idle_timeout,
+                     std::chrono::milliseconds write_timeout, upgrade_request upgrade) {
     start_live(std::move(socket), rings, [&](auto&& stream) {
         using stream_type = std::decay_t<decltype(stream)>;
         std::make_shared<basic_ws_session<stream_type>>(std::forward<decltype(stream)>(stream), hub, std::move(salon),
-                                                        after, idle_timeout, write_timeout)
+                                                        std::move(lease), after, idle_timeout, write_timeout)
             ->run(std::move(upgrade));
     });
 }
