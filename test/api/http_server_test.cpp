@@ -139,27 +139,39 @@ TEST_CASE("http: an Idempotency-Key sent again for another command is refused, a
     CHECK(walk_in(c, "k1").body == issued.body);
 }
 
-TEST_CASE("http: a command's outcome shows the customer's phone only to the sender and to roles reading events") {
+TEST_CASE("http: a command's outcome is read by its sender and by roles reading events; the phone by the latter") {
     http_fixture server;
     http_client c{server.port(), server.admin_token()};
     open_salon_over_http(c);
-    auto const issued =
-        c.post(salon + "/walk-ins",
-               R"({"customer":{"name":"Bo","phone":"+44 7700 900123","customerId":"cust-9"},"services":["HC"]})",
-               {{"Idempotency-Key", "pos-7"}});
+    auto const walk_in =
+        R"({"customer":{"name":"Bo","phone":"+44 7700 900123","customerId":"cust-9"},"services":["HC"]})";
+    auto const issued = c.post(salon + "/walk-ins", walk_in, {{"Idempotency-Key", "pos-7"}});
     REQUIRE(issued.status == 201);
     CHECK(json_string(issued.body, "/events/0/payload/customer/phone") == "+44 7700 900123");
     using salonq::api::auth::role;
+    // Tokens that may not read the salon's events do not read another sender's outcome either (a priority start's
+    // reason, a completion's amount): as if it did not exist.
     for (auto const r : {role::dashboard, role::pos, role::staff}) {
         CAPTURE(static_cast<int>(r));
         http_client reader{server.port(),
                            server.token(r, "s1", r == role::staff ? std::optional<std::string>{"ana"} : std::nullopt)};
         auto const got = reader.get(salon + "/commands/pos-7");
-        CHECK(got.status == 201);
-        CHECK(json_string(got.body, "/events/0/payload/customer/name") == "Bo");
-        CHECK(got.body.find("7700") == std::string::npos);
-        CHECK(got.body.find("cust-9") == std::string::npos);
+        CHECK(got.status == 404);
+        CHECK(json_string(got.body, "/error/code") == "command_not_found");
     }
+    // A terminal reads its own, with or without the token it sent it with, but not the customer's contact.
+    http_client pos{server.port(), server.token(role::pos)};
+    auto const own = pos.post(salon + "/walk-ins", walk_in, {{"Idempotency-Key", "pos-8"}});
+    REQUIRE(own.status == 201);
+    http_client same_terminal{server.port(), server.token(role::pos)};
+    auto const got = same_terminal.get(salon + "/commands/pos-8");
+    CHECK(got.status == 201);
+    CHECK(json_string(got.body, "/events/0/payload/customer/name") == "Bo");
+    CHECK(got.body.find("7700") == std::string::npos);
+    CHECK(got.body.find("cust-9") == std::string::npos);
+    http_client staff{server.port(), server.token(role::staff, "s1", "ana")};
+    CHECK(staff.get(salon + "/commands/pos-8").status == 404);
+
     http_client manager{server.port(), server.token(role::manager, "s1", "ana")};
     CHECK(manager.get(salon + "/commands/pos-7").body == issued.body);
 }

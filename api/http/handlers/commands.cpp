@@ -217,11 +217,23 @@ std::optional<response> reused_key(engine::runtime::outcome const& o, std::strin
     if (first_type == type && first_by == by) {
         return std::nullopt;
     }
+    // Who sent the other one stays unsaid: another terminal's or person's id is not this sender's to learn.
     return error_response(status::unprocessable_entity, "idempotency_key_reused",
-                          fmt::format("this Idempotency-Key was used for another command (a {} by {}); send a new "
+                          fmt::format("this Idempotency-Key was used for another command (a {}{}); send a new "
                                       "command with a new key",
-                                      first_type, first_by.id),
+                                      first_type, first_by == by ? "" : " sent by someone else"),
                           "Idempotency-Key");
+}
+
+// Who sent the command an outcome decided (its first entry says); none for an outcome without entries.
+std::optional<engine::actor> sender_of(engine::runtime::outcome const& o) {
+    if (o.entries.empty()) {
+        return std::nullopt;
+    }
+    if (auto const* r = std::get_if<engine::rejected_command>(&o.entries.front())) {
+        return r->by;
+    }
+    return std::get<engine::event>(o.entries.front()).by;
 }
 
 // Whichever comes first answers: the engine's decision, or the decision_wait timer (202). Both run on one strand,
@@ -337,13 +349,20 @@ void get_command(services& ports, request const& req, replier reply) {
         return;
     }
     auto found = ports.commands.outcome_of(*salon, engine::command_id{std::string{id}});
+    // A token that may not read the salon's events (pos, staff, dashboard) reads its own commands' outcomes only:
+    // another's would show what it did (a priority start's reason, a completion's amount). Theirs are not found.
+    auto const reads_events = req.who && auth::allowed(req.who->role, auth::action::read_events);
+    auto const mine = [&](engine::runtime::outcome const& o) {
+        auto const by = req.who ? auth::actor_of(*req.who) : std::nullopt;
+        return reads_events || (by && sender_of(o) == by);
+    };
     if (!found) {
         reply(gateway_failure(found.error()));
-    } else if (auto const& o = *found; !o) {
+    } else if (auto const& o = *found; !o || !mine(*o)) {
         reply(no_outcome(ports, *salon, id));
     } else {
-        auto const contact = req.who && auth::allowed(req.who->role, auth::action::read_events);
-        reply(outcome_response(*o, ports, contact ? outcome_reader::with_contact : outcome_reader::without_contact));
+        reply(
+            outcome_response(*o, ports, reads_events ? outcome_reader::with_contact : outcome_reader::without_contact));
     }
 }
 

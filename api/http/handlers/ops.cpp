@@ -4,31 +4,56 @@
 #include "api/http/services.hpp"
 #include "engine/codec/json_writer.hpp"
 
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <limits>
+
 namespace salonq::api::http {
 
 void get_healthz(services& /*ports*/, request const& /*req*/, replier reply) {
     reply(json_response(status::ok, R"({"status":"ok"})"));
 }
 
+namespace {
+
+// /readyz needs no token (a load balancer asks it), so its answer says what is wrong but not the details (a salon's
+// id, a store's path, a broker's error): those go to the server's log, one line per 10 s at most, as a balancer asks
+// every few seconds.
+response not_ready(services& ports, std::string_view code, std::string message, std::string const& detail) {
+    static std::atomic<std::int64_t> last_logged{std::numeric_limits<std::int64_t>::min() / 2};
+    auto const now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    constexpr std::int64_t every = 10;
+    if (auto last = last_logged.load(); now - last >= every && last_logged.compare_exchange_strong(last, now)) {
+        ports.log.warn("/readyz answers 503 {}: {}", code, detail);
+    }
+    return error_response(status::service_unavailable, code,
+                          std::move(message) + " (the details are in the server's log)");
+}
+
+} // namespace
+
 void get_readyz(services& ports, request const& /*req*/, replier reply) {
     if (auto why = ports.commands.not_ready()) {
-        reply(error_response(status::service_unavailable, "not_ready", *why));
+        reply(not_ready(ports, "not_ready", "commands cannot be taken now: the store or the broker is failing", *why));
         return;
     }
     if (ports.views != nullptr) {
         if (auto health = ports.views->health(); !health.ok()) {
             auto const& first = health.broken.front();
-            reply(error_response(status::service_unavailable, "views_broken",
-                                 fmt::format("{} salon views stopped at a gap in their seq (first: {} at seq {}, then "
-                                             "{}); rebuild the views",
-                                             health.broken.size(), first.salon.value(), first.last_applied.value(),
-                                             first.seen.value())));
+            reply(not_ready(
+                ports, "views_broken",
+                fmt::format("{} salon views stopped at a gap in their seq; rebuild the views", health.broken.size()),
+                fmt::format("{} salon views stopped at a gap in their seq (first: {} at seq {}, then {})",
+                            health.broken.size(), first.salon.value(), first.last_applied.value(),
+                            first.seen.value())));
             return;
         }
         if (auto health = ports.views->health(); health.checkpoint_failure) {
-            reply(error_response(status::service_unavailable, "views_not_saved",
-                                 "the queue views cannot be saved (a restart would catch up from an older point): " +
-                                     *health.checkpoint_failure));
+            reply(not_ready(ports, "views_not_saved",
+                            "the queue views cannot be saved (a restart would catch up from an older point)",
+                            "the queue views cannot be saved: " + *health.checkpoint_failure));
             return;
         }
     }
