@@ -202,29 +202,6 @@ response gateway_failure(gateway_error const& e) {
     return error_response(status::internal_server_error, "internal", "the command was not decided: " + e.message);
 }
 
-// The 422 for an outcome that is not the decision of this request's command (another type, or another actor); none
-// when it is. A commandId is an Idempotency-Key, and a key sent again for another command (a cancel with a walk-in's
-// key, another terminal's key) would otherwise be answered with the first command's success, and nothing done. Each
-// outcome's first entry names its command: a refusal its type, an event by its kind (engine::command_type_of).
-std::optional<response> reused_key(engine::runtime::outcome const& o, std::string_view type, engine::actor const& by) {
-    if (o.entries.empty()) {
-        return std::nullopt; // nothing to tell by (an outcome always has an entry)
-    }
-    auto const* r = std::get_if<engine::rejected_command>(&o.entries.front());
-    auto const* e = std::get_if<engine::event>(&o.entries.front());
-    auto const first_type = r != nullptr ? std::string_view{r->command_type} : engine::command_type_of(e->body);
-    auto const& first_by = r != nullptr ? r->by : e->by;
-    if (first_type == type && first_by == by) {
-        return std::nullopt;
-    }
-    // Who sent the other one stays unsaid: another terminal's or person's id is not this sender's to learn.
-    return error_response(status::unprocessable_entity, "idempotency_key_reused",
-                          fmt::format("this Idempotency-Key was used for another command (a {}{}); send a new "
-                                      "command with a new key",
-                                      first_type, first_by == by ? "" : " sent by someone else"),
-                          "Idempotency-Key");
-}
-
 // Who sent the command an outcome decided (its first entry says); none for an outcome without entries.
 std::optional<engine::actor> sender_of(engine::runtime::outcome const& o) {
     if (o.entries.empty()) {
@@ -234,6 +211,29 @@ std::optional<engine::actor> sender_of(engine::runtime::outcome const& o) {
         return r->by;
     }
     return std::get<engine::event>(o.entries.front()).by;
+}
+
+// The 422 for an outcome that is not the decision of this request's command (another type, or another actor); none
+// when it is. A commandId is an Idempotency-Key, and a key sent again for another command (a cancel with a walk-in's
+// key, another terminal's key) would otherwise be answered with the first command's success, and nothing done. Each
+// outcome's first entry names its command: a refusal its type, an event by its kind (engine::command_type_of).
+std::optional<response> reused_key(engine::runtime::outcome const& o, std::string_view type, engine::actor const& by) {
+    if (o.entries.empty()) {
+        return std::nullopt; // nothing to tell by (an outcome always has an entry)
+    }
+    auto const* r = std::get_if<engine::rejected_command>(&o.entries.front());
+    auto const first_type = r != nullptr ? std::string_view{r->command_type}
+                                         : engine::command_type_of(std::get<engine::event>(o.entries.front()).body);
+    auto const first_by = sender_of(o);
+    if (first_type == type && first_by == by) {
+        return std::nullopt;
+    }
+    // Who sent the other one stays unsaid: another terminal's or person's id is not this sender's to learn.
+    return error_response(status::unprocessable_entity, "idempotency_key_reused",
+                          fmt::format("this Idempotency-Key was used for another command (a {}{}); send a new "
+                                      "command with a new key",
+                                      first_type, first_by == by ? "" : " sent by someone else"),
+                          "Idempotency-Key");
 }
 
 // Whichever comes first answers: the engine's decision, or the decision_wait timer (202). Both run on one strand,
@@ -352,9 +352,9 @@ void get_command(services& ports, request const& req, replier reply) {
     // A token that may not read the salon's events (pos, staff, dashboard) reads its own commands' outcomes only:
     // another's would show what it did (a priority start's reason, a completion's amount). Theirs are not found.
     auto const reads_events = req.who && auth::allowed(req.who->role, auth::action::read_events);
+    auto const asker = req.who ? auth::actor_of(*req.who) : std::nullopt;
     auto const mine = [&](engine::runtime::outcome const& o) {
-        auto const by = req.who ? auth::actor_of(*req.who) : std::nullopt;
-        return reads_events || (by && sender_of(o) == by);
+        return reads_events || (asker && sender_of(o) == asker);
     };
     if (!found) {
         reply(gateway_failure(found.error()));
