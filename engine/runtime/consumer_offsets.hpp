@@ -35,6 +35,7 @@ public:
     // Writes every partition's next offset as held here (a checkpoint's).
     void put_all(store::write_batch& batch) const;
     void advance(partition_id p, offset_t next) { next_.at(index(p)) = next.value(); }
+    friend bool operator==(consumer_offsets const&, consumer_offsets const&) = default;
 
 private:
     consumer_offsets(store::family f, std::vector<std::int64_t> next) : family_(f), next_(std::move(next)) {}

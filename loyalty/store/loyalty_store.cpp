@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -23,6 +24,10 @@ constexpr family offsets_family = family::meta;  // "o" + partition -> next offs
 constexpr family state_family = family::state;   // "s" + salon -> its fold; "b" + customer -> balances per salon
 constexpr family ledger_family = family::events; // entry_key(customer, place) -> the entry's JSON
 constexpr std::size_t read_batch = 4096;
+// How long what was folded without earning may stay unsaved: a walk-in or a start changes only its salon's seq, so
+// writing each read of the log would cost a write per event for nothing a reader sees. A crash folds at most this
+// much again from the events log (docs/loyalty.md).
+constexpr std::chrono::seconds save_every{1};
 
 std::string failure(std::string_view what, std::string const& why) { return fmt::format("{}: {}", what, why); }
 
@@ -39,14 +44,18 @@ bool in_scope(std::optional<std::span<engine::salon_id const>> scope, engine::sa
 
 struct loyalty_store::impl {
     std::unique_ptr<engine::store::rocks_store> db;
-    engine::runtime::consumer_offsets offsets;
+    engine::runtime::consumer_offsets offsets; // what is folded, in memory
     points_fold folds;
     fold_counts counts;
     mutable std::shared_mutex mutex;
+    // What the store holds: the offsets of the last save, and for each salon folded since, its fold as stored (none:
+    // never stored). A save writes those salons' folds with every partition's offset; a failed one puts them back.
+    engine::runtime::consumer_offsets saved_offsets;
+    std::map<std::string, std::optional<salon_fold>, std::less<>> unsaved;
+    std::chrono::steady_clock::time_point saved_at = std::chrono::steady_clock::now();
 
-    // What one read of the log changes, before it is written.
+    // What one read of the log earns, before it is written.
     struct batch_state {
-        std::map<std::string, std::optional<salon_fold>> folds_before; // to put back if the write fails
         std::vector<entry> earned;
         std::map<std::string, std::vector<salon_balance>> balances; // by customer, read from the store on first use
     };
@@ -82,11 +91,10 @@ struct loyalty_store::impl {
 
     // One event into its salon's fold; what it earns joins the batch.
     [[nodiscard]] std::expected<void, std::string> fold_event(batch_state& b, engine::event const& e) {
-        if (!b.folds_before.contains(e.salon.value())) {
-            auto const& known = folds.salons();
-            auto it = known.find(e.salon.value());
-            b.folds_before.emplace(e.salon.value(),
-                                   it == known.end() ? std::nullopt : std::optional<salon_fold>{it->second});
+        if (auto const known = unsaved.find(e.salon.value()); known == unsaved.end()) {
+            auto const& stored = folds.salons();
+            auto it = stored.find(e.salon.value());
+            unsaved.emplace(e.salon.value(), it == stored.end() ? std::nullopt : std::optional<salon_fold>{it->second});
         }
         auto step = folds.apply(e);
         if (step.how == step::duplicate) {
@@ -101,7 +109,7 @@ struct loyalty_store::impl {
     }
 
     // Entries of a partition at their offsets (ascending), then the offset after the run: those below the
-    // partition's next offset were folded before.
+    // partition's next offset were folded before. Saved at once when someone earned, else when a save is due.
     [[nodiscard]] std::expected<void, std::string> fold_run(engine::runtime::decoded_run const& run) {
         auto const from = offsets.next(run.partition);
         if (run.end.value() <= from.value()) {
@@ -114,14 +122,26 @@ struct loyalty_store::impl {
                 continue;
             }
             if (auto folded = fold_event(b, *e); !folded) {
-                undo(b);
+                fall_back();
                 return folded;
             }
         }
-        return write(run.partition, run.end, b);
+        offsets.advance(run.partition, run.end);
+        return !b.earned.empty() || save_due(std::chrono::steady_clock::now()) ? save(b)
+                                                                               : std::expected<void, std::string>{};
     }
 
-    std::expected<void, std::string> write(engine::partition_id p, engine::offset_t end, batch_state& b) {
+    [[nodiscard]] bool save_due(std::chrono::steady_clock::time_point now) const {
+        return (!unsaved.empty() || offsets != saved_offsets) && now - saved_at >= save_every;
+    }
+
+    // Writes what was earned (fsynced), the folds of the salons folded since the last save and every partition's
+    // offset, in one batch; a batch without an entry is not fsynced: a power cut takes it back to an earlier save,
+    // and what it held is folded again from the (fsynced) events log. On failure, back to the last save.
+    [[nodiscard]] std::expected<void, std::string> save(batch_state const& b) {
+        if (b.earned.empty() && unsaved.empty() && offsets == saved_offsets) {
+            return {};
+        }
         auto batch = db->make_batch();
         for (auto const& e : b.earned) {
             batch.put(ledger_family, entry_key(e.customer, cursor_of(e)), encode_entry(e));
@@ -129,25 +149,27 @@ struct loyalty_store::impl {
         for (auto const& [customer, salons] : b.balances) {
             batch.put(state_family, "b" + customer, encode_balances(salons));
         }
-        for (auto const& [salon, before] : b.folds_before) {
+        for (auto const& [salon, before] : unsaved) {
             batch.put(state_family, "s" + salon, encode_fold(folds.salons().at(salon)));
         }
-        offsets.put(batch, p, end);
-        // Synced only when someone earned: a batch of folds and offsets alone is folded again from the (fsynced)
-        // events log if a power cut takes it, and a later synced write makes it durable too (the WAL is a prefix).
+        offsets.put_all(batch);
         if (auto written = db->write(batch, !b.earned.empty()); !written) {
-            undo(b);
+            fall_back();
             return std::unexpected(failure("writing the loyalty batch", written.error().message));
         }
-        offsets.advance(p, end);
+        unsaved.clear();
+        saved_offsets = offsets;
+        saved_at = std::chrono::steady_clock::now();
         return {};
     }
 
-    // The folds as they were before a batch that was not written.
-    void undo(batch_state const& b) {
-        for (auto const& [salon, before] : b.folds_before) {
+    // What was folded since the last save, forgotten: the folds and the offsets as stored (read on from there).
+    void fall_back() {
+        for (auto const& [salon, before] : unsaved) {
             folds.restore(engine::salon_id{salon}, before.value_or(salon_fold{}));
         }
+        unsaved.clear();
+        offsets = saved_offsets;
     }
 
     // Each partition's next offset; under mutex.
@@ -165,6 +187,9 @@ struct loyalty_store::impl {
         std::swap(db, other.db);
         std::swap(offsets, other.offsets);
         std::swap(folds, other.folds);
+        std::swap(saved_offsets, other.saved_offsets);
+        std::swap(unsaved, other.unsaved);
+        std::swap(saved_at, other.saved_at);
         for (auto [mine, theirs] :
              {std::pair{&counts.duplicates, &other.counts.duplicates}, std::pair{&counts.gaps, &other.counts.gaps},
               std::pair{&counts.undecodable, &other.counts.undecodable}}) {
@@ -191,7 +216,11 @@ struct loyalty_store::impl {
 };
 
 loyalty_store::loyalty_store(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
-loyalty_store::~loyalty_store() = default;
+loyalty_store::~loyalty_store() {
+    if (auto saved = impl_->save({}); !saved) { // else the next start folds it again
+        log().warn("the ledger's last fold was not saved: {}", saved.error());
+    }
+}
 
 std::expected<std::unique_ptr<loyalty_store>, std::string> loyalty_store::open(std::filesystem::path const& dir,
                                                                                std::int32_t partition_count) {
@@ -205,7 +234,9 @@ std::expected<std::unique_ptr<loyalty_store>, std::string> loyalty_store::open(s
     if (!offsets) {
         return std::unexpected(failure("reading the offsets", offsets.error().message));
     }
-    auto i = std::unique_ptr<impl>(new impl{std::move(*db), std::move(*offsets), {}, {}, {}});
+    auto saved = *offsets;
+    auto i = std::unique_ptr<impl>(new impl{
+        std::move(*db), std::move(*offsets), {}, {}, {}, std::move(saved), {}, std::chrono::steady_clock::now()});
     if (auto loaded = i->load_folds(); !loaded) {
         return std::unexpected(loaded.error());
     }
@@ -222,7 +253,14 @@ std::expected<void, std::string> loyalty_store::apply(engine::partition_id p, en
 std::expected<bool, std::string> loyalty_store::catch_up(engine::log::reader& events) {
     std::vector<engine::offset_t> const ends(static_cast<std::size_t>(impl_->offsets.partition_count()),
                                              engine::offset_t{std::numeric_limits<std::int64_t>::max()});
-    return catch_up_until(events, ends, {});
+    auto caught = catch_up_until(events, ends, {});
+    std::unique_lock lock{impl_->mutex};
+    if (impl_->save_due(std::chrono::steady_clock::now())) { // a quiet log: what the last reads folded is saved now
+        if (auto saved = impl_->save({}); !saved) {
+            return std::unexpected(saved.error());
+        }
+    }
+    return caught;
 }
 
 std::expected<bool, std::string> loyalty_store::catch_up_until(engine::log::reader& events,
@@ -274,7 +312,10 @@ std::expected<void, std::string> loyalty_store::swap_with(engine::runtime::rebui
 }
 
 std::expected<void, std::string> loyalty_store::persist() {
-    std::shared_lock lock{impl_->mutex};
+    std::unique_lock lock{impl_->mutex};
+    if (auto saved = impl_->save({}); !saved) {
+        return saved;
+    }
     if (auto flushed = impl_->db->flush(true); !flushed) {
         return std::unexpected(failure("flushing the ledger", flushed.error().message));
     }

@@ -34,9 +34,10 @@ struct fold_counts {
 
 // The loyalty ledger in a RocksDB directory of its own (<data>/loyalty, private: customers' ids and what they paid):
 // ledger entries by customer, each customer's balance per salon, each salon's fold (rate, last seq) and the
-// events-log offsets they reflect. Every read of the log is folded and written in ONE fsynced WriteBatch (entries,
-// balances, salon folds, offsets), so after a crash the consumer reads on from the stored offsets and nothing is
-// applied twice or missed; the per-salon seq makes a repeated event a no-op even if it is handed over again.
+// events-log offsets they reflect. What is folded is saved in ONE WriteBatch (entries, balances, salon folds, every
+// partition's offset): at once, fsynced, when someone earned; else within a second (a walk-in changes no balance),
+// so after a crash the consumer reads on from the stored offsets and nothing is applied twice or missed; the
+// per-salon seq makes a repeated event a no-op even if it is handed over again.
 //
 // Rebuilt beside itself like the queue views (engine::runtime::rebuild, docs/loyalty.md): a fresh store folds the
 // log into the next generation, reaches this one's offsets under its exclusive lock and swaps contents with it, so
@@ -62,7 +63,8 @@ public:
     [[nodiscard]] engine::offset_t next_offset(engine::partition_id p) const;
 
     // The rebuild's side (engine::runtime::rebuildable): swap_with holds the exclusive lock (the consumer's folds and
-    // the readers wait) while the fresh store reaches this one's offsets; persist flushes, waiting for it.
+    // the readers wait) while the fresh store reaches this one's offsets; persist saves what is folded and flushes,
+    // waiting for it.
     [[nodiscard]] std::vector<engine::offset_t> next_offsets() const override;
     [[nodiscard]] std::expected<void, std::string> fold_until(engine::log::reader& events,
                                                               std::span<engine::offset_t const> until,
@@ -79,7 +81,7 @@ public:
                                                                std::size_t limit) const;
     // Every customer's whole ledger (checks and tests: a rebuild from the log must equal it).
     [[nodiscard]] std::expected<ledger, std::string> all() const;
-    // Each salon's fold as stored.
+    // Each salon's fold as folded (saved within a second).
     [[nodiscard]] points_fold fold() const;
     [[nodiscard]] fold_counts const& counts() const noexcept;
 

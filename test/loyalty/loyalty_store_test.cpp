@@ -3,9 +3,11 @@
 // rebuilt from the log, and a page shows only the salons in scope.
 
 #include "engine/codec/event_codec.hpp"
+#include "engine/runtime/consumer_offsets.hpp"
 #include "engine/runtime/embedded_engine.hpp"
 #include "engine/runtime/rebuild.hpp"
 #include "engine/sim/day_simulator.hpp"
+#include "engine/store/rocks_store.hpp"
 #include "loyalty/run/loyalty_consumer.hpp"
 #include "loyalty/store/loyalty_store.hpp"
 #include "test/engine/scenario.hpp"
@@ -159,6 +161,51 @@ TEST_CASE("loyalty store: folded as it comes equals rebuilt from the log; a rest
     struct stat st {};
     REQUIRE(::stat((w.dir / "loyalty").c_str(), &st) == 0);
     CHECK((st.st_mode & 0777U) == 0700U);
+}
+
+TEST_CASE("loyalty store: reads that earn nothing are saved within a second, by the next read or a quiet poll") {
+    world w;
+    std::ignore = w.caught_up();
+    w.submit("s1", walk_in(regular("c-1")), walk_in(regular("c-2"))); // nobody earns
+    std::ignore = w.caught_up();
+    // The store as another process would find it now: the offsets and the salon's fold as they were written.
+    auto const stored = [&] {
+        engine::store::open_options o;
+        o.read_only = true;
+        auto db =
+            engine::store::rocks_store::open(engine::runtime::generations{w.dir / "loyalty"}.current().value(), o);
+        REQUIRE_MESSAGE(db, db.error().message);
+        auto offsets = engine::runtime::consumer_offsets::load(**db, engine::store::family::meta, 4);
+        REQUIRE(offsets);
+        return *offsets;
+    };
+    auto const folded = [&] {
+        std::vector<std::int64_t> out;
+        for (std::int32_t p = 0; p < 4; ++p) {
+            out.push_back(w.store->next_offset(partition_id{p}).value());
+        }
+        return out;
+    };
+    auto const as_stored = [&] {
+        auto const s = stored();
+        std::vector<std::int64_t> out;
+        for (std::int32_t p = 0; p < 4; ++p) {
+            out.push_back(s.next(partition_id{p}).value());
+        }
+        return out;
+    };
+    std::this_thread::sleep_for(milliseconds{1100});
+    std::ignore = w.caught_up(); // nothing new in the log: the poll saves what the last reads folded
+    CHECK(as_stored() == folded());
+
+    w.visit("s2", regular("c-1"), 2500); // someone earns: saved at once, with the walk-in before it
+    auto const earned = w.caught_up();
+    CHECK(as_stored() == folded());
+    w.store.reset();
+    w.open_store();
+    CHECK(w.caught_up() == earned);
+    CHECK(w.store->counts().duplicates == 0);
+    CHECK(w.store->fold().salons().at("s1").seq.value() == 6); // registered, 3 set-ups, 2 walk-ins
 }
 
 TEST_CASE("loyalty store: a fold state lost with its offsets is folded again from the log to the same ledger") {
