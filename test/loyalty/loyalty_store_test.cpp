@@ -179,20 +179,17 @@ TEST_CASE("loyalty store: reads that earn nothing are saved within a second, by 
         REQUIRE(offsets);
         return *offsets;
     };
-    auto const folded = [&] {
-        std::vector<std::int64_t> out;
+    auto const listed = [](auto const& next) {
+        std::vector<std::int64_t> out(4);
         for (std::int32_t p = 0; p < 4; ++p) {
-            out.push_back(w.store->next_offset(partition_id{p}).value());
+            out[static_cast<std::size_t>(p)] = next(partition_id{p}).value();
         }
         return out;
     };
+    auto const folded = [&] { return listed([&](partition_id p) { return w.store->next_offset(p); }); };
     auto const as_stored = [&] {
         auto const s = stored();
-        std::vector<std::int64_t> out;
-        for (std::int32_t p = 0; p < 4; ++p) {
-            out.push_back(s.next(partition_id{p}).value());
-        }
-        return out;
+        return listed([&](partition_id p) { return s.next(p); });
     };
     std::this_thread::sleep_for(milliseconds{1100});
     std::ignore = w.caught_up(); // nothing new in the log: the poll saves what the last reads folded
