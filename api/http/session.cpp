@@ -194,7 +194,8 @@ bool session::take_over(request const& bound, replier& reply) {
         reply(error_response(status::not_found, "salon_not_found", "no salon with this id", "salonId"));
         return true;
     }
-    if (hub->connections() >= state_.options().max_live_streams) {
+    auto seat = hub->take_seat(state_.options().max_live_streams);
+    if (!seat) {
         reply(error_response(status::service_unavailable, "too_many_streams",
                              "the server holds as many live streams as it may; try again shortly")
                   .header("Retry-After", "5"));
@@ -210,8 +211,8 @@ bool session::take_over(request const& bound, replier& reply) {
     busy_ = false;
     if (upgrade && parser_) {
         auto const idle = std::chrono::duration_cast<std::chrono::seconds>(state_.options().idle_timeout);
-        open_ws_session(stream_.release_socket(), state_.live_rings(), *hub, salon, std::move(lease), *after, idle,
-                        state_.options().write_timeout, parser_->release());
+        open_ws_session(stream_.release_socket(), state_.live_rings(), *hub, salon, std::move(lease), std::move(seat),
+                        *after, idle, state_.options().write_timeout, parser_->release());
         return true;
     }
     bhttp::response<bhttp::empty_body> head{bhttp::status::ok, 11};
@@ -223,8 +224,8 @@ bool session::take_over(request const& bound, replier& reply) {
     std::ostringstream text;
     text << head.base();
     stream_.expires_never();
-    open_sse_session(stream_.release_socket(), state_.live_rings(), *hub, salon, std::move(lease), *after,
-                     state_.options().write_timeout, text.str());
+    open_sse_session(stream_.release_socket(), state_.live_rings(), *hub, salon, std::move(lease), std::move(seat),
+                     *after, state_.options().write_timeout, text.str());
     return true;
 }
 

@@ -191,4 +191,29 @@ TEST_CASE("live hub: the screens whose token lapsed are ended, in every salon; t
     CHECK(m.hub.end_lapsed([](token_lease const&) { return false; }) == 0);
 }
 
+TEST_CASE("live hub: streams asked for at once cannot pass the cap; a seat is the stream's once it joins") {
+    read_model m;
+    m.change("a", 1, R"({"v":1})");
+    // Two WebSockets asked for at once, both still in their handshakes: neither has joined, both hold a place.
+    auto first = m.hub.take_seat(2);
+    auto second = m.hub.take_seat(2);
+    REQUIRE(first);
+    REQUIRE(second);
+    CHECK(m.hub.connections() == 2);
+    CHECK_FALSE(m.hub.take_seat(2)); // a third is refused before any of them opens
+
+    auto a = std::make_shared<screen>();
+    auto const id = m.hub.join("a", a, {}, std::move(first)); // its handshake done: the place is the stream's
+    CHECK(m.hub.connections() == 2);
+    second = {}; // the other's handshake failed: its place comes back
+    CHECK(m.hub.connections() == 1);
+    auto third = m.hub.take_seat(2);
+    CHECK(third);
+    CHECK(m.hub.connections() == 2);
+    m.hub.leave("a", id);
+    CHECK(m.hub.connections() == 1);
+    third = {};
+    CHECK(m.hub.connections() == 0);
+}
+
 } // namespace live_hub_test

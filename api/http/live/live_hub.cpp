@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 #include <vector>
 
 namespace salonq::api::http {
@@ -87,7 +88,32 @@ frame_ptr live_hub::latest(std::string const& salon) {
     return loaded; // changes keep coming: the newest this read; the next frame follows
 }
 
-std::uint64_t live_hub::join(std::string const& salon, std::weak_ptr<live_subscriber> s, auth::token_lease lease) {
+live_hub::seat& live_hub::seat::operator=(seat&& other) noexcept {
+    if (this != &other) {
+        give_back();
+        hub_ = std::exchange(other.hub_, nullptr);
+    }
+    return *this;
+}
+
+void live_hub::seat::give_back() noexcept {
+    if (auto* hub = std::exchange(hub_, nullptr)) {
+        std::lock_guard lock(hub->mutex_);
+        --hub->connections_;
+    }
+}
+
+live_hub::seat live_hub::take_seat(std::size_t most) {
+    std::lock_guard lock(mutex_);
+    if (connections_ >= most) {
+        return {};
+    }
+    ++connections_;
+    return seat{*this};
+}
+
+std::uint64_t live_hub::join(std::string const& salon, std::weak_ptr<live_subscriber> s, auth::token_lease lease,
+                             seat taken) {
     std::shared_ptr<live_subscriber> late; // joined as the server stops: close_all() has gone by
     std::uint64_t id = 0;
     {
@@ -97,12 +123,20 @@ std::uint64_t live_hub::join(std::string const& salon, std::weak_ptr<live_subscr
             late = s.lock();
         }
         feeds_[salon].subscribers.emplace(id, subscriber{std::move(s), std::move(lease)});
-        ++connections_;
+        if (taken.hub_ == this) {
+            taken.hub_ = nullptr; // the seat is the stream's now: leave() gives it back
+        } else {
+            ++connections_;
+        }
     }
     if (late) {
         late->close();
     }
     return id;
+}
+
+std::uint64_t live_hub::join(std::string const& salon, std::weak_ptr<live_subscriber> s, auth::token_lease lease) {
+    return join(salon, std::move(s), std::move(lease), seat{});
 }
 
 void live_hub::leave(std::string const& salon, std::uint64_t id) {

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 namespace salonq::api::http {
 
@@ -49,6 +50,26 @@ public:
     // Loads a salon's current frame on first use (from the read model); none: no such salon.
     using loader = std::function<frame_ptr(std::string const& salon)>;
 
+    // A place among the live streams, taken when a stream is asked for, before it opens (a WebSocket's handshake
+    // takes a round trip), so that streams asked for at once cannot pass the cap together. It becomes the stream's
+    // when the stream joins, and is given back if it never does (a failed handshake). Move-only.
+    class seat {
+    public:
+        seat() = default; // none
+        seat(seat&& other) noexcept : hub_(std::exchange(other.hub_, nullptr)) {}
+        seat& operator=(seat&& other) noexcept;
+        seat(seat const&) = delete;
+        seat& operator=(seat const&) = delete;
+        ~seat() { give_back(); }
+        [[nodiscard]] explicit operator bool() const noexcept { return hub_ != nullptr; }
+
+    private:
+        friend class live_hub;
+        explicit seat(live_hub& hub) : hub_(&hub) {}
+        void give_back() noexcept;
+        live_hub* hub_ = nullptr;
+    };
+
     explicit live_hub(loader load) : load_(std::move(load)) {}
 
     // A salon's view changed: keep it as the latest and hand it to every subscriber of the salon.
@@ -58,10 +79,17 @@ public:
     void publish(std::string const& salon, std::uint64_t seq, std::function<frame_ptr()> const& make);
     // The latest frame of a salon, loaded if need be; none if there is no such salon.
     [[nodiscard]] frame_ptr latest(std::string const& salon);
-    // Registers a connection opened with a token whose lease it keeps; returns its id for leave().
+    // A seat if fewer than `most` streams are open or opening; none otherwise.
+    [[nodiscard]] seat take_seat(std::size_t most);
+    // Registers a connection opened with a token whose lease it keeps, in the seat taken for it; returns its id for
+    // leave().
+    [[nodiscard]] std::uint64_t join(std::string const& salon, std::weak_ptr<live_subscriber> s,
+                                     auth::token_lease lease, seat taken);
+    // The same without a seat taken before: it is counted now.
     [[nodiscard]] std::uint64_t join(std::string const& salon, std::weak_ptr<live_subscriber> s,
                                      auth::token_lease lease);
     void leave(std::string const& salon, std::uint64_t id);
+    // The streams open and opening (seats taken).
     [[nodiscard]] std::size_t connections() const;
     // Ends every live connection (a graceful stop), and any that joins after.
     void close_all();
@@ -84,8 +112,8 @@ private:
     mutable std::mutex mutex_;
     std::unordered_map<std::string, salon_feed> feeds_;
     std::uint64_t next_id_ = 1;
-    std::size_t connections_ = 0;
-    bool closed_ = false; // close_all() was called: the server is stopping
+    std::size_t connections_ = 0; // joined, and seats taken for streams that have not joined yet
+    bool closed_ = false;         // close_all() was called: the server is stopping
 };
 
 } // namespace salonq::api::http

@@ -14,9 +14,11 @@ namespace net = boost::asio;
 
 template <class Stream>
 basic_sse_session<Stream>::basic_sse_session(Stream&& stream, live_hub& hub, std::string salon, auth::token_lease lease,
-                                             std::uint64_t after, std::chrono::milliseconds write_timeout)
+                                             live_hub::seat seat, std::uint64_t after,
+                                             std::chrono::milliseconds write_timeout)
     : stream_(std::move(stream)), heartbeat_timer_(stream_.get_executor()), write_timer_(stream_.get_executor()),
-      hub_(hub), salon_(std::move(salon)), lease_(std::move(lease)), sent_seq_(after), write_timeout_(write_timeout) {}
+      hub_(hub), salon_(std::move(salon)), lease_(std::move(lease)), seat_(std::move(seat)), sent_seq_(after),
+      write_timeout_(write_timeout) {}
 
 template <class Stream>
 basic_sse_session<Stream>::~basic_sse_session() {
@@ -30,7 +32,8 @@ void basic_sse_session<Stream>::run(std::string header) {
     net::dispatch(stream_.get_executor(), [self = this->shared_from_this(), header = std::move(header)]() mutable {
         self->queue_.push_back(std::make_shared<std::string const>(std::move(header)));
         self->write_next();
-        self->id_ = self->hub_.join(self->salon_, self->weak_from_this(), std::move(self->lease_));
+        self->id_ =
+            self->hub_.join(self->salon_, self->weak_from_this(), std::move(self->lease_), std::move(self->seat_));
         if (auto current = self->hub_.latest(self->salon_)) {
             self->enqueue(std::shared_ptr<std::string const>(current, &current->sse), current->seq);
         }
@@ -138,12 +141,12 @@ template class basic_sse_session<net::ip::tcp::socket>;
 template class basic_sse_session<uring::socket>;
 
 void open_sse_session(net::ip::tcp::socket&& socket, uring::rings* rings, live_hub& hub, std::string salon,
-                      auth::token_lease lease, std::uint64_t after, std::chrono::milliseconds write_timeout,
-                      std::string header) {
+                      auth::token_lease lease, live_hub::seat seat, std::uint64_t after,
+                      std::chrono::milliseconds write_timeout, std::string header) {
     start_live(std::move(socket), rings, [&](auto&& stream) {
         using stream_type = std::decay_t<decltype(stream)>;
         std::make_shared<basic_sse_session<stream_type>>(std::forward<decltype(stream)>(stream), hub, std::move(salon),
-                                                         std::move(lease), after, write_timeout)
+                                                         std::move(lease), std::move(seat), after, write_timeout)
             ->run(std::move(header));
     });
 }

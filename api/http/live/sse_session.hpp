@@ -25,8 +25,8 @@ namespace salonq::api::http {
 template <class Stream>
 class basic_sse_session : public live_subscriber, public std::enable_shared_from_this<basic_sse_session<Stream>> {
 public:
-    basic_sse_session(Stream&& stream, live_hub& hub, std::string salon, auth::token_lease lease, std::uint64_t after,
-                      std::chrono::milliseconds write_timeout);
+    basic_sse_session(Stream&& stream, live_hub& hub, std::string salon, auth::token_lease lease, live_hub::seat seat,
+                      std::uint64_t after, std::chrono::milliseconds write_timeout);
     ~basic_sse_session() override;
     basic_sse_session(basic_sse_session const&) = delete;
     basic_sse_session& operator=(basic_sse_session const&) = delete;
@@ -52,6 +52,7 @@ private:
     live_hub& hub_;
     std::string salon_;
     auth::token_lease lease_; // handed to the hub, which ends the stream when the token lapses
+    live_hub::seat seat_;     // its place among the streams, taken before it opened: handed to the hub on joining
     std::uint64_t sent_seq_;
     std::shared_ptr<std::string const> sent_; // that seq's text (none at a resume point)
     std::uint64_t id_ = 0;
@@ -68,7 +69,7 @@ extern template class basic_sse_session<uring::socket>;
 
 // Hands a connection whose request asked for an event stream to an SSE session, in the rings when it can.
 void open_sse_session(boost::asio::ip::tcp::socket&& socket, uring::rings* rings, live_hub& hub, std::string salon,
-                      auth::token_lease lease, std::uint64_t after, std::chrono::milliseconds write_timeout,
-                      std::string header);
+                      auth::token_lease lease, live_hub::seat seat, std::uint64_t after,
+                      std::chrono::milliseconds write_timeout, std::string header);
 
 } // namespace salonq::api::http

@@ -14,11 +14,11 @@ namespace websocket = boost::beast::websocket;
 
 template <class NextLayer>
 basic_ws_session<NextLayer>::basic_ws_session(NextLayer&& next, live_hub& hub, std::string salon,
-                                              auth::token_lease lease, std::uint64_t after,
+                                              auth::token_lease lease, live_hub::seat seat, std::uint64_t after,
                                               std::chrono::seconds idle_timeout,
                                               std::chrono::milliseconds write_timeout)
-    : ws_(std::move(next)), hub_(hub), salon_(std::move(salon)), lease_(std::move(lease)), sent_seq_(after),
-      write_timeout_(write_timeout) {
+    : ws_(std::move(next)), hub_(hub), salon_(std::move(salon)), lease_(std::move(lease)), seat_(std::move(seat)),
+      sent_seq_(after), write_timeout_(write_timeout) {
     auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
     timeouts.idle_timeout = idle_timeout; // a ping goes out at half of it; silence past it closes
     timeouts.keep_alive_pings = true;
@@ -49,7 +49,7 @@ void basic_ws_session<NextLayer>::on_accept(beast::error_code ec) {
         return;
     }
     open_ = true;
-    id_ = hub_.join(salon_, this->weak_from_this(), std::move(lease_));
+    id_ = hub_.join(salon_, this->weak_from_this(), std::move(lease_), std::move(seat_));
     if (auto current = hub_.latest(salon_)) {
         enqueue(current);
     }
@@ -137,12 +137,14 @@ template class basic_ws_session<net::ip::tcp::socket>;
 template class basic_ws_session<uring::socket>;
 
 void open_ws_session(net::ip::tcp::socket&& socket, uring::rings* rings, live_hub& hub, std::string salon,
-                     auth::token_lease lease, std::uint64_t after, std::chrono::seconds idle_timeout,
-                     std::chrono::milliseconds write_timeout, upgrade_request upgrade) {
+                     auth::token_lease lease, live_hub::seat seat, std::uint64_t after,
+                     std::chrono::seconds idle_timeout, std::chrono::milliseconds write_timeout,
+                     upgrade_request upgrade) {
     start_live(std::move(socket), rings, [&](auto&& stream) {
         using stream_type = std::decay_t<decltype(stream)>;
         std::make_shared<basic_ws_session<stream_type>>(std::forward<decltype(stream)>(stream), hub, std::move(salon),
-                                                        std::move(lease), after, idle_timeout, write_timeout)
+                                                        std::move(lease), std::move(seat), after, idle_timeout,
+                                                        write_timeout)
             ->run(std::move(upgrade));
     });
 }

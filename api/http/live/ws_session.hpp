@@ -31,8 +31,8 @@ using upgrade_request = boost::beast::http::request<boost::beast::http::string_b
 template <class NextLayer>
 class basic_ws_session : public live_subscriber, public std::enable_shared_from_this<basic_ws_session<NextLayer>> {
 public:
-    basic_ws_session(NextLayer&& next, live_hub& hub, std::string salon, auth::token_lease lease, std::uint64_t after,
-                     std::chrono::seconds idle_timeout, std::chrono::milliseconds write_timeout);
+    basic_ws_session(NextLayer&& next, live_hub& hub, std::string salon, auth::token_lease lease, live_hub::seat seat,
+                     std::uint64_t after, std::chrono::seconds idle_timeout, std::chrono::milliseconds write_timeout);
     ~basic_ws_session() override;
     basic_ws_session(basic_ws_session const&) = delete;
     basic_ws_session& operator=(basic_ws_session const&) = delete;
@@ -56,6 +56,7 @@ private:
     live_hub& hub_;
     std::string salon_;
     auth::token_lease lease_; // handed to the hub, which ends the stream when the token lapses
+    live_hub::seat seat_;     // its place among the streams, taken before it opened: handed to the hub on joining
     std::uint64_t sent_seq_;  // the newest seq queued or sent: older frames are skipped
     frame_ptr sent_;          // that frame (none at a resume point): one at its seq is sent only if it differs
     std::uint64_t id_ = 0;    // in the hub, once joined
@@ -72,7 +73,8 @@ extern template class basic_ws_session<uring::socket>;
 // Hands an upgraded connection to a WebSocket session: its socket moves into `rings` when there are some and one
 // has room (the descriptor is closed), else it stays a plain TCP stream.
 void open_ws_session(boost::asio::ip::tcp::socket&& socket, uring::rings* rings, live_hub& hub, std::string salon,
-                     auth::token_lease lease, std::uint64_t after, std::chrono::seconds idle_timeout,
-                     std::chrono::milliseconds write_timeout, upgrade_request upgrade);
+                     auth::token_lease lease, live_hub::seat seat, std::uint64_t after,
+                     std::chrono::seconds idle_timeout, std::chrono::milliseconds write_timeout,
+                     upgrade_request upgrade);
 
 } // namespace salonq::api::http
