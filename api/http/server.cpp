@@ -40,6 +40,7 @@ struct server::impl {
     tcp::acceptor acceptor;
     net::steady_timer drain_timer;
     net::steady_timer housekeeping{ioc};
+    decision_deadlines deadlines{ioc.get_executor()};
     net::steady_timer accept_pause{ioc}; // only the acceptor's chain of operations touches it
     std::chrono::steady_clock::time_point last_accept_warning{};
     std::uint64_t accept_failures = 0;
@@ -129,7 +130,8 @@ struct server::impl {
         auto const* live = state.ports().live;
         auto const open = state.open_sessions() + (live != nullptr ? live->connections() : 0);
         if (open == 0) {
-            return; // nothing left: run() returns once the threads are out of work
+            deadlines.stop(); // the answered POSTs' deadlines: nobody is left to tell
+            return;           // nothing left: run() returns once the threads are out of work
         }
         if (std::chrono::steady_clock::now() >= drain_deadline) {
             state.ports().log.warn("{} connections still open after the drain timeout: closing them", open);
@@ -152,7 +154,7 @@ server::~server() = default;
 std::expected<std::unique_ptr<server>, std::string> server::open(server_options options, services& ports,
                                                                  std::span<route const> routes) {
     auto i = std::make_unique<impl>(std::move(options), ports, routes);
-    ports.executor = i->ioc.get_executor();
+    ports.deadlines = &i->deadlines;
     if (i->options.live_rings) {
         if (auto opened = uring::rings::open()) {
             i->rings = std::move(*opened);

@@ -5,6 +5,7 @@
 
 #include "api/auth/authenticator.hpp"
 #include "api/gateway/command_gateway.hpp"
+#include "api/http/decision_deadlines.hpp"
 #include "api/http/live/live_hub.hpp"
 #include "api/http/metrics.hpp"
 #include "api/http/options.hpp"
@@ -15,8 +16,6 @@
 #include "engine/domain/time.hpp"
 #include "engine/logging/logger.hpp"
 #include "projections/store/queue_views.hpp"
-
-#include <boost/asio/any_io_executor.hpp>
 
 #include <expected>
 #include <functional>
@@ -59,8 +58,8 @@ struct services {
     projections::stats_store::stats_store* stats = nullptr;
     staffing_port* staffing = nullptr;         // staffing advice from the stats, where this process keeps them
     loyalty::loyalty_store* loyalty = nullptr; // customers' points, where this process keeps them (embedded mode)
-    // Where handlers run their timers (a POST's wait for the decision); set by server::open to its own.
-    boost::asio::any_io_executor executor;
+    // When a POST stops waiting for its decision and answers 202; set by server::open to its own.
+    decision_deadlines* deadlines = nullptr;
 };
 
 // A fresh random id (128 bits from OpenSSL's generator, hex) with a prefix: a commandId the server makes when a

@@ -69,8 +69,7 @@ std::unique_ptr<http::services> make_services(http::server_options const& option
                            .clock = engine::wall_now,
                            .log = logging::logger{"http"},
                            .live = &hub,
-                           .views = &views,
-                           .executor = {}}};
+                           .views = &views}};
 }
 
 void add_live_gauge(http::metrics& metrics, http::live_hub const& hub) {

@@ -106,8 +106,7 @@ TEST_CASE("http: GET .../commands/{id} after a 202: pending while out, then why 
                                       .auth = **auth,
                                       .metrics = metrics,
                                       .clock = salonq::engine::wall_now,
-                                      .log = salonq::logging::logger{"http"},
-                                      .executor = {}};
+                                      .log = salonq::logging::logger{"http"}};
     auto server = salonq::api::http::server::open(options, ports, salonq::api::http::api_routes());
     REQUIRE_MESSAGE(server.has_value(), server.error());
     std::thread running{[&] { (*server)->run(false); }};

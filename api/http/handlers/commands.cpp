@@ -1,6 +1,7 @@
 #include "api/http/handlers/commands.hpp"
 
 #include "api/auth/access.hpp"
+#include "api/http/decision_deadlines.hpp"
 #include "api/http/error.hpp"
 #include "api/http/handlers/outcome_response.hpp"
 #include "api/http/services.hpp"
@@ -9,14 +10,11 @@
 #include "engine/codec/json_writer.hpp"
 #include "engine/domain/names.hpp"
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
-
 #include <algorithm>
 #include <charconv>
 #include <expected>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 namespace salonq::api::http {
@@ -236,34 +234,31 @@ std::optional<response> reused_key(engine::runtime::outcome const& o, std::strin
                           "Idempotency-Key");
 }
 
-// Whichever comes first answers: the engine's decision, or the decision_wait timer (202). Both run on one strand,
-// so the first one takes the replier and the other finds it gone.
-class decision_race : public std::enable_shared_from_this<decision_race> {
+// Whichever comes first answers: the engine's decision (from its side: the views' or the engine's thread), or the
+// decision_wait deadline (202, from an HTTP thread). The first one takes the replier under the lock; the other finds
+// it gone. A decision after a 202 settles the command for GET .../commands/{id}.
+class decision_race final : public decision_deadlines::waiter, public std::enable_shared_from_this<decision_race> {
 public:
-    decision_race(services& ports, replier reply, std::string_view type)
-        : strand_(boost::asio::make_strand(ports.executor)), timer_(strand_), reply_(std::move(reply)), ports_(ports),
-          metrics_(ports.metrics), type_(type) {}
+    decision_race(services& ports, replier reply, std::string_view type, engine::command const& c)
+        : reply_(std::move(reply)), ports_(ports), type_(type), sent_type_(engine::type_name(c.body)), sent_by_(c.by),
+          salon_(c.salon.value()), command_(c.id.value()) {}
 
-    void start(std::chrono::milliseconds wait, engine::command const& c) {
-        sent_type_ = engine::type_name(c.body);
-        sent_by_ = c.by;
-        salon_ = c.salon.value();
-        command_ = c.id.value();
-        timer_.expires_after(wait);
-        timer_.async_wait([self = shared_from_this(),
-                           pending = pending_response(salon_, command_)](boost::system::error_code ec) mutable {
-            if (!ec && self->reply_) {
-                self->ports_.unsettled.pending(self->salon_, self->command_, unsettled_commands::clock::now());
-                self->answered_pending_ = true;
-                self->answer(std::move(pending));
-            }
-        });
+    void start(std::chrono::milliseconds wait) {
+        ports_.deadlines->watch(weak_from_this(), decision_deadlines::clock::now() + wait);
     }
-    // From the engine's thread.
+    void deadline_passed() override {
+        std::unique_lock lock{mutex_};
+        if (!reply_) {
+            return;
+        }
+        ports_.unsettled.pending(salon_, command_, unsettled_commands::clock::now());
+        answered_pending_ = true;
+        answer(lock, pending_response(salon_, command_));
+    }
     void decided(std::expected<engine::runtime::outcome, gateway_error> const& result) {
         if (result && !result->duplicate) {
             auto const* refused = std::get_if<engine::rejected_command>(&result->entries.front());
-            metrics_.command_decided(type_, refused != nullptr ? engine::to_string(refused->why.code) : "");
+            ports_.metrics.command_decided(type_, refused != nullptr ? engine::to_string(refused->why.code) : "");
         }
         // Every outcome, not only a duplicate's: in Kafka mode two requests with one key in flight at once are both
         // completed by the first one's events, neither marked a duplicate.
@@ -271,38 +266,37 @@ public:
         auto r = !result  ? gateway_failure(result.error())
                  : reused ? std::move(*reused)
                           : outcome_response(*result, ports_);
-        auto failure = result ? std::nullopt : std::optional<gateway_error>{result.error()};
-        boost::asio::post(
-            strand_, [self = shared_from_this(), r = std::move(r), failure = std::move(failure)]() mutable {
-                self->timer_.cancel();
-                if (self->answered_pending_) { // its terminal polls GET .../commands/{id}: tell it how this ended
-                    self->ports_.unsettled.settled(self->salon_, self->command_, std::move(failure),
-                                                   unsettled_commands::clock::now());
-                }
-                self->answer(std::move(r));
-            });
+        std::unique_lock lock{mutex_};
+        if (answered_pending_) { // its terminal polls GET .../commands/{id}: tell it how this ended
+            ports_.unsettled.settled(salon_, command_,
+                                     result ? std::nullopt : std::optional<gateway_error>{result.error()},
+                                     unsettled_commands::clock::now());
+            return;
+        }
+        answer(lock, std::move(r));
     }
 
 private:
-    void answer(response r) {
-        if (reply_) {
-            auto reply = std::move(*reply_);
-            reply_.reset();
-            reply(std::move(r));
+    // Takes the replier and answers outside the lock (the replier posts to the session's own executor).
+    void answer(std::unique_lock<std::mutex>& lock, response r) {
+        if (!reply_) {
+            return;
         }
+        auto reply = std::move(*reply_);
+        reply_.reset();
+        lock.unlock();
+        reply(std::move(r));
     }
 
-    boost::asio::strand<boost::asio::any_io_executor> strand_;
-    boost::asio::steady_timer timer_;
-    std::optional<replier> reply_;
+    std::mutex mutex_;
+    std::optional<replier> reply_;  // under mutex_: until the first answer
+    bool answered_pending_ = false; // under mutex_: the 202 went out
     services& ports_;
-    http::metrics& metrics_;
     std::string_view type_;      // the route's command type (static storage)
-    std::string_view sent_type_; // what was sent (set by start, before the engine has it): type_name's
+    std::string_view sent_type_; // what was sent: type_name's
     engine::actor sent_by_;
     std::string salon_;
     std::string command_;
-    bool answered_pending_ = false; // on the strand: the 202 went out
 };
 
 } // namespace
@@ -314,8 +308,8 @@ void submit_command(services& ports, request const& req, replier reply, std::str
         reply(std::move(c.error().answer));
         return;
     }
-    auto race = std::make_shared<decision_race>(ports, std::move(reply), type);
-    race->start(ports.options.decision_wait, *c);
+    auto race = std::make_shared<decision_race>(ports, std::move(reply), type, *c);
+    race->start(ports.options.decision_wait);
     ports.commands.submit(std::move(*c), [race](auto const& result) { race->decided(result); });
 }
 
