@@ -63,7 +63,7 @@ struct server::impl {
     }
 
     // Once a second: the authenticator re-reads revocations and a rotated keyring, and the live streams whose token
-    // no longer holds end (a request with it would be refused now).
+    // no longer holds end (a request with it would be refused now), as do those whose peer stopped reading.
     void keep_house() {
         housekeeping.expires_after(std::chrono::seconds{1});
         housekeeping.async_wait([this](boost::system::error_code ec) {
@@ -76,10 +76,15 @@ struct server::impl {
             }
             if (ports.live != nullptr) {
                 auto const now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-                auto const ended = ports.live->end_lapsed(
-                    [&](auth::token_lease const& lease) { return !ports.auth.still_valid(lease, now); });
-                if (ended > 0) {
-                    ports.log.info("ended {} live streams: their token was revoked, expired or its key retired", ended);
+                auto const ended = ports.live->sweep(
+                    [&](auth::token_lease const& lease) { return !ports.auth.still_valid(lease, now); },
+                    std::chrono::steady_clock::now());
+                if (ended.lapsed > 0) {
+                    ports.log.info("ended {} live streams: their token was revoked, expired or its key retired",
+                                   ended.lapsed);
+                }
+                if (ended.stuck > 0) {
+                    ports.log.info("ended {} live streams: their peer stopped reading", ended.stuck);
                 }
             }
             keep_house();

@@ -375,6 +375,50 @@ TEST_CASE("http live: a WebSocket peer that sends but never reads is closed past
     CHECK(fast_seen == seq); // the reading screen was never dropped, and has the last change
 }
 
+TEST_CASE("http live: a peer that stopped reading is closed by the sweep when no change follows") {
+    auto options = salonq::test::unlimited();
+    options.write_timeout = std::chrono::milliseconds{3000};
+    http_fixture server{options};
+    open_salon_over_http(server);
+    auto const token = server.token(role::dashboard, "s1");
+    net::io_context io;
+    websocket::stream<net::ip::tcp::socket> deaf{io};
+    deaf.next_layer().open(net::ip::tcp::v4());
+    deaf.next_layer().set_option(net::socket_base::receive_buffer_size{4096});
+    deaf.next_layer().connect({net::ip::make_address("127.0.0.1"), server.port()});
+    deaf.handshake("127.0.0.1", "/v1/salons/s1/live?access_token=" + token);
+    http_client admin{server.port(), server.admin_token()};
+    auto const live_streams = [&] {
+        auto const body = admin.get("/metrics").body;
+        auto const at = body.find("\nsalonq_live_connections ");
+        return at == std::string::npos ? -1.0 : std::stod(body.substr(at + 25));
+    };
+    CHECK(live_streams() == 1);
+    // A change every few ms, for less than the write timeout (each frame the whole, growing view: megabytes in
+    // all), fills the deaf one's socket buffers; then the salon goes quiet: no change comes to find its write stuck.
+    http_client pos{server.port(), server.token(role::pos, "s1")};
+    auto const burst_began = std::chrono::steady_clock::now();
+    for (int i = 0; i < 300; ++i) {
+        REQUIRE(pos.post("/v1/salons/s1/walk-ins", walk_in_body).status == 201);
+        std::this_thread::sleep_for(std::chrono::milliseconds{5});
+    }
+    auto const burst = std::chrono::steady_clock::now() - burst_began;
+    MESSAGE("burst of 300 walk-ins: ", std::chrono::duration_cast<std::chrono::milliseconds>(burst).count(), " ms");
+    double open = live_streams();
+    auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds{8}; // the timeout and a sweep
+    while (open == 1 && std::chrono::steady_clock::now() < deadline) {
+        boost::beast::error_code ignored;
+        deaf.ping({}, ignored); // never idle: it talks, it just does not read
+        std::this_thread::sleep_for(std::chrono::milliseconds{200});
+        open = live_streams();
+    }
+    MESSAGE(
+        "closed ",
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - burst_began).count(),
+        " ms after the burst began");
+    CHECK(open == 0);
+}
+
 TEST_CASE("http live: past --max-live-streams a new stream is 503 too_many_streams; a closed one frees its place") {
     auto options = salonq::test::unlimited();
     options.max_live_streams = 2;

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,8 +23,12 @@ class screen final : public live_subscriber {
 public:
     void deliver(frame_ptr const& frame) override { seen.push_back(frame->seq); }
     void close() override { ++closed; }
+    [[nodiscard]] bool stuck(std::chrono::steady_clock::time_point now) const noexcept override {
+        return stuck_since && now - *stuck_since > std::chrono::seconds{10};
+    }
     std::vector<std::uint64_t> seen;
     int closed = 0;
+    std::optional<std::chrono::steady_clock::time_point> stuck_since; // a frame in writing since
 };
 
 // The read model the hub loads from: a view (its seq and body) per salon.
@@ -176,11 +181,14 @@ TEST_CASE("live hub: the screens whose token lapsed are ended, in every salon; t
     [[maybe_unused]] auto const id4 =
         m.hub.join("b", elsewhere, token_lease{"j-b", "k1", noon - std::chrono::hours{2}});
     std::vector<std::string> asked;
-    auto const ended = m.hub.end_lapsed([&](token_lease const& lease) {
-        asked.push_back(lease.jti);
-        return lease.jti == "j-revoked" || lease.expires < noon;
-    });
-    CHECK(ended == 3);
+    auto const ended = m.hub.sweep(
+        [&](token_lease const& lease) {
+            asked.push_back(lease.jti);
+            return lease.jti == "j-revoked" || lease.expires < noon;
+        },
+        std::chrono::steady_clock::now());
+    CHECK(ended.lapsed == 3);
+    CHECK(ended.stuck == 0);
     CHECK(asked.size() == 4); // every screen's lease was asked about, once
     CHECK(revoked->closed == 1);
     CHECK(expired->closed == 1);
@@ -188,7 +196,45 @@ TEST_CASE("live hub: the screens whose token lapsed are ended, in every salon; t
     CHECK(fine->closed == 0);
     m.change("a", 2, R"({"v":2})");
     CHECK(fine->seen == std::vector<std::uint64_t>{2});
-    CHECK(m.hub.end_lapsed([](token_lease const&) { return false; }) == 0);
+    // The ended ones are still in the hub until their sessions go (here: never): the next sweep passes over them.
+    asked.clear();
+    auto const again = m.hub.sweep(
+        [&](token_lease const& lease) {
+            asked.push_back(lease.jti);
+            return lease.jti != "j-fine";
+        },
+        std::chrono::steady_clock::now());
+    CHECK(again.lapsed == 0);
+    CHECK(asked == std::vector<std::string>{"j-fine"});
+    CHECK(revoked->closed == 1);
+}
+
+TEST_CASE("live hub: a screen stuck in a write past its timeout is ended by the sweep, once; a writing one stays") {
+    read_model m;
+    m.change("a", 1, R"({"v":1})");
+    using salonq::api::auth::token_lease;
+    auto const now = std::chrono::steady_clock::now();
+    auto deaf = std::make_shared<screen>();
+    auto slow = std::make_shared<screen>();
+    auto idle = std::make_shared<screen>();
+    deaf->stuck_since = now - std::chrono::seconds{11};
+    slow->stuck_since = now - std::chrono::seconds{9};
+    std::chrono::sys_seconds const noon{std::chrono::hours{12}};
+    [[maybe_unused]] auto const id1 = m.hub.join("a", deaf, token_lease{"j1", "k1", noon});
+    [[maybe_unused]] auto const id2 = m.hub.join("a", slow, token_lease{"j2", "k1", noon});
+    [[maybe_unused]] auto const id3 = m.hub.join("a", idle, token_lease{"j3", "k1", noon});
+    auto const fine = [](token_lease const&) { return false; };
+    auto const first = m.hub.sweep(fine, now);
+    CHECK(first.stuck == 1);
+    CHECK(first.lapsed == 0);
+    CHECK(deaf->closed == 1);
+    CHECK(slow->closed == 0);
+    CHECK(idle->closed == 0);
+    auto const later = m.hub.sweep(fine, now + std::chrono::seconds{2});
+    CHECK(later.stuck == 1); // the slow one now; the deaf one is not counted again
+    CHECK(deaf->closed == 1);
+    CHECK(slow->closed == 1);
+    CHECK(idle->closed == 0);
 }
 
 TEST_CASE("live hub: streams asked for at once cannot pass the cap; a seat is the stream's once it joins") {

@@ -169,7 +169,8 @@ void live_hub::close_all() {
     }
 }
 
-std::size_t live_hub::end_lapsed(std::function<bool(auth::token_lease const&)> const& lapsed) {
+live_hub::swept live_hub::sweep(std::function<bool(auth::token_lease const&)> const& lapsed,
+                                std::chrono::steady_clock::time_point now) {
     std::vector<std::string> watched;
     {
         std::lock_guard lock(mutex_);
@@ -179,6 +180,7 @@ std::size_t live_hub::end_lapsed(std::function<bool(auth::token_lease const&)> c
             }
         }
     }
+    swept counts;
     std::vector<std::shared_ptr<live_subscriber>> ending;
     for (auto const& salon : watched) {
         std::lock_guard lock(mutex_);
@@ -186,18 +188,23 @@ std::size_t live_hub::end_lapsed(std::function<bool(auth::token_lease const&)> c
         if (it == feeds_.end()) {
             continue;
         }
-        for (auto const& [id, sub] : it->second.subscribers) {
-            if (lapsed(sub.lease)) {
-                if (auto s = sub.session.lock()) {
-                    ending.push_back(std::move(s));
-                }
+        for (auto& [id, sub] : it->second.subscribers) {
+            auto s = sub.ending ? nullptr : sub.session.lock();
+            if (!s) {
+                continue;
+            }
+            bool const lapsed_now = lapsed(sub.lease);
+            if (lapsed_now || s->stuck(now)) {
+                ++(lapsed_now ? counts.lapsed : counts.stuck);
+                sub.ending = true;
+                ending.push_back(std::move(s));
             }
         }
     }
     for (auto const& s : ending) {
         s->close(); // it leaves the hub as it goes
     }
-    return ending.size();
+    return counts;
 }
 
 } // namespace salonq::api::http

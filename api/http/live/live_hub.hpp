@@ -8,6 +8,7 @@
 
 #include "api/auth/principal.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -41,8 +42,11 @@ class live_subscriber {
 public:
     virtual ~live_subscriber() = default;
     virtual void deliver(frame_ptr const& frame) = 0;
-    // The server is stopping: end the stream (from any thread).
+    // The server is stopping, or the sweep ends it: end the stream (from any thread).
     virtual void close() = 0;
+    // Whether a frame has been in writing since before now minus the write timeout: a peer that does not read
+    // (from any thread). A stream that times its writes itself says no.
+    [[nodiscard]] virtual bool stuck(std::chrono::steady_clock::time_point /*now*/) const noexcept { return false; }
 };
 
 class live_hub {
@@ -93,15 +97,23 @@ public:
     [[nodiscard]] std::size_t connections() const;
     // Ends every live connection (a graceful stop), and any that joins after.
     void close_all();
-    // Ends the connections whose token `lapsed` says no longer holds (revoked, expired, its key retired): the server
-    // asks about every second, as every request is checked. Salon by salon, so a publish waits for one salon's
-    // screens at most. Returns how many it ended.
-    std::size_t end_lapsed(std::function<bool(auth::token_lease const&)> const& lapsed);
+    // What a sweep ended.
+    struct swept {
+        std::size_t lapsed = 0; // their token no longer holds
+        std::size_t stuck = 0;  // their peer stopped reading
+    };
+    // Ends the connections whose token `lapsed` says no longer holds (revoked, expired, its key retired) and those
+    // stuck in a write at `now`: the server sweeps about every second, as every request is checked, and so that a
+    // peer that stopped reading in a salon that went quiet does not hold its place for ever. Salon by salon, so a
+    // publish waits for one salon's screens at most. A connection is ended (and counted) once, though it stays
+    // until its session has gone.
+    swept sweep(std::function<bool(auth::token_lease const&)> const& lapsed, std::chrono::steady_clock::time_point now);
 
 private:
     struct subscriber {
         std::weak_ptr<live_subscriber> session;
         auth::token_lease lease;
+        bool ending = false; // a sweep closed it: its session leaves as it goes
     };
     struct salon_feed {
         frame_ptr latest;

@@ -77,13 +77,20 @@ void basic_ws_session<NextLayer>::end() {
 }
 
 template <class NextLayer>
+bool basic_ws_session<NextLayer>::stuck(std::chrono::steady_clock::time_point now) const noexcept {
+    auto const since = writing_since_.load(std::memory_order_relaxed);
+    return since != 0 && now.time_since_epoch() - std::chrono::nanoseconds{since} > write_timeout_;
+}
+
+template <class NextLayer>
 void basic_ws_session<NextLayer>::enqueue(frame_ptr const& frame) {
     if (!open_ || !newer_frame(frame->seq, frame->ws, sent_seq_, sent_ ? &sent_->ws : nullptr)) {
         return;
     }
-    if (writing_ && std::chrono::steady_clock::now() - write_started_ > write_timeout_) {
-        // A peer that does not read: checked as a change comes rather than by a timer per write (a timer armed and
-        // cancelled for each of 50,000 screens at every change). The pending write ends with the socket.
+    if (writing_ && stuck(std::chrono::steady_clock::now())) {
+        // A peer that does not read: checked as a change comes (and by the hub's sweep) rather than by a timer per
+        // write (a timer armed and cancelled for each of 50,000 screens at every change). The pending write ends
+        // with the socket.
         end();
         return;
     }
@@ -102,11 +109,15 @@ void basic_ws_session<NextLayer>::enqueue(frame_ptr const& frame) {
 template <class NextLayer>
 void basic_ws_session<NextLayer>::write_next() {
     writing_ = true;
-    write_started_ = std::chrono::steady_clock::now();
+    writing_since_.store(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+            .count(),
+        std::memory_order_relaxed);
     ws_.text(true);
     ws_.async_write(net::buffer(queue_.front()->ws),
                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                         self->queue_.pop_front();
+                        self->writing_since_.store(0, std::memory_order_relaxed);
                         if (ec) {
                             self->writing_ = false;
                             self->end();

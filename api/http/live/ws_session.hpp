@@ -5,7 +5,8 @@
 // queued after the one being written and keeps only the newest (each frame is the whole view, so skipping loses
 // nothing), so a slow screen never slows the others. Pings keep idle connections honest: a peer silent past
 // the idle timeout is closed. A peer that sends but does not read is never idle: a change that finds a frame still
-// being written after the write timeout closes it (it holds a socket buffer full of old views). Runs on its own strand;
+// being written after the write timeout closes it (it holds a socket buffer full of old views), and so does the
+// hub's sweep when no change comes (stuck()). Runs on its own strand;
 // frames arrive from the publisher's thread by post. Over a plain TCP socket (the WebSocket's own timeouts apply), or
 // over a socket held in an io_uring table (uring::socket), which needs no file descriptor: open_ws_session picks
 // (docs/live-rings.md).
@@ -19,6 +20,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -41,6 +43,7 @@ public:
     void run(upgrade_request upgrade);
     void deliver(frame_ptr const& frame) override;
     void close() override;
+    [[nodiscard]] bool stuck(std::chrono::steady_clock::time_point now) const noexcept override;
 
     static constexpr std::size_t max_queued = 4;
 
@@ -64,7 +67,8 @@ private:
     bool writing_ = false;
     bool open_ = false;
     std::chrono::milliseconds write_timeout_;
-    std::chrono::steady_clock::time_point write_started_{}; // of the frame being written
+    // When the frame being written began (steady clock, ns), 0 when none is: read by the sweep's thread.
+    std::atomic<std::int64_t> writing_since_{0};
 };
 
 extern template class basic_ws_session<boost::asio::ip::tcp::socket>;
