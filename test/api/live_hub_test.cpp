@@ -237,6 +237,42 @@ TEST_CASE("live hub: a screen stuck in a write past its timeout is ended by the 
     CHECK(idle->closed == 0);
 }
 
+// A connection that leaves the hub when it is destroyed, as the sessions do, and whose peer goes (its last other
+// holder lets go) while the sweep asks it whether it is stuck.
+class leaving_screen final : public live_subscriber {
+public:
+    leaving_screen(live_hub& hub, std::shared_ptr<live_subscriber>& holder) : hub_(hub), holder_(holder) {}
+    ~leaving_screen() override { hub_.leave("a", id); }
+    leaving_screen(leaving_screen const&) = delete;
+    leaving_screen& operator=(leaving_screen const&) = delete;
+    void deliver(frame_ptr const&) override {}
+    void close() override {}
+    [[nodiscard]] bool stuck(std::chrono::steady_clock::time_point) const noexcept override {
+        holder_.reset(); // the peer went: the sweep's hold is the last
+        return false;
+    }
+    std::uint64_t id = 0;
+
+private:
+    live_hub& hub_;
+    std::shared_ptr<live_subscriber>& holder_;
+};
+
+TEST_CASE("live hub: a screen whose peer goes while the sweep asks about it leaves the hub, without a deadlock") {
+    read_model m;
+    m.change("a", 1, R"({"v":1})");
+    using salonq::api::auth::token_lease;
+    std::shared_ptr<live_subscriber> holder;
+    auto screen = std::make_shared<leaving_screen>(m.hub, holder);
+    screen->id = m.hub.join("a", screen, token_lease{"j1", "k1", std::chrono::sys_seconds{std::chrono::hours{12}}});
+    holder = std::move(screen);
+    CHECK(m.hub.connections() == 1);
+    auto const swept = m.hub.sweep([](token_lease const&) { return false; }, std::chrono::steady_clock::now());
+    CHECK(swept.stuck == 0);
+    CHECK(holder == nullptr);
+    CHECK(m.hub.connections() == 0); // it left as it went
+}
+
 TEST_CASE("live hub: streams asked for at once cannot pass the cap; a seat is the stream's once it joins") {
     read_model m;
     m.change("a", 1, R"({"v":1})");

@@ -183,11 +183,15 @@ live_hub::swept live_hub::sweep(std::function<bool(auth::token_lease const&)> co
     swept counts;
     std::vector<std::shared_ptr<live_subscriber>> ending;
     for (auto const& salon : watched) {
+        // Each session asked is held until the lock is let go (declared before it): the last hold of one whose peer
+        // left meanwhile destroys it, and its destructor leaves the hub, which takes the lock.
+        std::vector<std::shared_ptr<live_subscriber>> asked;
         std::lock_guard lock(mutex_);
         auto const it = feeds_.find(salon);
         if (it == feeds_.end()) {
             continue;
         }
+        asked.reserve(it->second.subscribers.size());
         for (auto& [id, sub] : it->second.subscribers) {
             auto s = sub.ending ? nullptr : sub.session.lock();
             if (!s) {
@@ -198,6 +202,8 @@ live_hub::swept live_hub::sweep(std::function<bool(auth::token_lease const&)> co
                 ++(lapsed_now ? counts.lapsed : counts.stuck);
                 sub.ending = true;
                 ending.push_back(std::move(s));
+            } else {
+                asked.push_back(std::move(s));
             }
         }
     }
