@@ -2,7 +2,7 @@
 # The HTTP API benchmark (issue 10), in one run on loopback: salonq serve (embedded mode, rate limits off) under wrk.
 #   bench/http_bench.sh [--runs 3] [--duration 8] [--salons 1000] [--conns 64] [--post-conns 128]
 #                       [--ws-connections 50000] [--ws-changes 500] [--no-relaxed] [--no-workers2] [--no-fresh-half]
-#                       [--no-ws] [--no-perf]
+#                       [--no-ws] [--no-perf] [--by-thread RATE]
 #                       [--salonq PATH] [--perf-rate N] [--perf-keep FILE]
 # Each run starts a fresh `salonq serve` (durability sync, the default: a walk-in is answered after fsync) over a
 # log set up with `salonq submit` (bench/http/setup.sh: --salons salons b0001... with maxWaiting 2600 and 4 staff on
@@ -15,7 +15,9 @@
 #      walk-ins at half of the run's maximum again on a fresh server (walkin-half-fresh): in step 2 the half pass
 #      follows the maximum one on the same server, whose salons each got ~40 walk-ins longer lines from it (every
 #      walk-in's fold and checkpoint work grows with the line) and whose read side may still be folding its backlog.
-# Then once: perf profile of the walk-in POST path (if perf works), and the live test (bench/ws_bench):
+# Then once: serve's CPU per walk-in by thread at a fixed RATE (--by-thread, default 4000/s; 0: not at all) on a fresh
+# server (bench/http/thread_cpu.sh: each thread's CPU time from /proc, before and after), a perf profile of the walk-in
+# POST path (if perf works), and the live test (bench/ws_bench):
 # --ws-connections WebSockets held by serve, memory per connection, change-to-client latency.
 # Figures are printed per run, then the medians of the runs beside the issue's targets. --salonq runs another
 # build's binary (e.g. a copy of an earlier commit's, for a before/after in the same hour) instead of build/salonq.
@@ -24,7 +26,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runs=3 duration=8 salons=1000 conns=64 post_conns=128 ws_target=50000 ws_changes=500
-relaxed=true workers2=true fresh_half=true ws=true perf=true perf_rate=0 perf_keep= salonq=./build/salonq
+relaxed=true workers2=true fresh_half=true ws=true perf=true perf_rate=0 perf_keep= salonq=./build/salonq by_thread=4000
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=$2; shift 2 ;;
@@ -42,6 +44,7 @@ while [ $# -gt 0 ]; do
     --salonq) salonq=$2; shift 2 ;;
     --perf-rate) perf_rate=$2; shift 2 ;;
     --perf-keep) perf_keep=$2; shift 2 ;;
+    --by-thread) by_thread=$2; shift 2 ;;
     *) echo "bench/http_bench.sh: unknown option $1 (see the comment at the top)" >&2; exit 2 ;;
   esac
 done
@@ -219,6 +222,33 @@ echo "  (the disk's own fdatasync in the same runs: p50 $(median fsync 4), p99 $
 echo "   walk-in waits for one, and for the batch being synced when it arrived)"
 echo "  (half-rate passes are paced by bench/http/load.lua's delay(): an absolute schedule per wrk thread with 1 ms"
 echo "   timer ticks, since wrk2 is not in Debian; latency counts from each request's send)"
+fi
+
+# --- serve's CPU per walk-in by thread, once, at a fixed rate ---
+# walkins_answered: the 201s serve has sent to POST walk-ins so far (its /metrics).
+walkins_answered() {
+  curl -s "$url/metrics" -H "Authorization: Bearer $admin" |
+    awk '/^salonq_http_requests_total\{route="\/v1\/salons\/\{salonId\}\/walk-ins",method="POST",status="201"\}/ { n += $NF } END { print n + 0 }'
+}
+if [ "$by_thread" != 0 ]; then
+  echo
+  echo "== serve's CPU per walk-in by thread: POST walk-ins paced at $by_thread/s on a fresh server, ${duration}s =="
+  start_server by-thread "$dir/setup.jsonl"
+  wrk -t "$threads" -c "$post_conns" -d "$((duration + 2))s" -s bench/http/load.lua "$url" -- walkin "$by_thread" "$threads" "$dir/pos-tokens" by-thread >"$dir/wrk-by-thread.txt" 2>&1 &
+  load=$!
+  sleep 1
+  bench/http/thread_cpu.sh "$server" >"$dir/threads-before"
+  answered_before=$(walkins_answered)
+  sleep "$duration"
+  bench/http/thread_cpu.sh "$server" >"$dir/threads-after"
+  answered=$(($(walkins_answered) - answered_before))
+  wait "$load" || true
+  echo "  $answered walk-ins answered 201 in the ${duration}s window ($((answered / duration))/s)"
+  join -a 2 -e 0 -o 0,1.2,2.2 "$dir/threads-before" "$dir/threads-after" |
+    awk -v n="$answered" -v hz="$(getconf CLK_TCK)" '{ us = ($3 - $2) / hz * 1e6 / (n > 0 ? n : 1); all += us; if (us >= 0.05) printf "  %-18s %7.1f us\n", $1, us }
+      END { printf "  %-18s %7.1f us a walk-in\n", "all", all }' | sort -k2 -g -r
+  statuses by-thread
+  stop_server
 fi
 
 # --- profile of the walk-in path, once ---
