@@ -76,6 +76,7 @@ TEST_CASE("http pages: a customer's QR code only for a valid link, with the addr
     REQUIRE(walk_in.status == 201);
     auto const link = text_at(walk_in.body, "/ticket/link"); // /v1/public/tickets/s1/1/CODE
     auto const page = "/t/" + link.substr(std::string{"/v1/public/tickets/"}.size());
+    CHECK(text_at(walk_in.body, "/ticket/page") == page); // the customer's page, beside the JSON link
 
     http_client anyone{server.port()};
     auto const qr = anyone.get(page + "/qr.svg", {{"Host", "salon_desk.local:8080"}});
@@ -104,6 +105,7 @@ TEST_CASE("http pages: behind a proxy, serve --public-url is the address the QR 
     auto const walk_in = pos.post("/v1/salons/s1/walk-ins", R"({"customer":{"name":"Bo"},"services":["HC"]})");
     REQUIRE(walk_in.status == 201);
     auto const page = "/t/" + text_at(walk_in.body, "/ticket/link").substr(std::string{"/v1/public/tickets/"}.size());
+    CHECK(text_at(walk_in.body, "/ticket/page") == "https://queue.example.com" + page); // what a receipt prints
     http_client anyone{server.port()};
     auto const qr = anyone.get(page + "/qr.svg", {{"Host", "10.0.0.5:8080"}});
     REQUIRE(qr.status == 200);

@@ -34,7 +34,9 @@ void write_ticket(json_writer& w, engine::evt::ticket_issued const& t, services&
             w.field("servedTodayPct", told->today_pct);
         }
     }
-    w.field("link", ticket_link(ports, salon, t.ticket)).end_object();
+    w.field("link", ticket_link(ports, salon, t.ticket))
+        .field("page", ticket_page(ports, salon, t.ticket))
+        .end_object();
 }
 
 // The event as a reader without the customer's contact sees it: no phone, no customerId (the name stays: the queue

@@ -203,4 +203,9 @@ std::string ticket_link(services& ports, engine::salon_id const& salon, engine::
                        ports.auth.link_code(salon, ticket));
 }
 
+std::string ticket_page(services& ports, engine::salon_id const& salon, engine::ticket_id ticket) {
+    return fmt::format("{}/t/{}/{}/{}", ports.options.public_url, salon.value(), ticket.value(),
+                       ports.auth.link_code(salon, ticket));
+}
+
 } // namespace salonq::api::http

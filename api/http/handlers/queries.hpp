@@ -30,5 +30,8 @@ void get_ticket_by_link(services& ports, request const& req, replier reply);
 
 // The path of a ticket's link (what a walk-in's answer carries).
 [[nodiscard]] std::string ticket_link(services& ports, engine::salon_id const& salon, engine::ticket_id ticket);
+// The address of a ticket's page for its customer (the answer's `page`): under serve --public-url when there is
+// one, else a path on the address the request was sent to.
+[[nodiscard]] std::string ticket_page(services& ports, engine::salon_id const& salon, engine::ticket_id ticket);
 
 } // namespace salonq::api::http
