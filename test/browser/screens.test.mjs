@@ -98,6 +98,8 @@ test('a walk-in added in the console is on the board within a second, then start
   const qr = consolePage.locator('#issued img.qr');
   await qr.waitFor();
   await consolePage.waitForFunction(() => document.querySelector('#issued img.qr').naturalWidth > 0);
+  assert.ok((await consolePage.inputValue('#issued-link')).startsWith(`${server.url}/t/${salon}/`),
+    'the customer\'s page, at the address the console used');
   await board.locator('#next .token', {hasText: token}).waitFor({timeout: 1000});
   const onBoard = Date.now() - clicked;
   console.log(`walk-in ${token}: on the board ${onBoard} ms after the click`);
@@ -688,6 +690,7 @@ test('an expired token shows the sign-in form with the reason, and a pasted toke
 
 test("on a touch screen the console's buttons are 44 px targets; with a mouse they stay compact", async () => {
   const t = await walkIn('Pia');
+  const wide = await walkIn('Rosalind', ['HC', 'BT']); // a row that needs room
   const sizes = async (page) => page.locator('#waiting button, #serving button, #skipped button, #staff button')
     .evaluateAll((bs) => bs.map((b) => ({name: b.getAttribute('aria-label') || b.textContent,
       height: b.getBoundingClientRect().height, width: b.getBoundingClientRect().width})));
@@ -704,19 +707,36 @@ test("on a touch screen the console's buttons are 44 px targets; with a mouse th
     .filter((b) => b.getBoundingClientRect().right > b.closest('.card').getBoundingClientRect().right + 0.5)
     .map((b) => b.textContent));
   assert.deepEqual(await outside(touch), [], 'touch: buttons past their card');
-  const narrow = await browser.newContext({viewport: {width: 1024, height: 768}});
-  const mouse = await open(narrow, pageUrl('/console', tokens.manager));
-  await row(mouse, 'waiting', t.token).waitFor();
-  assert.deepEqual(await outside(mouse), [], 'mouse at 1024 px: buttons past their card');
-  await narrow.close();
+  // With a mouse: at 1024 (two columns), and at 1101, 1180 and 1280 (three: until session 36 Skip and Cancel ran
+  // under the staff card from 1101 to about 1270 px); and, with a token that may not add walk-ins, the queue takes
+  // the walk-in card's column.
+  for (const width of [1024, 1101, 1180, 1280]) {
+    const narrow = await browser.newContext({viewport: {width, height: 800}});
+    const mouse = await open(narrow, pageUrl('/console', tokens.manager));
+    await row(mouse, 'waiting', t.token).waitFor();
+    assert.deepEqual(await outside(mouse), [], `mouse at ${width} px: buttons past their card`);
+    const viewer = await open(narrow, pageUrl('/console', tokens.dashboard));
+    await row(viewer, 'waiting', t.token).waitFor();
+    const [queue, staff] = await viewer.evaluate(() => ['.queue .card', '.staff'].map((q) => {
+      const r = document.querySelector(q).getBoundingClientRect();
+      return {left: r.left, right: r.right, top: r.top, bottom: r.bottom};
+    }));
+    assert.ok(queue.left < 40, `a view-only console at ${width} px: the queue starts at the left (${queue.left})`);
+    assert.ok(queue.right <= staff.left || staff.top >= queue.bottom,
+      `a view-only console at ${width} px: the queue and the staff do not overlap`);
+    assert.match(await viewer.locator('#who').textContent(), /view only/);
+    await narrow.close();
+  }
   await screenshot(touch, 'console-touch-1024x768');
   assert.deepEqual(touch.problems, []);
   await tablet.close();
   assert.equal(await consolePage.evaluate(() => matchMedia('(pointer: coarse)').matches), false, 'a mouse');
   const small = await sizes(consolePage);
   assert.ok(small.some((b) => b.height < 40), 'the rule is for touch screens only');
-  const r = await server.call(tokens.manager, 'POST', `/v1/salons/${salon}/tickets/${t.ticketId}/cancel`, {});
-  assert.equal(r.status, 200);
+  for (const ticket of [t, wide]) {
+    const r = await server.call(tokens.manager, 'POST', `/v1/salons/${salon}/tickets/${ticket.ticketId}/cancel`, {});
+    assert.equal(r.status, 200);
+  }
 });
 
 test('on a tablet in portrait and on a phone the console and the owner view fit the width: one column', async () => {

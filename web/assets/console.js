@@ -63,8 +63,9 @@ async function decisionAt(location) {
 
 // Sends one command for an intent `what` ("start:12": its button stays disabled meanwhile). Resolves to the
 // decided answer's body, or null when refused or undecided (the reason is shown). `seen`: the seq of the queue the
-// worker decided on (If-Match), for a command whose meaning depends on the rest of the queue.
-async function send(what, path, body, {seen, quiet = false} = {}) {
+// worker decided on (If-Match), for a command whose meaning depends on the rest of the queue. `done`: what to tell the
+// desk once it is decided ("J55 completed."), so that a click on the wrong row is seen.
+async function send(what, path, body, {seen, quiet = false, done = 'Done.'} = {}) {
   if (inflight.has(what)) return null;
   inflight.add(what);
   render();
@@ -80,7 +81,7 @@ async function send(what, path, body, {seen, quiet = false} = {}) {
       }
     }
     keyOf.delete(intent.id);
-    if (!quiet) toast('Done.');
+    if (!quiet) toast(done);
     return r.body || {};
   } catch (e) {
     if (!retryable(e)) keyOf.delete(intent.id); // decided (refused): the same click again is a new intent
@@ -164,13 +165,15 @@ async function whoServes(title) {
 async function startTicket(t) {
   const seen = view.seq;
   const staffId = await whoServes(`Start ${t.token}`);
-  if (staffId) await send(`start:${t.ticketId}`, `/tickets/${t.ticketId}/start`, {staffId}, {seen});
+  if (staffId) {
+    await send(`start:${t.ticketId}`, `/tickets/${t.ticketId}/start`, {staffId}, {seen, done: `${t.token} started with ${nameOf(staffId)}.`});
+  }
 }
 
 async function startNext() {
   const seen = view.seq;
   const staffId = await whoServes('Start the next customer');
-  if (staffId) await send('start-next', '/start-next', {staffId}, {seen});
+  if (staffId) await send('start-next', '/start-next', {staffId}, {seen, done: `${nameOf(staffId)} started the next customer.`});
 }
 
 async function priorityStart(t) {
@@ -184,7 +187,7 @@ async function priorityStart(t) {
     [...field('Reason', reason), ...staffChoice('priority-staff', free)], 'Start now');
   if (!answer) return;
   await send(`priority:${t.ticketId}`, `/tickets/${t.ticketId}/start-priority`,
-    {staffId: answer.staffId, reason: answer.reason}, {seen});
+    {staffId: answer.staffId, reason: answer.reason}, {seen, done: `${t.token} started with ${nameOf(answer.staffId)} (priority).`});
 }
 
 async function complete(t) {
@@ -194,7 +197,7 @@ async function complete(t) {
   const answer = await ask(`Complete ${t.token}`, field('Amount paid', amount), 'Complete');
   if (!answer) return;
   await send(`complete:${t.ticketId}`, `/tickets/${t.ticketId}/complete`,
-    {amountCents: Math.round(Number(answer.amount) * 100)});
+    {amountCents: Math.round(Number(answer.amount) * 100)}, {done: `${t.token} completed.`});
 }
 
 async function skip(t) {
@@ -202,7 +205,7 @@ async function skip(t) {
   const reason = h('input', {id: 'skip-reason', name: 'reason', required: true, maxlength: 200, value: 'Not here when called'});
   const answer = await ask(`Skip ${t.token}`, field('Reason', reason), 'Skip');
   if (!answer) return;
-  await send(`skip:${t.ticketId}`, `/tickets/${t.ticketId}/skip`, {reason: answer.reason}, {seen});
+  await send(`skip:${t.ticketId}`, `/tickets/${t.ticketId}/skip`, {reason: answer.reason}, {seen, done: `${t.token} skipped.`});
 }
 
 async function cancel(t) {
@@ -211,11 +214,14 @@ async function cancel(t) {
   const answer = await ask(`Cancel ${t.token}?`, field('Reason (optional)', reason), 'Cancel the ticket');
   if (!answer) return;
   await send(`cancel:${t.ticketId}`, `/tickets/${t.ticketId}/cancel`,
-    answer.reason ? {reason: answer.reason} : {}, {seen});
+    answer.reason ? {reason: answer.reason} : {}, {seen, done: `${t.token} cancelled.`});
 }
 
-const undoSkip = (t) => send(`undo:${t.ticketId}`, `/tickets/${t.ticketId}/undo-skip`, {});
-const clock = (s, dir) => send(`clock:${s.staffId}`, `/staff/${encodeURIComponent(s.staffId)}/clock-${dir}`, {});
+const undoSkip = (t) => send(`undo:${t.ticketId}`, `/tickets/${t.ticketId}/undo-skip`, {}, {done: `${t.token} is back in line.`});
+const clock = (s, dir) => send(`clock:${s.staffId}`, `/staff/${encodeURIComponent(s.staffId)}/clock-${dir}`, {},
+  {done: `${s.name} clocked ${dir}.`});
+// A staff member's name in the view (their id until the view knows them).
+const nameOf = (id) => staffName(view, id);
 
 async function walkIn(e) {
   e.preventDefault();
@@ -239,8 +245,8 @@ async function walkIn(e) {
   form.reset();
   const t = answer.ticket;
   if (!t) return;
-  const page = t.link.replace('/v1/public/tickets/', '/t/');
-  const address = new URL(page, location.href).href;
+  const address = new URL(t.page, location.href).href; // the public address when serve has one
+  const page = new URL(address).pathname; // its QR code from this server
   const copy = h('input', {id: 'issued-link', readonly: true, value: address, onfocus: (e) => e.target.select()});
   $('#issued').replaceChildren(h('div', {class: 'ok'},
     'Ticket ', h('span', {class: 'token'}, t.token),
@@ -259,18 +265,22 @@ function button(text, what, onclick, {kind, label} = {}) {
   return h('button', {type: 'button', class: kind, disabled: inflight.has(what), 'aria-label': label, onclick}, text);
 }
 
+// A row's buttons in two pairs, starting and sending away, each kept on one line: where the table is narrow the second
+// pair goes under the first rather than a lone button under three.
 function waitingRow(t) {
-  const acts = [];
-  if (can.start()) acts.push(button('Start', `start:${t.ticketId}`, () => startTicket(t), {label: `Start ${t.token}`}));
+  const starts = [];
+  const away = [];
+  if (can.start()) starts.push(button('Start', `start:${t.ticketId}`, () => startTicket(t), {label: `Start ${t.token}`}));
   if (can.manage()) {
-    acts.push(button('Priority', `priority:${t.ticketId}`, () => priorityStart(t), {kind: 'secondary', label: `Priority start ${t.token}`}));
-    acts.push(button('Skip', `skip:${t.ticketId}`, () => skip(t), {kind: 'secondary', label: `Skip ${t.token}`}));
-    acts.push(button('Cancel', `cancel:${t.ticketId}`, () => cancel(t), {kind: 'danger', label: `Cancel ${t.token}`}));
+    starts.push(button('Priority', `priority:${t.ticketId}`, () => priorityStart(t), {kind: 'secondary', label: `Priority start ${t.token}`}));
+    away.push(button('Skip', `skip:${t.ticketId}`, () => skip(t), {kind: 'secondary', label: `Skip ${t.token}`}));
+    away.push(button('Cancel', `cancel:${t.ticketId}`, () => cancel(t), {kind: 'danger', label: `Cancel ${t.token}`}));
   }
+  const pair = (buttons) => (buttons.length ? h('span', {class: 'pair'}, buttons) : null);
   return h('tr', {dataset: {ticket: t.ticketId}},
     h('td', {class: 'num'}, t.position), h('td', {class: 'token'}, t.token), h('td', {}, t.name || '(phone)'),
-    h('td', {}, serviceNames(view, t.services)), h('td', {}, waitOrNotToday(t, view.updatedAt)),
-    h('td', {}, h('div', {class: 'actions'}, acts)));
+    h('td', {}, serviceNames(view, t.services)), h('td', {class: 'wait'}, waitOrNotToday(t, view.updatedAt)),
+    h('td', {}, h('div', {class: 'actions'}, pair(starts), pair(away))));
 }
 
 function servingRow(t) {
@@ -348,11 +358,19 @@ function draw() {
 function show(v) {
   if (view && v.seq < view.seq) return; // an older answer than what the stream already showed
   view = v;
+  showWho();
   render();
 }
 
+// Who is signed in: their name when they are one of the salon's staff, else the token's subject; and, for a token
+// that may not change the queue (a dashboard's, an analyst's), that this is a view only.
+function showWho() {
+  const name = me() ? nameOf(me()) : session.claims.sub || '';
+  $('#who').textContent = `${name} · ${role()}${can.walkIn() ? '' : ' · view only'}`;
+}
+
 if (session) {
-  $('#who').textContent = `${session.claims.sub || ''} · ${role()}`;
+  showWho();
   if (!can.walkIn()) $('.walk-in').hidden = true;
   $('#walk-in-form').addEventListener('submit', walkIn);
   $('#start-next').addEventListener('click', startNext);
