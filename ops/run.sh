@@ -2,8 +2,8 @@
 # README command 1: installs what salonq needs, builds it, and runs the living demo in embedded mode (no broker): the
 # engine and the HTTP API in one process on 127.0.0.1:8080, and `salonq traffic` playing three salons' customers and
 # staff against it (demo, north, riverside; docs/demo.md). Prints each page's link with a ready token, the tokens per
-# role and a few curl lines to try. Runs until Ctrl-C, then stops the traffic, then the server, and verifies the whole
-# log.
+# role and a few curl lines to try. Runs until Ctrl-C (or SIGTERM), then stops the traffic, then the server, and
+# verifies the whole log.
 #   ops/run.sh [--data DIR] [--listen HOST:PORT] [--speed F] [--no-traffic] [--smoke]
 #     --data        the log and the keyring (default var/salonq-data, git-ignored; a second run goes on with it,
 #                   rm -rf var/ starts afresh)
@@ -135,7 +135,9 @@ else
   else
     echo "Ctrl-C stops it."
   fi
-  trap 'echo; echo "stopping..."' INT
+  # SIGTERM as Ctrl-C: a run.sh started in the background (`&`) ignores SIGINT (bash leaves it ignored for
+  # background jobs), so `kill -TERM` is how a script stops it, and it gets the same ordered stop and verify.
+  trap 'echo; echo "stopping..."' INT TERM
   wait "$server" || true
 fi
 stop_all
