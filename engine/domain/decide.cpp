@@ -114,6 +114,10 @@ std::optional<rejection> check_free_staff(salon_state const& s, staff_id const& 
 // A ticket id that was issued once but is no longer active has ended (completed, cancelled, no-show).
 bool ever_issued(salon_state const& s, ticket_id id) { return id.value() >= 1 && id.value() < s.next_ticket; }
 
+// What a phone number that valid_phone refuses is told.
+constexpr std::string_view bad_phone =
+    "the phone number is not valid: 3 to 15 digits, with spaces, '-', '(' and ')' between them and '+' first";
+
 bool valid_phone(std::string_view phone) {
     std::size_t digits = 0;
     for (std::size_t i = 0; i < phone.size(); ++i) {
@@ -256,24 +260,29 @@ struct decider {
         }
         bool const has_name = !blank(r.who.name);
         bool const has_phone = !r.who.phone.empty();
-        if ((!has_name && !has_phone) || (has_phone && !valid_phone(r.who.phone))) {
+        if (!has_name && !has_phone) {
             return std::unexpected(reject(rejection_code::invalid_customer));
         }
+        if (has_phone && !valid_phone(r.who.phone)) {
+            return std::unexpected(reject(rejection_code::invalid_customer, bad_phone));
+        }
         if (r.services.empty()) {
-            return std::unexpected(reject(rejection_code::unknown_service));
+            return std::unexpected(reject(rejection_code::unknown_service, "a walk-in needs at least one service"));
         }
         std::int64_t price = 0;
         std::int32_t duration = 0;
         for (std::size_t i = 0; i < r.services.size(); ++i) {
             if (std::find(r.services.begin(), r.services.begin() + static_cast<std::ptrdiff_t>(i), r.services[i]) !=
                 r.services.begin() + static_cast<std::ptrdiff_t>(i)) {
-                return std::unexpected(reject(rejection_code::duplicate_service));
+                return std::unexpected(
+                    reject(rejection_code::duplicate_service, "service '" + r.services[i] + "' is listed twice"));
             }
         }
         for (auto const& code : r.services) {
             auto const* svc = s.find_service(code);
             if (svc == nullptr) {
-                return std::unexpected(reject(rejection_code::unknown_service));
+                return std::unexpected(
+                    reject(rejection_code::unknown_service, "there is no service '" + code + "' in the catalogue"));
             }
             price += svc->price_cents;
             duration += svc->duration_min;

@@ -2,6 +2,8 @@
 
 #include "test/engine/scenario.hpp"
 
+#include <fmt/format.h>
+
 #include <set>
 #include <string>
 #include <vector>
@@ -70,34 +72,54 @@ TEST_SUITE("domain.walk_in") {
         open_salon().when(walk_in(customer{"Ann", "+15550100", std::nullopt})).then_event<evt::ticket_issued>();
     }
 
-    TEST_CASE("walk-in needs a name or a valid phone: invalid_customer") {
-        std::vector<customer> const bad{{"", "", std::nullopt},          {"   ", "", std::nullopt},
-                                        {"\t", "", customer_id{"c1"}},   {"", "abc", std::nullopt},
-                                        {"Ann", "12", std::nullopt},     {"Ann", "1234567890123456", std::nullopt},
-                                        {"Ann", "12+345", std::nullopt}, {"", "   ", std::nullopt}};
-        for (auto const& who : bad) {
+    TEST_CASE("walk-in needs a name or a valid phone: invalid_customer, saying which") {
+        std::vector<customer> const nobody{
+            {"", "", std::nullopt}, {"   ", "", std::nullopt}, {"\t", "", customer_id{"c1"}}};
+        for (auto const& who : nobody) {
+            CAPTURE(who.name);
+            open_salon().when(walk_in(who)).then_rejected(rc::invalid_customer);
+        }
+        // A phone given but not a number is told so, not "no name or phone".
+        std::string const bad_phone = "the phone number is not valid: 3 to 15 digits, with spaces, '-', '(' and ')' "
+                                      "between them and '+' first";
+        std::vector<customer> const bad_phones{{"", "abc", std::nullopt},
+                                               {"Ann", "12", std::nullopt},
+                                               {"Ann", "1234567890123456", std::nullopt},
+                                               {"Ann", "12+345", std::nullopt},
+                                               {"", "   ", std::nullopt}};
+        for (auto const& who : bad_phones) {
             CAPTURE(who.name);
             CAPTURE(who.phone);
-            open_salon().when(walk_in(who)).then_rejected(rc::invalid_customer);
+            open_salon().when(walk_in(who)).then_rejected(rc::invalid_customer, bad_phone);
         }
     }
 
-    TEST_CASE("walk-in services must be in the catalogue: unknown_service") {
+    TEST_CASE("walk-in services must be in the catalogue: unknown_service, naming the code") {
         using list = std::vector<std::string>;
-        for (auto const& services : {list{"perm"}, list{}, list{"cut", "perm"}, list{"CUT"}}) {
+        for (auto const& [services, missing] :
+             {std::pair{list{"perm"}, "perm"}, std::pair{list{"cut", "perm"}, "perm"}, std::pair{list{"CUT"}, "CUT"}}) {
             CAPTURE(services.size());
-            open_salon().when(walk_in("Ann", services)).then_rejected(rc::unknown_service);
+            open_salon()
+                .when(walk_in("Ann", services))
+                .then_rejected(rc::unknown_service, fmt::format("there is no service '{}' in the catalogue", missing));
         }
+        open_salon()
+            .when(walk_in("Ann", {}))
+            .then_rejected(rc::unknown_service, "a walk-in needs at least one service");
         // a service removed from the catalogue can no longer be ordered
         open_salon()
             .given(set_services({{"beard", "Beard trim", 1500, 15}}))
             .when(walk_in("Ann", {"cut"}))
-            .then_rejected(rc::unknown_service);
+            .then_rejected(rc::unknown_service, "there is no service 'cut' in the catalogue");
     }
 
     TEST_CASE("walk-in lists each service once: duplicate_service") {
-        open_salon().when(walk_in("Ann", {"cut", "cut"})).then_rejected(rc::duplicate_service);
-        open_salon().when(walk_in("Ann", {"cut", "beard", "cut"})).then_rejected(rc::duplicate_service);
+        open_salon()
+            .when(walk_in("Ann", {"cut", "cut"}))
+            .then_rejected(rc::duplicate_service, "service 'cut' is listed twice");
+        open_salon()
+            .when(walk_in("Ann", {"cut", "beard", "cut"}))
+            .then_rejected(rc::duplicate_service, "service 'cut' is listed twice");
     }
 
     TEST_CASE("walk-in when the waiting line is at max waiting: queue_full") {
