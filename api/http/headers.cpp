@@ -32,7 +32,8 @@ void finish_headers(bhttp::response_header<>& out, response const& r, std::strin
         out.set(bhttp::field::access_control_allow_origin, origin);
         auto const vary = out[bhttp::field::vary]; // keep what the response varies by already (Accept-Encoding)
         out.set(bhttp::field::vary, vary.empty() ? std::string{"Origin"} : std::string{vary} + ", Origin");
-        out.set(bhttp::field::access_control_expose_headers, "ETag, Location, Retry-After, X-Request-Id");
+        out.set(bhttp::field::access_control_expose_headers,
+                "ETag, Location, Retry-After, X-Request-Id, Idempotent-Replayed");
     }
 }
 

@@ -95,6 +95,9 @@ TEST_CASE("http: a walk-in is answered with its ticket once the engine decided i
         auto const again = walk_in(c, "pos1-0001");
         CHECK(again.status == 201);
         CHECK(again.body == r.body);
+        CHECK(again.header("Idempotent-Replayed") == "true"); // and says it is a replay
+        CHECK(r.header("Idempotent-Replayed").empty());
+        CHECK(next.header("Idempotent-Replayed").empty());
     }
     SUBCASE("GET .../commands/{commandId} answers the same") {
         auto const got = c.get(salon + "/commands/pos1-0001");
@@ -193,6 +196,11 @@ TEST_CASE("http: a refused command carries the rejection code and its status") {
         c.post(salon + "/walk-ins", R"({"customer":{"name":"Bo"},"services":["HC"]})", {{"If-Match", "\"1\""}});
     CHECK(stale.status == 412);
     CHECK(json_string(stale.body, "/error/code") == "seq_conflict");
+    // If-Match: * is any current view (RFC 9110): no condition on the seq; a salon that does not exist is still 404.
+    CHECK(c.post(salon + "/walk-ins", R"({"customer":{"name":"Cy"},"services":["HC"]})", {{"If-Match", "*"}}).status ==
+          201);
+    CHECK(c.post("/v1/salons/nowhere/walk-ins", R"({"customer":{"name":"Cy"},"services":["HC"]})", {{"If-Match", "*"}})
+              .status == 404);
 
     auto const started = c.post(salon + "/tickets/" + ticket + "/start", R"({"staffId":"ana"})");
     CHECK(started.status == 200);
@@ -222,6 +230,11 @@ TEST_CASE("http: bad input gets a clear error naming the field, and nothing is w
          "ticketId"},
         {"a ticket id that is not a number", salon + "/tickets/abc/skip", R"({"reason":"gone"})", 400, "invalid_value",
          "ticketId"},
+        // A number out of range is 422 however long (it was 400 past 18 digits: openapi.yaml says 422).
+        {"a ticket id out of range", salon + "/tickets/1000000000001/skip", R"({"reason":"gone"})", 422, "out_of_range",
+         "ticketId"},
+        {"a ticket id past 64 bits", salon + "/tickets/99999999999999999999/skip", R"({"reason":"gone"})", 422,
+         "out_of_range", "ticketId"},
         {"an invalid salon id", "/v1/salons/s%201/walk-ins", R"({"customer":{"name":"Bo"},"services":["HC"]})", 400,
          "invalid_value", "salonId"},
     };

@@ -48,12 +48,12 @@ struct refusal {
     return engine::command_id{std::string{key}};
 }
 
-// If-Match: "<seq>" (a strong ETag of the queue view) or the bare number, of at most 18 digits: every such seq is
-// one the commands log holds (its expectedSeq is at most 2^63 - 1; a larger one would be written, then refused
-// when the log is read back).
+// If-Match: "<seq>" (a strong ETag of the queue view) or the bare number, of at most 18 digits (or *, as none): every
+// such seq is one the commands log holds (its expectedSeq is at most 2^63 - 1; a larger one would be written, then
+// refused when the log is read back).
 [[nodiscard]] std::expected<std::optional<engine::seq_t>, refusal> expected_seq_of(request const& req) {
     auto value = req.header("If-Match");
-    if (value.empty()) {
+    if (value.empty() || value == "*") { // *: any current view (RFC 9110): the salon's existence, checked anyway
         return std::optional<engine::seq_t>{};
     }
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
@@ -70,8 +70,10 @@ struct refusal {
     return std::optional{engine::seq_t{seq}};
 }
 
+// Digits only (the codec then answers a number out of range, however long, as out_of_range); the length bound only
+// keeps what is spliced into the payload small.
 bool is_ticket_number(std::string_view s) noexcept {
-    return !s.empty() && s.size() <= 18 && (s[0] != '0' || s.size() == 1) &&
+    return !s.empty() && s.size() <= 64 && (s[0] != '0' || s.size() == 1) &&
            std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
@@ -266,6 +268,11 @@ public:
         auto r = !result  ? gateway_failure(result.error())
                  : reused ? std::move(*reused)
                           : outcome_response(*result, ports_);
+        if (result && !reused && result->duplicate) {
+            // A retry's answer: the same bytes, and a header that says so (as Stripe's API does), so that a till that
+            // sent a corrected body under the same key sees it was not decided again.
+            r.header("Idempotent-Replayed", "true");
+        }
         std::unique_lock lock{mutex_};
         if (answered_pending_) { // its terminal polls GET .../commands/{id}: tell it how this ended
             ports_.unsettled.settled(salon_, command_,
