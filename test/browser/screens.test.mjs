@@ -311,7 +311,9 @@ function ownerExpects(days, staffNames) {
   return {
     figures: {'walk-ins': String(sum('walkIns')), served: String(sum('served')), cancelled: String(sum('cancelled')),
       'no-shows': String(sum('noShows')), skips: String(sum('skips')), 'priority starts': String(sum('priorityStarts')),
-      revenue: (sum('revenueCents') / 100).toFixed(2)},
+      revenue: (sum('revenueCents') / 100).toFixed(2),
+      // over the days, the busy share of all their time on duty
+      'staff busy': sum('onDutyMs') > 0 ? `${Math.round((sum('busyMs') / sum('onDutyMs')) * 100)} %` : '—'},
     arrivals: days.map((d) => `${d.day.slice(5)}: walk-ins ${d.walkIns}`).join('; '),
     waits: days.map((d) => `${d.day.slice(5)}: median ${fmt(min(d.waitMs?.p50))}, 9 in 10 under ${fmt(min(d.waitMs?.p90))}`).join('; '),
     staff: [...served].map(([id, n]) => `${staffNames.get(id) || id}: served ${n}`).join('; '),

@@ -37,8 +37,17 @@ function renderFigures(days, single) {
     figure(money(sum(days, (x) => x.revenueCents)), 'revenue'),
     d ? figure(d.waitMs ? fmtMin(min(d.waitMs.p50)) : '—', 'median wait') : null,
     d ? figure(d.waitMs ? fmtMin(min(d.waitMs.p90)) : '—', 'wait, 9 in 10 under') : null,
-    d ? figure(pct(d.utilisation), 'staff busy') : null,
+    // Over several days, the busy share of all their hours on duty (a day's medians do not add up: see the chart).
+    figure(pct(busyShare(days)), 'staff busy'),
+    single ? null : h('p', {class: 'hint figures-note'},
+      'Median waits are by day over a period: see "Waits by day" below, or pick a single day.'),
   ].filter(Boolean));
+}
+
+// The staff's busy time over their time on duty, over the days; none without time on duty.
+function busyShare(days) {
+  const onDuty = sum(days, (x) => x.onDutyMs || 0);
+  return onDuty > 0 ? sum(days, (x) => x.busyMs || 0) / onDuty : null;
 }
 
 function renderCharts(days, single) {
@@ -167,7 +176,7 @@ function renderAccuracy(days, single) {
       h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, 'Estimate'), h('th', {scope: 'col'}, 'Off by, on average'),
         single ? h('th', {scope: 'col'}, '9 in 10 within') : null, h('th', {scope: 'col'}, 'Told too long (+) or short (−)'))),
       h('tbody', {}, row('salonq', 'predictor'), row('Sum of the services ahead (the old way)', 'sumAhead'))),
-    h('p', {class: 'hint'}, `Over ${scored} walk-ins served in this period, the wait they were told when they joined against the wait they had.`),
+    h('p', {class: 'hint'}, `Over the ${scored} walk-ins whose service began in this period (those still in a chair too), the wait they were told when they joined against the wait they had.`),
     rangeLine(days));
 }
 
