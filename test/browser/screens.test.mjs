@@ -442,11 +442,20 @@ test('a board opened without a salon, with a token for two, asks which one befor
     {width: 1920, height: 1080});
   await tv.locator('.signin h2', {hasText: 'Which salon?'}).waitFor({timeout: 5000});
   assert.equal(await tv.locator('#state').isVisible(), false, 'no "Connecting…" while nothing is being connected to');
-  await tv.fill('#salon', salon);
+  assert.deepEqual(await tv.locator('#salon-choices button').allTextContents(), [salon, 'elsewhere']);
+  await tv.fill('#salon', salon); // typed in
   await tv.click('.signin button[type=submit]');
   await tv.locator('#state[data-state="live"]').waitFor({timeout: 5000});
   assert.deepEqual(tv.problems, []);
   await tv.close();
+  // or picked: one button per salon of the token
+  const picked = await open(browser.context, `${server.url}/board#token=${encodeURIComponent(two)}`,
+    {width: 1920, height: 1080});
+  await picked.locator('#salon-choices button', {hasText: salon}).click();
+  await picked.locator('#state[data-state="live"]').waitFor({timeout: 5000});
+  assert.equal(new URL(picked.url()).searchParams.get('salon'), salon);
+  assert.deepEqual(picked.problems, []);
+  await picked.close();
 });
 
 test("a wait's likely range in words: within, between, over an hour, or nothing where it adds nothing", async () => {

@@ -135,17 +135,23 @@ function showSalonChoice(c) {
   if (state) state.hidden = true; // nothing to connect to until a salon is chosen
   const field = h('input', {id: 'salon', required: true, autocomplete: 'off'});
   const choices = Array.isArray(c.salons) ? c.salons : [];
+  const open = (salon) => {
+    const q = new URLSearchParams(location.search);
+    q.set('salon', salon);
+    location.search = q.toString();
+  };
+  // The token's salons, one button each (a TV's remote or a tap picks one); the field for an admin's, who may open any.
+  const picks = choices.length ? h('p', {class: 'actions', id: 'salon-choices'},
+    choices.map((salon) => h('button', {type: 'button', class: 'secondary', onclick: () => open(salon)}, salon))) : null;
   $('main').replaceChildren(h('form', {class: 'card signin', onsubmit: (e) => {
     e.preventDefault();
-    const q = new URLSearchParams(location.search);
-    q.set('salon', field.value.trim());
-    location.search = q.toString();
+    open(field.value.trim());
   }},
     h('h2', {}, 'Which salon?'),
-    h('label', {for: 'salon'}, 'Salon id'), field,
-    choices.length ? h('p', {class: 'hint'}, `Your token is for: ${choices.join(', ')}`) : null,
+    picks,
+    h('label', {for: 'salon'}, choices.length ? 'Or a salon id' : 'Salon id'), field,
     h('button', {type: 'submit'}, 'Open')));
-  field.focus();
+  (picks ? picks.querySelector('button') : field).focus();
 }
 
 // --- the API -----------------------------------------------------------------------------------------------
