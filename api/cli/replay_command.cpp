@@ -122,8 +122,16 @@ struct chosen_entries {
 
 [[nodiscard]] std::expected<chosen_entries, std::string> choose(replay_options const& ro, std::int32_t partitions) {
     if (ro.report && !ro.types.empty()) {
-        return std::unexpected("--type: a report is computed from all of a salon's events; choose salons, offsets "
-                               "or a --from/--to window of days");
+        return std::unexpected("--type: a report is computed from all of a salon's events; choose salons or a "
+                               "--from/--to window of days");
+    }
+    if (ro.report && !ro.from_offsets.empty()) {
+        // Read from an offset, a report would not see what came before it: the salon's registration (its time zone:
+        // every local day and hour would be UTC's) and who was on duty. It was computed so, silently, until
+        // session 36.
+        return std::unexpected("--from-offset: a report folds each salon's events from its first (its time zone and "
+                               "who is on duty come from there); narrow it with --salon or a --from/--to window of "
+                               "days");
     }
     if (ro.target_wait_min && ro.report != "staffing") {
         return std::unexpected("--target-wait: only the staffing report has a target wait (--report staffing)");
@@ -140,7 +148,10 @@ struct chosen_entries {
     if (!entries) {
         return std::unexpected(entries.error());
     }
-    return chosen_entries{std::move(*entries), replay::day_window::of_times(asked->from_time(), asked->to_time())};
+    // A bound given as a date names a local day (YYYY-MM-DD, ten characters); one with a time is an instant.
+    auto const is_date = [](std::optional<std::string> const& given) { return given && given->size() == 10; };
+    return chosen_entries{std::move(*entries), replay::day_window::of_times(asked->from_time(), is_date(ro.from),
+                                                                            asked->to_time(), is_date(ro.to))};
 }
 
 [[nodiscard]] std::expected<replay::selection, std::string> selection_of(replay_options const& ro,

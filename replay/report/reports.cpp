@@ -2,6 +2,7 @@
 
 #include "engine/codec/json_reader.hpp"
 #include "engine/codec/json_writer.hpp"
+#include "engine/domain/calendar.hpp"
 #include "projections/staffing/planner.hpp"
 #include "projections/stats/summary.hpp"
 
@@ -183,8 +184,9 @@ table staffing(salons_map const& salons, report_settings const& settings) {
             {}};
     sf::plan_options options;
     options.target_p90_ms = settings.target_wait_ms;
-    sf::learning_days const days{day_of(settings.days.first), day_of(settings.days.last)};
     for (auto const& [salon, h] : salons) {
+        sf::learning_days const days{day_of(settings.days.first_in(h.timezone())),
+                                     day_of(settings.days.last_in(h.timezone()))};
         auto const demand = sf::demand_of(h, days);
         if (demand.empty()) { // no visits on those days, or no durations to simulate with: no advice to give
             continue;
@@ -252,25 +254,44 @@ void report_sink::take(replayed const& /*r*/, engine::log_entry const* entry) {
     }
 }
 
-day_window day_window::of_times(std::optional<std::string> const& from, std::optional<std::string> const& to) {
+day_window day_window::of_times(std::optional<std::string> const& from, bool from_is_date,
+                                std::optional<std::string> const& to, bool to_is_date) {
     day_window w;
-    if (from) {
+    if (from && from_is_date) {
         w.first = from->substr(0, 10);
+    } else if (from) {
+        w.at_first = engine::codec::parse_time(*from);
     }
-    if (to) {
-        auto const day = to->substr(0, 10);
-        if (to->substr(10) == "T00:00:00.000Z") {
-            auto const d = engine::codec::parse_day(day).value_or(0);
-            w.last = engine::codec::format_day(d - 1);
-        } else {
-            w.last = day;
-        }
+    if (to && to_is_date) { // a date's midnight: the day before it is the last
+        auto const d = engine::codec::parse_day(to->substr(0, 10)).value_or(0);
+        w.last = engine::codec::format_day(d - 1);
+    } else if (to) {
+        w.at_last = engine::codec::parse_time(*to);
     }
     return w;
 }
 
-bool day_window::holds(std::string_view day) const noexcept {
-    return (!first || day >= *first) && (!last || day <= *last);
+std::optional<std::string> day_window::first_in(std::string_view timezone) const {
+    if (at_first) {
+        return engine::codec::format_day(engine::local_day_of(timezone, *at_first));
+    }
+    return first;
+}
+
+std::optional<std::string> day_window::last_in(std::string_view timezone) const {
+    if (at_last) {
+        auto const clock = engine::local_clock_of(timezone, *at_last);
+        bool const midnight =
+            clock.minute == 0 && at_last->time_since_epoch() % std::chrono::minutes{1} == std::chrono::milliseconds{0};
+        return engine::codec::format_day(midnight ? clock.day - 1 : clock.day);
+    }
+    return last;
+}
+
+bool day_window::holds(std::string_view day, std::string_view timezone) const {
+    auto const from = first_in(timezone);
+    auto const to = last_in(timezone);
+    return (!from || day >= *from) && (!to || day <= *to);
 }
 
 bool report_sink::finish() {
@@ -279,11 +300,18 @@ bool report_sink::finish() {
     }
     auto t = make_report(kind_, salons_, settings_);
     auto const& days = settings_.days;
-    if (kind_ != report_kind::staffing && (days.first || days.last)) {
-        auto const column = static_cast<std::size_t>(std::ranges::find(t.columns, "day") - t.columns.begin());
+    if (kind_ != report_kind::staffing && days.bounded()) {
+        auto const at = [&](std::string_view name) {
+            return static_cast<std::size_t>(std::ranges::find(t.columns, name) - t.columns.begin());
+        };
+        auto const day_column = at("day");
+        auto const salon_column = at("salonId");
         std::erase_if(t.rows, [&](std::vector<cell> const& row) {
-            auto const* day = column < row.size() ? std::get_if<std::string>(&row[column]) : nullptr;
-            return day == nullptr || !days.holds(*day);
+            auto const* day = day_column < row.size() ? std::get_if<std::string>(&row[day_column]) : nullptr;
+            auto const* salon = salon_column < row.size() ? std::get_if<std::string>(&row[salon_column]) : nullptr;
+            auto const found = salon != nullptr ? salons_.find(*salon) : salons_.end();
+            std::string_view const zone = found != salons_.end() ? found->second.timezone() : std::string_view{};
+            return day == nullptr || !days.holds(*day, zone);
         });
     }
     rows_ = t.rows.size();

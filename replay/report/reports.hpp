@@ -22,13 +22,21 @@ enum class report_kind : std::uint8_t { daily, hourly, staff, services, priority
 // report and a dashboard never disagree. Columns: docs/replay.md ("Reports").
 // The days a report keeps (YYYY-MM-DD, the salons' local days): [first, last], each bound optional.
 struct day_window {
+    // A bound given as a date is a local day's name, the same in every zone; one given as a time is an instant, whose
+    // local day depends on the salon's zone (at_first, at_last).
     std::optional<std::string> first;
     std::optional<std::string> last;
-    // The local days that meet a --from/--to time window (RFC 3339 UTC as the codec writes it): from its start
-    // day up to the day before `to` if `to` is a midnight, else to `to`'s day.
-    [[nodiscard]] static day_window of_times(std::optional<std::string> const& from,
-                                             std::optional<std::string> const& to);
-    [[nodiscard]] bool holds(std::string_view day) const noexcept;
+    std::optional<engine::instant> at_first;
+    std::optional<engine::instant> at_last; // exclusive: the instant --to names
+    // The local days that meet a --from/--to window (RFC 3339 UTC as the codec writes it; `*_is_date`: given as a
+    // date): from its start day up to the day before `to` if `to` is a local midnight, else to `to`'s day.
+    [[nodiscard]] static day_window of_times(std::optional<std::string> const& from, bool from_is_date,
+                                             std::optional<std::string> const& to, bool to_is_date);
+    [[nodiscard]] bool bounded() const noexcept { return first || last || at_first || at_last; }
+    // The first and last local days kept in a salon of `timezone`.
+    [[nodiscard]] std::optional<std::string> first_in(std::string_view timezone) const;
+    [[nodiscard]] std::optional<std::string> last_in(std::string_view timezone) const;
+    [[nodiscard]] bool holds(std::string_view day, std::string_view timezone) const;
 };
 
 // What shapes a report besides the histories: the days it keeps (the staffing report learns from those days

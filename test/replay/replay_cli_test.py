@@ -136,6 +136,9 @@ def check_reports(binary, data, records):
     assert len(next_day.splitlines()) == 1 + len([r for r in daily if r["day"] >= day]), next_day
     run = salonq(binary, data, "replay", "--report", "daily", "--type", "ticket_issued", check=False)
     assert run.returncode == 2 and "--type" in run.stderr, run.stderr
+    # From an offset a report would miss each salon's registration (its zone) and who was on duty: refused.
+    run = salonq(binary, data, "replay", "--report", "daily", "--from-offset", "5", check=False)
+    assert run.returncode == 2 and "--from-offset" in run.stderr and run.stdout == "", run.stderr
     run = salonq(binary, data, "replay", "--report", "weekly", check=False)
     assert run.returncode != 0 and "--report" in run.stderr
     run = salonq(binary, data, "replay", "--report", "daily", "--target-wait", "10", check=False)
