@@ -30,13 +30,41 @@ std::optional<std::int64_t> whole_number(std::string_view s) {
     return n;
 }
 
-// A time as the analyst writes it, in the codec's form (so entries' `at` compare as text).
-std::optional<std::string> normalized_time(std::string const& text) {
+// A time written with a fraction of other than three digits (Python's isoformat() writes six): in milliseconds, and
+// whether digits past them were dropped (the instant is then rounded up: entries are stamped in milliseconds, so an
+// entry at .123 is before .123456, for --from and --to alike).
+struct in_millis {
+    std::string text;
+    bool dropped = false;
+};
+
+in_millis to_millis(std::string const& text) {
+    constexpr std::size_t dot = 19; // 2026-11-29T09:30:00
+    constexpr std::size_t most_digits = 9;
+    if (text.size() <= dot || text[dot] != '.') {
+        return {text};
+    }
+    auto end = dot + 1;
+    while (end < text.size() && text[end] >= '0' && text[end] <= '9') {
+        ++end;
+    }
+    auto const digits = end - dot - 1;
+    if (digits == 0 || digits == 3 || digits > most_digits) {
+        return {text};
+    }
+    auto fraction = text.substr(dot + 1, digits);
+    bool const dropped = fraction.find_first_not_of('0', 3) != std::string::npos && digits > 3;
+    fraction.resize(3, '0');
+    return {text.substr(0, dot + 1) + fraction + text.substr(end), dropped};
+}
+
+// The instant a time names: the codec's form, a date (UTC midnight), or a time with an offset.
+std::optional<engine::instant> instant_of(std::string const& text) {
     if (auto t = engine::codec::parse_time(text)) {
-        return engine::codec::format_time(*t);
+        return t;
     }
     if (auto d = engine::codec::parse_day(text)) {
-        return engine::codec::format_time(engine::instant{std::chrono::days{*d}});
+        return engine::instant{std::chrono::days{*d}};
     }
     // With an offset: 2026-11-29T10:30:00+01:00 (or .250+01:00): the same clock reading in UTC, then moved back.
     if (text.size() < 25) {
@@ -50,7 +78,17 @@ std::optional<std::string> normalized_time(std::string const& text) {
         return std::nullopt;
     }
     auto const offset = std::chrono::hours{*hh} + std::chrono::minutes{*mm};
-    return engine::codec::format_time(sign == '+' ? *utc - offset : *utc + offset);
+    return sign == '+' ? *utc - offset : *utc + offset;
+}
+
+// A time as the analyst writes it, in the codec's form (so entries' `at` compare as text).
+std::optional<std::string> normalized_time(std::string const& text) {
+    auto const ms = to_millis(text);
+    auto const t = instant_of(ms.text);
+    if (!t) {
+        return std::nullopt;
+    }
+    return engine::codec::format_time(ms.dropped ? *t + std::chrono::milliseconds{1} : *t);
 }
 
 } // namespace
@@ -142,8 +180,8 @@ selection_builder& selection_builder::from_time(std::optional<std::string> const
     if (text) {
         s_.from_time_ = normalized_time(*text);
         if (!s_.from_time_) {
-            fail("--from", fmt::format("'{}' is not a time: 2026-11-29, 2026-11-29T09:30:00Z or "
-                                       "2026-11-29T10:30:00+01:00",
+            fail("--from", fmt::format("'{}' is not a time: 2026-11-29, 2026-11-29T09:30:00Z, "
+                                       "2026-11-29T09:30:00.250Z or 2026-11-29T10:30:00+01:00",
                                        *text));
         }
     }
@@ -154,8 +192,8 @@ selection_builder& selection_builder::to_time(std::optional<std::string> const& 
     if (text) {
         s_.to_time_ = normalized_time(*text);
         if (!s_.to_time_) {
-            fail("--to", fmt::format("'{}' is not a time: 2026-11-30, 2026-11-29T18:00:00Z or "
-                                     "2026-11-29T19:00:00+01:00",
+            fail("--to", fmt::format("'{}' is not a time: 2026-11-30, 2026-11-29T18:00:00Z, "
+                                     "2026-11-29T18:00:00.250Z or 2026-11-29T19:00:00+01:00",
                                      *text));
         }
     }

@@ -65,11 +65,25 @@ TEST_SUITE("replay.selection") {
         west.from_time("2026-11-29T04:00:00.250-05:30");
         CHECK_FALSE(build(west).wants(entry("ticket_issued", "s1", "2026-11-29T09:30:00.249Z")));
         CHECK(build(west).wants(entry("ticket_issued", "s1", "2026-11-29T09:30:00.250Z")));
+
+        // Other fractions (Python's isoformat() writes microseconds): an entry stamped .123 is before .123456, so
+        // that instant keeps from .124 on, and ends before .124.
+        selection_builder micro;
+        micro.from_time("2026-11-29T09:30:00.123456Z").to_time("2026-11-29T10:30:00.5+01:00");
+        auto const m = build(micro);
+        CHECK_FALSE(m.wants(entry("ticket_issued", "s1", "2026-11-29T09:30:00.123Z")));
+        CHECK(m.wants(entry("ticket_issued", "s1", "2026-11-29T09:30:00.124Z")));
+        CHECK(m.wants(entry("ticket_issued", "s1", "2026-11-29T09:30:00.499Z")));
+        CHECK_FALSE(m.wants(entry("ticket_issued", "s1", "2026-11-29T09:30:00.500Z")));
+        selection_builder whole;
+        whole.from_time("2026-11-29T09:30:00.123000Z");
+        CHECK(build(whole).wants(entry("ticket_issued", "s1", "2026-11-29T09:30:00.123Z")));
     }
 
     TEST_CASE("refused times name their option") {
         for (auto const* bad : {"yesterday", "2026-13-01", "2026-11-29T25:00:00Z", "2026-11-29T10:00:00+1:00",
-                                "2026-11-29T10:00:00+01:99", "2026-11-29 10:00:00"}) {
+                                "2026-11-29T10:00:00+01:99", "2026-11-29 10:00:00", "2026-11-29T10:00:00.Z",
+                                "2026-11-29T10:00:00.1234567891Z"}) {
             CAPTURE(bad);
             selection_builder b;
             b.from_time(std::string{bad});
