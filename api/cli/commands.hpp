@@ -117,6 +117,8 @@ void stop_worker();
 // The HTTP server's settings from the command line (embedded and Kafka mode); --listen that does not parse is
 // an error saying why.
 [[nodiscard]] std::expected<http::server_options, std::string> server_options_of(http_options const& ho);
+// The URL of a listening address (an IPv6 one in brackets).
+[[nodiscard]] std::string url_of(std::string const& address, std::uint16_t port);
 [[nodiscard]] std::expected<std::unique_ptr<engine::runtime::embedded_engine>, std::string>
 open_engine(store_options const& so);
 [[nodiscard]] std::expected<std::unique_ptr<engine::runtime::embedded_view>, std::string>

@@ -9,6 +9,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -84,6 +86,9 @@ void add_global_options(CLI::App& app, options& o) {
     // Any option can come from a file instead (TOML or INI; a subcommand's options under its own section, e.g.
     // [serve] brokers = "h:p"); the command line wins over the file.
     app.set_config("--config", "", "Read options from this TOML/INI file ([serve], [topics.create], ...)");
+    // A key or section the program does not know is refused, naming it, rather than passed over: a misspelt
+    // [serve] would otherwise serve on the defaults (set before the subcommands, which inherit it).
+    app.allow_config_extras(CLI::config_extras_mode::error);
 
     app.add_option("--data", o.so.data,
                    "Directory of the embedded log and state (default $XDG_DATA_HOME/salonq, else "
@@ -421,6 +426,11 @@ int run(commands const& c, options& o) {
 
 int main(int argc, char** argv) {
     name_uncaught_exceptions();
+    // What salonq writes is its own: the log, the views and the stats hold customers' names and phone numbers, so
+    // files are made 0600 and directories 0700 whatever the shell's umask (until session 36 the log was 0644 and
+    // its directory 0755; the keyring, notify and loyalty stores were already kept private). An analyst's report
+    // file (replay -o) is likewise private, as a copy of the same data.
+    ::umask(S_IRWXG | S_IRWXO);
     CLI::App app{"salonq - event-sourced walk-in queue engine for salons"};
     app.require_subcommand(1);
     options o;

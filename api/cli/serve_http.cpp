@@ -26,7 +26,20 @@ parse_listen(std::string const& listen) {
     if (ec != std::errc{} || end != digits.data() + digits.size() || digits.empty()) {
         return std::unexpected(fmt::format("--listen: '{}' is not a port (0 to 65535)", digits));
     }
-    return std::pair{listen.substr(0, colon), port};
+    auto host = listen.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2); // [::1]:8080, as in a URL
+    } else if (host.find(':') != std::string::npos) {
+        return std::unexpected(
+            fmt::format("--listen: an IPv6 address goes in brackets, as in a URL: [{}]:{}", host, digits));
+    }
+    return std::pair{std::move(host), port};
+}
+
+// The URL of a listening address: an IPv6 one in brackets.
+std::string url_of(std::string const& address, std::uint16_t port) {
+    return address.find(':') != std::string::npos ? fmt::format("http://[{}]:{}", address, port)
+                                                  : fmt::format("http://{}:{}", address, port);
 }
 
 std::expected<http::server_options, std::string> server_options_of(http_options const& ho) {
@@ -76,7 +89,7 @@ int run_serve_http(store_options const& so, http_options const& ho, auth_options
         return 2;
     }
     // The one line a script or a test waits for: where to connect.
-    std::cout << fmt::format("salonq: serving http://{}:{} (embedded, data {})", http->address, (*stack)->port(),
+    std::cout << fmt::format("salonq: serving {} (embedded, data {})", url_of(http->address, (*stack)->port()),
                              so.data.string())
               << "\n"
               << std::flush;

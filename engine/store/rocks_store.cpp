@@ -154,7 +154,9 @@ std::vector<rocksdb::ColumnFamilyDescriptor> family_descriptors(open_options con
 std::optional<error> no_database(std::filesystem::path const& path) {
     std::error_code ec;
     if (!std::filesystem::is_directory(path, ec)) {
-        return error{errc::not_found, fmt::format("{} does not exist", path.string())};
+        bool const there = std::filesystem::exists(path, ec);
+        return error{errc::not_found, there ? fmt::format("{} is not a directory", path.string())
+                                            : fmt::format("{} does not exist", path.string())};
     }
     if (!std::filesystem::exists(path / "CURRENT", ec)) {
         return error{errc::not_found,

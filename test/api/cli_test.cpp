@@ -10,12 +10,15 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
 #include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -127,6 +130,62 @@ TEST_CASE("cli: events, state and verify refuse a data directory that is not the
     }
 }
 
+TEST_CASE("cli: the data directory and everything in it are the user's alone, whatever the umask") {
+    temp_dir dir;
+    std::ofstream{dir / "in.jsonl"} << register_s1 << "\n" << add_staff_s1 << "\n";
+    auto const before = ::umask(022); // the usual shell's: the children inherit it
+    auto const r = run_salonq(dir, {"--data", dir / "data", "submit", dir / "in.jsonl"});
+    ::umask(before);
+    REQUIRE(r.code == 0);
+    namespace fs = std::filesystem;
+    std::size_t seen = 0;
+    for (auto const& e : fs::recursive_directory_iterator(dir / "data")) {
+        auto const others = e.status().permissions() & (fs::perms::group_all | fs::perms::others_all);
+        CAPTURE(e.path().string());
+        CHECK(others == fs::perms::none); // names and phones: 0600 files, 0700 directories
+        ++seen;
+    }
+    CHECK(seen > 3);
+    CHECK((fs::status(dir / "data").permissions() & fs::perms::others_all) == fs::perms::none);
+}
+
+TEST_CASE("cli: serve --listen takes an IPv6 address in brackets and prints its URL so; bare is refused") {
+    temp_dir dir;
+    piped_process serve({salonq_binary(), "--data", dir / "data", "serve", "--listen", "[::1]:0"});
+    auto const line = serve.read_line(answer_time);
+    REQUIRE(line);
+    CHECK(line->starts_with("salonq: serving http://[::1]:"));
+    std::this_thread::sleep_for(500ms); // (its signal handlers are set just after the line)
+    serve.kill(SIGTERM);
+    CHECK(serve.wait() == 0);
+    auto const bare = run_salonq(dir, {"--data", dir / "data", "serve", "--listen", "::1:0"});
+    CHECK(bare.code == 2);
+    CHECK(bare.output.find("[::1]:0") != std::string::npos);
+}
+
+TEST_CASE("cli: a --data that is a file is said to be one, not missing") {
+    temp_dir dir;
+    auto const file = dir / "afile";
+    std::ofstream{file} << "not a log\n";
+    auto const r = run_salonq(dir, {"--data", file, "verify"});
+    CHECK(r.code == 2);
+    CHECK(r.output.find(file + " is not a directory") != std::string::npos);
+}
+
+TEST_CASE("cli: a --config file with a key or section salonq does not know is refused, naming it") {
+    temp_dir dir;
+    for (auto const& [text, named] :
+         {std::pair{"[serve]\nlisen = \"127.0.0.1:0\"\n", "serve.lisen"},
+          std::pair{"[srve]\nlisten = \"127.0.0.1:0\"\n", "srve"}, std::pair{"colour = \"blue\"\n", "colour"}}) {
+        CAPTURE(text);
+        std::ofstream{dir / "salonq.toml"} << text;
+        // (Refused before it would serve: a misspelt section used to serve on the default 127.0.0.1:8080.)
+        auto const r = run_salonq(dir, {"--config", dir / "salonq.toml", "--data", dir / "d", "serve"});
+        CHECK(r.code == 2);
+        CHECK(r.output.find(named) != std::string::npos);
+    }
+}
+
 TEST_CASE("cli: events, state and verify work beside a running submit, and a second writer is told who holds "
           "the log") {
     temp_dir dir;
@@ -232,6 +291,7 @@ TEST_CASE("cli: projections rebuild refuses while a salonq serve holds the store
         CHECK(has(r.output, std::string{"a running salonq serve has the "} + directory + " open"));
         CHECK(has(r.output, std::string{"/v1/admin/projections/"} + name + "/rebuild"));
     }
+    std::this_thread::sleep_for(500ms); // (its signal handlers are set just after the line)
     serve.kill(SIGTERM);
     CHECK(serve.wait() == 0);
     CHECK(current(dir, "stats") == "stats.1"); // nothing changed
