@@ -433,6 +433,7 @@ int main(int argc, char** argv) {
     ::umask(S_IRWXG | S_IRWXO);
     CLI::App app{"salonq - event-sourced walk-in queue engine for salons"};
     app.require_subcommand(1);
+    app.set_version_flag("--version", std::string{"salonq "} + SALONQ_VERSION);
     options o;
     commands c;
     add_global_options(app, o);

@@ -163,6 +163,13 @@ TEST_CASE("cli: serve --listen takes an IPv6 address in brackets and prints its 
     CHECK(bare.output.find("[::1]:0") != std::string::npos);
 }
 
+TEST_CASE("cli: --version says which salonq this is") {
+    temp_dir dir;
+    auto const r = run_salonq(dir, {"--version"});
+    CHECK(r.code == 0);
+    CHECK(r.output.starts_with("salonq 0."));
+}
+
 TEST_CASE("cli: a --data that is a file is said to be one, not missing") {
     temp_dir dir;
     auto const file = dir / "afile";
