@@ -94,9 +94,17 @@ int run_token_issue(store_options const& so, auth_options const& ao) {
         return 2;
     }
     auto const t = now();
-    auto keys = auth::load_or_create_keyring(keyring_path(so, ao), t);
+    auto const path = keyring_path(so, ao);
+    std::error_code ec;
+    bool const new_keyring = !std::filesystem::exists(path, ec);
+    auto keys = auth::load_or_create_keyring(path, t);
     if (!keys) {
         return fail("token issue", keys.error());
+    }
+    if (new_keyring) {
+        // Said, so that a mistyped --data is seen here rather than as the server's 401 unknown_key.
+        std::cerr << "salonq token issue: created a new keyring at " << path.string()
+                  << ": a server takes its tokens only with the same --data (or --keyring)\n";
     }
     auto issued = auth::issue_token(*keys, *request, t);
     if (!issued) {

@@ -72,9 +72,13 @@ std::string token_of(outcome const& r) {
 
 TEST_CASE("cli: an issued token verifies with the library; revoked, a running server's list refuses it") {
     temp_dir dir;
-    auto const token =
-        token_of(run_salonq(dir, "token issue --role manager --salon s1 --salon s2 --staff st1 --ttl 8h"));
+    auto const first = run_salonq(dir, "token issue --role manager --salon s1 --salon s2 --staff st1 --ttl 8h");
+    auto const token = token_of(first);
     auto const keyring_file = dir / "data/auth/keyring.json";
+    // A new keyring is said (a mistyped --data would otherwise show only as the server's 401 unknown_key); the next
+    // token of the same keyring says nothing of it.
+    CHECK(has(first.err, "created a new keyring at " + keyring_file));
+    CHECK_FALSE(has(run_salonq(dir, "token issue --role pos --sub p1 --salon s1 --ttl 1h").err, "new keyring"));
     CHECK(mode_of(keyring_file) == 0600U);
     CHECK(mode_of(dir / "data/auth") == 0700U);
 
