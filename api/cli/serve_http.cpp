@@ -88,12 +88,11 @@ int run_serve_http(store_options const& so, http_options const& ho, auth_options
         std::cerr << "salonq serve: " << stack.error() << "\n";
         return 2;
     }
-    // The one line a script or a test waits for: where to connect.
-    std::cout << fmt::format("salonq: serving {} (embedded, data {})", url_of(http->address, (*stack)->port()),
-                             so.data.string())
-              << "\n"
-              << std::flush;
-    (*stack)->run(true);
+    // The one line a script or a test waits for: where to connect; said once SIGTERM is caught.
+    auto const url = url_of(http->address, (*stack)->port());
+    (*stack)->run(true, [&] {
+        std::cout << fmt::format("salonq: serving {} (embedded, data {})", url, so.data.string()) << "\n" << std::flush;
+    });
     log.info("stopped: every request answered; closing the log");
     stack->reset(); // the server, then the views' feed, then the engine (which finishes its last batch)
     return 0;

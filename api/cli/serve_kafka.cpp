@@ -45,11 +45,13 @@ int run_serve_kafka(store_options const& so, kafka_options const& ko, http_optio
         return 2;
     }
     // The one line a script or a test waits for: where to connect.
-    std::cout << fmt::format("salonq: serving {} (kafka, role {}, brokers {}, data {})",
-                             url_of(http->address, (*stack)->port()), ko.role, ko.brokers, so.data.string())
-              << "\n"
-              << std::flush;
-    (*stack)->run(true);
+    auto const url = url_of(http->address, (*stack)->port());
+    (*stack)->run(true, [&] { // said once SIGTERM is caught
+        std::cout << fmt::format("salonq: serving {} (kafka, role {}, brokers {}, data {})", url, ko.role, ko.brokers,
+                                 so.data.string())
+                  << "\n"
+                  << std::flush;
+    });
     log.info("stopped: every request answered");
     stack->reset();
     stop_worker();

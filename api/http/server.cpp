@@ -202,7 +202,7 @@ std::uint16_t server::port() const noexcept {
     return ec ? 0 : endpoint.port();
 }
 
-void server::run(bool on_signals) {
+void server::run(bool on_signals, std::function<void()> const& serving) {
     auto& i = *impl_;
     if (on_signals) {
         i.signals.add(SIGINT);
@@ -212,6 +212,9 @@ void server::run(bool on_signals) {
                 stop();
             }
         });
+    }
+    if (serving) {
+        serving();
     }
     i.accept();
     i.keep_house();

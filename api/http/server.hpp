@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -26,8 +27,10 @@ public:
     server& operator=(server const&) = delete;
 
     [[nodiscard]] std::uint16_t port() const noexcept;
-    // Serves until stop() or, when `on_signals`, SIGINT/SIGTERM; returns once drained.
-    void run(bool on_signals);
+    // Serves until stop() or, when `on_signals`, SIGINT/SIGTERM; returns once drained. `serving` is called once the
+    // signals are caught, before the first request is taken: the place to say where it listens, so that a SIGTERM
+    // sent on that line stops it gracefully.
+    void run(bool on_signals, std::function<void()> const& serving = {});
     // From any thread: begins the graceful stop.
     void stop();
 

@@ -106,7 +106,7 @@ embedded_stack::~embedded_stack() {
     server_.reset();
 }
 
-void embedded_stack::run(bool on_signals) { server_->run(on_signals); }
+void embedded_stack::run(bool on_signals, std::function<void()> const& serving) { server_->run(on_signals, serving); }
 void embedded_stack::stop() { server_->stop(); }
 std::uint16_t embedded_stack::port() const noexcept { return server_->port(); }
 

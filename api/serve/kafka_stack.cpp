@@ -143,7 +143,7 @@ kafka_stack::~kafka_stack() {
     server_.reset();
 }
 
-void kafka_stack::run(bool on_signals) { server_->run(on_signals); }
+void kafka_stack::run(bool on_signals, std::function<void()> const& serving) { server_->run(on_signals, serving); }
 void kafka_stack::stop() { server_->stop(); }
 std::uint16_t kafka_stack::port() const noexcept { return server_->port(); }
 

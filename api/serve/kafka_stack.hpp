@@ -27,6 +27,7 @@
 
 #include <expected>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,8 +51,8 @@ public:
     kafka_stack(kafka_stack const&) = delete;
     kafka_stack& operator=(kafka_stack const&) = delete;
 
-    // Serves until stop() (or SIGINT/SIGTERM with on_signals); returns once drained.
-    void run(bool on_signals);
+    // Serves until stop() (or SIGINT/SIGTERM with on_signals); returns once drained. `serving`: http::server::run.
+    void run(bool on_signals, std::function<void()> const& serving = {});
     void stop();
     [[nodiscard]] std::uint16_t port() const noexcept;
 

@@ -155,8 +155,7 @@ TEST_CASE("cli: serve --listen takes an IPv6 address in brackets and prints its 
     auto const line = serve.read_line(answer_time);
     REQUIRE(line);
     CHECK(line->starts_with("salonq: serving http://[::1]:"));
-    std::this_thread::sleep_for(500ms); // (its signal handlers are set just after the line)
-    serve.kill(SIGTERM);
+    serve.kill(SIGTERM); // at once: the line is printed once SIGTERM is caught, so it stops gracefully (exit 0)
     CHECK(serve.wait() == 0);
     auto const bare = run_salonq(dir, {"--data", dir / "data", "serve", "--listen", "::1:0"});
     CHECK(bare.code == 2);
@@ -298,8 +297,7 @@ TEST_CASE("cli: projections rebuild refuses while a salonq serve holds the store
         CHECK(has(r.output, std::string{"a running salonq serve has the "} + directory + " open"));
         CHECK(has(r.output, std::string{"/v1/admin/projections/"} + name + "/rebuild"));
     }
-    std::this_thread::sleep_for(500ms); // (its signal handlers are set just after the line)
-    serve.kill(SIGTERM);
+    serve.kill(SIGTERM); // at once: the line is printed once SIGTERM is caught, so it stops gracefully (exit 0)
     CHECK(serve.wait() == 0);
     CHECK(current(dir, "stats") == "stats.1"); // nothing changed
     CHECK(std::filesystem::exists(dir / "data/stats.1"));
