@@ -89,6 +89,9 @@ void add_global_options(CLI::App& app, options& o) {
     // A key or section the program does not know is refused, naming it, rather than passed over: a misspelt
     // [serve] would otherwise serve on the defaults (set before the subcommands, which inherit it).
     app.allow_config_extras(CLI::config_extras_mode::error);
+    // The global options also after the subcommand (`salonq serve --data D`), as people type them: a subcommand
+    // hands what it does not know to its parent (set before the subcommands, which inherit it).
+    app.fallthrough();
 
     app.add_option("--data", o.so.data,
                    "Directory of the embedded log and state (default $XDG_DATA_HOME/salonq, else "

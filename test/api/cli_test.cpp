@@ -128,6 +128,10 @@ TEST_CASE("cli: events, state and verify refuse a data directory that is not the
                               " does not exist; check --data or SALONQ_DATA\n");
         CHECK_FALSE(std::filesystem::exists(missing));
     }
+    // --data after the subcommand, as people type it, is the same option.
+    auto const after = run_salonq(dir, {"verify", "--data", missing});
+    CHECK(after.code == 2);
+    CHECK(after.output.find("no log to read: " + missing + " does not exist") != std::string::npos);
 }
 
 TEST_CASE("cli: the data directory and everything in it are the user's alone, whatever the umask") {
