@@ -280,10 +280,9 @@ std::optional<std::string> day_window::first_in(std::string_view timezone) const
 
 std::optional<std::string> day_window::last_in(std::string_view timezone) const {
     if (at_last) {
-        auto const clock = engine::local_clock_of(timezone, *at_last);
-        bool const midnight =
-            clock.minute == 0 && at_last->time_since_epoch() % std::chrono::minutes{1} == std::chrono::milliseconds{0};
-        return engine::codec::format_day(midnight ? clock.day - 1 : clock.day);
+        // --to is exclusive: the last day kept is that of the millisecond before it (a local midnight ends the day
+        // before, also where a DST change makes a day begin at 01:00).
+        return engine::codec::format_day(engine::local_day_of(timezone, *at_last - std::chrono::milliseconds{1}));
     }
     return last;
 }

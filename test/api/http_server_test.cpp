@@ -201,6 +201,12 @@ TEST_CASE("http: a refused command carries the rejection code and its status") {
           201);
     CHECK(c.post("/v1/salons/nowhere/walk-ins", R"({"customer":{"name":"Cy"},"services":["HC"]})", {{"If-Match", "*"}})
               .status == 404);
+    // ... and a salon being registered has no current view: 412, and it is not registered.
+    auto const star_put = c.request(boost::beast::http::verb::put, "/v1/salons/newsalon",
+                                    R"({"name":"New","timezone":"UTC"})", {{"If-Match", "*"}});
+    CHECK(star_put.status == 412);
+    CHECK(json_string(star_put.body, "/error/field") == "If-Match");
+    CHECK(c.get("/v1/salons/newsalon/queue").status == 404);
 
     auto const started = c.post(salon + "/tickets/" + ticket + "/start", R"({"staffId":"ana"})");
     CHECK(started.status == 200);

@@ -44,6 +44,10 @@ TEST_CASE("report days: a time is an instant, kept from its local day in each sa
     CHECK(to_berlin_midnight.last_in(berlin) == "2026-11-03");
     CHECK(to_berlin_midnight.last_in(new_york) == "2026-11-03"); // 18:00 there
     CHECK(to_berlin_midnight.last_in(kolkata) == "2026-11-04");  // 04:30 there
+    // Where a DST change skips 00:00 (Santiago, 2026-09-06: 00:00 -> 01:00), the day begins at 01:00 (04:00Z): a
+    // --to there ends the day before too.
+    auto const to_santiago_day_start = day_window::of_times(std::nullopt, false, "2026-09-06T04:00:00.000Z", false);
+    CHECK(to_santiago_day_start.last_in("America/Santiago") == "2026-09-05");
     // A second past midnight is in the new day.
     auto const just_after = day_window::of_times(std::nullopt, false, "2026-11-03T23:00:01.000Z", false);
     CHECK(just_after.last_in(berlin) == "2026-11-04");

@@ -245,8 +245,9 @@ async function walkIn(e) {
   form.reset();
   const t = answer.ticket;
   if (!t) return;
-  const address = new URL(t.page, location.href).href; // the public address when serve has one
-  const page = new URL(address).pathname; // its QR code from this server
+  const address = new URL(t.page, location.href).href; // to copy: the public address when serve has one
+  const page = t.link.replace('/v1/public/tickets/', '/t/'); // its page and QR code on this server (--public-url may
+  // hold a proxy's path prefix that this server does not serve under)
   const copy = h('input', {id: 'issued-link', readonly: true, value: address, onfocus: (e) => e.target.select()});
   $('#issued').replaceChildren(h('div', {class: 'ok'},
     'Ticket ', h('span', {class: 'token'}, t.token),

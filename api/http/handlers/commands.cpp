@@ -53,7 +53,8 @@ struct refusal {
 // refused when the log is read back).
 [[nodiscard]] std::expected<std::optional<engine::seq_t>, refusal> expected_seq_of(request const& req) {
     auto value = req.header("If-Match");
-    if (value.empty() || value == "*") { // *: any current view (RFC 9110): the salon's existence, checked anyway
+    if (value.empty() ||
+        value == "*") { // *: any current view (RFC 9110): a salon that exists (else 404; 412 on a registration)
         return std::optional<engine::seq_t>{};
     }
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
@@ -165,6 +166,13 @@ bool is_ticket_number(std::string_view s) noexcept {
     }
     auto salon = salon_of(req);
     auto id = salon ? command_id_of(req) : std::unexpected(salon.error());
+    if (type == "register_salon" && req.header("If-Match") == "*") {
+        // *: a current view must exist (RFC 9110), and a salon being registered has none: 412, nothing written.
+        return std::unexpected(refusal{error_response(status::precondition_failed, "seq_conflict",
+                                                      "If-Match: * asks for an existing salon; this one is being "
+                                                      "registered",
+                                                      "If-Match")});
+    }
     auto seq = id ? expected_seq_of(req) : std::unexpected(id.error());
     auto body = seq ? payload_of(req, type, path_field) : std::unexpected(seq.error());
     if (!body) {
