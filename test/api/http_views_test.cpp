@@ -325,19 +325,32 @@ TEST_CASE("http live: a screen that stops reading does not delay the others") {
     CHECK(seen == 404);
 }
 
+// A screen that opens its WebSocket and never reads: a small receive buffer, so that the server's socket buffer
+// fills (and its write stops) sooner.
+websocket::stream<net::ip::tcp::socket> deaf_screen(net::io_context& io, std::uint16_t port, std::string const& token) {
+    websocket::stream<net::ip::tcp::socket> deaf{io};
+    deaf.next_layer().open(net::ip::tcp::v4());
+    deaf.next_layer().set_option(net::socket_base::receive_buffer_size{4096});
+    deaf.next_layer().connect({net::ip::make_address("127.0.0.1"), port});
+    deaf.handshake("127.0.0.1", "/v1/salons/s1/live?access_token=" + token);
+    return deaf;
+}
+
+// The server's count of live streams (its /metrics), -1 if not there.
+double live_connections(http_client& admin) {
+    auto const body = admin.get("/metrics").body;
+    auto const at = body.find("\nsalonq_live_connections ");
+    return at == std::string::npos ? -1.0 : std::stod(body.substr(at + 25));
+}
+
 TEST_CASE("http live: a WebSocket peer that sends but never reads is closed past the write timeout") {
     auto options = salonq::test::unlimited();
     options.write_timeout = std::chrono::milliseconds{300};
     http_fixture server{options};
     open_salon_over_http(server);
     auto const token = server.token(role::dashboard, "s1");
-    // A small receive buffer, so that the server's socket buffer fills (and its write stops) sooner.
     net::io_context io;
-    websocket::stream<net::ip::tcp::socket> deaf{io};
-    deaf.next_layer().open(net::ip::tcp::v4());
-    deaf.next_layer().set_option(net::socket_base::receive_buffer_size{4096});
-    deaf.next_layer().connect({net::ip::make_address("127.0.0.1"), server.port()});
-    deaf.handshake("127.0.0.1", "/v1/salons/s1/live?access_token=" + token);
+    auto deaf = deaf_screen(io, server.port(), token);
     live_client fast{server.port(), token};
     CHECK(int_at(fast.next(), "/seq") == 4);
     std::atomic<std::int64_t> fast_seen{4};
@@ -349,11 +362,7 @@ TEST_CASE("http live: a WebSocket peer that sends but never reads is closed past
     }};
     http_client pos{server.port(), server.token(role::pos, "s1")};
     http_client admin{server.port(), server.admin_token()};
-    auto const live_streams = [&] {
-        auto const body = admin.get("/metrics").body;
-        auto const at = body.find("\nsalonq_live_connections ");
-        return at == std::string::npos ? -1.0 : std::stod(body.substr(at + 25));
-    };
+    auto const live_streams = [&] { return live_connections(admin); };
     CHECK(live_streams() == 2);
     // A change every few ms (each frame the whole, growing view) until the deaf one's socket buffers are full and it
     // is closed: ~200 changes, 1.6 s, here.
@@ -382,17 +391,9 @@ TEST_CASE("http live: a peer that stopped reading is closed by the sweep when no
     open_salon_over_http(server);
     auto const token = server.token(role::dashboard, "s1");
     net::io_context io;
-    websocket::stream<net::ip::tcp::socket> deaf{io};
-    deaf.next_layer().open(net::ip::tcp::v4());
-    deaf.next_layer().set_option(net::socket_base::receive_buffer_size{4096});
-    deaf.next_layer().connect({net::ip::make_address("127.0.0.1"), server.port()});
-    deaf.handshake("127.0.0.1", "/v1/salons/s1/live?access_token=" + token);
+    auto deaf = deaf_screen(io, server.port(), token);
     http_client admin{server.port(), server.admin_token()};
-    auto const live_streams = [&] {
-        auto const body = admin.get("/metrics").body;
-        auto const at = body.find("\nsalonq_live_connections ");
-        return at == std::string::npos ? -1.0 : std::stod(body.substr(at + 25));
-    };
+    auto const live_streams = [&] { return live_connections(admin); };
     CHECK(live_streams() == 1);
     // A change every few ms, for less than the write timeout (each frame the whole, growing view: megabytes in
     // all), fills the deaf one's socket buffers; then the salon goes quiet: no change comes to find its write stuck.
