@@ -207,6 +207,11 @@ TEST_CASE("http: a refused command carries the rejection code and its status") {
     CHECK(star_put.status == 412);
     CHECK(json_string(star_put.body, "/error/field") == "If-Match");
     CHECK(c.get("/v1/salons/newsalon/queue").status == 404);
+    // A salon id that is not an id is refused as such first, whatever If-Match says.
+    auto const bad_put = c.request(boost::beast::http::verb::put, "/v1/salons/bad%C3%B7id",
+                                   R"({"name":"New","timezone":"UTC"})", {{"If-Match", "*"}});
+    CHECK(bad_put.status != 412);
+    CHECK(json_string(bad_put.body, "/error/field") == "salonId");
 
     auto const started = c.post(salon + "/tickets/" + ticket + "/start", R"({"staffId":"ana"})");
     CHECK(started.status == 200);

@@ -166,7 +166,7 @@ bool is_ticket_number(std::string_view s) noexcept {
     }
     auto salon = salon_of(req);
     auto id = salon ? command_id_of(req) : std::unexpected(salon.error());
-    if (type == "register_salon" && req.header("If-Match") == "*") {
+    if (id && type == "register_salon" && req.header("If-Match") == "*") {
         // *: a current view must exist (RFC 9110), and a salon being registered has none: 412, nothing written.
         return std::unexpected(refusal{error_response(status::precondition_failed, "seq_conflict",
                                                       "If-Match: * asks for an existing salon; this one is being "
