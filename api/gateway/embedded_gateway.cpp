@@ -5,9 +5,14 @@ namespace {
 
 gateway_error from_engine(engine::runtime::error const& e) {
     using engine::runtime::errc;
-    // A local-store failure may pass (a full disk freed); a corrupt record or a misconfiguration will not.
-    return gateway_error{e.code == errc::local_store,
-                         std::string{engine::runtime::to_string(e.code)} + ": " + e.message};
+    // A local-store failure may pass (a full disk freed); a corrupt record or a misconfiguration will not. Its
+    // message names files of the server's (RocksDB's): the client is told what it means, the log has the rest (the
+    // store's own line when it stopped taking writes).
+    if (e.code == errc::local_store) {
+        return gateway_error{true, "the server's store is failing now (a full disk?); the details are in the "
+                                   "server's log"};
+    }
+    return gateway_error{false, std::string{engine::runtime::to_string(e.code)} + ": " + e.message};
 }
 
 } // namespace
@@ -49,7 +54,8 @@ embedded_gateway::outcome_of(engine::salon_id const& salon, engine::command_id c
 }
 
 std::optional<std::string> embedded_gateway::not_ready() {
-    // The engine is open (it would not exist otherwise); a store that stopped taking writes shows in its reads.
+    // The engine is open (it would not exist otherwise); a store that stopped taking writes shows in
+    // store::unwritable_stores() (asked by /readyz first), one that cannot be read shows in a read.
     if (auto probe = engine_.db().get(engine::store::family::meta, engine::runtime::meta_layout_key); !probe) {
         return "the local store cannot be read: " + probe.error().message;
     }

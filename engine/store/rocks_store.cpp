@@ -1,5 +1,7 @@
 #include "engine/store/rocks_store.hpp"
 
+#include "engine/store/rocks_health.hpp"
+
 #include <rocksdb/cache.h>
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
@@ -98,9 +100,12 @@ void lower_background_priority() {
     });
 }
 
-rocksdb::Options db_options(open_options const& options) {
+rocksdb::Options db_options(open_options const& options, logging::logger const& log,
+                            std::shared_ptr<write_health> const& health) {
     lower_background_priority();
     rocksdb::Options o;
+    o.info_log = std::make_shared<forwarded_rocks_log>(log);
+    o.listeners.push_back(health);
     o.create_if_missing = options.create_if_missing;
     o.create_missing_column_families = true;
     o.IncreaseParallelism(2);
@@ -263,8 +268,13 @@ struct rocks_store::impl {
     std::array<rocksdb::ColumnFamilyHandle*, family_count> families{};
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     bool cache_of_log = false;
+    std::shared_ptr<write_health> health;
+    bool enlisted = false;
 
     ~impl() {
+        if (enlisted) {
+            leave(health.get());
+        }
         for (auto* h : handles) {
             if (db && h != nullptr) {
                 (void)db->DestroyColumnFamilyHandle(h); // explicit ignore: nothing to do on close failure
@@ -301,6 +311,8 @@ rocks_store::~rocks_store() = default;
 
 std::filesystem::path const& rocks_store::path() const noexcept { return impl_->path; }
 
+std::optional<std::string> rocks_store::write_failure() const { return impl_->health->failure(); }
+
 write_batch rocks_store::make_batch() const {
     auto b = std::make_unique<write_batch::impl>();
     b->families = impl_->families;
@@ -323,13 +335,20 @@ std::expected<std::unique_ptr<rocks_store>, error> rocks_store::open(std::filesy
     state->filter = std::make_unique<dedupe_retention_filter>(
         std::chrono::duration_cast<std::chrono::milliseconds>(options.dedupe_retention));
     auto const descriptors = family_descriptors(options, state->filter.get());
+    auto const log = logging::logger{"rocksdb", {logging::kv("store", path.string())}};
+    state->health = std::make_shared<write_health>(path.string(), log);
+    auto const rocks_options = db_options(options, log, state->health);
     rocksdb::DB* raw = nullptr;
-    auto const status = options.read_only ? open_read_only(db_options(options), path, descriptors, state->handles, raw)
-                                          : open_writer(db_options(options), path, descriptors, state->handles, raw);
+    auto const status = options.read_only ? open_read_only(rocks_options, path, descriptors, state->handles, raw)
+                                          : open_writer(rocks_options, path, descriptors, state->handles, raw);
     if (!status.ok()) {
         return std::unexpected(open_error(status, path));
     }
     state->db.reset(raw);
+    if (!options.read_only) {
+        enlist(state->health.get());
+        state->enlisted = true;
+    }
     for (std::size_t i = 0; i < family_count; ++i) {
         state->families[i] = state->handles[i + 1];
     }

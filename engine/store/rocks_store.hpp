@@ -70,6 +70,16 @@ struct open_options {
     bool salon_streams = false;
 };
 
+// A store of this process that takes no writes now (see rocks_store::write_failure).
+struct unwritable_store {
+    std::string path;
+    std::string why;
+};
+// Every open writer store of this process that takes no writes now: readiness is the process's, and one full disk
+// under any of its stores (the log, the views, the stats, ...) makes it unready. A registry, not a list threaded
+// through each store's owner: the projections swap their store at a rebuild, and this is asked from any thread.
+[[nodiscard]] std::vector<unwritable_store> unwritable_stores();
+
 // RAII owner of the RocksDB instance. Thread-safe as RocksDB is: concurrent readers and writers are fine;
 // single-writer-per-partition is the runtime's rule, not the store's. RocksDB types stay out of this header.
 class rocks_store {
@@ -108,6 +118,9 @@ public:
     [[nodiscard]] std::expected<std::optional<std::string>, error> last_key(family f, std::string_view from,
                                                                             std::string_view to) const;
     [[nodiscard]] std::filesystem::path const& path() const noexcept;
+    // Why the store takes no writes now, if so: RocksDB stopped them after a failed one (a full disk, an I/O
+    // error). Cleared when RocksDB recovers by itself (a full disk: once space is freed, within ~15 s).
+    [[nodiscard]] std::optional<std::string> write_failure() const;
 
 private:
     struct impl;

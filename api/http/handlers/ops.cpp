@@ -3,6 +3,7 @@
 #include "api/http/error.hpp"
 #include "api/http/services.hpp"
 #include "engine/codec/json_writer.hpp"
+#include "engine/store/rocks_store.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -35,6 +36,15 @@ response not_ready(services& ports, std::string_view code, std::string message, 
 } // namespace
 
 void get_readyz(services& ports, request const& /*req*/, replier reply) {
+    if (auto const full = engine::store::unwritable_stores(); !full.empty()) {
+        reply(not_ready(ports, "store_not_writable",
+                        fmt::format("{} of this process's stores take no writes (a full disk?); each recovers by "
+                                    "itself once space is freed",
+                                    full.size()),
+                        fmt::format("{}: {}{}", full.front().path, full.front().why,
+                                    full.size() > 1 ? fmt::format(" (and {} more)", full.size() - 1) : "")));
+        return;
+    }
     if (auto why = ports.commands.not_ready()) {
         reply(not_ready(ports, "not_ready", "commands cannot be taken now: the store or the broker is failing", *why));
         return;
