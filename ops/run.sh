@@ -87,10 +87,11 @@ manager=$(token --role manager --salon demo --staff max)
 owner=$(token --role owner --salon demo --staff ana)
 dashboard=$(token --role dashboard --salon demo --salon north --salon riverside)
 analyst=$(token --role analyst --salon demo)
+monitor=$(token --role monitor)
 
 walk_in="curl -s -X POST $url/v1/salons/demo/walk-ins -H \"Authorization: Bearer \$POS\" -H 'Content-Type: application/json' -d '{\"customer\":{\"name\":\"Ana\"},\"services\":[\"HC\"]}'"
 start="curl -s -X POST $url/v1/salons/demo/start-next -H \"Authorization: Bearer \$STAFF\" -H 'Content-Type: application/json' -d '{\"staffId\":\"sam\"}'"
-metrics="curl -s $url/metrics -H \"Authorization: Bearer \$ADMIN\""
+metrics="curl -s $url/metrics -H \"Authorization: Bearer \$MONITOR\""
 cat <<TEXT
 
 salonq serves $url (embedded mode, data in $data). The pages, each with a token valid 12 hours:
@@ -107,6 +108,7 @@ The tokens per role, for curl:
   export OWNER=$owner
   export DASHBOARD=$dashboard
   export ANALYST=$analyst
+  export MONITOR=$monitor
 Try:
   $walk_in
   $start
@@ -114,7 +116,7 @@ Try:
 TEXT
 
 if $smoke; then
-  export POS=$pos STAFF=$staff ADMIN=$admin
+  export POS=$pos STAFF=$staff ADMIN=$admin MONITOR=$monitor
   answer=$(eval "$walk_in")
   grep -q '"status":"accepted"' <<<"$answer" || { echo "ops/run.sh: the walk-in failed: $answer" >&2; exit 1; }
   answer=$(eval "$start") # decided either way: sam may be serving a customer of the traffic

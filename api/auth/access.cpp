@@ -33,6 +33,8 @@ constexpr action_set manager_may =
                         action::read_notifications, action::manage_notifications, action::read_loyalty});
 constexpr action_set analyst_may =
     reads_may | set_of({action::read_events, action::read_stats, action::read_notifications, action::read_loyalty});
+// A scraper's token: if it leaks, it reads counters, never a queue, and acts on nothing.
+constexpr action_set monitor_may = set_of({action::read_metrics});
 constexpr action_set everything_may = (action_set{1} << action_count) - 1;
 
 // The role table, in one place (docs/auth.md shows it). Indexed by role.
@@ -43,6 +45,7 @@ constexpr std::array<action_set, role_count> table{
     manager_may,    // owner
     reads_may,      // dashboard
     analyst_may,    // analyst
+    monitor_may,    // monitor
     everything_may, // admin
 };
 
@@ -64,8 +67,9 @@ constexpr std::array<std::string_view, action_count> action_names{"read_queue",
                                                                   "issue_tokens",
                                                                   "read_notifications",
                                                                   "manage_notifications",
-                                                                  "read_loyalty"};
-static_assert(static_cast<std::size_t>(action::read_loyalty) + 1 == action_count);
+                                                                  "read_loyalty",
+                                                                  "read_metrics"};
+static_assert(static_cast<std::size_t>(action::read_metrics) + 1 == action_count);
 static_assert(std::ranges::none_of(action_names, &std::string_view::empty), "an action without a name");
 
 } // namespace
@@ -111,6 +115,7 @@ std::optional<engine::actor> actor_of(principal const& p) {
         return engine::actor{p.subject, engine::actor_kind::system};
     case role::dashboard:
     case role::analyst:
+    case role::monitor:
         return std::nullopt;
     }
     return std::nullopt;

@@ -32,8 +32,9 @@ enum class action : std::uint8_t {
     read_notifications,   // GET the webhook settings (never the secret) and the dead letters
     manage_notifications, // PUT the webhook settings, re-drive dead letters
     read_loyalty,         // GET a customer's loyalty balance and ledger (at the token's salons)
+    read_metrics,         // GET /metrics (the process's counters: no salon's data)
 };
-inline constexpr std::size_t action_count = 19;
+inline constexpr std::size_t action_count = 20;
 
 [[nodiscard]] std::string_view to_string(action a) noexcept;
 

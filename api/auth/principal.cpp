@@ -10,7 +10,7 @@ namespace salonq::api::auth {
 namespace {
 
 constexpr std::array<std::string_view, role_count> role_names{"pos",       "staff",   "manager", "owner",
-                                                              "dashboard", "analyst", "admin"};
+                                                              "dashboard", "analyst", "monitor", "admin"};
 static_assert(static_cast<std::size_t>(role::admin) + 1 == role_count);
 static_assert(std::ranges::none_of(role_names, &std::string_view::empty), "a role without a name");
 

@@ -20,9 +20,10 @@ enum class role : std::uint8_t {
     owner,     // a person who owns the salon
     dashboard, // a screen (TV board, console): reads only
     analyst,   // reports: reads, events, statistics
+    monitor,   // a metrics scraper (Prometheus): /metrics only, no salon
     admin,     // salonq's operators: everything, any salon
 };
-inline constexpr std::size_t role_count = 7;
+inline constexpr std::size_t role_count = 8;
 
 [[nodiscard]] std::string_view to_string(role r) noexcept;
 [[nodiscard]] std::optional<role> parse_role(std::string_view s) noexcept;

@@ -46,7 +46,11 @@ std::optional<std::string> scope_problem(role r, bool all_salons, std::size_t sa
     if (all_salons && r != role::admin) {
         return fmt::format("salons \"*\" is for role admin only, not {}", to_string(r));
     }
-    if (!all_salons && salons == 0) {
+    // A monitor reads the process's counters only: a salon it named would mean nothing, and say it reached one.
+    if (r == role::monitor && salons > 0) {
+        return std::string{"role monitor reaches no salon: salons is []"};
+    }
+    if (r != role::monitor && !all_salons && salons == 0) {
         return std::string{"salons must name at least one salon"};
     }
     if (salons > most_salons) {

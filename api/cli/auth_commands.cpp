@@ -57,7 +57,10 @@ std::string role_list() {
     if (ao.all_salons && !ao.salons.empty()) {
         return std::unexpected(std::string{"give --salon S (repeatable) or --all-salons, not both"});
     }
-    if (!ao.all_salons && ao.salons.empty()) {
+    if (*role == auth::role::monitor && (ao.all_salons || !ao.salons.empty())) {
+        return std::unexpected(std::string{"a monitor token reads /metrics only and reaches no salon: no --salon"});
+    }
+    if (*role != auth::role::monitor && !ao.all_salons && ao.salons.empty()) {
         return std::unexpected(std::string{"which salons may this token reach? --salon S (repeatable)"});
     }
     r.all_salons = ao.all_salons;

@@ -306,7 +306,9 @@ void add_auth_commands(CLI::App& app, options& o, commands& c) {
     c.token_issue = token->add_subcommand(
         "issue", "Sign a token and print it alone on stdout (its jti and expiry go to stderr); makes the keyring "
                  "on first use");
-    c.token_issue->add_option("--role", o.ao.role, "pos, staff, manager, owner, dashboard, analyst or admin")
+    c.token_issue
+        ->add_option("--role", o.ao.role,
+                     "pos, staff, manager, owner, dashboard, analyst, monitor (/metrics only) or admin")
         ->required();
     c.token_issue->add_option("--salon", o.ao.salons, "A salon the token reaches (repeatable)");
     c.token_issue->add_flag("--all-salons", o.ao.all_salons, "Every salon (role admin only)");

@@ -57,7 +57,7 @@ struct route {
     std::string_view summary; // one line, also the OpenAPI summary
     bool live = false;        // a WebSocket upgrade or Accept: text/event-stream takes the connection over
     // A route without a salon that any token whose role may do the action calls: its handler shows only what lies in
-    // the token's salons (a customer's loyalty, earned across salons).
+    // the token's salons (a customer's loyalty, earned across salons), or nothing of any salon (/metrics).
     bool across_salons = false;
 };
 

@@ -21,7 +21,7 @@ using a::action;
 using a::role;
 
 constexpr std::array all_roles{role::pos,       role::staff,   role::manager, role::owner,
-                               role::dashboard, role::analyst, role::admin};
+                               role::dashboard, role::analyst, role::monitor, role::admin};
 
 std::set<action> expected_actions(role r) {
     std::set<action> reads{action::read_queue};
@@ -46,6 +46,8 @@ std::set<action> expected_actions(role r) {
     case role::analyst:
         return {action::read_queue, action::read_events, action::read_stats, action::read_notifications,
                 action::read_loyalty};
+    case role::monitor:
+        return {action::read_metrics}; // not even a queue: a scraper's token reads counters
     case role::admin: {
         std::set<action> everything;
         for (std::size_t i = 0; i < a::action_count; ++i) {
@@ -110,6 +112,8 @@ TEST_SUITE("auth.access") {
         CHECK(a::to_string(action::issue_tokens) == "issue_tokens");
         CHECK(a::to_string(action::manage_notifications) == "manage_notifications");
         CHECK(a::to_string(action::read_loyalty) == "read_loyalty");
+        CHECK(a::to_string(action::read_metrics) == "read_metrics");
+        CHECK(a::to_string(role::monitor) == "monitor");
         CHECK(a::to_string(a::errc::token_missing) == "token_missing");
         CHECK(a::to_string(a::errc::token_revoked) == "token_revoked");
         CHECK(a::to_string(a::errc::forbidden_salon) == "forbidden_salon");

@@ -174,6 +174,8 @@ TEST_CASE("cli: a newcomer's mistakes are named, with nothing on stdout") {
         {"token issue --role pos --sub p1 --ttl 8h", "--salon S"},
         {"token issue --role pos --sub p1 --all-salons --ttl 8h", "admin only"},
         {"token issue --role dashboard --salon s1 --salon s2 --all-salons --ttl 8h", "not both"},
+        {"token issue --role monitor --salon s1 --ttl 30d", "reaches no salon"},
+        {"token issue --role monitor --staff sam --ttl 30d", "no staff claim"},
         {"token issue --role pos --sub 'two words' --salon s1 --ttl 8h", "--sub"},
         {"token revoke 'a b'", "neither a jti"},
         {"token revoke nonsense", "neither a jti"},

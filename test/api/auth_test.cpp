@@ -237,6 +237,26 @@ TEST_SUITE("auth.token") {
         CHECK(p->salons.empty());
     }
 
+    TEST_CASE("monitor reaches no salon: salons [] verifies, a salon or \"*\" does not") {
+        fixture f;
+        auto c = manager_claims();
+        c["role"] = R"("monitor")";
+        c.erase("staff");
+        c["salons"] = "[]";
+        auto p = f.verifier.verify(f.signed_claims(c), now);
+        REQUIRE_MESSAGE(p, p.error().message);
+        CHECK(p->role == a::role::monitor);
+        CHECK(p->salons.empty());
+        CHECK_FALSE(p->all_salons);
+        c["salons"] = R"(["s1"])";
+        CHECK(f.refusal_of(c) == errc::claims_invalid);
+        c["salons"] = R"("*")";
+        CHECK(f.refusal_of(c) == errc::claims_invalid);
+        c["salons"] = "[]";
+        c["staff"] = R"("st7")";
+        CHECK(f.refusal_of(c) == errc::claims_invalid);
+    }
+
     TEST_CASE("refused: a revoked jti") {
         fixture f;
         auto issued = a::issue_token(f.keys, manager_request(), now);
@@ -313,6 +333,12 @@ TEST_SUITE("auth.token") {
         r = manager_request();
         r.salons = {engine::salon_id{"s\"1"}};
         CHECK(refused(r));
+        r = manager_request();
+        r.role = a::role::monitor;
+        r.staff.reset();
+        CHECK(refused(r)); // a monitor names no salon
+        r.salons.clear();
+        CHECK_FALSE(refused(r));
     }
 
     TEST_CASE("lifetimes and bearer headers") {

@@ -130,6 +130,16 @@ TEST_CASE("http auth: a token reaches its own salons only, and its role's action
     CHECK(reads_only.status == 403);
     CHECK(field(reads_only.body, "/error/code") == "forbidden_action");
     CHECK(dashboard.get("/metrics").status == 403);
+    CHECK(http_client{server.port(), server.token(role::analyst, "s1")}.get("/metrics").status == 403);
+    // A scraper's token reads /metrics and nothing else: no queue, no admin route, no command.
+    http_client monitor{server.port(), server.token(role::monitor)};
+    auto const scraped = monitor.get("/metrics");
+    CHECK(scraped.status == 200);
+    CHECK(scraped.body.find("salonq_http_requests_total") != std::string::npos);
+    CHECK(monitor.get("/v1/salons/s1/queue").status == 403);
+    CHECK(monitor.get("/v1/admin/projections").status == 403);
+    CHECK(monitor.post("/v1/salons/s1/walk-ins", walk_in_body).status == 403);
+    CHECK(monitor.get("/v1/customers/c1/loyalty").status == 403);
 
     http_client staff{server.port(), server.token(role::staff, "s1", "sam")};
     auto const started = staff.post("/v1/salons/s1/start-next", R"({"staffId":"sam"})");

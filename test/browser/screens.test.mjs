@@ -687,6 +687,19 @@ test('after a restart into another build, the board reloads itself once and goes
   await consolePage.locator('#state[data-state="live"]').waitFor({timeout: 10000});
 });
 
+test("a metrics scraper's token opens no screen: the sign-in form says so", async () => {
+  const monitor = server.token('--role', 'monitor', '--ttl', '1h');
+  const page = await open(browser.context, `${server.url}/console?salon=${salon}#token=${encodeURIComponent(monitor)}`);
+  await page.locator('.signin .notice', {hasText: 'for collecting metrics (role monitor): it opens no screen'})
+    .waitFor({timeout: 5000});
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('salonq.token')), null, 'the token is not kept');
+  await page.fill('#token', tokens.manager);
+  await page.click('.signin button[type=submit]');
+  await page.locator('#state[data-state="live"]').waitFor();
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
 test('an expired token shows the sign-in form with the reason, and a pasted token signs in', async () => {
   const expired = server.token('--role', 'manager', '--salon', salon, '--staff', 'max', '--ttl', '1s');
   await sleep(2100);

@@ -31,7 +31,7 @@ inline api::auth::issued_token issue_token_for(std::string const& data, api::aut
     r.subject = staff.value_or(std::string{api::auth::to_string(role)});
     r.role = role;
     r.all_salons = role == api::auth::role::admin;
-    if (!r.all_salons) {
+    if (!r.all_salons && role != api::auth::role::monitor) { // a monitor token reaches no salon
         r.salons.push_back(engine::salon_id{salon});
     }
     if (staff) {

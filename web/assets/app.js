@@ -122,6 +122,11 @@ export function signedIn() {
     showSignIn(`Your sign-in expired at ${new Date(c.exp * 1000).toLocaleString()}. Paste a new token.`);
     return null;
   }
+  if (c.role === 'monitor') { // a metrics scraper's: it reads /metrics only, no salon
+    signOut();
+    showSignIn('That token is for collecting metrics (role monitor): it opens no screen. Paste a salon\'s token.');
+    return null;
+  }
   const salon = salonOfPage(c);
   if (!salon) {
     showSalonChoice(c);
