@@ -18,7 +18,8 @@ namespace salonq::api {
 parse_listen(std::string const& listen) {
     auto const colon = listen.rfind(':');
     if (colon == std::string::npos || colon == 0) {
-        return std::unexpected("--listen takes HOST:PORT, e.g. 127.0.0.1:8080 (port 0: any free port)");
+        return std::unexpected(
+            fmt::format("--listen '{}': give HOST:PORT, e.g. 127.0.0.1:8080 (port 0: any free port)", listen));
     }
     std::uint16_t port = 0;
     auto const digits = std::string_view{listen}.substr(colon + 1);
@@ -74,7 +75,7 @@ int run_serve_http(store_options const& so, http_options const& ho, auth_options
     auto const log = logging::logger{"serve"};
     auto http = server_options_of(ho);
     if (!http) {
-        std::cerr << "salonq serve: " << http.error() << "\n";
+        log.error("{}", http.error()); // a JSON line under --log-format json, as a shipper expects
         return 2;
     }
     embedded_stack_options o;
@@ -85,7 +86,7 @@ int run_serve_http(store_options const& so, http_options const& ho, auth_options
     o.notify.allow_private = ho.webhook_allow_private;
     auto stack = embedded_stack::open(std::move(o));
     if (!stack) {
-        std::cerr << "salonq serve: " << stack.error() << "\n";
+        log.error("{}", stack.error());
         return 2;
     }
     // The one line a script or a test waits for: where to connect; said once SIGTERM is caught.

@@ -17,7 +17,7 @@ int run_serve_kafka(store_options const& so, kafka_options const& ko, http_optio
     auto const log = logging::logger{"serve"};
     auto http = server_options_of(ho);
     if (!http) {
-        std::cerr << "salonq serve: " << http.error() << "\n";
+        log.error("{}", http.error()); // a JSON line under --log-format json, as a shipper expects
         return 2;
     }
     kafka_stack_options o;
@@ -40,7 +40,7 @@ int run_serve_kafka(store_options const& so, kafka_options const& ko, http_optio
     }
     auto stack = kafka_stack::open(std::move(o));
     if (!stack) {
-        std::cerr << "salonq serve: " << stack.error() << "\n";
+        log.error("{}", stack.error());
         stop_worker();
         return 2;
     }

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -164,6 +165,20 @@ TEST_CASE("cli: serve --listen takes an IPv6 address in brackets and prints its 
     auto const bare = run_salonq(dir, {"--data", dir / "data", "serve", "--listen", "::1:0"});
     CHECK(bare.code == 2);
     CHECK(bare.output.find("[::1]:0") != std::string::npos);
+}
+
+TEST_CASE("cli: under --log-format json a serve that cannot start says why in a JSON line") {
+    temp_dir dir;
+    auto const r = run_salonq(dir, {"--data", dir / "data", "--log-format", "json", "serve", "--listen", "nowhere"});
+    CHECK(r.code == 2);
+    REQUIRE_FALSE(r.output.empty());
+    std::istringstream lines{r.output};
+    for (std::string line; std::getline(lines, line);) {
+        CAPTURE(line);
+        CHECK(line.starts_with("{\"ts\":"));
+        CHECK(has(line, R"("level":"error","component":"serve")"));
+        CHECK(has(line, "nowhere"));
+    }
 }
 
 TEST_CASE("cli: --version says which salonq this is") {
