@@ -2,6 +2,8 @@
 
 #include "engine/store/rocks_store.hpp"
 
+#include <rocksdb/write_batch.h>
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -55,21 +57,29 @@ void forwarded_rocks_log::Logv(char const* format, va_list ap) { Logv(rocksdb::I
 
 void forwarded_rocks_log::Logv(rocksdb::InfoLogLevel level, char const* format, va_list ap) {
     // HEADER_LEVEL is the options dump at open (hundreds of lines), above FATAL in the enum but no problem.
-    if (level < GetInfoLogLevel() || level == rocksdb::InfoLogLevel::HEADER_LEVEL || repeated(format)) {
+    if (level < GetInfoLogLevel() || level == rocksdb::InfoLogLevel::HEADER_LEVEL) {
+        return;
+    }
+    auto const line = formatted(format, ap);
+    if (repeated(line)) {
         return;
     }
     if (level >= rocksdb::InfoLogLevel::ERROR_LEVEL) {
-        log_.error("{}", formatted(format, ap));
+        log_.error("{}", line);
     } else {
-        log_.warn("{}", formatted(format, ap));
+        log_.warn("{}", line);
     }
 }
 
-bool forwarded_rocks_log::repeated(char const* format) {
+bool forwarded_rocks_log::repeated(std::string const& line) {
     constexpr auto quiet = std::chrono::minutes{1};
+    constexpr std::size_t most_lines = 256; // lines name files and numbers: the map forgets rather than grows
     auto const now = std::chrono::steady_clock::now();
     std::lock_guard lock{mutex_};
-    auto [at, first] = last_written_.try_emplace(format, now);
+    if (last_written_.size() >= most_lines && !last_written_.contains(line)) {
+        last_written_.clear();
+    }
+    auto [at, first] = last_written_.try_emplace(line, now);
     if (!first && now - at->second < quiet) {
         return true;
     }
@@ -83,32 +93,57 @@ void write_health::OnBackgroundError(rocksdb::BackgroundErrorReason reason, rock
     if (bg_error == nullptr || bg_error->ok()) {
         return;
     }
-    auto why = std::string{reason_of(reason)} + " failed: " + bg_error->ToString();
-    log_.error("the store stopped taking writes: {}", why);
-    std::lock_guard lock{mutex_};
-    failure_ = std::move(why);
+    {
+        std::lock_guard lock{mutex_};
+        ++errors_;
+        suspect_ = true;
+    }
+    log_.error("{} failed: {}", reason_of(reason), bg_error->ToString());
 }
 
 void write_health::OnErrorRecoveryEnd(rocksdb::BackgroundErrorRecoveryInfo const& info) {
+    if (info.new_bg_error.IsShutdownInProgress()) {
+        return; // the store is closing: its recovery ends with it
+    }
     if (!info.new_bg_error.ok()) {
         log_.error("the store did not recover: {}", info.new_bg_error.ToString());
         return;
     }
     log_.warn("the store takes writes again (recovered from: {})", info.old_bg_error.ToString());
-    std::lock_guard lock{mutex_};
-    failure_.reset();
 }
 
-std::optional<std::string> write_health::failure() const {
+std::optional<std::string> write_health::failure() {
+    std::uint64_t seen = 0;
+    {
+        std::lock_guard lock{mutex_};
+        if (!suspect_ || db_ == nullptr) {
+            return std::nullopt;
+        }
+        seen = errors_;
+    }
+    rocksdb::WriteBatch empty;
+    rocksdb::WriteOptions probe;
+    probe.disableWAL = true;  // writes nothing anywhere: only asks whether writes are stopped
+    probe.no_slowdown = true; // a stall (compactions behind) answers Incomplete at once instead of waiting
+    auto const status = db_->Write(probe, &empty);
+    if (status.IsIncomplete()) {
+        return std::nullopt; // slowed, not stopped; still suspect
+    }
+    if (!status.ok()) {
+        return status.ToString();
+    }
     std::lock_guard lock{mutex_};
-    return failure_;
+    if (errors_ == seen) {
+        suspect_ = false;
+    }
+    return std::nullopt;
 }
 
 namespace {
 
 struct registry {
     std::mutex mutex;
-    std::vector<write_health const*> open;
+    std::vector<write_health*> open;
 };
 
 registry& writers() {
@@ -118,13 +153,13 @@ registry& writers() {
 
 } // namespace
 
-void enlist(write_health const* health) {
+void enlist(write_health* health) {
     auto& r = writers();
     std::lock_guard lock{r.mutex};
     r.open.push_back(health);
 }
 
-void leave(write_health const* health) {
+void leave(write_health* health) {
     auto& r = writers();
     std::lock_guard lock{r.mutex};
     std::erase(r.open, health);
@@ -134,7 +169,7 @@ std::vector<unwritable_store> unwritable_stores() {
     auto& r = writers();
     std::lock_guard lock{r.mutex};
     std::vector<unwritable_store> found;
-    for (auto const* h : r.open) {
+    for (auto* h : r.open) {
         if (auto why = h->failure()) {
             found.push_back(unwritable_store{h->path(), std::move(*why)});
         }

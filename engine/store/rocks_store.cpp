@@ -311,8 +311,6 @@ rocks_store::~rocks_store() = default;
 
 std::filesystem::path const& rocks_store::path() const noexcept { return impl_->path; }
 
-std::optional<std::string> rocks_store::write_failure() const { return impl_->health->failure(); }
-
 write_batch rocks_store::make_batch() const {
     auto b = std::make_unique<write_batch::impl>();
     b->families = impl_->families;
@@ -346,6 +344,7 @@ std::expected<std::unique_ptr<rocks_store>, error> rocks_store::open(std::filesy
     }
     state->db.reset(raw);
     if (!options.read_only) {
+        state->health->attach(raw);
         enlist(state->health.get());
         state->enlisted = true;
     }

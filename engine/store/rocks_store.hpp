@@ -70,7 +70,8 @@ struct open_options {
     bool salon_streams = false;
 };
 
-// A store of this process that takes no writes now (see rocks_store::write_failure).
+// A store of this process that takes no writes now: RocksDB stopped them after a failed one (a full disk, an I/O
+// error) and has not recovered (for a full disk it does by itself within seconds of space being freed).
 struct unwritable_store {
     std::string path;
     std::string why;
@@ -118,9 +119,6 @@ public:
     [[nodiscard]] std::expected<std::optional<std::string>, error> last_key(family f, std::string_view from,
                                                                             std::string_view to) const;
     [[nodiscard]] std::filesystem::path const& path() const noexcept;
-    // Why the store takes no writes now, if so: RocksDB stopped them after a failed one (a full disk, an I/O
-    // error). Cleared when RocksDB recovers by itself (a full disk: once space is freed, within ~15 s).
-    [[nodiscard]] std::optional<std::string> write_failure() const;
 
 private:
     struct impl;

@@ -17,9 +17,11 @@ Run by ctest (test disk_full, labels embedded and http) with Debian's /usr/bin/p
 """
 
 import argparse
+import ctypes
 import json
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -44,12 +46,16 @@ def enter_namespace():
     if os.geteuid() != 0:
         print("disk_full_test: skipped: mounting a small tmpfs needs root")
         sys.exit(SKIP)
-    probe = subprocess.run(["unshare", "-m", "--propagation", "private", "true"], capture_output=True, text=True)
+    namespace = ["unshare", "-m", "--propagation", "private", "--fork", "--kill-child"]
+    # A tmpfs mounted and unmounted in a namespace of its own: where either is refused (no namespaces, a policy
+    # against mounts), the test cannot run here.
+    probe = subprocess.run([*namespace, "sh", "-c", 'd=$(mktemp -d) && mount -t tmpfs -o size=1M tmpfs "$d" && '
+                            'umount "$d"; rc=$?; rmdir "$d"; exit $rc'], capture_output=True, text=True)
     if probe.returncode != 0:
-        print(f"disk_full_test: skipped: no mount namespace here ({probe.stderr.strip()})")
+        print(f"disk_full_test: skipped: no tmpfs in a mount namespace here ({probe.stderr.strip()})")
         sys.exit(SKIP)
     env = dict(os.environ, SALONQ_DISK_FULL_INSIDE="1")
-    run = subprocess.run(["unshare", "-m", "--propagation", "private", sys.executable, *sys.argv], env=env)
+    run = subprocess.run([*namespace, sys.executable, *sys.argv], env=env)
     sys.exit(run.returncode)
 
 
@@ -143,23 +149,31 @@ def run(binary, mount):
     log_path = mount.parent / "serve.log"
     with open(log_path, "w") as log:
         server = subprocess.Popen([binary, "--data", str(data), "--log-level", "warn", "serve", "--listen",
-                                   "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=log, text=True)
-    line = server.stdout.readline()
-    m = re.match(r"salonq: serving (http://127\.0\.0\.1:\d+) ", line)
-    if not m:
-        server.kill()
-        fail(f"serve did not say where it serves: {line!r}")
-    url = m.group(1)
+                                   "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=log, text=True,
+                                  preexec_fn=die_with_parent)
     try:
-        checks(binary, data, mount, url, server)
+        ready, _, _ = select.select([server.stdout], [], [], 60)
+        line = server.stdout.readline() if ready else ""
+        m = re.match(r"salonq: serving (http://127\.0\.0\.1:\d+) ", line)
+        if not m:
+            fail(f"serve did not say where it serves within 60 s: {line!r}")
+        checks(binary, data, mount, m.group(1), server)
+        server.send_signal(signal.SIGTERM)
+        if server.wait(timeout=60) != 0:
+            fail(f"serve exited {server.returncode} at SIGTERM")
     except BaseException:
-        server.kill()
         print(log_path.read_text()[-4000:], file=sys.stderr)
         raise
-    server.send_signal(signal.SIGTERM)
-    if server.wait(timeout=60) != 0:
-        fail(f"serve exited {server.returncode} at SIGTERM")
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
     verify_log(binary, data)
+
+
+def die_with_parent():
+    """serve gets SIGKILL if this test dies first (prctl PR_SET_PDEATHSIG): no server outlives a killed test."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
 
 
 def checks(binary, data, mount, url, server):
