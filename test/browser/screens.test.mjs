@@ -247,6 +247,18 @@ test('skip (a blank reason refused in plain words), undo-skip and cancel; the cu
   await phone.locator('#status', {hasText: 'cancelled'}).waitFor({timeout: 5000});
   assert.deepEqual(phone.problems, []);
   await phone.close();
+
+  // A customer who gave only a phone number: the desk sees "phone only", never the number.
+  const r = await server.call(tokens.pos, 'POST', `/v1/salons/${salon}/walk-ins`,
+    {customer: {phone: '+447700900123'}, services: ['HC']});
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  const anonymous = row(consolePage, 'waiting', r.body.ticket.token);
+  await anonymous.waitFor({timeout: 3000});
+  assert.match(await anonymous.textContent(), /phone only/);
+  assert.doesNotMatch(await anonymous.textContent(), /7700|0123/);
+  await anonymous.getByRole('button', {name: `Cancel ${r.body.ticket.token}`, exact: true}).click();
+  await consolePage.click('#dialog-ok');
+  await anonymous.waitFor({state: 'detached', timeout: 3000});
 });
 
 test('clock-out and clock-in from the console; a stylist is offered no priority start, skip or cancel', async () => {

@@ -11,6 +11,9 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <thread>
+
 namespace {
 
 using namespace salonq::test;
@@ -54,6 +57,13 @@ TEST_CASE("kafka api: two api instances over two workers: live, retries, refusal
     http_client ca{a->port(), admin};
     http_client cb{b.port(), admin};
     open_salon_over_http(ca, salon);
+    // B learns of the salon from the events topic, a moment after A answered (on a busy machine, seconds): until
+    // then its live route says 404 salon_not_found, as a board would be told and retry.
+    auto const b_knows = std::chrono::steady_clock::now() + 30s;
+    while (cb.get(salon + "/queue").status != 200 && std::chrono::steady_clock::now() < b_knows) {
+        std::this_thread::sleep_for(50ms);
+    }
+    REQUIRE(cb.get(salon + "/queue").status == 200);
 
     // B's live stream, opened before the walk-in reaches A.
     http_client live{b.port(), admin};

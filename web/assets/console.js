@@ -279,7 +279,7 @@ function waitingRow(t) {
   }
   const pair = (buttons) => (buttons.length ? h('span', {class: 'pair'}, buttons) : null);
   return h('tr', {dataset: {ticket: t.ticketId}},
-    h('td', {class: 'num'}, t.position), h('td', {class: 'token'}, t.token), h('td', {}, t.name || '(phone)'),
+    h('td', {class: 'num'}, t.position), h('td', {class: 'token'}, t.token), nameCell(t),
     h('td', {}, serviceNames(view, t.services)), h('td', {class: 'wait'}, waitOrNotToday(t, view.updatedAt)),
     h('td', {}, h('div', {class: 'actions'}, pair(starts), pair(away))));
 }
@@ -288,7 +288,7 @@ function servingRow(t) {
   const acts = can.start() ? [button('Complete', `complete:${t.ticketId}`, () => complete(t), {label: `Complete ${t.token}`})] : [];
   return h('tr', {dataset: {ticket: t.ticketId}},
     h('td', {class: 'token'}, t.token, t.priority ? h('span', {class: 'hint'}, ' priority') : null),
-    h('td', {}, t.name || '(phone)'), h('td', {}, t.staffName || staffName(view, t.staffId)),
+    nameCell(t), h('td', {}, t.staffName || staffName(view, t.staffId)),
     h('td', {}, clockTime(t.expectedEnd, view.timezone)), h('td', {}, h('div', {class: 'actions'}, acts)));
 }
 
@@ -298,7 +298,7 @@ function skippedRow(t) {
     button('Cancel', `cancel:${t.ticketId}`, () => cancel(t), {kind: 'danger', label: `Cancel ${t.token}`}),
   ] : [];
   return h('tr', {dataset: {ticket: t.ticketId}},
-    h('td', {class: 'token'}, t.token), h('td', {}, t.name || '(phone)'),
+    h('td', {class: 'token'}, t.token), nameCell(t),
     h('td', {}, clockTime(t.skippedAt, view.timezone)), h('td', {}, h('div', {class: 'actions'}, acts)));
 }
 
@@ -388,4 +388,9 @@ if (session) {
       }
     },
   });
+}
+
+// A customer who gave a phone number and no name has no name in the view (the phone is not shown to the desk).
+function nameCell(t) {
+  return t.name ? h('td', {}, t.name) : h('td', {class: 'hint', title: 'Walked in with a phone number only'}, 'phone only');
 }
