@@ -92,6 +92,7 @@ private:
     apply_hook before_apply_;
     apply_hook after_apply_;
     logging::logger log_{"views"};
+    logging::throttle failing_; // the views' store full: a failure per run, one line a minute
 
     std::mutex mutex_;
     std::condition_variable wake_;

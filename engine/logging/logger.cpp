@@ -5,6 +5,7 @@
 #include <chrono>
 #include <ctime>
 #include <mutex>
+#include <utility>
 
 namespace salonq::logging {
 namespace {
@@ -160,6 +161,25 @@ void logger::write(level l, std::initializer_list<field> extra, std::string cons
     auto* out = g.out.load();
     std::fwrite(line.data(), 1, line.size(), out);
     std::fflush(out);
+}
+
+bool throttle::due(std::string_view failure, std::uint64_t& silenced, clock::time_point now) {
+    std::lock_guard lock{mutex_};
+    if (last_ && now - *last_ < every_ && failure == last_failure_) {
+        ++silenced_;
+        return false;
+    }
+    silenced = failure == last_failure_ ? std::exchange(silenced_, 0) : 0;
+    if (failure != last_failure_) {
+        silenced_ = 0;
+        last_failure_ = failure;
+    }
+    last_ = now;
+    return true;
+}
+
+std::string throttle::since(std::uint64_t silenced) {
+    return silenced == 0 ? std::string{} : fmt::format(", {} more since the last such line", silenced);
 }
 
 } // namespace salonq::logging

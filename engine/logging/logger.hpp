@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <initializer_list>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -75,6 +77,27 @@ private:
 
     std::string component_;
     std::vector<field> context_;
+};
+
+// A failure that repeats (a consumer retrying at every new event while its store is full, its reads between
+// checkpoints succeeding): the first is said, then the same one at most once a minute with how many came since, so
+// a retry per event cannot flood the log; another failure is said at once. Thread-safe.
+class throttle {
+public:
+    using clock = std::chrono::steady_clock;
+    explicit throttle(clock::duration every = std::chrono::minutes{1}) : every_(every) {}
+
+    // Whether this failure (its message) is to be logged; if so, `silenced` is how many times it was not since.
+    [[nodiscard]] bool due(std::string_view failure, std::uint64_t& silenced, clock::time_point now = clock::now());
+    // ", N more since the last such line" for a due line that silenced N, else nothing.
+    [[nodiscard]] static std::string since(std::uint64_t silenced);
+
+private:
+    clock::duration every_;
+    std::mutex mutex_;
+    std::string last_failure_;
+    std::optional<clock::time_point> last_;
+    std::uint64_t silenced_ = 0;
 };
 
 } // namespace salonq::logging

@@ -24,10 +24,14 @@ void loyalty_consumer::stop() {
 
 void loyalty_consumer::consume() {
     static logging::logger const log{"loyalty"};
+    logging::throttle failing; // a full disk fails every read: one line a minute
     for (;;) {
         auto const started = engine::runtime::read_pacer::clock::now();
         if (auto caught = store_.catch_up(events_); !caught) {
-            log.error("the loyalty consumer could not fold the events log (retrying): {}", caught.error());
+            if (std::uint64_t silenced = 0; failing.due(caught.error(), silenced)) {
+                log.error("the loyalty consumer could not fold the events log (retrying{}): {}",
+                          logging::throttle::since(silenced), caught.error());
+            }
         }
         if (!pacer_.wait(started)) {
             return;

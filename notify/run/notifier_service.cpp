@@ -75,11 +75,15 @@ void notifier_service::stop() {
 }
 
 void notifier_service::consume() {
+    logging::throttle failing; // a full disk fails every read: one line a minute
     while (!stopping()) {
         auto const started = engine::runtime::read_pacer::clock::now();
         auto caught = store_.catch_up(*events_, options_.clock());
         if (!caught) {
-            log().error("the notifier could not fold the events log (retrying): {}", caught.error());
+            if (std::uint64_t silenced = 0; failing.due(caught.error(), silenced)) {
+                log().error("the notifier could not fold the events log (retrying{}): {}",
+                            logging::throttle::since(silenced), caught.error());
+            }
         } else if (*caught) {
             {
                 std::lock_guard lock{mutex_};

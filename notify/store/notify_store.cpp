@@ -258,8 +258,7 @@ struct notify_store::impl {
         }
         offsets.advance(p, next_offset);
         if (auto written = write_share(); !written) { // the run is folded and its deliveries stored: retried later
-            static logging::logger const log{"notify"};
-            log.warn("{} (tried again at the next read)", written.error());
+            share_failed(written.error());
         }
         return {};
     }
@@ -285,6 +284,15 @@ struct notify_store::impl {
             }
         }
     }
+
+    // A share that could not be written is tried again at the next read; a full disk fails every one of them.
+    void share_failed(std::string const& why) {
+        static logging::logger const log{"notify"};
+        if (std::uint64_t silenced = 0; share_failures.due(why, silenced)) {
+            log.warn("{} (tried again at the next read{})", why, logging::throttle::since(silenced));
+        }
+    }
+    logging::throttle share_failures;
 
     // The share of the checkpoint due by now (engine::runtime::checkpoint_sweep: the salons changed when it began,
     // handed out by the clock over half the interval); its last share writes the offsets of its beginning: every
@@ -507,8 +515,7 @@ std::expected<bool, std::string> notify_store::catch_up(engine::log::reader& eve
         std::lock_guard lock{impl_->mutex};
         if (impl_->sweep.sweeping() || impl_->sweep.due_when_idle(std::chrono::steady_clock::now())) {
             if (auto written = impl_->write_share(); !written) {
-                static logging::logger const log{"notify"};
-                log.warn("{} (tried again at the next read)", written.error());
+                impl_->share_failed(written.error());
             }
         }
     }

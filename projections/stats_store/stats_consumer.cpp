@@ -28,10 +28,14 @@ void stats_consumer::stop() {
 }
 
 void stats_consumer::consume() {
+    logging::throttle failing; // a full disk fails every read: one line a minute
     for (;;) {
         auto const started = engine::runtime::read_pacer::clock::now();
         if (auto caught = store_.catch_up(events_); !caught) {
-            stats_log().error("the stats could not fold the events log (retrying): {}", caught.error());
+            if (std::uint64_t silenced = 0; failing.due(caught.error(), silenced)) {
+                stats_log().error("the stats could not fold the events log (retrying{}): {}",
+                                  logging::throttle::since(silenced), caught.error());
+            }
         }
         if (!pacer_.wait(started)) {
             return;

@@ -6,6 +6,8 @@
 #include <doctest/doctest.h>
 #include <simdjson.h>
 
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -92,4 +94,25 @@ TEST_CASE("logger: levels and formats parse from their names only") {
     CHECK_FALSE(parse_level("WARN").has_value());
     CHECK(parse_format("json") == format::json);
     CHECK_FALSE(parse_format("xml").has_value());
+}
+
+TEST_CASE("throttle: a failure is said, then the same one once a minute with how many came between; another at once") {
+    using namespace std::chrono_literals;
+    salonq::logging::throttle t{1min};
+    auto const t0 = salonq::logging::throttle::clock::time_point{} + 1h;
+    std::uint64_t silenced = 99;
+    CHECK(t.due("disk full", silenced, t0));
+    CHECK(silenced == 0);
+    for (int i = 1; i <= 5; ++i) {
+        CHECK_FALSE(t.due("disk full", silenced, t0 + std::chrono::seconds{i}));
+    }
+    CHECK_FALSE(t.due("disk full", silenced, t0 + 59s));
+    CHECK(t.due("disk full", silenced, t0 + 60s));
+    CHECK(silenced == 6);
+    CHECK(salonq::logging::throttle::since(silenced) == ", 6 more since the last such line");
+    CHECK(salonq::logging::throttle::since(0).empty());
+    CHECK_FALSE(t.due("disk full", silenced, t0 + 61s));
+    CHECK(t.due("corrupt record", silenced, t0 + 62s)); // another failure is said at once
+    CHECK(silenced == 0);
+    CHECK(t.due("disk full", silenced, t0 + 63s)); // and so is the first again, after it
 }
