@@ -1,6 +1,6 @@
 """What the Python cross-checks of the HTTP read side share: the salonq command line, a real `salonq serve` on a
 free loopback port, an authenticated GET, and durations in the reports' units. Imported by stats_replay_test.py
-and staffing_replay_test.py (beside them, so on their sys.path)."""
+and staffing_replay_test.py (beside them, so on their sys.path) and by test/ops/disk_full_test.py."""
 
 import json
 import re

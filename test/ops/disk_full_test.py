@@ -31,6 +31,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "api"))
+from serve_harness import salonq  # noqa: E402  (the command line, as the other Python checks run it)
+
 SKIP = 77
 SALON = "demo"
 
@@ -57,13 +60,6 @@ def enter_namespace():
     env = dict(os.environ, SALONQ_DISK_FULL_INSIDE="1")
     run = subprocess.run([*namespace, sys.executable, *sys.argv], env=env)
     sys.exit(run.returncode)
-
-
-def salonq(binary, data, *args):
-    run = subprocess.run([binary, "--data", str(data), *args], capture_output=True, text=True, timeout=120)
-    if run.returncode != 0:
-        fail(f"salonq {' '.join(args)} exited {run.returncode}: {run.stderr}{run.stdout}")
-    return run.stdout
 
 
 class Client:
