@@ -165,10 +165,9 @@ void embedded_feed::apply(run const& r) {
     if (!applied && applied.error().code == projections::errc::offset_ahead) {
         catch_up(); // entries committed before attach() and not yet read: the log has them, these included
     } else if (!applied) {
-        if (std::uint64_t silenced = 0; failing_.due(applied.error().message, silenced)) {
-            log_.error("the queue views could not apply partition {} offset {}{}: {}", r.partition.value(),
-                       r.first.value(), logging::throttle::since(silenced), applied.error().message);
-        }
+        log_.throttled(logging::level::error, failing_, applied.error().message,
+                       fmt::format("the queue views could not apply partition {} offset {}: {}", r.partition.value(),
+                                   r.first.value(), applied.error().message));
     }
     // On a failure the run's waiters are released all the same (holding a decided command's answer would not bring
     // the view back), but what counts as applied stays what the views hold: a later retry of one of these commands
@@ -182,10 +181,8 @@ void embedded_feed::catch_up() {
         return;
     }
     if (auto caught = views->catch_up(*events_); !caught) {
-        if (std::uint64_t silenced = 0; failing_.due(caught.error().message, silenced)) {
-            log_.error("the queue views could not catch up with the events log{}: {}",
-                       logging::throttle::since(silenced), caught.error().message);
-        }
+        log_.throttled(logging::level::error, failing_, caught.error().message,
+                       "the queue views could not catch up with the events log: " + caught.error().message);
     }
     for (std::int32_t p = 0; p < views->partition_count(); ++p) {
         handled(engine::partition_id{p}, views->next_offset(engine::partition_id{p}).value());

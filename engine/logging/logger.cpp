@@ -182,4 +182,10 @@ std::string throttle::since(std::uint64_t silenced) {
     return silenced == 0 ? std::string{} : fmt::format(", {} more since the last such line", silenced);
 }
 
+void logger::throttled(level l, throttle& t, std::string_view failure, std::string const& message) const {
+    if (std::uint64_t silenced = 0; enabled(l) && t.due(failure, silenced)) {
+        write(l, {}, message + throttle::since(silenced));
+    }
+}
+
 } // namespace salonq::logging

@@ -38,6 +38,27 @@ struct field {
 [[nodiscard]] field kv(std::string key, std::string value);
 [[nodiscard]] field kv(std::string key, std::int64_t value);
 
+// A failure that repeats (a consumer retrying at every new event while its store is full, its reads between
+// checkpoints succeeding): the first is said, then the same one at most once a minute with how many came since, so
+// a retry per event cannot flood the log; another failure is said at once. Thread-safe.
+class throttle {
+public:
+    using clock = std::chrono::steady_clock;
+    explicit throttle(clock::duration every = std::chrono::minutes{1}) : every_(every) {}
+
+    // Whether this failure (its message) is to be logged; if so, `silenced` is how many times it was not since.
+    [[nodiscard]] bool due(std::string_view failure, std::uint64_t& silenced, clock::time_point now = clock::now());
+    // ", N more since the last such line" for a due line that silenced N, else nothing.
+    [[nodiscard]] static std::string since(std::uint64_t silenced);
+
+private:
+    clock::duration every_;
+    std::mutex mutex_;
+    std::string last_failure_;
+    std::optional<clock::time_point> last_;
+    std::uint64_t silenced_ = 0;
+};
+
 // A component's logger with the context every line of it carries (e.g. the worker's instance); with() adds
 // more (a partition, a salon) for a narrower one. Cheap to copy; thread-safe (a line is one fwrite, under a lock).
 // Why not spdlog: its Debian version (1.10) has no structured fields, which is what the JSON form is for.
@@ -64,6 +85,9 @@ public:
     void error(fmt::format_string<Args...> f, Args&&... args) const {
         log(level::error, {}, f, std::forward<Args>(args)...);
     }
+    // A failure through a throttle: `message` (which tells of `failure`) when the throttle says it is due, with how
+    // many of the same it silenced since.
+    void throttled(level l, throttle& t, std::string_view failure, std::string const& message) const;
     // A line with fields of its own besides the logger's context.
     template <typename... Args>
     void log(level l, std::initializer_list<field> extra, fmt::format_string<Args...> f, Args&&... args) const {
@@ -77,27 +101,6 @@ private:
 
     std::string component_;
     std::vector<field> context_;
-};
-
-// A failure that repeats (a consumer retrying at every new event while its store is full, its reads between
-// checkpoints succeeding): the first is said, then the same one at most once a minute with how many came since, so
-// a retry per event cannot flood the log; another failure is said at once. Thread-safe.
-class throttle {
-public:
-    using clock = std::chrono::steady_clock;
-    explicit throttle(clock::duration every = std::chrono::minutes{1}) : every_(every) {}
-
-    // Whether this failure (its message) is to be logged; if so, `silenced` is how many times it was not since.
-    [[nodiscard]] bool due(std::string_view failure, std::uint64_t& silenced, clock::time_point now = clock::now());
-    // ", N more since the last such line" for a due line that silenced N, else nothing.
-    [[nodiscard]] static std::string since(std::uint64_t silenced);
-
-private:
-    clock::duration every_;
-    std::mutex mutex_;
-    std::string last_failure_;
-    std::optional<clock::time_point> last_;
-    std::uint64_t silenced_ = 0;
 };
 
 } // namespace salonq::logging

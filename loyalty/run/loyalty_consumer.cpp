@@ -28,10 +28,8 @@ void loyalty_consumer::consume() {
     for (;;) {
         auto const started = engine::runtime::read_pacer::clock::now();
         if (auto caught = store_.catch_up(events_); !caught) {
-            if (std::uint64_t silenced = 0; failing.due(caught.error(), silenced)) {
-                log.error("the loyalty consumer could not fold the events log (retrying{}): {}",
-                          logging::throttle::since(silenced), caught.error());
-            }
+            log.throttled(logging::level::error, failing, caught.error(),
+                          "the loyalty consumer could not fold the events log (retrying): " + caught.error());
         }
         if (!pacer_.wait(started)) {
             return;

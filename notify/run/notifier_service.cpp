@@ -80,10 +80,8 @@ void notifier_service::consume() {
         auto const started = engine::runtime::read_pacer::clock::now();
         auto caught = store_.catch_up(*events_, options_.clock());
         if (!caught) {
-            if (std::uint64_t silenced = 0; failing.due(caught.error(), silenced)) {
-                log().error("the notifier could not fold the events log (retrying{}): {}",
-                            logging::throttle::since(silenced), caught.error());
-            }
+            log().throttled(logging::level::error, failing, caught.error(),
+                            "the notifier could not fold the events log (retrying): " + caught.error());
         } else if (*caught) {
             {
                 std::lock_guard lock{mutex_};

@@ -288,9 +288,7 @@ struct notify_store::impl {
     // A share that could not be written is tried again at the next read; a full disk fails every one of them.
     void share_failed(std::string const& why) {
         static logging::logger const log{"notify"};
-        if (std::uint64_t silenced = 0; share_failures.due(why, silenced)) {
-            log.warn("{} (tried again at the next read{})", why, logging::throttle::since(silenced));
-        }
+        log.throttled(logging::level::warn, share_failures, why, why + " (tried again at the next read)");
     }
     logging::throttle share_failures;
 

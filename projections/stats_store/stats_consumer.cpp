@@ -32,10 +32,8 @@ void stats_consumer::consume() {
     for (;;) {
         auto const started = engine::runtime::read_pacer::clock::now();
         if (auto caught = store_.catch_up(events_); !caught) {
-            if (std::uint64_t silenced = 0; failing.due(caught.error(), silenced)) {
-                stats_log().error("the stats could not fold the events log (retrying{}): {}",
-                                  logging::throttle::since(silenced), caught.error());
-            }
+            stats_log().throttled(logging::level::error, failing, caught.error(),
+                                  "the stats could not fold the events log (retrying): " + caught.error());
         }
         if (!pacer_.wait(started)) {
             return;

@@ -116,3 +116,18 @@ TEST_CASE("throttle: a failure is said, then the same one once a minute with how
     CHECK(silenced == 0);
     CHECK(t.due("disk full", silenced, t0 + 63s)); // and so is the first again, after it
 }
+
+TEST_CASE("logger: a failure through a throttle is one line, then the next due one says how many came between") {
+    using namespace std::chrono_literals;
+    logger const log{"views"};
+    throttle t{1h}; // nothing more is due within this case
+    auto const lines = captured(level::info, format::text, [&] {
+        for (int i = 0; i < 5; ++i) {
+            log.throttled(level::error, t, "disk full", "could not apply: disk full");
+        }
+        log.throttled(level::warn, t, "corrupt", "could not apply: corrupt");
+    });
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[0] == "salonq views: error: could not apply: disk full");
+    CHECK(lines[1] == "salonq views: warning: could not apply: corrupt");
+}
