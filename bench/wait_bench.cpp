@@ -35,7 +35,8 @@ struct accuracy_options {
     std::int32_t days = 7;
     std::uint64_t seed = 42;
     double utilisation = 0.9;
-    bool weekly = false; // sim_options::weekly
+    bool weekly = false;                   // sim_options::weekly
+    std::int32_t saturday_close_hour = 19; // sim_options::saturday_close_hour
     salonq::bench::actual_wait until = salonq::bench::actual_wait::until_called;
 };
 
@@ -59,6 +60,7 @@ std::map<std::string, std::vector<event>> simulate(accuracy_options const& o, st
     options.staff_counts = {staff};
     options.varied_service_times = true;
     options.weekly = o.weekly;
+    options.saturday_close_hour = o.saturday_close_hour;
     options.salon_prefix = fmt::format("size{}", staff);
     sim::memory_executor executor;
     std::map<std::string, std::vector<event>> events;
@@ -78,9 +80,10 @@ std::map<std::string, std::vector<event>> simulate(accuracy_options const& o, st
 
 int run_accuracy(accuracy_options const& o) {
     fmt::print(
-        "wait_bench accuracy: {} salons x {} days per size, seed {}, utilisation {:.2f}, actual wait until {}{}\n\n",
+        "wait_bench accuracy: {} salons x {} days per size, seed {}, utilisation {:.2f}, actual wait until {}{}{}\n\n",
         o.salons, o.days, o.seed, o.utilisation,
-        o.until == salonq::bench::actual_wait::until_called ? "called" : "start", o.weekly ? ", weekly" : "");
+        o.until == salonq::bench::actual_wait::until_called ? "called" : "start", o.weekly ? ", weekly" : "",
+        o.saturday_close_hour == 19 ? "" : fmt::format(", Saturdays close at {}:00", o.saturday_close_hour));
     fmt::print("| staff | tickets (left out) | measure | {} |\n", fmt::join(salonq::bench::estimator_names, " | "));
     fmt::print("|---|---|---|");
     for (std::size_t i = 0; i < salonq::bench::estimator_names.size(); ++i) {
@@ -219,6 +222,8 @@ int main(int argc, char** argv) {
     app.add_option("--seed", o.seed, "simulation seed");
     app.add_option("--utilisation", o.utilisation, "offered load over shift capacity");
     app.add_flag("--weekly", o.weekly, "a week's rhythm: busy and quiet weekdays, Sundays closed, days off");
+    app.add_option("--saturday-close", o.saturday_close_hour, "the local hour salons close on Saturdays")
+        ->check(CLI::Range(12, 19));
     bool until_start = false;
     app.add_flag("--until-start", until_start,
                  "actual wait until the start (a skipped ticket's time away included; never back: left out) instead "

@@ -220,6 +220,7 @@ public:
         for (auto const& e : events) {
             projections::apply_and_record_join(measured, e, predictor);
             projections::apply_and_record_join(interim, e, catalogue);
+            follow_today(e, measured);
             if (auto const* r = std::get_if<engine::evt::ticket_issued>(&e.body)) {
                 auto const* t = measured.find_waiting(r->ticket);
                 auto const* i = interim.find_waiting(r->ticket);
@@ -254,6 +255,7 @@ public:
             }
         }
         left_out_ += open.size(); // never called: cancelled, no-show
+        told_today_.clear();
     }
 
     void print_rows(std::int32_t staff) {
@@ -272,6 +274,7 @@ public:
                    "{:.1f} min |\n",
                    staff, 100.0 * static_cast<double>(within_) / scored, 100.0 * static_cast<double>(below_) / scored,
                    100.0 * static_cast<double>(above_) / scored, static_cast<double>(width_ms_) / 60'000.0 / scored);
+        print_today(staff);
     }
 
 private:
@@ -288,6 +291,70 @@ private:
             "| {} |  | targets: MAE vs old / vs best of QL, LES, HOL (50 % / 25 % below) | {:.3f} / {:.3f}: {:.1f} "
             "% below / {:.3f}: {:.1f} % below |\n",
             staff, mae[0], mae[2], below(mae[2]), best_other, below(best_other));
+    }
+
+    // How honest the chance of a start today told at the join was (predicted_start::today_pct), over the tickets
+    // that were called before the day was closed or were still waiting at its close (no-shows then; a customer
+    // who cancelled is left out): its Brier score (0 is perfect; 0.25 is a coin's), and how many of those never
+    // called were told 90 % or more, and of those called, under 50 %.
+    void print_today(std::int32_t staff) {
+        auto const n = static_cast<double>(today_called_ + today_not_called_);
+        auto const share = [](std::uint64_t k, std::uint64_t of) {
+            return of == 0 ? 0.0 : 100.0 * static_cast<double>(k) / static_cast<double>(of);
+        };
+        fmt::print(
+            "| {} |  | the predictor's chance of today: Brier score / not called that day, told >= 90 % / called, "
+            "told < 50 % | {:.4f} / {:.0f} % of {} / {:.1f} % of {} |\n",
+            staff, n == 0 ? 0.0 : brier_ / n, share(sure_not_called_, today_not_called_), today_not_called_,
+            share(doubtful_called_, today_called_), today_called_);
+    }
+
+    // Keeps the chance of today each walk-in was told, and scores it once the ticket is called or the day closed.
+    void follow_today(engine::event const& e, projections::queue_view const& v) {
+        if (auto const* r = std::get_if<engine::evt::ticket_issued>(&e.body)) {
+            if (auto const* t = v.find_waiting(r->ticket); t != nullptr && t->join_wait) {
+                told_today_.emplace(r->ticket.value(), t->join_wait->today_pct);
+            }
+        } else if (auto const* d = std::get_if<engine::evt::day_closed>(&e.body)) {
+            for (auto const& id : d->no_shows) {
+                score_today(id.value(), false);
+            }
+        } else if (auto const* x = std::get_if<engine::evt::ticket_cancelled>(&e.body)) {
+            told_today_.erase(x->ticket.value()); // the customer left: not the salon's close
+        } else if (auto const id = first_called(e)) {
+            score_today(*id, true);
+        }
+    }
+
+    void score_today(std::uint64_t ticket, bool called_today) {
+        auto it = told_today_.find(ticket);
+        if (it == told_today_.end()) {
+            return;
+        }
+        auto const p = static_cast<double>(it->second) / 100.0;
+        brier_ += (p - (called_today ? 1.0 : 0.0)) * (p - (called_today ? 1.0 : 0.0));
+        if (called_today) {
+            ++today_called_;
+            doubtful_called_ += it->second < 50 ? 1 : 0;
+        } else {
+            ++today_not_called_;
+            sure_not_called_ += it->second >= 90 ? 1 : 0;
+        }
+        told_today_.erase(it);
+    }
+
+    // The ticket first called by this event (started, or skipped when called), whatever the actual wait's definition.
+    [[nodiscard]] static std::optional<std::uint64_t> first_called(engine::event const& e) {
+        if (auto const* k = std::get_if<engine::evt::ticket_skipped>(&e.body)) {
+            return k->ticket.value();
+        }
+        if (auto const* s = std::get_if<engine::evt::service_started>(&e.body)) {
+            return s->ticket.value();
+        }
+        if (auto const* p = std::get_if<engine::evt::priority_started>(&e.body)) {
+            return p->ticket.value();
+        }
+        return std::nullopt;
     }
 
     // The ticket whose wait ends with this event, if any.
@@ -341,7 +408,13 @@ private:
     std::uint64_t below_ = 0; // scored tickets whose actual wait was below the predictor's range at join
     std::uint64_t within_ = 0;
     std::uint64_t above_ = 0;
-    std::int64_t width_ms_ = 0; // the ranges' total width
+    std::int64_t width_ms_ = 0;                        // the ranges' total width
+    std::map<std::uint64_t, std::int32_t> told_today_; // the chance told at the join, by ticket, until scored
+    double brier_ = 0;
+    std::uint64_t today_called_ = 0;
+    std::uint64_t today_not_called_ = 0;
+    std::uint64_t sure_not_called_ = 0; // told >= 90 %, not called that day
+    std::uint64_t doubtful_called_ = 0; // told < 50 %, called
     actual_wait until_;
 };
 

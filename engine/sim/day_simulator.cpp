@@ -358,9 +358,9 @@ struct day_simulator::impl {
             instant first = instant::max();
             instant last = instant::min();
             for (auto& s : salons) {
-                s.open = local_time(s.zone, day, open_hour);
-                s.close = local_time(s.zone, day, close_hour);
                 s.weekday = date::weekday{date::sys_days{date::days{day}}}.c_encoding();
+                s.open = local_time(s.zone, day, open_hour);
+                s.close = local_time(s.zone, day, s.weekday == 6 ? options.saturday_close_hour : close_hour);
                 s.closed = options.weekly && weekday_load.at(s.weekday) == 0.0; // nobody comes in
                 if (options.varied_service_times) {
                     s.pace = std::lognormal_distribution<double>{0.0, 0.08}(rng);

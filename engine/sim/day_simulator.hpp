@@ -32,6 +32,9 @@ struct sim_options {
     // (weekday_load: quiet Mondays, busy Saturdays), closed on Sundays, and every stylist but s1 off one weekday
     // (s2 Monday, s3 Tuesday, s4 Wednesday, s5 Thursday, s6 Monday again...; all hands on Fridays and Saturdays).
     bool weekly = false;
+    // The local hour the salons close on Saturdays (19, as on every day, by default): an early Saturday for the
+    // wait predictor's benchmark (its usual close per weekday).
+    std::int32_t saturday_close_hour = 19;
 };
 
 // Walk-ins by weekday with `weekly`, as a factor of the hourly rates, by date's c_encoding (0 = Sunday: closed).

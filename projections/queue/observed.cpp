@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 
 namespace salonq::projections {
 namespace {
@@ -129,6 +130,19 @@ staff_pace const* observed_durations::find_staff(staff_id const& id) const noexc
 std::int64_t observed_durations::speed_of(staff_id const& id) const noexcept {
     auto const* s = find_staff(id);
     return s == nullptr ? ratio_one : s->speed;
+}
+
+usual_close const* observed_durations::close_on(local_day day) const noexcept {
+    auto const* salon = close.days >= close_days_seen ? &close : nullptr;
+    auto const& weekday = close_by_weekday.at(weekday_of(day));
+    if (weekday.days < close_days_seen) {
+        return salon;
+    }
+    if (salon != nullptr && std::abs(business_minute(weekday.last_start_min) - business_minute(close.last_start_min)) <
+                                weekday_close_margin_min) {
+        return salon;
+    }
+    return &weekday;
 }
 
 std::optional<std::int64_t> service_mean_ms(observed_durations const& o, std::vector<service_def> const& catalogue,
@@ -284,6 +298,18 @@ void count_absences(observed_durations& o, local_day today, std::vector<staff_id
     }
 }
 
+// Learns a closed day's last start (minutes since its business day's start, so that one past midnight is later, not
+// earlier) into a usual close.
+void learn_close(usual_close& c, std::int32_t minute, bool line_left) {
+    auto const usual = business_minute(c.last_start_min);
+    auto const later = c.days == 0 || minute > usual;
+    if (later || line_left) { // a day with nobody left waiting says when customers stopped coming, not the salon
+        c.last_start_min =
+            local_minute(later ? minute : static_cast<std::int32_t>(blend(usual, minute, last_start_weight)));
+    }
+    ++c.days;
+}
+
 } // namespace
 
 void observe_clock(observed_durations& o, staff_id const& staff, bool in, instant at, std::string_view timezone,
@@ -322,15 +348,9 @@ void observe_day_closed(observed_durations& o, std::string_view timezone, std::v
     if (!o.latest_start) {
         return;
     }
-    // In minutes since the business day's start, so that a last start past midnight is later, not earlier.
-    auto const minute = business_clock_of(timezone, *o.latest_start).minute;
-    auto const usual = business_minute(o.last_start_min);
-    auto const later = o.days == 0 || minute > usual;
-    if (later || line_left) { // a day with nobody left waiting says when customers stopped coming, not the salon
-        o.last_start_min =
-            local_minute(later ? minute : static_cast<std::int32_t>(blend(usual, minute, last_start_weight)));
-    }
-    ++o.days;
+    auto const last = business_clock_of(timezone, *o.latest_start);
+    learn_close(o.close, last.minute, line_left);
+    learn_close(o.close_by_weekday.at(weekday_of(last.day)), last.minute, line_left);
     o.latest_start.reset();
 }
 

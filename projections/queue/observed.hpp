@@ -73,6 +73,20 @@ struct leave_band {
     std::int64_t entered = 0;     // in ratio_one units (decayed); 0 in a view stored before it was kept: no cap
     friend bool operator==(leave_band const&, leave_band const&) = default;
 };
+// When a salon usually stops starting services: the local minute of its last start of a day, as an upper envelope
+// over the closed days seen (in business minutes: a later day moves it up at once, an earlier one only if the day
+// ended with a line, and then a tenth of the way), and how many such days were seen.
+struct usual_close {
+    std::int32_t last_start_min = 0;
+    std::uint32_t days = 0;
+    friend bool operator==(usual_close const&, usual_close const&) = default;
+};
+// A usual close is used once it has been seen on this many closed days.
+inline constexpr std::uint32_t close_days_seen = 2;
+// A weekday's own close is used when it is this far or further from the salon's (in minutes): nearer, the salon's,
+// learned on every day, is the better estimate of the same hour.
+inline constexpr std::int32_t weekday_close_margin_min = 60;
+
 // The upper edges of the age bands, in minutes (the last is open).
 inline constexpr std::array<std::int64_t, 4> leave_band_edges_min{15, 30, 60, 120};
 using leave_bands = std::array<leave_band, leave_band_edges_min.size() + 1>;
@@ -96,12 +110,11 @@ struct observed_durations {
     std::int64_t pickup_ms = 0;
     std::uint32_t pickups = 0;
     leave_bands leaving;
-    // The salon's usual last start of a day (local minute; its upper envelope over recent days, in business minutes,
-    // brought down only by days that ended with a line),
-    // and the latest start of the day so far. The estimator's close: a start is told as one before it, with the chance
-    // of that (predicted_start::today_pct).
-    std::int32_t last_start_min = 0;
-    std::uint32_t days = 0;
+    // The salon's usual last start of a day, over all its days and per weekday (Monday first: a salon that closes
+    // early on Saturdays), and the latest start of the day so far. The estimator's close (close_on): a start is told
+    // as one before it, with the chance of that (predicted_start::today_pct).
+    usual_close close;
+    std::array<usual_close, 7> close_by_weekday{};
     std::optional<engine::instant> latest_start;
     friend bool operator==(observed_durations const&, observed_durations const&) = default;
 
@@ -109,6 +122,10 @@ struct observed_durations {
     [[nodiscard]] staff_pace const* find_staff(engine::staff_id const& id) const noexcept;
     // The staff member's speed (ratio_one until they have been observed).
     [[nodiscard]] std::int64_t speed_of(engine::staff_id const& id) const noexcept;
+    // The usual close of business day `day`: its weekday's once seen on close_days_seen days and at least
+    // weekday_close_margin_min from the salon's (or the salon's not seen yet), else the salon's; none (nullptr)
+    // before either has been seen on close_days_seen days.
+    [[nodiscard]] usual_close const* close_on(engine::local_day day) const noexcept;
 };
 
 // What a completed service tells: the ticket's services (with the catalogue durations of the view as the prior of

@@ -218,19 +218,20 @@ run_quantiles quantiles(run_times const& runs, std::int64_t closes) {
     return {today[(k - 1) * low_rank / (paths - 1)], today[k / 2], today[high], pct};
 }
 
-// When the salon usually stops starting services today (the end of the minute of its usual last start), ms from
-// `now`; none before it has been seen on `closes_seen` days, or once it has passed (a salon serving later than usual is
-// still serving: no close is foreseen then; a chain's later walk-in past it likewise, in placer::close).
-constexpr std::uint32_t closes_seen = 2;
-
+// When the salon usually stops starting services today (the end of the minute of today's usual last start:
+// observed_durations::close_on), ms from `now`; none before it has been seen on close_days_seen days, or once it has
+// passed (a salon serving later than usual is still serving: no close is foreseen then; a chain's later walk-in past
+// it likewise, in placer::close).
 std::int64_t closing(queue_view const& v, instant now) {
-    if (v.observed.days < closes_seen) {
+    auto const today = business_clock_of(v.timezone, now);
+    auto const* usual = v.observed.close_on(today.day);
+    if (usual == nullptr) {
         return no_close;
     }
-    auto const minute = business_clock_of(v.timezone, now).minute;
+    auto const minute = today.minute;
     auto const into_minute = std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count() % 60'000;
-    auto const left = std::int64_t{business_minute(v.observed.last_start_min) + 1 - minute} * 60'000 -
-                      (into_minute + 60'000) % 60'000;
+    auto const left =
+        std::int64_t{business_minute(usual->last_start_min) + 1 - minute} * 60'000 - (into_minute + 60'000) % 60'000;
     return left > 0 ? left : no_close;
 }
 

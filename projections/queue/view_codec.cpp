@@ -156,8 +156,15 @@ void write_observed(json_writer& w, observed_durations const& o) {
     if (o.pickups > 0) {
         w.field("pickupMs", o.pickup_ms).field("pickups", o.pickups);
     }
-    if (o.days > 0) {
-        w.field("lastStartMin", o.last_start_min).field("days", o.days);
+    if (o.close.days > 0) {
+        w.field("lastStartMin", o.close.last_start_min).field("days", o.close.days);
+    }
+    if (o.close_by_weekday != decltype(o.close_by_weekday){}) {
+        w.key("lastStartByWeekday").begin_array();
+        for (auto const& c : o.close_by_weekday) {
+            w.begin_object().field("lastStartMin", c.last_start_min).field("days", c.days).end_object();
+        }
+        w.end_array();
     }
     if (o.latest_start) {
         w.key("latestStart").time(*o.latest_start);
@@ -195,6 +202,29 @@ std::array<std::uint8_t, 7> read_absences(object_view& s) {
     for (auto e : *days) {
         out.at(i) = static_cast<std::uint8_t>(
             as_integer(e, fmt::format("{}[{}]", s.path_of(key), i), 0, projections::absent_cap));
+        ++i;
+    }
+    return out;
+}
+
+// The usual close per weekday: seven of them, Monday first, or none (a view stored before they were learned: they
+// are learned from its next closed days on, the salon's close standing in meanwhile).
+std::array<usual_close, 7> read_closes(object_view& o) {
+    std::array<usual_close, 7> out{};
+    auto const key = "lastStartByWeekday";
+    auto const days = o.opt_array(key, out.size());
+    if (!days) {
+        return out;
+    }
+    if (days->size() != out.size()) {
+        fail(errc::invalid_value, o.path_of(key), "seven weekdays, Monday first");
+    }
+    std::size_t i = 0;
+    for (auto e : *days) {
+        auto c = as_object(e, fmt::format("{}[{}]", o.path_of(key), i));
+        out.at(i).last_start_min = static_cast<std::int32_t>(c.integer("lastStartMin", 0, minutes_per_day - 1));
+        out.at(i).days = read_count(c, "days");
+        c.finish();
         ++i;
     }
     return out;
@@ -258,9 +288,10 @@ observed_durations read_observed(object_view& o) {
     }
     // Likewise the usual last start of a day.
     if (auto const last = o.opt_integer("lastStartMin", 0, minutes_per_day - 1)) {
-        d.last_start_min = static_cast<std::int32_t>(*last);
-        d.days = read_count(o, "days");
+        d.close.last_start_min = static_cast<std::int32_t>(*last);
+        d.close.days = read_count(o, "days");
     }
+    d.close_by_weekday = read_closes(o);
     d.latest_start = o.opt_time("latestStart");
     std::size_t band = 0;
     for_each_object(o, "leaving", d.leaving.size(), [&](object_view& b) {

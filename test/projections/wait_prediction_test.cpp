@@ -501,8 +501,8 @@ TEST_SUITE("projections.wait_prediction") {
         s.at(utc(2024, 6, 5, 8)).given(clock_in("st1"));
         s.at(utc(2024, 6, 5, 17, 30)).given(walk_in("a"), walk_in("b"), walk_in("c"), start("st1", ticket + 1));
         auto const v = predicted_view(s);
-        CHECK(v.observed.last_start_min == 19 * 60);
-        CHECK(v.observed.days == 2);
+        CHECK(v.observed.close.last_start_min == 19 * 60);
+        CHECK(v.observed.close.days == 2);
         auto const today = [](std::optional<predicted_start> const& e) { return e ? e->today_pct : -1; };
         // b starts after a's cut (27 minutes), in most runs before the close; c after two cuts, in few of them: it is
         // told the start of those, before the close, and the chance of it (the whole line's runs say 56 minutes).
@@ -536,11 +536,82 @@ TEST_SUITE("projections.wait_prediction") {
         day(3, 18, false); // 19:00 local
         day(4, 18, false);
         day(5, 13, false); // 14:00: nobody came after, the salon did not stop early
-        CHECK(predicted_view(s).observed.last_start_min == 19 * 60);
+        CHECK(predicted_view(s).observed.close.last_start_min == 19 * 60);
         day(6, 14, true); // 15:00, and one left waiting at the close: the salon stopped; a tenth of the way down
-        CHECK(predicted_view(s).observed.last_start_min == 19 * 60 - 24);
+        CHECK(predicted_view(s).observed.close.last_start_min == 19 * 60 - 24);
         day(7, 19, false); // 20:00: a later one moves it up at once, line or not
-        CHECK(predicted_view(s).observed.last_start_min == 20 * 60);
+        CHECK(predicted_view(s).observed.close.last_start_min == 20 * 60);
+    }
+
+    TEST_CASE("the usual last start per weekday: a salon that stops early on Saturdays is told so on Saturdays") {
+        auto s = staffed_salon();
+        std::uint64_t ticket = 0;
+        // June 2024, Europe/London: Monday to Friday the last start is at 19:00 local; Saturdays at 15:00, with a
+        // line still waiting at the close (the salon stopped, not the customers); closed on Sundays.
+        auto const day = [&](unsigned d, int last_start_local_hour) {
+            s.at(utc(2024, 6, d, 8)).given(clock_in("st1"));
+            s.at(utc(2024, 6, d, last_start_local_hour - 1)).given(walk_in("last"), start("st1", ++ticket));
+            s.given(walk_in("too late"));
+            ++ticket;
+            s.after(minutes{30}).given(complete(ticket - 1), clock_out("st1"), close_day());
+        };
+        for (unsigned week = 0; week < 2; ++week) {
+            for (unsigned d = 3; d <= 7; ++d) {
+                day(d + 7 * week, 19);
+            }
+            day(8 + 7 * week, 15);
+        }
+        auto const learned = predicted_view(s).observed;
+        CHECK(learned.close_by_weekday[0] == usual_close{19 * 60, 2}); // Mondays
+        CHECK(learned.close_by_weekday[4] == usual_close{19 * 60, 2}); // Fridays
+        CHECK(learned.close_by_weekday[5] == usual_close{15 * 60, 2}); // Saturdays
+        CHECK(learned.close_by_weekday[6] == usual_close{});           // Sundays: never closed, never seen
+        CHECK(learned.close.days == 12);
+        CHECK(learned.close.last_start_min == 19 * 60 - 24); // the salon's: Saturday brought it down a tenth
+        // Fridays' own is within the hour of the salon's, learned on six times as many days: the salon's is used.
+        constexpr local_day june_21 = 19'895; // a Friday
+        CHECK(learned.close_on(june_21) == &learned.close);
+        CHECK(learned.close_on(june_21 + 1) == &learned.close_by_weekday[5]);
+        CHECK(learned.close_on(june_21 + 2) == &learned.close); // Sundays: never seen
+
+        // Friday 21 and Saturday 22 June at 14:00 local: st1 starts a cut, three more wait (cuts of 30 minutes).
+        auto const at_two = [&](unsigned d) {
+            auto t = s;
+            t.at(utc(2024, 6, d, 8)).given(clock_in("st1"));
+            t.at(utc(2024, 6, d, 13)).given(walk_in("a"), walk_in("b"), walk_in("c"), walk_in("d"));
+            t.given(start("st1", ticket + 1));
+            return predicted_view(t);
+        };
+        auto const today = [](std::optional<predicted_start> const& e) { return e ? e->today_pct : -1; };
+        auto const friday = at_two(21);
+        auto const saturday = at_two(22);
+        // Friday closes at 19:00: every one of them starts today. Saturday's close is 15:00: c (after two cuts,
+        // about 15:00) in about half the runs, d (about 15:30) in few; a walk-in now is told the close itself.
+        for (auto const& w : friday.waiting) {
+            CHECK(today(w.expected) == 100);
+        }
+        CHECK(today(friday.join_now) == 100);
+        REQUIRE(saturday.waiting.size() == 3);
+        CHECK(today(saturday.waiting[0].expected) == 100);
+        CHECK(today(saturday.waiting[1].expected) == doctest::Approx(50).epsilon(0.4));
+        CHECK(today(saturday.waiting[2].expected) < 20);
+        CHECK(today(saturday.join_now) == 0);
+
+        // It round-trips through the stored view; a view stored before it was kept reads as none (the salon's
+        // close stands in on every weekday until each is seen twice).
+        auto const v = predicted_view(s);
+        auto const json = encode_view(v);
+        auto const back = decode_view(json);
+        REQUIRE_MESSAGE(back.has_value(), back.error().path << ": " << back.error().message);
+        CHECK(back->observed == v.observed);
+        auto old = json;
+        auto const from = old.find(",\"lastStartByWeekday\":");
+        REQUIRE(from != std::string::npos);
+        old.erase(from, old.find(']', from) + 1 - from);
+        auto const before = decode_view(old);
+        REQUIRE_MESSAGE(before.has_value(), before.error().path << ": " << before.error().message);
+        CHECK(before->observed.close_by_weekday == std::array<usual_close, 7>{});
+        CHECK(before->observed.close == v.observed.close);
     }
 
     TEST_CASE("tickets still waiting when the day is closed did not leave the line") {
