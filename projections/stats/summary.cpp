@@ -108,6 +108,11 @@ std::string joined_codes(std::vector<std::string> const& services) {
     return out;
 }
 
+std::string combination_of(std::vector<std::string> services) {
+    std::ranges::sort(services);
+    return joined_codes(services);
+}
+
 std::uint32_t day_summary::priority_starts() const noexcept {
     return std::accumulate(priority_by_reason.begin(), priority_by_reason.end(), std::uint32_t{0});
 }
@@ -160,7 +165,7 @@ std::vector<service_summary> summarize_services(salon_history const& h) {
         if (!v.service_ms) {
             continue;
         }
-        auto const key = std::pair{v.joined_local.day, joined_codes(v.services)};
+        auto const key = std::pair{v.joined_local.day, combination_of(v.services)};
         auto& s = by[key];
         s.day = key.first;
         s.services = key.second;

@@ -74,7 +74,8 @@ struct staff_summary {
     [[nodiscard]] std::optional<double> utilisation() const noexcept;
 };
 
-// Service durations by what was asked for: a single service's code, or a combination joined by '+'.
+// Service durations by what was asked for: a single service's code, or a combination (combination_of: the same
+// services in any order are one).
 struct service_summary {
     engine::local_day day = 0;
     std::string services;
@@ -87,7 +88,9 @@ struct service_summary {
 [[nodiscard]] std::vector<day_summary> summarize_days(salon_history const& h);
 [[nodiscard]] std::vector<staff_summary> summarize_staff(salon_history const& h);
 [[nodiscard]] std::vector<service_summary> summarize_services(salon_history const& h);
-// Service codes as one text: "HC", or "HC+BT" for a combination.
+// Service codes as one text, in the order asked: "HC", or "HC+BT" for a combination.
 [[nodiscard]] std::string joined_codes(std::vector<std::string> const& services);
+// The same, in code order: one text for the same services asked in any order ("BT+HC" for HC and BT, or BT and HC).
+[[nodiscard]] std::string combination_of(std::vector<std::string> services);
 
 } // namespace salonq::projections::stats

@@ -111,6 +111,23 @@ TEST_SUITE("projections.stats") {
         CHECK(services[0].planned_min == 30);
     }
 
+    TEST_CASE("services: the same combination asked in either order is one row, in code order") {
+        auto s = open_salon();
+        s.given(walk_in("a", {"cut", "beard"}), walk_in("b", {"beard", "cut"}), walk_in("c", {"cut"}));
+        s.given(start("st1"), start("st2"));
+        s.after(minutes{40}).given(complete(1, 4000), complete(2, 4000), start("st1"));
+        s.after(minutes{30}).given(complete(3, 2500));
+        auto const services = summarize_services(history_of(s));
+        REQUIRE(services.size() == 2);
+        CHECK(services[0].services == "beard+cut");
+        CHECK(services[0].served == 2);
+        CHECK(services[0].planned_min == 45);
+        CHECK(services[1].services == "cut");
+        CHECK(services[1].served == 1);
+        // Each ticket still shows what was asked, in its order (the waits report).
+        CHECK(joined_codes({"cut", "beard"}) == "cut+beard");
+    }
+
     TEST_CASE("a service over midnight is the work of the day it started, for the staff as for the day") {
         auto s = open_salon(); // 2024-06-03, London: midnight is 23:00Z
         s.at(utc(2024, 6, 3, 22, 50)).given(walk_in("late"), start("st1"));
