@@ -294,9 +294,10 @@ private:
     }
 
     // How honest the chance of a start today told at the join was (predicted_start::today_pct), over the tickets
-    // that were called before the day was closed or were still waiting at its close (no-shows then; a customer
-    // who cancelled is left out): its Brier score (0 is perfect; 0.25 is a coin's), and how many of those never
-    // called were told 90 % or more, and of those called, under 50 %.
+    // that were called before the day was closed or were not: still waiting at its close (no-shows then), or
+    // cancelled after the day's last call (sent home, in effect); a customer who cancelled while others were still
+    // being called left of their own accord and is left out. Its Brier score (0 is perfect; 0.25 is a coin's), and
+    // how many of those never called were told 90 % or more, and of those called, under 50 %.
     void print_today(std::int32_t staff) {
         auto const n = static_cast<double>(today_called_ + today_not_called_);
         auto const share = [](std::uint64_t k, std::uint64_t of) {
@@ -319,10 +320,21 @@ private:
             for (auto const& id : d->no_shows) {
                 score_today(id.value(), false);
             }
+            for (auto const id : cancelled_since_call_) {
+                score_today(id, false);
+            }
+            cancelled_since_call_.clear();
         } else if (auto const* x = std::get_if<engine::evt::ticket_cancelled>(&e.body)) {
-            told_today_.erase(x->ticket.value()); // the customer left: not the salon's close
+            // The customer left, unless nobody was called after it that day (the salon had stopped).
+            if (told_today_.contains(x->ticket.value())) {
+                cancelled_since_call_.push_back(x->ticket.value());
+            }
         } else if (auto const id = first_called(e)) {
             score_today(*id, true);
+            for (auto const gone : cancelled_since_call_) { // the salon was still calling: they left themselves
+                told_today_.erase(gone);
+            }
+            cancelled_since_call_.clear();
         }
     }
 
@@ -410,6 +422,7 @@ private:
     std::uint64_t above_ = 0;
     std::int64_t width_ms_ = 0;                        // the ranges' total width
     std::map<std::uint64_t, std::int32_t> told_today_; // the chance told at the join, by ticket, until scored
+    std::vector<std::uint64_t> cancelled_since_call_;  // told tickets cancelled since the day's last call
     double brier_ = 0;
     std::uint64_t today_called_ = 0;
     std::uint64_t today_not_called_ = 0;

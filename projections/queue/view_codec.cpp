@@ -224,8 +224,14 @@ std::array<usual_close, 7> read_closes(object_view& o) {
         auto c = as_object(e, fmt::format("{}[{}]", o.path_of(key), i));
         out.at(i).last_start_min = static_cast<std::int32_t>(c.integer("lastStartMin", 0, minutes_per_day - 1));
         out.at(i).days = read_count(c, "days");
+        if (out.at(i).days == 0 && out.at(i).last_start_min != 0) {
+            fail(errc::invalid_value, c.path_of("lastStartMin"), "0 while days is 0 (never seen)");
+        }
         c.finish();
         ++i;
+    }
+    if (out == std::array<usual_close, 7>{}) { // written only once a weekday has been seen: one form for each view
+        fail(errc::invalid_value, o.path_of(key), "absent while no weekday has been seen closing");
     }
     return out;
 }
@@ -290,8 +296,10 @@ observed_durations read_observed(object_view& o) {
     if (auto const last = o.opt_integer("lastStartMin", 0, minutes_per_day - 1)) {
         d.close.last_start_min = static_cast<std::int32_t>(*last);
         d.close.days = read_count(o, "days");
+        d.close_by_weekday = read_closes(o);
+    } else if (o.has("lastStartByWeekday")) {
+        fail(errc::invalid_value, o.path_of("lastStartByWeekday"), "only with lastStartMin (the salon's close)");
     }
-    d.close_by_weekday = read_closes(o);
     d.latest_start = o.opt_time("latestStart");
     std::size_t band = 0;
     for_each_object(o, "leaving", d.leaving.size(), [&](object_view& b) {

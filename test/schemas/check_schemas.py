@@ -391,6 +391,14 @@ class Checker:
              "out_of_range", True),
             ("an absence count of 1.5",
              lambda m: m["observed"]["staff"][0].update(absentInRow=[1.5, 0, 0, 0, 0, 0, 0]), "wrong_type", True),
+            ("closes for six weekdays", lambda m: m["observed"]["lastStartByWeekday"].pop(), "invalid_value", True),
+            ("a weekday's close never seen but at 16:00",
+             lambda m: m["observed"]["lastStartByWeekday"][3].update(lastStartMin=960), "invalid_value", False),
+            ("closes per weekday, none seen",
+             lambda m: m["observed"].update(lastStartByWeekday=[{"lastStartMin": 0, "days": 0}] * 7),
+             "invalid_value", False),
+            ("closes per weekday without the salon's",
+             lambda m: [m["observed"].pop(k) for k in ("lastStartMin", "days")], "invalid_value", True),
         ]
         for what, change, code, schema_sees in cases:
             msg = broken(change)
