@@ -187,50 +187,48 @@ std::uint32_t read_count(object_view& o, std::string_view key) {
 
 observed_durations read_observed(object_view& o);
 
-// A staff member's absences in a row per weekday: seven counts of 0 to absent_cap, or none (all 0).
-std::array<std::uint8_t, 7> read_absences(object_view& s) {
-    std::array<std::uint8_t, 7> out{};
-    auto const key = "absentInRow";
-    auto const days = s.opt_array(key, out.size());
-    if (!days) {
-        return out;
-    }
-    if (days->size() != out.size()) {
-        fail(errc::invalid_value, s.path_of(key), "seven counts, Monday first");
-    }
-    std::size_t i = 0;
-    for (auto e : *days) {
-        out.at(i) = static_cast<std::uint8_t>(
-            as_integer(e, fmt::format("{}[{}]", s.path_of(key), i), 0, projections::absent_cap));
-        ++i;
-    }
-    return out;
-}
-
-// The usual close per weekday: seven of them, Monday first, or none (a view stored before they were learned: they
-// are learned from its next closed days on, the salon's close standing in meanwhile).
-std::array<usual_close, 7> read_closes(object_view& o) {
-    std::array<usual_close, 7> out{};
-    auto const key = "lastStartByWeekday";
+// An optional array of one item per weekday, Monday first (`what` names them in an error): each read by
+// read(element, its path). Absent: all default.
+template <typename T, typename Read>
+std::array<T, 7> read_weekdays(object_view& o, std::string_view key, std::string_view what, Read read) {
+    std::array<T, 7> out{};
     auto const days = o.opt_array(key, out.size());
     if (!days) {
         return out;
     }
     if (days->size() != out.size()) {
-        fail(errc::invalid_value, o.path_of(key), "seven weekdays, Monday first");
+        fail(errc::invalid_value, o.path_of(key), fmt::format("seven {}, Monday first", what));
     }
     std::size_t i = 0;
     for (auto e : *days) {
-        auto c = as_object(e, fmt::format("{}[{}]", o.path_of(key), i));
-        out.at(i).last_start_min = static_cast<std::int32_t>(c.integer("lastStartMin", 0, minutes_per_day - 1));
-        out.at(i).days = read_count(c, "days");
-        if (out.at(i).days == 0 && out.at(i).last_start_min != 0) {
+        out.at(i) = read(e, fmt::format("{}[{}]", o.path_of(key), i));
+        ++i;
+    }
+    return out;
+}
+
+// A staff member's absences in a row per weekday: seven counts of 0 to absent_cap, or none (all 0).
+std::array<std::uint8_t, 7> read_absences(object_view& s) {
+    return read_weekdays<std::uint8_t>(s, "absentInRow", "counts", [](auto e, std::string const& path) {
+        return static_cast<std::uint8_t>(as_integer(e, path, 0, projections::absent_cap));
+    });
+}
+
+// The usual close per weekday: seven of them, Monday first, or none (a view stored before they were learned: they
+// are learned from its next closed days on, the salon's close standing in meanwhile).
+std::array<usual_close, 7> read_closes(object_view& o) {
+    auto const key = "lastStartByWeekday";
+    auto const out = read_weekdays<usual_close>(o, key, "weekdays", [](auto e, std::string const& path) {
+        auto c = as_object(e, path);
+        usual_close close{static_cast<std::int32_t>(c.integer("lastStartMin", 0, minutes_per_day - 1)),
+                          read_count(c, "days")};
+        if (close.days == 0 && close.last_start_min != 0) {
             fail(errc::invalid_value, c.path_of("lastStartMin"), "0 while days is 0 (never seen)");
         }
         c.finish();
-        ++i;
-    }
-    if (out == std::array<usual_close, 7>{}) { // written only once a weekday has been seen: one form for each view
+        return close;
+    });
+    if (o.has(key) && out == std::array<usual_close, 7>{}) { // written once a weekday is seen: one form for a view
         fail(errc::invalid_value, o.path_of(key), "absent while no weekday has been seen closing");
     }
     return out;
