@@ -7,7 +7,8 @@
 // with position) and a newcomer not before the last in line; each estimate's likely range holds it, and neither end
 // of it moves earlier along the line; nor is a later ticket likelier to start before the usual last start. Odd seeds
 // use the simulator's varied service times and salons of 1 and 8 stylists. SALONQ_PROPERTY_SEED=<seed> reruns one
-// history. Caught up (catch_up_view), a view of one to three events before equals the view.
+// history. Caught up (catch_up_view), a view of one to three events before equals the view. And simulated weeks
+// whose Saturdays stop early teach each salon Saturdays' own close.
 
 #include "engine/sim/day_simulator.hpp"
 #include "engine/sim/memory_executor.hpp"
@@ -41,9 +42,7 @@ struct history {
 
 std::size_t total_events = 0;
 
-history simulate(std::uint64_t seed) {
-    sim::memory_executor executor;
-    history h;
+sim::sim_options options_for(std::uint64_t seed) {
     sim::sim_options options;
     options.salons = 3;
     options.days = 3; // from the third, the estimates know the usual last start (servedTodayPct)
@@ -53,6 +52,12 @@ history simulate(std::uint64_t seed) {
         options.varied_service_times = true;
         options.staff_counts = {1, 8, 3};
     }
+    return options;
+}
+
+history simulate(sim::sim_options const& options) {
+    sim::memory_executor executor;
+    history h;
     sim::day_simulator{options}.run([&](std::vector<command> const& batch) {
         auto outcomes = executor(batch);
         for (auto const& entries : outcomes) {
@@ -131,7 +136,7 @@ queue_view fold_view(std::span<event const> events, queue_view v = {}) {
 
 void check_history(std::uint64_t seed) {
     CAPTURE(seed);
-    auto const h = simulate(seed);
+    auto const h = simulate(options_for(seed));
     REQUIRE(h.events.size() == 3);
     std::mt19937_64 rng{seed};
     observed_estimator const estimator;
@@ -198,6 +203,28 @@ TEST_CASE("property: rebuild == resume, positions 1..n, the line the engine has"
         check_history(seed);
     }
     MESSAGE(default_runs << " histories, " << total_events << " events");
+}
+
+TEST_CASE("simulated weeks whose Saturdays stop at 16:00: each salon learns Saturdays' close, weekdays keep 19:00's") {
+    auto options = options_for(1); // varied service times; 1, 8 and 3 stylists
+    options.weekly = true;
+    options.saturday_close_hour = 16;
+    options.days = 21; // from Monday 2026-11-02: three Saturdays
+    options.load = 1.5;
+    constexpr local_day saturday = 20'764; // 2026-11-07
+    for (auto const& [salon, events] : simulate(options).events) {
+        CAPTURE(salon);
+        auto const o = fold_view(events).observed;
+        auto const& saturdays = o.close_by_weekday[5];
+        REQUIRE(saturdays.days == 3);
+        CHECK(saturdays.last_start_min <= 16 * 60); // nobody is started after the close
+        CHECK(saturdays.last_start_min >= 14 * 60);
+        CHECK(o.close.last_start_min >= 18 * 60);
+        CHECK(o.close_by_weekday[6].days == 0); // closed on Sundays
+        CHECK(o.close_on(saturday) == &saturdays);
+        CHECK(o.close_on(saturday + 7) == &saturdays);
+        CHECK(o.close_on(saturday + 3) == &o.close); // a Tuesday: within the hour of the salon's
+    }
 }
 
 } // namespace
