@@ -30,7 +30,8 @@ http::request<http::string_body> make_request(webhook_url const& url, std::strin
                                               std::vector<std::pair<std::string, std::string>> const& headers) {
     http::request<http::string_body> req{http::verb::post, url.target, 11};
     auto const default_port = url.tls ? "443" : "80";
-    req.set(http::field::host, url.port == default_port ? url.host : url.host + ":" + url.port); // RFC 9110 7.2
+    auto const host = url.host_as_written();
+    req.set(http::field::host, url.port == default_port ? host : host + ":" + url.port); // RFC 9110 7.2
     req.set(http::field::user_agent, "salonq-notify");
     req.set(http::field::content_type, "application/json");
     for (auto const& [name, value] : headers) {
@@ -161,7 +162,10 @@ std::expected<int, post_failure> post_webhook(webhook_url const& url, std::strin
     ctx.set_default_verify_paths();
     ctx.set_verify_mode(ssl::verify_peer);
     beast::ssl_stream<beast::tcp_stream> stream{ioc, ctx};
-    if (SSL_set_tlsext_host_name(stream.native_handle(), url.host.c_str()) != 1) {
+    boost::system::error_code not_an_address;
+    (void)net::ip::make_address(url.host, not_an_address);
+    // The server name goes to the server by name only: an IP literal is never sent as one (RFC 6066 3).
+    if (not_an_address && SSL_set_tlsext_host_name(stream.native_handle(), url.host.c_str()) != 1) {
         return std::unexpected(post_failure{post_errc::tls_failed, "TLS: cannot set the server name"});
     }
     stream.set_verify_callback(ssl::host_name_verification{url.host});

@@ -3,6 +3,7 @@
 #include "engine/codec/json_reader.hpp"
 #include "engine/codec/json_writer.hpp"
 
+#include <boost/asio/ip/address_v6.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -54,6 +55,14 @@ salon_settings read(codec::object_view o, rules r) {
     return s;
 }
 
+// An IPv6 address as written between a URL's brackets: hex, colons and an IPv4 tail, no zone ("%eth0": a link's
+// own, never a webhook's).
+bool is_ipv6_literal(std::string const& host) {
+    boost::system::error_code ec;
+    (void)boost::asio::ip::make_address_v6(host, ec);
+    return !ec && host.find('%') == std::string::npos;
+}
+
 } // namespace
 
 std::string encode_settings(salon_settings const& s) {
@@ -94,12 +103,19 @@ std::expected<webhook_url, std::string> parse_webhook_url(std::string_view url) 
     auto const slash = rest.find('/');
     auto const authority = rest.substr(0, slash);
     u.target = slash == std::string_view::npos ? "/" : std::string{rest.substr(slash)};
-    auto const colon = authority.rfind(':');
-    u.host = std::string{authority.substr(0, colon)};
+    // An IPv6 literal is in brackets (RFC 3986 3.2.2): [2001:db8::1]:8443; the host is kept without them.
+    auto const v6 = authority.starts_with('[');
+    auto const host_end = v6 ? authority.find(']') : std::string_view::npos;
+    auto const colon =
+        v6 ? (host_end == std::string_view::npos ? host_end : authority.find(':', host_end)) : authority.rfind(':');
+    u.host = v6 ? std::string{authority.substr(1, host_end == std::string_view::npos ? 0 : host_end - 1)}
+                : std::string{authority.substr(0, colon)};
     u.port = colon == std::string_view::npos ? (u.tls ? "443" : "80") : std::string{authority.substr(colon + 1)};
-    auto const host_ok = !u.host.empty() && std::ranges::all_of(u.host, [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-';
-    });
+    auto const host_ok = v6 ? host_end != std::string_view::npos &&
+                                  (host_end + 1 == authority.size() || host_end + 1 == colon) && is_ipv6_literal(u.host)
+                            : !u.host.empty() && std::ranges::all_of(u.host, [](char c) {
+                                  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-';
+                              });
     auto const port_ok =
         !u.port.empty() && u.port.size() <= 5 &&
         std::ranges::all_of(u.port, [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }) &&

@@ -30,12 +30,16 @@ struct salon_settings {
 // message): what the HTTP API answers a bad body with.
 [[nodiscard]] std::expected<salon_settings, engine::codec::error> read_settings(std::string_view json);
 
-// A webhook address split up: http or https, host, port, target.
+// A webhook address split up: http or https, host (an IPv6 literal without its brackets), port, target.
 struct webhook_url {
     bool tls = false;
     std::string host;
     std::string port;
     std::string target;
+    // The host as a URL and a Host header write it: an IPv6 literal in brackets.
+    [[nodiscard]] std::string host_as_written() const {
+        return host.find(':') == std::string::npos ? host : "[" + host + "]";
+    }
 };
 [[nodiscard]] std::expected<webhook_url, std::string> parse_webhook_url(std::string_view url);
 

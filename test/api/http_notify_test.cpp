@@ -164,7 +164,8 @@ TEST_CASE("notifications over HTTP: private webhook addresses are refused unless
     http_client owner{s.server.port(), s.owner()};
     auto const port =
         s.hook.url().substr(0, s.hook.url().find("/hooks")).substr(std::string_view{"http://127.0.0.1:"}.size());
-    for (auto const* host : {"127.0.0.1", "169.254.169.254", "10.0.0.1", "192.168.1.20", "localhost"}) {
+    for (auto const* host : {"127.0.0.1", "169.254.169.254", "10.0.0.1", "192.168.1.20", "localhost", "[::1]",
+                             "[fd00::5]", "[fe80::1]", "[::ffff:127.0.0.1]"}) {
         CAPTURE(host);
         auto const a =
             owner.request(bhttp::verb::put, std::string{settings_path},
@@ -183,6 +184,10 @@ TEST_CASE("notifications over HTTP: private webhook addresses are refused unless
                            fmt::format(R"({{"url":"http://{}:{}/hooks/salonq","secret":"{}"}})", host, port, secret))
                   .status == 422);
     }
+    // A public IPv6 literal is taken, in brackets as written.
+    auto const v6 = fmt::format(R"({{"url":"https://[2606:4700::1111]:8443/in","secret":"{}"}})", secret);
+    CHECK(owner.request(bhttp::verb::put, std::string{settings_path}, v6).status == 200);
+    CHECK(text_at(owner.get(std::string{settings_path}).body, "/url") == "https://[2606:4700::1111]:8443/in");
     // A name passes the PUT; the address it resolves to is refused when connecting. The machine's own name: /etc/hosts
     // maps it to the loopback (Debian: 127.0.1.1), a container's to its private address.
     REQUIRE(owner

@@ -132,11 +132,35 @@ TEST_CASE("notify: settings are checked and name the wrong field; webhook addres
     CHECK(u->target == "/in?a=b");
     CHECK(parse_webhook_url("http://127.0.0.1").value().target == "/");
     CHECK(parse_webhook_url("http://127.0.0.1").value().port == "80");
-    for (auto const* bad : {"http://user:pw@host/", "http://host:0/", "http://host:99999/", "http://ho st/",
-                            "http://host/a b", "http:///x", "mailto:a@b"}) {
+    auto const v6 = parse_webhook_url("https://[2001:DB8::10]:8443/in");
+    REQUIRE(v6);
+    CHECK(v6->host == "2001:DB8::10"); // as the resolver and the address policy take it
+    CHECK(v6->host_as_written() == "[2001:DB8::10]");
+    CHECK(v6->port == "8443");
+    CHECK(v6->target == "/in");
+    CHECK(parse_webhook_url("http://[::ffff:192.0.2.1]").value().port == "80");
+    for (auto const* bad :
+         {"http://user:pw@host/", "http://host:0/", "http://host:99999/", "http://ho st/", "http://host/a b",
+          "http:///x", "mailto:a@b", "http://::1/", "http://[::1/", "http://[]/", "http://[::1]x/", "http://[::1]:/",
+          "http://[fe80::1%25eth0]/", "http://[192.0.2.1]/", "http://[v1.fe]/", "http://[::1]:99999/"}) {
         CAPTURE(bad);
         CHECK_FALSE(parse_webhook_url(bad));
     }
+}
+
+TEST_CASE("notify: a webhook at an IPv6 literal is delivered, its Host header in brackets") {
+    world w;
+    receiver v6{std::string{secret}, "::1"};
+    salon_settings s{v6.url(), std::string{secret}, {}, 3};
+    s.rules.almost_at = 1;
+    REQUIRE(w.store->put_settings(salon_id{"s1"}, s));
+    w.submit(walk_in("Ann"));
+    REQUIRE(v6.wait_ok(1));
+    auto const seen = v6.seen();
+    CHECK(seen.bad_signatures == 0);
+    REQUIRE_FALSE(seen.hosts.empty());
+    CHECK(seen.hosts.front() == v6.url().substr(7, v6.url().find("/hooks") - 7)); // "[::1]:PORT"
+    CHECK(seen.hosts.front().starts_with("[::1]:"));
 }
 
 TEST_CASE("notify: a salon's webhook gets each notification once, signed, in the order they arose") {

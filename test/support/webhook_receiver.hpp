@@ -27,8 +27,9 @@ class receiver {
 public:
     enum class mode : std::uint8_t { ok, fail, stall };
 
-    explicit receiver(std::string secret)
-        : secret_(std::move(secret)), acceptor_(ioc_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+    // On `address` (an IPv6 one too: "::1").
+    explicit receiver(std::string secret, std::string const& address = "127.0.0.1")
+        : secret_(std::move(secret)), acceptor_(ioc_, {boost::asio::ip::make_address(address), 0}) {
         thread_ = std::thread([this] { serve(); });
     }
     ~receiver() {
@@ -48,7 +49,9 @@ public:
     // How long each answer takes in mode ok (a receiver with work to do, so deliveries are in flight a while).
     void set_delay(milliseconds d) { delay_ = d; }
     [[nodiscard]] std::string url() const {
-        return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/hooks/salonq";
+        auto const at = acceptor_.local_endpoint();
+        auto const host = at.address().is_v6() ? "[" + at.address().to_string() + "]" : at.address().to_string();
+        return "http://" + host + ":" + std::to_string(at.port()) + "/hooks/salonq";
     }
     // Ids answered 2xx, in order, with their attempt numbers; every request seen; signatures refused.
     struct taken {
@@ -56,6 +59,7 @@ public:
         std::map<std::string, int> requests;
         int bad_signatures = 0;
         std::vector<std::string> headers; // each request's X-Salonq-Signature
+        std::vector<std::string> hosts;   // and its Host
         std::vector<notify::notification> notifications;
     };
     [[nodiscard]] taken seen() const {
@@ -111,6 +115,7 @@ private:
         auto const id = std::string{req["Idempotency-Key"]};
         ++taken_.requests[id];
         taken_.headers.push_back(std::string{req["X-Salonq-Signature"]});
+        taken_.hosts.push_back(std::string{req[boost::beast::http::field::host]});
         if (notify::verify_signature(secret_, req["X-Salonq-Signature"], req.body(), now) !=
             notify::signature_check::ok) {
             ++taken_.bad_signatures;
