@@ -65,13 +65,28 @@ bool is_public_v6(boost::asio::ip::address_v6 const& a) noexcept {
     if (first12_zero) {
         return false; // ::, ::1 and the deprecated IPv4-compatible ::a.b.c.d
     }
-    if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b) { // 64:ff9b::/96 NAT64: the IPv4 inside
-        return is_public_v4(v4_at(b, 12));
+    auto const zero = [&](std::size_t from, std::size_t to) {
+        return std::all_of(b.begin() + static_cast<std::ptrdiff_t>(from), b.begin() + static_cast<std::ptrdiff_t>(to),
+                           [](unsigned char x) { return x == 0; });
+    };
+    if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b) {
+        // 64:ff9b::/96 NAT64: the IPv4 inside. The rest of 64:ff9b::/32 (64:ff9b:1::/48 local-use NAT64, RFC 8215,
+        // with the IPv4 anywhere in it) is not globally reachable.
+        return zero(4, 12) && is_public_v4(v4_at(b, 12));
     }
     if (b[0] == 0x20 && b[1] == 0x02) { // 2002::/16 6to4: the IPv4 inside
         return is_public_v4(v4_at(b, 2));
     }
     if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8) { // 2001:db8::/32 documentation
+        return false;
+    }
+    // Not globally reachable (IANA's IPv6 special-purpose registry), and some hide an IPv4 address a translator
+    // or relay would reach: ::ffff:0:0/96 IPv4-translated, 100::/64 discard-only, 2001::/23 IETF protocol
+    // assignments (Teredo's 2001::/32 among them, its client's IPv4 inverted).
+    auto const v4_translated = zero(0, 8) && b[8] == 0xff && b[9] == 0xff && b[10] == 0 && b[11] == 0;
+    auto const discard = b[0] == 0x01 && zero(1, 8);
+    auto const ietf = b[0] == 0x20 && b[1] == 0x01 && (b[2] & 0xfeU) == 0x00U;
+    if (v4_translated || discard || ietf) {
         return false;
     }
     auto const fc00_7 = (b[0] & 0xfeU) == 0xfcU;                  // unique local

@@ -55,12 +55,18 @@ salon_settings read(codec::object_view o, rules r) {
     return s;
 }
 
-// An IPv6 address as written between a URL's brackets: hex, colons and an IPv4 tail, no zone ("%eth0": a link's
-// own, never a webhook's).
+// An IPv6 address as written between a URL's brackets: hex digits, colons and an IPv4 tail's dots only (no zone,
+// "%eth0": a link's own, never a webhook's).
 bool is_ipv6_literal(std::string const& host) {
+    auto const v6_char = [](char c) {
+        return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':' || c == '.';
+    };
+    if (!std::ranges::all_of(host, v6_char)) { // before the parser, which reads a C string: nothing after a NUL
+        return false;
+    }
     boost::system::error_code ec;
     (void)boost::asio::ip::make_address_v6(host, ec);
-    return !ec && host.find('%') == std::string::npos;
+    return !ec;
 }
 
 } // namespace

@@ -173,6 +173,7 @@ TEST_CASE("notifications over HTTP: private webhook addresses are refused unless
         CHECK(a.status == 422);
         CHECK(text_at(a.body, "/error/code") == "invalid_value");
         CHECK(text_at(a.body, "/error/field") == "url");
+        CHECK(text_at(a.body, "/error/message").starts_with("a private, loopback or link-local address")); // parsed
     }
     CHECK(owner.get(std::string{settings_path}).body.find(R"("configured":false)") != std::string::npos);
 

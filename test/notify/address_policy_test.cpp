@@ -42,7 +42,13 @@ TEST_CASE("address policy: loopback, private, link-local, ULA and special blocks
                           "::127.0.0.1",
                           "64:ff9b::a00:1",
                           "2002:a00:1::1",
-                          "2001:db8::1"}) {
+                          "2001:db8::1",
+                          "64:ff9b:1:a00:0:100:808:808",          // local-use NAT64 (RFC 8215): 10.0.0.1 behind a /48
+                          "64:ff9b:0:1::808:808",                 // in 64:ff9b::/32, outside the well-known /96
+                          "::ffff:0:a00:1",                       // IPv4-translated
+                          "100::1",                               // discard-only
+                          "2001:0:4136:e378:8000:63bf:f5ff:fffe", // Teredo: the client 10.0.0.1, inverted
+                          "2001:2::1"}) {                         // IETF protocol assignments
         CAPTURE(a);
         CHECK_FALSE(is_public(a));
     }
@@ -50,7 +56,8 @@ TEST_CASE("address policy: loopback, private, link-local, ULA and special blocks
 
 TEST_CASE("address policy: public addresses are allowed") {
     for (auto const* a : {"93.184.216.34", "8.8.8.8", "172.15.255.255", "172.32.0.1", "100.63.255.255", "100.128.0.1",
-                          "169.253.1.1", "2606:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::1"}) {
+                          "169.253.1.1", "2606:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::1",
+                          "2001:4860:4860::8888", "2a00:1450:4001:81c::200e"}) {
         CAPTURE(a);
         CHECK(is_public(a));
     }

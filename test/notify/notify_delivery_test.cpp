@@ -163,6 +163,20 @@ TEST_CASE("notify: a webhook at an IPv6 literal is delivered, its Host header in
     CHECK(seen.hosts.front().starts_with("[::1]:"));
 }
 
+TEST_CASE("notify: a webhook at [::1] is refused at connect unless private addresses are allowed") {
+    world w{false};
+    receiver v6{std::string{secret}, "::1"};
+    REQUIRE(w.store->put_settings(salon_id{"s1"}, salon_settings{v6.url(), std::string{secret}, {}, 1}));
+    w.submit(walk_in("Ann"), walk_in("Bo"));
+    for (int i = 0; i < 300 && dead_of(w).empty(); ++i) {
+        std::this_thread::sleep_for(milliseconds{20});
+    }
+    auto const dead = dead_of(w);
+    REQUIRE_FALSE(dead.empty());
+    CHECK(dead.front().last_error == "refused: private address");
+    CHECK(v6.seen().requests.empty()); // never connected to
+}
+
 TEST_CASE("notify: a salon's webhook gets each notification once, signed, in the order they arose") {
     world w;
     w.submit(walk_in(customer{"Ann", "+44 7700 900001", customer_id{"cust-1"}}), walk_in("Bo"), walk_in("Cy"));
