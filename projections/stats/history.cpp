@@ -144,6 +144,7 @@ void salon_history::record_join_estimate(engine::ticket_id ticket, join_estimate
         it->second.estimated_low_ms = told.low_ms;
         it->second.estimated_high_ms = told.high_ms;
         it->second.sum_ahead_wait_ms = told.sum_ahead_ms;
+        it->second.told_today_pct = told.today_pct;
     }
 }
 

@@ -43,6 +43,9 @@ struct visit {
     // The likely range told with the estimate (none in a store folded before ranges were kept).
     std::optional<std::int64_t> estimated_low_ms;
     std::optional<std::int64_t> estimated_high_ms;
+    // The chance told of a start before the salon's usual close, in percent (servedTodayPct; none in a store
+    // folded before it was kept).
+    std::optional<std::int32_t> told_today_pct;
 };
 
 // One staff member's day: time on duty (clock-in to clock-out, cut at the salon's local midnights) and work.
@@ -105,6 +108,7 @@ struct join_estimate {
     std::optional<std::int64_t> low_ms;
     std::optional<std::int64_t> high_ms;
     std::optional<std::int64_t> sum_ahead_ms;
+    std::optional<std::int32_t> today_pct;
 };
 
 class salon_history {

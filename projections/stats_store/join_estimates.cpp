@@ -73,7 +73,7 @@ void apply_with_estimates(stats::salon_history& history, queue_view& view, engin
             auto const& at_join = *t->join_wait;
             history.record_join_estimate(issued->ticket,
                                          stats::join_estimate{at_join.wait_ms, at_join.low_ms, at_join.high_ms,
-                                                              sum_ahead_ms(view, issued->ticket)});
+                                                              sum_ahead_ms(view, issued->ticket), at_join.today_pct});
         }
     }
 }

@@ -62,6 +62,9 @@ void write_visit(codec::json_writer& w, stats::visit const& v) {
     if (v.estimated_low_ms && v.estimated_high_ms) {
         w.field("estimatedWaitLowMs", *v.estimated_low_ms).field("estimatedWaitHighMs", *v.estimated_high_ms);
     }
+    if (v.told_today_pct) {
+        w.field("toldTodayPct", *v.told_today_pct);
+    }
     w.end_object();
 }
 
@@ -96,6 +99,9 @@ stats::visit read_visit(codec::object_view o) {
     v.sum_ahead_wait_ms = o.opt_integer("sumAheadWaitMs", INT64_MIN, most);
     v.estimated_low_ms = o.opt_integer("estimatedWaitLowMs", INT64_MIN, most);
     v.estimated_high_ms = o.opt_integer("estimatedWaitHighMs", INT64_MIN, most);
+    if (auto const pct = o.opt_integer("toldTodayPct", 0, 100)) { // none in a record stored before it was kept
+        v.told_today_pct = static_cast<std::int32_t>(*pct);
+    }
     o.finish();
     return v;
 }

@@ -45,6 +45,7 @@ void write_prediction(json_writer& w, stats::prediction_accuracy const& p) {
         .field("before", p.before_range)
         .field("after", p.after_range)
         .end_object();
+    w.field("sentHome", p.sent_home).field("sentHomeToldToday", p.sent_home_told_today);
     w.end_object();
 }
 

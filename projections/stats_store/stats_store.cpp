@@ -34,10 +34,10 @@ constexpr family visits_family = family::events;   // salon + '\0' + day + ticke
 constexpr std::size_t read_batch = 4096;
 // The store's format: 2 added each visit's join-time estimates, the salons' queue views and the days' staff time per
 // hour; 3 books a service's staff work on the day it started (was: completed) and keeps the leave bands' `entered`
-// in the queue views; 4 keeps the likely range each walk-in was told. A store of another format is emptied at open
-// and folded again from the log (docs/stats.md).
+// in the queue views; 4 keeps the likely range each walk-in was told; 5 the chance of a start today it was told. A
+// store of another format is emptied at open and folded again from the log (docs/stats.md).
 constexpr std::string_view format_key = "format";
-constexpr std::string_view store_format = "4";
+constexpr std::string_view store_format = "5";
 constexpr std::array all_families{family::commands, family::events, family::state, family::meta};
 
 void put_be(std::string& out, std::uint64_t v, int bytes) {

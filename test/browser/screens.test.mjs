@@ -365,6 +365,11 @@ test('the owner view over a past range and over 7 days shows what /stats answers
   assert.ok(ranged > 50, `walk-ins told a range: ${ranged}`);
   assert.match(await page.locator('#range-held').textContent(),
     new RegExp(`^Called within the likely range they were told: ${range('within')} of ${ranged} `));
+  const sentHome = days.reduce((acc, d) => acc + d.prediction.sentHome, 0);
+  const toldToday = days.reduce((acc, d) => acc + d.prediction.sentHomeToldToday, 0);
+  assert.ok(sentHome > 0, 'the simulated days end with customers still waiting');
+  assert.match(await page.locator('#sent-home').textContent(),
+    new RegExp(`^Still waiting when the day was closed: ${sentHome} walk-ins?; ${toldToday} of them had been told`));
   await screenshot(page, 'owner-past-range');
   const found = await axe(page);
   assert.deepEqual(found, [], 'axe-core after switching to a past range');

@@ -33,6 +33,31 @@ std::vector<event> predicted_morning() {
     return s.history();
 }
 
+// Evenings in London with one chair (st1). June 3, no close known yet: at 19:10 "early" waits behind a cut and the
+// day is closed with it still waiting (told a start today with no doubt). June 4: the last start at 19:00, then
+// closed. June 5, the close known (19:00 on both days): at 18:30 st1 starts a cut and b, c wait (told 61 % and 0 %,
+// as in the wait prediction's scenario), d is called absent and skipped; the day is closed with b, c and d there.
+std::vector<event> sent_home_evenings() {
+    auto s = open_salon(); // 2024-06-03 08:00Z, st1 and st2 on duty
+    auto const manager = staff_actor("mgr");
+    s.given(clock_out("st2"));
+    s.at(utc(2024, 6, 3, 18)).given(walk_in("last"), start("st1", 1)); // 19:00 local
+    s.after(minutes{10}).given(walk_in("early"));                      // t2
+    s.after(minutes{20}).given(complete(1), clock_out("st1"));
+    s.by(manager).given(close_day());
+    s.at(utc(2024, 6, 4, 8)).given(clock_in("st1"));
+    s.at(utc(2024, 6, 4, 18)).given(walk_in("last"), start("st1", 3));
+    s.after(minutes{30}).given(complete(3), clock_out("st1"));
+    s.by(manager).given(close_day());
+    s.at(utc(2024, 6, 5, 8)).given(clock_in("st1"));
+    s.at(utc(2024, 6, 5, 17, 30)).given(walk_in("a"), walk_in("b"), walk_in("c"), start("st1", 4)); // t4-t6
+    s.given(walk_in("d"));                                                                          // t7
+    s.by(manager).given(skip(7));
+    s.after(minutes{30}).given(complete(4), clock_out("st1"));
+    s.by(manager).given(close_day());
+    return s.history();
+}
+
 // serve's set-up: queue views that post each walk-in's join-time estimate on a board, and stats that take them.
 struct views_and_stats {
     temp_dir dir;
@@ -291,6 +316,33 @@ TEST_SUITE("projections.stats_store") {
         auto const quiet = (*store)->stats(salon_id{"s1"}, june4, june4).value().value().days.at(0).prediction;
         CHECK(quiet.scored == 0);
         CHECK_FALSE(quiet.predictor.mean_abs_ms);
+    }
+
+    TEST_CASE("given evenings that ended with a line, then each day counts who was sent home told today, restarted") {
+        temp_dir dir;
+        memory_log log;
+        for (auto const& e : sent_home_evenings()) {
+            log.append(e);
+        }
+        {
+            auto store = stats_store::open(dir.path, 1);
+            REQUIRE(store);
+            REQUIRE((*store)->catch_up(log));
+        }
+        auto store = stats_store::open(dir.path, 1);
+        REQUIRE(store);
+        auto const days = (*store)->stats(salon_id{"s1"}, june3, june4 + 1).value().value().days;
+        REQUIRE(days.size() == 3);
+        CHECK(days[0].no_shows == 1);
+        CHECK(days[0].prediction.sent_home == 1); // "early": no close was known, so no doubt was told
+        CHECK(days[0].prediction.sent_home_told_today == 1);
+        CHECK(days[1].prediction.sent_home == 0);
+        CHECK(days[2].no_shows == 3);                        // b, c and d
+        CHECK(days[2].prediction.sent_home == 2);            // d was called (skipped): not sent home
+        CHECK(days[2].prediction.sent_home_told_today == 0); // b and c were told "may not be today"
+        auto const json =
+            projections::stats_store::encode_stats((*store)->stats(salon_id{"s1"}, june3, june3).value().value());
+        CHECK(json.find(R"("sentHome":1,"sentHomeToldToday":1)") != std::string::npos);
     }
 
     TEST_CASE("given two steady weeks, then the store's history gives the planner the full fold's demand and advice") {

@@ -177,7 +177,19 @@ function renderAccuracy(days, single) {
         single ? h('th', {scope: 'col'}, '9 in 10 within') : null, h('th', {scope: 'col'}, 'Told too long (+) or short (−)'))),
       h('tbody', {}, row('salonq', 'predictor'), row('Sum of the services ahead (the old way)', 'sumAhead'))),
     h('p', {class: 'hint'}, `Over the ${scored} walk-ins whose service began in this period (those still in a chair too), the wait they were told when they joined against the wait they had.`),
-    rangeLine(days));
+    rangeLine(days),
+    sentHomeLine(days));
+}
+
+// Who was still waiting, never called, when the day was closed, and how many of them had been told a start today
+// with no doubt (no "may not be today" on their ticket).
+function sentHomeLine(days) {
+  const sent = sum(days, (d) => d.prediction?.sentHome);
+  if (!sent) return null;
+  const sure = sum(days, (d) => d.prediction?.sentHomeToldToday);
+  return h('p', {id: 'sent-home'}, `Still waiting when the day was closed: ${sent} `
+    + `${sent === 1 ? 'walk-in' : 'walk-ins'}; ${sure} of them had been told they would be served that day, `
+    + `with no "may not be today".`);
 }
 
 // How often the likely range told with the estimate held the actual wait (it is meant to hold about four in five).
