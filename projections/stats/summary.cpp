@@ -52,10 +52,10 @@ void add_visits(salon_history const& h, std::map<engine::local_day, day_summary>
         if (v.service_ms) {
             services[v.joined_local.day].push_back(*v.service_ms);
         }
-        // Sent home: a no-show never called (a skipped one was called, and did not come back).
-        if (v.end == visit_end::no_show && v.skips == 0 && v.told_today_pct) {
+        // Sent home: a no-show never called (one skipped was called, whether or not it was restored later).
+        if (v.end == visit_end::no_show && v.skips == 0) {
             ++d.prediction.sent_home;
-            d.prediction.sent_home_told_today += *v.told_today_pct == 100 ? 1 : 0;
+            d.prediction.sent_home_told_today += v.told_today_pct == 100 ? 1 : 0;
         }
     }
     for (auto& [day, values] : waits) {

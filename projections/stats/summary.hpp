@@ -40,9 +40,9 @@ struct prediction_accuracy {
     std::uint32_t after_range = 0;
     estimate_errors predictor;
     estimate_errors sum_ahead;
-    // The walk-ins still waiting, never called, when the day was closed (sent home), of those whose chance of a
-    // start today was kept; and how many of them had been told it with no doubt (100 %: no "may not be today" on
-    // their ticket or their POST's answer).
+    // The walk-ins still waiting, never called, when the day was closed (sent home), whether or not they were told
+    // an estimate (nobody on duty: none); and how many of them had been told a start today with no doubt (100 %: no
+    // "may not be today" on their ticket or their POST's answer).
     std::uint32_t sent_home = 0;
     std::uint32_t sent_home_told_today = 0;
 };

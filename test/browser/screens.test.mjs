@@ -298,6 +298,7 @@ test('the owner view shows the day, its charts, the priority audit, the accuracy
   await audit.waitFor();
   assert.match(await audit.textContent(), /Senior citizen.*Max \(manager\).*Sam/);
   await page.locator('#accuracy table, #accuracy .empty').first().waitFor();
+  assert.doesNotMatch(await page.locator('#accuracy').textContent(), /undefined|null/); // nobody sent home today
   await page.locator('#staffing p, #staffing table').first().waitFor();
   assert.doesNotMatch(await page.locator('#staffing').textContent(), /HTTP|undefined|null/);
   assert.deepEqual(page.problems, []);

@@ -161,7 +161,8 @@ async function start() {
 function renderAccuracy(days, single) {
   const scored = sum(days, (d) => d.prediction?.scored);
   if (!scored) {
-    $('#accuracy').replaceChildren(h('p', {class: 'empty'}, 'No walk-in with an estimate was served in this period.'));
+    $('#accuracy').replaceChildren(h('p', {class: 'empty'}, 'No walk-in with an estimate was served in this period.'),
+      ...[sentHomeLine(days)].filter(Boolean));
     return;
   }
   const mean = (who, field) => sum(days, (d) => (d.prediction?.[who]?.[field] ?? 0) * (d.prediction?.scored || 0)) / scored;
@@ -177,8 +178,7 @@ function renderAccuracy(days, single) {
         single ? h('th', {scope: 'col'}, '9 in 10 within') : null, h('th', {scope: 'col'}, 'Told too long (+) or short (−)'))),
       h('tbody', {}, row('salonq', 'predictor'), row('Sum of the services ahead (the old way)', 'sumAhead'))),
     h('p', {class: 'hint'}, `Over the ${scored} walk-ins whose service began in this period (those still in a chair too), the wait they were told when they joined against the wait they had.`),
-    rangeLine(days),
-    sentHomeLine(days));
+    ...[rangeLine(days), sentHomeLine(days)].filter(Boolean)); // replaceChildren would write a null as "null"
 }
 
 // Who was still waiting, never called, when the day was closed, and how many of them had been told a start today
