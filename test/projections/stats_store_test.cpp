@@ -58,6 +58,23 @@ std::vector<event> sent_home_evenings() {
     return s.history();
 }
 
+// A store in `dir` that folded `events` and was closed (its last checkpoint: the ended visits and the queue views are
+// read back), opened again.
+std::unique_ptr<stats_store> reopened_after(temp_dir const& dir, std::vector<event> const& events) {
+    memory_log log;
+    for (auto const& e : events) {
+        log.append(e);
+    }
+    {
+        auto store = stats_store::open(dir.path, 1);
+        REQUIRE(store);
+        REQUIRE((*store)->catch_up(log));
+    }
+    auto store = stats_store::open(dir.path, 1);
+    REQUIRE(store);
+    return std::move(*store);
+}
+
 // serve's set-up: queue views that post each walk-in's join-time estimate on a board, and stats that take them.
 struct views_and_stats {
     temp_dir dir;
@@ -280,18 +297,8 @@ TEST_SUITE("projections.stats_store") {
 
     TEST_CASE("given a morning worked out by hand, then the day's prediction accuracy is the hand's, after a restart") {
         temp_dir dir;
-        memory_log log;
-        for (auto const& e : predicted_morning()) {
-            log.append(e);
-        }
-        {
-            auto store = stats_store::open(dir.path, 1);
-            REQUIRE(store);
-            REQUIRE((*store)->catch_up(log));
-        } // its last checkpoint: the ended visits and the queue view are read back below
-        auto store = stats_store::open(dir.path, 1);
-        REQUIRE(store);
-        auto const day = (*store)->stats(salon_id{"s1"}, june3, june3).value().value().days.at(0);
+        auto const store = reopened_after(dir, predicted_morning());
+        auto const day = store->stats(salon_id{"s1"}, june3, june3).value().value().days.at(0);
         auto const& p = day.prediction;
         CHECK(p.scored == 3);   // t1, t2, t3
         CHECK(p.unscored == 1); // t4: nobody was on duty when it joined
@@ -313,25 +320,15 @@ TEST_SUITE("projections.stats_store") {
         CHECK(p.sum_ahead.p90_abs_ms == 30 * minute_ms);
         CHECK(p.sum_ahead.bias_ms == 18 * minute_ms);
         // A quiet day has nothing to score.
-        auto const quiet = (*store)->stats(salon_id{"s1"}, june4, june4).value().value().days.at(0).prediction;
+        auto const quiet = store->stats(salon_id{"s1"}, june4, june4).value().value().days.at(0).prediction;
         CHECK(quiet.scored == 0);
         CHECK_FALSE(quiet.predictor.mean_abs_ms);
     }
 
     TEST_CASE("given evenings that ended with a line, then each day counts who was sent home told today, restarted") {
         temp_dir dir;
-        memory_log log;
-        for (auto const& e : sent_home_evenings()) {
-            log.append(e);
-        }
-        {
-            auto store = stats_store::open(dir.path, 1);
-            REQUIRE(store);
-            REQUIRE((*store)->catch_up(log));
-        }
-        auto store = stats_store::open(dir.path, 1);
-        REQUIRE(store);
-        auto const days = (*store)->stats(salon_id{"s1"}, june3, june4 + 1).value().value().days;
+        auto const store = reopened_after(dir, sent_home_evenings());
+        auto const days = store->stats(salon_id{"s1"}, june3, june4 + 1).value().value().days;
         REQUIRE(days.size() == 3);
         CHECK(days[0].no_shows == 1);
         CHECK(days[0].prediction.sent_home == 1); // "early": no close was known, so no doubt was told
@@ -341,7 +338,7 @@ TEST_SUITE("projections.stats_store") {
         CHECK(days[2].prediction.sent_home == 2);            // d was called (skipped): not sent home
         CHECK(days[2].prediction.sent_home_told_today == 0); // b and c were told "may not be today"
         auto const json =
-            projections::stats_store::encode_stats((*store)->stats(salon_id{"s1"}, june3, june3).value().value());
+            projections::stats_store::encode_stats(store->stats(salon_id{"s1"}, june3, june3).value().value());
         CHECK(json.find(R"("sentHome":1,"sentHomeToldToday":1)") != std::string::npos);
     }
 
