@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 namespace salonq::notify {
 namespace {
@@ -69,6 +70,34 @@ bool is_ipv6_literal(std::string const& host) {
     return !ec;
 }
 
+struct host_port {
+    std::string host;
+    std::optional<std::string> port; // none: the scheme's
+};
+
+// A URL's authority split into host and port: "host[:port]" with a host of letters, digits, dots and hyphens, or
+// "[ipv6][:port]" (RFC 3986 3.2.2; the host kept without its brackets); none when it is neither (user info too).
+std::optional<host_port> split_authority(std::string_view authority) {
+    auto const port_after = [&](std::size_t colon) {
+        return colon == std::string_view::npos ? std::nullopt : std::optional{std::string{authority.substr(colon + 1)}};
+    };
+    if (authority.starts_with('[')) {
+        auto const end = authority.find(']');
+        if (end == std::string_view::npos || (end + 1 != authority.size() && authority[end + 1] != ':')) {
+            return std::nullopt;
+        }
+        host_port out{std::string{authority.substr(1, end - 1)},
+                      port_after(end + 1 == authority.size() ? std::string_view::npos : end + 1)};
+        return is_ipv6_literal(out.host) ? std::optional{std::move(out)} : std::nullopt;
+    }
+    auto const colon = authority.rfind(':');
+    host_port out{std::string{authority.substr(0, colon)}, port_after(colon)};
+    auto const name_char = [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-';
+    };
+    return !out.host.empty() && std::ranges::all_of(out.host, name_char) ? std::optional{std::move(out)} : std::nullopt;
+}
+
 } // namespace
 
 std::string encode_settings(salon_settings const& s) {
@@ -109,26 +138,16 @@ std::expected<webhook_url, std::string> parse_webhook_url(std::string_view url) 
     auto const slash = rest.find('/');
     auto const authority = rest.substr(0, slash);
     u.target = slash == std::string_view::npos ? "/" : std::string{rest.substr(slash)};
-    // An IPv6 literal is in brackets (RFC 3986 3.2.2): [2001:db8::1]:8443; the host is kept without them.
-    auto const v6 = authority.starts_with('[');
-    auto const host_end = v6 ? authority.find(']') : std::string_view::npos;
-    auto const colon =
-        v6 ? (host_end == std::string_view::npos ? host_end : authority.find(':', host_end)) : authority.rfind(':');
-    u.host = v6 ? std::string{authority.substr(1, host_end == std::string_view::npos ? 0 : host_end - 1)}
-                : std::string{authority.substr(0, colon)};
-    u.port = colon == std::string_view::npos ? (u.tls ? "443" : "80") : std::string{authority.substr(colon + 1)};
-    auto const host_ok = v6 ? host_end != std::string_view::npos &&
-                                  (host_end + 1 == authority.size() || host_end + 1 == colon) && is_ipv6_literal(u.host)
-                            : !u.host.empty() && std::ranges::all_of(u.host, [](char c) {
-                                  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-';
-                              });
+    auto const split = split_authority(authority);
+    u.host = split ? split->host : std::string{};
+    u.port = split && split->port ? *split->port : (u.tls ? "443" : "80");
     auto const port_ok =
         !u.port.empty() && u.port.size() <= 5 &&
         std::ranges::all_of(u.port, [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }) &&
         std::stoi(u.port) >= 1 && std::stoi(u.port) <= 65535;
     auto const target_ok = std::ranges::none_of(
         u.target, [](char c) { return std::iscntrl(static_cast<unsigned char>(c)) != 0 || c == ' '; });
-    if (!host_ok || !port_ok || !target_ok || authority.find('@') != std::string_view::npos) {
+    if (!split || !port_ok || !target_ok) {
         return std::unexpected("not a webhook address: scheme://host[:port]/path, no user info or spaces");
     }
     return u;
