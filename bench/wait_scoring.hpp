@@ -343,8 +343,8 @@ private:
         if (it == told_today_.end()) {
             return;
         }
-        auto const p = static_cast<double>(it->second) / 100.0;
-        brier_ += (p - (called_today ? 1.0 : 0.0)) * (p - (called_today ? 1.0 : 0.0));
+        auto const miss = static_cast<double>(it->second) / 100.0 - (called_today ? 1.0 : 0.0);
+        brier_ += miss * miss;
         if (called_today) {
             ++today_called_;
             doubtful_called_ += it->second < 50 ? 1 : 0;
@@ -355,22 +355,13 @@ private:
         told_today_.erase(it);
     }
 
-    // The ticket first called by this event (started, or skipped when called), whatever the actual wait's definition.
+    // The ticket whose wait ends with this event, if any (by the run's definition of the actual wait).
+    [[nodiscard]] std::optional<std::uint64_t> called(engine::event const& e) const { return called_by(e, until_); }
+    // The ticket first called by this event, whatever the run's definition: started, or skipped when called.
     [[nodiscard]] static std::optional<std::uint64_t> first_called(engine::event const& e) {
-        if (auto const* k = std::get_if<engine::evt::ticket_skipped>(&e.body)) {
-            return k->ticket.value();
-        }
-        if (auto const* s = std::get_if<engine::evt::service_started>(&e.body)) {
-            return s->ticket.value();
-        }
-        if (auto const* p = std::get_if<engine::evt::priority_started>(&e.body)) {
-            return p->ticket.value();
-        }
-        return std::nullopt;
+        return called_by(e, actual_wait::until_called);
     }
-
-    // The ticket whose wait ends with this event, if any.
-    [[nodiscard]] std::optional<std::uint64_t> called(engine::event const& e) const {
+    [[nodiscard]] static std::optional<std::uint64_t> called_by(engine::event const& e, actual_wait until) {
         if (auto const* s = std::get_if<engine::evt::service_started>(&e.body)) {
             return s->ticket.value();
         }
@@ -378,7 +369,7 @@ private:
             return p->ticket.value();
         }
         if (auto const* k = std::get_if<engine::evt::ticket_skipped>(&e.body);
-            k != nullptr && until_ == actual_wait::until_called) {
+            k != nullptr && until == actual_wait::until_called) {
             return k->ticket.value();
         }
         return std::nullopt;
